@@ -1,0 +1,83 @@
+package dev.ampwatch.broker;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import kafka.tools.StorageTool;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * A broker's data directory: formats KRaft storage once, and remembers the ports it was started with
+ * so a restart on the same directory comes back on the same address.
+ */
+final class BrokerDirectory {
+    private static final String PORTS_FILE = "ampwatch-broker.properties";
+
+    private BrokerDirectory() {}
+
+    /** The config to start with: the remembered ports if still free, else new free ports. */
+    static BrokerConfig plan(Path dataDir, String host, int requestedPort) {
+        Properties remembered = load(dataDir.resolve(PORTS_FILE));
+        int broker = requestedPort > 0 ? requestedPort : Integer.parseInt(remembered.getProperty("broker.port", "0"));
+        int controller = Integer.parseInt(remembered.getProperty("controller.port", "0"));
+        if (broker <= 0 || !Ports.isFree(host, broker)) {
+            if (requestedPort > 0) {
+                throw new IllegalStateException("port " + requestedPort + " on " + host + " is in use");
+            }
+            broker = Ports.free(host);
+        }
+        if (controller <= 0 || controller == broker || !Ports.isFree(host, controller)) {
+            do {
+                controller = Ports.free(host);
+            } while (controller == broker);
+        }
+        return new BrokerConfig(dataDir, host, broker, controller);
+    }
+
+    /** Formats the storage unless a previous run already did; records the ports. */
+    static void prepare(BrokerConfig config) throws IOException {
+        Files.createDirectories(config.logDir());
+        Path serverProperties = config.dataDir().resolve("server.properties");
+        try (Writer w = Files.newBufferedWriter(serverProperties, StandardCharsets.UTF_8)) {
+            config.toProperties().store(w, "written by ampwatch at every start; edits are overwritten");
+        }
+        Properties ports = new Properties();
+        ports.setProperty("broker.port", Integer.toString(config.brokerPort()));
+        ports.setProperty("controller.port", Integer.toString(config.controllerPort()));
+        try (Writer w = Files.newBufferedWriter(config.dataDir().resolve(PORTS_FILE), StandardCharsets.UTF_8)) {
+            ports.store(w, "ports of the last start");
+        }
+        if (Files.exists(config.logDir().resolve("meta.properties"))) {
+            return; // formatting again with a new cluster id would fail: keep the data
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int rc;
+        try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            rc = StorageTool.execute(new String[] {"format", "--cluster-id", Uuid.randomUuid().toString(),
+                "--config", serverProperties.toString(), "--ignore-formatted"}, print);
+        }
+        if (rc != 0) {
+            throw new IOException("formatting Kafka storage in " + config.logDir() + " failed (exit " + rc + "): "
+                    + out.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static Properties load(Path file) {
+        Properties p = new Properties();
+        if (Files.exists(file)) {
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
+        }
+        return p;
+    }
+}

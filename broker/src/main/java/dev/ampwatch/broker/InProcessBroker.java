@@ -1,0 +1,78 @@
+package dev.ampwatch.broker;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A KRaft broker inside this JVM. Fast to start (about 2-3 s) and used by the tests; note that a fatal
+ * broker fault calls {@code Exit.halt} and takes the whole JVM down, which is why the demo runs its
+ * broker as a {@link ChildProcessBroker}.
+ */
+public final class InProcessBroker implements KafkaBroker {
+    private static final Logger LOG = LoggerFactory.getLogger(InProcessBroker.class);
+    private static final int BIND_ATTEMPTS = 5;
+
+    private final BrokerConfig config;
+    private final KafkaRaftServer server;
+
+    private InProcessBroker(BrokerConfig config, KafkaRaftServer server) {
+        this.config = config;
+        this.server = server;
+    }
+
+    /**
+     * Starts a broker on {@code dataDir}, formatting it on first use. With {@code port} 0 free ports are
+     * picked (the ports of the last start on this directory first) and a lost bind race is retried.
+     * Returns once the broker is unfenced and serving.
+     */
+    public static InProcessBroker start(Path dataDir, String host, int port) {
+        RuntimeException last = null;
+        for (int attempt = 1; attempt <= (port > 0 ? 1 : BIND_ATTEMPTS); attempt++) {
+            BrokerConfig config = BrokerDirectory.plan(dataDir, host, port);
+            KafkaRaftServer server = null;
+            try {
+                BrokerDirectory.prepare(config);
+                server = new KafkaRaftServer(KafkaConfig.fromProps(config.toProperties()), Time.SYSTEM);
+                server.startup();
+                LOG.info("Kafka broker ready at {} (data in {})", config.bootstrapServers(), dataDir);
+                return new InProcessBroker(config, server);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (KafkaException e) {
+                last = e;
+                LOG.warn("broker start on {} failed (attempt {}): {}", config.bootstrapServers(), attempt, e.getMessage());
+                if (server != null) {
+                    server.shutdown();
+                    server.awaitShutdown();
+                }
+            }
+        }
+        throw new IllegalStateException("cannot start a Kafka broker in " + dataDir + ": " + last.getMessage(), last);
+    }
+
+    public static InProcessBroker start(Path dataDir) {
+        return start(dataDir, "127.0.0.1", 0);
+    }
+
+    @Override
+    public String bootstrapServers() {
+        return config.bootstrapServers();
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+    }
+}
