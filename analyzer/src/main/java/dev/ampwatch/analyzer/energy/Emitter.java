@@ -1,0 +1,58 @@
+package dev.ampwatch.analyzer.energy;
+
+import dev.ampwatch.analyzer.state.DeviceState;
+import dev.ampwatch.analyzer.state.HostState;
+import dev.ampwatch.analyzer.state.RunState;
+import dev.ampwatch.schema.RunEnergy;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decides, as the attributed time of a host advances, which runs get a running total and which are
+ * finished: a run is final once every device that could still add energy to it has a reading at or
+ * after its end (or has been silent for longer than the maximum gap). Final runs leave the state.
+ */
+public final class Emitter {
+    private final AttributionSettings settings;
+    private final RunEnergyAssembler assembler;
+
+    public Emitter(AttributionSettings settings) {
+        this.settings = settings;
+        this.assembler = new RunEnergyAssembler(settings);
+    }
+
+    public List<RunEnergy> due(HostState host, long attributedUntilUs) {
+        List<RunEnergy> out = new ArrayList<>();
+        List<RunState> open = new ArrayList<>(); // decoded Avro arrays do not support removal
+        for (RunState run : host.getRuns()) {
+            if (run.getEndUs() != null && complete(host, run, attributedUntilUs)) {
+                out.add(assembler.assemble(host, run, attributedUntilUs, true));
+                continue;
+            }
+            open.add(run);
+            if (attributedUntilUs - run.getLastEmitUs() >= settings.emitIntervalUs()
+                    && attributedUntilUs > run.getStartUs()) {
+                out.add(assembler.assemble(host, run, attributedUntilUs, false));
+                run.setLastEmitUs(attributedUntilUs);
+            }
+        }
+        host.setRuns(open);
+        return out;
+    }
+
+    private boolean complete(HostState host, RunState run, long attributedUntilUs) {
+        long end = run.getEndUs();
+        if (attributedUntilUs < end) {
+            return false;
+        }
+        if (attributedUntilUs >= end + settings.maxGapUs()) {
+            return true;
+        }
+        for (DeviceState d : host.getDevices().values()) {
+            if (HostAttributor.uses(run, d) && d.getLastTimeUs() < end) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,164 @@
+package dev.ampwatch.analyzer.energy;
+
+import dev.ampwatch.analyzer.state.Accumulator;
+import dev.ampwatch.analyzer.state.DeviceState;
+import dev.ampwatch.analyzer.state.EpochState;
+import dev.ampwatch.analyzer.state.HostState;
+import dev.ampwatch.analyzer.state.RunState;
+import dev.ampwatch.schema.Component;
+import dev.ampwatch.schema.PowerSample;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Attributes one host's power to its runs and epochs. Readings must be applied in event-time order
+ * (the caller buffers and sorts within the grace period); training events go through {@link RunTracker}.
+ * Not thread-safe: one instance works on one host's state at a time.
+ */
+public final class HostAttributor {
+    private final HostState state;
+    private final AttributionSettings settings;
+
+    public HostAttributor(HostState state, AttributionSettings settings) {
+        this.state = state;
+        this.settings = settings;
+    }
+
+    public static String deviceKey(Component component, String device) {
+        return component.name() + "/" + device;
+    }
+
+    public void apply(PowerSample sample) {
+        String key = deviceKey(sample.getComponent(), sample.getDevice());
+        DeviceState previous = state.getDevices().get(key);
+        if (previous == null) {
+            state.getDevices().put(key, newDevice(sample));
+            return;
+        }
+        if (Micros.of(sample.getEventTime()) <= previous.getLastTimeUs()) {
+            return; // a duplicate of a reading already integrated
+        }
+        Integration.Outcome outcome = Integration.between(previous, sample, settings.maxGapUs());
+        if (outcome instanceof Integration.Integrated i) {
+            distribute(previous, i.segment());
+        } else if (outcome instanceof Integration.Gap g) {
+            forOverlapping(previous, g.startUs(), g.endUs(), (run, overlapUs) -> {
+                run.setGaps(run.getGaps() + 1);
+                run.setGapSeconds(run.getGapSeconds() + Micros.seconds(overlapUs));
+            });
+        } else if (outcome instanceof Integration.CounterReset r) {
+            forOverlapping(previous, r.startUs(), r.endUs(),
+                    (run, overlapUs) -> run.setCounterResets(run.getCounterResets() + 1));
+        }
+        previous.setSource(sample.getSource().name());
+        previous.setLastTimeUs(Micros.of(sample.getEventTime()));
+        previous.setLastPowerWatts(sample.getPowerWatts());
+        previous.setLastEnergyUj(sample.getEnergyUj());
+        if (sample.getEnergyRangeUj() != null) {
+            previous.setEnergyRangeUj(sample.getEnergyRangeUj());
+        }
+    }
+
+    private static DeviceState newDevice(PowerSample s) {
+        return DeviceState.newBuilder()
+                .setComponent(s.getComponent().name()).setDevice(s.getDevice()).setSource(s.getSource().name())
+                .setLastTimeUs(Micros.of(s.getEventTime())).setLastPowerWatts(s.getPowerWatts())
+                .setLastEnergyUj(s.getEnergyUj()).setEnergyRangeUj(s.getEnergyRangeUj())
+                .build();
+    }
+
+    /** Splits the segment at every run and epoch boundary inside it and shares each piece. */
+    private void distribute(DeviceState device, Segment segment) {
+        String key = deviceKey(Component.valueOf(device.getComponent()), device.getDevice());
+        TreeSet<Long> cuts = new TreeSet<>(List.of(segment.startUs(), segment.endUs()));
+        for (RunState run : state.getRuns()) {
+            addCut(cuts, segment, run.getStartUs());
+            addCut(cuts, segment, run.getEndUs());
+            for (EpochState e : run.getEpochs()) {
+                addCut(cuts, segment, e.getStartUs());
+                addCut(cuts, segment, e.getEndUs());
+            }
+        }
+        Map<RunState, Double> joulesByRun = new IdentityHashMap<>(); // records hash by (mutable) content
+        Long a = null;
+        for (long b : cuts) {
+            if (a != null) {
+                share(device, key, segment, a, b, joulesByRun);
+            }
+            a = b;
+        }
+        double seconds = Micros.seconds(segment.endUs() - segment.startUs());
+        joulesByRun.forEach((run, joules) -> {
+            run.getComponents().get(key).setSamples(run.getComponents().get(key).getSamples() + 1);
+            run.getDevicePowerWatts().put(key, joules / seconds);
+            double total = run.getDevicePowerWatts().values().stream().mapToDouble(Double::doubleValue).sum();
+            run.setPeakPowerWatts(Math.max(run.getPeakPowerWatts(), total));
+        });
+    }
+
+    private void share(DeviceState device, String key, Segment segment, long a, long b, Map<RunState, Double> joulesByRun) {
+        double joules = segment.joules(a, b);
+        double seconds = Micros.seconds(b - a);
+        List<RunState> active = new ArrayList<>();
+        for (RunState run : state.getRuns()) {
+            if (covers(run.getStartUs(), run.getEndUs(), a, b) && uses(run, device)) {
+                active.add(run);
+            }
+        }
+        if (active.isEmpty()) {
+            device.setIdleJoules(device.getIdleJoules() + joules);
+            device.setIdleSeconds(device.getIdleSeconds() + seconds);
+            return;
+        }
+        double share = 1.0 / active.size();
+        String method = segment.fromCounter() ? "counter" : "trapezoid";
+        for (RunState run : active) {
+            add(run.getComponents(), key, device, method, joules * share, share * seconds, seconds);
+            for (EpochState epoch : run.getEpochs()) {
+                if (covers(epoch.getStartUs(), epoch.getEndUs(), a, b)) {
+                    add(epoch.getComponents(), key, device, method, joules * share, share * seconds, seconds);
+                }
+            }
+            joulesByRun.merge(run, joules * share, Double::sum);
+        }
+    }
+
+    private static void add(Map<String, Accumulator> accs, String key, DeviceState device, String method,
+                            double joules, double shareSeconds, double seconds) {
+        Accumulator acc = accs.computeIfAbsent(key, k -> Accumulator.newBuilder()
+                .setComponent(device.getComponent()).setDevice(device.getDevice())
+                .setSource(device.getSource()).setMethod(method).build());
+        acc.setJoules(acc.getJoules() + joules);
+        acc.setShareSeconds(acc.getShareSeconds() + shareSeconds);
+        acc.setCoveredSeconds(acc.getCoveredSeconds() + seconds);
+        acc.setSource(device.getSource());
+    }
+
+    private static void addCut(TreeSet<Long> cuts, Segment segment, Long t) {
+        if (t != null && t > segment.startUs() && t < segment.endUs()) {
+            cuts.add(t);
+        }
+    }
+
+    /** [start, end) covers the piece [a, b]; pieces never straddle a boundary. */
+    private static boolean covers(long start, Long end, long a, long b) {
+        return start <= a && (end == null || end >= b);
+    }
+
+    static boolean uses(RunState run, DeviceState device) {
+        return !Component.GPU.name().equals(device.getComponent()) || run.getGpuDevices().contains(device.getDevice());
+    }
+
+    private void forOverlapping(DeviceState device, long t0, long t1, java.util.function.ObjLongConsumer<RunState> action) {
+        for (RunState run : state.getRuns()) {
+            long start = Math.max(t0, run.getStartUs());
+            long end = Math.min(t1, run.getEndUs() == null ? Long.MAX_VALUE : run.getEndUs());
+            if (end > start && uses(run, device)) {
+                action.accept(run, end - start);
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.ampwatch.analyzer.energy;
+
+import dev.ampwatch.analyzer.state.Accumulator;
+import dev.ampwatch.analyzer.state.DeviceState;
+import dev.ampwatch.analyzer.state.EpochState;
+import dev.ampwatch.analyzer.state.HostState;
+import dev.ampwatch.analyzer.state.RunState;
+import dev.ampwatch.schema.Component;
+import dev.ampwatch.schema.ComponentEnergy;
+import dev.ampwatch.schema.DataQuality;
+import dev.ampwatch.schema.EpochEnergy;
+import dev.ampwatch.schema.RunConfig;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.RunStatus;
+import dev.ampwatch.schema.SourceType;
+import dev.ampwatch.schema.kafka.AmpwatchSerdes;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Builds the public {@link RunEnergy} record from a run's accumulated state. Stateless. */
+public final class RunEnergyAssembler {
+    private final AttributionSettings settings;
+
+    public RunEnergyAssembler(AttributionSettings settings) {
+        this.settings = settings;
+    }
+
+    public RunEnergy assemble(HostState host, RunState run, long attributedUntilUs, boolean isFinal) {
+        Set<Component> present = EnumSet.noneOf(Component.class);
+        run.getComponents().values().forEach(a -> present.add(Component.valueOf(a.getComponent())));
+        List<ComponentEnergy> components = new ArrayList<>();
+        double gross = 0;
+        double net = 0;
+        boolean estimated = false;
+        for (Accumulator acc : run.getComponents().values()) {
+            Double idle = idleWatts(host, acc);
+            double accNet = netJoules(acc, idle);
+            components.add(ComponentEnergy.newBuilder()
+                    .setComponent(Component.valueOf(acc.getComponent())).setDevice(acc.getDevice())
+                    .setSource(SourceType.valueOf(acc.getSource())).setMethod(acc.getMethod())
+                    .setEnergyJoules(acc.getJoules()).setNetEnergyJoules(accNet).setIdlePowerWatts(idle)
+                    .setCoveredSeconds(acc.getCoveredSeconds()).setSamples(acc.getSamples()).build());
+            if (Nesting.countsInTotal(Component.valueOf(acc.getComponent()), present)) {
+                gross += acc.getJoules();
+                net += accNet;
+            }
+            estimated |= SourceType.ESTIMATE.name().equals(acc.getSource());
+        }
+        components.sort(java.util.Comparator.comparing((ComponentEnergy c) -> c.getComponent().ordinal())
+                .thenComparing(ComponentEnergy::getDevice));
+        long until = run.getEndUs() == null ? attributedUntilUs : Math.min(attributedUntilUs, run.getEndUs());
+        until = Math.max(until, run.getStartUs());
+        double duration = Micros.seconds((run.getEndUs() != null && isFinal ? run.getEndUs() : until) - run.getStartUs());
+        List<EpochEnergy> epochs = epochs(host, run, present);
+        long samples = epochs.stream().mapToLong(e -> e.getSamples() == null ? 0 : e.getSamples()).sum();
+        RunConfig config = config(run);
+        return RunEnergy.newBuilder()
+                .setRunId(run.getRunId()).setExperimentId(run.getExperimentId()).setHost(host.getHost())
+                .setStatus(RunStatus.valueOf(run.getStatus())).setIsFinal(isFinal).setConfig(config)
+                .setStartTime(Micros.instant(run.getStartUs()))
+                .setEndTime(run.getEndUs() == null ? null : Micros.instant(run.getEndUs()))
+                .setAttributedUntil(Micros.instant(until)).setDurationSeconds(duration)
+                .setEnergyJoules(gross).setNetEnergyJoules(net)
+                .setAveragePowerWatts(duration > 0 ? gross / duration : 0).setPeakPowerWatts(run.getPeakPowerWatts())
+                .setJoulesPerSample(samples > 0 ? gross / samples : null)
+                .setCo2eGrams(gross / 3.6e6 * settings.carbonIntensityGramsPerKwh())
+                .setCarbonIntensityGPerKwh(settings.carbonIntensityGramsPerKwh())
+                .setAttributionRule(AttributionSettings.RULE)
+                .setComponents(components).setEpochs(epochs)
+                .setQuality(DataQuality.newBuilder().setEstimated(estimated).setGaps(run.getGaps())
+                        .setGapSeconds(run.getGapSeconds()).setLateSamples(run.getLateRecords())
+                        .setCounterResets(run.getCounterResets()).build())
+                .build();
+    }
+
+    private List<EpochEnergy> epochs(HostState host, RunState run, Set<Component> present) {
+        List<EpochEnergy> out = new ArrayList<>();
+        for (EpochState e : run.getEpochs()) {
+            double gross = 0;
+            double net = 0;
+            for (Map.Entry<String, Accumulator> entry : e.getComponents().entrySet()) {
+                Accumulator acc = entry.getValue();
+                if (Nesting.countsInTotal(Component.valueOf(acc.getComponent()), present)) {
+                    gross += acc.getJoules();
+                    net += netJoules(acc, idleWatts(host, acc));
+                }
+            }
+            out.add(EpochEnergy.newBuilder().setEpoch(e.getEpoch()).setStartTime(Micros.instant(e.getStartUs()))
+                    .setEndTime(e.getEndUs() == null ? null : Micros.instant(e.getEndUs()))
+                    .setEnergyJoules(gross).setNetEnergyJoules(net).setSamples(e.getSamples())
+                    .setLoss(e.getLoss()).setTestAccuracy(e.getTestAccuracy()).build());
+        }
+        return out;
+    }
+
+    /** The device's mean power while no run used it, once enough idle time was seen. */
+    private Double idleWatts(HostState host, Accumulator acc) {
+        DeviceState d = host.getDevices().get(acc.getComponent() + "/" + acc.getDevice());
+        if (d == null || d.getIdleSeconds() < Micros.seconds(settings.minIdle().toNanos() / 1000) || d.getIdleSeconds() <= 0) {
+            return null;
+        }
+        return d.getIdleJoules() / d.getIdleSeconds();
+    }
+
+    private static double netJoules(Accumulator acc, Double idleWatts) {
+        return idleWatts == null ? acc.getJoules() : acc.getJoules() - idleWatts * acc.getShareSeconds();
+    }
+
+    private static RunConfig config(RunState run) {
+        if (run.getStartEvent() == null) {
+            return null;
+        }
+        byte[] bytes = new byte[run.getStartEvent().remaining()];
+        run.getStartEvent().duplicate().get(bytes);
+        return AmpwatchSerdes.trainingEvent().decode(bytes).getConfig();
+    }
+}

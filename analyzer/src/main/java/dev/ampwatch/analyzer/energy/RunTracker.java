@@ -1,0 +1,86 @@
+package dev.ampwatch.analyzer.energy;
+
+import dev.ampwatch.analyzer.state.EpochState;
+import dev.ampwatch.analyzer.state.HostState;
+import dev.ampwatch.analyzer.state.RunState;
+import dev.ampwatch.schema.RunStatus;
+import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.kafka.AmpwatchSerdes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Optional;
+
+/**
+ * Applies training events (in event-time order) to a host's runs: opens runs and epochs, closes them.
+ * An event for a run whose start was never seen opens the run at that event's time.
+ */
+public final class RunTracker {
+    private final HostState state;
+
+    public RunTracker(HostState state) {
+        this.state = state;
+    }
+
+    public void apply(TrainingEvent event) {
+        long t = Micros.of(event.getEventTime());
+        RunState run = find(event.getRunId()).orElseGet(() -> open(event, t));
+        switch (event.getKind()) {
+            case RUN_STARTED -> {
+                run.setStartEvent(java.nio.ByteBuffer.wrap(AmpwatchSerdes.trainingEvent().encode(event)));
+                run.setExperimentId(event.getExperimentId());
+                run.setGpuDevices(new ArrayList<>(event.getDevices()));
+            }
+            case EPOCH_STARTED -> epoch(run, event, t);
+            case EPOCH_COMPLETED -> {
+                EpochState epoch = epoch(run, event, t);
+                epoch.setEndUs(t);
+                if (event.getMetrics() != null) {
+                    epoch.setSamples(event.getMetrics().getSamples());
+                    epoch.setLoss(event.getMetrics().getLoss());
+                    epoch.setTestAccuracy(event.getMetrics().getTestAccuracy());
+                }
+            }
+            case RUN_COMPLETED, RUN_FAILED -> {
+                if (run.getEndUs() == null) {
+                    run.setEndUs(t);
+                    run.setStatus((event.getKind() == dev.ampwatch.schema.EventKind.RUN_COMPLETED
+                            ? RunStatus.COMPLETED : RunStatus.FAILED).name());
+                    for (EpochState e : run.getEpochs()) {
+                        if (e.getEndUs() == null) {
+                            e.setEndUs(t);
+                        }
+                    }
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private Optional<RunState> find(String runId) {
+        return state.getRuns().stream().filter(r -> r.getRunId().equals(runId)).findFirst();
+    }
+
+    private RunState open(TrainingEvent event, long t) {
+        RunState run = RunState.newBuilder()
+                .setRunId(event.getRunId()).setExperimentId(event.getExperimentId())
+                .setGpuDevices(new ArrayList<>(event.getDevices()))
+                .setStartUs(t).setStatus(RunStatus.RUNNING.name()).setLastEmitUs(t)
+                .setComponents(new HashMap<>()).setDevicePowerWatts(new HashMap<>()).setEpochs(new ArrayList<>())
+                .build();
+        state.getRuns().add(run);
+        return run;
+    }
+
+    private static EpochState epoch(RunState run, TrainingEvent event, long t) {
+        int number = event.getEpoch() == null ? run.getEpochs().size() + 1 : event.getEpoch();
+        for (EpochState e : run.getEpochs()) {
+            if (e.getEpoch() == number) {
+                return e;
+            }
+        }
+        // an epoch starts where the previous one ended, if its start event was lost
+        EpochState e = EpochState.newBuilder().setEpoch(number).setStartUs(t).setComponents(new HashMap<>()).build();
+        run.getEpochs().add(e);
+        return e;
+    }
+}

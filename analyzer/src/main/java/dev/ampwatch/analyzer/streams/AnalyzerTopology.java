@@ -1,0 +1,109 @@
+package dev.ampwatch.analyzer.streams;
+
+import dev.ampwatch.analyzer.AnalyzerConfig;
+import dev.ampwatch.analyzer.AnalyzerListener;
+import dev.ampwatch.analyzer.state.HostState;
+import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.kafka.AvroSerde;
+import dev.ampwatch.schema.kafka.Topics;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The analyzer's topology: training events re-keyed by host meet the host-keyed power samples in one
+ * stateful step per host ({@link HostProcessor}); run energy goes to its topic, rejected records to the
+ * dead-letter topic. Every stateful piece is named (see the golden test of {@code describe()}).
+ */
+public final class AnalyzerTopology {
+    private AnalyzerTopology() {}
+
+    public static Topology buildTopology(AnalyzerConfig config, AnalyzerListener listener) {
+        Topics topics = config.topics();
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HostProcessor.HOST_STATE_STORE),
+                Serdes.String(), new AvroSerde<>(HostState.class, HostState.getClassSchema())));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HostProcessor.PENDING_STORE),
+                Serdes.Bytes(), Serdes.ByteArray()));
+
+        KStream<String, HostInput> events = builder
+                .stream(topics.trainingEvents().name(), Consumed.with(topics.trainingEvents().keySerde(),
+                        topics.trainingEvents().valueSerde()).withName("training-events"))
+                .selectKey((runId, e) -> e.getHost(), Named.as("key-events-by-host"))
+                .repartition(Repartitioned.<String, TrainingEvent>as("events-by-host")
+                        .withKeySerde(Serdes.String()).withValueSerde(topics.trainingEvents().valueSerde())
+                        .withNumberOfPartitions(config.inputPartitions()))
+                .mapValues(HostInput.Event::new, Named.as("wrap-events"));
+        KStream<String, HostInput> samples = builder
+                .stream(topics.powerSamples().name(), Consumed.with(topics.powerSamples().keySerde(),
+                        topics.powerSamples().valueSerde()).withName("power-samples"))
+                .mapValues(HostInput.Sample::new, Named.as("wrap-samples"));
+
+        events.merge(samples, Named.as("host-inputs"))
+                .process(() -> new HostProcessor(config), Named.as("attribute-energy"),
+                        HostProcessor.HOST_STATE_STORE, HostProcessor.PENDING_STORE)
+                .split(Named.as("route-"))
+                .branch((k, v) -> v instanceof AnalyzerOutput.Energy, Branched.withConsumer(energy -> energy
+                        .mapValues(v -> ((AnalyzerOutput.Energy) v).runEnergy(), Named.as("unwrap-energy"))
+                        .peek((k, v) -> listener.onRunEnergy(v), Named.as("energy-metrics"))
+                        .to(topics.runEnergy().name(), Produced.with(topics.runEnergy().keySerde(),
+                                topics.runEnergy().valueSerde()).withName("run-energy")), "energy"))
+                .defaultBranch(Branched.withConsumer(dead -> dead
+                        .processValues(() -> new DeadLetterHeaders(listener), Named.as("dead-letter-headers"))
+                        .to(topics.deadLetters(), Produced.with(Serdes.String(), Serdes.ByteArray())
+                                .withName("dead-letters")), "dead"));
+        return builder.build();
+    }
+
+    /** Kafka Streams settings; {@code clientProperties} (bootstrap servers, SASL/TLS, overrides) win. */
+    public static Properties streamsProperties(AnalyzerConfig config, Map<String, ?> clientProperties,
+                                               AnalyzerListener listener) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        p.put(DeadLetterHandler.TOPIC_CONFIG, config.topics().deadLetters());
+        p.put(DeadLetterHandler.LISTENER_CONFIG, listener);
+        p.putAll(clientProperties);
+        return p;
+    }
+
+    /** Puts the reason and origin of a dead letter in its headers; the value is the original bytes. */
+    private static final class DeadLetterHeaders implements FixedKeyProcessor<String, AnalyzerOutput, byte[]> {
+        private final AnalyzerListener listener;
+        private FixedKeyProcessorContext<String, byte[]> context;
+
+        DeadLetterHeaders(AnalyzerListener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void init(FixedKeyProcessorContext<String, byte[]> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(FixedKeyRecord<String, AnalyzerOutput> record) {
+            AnalyzerOutput.DeadLetter dead = (AnalyzerOutput.DeadLetter) record.value();
+            String kind = dead.reason().startsWith("late:") ? "late" : "invalid";
+            DeadLetters.describe(record.headers(), kind, dead.reason(), dead.sourceTopic());
+            listener.onDeadLetter(dead.sourceTopic(), kind);
+            context.forward(record.withValue(dead.value()));
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package dev.ampwatch.analyzer.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.ampwatch.analyzer.AnalyzerConfig;
+import dev.ampwatch.analyzer.AnalyzerListener;
+import dev.ampwatch.schema.Component;
+import dev.ampwatch.schema.EpochMetrics;
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.PowerSample;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.RunStatus;
+import dev.ampwatch.schema.SourceType;
+import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.kafka.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AnalyzerTopologyTest {
+    static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
+    final Topics topics = Topics.defaults();
+    TopologyTestDriver driver;
+    TestInputTopic<String, PowerSample> samples;
+    TestInputTopic<String, TrainingEvent> events;
+    TestInputTopic<String, byte[]> rawSamples;
+    TestOutputTopic<String, RunEnergy> energy;
+    TestOutputTopic<String, byte[]> dead;
+
+    @BeforeEach
+    void start() {
+        AnalyzerConfig config = AnalyzerConfig.defaults()
+                .withStateDir(Path.of("target", "streams-state", "topology-test"))
+                .withTiming(Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(1));
+        Properties props = AnalyzerTopology.streamsProperties(config, Map.of("bootstrap.servers", "unused:9092"),
+                AnalyzerListener.NONE);
+        driver = new TopologyTestDriver(AnalyzerTopology.buildTopology(config, AnalyzerListener.NONE), props, T0);
+        samples = driver.createInputTopic(topics.powerSamples().name(), new StringSerializer(),
+                topics.powerSamples().valueSerde().serializer());
+        rawSamples = driver.createInputTopic(topics.powerSamples().name(), new StringSerializer(), new ByteArraySerializer());
+        events = driver.createInputTopic(topics.trainingEvents().name(), new StringSerializer(),
+                topics.trainingEvents().valueSerde().serializer());
+        energy = driver.createOutputTopic(topics.runEnergy().name(), new StringDeserializer(),
+                topics.runEnergy().valueSerde().deserializer());
+        dead = driver.createOutputTopic(topics.deadLetters(), new StringDeserializer(), Serdes.ByteArray().deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    @Test
+    void integratesALinearPowerRampExactlyAndSplitsItAtEpochBoundaries() {
+        // p(t) = 10 + 2t W, sampled every second; the run is [5.5 s, 15.5 s), epochs split at 10.5 s
+        for (int s = 0; s <= 5; s++) {
+            sample(s, 10 + 2.0 * s);
+        }
+        event("r1", 5.5, EventKind.RUN_STARTED, null);
+        event("r1", 5.5, EventKind.EPOCH_STARTED, 1);
+        for (int s = 6; s <= 10; s++) {
+            sample(s, 10 + 2.0 * s);
+        }
+        event("r1", 10.5, EventKind.EPOCH_COMPLETED, 1);
+        event("r1", 10.5, EventKind.EPOCH_STARTED, 2);
+        for (int s = 11; s <= 15; s++) {
+            sample(s, 10 + 2.0 * s);
+        }
+        event("r1", 15.5, EventKind.EPOCH_COMPLETED, 2);
+        event("r1", 15.5, EventKind.RUN_COMPLETED, null);
+        for (int s = 16; s <= 20; s++) {
+            sample(s, 10 + 2.0 * s);
+        }
+
+        RunEnergy last = finalRecord();
+        assertThat(last.getStatus()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(last.getEnergyJoules()).isCloseTo(310.0, within(1e-9));
+        assertThat(last.getEpochs()).hasSize(2);
+        assertThat(last.getEpochs().get(0).getEnergyJoules()).isCloseTo(130.0, within(1e-9));
+        assertThat(last.getEpochs().get(1).getEnergyJoules()).isCloseTo(180.0, within(1e-9));
+        assertThat(last.getDurationSeconds()).isCloseTo(10.0, within(1e-9));
+        assertThat(last.getQuality().getEstimated()).isTrue();
+        // idle baseline when the run was finalized (attributed up to 16 s): [0, 5.5) holds 85.25 J and
+        // [15.5, 16) 20.75 J, so 106 J over 6 s
+        double idle = 106.0 / 6;
+        assertThat(last.getComponents().get(0).getIdlePowerWatts()).isCloseTo(idle, within(1e-9));
+        assertThat(last.getNetEnergyJoules()).isCloseTo(310.0 - idle * 10, within(1e-9));
+        assertThat(last.getCo2eGrams()).isCloseTo(310.0 / 3.6e6 * 400, within(1e-12));
+    }
+
+    @Test
+    void aStartEventThatArrivesAfterLaterSamplesStillGetsThemWithinTheGrace() {
+        sample(0, 100);
+        sample(1, 100);
+        sample(2, 100);
+        event("r2", 0.0, EventKind.RUN_STARTED, null); // arrives after samples up to 2 s; grace is 2 s
+        for (int s = 3; s <= 6; s++) {
+            sample(s, 100);
+        }
+        event("r2", 5.0, EventKind.RUN_COMPLETED, null); // stream time 6 s: still within the grace
+        for (int s = 7; s <= 12; s++) {
+            sample(s, 100);
+        }
+        RunEnergy result = finalRecord();
+        assertThat(result.getEnergyJoules()).isCloseTo(500.0, within(1e-9));
+        assertThat(result.getQuality().getLateSamples()).isZero();
+    }
+
+    @Test
+    void aRunEndThatArrivesBeyondTheGraceStillEndsTheRunAndFlagsIt() {
+        event("r5", 0.0, EventKind.RUN_STARTED, null);
+        for (int s = 0; s <= 8; s++) {
+            sample(s, 100);
+        }
+        event("r5", 5.0, EventKind.RUN_COMPLETED, null); // stream time 8 s, attributed to 6 s
+        for (int s = 9; s <= 14; s++) {
+            sample(s, 100);
+        }
+        RunEnergy result = finalRecord();
+        assertThat(result.getEndTime()).isEqualTo(T0.plusSeconds(6));
+        assertThat(result.getQuality().getLateSamples()).isEqualTo(1);
+    }
+
+    @Test
+    void undecodableAndImpossibleRecordsGoToTheDeadLetterTopicAndTheRunStillCompletes() {
+        event("r3", 0.0, EventKind.RUN_STARTED, null);
+        sample(0, 50);
+        rawSamples.pipeInput("rig-1", new byte[] {1, 2, 3});
+        sample(1, Double.NaN);
+        sample(1, 50);
+        sample(2, 50);
+        event("r3", 2.0, EventKind.RUN_COMPLETED, null);
+        for (int s = 3; s <= 6; s++) {
+            sample(s, 50);
+        }
+
+        // the test driver does not capture records the deserialization handler dead-letters; AnalyzerIT does
+        List<TestRecord<String, byte[]>> letters = dead.readRecordsToList();
+        assertThat(letters).hasSize(1);
+        assertThat(DeadLetters.header(letters.get(0).headers(), DeadLetters.KIND)).isEqualTo("invalid");
+        assertThat(DeadLetters.header(letters.get(0).headers(), DeadLetters.REASON)).contains("power_watts=NaN");
+        assertThat(finalRecord().getEnergyJoules()).isCloseTo(100.0, within(1e-9));
+    }
+
+    @Test
+    void aSampleBeyondTheGraceIsCountedAsLateAndDeadLettered() {
+        event("r4", 0.0, EventKind.RUN_STARTED, null);
+        for (int s = 0; s <= 6; s++) {
+            sample(s, 10);
+        }
+        sample(1.5, 999); // stream time is 6 s, grace 2 s: 1.5 s was attributed already
+        event("r4", 8.0, EventKind.RUN_COMPLETED, null);
+        for (int s = 7; s <= 12; s++) {
+            sample(s, 10);
+        }
+        RunEnergy result = finalRecord();
+        assertThat(result.getQuality().getLateSamples()).isEqualTo(1);
+        assertThat(result.getEnergyJoules()).isCloseTo(80.0, within(1e-9));
+        assertThat(DeadLetters.header(dead.readRecord().headers(), DeadLetters.KIND)).isEqualTo("late");
+    }
+
+    private RunEnergy finalRecord() {
+        List<RunEnergy> all = energy.readValuesToList();
+        assertThat(all).isNotEmpty();
+        assertThat(all.stream().filter(RunEnergy::getIsFinal)).hasSize(1);
+        RunEnergy last = all.get(all.size() - 1);
+        assertThat(last.getIsFinal()).isTrue();
+        return last;
+    }
+
+    private void sample(double second, double watts) {
+        Instant t = T0.plusNanos((long) (second * 1e9));
+        samples.pipeInput("rig-1", PowerSample.newBuilder().setHost("rig-1").setSource(SourceType.ESTIMATE)
+                .setComponent(Component.CPU_PACKAGE).setDevice("package-0").setEventTime(t).setPowerWatts(watts)
+                .build(), t);
+    }
+
+    private void event(String run, double second, EventKind kind, Integer epoch) {
+        Instant t = T0.plusNanos((long) (second * 1e9));
+        events.pipeInput(run, TrainingEvent.newBuilder().setRunId(run).setExperimentId("e").setHost("rig-1")
+                .setEventTime(t).setKind(kind).setEpoch(epoch)
+                .setMetrics(kind == EventKind.EPOCH_COMPLETED ? EpochMetrics.newBuilder().setLoss(1).setSamples(100)
+                        .setSamplesPerSecond(20).setDurationMs(5000).build() : null)
+                .build(), t);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.ampwatch.power.kafka;
+
+import dev.ampwatch.power.metrics.AgentStats;
+import dev.ampwatch.schema.PowerSample;
+import dev.ampwatch.schema.kafka.AmpwatchSerdes;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds the Kafka producer of the power agent from client properties. */
+public final class KafkaPublishers {
+
+    private static final Logger logger = LoggerFactory.getLogger(KafkaPublishers.class);
+
+    private KafkaPublishers() {}
+
+    /**
+     * The producer settings: {@code clientProperties} (bootstrap.servers, security.protocol,
+     * sasl.*, ssl.* ... pass through unchanged) with {@code enable.idempotence=true} and {@code
+     * acks=all} enforced, and a default {@code client.id} of {@code ampwatch-power-agent-<host>}.
+     */
+    public static Map<String, Object> producerProperties(Map<String, Object> clientProperties,
+            String host) {
+        Map<String, Object> props = new HashMap<>(clientProperties);
+        enforce(props, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        enforce(props, ProducerConfig.ACKS_CONFIG, "all");
+        props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "ampwatch-power-agent-" + host);
+        props.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
+        props.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+        return props;
+    }
+
+    /** A started publisher with a new {@link KafkaProducer}. */
+    public static KafkaPowerPublisher create(Map<String, Object> clientProperties, String topic,
+            String host, AgentStats stats, int bufferCapacity, InstantSource clock) {
+        Objects.requireNonNull(clientProperties, "clientProperties");
+        KafkaProducer<String, PowerSample> producer = new KafkaProducer<>(
+                producerProperties(clientProperties, host), new StringSerializer(),
+                AmpwatchSerdes.powerSample().serializer());
+        try {
+            return new KafkaPowerPublisher(producer, topic, stats, bufferCapacity, clock);
+        } catch (RuntimeException e) {
+            producer.close();
+            throw e;
+        }
+    }
+
+    private static void enforce(Map<String, Object> props, String key, String value) {
+        Object given = props.put(key, value);
+        if (given != null && !value.equalsIgnoreCase(String.valueOf(given))) {
+            logger.warn("power agent: overriding producer {}={} with {}", key, given, value);
+        }
+    }
+}

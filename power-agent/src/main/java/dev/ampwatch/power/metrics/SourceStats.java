@@ -1,0 +1,75 @@
+package dev.ampwatch.power.metrics;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters of one source, updated by samplers and the publisher. Thread-safe. */
+public final class SourceStats {
+
+    private final String source;
+    private final LongAdder samplesRead = new LongAdder();
+    private final LongAdder readsFailed = new LongAdder();
+    private final LongAdder samplesPublished = new LongAdder();
+    private final LongAdder sendsFailed = new LongAdder();
+    private final LongAdder samplesDropped = new LongAdder();
+    private final AtomicReference<Instant> lastSampleTime = new AtomicReference<>();
+
+    SourceStats(String source) {
+        this.source = Objects.requireNonNull(source, "source");
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /** {@code count} samples were read, the newest with event time {@code eventTime}. */
+    public void read(int count, Instant eventTime) {
+        samplesRead.add(count);
+        lastSampleTime.accumulateAndGet(eventTime,
+                (prev, next) -> prev == null || next.isAfter(prev) ? next : prev);
+    }
+
+    public void readFailed() {
+        readsFailed.increment();
+    }
+
+    public void published() {
+        samplesPublished.increment();
+    }
+
+    public void sendFailed() {
+        sendsFailed.increment();
+    }
+
+    public void dropped() {
+        samplesDropped.increment();
+    }
+
+    public long samplesRead() {
+        return samplesRead.sum();
+    }
+
+    public long readsFailed() {
+        return readsFailed.sum();
+    }
+
+    public long samplesPublished() {
+        return samplesPublished.sum();
+    }
+
+    public long sendsFailed() {
+        return sendsFailed.sum();
+    }
+
+    public long samplesDropped() {
+        return samplesDropped.sum();
+    }
+
+    /** Event time of the newest sample read, if any. */
+    public Optional<Instant> lastSampleTime() {
+        return Optional.ofNullable(lastSampleTime.get());
+    }
+}
