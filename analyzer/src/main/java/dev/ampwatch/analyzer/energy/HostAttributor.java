@@ -82,24 +82,23 @@ public final class HostAttributor {
                 addCut(cuts, segment, e.getEndUs());
             }
         }
-        Map<RunState, Double> joulesByRun = new IdentityHashMap<>(); // records hash by (mutable) content
+        Map<RunState, double[]> byRun = new IdentityHashMap<>(); // {joules, seconds}; records hash by mutable content
         Long a = null;
         for (long b : cuts) {
             if (a != null) {
-                share(device, key, segment, a, b, joulesByRun);
+                share(device, key, segment, a, b, byRun);
             }
             a = b;
         }
-        double seconds = Micros.seconds(segment.endUs() - segment.startUs());
-        joulesByRun.forEach((run, joules) -> {
+        byRun.forEach((run, js) -> {
             run.getComponents().get(key).setSamples(run.getComponents().get(key).getSamples() + 1);
-            run.getDevicePowerWatts().put(key, joules / seconds);
+            run.getDevicePowerWatts().put(key, js[0] / js[1]);
             double total = run.getDevicePowerWatts().values().stream().mapToDouble(Double::doubleValue).sum();
             run.setPeakPowerWatts(Math.max(run.getPeakPowerWatts(), total));
         });
     }
 
-    private void share(DeviceState device, String key, Segment segment, long a, long b, Map<RunState, Double> joulesByRun) {
+    private void share(DeviceState device, String key, Segment segment, long a, long b, Map<RunState, double[]> byRun) {
         double joules = segment.joules(a, b);
         double seconds = Micros.seconds(b - a);
         List<RunState> active = new ArrayList<>();
@@ -114,7 +113,7 @@ public final class HostAttributor {
             return;
         }
         double share = 1.0 / active.size();
-        String method = segment.fromCounter() ? "counter" : "trapezoid";
+        String method = segment.method();
         for (RunState run : active) {
             add(run.getComponents(), key, device, method, joules * share, share * seconds, seconds);
             for (EpochState epoch : run.getEpochs()) {
@@ -122,7 +121,9 @@ public final class HostAttributor {
                     add(epoch.getComponents(), key, device, method, joules * share, share * seconds, seconds);
                 }
             }
-            joulesByRun.merge(run, joules * share, Double::sum);
+            double[] js = byRun.computeIfAbsent(run, r -> new double[2]);
+            js[0] += joules * share;
+            js[1] += seconds;
         }
     }
 

@@ -1,11 +1,12 @@
 package dev.ampwatch.analyzer.energy;
 
 import dev.ampwatch.analyzer.state.DeviceState;
+import dev.ampwatch.schema.PowerKind;
 import dev.ampwatch.schema.PowerSample;
 
 /**
  * Turns two consecutive readings of one device into energy, following docs/energy.md: counters win
- * over power; a counter that went backwards wrapped (if its range is known) or was reset; an interval
+ * over power; a window average spanning the interval is constant power; other power is a trapezoid; a counter that went backwards wrapped (if its range is known) or was reset; an interval
  * longer than the maximum gap is not integrated.
  */
 public final class Integration {
@@ -22,6 +23,12 @@ public final class Integration {
     public record NotIntegrable(long startUs, long endUs) implements Outcome {}
 
     private Integration() {}
+
+    /** A window average whose window spans the interval since the previous reading (1 ms slack). */
+    private static boolean coversInterval(PowerSample s, long intervalUs) {
+        return s.getPowerKind() == PowerKind.WINDOW_AVERAGE && s.getPowerWindowMs() != null
+                && s.getPowerWindowMs() * 1000L + 1000 >= intervalUs && s.getPowerWindowMs() * 1000L <= intervalUs + 1000;
+    }
 
     public static Outcome between(DeviceState previous, PowerSample current, long maxGapUs) {
         long t0 = previous.getLastTimeUs();
@@ -43,12 +50,16 @@ public final class Integration {
                     return new CounterReset(t0, t1);
                 }
             }
-            return new Integrated(Segment.constant(t0, t1, delta / 1_000_000.0));
+            return new Integrated(Segment.constant(t0, t1, delta / 1_000_000.0, Segment.COUNTER));
         }
         Double p0 = previous.getLastPowerWatts();
         Double p1 = current.getPowerWatts();
+        if (p1 != null && coversInterval(current, t1 - t0)) {
+            // the reading is the mean power over (at least) this whole interval: exact as constant power
+            return new Integrated(Segment.constant(t0, t1, p1 * Micros.seconds(t1 - t0), Segment.WINDOW_AVERAGE));
+        }
         if (p0 != null && p1 != null) {
-            return new Integrated(new Segment(t0, t1, p0, p1, false));
+            return new Integrated(new Segment(t0, t1, p0, p1, Segment.TRAPEZOID));
         }
         return new NotIntegrable(t0, t1);
     }

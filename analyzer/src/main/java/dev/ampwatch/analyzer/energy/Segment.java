@@ -3,9 +3,14 @@ package dev.ampwatch.analyzer.energy;
 /**
  * What is known about one device's power between two consecutive readings: power on the straight line
  * from {@code startWatts} at {@code startUs} to {@code endWatts} at {@code endUs}. An energy counter
- * delta is the special case of constant power (its energy spread evenly over the interval).
+ * delta, and a power reading that is the average over exactly this interval, are the special case of
+ * constant power (the energy spread evenly over the interval).
  */
-public record Segment(long startUs, long endUs, double startWatts, double endWatts, boolean fromCounter) {
+public record Segment(long startUs, long endUs, double startWatts, double endWatts, String method) {
+    public static final String COUNTER = "counter";
+    public static final String TRAPEZOID = "trapezoid";
+    public static final String WINDOW_AVERAGE = "window-average";
+
 
     public Segment {
         if (endUs <= startUs) {
@@ -13,9 +18,9 @@ public record Segment(long startUs, long endUs, double startWatts, double endWat
         }
     }
 
-    static Segment constant(long startUs, long endUs, double joules) {
+    static Segment constant(long startUs, long endUs, double joules, String method) {
         double watts = joules / Micros.seconds(endUs - startUs);
-        return new Segment(startUs, endUs, watts, watts, true);
+        return new Segment(startUs, endUs, watts, watts, method);
     }
 
     /** Power at time {@code t} (microseconds) on the line. */

@@ -1,0 +1,114 @@
+package dev.ampwatch.analyzer.metrics;
+
+import dev.ampwatch.analyzer.AnalyzerListener;
+import dev.ampwatch.schema.ComponentEnergy;
+import dev.ampwatch.schema.RunEnergy;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Per-run series for Prometheus: energy (counters, since they only grow), power and duration (gauges).
+ * A run id label grows without bound, so a run's series are removed {@code retention} after it ended;
+ * the full history stays in Kafka. Thread-safe; idempotent (keeps the latest record per run).
+ */
+public final class RunMetrics implements AnalyzerListener {
+    private final MeterRegistry registry;
+    private final Duration retention;
+    private final Clock clock;
+    private final Map<String, Tracked> runs = new ConcurrentHashMap<>();
+
+    public RunMetrics(MeterRegistry registry, Duration retention, Clock clock) {
+        this.registry = registry;
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    private static final class Tracked {
+        volatile RunEnergy latest;
+        volatile long finishedAtMs = -1;
+        final List<Meter> meters = new ArrayList<>();
+        final Map<String, Meter> componentMeters = new ConcurrentHashMap<>();
+    }
+
+    @Override
+    public void onRunEnergy(RunEnergy energy) {
+        Tracked t = runs.computeIfAbsent(energy.getRunId(), id -> register(energy));
+        t.latest = energy;
+        for (ComponentEnergy c : energy.getComponents()) {
+            String key = c.getComponent() + "/" + c.getDevice();
+            t.componentMeters.computeIfAbsent(key, k -> FunctionCounter.builder("ampwatch.run.component.energy", t,
+                            tr -> componentJoules(tr.latest, key))
+                    .baseUnit("joules").description("Gross energy attributed to the run from one device")
+                    .tags(tags(energy).and("component", c.getComponent().name(), "device", c.getDevice(),
+                            "source", c.getSource().name()))
+                    .register(registry));
+        }
+        if (energy.getIsFinal() && t.finishedAtMs < 0) {
+            t.finishedAtMs = clock.millis();
+        }
+        expire();
+    }
+
+    @Override
+    public void onDeadLetter(String sourceTopic, String kind) {
+        Counter.builder("ampwatch.analyzer.dead.letters").description("Records set aside to the dead-letter topic")
+                .tags("topic", sourceTopic, "kind", kind).register(registry).increment();
+    }
+
+    private Tracked register(RunEnergy first) {
+        Tracked t = new Tracked();
+        t.latest = first;
+        Tags tags = tags(first);
+        t.meters.add(FunctionCounter.builder("ampwatch.run.energy", t, tr -> tr.latest.getEnergyJoules())
+                .baseUnit("joules").description("Gross energy attributed to the run").tags(tags).register(registry));
+        t.meters.add(FunctionCounter.builder("ampwatch.run.net.energy", t, tr -> Math.max(0, tr.latest.getNetEnergyJoules()))
+                .baseUnit("joules").description("Energy above the idle baseline").tags(tags).register(registry));
+        t.meters.add(FunctionCounter.builder("ampwatch.run.co2e", t, tr -> tr.latest.getCo2eGrams())
+                .baseUnit("grams").description("CO2-equivalent emissions of the run's gross energy").tags(tags).register(registry));
+        t.meters.add(gauge("ampwatch.run.power.average", t, tr -> tr.latest.getAveragePowerWatts(), "watts", "Average power", tags));
+        t.meters.add(gauge("ampwatch.run.power.peak", t, tr -> tr.latest.getPeakPowerWatts(), "watts", "Peak attributed power", tags));
+        t.meters.add(gauge("ampwatch.run.duration", t, tr -> tr.latest.getDurationSeconds(), "seconds", "Run duration so far", tags));
+        t.meters.add(gauge("ampwatch.run.finished", t, tr -> tr.latest.getIsFinal() ? 1 : 0, null, "1 once the final totals are in", tags));
+        return t;
+    }
+
+    private Meter gauge(String name, Tracked t, ToDoubleFunction<Tracked> f, String unit, String description, Tags tags) {
+        Gauge.Builder<Tracked> b = Gauge.builder(name, t, f).description(description).tags(tags);
+        return (unit == null ? b : b.baseUnit(unit)).register(registry);
+    }
+
+    private static double componentJoules(RunEnergy e, String key) {
+        return e.getComponents().stream().filter(c -> (c.getComponent() + "/" + c.getDevice()).equals(key))
+                .mapToDouble(ComponentEnergy::getEnergyJoules).sum();
+    }
+
+    private static Tags tags(RunEnergy e) {
+        String precision = e.getConfig() == null ? "unknown" : e.getConfig().getPrecision();
+        return Tags.of("run_id", e.getRunId(), "experiment_id", e.getExperimentId(), "host", e.getHost(),
+                "precision", precision);
+    }
+
+    private void expire() {
+        long now = clock.millis();
+        runs.entrySet().removeIf(entry -> {
+            Tracked t = entry.getValue();
+            if (t.finishedAtMs >= 0 && now - t.finishedAtMs > retention.toMillis()) {
+                t.meters.forEach(registry::remove);
+                t.componentMeters.values().forEach(registry::remove);
+                return true;
+            }
+            return false;
+        });
+    }
+}

@@ -1,0 +1,41 @@
+package dev.ampwatch.cli;
+
+import dev.ampwatch.analyzer.AnalyzerApp;
+import dev.ampwatch.analyzer.AnalyzerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "analyzer", mixinStandardHelpOptions = true,
+        description = "Runs the analyzer (Kafka Streams): attributes power to runs by event time, publishes run "
+                + "energy, and serves Prometheus metrics, until Ctrl-C.")
+final class AnalyzerCommand implements Callable<Integer> {
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    AnalyzerOptions options;
+
+    @Option(names = "--duration", converter = DurationConverter.class, description = "Stop after this long (default: until Ctrl-C).")
+    Duration duration;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Object> client = kafka.clientProperties(null);
+        AnalyzerConfig config = options.config(kafka.topics(), Path.of("ampwatch-data", "streams"));
+        TopicSetup.ensure(client, config.topics(), options.partitions);
+        Lifetime lifetime = new Lifetime();
+        try (AnalyzerApp app = AnalyzerApp.start(config, client, options.metricsHost, options.metricsPort,
+                options.metricsRetention)) {
+            System.out.println("analyzer running; metrics on http://" + options.metricsHost + ":" + app.metricsPort() + "/metrics");
+            lifetime.await(duration);
+        } finally {
+            lifetime.closed();
+        }
+        return 0;
+    }
+}

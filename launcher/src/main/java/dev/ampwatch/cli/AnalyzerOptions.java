@@ -1,0 +1,63 @@
+package dev.ampwatch.cli;
+
+import dev.ampwatch.analyzer.AnalyzerConfig;
+import dev.ampwatch.schema.kafka.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** Analyzer settings shared by {@code analyzer} and {@code demo}. */
+final class AnalyzerOptions {
+    @Option(names = "--application-id", defaultValue = "ampwatch-analyzer",
+            description = "Kafka Streams application id; instances with the same id share the work (default: ${DEFAULT-VALUE}).")
+    String applicationId;
+
+    @Option(names = "--state-dir", description = "Kafka Streams state directory (default: ampwatch-data/streams).")
+    Path stateDir;
+
+    @Option(names = "--grace", defaultValue = "2s", converter = DurationConverter.class,
+            description = "How long to wait for out-of-order records (default: ${DEFAULT-VALUE}).")
+    Duration grace;
+
+    @Option(names = "--max-gap", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Readings further apart are reported as a gap, not integrated (default: ${DEFAULT-VALUE}).")
+    Duration maxGap;
+
+    @Option(names = "--emit-interval", defaultValue = "1s", converter = DurationConverter.class,
+            description = "Running totals of a live run at most this often, in event time (default: ${DEFAULT-VALUE}).")
+    Duration emitInterval;
+
+    @Option(names = "--min-idle", defaultValue = "5s", converter = DurationConverter.class,
+            description = "Idle time a device needs before its idle baseline is used for net energy (default: ${DEFAULT-VALUE}).")
+    Duration minIdle;
+
+    @Option(names = "--carbon-intensity", defaultValue = "400", paramLabel = "G_PER_KWH",
+            description = "Grid carbon intensity in gCO2e/kWh (default: ${DEFAULT-VALUE}).")
+    double carbonIntensity;
+
+    @Option(names = "--host-carbon-intensity", paramLabel = "HOST=G_PER_KWH",
+            description = "Carbon intensity of one host, overriding --carbon-intensity. Repeatable.")
+    Map<String, Double> hostCarbonIntensity = new HashMap<>();
+
+    @Option(names = "--metrics-host", defaultValue = "127.0.0.1", description = "Address of /metrics (default: ${DEFAULT-VALUE}).")
+    String metricsHost;
+
+    @Option(names = "--metrics-port", defaultValue = "9464", description = "Port of /metrics; 0 picks one (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Option(names = "--metrics-retention", defaultValue = "1h", converter = DurationConverter.class,
+            description = "How long a finished run's series stay on /metrics (default: ${DEFAULT-VALUE}).")
+    Duration metricsRetention;
+
+    @Option(names = "--partitions", defaultValue = "1",
+            description = "Partitions of the topics it creates and of its host-keyed repartition topic (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    AnalyzerConfig config(Topics topics, Path defaultStateDir) {
+        AnalyzerConfig d = AnalyzerConfig.defaults();
+        return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
+                hostCarbonIntensity, d.maxFutureSkew(), stateDir != null ? stateDir : defaultStateDir, partitions);
+    }
+}

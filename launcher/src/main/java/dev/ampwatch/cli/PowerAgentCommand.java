@@ -1,0 +1,73 @@
+package dev.ampwatch.cli;
+
+import dev.ampwatch.power.PowerAgent;
+import dev.ampwatch.power.PowerAgentConfig;
+import dev.ampwatch.power.SourceStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "power-agent", mixinStandardHelpOptions = true,
+        description = "Samples this host's power sources and publishes PowerSample records until Ctrl-C.")
+final class PowerAgentCommand implements Callable<Integer> {
+    @Option(names = "--list-sources", description = "Say which power sources are available here and why not, then exit.")
+    boolean listSources;
+
+    @Option(names = "--host", description = "Host id written into every sample (default: this machine's hostname).")
+    String host;
+
+    @Option(names = "--sources", split = ",", paramLabel = "NAME",
+            description = "Sources to try, in order of preference (default: nvml,rapl,wattmeter,estimate).")
+    List<String> sources;
+
+    @Option(names = "--interval", paramLabel = "SOURCE=DURATION",
+            description = "Sampling interval of a source, e.g. --interval estimate=250ms. Repeatable.")
+    Map<String, String> intervals = Map.of();
+
+    @Option(names = "--cpu-tdp-watts", description = "CPU TDP for the estimate source (default: 65).")
+    Double tdpWatts;
+
+    @Option(names = "--duration", converter = DurationConverter.class, description = "Stop after this long (default: until Ctrl-C).")
+    Duration duration;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    PowerAgentConfig config() {
+        PowerAgentConfig c = PowerAgentConfig.defaults().withTopic(kafka.topics().powerSamples().name());
+        if (host != null) {
+            c = c.withHost(host);
+        }
+        if (sources != null) {
+            c = c.withSources(sources);
+        }
+        for (Map.Entry<String, String> e : intervals.entrySet()) {
+            c = c.withInterval(e.getKey(), DurationConverter.parse(e.getValue()));
+        }
+        if (tdpWatts != null) {
+            c = c.withEstimate(tdpWatts, c.cpuIdleFraction(), c.dramWattsPerGib());
+        }
+        return c;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PowerAgentConfig config = config();
+        if (listSources) {
+            System.out.println(SourceStatus.formatAll(PowerAgent.listSources(config)));
+            return 0;
+        }
+        Lifetime lifetime = new Lifetime();
+        try (PowerAgent agent = PowerAgent.start(config, kafka.clientProperties(null))) {
+            System.out.println("power-agent on host " + config.host() + ":\n" + SourceStatus.formatAll(agent.sourceStatuses()));
+            lifetime.await(duration);
+        } finally {
+            lifetime.closed();
+        }
+        return 0;
+    }
+}

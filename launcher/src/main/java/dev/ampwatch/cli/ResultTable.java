@@ -1,0 +1,55 @@
+package dev.ampwatch.cli;
+
+import dev.ampwatch.schema.EpochEnergy;
+import dev.ampwatch.schema.RunEnergy;
+import java.io.PrintStream;
+import java.util.List;
+
+/** Prints runs side by side, and each mixed-precision run against the FP32 baseline. */
+final class ResultTable {
+    private ResultTable() {}
+
+    static void print(PrintStream out, List<RunEnergy> runs) {
+        out.printf("%n%-10s %-36s %9s %11s %11s %9s %9s %10s %9s %8s%n", "precision", "run", "time [s]", "energy [J]",
+                "net [J]", "avg [W]", "peak [W]", "mJ/sample", "CO2e [g]", "test acc");
+        for (RunEnergy r : runs) {
+            out.printf("%-10s %-36s %9.2f %11.1f %11.1f %9.1f %9.1f %10.3f %9.4f %8s%n", precision(r), r.getRunId(),
+                    r.getDurationSeconds(), r.getEnergyJoules(), r.getNetEnergyJoules(), r.getAveragePowerWatts(),
+                    r.getPeakPowerWatts(), r.getJoulesPerSample() == null ? Double.NaN : 1000 * r.getJoulesPerSample(),
+                    r.getCo2eGrams(), accuracy(r));
+        }
+        RunEnergy baseline = runs.stream().filter(r -> "fp32".equals(precision(r))).findFirst().orElse(null);
+        if (baseline != null) {
+            for (RunEnergy r : runs) {
+                if (r != baseline) {
+                    out.printf("%-10s vs fp32: energy x%.3f, time x%.3f, average power %+.1f W%n", precision(r),
+                            r.getEnergyJoules() / baseline.getEnergyJoules(),
+                            r.getDurationSeconds() / baseline.getDurationSeconds(),
+                            r.getAveragePowerWatts() - baseline.getAveragePowerWatts());
+                }
+            }
+        }
+        boolean estimated = runs.stream().anyMatch(r -> r.getQuality().getEstimated());
+        int gaps = runs.stream().mapToInt(r -> r.getQuality().getGaps()).sum();
+        long late = runs.stream().mapToLong(r -> r.getQuality().getLateSamples()).sum();
+        if (estimated) {
+            out.println("note: some power came from the ESTIMATE source (no hardware sensor found): totals are modelled, not measured.");
+        }
+        if (gaps > 0 || late > 0) {
+            out.printf("note: %d gap(s) and %d late record(s) in these runs; see the quality field of each run.%n", gaps, late);
+        }
+        out.println("net = energy above each device's idle baseline; shared components split evenly between concurrent runs.");
+    }
+
+    private static String precision(RunEnergy r) {
+        return r.getConfig() == null ? "?" : r.getConfig().getPrecision();
+    }
+
+    private static String accuracy(RunEnergy r) {
+        List<EpochEnergy> epochs = r.getEpochs();
+        if (epochs.isEmpty() || epochs.get(epochs.size() - 1).getTestAccuracy() == null) {
+            return "n/a";
+        }
+        return String.format("%.2f%%", 100 * epochs.get(epochs.size() - 1).getTestAccuracy());
+    }
+}

@@ -1,0 +1,45 @@
+package dev.ampwatch.cli;
+
+import dev.ampwatch.trainer.TrainingJob;
+import dev.ampwatch.trainer.TrainingOptions;
+import dev.ampwatch.trainer.TrainingResult;
+import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
+import dev.ampwatch.trainer.precision.Precision;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Trains a classifier (MLP on Fashion-MNIST) once and publishes its run and epoch events.")
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, tf32, amp-fp16 or amp-bf16 (default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(names = "--run-id", description = "Run id (default: a random UUID).")
+    String runId;
+
+    @Mixin
+    TrainOptions train;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Override
+    public Integer call() {
+        TrainingOptions.Builder b = train.builder(Precision.fromCliName(precision));
+        if (runId != null) {
+            b.runId(runId);
+        }
+        TrainingOptions options = b.build();
+        try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.clientProperties(null),
+                kafka.topics().trainingEvents().name())) {
+            TrainingResult result = TrainingJob.runOnCpu(options, publisher);
+            var last = result.last();
+            System.out.printf("run %s (%s): loss %.4f, test accuracy %s, %.0f samples/s%n", result.runId(), precision,
+                    last.getLoss(), last.getTestAccuracy() == null ? "n/a" : String.format("%.2f%%", 100 * last.getTestAccuracy()),
+                    last.getSamplesPerSecond());
+        }
+        return 0;
+    }
+}

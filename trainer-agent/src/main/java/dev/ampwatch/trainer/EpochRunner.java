@@ -1,0 +1,99 @@
+package dev.ampwatch.trainer;
+
+import dev.ampwatch.trainer.backend.StepResult;
+import dev.ampwatch.trainer.backend.TrainableModel;
+import dev.ampwatch.trainer.data.Dataset;
+import dev.ampwatch.trainer.data.LabeledData;
+import java.util.Random;
+
+/**
+ * Feeds a dataset through a model: shuffled mini-batches for training, fixed-size chunks for
+ * evaluation. Rows are gathered into reusable batch buffers so the backend sees contiguous
+ * {@code n x features} arrays. Not thread-safe; used by the training thread.
+ */
+final class EpochRunner {
+    /** Rows per prediction call when evaluating; bounds the activation buffers' size. */
+    private static final int EVAL_CHUNK = 1000;
+
+    /** Outcome of one pass over the training set. */
+    record Pass(double meanLoss, long samples, int skippedSteps) {}
+
+    private final TrainableModel model;
+    private final LabeledData train;
+    private final int batchSize;
+    private final int features;
+    private final Random shuffle;
+    private final Runnable betweenBatches;
+    private final int[] order;
+    private final float[] batchX;
+    private final int[] batchY;
+
+    /** @param betweenBatches called before each batch, e.g. to abort on interruption */
+    EpochRunner(TrainableModel model, Dataset data, int batchSize, long seed, Runnable betweenBatches) {
+        this.model = model;
+        this.train = data.train();
+        this.features = data.featureCount();
+        this.batchSize = Math.min(batchSize, Math.max(1, train.size()));
+        // shuffling gets its own stream so changing the model's init does not change the batch order
+        this.shuffle = new Random(seed ^ 0x5DEECE66DL);
+        this.betweenBatches = betweenBatches;
+        this.order = new int[train.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        int rows = Math.max(this.batchSize, EVAL_CHUNK);
+        this.batchX = new float[rows * features];
+        this.batchY = new int[rows];
+    }
+
+    /** One epoch of shuffled mini-batches (the last batch may be smaller). */
+    Pass trainEpoch() {
+        if (order.length == 0) {
+            throw new IllegalStateException("the training set is empty");
+        }
+        for (int i = order.length - 1; i > 0; i--) { // Fisher-Yates
+            int j = shuffle.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        double lossSum = 0;
+        int skipped = 0;
+        for (int from = 0; from < order.length; from += batchSize) {
+            betweenBatches.run();
+            int n = Math.min(batchSize, order.length - from);
+            for (int r = 0; r < n; r++) {
+                int row = order[from + r];
+                System.arraycopy(train.features(), row * features, batchX, r * features, features);
+                batchY[r] = train.labels()[row];
+            }
+            StepResult step = model.trainStep(batchX, batchY, n);
+            lossSum += step.loss() * n;
+            if (!step.applied()) {
+                skipped++;
+            }
+        }
+        return new Pass(lossSum / order.length, order.length, skipped);
+    }
+
+    /** Fraction of {@code data} the model classifies correctly, 0..1 (NaN for an empty set). */
+    double accuracy(LabeledData data) {
+        if (data.size() == 0) {
+            return Double.NaN;
+        }
+        int[] predicted = new int[EVAL_CHUNK];
+        long correct = 0;
+        for (int from = 0; from < data.size(); from += EVAL_CHUNK) {
+            betweenBatches.run();
+            int n = Math.min(EVAL_CHUNK, data.size() - from);
+            System.arraycopy(data.features(), from * features, batchX, 0, n * features);
+            model.predict(batchX, n, predicted);
+            for (int r = 0; r < n; r++) {
+                if (predicted[r] == data.labels()[from + r]) {
+                    correct++;
+                }
+            }
+        }
+        return (double) correct / data.size();
+    }
+}

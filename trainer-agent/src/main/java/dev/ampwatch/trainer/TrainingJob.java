@@ -1,0 +1,154 @@
+package dev.ampwatch.trainer;
+
+import dev.ampwatch.schema.EpochMetrics;
+import dev.ampwatch.schema.RunConfig;
+import dev.ampwatch.trainer.backend.Backend;
+import dev.ampwatch.trainer.backend.TrainableModel;
+import dev.ampwatch.trainer.cpu.CpuBackend;
+import dev.ampwatch.trainer.data.Dataset;
+import dev.ampwatch.trainer.data.DatasetResolver;
+import dev.ampwatch.trainer.model.ModelSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One training run: loads the data, builds the model on a {@link Backend}, trains for the
+ * configured epochs, evaluates train and test accuracy after each, and reports every step to a
+ * {@link TrainingListener}. Knows nothing of Kafka.
+ *
+ * <p>Timing: EPOCH_STARTED is stamped before the first batch; EPOCH_COMPLETED after the backend is
+ * synchronized and both accuracies are evaluated, so the energy of the epoch's evaluation falls
+ * inside the epoch. {@code duration_ms} is the whole epoch (the time between the two events);
+ * {@code samples_per_second} counts the training phase only.
+ *
+ * <p>A job runs once, on the calling thread; interrupting that thread fails the run at the next
+ * batch. Not thread-safe.
+ */
+public final class TrainingJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
+    private final TrainingOptions options;
+    private final Backend backend;
+    private final InstantSource clock;
+    private final TrainingListener listener;
+    private final TrainingEvents events;
+
+    /** @param backend owned by the caller, who closes it after the run */
+    public TrainingJob(TrainingOptions options, Backend backend, InstantSource clock, TrainingListener listener) {
+        this.options = Objects.requireNonNull(options);
+        this.backend = Objects.requireNonNull(backend);
+        this.clock = Objects.requireNonNull(clock);
+        this.listener = Objects.requireNonNull(listener);
+        this.events = new TrainingEvents(options, backend.devices(), clock);
+    }
+
+    /** Runs on a fresh {@link CpuBackend} of {@code options.threads()} threads with the system clock. */
+    public static TrainingResult runOnCpu(TrainingOptions options, TrainingListener listener) {
+        try (CpuBackend cpu = new CpuBackend(options.threads())) {
+            return new TrainingJob(options, cpu, InstantSource.system(), listener).run();
+        }
+    }
+
+    /** Loads the dataset the options name (see {@link DatasetResolver}) and trains on it. */
+    public TrainingResult run() {
+        return run(null);
+    }
+
+    /**
+     * Trains on {@code dataset}, or on the options' dataset when null.
+     *
+     * @throws TrainingFailedException after emitting RUN_FAILED, if anything fails
+     */
+    public TrainingResult run(Dataset dataset) {
+        try {
+            Dataset data = dataset != null ? dataset
+                    : DatasetResolver.resolve(options.datasetDir(), options.trainLimit(), options.testLimit(), options.seed());
+            ModelSpec spec = new ModelSpec(data.featureCount(), options.hiddenUnits(), data.classes());
+            try (TrainableModel model = backend.createModel(spec, options.hyperParameters())) {
+                return train(data, spec, model);
+            }
+        } catch (Exception | OutOfMemoryError e) {
+            String reason = e instanceof TrainingFailedException tfe ? tfe.reason()
+                    : e.getClass().getSimpleName() + ": " + e.getMessage();
+            LOG.error("training run {} failed: {}", options.runId(), reason, e);
+            try {
+                listener.onEvent(events.runFailed(events.now(), reason));
+            } catch (RuntimeException publishFailure) {
+                e.addSuppressed(publishFailure); // the original failure matters more
+            }
+            if (e instanceof OutOfMemoryError oom) {
+                throw oom;
+            }
+            throw e instanceof TrainingFailedException tfe ? tfe : new TrainingFailedException(options.runId(), reason, e);
+        }
+    }
+
+    private TrainingResult train(Dataset data, ModelSpec spec, TrainableModel model) {
+        listener.onEvent(events.runStarted(events.now(), runConfig(data, spec)));
+        EpochRunner runner = new EpochRunner(model, data, options.batchSize(), options.seed(), this::checkInterrupted);
+        List<EpochMetrics> history = new ArrayList<>();
+        for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+            Instant start = events.now();
+            listener.onEvent(events.epochStarted(start, epoch));
+            EpochRunner.Pass pass = runner.trainEpoch();
+            model.synchronize();
+            Instant trained = events.now();
+            double trainAccuracy = runner.accuracy(data.train());
+            double testAccuracy = runner.accuracy(data.test());
+            model.synchronize();
+            Instant end = events.now();
+            EpochMetrics metrics = EpochMetrics.newBuilder()
+                    .setLoss(pass.meanLoss())
+                    .setTrainAccuracy(trainAccuracy)
+                    .setTestAccuracy(testAccuracy)
+                    .setSamples(pass.samples())
+                    .setSamplesPerSecond(pass.samples() / seconds(start, trained))
+                    .setDurationMs(Duration.between(start, end).toMillis())
+                    .setSkippedSteps(pass.skippedSteps())
+                    .build();
+            LOG.info("run {} epoch {}/{}: loss {} train {} test {} ({} samples/s, {} skipped steps, loss scale {})",
+                    options.runId(), epoch, options.epochs(), String.format("%.4f", pass.meanLoss()),
+                    String.format("%.4f", trainAccuracy), String.format("%.4f", testAccuracy),
+                    String.format("%.0f", metrics.getSamplesPerSecond()), pass.skippedSteps(), model.lossScale());
+            history.add(metrics);
+            listener.onEvent(events.epochCompleted(end, epoch, metrics));
+        }
+        listener.onEvent(events.runCompleted(events.now()));
+        return new TrainingResult(options.runId(), history, spec.parameterCount(), spec.flopsPerSample());
+    }
+
+    private RunConfig runConfig(Dataset data, ModelSpec spec) {
+        return RunConfig.newBuilder()
+                .setPrecision(options.precision().cliName())
+                .setBatchSize(options.batchSize())
+                .setHiddenUnits(options.hiddenUnits())
+                .setEpochs(options.epochs())
+                .setLearningRate(options.learningRate())
+                .setOptimizer(options.optimizer().cliName())
+                .setDataset(data.name())
+                .setDatasetSynthetic(data.synthetic())
+                .setTrainSamples(data.train().size())
+                .setParameterCount(spec.parameterCount())
+                .setFlopsPerSample(spec.flopsPerSample())
+                .setDeviceName(backend.deviceName())
+                .setBackend(backend.name())
+                .setSeed(options.seed())
+                .build();
+    }
+
+    private void checkInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new TrainingFailedException(options.runId(), "interrupted", null);
+        }
+    }
+
+    /** Seconds between two instants, at least one microsecond so throughput stays finite. */
+    private static double seconds(Instant from, Instant to) {
+        return Math.max(Duration.between(from, to).toNanos(), 1_000L) / 1e9;
+    }
+}

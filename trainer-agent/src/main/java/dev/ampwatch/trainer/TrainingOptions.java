@@ -1,0 +1,131 @@
+package dev.ampwatch.trainer;
+
+import dev.ampwatch.trainer.model.HyperParameters;
+import dev.ampwatch.trainer.model.OptimizerKind;
+import dev.ampwatch.trainer.precision.LossScaler;
+import dev.ampwatch.trainer.precision.Precision;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Everything a training run is configured with. Build with {@link #builder()}; every option has a
+ * default (see {@link Builder}). Immutable and thread-safe.
+ *
+ * @param precision GEMM precision (default fp32)
+ * @param batchSize samples per optimizer step (default 128)
+ * @param hiddenUnits neurons per hidden layer, input side first (default [256, 128])
+ * @param epochs passes over the training set (default 5)
+ * @param learningRate step size (default: the optimizer's, 0.05 for sgd-momentum, 0.001 for adam)
+ * @param optimizer sgd-momentum (default) or adam
+ * @param seed seed of weight init, shuffling and generated data (default 42)
+ * @param datasetDir Fashion-MNIST directory; empty: the default directory if present, else generated data
+ * @param trainLimit keep only the first that many training samples; 0 (default) keeps all
+ * @param testLimit keep only the first that many test samples; 0 (default) keeps all
+ * @param threads CPU worker threads (default: available processors)
+ * @param runId run id and Kafka key (default: random UUID)
+ * @param experimentId experiment the run belongs to (default "default")
+ * @param host host name as in PowerSample.host (default: local host name)
+ * @param devices accelerator ids as in PowerSample.device (default empty; the CPU backend has none)
+ * @param initialLossScale amp-fp16's starting loss scale (default 65536)
+ * @param lossScaleGrowthInterval amp-fp16's good steps before the scale doubles (default 2000)
+ */
+public record TrainingOptions(Precision precision, int batchSize, List<Integer> hiddenUnits, int epochs,
+        double learningRate, OptimizerKind optimizer, long seed, Optional<Path> datasetDir, int trainLimit,
+        int testLimit, int threads, String runId, String experimentId, String host, List<String> devices,
+        float initialLossScale, int lossScaleGrowthInterval) {
+
+    public TrainingOptions {
+        hiddenUnits = List.copyOf(hiddenUnits);
+        devices = List.copyOf(devices);
+        require(batchSize >= 1, "batch size must be >= 1: " + batchSize);
+        require(epochs >= 1, "epochs must be >= 1: " + epochs);
+        require(threads >= 1, "threads must be >= 1: " + threads);
+        require(trainLimit >= 0 && testLimit >= 0, "sample limits must be >= 0 (0 = all)");
+        require(!runId.isBlank() && !experimentId.isBlank() && !host.isBlank(), "run id, experiment id and host must not be blank");
+        hyperParameters(precision, optimizer, learningRate, seed, initialLossScale, lossScaleGrowthInterval);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The backend-facing part of the options. */
+    public HyperParameters hyperParameters() {
+        return hyperParameters(precision, optimizer, learningRate, seed, initialLossScale, lossScaleGrowthInterval);
+    }
+
+    private static HyperParameters hyperParameters(Precision p, OptimizerKind o, double lr, long seed, float scale,
+            int growth) {
+        HyperParameters h = new HyperParameters(p, o, lr, seed, scale, growth);
+        h.newLossScaler(); // validates the scaler settings up front
+        return h;
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** Mutable builder; not thread-safe. Unset options take the defaults documented on the record. */
+    public static final class Builder {
+        private Precision precision = Precision.FP32;
+        private int batchSize = 128;
+        private List<Integer> hiddenUnits = List.of(256, 128);
+        private int epochs = 5;
+        private Double learningRate;
+        private OptimizerKind optimizer = OptimizerKind.SGD_MOMENTUM;
+        private long seed = 42;
+        private Path datasetDir;
+        private int trainLimit;
+        private int testLimit;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private String runId;
+        private String experimentId = "default";
+        private String host;
+        private List<String> devices = List.of();
+        private float initialLossScale = LossScaler.DEFAULT_INITIAL_SCALE;
+        private int lossScaleGrowthInterval = LossScaler.DEFAULT_GROWTH_INTERVAL;
+
+        private Builder() {}
+
+        public Builder precision(Precision v) { precision = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder hiddenUnits(List<Integer> v) { hiddenUnits = v; return this; }
+        public Builder epochs(int v) { epochs = v; return this; }
+        public Builder learningRate(double v) { learningRate = v; return this; }
+        public Builder optimizer(OptimizerKind v) { optimizer = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        /** Null restores the default lookup (default directory, else generated data). */
+        public Builder datasetDir(Path v) { datasetDir = v; return this; }
+        public Builder trainLimit(int v) { trainLimit = v; return this; }
+        public Builder testLimit(int v) { testLimit = v; return this; }
+        public Builder threads(int v) { threads = v; return this; }
+        public Builder runId(String v) { runId = v; return this; }
+        public Builder experimentId(String v) { experimentId = v; return this; }
+        public Builder host(String v) { host = v; return this; }
+        public Builder devices(List<String> v) { devices = v; return this; }
+        public Builder initialLossScale(float v) { initialLossScale = v; return this; }
+        public Builder lossScaleGrowthInterval(int v) { lossScaleGrowthInterval = v; return this; }
+
+        public TrainingOptions build() {
+            return new TrainingOptions(precision, batchSize, hiddenUnits, epochs,
+                    learningRate != null ? learningRate : optimizer.defaultLearningRate(), optimizer, seed,
+                    Optional.ofNullable(datasetDir), trainLimit, testLimit, threads,
+                    runId != null ? runId : UUID.randomUUID().toString(), experimentId,
+                    host != null ? host : localHostName(), devices, initialLossScale, lossScaleGrowthInterval);
+        }
+
+        private static String localHostName() {
+            try {
+                return InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                return "localhost"; // no resolvable name; PowerSample publishers face the same choice
+            }
+        }
+    }
+}

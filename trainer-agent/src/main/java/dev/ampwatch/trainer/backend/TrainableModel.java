@@ -1,0 +1,31 @@
+package dev.ampwatch.trainer.backend;
+
+/**
+ * A model living on a {@link Backend}, trained and evaluated a batch at a time. Batches are
+ * row-major {@code n x inputs} float arrays of features and {@code n} class labels.
+ *
+ * <p>Not thread-safe: one training thread drives a model.
+ */
+public interface TrainableModel extends AutoCloseable {
+    /**
+     * One optimizer step on a mini-batch: forward, loss, backward and (unless the loss scaler
+     * skips it) parameter update.
+     *
+     * @param features {@code n x inputs} values, row-major; only the first {@code n} rows are read
+     * @param labels class of each row, {@code 0 <= label < classes}
+     * @param n rows in the batch, >= 1
+     */
+    StepResult trainStep(float[] features, int[] labels, int n);
+
+    /** Writes the most likely class of each of the first {@code n} rows into {@code out}. */
+    void predict(float[] features, int n, int[] out);
+
+    /** Current loss scale (1 when the precision does not scale). */
+    float lossScale();
+
+    /** Waits for queued device work; a no-op on the CPU, where every call is synchronous. */
+    default void synchronize() {}
+
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,142 @@
+package dev.ampwatch.trainer.cpu;
+
+import dev.ampwatch.trainer.backend.StepResult;
+import dev.ampwatch.trainer.backend.TrainableModel;
+import dev.ampwatch.trainer.model.HyperParameters;
+import dev.ampwatch.trainer.model.ModelSpec;
+import dev.ampwatch.trainer.precision.LossScaler;
+import java.util.Random;
+
+/**
+ * Multi-layer perceptron trained on the CPU: dense layers with ReLU between them, softmax
+ * cross-entropy on the output, FP32 master weights updated by SGD-momentum or Adam, and dynamic
+ * loss scaling when the precision needs it.
+ *
+ * <p>Not thread-safe: driven by one training thread (the GEMMs inside fan out to the pool).
+ */
+final class CpuMlp implements TrainableModel {
+    private final DenseLayer[] layers;
+    private final int classes;
+    private final LossScaler scaler;
+    private final Optimizers optimizer;
+    private float[][] activations = new float[0][];
+    private float[][] gradients = new float[0][];
+    private int capacity;
+
+    CpuMlp(ModelSpec spec, HyperParameters hyper, CpuGemm gemm) {
+        int[] widths = spec.widths();
+        Random heInit = new Random(hyper.seed());
+        layers = new DenseLayer[widths.length - 1];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = new DenseLayer(widths[l], widths[l + 1], hyper.precision(), gemm, heInit);
+        }
+        classes = spec.classes();
+        scaler = hyper.newLossScaler();
+        optimizer = Optimizers.create(hyper.optimizer(), hyper.learningRate(), 2 * layers.length);
+    }
+
+    DenseLayer[] layers() {
+        return layers;
+    }
+
+    /** Forward pass of {@code n} rows; returns the logits buffer ({@code n x classes} valid). */
+    float[] forward(float[] features, int n) {
+        ensureCapacity(n);
+        float[] x = features;
+        for (int l = 0; l < layers.length; l++) {
+            layers[l].forward(x, n, activations[l]);
+            if (l + 1 < layers.length) {
+                Activations.relu(activations[l], n * layers[l].out);
+            }
+            x = activations[l];
+        }
+        return x;
+    }
+
+    /**
+     * Forward and backward of one batch with the loss multiplied by {@code lossScale}; leaves the
+     * (scaled) gradients in the layers.
+     *
+     * @return the unscaled mean loss, and whether every gradient is finite (as {@code applied})
+     */
+    StepResult lossAndGradients(float[] features, int[] labels, int n, float lossScale) {
+        float[] logits = forward(features, n);
+        int last = layers.length - 1;
+        double loss = Activations.softmaxCrossEntropy(logits, labels, n, classes, lossScale, gradients[last]);
+        boolean finite = true;
+        for (int l = last; l >= 0; l--) {
+            float[] dx = l > 0 ? gradients[l - 1] : null;
+            finite &= layers[l].backward(gradients[l], n, dx);
+            if (dx != null) {
+                Activations.reluBackward(activations[l - 1], dx, n * layers[l].in);
+            }
+        }
+        for (DenseLayer layer : layers) {
+            finite = finite && allFinite(layer.weightGrad) && allFinite(layer.biasGrad);
+        }
+        return new StepResult(loss, finite);
+    }
+
+    @Override
+    public StepResult trainStep(float[] features, int[] labels, int n) {
+        float scale = scaler.scale();
+        StepResult result = lossAndGradients(features, labels, n, scale);
+        if (!scaler.update(result.applied())) {
+            return result; // overflow: skip the update, the scaler has already halved the scale
+        }
+        optimizer.beginStep();
+        float unscale = 1f / scale;
+        for (int l = 0; l < layers.length; l++) {
+            DenseLayer layer = layers[l];
+            if (scale != 1f) {
+                scaleInPlace(layer.weightGrad, unscale);
+                scaleInPlace(layer.biasGrad, unscale);
+            }
+            optimizer.update(2 * l, layer.weights, layer.weightGrad);
+            optimizer.update(2 * l + 1, layer.bias, layer.biasGrad);
+            layer.weightsChanged();
+        }
+        return new StepResult(result.loss(), true);
+    }
+
+    @Override
+    public void predict(float[] features, int n, int[] out) {
+        float[] logits = forward(features, n);
+        for (int i = 0; i < n; i++) {
+            out[i] = Activations.argmax(logits, i * classes, classes);
+        }
+    }
+
+    @Override
+    public float lossScale() {
+        return scaler.scale();
+    }
+
+    private void ensureCapacity(int n) {
+        if (n <= capacity) {
+            return;
+        }
+        activations = new float[layers.length][];
+        gradients = new float[layers.length][];
+        for (int l = 0; l < layers.length; l++) {
+            activations[l] = new float[n * layers[l].out];
+            gradients[l] = new float[n * layers[l].out];
+        }
+        capacity = n;
+    }
+
+    private static boolean allFinite(float[] v) {
+        for (float x : v) {
+            if (!Float.isFinite(x)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void scaleInPlace(float[] v, float factor) {
+        for (int i = 0; i < v.length; i++) {
+            v[i] *= factor;
+        }
+    }
+}
