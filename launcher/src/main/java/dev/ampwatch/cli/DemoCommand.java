@@ -93,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             PowerAgent agent = PowerAgent.start(powerConfig, client);
             started.add(agent);
-            System.out.println("analyzer running, metrics on http://" + analyzer.metricsHost + ":" + app.metricsPort()
+            System.out.println("analyzer running, metrics on http://" + analyzer.metricsHost + ":" + app.metricsPort() + "/metrics");
 
             // the first run would otherwise pay for the JIT compiler warming up, and look worse than it is
             System.out.println("warming up the JIT (a short, unmeasured run) ...");
