@@ -41,7 +41,8 @@ public final class AnalyzerTopology {
 
         KStream<String, HostInput> events = builder
                 .stream(topics.trainingEvents().name(), Consumed.with(topics.trainingEvents().keySerde(),
-                        topics.trainingEvents().valueSerde()).withName("training-events"))
+                        topics.trainingEvents().valueSerde()).withName("training-events")
+                        .withTimestampExtractor(new EventTimeExtractor()))
                 .selectKey((runId, e) -> e.getHost(), Named.as("key-events-by-host"))
                 .repartition(Repartitioned.<String, TrainingEvent>as("events-by-host")
                         .withKeySerde(Serdes.String()).withValueSerde(topics.trainingEvents().valueSerde())
@@ -49,7 +50,8 @@ public final class AnalyzerTopology {
                 .mapValues(HostInput.Event::new, Named.as("wrap-events"));
         KStream<String, HostInput> samples = builder
                 .stream(topics.powerSamples().name(), Consumed.with(topics.powerSamples().keySerde(),
-                        topics.powerSamples().valueSerde()).withName("power-samples"))
+                        topics.powerSamples().valueSerde()).withName("power-samples")
+                        .withTimestampExtractor(new EventTimeExtractor()))
                 .mapValues(HostInput.Sample::new, Named.as("wrap-samples"));
 
         events.merge(samples, Named.as("host-inputs"))
@@ -76,6 +78,9 @@ public final class AnalyzerTopology {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        // wait a little for the (repartitioned, hence lagging) training events before processing samples
+        // past them, so both topics interleave in event-time order even when replayed at full speed
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(config.grace().toMillis() / 2));
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         p.put(DeadLetterHandler.TOPIC_CONFIG, config.topics().deadLetters());
         p.put(DeadLetterHandler.LISTENER_CONFIG, listener);

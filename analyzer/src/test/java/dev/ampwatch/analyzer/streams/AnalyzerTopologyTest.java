@@ -24,6 +24,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -49,6 +50,8 @@ class AnalyzerTopologyTest {
                 .withTiming(Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(1));
         Properties props = AnalyzerTopology.streamsProperties(config, Map.of("bootstrap.servers", "unused:9092"),
                 AnalyzerListener.NONE);
+        // the driver pipes one record at a time, in the order given: no partition ever lags behind
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
         driver = new TopologyTestDriver(AnalyzerTopology.buildTopology(config, AnalyzerListener.NONE), props, T0);
         samples = driver.createInputTopic(topics.powerSamples().name(), new StringSerializer(),
                 topics.powerSamples().valueSerde().serializer());
