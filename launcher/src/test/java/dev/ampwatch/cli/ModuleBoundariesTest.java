@@ -1,0 +1,52 @@
+package dev.ampwatch.cli;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The agents and the analyzer share nothing but the schemas (as Kafka's import-control does). */
+class ModuleBoundariesTest {
+    static JavaClasses classes;
+
+    @BeforeAll
+    static void load() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.ampwatch");
+    }
+
+    @Test
+    void powerAgentDependsOnNoOtherComponent() {
+        noClasses().that().resideInAPackage("dev.ampwatch.power..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.ampwatch.trainer..", "dev.ampwatch.analyzer..",
+                        "dev.ampwatch.broker..", "dev.ampwatch.cli..")
+                .check(classes);
+    }
+
+    @Test
+    void trainerAgentDependsOnNoOtherComponent() {
+        noClasses().that().resideInAPackage("dev.ampwatch.trainer..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.ampwatch.power..", "dev.ampwatch.analyzer..",
+                        "dev.ampwatch.broker..", "dev.ampwatch.cli..")
+                .check(classes);
+    }
+
+    @Test
+    void analyzerDependsOnNoOtherComponent() {
+        noClasses().that().resideInAPackage("dev.ampwatch.analyzer..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.ampwatch.power..", "dev.ampwatch.trainer..",
+                        "dev.ampwatch.broker..", "dev.ampwatch.cli..")
+                .check(classes);
+    }
+
+    @Test
+    void schemasDependOnNothingOfOurs() {
+        noClasses().that().resideInAPackage("dev.ampwatch.schema..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.ampwatch.power..", "dev.ampwatch.trainer..",
+                        "dev.ampwatch.analyzer..", "dev.ampwatch.broker..", "dev.ampwatch.cli..")
+                .check(classes);
+    }
+}
