@@ -1,80 +1,104 @@
 package dev.ampwatch.analyzer;
 
-import dev.ampwatch.analyzer.http.MetricsServer;
+import dev.ampwatch.analyzer.http.HttpApi;
+import dev.ampwatch.analyzer.http.HttpApi.Response;
 import dev.ampwatch.analyzer.metrics.RunMetrics;
+import dev.ampwatch.analyzer.query.RunQueries;
 import dev.ampwatch.analyzer.streams.AnalyzerTopology;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running analyzer: the Kafka Streams app, its Prometheus registry and the metrics endpoint.
- * Started in that order, closed in reverse.
+ * A running analyzer: its HTTP endpoint (bound first, so other instances can be told where it is),
+ * the Kafka Streams app, and the Prometheus registry. Closed in reverse order.
  */
 public final class AnalyzerApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AnalyzerApp.class);
 
+    private final HttpApi http;
     private final KafkaStreams streams;
     private final PrometheusMeterRegistry registry;
     private final KafkaStreamsMetrics streamsMetrics;
-    private final MetricsServer server;
     private final CountDownLatch running;
 
-    private AnalyzerApp(KafkaStreams streams, PrometheusMeterRegistry registry, KafkaStreamsMetrics streamsMetrics,
-                        MetricsServer server, CountDownLatch running) {
-        this.running = running;
+    private AnalyzerApp(HttpApi http, KafkaStreams streams, PrometheusMeterRegistry registry,
+                        KafkaStreamsMetrics streamsMetrics, CountDownLatch running) {
+        this.http = http;
         this.streams = streams;
         this.registry = registry;
         this.streamsMetrics = streamsMetrics;
-        this.server = server;
+        this.running = running;
     }
 
     /**
      * @param clientProperties Kafka client settings (bootstrap.servers, SASL/TLS), passed through
-     * @param metricsHost where /metrics listens; {@code metricsPort} 0 picks a free port, -1 serves none
+     * @param httpHost address of /metrics, /health and /runs; also what other instances are told to call
+     * @param httpPort 0 picks a free port
      * @param metricsRetention how long a finished run's series stay on /metrics
      */
-    public static AnalyzerApp start(AnalyzerConfig config, Map<String, ?> clientProperties, String metricsHost,
-                                    int metricsPort, Duration metricsRetention) {
+    public static AnalyzerApp start(AnalyzerConfig config, Map<String, ?> clientProperties, String httpHost,
+                                    int httpPort, Duration metricsRetention) {
+        HttpApi http = HttpApi.bind(httpHost, httpPort);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RunMetrics runMetrics = new RunMetrics(registry, metricsRetention, Clock.systemUTC());
-        KafkaStreams streams = new KafkaStreams(AnalyzerTopology.buildTopology(config, runMetrics),
-                AnalyzerTopology.streamsProperties(config, clientProperties, runMetrics));
+        Properties props = AnalyzerTopology.streamsProperties(config, clientProperties, runMetrics);
+        HostInfo self = new HostInfo(httpHost, http.port());
+        props.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        KafkaStreams streams = new KafkaStreams(AnalyzerTopology.buildTopology(config, runMetrics), props);
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("analyzer stream thread failed; replacing it", e);
-            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
                 running.countDown();
             }
         });
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("analyzer stream thread failed; replacing it", e);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        RunQueries queries = new RunQueries(streams, self);
+        http.route("/metrics", (path, query) -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
+                .route("/health", (path, query) -> streams.state().isRunningOrRebalancing()
+                        ? Response.text(200, "UP\n") : Response.text(503, "DOWN " + streams.state() + "\n"))
+                .route("/runs", (path, query) -> {
+                    boolean local = query != null && query.contains("local=true");
+                    String rest = path.substring("/runs".length());
+                    if (rest.isEmpty() || rest.equals("/")) {
+                        return queries.runs(limit(query), local);
+                    }
+                    return queries.run(URLDecoder.decode(rest.substring(1), StandardCharsets.UTF_8), local);
+                });
         streams.start();
-        MetricsServer server = null;
-        if (metricsPort >= 0) {
-            try {
-                server = MetricsServer.start(metricsHost, metricsPort, registry::scrape,
-                        () -> streams.state().isRunningOrRebalancing());
-            } catch (RuntimeException e) {
-                streams.close(Duration.ofSeconds(10));
-                streamsMetrics.close();
-                throw e;
+        http.start();
+        LOG.info("analyzer {} started; http://{}:{}/metrics and /runs", config.applicationId(), httpHost, http.port());
+        return new AnalyzerApp(http, streams, registry, streamsMetrics, running);
+    }
+
+    private static int limit(String query) {
+        if (query != null) {
+            for (String part : query.split("&")) {
+                if (part.startsWith("limit=")) {
+                    return Math.max(1, Integer.parseInt(part.substring("limit=".length())));
+                }
             }
         }
-        LOG.info("analyzer {} started{}", config.applicationId(),
-                server == null ? "" : "; metrics on http://" + metricsHost + ":" + server.port() + "/metrics");
-        return new AnalyzerApp(streams, registry, streamsMetrics, server, running);
+        return 100;
     }
 
     /** Waits until the streams app first reaches RUNNING; false on timeout. */
@@ -86,20 +110,14 @@ public final class AnalyzerApp implements AutoCloseable {
         return streams.state();
     }
 
-    /** The port /metrics listens on, or -1. */
-    public int metricsPort() {
-        return server == null ? -1 : server.port();
-    }
-
-    public String scrape() {
-        return registry.scrape();
+    /** The port /metrics, /health and /runs listen on. */
+    public int httpPort() {
+        return http.port();
     }
 
     @Override
     public void close() {
-        if (server != null) {
-            server.close();
-        }
+        http.close();
         streams.close(Duration.ofSeconds(30));
         streamsMetrics.close();
         registry.close();

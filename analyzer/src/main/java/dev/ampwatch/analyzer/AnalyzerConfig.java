@@ -21,11 +21,15 @@ import java.util.Objects;
  * @param maxFutureSkew samples stamped further than this ahead of the analyzer's clock are rejected
  * @param stateDir Kafka Streams state directory
  * @param inputPartitions partitions of the host-keyed repartition topic (match the power-samples topic)
+ * @param hold wall-clock time a record's event time must have been seen before the watermark may pass
+ *     it: gives training events, which reach the analyzer through a repartition topic, time to catch up
+ *     with samples when data arrives faster than real time (a replay, a backlog after an outage).
+ *     Zero makes attribution depend on event time only.
  */
 public record AnalyzerConfig(String applicationId, Topics topics, Duration grace, Duration maxGap,
                              Duration emitInterval, Duration minIdle, double carbonIntensityGramsPerKwh,
                              Map<String, Double> carbonIntensityByHost, Duration maxFutureSkew, Path stateDir,
-                             int inputPartitions) {
+                             int inputPartitions, Duration hold) {
 
     public AnalyzerConfig {
         Objects.requireNonNull(applicationId, "applicationId");
@@ -35,6 +39,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         requirePositive("emit-interval", emitInterval, true);
         requirePositive("min-idle", minIdle, true);
         requirePositive("max-future-skew", maxFutureSkew, false);
+        requirePositive("hold", hold, true);
         carbonIntensityByHost = Map.copyOf(carbonIntensityByHost);
         if (inputPartitions < 1) {
             throw new IllegalArgumentException("input partitions must be >= 1, was " + inputPartitions);
@@ -45,7 +50,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
     public static AnalyzerConfig defaults() {
         return new AnalyzerConfig("ampwatch-analyzer", Topics.defaults(), Duration.ofSeconds(2), Duration.ofSeconds(10),
                 Duration.ofSeconds(1), Duration.ofSeconds(5), 400.0, Map.of(), Duration.ofHours(1),
-                Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), 1);
+                Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), 1, Duration.ZERO);
     }
 
     public AttributionSettings attributionFor(String host) {
@@ -55,27 +60,37 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
 
     public AnalyzerConfig withApplicationId(String id) {
         return new AnalyzerConfig(id, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions);
+                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold);
     }
 
     public AnalyzerConfig withTopics(Topics t) {
         return new AnalyzerConfig(applicationId, t, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions);
+                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold);
     }
 
     public AnalyzerConfig withStateDir(Path dir) {
         return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, dir, inputPartitions);
+                carbonIntensityByHost, maxFutureSkew, dir, inputPartitions, hold);
     }
 
     public AnalyzerConfig withTiming(Duration newGrace, Duration newMaxGap, Duration newEmitInterval) {
         return new AnalyzerConfig(applicationId, topics, newGrace, newMaxGap, newEmitInterval, minIdle,
-                carbonIntensityGramsPerKwh, carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions);
+                carbonIntensityGramsPerKwh, carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold);
     }
 
     public AnalyzerConfig withCarbonIntensity(double gramsPerKwh, Map<String, Double> byHost) {
         return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, gramsPerKwh,
-                byHost, maxFutureSkew, stateDir, inputPartitions);
+                byHost, maxFutureSkew, stateDir, inputPartitions, hold);
+    }
+
+    public AnalyzerConfig withHold(Duration newHold) {
+        return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
+                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, newHold);
+    }
+
+    public AnalyzerConfig withInputPartitions(int partitions) {
+        return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
+                carbonIntensityByHost, maxFutureSkew, stateDir, partitions, hold);
     }
 
     private static void requirePositive(String name, Duration d, boolean zeroAllowed) {

@@ -53,7 +53,8 @@ class AnalyzerIT {
             topics.names().forEach(n -> all.add(new NewTopic(n, Optional.of(1), Optional.empty())));
             admin.createTopics(all).all().get();
         }
-        AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("it1").withTopics(topics).withStateDir(stateDir);
+        AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("it1").withTopics(topics).withStateDir(stateDir)
+                .withHold(Duration.ofSeconds(2));
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(5))) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             try (var samples = new KafkaProducer<>(client, new StringSerializer(), topics.powerSamples().valueSerde().serializer());
@@ -78,7 +79,7 @@ class AnalyzerIT {
             assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(topics.powerSamples().name());
 
             HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + app.metricsPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+                    URI.create("http://127.0.0.1:" + app.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.body())
                     .contains("ampwatch_run_energy_joules_total{")

@@ -31,7 +31,8 @@ final class AnalyzerCommand implements Callable<Integer> {
         Lifetime lifetime = new Lifetime();
         try (AnalyzerApp app = AnalyzerApp.start(config, client, options.metricsHost, options.metricsPort,
                 options.metricsRetention)) {
-            System.out.println("analyzer running; metrics on http://" + options.metricsHost + ":" + app.metricsPort() + "/metrics");
+            String base = "http://" + options.metricsHost + ":" + app.httpPort();
+            System.out.println("analyzer running: " + base + "/metrics, " + base + "/runs, " + base + "/runs/{run-id}");
             lifetime.await(duration);
         } finally {
             lifetime.closed();

@@ -33,6 +33,11 @@ final class AnalyzerOptions {
             description = "Idle time a device needs before its idle baseline is used for net energy (default: ${DEFAULT-VALUE}).")
     Duration minIdle;
 
+    @Option(names = "--hold", defaultValue = "2s", converter = DurationConverter.class,
+            description = "Wall-clock time the watermark waits behind the newest record, so training events (which take "
+                    + "a repartition hop) never fall behind samples during a replay or a backlog; 0s = event time only (default: ${DEFAULT-VALUE}).")
+    Duration hold;
+
     @Option(names = "--carbon-intensity", defaultValue = "400", paramLabel = "G_PER_KWH",
             description = "Grid carbon intensity in gCO2e/kWh (default: ${DEFAULT-VALUE}).")
     double carbonIntensity;
@@ -41,10 +46,12 @@ final class AnalyzerOptions {
             description = "Carbon intensity of one host, overriding --carbon-intensity. Repeatable.")
     Map<String, Double> hostCarbonIntensity = new HashMap<>();
 
-    @Option(names = "--metrics-host", defaultValue = "127.0.0.1", description = "Address of /metrics (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--http-host", "--metrics-host"}, defaultValue = "127.0.0.1",
+            description = "Address of /metrics, /health and /runs; other analyzer instances call it too (default: ${DEFAULT-VALUE}).")
     String metricsHost;
 
-    @Option(names = "--metrics-port", defaultValue = "9464", description = "Port of /metrics; 0 picks one (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--http-port", "--metrics-port"}, defaultValue = "9464",
+            description = "Port of /metrics, /health and /runs; 0 picks one (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
     @Option(names = "--metrics-retention", defaultValue = "1h", converter = DurationConverter.class,
@@ -58,6 +65,6 @@ final class AnalyzerOptions {
     AnalyzerConfig config(Topics topics, Path defaultStateDir) {
         AnalyzerConfig d = AnalyzerConfig.defaults();
         return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
-                hostCarbonIntensity, d.maxFutureSkew(), stateDir != null ? stateDir : defaultStateDir, partitions);
+                hostCarbonIntensity, d.maxFutureSkew(), stateDir != null ? stateDir : defaultStateDir, partitions, hold);
     }
 }

@@ -93,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             PowerAgent agent = PowerAgent.start(powerConfig, client);
             started.add(agent);
-            System.out.println("analyzer running, metrics on http://" + analyzer.metricsHost + ":" + app.metricsPort() + "/metrics");
+            System.out.println("analyzer running, metrics on http://" + analyzer.metricsHost + ":" + app.httpPort() + "/metrics");
 
             // the first run would otherwise pay for the JIT compiler warming up, and look worse than it is
             System.out.println("warming up the JIT (a short, unmeasured run) ...");
@@ -119,7 +119,7 @@ final class DemoCommand implements Callable<Integer> {
                 System.err.println("ampwatch: final totals of " + (runIds.size() - ordered.size()) + " run(s) did not arrive within " + wait);
                 return 1;
             }
-            System.out.println("\nPrometheus metrics: curl http://" + analyzer.metricsHost + ":" + app.metricsPort() + "/metrics | grep ampwatch_run"
+            System.out.println("\nPrometheus metrics: curl http://" + analyzer.metricsHost + ":" + app.httpPort() + "/metrics | grep ampwatch_run"
                     + (duration == null ? "   (Ctrl-C to stop)" : ""));
             lifetime.await(duration);
             return 0;

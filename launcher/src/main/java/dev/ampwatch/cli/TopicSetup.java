@@ -22,7 +22,12 @@ final class TopicSetup {
             List<NewTopic> missing = new ArrayList<>();
             for (String name : topics.names()) {
                 if (!existing.contains(name)) {
-                    missing.add(new NewTopic(name, java.util.Optional.of(partitions), java.util.Optional.empty()));
+                    NewTopic topic = new NewTopic(name, java.util.Optional.of(partitions), java.util.Optional.empty());
+                    if (name.equals(topics.runEnergy().name()) || name.equals(topics.experimentStats().name())) {
+                        // one record per run (experiment) matters: the latest; compaction keeps it forever
+                        topic.configs(Map.of("cleanup.policy", "compact"));
+                    }
+                    missing.add(topic);
                 }
             }
             if (!missing.isEmpty()) {

@@ -21,7 +21,11 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.kstream.Materialized;
+import dev.ampwatch.schema.RunEnergy;
 
 /**
  * The analyzer's topology: training events re-keyed by host meet the host-keyed power samples in one
@@ -29,6 +33,9 @@ import org.apache.kafka.streams.state.Stores;
  * dead-letter topic. Every stateful piece is named (see the golden test of {@code describe()}).
  */
 public final class AnalyzerTopology {
+    /** Latest run energy per run id, read back from the output topic; answers the REST API. */
+    public static final String RUN_ENERGY_STORE = "run-energy-store";
+
     private AnalyzerTopology() {}
 
     public static Topology buildTopology(AnalyzerConfig config, AnalyzerListener listener) {
@@ -67,6 +74,10 @@ public final class AnalyzerTopology {
                         .processValues(() -> new DeadLetterHeaders(listener), Named.as("dead-letter-headers"))
                         .to(topics.deadLetters(), Produced.with(Serdes.String(), Serdes.ByteArray())
                                 .withName("dead-letters")), "dead"));
+        builder.table(topics.runEnergy().name(), Consumed.with(topics.runEnergy().keySerde(),
+                        topics.runEnergy().valueSerde()).withName("run-energy-table"),
+                Materialized.<String, RunEnergy, KeyValueStore<Bytes, byte[]>>as(RUN_ENERGY_STORE)
+                        .withKeySerde(topics.runEnergy().keySerde()).withValueSerde(topics.runEnergy().valueSerde()));
         return builder.build();
     }
 

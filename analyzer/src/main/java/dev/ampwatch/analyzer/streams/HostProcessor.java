@@ -10,13 +10,17 @@ import dev.ampwatch.analyzer.state.RunState;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.kafka.AmpwatchSerdes;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Map;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -34,6 +38,8 @@ public final class HostProcessor implements Processor<String, HostInput, String,
 
     private final AnalyzerConfig config;
     private final InputValidator validator;
+    /** Per host: (wall-clock ms, largest event time seen by then), oldest first. Not state: a hint. */
+    private final Map<String, ArrayDeque<long[]>> arrivals = new HashMap<>();
     private ProcessorContext<String, AnalyzerOutput> context;
     private KeyValueStore<String, HostState> hosts;
     private KeyValueStore<Bytes, byte[]> pending;
@@ -48,6 +54,9 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         this.context = context;
         this.hosts = context.getStateStore(HOST_STATE_STORE);
         this.pending = context.getStateStore(PENDING_STORE);
+        if (!config.hold().isZero()) {
+            context.schedule(Duration.ofMillis(200), PunctuationType.WALL_CLOCK_TIME, this::releaseHeld);
+        }
     }
 
     @Override
@@ -86,11 +95,69 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         pending.put(PendingKey.of(host, t, kind, state.getNextSeq()), encode(input));
         state.setNextSeq(state.getNextSeq() + 1);
         state.setMaxEventTimeUs(Math.max(state.getMaxEventTimeUs(), t));
-        long watermark = state.getMaxEventTimeUs() - config.grace().toNanos() / 1000;
+        arrived(host, context.currentSystemTimeMs(), state.getMaxEventTimeUs());
+        advance(state, context.currentSystemTimeMs());
+        hosts.put(host, state);
+    }
+
+    /** Attributes everything up to the host's watermark, if it moved. */
+    private boolean advance(HostState state, long nowMs) {
+        long watermark = watermark(state, nowMs);
         if (watermark > state.getReleasedUntilUs()) {
             release(state, watermark);
+            return true;
         }
-        hosts.put(host, state);
+        return false;
+    }
+
+    /**
+     * Stream time minus the grace; with a hold, the stream time as it was {@code hold} ago in wall-clock
+     * time, so records that travel a slower path (the repartitioned events) are not overtaken.
+     */
+    private long watermark(HostState state, long nowMs) {
+        long graceUs = config.grace().toNanos() / 1000;
+        if (config.hold().isZero()) {
+            return state.getMaxEventTimeUs() - graceUs;
+        }
+        ArrayDeque<long[]> seen = arrivals.get(state.getHost());
+        long cutoff = nowMs - config.hold().toMillis();
+        if (seen == null || seen.isEmpty() || seen.peekFirst()[0] > cutoff) {
+            return Long.MIN_VALUE;
+        }
+        while (seen.size() > 1) {
+            long[] first = seen.pollFirst();
+            if (seen.peekFirst()[0] > cutoff) {
+                seen.addFirst(first);
+                break;
+            }
+        }
+        return seen.peekFirst()[1] - graceUs;
+    }
+
+    private void arrived(String host, long nowMs, long maxEventUs) {
+        ArrayDeque<long[]> seen = arrivals.computeIfAbsent(host, h -> new ArrayDeque<>());
+        long[] last = seen.peekLast();
+        if (last != null && nowMs - last[0] < 50) {
+            last[1] = Math.max(last[1], maxEventUs);
+        } else {
+            seen.addLast(new long[] {nowMs, maxEventUs});
+        }
+    }
+
+    /** Wall-clock tick: releases what the hold kept back, also for hosts that went quiet. */
+    private void releaseHeld(long nowMs) {
+        List<HostState> states = new ArrayList<>();
+        try (KeyValueIterator<String, HostState> it = hosts.all()) {
+            it.forEachRemaining(kv -> states.add(kv.value));
+        }
+        for (HostState state : states) {
+            if (!arrivals.containsKey(state.getHost())) {
+                arrived(state.getHost(), nowMs, state.getMaxEventTimeUs()); // after a restart
+            }
+            if (advance(state, nowMs)) {
+                hosts.put(state.getHost(), state);
+            }
+        }
     }
 
     private void release(HostState state, long watermark) {

@@ -1,0 +1,108 @@
+package dev.ampwatch.analyzer.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The analyzer's HTTP endpoint: {@code /metrics}, {@code /health}, {@code /runs}. Bound before Kafka
+ * Streams starts, so its address can be advertised to other instances ({@code application.server}).
+ */
+public final class HttpApi implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+
+    /** An HTTP answer. */
+    public record Response(int status, String contentType, String body) {
+        public static Response json(int status, String body) {
+            return new Response(status, "application/json", body);
+        }
+
+        public static Response text(int status, String body) {
+            return new Response(status, "text/plain; charset=utf-8", body);
+        }
+    }
+
+    /** Answers one request; {@code path} is the request path, {@code query} the raw query or null. */
+    @FunctionalInterface
+    public interface Handler {
+        Response handle(String path, String query) throws Exception;
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    private HttpApi(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /** Binds {@code host:port} (0 picks a free port). Nothing is served until {@link #start()}. */
+    public static HttpApi bind(String host, int port) {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
+            ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
+                Thread t = new Thread(r, "analyzer-http");
+                t.setDaemon(true);
+                return t;
+            });
+            server.setExecutor(executor);
+            return new HttpApi(server, executor);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + host + ":" + port + " (" + e.getMessage()
+                    + "); choose another --http-port", e);
+        }
+    }
+
+    public HttpApi route(String prefix, Handler handler) {
+        server.createContext(prefix, exchange -> serve(exchange, handler));
+        return this;
+    }
+
+    private static void serve(HttpExchange exchange, Handler handler) throws IOException {
+        Response response;
+        URI uri = exchange.getRequestURI();
+        try {
+            if (!"GET".equals(exchange.getRequestMethod())) {
+                response = Response.text(405, "only GET\n");
+            } else {
+                response = handler.handle(uri.getPath(), uri.getRawQuery());
+            }
+        } catch (Exception e) {
+            LOG.warn("GET {} failed", uri, e);
+            response = Response.json(500, "{\"error\":" + quote(String.valueOf(e.getMessage())) + "}\n");
+        }
+        byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", response.contentType());
+        exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    public static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+    }
+
+    public void start() {
+        server.start();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
