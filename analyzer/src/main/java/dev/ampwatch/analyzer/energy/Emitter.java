@@ -26,6 +26,7 @@ public final class Emitter {
         List<RunState> open = new ArrayList<>(); // decoded Avro arrays do not support removal
         for (RunState run : host.getRuns()) {
             if (run.getEndUs() != null && complete(host, run, attributedUntilUs)) {
+                countSilentDevices(host, run);
                 out.add(assembler.assemble(host, run, attributedUntilUs, true));
                 continue;
             }
@@ -38,6 +39,23 @@ public final class Emitter {
         }
         host.setRuns(open);
         return out;
+    }
+
+    /**
+     * A device the run uses whose last reading is before the run's end, when the run is final, has been
+     * silent for longer than the maximum gap (or the run would still wait for it): whenever its next
+     * reading comes, that interval is a gap. The run leaves the state now and would never see it, so
+     * the part of the gap inside the run is counted here.
+     */
+    private static void countSilentDevices(HostState host, RunState run) {
+        long end = run.getEndUs();
+        for (DeviceState d : host.getDevices().values()) {
+            long overlapUs = end - Math.max(d.getLastTimeUs(), run.getStartUs());
+            if (HostAttributor.uses(run, d) && d.getLastTimeUs() < end && overlapUs > 0) {
+                run.setGaps(run.getGaps() + 1);
+                run.setGapSeconds(run.getGapSeconds() + Micros.seconds(overlapUs));
+            }
+        }
     }
 
     private boolean complete(HostState host, RunState run, long attributedUntilUs) {

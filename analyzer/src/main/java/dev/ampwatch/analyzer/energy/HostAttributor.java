@@ -31,15 +31,19 @@ public final class HostAttributor {
         return component.name() + "/" + device;
     }
 
-    public void apply(PowerSample sample) {
+    /**
+     * Integrates the interval since the device's previous reading. Returns false, changing nothing, for
+     * a duplicate: a second reading of the device at the time of one already applied.
+     */
+    public boolean apply(PowerSample sample) {
         String key = deviceKey(sample.getComponent(), sample.getDevice());
         DeviceState previous = state.getDevices().get(key);
         if (previous == null) {
             state.getDevices().put(key, newDevice(sample));
-            return;
+            return true;
         }
         if (Micros.of(sample.getEventTime()) <= previous.getLastTimeUs()) {
-            return; // a duplicate of a reading already integrated
+            return false;
         }
         Integration.Outcome outcome = Integration.between(previous, sample, settings.maxGapUs());
         if (outcome instanceof Integration.Integrated i) {
@@ -60,6 +64,7 @@ public final class HostAttributor {
         if (sample.getEnergyRangeUj() != null) {
             previous.setEnergyRangeUj(sample.getEnergyRangeUj());
         }
+        return true;
     }
 
     private static DeviceState newDevice(PowerSample s) {

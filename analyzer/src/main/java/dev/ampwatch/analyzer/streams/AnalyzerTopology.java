@@ -116,7 +116,8 @@ public final class AnalyzerTopology {
         @Override
         public void process(FixedKeyRecord<String, AnalyzerOutput> record) {
             AnalyzerOutput.DeadLetter dead = (AnalyzerOutput.DeadLetter) record.value();
-            String kind = dead.reason().startsWith("late:") ? "late" : "invalid";
+            String kind = dead.reason().startsWith("late:") ? "late"
+                    : dead.reason().startsWith("duplicate:") ? "duplicate" : "invalid";
             DeadLetters.describe(record.headers(), kind, dead.reason(), dead.sourceTopic());
             listener.onDeadLetter(dead.sourceTopic(), kind);
             context.forward(record.withValue(dead.value()));

@@ -7,6 +7,7 @@ import dev.ampwatch.analyzer.energy.Micros;
 import dev.ampwatch.analyzer.energy.RunTracker;
 import dev.ampwatch.analyzer.state.HostState;
 import dev.ampwatch.analyzer.state.RunState;
+import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.kafka.AmpwatchSerdes;
@@ -164,6 +165,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         HostAttributor attributor = new HostAttributor(state, config.attributionFor(state.getHost()));
         RunTracker runs = new RunTracker(state);
         List<Bytes> done = new ArrayList<>();
+        List<PowerSample> duplicates = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> it = pending.range(PendingKey.first(state.getHost()),
                 PendingKey.lastAt(state.getHost(), watermark))) {
             while (it.hasNext()) {
@@ -171,12 +173,22 @@ public final class HostProcessor implements Processor<String, HostInput, String,
                 if (PendingKey.kind(kv.key) == PendingKey.EVENT) {
                     runs.apply(AmpwatchSerdes.trainingEvent().decode(kv.value));
                 } else {
-                    attributor.apply(AmpwatchSerdes.powerSample().decode(kv.value));
+                    PowerSample sample = AmpwatchSerdes.powerSample().decode(kv.value);
+                    if (!attributor.apply(sample)) {
+                        duplicates.add(sample);
+                    }
                 }
                 done.add(kv.key);
             }
         }
         done.forEach(pending::delete);
+        for (PowerSample d : duplicates) {
+            String reason = "duplicate: a reading of " + d.getComponent() + "/" + d.getDevice() + " on host " + d.getHost()
+                    + " at " + d.getEventTime() + " was already attributed";
+            context.forward(new Record<String, AnalyzerOutput>(d.getHost(), new AnalyzerOutput.DeadLetter(
+                    config.topics().powerSamples().name(), AmpwatchSerdes.powerSample().encode(d), reason),
+                    d.getEventTime().toEpochMilli()));
+        }
         state.setReleasedUntilUs(watermark);
         long timestampMs = watermark / 1000;
         for (RunEnergy energy : new Emitter(config.attributionFor(state.getHost())).due(state, watermark)) {

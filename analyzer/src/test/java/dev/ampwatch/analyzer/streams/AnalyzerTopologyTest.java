@@ -177,6 +177,42 @@ class AnalyzerTopologyTest {
         assertThat(DeadLetters.header(dead.readRecord().headers(), DeadLetters.KIND)).isEqualTo("late");
     }
 
+    @Test
+    void aDuplicatedSampleIsDeadLetteredAndCountedOnce() {
+        event("r6", 0.0, EventKind.RUN_STARTED, null);
+        for (int s = 0; s <= 4; s++) {
+            sample(s, 10);
+            if (s == 2) {
+                sample(s, 10); // the agent's retry published it twice
+            }
+        }
+        event("r6", 4.0, EventKind.RUN_COMPLETED, null);
+        for (int s = 5; s <= 8; s++) {
+            sample(s, 10);
+        }
+        assertThat(finalRecord().getEnergyJoules()).isCloseTo(40.0, within(1e-9));
+        TestRecord<String, byte[]> letter = dead.readRecord();
+        assertThat(DeadLetters.header(letter.headers(), DeadLetters.KIND)).isEqualTo("duplicate");
+        assertThat(DeadLetters.header(letter.headers(), DeadLetters.REASON)).contains("CPU_PACKAGE/package-0");
+        assertThat(dead.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aSampleStampedFarInTheFutureIsRejected() {
+        Instant future = T0.plus(Duration.ofDays(30));
+        samples.pipeInput("rig-1", PowerSample.newBuilder().setHost("rig-1").setSource(SourceType.ESTIMATE)
+                .setComponent(Component.CPU_PACKAGE).setDevice("package-0").setEventTime(future).setPowerWatts(5.0)
+                .build(), T0);
+        assertThat(DeadLetters.header(dead.readRecord().headers(), DeadLetters.REASON)).contains("ahead of the analyzer clock");
+    }
+
+    @Test
+    void milliwattsSentAsWattsAreRejectedWithTheLikelyCause() {
+        sample(0, 250_000);
+        assertThat(DeadLetters.header(dead.readRecord().headers(), DeadLetters.REASON))
+                .contains("power_watts=250000.0").contains("milliwatts sent as watts?");
+    }
+
     private RunEnergy finalRecord() {
         List<RunEnergy> all = energy.readValuesToList();
         assertThat(all).isNotEmpty();
