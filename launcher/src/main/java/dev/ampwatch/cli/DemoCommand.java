@@ -87,7 +87,8 @@ final class DemoCommand implements Callable<Integer> {
             if (!app.awaitRunning(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("the analyzer did not reach RUNNING within 60 s (state " + app.state() + ")");
             }
-            PowerAgentConfig powerConfig = PowerAgentConfig.defaults().withTopic(config.topics().powerSamples().name());
+            PowerAgentConfig powerConfig = PowerAgentConfig.defaults().withTopic(config.topics().powerSamples().name())
+                    .withSpoolDir(dataDir.resolve("power-spool"));
             for (String source : powerConfig.sources()) {
                 powerConfig = powerConfig.withInterval(source, sampleInterval);
             }

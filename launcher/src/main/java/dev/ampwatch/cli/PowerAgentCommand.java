@@ -3,6 +3,7 @@ package dev.ampwatch.cli;
 import dev.ampwatch.power.PowerAgent;
 import dev.ampwatch.power.PowerAgentConfig;
 import dev.ampwatch.power.SourceStatus;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,11 @@ final class PowerAgentCommand implements Callable<Integer> {
     @Option(names = "--cpu-tdp-watts", description = "CPU TDP for the estimate source (default: 65).")
     Double tdpWatts;
 
+    @Option(names = "--spool-dir", defaultValue = "ampwatch-data/power-spool",
+            description = "Samples wait here on disk until Kafka confirms them, so a broker outage or an agent restart "
+                    + "loses none and duplicates none (default: ${DEFAULT-VALUE}).")
+    Path spoolDir;
+
     @Option(names = "--duration", converter = DurationConverter.class, description = "Stop after this long (default: until Ctrl-C).")
     Duration duration;
 
@@ -38,7 +44,8 @@ final class PowerAgentCommand implements Callable<Integer> {
     KafkaOptions kafka;
 
     PowerAgentConfig config() {
-        PowerAgentConfig c = PowerAgentConfig.defaults().withTopic(kafka.topics().powerSamples().name());
+        PowerAgentConfig c = PowerAgentConfig.defaults().withTopic(kafka.topics().powerSamples().name())
+                .withSpoolDir(spoolDir);
         if (host != null) {
             c = c.withHost(host);
         }

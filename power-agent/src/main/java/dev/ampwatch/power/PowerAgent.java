@@ -1,6 +1,7 @@
 package dev.ampwatch.power;
 
 import dev.ampwatch.power.kafka.KafkaPowerPublisher;
+import dev.ampwatch.power.kafka.Publisher;
 import dev.ampwatch.power.kafka.KafkaPublishers;
 import dev.ampwatch.power.metrics.AgentStats;
 import dev.ampwatch.power.metrics.PowerAgentMetrics;
@@ -28,12 +29,12 @@ public final class PowerAgent implements AutoCloseable {
 
     private final PowerAgentConfig config;
     private final AgentStats stats;
-    private final KafkaPowerPublisher publisher;
+    private final Publisher publisher;
     private final OpenedSources sources;
     private final Sampler sampler;
     private final InstantSource clock;
 
-    private PowerAgent(PowerAgentConfig config, AgentStats stats, KafkaPowerPublisher publisher,
+    private PowerAgent(PowerAgentConfig config, AgentStats stats, Publisher publisher,
             OpenedSources sources, Sampler sampler, InstantSource clock) {
         this.config = config;
         this.stats = stats;
@@ -51,9 +52,11 @@ public final class PowerAgent implements AutoCloseable {
      */
     public static PowerAgent start(PowerAgentConfig config, Map<String, Object> kafkaClientProperties) {
         InstantSource clock = InstantSource.system();
-        return start(config, PowerSourceRegistry.discover(), stats -> KafkaPublishers.create(
-                kafkaClientProperties, config.topic(), config.host(), stats,
-                config.bufferCapacity(), clock), clock);
+        return start(config, PowerSourceRegistry.discover(), stats -> config.spoolDir().isPresent()
+                ? KafkaPublishers.spooling(kafkaClientProperties, config.topic(), config.host(), stats,
+                        config.spoolDir().get(), clock)
+                : KafkaPublishers.create(kafkaClientProperties, config.topic(), config.host(), stats,
+                        config.bufferCapacity(), clock), clock);
     }
 
     /** Starts the agent with the given sources, producer (owned by the agent) and clock. */
@@ -64,9 +67,9 @@ public final class PowerAgent implements AutoCloseable {
     }
 
     private static PowerAgent start(PowerAgentConfig config, PowerSourceRegistry registry,
-            Function<AgentStats, KafkaPowerPublisher> publishers, InstantSource clock) {
+            Function<AgentStats, Publisher> publishers, InstantSource clock) {
         AgentStats stats = new AgentStats();
-        KafkaPowerPublisher publisher = publishers.apply(stats);
+        Publisher publisher = publishers.apply(stats);
         OpenedSources sources = null;
         try {
             sources = registry.open(config.sources(), config.sourceContext(clock));

@@ -5,12 +5,14 @@ import dev.ampwatch.power.estimate.EstimateSource;
 import dev.ampwatch.schema.kafka.Topics;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Objects;
 
 /**
@@ -27,12 +29,14 @@ import java.util.Objects;
  * @param dramWattsPerGib estimate: DRAM watts per GiB installed (default 0.375)
  * @param topic topic of PowerSample records (default {@code ampwatch.power-samples})
  * @param bufferCapacity records buffered in memory while Kafka is slow (default 10000)
+ * @param spoolDir where samples wait on disk until Kafka confirms them (exactly once across broker
+ *     outages and agent restarts); empty: an in-memory buffer that drops the oldest when full
  * @param sourceSettings other source settings, keys prefixed by source name, e.g. {@code
  *     "wattmeter.device"}
  */
 public record PowerAgentConfig(String host, List<String> sources, Map<String, Duration> intervals,
         double cpuTdpWatts, double cpuIdleFraction, double dramWattsPerGib, String topic,
-        int bufferCapacity, Map<String, String> sourceSettings) {
+        int bufferCapacity, Map<String, String> sourceSettings, Optional<Path> spoolDir) {
 
     public static final List<String> DEFAULT_SOURCES = List.of("nvml", "rapl", "wattmeter", "estimate");
     public static final int DEFAULT_BUFFER_CAPACITY = 10_000;
@@ -59,6 +63,7 @@ public record PowerAgentConfig(String host, List<String> sources, Map<String, Du
             throw new IllegalArgumentException("buffer capacity must be >= 1: " + bufferCapacity);
         }
         sourceSettings = Map.copyOf(sourceSettings);
+        java.util.Objects.requireNonNull(spoolDir, "spoolDir (use Optional.empty())");
         for (String key : List.of(EstimateSource.TDP_WATTS, EstimateSource.IDLE_FRACTION,
                 EstimateSource.DRAM_WATTS_PER_GIB)) {
             if (sourceSettings.containsKey(key)) {
@@ -71,7 +76,7 @@ public record PowerAgentConfig(String host, List<String> sources, Map<String, Du
         return new PowerAgentConfig(defaultHost(), DEFAULT_SOURCES, Map.of(),
                 EstimateModel.DEFAULT_CPU_TDP_WATTS, EstimateModel.DEFAULT_CPU_IDLE_FRACTION,
                 EstimateModel.DEFAULT_DRAM_WATTS_PER_GIB, Topics.defaults().powerSamples().name(),
-                DEFAULT_BUFFER_CAPACITY, Map.of());
+                DEFAULT_BUFFER_CAPACITY, Map.of(), Optional.empty());
     }
 
     /** The local hostname, else $HOSTNAME / $COMPUTERNAME, else {@code "localhost"}. */
@@ -93,43 +98,48 @@ public record PowerAgentConfig(String host, List<String> sources, Map<String, Du
         return "localhost";
     }
 
+    public PowerAgentConfig withSpoolDir(Path dir) {
+        return new PowerAgentConfig(host, sources, intervals, cpuTdpWatts, cpuIdleFraction,
+                dramWattsPerGib, topic, bufferCapacity, sourceSettings, Optional.of(dir));
+    }
+
     public PowerAgentConfig withHost(String newHost) {
         return new PowerAgentConfig(newHost, sources, intervals, cpuTdpWatts, cpuIdleFraction,
-                dramWattsPerGib, topic, bufferCapacity, sourceSettings);
+                dramWattsPerGib, topic, bufferCapacity, sourceSettings, spoolDir);
     }
 
     public PowerAgentConfig withSources(List<String> newSources) {
         return new PowerAgentConfig(host, newSources, intervals, cpuTdpWatts, cpuIdleFraction,
-                dramWattsPerGib, topic, bufferCapacity, sourceSettings);
+                dramWattsPerGib, topic, bufferCapacity, sourceSettings, spoolDir);
     }
 
     public PowerAgentConfig withInterval(String source, Duration interval) {
         Map<String, Duration> next = new HashMap<>(intervals);
         next.put(source, interval);
         return new PowerAgentConfig(host, sources, next, cpuTdpWatts, cpuIdleFraction,
-                dramWattsPerGib, topic, bufferCapacity, sourceSettings);
+                dramWattsPerGib, topic, bufferCapacity, sourceSettings, spoolDir);
     }
 
     public PowerAgentConfig withEstimate(double tdpWatts, double idleFraction, double wattsPerGib) {
         return new PowerAgentConfig(host, sources, intervals, tdpWatts, idleFraction, wattsPerGib,
-                topic, bufferCapacity, sourceSettings);
+                topic, bufferCapacity, sourceSettings, spoolDir);
     }
 
     public PowerAgentConfig withTopic(String newTopic) {
         return new PowerAgentConfig(host, sources, intervals, cpuTdpWatts, cpuIdleFraction,
-                dramWattsPerGib, newTopic, bufferCapacity, sourceSettings);
+                dramWattsPerGib, newTopic, bufferCapacity, sourceSettings, spoolDir);
     }
 
     public PowerAgentConfig withBufferCapacity(int capacity) {
         return new PowerAgentConfig(host, sources, intervals, cpuTdpWatts, cpuIdleFraction,
-                dramWattsPerGib, topic, capacity, sourceSettings);
+                dramWattsPerGib, topic, capacity, sourceSettings, spoolDir);
     }
 
     public PowerAgentConfig withSourceSetting(String key, String value) {
         Map<String, String> next = new HashMap<>(sourceSettings);
         next.put(key, value);
         return new PowerAgentConfig(host, sources, intervals, cpuTdpWatts, cpuIdleFraction,
-                dramWattsPerGib, topic, bufferCapacity, next);
+                dramWattsPerGib, topic, bufferCapacity, next, spoolDir);
     }
 
     /** The sampling interval of {@code source}: configured, else the source's default. */

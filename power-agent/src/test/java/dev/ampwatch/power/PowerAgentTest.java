@@ -73,8 +73,9 @@ class PowerAgentTest {
     void listSourcesDescribesTheDiscoveredSources() {
         List<SourceStatus> statuses = PowerAgent.listSources(PowerAgentConfig.defaults());
         assertThat(statuses).extracting(SourceStatus::name).startsWith("nvml", "rapl", "wattmeter", "estimate");
-        assertThat(statuses.get(0).state()).isEqualTo(SourceStatus.State.NOT_INSTALLED);
-        assertThat(statuses.get(3).state()).isEqualTo(SourceStatus.State.AVAILABLE);
+        // whether nvml/rapl work depends on the machine; alone, the estimate always does
+        assertThat(PowerAgent.listSources(PowerAgentConfig.defaults().withSources(List.of("estimate"))).get(0).state())
+                .isEqualTo(SourceStatus.State.AVAILABLE);
     }
 
     @Test

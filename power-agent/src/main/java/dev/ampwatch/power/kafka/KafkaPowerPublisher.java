@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * per source and logged (rate-limited) with topic and host. (A disk spool for long broker outages
  * is future work.) Build it with {@link KafkaPublishers#create}. Thread-safe.
  */
-public final class KafkaPowerPublisher implements SampleSink, AutoCloseable {
+public final class KafkaPowerPublisher implements Publisher {
 
     private static final Logger logger = LoggerFactory.getLogger(KafkaPowerPublisher.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);

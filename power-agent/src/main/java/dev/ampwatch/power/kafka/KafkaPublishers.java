@@ -51,6 +51,27 @@ public final class KafkaPublishers {
         }
     }
 
+    /** Spool default bound: an outage of hours at fleet-node sampling rates. */
+    public static final long DEFAULT_SPOOL_BYTES = 512L * 1024 * 1024;
+
+    /**
+     * A started publisher that spools to {@code spoolDir} and sends in transactions (transactional.id
+     * {@code ampwatch-power-agent-<host>} unless given): no sample lost or duplicated across outages.
+     */
+    public static SpoolingPublisher spooling(Map<String, Object> clientProperties, String topic, String host,
+            AgentStats stats, java.nio.file.Path spoolDir, InstantSource clock) {
+        Map<String, Object> props = producerProperties(clientProperties, host);
+        props.putIfAbsent(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "ampwatch-power-agent-" + host);
+        // fail fast while the broker is away: the spool holds the samples, the sender retries
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000");
+        props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "15000");
+        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+        dev.ampwatch.power.spool.SpoolFile spool = dev.ampwatch.power.spool.SpoolFile.open(spoolDir, DEFAULT_SPOOL_BYTES);
+        return new SpoolingPublisher(() -> new KafkaProducer<>(props, new StringSerializer(),
+                AmpwatchSerdes.powerSample().serializer()), topic, stats, spool, clock);
+    }
+
     private static void enforce(Map<String, Object> props, String key, String value) {
         Object given = props.put(key, value);
         if (given != null && !value.equalsIgnoreCase(String.valueOf(given))) {

@@ -1,0 +1,9 @@
+package dev.ampwatch.power.kafka;
+
+import dev.ampwatch.power.SampleSink;
+
+/** A sink that delivers samples to Kafka. Closing sends what it can and releases the producer. */
+public interface Publisher extends SampleSink, AutoCloseable {
+    @Override
+    void close();
+}

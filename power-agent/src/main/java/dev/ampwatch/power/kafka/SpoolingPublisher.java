@@ -1,0 +1,202 @@
+package dev.ampwatch.power.kafka;
+
+import dev.ampwatch.power.metrics.AgentStats;
+import dev.ampwatch.power.sampling.RateLimitedLog;
+import dev.ampwatch.power.spool.SpoolFile;
+import dev.ampwatch.schema.PowerSample;
+import dev.ampwatch.schema.kafka.AmpwatchSerdes;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes samples so that none is lost and none arrives twice, across broker outages and agent
+ * restarts. Samplers append to a {@link SpoolFile} on disk (never blocking on the broker); one sender
+ * thread sends the oldest unconfirmed samples in a Kafka transaction and advances the spool only after
+ * the commit. A failed transaction is aborted and the same samples are sent again in order, by a new
+ * producer whose start fences the old one; consumers that read committed data (the analyzer does) see
+ * each sample exactly once, in order. Thread-safe.
+ */
+public final class SpoolingPublisher implements Publisher {
+    private static final Logger LOG = LoggerFactory.getLogger(SpoolingPublisher.class);
+    private static final int BATCH = 500;
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    private final Supplier<Producer<String, PowerSample>> producers;
+    private final String topic;
+    private final AgentStats stats;
+    private final SpoolFile spool;
+    private final RateLimitedLog warnings;
+    private final Semaphore wake = new Semaphore(0);
+    private final Thread sender;
+    private volatile boolean closing;
+    private volatile boolean connected = true;
+
+    /**
+     * @param producers makes a transactional producer (transactional.id set); called again after a failure
+     */
+    public SpoolingPublisher(Supplier<Producer<String, PowerSample>> producers, String topic, AgentStats stats,
+                             SpoolFile spool, InstantSource clock) {
+        this.producers = producers;
+        this.topic = topic;
+        this.stats = stats;
+        this.spool = spool;
+        this.warnings = new RateLimitedLog(LOG, Duration.ofMinutes(1), clock);
+        this.sender = new Thread(this::sendLoop, "ampwatch-power-spool-sender");
+        sender.setDaemon(true);
+        sender.start();
+    }
+
+    @Override
+    public void accept(String sourceName, PowerSample sample) {
+        if (closing || !spool.append(encode(sourceName, sample))) {
+            stats.source(sourceName).dropped();
+            warnings.warn("spool-full", null, "power publisher: spool {} is full ({} samples, {} bytes not yet "
+                    + "confirmed by Kafka at topic {}): dropping new samples of {} until the broker is back",
+                    spool.dir(), spool.pendingRecords(), spool.pendingBytes(), topic, sourceName);
+            return;
+        }
+        wake.release();
+    }
+
+    /** Samples written to disk but not yet confirmed by Kafka. */
+    public long pendingSamples() {
+        return spool.pendingRecords();
+    }
+
+    private void sendLoop() {
+        Producer<String, PowerSample> producer = null;
+        Duration backoff = Duration.ofMillis(100);
+        while (!closing || spool.pendingRecords() > 0) {
+            List<SpoolFile.Entry> batch = spool.readPending(BATCH);
+            if (batch.isEmpty()) {
+                if (closing) {
+                    break;
+                }
+                await(Duration.ofMillis(200));
+                continue;
+            }
+            try {
+                if (producer == null) {
+                    producer = producers.get();
+                    producer.initTransactions();
+                }
+                send(producer, batch);
+                backoff = Duration.ofMillis(100);
+                if (!connected) {
+                    connected = true;
+                    LOG.info("power publisher: Kafka is reachable again; sending the spooled samples in order");
+                }
+            } catch (KafkaException | IllegalStateException e) {
+                connected = false;
+                warnings.warn("send", null, "power publisher: cannot deliver to topic {} ({}); {} samples kept "
+                        + "in {} and sent in order when Kafka is back", topic, e.toString(), spool.pendingRecords(), spool.dir());
+                closeQuietly(producer);
+                producer = null; // a new producer fences the old one and aborts what it left open
+                if (closing) {
+                    break;
+                }
+                await(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
+        closeQuietly(producer);
+    }
+
+    private void send(Producer<String, PowerSample> producer, List<SpoolFile.Entry> batch) {
+        spool.sync();
+        Map<String, Integer> perSource = new HashMap<>();
+        producer.beginTransaction();
+        for (SpoolFile.Entry e : batch) {
+            ByteBuffer b = ByteBuffer.wrap(e.payload());
+            byte[] source = new byte[b.getShort()];
+            b.get(source);
+            byte[] avro = new byte[b.remaining()];
+            b.get(avro);
+            PowerSample sample = AmpwatchSerdes.powerSample().decode(avro);
+            producer.send(new ProducerRecord<>(topic, null, sample.getEventTime().toEpochMilli(), sample.getHost(), sample));
+            perSource.merge(new String(source, StandardCharsets.UTF_8), 1, Integer::sum);
+        }
+        commit(producer);
+        spool.commit(batch.get(batch.size() - 1).next(), batch.size());
+        perSource.forEach((source, n) -> {
+            for (int i = 0; i < n; i++) {
+                stats.source(source).published();
+            }
+        });
+    }
+
+    /** A commit that timed out may have happened; retrying the same commit is safe, and tells. */
+    private void commit(Producer<String, PowerSample> producer) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                producer.commitTransaction();
+                return;
+            } catch (TimeoutException e) {
+                if (closing && attempt >= 3) {
+                    throw e;
+                }
+                LOG.debug("commit timed out (attempt {}); retrying", attempt);
+            }
+        }
+    }
+
+    private static byte[] encode(String source, PowerSample sample) {
+        byte[] name = source.getBytes(StandardCharsets.UTF_8);
+        byte[] avro = AmpwatchSerdes.powerSample().encode(sample);
+        return ByteBuffer.allocate(2 + name.length + avro.length).putShort((short) name.length).put(name).put(avro).array();
+    }
+
+    private void await(Duration d) {
+        try {
+            wake.tryAcquire(d.toMillis(), TimeUnit.MILLISECONDS);
+            wake.drainPermits();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closing = true;
+        }
+    }
+
+    private static void closeQuietly(Producer<String, PowerSample> producer) {
+        if (producer != null) {
+            try {
+                producer.close(Duration.ZERO);
+            } catch (RuntimeException e) {
+                LOG.debug("closing a failed producer: {}", e.toString());
+            }
+        }
+    }
+
+    /** Sends what Kafka accepts within 10 s; the rest stays in the spool for the next start. */
+    @Override
+    public void close() {
+        closing = true;
+        wake.release();
+        try {
+            sender.join(Duration.ofSeconds(15).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (sender.isAlive()) {
+            sender.interrupt();
+        }
+        if (spool.pendingRecords() > 0) {
+            LOG.warn("power publisher: {} samples not yet confirmed by Kafka stay in {} and are sent at the next start",
+                    spool.pendingRecords(), spool.dir());
+        }
+        spool.close();
+    }
+}
