@@ -37,6 +37,14 @@ final class PowerAgentCommand implements Callable<Integer> {
                     + "loses none and duplicates none (default: ${DEFAULT-VALUE}).")
     Path spoolDir;
 
+    @Option(names = "--metrics-port", defaultValue = "9465",
+            description = "Port of the agent's own /metrics (samples read, published, failed per source, spool depth, "
+                    + "last sample age); -1 serves none (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Option(names = "--metrics-host", defaultValue = "127.0.0.1", description = "Address of /metrics (default: ${DEFAULT-VALUE}).")
+    String metricsHost;
+
     @Option(names = "--duration", converter = DurationConverter.class, description = "Stop after this long (default: until Ctrl-C).")
     Duration duration;
 
@@ -69,8 +77,10 @@ final class PowerAgentCommand implements Callable<Integer> {
             return 0;
         }
         Lifetime lifetime = new Lifetime();
-        try (PowerAgent agent = PowerAgent.start(config, kafka.clientProperties(null))) {
-            System.out.println("power-agent on host " + config.host() + ":\n" + SourceStatus.formatAll(agent.sourceStatuses()));
+        try (PowerAgent agent = PowerAgent.start(config, kafka.clientProperties(null));
+             MetricsEndpoint metrics = metricsPort < 0 ? null : MetricsEndpoint.start(metricsHost, metricsPort, agent.metrics())) {
+            System.out.println("power-agent on host " + config.host() + ":\n" + SourceStatus.formatAll(agent.sourceStatuses())
+                    + (metrics == null ? "" : "\nmetrics on http://" + metricsHost + ":" + metrics.port() + "/metrics"));
             lifetime.await(duration);
         } finally {
             lifetime.closed();

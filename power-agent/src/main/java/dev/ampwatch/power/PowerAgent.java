@@ -2,6 +2,7 @@ package dev.ampwatch.power;
 
 import dev.ampwatch.power.kafka.KafkaPowerPublisher;
 import dev.ampwatch.power.kafka.Publisher;
+import io.micrometer.core.instrument.Gauge;
 import dev.ampwatch.power.kafka.KafkaPublishers;
 import dev.ampwatch.power.metrics.AgentStats;
 import dev.ampwatch.power.metrics.PowerAgentMetrics;
@@ -118,8 +119,14 @@ public final class PowerAgent implements AutoCloseable {
 
     /** Micrometer meters of this agent, one set per opened source. */
     public MeterBinder metrics() {
-        return new PowerAgentMetrics(stats,
+        MeterBinder perSource = new PowerAgentMetrics(stats,
                 sources.opened().stream().map(o -> o.source().name()).toList(), clock);
+        return registry -> {
+            perSource.bindTo(registry);
+            Gauge.builder("ampwatch.power.pending", publisher, Publisher::pendingSamples).baseUnit("samples")
+                    .description("samples taken but not yet confirmed by Kafka (buffer or spool depth)")
+                    .register(registry);
+        };
     }
 
     /** Stops sampling, closes sources in reverse order, then flushes and closes the producer. */

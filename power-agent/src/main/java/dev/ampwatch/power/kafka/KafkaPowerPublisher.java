@@ -53,6 +53,11 @@ public final class KafkaPowerPublisher implements Publisher {
         sender.start();
     }
 
+    @Override
+    public long pendingSamples() {
+        return buffer.size();
+    }
+
     public String topic() {
         return topic;
     }

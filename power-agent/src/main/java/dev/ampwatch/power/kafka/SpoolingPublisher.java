@@ -73,6 +73,7 @@ public final class SpoolingPublisher implements Publisher {
     }
 
     /** Samples written to disk but not yet confirmed by Kafka. */
+    @Override
     public long pendingSamples() {
         return spool.pendingRecords();
     }

@@ -1,0 +1,172 @@
+package dev.ampwatch.analyzer.accuracy;
+
+import dev.ampwatch.analyzer.AnalyzerConfig;
+import dev.ampwatch.analyzer.AnalyzerListener;
+import dev.ampwatch.analyzer.streams.AnalyzerTopology;
+import dev.ampwatch.schema.Component;
+import dev.ampwatch.schema.EpochMetrics;
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.PowerKind;
+import dev.ampwatch.schema.PowerSample;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.SourceType;
+import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.kafka.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+/**
+ * Drives the real analyzer topology with a {@link TopologyTestDriver}, one record at a time in the order
+ * given, with microsecond-exact event times relative to {@link #T0}. Collects every run-energy record.
+ */
+final class TopologyHarness implements AutoCloseable {
+    static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
+    static final String HOST = "rig-1";
+    static final Duration GRACE = Duration.ofSeconds(2);
+    static final Duration MAX_GAP = Duration.ofSeconds(10);
+
+    private final TopologyTestDriver driver;
+    private final TestInputTopic<String, PowerSample> samples;
+    private final TestInputTopic<String, TrainingEvent> events;
+    private final TestOutputTopic<String, RunEnergy> energy;
+    private final TestOutputTopic<String, byte[]> dead;
+    private final List<RunEnergy> outputs = new ArrayList<>();
+
+    TopologyHarness(String name) {
+        this(defaultConfig(name));
+    }
+
+    TopologyHarness(AnalyzerConfig config) {
+        Topics topics = config.topics();
+        Properties props = AnalyzerTopology.streamsProperties(config, Map.of("bootstrap.servers", "unused:9092"),
+                AnalyzerListener.NONE);
+        // the driver pipes one record at a time, in the order given: no partition ever lags behind
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
+        driver = new TopologyTestDriver(AnalyzerTopology.buildTopology(config, AnalyzerListener.NONE), props, T0);
+        samples = driver.createInputTopic(topics.powerSamples().name(), new StringSerializer(),
+                topics.powerSamples().valueSerde().serializer());
+        events = driver.createInputTopic(topics.trainingEvents().name(), new StringSerializer(),
+                topics.trainingEvents().valueSerde().serializer());
+        energy = driver.createOutputTopic(topics.runEnergy().name(), new StringDeserializer(),
+                topics.runEnergy().valueSerde().deserializer());
+        dead = driver.createOutputTopic(topics.deadLetters(), new StringDeserializer(), Serdes.ByteArray().deserializer());
+    }
+
+    static AnalyzerConfig defaultConfig(String name) {
+        return AnalyzerConfig.defaults()
+                .withApplicationId("ampwatch-accuracy-" + name)
+                .withStateDir(Path.of("target", "streams-state", "accuracy-" + name))
+                .withTiming(GRACE, MAX_GAP, Duration.ofSeconds(1))
+                .withHold(Duration.ZERO); // attribution by event time alone: the driver's wall clock stands still
+    }
+
+    static Instant at(long us) {
+        return T0.plus(us, ChronoUnit.MICROS);
+    }
+
+    static long us(double seconds) {
+        return Math.round(seconds * 1e6);
+    }
+
+    // --- samples -------------------------------------------------------------------------------------
+
+    static PowerSample.Builder sample(Component component, String device, long tUs) {
+        SourceType source = switch (component) {
+            case GPU -> SourceType.NVML;
+            case WALL -> SourceType.WATTMETER;
+            default -> SourceType.RAPL;
+        };
+        return PowerSample.newBuilder().setHost(HOST).setSource(source).setComponent(component).setDevice(device)
+                .setEventTime(at(tUs));
+    }
+
+    void pipe(PowerSample s) {
+        samples.pipeInput(s.getHost(), s, s.getEventTime());
+    }
+
+    void power(Component component, String device, long tUs, double watts) {
+        pipe(sample(component, device, tUs).setPowerWatts(watts).setPowerKind(PowerKind.INSTANT).build());
+    }
+
+    void counter(Component component, String device, long tUs, long energyUj, Long rangeUj) {
+        pipe(sample(component, device, tUs).setEnergyUj(energyUj).setEnergyRangeUj(rangeUj).build());
+    }
+
+    void windowAverage(Component component, String device, long tUs, double watts, int windowMs) {
+        pipe(sample(component, device, tUs).setPowerWatts(watts).setPowerKind(PowerKind.WINDOW_AVERAGE)
+                .setPowerWindowMs(windowMs).build());
+    }
+
+    // --- training events -----------------------------------------------------------------------------
+
+    static TrainingEvent event(String run, long tUs, EventKind kind, Integer epoch, List<String> devices) {
+        return TrainingEvent.newBuilder().setRunId(run).setExperimentId("exp").setHost(HOST)
+                .setDevices(devices == null ? List.of() : devices).setEventTime(at(tUs)).setKind(kind).setEpoch(epoch)
+                .setMetrics(kind == EventKind.EPOCH_COMPLETED ? EpochMetrics.newBuilder().setLoss(1).setSamples(100)
+                        .setSamplesPerSecond(20).setDurationMs(1000).build() : null)
+                .build();
+    }
+
+    void pipe(TrainingEvent e) {
+        events.pipeInput(e.getRunId(), e, e.getEventTime());
+    }
+
+    void start(String run, long tUs, String... gpus) {
+        pipe(event(run, tUs, EventKind.RUN_STARTED, null, List.of(gpus)));
+    }
+
+    void complete(String run, long tUs) {
+        pipe(event(run, tUs, EventKind.RUN_COMPLETED, null, null));
+    }
+
+    // --- results -------------------------------------------------------------------------------------
+
+    /** Every run-energy record so far, in output order. */
+    List<RunEnergy> outputs() {
+        outputs.addAll(energy.readValuesToList());
+        return outputs;
+    }
+
+    /** The final record of each run; fails if a run has more than one. */
+    Map<String, RunEnergy> finals() {
+        Map<String, RunEnergy> finals = new LinkedHashMap<>();
+        for (RunEnergy r : outputs()) {
+            if (r.getIsFinal() && finals.put(r.getRunId(), r) != null) {
+                throw new AssertionError("two final records for run " + r.getRunId());
+            }
+        }
+        return finals;
+    }
+
+    RunEnergy finalOf(String run) {
+        RunEnergy r = finals().get(run);
+        if (r == null) {
+            throw new AssertionError("no final record for run " + run + "; outputs: " + outputs());
+        }
+        return r;
+    }
+
+    List<TestRecord<String, byte[]>> deadLetters() {
+        return dead.readRecordsToList();
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
