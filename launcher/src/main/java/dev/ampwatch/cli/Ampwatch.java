@@ -7,14 +7,14 @@ import picocli.CommandLine.Command;
 @Command(name = "ampwatch", mixinStandardHelpOptions = true, versionProvider = Ampwatch.Version.class,
         description = "Measures what machine-learning training costs in energy, run by run.",
         subcommands = {DemoCommand.class, BrokerCommand.class, PowerAgentCommand.class, TrainCommand.class,
-            AnalyzerCommand.class, CommandLine.HelpCommand.class})
+            AnalyzerCommand.class, dev.ampwatch.cli.replay.ReplayCommand.class, CommandLine.HelpCommand.class})
 public final class Ampwatch {
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Ampwatch());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println(commandLine.getColorScheme().errorText("ampwatch: " + e.getMessage()));

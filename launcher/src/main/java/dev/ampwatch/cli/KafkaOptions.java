@@ -31,16 +31,16 @@ public final class KafkaOptions {
             description = "Prefix of every ampwatch topic name (default: ${DEFAULT-VALUE}).")
     String topicPrefix;
 
-    Topics topics() {
+    public Topics topics() {
         return Topics.withPrefix(topicPrefix);
     }
 
-    boolean hasBootstrap() {
+    public boolean hasBootstrap() {
         return bootstrapServers != null || overrides.containsKey("bootstrap.servers") || fileProperties().containsKey("bootstrap.servers");
     }
 
     /** The client properties, with {@code bootstrap} used when none was configured. */
-    Map<String, Object> clientProperties(String bootstrap) {
+    public Map<String, Object> clientProperties(String bootstrap) {
         Map<String, Object> props = new HashMap<>(fileProperties());
         props.putAll(overrides);
         if (bootstrapServers != null) {

@@ -13,10 +13,10 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Creates ampwatch's topics where they are missing; existing topics are left as they are. */
-final class TopicSetup {
+public final class TopicSetup {
     private TopicSetup() {}
 
-    static void ensure(Map<String, Object> clientProperties, Topics topics, int partitions) {
+    public static void ensure(Map<String, Object> clientProperties, Topics topics, int partitions) {
         try (Admin admin = Admin.create(clientProperties)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();

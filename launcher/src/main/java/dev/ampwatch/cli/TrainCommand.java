@@ -34,7 +34,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingOptions options = b.build();
         try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.clientProperties(null),
                 kafka.topics().trainingEvents().name())) {
-            TrainingResult result = TrainingJob.runOnCpu(options, publisher);
+            TrainingResult result = TrainingJob.runOnCpu(options, publisher, ProgressBar.forTerminal());
             var last = result.last();
             System.out.printf("run %s (%s): loss %.4f, test accuracy %s, %.0f samples/s%n", result.runId(), precision,
                     last.getLoss(), last.getTestAccuracy() == null ? "n/a" : String.format("%.2f%%", 100 * last.getTestAccuracy()),

@@ -14,7 +14,7 @@ import picocli.CommandLine;
 class CommandLineTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "broker", "power-agent", "train", "analyzer"})
+    @ValueSource(strings = {"demo", "broker", "power-agent", "train", "analyzer", "replay"})
     void everyCommandHasHelp(String command) {
         StringWriter out = new StringWriter();
         CommandLine cli = Ampwatch.commandLine();

@@ -46,8 +46,18 @@ final class EpochRunner {
         this.batchY = new int[rows];
     }
 
+    /** Told after each step: samples done so far in the epoch and their summed loss. */
+    @FunctionalInterface
+    interface StepObserver {
+        void afterStep(long samplesDone, double lossSum);
+    }
+
     /** One epoch of shuffled mini-batches (the last batch may be smaller). */
     Pass trainEpoch() {
+        return trainEpoch((done, loss) -> { });
+    }
+
+    Pass trainEpoch(StepObserver observer) {
         if (order.length == 0) {
             throw new IllegalStateException("the training set is empty");
         }
@@ -72,6 +82,7 @@ final class EpochRunner {
             if (!step.applied()) {
                 skipped++;
             }
+            observer.afterStep(from + n, lossSum);
         }
         return new Pass(lossSum / order.length, order.length, skipped);
     }

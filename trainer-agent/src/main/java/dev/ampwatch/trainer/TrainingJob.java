@@ -37,6 +37,7 @@ public final class TrainingJob {
     private final InstantSource clock;
     private final TrainingListener listener;
     private final TrainingEvents events;
+    private TrainingProgress progress = TrainingProgress.none();
 
     /** @param backend owned by the caller, who closes it after the run */
     public TrainingJob(TrainingOptions options, Backend backend, InstantSource clock, TrainingListener listener) {
@@ -49,9 +50,20 @@ public final class TrainingJob {
 
     /** Runs on a fresh {@link CpuBackend} of {@code options.threads()} threads with the system clock. */
     public static TrainingResult runOnCpu(TrainingOptions options, TrainingListener listener) {
+        return runOnCpu(options, listener, TrainingProgress.none());
+    }
+
+    /** As {@link #runOnCpu(TrainingOptions, TrainingListener)}, telling {@code progress} after every step. */
+    public static TrainingResult runOnCpu(TrainingOptions options, TrainingListener listener, TrainingProgress progress) {
         try (CpuBackend cpu = new CpuBackend(options.threads())) {
-            return new TrainingJob(options, cpu, InstantSource.system(), listener).run();
+            return new TrainingJob(options, cpu, InstantSource.system(), listener).withProgress(progress).run();
         }
+    }
+
+    /** Sets who is told after every training step (a progress bar); returns this job. */
+    public TrainingJob withProgress(TrainingProgress newProgress) {
+        this.progress = Objects.requireNonNull(newProgress);
+        return this;
     }
 
     /** Loads the dataset the options name (see {@link DatasetResolver}) and trains on it. */
@@ -95,7 +107,11 @@ public final class TrainingJob {
         for (int epoch = 1; epoch <= options.epochs(); epoch++) {
             Instant start = events.now();
             listener.onEvent(events.epochStarted(start, epoch));
-            EpochRunner.Pass pass = runner.trainEpoch();
+            int current = epoch;
+            long perEpoch = data.train().size();
+            EpochRunner.Pass pass = runner.trainEpoch((done, lossSum) -> progress.onStep(new TrainingProgress.Step(
+                    options.runId(), options.precision().cliName(), current, options.epochs(), done, perEpoch,
+                    lossSum / done, done / Math.max(1e-9, seconds(start, events.now())))));
             model.synchronize();
             Instant trained = events.now();
             double trainAccuracy = runner.accuracy(data.train());

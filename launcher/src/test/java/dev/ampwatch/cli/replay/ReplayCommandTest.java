@@ -1,0 +1,149 @@
+package dev.ampwatch.cli.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ampwatch.cli.Ampwatch;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command without Kafka: help, dry runs, and what happens to bad lines. */
+class ReplayCommandTest {
+    static final Path RESOURCES = Path.of("src/test/resources/replay");
+
+    /** Runs {@code ampwatch replay ...} and keeps what it printed. */
+    static final class Run {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int rc;
+
+        Run(String... args) {
+            CommandLine cli = Ampwatch.commandLine();
+            cli.setOut(new PrintWriter(out, true));
+            cli.setErr(new PrintWriter(err, true));
+            String[] all = new String[args.length + 1];
+            all[0] = "replay";
+            System.arraycopy(args, 0, all, 1, args.length);
+            rc = cli.execute(all);
+        }
+    }
+
+    static String res(String name) {
+        return RESOURCES.resolve(name).toString();
+    }
+
+    @Test
+    void hasHelpListingEveryOption() {
+        Run r = new Run("--help");
+        assertThat(r.rc).isZero();
+        assertThat(r.out.toString()).contains("Usage: ampwatch replay").contains("--power=FILE.csv")
+                .contains("--events=FILE.jsonl").contains("--shift-to-now").contains("--skip-bad").contains("--dry-run")
+                .contains("--component").contains("default: REPLAY").contains("--bootstrap-servers").contains("--topic-prefix");
+    }
+
+    @Test
+    void aDryRunOfTheDocumentedExampleCountsWithoutKafka() {
+        Run r = new Run("--dry-run", "--power", "../docs/examples/power.csv", "--events", "../docs/examples/events.jsonl",
+                "--topic-prefix", "x.");
+        assertThat(r.err.toString()).isEmpty();
+        assertThat(r.rc).isZero();
+        assertThat(r.out.toString())
+                .contains("read ../docs/examples/power.csv: 36 power samples")
+                .contains("read ../docs/examples/events.jsonl: 6 training events")
+                .contains("event times 2026-11-23T09:59:58Z .. 2026-11-23T10:00:15Z")
+                .containsPattern("x\\.power-samples +36")
+                .containsPattern("x\\.training-events +6");
+    }
+
+    @Test
+    void theWattmeterExampleNeedsHostComponentAndZone() {
+        Run bare = new Run("--dry-run", "--power", "../docs/examples/wattmeter.csv");
+        assertThat(bare.rc).isEqualTo(1);
+        assertThat(bare.err.toString()).contains("wattmeter.csv:3: header: no 'host' column; add one or pass --host")
+                .contains("nothing published");
+        Run r = new Run("--dry-run", "--power", "../docs/examples/wattmeter.csv", "--host", "rig-1", "--component", "wall",
+                "--source", "wattmeter", "--time-zone", "Europe/Berlin");
+        assertThat(r.err.toString()).isEmpty();
+        assertThat(r.out.toString()).contains("6 power samples").contains("2026-11-23T09:59:30Z .. 2026-11-23T10:02:00Z");
+    }
+
+    @Test
+    void badLinesStopEverythingAndAreListedWithFileLineColumnAndValue() {
+        Run r = new Run("--dry-run", "--host", "h", "--power", res("bad-power.csv"), "--events", res("bad-events.jsonl"));
+        assertThat(r.rc).isEqualTo(1);
+        String bad = res("bad-power.csv");
+        assertThat(r.err.toString())
+                .contains("4 bad lines:")
+                .contains(bad + ":3: column 'watts' (3): \"4o.5\" is not a number")
+                .contains(bad + ":4: column 'component' (2): \"GPUS\" is not a component; accepted (any case): GPU, CPU_PACKAGE")
+                .contains(bad + ":5: column 'timestamp' (1): \"2026-11-23T10:00:03\" has no UTC offset")
+                .contains(res("bad-events.jsonl") + ":2: field 'runId': is not a known field (did you mean run_id?)")
+                .contains("nothing published: fix the bad lines, or pass --skip-bad to publish the 4 good records");
+        assertThat(r.out.toString()).contains("2 power samples, 3 bad lines").contains("2 training events, 1 bad line")
+                .doesNotContain("would publish");
+    }
+
+    @Test
+    void skipBadKeepsTheGoodLines() {
+        Run r = new Run("--dry-run", "--skip-bad", "--host", "h", "--power", res("bad-power.csv"),
+                "--events", res("bad-events.jsonl"));
+        assertThat(r.rc).isZero();
+        assertThat(r.err.toString()).contains("4 bad lines:").contains("--skip-bad: leaving them out.");
+        assertThat(r.out.toString()).containsPattern("ampwatch\\.power-samples +2").containsPattern("ampwatch\\.training-events +2");
+    }
+
+    @Test
+    void aRepeatedReadingOfOneDeviceIsABadLine(@org.junit.jupiter.api.io.TempDir Path dir) throws java.io.IOException {
+        Path csv = dir.resolve("dup.csv");
+        java.nio.file.Files.writeString(csv, "timestamp,host,component,watts\n1795428000,h,GPU,1\n1795428000,h,DRAM,1\n"
+                + "2026-11-23T10:00:00Z,h,gpu,2\n");
+        Run r = new Run("--dry-run", "--power", csv.toString());
+        assertThat(r.rc).isEqualTo(1);
+        assertThat(r.out.toString()).contains("2 power samples, 1 bad line");
+        assertThat(r.err.toString()).contains(csv + ":4: field 'timestamp': \"2026-11-23T10:00:00Z\" repeats the reading of h GPU/gpu "
+                + "at this time from " + csv + ":2 (the analyzer would dead-letter it as a duplicate)");
+    }
+
+    @Test
+    void optionErrorsListWhatIsAccepted() {
+        assertThat(new Run("--dry-run").err.toString()).contains("nothing to replay: give --power FILE.csv and/or --events FILE.jsonl");
+        Run component = new Run("--dry-run", "--power", res("power.csv"), "--component", "cpu");
+        assertThat(component.rc).isEqualTo(2);
+        assertThat(component.err.toString()).contains("--component: \"cpu\" is not a component; accepted (any case): GPU, CPU_PACKAGE");
+        assertThat(new Run("--dry-run", "--power", res("power.csv"), "--time-zone", "Mars/Olympus").err.toString())
+                .contains("--time-zone: \"Mars/Olympus\" is not a zone");
+        Run missing = new Run("--dry-run", "--power", "no/such.csv");
+        assertThat(missing.rc).isEqualTo(1);
+        assertThat(missing.err.toString()).contains("cannot read no/such.csv: no such file");
+    }
+
+    @Test
+    void withoutABrokerItNamesTheOption() {
+        CommandLine cli = Ampwatch.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(new StringWriter(), true));
+        cli.setErr(new PrintWriter(err, true));
+        assertThat(cli.execute("replay", "--power", res("power.csv"))).isEqualTo(1);
+        assertThat(err.toString()).contains("--bootstrap-servers");
+    }
+
+    @Test
+    void ordersByEventTimeAcrossFilesAndShiftsTheEarliestToNow() {
+        ReplayCommand.Input in = ReplayCommand.read(List.of(RESOURCES.resolve("power.csv")), List.of(RESOURCES.resolve("events.jsonl")),
+                new PowerCsv.Defaults(null, null, dev.ampwatch.schema.SourceType.REPLAY, null));
+        assertThat(in.problems()).isEmpty();
+        List<ReplayRecord> sorted = ReplayCommand.ordered(in.records(), null);
+        assertThat(sorted).extracting(ReplayRecord::eventTime).isSorted();
+        assertThat(sorted.get(0).origin()).endsWith("power.csv:3");
+        assertThat(sorted.get(1).origin()).endsWith("events.jsonl:1");
+        Instant now = Instant.parse("2030-01-01T00:00:00Z");
+        List<ReplayRecord> shifted = ReplayCommand.ordered(in.records(), now);
+        assertThat(shifted.get(0).eventTime()).isEqualTo(now);
+        assertThat(shifted.get(shifted.size() - 1).eventTime()).isEqualTo(now.plusSeconds(2));
+        assertThat(shifted).extracting(ReplayRecord::origin).containsExactlyElementsOf(sorted.stream().map(ReplayRecord::origin).toList());
+    }
+}

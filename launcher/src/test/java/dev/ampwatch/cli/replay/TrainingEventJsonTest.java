@@ -1,0 +1,129 @@
+package dev.ampwatch.cli.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ampwatch.schema.EpochMetrics;
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.RunConfig;
+import dev.ampwatch.schema.TrainingEvent;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TrainingEventJsonTest {
+    static final String BASE = "\"run_id\":\"r1\",\"experiment_id\":\"e1\",\"host\":\"rig-1\",";
+
+    @Test
+    void readsARunStartedEventWithItsConfig() {
+        TrainingEvent e = TrainingEventJson.parse("{" + BASE + "\"devices\":[\"gpu0\",\"gpu1\"],"
+                + "\"event_time\":\"2026-11-23T10:00:00.250Z\",\"kind\":\"RUN_STARTED\",\"config\":{\"precision\":\"amp-bf16\","
+                + "\"batch_size\":256,\"hidden_units\":[512,256],\"epochs\":2,\"learning_rate\":0.05,\"optimizer\":\"adam\","
+                + "\"dataset\":\"fashion-mnist\",\"train_samples\":60000,\"parameter_count\":535818,"
+                + "\"device_name\":\"NVIDIA H100\",\"backend\":\"pytorch\",\"seed\":7}}");
+        assertThat(e.getRunId()).isEqualTo("r1");
+        assertThat(e.getExperimentId()).isEqualTo("e1");
+        assertThat(e.getHost()).isEqualTo("rig-1");
+        assertThat(e.getDevices()).containsExactly("gpu0", "gpu1");
+        assertThat(e.getEventTime()).isEqualTo(Instant.parse("2026-11-23T10:00:00.250Z"));
+        assertThat(e.getKind()).isEqualTo(EventKind.RUN_STARTED);
+        RunConfig c = e.getConfig();
+        assertThat(c.getPrecision()).isEqualTo("amp-bf16");
+        assertThat(c.getBatchSize()).isEqualTo(256);
+        assertThat(c.getHiddenUnits()).containsExactly(512, 256);
+        assertThat(c.getLearningRate()).isEqualTo(0.05);
+        assertThat(c.getDatasetSynthetic()).isFalse();
+        assertThat(c.getFlopsPerSample()).isNull();
+        assertThat(c.getSeed()).isEqualTo(7L);
+    }
+
+    @Test
+    void readsEpochMetricsAndEpochSecondsAndMillis() {
+        TrainingEvent e = TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428005.5,\"kind\":\"epoch_completed\","
+                + "\"epoch\":1,\"metrics\":{\"loss\":0.53,\"test_accuracy\":0.84,\"samples\":60000,"
+                + "\"samples_per_second\":12000,\"duration_ms\":5000}}");
+        assertThat(e.getEventTime()).isEqualTo(Instant.parse("2026-11-23T10:00:05.500Z"));
+        assertThat(e.getKind()).isEqualTo(EventKind.EPOCH_COMPLETED);
+        assertThat(e.getDevices()).isEmpty();
+        EpochMetrics m = e.getMetrics();
+        assertThat(m.getLoss()).isEqualTo(0.53);
+        assertThat(m.getTrainAccuracy()).isNull();
+        assertThat(m.getTestAccuracy()).isEqualTo(0.84);
+        assertThat(m.getSamplesPerSecond()).isEqualTo(12000.0);
+        assertThat(m.getSkippedSteps()).isZero();
+        assertThat(TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428005500,\"kind\":\"RUN_COMPLETED\"}")
+                .getEventTime()).isEqualTo(Instant.parse("2026-11-23T10:00:05.500Z"));
+        assertThat(TrainingEventJson.parse("{" + BASE + "\"event_time\":\"1795428005.5\",\"kind\":\"RUN_FAILED\","
+                + "\"failure_reason\":\"OOM\",\"epoch\":null}").getFailureReason()).isEqualTo("OOM");
+    }
+
+    @Test
+    void writesWhatItReads() throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("../docs/examples/events.jsonl")).stream()
+                .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        assertThat(lines).hasSize(6);
+        for (String line : lines) {
+            TrainingEvent e = TrainingEventJson.parse(line);
+            assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(e))).isEqualTo(e);
+        }
+        assertThat(lines.stream().map(TrainingEventJson::parse).map(TrainingEvent::getKind)).containsExactly(
+                EventKind.RUN_STARTED, EventKind.EPOCH_STARTED, EventKind.EPOCH_COMPLETED, EventKind.EPOCH_STARTED,
+                EventKind.EPOCH_COMPLETED, EventKind.RUN_COMPLETED);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"runId\":\"x\"}                                           | runId: is not a known field (did you mean run_id?); accepted: run_id, experiment_id",
+        "{\"run_id\":\"r\",\"run_id\":\"s\"}                         | is not valid JSON at character",
+        "{\"run_id\":\"r\"                                           | is not valid JSON",
+        "[1,2]                                                       | is a JSON array, not an object",
+        "{\"run_id\":\"r\"} {}                                       | is not valid JSON",
+        "{\"experiment_id\":\"e\"}                                   | run_id: is required",
+        "{\"run_id\":5}                                              | run_id: \"5\" must be a string",
+        "{\"run_id\":\" \"}                                          | run_id: \" \" must not be blank",
+    })
+    void refusesMalformedLines(String line, String message) {
+        assertThatThrownBy(() -> TrainingEventJson.parse(line)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining(message.strip());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "\"event_time\":\"2026-11-23T10:00:00\",\"kind\":\"RUN_STARTED\"   | event_time: \"2026-11-23T10:00:00\" has no UTC offset",
+        "\"event_time\":true,\"kind\":\"RUN_STARTED\"                       | event_time: \"true\" is not a timestamp; expected an ISO-8601",
+        "\"kind\":\"RUN_STARTED\"                                           | event_time: is required",
+        "\"event_time\":1,\"kind\":\"STARTED\"                              | kind: \"STARTED\" is not an event kind; accepted (any case): RUN_STARTED, EPOCH_STARTED, EPOCH_COMPLETED, RUN_COMPLETED, RUN_FAILED",
+        "\"event_time\":1,\"kind\":\"EPOCH_STARTED\"                        | epoch: is required for EPOCH_STARTED",
+        "\"event_time\":1,\"kind\":\"EPOCH_STARTED\",\"epoch\":0            | epoch: \"0\" must be 1 or more",
+        "\"event_time\":1,\"kind\":\"EPOCH_STARTED\",\"epoch\":1.5          | epoch: \"1.5\" must be an integer",
+        "\"event_time\":1,\"kind\":\"RUN_COMPLETED\",\"metrics\":{}         | metrics: belongs on EPOCH_COMPLETED events, not on RUN_COMPLETED",
+        "\"event_time\":1,\"kind\":\"RUN_STARTED\",\"config\":{\"batch\":1}  | config.batch: is not a known field; accepted in config: precision, batch_size",
+        "\"event_time\":1,\"kind\":\"RUN_STARTED\",\"config\":{}             | config.precision: is required",
+        "\"event_time\":1,\"kind\":\"RUN_STARTED\",\"config\":[]             | config: \"[]\" must be a JSON object",
+        "\"event_time\":1,\"kind\":\"RUN_STARTED\",\"devices\":\"gpu0\"      | must be an array of strings, e.g. [\"gpu0\"]",
+        "\"event_time\":1,\"kind\":\"EPOCH_COMPLETED\",\"epoch\":1,\"metrics\":{\"loss\":1,\"samples\":1,\"samples_per_second\":1,\"duration_ms\":1,\"test_accuracy\":84.5} | metrics.test_accuracy: \"84.5\" must be a fraction from 0 to 1 (a percentage? write 0.845)",
+        "\"event_time\":1,\"kind\":\"EPOCH_COMPLETED\",\"epoch\":1,\"metrics\":{\"loss\":1,\"samples\":1,\"samples_per_second\":1} | metrics.duration_ms: is required",
+        "\"event_time\":1,\"kind\":\"RUN_FAILED\",\"failure_reason\":7      | failure_reason: \"7\" must be a string",
+    })
+    void namesTheFieldAndValueOfBadContent(String fields, String message) {
+        assertThatThrownBy(() -> TrainingEventJson.parse("{" + BASE + fields.strip() + "}"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining(message.strip());
+    }
+
+    @Test
+    void configWithEveryFieldRoundTrips() {
+        TrainingEvent e = TrainingEventJson.parse("{" + BASE + "\"event_time\":\"2026-11-23T10:00:00.000001Z\",\"kind\":\"RUN_STARTED\","
+                + "\"config\":{\"precision\":\"fp32\",\"batch_size\":1,\"hidden_units\":[],\"epochs\":1,\"learning_rate\":1e-3,"
+                + "\"optimizer\":\"sgd\",\"dataset\":\"d\",\"dataset_synthetic\":true,\"train_samples\":0,\"parameter_count\":1,"
+                + "\"flops_per_sample\":2.5e9,\"device_name\":\"cpu\",\"backend\":\"cpu\"}}");
+        assertThat(e.getConfig().getDatasetSynthetic()).isTrue();
+        assertThat(e.getConfig().getFlopsPerSample()).isEqualTo(2.5e9);
+        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(e))).isEqualTo(e);
+    }
+}
