@@ -22,4 +22,14 @@ class DeployConfigTest {
         assertThat(p.waitFor()).as(out).isZero();
         assertThat(out).contains("2 rules found");
     }
+
+    @Test
+    void alertRulesFireExactlyWhereTheirUnitTestsSay() throws IOException, InterruptedException {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/promtool")), "promtool not installed (apt-get install prometheus)");
+        Process p = new ProcessBuilder("/usr/bin/promtool", "test", "rules", "alerts_test.yml")
+                .directory(DEPLOY.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).contains("SUCCESS");
+    }
 }
