@@ -166,7 +166,10 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         RunTracker runs = new RunTracker(state);
         List<Bytes> done = new ArrayList<>();
         List<PowerSample> duplicates = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = pending.range(PendingKey.first(state.getHost()),
+        // start at what was released last, not at the host's first key: the deleted records before it
+        // are tombstones that a scan from the beginning would wade through every time
+        try (KeyValueIterator<Bytes, byte[]> it = pending.range(
+                PendingKey.firstAt(state.getHost(), state.getReleasedUntilUs()),
                 PendingKey.lastAt(state.getHost(), watermark))) {
             while (it.hasNext()) {
                 KeyValue<Bytes, byte[]> kv = it.next();

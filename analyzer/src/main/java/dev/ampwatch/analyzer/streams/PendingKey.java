@@ -23,8 +23,8 @@ final class PendingKey {
         return Bytes.wrap(b.array());
     }
 
-    static Bytes first(String host) {
-        return of(host, Long.MIN_VALUE, (byte) 0, Long.MIN_VALUE);
+    static Bytes firstAt(String host, long timeUs) {
+        return of(host, timeUs, (byte) 0, 0L); // sequence numbers start at 0 and compare as unsigned bytes
     }
 
     static Bytes lastAt(String host, long timeUs) {
