@@ -29,6 +29,12 @@ final class PowerAgentCommand implements Callable<Integer> {
             description = "Sampling interval of a source, e.g. --interval estimate=250ms. Repeatable.")
     Map<String, String> intervals = Map.of();
 
+    @Option(names = {"-S", "--source-setting"}, paramLabel = "KEY=VALUE",
+            description = {"A source setting, repeatable, e.g. -S wattmeter.type=shelly -S wattmeter.url=http://192.168.1.50,",
+                "-S nvml.library=/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1, -S rapl.sysfs-root=/host.",
+                "See docs/power-sources.md for every setting."})
+    Map<String, String> sourceSettings = Map.of();
+
     @Option(names = "--cpu-tdp-watts", description = "CPU TDP for the estimate source (default: 65).")
     Double tdpWatts;
 
@@ -62,6 +68,9 @@ final class PowerAgentCommand implements Callable<Integer> {
         }
         for (Map.Entry<String, String> e : intervals.entrySet()) {
             c = c.withInterval(e.getKey(), DurationConverter.parse(e.getValue()));
+        }
+        for (Map.Entry<String, String> e : sourceSettings.entrySet()) {
+            c = c.withSourceSetting(e.getKey(), e.getValue());
         }
         if (tdpWatts != null) {
             c = c.withEstimate(tdpWatts, c.cpuIdleFraction(), c.dramWattsPerGib());

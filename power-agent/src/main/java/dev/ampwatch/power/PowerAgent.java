@@ -100,7 +100,7 @@ public final class PowerAgent implements AutoCloseable {
      * not used. Opens nothing. Format with {@link SourceStatus#formatAll}.
      */
     public static List<SourceStatus> listSources(PowerAgentConfig config) {
-        return PowerSourceRegistry.discover().describe(config.sources());
+        return PowerSourceRegistry.discover().describe(config.sources(), config.sourceContext(InstantSource.system()));
     }
 
     public PowerAgentConfig config() {

@@ -44,6 +44,14 @@ public interface PowerSource {
     Availability availability();
 
     /**
+     * Whether the source can work with these settings (a library path, a sysfs root, a meter's
+     * address). Sources configured by settings override this; the default ignores them.
+     */
+    default Availability availability(SourceContext context) {
+        return availability();
+    }
+
+    /**
      * Opens a session that reads this source. The caller owns the session and closes it.
      *
      * @throws PowerSourceException when the source cannot be opened; its message is the reason

@@ -80,7 +80,12 @@ public final class PowerSourceRegistry {
      * order), then installed sources that are not configured, then providers that failed to load.
      */
     public List<SourceStatus> describe(List<String> preference) {
-        Choice choice = choose(preference);
+        return describe(preference, null);
+    }
+
+    /** As {@link #describe(List)}, judging availability with the settings of {@code context}. */
+    public List<SourceStatus> describe(List<String> preference, SourceContext context) {
+        Choice choice = choose(preference, context);
         Set<Component> covered = EnumSet.noneOf(Component.class);
         List<SourceStatus> out = new ArrayList<>(choice.statuses);
         for (int i = 0; i < choice.candidates.size(); i++) {
@@ -102,11 +107,11 @@ public final class PowerSourceRegistry {
      * uncovered for later sources). The caller owns, and must close, the returned sessions.
      */
     public OpenedSources open(List<String> preference, SourceContext context) {
-        Choice choice = choose(preference);
+        Choice choice = choose(preference, context);
         return OpenedSources.open(choice.candidates, choice.statuses, context);
     }
 
-    private Choice choose(List<String> preference) {
+    private Choice choose(List<String> preference, SourceContext context) {
         Choice choice = new Choice();
         for (String name : preference) {
             PowerSource source = sources.get(name);
@@ -115,7 +120,7 @@ public final class PowerSourceRegistry {
                         "no source named '" + name + "' is installed; installed: " + names()));
                 continue;
             }
-            Availability availability = safeAvailability(source);
+            Availability availability = safeAvailability(source, context);
             if (availability.available()) {
                 choice.add(source, new SourceStatus(name, State.AVAILABLE, ""));
             } else {
@@ -124,7 +129,7 @@ public final class PowerSourceRegistry {
         }
         for (String name : names()) {
             if (!preference.contains(name)) {
-                Availability a = safeAvailability(sources.get(name));
+                Availability a = safeAvailability(sources.get(name), context);
                 choice.add(null, new SourceStatus(name, State.NOT_CONFIGURED, "not in the configured "
                         + "sources " + preference + (a.available() ? " (available)" : " (" + a.reason() + ")")));
             }
@@ -133,9 +138,9 @@ public final class PowerSourceRegistry {
         return choice;
     }
 
-    private static Availability safeAvailability(PowerSource source) {
+    private static Availability safeAvailability(PowerSource source, SourceContext context) {
         try {
-            return source.availability();
+            return context == null ? source.availability() : source.availability(context);
         } catch (RuntimeException | LinkageError e) {
             return Availability.unavailable("availability check threw", e);
         }

@@ -9,6 +9,7 @@ import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.SourceType;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -103,6 +104,21 @@ public final class RaplSource implements PowerSource {
 
     @Override
     public Availability availability() {
+        return probe(sysfsRoot);
+    }
+
+    /** With the {@code rapl.sysfs-root} setting, if given, instead of the default root. */
+    @Override
+    public Availability availability(SourceContext context) {
+        Optional<String> root = context.setting(SYSFS_ROOT).map(String::strip).filter(v -> !v.isEmpty());
+        try {
+            return probe(root.map(Path::of).orElse(sysfsRoot));
+        } catch (InvalidPathException e) {
+            return Availability.unavailable(SYSFS_ROOT + "=" + root.get() + " is not a path: " + e.getMessage());
+        }
+    }
+
+    private Availability probe(Path sysfsRoot) {
         try {
             PowercapTree.discover(sysfsRoot, reader);
             return Availability.ok();
