@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "ampwatch", mixinStandardHelpOptions = true, versionProvider = Ampwatch.Version.class,
         description = "Measures what machine-learning training costs in energy, run by run.",
         subcommands = {DemoCommand.class, BrokerCommand.class, PowerAgentCommand.class, TrainCommand.class,
-            AnalyzerCommand.class, dev.ampwatch.cli.replay.ReplayCommand.class, CommandLine.HelpCommand.class})
+            AnalyzerCommand.class, dev.ampwatch.cli.replay.ReplayCommand.class, SweepCommand.class, FollowCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Ampwatch {
 
     public static void main(String[] args) {

@@ -109,9 +109,10 @@ public final class TrainingJob {
             listener.onEvent(events.epochStarted(start, epoch));
             int current = epoch;
             long perEpoch = data.train().size();
+            long startNanos = System.nanoTime(); // progress is for people: wall time, not the event clock
             EpochRunner.Pass pass = runner.trainEpoch((done, lossSum) -> progress.onStep(new TrainingProgress.Step(
                     options.runId(), options.precision().cliName(), current, options.epochs(), done, perEpoch,
-                    lossSum / done, done / Math.max(1e-9, seconds(start, events.now())))));
+                    lossSum / done, done / Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9))));
             model.synchronize();
             Instant trained = events.now();
             double trainAccuracy = runner.accuracy(data.train());

@@ -1,0 +1,274 @@
+package dev.ampwatch.cli;
+
+import dev.ampwatch.power.PowerAgentConfig;
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.trainer.TrainingListener;
+import dev.ampwatch.trainer.follow.FileTail;
+import dev.ampwatch.trainer.follow.FollowDefaults;
+import dev.ampwatch.trainer.follow.TrainerLines;
+import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "follow", mixinStandardHelpOptions = true,
+        description = {"Runs a training command (PyTorch, Keras, ...) and publishes the JSON",
+            "lines it prints (or appends to --from-file) as training events, as `train`",
+            "does; its other output is passed through. A non-zero exit (or Ctrl-C)",
+            "fails the runs it left open. Without a command, --from-file follows the",
+            "file until every run seen in it has ended, or Ctrl-C.",
+            "Line format and Python snippets: docs/trainer.md.",
+            "",
+            "  ampwatch follow --bootstrap-servers HOST:PORT --devices gpu0 \\",
+            "      -- python train.py --amp",
+            ""})
+final class FollowCommand implements Callable<Integer> {
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+    @Parameters(paramLabel = "COMMAND", arity = "0..*",
+            description = "The training command and its arguments; put -- before it so its options stay its own.")
+    List<String> command = new ArrayList<>();
+
+    @Option(names = "--from-file", paramLabel = "PATH",
+            description = "Read the event lines from this file, as the trainer appends them, instead of its stdout.")
+    Path fromFile;
+
+    @Option(names = "--from-start", description = "With --from-file: also read what the file holds already (default: only new lines).")
+    boolean fromStart;
+
+    @Option(names = "--run-id", description = "Run id of lines without run_id (default: a random UUID per run).")
+    String runId;
+
+    @Option(names = "--experiment-id", defaultValue = "default", description = "Experiment id of lines without experiment_id (default: ${DEFAULT-VALUE}).")
+    String experimentId;
+
+    @Option(names = "--host", description = "Host of lines without host, as the power-agent writes it (default: this machine's hostname).")
+    String host;
+
+    @Option(names = "--devices", split = ",", paramLabel = "ID",
+            description = "Devices of lines without devices, matching the power-agent's (e.g. gpu0,gpu1; default: none).")
+    List<String> devices = new ArrayList<>();
+
+    @Option(names = "--backend", defaultValue = "external", description = "config.backend when the trainer gives none, e.g. pytorch (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--device-name", defaultValue = "unknown", description = "config.device_name when the trainer gives none (default: ${DEFAULT-VALUE}).")
+    String deviceName;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Receives the events instead of Kafka when set (tests). */
+    TrainingListener listener;
+
+    private PrintWriter out;
+    private PrintWriter err;
+    private TrainingListener sink;
+    private RuntimeException publishFailure;
+
+    @Override
+    public Integer call() throws Exception {
+        if (command.isEmpty() && fromFile == null) {
+            throw new ParameterException(spec.commandLine(), "give the training command after -- (or --from-file PATH to follow a file)");
+        }
+        out = spec.commandLine().getOut();
+        err = spec.commandLine().getErr();
+        TrainerLines lines = new TrainerLines(new FollowDefaults(experimentId, Optional.ofNullable(runId),
+                host != null ? host : PowerAgentConfig.defaultHost(), devices, backend, deviceName));
+        FileTail tail = fromFile == null ? null : new FileTail(fromFile, fromStart);
+
+        KafkaTrainingPublisher publisher = listener == null
+                ? new KafkaTrainingPublisher(kafka.clientProperties(null), kafka.topics().trainingEvents().name()) : null;
+        sink = listener != null ? listener : publisher;
+        Lifetime lifetime = new Lifetime();
+        try {
+            return command.isEmpty() ? attach(lines, tail, lifetime) : run(lines, tail, lifetime);
+        } finally {
+            try {
+                if (publisher != null) {
+                    publisher.close();
+                }
+            } catch (RuntimeException e) {
+                failed(e);
+            }
+            lifetime.closed();
+        }
+    }
+
+    /** Starts the command, reads its stdout (or the file) to the end, then settles the runs it left open. */
+    private int run(TrainerLines lines, FileTail tail, Lifetime lifetime) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectInput(ProcessBuilder.Redirect.INHERIT);
+        if (tail != null) {
+            pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        }
+        pb.environment().putIfAbsent("PYTHONUNBUFFERED", "1"); // a piped Python would hold its lines until exit
+        pb.environment().put("AMPWATCH_EXPERIMENT_ID", experimentId);
+        if (runId != null) {
+            pb.environment().put("AMPWATCH_RUN_ID", runId);
+        }
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+        }
+        AtomicBoolean stopped = new AtomicBoolean();
+        Thread stopper = new Thread(() -> {
+            try {
+                lifetime.await(null);
+                stopped.set(true);
+                stop(process);
+            } catch (InterruptedException e) {
+                // the trainer ended by itself
+            }
+        }, "ampwatch-follow-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+        try {
+            if (tail == null) {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        handle(lines, line);
+                    }
+                }
+            } else {
+                boolean exited = false;
+                while (!exited) {
+                    exited = process.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS);
+                    for (String line : exited ? tail.drain() : tail.poll()) {
+                        handle(lines, line);
+                    }
+                }
+            }
+            int code = process.waitFor();
+            if (stopped.get()) {
+                publishAll(lines.failUnfinished("interrupted", true));
+                return 130;
+            }
+            if (code != 0) {
+                publishAll(lines.failUnfinished("trainer exited with code " + code, true));
+            } else if (!lines.openRuns().isEmpty()) {
+                publishAll(lines.failUnfinished("trainer exited (code 0) without run_completed", false));
+            } else if (!lines.anyEvent()) {
+                err.println("ampwatch follow: the trainer printed no ampwatch lines; nothing published (format: docs/trainer.md)");
+            }
+            return code != 0 ? code : publishFailure != null ? 1 : 0;
+        } finally {
+            stopper.interrupt();
+            if (process.isAlive()) {
+                stop(process);
+            }
+            err.flush();
+        }
+    }
+
+    /** No command: follows the file until every run seen has ended, or Ctrl-C (which publishes nothing: the trainer is not ours). */
+    private int attach(TrainerLines lines, FileTail tail, Lifetime lifetime) throws IOException, InterruptedException {
+        err.println("ampwatch follow: following " + tail.file() + " until every run in it has ended (Ctrl-C to stop)");
+        while (true) {
+            for (String line : tail.poll()) {
+                handle(lines, line);
+            }
+            if (lines.anyEvent() && lines.openRuns().isEmpty()) {
+                return publishFailure != null ? 1 : 0;
+            }
+            if (lifetime.await(POLL)) {
+                for (String line : tail.drain()) {
+                    handle(lines, line);
+                }
+                if (!lines.openRuns().isEmpty()) {
+                    err.println("ampwatch follow: stopped; runs still open: " + String.join(", ", lines.openRuns()));
+                }
+                return 130;
+            }
+        }
+    }
+
+    private void handle(TrainerLines lines, String line) {
+        TrainerLines.Outcome o = lines.accept(line);
+        if (o instanceof TrainerLines.Passthrough p) {
+            out.println(p.line());
+            out.flush();
+        } else if (o instanceof TrainerLines.Event e) {
+            publish(e.event());
+        } else if (o instanceof TrainerLines.Rejected r) {
+            err.println("ampwatch follow: " + (fromFile != null ? fromFile + ":" : "") + r.message() + "; not published");
+            err.flush();
+        }
+    }
+
+    private void publishAll(List<TrainingEvent> events) {
+        events.forEach(this::publish);
+    }
+
+    private void publish(TrainingEvent event) {
+        try {
+            sink.onEvent(event);
+        } catch (RuntimeException e) {
+            failed(e);
+            return;
+        }
+        EventKind kind = event.getKind();
+        String what = switch (kind) {
+            case RUN_STARTED -> "run " + event.getRunId() + " started (" + event.getConfig().getPrecision() + ", experiment "
+                    + event.getExperimentId() + ")";
+            case EPOCH_COMPLETED -> "run " + event.getRunId() + " epoch " + event.getEpoch() + " completed";
+            case RUN_COMPLETED -> "run " + event.getRunId() + " completed";
+            case RUN_FAILED -> "run " + event.getRunId() + " failed: " + event.getFailureReason();
+            default -> null;
+        };
+        if (what != null) {
+            err.println("ampwatch follow: " + what);
+            err.flush();
+        }
+    }
+
+    private void failed(RuntimeException e) {
+        if (publishFailure == null) {
+            publishFailure = e;
+            err.println("ampwatch follow: cannot publish: " + e.getMessage());
+            err.flush();
+        }
+    }
+
+    /** SIGTERM to the trainer and everything it started; SIGKILL to what is left after the grace period. */
+    private static void stop(Process process) {
+        List<ProcessHandle> family = new ArrayList<>(process.descendants().toList());
+        process.destroy();
+        family.forEach(ProcessHandle::destroy);
+        try {
+            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    }
+}

@@ -1,0 +1,232 @@
+package dev.ampwatch.cli;
+
+import dev.ampwatch.power.PowerAgentConfig;
+import dev.ampwatch.trainer.TrainingFailedException;
+import dev.ampwatch.trainer.TrainingJob;
+import dev.ampwatch.trainer.TrainingListener;
+import dev.ampwatch.trainer.TrainingOptions;
+import dev.ampwatch.trainer.TrainingResult;
+import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
+import dev.ampwatch.trainer.kafka.PublishException;
+import dev.ampwatch.trainer.sweep.PlannedRun;
+import dev.ampwatch.trainer.sweep.RunSetting;
+import dev.ampwatch.trainer.sweep.SweepGrid;
+import dev.ampwatch.trainer.sweep.SweepGridFile;
+import dev.ampwatch.trainer.sweep.SweepPlan;
+import dev.ampwatch.trainer.sweep.SweepPlanner;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = {"Trains every configuration of a grid file (precision x batch size x",
+            "hidden layers x epochs: a full grid, or one factor at a time around the",
+            "benchmark), each repeated, in a shuffled order with a cool-down between",
+            "runs, all under one experiment id. Prints the plan first; --dry-run",
+            "prints only the plan. Grid files: docs/trainer.md.",
+            "",
+            "  ampwatch sweep --bootstrap-servers HOST:PORT docs/examples/sweep-grid.json",
+            ""})
+final class SweepCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "GRID", description = "The grid file (JSON).")
+    Path gridFile;
+
+    @Option(names = "--dry-run", description = "Print the plan and exit: no training, no Kafka.")
+    boolean dryRun;
+
+    @Option(names = "--seed", description = "Seed of the run order (overrides the grid file's; default: random, printed).")
+    Long seed;
+
+    @Option(names = "--experiment-id", description = "Experiment id of every run (overrides the grid file's; default: sweep-<random>).")
+    String experimentId;
+
+    @Option(names = "--cooldown", converter = DurationConverter.class,
+            description = "Pause between runs, e.g. 30s (overrides the grid file's; default 30s). Ctrl-C interrupts it.")
+    Duration cooldown;
+
+    @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Before the first run, a short unpublished run so the JIT compiler's warm-up is not charged to it (default: on).")
+    boolean warmUp;
+
+    @Option(names = "--threads", description = "CPU threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--host", description = "Host id, as the power-agent writes it (default: this machine's hostname).")
+    String host;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Receives the events instead of Kafka when set (tests). */
+    TrainingListener listener;
+
+    private record Outcome(PlannedRun run, String runId, String status, TrainingResult result) {}
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        SweepGrid grid = SweepGridFile.read(gridFile);
+        if (seed != null) {
+            grid = grid.withSeed(seed);
+        }
+        if (experimentId != null) {
+            grid = grid.withExperimentId(experimentId);
+        }
+        if (cooldown != null) {
+            grid = grid.withCooldown(cooldown);
+        }
+        SweepPlan plan = SweepPlanner.plan(grid);
+        plan.describe().forEach(out::println);
+        out.flush();
+        if (dryRun) {
+            return 0;
+        }
+
+        KafkaTrainingPublisher publisher = listener == null
+                ? new KafkaTrainingPublisher(kafka.clientProperties(null), kafka.topics().trainingEvents().name()) : null;
+        TrainingListener sink = listener != null ? listener : publisher;
+        String hostId = host != null ? host : PowerAgentConfig.defaultHost();
+        Lifetime lifetime = new Lifetime();
+        Thread trainer = Thread.currentThread();
+        Thread stopper = new Thread(() -> {
+            try {
+                lifetime.await(null);
+                trainer.interrupt(); // fails the running job at its next batch (RUN_FAILED "interrupted"), or ends a cool-down
+            } catch (InterruptedException e) {
+                // the sweep is over
+            }
+        }, "ampwatch-sweep-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+
+        List<Outcome> outcomes = new ArrayList<>();
+        boolean interrupted = false;
+        boolean aborted = false;
+        try {
+            if (warmUp) {
+                warmUp(plan, hostId, out);
+            }
+            for (PlannedRun run : plan.runs()) {
+                if (run.index() > 1 && !plan.cooldown().isZero()) {
+                    out.printf("cool-down %s ...%n", text(plan.cooldown()));
+                    out.flush();
+                    if (lifetime.await(plan.cooldown())) {
+                        interrupted = true;
+                        break;
+                    }
+                }
+                TrainingOptions options = machine(plan.options(run), hostId).build();
+                out.printf("[%d/%d] %s, repeat %d (%s): run %s%n", run.index(), plan.runs().size(), run.setting(), run.repeat(),
+                        run.varies(), options.runId());
+                out.flush();
+                try {
+                    TrainingResult result = TrainingJob.runOnCpu(options, sink, ProgressBar.forTerminal());
+                    outcomes.add(new Outcome(run, options.runId(), "completed", result));
+                } catch (TrainingFailedException e) {
+                    if (lifetime.stopped() || Thread.currentThread().isInterrupted()) {
+                        outcomes.add(new Outcome(run, options.runId(), "interrupted", null));
+                        interrupted = true;
+                        break;
+                    }
+                    outcomes.add(new Outcome(run, options.runId(), "failed: " + e.reason(), null));
+                    if (causedBy(e, PublishException.class)) {
+                        spec.commandLine().getErr().println("ampwatch: cannot publish to Kafka, sweep stopped: " + e.reason());
+                        aborted = true;
+                        break;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        } finally {
+            Thread.interrupted(); // so closing the publisher can flush
+            try {
+                if (publisher != null) {
+                    publisher.close();
+                }
+            } catch (RuntimeException e) {
+                spec.commandLine().getErr().println("ampwatch: while closing the Kafka publisher: " + e.getMessage());
+                aborted = true;
+            }
+            stopper.interrupt();
+            summary(out, plan, outcomes);
+            if (interrupted) {
+                out.println("interrupted after " + outcomes.size() + " of " + plan.runs().size() + " runs");
+                out.flush();
+            }
+            lifetime.closed(); // last: on Ctrl-C the JVM exits as soon as this is counted down
+        }
+        boolean allCompleted = outcomes.stream().allMatch(o -> o.status().equals("completed"));
+        return interrupted ? 130 : aborted || !allCompleted ? 1 : 0;
+    }
+
+    private TrainingOptions.Builder machine(TrainingOptions.Builder b, String hostId) {
+        b.host(hostId);
+        if (threads != null) {
+            b.threads(threads);
+        }
+        return b;
+    }
+
+    /** A short unpublished run of the benchmark so the first measured run does not pay for the JIT compiler. */
+    private void warmUp(SweepPlan plan, String hostId, PrintWriter out) {
+        int trainLimit = plan.grid().trainLimit() == 0 ? 2_000 : Math.min(2_000, plan.grid().trainLimit());
+        int testLimit = plan.grid().testLimit() == 0 ? 500 : Math.min(500, plan.grid().testLimit());
+        PlannedRun bench = new PlannedRun(0, plan.benchmark(), 1, true, "benchmark");
+        out.println("warming up the JIT (a short, unpublished run) ...");
+        out.flush();
+        TrainingJob.runOnCpu(machine(plan.options(bench), hostId).runId("warm-up-" + UUID.randomUUID())
+                .epochs(1).trainLimit(trainLimit).testLimit(testLimit).build(), TrainingListener.none());
+    }
+
+    private static void summary(PrintWriter out, SweepPlan plan, List<Outcome> outcomes) {
+        out.printf("%nsweep %s: %d of %d runs%n", plan.experimentId(), outcomes.size(), plan.runs().size());
+        out.printf("%4s  %-36s  %-9s %6s  %-12s %6s %6s  %9s %11s  %s%n", "#", "run", "precision", "batch", "hidden", "epochs",
+                "repeat", "test acc", "samples/s", "status");
+        for (Outcome o : outcomes) {
+            RunSetting s = o.run().setting();
+            String acc = "";
+            String rate = "";
+            if (o.result() != null) {
+                var last = o.result().last();
+                acc = last.getTestAccuracy() == null ? "n/a" : String.format(Locale.ROOT, "%.2f%%", 100 * last.getTestAccuracy());
+                rate = String.format(Locale.ROOT, "%.0f", last.getSamplesPerSecond());
+            }
+            out.printf(Locale.ROOT, "%4d  %-36s  %-9s %6d  %-12s %6d %6d  %9s %11s  %s%n", o.run().index(), o.runId(),
+                    s.precision(), s.batchSize(), s.hiddenText(), s.epochs(), o.run().repeat(), acc, rate, o.status());
+        }
+        out.flush();
+    }
+
+    private static String text(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+            for (Throwable s : c.getSuppressed()) {
+                if (type.isInstance(s)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

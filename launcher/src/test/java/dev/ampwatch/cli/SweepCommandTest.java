@@ -1,0 +1,103 @@
+package dev.ampwatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.TrainingEvent;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class SweepCommandTest {
+    @TempDir
+    Path dir;
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+    final List<TrainingEvent> events = Collections.synchronizedList(new ArrayList<>());
+
+    int sweep(String... args) {
+        CommandLine cli = Ampwatch.commandLine();
+        ((SweepCommand) cli.getSubcommands().get("sweep").getCommand()).listener = events::add;
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void aDryRunPrintsTheShuffledPlanAndItsSeed() throws Exception {
+        Path grid = Files.writeString(dir.resolve("grid.json"), """
+                {"mode": "one-at-a-time", "precisions": ["fp32", "amp-fp16", "amp-bf16"], "batch_sizes": [64, 128],
+                 "repeats": 2, "seed": 5, "experiment_id": "exp-dry"}
+                """);
+        assertThat(sweep("sweep", grid.toString(), "--dry-run", "--cooldown", "10s")).as(err.toString()).isZero();
+        String text = out.toString();
+        assertThat(text).startsWith("sweep exp-dry: one-at-a-time, 8 runs (4 configurations x 2 repeats), order seed 5, cool-down 10s");
+        assertThat(text).contains("benchmark: fp32, batch 128, hidden 256,128, 5 epochs").contains("--seed 5");
+        assertThat(text.lines().filter(l -> l.matches("\\s+\\d+\\s+.*"))).hasSize(8);
+        assertThat(events).isEmpty();
+
+        StringWriter again = new StringWriter();
+        CommandLine cli = Ampwatch.commandLine();
+        cli.setOut(new PrintWriter(again, true));
+        cli.execute("sweep", grid.toString(), "--dry-run", "--cooldown", "10s");
+        assertThat(again.toString()).as("same seed, same order").isEqualTo(text);
+    }
+
+    @Test
+    void runsEveryPlannedRunUnderOneExperimentInThePlannedOrder() throws Exception {
+        Path grid = Files.writeString(dir.resolve("tiny.json"), """
+                {"precisions": ["fp32", "amp-bf16"], "benchmark": {"batch_size": 50, "hidden": [8], "epochs": 1},
+                 "train_limit": 200, "test_limit": 100, "cooldown": "50ms", "seed": 3}
+                """);
+        int code = sweep("sweep", grid.toString(), "--no-warm-up", "--threads", "1", "--experiment-id", "exp-tiny", "--host", "h");
+
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(events).extracting(TrainingEvent::getKind).containsExactly(
+                EventKind.RUN_STARTED, EventKind.EPOCH_STARTED, EventKind.EPOCH_COMPLETED, EventKind.RUN_COMPLETED,
+                EventKind.RUN_STARTED, EventKind.EPOCH_STARTED, EventKind.EPOCH_COMPLETED, EventKind.RUN_COMPLETED);
+        assertThat(events).extracting(TrainingEvent::getExperimentId).containsOnly("exp-tiny");
+        assertThat(events).extracting(TrainingEvent::getHost).containsOnly("h");
+        List<TrainingEvent> starts = events.stream().filter(e -> e.getKind() == EventKind.RUN_STARTED).toList();
+        assertThat(starts).extracting(e -> e.getConfig().getPrecision()).containsExactlyInAnyOrder("fp32", "amp-bf16");
+        assertThat(starts).allSatisfy(e -> {
+            assertThat(e.getConfig().getBatchSize()).isEqualTo(50);
+            assertThat(e.getConfig().getHiddenUnits()).containsExactly(8);
+            assertThat(e.getConfig().getTrainSamples()).isEqualTo(200);
+        });
+        assertThat(starts.get(0).getRunId()).isNotEqualTo(starts.get(1).getRunId());
+        // the printed plan's order is the order the runs ran in
+        List<String> planned = out.toString().lines().filter(l -> l.matches("\\s+[12]\\s+(fp32|amp-bf16)\\s+.*"))
+                .map(l -> l.trim().split("\\s+")[1]).toList();
+        assertThat(planned).containsExactly(starts.get(0).getConfig().getPrecision(), starts.get(1).getConfig().getPrecision());
+        assertThat(out.toString()).contains("cool-down 50ms").contains("sweep exp-tiny: 2 of 2 runs").contains("completed");
+    }
+
+    @Test
+    void aBadGridFileIsAClearError() throws Exception {
+        Path grid = Files.writeString(dir.resolve("bad.json"), "{\"batch_sizes\": [\"64\"]}");
+        assertThat(sweep("sweep", grid.toString(), "--dry-run")).isEqualTo(1);
+        assertThat(err.toString()).contains("batch_sizes[0]: expected an integer, got the string \"64\"");
+    }
+
+    @Test
+    void theDocumentedExamplePlans() {
+        assertThat(sweep("sweep", "../docs/examples/sweep-grid.json", "--dry-run")).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("sweep mp-sweep-1: one-at-a-time");
+    }
+
+    @Test
+    void hasHelp() {
+        StringWriter help = new StringWriter();
+        CommandLine cli = Ampwatch.commandLine();
+        cli.setOut(new PrintWriter(help, true));
+        assertThat(cli.execute("sweep", "--help")).isZero();
+        assertThat(help.toString()).contains("Usage: ampwatch sweep").contains("--dry-run").contains("docs/trainer.md");
+    }
+}

@@ -1,0 +1,179 @@
+package dev.ampwatch.trainer.follow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Strict, typed reads of JSON fields for hand-written input (trainer event lines, sweep grid
+ * files): a number written as a string, a fraction where an integer belongs, or an unknown field
+ * (usually a typo) is refused with a {@link JsonFieldException} naming the field path and what was
+ * found, instead of being coerced. A JSON {@code null} counts as absent.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class JsonFields {
+    private JsonFields() {}
+
+    /** Whether {@code parent} has {@code name} with a non-null value. */
+    public static boolean has(JsonNode parent, String name) {
+        JsonNode v = parent.get(name);
+        return v != null && !v.isNull();
+    }
+
+    /** The child, failing if it is absent or null. */
+    public static JsonNode required(JsonNode parent, String name, String path) {
+        if (!has(parent, name)) {
+            throw new JsonFieldException(path, "is missing (required)");
+        }
+        return parent.get(name);
+    }
+
+    /** Refuses any field of {@code object} not in {@code allowed}, listing the allowed ones. */
+    public static void allowOnly(JsonNode object, String path, Collection<String> allowed) {
+        for (Iterator<String> names = object.fieldNames(); names.hasNext();) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                throw new JsonFieldException(join(path, name), "unknown field; expected one of " + String.join(", ", allowed));
+            }
+        }
+    }
+
+    public static String text(JsonNode v, String path) {
+        if (!v.isTextual()) {
+            throw wrongType(v, path, "a string");
+        }
+        return v.asText();
+    }
+
+    /** A non-blank string. */
+    public static String nonBlank(JsonNode v, String path) {
+        String s = text(v, path);
+        if (s.isBlank()) {
+            throw new JsonFieldException(path, "must not be blank");
+        }
+        return s;
+    }
+
+    public static boolean bool(JsonNode v, String path) {
+        if (!v.isBoolean()) {
+            throw wrongType(v, path, "true or false");
+        }
+        return v.booleanValue();
+    }
+
+    /** An integral number in int range; 128.0 is accepted, 128.5 and "128" are not. */
+    public static int integer(JsonNode v, String path) {
+        long n = longInteger(v, path);
+        if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
+            throw new JsonFieldException(path, "is out of range: " + v);
+        }
+        return (int) n;
+    }
+
+    /** An integral number in long range. */
+    public static long longInteger(JsonNode v, String path) {
+        if (!v.isNumber()) {
+            throw wrongType(v, path, "an integer");
+        }
+        BigDecimal d = v.decimalValue();
+        try {
+            BigInteger i = d.stripTrailingZeros().toBigIntegerExact();
+            return i.longValueExact();
+        } catch (ArithmeticException e) {
+            throw new JsonFieldException(path, "expected an integer, got " + v);
+        }
+    }
+
+    /** A finite number. */
+    public static double number(JsonNode v, String path) {
+        if (!v.isNumber()) {
+            throw wrongType(v, path, "a number");
+        }
+        double d = v.doubleValue();
+        if (!Double.isFinite(d)) {
+            throw new JsonFieldException(path, "must be finite: " + v);
+        }
+        return d;
+    }
+
+    /** An integer of at least {@code min}. */
+    public static int integerAtLeast(JsonNode v, String path, int min) {
+        int n = integer(v, path);
+        if (n < min) {
+            throw new JsonFieldException(path, "must be >= " + min + ", got " + n);
+        }
+        return n;
+    }
+
+    public static List<Integer> integers(JsonNode v, String path, int min) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < array(v, path).size(); i++) {
+            out.add(integerAtLeast(v.get(i), path + "[" + i + "]", min));
+        }
+        return out;
+    }
+
+    public static List<String> texts(JsonNode v, String path) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < array(v, path).size(); i++) {
+            out.add(nonBlank(v.get(i), path + "[" + i + "]"));
+        }
+        return out;
+    }
+
+    public static JsonNode array(JsonNode v, String path) {
+        if (!v.isArray()) {
+            throw wrongType(v, path, "an array");
+        }
+        return v;
+    }
+
+    public static JsonNode object(JsonNode v, String path) {
+        if (!v.isObject()) {
+            throw wrongType(v, path, "an object");
+        }
+        return v;
+    }
+
+    /** {@code parent.name}, or {@code name} at the top level. */
+    public static String join(String parent, String name) {
+        return parent == null || parent.isEmpty() ? name : parent + "." + name;
+    }
+
+    /** What a value is, for messages: {@code the string "128"}, {@code the number 1.5}, {@code an object}. */
+    public static String describe(JsonNode v) {
+        if (v == null || v.isMissingNode()) {
+            return "nothing";
+        }
+        return switch (v.getNodeType()) {
+            case STRING -> "the string " + v;
+            case NUMBER -> "the number " + v;
+            case BOOLEAN -> v.asText();
+            case NULL -> "null";
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            default -> v.getNodeType().name().toLowerCase(Locale.ROOT);
+        };
+    }
+
+    private static JsonFieldException wrongType(JsonNode v, String path, String expected) {
+        String hint = v.isTextual() && !expected.equals("a string") && looksNumeric(v.asText())
+                ? " (write numbers and booleans without quotes)" : "";
+        return new JsonFieldException(path, "expected " + expected + ", got " + describe(v) + hint);
+    }
+
+    private static boolean looksNumeric(String s) {
+        try {
+            new BigDecimal(s.trim());
+            return true;
+        } catch (NumberFormatException e) {
+            return s.trim().equalsIgnoreCase("true") || s.trim().equalsIgnoreCase("false");
+        }
+    }
+}
