@@ -34,6 +34,12 @@ public final class SpoolingPublisher implements Publisher {
     private static final Logger LOG = LoggerFactory.getLogger(SpoolingPublisher.class);
     private static final int BATCH = 500;
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /**
+     * How long the sender lets samples gather before a transaction: each transaction costs broker
+     * round trips: at 10 Hz a transaction per tick cost the agent 1.5x the CPU of lingering
+     * (docs/benchmarks.md). Well inside the analyzer's grace.
+     */
+    static final Duration LINGER = Duration.ofMillis(250);
 
     private final Supplier<Producer<String, PowerSample>> producers;
     private final String topic;
@@ -89,6 +95,10 @@ public final class SpoolingPublisher implements Publisher {
                 }
                 await(Duration.ofMillis(200));
                 continue;
+            }
+            if (batch.size() < BATCH && !closing && connected) {
+                linger();
+                batch = spool.readPending(BATCH);
             }
             try {
                 if (producer == null) {
@@ -159,6 +169,20 @@ public final class SpoolingPublisher implements Publisher {
         byte[] name = source.getBytes(StandardCharsets.UTF_8);
         byte[] avro = AmpwatchSerdes.powerSample().encode(sample);
         return ByteBuffer.allocate(2 + name.length + avro.length).putShort((short) name.length).put(name).put(avro).array();
+    }
+
+    /** Waits {@link #LINGER} unless closing; appends do not cut it short. */
+    private void linger() {
+        long until = System.nanoTime() + LINGER.toNanos();
+        try {
+            while (!closing && System.nanoTime() < until) {
+                wake.tryAcquire(Math.max(1, (until - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closing = true;
+        }
+        wake.drainPermits();
     }
 
     private void await(Duration d) {
