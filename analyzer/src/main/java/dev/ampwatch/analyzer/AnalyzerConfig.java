@@ -25,11 +25,13 @@ import java.util.Objects;
  *     it: gives training events, which reach the analyzer through a repartition topic, time to catch up
  *     with samples when data arrives faster than real time (a replay, a backlog after an outage).
  *     Zero makes attribution depend on event time only.
+ * @param quietFlush wall-clock time after which a host that sent nothing more is flushed: everything
+ *     buffered is attributed and runs that ended are finalized (zero: never)
  */
 public record AnalyzerConfig(String applicationId, Topics topics, Duration grace, Duration maxGap,
                              Duration emitInterval, Duration minIdle, double carbonIntensityGramsPerKwh,
                              Map<String, Double> carbonIntensityByHost, Duration maxFutureSkew, Path stateDir,
-                             int inputPartitions, Duration hold) {
+                             int inputPartitions, Duration hold, Duration quietFlush) {
 
     public AnalyzerConfig {
         Objects.requireNonNull(applicationId, "applicationId");
@@ -40,6 +42,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         requirePositive("min-idle", minIdle, true);
         requirePositive("max-future-skew", maxFutureSkew, false);
         requirePositive("hold", hold, true);
+        requirePositive("quiet-flush", quietFlush, true);
         carbonIntensityByHost = Map.copyOf(carbonIntensityByHost);
         if (inputPartitions < 1) {
             throw new IllegalArgumentException("input partitions must be >= 1, was " + inputPartitions);
@@ -50,7 +53,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
     public static AnalyzerConfig defaults() {
         return new AnalyzerConfig("ampwatch-analyzer", Topics.defaults(), Duration.ofSeconds(2), Duration.ofSeconds(10),
                 Duration.ofSeconds(1), Duration.ofSeconds(5), 400.0, Map.of(), Duration.ofHours(1),
-                Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), 1, Duration.ZERO);
+                Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), 1, Duration.ZERO, Duration.ofSeconds(30));
     }
 
     public AttributionSettings attributionFor(String host) {
@@ -60,37 +63,42 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
 
     public AnalyzerConfig withApplicationId(String id) {
         return new AnalyzerConfig(id, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold);
+                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold, quietFlush);
     }
 
     public AnalyzerConfig withTopics(Topics t) {
         return new AnalyzerConfig(applicationId, t, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold);
+                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold, quietFlush);
     }
 
     public AnalyzerConfig withStateDir(Path dir) {
         return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, dir, inputPartitions, hold);
+                carbonIntensityByHost, maxFutureSkew, dir, inputPartitions, hold, quietFlush);
     }
 
     public AnalyzerConfig withTiming(Duration newGrace, Duration newMaxGap, Duration newEmitInterval) {
         return new AnalyzerConfig(applicationId, topics, newGrace, newMaxGap, newEmitInterval, minIdle,
-                carbonIntensityGramsPerKwh, carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold);
+                carbonIntensityGramsPerKwh, carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold, quietFlush);
     }
 
     public AnalyzerConfig withCarbonIntensity(double gramsPerKwh, Map<String, Double> byHost) {
         return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, gramsPerKwh,
-                byHost, maxFutureSkew, stateDir, inputPartitions, hold);
+                byHost, maxFutureSkew, stateDir, inputPartitions, hold, quietFlush);
     }
 
     public AnalyzerConfig withHold(Duration newHold) {
         return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, newHold);
+                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, newHold, quietFlush);
+    }
+
+    public AnalyzerConfig withQuietFlush(Duration after) {
+        return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
+                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold, after);
     }
 
     public AnalyzerConfig withInputPartitions(int partitions) {
         return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, stateDir, partitions, hold);
+                carbonIntensityByHost, maxFutureSkew, stateDir, partitions, hold, quietFlush);
     }
 
     private static void requirePositive(String name, Duration d, boolean zeroAllowed) {

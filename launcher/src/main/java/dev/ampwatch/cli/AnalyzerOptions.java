@@ -38,6 +38,11 @@ final class AnalyzerOptions {
                     + "a repartition hop) never fall behind samples during a replay or a backlog; 0s = event time only (default: ${DEFAULT-VALUE}).")
     Duration hold;
 
+    @Option(names = "--quiet-flush", defaultValue = "30s", converter = DurationConverter.class,
+            description = "A host that sends nothing for this long (wall clock) is flushed: what it sent is attributed and "
+                    + "runs that ended are finalized; 0s never (default: ${DEFAULT-VALUE}).")
+    Duration quietFlush;
+
     @Option(names = "--carbon-intensity", defaultValue = "400", paramLabel = "G_PER_KWH",
             description = "Grid carbon intensity in gCO2e/kWh (default: ${DEFAULT-VALUE}).")
     double carbonIntensity;
@@ -65,6 +70,6 @@ final class AnalyzerOptions {
     AnalyzerConfig config(Topics topics, Path defaultStateDir) {
         AnalyzerConfig d = AnalyzerConfig.defaults();
         return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
-                hostCarbonIntensity, d.maxFutureSkew(), stateDir != null ? stateDir : defaultStateDir, partitions, hold);
+                hostCarbonIntensity, d.maxFutureSkew(), stateDir != null ? stateDir : defaultStateDir, partitions, hold, quietFlush);
     }
 }

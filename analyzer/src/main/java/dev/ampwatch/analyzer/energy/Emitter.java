@@ -22,10 +22,19 @@ public final class Emitter {
     }
 
     public List<RunEnergy> due(HostState host, long attributedUntilUs) {
+        return due(host, attributedUntilUs, false);
+    }
+
+    /**
+     * @param hostQuiet nothing has arrived from the host for a while (its agents stopped): a run that
+     *     ended is final now, and devices without a reading after its end count as gaps
+     */
+    public List<RunEnergy> due(HostState host, long attributedUntilUs, boolean hostQuiet) {
         List<RunEnergy> out = new ArrayList<>();
         List<RunState> open = new ArrayList<>(); // decoded Avro arrays do not support removal
         for (RunState run : host.getRuns()) {
-            if (run.getEndUs() != null && complete(host, run, attributedUntilUs)) {
+            if (run.getEndUs() != null && (complete(host, run, attributedUntilUs)
+                    || hostQuiet && attributedUntilUs >= run.getEndUs())) {
                 countSilentDevices(host, run);
                 out.add(assembler.assemble(host, run, attributedUntilUs, true));
                 continue;

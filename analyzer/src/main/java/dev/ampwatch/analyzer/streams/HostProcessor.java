@@ -55,7 +55,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         this.context = context;
         this.hosts = context.getStateStore(HOST_STATE_STORE);
         this.pending = context.getStateStore(PENDING_STORE);
-        if (!config.hold().isZero()) {
+        if (!config.hold().isZero() || !config.quietFlush().isZero()) {
             context.schedule(Duration.ofMillis(200), PunctuationType.WALL_CLOCK_TIME, this::releaseHeld);
         }
     }
@@ -105,10 +105,25 @@ public final class HostProcessor implements Processor<String, HostInput, String,
     private boolean advance(HostState state, long nowMs) {
         long watermark = watermark(state, nowMs);
         if (watermark > state.getReleasedUntilUs()) {
-            release(state, watermark);
+            release(state, watermark, false);
             return true;
         }
         return false;
+    }
+
+    /** A host that sent nothing for the quiet-flush time: attribute all it sent, finalize ended runs. */
+    private boolean flushIfQuiet(HostState state, long nowMs) {
+        ArrayDeque<long[]> seen = arrivals.get(state.getHost());
+        long lastArrivalMs = seen == null || seen.isEmpty() ? Long.MIN_VALUE : seen.peekLast()[0];
+        boolean quiet = !config.quietFlush().isZero() && lastArrivalMs != Long.MIN_VALUE
+                && nowMs - lastArrivalMs >= config.quietFlush().toMillis();
+        boolean work = state.getReleasedUntilUs() < state.getMaxEventTimeUs()
+                || state.getRuns().stream().anyMatch(r -> r.getEndUs() != null);
+        if (!quiet || !work) {
+            return false;
+        }
+        release(state, Math.max(state.getMaxEventTimeUs(), state.getReleasedUntilUs()), true);
+        return true;
     }
 
     /**
@@ -155,13 +170,15 @@ public final class HostProcessor implements Processor<String, HostInput, String,
             if (!arrivals.containsKey(state.getHost())) {
                 arrived(state.getHost(), nowMs, state.getMaxEventTimeUs()); // after a restart
             }
-            if (advance(state, nowMs)) {
+            boolean changed = advance(state, nowMs);
+            changed |= flushIfQuiet(state, nowMs);
+            if (changed) {
                 hosts.put(state.getHost(), state);
             }
         }
     }
 
-    private void release(HostState state, long watermark) {
+    private void release(HostState state, long watermark, boolean hostQuiet) {
         HostAttributor attributor = new HostAttributor(state, config.attributionFor(state.getHost()));
         RunTracker runs = new RunTracker(state);
         List<Bytes> done = new ArrayList<>();
@@ -194,7 +211,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         }
         state.setReleasedUntilUs(watermark);
         long timestampMs = watermark / 1000;
-        for (RunEnergy energy : new Emitter(config.attributionFor(state.getHost())).due(state, watermark)) {
+        for (RunEnergy energy : new Emitter(config.attributionFor(state.getHost())).due(state, watermark, hostQuiet)) {
             context.forward(new Record<>(energy.getRunId(), new AnalyzerOutput.Energy(energy), timestampMs));
         }
     }

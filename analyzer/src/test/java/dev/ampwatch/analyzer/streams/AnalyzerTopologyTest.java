@@ -213,6 +213,22 @@ class AnalyzerTopologyTest {
                 .contains("power_watts=250000.0").contains("milliwatts sent as watts?");
     }
 
+    @Test
+    void aHostThatFallsSilentIsFlushedAfterTheQuietTimeAndItsEndedRunFinalized() {
+        event("r7", 0.0, EventKind.RUN_STARTED, null);
+        for (int s = 0; s <= 5; s++) {
+            sample(s, 20);
+        }
+        event("r7", 5.0, EventKind.RUN_COMPLETED, null); // and then the agents stop
+        assertThat(energy.readValuesToList()).noneMatch(RunEnergy::getIsFinal);
+
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+
+        RunEnergy result = finalRecord();
+        assertThat(result.getEnergyJoules()).isCloseTo(100.0, within(1e-9));
+        assertThat(result.getEndTime()).isEqualTo(T0.plusSeconds(5));
+    }
+
     private RunEnergy finalRecord() {
         List<RunEnergy> all = energy.readValuesToList();
         assertThat(all).isNotEmpty();
