@@ -61,44 +61,96 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
                 carbonIntensityByHost.getOrDefault(host, carbonIntensityGramsPerKwh));
     }
 
+    /** A builder starting from these settings. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     public AnalyzerConfig withApplicationId(String id) {
-        return new AnalyzerConfig(id, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold, quietFlush);
+        return toBuilder().applicationId(id).build();
     }
 
     public AnalyzerConfig withTopics(Topics t) {
-        return new AnalyzerConfig(applicationId, t, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold, quietFlush);
+        return toBuilder().topics(t).build();
     }
 
     public AnalyzerConfig withStateDir(Path dir) {
-        return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, dir, inputPartitions, hold, quietFlush);
+        return toBuilder().stateDir(dir).build();
     }
 
     public AnalyzerConfig withTiming(Duration newGrace, Duration newMaxGap, Duration newEmitInterval) {
-        return new AnalyzerConfig(applicationId, topics, newGrace, newMaxGap, newEmitInterval, minIdle,
-                carbonIntensityGramsPerKwh, carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold, quietFlush);
+        return toBuilder().grace(newGrace).maxGap(newMaxGap).emitInterval(newEmitInterval).build();
     }
 
     public AnalyzerConfig withCarbonIntensity(double gramsPerKwh, Map<String, Double> byHost) {
-        return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, gramsPerKwh,
-                byHost, maxFutureSkew, stateDir, inputPartitions, hold, quietFlush);
+        return toBuilder().carbonIntensity(gramsPerKwh, byHost).build();
     }
 
     public AnalyzerConfig withHold(Duration newHold) {
-        return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, newHold, quietFlush);
+        return toBuilder().hold(newHold).build();
     }
 
     public AnalyzerConfig withQuietFlush(Duration after) {
-        return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold, after);
+        return toBuilder().quietFlush(after).build();
     }
 
     public AnalyzerConfig withInputPartitions(int partitions) {
-        return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh,
-                carbonIntensityByHost, maxFutureSkew, stateDir, partitions, hold, quietFlush);
+        return toBuilder().inputPartitions(partitions).build();
+    }
+
+    /** Mutable, not thread-safe; {@link #build()} validates. */
+    public static final class Builder {
+        private String applicationId;
+        private Topics topics;
+        private Duration grace;
+        private Duration maxGap;
+        private Duration emitInterval;
+        private Duration minIdle;
+        private double carbonIntensity;
+        private Map<String, Double> carbonIntensityByHost;
+        private Duration maxFutureSkew;
+        private Path stateDir;
+        private int inputPartitions;
+        private Duration hold;
+        private Duration quietFlush;
+
+        private Builder(AnalyzerConfig c) {
+            applicationId = c.applicationId;
+            topics = c.topics;
+            grace = c.grace;
+            maxGap = c.maxGap;
+            emitInterval = c.emitInterval;
+            minIdle = c.minIdle;
+            carbonIntensity = c.carbonIntensityGramsPerKwh;
+            carbonIntensityByHost = c.carbonIntensityByHost;
+            maxFutureSkew = c.maxFutureSkew;
+            stateDir = c.stateDir;
+            inputPartitions = c.inputPartitions;
+            hold = c.hold;
+            quietFlush = c.quietFlush;
+        }
+
+        public Builder applicationId(String v) { applicationId = v; return this; }
+        public Builder topics(Topics v) { topics = v; return this; }
+        public Builder grace(Duration v) { grace = v; return this; }
+        public Builder maxGap(Duration v) { maxGap = v; return this; }
+        public Builder emitInterval(Duration v) { emitInterval = v; return this; }
+        public Builder minIdle(Duration v) { minIdle = v; return this; }
+        public Builder carbonIntensity(double gramsPerKwh, Map<String, Double> byHost) {
+            carbonIntensity = gramsPerKwh;
+            carbonIntensityByHost = byHost;
+            return this;
+        }
+        public Builder maxFutureSkew(Duration v) { maxFutureSkew = v; return this; }
+        public Builder stateDir(Path v) { stateDir = v; return this; }
+        public Builder inputPartitions(int v) { inputPartitions = v; return this; }
+        public Builder hold(Duration v) { hold = v; return this; }
+        public Builder quietFlush(Duration v) { quietFlush = v; return this; }
+
+        public AnalyzerConfig build() {
+            return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
+                    carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold, quietFlush);
+        }
     }
 
     private static void requirePositive(String name, Duration d, boolean zeroAllowed) {

@@ -68,8 +68,10 @@ final class AnalyzerOptions {
     int partitions;
 
     AnalyzerConfig config(Topics topics, Path defaultStateDir) {
-        AnalyzerConfig d = AnalyzerConfig.defaults();
-        return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
-                hostCarbonIntensity, d.maxFutureSkew(), stateDir != null ? stateDir : defaultStateDir, partitions, hold, quietFlush);
+        return AnalyzerConfig.defaults().toBuilder().applicationId(applicationId).topics(topics).grace(grace)
+                .maxGap(maxGap).emitInterval(emitInterval).minIdle(minIdle)
+                .carbonIntensity(carbonIntensity, hostCarbonIntensity)
+                .stateDir(stateDir != null ? stateDir : defaultStateDir).inputPartitions(partitions)
+                .hold(hold).quietFlush(quietFlush).build();
     }
 }

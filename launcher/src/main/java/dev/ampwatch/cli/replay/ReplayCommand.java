@@ -7,6 +7,8 @@ import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.SourceType;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.kafka.Topics;
+import dev.ampwatch.trainer.json.JsonFieldException;
+import dev.ampwatch.trainer.json.TrainingEventJson;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -263,8 +265,8 @@ public final class ReplayCommand implements Callable<Integer> {
                         TrainingEvent event = TrainingEventJson.parse(line);
                         records.add(ReplayRecord.of(file + ":" + lineNo, event));
                         good++;
-                    } catch (InvalidInputException e) {
-                        problems.add(Problem.of(file.toString(), lineNo, e, 0));
+                    } catch (JsonFieldException e) {
+                        problems.add(Problem.of(file.toString(), lineNo, Timestamps.invalid(e), 0));
                         bad++;
                     }
                 }

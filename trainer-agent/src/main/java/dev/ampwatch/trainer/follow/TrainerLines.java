@@ -1,33 +1,14 @@
 package dev.ampwatch.trainer.follow;
 
-import static dev.ampwatch.trainer.follow.JsonFields.allowOnly;
-import static dev.ampwatch.trainer.follow.JsonFields.bool;
-import static dev.ampwatch.trainer.follow.JsonFields.has;
-import static dev.ampwatch.trainer.follow.JsonFields.integerAtLeast;
-import static dev.ampwatch.trainer.follow.JsonFields.integers;
-import static dev.ampwatch.trainer.follow.JsonFields.longInteger;
-import static dev.ampwatch.trainer.follow.JsonFields.nonBlank;
-import static dev.ampwatch.trainer.follow.JsonFields.number;
-import static dev.ampwatch.trainer.follow.JsonFields.object;
-import static dev.ampwatch.trainer.follow.JsonFields.required;
-import static dev.ampwatch.trainer.follow.JsonFields.texts;
-
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.EventKind;
-import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.TrainingEvent;
-import java.math.BigDecimal;
-import java.time.Duration;
+import dev.ampwatch.trainer.json.JsonFieldException;
+import dev.ampwatch.trainer.json.JsonFields;
+import dev.ampwatch.trainer.json.TrainingEventJson;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -63,35 +44,19 @@ import java.util.function.Supplier;
  * {@link Rejected rejected} with a message naming the field (numbers written as strings, unknown
  * fields, missing required fields, fields on the wrong kind of event).
  *
- * <p>Filled in when absent: {@code run_id}, {@code experiment_id}, {@code host}, {@code devices},
- * {@code config.backend} and {@code config.device_name} from the {@link FollowDefaults};
+ * <p>The fields are read by {@link TrainingEventJson} ({@link TrainingEventJson.Options#follow});
+ * this class adds what follow keeps per run. Filled in when absent: {@code run_id},
+ * {@code experiment_id}, {@code host}, {@code devices} from the run's earlier lines, else the
+ * {@link FollowDefaults} (which also give {@code config.backend} and {@code config.device_name});
  * {@code event_time} from the clock (when the line is read, so a trainer should stamp its own);
- * {@code metrics.duration_ms} from the epoch's EPOCH_STARTED; {@code metrics.samples_per_second}
- * from samples and duration; {@code metrics.skipped_steps} 0; {@code config.hidden_units} empty;
- * {@code config.dataset_synthetic} false. {@code event_time} is an ISO-8601 instant with an offset
- * ({@code 2026-11-23T10:00:00.250Z}), a number of seconds since the epoch (Python's
- * {@code time.time()}), or integer milliseconds since the epoch (any number above 10^11).
+ * {@code metrics.duration_ms} from the epoch's EPOCH_STARTED.
  *
  * <p>Keeps track of the runs it has seen so {@link #failUnfinished} can end the ones a dying trainer
  * left open. Not thread-safe: one instance reads one trainer's lines in order.
  */
 public final class TrainerLines {
     /** The marker field whose presence makes a JSON line an ampwatch event. */
-    public static final String MARKER = "ampwatch";
-    private static final String KIND_NAMES = "run_started, epoch_started, epoch_completed, run_completed or run_failed";
-    static final List<String> COMMON_FIELDS = List.of(MARKER, "kind", "run_id", "experiment_id", "host", "devices", "event_time");
-    static final List<String> CONFIG_FIELDS = List.of("precision", "batch_size", "hidden_units", "epochs", "learning_rate",
-            "optimizer", "dataset", "dataset_synthetic", "train_samples", "parameter_count", "flops_per_sample",
-            "device_name", "backend", "seed");
-    static final List<String> METRICS_FIELDS = List.of("loss", "train_accuracy", "test_accuracy", "samples",
-            "samples_per_second", "duration_ms", "skipped_steps");
-    /** Numbers above this are integer milliseconds since the epoch, below it seconds (as in replay). */
-    private static final BigDecimal MAX_EPOCH_SECONDS = new BigDecimal("1e11");
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .build();
+    public static final String MARKER = TrainingEventJson.MARKER;
 
     /** What became of one line. */
     public sealed interface Outcome permits Passthrough, Event, Rejected {}
@@ -121,6 +86,7 @@ public final class TrainerLines {
 
     private final FollowDefaults defaults;
     private final InstantSource clock;
+    private final TrainingEventJson.Options options;
     private final Supplier<String> newRunId;
     private final Map<String, RunState> runs = new LinkedHashMap<>();
     private final String fallbackRunId;
@@ -138,6 +104,7 @@ public final class TrainerLines {
         this.clock = Objects.requireNonNull(clock);
         this.newRunId = Objects.requireNonNull(newRunId);
         this.fallbackRunId = defaults.runId().orElseGet(newRunId);
+        this.options = TrainingEventJson.Options.follow(clock, defaults.backend(), defaults.deviceName(), this::epochStart);
     }
 
     /** Reads the next line (without its line terminator). */
@@ -149,7 +116,7 @@ public final class TrainerLines {
         }
         JsonNode root;
         try {
-            root = MAPPER.readTree(trimmed);
+            root = JsonFields.MAPPER.readTree(trimmed);
         } catch (JsonProcessingException e) {
             if (trimmed.contains("\"" + MARKER + "\"")) {
                 return new Rejected(lineNumber, line, "is not valid JSON: " + e.getOriginalMessage());
@@ -206,83 +173,57 @@ public final class TrainerLines {
     }
 
     private TrainingEvent event(JsonNode root) {
-        EventKind kind = kind(root);
-        List<String> allowed = new ArrayList<>(COMMON_FIELDS);
-        switch (kind) {
-            case RUN_STARTED -> allowed.add("config");
-            case EPOCH_STARTED -> allowed.add("epoch");
-            case EPOCH_COMPLETED -> allowed.addAll(List.of("epoch", "metrics"));
-            case RUN_FAILED -> allowed.add("failure_reason");
-            default -> { }
-        }
-        for (String field : List.of("config", "epoch", "metrics", "failure_reason")) {
-            if (has(root, field) && !allowed.contains(field)) {
-                throw new JsonFieldException(field, "does not belong on " + name(kind) + " (only on "
-                        + switch (field) {
-                            case "config" -> "run_started";
-                            case "epoch" -> "epoch_started and epoch_completed";
-                            case "metrics" -> "epoch_completed";
-                            default -> "run_failed";
-                        } + ")");
-            }
-        }
-        allowOnly(root, "", allowed);
-
-        // read everything before touching the run state, so a rejected line changes nothing
-        String givenRunId = has(root, "run_id") ? nonBlank(root.get("run_id"), "run_id") : null;
-        String experimentId = has(root, "experiment_id") ? nonBlank(root.get("experiment_id"), "experiment_id") : null;
-        String host = has(root, "host") ? nonBlank(root.get("host"), "host") : null;
-        List<String> devices = has(root, "devices") ? texts(root.get("devices"), "devices") : null;
-        Instant at = has(root, "event_time") ? eventTime(root.get("event_time"), "event_time") : now();
-        Integer epoch = allowed.contains("epoch") ? integerAtLeast(required(root, "epoch", "epoch"), "epoch", 1) : null;
-        RunConfig config = kind == EventKind.RUN_STARTED ? config(object(required(root, "config", "config"), "config")) : null;
-        JsonNode metricsNode = kind == EventKind.EPOCH_COMPLETED ? object(required(root, "metrics", "metrics"), "metrics") : null;
-        String reason = kind == EventKind.RUN_FAILED
-                ? (has(root, "failure_reason") ? nonBlank(root.get("failure_reason"), "failure_reason") : "reported by the trainer")
-                : null;
-
-        String runId = runId(givenRunId, kind);
+        // everything is read before the run state is touched, so a rejected line changes nothing
+        TrainingEvent.Builder b = TrainingEventJson.read(root, options);
+        EventKind kind = b.getKind();
+        String runId = runId(b.hasRunId() ? b.getRunId() : null, kind);
         RunState existing = runs.get(runId);
         if (existing != null && existing.ended) {
-            throw new JsonFieldException("run_id", "run " + runId + " has already ended; " + name(kind) + " comes too late");
+            throw ended(runId, kind);
         }
         if (kind == EventKind.RUN_STARTED && existing != null && existing.started) {
             throw new JsonFieldException("run_id", "run " + runId + " has already started; give each run its own run_id");
         }
-        EpochMetrics metrics = metricsNode == null ? null
-                : metrics(metricsNode, existing == null ? null : existing.epochStarts.get(epoch), at);
 
         RunState s = state(runId);
         // a run's events share experiment, host and devices: later lines inherit what RUN_STARTED said
-        if (experimentId != null) {
-            s.experimentId = experimentId;
+        if (b.hasExperimentId()) {
+            s.experimentId = b.getExperimentId();
         }
-        if (host != null) {
-            s.host = host;
+        if (b.hasHost()) {
+            s.host = b.getHost();
         }
-        if (devices != null) {
-            s.devices = List.copyOf(devices);
+        if (b.hasDevices()) {
+            s.devices = List.copyOf(b.getDevices());
         }
-        TrainingEvent.Builder b = base(runId, s, at, kind);
+        b.setRunId(runId).setExperimentId(s.experimentId).setHost(s.host).setDevices(s.devices);
         switch (kind) {
             case RUN_STARTED -> {
                 s.started = true;
                 current = runId;
-                b.setConfig(config);
             }
-            case EPOCH_STARTED -> {
-                s.epochStarts.put(epoch, at);
-                b.setEpoch(epoch);
-            }
-            case EPOCH_COMPLETED -> b.setEpoch(epoch).setMetrics(metrics);
-            case RUN_COMPLETED -> s.ended = true;
-            case RUN_FAILED -> {
-                s.ended = true;
-                b.setFailureReason(reason);
-            }
-            default -> throw new IllegalStateException("unreachable: " + kind);
+            case EPOCH_STARTED -> s.epochStarts.put(b.getEpoch(), b.getEventTime());
+            case RUN_COMPLETED, RUN_FAILED -> s.ended = true;
+            default -> { }
         }
         return b.build();
+    }
+
+    /**
+     * When an EPOCH_COMPLETED line's epoch started, if its EPOCH_STARTED was read; asked before the
+     * metrics are read, so a line for a run that has ended is refused as such first.
+     */
+    private Instant epochStart(String givenRunId, int epoch) {
+        String runId = runId(givenRunId, EventKind.EPOCH_COMPLETED);
+        RunState s = runs.get(runId);
+        if (s != null && s.ended) {
+            throw ended(runId, EventKind.EPOCH_COMPLETED);
+        }
+        return s == null ? null : s.epochStarts.get(epoch);
+    }
+
+    private static JsonFieldException ended(String runId, EventKind kind) {
+        return new JsonFieldException("run_id", "run " + runId + " has already ended; " + name(kind) + " comes too late");
     }
 
     private String runId(String given, EventKind kind) {
@@ -316,143 +257,6 @@ public final class TrainerLines {
     private static TrainingEvent.Builder base(String runId, RunState s, Instant at, EventKind kind) {
         return TrainingEvent.newBuilder().setRunId(runId).setExperimentId(s.experimentId).setHost(s.host)
                 .setDevices(s.devices).setEventTime(at).setKind(kind);
-    }
-
-    /** The kind from the marker's value, or from {@code kind} when the marker is {@code true}; both must agree. */
-    private static EventKind kind(JsonNode root) {
-        JsonNode marker = root.get(MARKER);
-        JsonNode kindField = root.get("kind");
-        if (marker.isBoolean() && marker.booleanValue()) {
-            if (kindField == null || kindField.isNull()) {
-                throw new JsonFieldException("kind", "is missing (required when \"ampwatch\" is true)");
-            }
-            return parseKind(kindField, "kind");
-        }
-        if (!marker.isTextual()) {
-            throw new JsonFieldException(MARKER, "expected the event's name (" + KIND_NAMES + ") or true, got "
-                    + JsonFields.describe(marker));
-        }
-        EventKind kind = parseKind(marker, MARKER);
-        if (kindField != null && !kindField.isNull() && parseKind(kindField, "kind") != kind) {
-            throw new JsonFieldException("kind", "says " + kindField + " but \"ampwatch\" says " + marker);
-        }
-        return kind;
-    }
-
-    private static EventKind parseKind(JsonNode v, String path) {
-        if (v.isTextual()) {
-            String n = v.asText().trim().toUpperCase(Locale.ROOT).replace('-', '_');
-            for (EventKind k : EventKind.values()) {
-                if (k != EventKind.UNKNOWN && k.name().equals(n)) {
-                    return k;
-                }
-            }
-            throw new JsonFieldException(path, "unknown event '" + v.asText() + "'; expected " + KIND_NAMES);
-        }
-        throw new JsonFieldException(path, "expected the event's name (" + KIND_NAMES + "), got " + JsonFields.describe(v));
-    }
-
-    private RunConfig config(JsonNode c) {
-        allowOnly(c, "config", CONFIG_FIELDS);
-        RunConfig.Builder b = RunConfig.newBuilder()
-                .setPrecision(nonBlank(required(c, "precision", "config.precision"), "config.precision"))
-                .setBatchSize(integerAtLeast(required(c, "batch_size", "config.batch_size"), "config.batch_size", 1))
-                .setHiddenUnits(has(c, "hidden_units") ? integers(c.get("hidden_units"), "config.hidden_units", 1) : List.of())
-                .setEpochs(integerAtLeast(required(c, "epochs", "config.epochs"), "config.epochs", 1))
-                .setLearningRate(positive(required(c, "learning_rate", "config.learning_rate"), "config.learning_rate"))
-                .setOptimizer(nonBlank(required(c, "optimizer", "config.optimizer"), "config.optimizer"))
-                .setDataset(nonBlank(required(c, "dataset", "config.dataset"), "config.dataset"))
-                .setDatasetSynthetic(has(c, "dataset_synthetic") && bool(c.get("dataset_synthetic"), "config.dataset_synthetic"))
-                .setTrainSamples(nonNegative(required(c, "train_samples", "config.train_samples"), "config.train_samples"))
-                .setParameterCount(nonNegative(required(c, "parameter_count", "config.parameter_count"), "config.parameter_count"))
-                .setFlopsPerSample(has(c, "flops_per_sample") ? positive(c.get("flops_per_sample"), "config.flops_per_sample") : null)
-                .setDeviceName(has(c, "device_name") ? nonBlank(c.get("device_name"), "config.device_name") : defaults.deviceName())
-                .setBackend(has(c, "backend") ? nonBlank(c.get("backend"), "config.backend") : defaults.backend())
-                .setSeed(has(c, "seed") ? longInteger(c.get("seed"), "config.seed") : null);
-        return b.build();
-    }
-
-    private static EpochMetrics metrics(JsonNode m, Instant epochStart, Instant at) {
-        allowOnly(m, "metrics", METRICS_FIELDS);
-        long samples = nonNegative(required(m, "samples", "metrics.samples"), "metrics.samples");
-        long durationMs;
-        if (has(m, "duration_ms")) {
-            durationMs = nonNegative(m.get("duration_ms"), "metrics.duration_ms");
-        } else if (epochStart != null && !at.isBefore(epochStart)) {
-            durationMs = Duration.between(epochStart, at).toMillis();
-        } else {
-            throw new JsonFieldException("metrics.duration_ms", "is missing (required unless this epoch's epoch_started was read)");
-        }
-        double throughput;
-        if (has(m, "samples_per_second")) {
-            throughput = number(m.get("samples_per_second"), "metrics.samples_per_second");
-            if (throughput < 0) {
-                throw new JsonFieldException("metrics.samples_per_second", "must be >= 0, got " + throughput);
-            }
-        } else {
-            throughput = durationMs > 0 ? samples * 1000.0 / durationMs : 0;
-        }
-        return EpochMetrics.newBuilder()
-                .setLoss(number(required(m, "loss", "metrics.loss"), "metrics.loss"))
-                .setTrainAccuracy(has(m, "train_accuracy") ? fraction(m.get("train_accuracy"), "metrics.train_accuracy") : null)
-                .setTestAccuracy(has(m, "test_accuracy") ? fraction(m.get("test_accuracy"), "metrics.test_accuracy") : null)
-                .setSamples(samples)
-                .setSamplesPerSecond(throughput)
-                .setDurationMs(durationMs)
-                .setSkippedSteps(has(m, "skipped_steps") ? integerAtLeast(m.get("skipped_steps"), "metrics.skipped_steps", 0) : 0)
-                .build();
-    }
-
-    private static double fraction(JsonNode v, String path) {
-        double d = number(v, path);
-        if (d < 0 || d > 1) {
-            throw new JsonFieldException(path, "must be within 0..1 (a fraction, not a percentage), got " + v);
-        }
-        return d;
-    }
-
-    private static double positive(JsonNode v, String path) {
-        double d = number(v, path);
-        if (d <= 0) {
-            throw new JsonFieldException(path, "must be positive, got " + v);
-        }
-        return d;
-    }
-
-    private static long nonNegative(JsonNode v, String path) {
-        long n = longInteger(v, path);
-        if (n < 0) {
-            throw new JsonFieldException(path, "must be >= 0, got " + n);
-        }
-        return n;
-    }
-
-    /** An ISO-8601 instant with an offset, or seconds since the epoch; truncated to microseconds. */
-    static Instant eventTime(JsonNode v, String path) {
-        if (v.isNumber()) {
-            BigDecimal seconds = v.decimalValue();
-            if (seconds.compareTo(MAX_EPOCH_SECONDS) > 0) {
-                if (!v.isIntegralNumber()) {
-                    throw new JsonFieldException(path, "expected seconds since the epoch (e.g. Python's time.time()) or integer "
-                            + "milliseconds, got " + v + ", which looks like milliseconds with a fraction");
-                }
-                seconds = seconds.movePointLeft(3); // integer milliseconds, as replay reads them
-            }
-            if (seconds.signum() < 0) {
-                throw new JsonFieldException(path, "must not be before 1970, got " + v);
-            }
-            BigDecimal micros = seconds.movePointRight(6);
-            return Instant.EPOCH.plus(micros.longValue(), ChronoUnit.MICROS);
-        }
-        if (!v.isTextual()) {
-            throw new JsonFieldException(path, "expected an ISO-8601 instant or seconds since the epoch, got " + JsonFields.describe(v));
-        }
-        try {
-            return OffsetDateTime.parse(v.asText().trim()).toInstant().truncatedTo(ChronoUnit.MICROS);
-        } catch (DateTimeParseException e) {
-            throw new JsonFieldException(path, "'" + v.asText() + "' is not an ISO-8601 instant with an offset "
-                    + "(e.g. 2026-11-23T10:00:00.250Z) nor a number of seconds since the epoch");
-        }
     }
 
     private Instant now() {

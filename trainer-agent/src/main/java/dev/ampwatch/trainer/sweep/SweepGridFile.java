@@ -1,23 +1,20 @@
 package dev.ampwatch.trainer.sweep;
 
-import static dev.ampwatch.trainer.follow.JsonFields.allowOnly;
-import static dev.ampwatch.trainer.follow.JsonFields.array;
-import static dev.ampwatch.trainer.follow.JsonFields.has;
-import static dev.ampwatch.trainer.follow.JsonFields.integerAtLeast;
-import static dev.ampwatch.trainer.follow.JsonFields.integers;
-import static dev.ampwatch.trainer.follow.JsonFields.longInteger;
-import static dev.ampwatch.trainer.follow.JsonFields.nonBlank;
-import static dev.ampwatch.trainer.follow.JsonFields.number;
-import static dev.ampwatch.trainer.follow.JsonFields.object;
-import static dev.ampwatch.trainer.follow.JsonFields.text;
+import static dev.ampwatch.trainer.json.JsonFields.allowOnly;
+import static dev.ampwatch.trainer.json.JsonFields.array;
+import static dev.ampwatch.trainer.json.JsonFields.has;
+import static dev.ampwatch.trainer.json.JsonFields.integerAtLeast;
+import static dev.ampwatch.trainer.json.JsonFields.integers;
+import static dev.ampwatch.trainer.json.JsonFields.longInteger;
+import static dev.ampwatch.trainer.json.JsonFields.nonBlank;
+import static dev.ampwatch.trainer.json.JsonFields.number;
+import static dev.ampwatch.trainer.json.JsonFields.object;
+import static dev.ampwatch.trainer.json.JsonFields.text;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.ampwatch.trainer.follow.JsonFieldException;
+import dev.ampwatch.trainer.json.JsonFieldException;
+import dev.ampwatch.trainer.json.JsonFields;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
 import java.io.IOException;
@@ -67,11 +64,6 @@ public final class SweepGridFile {
             "benchmark", "seed", "cooldown", "experiment_id", "dataset", "train_limit", "test_limit", "optimizer",
             "learning_rate", "training_seed", "comment");
     static final List<String> BENCHMARK_KEYS = List.of("precision", "batch_size", "hidden", "epochs");
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .build();
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
 
     private SweepGridFile() {}
@@ -95,7 +87,7 @@ public final class SweepGridFile {
     public static SweepGrid parse(String json) {
         JsonNode root;
         try {
-            root = MAPPER.readTree(json);
+            root = JsonFields.MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr();

@@ -3,7 +3,7 @@ package dev.ampwatch.trainer.sweep;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ampwatch.trainer.follow.JsonFieldException;
+import dev.ampwatch.trainer.json.JsonFieldException;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
 import java.nio.file.Files;

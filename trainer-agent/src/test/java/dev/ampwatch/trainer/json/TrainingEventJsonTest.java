@@ -1,4 +1,4 @@
-package dev.ampwatch.cli.replay;
+package dev.ampwatch.trainer.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -88,7 +88,7 @@ class TrainingEventJsonTest {
         "{\"run_id\":\" \"}                                          | run_id: \" \" must not be blank",
     })
     void refusesMalformedLines(String line, String message) {
-        assertThatThrownBy(() -> TrainingEventJson.parse(line)).isInstanceOf(InvalidInputException.class)
+        assertThatThrownBy(() -> TrainingEventJson.parse(line)).isInstanceOf(JsonFieldException.class)
                 .hasMessageContaining(message.strip());
     }
 
@@ -112,7 +112,7 @@ class TrainingEventJsonTest {
     })
     void namesTheFieldAndValueOfBadContent(String fields, String message) {
         assertThatThrownBy(() -> TrainingEventJson.parse("{" + BASE + fields.strip() + "}"))
-                .isInstanceOf(InvalidInputException.class)
+                .isInstanceOf(JsonFieldException.class)
                 .hasMessageContaining(message.strip());
     }
 

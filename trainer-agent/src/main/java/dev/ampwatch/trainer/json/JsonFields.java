@@ -1,6 +1,10 @@
-package dev.ampwatch.trainer.follow;
+package dev.ampwatch.trainer.json;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -18,6 +22,16 @@ import java.util.Locale;
  * <p>Stateless and thread-safe.
  */
 public final class JsonFields {
+    /**
+     * Reads JSON for these checks: duplicate keys and anything after the document are refused, and
+     * fractions are kept exact (so 1795428000.25 seconds loses nothing). Thread-safe.
+     */
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .build();
+
     private JsonFields() {}
 
     /** Whether {@code parent} has {@code name} with a non-null value. */
