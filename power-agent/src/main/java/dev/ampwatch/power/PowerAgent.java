@@ -2,6 +2,8 @@ package dev.ampwatch.power;
 
 import dev.ampwatch.power.kafka.KafkaPowerPublisher;
 import dev.ampwatch.power.kafka.Publisher;
+import dev.ampwatch.power.nvml.NvmlMetrics;
+import dev.ampwatch.power.nvml.NvmlSession;
 import io.micrometer.core.instrument.Gauge;
 import dev.ampwatch.power.kafka.KafkaPublishers;
 import dev.ampwatch.power.metrics.AgentStats;
@@ -123,6 +125,11 @@ public final class PowerAgent implements AutoCloseable {
                 sources.opened().stream().map(o -> o.source().name()).toList(), clock);
         return registry -> {
             perSource.bindTo(registry);
+            for (OpenedSources.Opened o : sources.opened()) {
+                if (o.session() instanceof NvmlSession nvml) {
+                    new NvmlMetrics(nvml).bindTo(registry);
+                }
+            }
             Gauge.builder("ampwatch.power.pending", publisher, Publisher::pendingSamples).baseUnit("samples")
                     .description("samples taken but not yet confirmed by Kafka (buffer or spool depth)")
                     .register(registry);

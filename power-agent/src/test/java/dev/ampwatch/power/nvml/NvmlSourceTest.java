@@ -404,4 +404,22 @@ class NvmlSourceTest {
                 .isEqualTo(PowerKind.WINDOW_AVERAGE);
         assertThat(NvmlSession.usageKind(OptionalInt.of(2), "Tesla K80")).isEqualTo(PowerKind.INSTANT);
     }
+
+    @Test
+    @Order(100)
+    void gpuStatusShowsAsGaugesPerGpu() throws PowerSourceException {
+        FakeNvml fake = fake().script("gpus=2", "gpu1.util_gpu=87", "gpu1.temp_c=71", "gpu1.sm_clock_mhz=1980",
+                "gpu1.mem_used=4096");
+        try (NvmlSession session = open(fake)) {
+            io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            new NvmlMetrics(session).bindTo(registry);
+            assertThat(registry.get("ampwatch.gpu.utilization").tag("gpu", "gpu1").gauge().value()).isNaN();
+            read(session);
+            assertThat(registry.get("ampwatch.gpu.utilization").tag("gpu", "gpu1").gauge().value()).isEqualTo(87.0);
+            assertThat(registry.get("ampwatch.gpu.temperature").tag("gpu", "gpu1").gauge().value()).isEqualTo(71.0);
+            assertThat(registry.get("ampwatch.gpu.sm.clock").tag("gpu", "gpu1").gauge().value()).isEqualTo(1980.0);
+            assertThat(registry.get("ampwatch.gpu.memory.used").tag("gpu", "gpu1").gauge().value()).isEqualTo(4096.0);
+        }
+    }
 }
