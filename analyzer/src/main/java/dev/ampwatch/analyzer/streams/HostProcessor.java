@@ -41,6 +41,9 @@ public final class HostProcessor implements Processor<String, HostInput, String,
     private final InputValidator validator;
     /** Per host: (wall-clock ms, largest event time seen by then), oldest first. Not state: a hint. */
     private final Map<String, ArrayDeque<long[]>> arrivals = new HashMap<>();
+    /** Per host as last stored: {released until, max event time, 1 if a run ended}; spares the tick a load. */
+    private final Map<String, long[]> stored = new HashMap<>();
+    private boolean scannedAfterStart;
     private ProcessorContext<String, AnalyzerOutput> context;
     private KeyValueStore<String, HostState> hosts;
     private KeyValueStore<Bytes, byte[]> pending;
@@ -89,7 +92,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
             deadLetter(record, input, "late: event time " + input.eventTime() + " is before "
                     + Micros.instant(state.getReleasedUntilUs()) + ", already attributed on host " + host
                     + " (grace " + config.grace() + ")");
-            hosts.put(host, state);
+            store(state);
             return;
         }
         byte kind = input instanceof HostInput.Event ? PendingKey.EVENT : PendingKey.SAMPLE;
@@ -98,12 +101,18 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         state.setMaxEventTimeUs(Math.max(state.getMaxEventTimeUs(), t));
         arrived(host, context.currentSystemTimeMs(), state.getMaxEventTimeUs());
         advance(state, context.currentSystemTimeMs());
-        hosts.put(host, state);
+        store(state);
+    }
+
+    private void store(HostState state) {
+        hosts.put(state.getHost(), state);
+        boolean ended = state.getRuns().stream().anyMatch(r -> r.getEndUs() != null);
+        stored.put(state.getHost(), new long[] {state.getReleasedUntilUs(), state.getMaxEventTimeUs(), ended ? 1 : 0});
     }
 
     /** Attributes everything up to the host's watermark, if it moved. */
     private boolean advance(HostState state, long nowMs) {
-        long watermark = watermark(state, nowMs);
+        long watermark = watermark(state.getHost(), state.getMaxEventTimeUs(), nowMs);
         if (watermark > state.getReleasedUntilUs()) {
             release(state, watermark, false);
             return true;
@@ -113,13 +122,9 @@ public final class HostProcessor implements Processor<String, HostInput, String,
 
     /** A host that sent nothing for the quiet-flush time: attribute all it sent, finalize ended runs. */
     private boolean flushIfQuiet(HostState state, long nowMs) {
-        ArrayDeque<long[]> seen = arrivals.get(state.getHost());
-        long lastArrivalMs = seen == null || seen.isEmpty() ? Long.MIN_VALUE : seen.peekLast()[0];
-        boolean quiet = !config.quietFlush().isZero() && lastArrivalMs != Long.MIN_VALUE
-                && nowMs - lastArrivalMs >= config.quietFlush().toMillis();
         boolean work = state.getReleasedUntilUs() < state.getMaxEventTimeUs()
                 || state.getRuns().stream().anyMatch(r -> r.getEndUs() != null);
-        if (!quiet || !work) {
+        if (!quiet(state.getHost(), nowMs) || !work) {
             return false;
         }
         release(state, Math.max(state.getMaxEventTimeUs(), state.getReleasedUntilUs()), true);
@@ -130,12 +135,12 @@ public final class HostProcessor implements Processor<String, HostInput, String,
      * Stream time minus the grace; with a hold, the stream time as it was {@code hold} ago in wall-clock
      * time, so records that travel a slower path (the repartitioned events) are not overtaken.
      */
-    private long watermark(HostState state, long nowMs) {
+    private long watermark(String host, long maxEventUs, long nowMs) {
         long graceUs = config.grace().toNanos() / 1000;
         if (config.hold().isZero()) {
-            return state.getMaxEventTimeUs() - graceUs;
+            return maxEventUs - graceUs;
         }
-        ArrayDeque<long[]> seen = arrivals.get(state.getHost());
+        ArrayDeque<long[]> seen = arrivals.get(host);
         long cutoff = nowMs - config.hold().toMillis();
         if (seen == null || seen.isEmpty() || seen.peekFirst()[0] > cutoff) {
             return Long.MIN_VALUE;
@@ -150,6 +155,13 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         return seen.peekFirst()[1] - graceUs;
     }
 
+    private boolean quiet(String host, long nowMs) {
+        ArrayDeque<long[]> seen = arrivals.get(host);
+        long lastArrivalMs = seen == null || seen.isEmpty() ? Long.MIN_VALUE : seen.peekLast()[0];
+        return !config.quietFlush().isZero() && lastArrivalMs != Long.MIN_VALUE
+                && nowMs - lastArrivalMs >= config.quietFlush().toMillis();
+    }
+
     private void arrived(String host, long nowMs, long maxEventUs) {
         ArrayDeque<long[]> seen = arrivals.computeIfAbsent(host, h -> new ArrayDeque<>());
         long[] last = seen.peekLast();
@@ -160,20 +172,36 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         }
     }
 
-    /** Wall-clock tick: releases what the hold kept back, also for hosts that went quiet. */
+    /**
+     * Wall-clock tick: releases what the hold kept back, also for hosts that went quiet. The first tick
+     * after a start looks at every stored host; later ticks load a host's state only when there is
+     * something to do for it.
+     */
     private void releaseHeld(long nowMs) {
-        List<HostState> states = new ArrayList<>();
-        try (KeyValueIterator<String, HostState> it = hosts.all()) {
-            it.forEachRemaining(kv -> states.add(kv.value));
-        }
-        for (HostState state : states) {
-            if (!arrivals.containsKey(state.getHost())) {
-                arrived(state.getHost(), nowMs, state.getMaxEventTimeUs()); // after a restart
+        if (!scannedAfterStart) {
+            scannedAfterStart = true;
+            List<HostState> states = new ArrayList<>();
+            try (KeyValueIterator<String, HostState> it = hosts.all()) {
+                it.forEachRemaining(kv -> states.add(kv.value));
             }
-            boolean changed = advance(state, nowMs);
-            changed |= flushIfQuiet(state, nowMs);
-            if (changed) {
-                hosts.put(state.getHost(), state);
+            for (HostState state : states) {
+                if (!arrivals.containsKey(state.getHost())) {
+                    arrived(state.getHost(), nowMs, state.getMaxEventTimeUs());
+                }
+                store(state);
+            }
+        }
+        for (Map.Entry<String, long[]> e : new ArrayList<>(stored.entrySet())) {
+            long[] s = e.getValue(); // {released, max event, run ended}
+            boolean moves = watermark(e.getKey(), s[1], nowMs) > s[0];
+            boolean flush = (s[0] < s[1] || s[2] == 1) && quiet(e.getKey(), nowMs);
+            if (moves || flush) {
+                HostState state = hosts.get(e.getKey());
+                boolean changed = advance(state, nowMs);
+                changed |= flushIfQuiet(state, nowMs);
+                if (changed) {
+                    store(state);
+                }
             }
         }
     }
