@@ -185,9 +185,9 @@ public final class ReplayCommand implements Callable<Integer> {
         ZoneId zone = null;
         try {
             if (component != null) {
-                c = PowerCsv.component("--component", component);
+                c = CsvValues.component("--component", component);
             }
-            s = PowerCsv.source("--source", source);
+            s = CsvValues.source("--source", source);
         } catch (InvalidInputException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -254,15 +254,12 @@ public final class ReplayCommand implements Callable<Integer> {
                 int bad = 0;
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
                     lineNo++;
-                    if (lineNo == 1 && line.startsWith("\uFEFF")) {
-                        line = line.substring(1);
-                    }
-                    String trimmed = line.strip();
-                    if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+                    String content = InputLines.content(lineNo, line);
+                    if (content == null) {
                         continue;
                     }
                     try {
-                        TrainingEvent event = TrainingEventJson.parse(line);
+                        TrainingEvent event = TrainingEventJson.parse(content);
                         records.add(ReplayRecord.of(file + ":" + lineNo, event));
                         good++;
                     } catch (JsonFieldException e) {

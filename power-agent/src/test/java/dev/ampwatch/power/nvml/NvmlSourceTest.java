@@ -395,14 +395,14 @@ class NvmlSourceTest {
 
     @Test
     void usageKindFollowsNvidiasDocumentation() {
-        assertThat(NvmlSession.usageKind(OptionalInt.empty(), "NVIDIA H100")).isEqualTo(PowerKind.UNKNOWN);
-        assertThat(NvmlSession.usageKind(OptionalInt.of(NvmlLibrary.NVML_DEVICE_ARCH_BLACKWELL), "NVIDIA B200"))
+        assertThat(GpuArchitecture.usageKind(OptionalInt.empty(), "NVIDIA H100")).isEqualTo(PowerKind.UNKNOWN);
+        assertThat(GpuArchitecture.usageKind(OptionalInt.of(NvmlLibrary.NVML_DEVICE_ARCH_BLACKWELL), "NVIDIA B200"))
                 .isEqualTo(PowerKind.WINDOW_AVERAGE);
-        assertThat(NvmlSession.usageKind(OptionalInt.of(7), "NVIDIA A800-SXM4-80GB")).isEqualTo(PowerKind.INSTANT);
-        assertThat(NvmlSession.usageKind(OptionalInt.of(7), "NVIDIA A100X")).isEqualTo(PowerKind.INSTANT);
-        assertThat(NvmlSession.usageKind(OptionalInt.of(7), "NVIDIA GeForce RTX 3090"))
+        assertThat(GpuArchitecture.usageKind(OptionalInt.of(7), "NVIDIA A800-SXM4-80GB")).isEqualTo(PowerKind.INSTANT);
+        assertThat(GpuArchitecture.usageKind(OptionalInt.of(7), "NVIDIA A100X")).isEqualTo(PowerKind.INSTANT);
+        assertThat(GpuArchitecture.usageKind(OptionalInt.of(7), "NVIDIA GeForce RTX 3090"))
                 .isEqualTo(PowerKind.WINDOW_AVERAGE);
-        assertThat(NvmlSession.usageKind(OptionalInt.of(2), "Tesla K80")).isEqualTo(PowerKind.INSTANT);
+        assertThat(GpuArchitecture.usageKind(OptionalInt.of(2), "Tesla K80")).isEqualTo(PowerKind.INSTANT);
     }
 
     @Test
