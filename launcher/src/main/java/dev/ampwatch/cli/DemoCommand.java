@@ -108,7 +108,7 @@ final class DemoCommand implements Callable<Integer> {
                     }
                     TrainingOptions options = train.builder(Precision.fromCliName(p)).host(powerConfig.host()).build();
                     System.out.printf("training %s: run %s, %d epochs ...%n", p, options.runId(), options.epochs());
-                    TrainingJob.runOnCpu(options, publisher, ProgressBar.forTerminal());
+                    DeviceChoice.train(train.device, options, publisher, System.out);
                     runIds.add(options.runId());
                 }
             }

@@ -1,6 +1,5 @@
 package dev.ampwatch.cli;
 
-import dev.ampwatch.trainer.TrainingJob;
 import dev.ampwatch.trainer.TrainingOptions;
 import dev.ampwatch.trainer.TrainingResult;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
@@ -34,7 +33,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingOptions options = b.build();
         try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.clientProperties(null),
                 kafka.topics().trainingEvents().name())) {
-            TrainingResult result = TrainingJob.runOnCpu(options, publisher, ProgressBar.forTerminal());
+            TrainingResult result = DeviceChoice.train(train.device, options, publisher, System.out);
             var last = result.last();
             System.out.printf("run %s (%s): loss %.4f, test accuracy %s, %.0f samples/s%n", result.runId(), precision,
                     last.getLoss(), last.getTestAccuracy() == null ? "n/a" : String.format("%.2f%%", 100 * last.getTestAccuracy()),

@@ -9,6 +9,10 @@ import picocli.CommandLine.Option;
 
 /** Training settings shared by {@code train} and {@code demo}. */
 final class TrainOptions {
+    @Option(names = "--device", defaultValue = "auto",
+            description = "auto, cpu, gpu or gpuN: auto takes the GPU (JCuda) when one works for the precision and says why not otherwise (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Option(names = "--batch-size", defaultValue = "128", description = "Samples per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 

@@ -1,0 +1,378 @@
+package dev.ampwatch.trainer.gpu;
+
+import dev.ampwatch.trainer.backend.StepResult;
+import dev.ampwatch.trainer.backend.TrainableModel;
+import dev.ampwatch.trainer.model.HyperParameters;
+import dev.ampwatch.trainer.model.ModelSpec;
+import dev.ampwatch.trainer.model.OptimizerKind;
+import dev.ampwatch.trainer.precision.LossScaler;
+import dev.ampwatch.trainer.precision.Precision;
+import java.util.Random;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * The CPU backend's MLP ({@code dev.ampwatch.trainer.cpu.CpuMlp}) on a GPU, step for step: the same
+ * He initialisation from the seed (drawn on the host, uploaded once), dense layers {@code y = x W + b}
+ * with {@code W} stored in x out row-major, ReLU between them, softmax cross-entropy on the output,
+ * FP32 master weights updated by SGD-momentum or Adam, and the loss scaler on the host.
+ *
+ * <p>Weights, gradients, optimizer state and activations stay on the device. A training step copies
+ * the batch in and the per-row losses (and, with loss scaling, the overflow flag) out; that copy is
+ * the step's one synchronisation, needed because {@link StepResult} carries the loss and the scaler
+ * must know about overflow before the update. In the reduced modes the GEMM inputs (layer input,
+ * weights, incoming gradient) are converted to the mode's type by the conversion kernels, backward
+ * reuses the converted input and weights of forward, and the converted incoming gradient is checked
+ * for inf/NaN, as in {@code DenseLayer}.
+ *
+ * <p>Not thread-safe: driven by one training thread. Every public method makes the device's context
+ * current on the calling thread first.
+ */
+final class GpuMlp implements TrainableModel {
+    private static final float MOMENTUM = 0.9f;
+    private static final double BETA1 = 0.9;
+    private static final double BETA2 = 0.999;
+    private static final float EPSILON = 1e-8f;
+    private static final CUdeviceptr NULL = new CUdeviceptr();
+
+    private final CudaDevice dev;
+    private final ModelSpec spec;
+    private final Precision precision;
+    private final OptimizerKind optimizer;
+    private final float learningRate;
+    private final LossScaler scaler;
+    private final String convert; // conversion kernel, null in fp32
+    private final int layers;
+    private final int[] widths;
+    private final int classes;
+    // parameters and their state, fixed size
+    private final CUdeviceptr[] weights;
+    private final CUdeviceptr[] bias;
+    private final CUdeviceptr[] weightGrad;
+    private final CUdeviceptr[] biasGrad;
+    private final CUdeviceptr[] weightState1;
+    private final CUdeviceptr[] biasState1;
+    private final CUdeviceptr[] weightState2; // Adam only
+    private final CUdeviceptr[] biasState2;
+    private final CUdeviceptr[] roundedWeights; // reduced modes only
+    // batch buffers, grown with the batch
+    private GpuLayout layout;
+    private CUdeviceptr[] activations = new CUdeviceptr[0];
+    private CUdeviceptr[] gradients = new CUdeviceptr[0];
+    private CUdeviceptr[] roundedInputs = new CUdeviceptr[0];
+    private CUdeviceptr features;
+    private CUdeviceptr labels;
+    private CUdeviceptr rowLoss;
+    private CUdeviceptr predictions;
+    private CUdeviceptr flag;
+    private CUdeviceptr roundedGradient;
+    private double[] rowLossHost = new double[0];
+    private final int[] flagHost = new int[1];
+    private int capacity;
+    private boolean weightsStale = true;
+    private int adamStep;
+    private boolean closed;
+
+    GpuMlp(CudaDevice dev, ModelSpec spec, HyperParameters hyper) {
+        this.dev = dev;
+        this.spec = spec;
+        this.precision = hyper.precision();
+        this.optimizer = hyper.optimizer();
+        this.learningRate = (float) hyper.learningRate();
+        this.scaler = hyper.newLossScaler();
+        this.convert = KernelLaunch.conversionKernel(precision);
+        this.widths = spec.widths();
+        this.layers = widths.length - 1;
+        this.classes = spec.classes();
+        weights = new CUdeviceptr[layers];
+        bias = new CUdeviceptr[layers];
+        weightGrad = new CUdeviceptr[layers];
+        biasGrad = new CUdeviceptr[layers];
+        weightState1 = new CUdeviceptr[layers];
+        biasState1 = new CUdeviceptr[layers];
+        weightState2 = new CUdeviceptr[layers];
+        biasState2 = new CUdeviceptr[layers];
+        roundedWeights = new CUdeviceptr[layers];
+        dev.makeCurrent();
+        GpuLayout params = new GpuLayout(spec, precision, optimizer, 1);
+        boolean adam = optimizer == OptimizerKind.ADAM;
+        Random heInit = new Random(hyper.seed());
+        try {
+            for (int l = 0; l < layers; l++) {
+                int in = widths[l];
+                int out = widths[l + 1];
+                weights[l] = dev.alloc(params.weightBytes(l));
+                bias[l] = dev.alloc(params.biasBytes(l));
+                weightGrad[l] = dev.alloc(params.weightBytes(l));
+                biasGrad[l] = dev.alloc(params.biasBytes(l));
+                weightState1[l] = dev.alloc(params.weightBytes(l));
+                biasState1[l] = dev.alloc(params.biasBytes(l));
+                weightState2[l] = adam ? dev.alloc(params.weightBytes(l)) : NULL;
+                biasState2[l] = adam ? dev.alloc(params.biasBytes(l)) : NULL;
+                roundedWeights[l] = convert != null ? dev.alloc(params.roundedWeightBytes(l)) : weights[l];
+                // exactly DenseLayer's He initialisation: N(0, 2 / fan_in), drawn layer by layer, row-major in x out
+                float[] w = new float[in * out];
+                double std = Math.sqrt(2.0 / in);
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = (float) (heInit.nextGaussian() * std);
+                }
+                dev.upload(weights[l], w, w.length);
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    @Override
+    public StepResult trainStep(float[] x, int[] y, int n) {
+        begin(n);
+        checkLabels(y, n);
+        ensureCapacity(n);
+        dev.upload(features, x, n * widths[0]);
+        dev.upload(labels, y, n);
+        float scale = scaler.scale();
+        int last = layers - 1;
+        forward(n);
+        dev.launch(KernelLaunch.elementwise("softmax_xent", n), activations[last], labels, n, classes, scale,
+                gradients[last], rowLoss);
+        boolean checkOverflow = scaler.enabled();
+        if (checkOverflow) {
+            dev.zero(flag, 4);
+        }
+        backward(n, checkOverflow);
+        dev.download(rowLossHost, rowLoss, n); // waits for the step's kernels
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            total += rowLossHost[i];
+        }
+        double loss = total / n;
+        boolean finite = true;
+        if (checkOverflow) {
+            dev.download(flagHost, flag, 1);
+            finite = flagHost[0] == 0;
+        }
+        if (!scaler.update(finite)) {
+            return new StepResult(loss, false); // overflow: skipped, the scaler has halved the scale
+        }
+        update(1f / scale);
+        weightsStale = true;
+        return new StepResult(loss, true);
+    }
+
+    @Override
+    public void predict(float[] x, int n, int[] out) {
+        begin(n);
+        ensureCapacity(n);
+        dev.upload(features, x, n * widths[0]);
+        forward(n);
+        dev.launch(KernelLaunch.elementwise("argmax_rows", n), activations[layers - 1], n, classes, predictions);
+        dev.download(out, predictions, n);
+    }
+
+    @Override
+    public float lossScale() {
+        return scaler.scale();
+    }
+
+    /** cuCtxSynchronize: every queued kernel and copy of this model's device is done. */
+    @Override
+    public void synchronize() {
+        if (!closed) {
+            dev.makeCurrent();
+            dev.synchronize();
+        }
+    }
+
+    /** Steps skipped because of overflow (amp-fp16). */
+    long skippedSteps() {
+        return scaler.skippedSteps();
+    }
+
+    /** A copy of layer {@code l}'s FP32 master weights, in x out row-major (for tests). */
+    float[] weights(int l) {
+        dev.makeCurrent();
+        float[] w = new float[widths[l] * widths[l + 1]];
+        dev.download(w, weights[l], w.length);
+        return w;
+    }
+
+    /** A copy of layer {@code l}'s FP32 bias (for tests). */
+    float[] bias(int l) {
+        dev.makeCurrent();
+        float[] b = new float[widths[l + 1]];
+        dev.download(b, bias[l], b.length);
+        return b;
+    }
+
+    private void forward(int n) {
+        if (convert != null && weightsStale) {
+            for (int l = 0; l < layers; l++) {
+                int count = widths[l] * widths[l + 1];
+                dev.launch(KernelLaunch.elementwise(convert, count), weights[l], roundedWeights[l], count, NULL);
+            }
+        }
+        weightsStale = false;
+        CUdeviceptr input = features;
+        for (int l = 0; l < layers; l++) {
+            int in = widths[l];
+            int out = widths[l + 1];
+            CUdeviceptr a = input;
+            if (convert != null) {
+                dev.launch(KernelLaunch.elementwise(convert, (long) n * in), input, roundedInputs[l], n * in, NULL);
+                a = roundedInputs[l];
+            }
+            gemm(GemmOp.NN, a, roundedWeights[l], activations[l], n, out, in);
+            dev.launch(KernelLaunch.elementwise("bias_add", (long) n * out), activations[l], bias[l], n, out);
+            if (l + 1 < layers) {
+                dev.launch(KernelLaunch.elementwise("relu_forward", (long) n * out), activations[l], n * out);
+            }
+            input = activations[l];
+        }
+    }
+
+    private void backward(int n, boolean checkOverflow) {
+        CUdeviceptr overflow = checkOverflow ? flag : NULL;
+        for (int l = layers - 1; l >= 0; l--) {
+            int in = widths[l];
+            int out = widths[l + 1];
+            CUdeviceptr dy = gradients[l];
+            CUdeviceptr dyIn = dy;
+            if (convert != null) {
+                dev.launch(KernelLaunch.elementwise(convert, (long) n * out), dy, roundedGradient, n * out, overflow);
+                dyIn = roundedGradient;
+            }
+            CUdeviceptr savedInput = convert != null ? roundedInputs[l] : (l == 0 ? features : activations[l - 1]);
+            gemm(GemmOp.TN, savedInput, dyIn, weightGrad[l], in, out, n);
+            dev.launch(KernelLaunch.elementwise("bias_grad", out), dy, n, out, biasGrad[l]);
+            if (l > 0) {
+                gemm(GemmOp.NT, dyIn, roundedWeights[l], gradients[l - 1], n, in, out);
+                dev.launch(KernelLaunch.elementwise("relu_backward", (long) n * in), activations[l - 1],
+                        gradients[l - 1], n * in);
+            }
+            if (checkOverflow) {
+                dev.launch(KernelLaunch.elementwise("flag_nonfinite", (long) in * out), weightGrad[l], in * out, flag);
+                dev.launch(KernelLaunch.elementwise("flag_nonfinite", out), biasGrad[l], out, flag);
+            }
+        }
+    }
+
+    private void gemm(GemmOp op, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int m, int n, int k) {
+        dev.launch(KernelLaunch.gemm(precision, op, m, n, k), a, b, c, m, n, k);
+    }
+
+    /** The optimizer step on the master weights; {@code gradFactor} undoes the loss scale. */
+    private void update(float gradFactor) {
+        float stepSize = 0;
+        float secondCorrection = 0;
+        if (optimizer == OptimizerKind.ADAM) {
+            adamStep++; // as Optimizers.Adam.beginStep
+            stepSize = (float) (learningRate / (1 - Math.pow(BETA1, adamStep)));
+            secondCorrection = (float) (1 / Math.sqrt(1 - Math.pow(BETA2, adamStep)));
+        }
+        for (int l = 0; l < layers; l++) {
+            int count = widths[l] * widths[l + 1];
+            int out = widths[l + 1];
+            if (optimizer == OptimizerKind.ADAM) {
+                adam(weights[l], weightState1[l], weightState2[l], weightGrad[l], count, stepSize, secondCorrection, gradFactor);
+                adam(bias[l], biasState1[l], biasState2[l], biasGrad[l], out, stepSize, secondCorrection, gradFactor);
+            } else {
+                dev.launch(KernelLaunch.elementwise("sgd_momentum", count), weights[l], weightState1[l], weightGrad[l],
+                        count, learningRate, MOMENTUM, gradFactor);
+                dev.launch(KernelLaunch.elementwise("sgd_momentum", out), bias[l], biasState1[l], biasGrad[l], out,
+                        learningRate, MOMENTUM, gradFactor);
+            }
+        }
+    }
+
+    private void adam(CUdeviceptr p, CUdeviceptr m, CUdeviceptr v, CUdeviceptr g, int count, float stepSize,
+            float secondCorrection, float gradFactor) {
+        float b1 = (float) BETA1;
+        float b2 = (float) BETA2;
+        dev.launch(KernelLaunch.elementwise("adam", count), p, m, v, g, count, b1, 1 - b1, b2, 1 - b2, stepSize,
+                secondCorrection, EPSILON, gradFactor);
+    }
+
+    private void begin(int n) {
+        if (closed) {
+            throw new IllegalStateException("model is closed");
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException("batch must have >= 1 row: " + n);
+        }
+        dev.makeCurrent();
+    }
+
+    private void checkLabels(int[] y, int n) {
+        for (int i = 0; i < n; i++) {
+            if (y[i] < 0 || y[i] >= classes) {
+                throw new IllegalArgumentException("label " + y[i] + " of row " + i + " is not in 0.." + (classes - 1));
+            }
+        }
+    }
+
+    private void ensureCapacity(int n) {
+        if (n <= capacity) {
+            return;
+        }
+        freeBatchBuffers();
+        layout = new GpuLayout(spec, precision, optimizer, n);
+        activations = new CUdeviceptr[layers];
+        gradients = new CUdeviceptr[layers];
+        roundedInputs = new CUdeviceptr[layers];
+        features = dev.alloc(4L * n * widths[0]);
+        labels = dev.alloc(4L * n);
+        rowLoss = dev.alloc(8L * n);
+        predictions = dev.alloc(4L * n);
+        flag = dev.alloc(4);
+        roundedGradient = convert != null ? dev.alloc(layout.roundedGradientBytes()) : NULL;
+        for (int l = 0; l < layers; l++) {
+            activations[l] = dev.alloc(layout.activationBytes(l));
+            gradients[l] = dev.alloc(layout.activationBytes(l));
+            roundedInputs[l] = convert != null ? dev.alloc(layout.roundedInputBytes(l)) : NULL;
+        }
+        rowLossHost = new double[n];
+        capacity = n;
+    }
+
+    private void freeBatchBuffers() {
+        for (CUdeviceptr[] group : new CUdeviceptr[][] {activations, gradients, roundedInputs}) {
+            for (CUdeviceptr p : group) {
+                freeIfOwned(p);
+            }
+        }
+        for (CUdeviceptr p : new CUdeviceptr[] {features, labels, rowLoss, predictions, flag, roundedGradient}) {
+            freeIfOwned(p);
+        }
+        activations = new CUdeviceptr[0];
+        gradients = new CUdeviceptr[0];
+        roundedInputs = new CUdeviceptr[0];
+        features = labels = rowLoss = predictions = flag = roundedGradient = null;
+        capacity = 0;
+    }
+
+    private void freeIfOwned(CUdeviceptr p) {
+        if (p != null && p != NULL) {
+            dev.free(p);
+        }
+    }
+
+    /** Frees the model's device memory. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        dev.makeCurrent();
+        freeBatchBuffers();
+        for (int l = 0; l < layers; l++) {
+            if (roundedWeights[l] != weights[l]) {
+                freeIfOwned(roundedWeights[l]);
+            }
+            for (CUdeviceptr p : new CUdeviceptr[] {weights[l], bias[l], weightGrad[l], biasGrad[l], weightState1[l],
+                    biasState1[l], weightState2[l], biasState2[l]}) {
+                freeIfOwned(p);
+            }
+        }
+    }
+}

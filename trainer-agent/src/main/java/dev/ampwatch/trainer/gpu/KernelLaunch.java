@@ -1,0 +1,85 @@
+package dev.ampwatch.trainer.gpu;
+
+import dev.ampwatch.trainer.precision.Precision;
+
+/**
+ * Grid and block of one kernel launch, and the rules that produce them: the host-side half of the
+ * CUDA sources in {@code src/main/cuda}, kept here so it can be tested without a GPU.
+ *
+ * @param kernel entry point name in the PTX
+ * @param gridX blocks along x
+ * @param gridY blocks along y
+ * @param block threads per block (1-D blocks throughout)
+ */
+public record KernelLaunch(String kernel, int gridX, int gridY, int block) {
+    /** Output tile of one GEMM block (both kernel families): 64 x 64 values of C. */
+    public static final int GEMM_TILE = 64;
+    /** Threads of the FP32 SIMT GEMM block: 16 x 16, each computing 4 x 4 values. */
+    public static final int SIMT_THREADS = 256;
+    /** Threads of the WMMA GEMM block: 4 warps, each computing 32 x 32 values as 2 x 2 fragments. */
+    public static final int WMMA_THREADS = 128;
+    /** Threads per block of the element-wise kernels. */
+    public static final int ELEMENTWISE_THREADS = 256;
+    /** Cap on element-wise blocks; the kernels use grid-stride loops, so any count is correct. */
+    public static final int MAX_ELEMENTWISE_BLOCKS = 4096;
+    /** CUDA's limit on gridDim.y. */
+    private static final int MAX_GRID_Y = 65535;
+
+    public KernelLaunch {
+        if (gridX < 1 || gridY < 1 || block < 1) {
+            throw new IllegalArgumentException("empty launch of " + kernel + ": " + gridX + "x" + gridY + " blocks of " + block);
+        }
+    }
+
+    /** Entry point of {@code precision}'s GEMM for {@code op}, e.g. {@code gemm_f16_tn}. */
+    public static String gemmKernel(Precision precision, GemmOp op) {
+        String type = switch (precision) {
+            case FP32 -> "fp32";   // SIMT FMA, no tensor cores
+            case TF32 -> "tf32";   // wmma m16n16k8 tf32
+            case AMP_FP16 -> "f16"; // wmma m16n16k16 f16
+            case AMP_BF16 -> "bf16"; // wmma m16n16k16 bf16
+        };
+        return "gemm_" + type + "_" + op.suffix();
+    }
+
+    /** Whether {@code precision}'s GEMMs run on tensor cores (every mode but fp32). */
+    public static boolean usesTensorCores(Precision precision) {
+        return precision != Precision.FP32;
+    }
+
+    /** Launch of {@code C (m x n) = op(A) (m x k) op(B) (k x n)}: one block per 64 x 64 tile of C. */
+    public static KernelLaunch gemm(Precision precision, GemmOp op, int m, int n, int k) {
+        if (m < 1 || n < 1 || k < 1) {
+            throw new IllegalArgumentException("GEMM dimensions must be >= 1: m=" + m + " n=" + n + " k=" + k);
+        }
+        int gridY = ceilDiv(m, GEMM_TILE);
+        if (gridY > MAX_GRID_Y) {
+            throw new IllegalArgumentException("GEMM with " + m + " rows exceeds the grid's y limit");
+        }
+        return new KernelLaunch(gemmKernel(precision, op), ceilDiv(n, GEMM_TILE), gridY,
+                usesTensorCores(precision) ? WMMA_THREADS : SIMT_THREADS);
+    }
+
+    /** Launch of an element-wise kernel over {@code count} items (elements, rows or columns). */
+    public static KernelLaunch elementwise(String kernel, long count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("element-wise launch of " + kernel + " over " + count + " items");
+        }
+        long blocks = Math.min((count + ELEMENTWISE_THREADS - 1) / ELEMENTWISE_THREADS, MAX_ELEMENTWISE_BLOCKS);
+        return new KernelLaunch(kernel, (int) blocks, 1, ELEMENTWISE_THREADS);
+    }
+
+    /** Conversion kernel writing {@code precision}'s GEMM input type; null for fp32 (no conversion). */
+    public static String conversionKernel(Precision precision) {
+        return switch (precision) {
+            case FP32 -> null;
+            case TF32 -> "round_f32_tf32";
+            case AMP_FP16 -> "convert_f32_f16";
+            case AMP_BF16 -> "convert_f32_bf16";
+        };
+    }
+
+    static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.ampwatch.trainer.gpu;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The PTX files the build compiles from {@code src/main/cuda} with nvcc and ships as class-path
+ * resources next to this class ({@code dev/ampwatch/trainer/gpu/*.ptx}). A build without nvcc has
+ * none, and the GPU backend then reports itself unavailable.
+ */
+public enum PtxModule {
+    /** Element-wise kernels: conversions, bias, ReLU, loss, overflow flag, optimizers (compute_75). */
+    ELEMENTWISE("elementwise.ptx", ComputeCapability.BASELINE, List.of("convert_f32_f16", "convert_f32_bf16",
+            "round_f32_tf32", "bias_add", "relu_forward", "relu_backward", "bias_grad", "softmax_xent",
+            "flag_nonfinite", "argmax_rows", "sgd_momentum", "adam")),
+    /** FP32 SIMT GEMM and FP16 tensor-core GEMM (compute_75). */
+    GEMM_SM75("gemm_sm75.ptx", ComputeCapability.BASELINE, List.of("gemm_fp32_nn", "gemm_fp32_tn", "gemm_fp32_nt",
+            "gemm_f16_nn", "gemm_f16_tn", "gemm_f16_nt")),
+    /** BF16 and TF32 tensor-core GEMMs (compute_80). */
+    GEMM_SM80("gemm_sm80.ptx", ComputeCapability.AMPERE, List.of("gemm_bf16_nn", "gemm_bf16_tn", "gemm_bf16_nt",
+            "gemm_tf32_nn", "gemm_tf32_tn", "gemm_tf32_nt"));
+
+    /** What the backend says when the build had no nvcc. */
+    public static final String MISSING = "no PTX kernels in this build (nvcc was not available at build time)";
+
+    private static final Pattern VERSION = Pattern.compile("^\\s*\\.version\\s+(\\d+\\.\\d+)", Pattern.MULTILINE);
+
+    private final String fileName;
+    private final ComputeCapability target;
+    private final List<String> kernels;
+
+    PtxModule(String fileName, ComputeCapability target, List<String> kernels) {
+        this.fileName = fileName;
+        this.target = target;
+        this.kernels = kernels;
+    }
+
+    public String fileName() {
+        return fileName;
+    }
+
+    /** The {@code compute_XY} the PTX was built for: the oldest GPU it can run on. */
+    public ComputeCapability target() {
+        return target;
+    }
+
+    /** Entry points the module defines. */
+    public List<String> kernels() {
+        return kernels;
+    }
+
+    /** The module holding {@code kernel}. */
+    public static PtxModule of(String kernel) {
+        for (PtxModule m : values()) {
+            if (m.kernels.contains(kernel)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("no PTX module defines kernel " + kernel);
+    }
+
+    /** The PTX text, or empty when this build has none. */
+    public Optional<String> text() {
+        try (InputStream in = PtxModule.class.getResourceAsStream(fileName)) {
+            return in == null ? Optional.empty() : Optional.of(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading PTX resource " + fileName, e);
+        }
+    }
+
+    /** Whether this build ships every module. */
+    public static boolean allPresent() {
+        for (PtxModule m : values()) {
+            if (PtxModule.class.getResource(m.fileName) == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The PTX ISA version a PTX text declares ({@code .version 9.0}), or "unknown". */
+    public static String isaVersion(String ptx) {
+        Matcher m = VERSION.matcher(ptx);
+        return m.find() ? m.group(1) : "unknown";
+    }
+
+    /** The NUL-terminated bytes cuModuleLoadData wants. */
+    static byte[] image(String ptx) {
+        byte[] text = ptx.getBytes(StandardCharsets.US_ASCII);
+        byte[] image = java.util.Arrays.copyOf(text, text.length + 1);
+        image[text.length] = 0;
+        return image;
+    }
+}

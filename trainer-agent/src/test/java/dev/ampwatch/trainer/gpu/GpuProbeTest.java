@@ -1,0 +1,126 @@
+package dev.ampwatch.trainer.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import dev.ampwatch.trainer.precision.Precision;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import jcuda.driver.CUresult;
+import org.junit.jupiter.api.Test;
+
+/** What the GPU backend says when it cannot run; the reasons must be precise enough to act on. */
+class GpuProbeTest {
+    /** JCuda's loader message on a machine without the NVIDIA driver (abridged from a real one). */
+    private static final String NO_DRIVER_MESSAGE = """
+            Error while loading native library "JCudaDriver-12.6.0-linux-x86_64"
+            Operating system name: Linux
+            ---(start of nested stack traces)---
+            Stack trace from the attempt to load the library as a file:
+            java.lang.UnsatisfiedLinkError: no JCudaDriver-12.6.0-linux-x86_64 in java.library.path: /usr/lib
+            Stack trace from the attempt to load the library as a resource:
+            java.lang.UnsatisfiedLinkError: /tmp/libJCudaDriver-12.6.0-linux-x86_64.so: libcuda.so.1: cannot open shared object file: No such file or directory
+            ---(end of nested stack traces)---
+            """;
+
+    @Test
+    void withoutTheDriverTheProbeSaysLibcudaIsMissing() {
+        assumeFalse(libcudaPresent(), "libcuda.so.1 is installed here");
+        GpuProbe probe = GpuBackend.probe();
+        assertThat(probe.available()).isFalse();
+        assertThat(probe.reason()).isEqualTo("libcuda.so.1 not found (no NVIDIA driver installed)");
+        assertThat(probe.summary()).isEqualTo(probe.reason());
+        assertThat(probe.capability()).isNull();
+        // asking again (the binding's static initializer has already failed) gives the same reason
+        assertThat(GpuBackend.probe(Precision.AMP_BF16).reason()).isEqualTo(probe.reason());
+        assertThatThrownBy(() -> GpuBackend.open(0, Precision.FP32))
+                .isInstanceOf(GpuUnavailableException.class).hasMessage(probe.reason());
+    }
+
+    @Test
+    void probeNeverThrowsAndAlwaysGivesAReasonWhenUnavailable() {
+        for (Precision p : Precision.values()) {
+            GpuProbe probe = GpuBackend.probe(p);
+            if (!probe.available()) {
+                assertThat(probe.reason()).isNotBlank();
+            } else {
+                assertThat(probe.capability().supports(p)).isTrue();
+                assertThat(probe.summary()).contains(probe.deviceName()).contains("sm_");
+            }
+        }
+    }
+
+    @Test
+    void missingDriverLibraryIsRecognisedInJCudasLoaderMessage() {
+        assertThat(NativeLoad.classify(new UnsatisfiedLinkError(NO_DRIVER_MESSAGE)))
+                .isEqualTo("libcuda.so.1 not found (no NVIDIA driver installed)");
+    }
+
+    @Test
+    void otherLinkerFailuresQuoteTheLinkersLine() {
+        String message = "Error while loading native library \"JCudaDriver-12.6.0-linux-x86_64\"\n"
+                + "java.lang.UnsatisfiedLinkError: /tmp/libJCudaDriver-12.6.0-linux-x86_64.so: /lib/libstdc++.so.6: "
+                + "version `GLIBCXX_3.4.32' not found: undefined symbol: _ZNSt7__cxx11\n";
+        assertThat(NativeLoad.classify(new UnsatisfiedLinkError(message)))
+                .startsWith("JCuda's driver binding could not be loaded (")
+                .endsWith("undefined symbol: _ZNSt7__cxx11");
+        assertThat(NativeLoad.classify(new NoClassDefFoundError("Could not initialize class jcuda.driver.JCudaDriver")))
+                .isEqualTo("JCuda's driver binding failed to load earlier in this JVM");
+    }
+
+    @Test
+    void aDriverTooOldForThePtxIsToldSo() {
+        assertThat(CudaDevice.moduleLoadFailure("gemm_sm80.ptx", CUresult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION, "9.0", 12080))
+                .isEqualTo("loading gemm_sm80.ptx failed: CUDA_ERROR_UNSUPPORTED_PTX_VERSION (the kernels are PTX ISA 9.0,"
+                        + " newer than this driver, which supports CUDA 12.8; update the NVIDIA driver or build with an"
+                        + " nvcc no newer than the driver)");
+        assertThat(CudaDevice.moduleLoadFailure("elementwise.ptx", CUresult.CUDA_ERROR_INVALID_PTX, "9.0", 13000))
+                .isEqualTo("loading elementwise.ptx failed: CUDA_ERROR_INVALID_PTX");
+        assertThat(CudaDevice.cudaVersion(13000)).isEqualTo("13.0");
+        assertThat(CudaDevice.cudaVersion(12080)).isEqualTo("12.8");
+    }
+
+    @Test
+    void computeCapabilityRequirementsPerPrecision() {
+        ComputeCapability turing = new ComputeCapability(7, 5);
+        ComputeCapability volta = new ComputeCapability(7, 0);
+        ComputeCapability hopper = new ComputeCapability(9, 0);
+        assertThat(turing.supports(Precision.FP32)).isTrue();
+        assertThat(turing.supports(Precision.AMP_FP16)).isTrue();
+        assertThat(turing.supports(Precision.AMP_BF16)).isFalse();
+        assertThat(turing.supports(Precision.TF32)).isFalse();
+        assertThat(volta.supports(Precision.AMP_FP16)).isFalse(); // CUDA 13 builds no compute_70 PTX
+        for (Precision p : Precision.values()) {
+            assertThat(hopper.supports(p)).isTrue();
+        }
+        assertThat(turing.shortfall(Precision.AMP_BF16))
+                .isEqualTo("amp-bf16 needs sm_80 or newer (BF16 tensor cores); this GPU is sm_75");
+        assertThat(new ComputeCapability(8, 6)).hasToString("sm_86");
+    }
+
+    @Test
+    void probeSummaryOfAnAvailableGpu() {
+        GpuProbe p = new GpuProbe(true, "", 0, "NVIDIA H100 80GB HBM3", new ComputeCapability(9, 0), 13000);
+        assertThat(p.summary()).isEqualTo("NVIDIA H100 80GB HBM3 (sm_90, driver CUDA 13.0, PTX kernels)");
+    }
+
+    /** Whether the dynamic linker could find libcuda.so.1 in the usual places. */
+    static boolean libcudaPresent() {
+        List<String> dirs = new ArrayList<>(List.of("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64",
+                "/lib64", "/usr/lib", "/usr/lib/wsl/lib", "/usr/local/nvidia/lib64", "/usr/local/nvidia/lib",
+                "/usr/lib/aarch64-linux-gnu"));
+        String ld = System.getenv("LD_LIBRARY_PATH");
+        if (ld != null) {
+            dirs.addAll(List.of(ld.split(":")));
+        }
+        for (String d : dirs) {
+            if (!d.isEmpty() && Files.exists(Path.of(d, "libcuda.so.1"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,176 @@
+package dev.ampwatch.trainer.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ampwatch.trainer.model.ModelSpec;
+import dev.ampwatch.trainer.model.OptimizerKind;
+import dev.ampwatch.trainer.precision.Precision;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Host-side launch geometry, buffer sizes and the GEMM tiling, checked without a GPU. */
+class KernelLaunchTest {
+    @Test
+    void gemmKernelPerPrecisionAndOp() {
+        assertThat(KernelLaunch.gemmKernel(Precision.FP32, GemmOp.NN)).isEqualTo("gemm_fp32_nn");
+        assertThat(KernelLaunch.gemmKernel(Precision.TF32, GemmOp.TN)).isEqualTo("gemm_tf32_tn");
+        assertThat(KernelLaunch.gemmKernel(Precision.AMP_FP16, GemmOp.NT)).isEqualTo("gemm_f16_nt");
+        assertThat(KernelLaunch.gemmKernel(Precision.AMP_BF16, GemmOp.NN)).isEqualTo("gemm_bf16_nn");
+        assertThat(KernelLaunch.usesTensorCores(Precision.FP32)).isFalse();
+        assertThat(KernelLaunch.conversionKernel(Precision.FP32)).isNull();
+        assertThat(KernelLaunch.conversionKernel(Precision.AMP_FP16)).isEqualTo("convert_f32_f16");
+    }
+
+    @Test
+    void gemmGridCoversTheOutputWith64By64Tiles() {
+        // forward of the benchmark's first layer: 128 rows x 784 -> 256
+        KernelLaunch f = KernelLaunch.gemm(Precision.AMP_FP16, GemmOp.NN, 128, 256, 784);
+        assertThat(f).isEqualTo(new KernelLaunch("gemm_f16_nn", 4, 2, 128));
+        // weight gradient 784 x 256 over 128 rows; 784 = 12.25 tiles
+        assertThat(KernelLaunch.gemm(Precision.FP32, GemmOp.TN, 784, 256, 128))
+                .isEqualTo(new KernelLaunch("gemm_fp32_tn", 4, 13, 256));
+        // output layer: 10 classes, a partial tile
+        assertThat(KernelLaunch.gemm(Precision.TF32, GemmOp.NN, 1, 10, 128))
+                .isEqualTo(new KernelLaunch("gemm_tf32_nn", 1, 1, 128));
+        assertThatThrownBy(() -> KernelLaunch.gemm(Precision.FP32, GemmOp.NN, 0, 10, 10))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void elementwiseLaunchesCapTheGridAndRelyOnGridStride() {
+        assertThat(KernelLaunch.elementwise("relu_forward", 1)).isEqualTo(new KernelLaunch("relu_forward", 1, 1, 256));
+        assertThat(KernelLaunch.elementwise("relu_forward", 257).gridX()).isEqualTo(2);
+        assertThat(KernelLaunch.elementwise("bias_add", 128L * 256).gridX()).isEqualTo(128);
+        assertThat(KernelLaunch.elementwise("bias_add", 1L << 30).gridX()).isEqualTo(KernelLaunch.MAX_ELEMENTWISE_BLOCKS);
+        assertThatThrownBy(() -> KernelLaunch.elementwise("x", 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void bufferSizesOfTheBenchmarkModel() {
+        ModelSpec spec = new ModelSpec(784, List.of(256, 128), 10);
+        GpuLayout fp16 = new GpuLayout(spec, Precision.AMP_FP16, OptimizerKind.SGD_MOMENTUM, 128);
+        assertThat(fp16.layers()).isEqualTo(3);
+        assertThat(fp16.weightBytes(0)).isEqualTo(784L * 256 * 4);
+        assertThat(fp16.roundedWeightBytes(0)).isEqualTo(784L * 256 * 2);
+        assertThat(fp16.roundedInputBytes(0)).isEqualTo(128L * 784 * 2);
+        assertThat(fp16.activationBytes(2)).isEqualTo(128L * 10 * 4);
+        assertThat(fp16.roundedGradientBytes()).isEqualTo(128L * 256 * 2);
+        assertThat(fp16.optimizerStates()).isEqualTo(1);
+        long params = spec.parameterCount();
+        long expected = 4 * params * 3 // master, gradient, velocity
+                + 2 * spec.macsPerSample() // rounded weights
+                + 2L * 128 * (784 + 256 + 128) // rounded layer inputs
+                + 2 * 4L * 128 * (256 + 128 + 10) // activations and their gradients
+                + 2L * 128 * 256 // rounded incoming gradient
+                + 4L * 128 * 784 + 4L * 128 + 8L * 128 + 4L * 128 + 4; // batch, labels, losses, predictions, flag
+        assertThat(fp16.totalBytes()).isEqualTo(expected);
+
+        GpuLayout fp32 = new GpuLayout(spec, Precision.FP32, OptimizerKind.ADAM, 128);
+        assertThat(fp32.roundedWeightBytes(0)).isZero();
+        assertThat(fp32.roundedInputBytes(1)).isZero();
+        assertThat(fp32.roundedGradientBytes()).isZero();
+        assertThat(fp32.optimizerStates()).isEqualTo(2);
+        assertThat(GpuLayout.gemmInputBytes(Precision.TF32)).isEqualTo(4);
+        assertThat(GpuLayout.gemmInputBytes(Precision.AMP_BF16)).isEqualTo(2);
+    }
+
+    @Test
+    void layoutsBeyond32BitIndexingAreRefused() {
+        ModelSpec wide = new ModelSpec(50_000, List.of(50_000), 10);
+        assertThatThrownBy(() -> new GpuLayout(wide, Precision.FP32, OptimizerKind.ADAM, 1))
+                .hasMessageContaining("32-bit kernel indexing");
+    }
+
+    /**
+     * A Java transcription of the CUDA kernels' tiling (gemm_wmma.cuh, gemm_sm75.cu): the staging
+     * loops with their thread-index-to-(row, column) mapping, zero fill past the edges and the guarded
+     * write-back. Shapes that are not multiples of the tile must give the plain product.
+     */
+    @Test
+    void tiledGemmStagingMatchesThePlainProductForRaggedShapes() {
+        Random rnd = new Random(7);
+        int[][] shapes = {{1, 1, 1}, {13, 10, 37}, {64, 64, 32}, {65, 17, 33}, {128, 10, 100}, {3, 130, 5}};
+        for (GemmOp op : GemmOp.values()) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                float[] a = random(rnd, m * k);
+                float[] b = random(rnd, k * n);
+                float[] expected = new float[m * n];
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double sum = 0;
+                        for (int p = 0; p < k; p++) {
+                            sum += (double) a[(int) op.indexA(i, p, m, k)] * b[(int) op.indexB(p, j, k, n)];
+                        }
+                        expected[i * n + j] = (float) sum;
+                    }
+                }
+                float[] wmmaTiling = tiled(op, a, b, m, n, k, 64, 64, 32, 128);
+                float[] simtTiling = tiled(op, a, b, m, n, k, 64, 64, 16, 256);
+                for (int i = 0; i < expected.length; i++) {
+                    assertThat(wmmaTiling[i]).as("%s %s [%d]", op, java.util.Arrays.toString(s), i)
+                            .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4f));
+                    assertThat(simtTiling[i]).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4f));
+                }
+                KernelLaunch launch = KernelLaunch.gemm(Precision.AMP_FP16, op, m, n, k);
+                assertThat((long) launch.gridX() * 64).isGreaterThanOrEqualTo(n);
+                assertThat((long) launch.gridY() * 64).isGreaterThanOrEqualTo(m);
+            }
+        }
+    }
+
+    private static float[] tiled(GemmOp op, float[] a, float[] b, int m, int n, int k, int bm, int bn, int bk,
+            int threads) {
+        float[] c = new float[m * n];
+        KernelLaunch grid = KernelLaunch.gemm(Precision.FP32, op, m, n, k);
+        for (int by = 0; by < grid.gridY(); by++) {
+            for (int bx = 0; bx < grid.gridX(); bx++) {
+                int m0 = by * bm, n0 = bx * bn;
+                float[][] acc = new float[bm][bn];
+                for (int k0 = 0; k0 < k; k0 += bk) {
+                    float[][] as = new float[bm][bk];
+                    float[][] bs = new float[bk][bn];
+                    for (int t = 0; t < threads; t++) {
+                        for (int i = t; i < bm * bk; i += threads) {
+                            int r, col;
+                            if (op.transposeA()) { col = i / bm; r = i % bm; } else { r = i / bk; col = i % bk; }
+                            int gm = m0 + r, gk = k0 + col;
+                            as[r][col] = gm < m && gk < k ? a[op.transposeA() ? gk * m + gm : gm * k + gk] : 0f;
+                        }
+                        for (int i = t; i < bk * bn; i += threads) {
+                            int r, col;
+                            if (op.transposeB()) { col = i / bk; r = i % bk; } else { r = i / bn; col = i % bn; }
+                            int gk = k0 + r, gn = n0 + col;
+                            bs[r][col] = gk < k && gn < n ? b[op.transposeB() ? gn * k + gk : gk * n + gn] : 0f;
+                        }
+                    }
+                    for (int i = 0; i < bm; i++) {
+                        for (int j = 0; j < bn; j++) {
+                            for (int p = 0; p < bk; p++) {
+                                acc[i][j] += as[i][p] * bs[p][j];
+                            }
+                        }
+                    }
+                }
+                for (int i = 0; i < bm; i++) {
+                    for (int j = 0; j < bn; j++) {
+                        if (m0 + i < m && n0 + j < n) {
+                            c[(m0 + i) * n + n0 + j] = acc[i][j];
+                        }
+                    }
+                }
+            }
+        }
+        return c;
+    }
+
+    private static float[] random(Random rnd, int size) {
+        float[] v = new float[size];
+        for (int i = 0; i < size; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        return v;
+    }
+}

@@ -1,0 +1,102 @@
+package dev.ampwatch.trainer.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ampwatch.trainer.precision.Precision;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The PTX that nvcc built at build time (skipped when the build had no nvcc): every kernel the
+ * backend launches is there, the mixed-precision GEMMs are tensor-core instructions of the right
+ * input type, and the fp32 GEMM is not (fp32 means no TF32).
+ */
+class PtxResourcesTest {
+    private static Map<String, String> entries; // kernel name -> its PTX body
+
+    @BeforeAll
+    static void load() {
+        assumeTrue(PtxModule.allPresent(), PtxModule.MISSING);
+        entries = new LinkedHashMap<>();
+        for (PtxModule m : PtxModule.values()) {
+            String ptx = m.text().orElseThrow();
+            String[] parts = ptx.split("\\.entry ");
+            for (int i = 1; i < parts.length; i++) {
+                String name = parts[i].substring(0, parts[i].indexOf('(')).trim();
+                entries.put(name, parts[i]);
+            }
+        }
+    }
+
+    @Test
+    void everyModuleTargetsItsArchitectureAndDefinesItsKernels() {
+        for (PtxModule m : PtxModule.values()) {
+            String ptx = m.text().orElseThrow();
+            assertThat(ptx).as(m.fileName()).contains(".target " + m.target());
+            assertThat(PtxModule.isaVersion(ptx)).matches("\\d+\\.\\d+");
+            for (String k : m.kernels()) {
+                assertThat(entries).as(m.fileName()).containsKey(k);
+                assertThat(PtxModule.of(k)).isEqualTo(m);
+            }
+        }
+    }
+
+    @Test
+    void everyGemmTheBackendLaunchesExists() {
+        for (Precision p : Precision.values()) {
+            for (GemmOp op : GemmOp.values()) {
+                assertThat(entries).containsKey(KernelLaunch.gemmKernel(p, op));
+            }
+            String convert = KernelLaunch.conversionKernel(p);
+            if (convert != null) {
+                assertThat(entries).containsKey(convert);
+            }
+        }
+    }
+
+    @Test
+    void fp16GemmsRunOnTensorCoresWithFp32Accumulation() {
+        for (GemmOp op : GemmOp.values()) {
+            String body = entries.get(KernelLaunch.gemmKernel(Precision.AMP_FP16, op));
+            // f16 inputs are implied by m16n16k16 with an f32 accumulator: dtype.ctype = f32.f32
+            assertThat(body).contains("wmma.mma.sync.aligned.row.row.m16n16k16.f32.f32")
+                    .containsPattern("wmma\\.load\\.a\\.sync\\.aligned\\.row\\.m16n16k16\\.shared\\.f16")
+                    .containsPattern("wmma\\.load\\.b\\.sync\\.aligned\\.row\\.m16n16k16\\.shared\\.f16");
+        }
+    }
+
+    @Test
+    void bf16GemmsRunOnTensorCoresWithFp32Accumulation() {
+        for (GemmOp op : GemmOp.values()) {
+            assertThat(entries.get(KernelLaunch.gemmKernel(Precision.AMP_BF16, op)))
+                    .contains("wmma.mma.sync.aligned.row.row.m16n16k16.f32.bf16.bf16.f32");
+        }
+    }
+
+    @Test
+    void tf32GemmsRunOnTensorCoresWithFp32Accumulation() {
+        for (GemmOp op : GemmOp.values()) {
+            assertThat(entries.get(KernelLaunch.gemmKernel(Precision.TF32, op)))
+                    .contains("wmma.mma.sync.aligned.row.row.m16n16k8.f32.tf32.tf32.f32");
+        }
+    }
+
+    @Test
+    void fp32GemmsUseFmaAndNoTensorCores() {
+        for (GemmOp op : GemmOp.values()) {
+            String body = entries.get(KernelLaunch.gemmKernel(Precision.FP32, op));
+            assertThat(body).contains("fma.rn.f32").doesNotContain("mma").doesNotContain("tf32");
+        }
+    }
+
+    @Test
+    void conversionsRoundToNearestEven() {
+        assertThat(entries.get("convert_f32_f16")).contains("cvt.rn.f16.f32");
+        // the optimizers must not be contracted into FMAs (they mirror Java's separate roundings)
+        assertThat(entries.get("sgd_momentum")).doesNotContain("fma.");
+        assertThat(entries.get("adam")).doesNotContain("fma.");
+    }
+}
