@@ -44,6 +44,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Sampling interval of the power sources (default: ${DEFAULT-VALUE}).")
     Duration sampleInterval;
 
+    @Option(names = "--agent-metrics-port", defaultValue = "9465",
+            description = "Port of the power-agent's own /metrics; 0 picks one, -1 serves none (default: ${DEFAULT-VALUE}).")
+    int agentMetricsPort;
+
     @Option(names = "--duration", converter = DurationConverter.class,
             description = "Keep /metrics up this long after the runs, then exit (default: until Ctrl-C; 0s exits at once).")
     Duration duration;
@@ -94,6 +98,9 @@ final class DemoCommand implements Callable<Integer> {
             }
             PowerAgent agent = PowerAgent.start(powerConfig, client);
             started.add(agent);
+            if (agentMetricsPort >= 0) {
+                started.add(MetricsEndpoint.start(analyzer.metricsHost, agentMetricsPort, agent.metrics()));
+            }
             System.out.println("analyzer running, metrics on http://" + analyzer.metricsHost + ":" + app.httpPort() + "/metrics");
 
             // the first run would otherwise pay for the JIT compiler warming up, and look worse than it is

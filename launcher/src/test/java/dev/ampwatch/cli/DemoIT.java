@@ -20,7 +20,7 @@ class DemoIT {
         int rc;
         try {
             rc = Ampwatch.commandLine().execute("demo", "--data-dir", dir.toString(), "--duration", "0s",
-                    "--metrics-port", "0", "--precisions", "fp32,amp-bf16", "--epochs", "1", "--train-limit", "3000",
+                    "--metrics-port", "0", "--agent-metrics-port", "0", "--precisions", "fp32,amp-bf16", "--epochs", "1", "--train-limit", "3000",
                     "--test-limit", "1000", "--idle", "2s", "--min-idle", "1s");
         } finally {
             System.setOut(old);
