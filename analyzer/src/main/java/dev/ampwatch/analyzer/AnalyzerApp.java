@@ -83,7 +83,10 @@ public final class AnalyzerApp implements AutoCloseable {
                         return queries.runs(limit(query), local);
                     }
                     return queries.run(URLDecoder.decode(rest.substring(1), StandardCharsets.UTF_8), local);
-                });
+                })
+                .route("/experiments/", (path, query) -> queries.experiment(URLDecoder.decode(
+                        path.substring("/experiments/".length()), StandardCharsets.UTF_8),
+                        query != null && query.contains("local=true")));
         streams.start();
         http.start();
         LOG.info("analyzer {} started; http://{}:{}/metrics and /runs", config.applicationId(), httpHost, http.port());

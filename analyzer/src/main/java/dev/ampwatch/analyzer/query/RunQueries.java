@@ -44,20 +44,31 @@ public final class RunQueries {
     }
 
     public Response run(String runId, boolean localOnly) throws IOException, InterruptedException {
-        KeyQueryMetadata owner = streams.queryMetadataForKey(AnalyzerTopology.RUN_ENERGY_STORE, runId,
-                Serdes.String().serializer());
+        return lookup(AnalyzerTopology.RUN_ENERGY_STORE, "/runs/", "run", runId, localOnly);
+    }
+
+    /** The statistics of one experiment (groups by precision, t-tests, ANOVA). */
+    public Response experiment(String experimentId, boolean localOnly) throws IOException, InterruptedException {
+        return lookup(AnalyzerTopology.EXPERIMENT_STATS_STORE, "/experiments/", "experiment", experimentId, localOnly);
+    }
+
+    /** One key of a store partitioned like its key, from the instance that owns it. */
+    private Response lookup(String store, String path, String what, String key, boolean localOnly)
+            throws IOException, InterruptedException {
+        KeyQueryMetadata owner = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
         if (!localOnly && owner != null && owner.activeHost() != null && !owner.equals(KeyQueryMetadata.NOT_AVAILABLE)
                 && !owner.activeHost().equals(self)) {
-            return forward(owner.activeHost(), "/runs/" + URLEncoder.encode(runId, StandardCharsets.UTF_8) + "?local=true");
+            return forward(owner.activeHost(), path + URLEncoder.encode(key, StandardCharsets.UTF_8) + "?local=true");
         }
-        RunEnergy energy;
+        Object value;
         try {
-            energy = store().get(runId);
+            value = streams.store(StoreQueryParameters.fromNameAndType(store,
+                    QueryableStoreTypes.<String, Object>keyValueStore())).get(key);
         } catch (InvalidStateStoreException e) {
             return notReady(e);
         }
-        return energy == null ? Response.json(404, "{\"error\":" + quoted("no run " + runId) + "}\n")
-                : Response.json(200, Json.write(energy));
+        return value == null ? Response.json(404, "{\"error\":" + quoted("no " + what + " " + key) + "}\n")
+                : Response.json(200, Json.write(value));
     }
 
     @SuppressWarnings("unchecked")

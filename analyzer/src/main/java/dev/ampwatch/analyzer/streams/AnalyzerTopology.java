@@ -26,6 +26,12 @@ import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.kstream.Materialized;
 import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.ExperimentStats;
+import dev.ampwatch.analyzer.state.ExperimentRuns;
+import dev.ampwatch.analyzer.stats.ExperimentRunsAggregator;
+import dev.ampwatch.analyzer.stats.ExperimentStatistics;
+import java.util.ArrayList;
+import org.apache.kafka.streams.kstream.Grouped;
 
 /**
  * The analyzer's topology: training events re-keyed by host meet the host-keyed power samples in one
@@ -35,6 +41,8 @@ import dev.ampwatch.schema.RunEnergy;
 public final class AnalyzerTopology {
     /** Latest run energy per run id, read back from the output topic; answers the REST API. */
     public static final String RUN_ENERGY_STORE = "run-energy-store";
+    /** Statistics per experiment id; answers {@code /experiments/{id}}. */
+    public static final String EXPERIMENT_STATS_STORE = "experiment-stats-store";
 
     private AnalyzerTopology() {}
 
@@ -65,11 +73,14 @@ public final class AnalyzerTopology {
                 .process(() -> new HostProcessor(config), Named.as("attribute-energy"),
                         HostProcessor.HOST_STATE_STORE, HostProcessor.PENDING_STORE)
                 .split(Named.as("route-"))
-                .branch((k, v) -> v instanceof AnalyzerOutput.Energy, Branched.withConsumer(energy -> energy
-                        .mapValues(v -> ((AnalyzerOutput.Energy) v).runEnergy(), Named.as("unwrap-energy"))
-                        .peek((k, v) -> listener.onRunEnergy(v), Named.as("energy-metrics"))
-                        .to(topics.runEnergy().name(), Produced.with(topics.runEnergy().keySerde(),
-                                topics.runEnergy().valueSerde()).withName("run-energy")), "energy"))
+                .branch((k, v) -> v instanceof AnalyzerOutput.Energy, Branched.withConsumer(energy -> {
+                    KStream<String, RunEnergy> runs = energy
+                            .mapValues(v -> ((AnalyzerOutput.Energy) v).runEnergy(), Named.as("unwrap-energy"))
+                            .peek((k, v) -> listener.onRunEnergy(v), Named.as("energy-metrics"));
+                    runs.to(topics.runEnergy().name(), Produced.with(topics.runEnergy().keySerde(),
+                            topics.runEnergy().valueSerde()).withName("run-energy"));
+                    experimentStatistics(runs, topics);
+                }, "energy"))
                 .defaultBranch(Branched.withConsumer(dead -> dead
                         .processValues(() -> new DeadLetterHeaders(listener), Named.as("dead-letter-headers"))
                         .to(topics.deadLetters(), Produced.with(Serdes.String(), Serdes.ByteArray())
@@ -79,6 +90,24 @@ public final class AnalyzerTopology {
                 Materialized.<String, RunEnergy, KeyValueStore<Bytes, byte[]>>as(RUN_ENERGY_STORE)
                         .withKeySerde(topics.runEnergy().keySerde()).withValueSerde(topics.runEnergy().valueSerde()));
         return builder.build();
+    }
+
+    /** Final runs, grouped by experiment, become the experiment's statistics (topic and store). */
+    private static void experimentStatistics(KStream<String, RunEnergy> runs, Topics topics) {
+        runs.filter((k, v) -> v.getIsFinal(), Named.as("final-runs"))
+                .groupBy((k, v) -> v.getExperimentId(), Grouped.<String, RunEnergy>as("runs-by-experiment")
+                        .withKeySerde(Serdes.String()).withValueSerde(topics.runEnergy().valueSerde()))
+                .aggregate(() -> ExperimentRuns.newBuilder().setExperimentId("").setRuns(new ArrayList<>()).build(),
+                        ExperimentRunsAggregator::add, Named.as("collect-experiment-runs"),
+                        Materialized.<String, ExperimentRuns, KeyValueStore<Bytes, byte[]>>as("experiment-runs-store")
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(new AvroSerde<>(ExperimentRuns.class, ExperimentRuns.getClassSchema())))
+                .mapValues(ExperimentStatistics::compute, Named.as("experiment-statistics"),
+                        Materialized.<String, ExperimentStats, KeyValueStore<Bytes, byte[]>>as(EXPERIMENT_STATS_STORE)
+                                .withKeySerde(Serdes.String()).withValueSerde(topics.experimentStats().valueSerde()))
+                .toStream(Named.as("experiment-stats-changes"))
+                .to(topics.experimentStats().name(), Produced.with(topics.experimentStats().keySerde(),
+                        topics.experimentStats().valueSerde()).withName("experiment-stats"));
     }
 
     /** Kafka Streams settings; {@code clientProperties} (bootstrap servers, SASL/TLS, overrides) win. */

@@ -45,6 +45,7 @@ final class TopologyHarness implements AutoCloseable {
     private final TestInputTopic<String, TrainingEvent> events;
     private final TestOutputTopic<String, RunEnergy> energy;
     private final TestOutputTopic<String, byte[]> dead;
+    private final TestOutputTopic<String, dev.ampwatch.schema.ExperimentStats> stats;
     private final List<RunEnergy> outputs = new ArrayList<>();
 
     TopologyHarness(String name) {
@@ -65,6 +66,23 @@ final class TopologyHarness implements AutoCloseable {
         energy = driver.createOutputTopic(topics.runEnergy().name(), new StringDeserializer(),
                 topics.runEnergy().valueSerde().deserializer());
         dead = driver.createOutputTopic(topics.deadLetters(), new StringDeserializer(), Serdes.ByteArray().deserializer());
+        stats = driver.createOutputTopic(topics.experimentStats().name(), new StringDeserializer(),
+                topics.experimentStats().valueSerde().deserializer());
+    }
+
+    /** Every experiment-statistics record so far. */
+    List<dev.ampwatch.schema.ExperimentStats> experimentStats() {
+        return stats.readValuesToList();
+    }
+
+    /** A run started with a configuration naming its precision (what the statistics group by). */
+    void startWithPrecision(String run, long tUs, String precision) {
+        pipe(TrainingEvent.newBuilder(event(run, tUs, EventKind.RUN_STARTED, null, List.of()))
+                .setConfig(dev.ampwatch.schema.RunConfig.newBuilder().setPrecision(precision).setBatchSize(128)
+                        .setHiddenUnits(List.of(256, 128)).setEpochs(1).setLearningRate(0.05).setOptimizer("sgd-momentum")
+                        .setDataset("synthetic").setTrainSamples(1000).setParameterCount(1000).setDeviceName("cpu")
+                        .setBackend("cpu").build())
+                .build());
     }
 
     static AnalyzerConfig defaultConfig(String name) {
