@@ -10,7 +10,10 @@ import dev.ampwatch.schema.RunEnergy;
 public interface AnalyzerListener {
     void onRunEnergy(RunEnergy energy);
 
-    /** A record was set aside; {@code kind} is deserialization, invalid or late. */
+    /** An experiment's statistics changed (a run of it finished). */
+    default void onExperimentStats(dev.ampwatch.schema.ExperimentStats stats) {}
+
+    /** A record was set aside; {@code kind} is deserialization, invalid, duplicate or late. */
     void onDeadLetter(String sourceTopic, String kind);
 
     AnalyzerListener NONE = new AnalyzerListener() {

@@ -27,11 +27,18 @@ public final class RunMetrics implements AnalyzerListener {
     private final Duration retention;
     private final Clock clock;
     private final Map<String, Tracked> runs = new ConcurrentHashMap<>();
+    private final ExperimentMetrics experiments;
 
     public RunMetrics(MeterRegistry registry, Duration retention, Clock clock) {
         this.registry = registry;
         this.retention = retention;
         this.clock = clock;
+        this.experiments = new ExperimentMetrics(registry, 50);
+    }
+
+    @Override
+    public void onExperimentStats(dev.ampwatch.schema.ExperimentStats stats) {
+        experiments.update(stats);
     }
 
     private static final class Tracked {

@@ -79,7 +79,7 @@ public final class AnalyzerTopology {
                             .peek((k, v) -> listener.onRunEnergy(v), Named.as("energy-metrics"));
                     runs.to(topics.runEnergy().name(), Produced.with(topics.runEnergy().keySerde(),
                             topics.runEnergy().valueSerde()).withName("run-energy"));
-                    experimentStatistics(runs, topics);
+                    experimentStatistics(runs, topics, listener);
                 }, "energy"))
                 .defaultBranch(Branched.withConsumer(dead -> dead
                         .processValues(() -> new DeadLetterHeaders(listener), Named.as("dead-letter-headers"))
@@ -93,7 +93,7 @@ public final class AnalyzerTopology {
     }
 
     /** Final runs, grouped by experiment, become the experiment's statistics (topic and store). */
-    private static void experimentStatistics(KStream<String, RunEnergy> runs, Topics topics) {
+    private static void experimentStatistics(KStream<String, RunEnergy> runs, Topics topics, AnalyzerListener listener) {
         runs.filter((k, v) -> v.getIsFinal(), Named.as("final-runs"))
                 .groupBy((k, v) -> v.getExperimentId(), Grouped.<String, RunEnergy>as("runs-by-experiment")
                         .withKeySerde(Serdes.String()).withValueSerde(topics.runEnergy().valueSerde()))
@@ -106,6 +106,7 @@ public final class AnalyzerTopology {
                         Materialized.<String, ExperimentStats, KeyValueStore<Bytes, byte[]>>as(EXPERIMENT_STATS_STORE)
                                 .withKeySerde(Serdes.String()).withValueSerde(topics.experimentStats().valueSerde()))
                 .toStream(Named.as("experiment-stats-changes"))
+                .peek((k, v) -> listener.onExperimentStats(v), Named.as("experiment-metrics"))
                 .to(topics.experimentStats().name(), Produced.with(topics.experimentStats().keySerde(),
                         topics.experimentStats().valueSerde()).withName("experiment-stats"));
     }
