@@ -1,24 +1,19 @@
 package dev.ampwatch.cli;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.ampwatch.analyzer.http.HttpApi;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 
 /** {@code /metrics} of an agent process: its own meters plus the process's CPU and memory. */
 final class MetricsEndpoint implements AutoCloseable {
-    private final HttpServer server;
+    private final HttpApi http;
     private final PrometheusMeterRegistry registry;
 
-    private MetricsEndpoint(HttpServer server, PrometheusMeterRegistry registry) {
-        this.server = server;
+    private MetricsEndpoint(HttpApi http, PrometheusMeterRegistry registry) {
+        this.http = http;
         this.registry = registry;
     }
 
@@ -29,32 +24,26 @@ final class MetricsEndpoint implements AutoCloseable {
         for (MeterBinder b : binders) {
             b.bindTo(registry);
         }
+        HttpApi http;
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
-            server.createContext("/metrics", ex -> {
-                byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-                ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                ex.sendResponseHeaders(200, body.length);
-                try (OutputStream out = ex.getResponseBody()) {
-                    out.write(body);
-                }
-            });
-            server.start();
-            return new MetricsEndpoint(server, registry);
-        } catch (IOException e) {
+            http = HttpApi.bind(host, port);
+        } catch (RuntimeException e) {
             registry.close();
-            throw new UncheckedIOException("cannot serve metrics on " + host + ":" + port + " (" + e.getMessage()
-                    + "); choose another --metrics-port", e);
+            throw e;
         }
+        http.route("/metrics", (path, query) ->
+                new HttpApi.Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+        http.start();
+        return new MetricsEndpoint(http, registry);
     }
 
     int port() {
-        return server.getAddress().getPort();
+        return http.port();
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        http.close();
         registry.close();
     }
 }
