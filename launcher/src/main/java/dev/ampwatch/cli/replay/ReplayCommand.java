@@ -1,42 +1,21 @@
 package dev.ampwatch.cli.replay;
 
+import dev.ampwatch.cli.DurationConverter;
 import dev.ampwatch.cli.KafkaOptions;
 import dev.ampwatch.cli.TopicSetup;
 import dev.ampwatch.schema.Component;
-import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.SourceType;
-import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.kafka.Topics;
-import dev.ampwatch.trainer.json.JsonFieldException;
-import dev.ampwatch.trainer.json.TrainingEventJson;
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Reader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -95,6 +74,11 @@ public final class ReplayCommand implements Callable<Integer> {
                     + "(default: keep the recorded times).")
     boolean shiftToNow;
 
+    @Option(names = "--progress-interval", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class,
+            description = "Event time between the host-wide PROGRESS markers sent with the training events, which tell the "
+                    + "analyzer that a host's events up to then are all in (default: ${DEFAULT-VALUE}; at least 1ms).")
+    Duration progressInterval;
+
     @Option(names = "--skip-bad",
             description = "Publish the good lines and report the bad ones (default: a bad line stops everything before "
                     + "anything is published).")
@@ -113,9 +97,6 @@ public final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** What the files held. */
-    record Input(List<ReplayRecord> records, List<Problem> problems, List<String> summary) {}
-
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -124,11 +105,15 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "nothing to replay: give --power FILE.csv and/or --events FILE.jsonl");
         }
+        if (progressInterval.compareTo(Duration.ofMillis(1)) < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--progress-interval: " + progressInterval + " is too short; expected at least 1ms, e.g. 1s");
+        }
         PowerCsv.Defaults defaults = defaults();
-        Input input;
+        ReplayInput input;
         try {
-            input = read(powerFiles, eventFiles, defaults);
-        } catch (InvalidFileException e) {
+            input = ReplayInput.read(powerFiles, eventFiles, defaults);
+        } catch (ReplayInput.InvalidFileException e) {
             err.println("ampwatch replay: " + e.getMessage());
             err.println("nothing published.");
             err.flush();
@@ -152,29 +137,32 @@ public final class ReplayCommand implements Callable<Integer> {
             err.println("--skip-bad: leaving them out.");
             err.flush();
         }
-        List<ReplayRecord> records = ordered(input.records(), shiftToNow ? Instant.now() : null);
         Topics topics = kafka.topics();
-        if (records.isEmpty()) {
+        if (input.records().isEmpty()) {
             out.println("nothing to publish.");
             out.flush();
             return 0;
         }
-        Instant first = records.get(0).eventTime();
-        Instant last = records.get(records.size() - 1).eventTime();
-        String span = "event times " + first + " .. " + last + (shiftToNow ? " (shifted to now)" : "");
+        List<ReplayRecord> records = ReplayStream.plan(input.records(), progressInterval, shiftToNow ? Instant.now() : null);
+        // markers come after the records they cover, so the last in the list need not be the latest
+        Instant last = records.stream().map(ReplayRecord::eventTime).max(Instant::compareTo).orElseThrow();
+        String span = "event times " + records.get(0).eventTime() + " .. " + last + (shiftToNow ? " (shifted to now)" : "");
+        long markers = records.stream().filter(ReplayRecord::marker).count();
+        Map<String, Long> perTopic;
         if (dryRun) {
             long samples = records.stream().filter(r -> r.sample() != null).count();
             out.println("dry run, nothing sent; would publish " + span + ":");
-            out.printf("  %-40s %8d%n", topics.powerSamples().name(), samples);
-            out.printf("  %-40s %8d%n", topics.trainingEvents().name(), records.size() - samples);
-            out.flush();
-            return 0;
+            perTopic = Map.of(topics.powerSamples().name(), samples, topics.trainingEvents().name(), records.size() - samples);
+        } else {
+            Map<String, Object> client = kafka.clientProperties(null);
+            TopicSetup.ensure(client, topics, partitions);
+            perTopic = ReplayPublisher.publish(client, topics, records);
+            out.println("published " + span + ":");
         }
-        Map<String, Object> client = kafka.clientProperties(null);
-        TopicSetup.ensure(client, topics, partitions);
-        Map<String, Long> published = ReplayPublisher.publish(client, topics, records);
-        out.println("published " + span + ":");
-        published.forEach((topic, n) -> out.printf("  %-40s %8d%n", topic, n));
+        // publish() throws unless every record was acknowledged, so every marker was
+        out.printf("  %-40s %8d%n", topics.powerSamples().name(), perTopic.get(topics.powerSamples().name()));
+        out.printf("  %-40s %8d (of them %d progress markers)%n", topics.trainingEvents().name(),
+                perTopic.get(topics.trainingEvents().name()), markers);
         out.flush();
         return 0;
     }
@@ -203,115 +191,5 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--host must not be blank");
         }
         return new PowerCsv.Defaults(host, c, s, zone);
-    }
-
-    /** A file that cannot be read at all. */
-    static final class InvalidFileException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        InvalidFileException(String message) {
-            super(message);
-        }
-    }
-
-    /** Reads every file; problems with single lines are collected, a file that cannot be read throws. */
-    static Input read(List<Path> powerFiles, List<Path> eventFiles, PowerCsv.Defaults defaults) {
-        List<ReplayRecord> records = new ArrayList<>();
-        List<Problem> problems = new ArrayList<>();
-        List<String> summary = new ArrayList<>();
-        List<String> fatal = new ArrayList<>();
-        Map<String, String> readings = new HashMap<>();
-        for (Path file : powerFiles) {
-            try (BufferedReader in = reader(file)) {
-                PowerCsv.Result r = PowerCsv.parse(file.toString(), in, defaults);
-                problems.addAll(r.problems());
-                int good = 0;
-                for (PowerCsv.Row row : r.rows()) {
-                    PowerSample s = row.sample();
-                    String origin = file + ":" + row.line();
-                    String earlier = readings.putIfAbsent(s.getHost() + "\0" + s.getComponent() + "\0" + s.getDevice()
-                            + "\0" + s.getEventTime(), origin);
-                    if (earlier != null) {
-                        problems.add(new Problem(file.toString(), row.line(), "timestamp", 0, s.getEventTime().toString(),
-                                "repeats the reading of " + s.getHost() + " " + s.getComponent() + "/" + s.getDevice()
-                                        + " at this time from " + earlier + " (the analyzer would dead-letter it as a duplicate)"));
-                        continue;
-                    }
-                    records.add(ReplayRecord.of(origin, s));
-                    good++;
-                }
-                summary.add(line(file, good, "power sample", r.rows().size() - good + r.problems().size()));
-            } catch (PowerCsv.InvalidFileException e) {
-                fatal.add(e.getMessage());
-            } catch (IOException e) {
-                fatal.add(cannotRead(file, e));
-            }
-        }
-        for (Path file : eventFiles) {
-            try (BufferedReader in = reader(file)) {
-                int lineNo = 0;
-                int good = 0;
-                int bad = 0;
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    lineNo++;
-                    String content = InputLines.content(lineNo, line);
-                    if (content == null) {
-                        continue;
-                    }
-                    try {
-                        TrainingEvent event = TrainingEventJson.parse(content);
-                        records.add(ReplayRecord.of(file + ":" + lineNo, event));
-                        good++;
-                    } catch (JsonFieldException e) {
-                        problems.add(Problem.of(file.toString(), lineNo, Timestamps.invalid(e), 0));
-                        bad++;
-                    }
-                }
-                summary.add(line(file, good, "training event", bad));
-            } catch (IOException e) {
-                fatal.add(cannotRead(file, e));
-            }
-        }
-        if (!fatal.isEmpty()) {
-            throw new InvalidFileException(String.join("\nampwatch replay: ", fatal));
-        }
-        return new Input(records, problems, summary);
-    }
-
-    private static BufferedReader reader(Path file) throws IOException {
-        Reader r = new java.io.InputStreamReader(Files.newInputStream(file),
-                StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT));
-        return new BufferedReader(r);
-    }
-
-    private static String cannotRead(Path file, IOException e) {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "cannot read " + file + ": no such file";
-        }
-        if (e instanceof CharacterCodingException) {
-            return "cannot read " + file + ": it is not UTF-8 text (" + e.getMessage() + ")";
-        }
-        return "cannot read " + file + ": " + e;
-    }
-
-    private static String line(Path file, int good, String what, int bad) {
-        return "read " + file + ": " + good + " " + what + (good == 1 ? "" : "s")
-                + (bad == 0 ? "" : ", " + bad + " bad line" + (bad == 1 ? "" : "s"));
-    }
-
-    /**
-     * Sorted by event time (stable: equal times keep file order), optionally shifted so the earliest
-     * is {@code now}.
-     */
-    static List<ReplayRecord> ordered(List<ReplayRecord> records, Instant now) {
-        List<ReplayRecord> sorted = new ArrayList<>(records);
-        sorted.sort(Comparator.comparing(ReplayRecord::eventTime));
-        if (now == null || sorted.isEmpty()) {
-            return sorted;
-        }
-        Duration offset = Duration.between(sorted.get(0).eventTime(), now.truncatedTo(ChronoUnit.MICROS));
-        return sorted.stream().map(r -> r.shiftedBy(offset)).toList();
     }
 }

@@ -19,9 +19,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Sends replay records in the order given, with one idempotent producer ({@code acks=all}) so a
- * retried send is neither lost nor duplicated: samples to the power-samples topic keyed by host,
- * events to the training-events topic keyed by run id, each with its event time as the record
- * timestamp.
+ * retried send is neither lost nor duplicated: samples to the power-samples topic, events and
+ * progress markers to the training-events topic, all keyed by host (so the analyzer's two inputs are
+ * co-partitioned, and a host's markers land in the partition of the events they vouch for), each
+ * with its event time as the record timestamp.
  */
 final class ReplayPublisher {
     private ReplayPublisher() {}

@@ -42,7 +42,7 @@ class ReplayCommandTest {
         assertThat(r.rc).isZero();
         assertThat(r.out.toString()).contains("Usage: ampwatch replay").contains("--power=FILE.csv")
                 .contains("--events=FILE.jsonl").contains("--shift-to-now").contains("--skip-bad").contains("--dry-run")
-                .contains("--component").contains("default: REPLAY").contains("--bootstrap-servers").contains("--topic-prefix");
+                .contains("--component").contains("default: REPLAY").contains("--progress-interval=DURATION").contains("--bootstrap-servers").contains("--topic-prefix");
     }
 
     @Test
@@ -56,7 +56,8 @@ class ReplayCommandTest {
                 .contains("read ../docs/examples/events.jsonl: 6 training events")
                 .contains("event times 2026-11-23T09:59:58Z .. 2026-11-23T10:00:15Z")
                 .containsPattern("x\\.power-samples +36")
-                .containsPattern("x\\.training-events +6");
+                // 6 events; PROGRESS at 09:59:58 .. 10:00:14 (17, records every second) and at 10:00:15, STREAM_END
+                .containsPattern("x\\.training-events +25 \\(of them 19 progress markers\\)");
     }
 
     @Test
@@ -93,7 +94,7 @@ class ReplayCommandTest {
                 "--events", res("bad-events.jsonl"));
         assertThat(r.rc).isZero();
         assertThat(r.err.toString()).contains("4 bad lines:").contains("--skip-bad: leaving them out.");
-        assertThat(r.out.toString()).containsPattern("ampwatch\\.power-samples +2").containsPattern("ampwatch\\.training-events +2");
+        assertThat(r.out.toString()).containsPattern("ampwatch\\.power-samples +2").containsPattern("ampwatch\\.training-events +6 \\(of them 4 progress markers\\)");
     }
 
     @Test
@@ -122,6 +123,37 @@ class ReplayCommandTest {
     }
 
     @Test
+    void theProgressIntervalSetsHowManyMarkersAreSent() {
+        Run r = new Run("--dry-run", "--progress-interval", "5s", "--power", "../docs/examples/power.csv",
+                "--events", "../docs/examples/events.jsonl");
+        // boundaries 10:00:00, :05, :10 passed, then the final PROGRESS and STREAM_END at 10:00:15
+        assertThat(r.out.toString()).containsPattern("training-events +11 \\(of them 5 progress markers\\)");
+        Run tooShort = new Run("--dry-run", "--progress-interval", "500us", "--power", res("power.csv"));
+        assertThat(tooShort.rc).isEqualTo(2);
+        assertThat(tooShort.err.toString()).contains("'500us' is not a duration");
+        Run zero = new Run("--dry-run", "--progress-interval", "0s", "--power", res("power.csv"));
+        assertThat(zero.rc).isEqualTo(2);
+        assertThat(zero.err.toString()).contains("--progress-interval: PT0S is too short; expected at least 1ms");
+    }
+
+    @Test
+    void recordedMarkersAreLeftOutBecauseReplayVouchesForTheHostsItself(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws java.io.IOException {
+        Path jsonl = dir.resolve("dump.jsonl");
+        java.nio.file.Files.writeString(jsonl, """
+                {"run_id":"r","experiment_id":"e","host":"h","event_time":"2026-11-23T10:00:00Z","kind":"RUN_STARTED"}
+                {"run_id":"r","experiment_id":"e","host":"h","event_time":"2026-11-23T10:00:00.500Z","kind":"PROGRESS"}
+                {"run_id":"r","experiment_id":"e","host":"h","event_time":"2026-11-23T10:00:01.500Z","kind":"PROGRESS"}
+                {"run_id":"r","experiment_id":"e","host":"h","event_time":"2026-11-23T10:00:02Z","kind":"RUN_COMPLETED"}
+                """);
+        Run r = new Run("--dry-run", "--events", jsonl.toString());
+        assertThat(r.rc).as(r.err.toString()).isZero();
+        assertThat(r.out.toString()).contains("2 training events; 2 recorded PROGRESS/STREAM_END left out (replay sends its own)")
+                // its own: PROGRESS at 10:00:01, then PROGRESS and STREAM_END at 10:00:02
+                .containsPattern("training-events +5 \\(of them 3 progress markers\\)");
+    }
+
+    @Test
     void withoutABrokerItNamesTheOption() {
         CommandLine cli = Ampwatch.commandLine();
         StringWriter err = new StringWriter();
@@ -133,15 +165,15 @@ class ReplayCommandTest {
 
     @Test
     void ordersByEventTimeAcrossFilesAndShiftsTheEarliestToNow() {
-        ReplayCommand.Input in = ReplayCommand.read(List.of(RESOURCES.resolve("power.csv")), List.of(RESOURCES.resolve("events.jsonl")),
+        ReplayInput in = ReplayInput.read(List.of(RESOURCES.resolve("power.csv")), List.of(RESOURCES.resolve("events.jsonl")),
                 new PowerCsv.Defaults(null, null, dev.ampwatch.schema.SourceType.REPLAY, null));
         assertThat(in.problems()).isEmpty();
-        List<ReplayRecord> sorted = ReplayCommand.ordered(in.records(), null);
+        List<ReplayRecord> sorted = ReplayStream.ordered(in.records());
         assertThat(sorted).extracting(ReplayRecord::eventTime).isSorted();
         assertThat(sorted.get(0).origin()).endsWith("power.csv:3");
         assertThat(sorted.get(1).origin()).endsWith("events.jsonl:1");
         Instant now = Instant.parse("2030-01-01T00:00:00Z");
-        List<ReplayRecord> shifted = ReplayCommand.ordered(in.records(), now);
+        List<ReplayRecord> shifted = ReplayStream.shifted(sorted, now);
         assertThat(shifted.get(0).eventTime()).isEqualTo(now);
         assertThat(shifted.get(shifted.size() - 1).eventTime()).isEqualTo(now.plusSeconds(2));
         assertThat(shifted).extracting(ReplayRecord::origin).containsExactlyElementsOf(sorted.stream().map(ReplayRecord::origin).toList());

@@ -57,7 +57,7 @@ class ReplayIT {
     }
 
     @Test
-    void publishesSamplesAndEventsKeyedAndStampedWithTheirEventTime() {
+    void publishesSamplesEventsAndMarkersKeyedByHostAndStampedWithTheirEventTime() {
         String prefix = "replay-it-" + UUID.randomUUID().toString().substring(0, 8) + ".";
         Topics topics = Topics.withPrefix(prefix);
         StringWriter out = new StringWriter();
@@ -65,7 +65,7 @@ class ReplayIT {
                 "--power", "src/test/resources/replay/power.csv", "--events", "src/test/resources/replay/events.jsonl");
         assertThat(rc).as(out.toString()).isZero();
         assertThat(out.toString()).containsPattern(prefix.replace(".", "\\.") + "power-samples +5")
-                .containsPattern(prefix.replace(".", "\\.") + "training-events +4");
+                .containsPattern(prefix.replace(".", "\\.") + "training-events +10 \\(of them 6 progress markers\\)");
 
         List<ConsumerRecord<String, PowerSample>> samples =
                 readAll(topics.powerSamples().name(), topics.powerSamples().valueSerde().deserializer(), 5);
@@ -88,14 +88,25 @@ class ReplayIT {
         });
 
         List<ConsumerRecord<String, TrainingEvent>> events =
-                readAll(topics.trainingEvents().name(), topics.trainingEvents().valueSerde().deserializer(), 4);
-        assertThat(events).hasSize(4).allSatisfy(r -> {
-            assertThat(r.key()).isEqualTo("it-run");
+                readAll(topics.trainingEvents().name(), topics.trainingEvents().valueSerde().deserializer(), 10);
+        assertThat(events).hasSize(10).allSatisfy(r -> {
+            assertThat(r.key()).isEqualTo(r.value().getHost());
             assertThat(r.timestamp()).isEqualTo(r.value().getEventTime().toEpochMilli());
         });
-        assertThat(events).extracting(r -> r.value().getKind()).containsExactly(EventKind.RUN_STARTED,
-                EventKind.EPOCH_STARTED, EventKind.EPOCH_COMPLETED, EventKind.RUN_COMPLETED);
-        assertThat(events.get(2).value().getMetrics().getSamplesPerSecond()).isEqualTo(600.5);
+        // one partition, so this is the order sent: each PROGRESS after every event of its host up to its time
+        assertThat(events).extracting(r -> r.value().getKind() + " " + r.value().getHost() + " '" + r.value().getRunId()
+                + "' " + r.value().getEventTime()).containsExactly(
+                "PROGRESS it-rig '' 2026-11-23T10:00:00Z",
+                "RUN_STARTED it-rig 'it-run' 2026-11-23T10:00:00.100Z",
+                "EPOCH_STARTED it-rig 'it-run' 2026-11-23T10:00:00.200Z",
+                "PROGRESS it-rig '' 2026-11-23T10:00:01Z",
+                "EPOCH_COMPLETED it-rig 'it-run' 2026-11-23T10:00:01.900Z",
+                "RUN_COMPLETED it-rig 'it-run' 2026-11-23T10:00:02Z",
+                "PROGRESS it-rig '' 2026-11-23T10:00:02Z",
+                "STREAM_END it-rig '' 2026-11-23T10:00:02Z",
+                "PROGRESS it-other '' 2026-11-23T10:00:02Z",
+                "STREAM_END it-other '' 2026-11-23T10:00:02Z");
+        assertThat(events.get(4).value().getMetrics().getSamplesPerSecond()).isEqualTo(600.5);
     }
 
     @Test
@@ -119,5 +130,11 @@ class ReplayIT {
         Instant first = samples.get(0).value().getEventTime();
         assertThat(first).isBetween(before, Instant.now());
         assertThat(samples.get(1).value().getEventTime()).isEqualTo(first.plusSeconds(4));
+        // the markers moved with the samples: boundary 10:00:03 of the recorded times, then the end at 10:00:04
+        List<ConsumerRecord<String, TrainingEvent>> markers =
+                readAll(topics.trainingEvents().name(), topics.trainingEvents().valueSerde().deserializer(), 3);
+        assertThat(markers).extracting(r -> r.value().getKind() + " " + r.key() + " " + r.value().getEventTime())
+                .containsExactly("PROGRESS h " + first.plusSeconds(3), "PROGRESS h " + first.plusSeconds(4),
+                        "STREAM_END h " + first.plusSeconds(4));
     }
 }

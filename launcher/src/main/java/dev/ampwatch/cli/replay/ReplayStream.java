@@ -1,0 +1,112 @@
+package dev.ampwatch.cli.replay;
+
+import dev.ampwatch.schema.EventKind;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The records in the order replay sends them: sorted by event time, with host-wide progress markers
+ * interleaved, optionally shifted so the earliest record is now.
+ *
+ * <p>Replay is the only source of a replayed host's training events, so it vouches for them: the
+ * analyzer holds a host's attribution until its training-events progress passes, which a fast
+ * replay would otherwise outrun (docs/replay.md). Markers cost at most one per record plus two per
+ * host: a host gets one only at a boundary after it had records, never for an idle interval.
+ */
+final class ReplayStream {
+    private ReplayStream() {}
+
+    /** Sorted, with markers every {@code interval} of event time, shifted to {@code now} unless it is null. */
+    static List<ReplayRecord> plan(List<ReplayRecord> records, Duration interval, Instant now) {
+        return shifted(withMarkers(ordered(records), interval), now);
+    }
+
+    /** Sorted by event time; stable, so records with equal times keep file order. */
+    static List<ReplayRecord> ordered(List<ReplayRecord> records) {
+        List<ReplayRecord> sorted = new ArrayList<>(records);
+        sorted.sort(Comparator.comparing(ReplayRecord::eventTime));
+        return sorted;
+    }
+
+    /**
+     * Every time moved by one offset so that the first is {@code now} (to the microsecond, the
+     * schemas' resolution); markers move with the records, so what they promise stays true.
+     */
+    static List<ReplayRecord> shifted(List<ReplayRecord> stream, Instant now) {
+        if (now == null || stream.isEmpty()) {
+            return stream;
+        }
+        Duration offset = Duration.between(stream.get(0).eventTime(), now.truncatedTo(ChronoUnit.MICROS));
+        return stream.stream().map(r -> r.shiftedBy(offset)).toList();
+    }
+
+    /**
+     * Adds, to records sorted by event time, a {@code PROGRESS} for each host that had records since
+     * its last one whenever the time passes a multiple of {@code interval} (since the epoch), placed
+     * before the first record after that boundary; and after the last record, per host, a final
+     * {@code PROGRESS} at its last record time (where no marker covers it yet) and a
+     * {@code STREAM_END}. When the time jumps over several boundaries the marker takes the latest:
+     * the same number of markers, and the furthest promise that is still true.
+     */
+    static List<ReplayRecord> withMarkers(List<ReplayRecord> sorted, Duration interval) {
+        long step = micros(interval);
+        if (step <= 0) {
+            throw new IllegalArgumentException("progress interval must be positive: " + interval);
+        }
+        List<ReplayRecord> out = new ArrayList<>(sorted.size() + sorted.size() / 8 + 16);
+        Map<String, Instant> lastRecord = new LinkedHashMap<>(); // first-appearance order, for a stable end
+        Map<String, Instant> lastProgress = new HashMap<>();
+        Set<String> pending = new LinkedHashSet<>(); // hosts with records since their last PROGRESS
+        long previous = Long.MIN_VALUE;
+        for (ReplayRecord r : sorted) {
+            long t = micros(r.eventTime());
+            if (!pending.isEmpty()) {
+                long boundary = Math.floorDiv(t - 1, step) * step; // the latest boundary before t
+                if (boundary >= previous) { // every record at or before it is out, none after it yet
+                    Instant at = instant(boundary);
+                    for (String host : pending) {
+                        out.add(ReplayRecord.marker(EventKind.PROGRESS, host, at));
+                        lastProgress.put(host, at);
+                    }
+                    pending.clear();
+                }
+            }
+            out.add(r);
+            pending.add(r.host());
+            lastRecord.put(r.host(), r.eventTime());
+            previous = t;
+        }
+        for (Map.Entry<String, Instant> e : lastRecord.entrySet()) {
+            String host = e.getKey();
+            Instant end = e.getValue();
+            if (pending.contains(host)) {
+                out.add(ReplayRecord.marker(EventKind.PROGRESS, host, end));
+            } else if (lastProgress.get(host).isAfter(end)) {
+                end = lastProgress.get(host); // a boundary after its last record: never step back
+            }
+            out.add(ReplayRecord.marker(EventKind.STREAM_END, host, end));
+        }
+        return out;
+    }
+
+    private static long micros(Duration d) {
+        return d.toNanos() / 1_000;
+    }
+
+    private static long micros(Instant t) {
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
+    }
+
+    private static Instant instant(long micros) {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    }
+}
