@@ -20,18 +20,17 @@ import java.util.Objects;
  * @param carbonIntensityByHost per-host overrides
  * @param maxFutureSkew samples stamped further than this ahead of the analyzer's clock are rejected
  * @param stateDir Kafka Streams state directory
- * @param inputPartitions partitions of the host-keyed repartition topic (match the power-samples topic)
- * @param hold wall-clock time a record's event time must have been seen before the watermark may pass
- *     it: gives training events, which reach the analyzer through a repartition topic, time to catch up
- *     with samples when data arrives faster than real time (a replay, a backlog after an outage).
- *     Zero makes attribution depend on event time only.
+ * @param inputIdle an input of a host (a run's events, a replay's progress promises, the samples) that
+ *     shows nothing new for this long in the analyzer's clock, while the other input moves this far past
+ *     it in event time, stops holding the host's attribution back (a trainer killed without its end
+ *     event); zero: inputs are never declared idle. Only a record that arrives after that can be late.
  * @param quietFlush wall-clock time after which a host that sent nothing more is flushed: everything
  *     buffered is attributed and runs that ended are finalized (zero: never)
  */
 public record AnalyzerConfig(String applicationId, Topics topics, Duration grace, Duration maxGap,
                              Duration emitInterval, Duration minIdle, double carbonIntensityGramsPerKwh,
                              Map<String, Double> carbonIntensityByHost, Duration maxFutureSkew, Path stateDir,
-                             int inputPartitions, Duration hold, Duration quietFlush) {
+                             Duration inputIdle, Duration quietFlush) {
 
     public AnalyzerConfig {
         Objects.requireNonNull(applicationId, "applicationId");
@@ -41,19 +40,22 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         requirePositive("emit-interval", emitInterval, true);
         requirePositive("min-idle", minIdle, true);
         requirePositive("max-future-skew", maxFutureSkew, false);
-        requirePositive("hold", hold, true);
+        requirePositive("input-idle", inputIdle, true);
         requirePositive("quiet-flush", quietFlush, true);
         carbonIntensityByHost = Map.copyOf(carbonIntensityByHost);
-        if (inputPartitions < 1) {
-            throw new IllegalArgumentException("input partitions must be >= 1, was " + inputPartitions);
-        }
         new AttributionSettings(maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh); // validates
     }
 
     public static AnalyzerConfig defaults() {
         return new AnalyzerConfig("ampwatch-analyzer", Topics.defaults(), Duration.ofSeconds(2), Duration.ofSeconds(10),
                 Duration.ofSeconds(1), Duration.ofSeconds(5), 400.0, Map.of(), Duration.ofHours(1),
-                Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), 1, Duration.ZERO, Duration.ofSeconds(30));
+                Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), Duration.ofSeconds(30), Duration.ofSeconds(30));
+    }
+
+    /** How hosts' timelines wait for their inputs; slices of the stored grace buffer are one grace long. */
+    public dev.ampwatch.analyzer.timeline.TimelineSettings timeline() {
+        Duration slice = grace.isZero() ? Duration.ofSeconds(1) : grace;
+        return new dev.ampwatch.analyzer.timeline.TimelineSettings(grace, inputIdle, quietFlush, slice);
     }
 
     public AttributionSettings attributionFor(String host) {
@@ -86,16 +88,12 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         return toBuilder().carbonIntensity(gramsPerKwh, byHost).build();
     }
 
-    public AnalyzerConfig withHold(Duration newHold) {
-        return toBuilder().hold(newHold).build();
+    public AnalyzerConfig withInputIdle(Duration idle) {
+        return toBuilder().inputIdle(idle).build();
     }
 
     public AnalyzerConfig withQuietFlush(Duration after) {
         return toBuilder().quietFlush(after).build();
-    }
-
-    public AnalyzerConfig withInputPartitions(int partitions) {
-        return toBuilder().inputPartitions(partitions).build();
     }
 
     /** Mutable, not thread-safe; {@link #build()} validates. */
@@ -110,8 +108,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         private Map<String, Double> carbonIntensityByHost;
         private Duration maxFutureSkew;
         private Path stateDir;
-        private int inputPartitions;
-        private Duration hold;
+        private Duration inputIdle;
         private Duration quietFlush;
 
         private Builder(AnalyzerConfig c) {
@@ -125,8 +122,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
             carbonIntensityByHost = c.carbonIntensityByHost;
             maxFutureSkew = c.maxFutureSkew;
             stateDir = c.stateDir;
-            inputPartitions = c.inputPartitions;
-            hold = c.hold;
+            inputIdle = c.inputIdle;
             quietFlush = c.quietFlush;
         }
 
@@ -143,13 +139,12 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         }
         public Builder maxFutureSkew(Duration v) { maxFutureSkew = v; return this; }
         public Builder stateDir(Path v) { stateDir = v; return this; }
-        public Builder inputPartitions(int v) { inputPartitions = v; return this; }
-        public Builder hold(Duration v) { hold = v; return this; }
+        public Builder inputIdle(Duration v) { inputIdle = v; return this; }
         public Builder quietFlush(Duration v) { quietFlush = v; return this; }
 
         public AnalyzerConfig build() {
             return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
-                    carbonIntensityByHost, maxFutureSkew, stateDir, inputPartitions, hold, quietFlush);
+                    carbonIntensityByHost, maxFutureSkew, stateDir, inputIdle, quietFlush);
         }
     }
 

@@ -54,7 +54,7 @@ class AnalyzerIT {
             admin.createTopics(all).all().get();
         }
         AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("it1").withTopics(topics).withStateDir(stateDir)
-                .withHold(Duration.ofSeconds(2));
+                ;
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(5))) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             try (var samples = new KafkaProducer<>(client, new StringSerializer(), topics.powerSamples().valueSerde().serializer());

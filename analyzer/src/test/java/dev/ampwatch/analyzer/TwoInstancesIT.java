@@ -47,7 +47,7 @@ class TwoInstancesIT {
             admin.createTopics(all).all().get();
         }
         AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("two-instances").withTopics(topics)
-                .withStateDir(a).withInputPartitions(2).withHold(Duration.ofSeconds(2));
+                .withStateDir(a);
         try (AnalyzerApp first = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(5));
              AnalyzerApp second = AnalyzerApp.start(config.withStateDir(b), client, "127.0.0.1", 0, Duration.ofMinutes(5))) {
             assertThat(first.awaitRunning(Duration.ofSeconds(60))).isTrue();

@@ -33,10 +33,11 @@ final class AnalyzerOptions {
             description = "Idle time a device needs before its idle baseline is used for net energy (default: ${DEFAULT-VALUE}).")
     Duration minIdle;
 
-    @Option(names = "--hold", defaultValue = "2s", converter = DurationConverter.class,
-            description = "Wall-clock time the watermark waits behind the newest record, so training events (which take "
-                    + "a repartition hop) never fall behind samples during a replay or a backlog; 0s = event time only (default: ${DEFAULT-VALUE}).")
-    Duration hold;
+    @Option(names = "--input-idle", defaultValue = "30s", converter = DurationConverter.class,
+            description = "An input of a host (a run's events, a replay's progress, the samples) that shows nothing new for this "
+                    + "long (wall clock) while the other moves this far past it (event time) stops holding the host back, "
+                    + "e.g. a trainer killed without its end event; 0s never (default: ${DEFAULT-VALUE}).")
+    Duration inputIdle;
 
     @Option(names = "--quiet-flush", defaultValue = "30s", converter = DurationConverter.class,
             description = "A host that sends nothing for this long (wall clock) is flushed: what it sent is attributed and "
@@ -64,14 +65,14 @@ final class AnalyzerOptions {
     Duration metricsRetention;
 
     @Option(names = "--partitions", defaultValue = "1",
-            description = "Partitions of the topics it creates and of its host-keyed repartition topic (default: ${DEFAULT-VALUE}).")
+            description = "Partitions of the topics it creates where missing; both inputs must have the same count (default: ${DEFAULT-VALUE}).")
     int partitions;
 
     AnalyzerConfig config(Topics topics, Path defaultStateDir) {
         return AnalyzerConfig.defaults().toBuilder().applicationId(applicationId).topics(topics).grace(grace)
                 .maxGap(maxGap).emitInterval(emitInterval).minIdle(minIdle)
                 .carbonIntensity(carbonIntensity, hostCarbonIntensity)
-                .stateDir(stateDir != null ? stateDir : defaultStateDir).inputPartitions(partitions)
-                .hold(hold).quietFlush(quietFlush).build();
+                .stateDir(stateDir != null ? stateDir : defaultStateDir)
+                .inputIdle(inputIdle).quietFlush(quietFlush).build();
     }
 }

@@ -89,7 +89,7 @@ class AnalyzerCrashIT {
         return new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), Ampwatch.class.getName(),
                 "analyzer", "--bootstrap-servers", SharedBroker.bootstrapServers(), "--topic-prefix", "crash.",
                 "--application-id", "crash-analyzer", "--state-dir", stateDir.toString(), "--http-port", "0",
-                "--hold", "1s", "-X", "session.timeout.ms=6000") // the killed member's session ends sooner
+                "-X", "session.timeout.ms=6000") // the killed member's session ends sooner
                 .redirectErrorStream(true)
                 .redirectOutput(new File(stateDir + ".log"))
                 .start();

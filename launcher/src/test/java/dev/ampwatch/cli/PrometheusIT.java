@@ -50,7 +50,7 @@ class PrometheusIT {
         Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
         TopicSetup.ensure(client, topics, 1);
         AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("prom-it").withTopics(topics)
-                .withStateDir(dir.resolve("state")).withHold(Duration.ofSeconds(1));
+                .withStateDir(dir.resolve("state"));
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10))) {
             produceRun(client, topics);
             int port = freePort();

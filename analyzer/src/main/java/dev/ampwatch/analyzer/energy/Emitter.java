@@ -6,6 +6,8 @@ import dev.ampwatch.analyzer.state.RunState;
 import dev.ampwatch.schema.RunEnergy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import dev.ampwatch.schema.RunConfig;
 
 /**
  * Decides, as the attributed time of a host advances, which runs get a running total and which are
@@ -15,41 +17,72 @@ import java.util.List;
 public final class Emitter {
     private final AttributionSettings settings;
     private final RunEnergyAssembler assembler;
+    private final Function<RunState, RunConfig> configs;
 
-    public Emitter(AttributionSettings settings) {
+    /** @param configs the configuration of a run (decoded once, by the caller's cache) */
+    public Emitter(AttributionSettings settings, Function<RunState, RunConfig> configs) {
         this.settings = settings;
         this.assembler = new RunEnergyAssembler(settings);
+        this.configs = configs;
     }
 
+    /** Final records and running totals, both as of {@code attributedUntilUs}. */
     public List<RunEnergy> due(HostState host, long attributedUntilUs) {
         return due(host, attributedUntilUs, false);
     }
 
-    /**
-     * @param hostQuiet nothing has arrived from the host for a while (its agents stopped): a run that
-     *     ended is final now, and devices without a reading after its end count as gaps
-     */
     public List<RunEnergy> due(HostState host, long attributedUntilUs, boolean hostQuiet) {
-        List<RunEnergy> out = new ArrayList<>();
-        List<RunState> open = new ArrayList<>(); // decoded Avro arrays do not support removal
-        for (RunState run : host.getRuns()) {
-            if (run.getEndUs() != null && (complete(host, run, attributedUntilUs)
-                    || hostQuiet && attributedUntilUs >= run.getEndUs())) {
-                countSilentDevices(host, run);
-                out.add(assembler.assemble(host, run, attributedUntilUs, true));
-                continue;
-            }
-            open.add(run);
-            if (attributedUntilUs - run.getLastEmitUs() >= settings.emitIntervalUs()
-                    && attributedUntilUs > run.getStartUs()) {
-                out.add(assembler.assemble(host, run, attributedUntilUs, false));
-                run.setLastEmitUs(attributedUntilUs);
-            }
-        }
-        host.setRuns(open);
+        List<RunEnergy> out = finals(host, attributedUntilUs, hostQuiet);
+        out.addAll(running(host, attributedUntilUs));
         return out;
     }
 
+    /**
+     * Runs that are complete with everything before {@code attributedUntilUs} applied: their final record,
+     * and they leave the state. The caller asks before applying each record, so a run is finalized on
+     * exactly the records it is complete with, whatever the watermark's steps were.
+     *
+     * @param hostQuiet nothing has arrived from the host for a while (its agents stopped): a run that
+     *     ended is final now, and devices without a reading after its end count as gaps
+     */
+    public List<RunEnergy> finals(HostState host, long attributedUntilUs, boolean hostQuiet) {
+        List<RunEnergy> out = new ArrayList<>();
+        List<RunState> runs = host.getRuns();
+        boolean anyEnded = false;
+        for (int i = 0; i < runs.size() && !anyEnded; i++) {
+            anyEnded = runs.get(i).getEndUs() != null;
+        }
+        if (!anyEnded) {
+            return out;
+        }
+        List<RunState> open = new ArrayList<>(); // decoded Avro arrays do not support removal
+        for (RunState run : runs) {
+            if (run.getEndUs() != null && (complete(host, run, attributedUntilUs)
+                    || hostQuiet && attributedUntilUs >= run.getEndUs())) {
+                countSilentDevices(host, run);
+                out.add(assembler.assemble(host, run, attributedUntilUs, true, configs.apply(run)));
+            } else {
+                open.add(run);
+            }
+        }
+        if (!out.isEmpty()) {
+            host.setRuns(open);
+        }
+        return out;
+    }
+
+    /** Running totals of the open runs whose last one is at least the emit interval old. */
+    public List<RunEnergy> running(HostState host, long attributedUntilUs) {
+        List<RunEnergy> out = new ArrayList<>();
+        for (RunState run : host.getRuns()) {
+            if (attributedUntilUs - run.getLastEmitUs() >= settings.emitIntervalUs()
+                    && attributedUntilUs > run.getStartUs()) {
+                out.add(assembler.assemble(host, run, attributedUntilUs, false, configs.apply(run)));
+                run.setLastEmitUs(attributedUntilUs);
+            }
+        }
+        return out;
+    }
     /**
      * A device the run uses whose last reading is before the run's end, when the run is final, has been
      * silent for longer than the maximum gap (or the run would still wait for it): whenever its next

@@ -121,10 +121,15 @@ public final class HostAttributor {
         String method = segment.method();
         for (RunState run : active) {
             add(run.getComponents(), key, device, method, joules * share, share * seconds, seconds);
+            boolean inEpoch = false;
             for (EpochState epoch : run.getEpochs()) {
                 if (covers(epoch.getStartUs(), epoch.getEndUs(), a, b)) {
                     add(epoch.getComponents(), key, device, method, joules * share, share * seconds, seconds);
+                    inEpoch = true;
                 }
+            }
+            if (!inEpoch) { // kept for an epoch whose start event was lost (RunTracker)
+                add(run.getOutsideEpochs(), key, device, method, joules * share, share * seconds, seconds);
             }
             double[] js = byRun.computeIfAbsent(run, r -> new double[2]);
             js[0] += joules * share;

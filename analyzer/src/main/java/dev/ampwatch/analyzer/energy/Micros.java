@@ -8,7 +8,7 @@ public final class Micros {
     private Micros() {}
 
     public static long of(Instant t) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
     }
 
     public static Instant instant(long micros) {

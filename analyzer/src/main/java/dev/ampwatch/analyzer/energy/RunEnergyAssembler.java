@@ -13,7 +13,6 @@ import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.RunStatus;
 import dev.ampwatch.schema.SourceType;
-import dev.ampwatch.schema.kafka.AmpwatchSerdes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -28,7 +27,7 @@ public final class RunEnergyAssembler {
         this.settings = settings;
     }
 
-    public RunEnergy assemble(HostState host, RunState run, long attributedUntilUs, boolean isFinal) {
+    public RunEnergy assemble(HostState host, RunState run, long attributedUntilUs, boolean isFinal, RunConfig config) {
         Set<Component> present = EnumSet.noneOf(Component.class);
         run.getComponents().values().forEach(a -> present.add(Component.valueOf(a.getComponent())));
         List<ComponentEnergy> components = new ArrayList<>();
@@ -56,7 +55,6 @@ public final class RunEnergyAssembler {
         double duration = Micros.seconds((run.getEndUs() != null && isFinal ? run.getEndUs() : until) - run.getStartUs());
         List<EpochEnergy> epochs = epochs(host, run, present);
         long samples = epochs.stream().mapToLong(e -> e.getSamples() == null ? 0 : e.getSamples()).sum();
-        RunConfig config = config(run);
         return RunEnergy.newBuilder()
                 .setRunId(run.getRunId()).setExperimentId(run.getExperimentId()).setHost(host.getHost())
                 .setStatus(RunStatus.valueOf(run.getStatus())).setIsFinal(isFinal).setConfig(config)
@@ -72,7 +70,9 @@ public final class RunEnergyAssembler {
                 .setComponents(components).setEpochs(epochs)
                 .setQuality(DataQuality.newBuilder().setEstimated(estimated).setGaps(run.getGaps())
                         .setGapSeconds(run.getGapSeconds()).setLateSamples(run.getLateRecords())
-                        .setCounterResets(run.getCounterResets()).build())
+                        .setCounterResets(run.getCounterResets())
+                        .setLateEvents(run.getLateEvents()).setBoundaryShiftSeconds(Micros.seconds(run.getBoundaryShiftUs()))
+                        .setBoundariesMoved(run.getLateEvents() > 0).build())
                 .build();
     }
 
@@ -107,14 +107,5 @@ public final class RunEnergyAssembler {
 
     private static double netJoules(Accumulator acc, Double idleWatts) {
         return idleWatts == null ? acc.getJoules() : acc.getJoules() - idleWatts * acc.getShareSeconds();
-    }
-
-    private static RunConfig config(RunState run) {
-        if (run.getStartEvent() == null) {
-            return null;
-        }
-        byte[] bytes = new byte[run.getStartEvent().remaining()];
-        run.getStartEvent().duplicate().get(bytes);
-        return AmpwatchSerdes.trainingEvent().decode(bytes).getConfig();
     }
 }

@@ -22,18 +22,31 @@ public final class RunTracker {
     }
 
     public void apply(TrainingEvent event) {
+        apply(event, 0);
+    }
+
+    /**
+     * @param movedUs how far a late event was moved forward (to its event time as given): counted on
+     *     the run, so its totals say that a boundary is not where the trainer put it
+     */
+    public void apply(TrainingEvent event, long movedUs) {
         long t = Micros.of(event.getEventTime());
         RunState run = find(event.getRunId()).orElseGet(() -> open(event, t));
+        if (movedUs > 0) {
+            run.setLateEvents(run.getLateEvents() + 1);
+            run.setBoundaryShiftUs(run.getBoundaryShiftUs() + movedUs);
+        }
         switch (event.getKind()) {
             case RUN_STARTED -> {
                 run.setStartEvent(java.nio.ByteBuffer.wrap(AmpwatchSerdes.trainingEvent().encode(event)));
                 run.setExperimentId(event.getExperimentId());
                 run.setGpuDevices(new ArrayList<>(event.getDevices()));
             }
-            case EPOCH_STARTED -> epoch(run, event, t);
+            case EPOCH_STARTED -> epoch(run, event, t, false);
             case EPOCH_COMPLETED -> {
-                EpochState epoch = epoch(run, event, t);
+                EpochState epoch = epoch(run, event, t, true);
                 epoch.setEndUs(t);
+                run.setOutsideEpochs(new HashMap<>());
                 if (event.getMetrics() != null) {
                     epoch.setSamples(event.getMetrics().getSamples());
                     epoch.setLoss(event.getMetrics().getLoss());
@@ -71,15 +84,31 @@ public final class RunTracker {
         return run;
     }
 
-    private static EpochState epoch(RunState run, TrainingEvent event, long t) {
-        int number = event.getEpoch() == null ? run.getEpochs().size() + 1 : event.getEpoch();
+    /** The epoch the event names; created if new. */
+    private static EpochState epoch(RunState run, TrainingEvent event, long t, boolean completing) {
+        int number = event.getEpoch() == null ? (completing ? Math.max(1, run.getEpochs().size()) : run.getEpochs().size() + 1) : event.getEpoch();
+        EpochState previous = null;
         for (EpochState e : run.getEpochs()) {
             if (e.getEpoch() == number) {
                 return e;
             }
+            if (e.getEpoch() < number && (previous == null || e.getEpoch() > previous.getEpoch())) {
+                previous = e;
+            }
         }
-        // an epoch starts where the previous one ended, if its start event was lost
-        EpochState e = EpochState.newBuilder().setEpoch(number).setStartUs(t).setComponents(new HashMap<>()).build();
+        // an epoch whose start event was lost starts where the previous one ended (or the run started):
+        // the energy in between was spent on it, and a zero-length epoch would report none
+        long start = t;
+        if (completing) {
+            start = previous != null && previous.getEndUs() != null ? previous.getEndUs() : run.getStartUs();
+            start = Math.min(start, t);
+        }
+        EpochState e = EpochState.newBuilder().setEpoch(number).setStartUs(start).setComponents(new HashMap<>()).build();
+        if (completing) {
+            // what the run drew since then, outside any epoch, is this epoch's
+            e.setComponents(run.getOutsideEpochs());
+        }
+        run.setOutsideEpochs(new HashMap<>());
         run.getEpochs().add(e);
         return e;
     }

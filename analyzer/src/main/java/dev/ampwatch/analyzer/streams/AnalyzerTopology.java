@@ -2,8 +2,8 @@ package dev.ampwatch.analyzer.streams;
 
 import dev.ampwatch.analyzer.AnalyzerConfig;
 import dev.ampwatch.analyzer.AnalyzerListener;
-import dev.ampwatch.analyzer.state.HostState;
-import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.analyzer.timeline.GraceBuffer;
+import dev.ampwatch.analyzer.timeline.HostTimeline;
 import dev.ampwatch.schema.kafka.AvroSerde;
 import dev.ampwatch.schema.kafka.Topics;
 import java.util.Map;
@@ -17,7 +17,6 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
@@ -34,7 +33,7 @@ import java.util.ArrayList;
 import org.apache.kafka.streams.kstream.Grouped;
 
 /**
- * The analyzer's topology: training events re-keyed by host meet the host-keyed power samples in one
+ * The analyzer's topology: host-keyed training events and power samples (co-partitioned) meet in one
  * stateful step per host ({@link HostProcessor}); run energy goes to its topic, rejected records to the
  * dead-letter topic. Every stateful piece is named (see the golden test of {@code describe()}).
  */
@@ -49,19 +48,20 @@ public final class AnalyzerTopology {
     public static Topology buildTopology(AnalyzerConfig config, AnalyzerListener listener) {
         Topics topics = config.topics();
         StreamsBuilder builder = new StreamsBuilder();
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HostProcessor.HOST_STATE_STORE),
-                Serdes.String(), new AvroSerde<>(HostState.class, HostState.getClassSchema())));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HostProcessor.PENDING_STORE),
-                Serdes.Bytes(), Serdes.ByteArray()));
+        builder.addStateStore(new TimelineStoreBuilder(HostProcessor.TIMELINE_STORE, (host, stored, slices, nowMs) -> {
+            var attribution = config.attributionFor(host);
+            var timeline = config.timeline();
+            return stored == null ? HostTimeline.create(host, attribution, timeline, nowMs)
+                    : new HostTimeline(stored, GraceBuffer.restore(timeline.slice().toNanos() / 1000, slices,
+                            stored.getReleasedUntilUs()), attribution, timeline, nowMs);
+        }));
 
+        // both inputs are keyed by host with the same partition count (checked at start): one task sees
+        // both of a host's streams, and no repartition hop puts one behind the other
         KStream<String, HostInput> events = builder
                 .stream(topics.trainingEvents().name(), Consumed.with(topics.trainingEvents().keySerde(),
                         topics.trainingEvents().valueSerde()).withName("training-events")
                         .withTimestampExtractor(new EventTimeExtractor()))
-                .selectKey((runId, e) -> e.getHost(), Named.as("key-events-by-host"))
-                .repartition(Repartitioned.<String, TrainingEvent>as("events-by-host")
-                        .withKeySerde(Serdes.String()).withValueSerde(topics.trainingEvents().valueSerde())
-                        .withNumberOfPartitions(config.inputPartitions()))
                 .mapValues(HostInput.Event::new, Named.as("wrap-events"));
         KStream<String, HostInput> samples = builder
                 .stream(topics.powerSamples().name(), Consumed.with(topics.powerSamples().keySerde(),
@@ -70,8 +70,7 @@ public final class AnalyzerTopology {
                 .mapValues(HostInput.Sample::new, Named.as("wrap-samples"));
 
         events.merge(samples, Named.as("host-inputs"))
-                .process(() -> new HostProcessor(config), Named.as("attribute-energy"),
-                        HostProcessor.HOST_STATE_STORE, HostProcessor.PENDING_STORE)
+                .process(() -> new HostProcessor(config), Named.as("attribute-energy"), HostProcessor.TIMELINE_STORE)
                 .split(Named.as("route-"))
                 .branch((k, v) -> v instanceof AnalyzerOutput.Energy, Branched.withConsumer(energy -> {
                     KStream<String, RunEnergy> runs = energy
@@ -119,9 +118,10 @@ public final class AnalyzerTopology {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        // wait a little for the (repartitioned, hence lagging) training events before processing samples
-        // past them, so both topics interleave in event-time order even when replayed at full speed
-        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(config.grace().toMillis() / 2));
+        // the default (0): a task takes records in timestamp order across both inputs whenever both have
+        // data fetched or waiting on the broker, so a backlog is read in event-time order; what a live race
+        // leaves is the watermark's business (HostTimeline), correctness does not depend on this setting
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         p.put(DeadLetterHandler.TOPIC_CONFIG, config.topics().deadLetters());
         p.put(DeadLetterHandler.LISTENER_CONFIG, listener);
@@ -146,8 +146,7 @@ public final class AnalyzerTopology {
         @Override
         public void process(FixedKeyRecord<String, AnalyzerOutput> record) {
             AnalyzerOutput.DeadLetter dead = (AnalyzerOutput.DeadLetter) record.value();
-            String kind = dead.reason().startsWith("late:") ? "late"
-                    : dead.reason().startsWith("duplicate:") ? "duplicate" : "invalid";
+            String kind = dead.kind().header();
             DeadLetters.describe(record.headers(), kind, dead.reason(), dead.sourceTopic());
             listener.onDeadLetter(dead.sourceTopic(), kind);
             context.forward(record.withValue(dead.value()));

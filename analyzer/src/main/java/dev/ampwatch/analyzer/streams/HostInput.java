@@ -8,10 +8,33 @@ import java.time.Instant;
 public sealed interface HostInput permits HostInput.Event, HostInput.Sample {
     Instant eventTime();
 
+    String host();
+
+    /** What it is, for messages: kind, host, device or run, time. */
+    String describe();
+
+    /** A record without a value (a tombstone): nothing to attribute. */
+    boolean isEmpty();
+
     record Event(TrainingEvent event) implements HostInput {
         @Override
         public Instant eventTime() {
             return event.getEventTime();
+        }
+
+        @Override
+        public String host() {
+            return event.getHost();
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return event == null;
+        }
+
+        @Override
+        public String describe() {
+            return "event " + event.getKind() + " run=" + event.getRunId() + " host=" + event.getHost() + " at " + event.getEventTime();
         }
     }
 
@@ -19,6 +42,22 @@ public sealed interface HostInput permits HostInput.Event, HostInput.Sample {
         @Override
         public Instant eventTime() {
             return sample.getEventTime();
+        }
+
+        @Override
+        public String host() {
+            return sample.getHost();
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return sample == null;
+        }
+
+        @Override
+        public String describe() {
+            return "sample host=" + sample.getHost() + " " + sample.getComponent() + "/" + sample.getDevice() + " at "
+                    + sample.getEventTime();
         }
     }
 }

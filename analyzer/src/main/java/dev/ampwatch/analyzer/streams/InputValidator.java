@@ -1,12 +1,17 @@
 package dev.ampwatch.analyzer.streams;
 
+import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.host.HostId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
-/** Readings and events the analyzer refuses to attribute, with the reason naming what was wrong. */
+/**
+ * Readings and events the analyzer refuses to attribute, with the reason naming what was wrong. The
+ * message is only built for a record that fails: this runs on every record.
+ */
 final class InputValidator {
     /** No single device draws this much; a larger value is a unit mistake (mW sent as W) or garbage. */
     static final double MAX_DEVICE_WATTS = 20_000;
@@ -18,41 +23,59 @@ final class InputValidator {
     }
 
     Optional<String> check(PowerSample s, Instant now) {
-        String where = "sample host=" + s.getHost() + " " + s.getComponent() + "/" + s.getDevice() + " at " + s.getEventTime();
         Double w = s.getPowerWatts();
         if (w == null && s.getEnergyUj() == null) {
-            return Optional.of(where + ": neither power_watts nor energy_uj is set");
+            return fail(s, "neither power_watts nor energy_uj is set");
         }
         if (w != null && (w.isNaN() || w.isInfinite() || w < 0)) {
-            return Optional.of(where + ": power_watts=" + w + " is not a finite non-negative number");
+            return fail(s, "power_watts=" + w + " is not a finite non-negative number");
         }
         if (w != null && w > MAX_DEVICE_WATTS) {
-            return Optional.of(where + ": power_watts=" + w + " exceeds " + MAX_DEVICE_WATTS + " W (milliwatts sent as watts?)");
+            return fail(s, "power_watts=" + w + " exceeds " + MAX_DEVICE_WATTS + " W (milliwatts sent as watts?)");
         }
         if (s.getEnergyUj() != null && s.getEnergyUj() < 0) {
-            return Optional.of(where + ": energy_uj=" + s.getEnergyUj() + " is negative");
+            return fail(s, "energy_uj=" + s.getEnergyUj() + " is negative");
         }
-        if (s.getHost().indexOf('\0') >= 0 || s.getHost().isBlank()) {
-            return Optional.of(where + ": host id is blank or contains NUL");
+        Optional<String> host = HostId.problem(s.getHost());
+        if (host.isPresent()) {
+            return fail(s, host.get());
         }
-        return future(where, s.getEventTime(), now);
+        if (s.getEventTime().isAfter(now.plus(maxFutureSkew))) {
+            return fail(s, future(now));
+        }
+        return Optional.empty();
     }
 
     Optional<String> check(TrainingEvent e, Instant now) {
-        String where = "event " + e.getKind() + " run=" + e.getRunId() + " at " + e.getEventTime();
-        if (e.getHost().isBlank() || e.getHost().indexOf('\0') >= 0) {
-            return Optional.of(where + ": host id is blank or contains NUL");
+        Optional<String> host = HostId.problem(e.getHost());
+        if (host.isPresent()) {
+            return fail(e, host.get());
         }
-        if (e.getRunId().isBlank()) {
-            return Optional.of(where + ": run_id is blank");
+        boolean marker = e.getKind() == EventKind.PROGRESS || e.getKind() == EventKind.STREAM_END;
+        if (e.getKind() == EventKind.UNKNOWN) {
+            return fail(e, "kind is not one this analyzer knows (a newer producer?)");
         }
-        return future(where, e.getEventTime(), now);
-    }
-
-    private Optional<String> future(String where, Instant t, Instant now) {
-        if (t.isAfter(now.plus(maxFutureSkew))) {
-            return Optional.of(where + ": event time is more than " + maxFutureSkew + " ahead of the analyzer clock (" + now + ")");
+        if (e.getRunId().isBlank() && !marker) {
+            return fail(e, "run_id is blank");
+        }
+        if (e.getKind() == EventKind.STREAM_END && !e.getRunId().isEmpty()) {
+            return fail(e, "STREAM_END is host-wide: its run_id must be empty");
+        }
+        if (e.getEventTime().isAfter(now.plus(maxFutureSkew))) {
+            return fail(e, future(now));
         }
         return Optional.empty();
+    }
+
+    private String future(Instant now) {
+        return "event time is more than " + maxFutureSkew + " ahead of the analyzer clock (" + now + ")";
+    }
+
+    private static Optional<String> fail(PowerSample s, String why) {
+        return Optional.of(new HostInput.Sample(s).describe() + ": " + why);
+    }
+
+    private static Optional<String> fail(TrainingEvent e, String why) {
+        return Optional.of(new HostInput.Event(e).describe() + ": " + why);
     }
 }

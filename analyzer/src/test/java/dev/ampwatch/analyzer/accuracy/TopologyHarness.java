@@ -90,7 +90,7 @@ final class TopologyHarness implements AutoCloseable {
                 .withApplicationId("ampwatch-accuracy-" + name)
                 .withStateDir(Path.of("target", "streams-state", "accuracy-" + name))
                 .withTiming(GRACE, MAX_GAP, Duration.ofSeconds(1))
-                .withHold(Duration.ZERO); // attribution by event time alone: the driver's wall clock stands still
+                .withInputIdle(Duration.ZERO); // never declare an input idle: attribution by what the inputs show alone
     }
 
     static Instant at(long us) {
@@ -141,7 +141,7 @@ final class TopologyHarness implements AutoCloseable {
     }
 
     void pipe(TrainingEvent e) {
-        events.pipeInput(e.getRunId(), e, e.getEventTime());
+        events.pipeInput(e.getHost(), e, e.getEventTime());
     }
 
     void start(String run, long tUs, String... gpus) {

@@ -47,7 +47,8 @@ class AnalyzerTopologyTest {
     void start() {
         AnalyzerConfig config = AnalyzerConfig.defaults()
                 .withStateDir(Path.of("target", "streams-state", "topology-test"))
-                .withTiming(Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(1));
+                .withTiming(Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(1))
+                .withInputIdle(Duration.ofSeconds(20)); // quiet flush stays at 30 s
         Properties props = AnalyzerTopology.streamsProperties(config, Map.of("bootstrap.servers", "unused:9092"),
                 AnalyzerListener.NONE);
         // the driver pipes one record at a time, in the order given: no partition ever lags behind
@@ -125,18 +126,42 @@ class AnalyzerTopologyTest {
     }
 
     @Test
-    void aRunEndThatArrivesBeyondTheGraceStillEndsTheRunAndFlagsIt() {
+    void anOpenRunHoldsItsHostBackSoItsEndIsExactHoweverFarTheSamplesRanAhead() {
         event("r5", 0.0, EventKind.RUN_STARTED, null);
         for (int s = 0; s <= 8; s++) {
             sample(s, 100);
         }
-        event("r5", 5.0, EventKind.RUN_COMPLETED, null); // stream time 8 s, attributed to 6 s
+        event("r5", 5.0, EventKind.RUN_COMPLETED, null); // the samples are 3 s (beyond the grace) ahead
         for (int s = 9; s <= 14; s++) {
             sample(s, 100);
         }
         RunEnergy result = finalRecord();
-        assertThat(result.getEndTime()).isEqualTo(T0.plusSeconds(6));
-        assertThat(result.getQuality().getLateSamples()).isEqualTo(1);
+        assertThat(result.getEndTime()).isEqualTo(T0.plusSeconds(5));
+        assertThat(result.getEnergyJoules()).isCloseTo(500.0, within(1e-9));
+        assertThat(result.getQuality().getLateEvents()).isZero();
+        assertThat(result.getQuality().getBoundariesMoved()).isFalse();
+        assertThat(dead.readRecordsToList()).isEmpty();
+    }
+
+    @Test
+    void aRunEndThatArrivesAfterItsTrainerWasDeclaredIdleEndsTheRunMovedAndFlagged() {
+        event("r5", 0.0, EventKind.RUN_STARTED, null);
+        for (int s = 0; s <= 40; s++) {
+            sample(s, 100);
+        }
+        // nothing from the trainer for the idle time (20 s) while the samples moved 40 s past its last
+        // word: it no longer holds the host back, and [0, 38) is attributed to the run
+        driver.advanceWallClockTime(Duration.ofSeconds(21));
+        event("r5", 5.0, EventKind.RUN_COMPLETED, null); // 33 s late
+        for (int s = 41; s <= 55; s++) {
+            sample(s, 100);
+        }
+        RunEnergy result = finalRecord();
+        assertThat(result.getEndTime()).isEqualTo(T0.plusSeconds(38));
+        assertThat(result.getEnergyJoules()).isCloseTo(3800.0, within(1e-9));
+        assertThat(result.getQuality().getLateEvents()).isEqualTo(1);
+        assertThat(result.getQuality().getBoundaryShiftSeconds()).isCloseTo(33.0, within(1e-9));
+        assertThat(result.getQuality().getBoundariesMoved()).isTrue();
     }
 
     @Test
@@ -247,7 +272,7 @@ class AnalyzerTopologyTest {
 
     private void event(String run, double second, EventKind kind, Integer epoch) {
         Instant t = T0.plusNanos((long) (second * 1e9));
-        events.pipeInput(run, TrainingEvent.newBuilder().setRunId(run).setExperimentId("e").setHost("rig-1")
+        events.pipeInput("rig-1", TrainingEvent.newBuilder().setRunId(run).setExperimentId("e").setHost("rig-1")
                 .setEventTime(t).setKind(kind).setEpoch(epoch)
                 .setMetrics(kind == EventKind.EPOCH_COMPLETED ? EpochMetrics.newBuilder().setLoss(1).setSamples(100)
                         .setSamplesPerSecond(20).setDurationMs(5000).build() : null)

@@ -1,0 +1,112 @@
+package dev.ampwatch.analyzer.timeline;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * One host's records that are not attributed yet, released in event-time order once the watermark has
+ * passed them. For persistence the records are grouped into slices of event time: a commit writes only
+ * the slices that changed and deletes the ones fully released, so the cost of restart-safety is per
+ * slice and commit, not per record. Not thread-safe.
+ */
+public final class GraceBuffer {
+    private final long sliceUs;
+    private final PriorityQueue<Buffered> queue = new PriorityQueue<>();
+    /** Slice start -> its records in arrival order (released ones included until the slice goes). */
+    private final TreeMap<Long, List<Buffered>> slices = new TreeMap<>();
+    private final Set<Long> dirty = new HashSet<>();
+    private final Set<Long> stored = new HashSet<>();
+    private final Set<Long> dropped = new HashSet<>();
+    private long releasedBeforeUs = Long.MIN_VALUE;
+
+    public GraceBuffer(long sliceUs) {
+        if (sliceUs <= 0) {
+            throw new IllegalArgumentException("slice must be positive, was " + sliceUs + " us");
+        }
+        this.sliceUs = sliceUs;
+    }
+
+    public void add(Buffered record) {
+        queue.add(record);
+        long slice = sliceOf(record.timeUs());
+        slices.computeIfAbsent(slice, s -> new ArrayList<>()).add(record);
+        dirty.add(slice);
+    }
+
+    /** Removes and returns, in order, every record with an event time before {@code beforeUs}. */
+    public List<Buffered> releaseBefore(long beforeUs) {
+        List<Buffered> out = new ArrayList<>();
+        while (!queue.isEmpty() && queue.peek().timeUs() < beforeUs) {
+            out.add(queue.poll());
+        }
+        releasedBeforeUs = Math.max(releasedBeforeUs, beforeUs);
+        while (!slices.isEmpty() && slices.firstKey() <= beforeUs - sliceUs) {
+            long slice = slices.pollFirstEntry().getKey();
+            dirty.remove(slice);
+            if (stored.remove(slice)) {
+                dropped.add(slice);
+            }
+        }
+        return out;
+    }
+
+    public int size() {
+        return queue.size();
+    }
+
+    public boolean isEmpty() {
+        return queue.isEmpty();
+    }
+
+    /** Slices changed since the last call, each with its records still pending; marks them stored. */
+    public Map<Long, List<Buffered>> takeDirty() {
+        Map<Long, List<Buffered>> out = new LinkedHashMap<>();
+        for (long slice : dirty) {
+            List<Buffered> pending = new ArrayList<>();
+            for (Buffered b : slices.get(slice)) {
+                if (b.timeUs() >= releasedBeforeUs) {
+                    pending.add(b);
+                }
+            }
+            out.put(slice, pending);
+            stored.add(slice);
+        }
+        dirty.clear();
+        return out;
+    }
+
+    /** Stored slices that are fully released since the last call: to be deleted from the store. */
+    public Set<Long> takeDropped() {
+        Set<Long> out = new HashSet<>(dropped);
+        dropped.clear();
+        return out;
+    }
+
+    /** A buffer as it was stored; records before {@code releasedBeforeUs} were attributed already. */
+    public static GraceBuffer restore(long sliceUs, Map<Long, List<Buffered>> storedSlices, long releasedBeforeUs) {
+        GraceBuffer b = new GraceBuffer(sliceUs);
+        b.releasedBeforeUs = releasedBeforeUs;
+        storedSlices.forEach((slice, records) -> {
+            List<Buffered> kept = new ArrayList<>();
+            for (Buffered r : records) {
+                if (r.timeUs() >= releasedBeforeUs) {
+                    kept.add(r);
+                    b.queue.add(r);
+                }
+            }
+            b.slices.put(slice, kept);
+            b.stored.add(slice);
+        });
+        return b;
+    }
+
+    private long sliceOf(long timeUs) {
+        return Math.floorDiv(timeUs, sliceUs) * sliceUs;
+    }
+}

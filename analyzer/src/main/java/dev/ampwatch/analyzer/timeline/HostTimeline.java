@@ -1,0 +1,202 @@
+package dev.ampwatch.analyzer.timeline;
+
+import dev.ampwatch.analyzer.energy.AttributionSettings;
+import dev.ampwatch.analyzer.energy.Emitter;
+import dev.ampwatch.analyzer.energy.HostAttributor;
+import dev.ampwatch.analyzer.energy.Micros;
+import dev.ampwatch.analyzer.energy.RunTracker;
+import dev.ampwatch.analyzer.state.HostState;
+import dev.ampwatch.analyzer.state.RunState;
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.PowerSample;
+import dev.ampwatch.schema.RunConfig;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.kafka.AmpwatchSerdes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One host's attribution as a pure function of its two inputs: records are buffered by event time and
+ * attributed, in event-time order, once both inputs have shown progress past them (see
+ * {@link InputProgress}). A run is finalized on exactly the records it is complete with, checked before
+ * each record is applied, so its final totals (idle baseline included) do not depend on how far the
+ * watermark moved in one step. Knows nothing of Kafka; not thread-safe.
+ */
+public final class HostTimeline {
+    /** What became of an input record. */
+    public enum Verdict { BUFFERED, PROGRESS, LATE }
+
+    /** What an advance produced: run energy records and samples repeating a reading already applied. */
+    public record Release(List<RunEnergy> energy, List<PowerSample> duplicates, long attributedUntilUs) {
+        public static final Release NONE = new Release(List.of(), List.of(), Long.MIN_VALUE);
+
+        public boolean isEmpty() {
+            return energy.isEmpty() && duplicates.isEmpty();
+        }
+    }
+
+    /** How long after its end a run's straggling events are still recognised as its. */
+    static final long FORGET_ENDED_RUNS_US = 600_000_000L;
+
+    private final HostState state;
+    private final GraceBuffer buffer;
+    private final InputProgress progress;
+    private final AttributionSettings attribution;
+    private final TimelineSettings settings;
+    private final Map<String, RunConfig> configs = new HashMap<>();
+    private final Emitter emitter;
+
+    public HostTimeline(HostState state, GraceBuffer buffer, AttributionSettings attribution, TimelineSettings settings,
+                        long nowMs) {
+        this.state = state;
+        this.buffer = buffer;
+        this.attribution = attribution;
+        this.settings = settings;
+        this.progress = new InputProgress(state, nowMs);
+        this.emitter = new Emitter(attribution, this::config);
+    }
+
+    public static HostTimeline create(String host, AttributionSettings attribution, TimelineSettings settings, long nowMs) {
+        HostState state = HostState.newBuilder().setHost(host).setDevices(new HashMap<>()).setRuns(new ArrayList<>())
+                .setRunProgressUs(new HashMap<>()).setReleasedUntilUs(Long.MIN_VALUE).build();
+        return new HostTimeline(state, new GraceBuffer(settings.sliceUs()), attribution, settings, nowMs);
+    }
+
+    public String host() {
+        return state.getHost();
+    }
+
+    public HostState state() {
+        return state;
+    }
+
+    public GraceBuffer buffer() {
+        return buffer;
+    }
+
+    public long lastArrivalMs() {
+        return progress.lastArrivalMs();
+    }
+
+    /**
+     * Buffers a sample, or refuses it as late: more than the grace behind the host's samples (decided by
+     * the samples input alone), or before what was attributed already.
+     */
+    public Verdict accept(PowerSample sample, long nowMs) {
+        long t = Micros.of(sample.getEventTime());
+        if (t < state.getReleasedUntilUs() || progress.sampleBehind(t, settings.graceUs())) {
+            state.setLateRecords(state.getLateRecords() + 1);
+            if (t < state.getReleasedUntilUs()) {
+                countLate(t);
+            } else { // count it on its runs when its time is attributed, whatever has arrived by then
+                buffer.add(Buffered.lateSample(t, nextSeq(), sample));
+            }
+            return Verdict.LATE;
+        }
+        progress.sample(t, nowMs);
+        state.setMaxEventTimeUs(Math.max(state.getMaxEventTimeUs(), t));
+        buffer.add(Buffered.sample(t, nextSeq(), sample));
+        return Verdict.BUFFERED;
+    }
+
+    /**
+     * Takes a training event: a PROGRESS or STREAM_END marker only moves the events input; a lifecycle
+     * event is buffered, and one whose time was attributed already is applied at the earliest time that
+     * was not, counted on its run.
+     */
+    public Verdict accept(TrainingEvent event, long nowMs) {
+        long t = Micros.of(event.getEventTime());
+        progress.event(event, t, nowMs);
+        state.setMaxEventTimeUs(Math.max(state.getMaxEventTimeUs(), t));
+        if (event.getKind() == EventKind.PROGRESS || event.getKind() == EventKind.STREAM_END) {
+            return Verdict.PROGRESS;
+        }
+        long released = state.getReleasedUntilUs();
+        if (t < released) {
+            state.setLateEvents(state.getLateEvents() + 1);
+            TrainingEvent moved = TrainingEvent.newBuilder(event).setEventTime(Micros.instant(released)).build();
+            buffer.add(Buffered.event(released, nextSeq(), released - t, moved));
+        } else {
+            buffer.add(Buffered.event(t, nextSeq(), 0, event));
+        }
+        return Verdict.BUFFERED;
+    }
+
+    /** Attributes everything before the watermark, if it moved. */
+    public Release advance(long nowMs) {
+        long w = progress.watermark(settings.graceUs(), settings.inputIdleUs(), settings.inputIdle().toMillis(), nowMs);
+        if (w == Long.MIN_VALUE || w <= state.getReleasedUntilUs()) {
+            return Release.NONE;
+        }
+        return release(w, false);
+    }
+
+    /**
+     * A host from which nothing arrived for the quiet-flush time: everything it sent is attributed and
+     * its ended runs are finalized (devices without a reading after a run's end count as gaps).
+     */
+    public Release flushIfQuiet(long nowMs) {
+        long quietMs = settings.quietFlush().toMillis();
+        boolean work = !buffer.isEmpty() || state.getRuns().stream().anyMatch(r -> r.getEndUs() != null);
+        if (quietMs == 0 || !work || nowMs - progress.lastArrivalMs() < quietMs) {
+            return Release.NONE;
+        }
+        long until = Math.max(state.getMaxEventTimeUs() + 1, state.getReleasedUntilUs());
+        return release(until, true);
+    }
+
+    private Release release(long beforeUs, boolean hostQuiet) {
+        HostAttributor attributor = new HostAttributor(state, attribution);
+        RunTracker runs = new RunTracker(state);
+        List<RunEnergy> out = new ArrayList<>();
+        List<PowerSample> duplicates = new ArrayList<>();
+        for (Buffered b : buffer.releaseBefore(beforeUs)) {
+            out.addAll(emitter.finals(state, b.timeUs(), false));
+            if (b.isEvent()) {
+                runs.apply(b.event(), b.movedUs());
+            } else if (b.isLate()) {
+                countLate(b.timeUs());
+            } else if (!attributor.apply(b.sample())) {
+                duplicates.add(b.sample());
+            }
+        }
+        state.setReleasedUntilUs(beforeUs);
+        progress.forgetEndedBefore(beforeUs - FORGET_ENDED_RUNS_US);
+        out.addAll(emitter.finals(state, beforeUs, hostQuiet));
+        out.addAll(emitter.running(state, beforeUs));
+        for (RunEnergy e : out) {
+            if (e.getIsFinal()) {
+                configs.remove(e.getRunId());
+            }
+        }
+        return new Release(out, duplicates, beforeUs);
+    }
+
+    private RunConfig config(RunState run) {
+        if (run.getStartEvent() == null) {
+            return null;
+        }
+        return configs.computeIfAbsent(run.getRunId(), id -> {
+            byte[] bytes = new byte[run.getStartEvent().remaining()];
+            run.getStartEvent().duplicate().get(bytes);
+            return AmpwatchSerdes.trainingEvent().decode(bytes).getConfig();
+        });
+    }
+
+    private long nextSeq() {
+        long seq = state.getNextSeq();
+        state.setNextSeq(seq + 1);
+        return seq;
+    }
+
+    private void countLate(long t) {
+        for (RunState run : state.getRuns()) {
+            if (run.getStartUs() <= t && (run.getEndUs() == null || run.getEndUs() > t)) {
+                run.setLateRecords(run.getLateRecords() + 1);
+            }
+        }
+    }
+}

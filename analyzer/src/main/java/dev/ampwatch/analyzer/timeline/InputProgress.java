@@ -1,0 +1,135 @@
+package dev.ampwatch.analyzer.timeline;
+
+import dev.ampwatch.analyzer.state.HostState;
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.TrainingEvent;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * How far each input of one host has shown its data, and the watermark that follows: the host's time
+ * may be attributed up to the smaller of the two inputs' progress, minus the grace. Progress is what the
+ * records themselves say (event times, and the trainers' PROGRESS promises), so the watermark depends on
+ * what each input delivered, not on how fast or in which interleaving the two arrived.
+ *
+ * <ul>
+ *   <li>Power samples: the largest sample time seen. A sample more than the grace behind it is late.
+ *   <li>Training events: with a host-wide PROGRESS promise (replay), that promise; otherwise the least
+ *       progress of the open runs (each run's latest event or heartbeat). With no open run and no promise,
+ *       events do not hold the watermark back: a trainer sends a run's start as it happens.
+ * </ul>
+ *
+ * <p>An input that stalls (a trainer killed without its end event, a power-agent that stopped) would hold
+ * the host back forever; it is declared idle once it has shown nothing new for the idle time in the
+ * analyzer's clock <em>and</em> the other input has moved that far past it in event time, as stream
+ * processors do with idle sources. Only then can a record arrive late; it is never silent (counted, moved
+ * or dead-lettered, and flagged). The arrival clock is a hint kept in memory, never stored. Not thread-safe.
+ */
+public final class InputProgress {
+    private final HostState state;
+    private long sampleArrivalMs;
+    private long hostPromiseArrivalMs;
+    private final Map<String, Long> runArrivalMs = new HashMap<>();
+    private final long startedMs;
+    private long lastArrivalMs;
+
+    public InputProgress(HostState state, long nowMs) {
+        this.state = state;
+        this.startedMs = nowMs;
+        this.sampleArrivalMs = nowMs;
+        this.hostPromiseArrivalMs = nowMs;
+        this.lastArrivalMs = nowMs;
+    }
+
+    public void sample(long timeUs, long nowMs) {
+        Long s = state.getSamplesUntilUs();
+        state.setSamplesUntilUs(s == null ? timeUs : Math.max(s, timeUs));
+        sampleArrivalMs = nowMs;
+        lastArrivalMs = nowMs;
+    }
+
+    /** Whether a sample at {@code timeUs} is more than the grace behind the samples already seen. */
+    public boolean sampleBehind(long timeUs, long graceUs) {
+        Long s = state.getSamplesUntilUs();
+        return s != null && timeUs < s - graceUs;
+    }
+
+    public void event(TrainingEvent e, long timeUs, long nowMs) {
+        Long until = state.getEventsUntilUs();
+        state.setEventsUntilUs(until == null ? timeUs : Math.max(until, timeUs));
+        lastArrivalMs = nowMs;
+        String run = e.getRunId();
+        EventKind kind = e.getKind();
+        if (run.isEmpty() && (kind == EventKind.PROGRESS || kind == EventKind.STREAM_END)) {
+            Long promise = state.getHostProgressUs();
+            state.setHostProgressUs(kind == EventKind.STREAM_END ? null : promise == null ? timeUs : Math.max(promise, timeUs));
+            hostPromiseArrivalMs = nowMs;
+        } else if (kind == EventKind.RUN_COMPLETED || kind == EventKind.RUN_FAILED) {
+            state.getRunProgressUs().remove(run);
+            runArrivalMs.remove(run);
+            state.getEndedRunsUs().merge(run, timeUs, Math::max);
+        } else if (!state.getEndedRunsUs().containsKey(run)) {
+            state.getRunProgressUs().merge(run, timeUs, Math::max);
+            runArrivalMs.put(run, nowMs);
+        }
+    }
+
+    /**
+     * Records strictly before the returned time may be attributed; {@link Long#MIN_VALUE} when nothing
+     * may be.
+     */
+    public long watermark(long graceUs, long idleUs, long idleMs, long nowMs) {
+        Long s = state.getSamplesUntilUs();
+        long events = eventsProgress(s, idleUs, idleMs, nowMs);
+        long samples;
+        if (s != null && !(stale(sampleArrivalMs, idleMs, nowMs) && events != Long.MAX_VALUE && events - s >= idleUs)) {
+            samples = s;
+        } else if (s == null && !stale(sampleArrivalMs, idleMs, nowMs)) {
+            samples = Long.MIN_VALUE; // no sample yet: wait for the first
+        } else {
+            samples = Long.MAX_VALUE; // idle
+        }
+        long progress = Math.min(samples, events);
+        if (progress == Long.MAX_VALUE || progress == Long.MIN_VALUE) {
+            return Long.MIN_VALUE;
+        }
+        return progress - graceUs;
+    }
+
+    /** The training-events input's progress; {@link Long#MAX_VALUE} when it holds nothing back. */
+    long eventsProgress(Long samplesUntil, long idleUs, long idleMs, long nowMs) {
+        Long promise = state.getHostProgressUs();
+        if (promise != null && !(stale(hostPromiseArrivalMs, idleMs, nowMs) && behind(samplesUntil, promise, idleUs))) {
+            return promise;
+        }
+        long least = Long.MAX_VALUE;
+        for (Map.Entry<String, Long> run : state.getRunProgressUs().entrySet()) {
+            long arrived = runArrivalMs.getOrDefault(run.getKey(), startedMs);
+            if (!(stale(arrived, idleMs, nowMs) && behind(samplesUntil, run.getValue(), idleUs))) {
+                least = Math.min(least, run.getValue());
+            }
+        }
+        return least;
+    }
+
+    /** Nothing new for the idle time; a zero idle time means inputs are never declared idle. */
+    private static boolean stale(long arrivedMs, long idleMs, long nowMs) {
+        return idleMs > 0 && nowMs - arrivedMs >= idleMs;
+    }
+
+    private static boolean behind(Long samplesUntil, long progressUs, long idleUs) {
+        return samplesUntil != null && samplesUntil - progressUs >= idleUs;
+    }
+
+    /** Forgets ended runs long before {@code beforeUs}: no straggler of theirs is expected any more. */
+    public void forgetEndedBefore(long beforeUs) {
+        if (!state.getEndedRunsUs().isEmpty()) {
+            state.getEndedRunsUs().values().removeIf(end -> end < beforeUs);
+        }
+    }
+
+    /** The last time anything arrived for the host (or it was loaded), in the analyzer's clock. */
+    public long lastArrivalMs() {
+        return lastArrivalMs;
+    }
+}

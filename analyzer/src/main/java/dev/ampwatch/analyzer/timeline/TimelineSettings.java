@@ -1,0 +1,33 @@
+package dev.ampwatch.analyzer.timeline;
+
+import java.time.Duration;
+
+/**
+ * How a host's timeline waits for its inputs.
+ *
+ * @param grace how far behind its input's progress a record may arrive and still be attributed exactly
+ * @param inputIdle an input that shows nothing new for this long (analyzer clock) while the other moves
+ *     this far past it (event time) stops holding the host back; zero: never
+ * @param quietFlush a host from which nothing at all arrived for this long (analyzer clock) is attributed
+ *     to the end of what it sent and its ended runs finalized; zero: never
+ * @param slice event time per stored slice of the grace buffer
+ */
+public record TimelineSettings(Duration grace, Duration inputIdle, Duration quietFlush, Duration slice) {
+    public TimelineSettings {
+        if (grace.isNegative() || inputIdle.isNegative() || quietFlush.isNegative() || slice.isNegative() || slice.isZero()) {
+            throw new IllegalArgumentException("timeline durations must not be negative (slice positive): " + this);
+        }
+    }
+
+    long graceUs() {
+        return grace.toNanos() / 1000;
+    }
+
+    long inputIdleUs() {
+        return inputIdle.toNanos() / 1000;
+    }
+
+    long sliceUs() {
+        return slice.toNanos() / 1000;
+    }
+}
