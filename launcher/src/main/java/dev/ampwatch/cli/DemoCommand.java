@@ -6,6 +6,7 @@ import dev.ampwatch.broker.ChildProcessBroker;
 import dev.ampwatch.power.PowerAgent;
 import dev.ampwatch.power.PowerAgentConfig;
 import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.TrainingJob;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.TrainingOptions;
@@ -91,8 +92,9 @@ final class DemoCommand implements Callable<Integer> {
             if (!app.awaitRunning(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("the analyzer did not reach RUNNING within 60 s (state " + app.state() + ")");
             }
+            // one host id for the samples and the events: --host, else this machine's
             PowerAgentConfig powerConfig = PowerAgentConfig.defaults().withTopic(config.topics().powerSamples().name())
-                    .withSpoolDir(dataDir.resolve("power-spool"));
+                    .withSpoolDir(dataDir.resolve("power-spool")).withHost(HostId.orLocal(train.host));
             for (String source : powerConfig.sources()) {
                 powerConfig = powerConfig.withInterval(source, sampleInterval);
             }

@@ -1,8 +1,8 @@
 package dev.ampwatch.cli;
 
-import dev.ampwatch.power.PowerAgentConfig;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.follow.FileTail;
 import dev.ampwatch.trainer.follow.FollowDefaults;
@@ -15,9 +15,11 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -61,7 +63,8 @@ final class FollowCommand implements Callable<Integer> {
     @Option(names = "--experiment-id", defaultValue = "default", description = "Experiment id of lines without experiment_id (default: ${DEFAULT-VALUE}).")
     String experimentId;
 
-    @Option(names = "--host", description = "Host of lines without host, as the power-agent writes it (default: this machine's hostname).")
+    @Option(names = "--host", converter = HostIdConverter.class,
+            description = "Host of lines without host, as the power-agent writes it (default: " + HostIdConverter.DEFAULT + ").")
     String host;
 
     @Option(names = "--devices", split = ",", paramLabel = "ID",
@@ -95,13 +98,16 @@ final class FollowCommand implements Callable<Integer> {
         }
         out = spec.commandLine().getOut();
         err = spec.commandLine().getErr();
-        TrainerLines lines = new TrainerLines(new FollowDefaults(experimentId, Optional.ofNullable(runId),
-                host != null ? host : PowerAgentConfig.defaultHost(), devices, backend, deviceName));
+        FollowDefaults defaults = new FollowDefaults(experimentId, Optional.ofNullable(runId), HostId.orLocal(host), devices,
+                backend, deviceName);
         FileTail tail = fromFile == null ? null : new FileTail(fromFile, fromStart);
 
+        // heartbeats for the open runs come from the publisher, as for train and sweep
         KafkaTrainingPublisher publisher = listener == null
                 ? new KafkaTrainingPublisher(kafka.clientProperties(null), kafka.topics().trainingEvents().name()) : null;
         sink = listener != null ? listener : publisher;
+        // lines without event_time are stamped through the publisher, so no heartbeat covers one still on its way
+        TrainerLines lines = new TrainerLines(defaults, sink.stampClock(InstantSource.system()), () -> UUID.randomUUID().toString());
         Lifetime lifetime = new Lifetime();
         try {
             return command.isEmpty() ? attach(lines, tail, lifetime) : run(lines, tail, lifetime);

@@ -3,6 +3,7 @@ package dev.ampwatch.cli;
 import dev.ampwatch.power.PowerAgent;
 import dev.ampwatch.power.PowerAgentConfig;
 import dev.ampwatch.power.SourceStatus;
+import dev.ampwatch.schema.host.HostId;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +19,8 @@ final class PowerAgentCommand implements Callable<Integer> {
     @Option(names = "--list-sources", description = "Say which power sources are available here and why not, then exit.")
     boolean listSources;
 
-    @Option(names = "--host", description = "Host id written into every sample (default: this machine's hostname).")
+    @Option(names = "--host", converter = HostIdConverter.class,
+            description = "Host id written into every sample and used as its Kafka key (default: " + HostIdConverter.DEFAULT + ").")
     String host;
 
     @Option(names = "--sources", split = ",", paramLabel = "NAME",
@@ -59,10 +61,7 @@ final class PowerAgentCommand implements Callable<Integer> {
 
     PowerAgentConfig config() {
         PowerAgentConfig c = PowerAgentConfig.defaults().withTopic(kafka.topics().powerSamples().name())
-                .withSpoolDir(spoolDir);
-        if (host != null) {
-            c = c.withHost(host);
-        }
+                .withSpoolDir(spoolDir).withHost(HostId.orLocal(host));
         if (sources != null) {
             c = c.withSources(sources);
         }

@@ -1,6 +1,6 @@
 package dev.ampwatch.cli;
 
-import dev.ampwatch.power.PowerAgentConfig;
+import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.TrainingFailedException;
 import dev.ampwatch.trainer.TrainingJob;
 import dev.ampwatch.trainer.TrainingListener;
@@ -62,7 +62,8 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--host", description = "Host id, as the power-agent writes it (default: this machine's hostname).")
+    @Option(names = "--host", converter = HostIdConverter.class,
+            description = "Host id, as the power-agent writes it, and the events' Kafka key (default: " + HostIdConverter.DEFAULT + ").")
     String host;
 
     @Mixin
@@ -99,7 +100,7 @@ final class SweepCommand implements Callable<Integer> {
         KafkaTrainingPublisher publisher = listener == null
                 ? new KafkaTrainingPublisher(kafka.clientProperties(null), kafka.topics().trainingEvents().name()) : null;
         TrainingListener sink = listener != null ? listener : publisher;
-        String hostId = host != null ? host : PowerAgentConfig.defaultHost();
+        String hostId = HostId.orLocal(host);
         Lifetime lifetime = new Lifetime();
         Thread trainer = Thread.currentThread();
         Thread stopper = new Thread(() -> {

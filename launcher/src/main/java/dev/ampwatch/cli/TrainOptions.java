@@ -1,5 +1,6 @@
 package dev.ampwatch.cli;
 
+import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.TrainingOptions;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
@@ -47,7 +48,8 @@ final class TrainOptions {
     @Option(names = "--experiment-id", defaultValue = "default", description = "Experiment the run belongs to (default: ${DEFAULT-VALUE}).")
     String experimentId;
 
-    @Option(names = "--host", description = "Host id, as the power-agent writes it (default: this machine's hostname).")
+    @Option(names = "--host", converter = HostIdConverter.class,
+            description = "Host id, as the power-agent writes it, and the events' Kafka key (default: " + HostIdConverter.DEFAULT + ").")
     String host;
 
     TrainingOptions.Builder builder(Precision precision) {
@@ -60,9 +62,6 @@ final class TrainOptions {
         if (threads != null) {
             b.threads(threads);
         }
-        if (host != null) {
-            b.host(host);
-        }
-        return b;
+        return b.host(HostId.orLocal(host));
     }
 }

@@ -2,9 +2,8 @@ package dev.ampwatch.power;
 
 import dev.ampwatch.power.estimate.EstimateModel;
 import dev.ampwatch.power.estimate.EstimateSource;
+import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.schema.kafka.Topics;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -19,7 +18,8 @@ import java.util.Objects;
  * The power agent's settings; immutable and validated. Start from {@link #defaults()} and adjust
  * with the {@code with*} methods.
  *
- * @param host host id written into every record and used as the Kafka key (default: hostname)
+ * @param host host id written into every record and used as the Kafka key (default: {@link HostId#local()},
+ *     the trainers' default too, so their events join these samples)
  * @param sources source names in preference order (default {@link #DEFAULT_SOURCES}); a later
  *     source is used only for components no earlier opened source covers
  * @param intervals sampling interval per source name (>= 1 ms); sources not listed use their
@@ -42,7 +42,7 @@ public record PowerAgentConfig(String host, List<String> sources, Map<String, Du
     public static final int DEFAULT_BUFFER_CAPACITY = 10_000;
 
     public PowerAgentConfig {
-        requireText(host, "host");
+        HostId.validate(host);
         sources = List.copyOf(sources);
         if (sources.isEmpty()) {
             throw new IllegalArgumentException("at least one source must be configured");
@@ -73,29 +73,10 @@ public record PowerAgentConfig(String host, List<String> sources, Map<String, Du
     }
 
     public static PowerAgentConfig defaults() {
-        return new PowerAgentConfig(defaultHost(), DEFAULT_SOURCES, Map.of(),
+        return new PowerAgentConfig(HostId.local(), DEFAULT_SOURCES, Map.of(),
                 EstimateModel.DEFAULT_CPU_TDP_WATTS, EstimateModel.DEFAULT_CPU_IDLE_FRACTION,
                 EstimateModel.DEFAULT_DRAM_WATTS_PER_GIB, Topics.defaults().powerSamples().name(),
                 DEFAULT_BUFFER_CAPACITY, Map.of(), Optional.empty());
-    }
-
-    /** The local hostname, else $HOSTNAME / $COMPUTERNAME, else {@code "localhost"}. */
-    public static String defaultHost() {
-        try {
-            String name = InetAddress.getLocalHost().getHostName();
-            if (name != null && !name.isBlank()) {
-                return name;
-            }
-        } catch (UnknownHostException | SecurityException e) {
-            // fall through to the environment
-        }
-        for (String variable : List.of("HOSTNAME", "COMPUTERNAME")) {
-            String value = System.getenv(variable);
-            if (value != null && !value.isBlank()) {
-                return value;
-            }
-        }
-        return "localhost";
     }
 
     public PowerAgentConfig withSpoolDir(Path dir) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.ampwatch.schema.PowerSample;
+import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.schema.kafka.AmpwatchSerdes;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -81,7 +82,7 @@ class PowerAgentTest {
     @Test
     void configDefaultsAndValidation() {
         PowerAgentConfig d = PowerAgentConfig.defaults();
-        assertThat(d.host()).isNotBlank();
+        assertThat(d.host()).as("the one host id, as the trainers derive it").isEqualTo(HostId.local());
         assertThat(d.sources()).containsExactly("nvml", "rapl", "wattmeter", "estimate");
         assertThat(d.topic()).isEqualTo("ampwatch.power-samples");
         assertThat(d.cpuTdpWatts()).isEqualTo(65.0);
@@ -90,6 +91,7 @@ class PowerAgentTest {
                 .containsEntry("estimate.cpu-tdp-watts", "65.0");
         assertThat(d.intervalFor(new FakeSources.Gpu())).isEqualTo(Duration.ofMillis(100));
         assertThatIllegalArgumentException().isThrownBy(() -> d.withHost(" "));
+        assertThatIllegalArgumentException().isThrownBy(() -> d.withHost("rig\tone")).withMessageContaining("control character");
         assertThatIllegalArgumentException().isThrownBy(() -> d.withSources(List.of()));
         assertThatIllegalArgumentException().isThrownBy(() -> d.withSources(List.of("a", "a")));
         assertThatIllegalArgumentException().isThrownBy(() -> d.withInterval("rapl", Duration.ZERO));

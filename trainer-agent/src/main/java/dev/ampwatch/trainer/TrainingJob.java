@@ -45,7 +45,8 @@ public final class TrainingJob {
         this.backend = Objects.requireNonNull(backend);
         this.clock = Objects.requireNonNull(clock);
         this.listener = Objects.requireNonNull(listener);
-        this.events = new TrainingEvents(options, backend.devices(), clock);
+        // stamped through the listener, so a publisher's progress promises never cover an event still on its way
+        this.events = new TrainingEvents(options, backend.devices(), listener.stampClock(clock));
     }
 
     /** Runs on a fresh {@link CpuBackend} of {@code options.threads()} threads with the system clock. */

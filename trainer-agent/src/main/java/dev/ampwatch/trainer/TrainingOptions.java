@@ -1,11 +1,10 @@
 package dev.ampwatch.trainer;
 
+import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.model.HyperParameters;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.LossScaler;
 import dev.ampwatch.trainer.precision.Precision;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -28,7 +27,8 @@ import java.util.UUID;
  * @param threads CPU worker threads (default: available processors)
  * @param runId run id and Kafka key (default: random UUID)
  * @param experimentId experiment the run belongs to (default "default")
- * @param host host name as in PowerSample.host (default: local host name)
+ * @param host host id as in PowerSample.host, the Kafka key of the events (default: {@link HostId#local()},
+ *     as the power-agent's)
  * @param devices accelerator ids as in PowerSample.device (default empty; the CPU backend has none)
  * @param initialLossScale amp-fp16's starting loss scale (default 65536)
  * @param lossScaleGrowthInterval amp-fp16's good steps before the scale doubles (default 2000)
@@ -45,7 +45,8 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         require(epochs >= 1, "epochs must be >= 1: " + epochs);
         require(threads >= 1, "threads must be >= 1: " + threads);
         require(trainLimit >= 0 && testLimit >= 0, "sample limits must be >= 0 (0 = all)");
-        require(!runId.isBlank() && !experimentId.isBlank() && !host.isBlank(), "run id, experiment id and host must not be blank");
+        require(!runId.isBlank() && !experimentId.isBlank(), "run id and experiment id must not be blank");
+        HostId.validate(host); // the join key with power samples: one rule for every producer
         hyperParameters(precision, optimizer, learningRate, seed, initialLossScale, lossScaleGrowthInterval);
     }
 
@@ -117,15 +118,7 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
                     learningRate != null ? learningRate : optimizer.defaultLearningRate(), optimizer, seed,
                     Optional.ofNullable(datasetDir), trainLimit, testLimit, threads,
                     runId != null ? runId : UUID.randomUUID().toString(), experimentId,
-                    host != null ? host : localHostName(), devices, initialLossScale, lossScaleGrowthInterval);
-        }
-
-        private static String localHostName() {
-            try {
-                return InetAddress.getLocalHost().getHostName();
-            } catch (UnknownHostException e) {
-                return "localhost"; // no resolvable name; PowerSample publishers face the same choice
-            }
+                    host != null ? host : HostId.local(), devices, initialLossScale, lossScaleGrowthInterval);
         }
     }
 }

@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  *
  * <p>The format (docs/trainer.md): one JSON object per line with the marker field {@code "ampwatch"}
  * naming the event, {@code run_started}, {@code epoch_started}, {@code epoch_completed},
- * {@code run_completed} or {@code run_failed}, and otherwise TrainingEvent's snake_case fields:
+ * {@code run_completed}, {@code run_failed} or {@code progress} (the trainer's own promise that its
+ * lines up to that event time are all printed), and otherwise TrainingEvent's snake_case fields:
  *
  * <pre>
  * {"ampwatch": "run_started", "event_time": 1763892000.25, "config": {"precision": "amp-bf16", "batch_size": 256,
@@ -176,7 +177,8 @@ public final class TrainerLines {
         // everything is read before the run state is touched, so a rejected line changes nothing
         TrainingEvent.Builder b = TrainingEventJson.read(root, options);
         EventKind kind = b.getKind();
-        String runId = runId(b.hasRunId() ? b.getRunId() : null, kind);
+        String runId = kind == EventKind.PROGRESS ? progressRunId(b.hasRunId() ? b.getRunId() : null)
+                : runId(b.hasRunId() ? b.getRunId() : null, kind);
         RunState existing = runs.get(runId);
         if (existing != null && existing.ended) {
             throw ended(runId, kind);
@@ -224,6 +226,19 @@ public final class TrainerLines {
 
     private static JsonFieldException ended(String runId, EventKind kind) {
         return new JsonFieldException("run_id", "run " + runId + " has already ended; " + name(kind) + " comes too late");
+    }
+
+    /**
+     * The run a progress line speaks for: its own, else the last run started. A promise about a run
+     * nothing was read of is refused rather than starting a run of its own.
+     */
+    private String progressRunId(String given) {
+        String runId = given != null ? given : current;
+        if (runId == null || !runs.containsKey(runId)) {
+            throw new JsonFieldException("run_id", (runId == null ? "no run has started yet"
+                    : "nothing was read of run " + runId) + "; progress comes after the run's run_started");
+        }
+        return runId;
     }
 
     private String runId(String given, EventKind kind) {

@@ -18,7 +18,7 @@ import java.util.Locale;
  */
 final class FollowFieldRules implements FieldRules {
     static final FollowFieldRules INSTANCE = new FollowFieldRules();
-    private static final String KIND_NAMES = "run_started, epoch_started, epoch_completed, run_completed or run_failed";
+    private static final String KIND_NAMES = "run_started, epoch_started, epoch_completed, run_completed, run_failed or progress";
     private static final List<String> COMMON_FIELDS = List.of(TrainingEventJson.MARKER, "kind", "run_id", "experiment_id",
             "host", "devices", "event_time");
     /** Numbers above this are integer milliseconds since the epoch, below it seconds (as in replay). */
@@ -50,6 +50,11 @@ final class FollowFieldRules implements FieldRules {
     private static EventKind parseKind(JsonNode v, String path) {
         if (v.isTextual()) {
             String n = v.asText().trim().toUpperCase(Locale.ROOT).replace('-', '_');
+            if (n.equals(EventKind.STREAM_END.name())) {
+                // follow speaks for its trainer's runs only, never for everything its host sends
+                throw new JsonFieldException(path, "stream_end is a host-wide marker that only replay sends; a trainer ends "
+                        + "its runs with run_completed or run_failed");
+            }
             for (EventKind k : EventKind.values()) {
                 if (k != EventKind.UNKNOWN && k.name().equals(n)) {
                     return k;

@@ -37,6 +37,32 @@ final class ReplayFieldRules implements FieldRules {
         throw new JsonFieldException("kind", text, "is not an event kind; accepted (any case): " + KINDS);
     }
 
+    /**
+     * The kind of a host-wide marker, whose {@code run_id} and {@code experiment_id} may be left out or
+     * empty: a STREAM_END, or a PROGRESS without a run id (a run-level PROGRESS names its run). Null for
+     * anything else, a bad {@code kind} included ({@link #kind} names that).
+     */
+    static EventKind hostWideMarker(JsonNode root) {
+        JsonNode v = root.get("kind");
+        String name = v != null && v.isTextual() ? v.textValue().strip().toUpperCase(Locale.ROOT) : "";
+        if (name.equals(EventKind.STREAM_END.name())) {
+            return EventKind.STREAM_END;
+        }
+        JsonNode runId = root.get("run_id");
+        boolean noRun = runId == null || runId.isNull() || (runId.isTextual() && runId.textValue().isEmpty());
+        return name.equals(EventKind.PROGRESS.name()) && noRun ? EventKind.PROGRESS : null;
+    }
+
+    /** The run id of a host-wide marker: empty; a STREAM_END that names a run is refused. */
+    String hostWideRunId(JsonNode root, EventKind kind) {
+        String runId = JsonFields.has(root, "run_id") ? text(root.get("run_id"), "run_id") : "";
+        if (!runId.isEmpty()) {
+            throw new JsonFieldException("run_id", runId, "must be empty or left out on " + kind
+                    + " (it ends the host's whole stream, not one run)");
+        }
+        return runId;
+    }
+
     /** A field on an event of another kind than the one it belongs to. */
     static void onlyOn(String field, EventKind kind, EventKind allowed) {
         if (kind != allowed) {

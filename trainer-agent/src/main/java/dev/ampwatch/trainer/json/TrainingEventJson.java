@@ -11,6 +11,7 @@ import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.host.HostId;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -25,7 +26,9 @@ import java.util.Objects;
  * Two uses, chosen by the {@link Options}:
  * <ul>
  *   <li>{@link Options#REPLAY} ({@code ampwatch replay --events}, docs/replay.md): every required
- *       field present; {@code event_time} as {@link Timestamps} reads it.</li>
+ *       field present; {@code event_time} as {@link Timestamps} reads it. The producers' markers are
+ *       read too: a PROGRESS with a {@code run_id} is the run's, one without (or with an empty one) and
+ *       a STREAM_END are host-wide and have empty run and experiment ids.</li>
  *   <li>{@link Options#follow} ({@code ampwatch follow}, docs/trainer.md): the event named by the
  *       {@code "ampwatch"} marker, run id, experiment id, host and devices left out where the line has
  *       none (the caller fills them in), {@code event_time} the clock's when absent,
@@ -113,11 +116,16 @@ public final class TrainingEventJson {
         r.allowOnly(root, "", follow ? FollowFieldRules.fieldsOn(root, kind) : EVENT_FIELDS);
 
         TrainingEvent.Builder b = TrainingEvent.newBuilder();
-        String runId = identity(root, "run_id", r, follow);
-        String experimentId = identity(root, "experiment_id", r, follow);
+        EventKind marker = follow ? null : ReplayFieldRules.hostWideMarker(root); // a bad kind is named below
+        String runId = marker != null ? ReplayFieldRules.INSTANCE.hostWideRunId(root, marker) : identity(root, "run_id", r, follow);
+        String experimentId = marker != null ? has(root, "experiment_id") ? r.text(root.get("experiment_id"), "experiment_id") : ""
+                : identity(root, "experiment_id", r, follow);
         String host = identity(root, "host", r, follow);
-        if (!follow && host.indexOf('\0') >= 0) {
-            throw new JsonFieldException("host", host, "contains a NUL character");
+        if (host != null) {
+            String problem = HostId.problem(host).orElse(null); // the Kafka key: the rule every producer follows
+            if (problem != null) {
+                throw new JsonFieldException("host", host, problem);
+            }
         }
         List<String> devices = has(root, "devices") ? r.strings(root.get("devices"), "devices") : follow ? null : List.of();
         Instant at = r.eventTime(has(root, "event_time") ? root.get("event_time") : null, o);
@@ -140,6 +148,9 @@ public final class TrainingEventJson {
 
         // follow has refused fields on the wrong kind of event already (fieldsOn); replay does it here
         Integer epoch = has(root, "epoch") ? r.integer(root.get("epoch"), "epoch", 1) : null;
+        if (epoch != null && (kind == EventKind.PROGRESS || kind == EventKind.STREAM_END)) {
+            throw new JsonFieldException("epoch", null, "belongs on EPOCH_STARTED and EPOCH_COMPLETED events, not on " + kind);
+        }
         if (epoch == null && (kind == EventKind.EPOCH_STARTED || kind == EventKind.EPOCH_COMPLETED)) {
             throw follow ? r.missing("epoch")
                     : new JsonFieldException("epoch", null, "is required for " + kind + " (the 1-based epoch number)");

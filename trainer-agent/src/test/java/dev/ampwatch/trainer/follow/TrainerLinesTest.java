@@ -190,6 +190,23 @@ class TrainerLinesTest {
     }
 
     @Test
+    void aTrainersProgressLineIsItsCurrentRunsPromise() {
+        TrainerLines t = lines(Optional.of("r"));
+        assertThat(rejection(t.accept("{\"ampwatch\":\"progress\"}"))).contains("no run has started yet");
+        event(t.accept(START));
+        TrainingEvent p = event(t.accept("{\"ampwatch\":\"progress\",\"event_time\":1795424460.5}"));
+        assertThat(p.getKind()).isEqualTo(EventKind.PROGRESS);
+        assertThat(p.getRunId()).isEqualTo("r");
+        assertThat(p.getHost()).isEqualTo("rig-1");
+        assertThat(p.getEventTime()).isEqualTo(Instant.parse("2026-11-23T09:01:00.5Z"));
+        assertThat(t.openRuns()).containsExactly("r");
+        assertThat(rejection(t.accept("{\"ampwatch\":\"progress\",\"run_id\":\"other\"}"))).contains("nothing was read of run other");
+        assertThat(rejection(t.accept("{\"ampwatch\":\"progress\",\"epoch\":1}"))).contains("epoch");
+        // a host-wide end of stream is not a trainer's to say
+        assertThat(rejection(t.accept("{\"ampwatch\":\"stream_end\"}"))).contains("only replay sends");
+    }
+
+    @Test
     void aDyingTrainersOpenRunsFail() {
         TrainerLines t = lines(Optional.of("r"));
         event(t.accept(START));

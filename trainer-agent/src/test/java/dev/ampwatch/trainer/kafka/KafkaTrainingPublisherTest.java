@@ -20,7 +20,11 @@ class KafkaTrainingPublisherTest {
     private static final String TOPIC = Topics.defaults().trainingEvents().name();
 
     private static TrainingEvent event(String runId, EventKind kind) {
-        return TrainingEvent.newBuilder().setRunId(runId).setExperimentId("exp").setHost("h")
+        return event(runId, "h", kind);
+    }
+
+    private static TrainingEvent event(String runId, String host, EventKind kind) {
+        return TrainingEvent.newBuilder().setRunId(runId).setExperimentId("exp").setHost(host)
                 .setEventTime(Instant.parse("2025-01-01T00:00:00Z")).setKind(kind).build();
     }
 
@@ -29,16 +33,18 @@ class KafkaTrainingPublisherTest {
     }
 
     @Test
-    void sendsKeyedByRunIdToTheTrainingEventsTopic() {
+    void sendsKeyedByHostToTheTrainingEventsTopic() {
         MockProducer<String, TrainingEvent> mock = producer(true);
         try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(mock, TOPIC)) {
-            publisher.onEvent(event("run-7", EventKind.RUN_STARTED));
-            publisher.onEvent(event("run-7", EventKind.EPOCH_STARTED));
+            publisher.onEvent(event("run-7", "rig-3", EventKind.RUN_STARTED));
+            publisher.onEvent(event("run-7", "rig-3", EventKind.EPOCH_STARTED));
+            publisher.onEvent(event("run-8", "rig-4", EventKind.RUN_FAILED));
         }
         assertThat(mock.history()).extracting(ProducerRecord::topic).containsOnly("ampwatch.training-events");
-        assertThat(mock.history()).extracting(ProducerRecord::key).containsExactly("run-7", "run-7");
+        // the host, as PowerSample is keyed: both analyzer inputs co-partitioned
+        assertThat(mock.history()).extracting(ProducerRecord::key).containsExactly("rig-3", "rig-3", "rig-4");
         assertThat(mock.history()).extracting(r -> r.value().getKind())
-                .containsExactly(EventKind.RUN_STARTED, EventKind.EPOCH_STARTED);
+                .containsExactly(EventKind.RUN_STARTED, EventKind.EPOCH_STARTED, EventKind.RUN_FAILED);
         assertThat(mock.closed()).isTrue();
     }
 
