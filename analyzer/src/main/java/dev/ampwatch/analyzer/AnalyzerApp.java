@@ -5,6 +5,7 @@ import dev.ampwatch.analyzer.http.HttpApi.Response;
 import dev.ampwatch.analyzer.metrics.RunMetrics;
 import dev.ampwatch.analyzer.query.RunQueries;
 import dev.ampwatch.analyzer.streams.AnalyzerTopology;
+import dev.ampwatch.analyzer.streams.CoPartitioning;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -53,6 +54,9 @@ public final class AnalyzerApp implements AutoCloseable {
      */
     public static AnalyzerApp start(AnalyzerConfig config, Map<String, ?> clientProperties, String httpHost,
                                     int httpPort, Duration metricsRetention) {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminProperties(clientProperties))) {
+            CoPartitioning.check(admin, config.topics());
+        }
         HttpApi http = HttpApi.bind(httpHost, httpPort);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RunMetrics runMetrics = new RunMetrics(registry, metricsRetention, Clock.systemUTC());
@@ -91,6 +95,18 @@ public final class AnalyzerApp implements AutoCloseable {
         http.start();
         LOG.info("analyzer {} started; http://{}:{}/metrics and /runs", config.applicationId(), httpHost, http.port());
         return new AnalyzerApp(http, streams, registry, streamsMetrics, running);
+    }
+
+    /** The client settings an Admin client accepts (connection and security), without Streams-only ones. */
+    private static Map<String, Object> adminProperties(Map<String, ?> clientProperties) {
+        Map<String, Object> admin = new java.util.HashMap<>();
+        var known = org.apache.kafka.clients.admin.AdminClientConfig.configNames();
+        clientProperties.forEach((k, v) -> {
+            if (known.contains(k)) {
+                admin.put(k, v);
+            }
+        });
+        return admin;
     }
 
     private static int limit(String query) {

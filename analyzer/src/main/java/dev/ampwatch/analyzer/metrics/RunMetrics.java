@@ -86,6 +86,16 @@ public final class RunMetrics implements AnalyzerListener {
         t.meters.add(gauge("ampwatch.run.power.average", t, tr -> tr.latest.getAveragePowerWatts(), "watts", "Average power", tags));
         t.meters.add(gauge("ampwatch.run.power.peak", t, tr -> tr.latest.getPeakPowerWatts(), "watts", "Peak attributed power", tags));
         t.meters.add(gauge("ampwatch.run.duration", t, tr -> tr.latest.getDurationSeconds(), "seconds", "Run duration so far", tags));
+        // lateness is never silent: a run whose boundaries moved, or that lost samples, says so here
+        t.meters.add(FunctionCounter.builder("ampwatch.run.late.events", t, tr -> tr.latest.getQuality().getLateEvents())
+                .description("Lifecycle events of the run applied later than their time (its boundaries moved)")
+                .tags(tags).register(registry));
+        t.meters.add(FunctionCounter.builder("ampwatch.run.boundary.shift", t,
+                        tr -> tr.latest.getQuality().getBoundaryShiftSeconds())
+                .baseUnit("seconds").description("How far the run's late lifecycle events were moved, summed")
+                .tags(tags).register(registry));
+        t.meters.add(FunctionCounter.builder("ampwatch.run.late.samples", t, tr -> tr.latest.getQuality().getLateSamples())
+                .description("Samples in the run that arrived too late to be attributed").tags(tags).register(registry));
         t.meters.add(gauge("ampwatch.run.finished", t, tr -> tr.latest.getIsFinal() ? 1 : 0, null, "1 once the final totals are in", tags));
         return t;
     }
