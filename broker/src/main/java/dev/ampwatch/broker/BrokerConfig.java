@@ -69,6 +69,9 @@ public record BrokerConfig(Path dataDir, String host, int brokerPort, int contro
         // a restart after a crash re-registers in ~5 s instead of ~13 s
         p.put("broker.session.timeout.ms", "2000");
         p.put("broker.heartbeat.interval.ms", "500");
+        // replayed traces keep their recorded timestamps: with time-based retention (7 days by default) a
+        // broker would roll and delete an older trace, and the analyzer's changelogs stamped like it
+        p.put("log.retention.ms", "-1");
         return p;
     }
 }

@@ -38,6 +38,13 @@ final class ResultTable {
         if (gaps > 0 || late > 0) {
             out.printf("note: %d gap(s) and %d late record(s) in these runs; see the quality field of each run.%n", gaps, late);
         }
+        for (RunEnergy r : runs) {
+            if (r.getQuality().getBoundariesMoved()) {
+                out.printf("note: run %s: %d training event(s) arrived after their time was attributed and were applied "
+                        + "%.3f s later in total; its boundaries moved, its totals are not exact.%n", r.getRunId(),
+                        r.getQuality().getLateEvents(), r.getQuality().getBoundaryShiftSeconds());
+            }
+        }
         out.println("net = energy above each device's idle baseline; shared components split evenly between concurrent runs.");
     }
 
