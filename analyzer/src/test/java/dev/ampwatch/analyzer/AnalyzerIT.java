@@ -60,12 +60,12 @@ class AnalyzerIT {
             try (var samples = new KafkaProducer<>(client, new StringSerializer(), topics.powerSamples().valueSerde().serializer());
                  var events = new KafkaProducer<>(client, new StringSerializer(), topics.trainingEvents().valueSerde().serializer());
                  var raw = new KafkaProducer<>(client, new StringSerializer(), new ByteArraySerializer())) {
-                events.send(new ProducerRecord<>(topics.trainingEvents().name(), "run-a", event("run-a", 1, EventKind.RUN_STARTED)));
+                events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", event("run-a", 1, EventKind.RUN_STARTED)));
                 for (int s = 0; s <= 20; s++) {
                     samples.send(new ProducerRecord<>(topics.powerSamples().name(), "rig", sample(s, 120.0)));
                     if (s == 10) {
                         raw.send(new ProducerRecord<>(topics.powerSamples().name(), "rig", "not avro".getBytes()));
-                        events.send(new ProducerRecord<>(topics.trainingEvents().name(), "run-a", event("run-a", 9, EventKind.RUN_COMPLETED)));
+                        events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", event("run-a", 9, EventKind.RUN_COMPLETED)));
                     }
                 }
             }

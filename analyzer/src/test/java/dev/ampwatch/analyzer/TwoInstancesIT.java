@@ -84,8 +84,8 @@ class TwoInstancesIT {
              var events = new KafkaProducer<>(client, new StringSerializer(), topics.trainingEvents().valueSerde().serializer())) {
             for (String host : HOSTS) {
                 String run = "run-" + host;
-                events.send(new ProducerRecord<>(topics.trainingEvents().name(), run, event(run, host, 2, EventKind.RUN_STARTED)));
-                events.send(new ProducerRecord<>(topics.trainingEvents().name(), run, event(run, host, 12, EventKind.RUN_COMPLETED)));
+                events.send(new ProducerRecord<>(topics.trainingEvents().name(), host, event(run, host, 2, EventKind.RUN_STARTED)));
+                events.send(new ProducerRecord<>(topics.trainingEvents().name(), host, event(run, host, 12, EventKind.RUN_COMPLETED)));
                 for (int s = 0; s <= 20; s++) {
                     samples.send(new ProducerRecord<>(topics.powerSamples().name(), host, PowerSample.newBuilder()
                             .setHost(host).setSource(SourceType.NVML).setComponent(Component.GPU).setDevice("gpu0")

@@ -49,9 +49,12 @@ class AnalyzerCrashIT {
             List<RunEnergy> seen = new ArrayList<>();
 
             Process first = startAnalyzer(dir.resolve("state-1"));
-            events.send(new ProducerRecord<>(topics.trainingEvents().name(), "crash-run", event(2, EventKind.RUN_STARTED)));
+            events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", event(2, EventKind.RUN_STARTED)));
             for (int s = 0; s <= 14; s++) {
                 samples.send(new ProducerRecord<>(topics.powerSamples().name(), "rig", sample(s)));
+                if (s > 2) { // the trainer's heartbeat: the run's events up to s have been sent
+                    events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", event(s, EventKind.PROGRESS)));
+                }
             }
             samples.flush();
             events.flush();
@@ -59,9 +62,13 @@ class AnalyzerCrashIT {
                     .anyMatch(r -> !r.getIsFinal() && r.getAttributedUntil().isAfter(T0.plusSeconds(6))));
             first.destroyForcibly().waitFor(); // SIGKILL: no commit, no clean shutdown
 
-            events.send(new ProducerRecord<>(topics.trainingEvents().name(), "crash-run", event(25, EventKind.RUN_COMPLETED)));
             for (int s = 15; s <= 40; s++) {
                 samples.send(new ProducerRecord<>(topics.powerSamples().name(), "rig", sample(s)));
+                if (s < 25) {
+                    events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", event(s, EventKind.PROGRESS)));
+                } else if (s == 25) {
+                    events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", event(25, EventKind.RUN_COMPLETED)));
+                }
             }
             samples.flush();
             events.flush();

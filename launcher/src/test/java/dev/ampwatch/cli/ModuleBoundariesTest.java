@@ -42,6 +42,15 @@ class ModuleBoundariesTest {
                 .check(classes);
     }
 
+    /** The attribution rules and the watermark are pure: testable without Kafka, and not tied to one runtime. */
+    @Test
+    void analyzerEnergyAndTimelineKnowNeitherKafkaStreamsNorTheStreamsLayer() {
+        noClasses().that().resideInAnyPackage("dev.ampwatch.analyzer.energy..", "dev.ampwatch.analyzer.timeline..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka.streams..", "org.apache.kafka.clients..",
+                        "dev.ampwatch.analyzer.streams..", "dev.ampwatch.analyzer.http..", "dev.ampwatch.analyzer.metrics..")
+                .check(classes);
+    }
+
     @Test
     void schemasDependOnNothingOfOurs() {
         noClasses().that().resideInAPackage("dev.ampwatch.schema..")

@@ -103,10 +103,10 @@ class PrometheusIT {
             RunConfig config = RunConfig.newBuilder().setPrecision("amp-fp16").setBatchSize(64).setHiddenUnits(List.of(64))
                     .setEpochs(1).setLearningRate(0.01).setOptimizer("sgd-momentum").setDataset("synthetic")
                     .setTrainSamples(100).setParameterCount(100).setDeviceName("gpu").setBackend("jcuda").build();
-            events.send(new ProducerRecord<>(topics.trainingEvents().name(), "prom-run", TrainingEvent.newBuilder()
+            events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", TrainingEvent.newBuilder()
                     .setRunId("prom-run").setExperimentId("prom").setHost("rig").setDevices(List.of("gpu0"))
                     .setEventTime(T0.plusSeconds(2)).setKind(EventKind.RUN_STARTED).setConfig(config).build()));
-            events.send(new ProducerRecord<>(topics.trainingEvents().name(), "prom-run", TrainingEvent.newBuilder()
+            events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", TrainingEvent.newBuilder()
                     .setRunId("prom-run").setExperimentId("prom").setHost("rig").setDevices(List.of("gpu0"))
                     .setEventTime(T0.plusSeconds(12)).setKind(EventKind.RUN_COMPLETED).build()));
             for (int s = 0; s <= 20; s++) {

@@ -1,0 +1,81 @@
+package dev.ampwatch.analyzer.timeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.ampwatch.analyzer.AnalyzerConfig;
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.PowerSample;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.TrainingEvent;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A host's timeline gives the same final record whatever steps its watermark took: runs are finalized
+ * on the records they are complete with, so the idle baseline in net energy does not depend on how much
+ * idle time happened to be attributed in the same step.
+ */
+class HostTimelineTest {
+    static final AnalyzerConfig CONFIG = AnalyzerConfig.defaults();
+
+    @Test
+    void theFinalRecordIsTheSameForOneBigStepAndManySmallOnes() {
+        RunEnergy oneStep = run(false);
+        RunEnergy manySteps = run(true);
+        assertThat(oneStep).isEqualTo(manySteps);
+        // idle before the run: 19 s at 50 W and the ramp [19, 20] to 100 W (75 W on average); the 60 W
+        // after the run must not leak into the baseline of a run that was complete at 40 s
+        double idle = (19 * 50.0 + 75.0) / 20;
+        assertThat(oneStep.getComponents().get(0).getIdlePowerWatts()).isCloseTo(idle, within(1e-12));
+        double gross = 19 * 100.0 + 80.0; // the last second ramps down to 60 W
+        assertThat(oneStep.getEnergyJoules()).isCloseTo(gross, within(1e-9));
+        assertThat(oneStep.getNetEnergyJoules()).isCloseTo(gross - 20 * idle, within(1e-9));
+    }
+
+    @Test
+    void anEpochWhoseStartWasLostStartsWhereThePreviousEnded() {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        List<RunEnergy> out = new ArrayList<>();
+        t.accept(event("r", 0, EventKind.RUN_STARTED, null), 0);
+        t.accept(event("r", 0, EventKind.EPOCH_STARTED, 1), 0);
+        t.accept(event("r", 10, EventKind.EPOCH_COMPLETED, 1), 0);
+        t.accept(event("r", 20, EventKind.EPOCH_COMPLETED, 2), 0); // its EPOCH_STARTED never came
+        t.accept(event("r", 20, EventKind.RUN_COMPLETED, null), 0);
+        for (int s = 0; s <= 30; s++) {
+            t.accept(GraceBufferTest.sample(s * 1_000_000L), 0);
+            out.addAll(t.advance(0).energy());
+        }
+        RunEnergy last = out.stream().filter(RunEnergy::getIsFinal).findFirst().orElseThrow();
+        assertThat(last.getEpochs()).hasSize(2);
+        assertThat(last.getEpochs().get(1).getStartTime()).isEqualTo(InputProgressTest.event("r", 10_000_000, EventKind.PROGRESS)
+                .getEventTime());
+        assertThat(last.getEpochs().get(1).getEnergyJoules()).isEqualTo(100.0);
+    }
+
+    /** Idle 50 W, a run [20 s, 40 s) at 100 W, idle 60 W until 80 s; released in one step or per second. */
+    private static RunEnergy run(boolean stepBySecond) {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        List<RunEnergy> out = new ArrayList<>();
+        t.accept(event("", 0, EventKind.PROGRESS, null), 0); // a replay's promise holds the host
+        t.accept(event("r", 20, EventKind.RUN_STARTED, null), 0);
+        t.accept(event("r", 40, EventKind.RUN_COMPLETED, null), 0);
+        for (int s = 0; s <= 80; s++) {
+            double watts = s < 20 ? 50 : s < 40 ? 100 : 60;
+            PowerSample p = PowerSample.newBuilder(GraceBufferTest.sample(s * 1_000_000L)).setPowerWatts(watts).build();
+            t.accept(p, 0);
+            if (stepBySecond) {
+                t.accept(event("", s, EventKind.PROGRESS, null), 0);
+                out.addAll(t.advance(0).energy());
+            }
+        }
+        t.accept(event("", 80, EventKind.STREAM_END, null), 0);
+        out.addAll(t.advance(0).energy());
+        return out.stream().filter(RunEnergy::getIsFinal).findFirst().orElseThrow();
+    }
+
+    private static TrainingEvent event(String run, int second, EventKind kind, Integer epoch) {
+        return TrainingEvent.newBuilder(InputProgressTest.event(run, second * 1_000_000L, kind)).setEpoch(epoch).build();
+    }
+}
