@@ -62,7 +62,7 @@ public class AttributionBenchmark {
         AttributionSettings settings = new AttributionSettings(Duration.ofSeconds(10), Duration.ofSeconds(1),
                 Duration.ofSeconds(5), 400);
         attributor = new HostAttributor(state, settings);
-        emitter = new Emitter(settings);
+        emitter = new Emitter(settings, run -> null); // no RunConfig: the events carry none
         RunTracker runs = new RunTracker(state);
         for (int r = 0; r < concurrentRuns; r++) {
             List<String> gpus = new ArrayList<>();

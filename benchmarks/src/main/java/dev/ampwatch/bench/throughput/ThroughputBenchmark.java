@@ -1,0 +1,137 @@
+package dev.ampwatch.bench.throughput;
+
+import dev.ampwatch.analyzer.AnalyzerApp;
+import dev.ampwatch.analyzer.AnalyzerConfig;
+import dev.ampwatch.broker.ChildProcessBroker;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.kafka.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * End-to-end throughput and latency of the analyzer on a real broker (its own process): a fleet's
+ * backlog, the plain-consumer ceiling, the analyzer until every run is final, then live latency.
+ * Run through {@code benchmarks/throughput.sh}; results in docs/benchmarks.md.
+ */
+public final class ThroughputBenchmark {
+    public static void main(String[] args) throws Exception {
+        ThroughputOptions o = ThroughputOptions.parse(args);
+        Path dir = Files.createTempDirectory("ampwatch-throughput");
+        try (ChildProcessBroker broker = ChildProcessBroker.start(dir.resolve("broker"), "127.0.0.1", 0, Duration.ofSeconds(90))) {
+            Map<String, Object> client = Map.of("bootstrap.servers", broker.bootstrapServers());
+            String run = Long.toString(System.currentTimeMillis(), 36);
+            double analyzerRate = backlog(o, client, dir, "tp-" + run + ".", broker.pid());
+            if (o.liveHosts() > 0) {
+                latency(o, client, dir, "lat-" + run + ".", broker.pid());
+            }
+            System.out.printf("%nend to end: %.0f samples/s (target >= 100,000)%n", analyzerRate);
+        } finally {
+            deleteQuietly(dir);
+        }
+        if (o.profile() != null) {
+            System.out.println();
+            JfrSummary.of(o.profile()).print(System.out, 20);
+        }
+    }
+
+    private static double backlog(ThroughputOptions o, Map<String, Object> client, Path dir, String prefix, long brokerPid)
+            throws Exception {
+        Topics topics = Topics.withPrefix(prefix);
+        Kafka.createTopics(client, topics, o.partitions());
+        long perTick = (long) o.hosts() * Fleet.SAMPLES_PER_TICK;
+        long ticks = (o.samples() + perTick - 1) / perTick;
+        long baseUs = Fleet.alignToTick(Fleet.nowUs()) - ticks * Fleet.TICK_US - 60_000_000L;
+        List<SimulatedHost> fleet = Fleet.backlog(prefix, o.hosts(), ticks, baseUs);
+        Backlog.Produced produced = Backlog.produce(client, topics, fleet, ticks, baseUs);
+        System.out.printf("backlog: %,d samples + %,d training events, %d hosts x 50 samples/s over %.0f s of event time, "
+                        + "%d partitions; produced in %.1f s (%,.0f samples/s)%n", produced.samples(), produced.events(),
+                o.hosts(), ticks * Fleet.TICK_US / 1e6, o.partitions(), produced.seconds(), produced.samplesPerSecond());
+
+        double bytes = Ceiling.rateOfBytes(client, topics.powerSamples().name(), produced.samples());
+        double decoded = Ceiling.rate(client, topics.powerSamples().name(), topics.powerSamples().valueSerde().deserializer(),
+                produced.samples());
+        System.out.printf("plain consumer (the ceiling): %,.0f records/s as bytes, %,.0f records/s decoded (Avro)%n", bytes, decoded);
+
+        AnalyzerConfig config = AnalyzerStep.config(topics, prefix + "analyzer", dir.resolve("state-" + prefix));
+        Set<String> runs = fleet.stream().map(h -> h.run.runId).collect(Collectors.toSet());
+        AnalyzerStep.Result r = AnalyzerStep.run(client, config, o, runs, brokerPid);
+        double rate = produced.samples() / r.fromStartSeconds();
+        System.out.printf("analyzer (%s, %d stream threads): all %d runs final %.1f s after start (%.1f s after RUNNING), "
+                        + "%,d running totals: %,.0f samples/s end to end (%,.0f from RUNNING); x%.2f of the plain consumer "
+                        + "(bytes), x%.2f (decoded)%n", o.guarantee(), o.streamThreads(), runs.size(), r.fromStartSeconds(), r.fromRunningSeconds(),
+                r.runningTotals(), rate, produced.samples() / r.fromRunningSeconds(), rate / bytes, rate / decoded);
+        System.out.println("  CPU during the analyzer step: " + r.cpu());
+        sanity(fleet, r.finals());
+        System.out.printf("dead letters: %d%n", Kafka.count(client, topics.deadLetters()));
+        return rate;
+    }
+
+    /** Every run final, > 0 J, 10 epochs, and its total what the counters say. */
+    private static void sanity(List<SimulatedHost> fleet, Map<String, RunEnergy> finals) {
+        double worst = 0;
+        int bad = 0;
+        for (SimulatedHost h : fleet) {
+            RunEnergy e = finals.get(h.run.runId);
+            double error = Math.abs(e.getEnergyJoules() - h.expectedRunJoules()) / h.expectedRunJoules();
+            double epochs = e.getEpochs().stream().mapToDouble(x -> x.getEnergyJoules()).sum();
+            boolean ok = e.getEnergyJoules() > 0 && e.getEpochs().size() == SimulatedRun.EPOCHS && error < 1e-6
+                    && Math.abs(epochs - e.getEnergyJoules()) < 1e-6 * e.getEnergyJoules() && e.getQuality().getGaps() == 0;
+            if (!ok) {
+                bad++;
+                System.out.printf("  SANITY FAILED %s: %.3f J (expected %.3f), %d epochs summing to %.3f J, %d gaps, %d late%n",
+                        h.run.runId, e.getEnergyJoules(), h.expectedRunJoules(), e.getEpochs().size(), epochs,
+                        e.getQuality().getGaps(), e.getQuality().getLateSamples());
+            }
+            worst = Math.max(worst, error);
+        }
+        RunEnergy any = finals.values().stream().min(Comparator.comparing(RunEnergy::getRunId)).orElseThrow();
+        System.out.printf("sanity: %d/%d runs final with > 0 J, 10 epochs, epochs summing to the total, no gaps, total "
+                        + "within 1e-6 of the counters (worst relative error %.1e); e.g. %s: %.1f kJ over %.0f s%n",
+                fleet.size() - bad, fleet.size(), worst, any.getRunId(), any.getEnergyJoules() / 1000, any.getDurationSeconds());
+    }
+
+    private static void latency(ThroughputOptions o, Map<String, Object> client, Path dir, String prefix, long brokerPid)
+            throws Exception {
+        Topics topics = Topics.withPrefix(prefix);
+        Kafka.createTopics(client, topics, o.partitions());
+        AnalyzerConfig config = AnalyzerStep.config(topics, prefix + "analyzer", dir.resolve("state-" + prefix));
+        try (AnalyzerApp app = AnalyzerApp.start(config, AnalyzerStep.streamsClient(client, o), "127.0.0.1", 0,
+                Duration.ofMinutes(5))) {
+            if (!app.awaitRunning(Duration.ofSeconds(120))) {
+                throw new IllegalStateException("the analyzer did not reach RUNNING: " + app.state());
+            }
+            LiveLatency live = new LiveLatency(topics, Fleet.live(prefix, o.liveHosts(), Fleet.nowUs()));
+            CpuMeter cpu = new CpuMeter(brokerPid);
+            LiveLatency.Result r = live.run(client, o.warmup(), o.measure(), config.grace().plusSeconds(8));
+            String used = cpu.since();
+            double bound = config.grace().toMillis() + 1000;
+            System.out.printf("latency (%s): %d hosts live, %,.0f samples/s produced over the %d s window (after %d s warm-up): "
+                            + "p50 %.0f ms, p99 %.0f ms, max %.0f ms over %,d ticks (x%d samples); %,d samples never "
+                            + "attributed; grace + 1 s = %.0f ms: p99 %s%n", o.guarantee(), o.liveHosts(), r.samplesPerSecond(),
+                    o.measure().toSeconds(), o.warmup().toSeconds(), r.latency().at(50), r.latency().at(99),
+                    r.latency().at(100), r.latency().count(), Fleet.SAMPLES_PER_TICK, r.unresolved(), bound,
+                    r.latency().at(99) < bound && r.unresolved() == 0 ? "below" : "NOT below");
+            System.out.printf("  where it goes: a running total arrives %.0f ms (p50; p99 %.0f) after its attributed_until "
+                            + "(grace %d ms + produce-to-committed pipeline); successive totals of a run are "
+                            + "%.0f ms apart in event time (p50; p99 %.0f; %.1f %% over 1.5 x the emit interval of %d ms)%n",
+                    r.totalLag().at(50), r.totalLag().at(99), config.grace().toMillis(), r.emitSpacing().at(50),
+                    r.emitSpacing().at(99), 100 * r.emitSpacing().shareAbove(1.5 * config.emitInterval().toMillis()),
+                    config.emitInterval().toMillis());
+            System.out.println("  CPU during the latency step (producer included): " + used);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception e) {
+            // a leftover temporary directory is not worth failing the run for
+        }
+    }
+}

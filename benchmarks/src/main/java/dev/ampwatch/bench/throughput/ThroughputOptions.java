@@ -1,0 +1,65 @@
+package dev.ampwatch.bench.throughput;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Settings of one throughput run, from {@code --name=value} arguments (see {@link #USAGE}).
+ *
+ * @param samples backlog size (power samples); the event time it spans follows from hosts and the rate
+ * @param hosts hosts in the backlog, each with one 10-epoch run
+ * @param partitions partitions of every topic (both inputs the same: they are co-partitioned)
+ * @param streamThreads the analyzer's {@code num.stream.threads}
+ * @param liveHosts hosts producing live in the latency step (50 samples/s each)
+ * @param warmup live production before latencies count
+ * @param measure the window whose latencies are reported
+ * @param profile a JFR recording of the analyzer step, written here (null: none)
+ * @param timeout longest wait for the analyzer to finalize every run
+ * @param guarantee the analyzer's {@code processing.guarantee} (exactly_once_v2, its default; at_least_once to
+ *     see what exactly-once costs)
+ */
+record ThroughputOptions(long samples, int hosts, int partitions, int streamThreads, int liveHosts, Duration warmup,
+                         Duration measure, Path profile, Duration timeout, String guarantee) {
+    static final String USAGE = """
+            usage: benchmarks/throughput.sh [--samples=1000000] [--hosts=20] [--partitions=4] [--threads=2]
+                   [--live-hosts=400] [--warmup=10] [--measure=30] [--profile=FILE.jfr] [--timeout=1800]
+                   [--guarantee=exactly_once_v2|at_least_once]
+              --live-hosts=0 skips the latency step; durations are seconds""";
+
+    static ThroughputOptions parse(String[] args) {
+        Map<String, String> given = new TreeMap<>();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (!a.startsWith("--") || eq < 0) {
+                throw new IllegalArgumentException("expected --name=value, got '" + a + "'\n" + USAGE);
+            }
+            given.put(a.substring(2, eq), a.substring(eq + 1));
+        }
+        ThroughputOptions o = new ThroughputOptions(
+                Long.parseLong(take(given, "samples", "1000000")),
+                Integer.parseInt(take(given, "hosts", "20")),
+                Integer.parseInt(take(given, "partitions", "4")),
+                Integer.parseInt(take(given, "threads", "2")),
+                Integer.parseInt(take(given, "live-hosts", "400")),
+                Duration.ofSeconds(Long.parseLong(take(given, "warmup", "10"))),
+                Duration.ofSeconds(Long.parseLong(take(given, "measure", "30"))),
+                given.containsKey("profile") ? Path.of(given.remove("profile")) : null,
+                Duration.ofSeconds(Long.parseLong(take(given, "timeout", "1800"))),
+                take(given, "guarantee", "exactly_once_v2"));
+        if (!given.isEmpty()) {
+            throw new IllegalArgumentException("unknown option(s) " + given.keySet() + "\n" + USAGE);
+        }
+        if (o.samples < o.hosts * Fleet.SAMPLES_PER_TICK * 400L) {
+            throw new IllegalArgumentException("--samples=" + o.samples + " is under 40 s of event time for "
+                    + o.hosts + " hosts; at least " + o.hosts * Fleet.SAMPLES_PER_TICK * 400L + " are needed");
+        }
+        return o;
+    }
+
+    private static String take(Map<String, String> given, String name, String fallback) {
+        String v = given.remove(name);
+        return v == null ? fallback : v;
+    }
+}
