@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * Attributes one host's power to its runs and epochs. Readings must be applied in event-time order
@@ -78,29 +77,66 @@ public final class HostAttributor {
     /** Splits the segment at every run and epoch boundary inside it and shares each piece. */
     private void distribute(DeviceState device, Segment segment) {
         String key = deviceKey(Component.valueOf(device.getComponent()), device.getDevice());
-        TreeSet<Long> cuts = new TreeSet<>(List.of(segment.startUs(), segment.endUs()));
-        for (RunState run : state.getRuns()) {
-            addCut(cuts, segment, run.getStartUs());
-            addCut(cuts, segment, run.getEndUs());
-            for (EpochState e : run.getEpochs()) {
-                addCut(cuts, segment, e.getStartUs());
-                addCut(cuts, segment, e.getEndUs());
-            }
-        }
-        Map<RunState, double[]> byRun = new IdentityHashMap<>(); // {joules, seconds}; records hash by mutable content
-        Long a = null;
+        long[] cuts = cutsInside(segment);
+        Map<RunState, double[]> byRun = new IdentityHashMap<>(4); // {joules, seconds}; records hash by mutable content
+        long a = segment.startUs();
         for (long b : cuts) {
-            if (a != null) {
-                share(device, key, segment, a, b, byRun);
-            }
+            share(device, key, segment, a, b, byRun);
             a = b;
         }
+        share(device, key, segment, a, segment.endUs(), byRun);
         byRun.forEach((run, js) -> {
-            run.getComponents().get(key).setSamples(run.getComponents().get(key).getSamples() + 1);
+            Accumulator acc = run.getComponents().get(key);
+            acc.setSamples(acc.getSamples() + 1);
             run.getDevicePowerWatts().put(key, js[0] / js[1]);
-            double total = run.getDevicePowerWatts().values().stream().mapToDouble(Double::doubleValue).sum();
+            double total = 0;
+            for (double w : run.getDevicePowerWatts().values()) {
+                total += w;
+            }
             run.setPeakPowerWatts(Math.max(run.getPeakPowerWatts(), total));
         });
+    }
+
+    private static final long[] NO_CUTS = new long[0];
+
+    /** Run and epoch boundaries strictly inside the segment, sorted and distinct; mostly none. */
+    private long[] cutsInside(Segment segment) {
+        long[] cuts = NO_CUTS;
+        int n = 0;
+        for (RunState run : state.getRuns()) {
+            if (run.getEndUs() != null && run.getEndUs() <= segment.startUs()) {
+                continue; // ended before the segment: neither it nor its epochs cut it
+            }
+            long[] times = {run.getStartUs(), run.getEndUs() == null ? Long.MIN_VALUE : run.getEndUs()};
+            for (int i = 0; i < 2 + 2 * run.getEpochs().size(); i++) {
+                long t;
+                if (i < 2) {
+                    t = times[i];
+                } else {
+                    EpochState e = run.getEpochs().get((i - 2) / 2);
+                    Long v = (i % 2 == 0) ? Long.valueOf(e.getStartUs()) : e.getEndUs();
+                    t = v == null ? Long.MIN_VALUE : v;
+                }
+                if (t > segment.startUs() && t < segment.endUs()) {
+                    if (n == cuts.length) {
+                        cuts = java.util.Arrays.copyOf(cuts, Math.max(4, n * 2));
+                    }
+                    cuts[n++] = t;
+                }
+            }
+        }
+        if (n == 0) {
+            return NO_CUTS;
+        }
+        long[] sorted = java.util.Arrays.copyOf(cuts, n);
+        java.util.Arrays.sort(sorted);
+        int distinct = 1;
+        for (int i = 1; i < n; i++) {
+            if (sorted[i] != sorted[distinct - 1]) {
+                sorted[distinct++] = sorted[i];
+            }
+        }
+        return java.util.Arrays.copyOf(sorted, distinct);
     }
 
     private void share(DeviceState device, String key, Segment segment, long a, long b, Map<RunState, double[]> byRun) {
@@ -146,12 +182,6 @@ public final class HostAttributor {
         acc.setShareSeconds(acc.getShareSeconds() + shareSeconds);
         acc.setCoveredSeconds(acc.getCoveredSeconds() + seconds);
         acc.setSource(device.getSource());
-    }
-
-    private static void addCut(TreeSet<Long> cuts, Segment segment, Long t) {
-        if (t != null && t > segment.startUs() && t < segment.endUs()) {
-            cuts.add(t);
-        }
     }
 
     /** [start, end) covers the piece [a, b]; pieces never straddle a boundary. */

@@ -19,6 +19,8 @@ import java.util.Map;
  *       events do not hold the watermark back: a trainer sends a run's start as it happens.
  * </ul>
  *
+ * The watermark is {@code min(samples progress - grace, events progress)}.
+ *
  * <p>An input that stalls (a trainer killed without its end event, a power-agent that stopped) would hold
  * the host back forever; it is declared idle once it has shown nothing new for the idle time in the
  * analyzer's clock <em>and</em> the other input has moved that far past it in event time, as stream
@@ -76,24 +78,23 @@ public final class InputProgress {
 
     /**
      * Records strictly before the returned time may be attributed; {@link Long#MIN_VALUE} when nothing
-     * may be.
+     * may be. The grace covers disorder within the samples input (several sources sampled concurrently);
+     * the training-events input needs none, because its progress is a promise about what was sent and a
+     * run's events come from one producer, in order.
      */
     public long watermark(long graceUs, long idleUs, long idleMs, long nowMs) {
         Long s = state.getSamplesUntilUs();
         long events = eventsProgress(s, idleUs, idleMs, nowMs);
         long samples;
         if (s != null && !(stale(sampleArrivalMs, idleMs, nowMs) && events != Long.MAX_VALUE && events - s >= idleUs)) {
-            samples = s;
+            samples = s - graceUs;
         } else if (s == null && !stale(sampleArrivalMs, idleMs, nowMs)) {
             samples = Long.MIN_VALUE; // no sample yet: wait for the first
         } else {
             samples = Long.MAX_VALUE; // idle
         }
-        long progress = Math.min(samples, events);
-        if (progress == Long.MAX_VALUE || progress == Long.MIN_VALUE) {
-            return Long.MIN_VALUE;
-        }
-        return progress - graceUs;
+        long w = Math.min(samples, events);
+        return w == Long.MAX_VALUE ? Long.MIN_VALUE : w;
     }
 
     /** The training-events input's progress; {@link Long#MAX_VALUE} when it holds nothing back. */

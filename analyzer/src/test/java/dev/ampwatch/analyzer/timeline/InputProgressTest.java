@@ -34,9 +34,10 @@ class InputProgressTest {
     void anOpenRunHoldsTheHostAtItsLatestEventOrHeartbeat() {
         progress.event(event("r", 1_000_000, EventKind.RUN_STARTED), 1_000_000, 0);
         progress.sample(50_000_000, 0);
-        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(-1_000_000);
+        // a run's progress is a promise about what was sent: no grace on it
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(1_000_000);
         progress.event(event("r", 20_000_000, EventKind.PROGRESS), 20_000_000, 0);
-        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(18_000_000);
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(20_000_000);
         progress.event(event("r", 21_000_000, EventKind.RUN_COMPLETED), 21_000_000, 0);
         assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(48_000_000);
     }
@@ -46,7 +47,7 @@ class InputProgressTest {
         progress.event(event("a", 5_000_000, EventKind.RUN_STARTED), 5_000_000, 0);
         progress.event(event("b", 9_000_000, EventKind.RUN_STARTED), 9_000_000, 0);
         progress.sample(20_000_000, 0);
-        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(3_000_000);
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(5_000_000);
     }
 
     @Test
@@ -62,9 +63,9 @@ class InputProgressTest {
     void aHostWidePromiseSpeaksForEveryRunUntilItsStreamEnds() {
         progress.event(event("", 4_000_000, EventKind.PROGRESS), 4_000_000, 0);
         progress.sample(30_000_000, 0);
-        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(2_000_000);
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(4_000_000);
         progress.event(event("", 12_000_000, EventKind.PROGRESS), 12_000_000, 0);
-        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(10_000_000);
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(12_000_000);
         progress.event(event("", 12_000_000, EventKind.STREAM_END), 12_000_000, 0);
         assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(28_000_000);
     }
@@ -73,8 +74,8 @@ class InputProgressTest {
     void aSilentRunIsIdleOnlyAfterTheIdleTimeInBothClocks() {
         progress.event(event("r", 1_000_000, EventKind.RUN_STARTED), 1_000_000, 0);
         progress.sample(100_000_000, 0); // samples 99 s ahead, but no wall time has passed (a replay at full speed)
-        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(-1_000_000);
-        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 29_999)).isEqualTo(-1_000_000);
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(1_000_000);
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 29_999)).isEqualTo(1_000_000);
         progress.sample(100_100_000, 30_000); // the samples go on; the trainer said nothing for 30 s
         assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 30_000)).isEqualTo(98_100_000);
     }
@@ -83,14 +84,14 @@ class InputProgressTest {
     void aRunCloseToTheSamplesIsNeverIdleHoweverLongTheWallClockRuns() {
         progress.event(event("r", 90_000_000, EventKind.PROGRESS), 90_000_000, 0);
         progress.sample(100_000_000, 0);
-        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 3_600_000)).isEqualTo(88_000_000);
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 3_600_000)).isEqualTo(90_000_000);
     }
 
     @Test
     void idleTimeZeroNeverDeclaresAnInputIdle() {
         progress.event(event("r", 1_000_000, EventKind.RUN_STARTED), 1_000_000, 0);
         progress.sample(500_000_000, 0);
-        assertThat(progress.watermark(GRACE, 0, 0, 10_000_000)).isEqualTo(-1_000_000);
+        assertThat(progress.watermark(GRACE, 0, 0, 10_000_000)).isEqualTo(1_000_000);
     }
 
     @Test
