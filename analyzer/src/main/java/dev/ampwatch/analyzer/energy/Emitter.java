@@ -73,10 +73,15 @@ public final class Emitter {
 
     /** Running totals of the open runs whose last one is at least the emit interval old. */
     public List<RunEnergy> running(HostState host, long attributedUntilUs) {
+        return running(host, attributedUntilUs, run -> true);
+    }
+
+    /** As {@link #running(HostState, long)}, for the runs {@code allowed} lets through. */
+    public List<RunEnergy> running(HostState host, long attributedUntilUs, java.util.function.Predicate<RunState> allowed) {
         List<RunEnergy> out = new ArrayList<>();
         for (RunState run : host.getRuns()) {
             if (attributedUntilUs - run.getLastEmitUs() >= settings.emitIntervalUs()
-                    && attributedUntilUs > run.getStartUs()) {
+                    && attributedUntilUs > run.getStartUs() && allowed.test(run)) {
                 out.add(assembler.assemble(host, run, attributedUntilUs, false, configs.apply(run)));
                 run.setLastEmitUs(attributedUntilUs);
             }

@@ -26,6 +26,8 @@ public final class HostAttributor {
         this.settings = settings;
     }
 
+    private static final String GPU = Component.GPU.name();
+
     public static String deviceKey(Component component, String device) {
         return component.name() + "/" + device;
     }
@@ -46,7 +48,7 @@ public final class HostAttributor {
         }
         Integration.Outcome outcome = Integration.between(previous, sample, settings.maxGapUs());
         if (outcome instanceof Integration.Integrated i) {
-            distribute(previous, i.segment());
+            distribute(previous, key, i.segment());
         } else if (outcome instanceof Integration.Gap g) {
             forOverlapping(previous, g.startUs(), g.endUs(), (run, overlapUs) -> {
                 run.setGaps(run.getGaps() + 1);
@@ -75,8 +77,7 @@ public final class HostAttributor {
     }
 
     /** Splits the segment at every run and epoch boundary inside it and shares each piece. */
-    private void distribute(DeviceState device, Segment segment) {
-        String key = deviceKey(Component.valueOf(device.getComponent()), device.getDevice());
+    private void distribute(DeviceState device, String key, Segment segment) {
         long[] cuts = cutsInside(segment);
         Map<RunState, double[]> byRun = new IdentityHashMap<>(4); // {joules, seconds}; records hash by mutable content
         long a = segment.startUs();
@@ -190,7 +191,7 @@ public final class HostAttributor {
     }
 
     static boolean uses(RunState run, DeviceState device) {
-        return !Component.GPU.name().equals(device.getComponent()) || run.getGpuDevices().contains(device.getDevice());
+        return !GPU.equals(device.getComponent()) || run.getGpuDevices().contains(device.getDevice());
     }
 
     private void forOverlapping(DeviceState device, long t0, long t1, java.util.function.ObjLongConsumer<RunState> action) {

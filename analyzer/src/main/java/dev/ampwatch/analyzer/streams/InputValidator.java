@@ -16,7 +16,11 @@ final class InputValidator {
     /** No single device draws this much; a larger value is a unit mistake (mW sent as W) or garbage. */
     static final double MAX_DEVICE_WATTS = 20_000;
 
+    /** Host ids already found valid: a fleet has a bounded set, and checking each record's costs a scan. */
+    private static final int MAX_KNOWN_HOSTS = 100_000;
+
     private final Duration maxFutureSkew;
+    private final java.util.Set<String> knownHosts = new java.util.HashSet<>();
 
     InputValidator(Duration maxFutureSkew) {
         this.maxFutureSkew = maxFutureSkew;
@@ -36,7 +40,7 @@ final class InputValidator {
         if (s.getEnergyUj() != null && s.getEnergyUj() < 0) {
             return fail(s, "energy_uj=" + s.getEnergyUj() + " is negative");
         }
-        Optional<String> host = HostId.problem(s.getHost());
+        Optional<String> host = hostProblem(s.getHost());
         if (host.isPresent()) {
             return fail(s, host.get());
         }
@@ -47,7 +51,7 @@ final class InputValidator {
     }
 
     Optional<String> check(TrainingEvent e, Instant now) {
-        Optional<String> host = HostId.problem(e.getHost());
+        Optional<String> host = hostProblem(e.getHost());
         if (host.isPresent()) {
             return fail(e, host.get());
         }
@@ -65,6 +69,17 @@ final class InputValidator {
             return fail(e, future(now));
         }
         return Optional.empty();
+    }
+
+    private Optional<String> hostProblem(String host) {
+        if (knownHosts.contains(host)) {
+            return Optional.empty();
+        }
+        Optional<String> problem = HostId.problem(host);
+        if (problem.isEmpty() && knownHosts.size() < MAX_KNOWN_HOSTS) {
+            knownHosts.add(host);
+        }
+        return problem;
     }
 
     private String future(Instant now) {

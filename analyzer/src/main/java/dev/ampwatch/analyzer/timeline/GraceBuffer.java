@@ -5,7 +5,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -17,7 +16,9 @@ import java.util.TreeMap;
  */
 public final class GraceBuffer {
     private final long sliceUs;
-    private final PriorityQueue<Buffered> queue = new PriorityQueue<>();
+    /** Pending records, sorted from {@code head} on. Inputs arrive nearly in order: most adds append. */
+    private final ArrayList<Buffered> queue = new ArrayList<>();
+    private int head;
     /** Slice start -> its records in arrival order (released ones included until the slice goes). */
     private final TreeMap<Long, List<Buffered>> slices = new TreeMap<>();
     private final Set<Long> dirty = new HashSet<>();
@@ -33,7 +34,7 @@ public final class GraceBuffer {
     }
 
     public void add(Buffered record) {
-        queue.add(record);
+        insert(record);
         long slice = sliceOf(record.timeUs());
         slices.computeIfAbsent(slice, s -> new ArrayList<>()).add(record);
         dirty.add(slice);
@@ -41,9 +42,17 @@ public final class GraceBuffer {
 
     /** Removes and returns, in order, every record with an event time before {@code beforeUs}. */
     public List<Buffered> releaseBefore(long beforeUs) {
-        List<Buffered> out = new ArrayList<>();
-        while (!queue.isEmpty() && queue.peek().timeUs() < beforeUs) {
-            out.add(queue.poll());
+        int from = head;
+        while (head < queue.size() && queue.get(head).timeUs() < beforeUs) {
+            head++;
+        }
+        List<Buffered> out = new ArrayList<>(queue.subList(from, head));
+        if (head == queue.size()) {
+            queue.clear();
+            head = 0;
+        } else if (head > 256 && head > queue.size() / 2) {
+            queue.subList(0, head).clear();
+            head = 0;
         }
         releasedBeforeUs = Math.max(releasedBeforeUs, beforeUs);
         while (!slices.isEmpty() && slices.firstKey() <= beforeUs - sliceUs) {
@@ -57,11 +66,30 @@ public final class GraceBuffer {
     }
 
     public int size() {
-        return queue.size();
+        return queue.size() - head;
     }
 
     public boolean isEmpty() {
-        return queue.isEmpty();
+        return size() == 0;
+    }
+
+    private void insert(Buffered record) {
+        int n = queue.size();
+        if (n == head || queue.get(n - 1).compareTo(record) <= 0) {
+            queue.add(record);
+            return;
+        }
+        int lo = head;
+        int hi = n - 1; // the record goes before index hi at the latest
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (queue.get(mid).compareTo(record) <= 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        queue.add(lo, record);
     }
 
     /** Slices changed since the last call, each with its records still pending; marks them stored. */
@@ -97,7 +125,7 @@ public final class GraceBuffer {
             for (Buffered r : records) {
                 if (r.timeUs() >= releasedBeforeUs) {
                     kept.add(r);
-                    b.queue.add(r);
+                    b.insert(r);
                 }
             }
             b.slices.put(slice, kept);

@@ -46,7 +46,12 @@ public final class HostTimeline {
     private final InputProgress progress;
     private final AttributionSettings attribution;
     private final TimelineSettings settings;
+    /** A host whose attributed time is this far behind the analyzer's clock is catching up a backlog. */
+    static final long CATCHING_UP_US = 60_000_000L;
+
     private final Map<String, RunConfig> configs = new HashMap<>();
+    /** Analyzer clock of each run's last running total; a hint, not state. */
+    private final Map<String, Long> lastRunningMs = new HashMap<>();
     private final Emitter emitter;
 
     public HostTimeline(HostState state, GraceBuffer buffer, AttributionSettings attribution, TimelineSettings settings,
@@ -131,7 +136,7 @@ public final class HostTimeline {
         if (w == Long.MIN_VALUE || w <= state.getReleasedUntilUs()) {
             return Release.NONE;
         }
-        return release(w, false);
+        return release(w, false, nowMs);
     }
 
     /**
@@ -145,10 +150,10 @@ public final class HostTimeline {
             return Release.NONE;
         }
         long until = Math.max(state.getMaxEventTimeUs() + 1, state.getReleasedUntilUs());
-        return release(until, true);
+        return release(until, true, nowMs);
     }
 
-    private Release release(long beforeUs, boolean hostQuiet) {
+    private Release release(long beforeUs, boolean hostQuiet, long nowMs) {
         HostAttributor attributor = new HostAttributor(state, attribution);
         RunTracker runs = new RunTracker(state);
         List<RunEnergy> out = new ArrayList<>();
@@ -166,13 +171,33 @@ public final class HostTimeline {
         state.setReleasedUntilUs(beforeUs);
         progress.forgetEndedBefore(beforeUs - FORGET_ENDED_RUNS_US);
         out.addAll(emitter.finals(state, beforeUs, hostQuiet));
-        out.addAll(emitter.running(state, beforeUs));
+        out.addAll(emitter.running(state, beforeUs, run -> runningTotalDue(run, beforeUs, nowMs)));
         for (RunEnergy e : out) {
             if (e.getIsFinal()) {
                 configs.remove(e.getRunId());
+                lastRunningMs.remove(e.getRunId());
             }
         }
         return new Release(out, duplicates, beforeUs);
+    }
+
+    /**
+     * Live, a run's running total goes out once per emit interval of event time. A host that is catching
+     * up (a backlog: attributed time far behind the analyzer's clock) would send one per interval of the
+     * backlog's event time, thousands a second that nobody watches; then it is once per emit interval of
+     * the analyzer's clock. Only intermediate records are thinned: final records do not depend on it.
+     */
+    private boolean runningTotalDue(RunState run, long attributedUntilUs, long nowMs) {
+        if (nowMs * 1000 - attributedUntilUs < CATCHING_UP_US) {
+            lastRunningMs.put(run.getRunId(), nowMs);
+            return true;
+        }
+        Long last = lastRunningMs.get(run.getRunId());
+        if (last != null && nowMs - last < attribution.emitInterval().toMillis()) {
+            return false;
+        }
+        lastRunningMs.put(run.getRunId(), nowMs);
+        return true;
     }
 
     private RunConfig config(RunState run) {

@@ -2,7 +2,14 @@ package dev.ampwatch.schema.kafka;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.Schema;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
@@ -24,13 +31,23 @@ import org.apache.kafka.common.serialization.Serializer;
  * <p>Thread-safe: Avro's message encoder and decoder are.
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
+    /** Single-object encoding: {@code C3 01}, then the writer schema's fingerprint (8 bytes, little-endian). */
+    private static final int HEADER = 10;
+
     private final Class<T> type;
+    private final Schema schema;
+    private final SpecificData model;
+    private final SchemaStore store;
     private final BinaryMessageEncoder<T> encoder;
     private final BinaryMessageDecoder<T> decoder;
+    /** Readers by writer fingerprint: the message decoder reads through an unbuffered stream, byte by byte. */
+    private final Map<Long, DatumReader<T>> readers = new ConcurrentHashMap<>();
 
     public AvroSerde(Class<T> type, Schema schema, SchemaStore store) {
         this.type = type;
-        SpecificData model = SpecificData.getForClass(type);
+        this.schema = schema;
+        this.store = store;
+        this.model = SpecificData.getForClass(type);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
         this.decoder = new BinaryMessageDecoder<>(model, schema, store);
     }
@@ -55,7 +72,13 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             return null;
         }
         try {
-            return decoder.decode(bytes);
+            DatumReader<T> reader = bytes.length >= HEADER && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01
+                    ? reader(ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong()) : null;
+            if (reader == null) {
+                return decoder.decode(bytes); // a bad header or an unknown schema: its exceptions say which
+            }
+            // straight from the array: Avro's message decoder reads through an unbuffered stream, byte by byte
+            return reader.read(null, DecoderFactory.get().binaryDecoder(bytes, HEADER, bytes.length - HEADER, null));
         } catch (MissingSchemaException e) {
             throw new SerializationException("cannot decode " + type.getSimpleName()
                     + ": written with a schema this reader does not know (" + e.getMessage()
@@ -67,6 +90,19 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             throw new SerializationException("cannot decode " + type.getSimpleName() + " from "
                     + bytes.length + " bytes: " + e, e);
         }
+    }
+
+    private DatumReader<T> reader(long fingerprint) {
+        DatumReader<T> r = readers.get(fingerprint);
+        if (r == null) {
+            Schema writer = SchemaNormalization.parsingFingerprint64(schema) == fingerprint ? schema : store.findByFingerprint(fingerprint);
+            if (writer == null) {
+                return null;
+            }
+            r = new SpecificDatumReader<>(writer, schema, model);
+            readers.put(fingerprint, r);
+        }
+        return r;
     }
 
     @Override
