@@ -28,8 +28,24 @@ public final class HostAttributor {
 
     private static final String GPU = Component.GPU.name();
 
+    /** Keys by device id, then component: a fleet reuses a few device ids, and this runs per reading. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, String[]> KEYS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_CACHED_DEVICES = 10_000;
+
     public static String deviceKey(Component component, String device) {
-        return component.name() + "/" + device;
+        String[] byComponent = KEYS.get(device);
+        if (byComponent == null) {
+            byComponent = new String[Component.values().length];
+            if (KEYS.size() < MAX_CACHED_DEVICES) {
+                KEYS.put(device, byComponent);
+            }
+        }
+        String key = byComponent[component.ordinal()];
+        if (key == null) {
+            key = component.name() + "/" + device;
+            byComponent[component.ordinal()] = key;
+        }
+        return key;
     }
 
     /**
@@ -108,15 +124,18 @@ public final class HostAttributor {
             if (run.getEndUs() != null && run.getEndUs() <= segment.startUs()) {
                 continue; // ended before the segment: neither it nor its epochs cut it
             }
-            long[] times = {run.getStartUs(), run.getEndUs() == null ? Long.MIN_VALUE : run.getEndUs()};
-            for (int i = 0; i < 2 + 2 * run.getEpochs().size(); i++) {
+            List<EpochState> epochs = run.getEpochs();
+            for (int i = 0; i < 2 + 2 * epochs.size(); i++) {
                 long t;
-                if (i < 2) {
-                    t = times[i];
+                if (i == 0) {
+                    t = run.getStartUs();
+                } else if (i == 1) {
+                    t = run.getEndUs() == null ? Long.MIN_VALUE : run.getEndUs();
+                } else if (i % 2 == 0) {
+                    t = epochs.get((i - 2) / 2).getStartUs();
                 } else {
-                    EpochState e = run.getEpochs().get((i - 2) / 2);
-                    Long v = (i % 2 == 0) ? Long.valueOf(e.getStartUs()) : e.getEndUs();
-                    t = v == null ? Long.MIN_VALUE : v;
+                    Long end = epochs.get((i - 2) / 2).getEndUs();
+                    t = end == null ? Long.MIN_VALUE : end;
                 }
                 if (t > segment.startUs() && t < segment.endUs()) {
                     if (n == cuts.length) {

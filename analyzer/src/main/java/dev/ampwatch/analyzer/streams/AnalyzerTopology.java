@@ -122,6 +122,8 @@ public final class AnalyzerTopology {
         // data fetched or waiting on the broker, so a backlog is read in event-time order; what a live race
         // leaves is the watermark's business (HostTimeline), correctness does not depend on this setting
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
+        // samples are small and many: fewer, larger fetches and polls (measured: benchmarks.md)
+        p.put(StreamsConfig.consumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG), "5000");
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         p.put(DeadLetterHandler.TOPIC_CONFIG, config.topics().deadLetters());
         p.put(DeadLetterHandler.LISTENER_CONFIG, listener);

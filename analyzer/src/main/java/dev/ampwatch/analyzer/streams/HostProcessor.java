@@ -78,14 +78,14 @@ public final class HostProcessor implements Processor<String, HostInput, String,
                 deadLetter(input, DeadLetterKind.LATE, input.describe() + ": more than the grace (" + config.grace()
                         + ") behind the samples already seen from host " + host + ", or before "
                         + Micros.instant(timeline.state().getReleasedUntilUs()) + ", which is attributed already");
-                timelines.changed(host);
+                timelines.changed(timeline);
                 return;
             }
         } else {
             timeline.accept(((HostInput.Event) input).event(), nowMs);
         }
         forward(timeline.advance(nowMs));
-        timelines.changed(host);
+        timelines.changed(timeline);
     }
 
     private void tick(long nowMs) {
@@ -95,7 +95,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
             if (advanced != Release.NONE || flushed != Release.NONE) {
                 forward(advanced);
                 forward(flushed);
-                timelines.changed(timeline.host());
+                timelines.changed(timeline);
             }
         }
     }

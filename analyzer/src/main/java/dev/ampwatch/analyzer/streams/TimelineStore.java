@@ -12,10 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.serialization.BytesSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.StateStore;
@@ -50,7 +48,7 @@ public final class TimelineStore extends WrappedStateStore<KeyValueStore<Bytes, 
 
     private final Factory factory;
     private final Map<String, HostTimeline> loaded = new HashMap<>();
-    private final Set<String> dirty = new LinkedHashSet<>();
+    private final List<HostTimeline> dirty = new ArrayList<>();
     private boolean allLoaded;
 
     TimelineStore(KeyValueStore<Bytes, byte[]> inner, Factory factory) {
@@ -81,9 +79,11 @@ public final class TimelineStore extends WrappedStateStore<KeyValueStore<Bytes, 
         return loaded.values();
     }
 
-    /** The host's timeline changed: write it at the next commit. */
-    public void changed(String host) {
-        dirty.add(host);
+    /** The timeline changed: write it at the next commit. */
+    public void changed(HostTimeline timeline) {
+        if (timeline.markChanged()) {
+            dirty.add(timeline);
+        }
     }
 
     private HostTimeline load(String host, long nowMs) {
@@ -112,11 +112,9 @@ public final class TimelineStore extends WrappedStateStore<KeyValueStore<Bytes, 
 
     /** Writes every changed host through to the changelogged store. */
     void writeBack() {
-        for (String host : dirty) {
-            HostTimeline t = loaded.get(host);
-            if (t == null) {
-                continue;
-            }
+        for (HostTimeline t : dirty) {
+            String host = t.host();
+            t.written();
             wrapped().put(hostKey(host), HOST_SERDE.encode(t.state()));
             GraceBuffer buffer = t.buffer();
             for (Map.Entry<Long, List<Buffered>> slice : buffer.takeDirty().entrySet()) {

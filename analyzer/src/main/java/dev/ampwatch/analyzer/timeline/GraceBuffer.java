@@ -25,6 +25,10 @@ public final class GraceBuffer {
     private final Set<Long> stored = new HashSet<>();
     private final Set<Long> dropped = new HashSet<>();
     private long releasedBeforeUs = Long.MIN_VALUE;
+    private long lastSlice;
+    private List<Buffered> lastSliceRecords;
+    private long lastDirtySlice;
+    private boolean lastSliceDirty;
 
     public GraceBuffer(long sliceUs) {
         if (sliceUs <= 0) {
@@ -36,8 +40,18 @@ public final class GraceBuffer {
     public void add(Buffered record) {
         insert(record);
         long slice = sliceOf(record.timeUs());
-        slices.computeIfAbsent(slice, s -> new ArrayList<>()).add(record);
-        dirty.add(slice);
+        if (lastSliceRecords != null && slice == lastSlice) {
+            lastSliceRecords.add(record); // the usual case: the slice the previous record went to
+        } else {
+            lastSliceRecords = slices.computeIfAbsent(slice, s -> new ArrayList<>());
+            lastSliceRecords.add(record);
+            lastSlice = slice;
+        }
+        if (!lastSliceDirty || slice != lastDirtySlice) {
+            dirty.add(slice);
+            lastDirtySlice = slice;
+            lastSliceDirty = true;
+        }
     }
 
     /** Removes and returns, in order, every record with an event time before {@code beforeUs}. */
@@ -58,6 +72,12 @@ public final class GraceBuffer {
         while (!slices.isEmpty() && slices.firstKey() <= beforeUs - sliceUs) {
             long slice = slices.pollFirstEntry().getKey();
             dirty.remove(slice);
+            if (slice == lastSlice) {
+                lastSliceRecords = null;
+            }
+            if (slice == lastDirtySlice) {
+                lastSliceDirty = false;
+            }
             if (stored.remove(slice)) {
                 dropped.add(slice);
             }
@@ -106,6 +126,7 @@ public final class GraceBuffer {
             stored.add(slice);
         }
         dirty.clear();
+        lastSliceDirty = false;
         return out;
     }
 

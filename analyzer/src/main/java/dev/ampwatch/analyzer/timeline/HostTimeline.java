@@ -53,6 +53,7 @@ public final class HostTimeline {
     /** Analyzer clock of each run's last running total; a hint, not state. */
     private final Map<String, Long> lastRunningMs = new HashMap<>();
     private final Emitter emitter;
+    private boolean changed;
 
     public HostTimeline(HostState state, GraceBuffer buffer, AttributionSettings attribution, TimelineSettings settings,
                         long nowMs) {
@@ -72,6 +73,18 @@ public final class HostTimeline {
 
     public String host() {
         return state.getHost();
+    }
+
+    /** Marks the timeline as changed since its last write; true if it was not marked yet. */
+    public boolean markChanged() {
+        boolean first = !changed;
+        changed = true;
+        return first;
+    }
+
+    /** Clears the mark (it has been written). */
+    public void written() {
+        changed = false;
     }
 
     public HostState state() {

@@ -34,6 +34,11 @@ public final class InputProgress {
     private final Map<String, Long> runArrivalMs = new HashMap<>();
     private final long startedMs;
     private long lastArrivalMs;
+    /** How often, at most, idle inputs are looked for on the per-record path. */
+    static final long RECHECK_MS = 100;
+    private long eventsProgress;
+    private long eventsCheckedMs;
+    private boolean eventsChanged = true;
 
     public InputProgress(HostState state, long nowMs) {
         this.state = state;
@@ -44,22 +49,30 @@ public final class InputProgress {
     }
 
     public void sample(long timeUs, long nowMs) {
-        Long s = state.getSamplesUntilUs();
-        state.setSamplesUntilUs(s == null ? timeUs : Math.max(s, timeUs));
+        if (timeUs > state.getSamplesUntilUs()) {
+            state.setSamplesUntilUs(timeUs);
+        }
         sampleArrivalMs = nowMs;
         lastArrivalMs = nowMs;
     }
 
     /** Whether a sample at {@code timeUs} is more than the grace behind the samples already seen. */
     public boolean sampleBehind(long timeUs, long graceUs) {
-        Long s = state.getSamplesUntilUs();
+        Long s = samplesUntil();
         return s != null && timeUs < s - graceUs;
+    }
+
+    /** The samples input's progress; null before the first sample. */
+    private Long samplesUntil() {
+        long s = state.getSamplesUntilUs();
+        return s == Long.MIN_VALUE ? null : s;
     }
 
     public void event(TrainingEvent e, long timeUs, long nowMs) {
         Long until = state.getEventsUntilUs();
         state.setEventsUntilUs(until == null ? timeUs : Math.max(until, timeUs));
         lastArrivalMs = nowMs;
+        eventsChanged = true;
         String run = e.getRunId();
         EventKind kind = e.getKind();
         if (run.isEmpty() && (kind == EventKind.PROGRESS || kind == EventKind.STREAM_END)) {
@@ -83,8 +96,8 @@ public final class InputProgress {
      * run's events come from one producer, in order.
      */
     public long watermark(long graceUs, long idleUs, long idleMs, long nowMs) {
-        Long s = state.getSamplesUntilUs();
-        long events = eventsProgress(s, idleUs, idleMs, nowMs);
+        Long s = samplesUntil();
+        long events = cachedEventsProgress(s, idleUs, idleMs, nowMs);
         long samples;
         if (s != null && !(stale(sampleArrivalMs, idleMs, nowMs) && events != Long.MAX_VALUE && events - s >= idleUs)) {
             samples = s - graceUs;
@@ -95,6 +108,19 @@ public final class InputProgress {
         }
         long w = Math.min(samples, events);
         return w == Long.MAX_VALUE ? Long.MIN_VALUE : w;
+    }
+
+    /**
+     * The events input's progress changes when an event arrives, or when an input turns idle, which is
+     * noticed within {@link #RECHECK_MS} of the analyzer's clock; in between the per-record path reuses it.
+     */
+    private long cachedEventsProgress(Long samplesUntil, long idleUs, long idleMs, long nowMs) {
+        if (eventsChanged || nowMs - eventsCheckedMs >= RECHECK_MS || nowMs < eventsCheckedMs) {
+            eventsProgress = eventsProgress(samplesUntil, idleUs, idleMs, nowMs);
+            eventsCheckedMs = nowMs;
+            eventsChanged = false;
+        }
+        return eventsProgress;
     }
 
     /** The training-events input's progress; {@link Long#MAX_VALUE} when it holds nothing back. */

@@ -77,7 +77,8 @@ class InputProgressTest {
         assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(1_000_000);
         assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 29_999)).isEqualTo(1_000_000);
         progress.sample(100_100_000, 30_000); // the samples go on; the trainer said nothing for 30 s
-        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 30_000)).isEqualTo(98_100_000);
+        // noticed at the next look, at most InputProgress.RECHECK_MS later
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 30_000 + InputProgress.RECHECK_MS)).isEqualTo(98_100_000);
     }
 
     @Test
