@@ -88,7 +88,17 @@ public final class AnalyzerTopology {
                         topics.runEnergy().valueSerde()).withName("run-energy-table"),
                 Materialized.<String, RunEnergy, KeyValueStore<Bytes, byte[]>>as(RUN_ENERGY_STORE)
                         .withKeySerde(topics.runEnergy().keySerde()).withValueSerde(topics.runEnergy().valueSerde()));
-        return builder.build();
+        return builder.build(optimizations());
+    }
+
+    /**
+     * The run-energy table restores from its own (compacted) source topic instead of a changelog that
+     * would copy every running total a second time.
+     */
+    private static Properties optimizations() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.REUSE_KTABLE_SOURCE_TOPICS);
+        return p;
     }
 
     /** Final runs, grouped by experiment, become the experiment's statistics (topic and store). */
@@ -118,12 +128,11 @@ public final class AnalyzerTopology {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        p.putAll(optimizations());
         // the default (0): a task takes records in timestamp order across both inputs whenever both have
         // data fetched or waiting on the broker, so a backlog is read in event-time order; what a live race
         // leaves is the watermark's business (HostTimeline), correctness does not depend on this setting
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
-        // samples are small and many: fewer, larger fetches and polls (measured: benchmarks.md)
-        p.put(StreamsConfig.consumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG), "5000");
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         p.put(DeadLetterHandler.TOPIC_CONFIG, config.topics().deadLetters());
         p.put(DeadLetterHandler.LISTENER_CONFIG, listener);
