@@ -34,6 +34,8 @@ public final class InputProgress {
     private final Map<String, Long> runArrivalMs = new HashMap<>();
     private final long startedMs;
     private long lastArrivalMs;
+    /** The earliest sample seen since this timeline was made; a hint, not state. */
+    private long firstSampleUs = Long.MAX_VALUE;
     /** How often, at most, idle inputs are looked for on the per-record path. */
     static final long RECHECK_MS = 100;
     private long eventsProgress;
@@ -49,6 +51,7 @@ public final class InputProgress {
     }
 
     public void sample(long timeUs, long nowMs) {
+        firstSampleUs = Math.min(firstSampleUs, timeUs);
         if (timeUs > state.getSamplesUntilUs()) {
             state.setSamplesUntilUs(timeUs);
         }
@@ -99,7 +102,8 @@ public final class InputProgress {
         Long s = samplesUntil();
         long events = cachedEventsProgress(s, idleUs, idleMs, nowMs);
         long samples;
-        if (s != null && !(stale(sampleArrivalMs, idleMs, nowMs) && events != Long.MAX_VALUE && events - s >= idleUs)) {
+        if (s != null && !(stale(sampleArrivalMs, idleMs, nowMs) && events != Long.MAX_VALUE && events != Long.MIN_VALUE
+                && events - s >= idleUs)) {
             samples = s - graceUs;
         } else if (s == null && !stale(sampleArrivalMs, idleMs, nowMs)) {
             samples = Long.MIN_VALUE; // no sample yet: wait for the first
@@ -125,6 +129,13 @@ public final class InputProgress {
 
     /** The training-events input's progress; {@link Long#MAX_VALUE} when it holds nothing back. */
     long eventsProgress(Long samplesUntil, long idleUs, long idleMs, long nowMs) {
+        if (state.getEventsUntilUs() == null) {
+            // a host whose events input never showed anything: a replay's first promise or a trainer's first
+            // start may still be on its way, behind samples that raced ahead; wait, but not for long
+            boolean gaveUp = stale(startedMs, idleMs, nowMs)
+                    || samplesUntil != null && firstSampleUs != Long.MAX_VALUE && samplesUntil - firstSampleUs >= idleUs;
+            return gaveUp || idleMs == 0 && idleUs == 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
         Long promise = state.getHostProgressUs();
         if (promise != null && !(stale(hostPromiseArrivalMs, idleMs, nowMs) && behind(samplesUntil, promise, idleUs))) {
             return promise;

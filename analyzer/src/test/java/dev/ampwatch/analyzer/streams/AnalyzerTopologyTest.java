@@ -144,6 +144,29 @@ class AnalyzerTopologyTest {
     }
 
     @Test
+    void aRecordKeyedByAnythingButItsHostIsDeadLetteredWithTheReasonAndTheRunStillCompletes() {
+        event("r9", 0.0, EventKind.RUN_STARTED, null);
+        Instant t = T0.plusSeconds(1);
+        samples.pipeInput("r9", PowerSample.newBuilder().setHost("rig-1").setSource(SourceType.ESTIMATE)
+                .setComponent(Component.CPU_PACKAGE).setDevice("package-0").setEventTime(t).setPowerWatts(5000.0).build(), t);
+        rawSamples.pipeInput("rig-1", (byte[]) null); // a tombstone on an input topic
+        for (int s = 0; s <= 5; s++) {
+            sample(s, 100);
+        }
+        event("r9", 5.0, EventKind.RUN_COMPLETED, null);
+        for (int s = 6; s <= 14; s++) {
+            sample(s, 100);
+        }
+        assertThat(finalRecord().getEnergyJoules()).isCloseTo(500.0, within(1e-9));
+        var letters = dead.readRecordsToList();
+        assertThat(letters).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.KIND))
+                .containsExactlyInAnyOrder("wrong-key", "invalid");
+        assertThat(letters).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.REASON))
+                .anySatisfy(reason -> assertThat(reason).contains("its key is \"r9\", not its host \"rig-1\""))
+                .anySatisfy(reason -> assertThat(reason).contains("has no value"));
+    }
+
+    @Test
     void aRunEndThatArrivesAfterItsTrainerWasDeclaredIdleEndsTheRunMovedAndFlagged() {
         event("r5", 0.0, EventKind.RUN_STARTED, null);
         for (int s = 0; s <= 40; s++) {

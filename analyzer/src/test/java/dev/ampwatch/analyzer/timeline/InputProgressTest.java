@@ -26,8 +26,26 @@ class InputProgressTest {
 
     @Test
     void withNoOpenRunTheSamplesAloneSetTheWatermark() {
+        progress.event(event("r", 1_000_000, EventKind.RUN_STARTED), 1_000_000, 0);
+        progress.event(event("r", 2_000_000, EventKind.RUN_COMPLETED), 2_000_000, 0);
         progress.sample(10_000_000, 0);
         assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(8_000_000);
+    }
+
+    @Test
+    void aNewHostsSamplesWaitForItsFirstTrainingEventButNotForLong() {
+        progress.sample(1_000_000, 0);
+        progress.sample(20_000_000, 0); // raced ahead of a replay's first promise, say
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(Long.MIN_VALUE);
+        progress.sample(31_000_000, 0); // the idle time past the first sample: no trainer is coming
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0 + InputProgress.RECHECK_MS)).isEqualTo(29_000_000);
+    }
+
+    @Test
+    void aNewHostStopsWaitingAfterTheIdleTimeInTheAnalyzersClock() {
+        progress.sample(1_000_000, 0);
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 29_999)).isEqualTo(Long.MIN_VALUE);
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 30_000 + InputProgress.RECHECK_MS)).isEqualTo(-1_000_000);
     }
 
     @Test
