@@ -30,6 +30,27 @@ final class Kafka {
         }
     }
 
+    /**
+     * A broker creates its internal topics (group offsets, transaction state) on first use; a running
+     * cluster has them. Creating them here keeps that one-off cost out of the analyzer's start-up time.
+     */
+    static void createInternalTopics(Map<String, Object> client) {
+        Map<String, Object> p = new HashMap<>(client);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "ampwatch-bench-warm-up");
+        try (KafkaProducer<String, String> tx = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            tx.initTransactions();
+            tx.beginTransaction();
+            tx.commitTransaction();
+        }
+        Map<String, Object> c = new HashMap<>(client);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "ampwatch-bench-warm-up");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.commitSync(Map.of()); // finds the group coordinator, creating the offsets topic
+            consumer.listTopics();
+            consumer.committed(java.util.Set.of(new TopicPartition("__consumer_offsets", 0)));
+        }
+    }
+
     /** Idempotent, lz4, lingering: how an agent fleet's producers would be set up for volume. */
     static <V> KafkaProducer<String, V> producer(Map<String, Object> client, org.apache.kafka.common.serialization.Serializer<V> values) {
         Map<String, Object> p = new HashMap<>(client);

@@ -58,6 +58,7 @@ public final class ThroughputBenchmark {
                 produced.samples());
         System.out.printf("plain consumer (the ceiling): %,.0f records/s as bytes, %,.0f records/s decoded (Avro)%n", bytes, decoded);
 
+        Kafka.createInternalTopics(client);
         AnalyzerConfig config = AnalyzerStep.config(topics, prefix + "analyzer", dir.resolve("state-" + prefix));
         Set<String> runs = fleet.stream().map(h -> h.run.runId).collect(Collectors.toSet());
         AnalyzerStep.Result r = AnalyzerStep.run(client, config, o, runs, brokerPid);
