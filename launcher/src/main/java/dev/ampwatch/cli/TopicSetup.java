@@ -16,6 +16,28 @@ import org.apache.kafka.common.errors.TopicExistsException;
 public final class TopicSetup {
     private TopicSetup() {}
 
+    /**
+     * A topic is usable once the broker serves its partitions: a producer that writes to a partition
+     * whose leadership the broker has not applied yet gets NOT_LEADER, and an idempotent one can then
+     * stall on sequence numbers until its delivery timeout (seen: 120 s). So wait until every partition
+     * has a leader in the broker's own metadata, for at most 30 s.
+     */
+    static void awaitLeaders(Admin admin, List<String> names) throws ExecutionException, InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            var described = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+            boolean ready = described.values().stream()
+                    .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("topics " + names + " have partitions without a leader after 30 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
     public static void ensure(Map<String, Object> clientProperties, Topics topics, int partitions) {
         try (Admin admin = Admin.create(clientProperties)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
@@ -32,6 +54,7 @@ public final class TopicSetup {
             }
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+                awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
             }
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
