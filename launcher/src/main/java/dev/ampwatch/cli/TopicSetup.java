@@ -18,9 +18,11 @@ public final class TopicSetup {
 
     /**
      * A topic is usable once the broker serves its partitions: a producer that writes to a partition
-     * whose leadership the broker has not applied yet gets NOT_LEADER, and an idempotent one can then
-     * stall on sequence numbers until its delivery timeout (seen: 120 s). So wait until every partition
-     * has a leader in the broker's own metadata, for at most 30 s.
+     * whose leadership the broker has not applied yet gets NOT_LEADER, and an idempotent one with several
+     * requests in flight can then stall on sequence numbers until its delivery timeout and lose the batch
+     * (KAFKA-15591). Waiting until every partition has a leader in the broker's metadata (at most 30 s)
+     * narrows that window; it does not close it, so producers that write at once also keep one request
+     * in flight (replay).
      */
     static void awaitLeaders(Admin admin, List<String> names) throws ExecutionException, InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -43,9 +43,8 @@ public final class HostProcessor implements Processor<String, HostInput, String,
     public void init(ProcessorContext<String, AnalyzerOutput> context) {
         this.context = context;
         this.timelines = context.getStateStore(TIMELINE_STORE);
-        if (!config.inputIdle().isZero() || !config.quietFlush().isZero()) {
-            context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::tick);
-        }
+        // idle inputs, quiet hosts, and running totals held back while catching up all wait on this clock
+        context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
     @Override
@@ -92,9 +91,11 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         for (HostTimeline timeline : new ArrayList<>(timelines.all(nowMs))) {
             Release advanced = timeline.advance(nowMs);
             Release flushed = timeline.flushIfQuiet(nowMs);
-            if (advanced != Release.NONE || flushed != Release.NONE) {
+            Release held = timeline.heldRunningTotals(nowMs);
+            if (advanced != Release.NONE || flushed != Release.NONE || held != Release.NONE) {
                 forward(advanced);
                 forward(flushed);
+                forward(held);
                 timelines.changed(timeline);
             }
         }

@@ -153,6 +153,19 @@ public final class HostTimeline {
     }
 
     /**
+     * Running totals that the catching-up rule held back: once the analyzer's clock allows, they go out
+     * even if nothing new arrives (the end of a backlog would otherwise wait for the next record).
+     */
+    public Release heldRunningTotals(long nowMs) {
+        long until = state.getReleasedUntilUs();
+        if (until == Long.MIN_VALUE || state.getRuns().isEmpty()) {
+            return Release.NONE;
+        }
+        List<RunEnergy> out = emitter.running(state, until, run -> runningTotalDue(run, until, nowMs));
+        return out.isEmpty() ? Release.NONE : new Release(out, List.of(), until);
+    }
+
+    /**
      * A host from which nothing arrived for the quiet-flush time: everything it sent is attributed and
      * its ended runs are finalized (devices without a reading after a run's end count as gaps).
      */

@@ -54,6 +54,25 @@ class HostTimelineTest {
         assertThat(last.getEpochs().get(1).getEnergyJoules()).isEqualTo(100.0);
     }
 
+    @Test
+    void aHostCatchingUpABacklogThinsItsRunningTotalsAndSendsTheHeldOneWhenTheClockAllows() {
+        long now = 10L * 24 * 3600 * 1000; // the analyzer's clock: days after the backlog's event times
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), now);
+        List<RunEnergy> out = new ArrayList<>();
+        t.accept(event("r", 0, EventKind.RUN_STARTED, null), now);
+        for (int s = 0; s <= 60; s++) {
+            t.accept(event("r", s, EventKind.PROGRESS, null), now);
+            t.accept(GraceBufferTest.sample(s * 1_000_000L), now);
+            out.addAll(t.advance(now).energy());
+        }
+        assertThat(out).hasSize(1); // once per emit interval of the analyzer's clock, not of the backlog's
+        assertThat(t.heldRunningTotals(now + 999).energy()).isEmpty();
+        List<RunEnergy> held = t.heldRunningTotals(now + 1000).energy();
+        assertThat(held).hasSize(1);
+        assertThat(held.get(0).getAttributedUntil()).isEqualTo(InputProgressTest.event("r", 58_000_000, EventKind.PROGRESS)
+                .getEventTime());
+    }
+
     /** Idle 50 W, a run [20 s, 40 s) at 100 W, idle 60 W until 80 s; released in one step or per second. */
     private static RunEnergy run(boolean stepBySecond) {
         HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
