@@ -6,6 +6,11 @@ import java.time.Instant;
 
 /** A record on its way to a host's attribution: a training event or a power sample. */
 public sealed interface HostInput permits HostInput.Event, HostInput.Sample {
+    /** A string field as messages show it: a poison record can carry megabytes in one. */
+    static String clip(String s) {
+        return s == null || s.length() <= 80 ? s : s.substring(0, 80) + "... (" + s.length() + " characters)";
+    }
+
     Instant eventTime();
 
     String host();
@@ -34,7 +39,8 @@ public sealed interface HostInput permits HostInput.Event, HostInput.Sample {
 
         @Override
         public String describe() {
-            return "event " + event.getKind() + " run=" + event.getRunId() + " host=" + event.getHost() + " at " + event.getEventTime();
+            return "event " + event.getKind() + " run=" + HostInput.clip(event.getRunId()) + " host=" + HostInput.clip(event.getHost())
+                    + " at " + event.getEventTime();
         }
     }
 
@@ -56,8 +62,8 @@ public sealed interface HostInput permits HostInput.Event, HostInput.Sample {
 
         @Override
         public String describe() {
-            return "sample host=" + sample.getHost() + " " + sample.getComponent() + "/" + sample.getDevice() + " at "
-                    + sample.getEventTime();
+            return "sample host=" + HostInput.clip(sample.getHost()) + " " + sample.getComponent() + "/"
+                    + HostInput.clip(sample.getDevice()) + " at " + sample.getEventTime();
         }
     }
 }

@@ -54,7 +54,9 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         if (input.isEmpty()) {
             String topic = input instanceof HostInput.Sample ? config.topics().powerSamples().name()
                     : config.topics().trainingEvents().name();
-            context.forward(new Record<String, AnalyzerOutput>(record.key(), new AnalyzerOutput.DeadLetter(topic, null,
+            String key = record.key() == null || record.key().length() <= dev.ampwatch.schema.host.HostId.MAX_LENGTH
+                    ? record.key() : record.key().substring(0, dev.ampwatch.schema.host.HostId.MAX_LENGTH);
+            context.forward(new Record<String, AnalyzerOutput>(key, new AnalyzerOutput.DeadLetter(topic, null,
                     DeadLetterKind.INVALID, "a record with key " + quoted(record.key()) + " has no value (a tombstone?)"), nowMs));
             return;
         }
@@ -118,15 +120,28 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         }
     }
 
-    /** Dead letters carry the analyzer's clock, not the record's (which may be what was wrong with it). */
+    /**
+     * Dead letters carry the analyzer's clock, not the record's (which may be what was wrong with it), and
+     * stay well under the broker's record size limit whatever the record held: a dead letter the broker
+     * refuses would stop the stream thread on the record it was meant to set aside.
+     */
     private void deadLetter(HostInput input, DeadLetterKind kind, String reason) {
         String topic = input instanceof HostInput.Sample ? config.topics().powerSamples().name()
                 : config.topics().trainingEvents().name();
         byte[] value = input instanceof HostInput.Sample s ? AmpwatchSerdes.powerSample().encode(s.sample())
                 : AmpwatchSerdes.trainingEvent().encode(((HostInput.Event) input).event());
-        context.forward(new Record<String, AnalyzerOutput>(input.host(), new AnalyzerOutput.DeadLetter(topic, value, kind, reason),
+        if (value.length > MAX_DEAD_LETTER_VALUE_BYTES) {
+            reason += " (dead-letter value truncated to its first " + MAX_DEAD_LETTER_VALUE_BYTES + " of " + value.length + " bytes)";
+            value = java.util.Arrays.copyOf(value, MAX_DEAD_LETTER_VALUE_BYTES);
+        }
+        String key = input.host().length() > dev.ampwatch.schema.host.HostId.MAX_LENGTH
+                ? input.host().substring(0, dev.ampwatch.schema.host.HostId.MAX_LENGTH) : input.host();
+        context.forward(new Record<String, AnalyzerOutput>(key, new AnalyzerOutput.DeadLetter(topic, value, kind, reason),
                 context.currentSystemTimeMs()));
     }
+
+    /** Half the broker's default record limit (1 MiB), leaving room for key and headers. */
+    static final int MAX_DEAD_LETTER_VALUE_BYTES = 512 * 1024;
 
     private static String quoted(String s) {
         return s == null ? "null" : "\"" + (s.length() > 80 ? s.substring(0, 80) + "..." : s) + "\"";

@@ -167,6 +167,29 @@ class AnalyzerTopologyTest {
     }
 
     @Test
+    void aRecordWithAMegabyteHostIsSetAsideInADeadLetterTheBrokerWouldAccept() {
+        String huge = "h".repeat(1_000_000);
+        Instant t = T0.plusSeconds(1);
+        samples.pipeInput(huge, PowerSample.newBuilder().setHost(huge).setSource(SourceType.ESTIMATE)
+                .setComponent(Component.CPU_PACKAGE).setDevice("package-0").setEventTime(t).setPowerWatts(5.0).build(), t);
+        var letter = dead.readRecord();
+        assertThat(letter.key()).hasSize(dev.ampwatch.schema.host.HostId.MAX_LENGTH);
+        assertThat(letter.value().length).isLessThanOrEqualTo(HostProcessor.MAX_DEAD_LETTER_VALUE_BYTES);
+        String reason = DeadLetters.header(letter.headers(), DeadLetters.REASON);
+        assertThat(reason).contains("1000000 characters").contains("truncated").hasSizeLessThan(1_000);
+        // and the analyzer goes on: a later run completes
+        event("r10", 0.0, EventKind.RUN_STARTED, null);
+        for (int s = 0; s <= 5; s++) {
+            sample(s, 100);
+        }
+        event("r10", 5.0, EventKind.RUN_COMPLETED, null);
+        for (int s = 6; s <= 14; s++) {
+            sample(s, 100);
+        }
+        assertThat(finalRecord().getEnergyJoules()).isCloseTo(500.0, within(1e-9));
+    }
+
+    @Test
     void aRunEndThatArrivesAfterItsTrainerWasDeclaredIdleEndsTheRunMovedAndFlagged() {
         event("r5", 0.0, EventKind.RUN_STARTED, null);
         for (int s = 0; s <= 40; s++) {
