@@ -34,6 +34,24 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     /** Single-object encoding: {@code C3 01}, then the writer schema's fingerprint (8 bytes, little-endian). */
     private static final int HEADER = 10;
 
+    /**
+     * No ampwatch record holds a string, byte array or collection this large (a broker's records are about
+     * 1 MiB), but a corrupt or hostile record can claim any length in a few bytes, and Avro allocates what
+     * it claims before it finds the end of the input: 18 bytes once claimed a 1.5 GB string. Avro reads
+     * these limits once, when it first checks one, so they are set before any record is decoded here;
+     * a limit the user set on the command line wins.
+     */
+    static final int MAX_CLAIMED_LENGTH = 16 * 1024 * 1024;
+
+    static {
+        for (String limit : new String[] {"org.apache.avro.limits.string.maxLength", "org.apache.avro.limits.bytes.maxLength",
+                "org.apache.avro.limits.collectionItems.maxLength"}) {
+            if (System.getProperty(limit) == null) {
+                System.setProperty(limit, Integer.toString(MAX_CLAIMED_LENGTH));
+            }
+        }
+    }
+
     private final Class<T> type;
     private final Schema schema;
     private final SpecificData model;

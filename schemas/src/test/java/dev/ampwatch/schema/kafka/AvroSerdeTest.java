@@ -27,6 +27,23 @@ class AvroSerdeTest {
     private static final Instant T0 = Instant.parse("2026-11-23T10:00:00.123456Z");
 
     @Test
+    void aRecordClaimingAHugeStringIsRefusedBeforeAnythingThatLargeIsAllocated() throws Exception {
+        AvroSerde<PowerSample> serde = AmpwatchSerdes.powerSample();
+        byte[] valid = serde.encode(PowerSample.newBuilder().setHost("h").setSource(SourceType.NVML)
+                .setComponent(Component.GPU).setDevice("gpu0").setEventTime(T0).setPowerWatts(1.0).build());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(valid, 0, 10); // the header of a real PowerSample: the host string comes first
+        org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out, null);
+        enc.writeLong(1_500_000_000L); // "the host is 1.5 GB long", in 18 bytes in all
+        enc.flush();
+        byte[] poison = out.toByteArray();
+        assertThat(poison.length).isLessThan(20);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> serde.decode(poison))
+                .isInstanceOf(org.apache.kafka.common.errors.SerializationException.class)
+                .hasMessageContaining("1500000000").hasMessageContaining("exceeds maximum allowed");
+    }
+
+    @Test
     void roundTripsAPowerSampleWithMicrosecondTime() {
         PowerSample sample = PowerSample.newBuilder()
                 .setHost("rig-1").setSource(SourceType.NVML).setComponent(Component.GPU).setDevice("gpu0")
