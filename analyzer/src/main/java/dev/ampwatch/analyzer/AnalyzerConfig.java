@@ -1,6 +1,7 @@
 package dev.ampwatch.analyzer;
 
 import dev.ampwatch.analyzer.energy.AttributionSettings;
+import dev.ampwatch.analyzer.timeline.TimelineSettings;
 import dev.ampwatch.schema.kafka.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,9 +54,9 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
     }
 
     /** How hosts' timelines wait for their inputs; slices of the stored grace buffer are one grace long. */
-    public dev.ampwatch.analyzer.timeline.TimelineSettings timeline() {
+    public TimelineSettings timeline() {
         Duration slice = grace.isZero() ? Duration.ofSeconds(1) : grace;
-        return new dev.ampwatch.analyzer.timeline.TimelineSettings(grace, inputIdle, quietFlush, slice);
+        return new TimelineSettings(grace, inputIdle, quietFlush, slice);
     }
 
     public AttributionSettings attributionFor(String host) {

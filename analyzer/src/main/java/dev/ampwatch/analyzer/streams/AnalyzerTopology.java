@@ -2,7 +2,6 @@ package dev.ampwatch.analyzer.streams;
 
 import dev.ampwatch.analyzer.AnalyzerConfig;
 import dev.ampwatch.analyzer.AnalyzerListener;
-import dev.ampwatch.analyzer.timeline.GraceBuffer;
 import dev.ampwatch.analyzer.timeline.HostTimeline;
 import dev.ampwatch.schema.kafka.AvroSerde;
 import dev.ampwatch.schema.kafka.Topics;
@@ -48,13 +47,9 @@ public final class AnalyzerTopology {
     public static Topology buildTopology(AnalyzerConfig config, AnalyzerListener listener) {
         Topics topics = config.topics();
         StreamsBuilder builder = new StreamsBuilder();
-        builder.addStateStore(new TimelineStoreBuilder(HostProcessor.TIMELINE_STORE, (host, stored, slices, nowMs) -> {
-            var attribution = config.attributionFor(host);
-            var timeline = config.timeline();
-            return stored == null ? HostTimeline.create(host, attribution, timeline, nowMs)
-                    : new HostTimeline(stored, GraceBuffer.restore(timeline.slice().toNanos() / 1000, slices,
-                            stored.getReleasedUntilUs()), attribution, timeline, nowMs);
-        }));
+        builder.addStateStore(new TimelineStoreBuilder(HostProcessor.TIMELINE_STORE, (host, stored, slices, nowMs) ->
+                stored == null ? HostTimeline.create(host, config.attributionFor(host), config.timeline(), nowMs)
+                        : HostTimeline.restore(stored, slices, config.attributionFor(host), config.timeline(), nowMs)));
 
         // both inputs are keyed by host with the same partition count (checked at start): one task sees
         // both of a host's streams, and no repartition hop puts one behind the other

@@ -9,6 +9,7 @@ import dev.ampwatch.analyzer.timeline.HostTimeline.Verdict;
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.schema.kafka.AmpwatchSerdes;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,11 +53,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         HostInput input = record.value();
         long nowMs = context.currentSystemTimeMs();
         if (input.isEmpty()) {
-            String topic = input instanceof HostInput.Sample ? config.topics().powerSamples().name()
-                    : config.topics().trainingEvents().name();
-            String key = record.key() == null || record.key().length() <= dev.ampwatch.schema.host.HostId.MAX_LENGTH
-                    ? record.key() : record.key().substring(0, dev.ampwatch.schema.host.HostId.MAX_LENGTH);
-            context.forward(new Record<String, AnalyzerOutput>(key, new AnalyzerOutput.DeadLetter(topic, null,
+            context.forward(new Record<String, AnalyzerOutput>(clipKey(record.key()), new AnalyzerOutput.DeadLetter(topicOf(input), null,
                     DeadLetterKind.INVALID, "a record with key " + quoted(record.key()) + " has no value (a tombstone?)"), nowMs));
             return;
         }
@@ -126,25 +123,30 @@ public final class HostProcessor implements Processor<String, HostInput, String,
      * refuses would stop the stream thread on the record it was meant to set aside.
      */
     private void deadLetter(HostInput input, DeadLetterKind kind, String reason) {
-        String topic = input instanceof HostInput.Sample ? config.topics().powerSamples().name()
-                : config.topics().trainingEvents().name();
         byte[] value = input instanceof HostInput.Sample s ? AmpwatchSerdes.powerSample().encode(s.sample())
                 : AmpwatchSerdes.trainingEvent().encode(((HostInput.Event) input).event());
         if (value.length > MAX_DEAD_LETTER_VALUE_BYTES) {
             reason += " (dead-letter value truncated to its first " + MAX_DEAD_LETTER_VALUE_BYTES + " of " + value.length + " bytes)";
             value = java.util.Arrays.copyOf(value, MAX_DEAD_LETTER_VALUE_BYTES);
         }
-        String key = input.host().length() > dev.ampwatch.schema.host.HostId.MAX_LENGTH
-                ? input.host().substring(0, dev.ampwatch.schema.host.HostId.MAX_LENGTH) : input.host();
-        context.forward(new Record<String, AnalyzerOutput>(key, new AnalyzerOutput.DeadLetter(topic, value, kind, reason),
-                context.currentSystemTimeMs()));
+        context.forward(new Record<String, AnalyzerOutput>(clipKey(input.host()),
+                new AnalyzerOutput.DeadLetter(topicOf(input), value, kind, reason), context.currentSystemTimeMs()));
+    }
+
+    private String topicOf(HostInput input) {
+        return input instanceof HostInput.Sample ? config.topics().powerSamples().name() : config.topics().trainingEvents().name();
+    }
+
+    /** A dead letter's key: the record's, cut to the longest valid host id. */
+    private static String clipKey(String key) {
+        return key == null || key.length() <= HostId.MAX_LENGTH ? key : key.substring(0, HostId.MAX_LENGTH);
     }
 
     /** Half the broker's default record limit (1 MiB), leaving room for key and headers. */
     static final int MAX_DEAD_LETTER_VALUE_BYTES = 512 * 1024;
 
     private static String quoted(String s) {
-        return s == null ? "null" : "\"" + (s.length() > 80 ? s.substring(0, 80) + "..." : s) + "\"";
+        return s == null ? "null" : "\"" + HostInput.clip(s) + "\"";
     }
 
 }

@@ -40,22 +40,21 @@ public final class HostTimeline {
 
     /** How long after its end a run's straggling events are still recognised as its. */
     static final long FORGET_ENDED_RUNS_US = 600_000_000L;
+    /** A host whose attributed time is this far behind the analyzer's clock is catching up a backlog. */
+    static final long CATCHING_UP_US = 60_000_000L;
 
     private final HostState state;
     private final GraceBuffer buffer;
     private final InputProgress progress;
     private final AttributionSettings attribution;
     private final TimelineSettings settings;
-    /** A host whose attributed time is this far behind the analyzer's clock is catching up a backlog. */
-    static final long CATCHING_UP_US = 60_000_000L;
-
     private final Map<String, RunConfig> configs = new HashMap<>();
     /** Analyzer clock of each run's last running total; a hint, not state. */
     private final Map<String, Long> lastRunningMs = new HashMap<>();
     private final Emitter emitter;
     private boolean changed;
 
-    public HostTimeline(HostState state, GraceBuffer buffer, AttributionSettings attribution, TimelineSettings settings,
+    private HostTimeline(HostState state, GraceBuffer buffer, AttributionSettings attribution, TimelineSettings settings,
                         long nowMs) {
         this.state = state;
         this.buffer = buffer;
@@ -69,6 +68,13 @@ public final class HostTimeline {
         HostState state = HostState.newBuilder().setHost(host).setDevices(new HashMap<>()).setRuns(new ArrayList<>())
                 .setRunProgressUs(new HashMap<>()).setReleasedUntilUs(Long.MIN_VALUE).build();
         return new HostTimeline(state, new GraceBuffer(settings.sliceUs()), attribution, settings, nowMs);
+    }
+
+    /** A timeline as it was stored: its state and its buffer's slices (records before its attributed time are dropped). */
+    public static HostTimeline restore(HostState state, Map<Long, List<Buffered>> slices, AttributionSettings attribution,
+                                       TimelineSettings settings, long nowMs) {
+        GraceBuffer buffer = GraceBuffer.restore(settings.sliceUs(), slices, state.getReleasedUntilUs());
+        return new HostTimeline(state, buffer, attribution, settings, nowMs);
     }
 
     public String host() {
@@ -93,10 +99,6 @@ public final class HostTimeline {
 
     public GraceBuffer buffer() {
         return buffer;
-    }
-
-    public long lastArrivalMs() {
-        return progress.lastArrivalMs();
     }
 
     /**

@@ -28,6 +28,9 @@ import java.util.Map;
  * or dead-lettered, and flagged). The arrival clock is a hint kept in memory, never stored. Not thread-safe.
  */
 public final class InputProgress {
+    /** How often, at most, idle inputs are looked for on the per-record path. */
+    static final long RECHECK_MS = 100;
+
     private final HostState state;
     private long sampleArrivalMs;
     private long hostPromiseArrivalMs;
@@ -36,9 +39,7 @@ public final class InputProgress {
     private long lastArrivalMs;
     /** The earliest sample seen since this timeline was made; a hint, not state. */
     private long firstSampleUs = Long.MAX_VALUE;
-    /** How often, at most, idle inputs are looked for on the per-record path. */
-    static final long RECHECK_MS = 100;
-    private long eventsProgress;
+    private long lastEventsProgress;
     private long eventsCheckedMs;
     private boolean eventsChanged = true;
 
@@ -120,11 +121,11 @@ public final class InputProgress {
      */
     private long cachedEventsProgress(Long samplesUntil, long idleUs, long idleMs, long nowMs) {
         if (eventsChanged || nowMs - eventsCheckedMs >= RECHECK_MS || nowMs < eventsCheckedMs) {
-            eventsProgress = eventsProgress(samplesUntil, idleUs, idleMs, nowMs);
+            lastEventsProgress = eventsProgress(samplesUntil, idleUs, idleMs, nowMs);
             eventsCheckedMs = nowMs;
             eventsChanged = false;
         }
-        return eventsProgress;
+        return lastEventsProgress;
     }
 
     /** The training-events input's progress; {@link Long#MAX_VALUE} when it holds nothing back. */
