@@ -53,10 +53,9 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
                 Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), Duration.ofSeconds(30), Duration.ofSeconds(30));
     }
 
-    /** How hosts' timelines wait for their inputs; slices of the stored grace buffer are one grace long. */
+    /** How hosts' timelines wait for their inputs. */
     public TimelineSettings timeline() {
-        Duration slice = grace.isZero() ? Duration.ofSeconds(1) : grace;
-        return new TimelineSettings(grace, inputIdle, quietFlush, slice);
+        return new TimelineSettings(grace, inputIdle, quietFlush);
     }
 
     public AttributionSettings attributionFor(String host) {

@@ -47,9 +47,9 @@ public final class AnalyzerTopology {
     public static Topology buildTopology(AnalyzerConfig config, AnalyzerListener listener) {
         Topics topics = config.topics();
         StreamsBuilder builder = new StreamsBuilder();
-        builder.addStateStore(new TimelineStoreBuilder(HostProcessor.TIMELINE_STORE, (host, stored, slices, nowMs) ->
+        builder.addStateStore(new TimelineStoreBuilder(HostProcessor.TIMELINE_STORE, (host, stored, chunks, nowMs) ->
                 stored == null ? HostTimeline.create(host, config.attributionFor(host), config.timeline(), nowMs)
-                        : HostTimeline.restore(stored, slices, config.attributionFor(host), config.timeline(), nowMs)));
+                        : HostTimeline.restore(stored, chunks, config.attributionFor(host), config.timeline(), nowMs)));
 
         // both inputs are keyed by host with the same partition count (checked at start): one task sees
         // both of a host's streams, and no repartition hop puts one behind the other
@@ -58,11 +58,11 @@ public final class AnalyzerTopology {
                         topics.trainingEvents().valueSerde()).withName("training-events")
                         .withTimestampExtractor(new EventTimeExtractor()))
                 .mapValues(HostInput.Event::new, Named.as("wrap-events"));
+        // samples keep their bytes: one waiting in the grace buffer at a commit is stored as it came
         KStream<String, HostInput> samples = builder
                 .stream(topics.powerSamples().name(), Consumed.with(topics.powerSamples().keySerde(),
-                        topics.powerSamples().valueSerde()).withName("power-samples")
-                        .withTimestampExtractor(new EventTimeExtractor()))
-                .mapValues(HostInput.Sample::new, Named.as("wrap-samples"));
+                        SampleInputSerde.of(topics.powerSamples().valueSerde())).withName("power-samples")
+                        .withTimestampExtractor(new EventTimeExtractor()));
 
         events.merge(samples, Named.as("host-inputs"))
                 .process(() -> new HostProcessor(config), Named.as("attribute-energy"), HostProcessor.TIMELINE_STORE)
@@ -128,6 +128,8 @@ public final class AnalyzerTopology {
         // data fetched or waiting on the broker, so a backlog is read in event-time order; what a live race
         // leaves is the watermark's business (HostTimeline), correctness does not depend on this setting
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
+        // exactly-once's default is 100 ms; live run energy asks for its commit itself (HostProcessor)
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, HostProcessor.BACKLOG_COMMIT_MS);
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         p.put(DeadLetterHandler.TOPIC_CONFIG, config.topics().deadLetters());
         p.put(DeadLetterHandler.LISTENER_CONFIG, listener);

@@ -17,6 +17,9 @@ public final class EventTimeExtractor implements TimestampExtractor {
         if (v instanceof PowerSample s) {
             return s.getEventTime().toEpochMilli();
         }
+        if (v instanceof HostInput.Sample s && s.sample() != null) {
+            return s.sample().getEventTime().toEpochMilli();
+        }
         if (v instanceof TrainingEvent e) {
             return e.getEventTime().toEpochMilli();
         }

@@ -2,6 +2,7 @@ package dev.ampwatch.analyzer.streams;
 
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.kafka.AmpwatchSerdes;
 import java.time.Instant;
 
 /** A record on its way to a host's attribution: a training event or a power sample. */
@@ -44,7 +45,21 @@ public sealed interface HostInput permits HostInput.Event, HostInput.Sample {
         }
     }
 
-    record Sample(PowerSample sample) implements HostInput {
+    /**
+     * @param encoded the record's bytes as they came from the topic (null: made from {@code sample} when
+     *     needed): a sample waiting in the grace buffer is stored, and a rejected one dead-lettered, as it
+     *     came, without encoding it again
+     */
+    record Sample(PowerSample sample, byte[] encoded) implements HostInput {
+        public Sample(PowerSample sample) {
+            this(sample, null);
+        }
+
+        /** The sample as it came, or encoded now. */
+        public byte[] bytes() {
+            return encoded != null ? encoded : AmpwatchSerdes.powerSample().encode(sample);
+        }
+
         @Override
         public Instant eventTime() {
             return sample.getEventTime();

@@ -29,11 +29,19 @@ import org.apache.kafka.streams.processor.api.Record;
 public final class HostProcessor implements Processor<String, HostInput, String, AnalyzerOutput> {
     public static final String TIMELINE_STORE = "host-timelines";
     static final Duration TICK = Duration.ofMillis(500);
+    /**
+     * Live run energy is committed (made visible to read-committed readers) at most this long after it
+     * was produced; a backlog is committed at {@code commit.interval.ms} (1 s by default), which makes
+     * catching up ~1.4x faster than exactly-once's default of 100 ms for everything.
+     */
+    static final long LIVE_COMMIT_MS = 100;
+    static final long BACKLOG_COMMIT_MS = 1000;
 
     private final AnalyzerConfig config;
     private final InputValidator validator;
     private ProcessorContext<String, AnalyzerOutput> context;
     private TimelineStore timelines;
+    private long commitRequestedMs; // 0: none yet (MIN_VALUE would overflow the difference)
 
     public HostProcessor(AnalyzerConfig config) {
         this.config = config;
@@ -72,7 +80,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         }
         HostTimeline timeline = timelines.timeline(host, nowMs);
         if (input instanceof HostInput.Sample s) {
-            if (timeline.accept(s.sample(), nowMs) == Verdict.LATE) {
+            if (timeline.accept(s.sample(), s.encoded(), nowMs) == Verdict.LATE) {
                 deadLetter(input, DeadLetterKind.LATE, input.describe() + ": more than the grace (" + config.grace()
                         + ") behind the samples already seen from host " + host + ", or before "
                         + Micros.instant(timeline.state().getReleasedUntilUs()) + ", which is attributed already");
@@ -115,6 +123,11 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         for (RunEnergy energy : release.energy()) {
             context.forward(new Record<>(energy.getRunId(), new AnalyzerOutput.Energy(energy), timestampMs));
         }
+        long nowMs = context.currentSystemTimeMs();
+        if (release.live(nowMs) && nowMs - commitRequestedMs >= LIVE_COMMIT_MS) {
+            context.commit(); // after the records being processed now, not on the commit interval
+            commitRequestedMs = nowMs;
+        }
     }
 
     /**
@@ -123,7 +136,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
      * refuses would stop the stream thread on the record it was meant to set aside.
      */
     private void deadLetter(HostInput input, DeadLetterKind kind, String reason) {
-        byte[] value = input instanceof HostInput.Sample s ? AmpwatchSerdes.powerSample().encode(s.sample())
+        byte[] value = input instanceof HostInput.Sample s ? s.bytes()
                 : AmpwatchSerdes.trainingEvent().encode(((HostInput.Event) input).event());
         if (value.length > MAX_DEAD_LETTER_VALUE_BYTES) {
             reason += " (dead-letter value truncated to its first " + MAX_DEAD_LETTER_VALUE_BYTES + " of " + value.length + " bytes)";

@@ -25,7 +25,8 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
 /**
  * The hosts' timelines, kept decoded in memory between commits and written through to a changelogged
  * key-value store when the task commits: per record the analyzer touches only memory, per commit it
- * encodes each host that changed once, and of its grace buffer only the slices that changed.
+ * encodes each host that changed once, and of its grace buffer only the records that arrived since the
+ * previous commit (one new chunk; see {@link GraceBuffer}).
  *
  * <p>Exactly-once holds because the write-back happens in {@link #flushCache()}, which Kafka Streams
  * calls while preparing every commit, before it flushes the producer and commits the transaction that
@@ -34,17 +35,18 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * the memory on {@link #clearCache()}, {@link #init} and {@link #close()} keeps a recycled or revived
  * task from using state the store does not have.
  *
- * <p>Keys: {@code h<host>} holds the host's {@link HostState}; {@code p<host>\0<slice>} a slice of its
- * grace buffer.
+ * <p>Keys: {@code h<host>} holds the host's {@link HostState}; {@code p<host>\0<chunk>} a chunk of its
+ * grace buffer (an 8-byte sequence number; stores written before chunks held time slices under the same
+ * keys, which restore the same way).
  */
 public final class TimelineStore extends WrappedStateStore<KeyValueStore<Bytes, byte[]>, Bytes, byte[]> {
     /** Makes or restores the timeline of a host from what was stored (null state: a new host). */
     public interface Factory {
-        HostTimeline open(String host, HostState stored, Map<Long, List<Buffered>> slices, long nowMs);
+        HostTimeline open(String host, HostState stored, Map<Long, List<Buffered>> chunks, long nowMs);
     }
 
     private static final AvroSerde<HostState> HOST_SERDE = new AvroSerde<>(HostState.class, HostState.getClassSchema());
-    private static final AvroSerde<PendingSlice> SLICE_SERDE = new AvroSerde<>(PendingSlice.class, PendingSlice.getClassSchema());
+    private static final AvroSerde<PendingSlice> CHUNK_SERDE = new AvroSerde<>(PendingSlice.class, PendingSlice.getClassSchema());
 
     private final Factory factory;
     private final Map<String, HostTimeline> loaded = new HashMap<>();
@@ -92,22 +94,22 @@ public final class TimelineStore extends WrappedStateStore<KeyValueStore<Bytes, 
             return factory.open(host, null, Map.of(), nowMs);
         }
         HostState state = HOST_SERDE.decode(bytes);
-        Map<Long, List<Buffered>> slices = new HashMap<>();
-        byte[] prefix = slicePrefix(host);
+        Map<Long, List<Buffered>> chunks = new HashMap<>();
+        byte[] prefix = chunkPrefix(host);
         try (KeyValueIterator<Bytes, byte[]> it = wrapped().prefixScan(Bytes.wrap(prefix), new BytesSerializer())) {
             while (it.hasNext()) {
                 var kv = it.next();
-                long slice = ByteBuffer.wrap(kv.key.get(), prefix.length, 8).getLong() ^ Long.MIN_VALUE;
+                long chunk = ByteBuffer.wrap(kv.key.get(), prefix.length, 8).getLong() ^ Long.MIN_VALUE;
                 List<Buffered> records = new ArrayList<>();
-                for (PendingRecord r : SLICE_SERDE.decode(kv.value).getRecords()) {
+                for (PendingRecord r : CHUNK_SERDE.decode(kv.value).getRecords()) {
                     byte[] payload = new byte[r.getPayload().remaining()];
                     r.getPayload().duplicate().get(payload);
                     records.add(Buffered.decode(r.getTimeUs(), r.getEvent(), r.getLate(), r.getSeq(), r.getMovedUs(), payload));
                 }
-                slices.put(slice, records);
+                chunks.put(chunk, records);
             }
         }
-        return factory.open(host, state, slices, nowMs);
+        return factory.open(host, state, chunks, nowMs);
     }
 
     /** Writes every changed host through to the changelogged store. */
@@ -117,16 +119,16 @@ public final class TimelineStore extends WrappedStateStore<KeyValueStore<Bytes, 
             t.written();
             wrapped().put(hostKey(host), HOST_SERDE.encode(t.state()));
             GraceBuffer buffer = t.buffer();
-            for (Map.Entry<Long, List<Buffered>> slice : buffer.takeDirty().entrySet()) {
-                List<PendingRecord> records = new ArrayList<>(slice.getValue().size());
-                for (Buffered b : slice.getValue()) {
-                    records.add(PendingRecord.newBuilder().setTimeUs(b.timeUs()).setEvent(b.isEvent()).setLate(b.isLate()).setSeq(b.seq())
-                            .setMovedUs(b.movedUs()).setPayload(ByteBuffer.wrap(b.payload())).build());
+            GraceBuffer.Chunk chunk = buffer.takeUnwritten();
+            if (chunk != null) {
+                List<PendingRecord> records = new ArrayList<>(chunk.records().size());
+                for (Buffered b : chunk.records()) {
+                    records.add(new PendingRecord(b.timeUs(), b.isEvent(), b.seq(), b.isLate(), b.movedUs(), ByteBuffer.wrap(b.payload())));
                 }
-                wrapped().put(sliceKey(host, slice.getKey()), SLICE_SERDE.encode(new PendingSlice(records)));
+                wrapped().put(chunkKey(host, chunk.seq()), CHUNK_SERDE.encode(new PendingSlice(records)));
             }
-            for (long slice : buffer.takeDropped()) {
-                wrapped().delete(sliceKey(host, slice));
+            for (long dropped : buffer.takeDropped()) {
+                wrapped().delete(chunkKey(host, dropped));
             }
         }
         dirty.clear();
@@ -176,13 +178,13 @@ public final class TimelineStore extends WrappedStateStore<KeyValueStore<Bytes, 
         return Bytes.wrap(k);
     }
 
-    private static byte[] slicePrefix(String host) {
+    private static byte[] chunkPrefix(String host) {
         byte[] h = host.getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(h.length + 2).put((byte) 'p').put(h).put((byte) 0).array();
     }
 
-    static Bytes sliceKey(String host, long slice) {
-        byte[] prefix = slicePrefix(host);
-        return Bytes.wrap(ByteBuffer.allocate(prefix.length + 8).put(prefix).putLong(slice ^ Long.MIN_VALUE).array());
+    static Bytes chunkKey(String host, long chunk) {
+        byte[] prefix = chunkPrefix(host);
+        return Bytes.wrap(ByteBuffer.allocate(prefix.length + 8).put(prefix).putLong(chunk ^ Long.MIN_VALUE).array());
     }
 }

@@ -35,12 +35,17 @@ public final class Buffered implements Comparable<Buffered> {
     }
 
     public static Buffered sample(long timeUs, long seq, PowerSample sample) {
-        return new Buffered(timeUs, seq, 0, sample, null, null);
+        return sample(timeUs, seq, sample, null);
+    }
+
+    /** @param encoded the sample single-object encoded, as it came (null: encoded when first needed) */
+    public static Buffered sample(long timeUs, long seq, PowerSample sample, byte[] encoded) {
+        return new Buffered(timeUs, seq, 0, sample, null, encoded);
     }
 
     /** A sample refused as late, kept only to be counted, in order, on the runs it fell in. */
-    public static Buffered lateSample(long timeUs, long seq, PowerSample sample) {
-        return new Buffered(timeUs, seq, 0, sample, null, null, true);
+    public static Buffered lateSample(long timeUs, long seq, PowerSample sample, byte[] encoded) {
+        return new Buffered(timeUs, seq, 0, sample, null, encoded, true);
     }
 
     /** @param movedUs how far a late event was moved forward to {@code timeUs} (0 if on time) */

@@ -36,6 +36,11 @@ public final class HostTimeline {
         public boolean isEmpty() {
             return energy.isEmpty() && duplicates.isEmpty();
         }
+
+        /** Run energy of a host that is not catching up a backlog: someone is waiting for it now. */
+        public boolean live(long nowMs) {
+            return !energy.isEmpty() && nowMs * 1000 - attributedUntilUs < CATCHING_UP_US;
+        }
     }
 
     /** How long after its end a run's straggling events are still recognised as its. */
@@ -67,13 +72,13 @@ public final class HostTimeline {
     public static HostTimeline create(String host, AttributionSettings attribution, TimelineSettings settings, long nowMs) {
         HostState state = HostState.newBuilder().setHost(host).setDevices(new HashMap<>()).setRuns(new ArrayList<>())
                 .setRunProgressUs(new HashMap<>()).setReleasedUntilUs(Long.MIN_VALUE).build();
-        return new HostTimeline(state, new GraceBuffer(settings.sliceUs()), attribution, settings, nowMs);
+        return new HostTimeline(state, new GraceBuffer(), attribution, settings, nowMs);
     }
 
-    /** A timeline as it was stored: its state and its buffer's slices (records before its attributed time are dropped). */
-    public static HostTimeline restore(HostState state, Map<Long, List<Buffered>> slices, AttributionSettings attribution,
+    /** A timeline as it was stored: its state and its buffer's chunks (records before its attributed time are dropped). */
+    public static HostTimeline restore(HostState state, Map<Long, List<Buffered>> chunks, AttributionSettings attribution,
                                        TimelineSettings settings, long nowMs) {
-        GraceBuffer buffer = GraceBuffer.restore(settings.sliceUs(), slices, state.getReleasedUntilUs());
+        GraceBuffer buffer = GraceBuffer.restore(chunks, state.getReleasedUntilUs());
         return new HostTimeline(state, buffer, attribution, settings, nowMs);
     }
 
@@ -106,19 +111,24 @@ public final class HostTimeline {
      * the samples input alone), or before what was attributed already.
      */
     public Verdict accept(PowerSample sample, long nowMs) {
+        return accept(sample, null, nowMs);
+    }
+
+    /** As {@link #accept(PowerSample, long)}; {@code encoded}: the sample's bytes as it came (null: encode when stored). */
+    public Verdict accept(PowerSample sample, byte[] encoded, long nowMs) {
         long t = Micros.of(sample.getEventTime());
         if (t < state.getReleasedUntilUs() || progress.sampleBehind(t, settings.graceUs())) {
             state.setLateRecords(state.getLateRecords() + 1);
             if (t < state.getReleasedUntilUs()) {
                 countLate(t);
             } else { // count it on its runs when its time is attributed, whatever has arrived by then
-                buffer.add(Buffered.lateSample(t, nextSeq(), sample));
+                buffer.add(Buffered.lateSample(t, nextSeq(), sample, encoded));
             }
             return Verdict.LATE;
         }
         progress.sample(t, nowMs);
         state.setMaxEventTimeUs(Math.max(state.getMaxEventTimeUs(), t));
-        buffer.add(Buffered.sample(t, nextSeq(), sample));
+        buffer.add(Buffered.sample(t, nextSeq(), sample, encoded));
         return Verdict.BUFFERED;
     }
 

@@ -10,12 +10,11 @@ import java.time.Duration;
  *     this far past it (event time) stops holding the host back; zero: never
  * @param quietFlush a host from which nothing at all arrived for this long (analyzer clock) is attributed
  *     to the end of what it sent and its ended runs finalized; zero: never
- * @param slice event time per stored slice of the grace buffer
  */
-public record TimelineSettings(Duration grace, Duration inputIdle, Duration quietFlush, Duration slice) {
+public record TimelineSettings(Duration grace, Duration inputIdle, Duration quietFlush) {
     public TimelineSettings {
-        if (grace.isNegative() || inputIdle.isNegative() || quietFlush.isNegative() || slice.isNegative() || slice.isZero()) {
-            throw new IllegalArgumentException("timeline durations must not be negative (slice positive): " + this);
+        if (grace.isNegative() || inputIdle.isNegative() || quietFlush.isNegative()) {
+            throw new IllegalArgumentException("timeline durations must not be negative: " + this);
         }
     }
 
@@ -25,9 +24,5 @@ public record TimelineSettings(Duration grace, Duration inputIdle, Duration quie
 
     long inputIdleUs() {
         return inputIdle.toNanos() / 1000;
-    }
-
-    long sliceUs() {
-        return slice.toNanos() / 1000;
     }
 }

@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class GraceBufferTest {
-    final GraceBuffer buffer = new GraceBuffer(1_000_000);
+    final GraceBuffer buffer = new GraceBuffer();
 
     @Test
     void releasesInEventTimeOrderEventsFirstThenByArrival() {
@@ -27,26 +27,38 @@ class GraceBufferTest {
     }
 
     @Test
-    void aCommitWritesOnlyChangedSlicesAndDeletesFullyReleasedOnes() {
+    void aCommitWritesEachPendingRecordOnceAndDeletesChunksOnceAllTheirRecordsAreReleased() {
         buffer.add(Buffered.sample(500_000, 0, sample(500_000)));
         buffer.add(Buffered.sample(1_500_000, 1, sample(1_500_000)));
-        assertThat(buffer.takeDirty()).containsOnlyKeys(0L, 1_000_000L);
-        assertThat(buffer.takeDirty()).isEmpty();
+        GraceBuffer.Chunk first = buffer.takeUnwritten();
+        assertThat(first.seq()).isZero();
+        assertThat(first.records()).extracting(Buffered::seq).containsExactly(0L, 1L);
+        assertThat(buffer.takeUnwritten()).isNull(); // nothing new: nothing to write
         buffer.add(Buffered.sample(1_700_000, 2, sample(1_700_000)));
+        buffer.add(Buffered.sample(900_000, 3, sample(900_000)));
+        buffer.releaseBefore(1_000_000);
+        assertThat(buffer.takeDropped()).isEmpty(); // chunk 0 still holds 1.5 s
+        GraceBuffer.Chunk second = buffer.takeUnwritten();
+        assertThat(second.seq()).isEqualTo(1);
+        assertThat(second.records()).extracting(Buffered::seq).containsExactly(2L); // 0.9 s was attributed before it was written
         buffer.releaseBefore(1_600_000);
-        Map<Long, List<Buffered>> dirty = buffer.takeDirty();
-        assertThat(dirty).containsOnlyKeys(1_000_000L);
-        assertThat(dirty.get(1_000_000L)).extracting(Buffered::seq).containsExactly(2L); // 1.5 s was attributed
         assertThat(buffer.takeDropped()).containsExactly(0L);
+        buffer.releaseBefore(1_700_001);
+        assertThat(buffer.takeDropped()).containsExactly(1L);
+        assertThat(buffer.isEmpty()).isTrue();
     }
 
     @Test
-    void aRestoredBufferSkipsWhatWasAttributedAndReleasesTheRest() {
-        GraceBuffer restored = GraceBuffer.restore(1_000_000, Map.of(1_000_000L, List.of(
-                Buffered.sample(1_200_000, 4, sample(1_200_000)), Buffered.sample(1_800_000, 5, sample(1_800_000)))), 1_500_000);
+    void aRestoredBufferSkipsWhatWasAttributedReleasesTheRestAndGoesOnNumberingChunks() {
+        GraceBuffer restored = GraceBuffer.restore(Map.of(
+                3L, List.of(Buffered.sample(1_200_000, 4, sample(1_200_000)), Buffered.sample(1_800_000, 5, sample(1_800_000))),
+                2L, List.of(Buffered.sample(1_100_000, 3, sample(1_100_000)))), 1_500_000);
         assertThat(restored.size()).isEqualTo(1);
-        assertThat(restored.releaseBefore(3_000_000)).extracting(Buffered::seq).containsExactly(5L);
-        assertThat(restored.takeDropped()).containsExactly(1_000_000L);
+        assertThat(restored.takeDropped()).containsExactly(2L); // all of it attributed before the stop
+        restored.add(Buffered.sample(2_000_000, 6, sample(2_000_000)));
+        assertThat(restored.takeUnwritten().seq()).isEqualTo(4);
+        assertThat(restored.releaseBefore(3_000_000)).extracting(Buffered::seq).containsExactly(5L, 6L);
+        assertThat(restored.takeDropped()).containsExactly(3L, 4L);
     }
 
     @Test

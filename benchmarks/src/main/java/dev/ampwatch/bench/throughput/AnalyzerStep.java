@@ -26,26 +26,32 @@ final class AnalyzerStep {
 
     private AnalyzerStep() {}
 
-    static AnalyzerConfig config(Topics topics, String applicationId, Path stateDir) {
-        return AnalyzerConfig.defaults().toBuilder().applicationId(applicationId).topics(topics).stateDir(stateDir).build();
+    static AnalyzerConfig config(Topics topics, String applicationId, Path stateDir, ThroughputOptions o) {
+        return AnalyzerConfig.defaults().toBuilder().applicationId(applicationId).topics(topics).stateDir(stateDir)
+                .emitInterval(o.emitInterval()).build();
     }
 
     static Map<String, Object> streamsClient(Map<String, Object> client, ThroughputOptions o) {
         Map<String, Object> p = new HashMap<>(client);
         p.put("num.stream.threads", o.streamThreads());
         p.put("processing.guarantee", o.guarantee());
+        p.putAll(o.streams());
         return p;
+    }
+
+    /** A JFR recording of this JVM, sampling more often than the profile's 10 ms (20 ms native) for steadier shares. */
+    static Recording recording() throws Exception {
+        Recording recording = new Recording(Configuration.getConfiguration("profile"));
+        recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(2));
+        recording.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(5));
+        return recording;
     }
 
     static Result run(Map<String, Object> client, AnalyzerConfig config, ThroughputOptions o, Set<String> runIds,
                       long brokerPid) throws Exception {
         Path profile = o.profile();
         Duration timeout = o.timeout();
-        Recording recording = profile == null ? null : new Recording(Configuration.getConfiguration("profile"));
-        if (recording != null) { // more samples than the profile's 10 ms (20 ms native) give steadier shares
-            recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(2));
-            recording.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(5));
-        }
+        Recording recording = profile == null ? null : recording();
         Topics topics = config.topics();
         try (KafkaConsumer<String, RunEnergy> out = Kafka.fromBeginning(client, topics.runEnergy().name(),
                 new StringDeserializer(), topics.runEnergy().valueSerde().deserializer(), true)) {

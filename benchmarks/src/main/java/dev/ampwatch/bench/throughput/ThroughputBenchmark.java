@@ -34,9 +34,11 @@ public final class ThroughputBenchmark {
         } finally {
             deleteQuietly(dir);
         }
-        if (o.profile() != null) {
-            System.out.println();
-            JfrSummary.of(o.profile()).print(System.out, 20);
+        for (Path profile : java.util.Arrays.asList(o.profile(), o.profileLive())) {
+            if (profile != null) {
+                System.out.println();
+                JfrSummary.of(profile).print(System.out, 20);
+            }
         }
     }
 
@@ -59,13 +61,13 @@ public final class ThroughputBenchmark {
         System.out.printf("plain consumer (the ceiling): %,.0f records/s as bytes, %,.0f records/s decoded (Avro)%n", bytes, decoded);
 
         Kafka.createInternalTopics(client);
-        AnalyzerConfig config = AnalyzerStep.config(topics, prefix + "analyzer", dir.resolve("state-" + prefix));
+        AnalyzerConfig config = AnalyzerStep.config(topics, prefix + "analyzer", dir.resolve("state-" + prefix), o);
         Set<String> runs = fleet.stream().map(h -> h.run.runId).collect(Collectors.toSet());
         AnalyzerStep.Result r = AnalyzerStep.run(client, config, o, runs, brokerPid);
         double rate = produced.samples() / r.fromStartSeconds();
         System.out.printf("analyzer (%s, %d stream threads): all %d runs final %.1f s after start (%.1f s after RUNNING), "
                         + "%,d running totals: %,.0f samples/s end to end (%,.0f from RUNNING); x%.2f of the plain consumer "
-                        + "(bytes), x%.2f (decoded)%n", o.guarantee(), o.streamThreads(), runs.size(), r.fromStartSeconds(), r.fromRunningSeconds(),
+                        + "(bytes), x%.2f (decoded)%n", o.guarantee() + (o.streams().isEmpty() ? "" : " " + o.streams()), o.streamThreads(), runs.size(), r.fromStartSeconds(), r.fromRunningSeconds(),
                 r.runningTotals(), rate, produced.samples() / r.fromRunningSeconds(), rate / bytes, rate / decoded);
         System.out.println("  CPU during the analyzer step: " + r.cpu());
         sanity(fleet, r.finals());
@@ -101,7 +103,7 @@ public final class ThroughputBenchmark {
             throws Exception {
         Topics topics = Topics.withPrefix(prefix);
         Kafka.createTopics(client, topics, o.partitions());
-        AnalyzerConfig config = AnalyzerStep.config(topics, prefix + "analyzer", dir.resolve("state-" + prefix));
+        AnalyzerConfig config = AnalyzerStep.config(topics, prefix + "analyzer", dir.resolve("state-" + prefix), o);
         try (AnalyzerApp app = AnalyzerApp.start(config, AnalyzerStep.streamsClient(client, o), "127.0.0.1", 0,
                 Duration.ofMinutes(5))) {
             if (!app.awaitRunning(Duration.ofSeconds(120))) {
@@ -109,12 +111,21 @@ public final class ThroughputBenchmark {
             }
             LiveLatency live = new LiveLatency(topics, Fleet.live(prefix, o.liveHosts(), Fleet.nowUs()));
             CpuMeter cpu = new CpuMeter(brokerPid);
+            jdk.jfr.Recording recording = o.profileLive() == null ? null : AnalyzerStep.recording();
+            if (recording != null) {
+                recording.start();
+            }
             LiveLatency.Result r = live.run(client, o.warmup(), o.measure(), config.grace().plusSeconds(8));
             String used = cpu.since();
+            if (recording != null) {
+                recording.stop();
+                recording.dump(o.profileLive());
+                recording.close();
+            }
             double bound = config.grace().toMillis() + 1000;
             System.out.printf("latency (%s): %d hosts live, %,.0f samples/s produced over the %d s window (after %d s warm-up): "
                             + "p50 %.0f ms, p99 %.0f ms, max %.0f ms over %,d ticks (x%d samples); %,d samples never "
-                            + "attributed; grace + 1 s = %.0f ms: p99 %s%n", o.guarantee(), o.liveHosts(), r.samplesPerSecond(),
+                            + "attributed; grace + 1 s = %.0f ms: p99 %s%n", o.guarantee() + (o.streams().isEmpty() ? "" : " " + o.streams()), o.liveHosts(), r.samplesPerSecond(),
                     o.measure().toSeconds(), o.warmup().toSeconds(), r.latency().at(50), r.latency().at(99),
                     r.latency().at(100), r.latency().count(), Fleet.SAMPLES_PER_TICK, r.unresolved(), bound,
                     r.latency().at(99) < bound && r.unresolved() == 0 ? "below" : "NOT below");

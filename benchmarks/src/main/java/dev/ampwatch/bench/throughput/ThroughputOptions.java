@@ -16,16 +16,21 @@ import java.util.TreeMap;
  * @param warmup live production before latencies count
  * @param measure the window whose latencies are reported
  * @param profile a JFR recording of the analyzer step, written here (null: none)
+ * @param profileLive a JFR recording of the latency step, written here (null: none)
  * @param timeout longest wait for the analyzer to finalize every run
  * @param guarantee the analyzer's {@code processing.guarantee} (exactly_once_v2, its default; at_least_once to
  *     see what exactly-once costs)
+ * @param emitInterval the analyzer's emit interval of running totals (its default: 1 s)
+ * @param streams further Kafka Streams settings for the analyzer, to try one ({@code --streams=k=v,k2=v2})
  */
 record ThroughputOptions(long samples, int hosts, int partitions, int streamThreads, int liveHosts, Duration warmup,
-                         Duration measure, Path profile, Duration timeout, String guarantee) {
+                         Duration measure, Path profile, Path profileLive, Duration timeout, String guarantee, Duration emitInterval,
+                         Map<String, String> streams) {
     static final String USAGE = """
             usage: benchmarks/throughput.sh [--samples=1000000] [--hosts=20] [--partitions=4] [--threads=2]
-                   [--live-hosts=400] [--warmup=10] [--measure=30] [--profile=FILE.jfr] [--timeout=1800]
-                   [--guarantee=exactly_once_v2|at_least_once]
+                   [--live-hosts=400] [--warmup=10] [--measure=30] [--profile=FILE.jfr] [--profile-live=FILE.jfr] [--timeout=1800]
+                   [--guarantee=exactly_once_v2|at_least_once] [--emit-interval-ms=1000]
+                   [--streams=commit.interval.ms=200,...]
               --live-hosts=0 skips the latency step; durations are seconds""";
 
     static ThroughputOptions parse(String[] args) {
@@ -46,8 +51,11 @@ record ThroughputOptions(long samples, int hosts, int partitions, int streamThre
                 Duration.ofSeconds(Long.parseLong(take(given, "warmup", "10"))),
                 Duration.ofSeconds(Long.parseLong(take(given, "measure", "30"))),
                 given.containsKey("profile") ? Path.of(given.remove("profile")) : null,
+                given.containsKey("profile-live") ? Path.of(given.remove("profile-live")) : null,
                 Duration.ofSeconds(Long.parseLong(take(given, "timeout", "1800"))),
-                take(given, "guarantee", "exactly_once_v2"));
+                take(given, "guarantee", "exactly_once_v2"),
+                Duration.ofMillis(Long.parseLong(take(given, "emit-interval-ms", "1000"))),
+                settings(take(given, "streams", "")));
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown option(s) " + given.keySet() + "\n" + USAGE);
         }
@@ -56,6 +64,20 @@ record ThroughputOptions(long samples, int hosts, int partitions, int streamThre
                     + o.hosts + " hosts; at least " + o.hosts * Fleet.SAMPLES_PER_TICK * 400L + " are needed");
         }
         return o;
+    }
+
+    private static Map<String, String> settings(String list) {
+        Map<String, String> out = new TreeMap<>();
+        for (String kv : list.split(",")) {
+            int eq = kv.indexOf('=');
+            if (!kv.isBlank() && eq <= 0) {
+                throw new IllegalArgumentException("--streams takes key=value pairs separated by commas, got '" + kv + "'\n" + USAGE);
+            }
+            if (!kv.isBlank()) {
+                out.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        return out;
     }
 
     private static String take(Map<String, String> given, String name, String fallback) {
