@@ -13,6 +13,13 @@ import java.util.List;
 final class Runs {
     static final double SECONDS = 100;
     private final List<FinishedRun> runs = new ArrayList<>();
+    private boolean gpu = true;
+
+    /** Runs from now on have no GPU readings (a CPU-only experiment). */
+    Runs cpuOnly() {
+        gpu = false;
+        return this;
+    }
 
     /** Completed runs of one configuration, one per value of average power (W). */
     Runs add(String precision, int batchSize, int hidden, boolean benchmark, double... watts) {
@@ -47,7 +54,7 @@ final class Runs {
                 .setGroup(settings == null ? "unknown" : settings.getPrecision()).setStatus(status)
                 .setEnergyJoules(watts * SECONDS).setAveragePowerWatts(watts).setDurationSeconds(SECONDS)
                 .setEndUs(1_000_000L * (i + 1)).setSettings(settings).setNetEnergyJoules((watts - 20) * SECONDS)
-                .setGpuEnergyJoules(0.8 * watts * SECONDS).setEpochsCompleted(5)
+                .setGpuEnergyJoules(gpu ? 0.8 * watts * SECONDS : null).setEpochsCompleted(5)
                 .setJoulesPerSample(watts * SECONDS / 5_000).setTestAccuracy(0.85).build();
     }
 
