@@ -1,5 +1,7 @@
 package dev.ampwatch.cli;
 
+import dev.ampwatch.schema.RunConfig;
+import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.TrainingFailedException;
 import dev.ampwatch.trainer.TrainingJob;
@@ -17,6 +19,7 @@ import dev.ampwatch.trainer.sweep.SweepPlanner;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -135,7 +138,8 @@ final class SweepCommand implements Callable<Integer> {
                         run.varies(), options.runId());
                 out.flush();
                 try {
-                    TrainingResult result = TrainingJob.runOnCpu(options, sink, ProgressBar.forTerminal());
+                    TrainingResult result = TrainingJob.runOnCpu(options, markingBenchmark(sink, run.benchmark()),
+                            ProgressBar.forTerminal());
                     outcomes.add(new Outcome(run, options.runId(), "completed", result));
                 } catch (TrainingFailedException e) {
                     if (lifetime.stopped() || Thread.currentThread().isInterrupted()) {
@@ -181,6 +185,30 @@ final class SweepCommand implements Callable<Integer> {
             b.threads(threads);
         }
         return b;
+    }
+
+    /**
+     * Flags the benchmark configuration's runs in their RUN_STARTED config ({@code RunConfig.benchmark}),
+     * so the analyzer compares every other configuration of the experiment with it. Only the sweep knows
+     * which configuration is the benchmark; the trainer publishes what it trains.
+     */
+    static TrainingListener markingBenchmark(TrainingListener sink, boolean benchmark) {
+        if (!benchmark) {
+            return sink;
+        }
+        return new TrainingListener() {
+            @Override
+            public void onEvent(TrainingEvent event) {
+                RunConfig config = event.getConfig();
+                sink.onEvent(config == null || config.getBenchmark() ? event : TrainingEvent.newBuilder(event)
+                        .setConfig(RunConfig.newBuilder(config).setBenchmark(true).build()).build());
+            }
+
+            @Override
+            public InstantSource stampClock(InstantSource clock) {
+                return sink.stampClock(clock);
+            }
+        };
     }
 
     /** A short unpublished run of the benchmark so the first measured run does not pay for the JIT compiler. */

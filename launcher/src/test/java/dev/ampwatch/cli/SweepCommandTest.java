@@ -72,6 +72,9 @@ class SweepCommandTest {
             assertThat(e.getConfig().getTrainSamples()).isEqualTo(200);
         });
         assertThat(starts.get(0).getRunId()).isNotEqualTo(starts.get(1).getRunId());
+        // fp32 at the grid's benchmark settings is the benchmark configuration: its runs say so
+        assertThat(starts).extracting(e -> e.getConfig().getPrecision() + ":" + e.getConfig().getBenchmark())
+                .containsExactlyInAnyOrder("fp32:true", "amp-bf16:false");
         // the printed plan's order is the order the runs ran in
         List<String> planned = out.toString().lines().filter(l -> l.matches("\\s+[12]\\s+(fp32|amp-bf16)\\s+.*"))
                 .map(l -> l.trim().split("\\s+")[1]).toList();

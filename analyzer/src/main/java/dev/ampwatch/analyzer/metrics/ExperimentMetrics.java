@@ -1,5 +1,7 @@
 package dev.ampwatch.analyzer.metrics;
 
+import dev.ampwatch.schema.Comparison;
+import dev.ampwatch.schema.ComparisonKind;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.GroupSummary;
 import dev.ampwatch.schema.SignificanceTest;
@@ -12,13 +14,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Experiment statistics as gauges: per group the runs and mean energy and power, per test its
- * statistic and p-value, so an alert can fire when mixed precision draws significantly more power.
- * Keeps the {@code maxExperiments} most recently updated experiments. Thread-safe; idempotent.
+ * Experiment statistics as gauges, so an alert can fire when mixed precision draws significantly more
+ * power than fp32 at the same settings: per comparison of average power and of energy its difference
+ * (watts, joules, and as a ratio of the reference) and Holm-adjusted p-values; per configuration its runs
+ * and mean energy and power; the v1 test list's statistic and p-value. Cardinality is bounded: the
+ * {@code maxExperiments} most recently updated experiments, and per experiment at most
+ * {@link #MAX_SERIES_PER_KIND} configurations, tests and comparisons per variable (in the order the
+ * statistics list them: precision comparisons first); the rest is in the REST API and the topic.
+ * Thread-safe; idempotent.
  */
 public final class ExperimentMetrics {
+    static final int MAX_SERIES_PER_KIND = 64;
+    private static final Map<String, String[]> COMPARED = Map.of(
+            "average_power_watts", new String[] {"ampwatch.experiment.comparison.power.difference", "watts"},
+            "energy_joules", new String[] {"ampwatch.experiment.comparison.energy.difference", "joules"});
+
     private final MeterRegistry registry;
     private final int maxExperiments;
     private final Map<String, ExperimentStats> latest = new ConcurrentHashMap<>();
@@ -34,10 +47,10 @@ public final class ExperimentMetrics {
         latest.put(id, stats);
         List<Meter> old = meters.remove(id);
         if (old != null) {
-            old.forEach(registry::remove); // groups and tests appear as runs finish: bind afresh
+            old.forEach(registry::remove); // configurations and tests appear as runs finish: bind afresh
         }
         List<Meter> bound = new ArrayList<>();
-        for (GroupSummary g : stats.getGroups()) {
+        for (GroupSummary g : first(stats.getGroups())) {
             Tags tags = Tags.of("experiment_id", id, "group", g.getGroup());
             bound.add(gauge("ampwatch.experiment.group.runs", null, tags, id, s -> group(s, g.getGroup()).getRuns()));
             bound.add(gauge("ampwatch.experiment.group.energy.mean", "joules", tags, id,
@@ -45,12 +58,19 @@ public final class ExperimentMetrics {
             bound.add(gauge("ampwatch.experiment.group.power.mean", "watts", tags, id,
                     s -> group(s, g.getGroup()).getMeanPowerWatts()));
         }
-        for (SignificanceTest t : stats.getTests()) {
+        for (SignificanceTest t : first(stats.getTests())) {
             Tags tags = Tags.of("experiment_id", id, "test", t.getName(), "metric", t.getMetric(),
                     "groups", String.join(",", t.getGroups()));
             bound.add(gauge("ampwatch.experiment.test.p.value", null, tags, id, s -> test(s, t).getPValue()));
             bound.add(gauge("ampwatch.experiment.test.statistic", null, tags, id, s -> test(s, t).getStatistic()));
         }
+        COMPARED.forEach((metric, name) -> {
+            List<Comparison> of = stats.getComparisons().stream()
+                    .filter(c -> c.getMetric().equals(metric) && c.getMeanDifference() != null).toList();
+            for (Comparison c : first(of)) {
+                bound.addAll(comparison(id, c, name[0], name[1]));
+            }
+        });
         meters.put(id, bound);
         while (meters.size() > maxExperiments) {
             String oldest = meters.keySet().iterator().next();
@@ -59,11 +79,51 @@ public final class ExperimentMetrics {
         }
     }
 
-    private Meter gauge(String name, String unit, Tags tags, String id,
-                        java.util.function.ToDoubleFunction<ExperimentStats> f) {
+    private List<Meter> comparison(String id, Comparison c, String name, String unit) {
+        Tags tags = Tags.of("experiment_id", id, "metric", c.getMetric(), "configuration", c.getConfigurationLabel(),
+                "reference", c.getReferenceLabel(), "kind", kind(c));
+        List<Meter> out = new ArrayList<>();
+        out.add(gauge(name, unit, tags, id, s -> value(comparison(s, c), Comparison::getMeanDifference)));
+        if (c.getMeanDifferenceRatio() != null) {
+            out.add(gauge("ampwatch.experiment.comparison.difference", "ratio", tags, id,
+                    s -> value(comparison(s, c), Comparison::getMeanDifferenceRatio)));
+        }
+        if (c.getWelchPHolm() != null) {
+            out.add(gauge("ampwatch.experiment.comparison.p.value.holm", null, tags.and("test", "welch-t"), id,
+                    s -> value(comparison(s, c), Comparison::getWelchPHolm)));
+        }
+        if (c.getMannWhitneyPHolm() != null) {
+            out.add(gauge("ampwatch.experiment.comparison.p.value.holm", null, tags.and("test", "mann-whitney"), id,
+                    s -> value(comparison(s, c), Comparison::getMannWhitneyPHolm)));
+        }
+        return out;
+    }
+
+    /** {@code precision}, {@code benchmark} or {@code precision,benchmark}: what the comparison is for. */
+    static String kind(Comparison c) {
+        List<String> kinds = new ArrayList<>();
+        if (c.getKinds().contains(ComparisonKind.PRECISION_VS_FP32)) {
+            kinds.add("precision");
+        }
+        if (c.getKinds().contains(ComparisonKind.VERSUS_BENCHMARK)) {
+            kinds.add("benchmark");
+        }
+        return String.join(",", kinds);
+    }
+
+    private Meter gauge(String name, String unit, Tags tags, String id, ToDoubleFunction<ExperimentStats> f) {
         Gauge.Builder<Map<String, ExperimentStats>> b = Gauge.builder(name, latest, m -> f.applyAsDouble(m.get(id)))
                 .tags(tags);
         return (unit == null ? b : b.baseUnit(unit)).register(registry);
+    }
+
+    private static <T> List<T> first(List<T> all) {
+        return all.subList(0, Math.min(MAX_SERIES_PER_KIND, all.size()));
+    }
+
+    private static double value(Comparison c, java.util.function.Function<Comparison, Double> f) {
+        Double v = f.apply(c);
+        return v == null ? Double.NaN : v; // bound only when present; NaN is Prometheus' "no value"
     }
 
     private static GroupSummary group(ExperimentStats s, String group) {
@@ -73,5 +133,11 @@ public final class ExperimentMetrics {
     private static SignificanceTest test(ExperimentStats s, SignificanceTest like) {
         return s.getTests().stream().filter(t -> t.getName().equals(like.getName()) && t.getMetric().equals(like.getMetric())
                 && t.getGroups().equals(like.getGroups())).findFirst().orElseThrow();
+    }
+
+    private static Comparison comparison(ExperimentStats s, Comparison like) {
+        return s.getComparisons().stream().filter(c -> c.getMetric().equals(like.getMetric())
+                && c.getConfiguration().equals(like.getConfiguration())
+                && c.getReference().equals(like.getReference())).findFirst().orElseThrow();
     }
 }

@@ -47,7 +47,7 @@ public final class RunQueries {
         return lookup(AnalyzerTopology.RUN_ENERGY_STORE, "/runs/", "run", runId, localOnly);
     }
 
-    /** The statistics of one experiment (groups by precision, t-tests, ANOVA). */
+    /** The statistics of one experiment (ExperimentStats v2: configurations, comparisons, ANOVA; docs/statistics.md). */
     public Response experiment(String experimentId, boolean localOnly) throws IOException, InterruptedException {
         return lookup(AnalyzerTopology.EXPERIMENT_STATS_STORE, "/experiments/", "experiment", experimentId, localOnly);
     }

@@ -3,6 +3,11 @@ package dev.ampwatch.analyzer.stats;
 import dev.ampwatch.analyzer.energy.Micros;
 import dev.ampwatch.analyzer.state.ExperimentRuns;
 import dev.ampwatch.analyzer.state.FinishedRun;
+import dev.ampwatch.analyzer.state.RunSettings;
+import dev.ampwatch.schema.Component;
+import dev.ampwatch.schema.ComponentEnergy;
+import dev.ampwatch.schema.EpochEnergy;
+import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.RunEnergy;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,12 +23,54 @@ public final class ExperimentRunsAggregator {
                 runs.add(r);
             }
         }
-        runs.add(FinishedRun.newBuilder().setRunId(run.getRunId())
-                .setGroup(run.getConfig() == null ? "unknown" : run.getConfig().getPrecision())
+        runs.add(finished(run));
+        return ExperimentRuns.newBuilder().setExperimentId(experimentId).setRuns(runs).build();
+    }
+
+    /** What the statistics need of a final record: its configuration and every response variable. */
+    static FinishedRun finished(RunEnergy run) {
+        RunConfig c = run.getConfig();
+        return FinishedRun.newBuilder().setRunId(run.getRunId())
+                .setGroup(c == null ? "unknown" : c.getPrecision())
                 .setStatus(run.getStatus().name()).setEnergyJoules(run.getEnergyJoules())
                 .setAveragePowerWatts(run.getAveragePowerWatts()).setDurationSeconds(run.getDurationSeconds())
                 .setEndUs(Micros.of(run.getEndTime() != null ? run.getEndTime() : run.getAttributedUntil()))
-                .build());
-        return ExperimentRuns.newBuilder().setExperimentId(experimentId).setRuns(runs).build();
+                .setSettings(c == null ? null : settings(c))
+                .setNetEnergyJoules(run.getNetEnergyJoules())
+                .setGpuEnergyJoules(gpuJoules(run.getComponents()))
+                .setEpochsCompleted((int) run.getEpochs().stream().filter(e -> e.getEndTime() != null).count())
+                .setJoulesPerSample(run.getJoulesPerSample())
+                .setTestAccuracy(lastAccuracy(run.getEpochs()))
+                .build();
+    }
+
+    private static RunSettings settings(RunConfig c) {
+        return RunSettings.newBuilder().setPrecision(c.getPrecision()).setBatchSize(c.getBatchSize())
+                .setHiddenUnits(List.copyOf(c.getHiddenUnits())).setEpochs(c.getEpochs())
+                .setLearningRate(c.getLearningRate()).setOptimizer(c.getOptimizer()).setDataset(c.getDataset())
+                .setDatasetSynthetic(c.getDatasetSynthetic()).setTrainSamples(c.getTrainSamples())
+                .setDeviceName(c.getDeviceName()).setBackend(c.getBackend()).setBenchmark(c.getBenchmark())
+                .build();
+    }
+
+    /** Gross GPU joules over all its GPUs; null when the run has no GPU reading at all (a CPU run). */
+    private static Double gpuJoules(List<ComponentEnergy> components) {
+        Double sum = null;
+        for (ComponentEnergy e : components) {
+            if (e.getComponent() == Component.GPU) {
+                sum = (sum == null ? 0 : sum) + e.getEnergyJoules();
+            }
+        }
+        return sum;
+    }
+
+    private static Double lastAccuracy(List<EpochEnergy> epochs) {
+        Double last = null;
+        for (EpochEnergy e : epochs) {
+            if (e.getTestAccuracy() != null) {
+                last = e.getTestAccuracy();
+            }
+        }
+        return last;
     }
 }

@@ -3,107 +3,91 @@ package dev.ampwatch.analyzer.stats;
 import dev.ampwatch.analyzer.energy.Micros;
 import dev.ampwatch.analyzer.state.ExperimentRuns;
 import dev.ampwatch.analyzer.state.FinishedRun;
+import dev.ampwatch.schema.AnalysisSettings;
+import dev.ampwatch.schema.AnovaTable;
+import dev.ampwatch.schema.Comparison;
 import dev.ampwatch.schema.ExperimentStats;
-import dev.ampwatch.schema.GroupSummary;
-import dev.ampwatch.schema.SignificanceTest;
+import dev.ampwatch.schema.NotComputed;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.ToDoubleFunction;
-import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
-import org.apache.commons.math3.stat.inference.OneWayAnova;
-import org.apache.commons.math3.stat.inference.TTest;
 
 /**
- * The seed study's analysis of one experiment: runs grouped by precision; per group the mean and
- * standard deviation of energy, power and duration; Welch's t-test of each group against fp32 (unequal
- * variances) and a one-way ANOVA across all groups, on energy and on average power. Only completed runs
- * count; a test needs at least two runs in every group it compares. Stateless.
+ * The statistics of one experiment (docs/statistics.md): runs grouped by configuration; per response
+ * variable each configuration's descriptive statistics, each comparison (a precision against fp32 at the
+ * same settings, each configuration against the benchmark) with Welch's t, Mann-Whitney U, Hedges' g,
+ * the interval of the difference, Holm-adjusted p-values, TOST and a power analysis; a one-way ANOVA across
+ * configurations and a Type II factorial ANOVA of the factors that vary. Only completed runs count.
+ * What cannot be computed is named with its reason. Stateless.
  */
 public final class ExperimentStatistics {
-    public static final double ALPHA = 0.05;
-    static final String BASELINE = "fp32";
-
     private ExperimentStatistics() {}
 
+    /** With the default settings (alpha 0.05, margin 5 %, power 0.8). */
     public static ExperimentStats compute(ExperimentRuns experiment) {
-        Map<String, List<FinishedRun>> groups = new TreeMap<>();
+        return computeWith(experiment, StatisticsSettings.DEFAULTS);
+    }
+
+    /** Not an overload of {@link #compute}: the topology's method reference to it would be ambiguous. */
+    public static ExperimentStats computeWith(ExperimentRuns experiment, StatisticsSettings settings) {
         long newestUs = 0;
         for (FinishedRun r : experiment.getRuns()) {
-            if ("COMPLETED".equals(r.getStatus())) {
-                groups.computeIfAbsent(r.getGroup(), g -> new ArrayList<>()).add(r);
-            }
             newestUs = Math.max(newestUs, r.getEndUs());
         }
-        List<GroupSummary> summaries = new ArrayList<>();
-        groups.forEach((group, runs) -> summaries.add(summary(group, runs)));
-        List<SignificanceTest> tests = new ArrayList<>();
-        for (String metric : List.of("energy_joules", "average_power_watts")) {
-            ToDoubleFunction<FinishedRun> value = metric.equals("energy_joules")
-                    ? FinishedRun::getEnergyJoules : FinishedRun::getAveragePowerWatts;
-            welchAgainstBaseline(groups, metric, value, tests);
-            anova(groups, metric, value, tests);
+        Configurations configurations = Configurations.of(experiment.getRuns());
+        List<NotComputed> notComputed = new ArrayList<>();
+        if (configurations.withoutSettings() > 0) {
+            notComputed.add(NotComputed.newBuilder().setAnalysis("runs without a configuration")
+                    .setReason(configurations.withoutSettings() + " run(s) left out of every statistic: their start"
+                            + " event was not seen, so their configuration is unknown").build());
+        }
+        List<Metric> metrics = new ArrayList<>();
+        for (Metric m : Metric.values()) {
+            if (configurations.all().stream().anyMatch(c -> c.sample(m).n() > 0)) {
+                metrics.add(m);
+            } else if (!configurations.all().isEmpty()) {
+                notComputed.add(NotComputed.newBuilder().setAnalysis("every analysis").setMetric(m.id())
+                        .setReason("no completed run has a value for it").build());
+            }
+        }
+        List<Pairs.Pair> pairs = Pairs.of(configurations, notComputed);
+        List<Comparison> comparisons = new ArrayList<>();
+        List<AnovaTable> anova = new ArrayList<>();
+        for (Metric m : metrics) {
+            comparisons.addAll(Comparisons.of(m, pairs, settings));
+            anova(m, configurations, anova, notComputed);
         }
         return ExperimentStats.newBuilder().setExperimentId(experiment.getExperimentId())
-                .setComputedAt(Micros.instant(newestUs)).setGroups(summaries).setTests(tests).build();
+                .setComputedAt(Micros.instant(newestUs))
+                .setGroups(Summaries.legacyGroups(configurations))
+                .setTests(Summaries.legacyTests(configurations, comparisons, anova, settings.alpha()))
+                .setSettings(AnalysisSettings.newBuilder().setAlpha(settings.alpha())
+                        .setEquivalenceMarginRatio(settings.equivalenceMarginRatio())
+                        .setPowerTargetRatio(settings.powerTarget())
+                        .setPowerDifferenceRatio(settings.powerDifferenceRatio()).build())
+                .setConfigurations(Summaries.configurations(configurations, metrics, settings.alpha()))
+                .setComparisons(comparisons).setAnova(anova).setNotComputed(notComputed).build();
     }
 
-    private static GroupSummary summary(String group, List<FinishedRun> runs) {
-        SummaryStatistics energy = stats(runs, FinishedRun::getEnergyJoules);
-        return GroupSummary.newBuilder().setGroup(group).setRuns(runs.size())
-                .setMeanEnergyJoules(energy.getMean())
-                .setStddevEnergyJoules(runs.size() >= 2 ? energy.getStandardDeviation() : null)
-                .setMeanPowerWatts(stats(runs, FinishedRun::getAveragePowerWatts).getMean())
-                .setMeanDurationSeconds(stats(runs, FinishedRun::getDurationSeconds).getMean())
-                .build();
-    }
-
-    private static void welchAgainstBaseline(Map<String, List<FinishedRun>> groups, String metric,
-                                             ToDoubleFunction<FinishedRun> value, List<SignificanceTest> out) {
-        List<FinishedRun> baseline = groups.get(BASELINE);
-        if (baseline == null || baseline.size() < 2) {
-            return;
-        }
-        TTest t = new TTest();
-        groups.forEach((group, runs) -> {
-            if (!group.equals(BASELINE) && runs.size() >= 2) {
-                double[] a = values(runs, value);
-                double[] b = values(baseline, value);
-                double p = t.tTest(a, b);
-                if (!Double.isNaN(p)) { // NaN: both groups without variance, nothing to test
-                    out.add(test("welch-t", metric, List.of(group, BASELINE), t.t(a, b), p));
-                }
+    private static void anova(Metric m, Configurations configurations, List<AnovaTable> out, List<NotComputed> notComputed) {
+        List<Anova.Cell> cells = new ArrayList<>();
+        for (Configuration c : configurations.all()) {
+            Sample s = c.sample(m);
+            if (s.n() > 0) {
+                cells.add(new Anova.Cell(configurations.varying().stream().map(f -> c.levels().get(f)).toList(), s));
             }
-        });
-    }
-
-    private static void anova(Map<String, List<FinishedRun>> groups, String metric, ToDoubleFunction<FinishedRun> value,
-                              List<SignificanceTest> out) {
-        if (groups.size() < 2 || groups.values().stream().anyMatch(r -> r.size() < 2)) {
-            return;
         }
-        Collection<double[]> samples = groups.values().stream().map(r -> values(r, value)).toList();
-        OneWayAnova anova = new OneWayAnova();
-        double p = anova.anovaPValue(samples);
-        if (!Double.isNaN(p)) {
-            out.add(test("anova", metric, List.copyOf(groups.keySet()), anova.anovaFValue(samples), p));
+        record(Anova.oneWay(m, cells), Anova.ONE_WAY, m, out, notComputed);
+        if (configurations.varying().size() >= 2) {
+            record(Anova.typeTwo(m, configurations.varying(), cells), Anova.FACTORIAL, m, out, notComputed);
         }
     }
 
-    private static SignificanceTest test(String name, String metric, List<String> groups, double statistic, double p) {
-        return SignificanceTest.newBuilder().setName(name).setMetric(metric).setGroups(groups)
-                .setStatistic(statistic).setPValue(p).setSignificant(p < ALPHA).setAlpha(ALPHA).build();
-    }
-
-    private static SummaryStatistics stats(List<FinishedRun> runs, ToDoubleFunction<FinishedRun> f) {
-        SummaryStatistics s = new SummaryStatistics();
-        runs.forEach(r -> s.addValue(f.applyAsDouble(r)));
-        return s;
-    }
-
-    private static double[] values(List<FinishedRun> runs, ToDoubleFunction<FinishedRun> f) {
-        return runs.stream().mapToDouble(f).toArray();
+    private static void record(Anova.Outcome o, String kind, Metric m, List<AnovaTable> out, List<NotComputed> notComputed) {
+        if (o.table() != null) {
+            out.add(o.table());
+        } else {
+            notComputed.add(NotComputed.newBuilder().setAnalysis(kind + " ANOVA").setMetric(m.id())
+                    .setReason(o.reason()).build());
+        }
     }
 }

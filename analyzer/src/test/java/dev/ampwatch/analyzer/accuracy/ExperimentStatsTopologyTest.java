@@ -44,6 +44,13 @@ class ExperimentStatsTopologyTest {
             assertThat(fp32.getMeanEnergyJoules()).isCloseTo((100 * 9 + 52.5 + 110 * 9 + 57.5) / 2, within(1e-6));
             assertThat(last.getTests()).extracting(t -> t.getName() + ":" + t.getMetric())
                     .contains("welch-t:energy_joules", "anova:energy_joules", "welch-t:average_power_watts");
+            // the configuration travels from RUN_STARTED through the final record into the comparison
+            assertThat(last.getComparisons()).filteredOn(c -> c.getMetric().equals("average_power_watts"))
+                    .singleElement().satisfies(c -> {
+                        assertThat(c.getConfigurationLabel()).isEqualTo("amp-bf16");
+                        assertThat(c.getReferenceLabel()).isEqualTo("fp32");
+                        assertThat(c.getMeanDifference()).isNegative();
+                    });
         }
     }
 }

@@ -2,11 +2,16 @@ package dev.ampwatch.analyzer.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ampwatch.schema.Comparison;
+import dev.ampwatch.schema.ComparisonKind;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.GroupSummary;
 import dev.ampwatch.schema.SignificanceTest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +40,43 @@ class ExperimentMetricsTest {
 
         assertThat(registry.find("ampwatch.experiment.test.p.value").gauges())
                 .extracting(g -> g.getId().getTag("experiment_id")).containsExactlyInAnyOrder("b", "c");
+    }
+
+    @Test
+    void comparisonsAtTheSameSettingsBecomeDifferenceAndHolmGaugesWithUnitsInTheirNames() {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new ExperimentMetrics(prometheus, 10).update(withComparisons("e1", 1));
+
+        String text = prometheus.scrape();
+        String tags = "configuration=\"amp-fp16 bs=32\",experiment_id=\"e1\",kind=\"precision\","
+                + "metric=\"average_power_watts\",reference=\"fp32 bs=32\"";
+        assertThat(text).contains("ampwatch_experiment_comparison_power_difference_watts{" + tags + "} -8.0")
+                .contains("ampwatch_experiment_comparison_difference_ratio{" + tags + "} -0.08")
+                .contains("ampwatch_experiment_comparison_p_value_holm{" + tags + ",test=\"welch-t\"} 0.002")
+                .doesNotContain("_percent");
+    }
+
+    @Test
+    void anExperimentBindsAtMostABoundedNumberOfComparisonSeries() {
+        ExperimentMetrics metrics = new ExperimentMetrics(registry, 10);
+        metrics.update(withComparisons("big", 500));
+
+        assertThat(registry.find("ampwatch.experiment.comparison.power.difference").gauges())
+                .hasSize(ExperimentMetrics.MAX_SERIES_PER_KIND);
+    }
+
+    private static ExperimentStats withComparisons(String id, int count) {
+        List<Comparison> comparisons = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String label = i == 0 ? "amp-fp16 bs=32" : "amp-fp16 bs=" + (1000 + i);
+            String reference = i == 0 ? "fp32 bs=32" : "fp32 bs=" + (1000 + i);
+            comparisons.add(Comparison.newBuilder().setKinds(List.of(ComparisonKind.PRECISION_VS_FP32))
+                    .setMetric("average_power_watts").setUnit("W").setConfiguration("k-" + label)
+                    .setConfigurationLabel(label).setReference("k-" + reference).setReferenceLabel(reference)
+                    .setN(5).setNReference(5).setMean(92.0).setMeanReference(100.0).setMeanDifference(-8.0)
+                    .setMeanDifferenceRatio(-0.08).setWelchP(0.001).setWelchPHolm(0.002).build());
+        }
+        return ExperimentStats.newBuilder(stats(id, 0.5)).setComparisons(comparisons).build();
     }
 
     private static ExperimentStats stats(String id, double p) {

@@ -3,12 +3,10 @@ package dev.ampwatch.analyzer.stats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.ampwatch.analyzer.state.ExperimentRuns;
-import dev.ampwatch.analyzer.state.FinishedRun;
+import dev.ampwatch.schema.Comparison;
 import dev.ampwatch.schema.ExperimentStats;
+import dev.ampwatch.schema.MetricSummary;
 import dev.ampwatch.schema.SignificanceTest;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ExperimentStatisticsTest {
@@ -17,95 +15,113 @@ class ExperimentStatisticsTest {
     static final double[] A2 = {27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4};
 
     @Test
-    void welchTestAgainstFp32MatchesAPublishedExample() {
-        ExperimentStats stats = ExperimentStatistics.compute(experiment(runs("amp-fp16", A1), runs("fp32", A2)));
+    void theV1TestListStillCarriesWelchAgainstFp32AsAPublishedExampleHasIt() {
+        ExperimentStats stats = ExperimentStatistics.compute(new Runs().add("amp-fp16", 128, A1).add("fp32", 128, A2)
+                .experiment());
 
-        SignificanceTest welch = find(stats, "welch-t", "energy_joules");
+        SignificanceTest welch = stats.getTests().stream()
+                .filter(t -> t.getName().equals("welch-t") && t.getMetric().equals("average_power_watts"))
+                .findFirst().orElseThrow();
         assertThat(welch.getGroups()).containsExactly("amp-fp16", "fp32");
         assertThat(welch.getStatistic()).isCloseTo(-2.46, within(0.005));
         assertThat(welch.getPValue()).isCloseTo(0.021, within(0.0015));
         assertThat(welch.getSignificant()).isTrue();
+        assertThat(stats.getTests()).extracting(t -> t.getName() + ":" + t.getMetric())
+                .containsExactlyInAnyOrder("welch-t:energy_joules", "welch-t:average_power_watts",
+                        "anova:energy_joules", "anova:average_power_watts");
     }
 
     @Test
-    void anovaFMatchesSumsOfSquaresComputedByHand() {
-        double[] g1 = {100, 102, 98, 101};
-        double[] g2 = {95, 97, 96, 94};
-        double[] g3 = {100, 99, 103, 102};
-        ExperimentStats stats = ExperimentStatistics.compute(experiment(runs("fp32", g1), runs("amp-fp16", g2),
-                runs("amp-bf16", g3)));
+    void aGroupWithOneRunGetsAReasonAndFailedRunsCountOnlyAsFailed() {
+        ExperimentStats stats = ExperimentStatistics.compute(new Runs().add("fp32", 128, 100, 101)
+                .add("amp-fp16", 128, 95).failed("amp-fp16", 128, 256).experiment());
 
-        assertThat(find(stats, "anova", "energy_joules").getStatistic()).isCloseTo(fByHand(g1, g2, g3), within(1e-9));
-        assertThat(find(stats, "anova", "energy_joules").getPValue()).isBetween(0.0, 0.05);
-        assertThat(stats.getGroups()).extracting(g -> g.getGroup()).containsExactly("amp-bf16", "amp-fp16", "fp32");
-        assertThat(stats.getGroups().get(2).getMeanEnergyJoules()).isCloseTo(100.25, within(1e-12));
-    }
-
-    @Test
-    void noTestWithFewerThanTwoRunsInAGroupAndFailedRunsDoNotCount() {
-        List<FinishedRun> runs = new ArrayList<>(runs("fp32", new double[] {10, 11}));
-        runs.add(run("amp-fp16", 9, "COMPLETED"));
-        runs.add(run("amp-fp16", 1, "FAILED"));
-        ExperimentStats stats = ExperimentStatistics.compute(new ExperimentRuns("e", runs));
-
-        assertThat(stats.getTests()).isEmpty();
-        assertThat(stats.getGroups()).filteredOn(g -> g.getGroup().equals("amp-fp16")).singleElement()
-                .satisfies(g -> {
-                    assertThat(g.getRuns()).isEqualTo(1);
-                    assertThat(g.getStddevEnergyJoules()).isNull();
-                });
-    }
-
-    private static double fByHand(double[]... groups) {
-        double total = 0;
-        int n = 0;
-        for (double[] g : groups) {
-            for (double v : g) {
-                total += v;
-                n++;
-            }
-        }
-        double grand = total / n;
-        double between = 0;
-        double within = 0;
-        for (double[] g : groups) {
-            double mean = 0;
-            for (double v : g) {
-                mean += v / g.length;
-            }
-            between += g.length * (mean - grand) * (mean - grand);
-            for (double v : g) {
-                within += (v - mean) * (v - mean);
-            }
-        }
-        return (between / (groups.length - 1)) / (within / (n - groups.length));
-    }
-
-    private static SignificanceTest find(ExperimentStats stats, String name, String metric) {
-        return stats.getTests().stream().filter(t -> t.getName().equals(name) && t.getMetric().equals(metric))
+        Comparison c = power(stats);
+        assertThat(c.getN()).isEqualTo(1);
+        assertThat(c.getMean()).isEqualTo(95.0);
+        assertThat(c.getWelchP()).isNull();
+        assertThat(c.getMannWhitneyP()).isNull();
+        assertThat(c.getReasons()).containsExactly("too few runs in amp-fp16: 1 (needs 2)");
+        assertThat(stats.getTests()).noneMatch(t -> t.getName().equals("welch-t"));
+        var amp = stats.getConfigurations().get(0);
+        assertThat(amp.getRuns()).isEqualTo(1);
+        assertThat(amp.getFailedRuns()).isEqualTo(1);
+        MetricSummary ampPower = amp.getMetrics().stream().filter(m -> m.getMetric().equals("average_power_watts"))
                 .findFirst().orElseThrow();
+        assertThat(ampPower.getSd()).isNull();
+        assertThat(ampPower.getReason()).isEqualTo("too few runs for a standard deviation: 1 (needs 2)");
     }
 
-    @SafeVarargs
-    private static ExperimentRuns experiment(List<FinishedRun>... groups) {
-        List<FinishedRun> all = new ArrayList<>();
-        for (List<FinishedRun> g : groups) {
-            all.addAll(g);
-        }
-        return new ExperimentRuns("e", all);
+    @Test
+    void identicalRunsInBothGroupsGiveReasonsNotNaN() {
+        ExperimentStats stats = ExperimentStatistics.compute(new Runs().add("fp32", 128, 100, 100, 100)
+                .add("amp-fp16", 128, 100, 100).experiment());
+
+        Comparison c = power(stats);
+        assertThat(c.getMeanDifference()).isZero();
+        assertThat(c.getWelchT()).isNull();
+        assertThat(c.getHedgesG()).isNull();
+        assertThat(c.getTostP()).isNull();
+        assertThat(c.getRunsNeededPerGroup()).isNull();
+        assertThat(c.getMannWhitneyP()).isEqualTo(1.0);
+        assertThat(c.getReasons()).contains(Comparisons.ZERO_VARIANCE,
+                "every run of both groups has the same value: the rank test has no information (p = 1)");
+        assertThat(stats.getAnova()).filteredOn(t -> t.getMetric().equals("average_power_watts")).singleElement()
+                .satisfies(t -> assertThat(t.getRows().get(0).getReason())
+                        .isEqualTo("zero residual variance: every configuration's runs are identical"));
+        assertThat(NoNaN.in(stats)).isEmpty();
     }
 
-    private static List<FinishedRun> runs(String group, double[] energies) {
-        List<FinishedRun> out = new ArrayList<>();
-        for (double e : energies) {
-            out.add(run(group, e, "COMPLETED"));
-        }
-        return out;
+    @Test
+    void whatCannotBeComparedIsListedWithItsReason() {
+        ExperimentStats stats = ExperimentStatistics.compute(new Runs().cpuOnly()
+                .add("fp32", 128, 100, 101).add("amp-bf16", 64, 90, 92).withoutSettings(80).experiment());
+
+        assertThat(stats.getNotComputed()).extracting(n -> n.getAnalysis() + " | " + n.getMetric() + " | " + n.getReason())
+                .contains("runs without a configuration | null | 1 run(s) left out of every statistic: their start"
+                                + " event was not seen, so their configuration is unknown",
+                        "every analysis | average_gpu_power_watts | no completed run has a value for it",
+                        "amp-bf16 bs=64 vs fp32 at the same settings | null | the experiment has no fp32 configuration"
+                                + " at the same other settings",
+                        "every configuration vs the benchmark | null | no run is flagged as the benchmark configuration"
+                                + " (ampwatch sweep flags it in RunConfig.benchmark)");
+        assertThat(stats.getComparisons()).isEmpty();
     }
 
-    private static int counter;
+    @Test
+    void everyConfigurationIsComparedWithTheBenchmarkAndAPairAskedTwiceIsTestedOnce() {
+        ExperimentStats stats = ExperimentStatistics.compute(new Runs()
+                .add("fp32", 128, 256, true, 100, 101, 99).add("amp-fp16", 128, 256, false, 95, 96, 94)
+                .add("fp32", 32, 256, false, 90, 91, 89).add("amp-fp16", 32, 256, false, 85, 86, 87).experiment());
 
-    private static FinishedRun run(String group, double energy, String status) {
-        return new FinishedRun("r" + (counter++), group, status, energy, energy / 10, 10.0, 1_000_000L * counter);
+        assertThat(stats.getComparisons()).filteredOn(c -> c.getMetric().equals("energy_joules"))
+                .extracting(c -> c.getConfigurationLabel() + " vs " + c.getReferenceLabel() + " " + c.getKinds())
+                .containsExactlyInAnyOrder(
+                        "amp-fp16 bs=128 vs fp32 bs=128 [PRECISION_VS_FP32, VERSUS_BENCHMARK]",
+                        "amp-fp16 bs=32 vs fp32 bs=32 [PRECISION_VS_FP32]",
+                        "amp-fp16 bs=32 vs fp32 bs=128 [VERSUS_BENCHMARK]",
+                        "fp32 bs=32 vs fp32 bs=128 [VERSUS_BENCHMARK]");
+        assertThat(stats.getConfigurations()).filteredOn(c -> c.getBenchmark()).extracting(c -> c.getLabel())
+                .containsExactly("fp32 bs=128");
+    }
+
+    @Test
+    void everyResponseVariableIsReportedWithItsUnit() {
+        ExperimentStats stats = ExperimentStatistics.compute(new Runs().add("fp32", 128, 100, 101)
+                .add("amp-fp16", 128, 95, 97).experiment());
+
+        assertThat(stats.getConfigurations().get(0).getMetrics()).extracting(m -> m.getMetric() + " [" + m.getUnit() + "]")
+                .containsExactly("average_gpu_power_watts [W]", "average_power_watts [W]", "energy_joules [J]",
+                        "net_energy_joules [J]", "energy_per_epoch_joules [J]", "energy_per_sample_joules [J]",
+                        "duration_seconds [s]", "final_test_accuracy_ratio [ratio]");
+        // 100 s runs of 5 epochs and 5,000 samples: 95 W is 9,500 J, 1,900 J per epoch, 1.9 J per sample
+        MetricSummary perEpoch = stats.getConfigurations().get(0).getMetrics().get(4);
+        assertThat(perEpoch.getMean()).isCloseTo(9_600.0 / 5, within(1e-9));
+        assertThat(stats.getConfigurations().get(0).getMetrics().get(0).getMean()).isCloseTo(0.8 * 96, within(1e-9));
+    }
+
+    private static Comparison power(ExperimentStats stats) {
+        return stats.getComparisons().stream().filter(c -> c.getMetric().equals("average_power_watts"))
+                .findFirst().orElseThrow();
     }
 }

@@ -1,0 +1,128 @@
+package dev.ampwatch.analyzer.stats;
+
+import dev.ampwatch.analyzer.state.FinishedRun;
+import dev.ampwatch.analyzer.state.RunSettings;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * An experiment's finished runs grouped by configuration: every factor of the run config that can change
+ * what a run costs (not the seed, which differs between repeats). Grouping by precision alone would
+ * pool runs at different batch sizes, layer widths or epochs, and a precision effect that changes sign
+ * between them would average away. Immutable.
+ *
+ * @param all configurations in key order
+ * @param varying the factors with more than one level among them, in {@link #FACTORS} order
+ * @param withoutSettings runs left out because their start event (and so their configuration) was not seen
+ */
+record Configurations(List<Configuration> all, List<String> varying, int withoutSettings) {
+    static final String PRECISION = "precision";
+    static final String FP32 = "fp32";
+    /** Factor names, key order, and their short forms in labels. */
+    static final Map<String, String> FACTORS = factors();
+
+    Configurations {
+        all = List.copyOf(all);
+        varying = List.copyOf(varying);
+    }
+
+    static Configurations of(List<FinishedRun> runs) {
+        Map<String, Map<String, String>> levelsByKey = new TreeMap<>();
+        Map<String, List<FinishedRun>> completed = new TreeMap<>();
+        Map<String, Integer> failed = new TreeMap<>();
+        Set<String> benchmark = new HashSet<>();
+        int withoutSettings = 0;
+        for (FinishedRun r : runs) {
+            if (r.getSettings() == null) {
+                withoutSettings++;
+                continue;
+            }
+            Map<String, String> levels = levels(r.getSettings());
+            String key = key(levels);
+            levelsByKey.put(key, levels);
+            completed.computeIfAbsent(key, k -> new ArrayList<>());
+            if ("COMPLETED".equals(r.getStatus())) {
+                completed.get(key).add(r);
+            } else {
+                failed.merge(key, 1, Integer::sum);
+            }
+            if (r.getSettings().getBenchmark()) {
+                benchmark.add(key);
+            }
+        }
+        List<String> varying = new ArrayList<>();
+        for (String factor : FACTORS.keySet()) {
+            if (levelsByKey.values().stream().map(l -> l.get(factor)).distinct().count() > 1) {
+                varying.add(factor);
+            }
+        }
+        List<Configuration> all = new ArrayList<>();
+        levelsByKey.forEach((key, levels) -> all.add(new Configuration(key, label(levels, varying), levels,
+                benchmark.contains(key), completed.get(key), failed.getOrDefault(key, 0))));
+        return new Configurations(all, varying, withoutSettings);
+    }
+
+    /** The configuration flagged as benchmark, if exactly one is. */
+    List<Configuration> benchmarks() {
+        return all.stream().filter(Configuration::benchmark).toList();
+    }
+
+    /** fp32 at the same other settings as {@code c}, if the experiment has it. */
+    Configuration fp32Twin(Configuration c) {
+        Map<String, String> levels = new LinkedHashMap<>(c.levels());
+        levels.put(PRECISION, FP32);
+        String key = key(levels);
+        return all.stream().filter(o -> o.key().equals(key)).findFirst().orElse(null);
+    }
+
+    static Map<String, String> levels(RunSettings s) {
+        Map<String, String> l = new LinkedHashMap<>();
+        l.put(PRECISION, s.getPrecision());
+        l.put("batch_size", Integer.toString(s.getBatchSize()));
+        l.put("hidden_units", s.getHiddenUnits().stream().map(String::valueOf).collect(Collectors.joining(",")));
+        l.put("epochs", Integer.toString(s.getEpochs()));
+        l.put("learning_rate", BigDecimal.valueOf(s.getLearningRate()).stripTrailingZeros().toPlainString());
+        l.put("optimizer", s.getOptimizer());
+        l.put("dataset", s.getDataset() + (s.getDatasetSynthetic() ? " (synthetic)" : ""));
+        l.put("train_samples", Long.toString(s.getTrainSamples()));
+        l.put("device", s.getDeviceName());
+        l.put("backend", s.getBackend());
+        return l;
+    }
+
+    private static String key(Map<String, String> levels) {
+        return FACTORS.keySet().stream().map(f -> f + "=" + levels.get(f)).collect(Collectors.joining("|"));
+    }
+
+    private static String label(Map<String, String> levels, List<String> varying) {
+        StringBuilder b = new StringBuilder(levels.get(PRECISION));
+        for (String factor : varying) {
+            if (!factor.equals(PRECISION)) {
+                b.append(' ').append(FACTORS.get(factor)).append('=').append(levels.get(factor));
+            }
+        }
+        return b.toString();
+    }
+
+    private static Map<String, String> factors() {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put(PRECISION, "");
+        f.put("batch_size", "bs");
+        f.put("hidden_units", "h");
+        f.put("epochs", "ep");
+        f.put("learning_rate", "lr");
+        f.put("optimizer", "opt");
+        f.put("dataset", "data");
+        f.put("train_samples", "n");
+        f.put("device", "dev");
+        f.put("backend", "backend");
+        return java.util.Collections.unmodifiableMap(f);
+    }
+}

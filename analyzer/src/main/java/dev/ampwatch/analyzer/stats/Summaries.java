@@ -1,0 +1,98 @@
+package dev.ampwatch.analyzer.stats;
+
+import dev.ampwatch.schema.AnovaRow;
+import dev.ampwatch.schema.AnovaTable;
+import dev.ampwatch.schema.Comparison;
+import dev.ampwatch.schema.ConfigurationSummary;
+import dev.ampwatch.schema.FactorLevel;
+import dev.ampwatch.schema.GroupSummary;
+import dev.ampwatch.schema.MetricSummary;
+import dev.ampwatch.schema.SignificanceTest;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.math3.distribution.TDistribution;
+
+/** The per-configuration parts of ExperimentStats, and its v1 fields (groups, tests) for old readers. */
+final class Summaries {
+    /** The v1 tests were on these two variables only. */
+    private static final List<String> LEGACY_METRICS = List.of(Metric.ENERGY.id(), Metric.AVERAGE_POWER.id());
+
+    private Summaries() {}
+
+    static List<ConfigurationSummary> configurations(Configurations configurations, List<Metric> metrics, double alpha) {
+        List<ConfigurationSummary> out = new ArrayList<>();
+        for (Configuration c : configurations.all()) {
+            List<FactorLevel> factors = new ArrayList<>();
+            for (String f : Configurations.FACTORS.keySet()) {
+                factors.add(new FactorLevel(f, c.levels().get(f), configurations.varying().contains(f)));
+            }
+            List<MetricSummary> summaries = new ArrayList<>();
+            for (Metric m : metrics) {
+                summaries.add(summary(m, c.sample(m), alpha));
+            }
+            out.add(ConfigurationSummary.newBuilder().setKey(c.key()).setLabel(c.label()).setPrecision(c.precision())
+                    .setBenchmark(c.benchmark()).setFactors(factors).setRuns(c.completed().size())
+                    .setFailedRuns(c.failed()).setMetrics(summaries).build());
+        }
+        return out;
+    }
+
+    /** n, mean, sd and the t interval of the mean; what is missing says why. */
+    static MetricSummary summary(Metric m, Sample s, double alpha) {
+        MetricSummary.Builder b = MetricSummary.newBuilder().setMetric(m.id()).setUnit(m.unit()).setN(s.n());
+        if (s.n() == 0) {
+            return b.setReason("no completed run has a value").build();
+        }
+        b.setMean(s.mean());
+        if (s.n() < 2) {
+            return b.setReason("too few runs for a standard deviation: 1 (needs 2)").build();
+        }
+        double half = new TDistribution(null, s.n() - 1, Welch.QUANTILE_ACCURACY)
+                .inverseCumulativeProbability(1 - alpha / 2) * s.sd() / Math.sqrt(s.n());
+        return b.setSd(s.sd()).setCiLow(s.mean() - half).setCiHigh(s.mean() + half).build();
+    }
+
+    static List<GroupSummary> legacyGroups(Configurations configurations) {
+        List<GroupSummary> out = new ArrayList<>();
+        for (Configuration c : configurations.all()) {
+            if (c.completed().isEmpty()) {
+                continue;
+            }
+            Sample energy = c.sample(Metric.ENERGY);
+            out.add(GroupSummary.newBuilder().setGroup(c.label()).setRuns(c.completed().size())
+                    .setMeanEnergyJoules(energy.mean())
+                    .setStddevEnergyJoules(energy.n() >= 2 ? energy.sd() : null)
+                    .setMeanPowerWatts(c.sample(Metric.AVERAGE_POWER).mean())
+                    .setMeanDurationSeconds(c.sample(Metric.DURATION).mean()).build());
+        }
+        return out;
+    }
+
+    /** Welch's t of each comparison and the one-way F, on energy and average power, as v1 wrote them. */
+    static List<SignificanceTest> legacyTests(Configurations configurations, List<Comparison> comparisons,
+                                              List<AnovaTable> anova, double alpha) {
+        List<SignificanceTest> out = new ArrayList<>();
+        for (Comparison c : comparisons) {
+            if (LEGACY_METRICS.contains(c.getMetric()) && c.getWelchP() != null) {
+                out.add(test("welch-t", c.getMetric(), List.of(c.getConfigurationLabel(), c.getReferenceLabel()),
+                        c.getWelchT(), c.getWelchP(), alpha));
+            }
+        }
+        for (AnovaTable t : anova) {
+            AnovaRow row = t.getRows().get(0);
+            if (t.getKind().equals(Anova.ONE_WAY) && LEGACY_METRICS.contains(t.getMetric()) && row.getPValue() != null) {
+                Metric m = Metric.ENERGY.id().equals(t.getMetric()) ? Metric.ENERGY : Metric.AVERAGE_POWER;
+                List<String> groups = configurations.all().stream().filter(c -> c.sample(m).n() > 0)
+                        .map(Configuration::label).toList();
+                out.add(test("anova", t.getMetric(), groups, row.getF(), row.getPValue(), alpha));
+            }
+        }
+        return out;
+    }
+
+    private static SignificanceTest test(String name, String metric, List<String> groups, double statistic, double p,
+                                         double alpha) {
+        return SignificanceTest.newBuilder().setName(name).setMetric(metric).setGroups(groups)
+                .setStatistic(statistic).setPValue(p).setSignificant(p < alpha).setAlpha(alpha).build();
+    }
+}

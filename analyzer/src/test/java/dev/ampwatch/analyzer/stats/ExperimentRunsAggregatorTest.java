@@ -1,0 +1,72 @@
+package dev.ampwatch.analyzer.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ampwatch.analyzer.state.ExperimentRuns;
+import dev.ampwatch.analyzer.state.FinishedRun;
+import dev.ampwatch.schema.Component;
+import dev.ampwatch.schema.ComponentEnergy;
+import dev.ampwatch.schema.DataQuality;
+import dev.ampwatch.schema.EpochEnergy;
+import dev.ampwatch.schema.RunConfig;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.RunStatus;
+import dev.ampwatch.schema.SourceType;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ExperimentRunsAggregatorTest {
+
+    @Test
+    void aFinalRecordKeepsItsConfigurationAndEveryResponseVariable() {
+        FinishedRun r = ExperimentRunsAggregator.finished(finalRecord("r1"));
+
+        assertThat(r.getSettings().getPrecision()).isEqualTo("amp-fp16");
+        assertThat(r.getSettings().getBatchSize()).isEqualTo(32);
+        assertThat(r.getSettings().getHiddenUnits()).containsExactly(256, 128);
+        assertThat(r.getSettings().getBenchmark()).isTrue();
+        assertThat(r.getGpuEnergyJoules()).isEqualTo(700.0); // both GPUs, not the CPU
+        assertThat(r.getNetEnergyJoules()).isEqualTo(600.0);
+        assertThat(r.getEpochsCompleted()).isEqualTo(2); // the third epoch has no end
+        assertThat(r.getTestAccuracy()).isEqualTo(0.81); // the last epoch that reported one
+        assertThat(r.getJoulesPerSample()).isEqualTo(0.05);
+        assertThat(Metric.AVERAGE_GPU_POWER.of(r)).isEqualTo(70.0);
+        assertThat(Metric.ENERGY_PER_EPOCH.of(r)).isEqualTo(500.0);
+    }
+
+    @Test
+    void theSameRunAgainReplacesItself() {
+        ExperimentRuns e = new ExperimentRuns("exp", new ArrayList<>());
+        e = ExperimentRunsAggregator.add("exp", finalRecord("r1"), e);
+        e = ExperimentRunsAggregator.add("exp", finalRecord("r1"), e);
+        assertThat(e.getRuns()).hasSize(1);
+    }
+
+    private static RunEnergy finalRecord(String runId) {
+        RunConfig config = RunConfig.newBuilder().setPrecision("amp-fp16").setBatchSize(32).setHiddenUnits(List.of(256, 128))
+                .setEpochs(3).setLearningRate(0.01).setOptimizer("adam").setDataset("fashion-mnist").setTrainSamples(10_000)
+                .setParameterCount(1000).setDeviceName("gpu").setBackend("jcuda").setBenchmark(true).build();
+        return RunEnergy.newBuilder().setRunId(runId).setExperimentId("exp").setHost("h").setStatus(RunStatus.COMPLETED)
+                .setIsFinal(true).setConfig(config).setStartTime(Instant.EPOCH).setEndTime(Instant.ofEpochSecond(10))
+                .setAttributedUntil(Instant.ofEpochSecond(10)).setDurationSeconds(10).setEnergyJoules(1000)
+                .setNetEnergyJoules(600).setAveragePowerWatts(100).setPeakPowerWatts(120).setJoulesPerSample(0.05)
+                .setCo2eGrams(0.1).setCarbonIntensityGPerKwh(400).setAttributionRule("even-split")
+                .setComponents(List.of(component(Component.GPU, "gpu0", 400), component(Component.GPU, "gpu1", 300),
+                        component(Component.CPU_PACKAGE, "package-0", 300)))
+                .setEpochs(List.of(epoch(1, true, 0.78), epoch(2, true, 0.81), epoch(3, false, null)))
+                .setQuality(DataQuality.newBuilder().setEstimated(false).setGaps(0).setGapSeconds(0).setLateSamples(0).build())
+                .build();
+    }
+
+    private static ComponentEnergy component(Component c, String device, double joules) {
+        return ComponentEnergy.newBuilder().setComponent(c).setDevice(device).setSource(SourceType.NVML).setMethod("counter")
+                .setEnergyJoules(joules).setNetEnergyJoules(joules).setCoveredSeconds(10).setSamples(100).build();
+    }
+
+    private static EpochEnergy epoch(int n, boolean ended, Double accuracy) {
+        return EpochEnergy.newBuilder().setEpoch(n).setStartTime(Instant.ofEpochSecond(n)).setEndTime(ended ? Instant.ofEpochSecond(n + 1) : null)
+                .setEnergyJoules(300).setNetEnergyJoules(200).setTestAccuracy(accuracy).build();
+    }
+}
