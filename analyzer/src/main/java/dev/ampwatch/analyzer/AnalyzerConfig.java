@@ -1,6 +1,7 @@
 package dev.ampwatch.analyzer;
 
 import dev.ampwatch.analyzer.energy.AttributionSettings;
+import dev.ampwatch.analyzer.stats.StatisticsSettings;
 import dev.ampwatch.analyzer.timeline.TimelineSettings;
 import dev.ampwatch.schema.kafka.Topics;
 import java.nio.file.Path;
@@ -27,11 +28,12 @@ import java.util.Objects;
  *     event); zero: inputs are never declared idle. Only a record that arrives after that can be late.
  * @param quietFlush wall-clock time after which a host that sent nothing more is flushed: everything
  *     buffered is attributed and runs that ended are finalized (zero: never)
+ * @param statistics how experiments are tested: significance level, equivalence margin, power target
  */
 public record AnalyzerConfig(String applicationId, Topics topics, Duration grace, Duration maxGap,
                              Duration emitInterval, Duration minIdle, double carbonIntensityGramsPerKwh,
                              Map<String, Double> carbonIntensityByHost, Duration maxFutureSkew, Path stateDir,
-                             Duration inputIdle, Duration quietFlush) {
+                             Duration inputIdle, Duration quietFlush, StatisticsSettings statistics) {
 
     public AnalyzerConfig {
         Objects.requireNonNull(applicationId, "applicationId");
@@ -43,6 +45,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         requirePositive("max-future-skew", maxFutureSkew, false);
         requirePositive("input-idle", inputIdle, true);
         requirePositive("quiet-flush", quietFlush, true);
+        Objects.requireNonNull(statistics, "statistics");
         carbonIntensityByHost = Map.copyOf(carbonIntensityByHost);
         new AttributionSettings(maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh); // validates
     }
@@ -50,7 +53,8 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
     public static AnalyzerConfig defaults() {
         return new AnalyzerConfig("ampwatch-analyzer", Topics.defaults(), Duration.ofSeconds(2), Duration.ofSeconds(10),
                 Duration.ofSeconds(1), Duration.ofSeconds(5), 400.0, Map.of(), Duration.ofHours(1),
-                Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), Duration.ofSeconds(30), Duration.ofSeconds(30));
+                Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), Duration.ofSeconds(30), Duration.ofSeconds(30),
+                StatisticsSettings.DEFAULTS);
     }
 
     /** How hosts' timelines wait for their inputs. */
@@ -110,6 +114,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         private Path stateDir;
         private Duration inputIdle;
         private Duration quietFlush;
+        private StatisticsSettings statistics;
 
         private Builder(AnalyzerConfig c) {
             applicationId = c.applicationId;
@@ -124,6 +129,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
             stateDir = c.stateDir;
             inputIdle = c.inputIdle;
             quietFlush = c.quietFlush;
+            statistics = c.statistics;
         }
 
         public Builder applicationId(String v) { applicationId = v; return this; }
@@ -141,10 +147,11 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         public Builder stateDir(Path v) { stateDir = v; return this; }
         public Builder inputIdle(Duration v) { inputIdle = v; return this; }
         public Builder quietFlush(Duration v) { quietFlush = v; return this; }
+        public Builder statistics(StatisticsSettings v) { statistics = v; return this; }
 
         public AnalyzerConfig build() {
             return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
-                    carbonIntensityByHost, maxFutureSkew, stateDir, inputIdle, quietFlush);
+                    carbonIntensityByHost, maxFutureSkew, stateDir, inputIdle, quietFlush, statistics);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.ampwatch.cli;
 
 import dev.ampwatch.analyzer.AnalyzerConfig;
+import dev.ampwatch.analyzer.stats.StatisticsSettings;
 import dev.ampwatch.schema.kafka.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,6 +53,16 @@ final class AnalyzerOptions {
             description = "Carbon intensity of one host, overriding --carbon-intensity. Repeatable.")
     Map<String, Double> hostCarbonIntensity = new HashMap<>();
 
+    @Option(names = "--equivalence-margin", defaultValue = "0.05", paramLabel = "RATIO",
+            description = "Two configurations count as equivalent (TOST) when their difference is within this fraction of the "
+                    + "reference's mean, e.g. 0.05 for +-5 %% of FP32; also the difference the power analysis sizes runs for "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double equivalenceMargin;
+
+    @Option(names = "--alpha", defaultValue = "0.05",
+            description = "Significance level of every test; intervals are at 1 - alpha (default: ${DEFAULT-VALUE}).")
+    double alpha;
+
     @Option(names = {"--http-host", "--metrics-host"}, defaultValue = "127.0.0.1",
             description = "Address of /metrics, /health and /runs; other analyzer instances call it too (default: ${DEFAULT-VALUE}).")
     String metricsHost;
@@ -73,6 +84,7 @@ final class AnalyzerOptions {
                 .maxGap(maxGap).emitInterval(emitInterval).minIdle(minIdle)
                 .carbonIntensity(carbonIntensity, hostCarbonIntensity)
                 .stateDir(stateDir != null ? stateDir : defaultStateDir)
-                .inputIdle(inputIdle).quietFlush(quietFlush).build();
+                .inputIdle(inputIdle).quietFlush(quietFlush)
+                .statistics(new StatisticsSettings(alpha, equivalenceMargin, StatisticsSettings.DEFAULTS.powerTarget(), null)).build();
     }
 }

@@ -26,6 +26,8 @@ import org.apache.kafka.streams.kstream.Materialized;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.analyzer.state.ExperimentRuns;
+import dev.ampwatch.schema.kafka.SchemaHistory;
+import org.apache.avro.Schema;
 import dev.ampwatch.analyzer.stats.ExperimentRunsAggregator;
 import dev.ampwatch.analyzer.stats.ExperimentStatistics;
 import java.util.ArrayList;
@@ -73,7 +75,7 @@ public final class AnalyzerTopology {
                             .peek((k, v) -> listener.onRunEnergy(v), Named.as("energy-metrics"));
                     runs.to(topics.runEnergy().name(), Produced.with(topics.runEnergy().keySerde(),
                             topics.runEnergy().valueSerde()).withName("run-energy"));
-                    experimentStatistics(runs, topics, listener);
+                    experimentStatistics(runs, config, listener);
                 }, "energy"))
                 .defaultBranch(Branched.withConsumer(dead -> dead
                         .processValues(() -> new DeadLetterHeaders(listener), Named.as("dead-letter-headers"))
@@ -97,7 +99,8 @@ public final class AnalyzerTopology {
     }
 
     /** Final runs, grouped by experiment, become the experiment's statistics (topic and store). */
-    private static void experimentStatistics(KStream<String, RunEnergy> runs, Topics topics, AnalyzerListener listener) {
+    private static void experimentStatistics(KStream<String, RunEnergy> runs, AnalyzerConfig config, AnalyzerListener listener) {
+        Topics topics = config.topics();
         runs.filter((k, v) -> v.getIsFinal(), Named.as("final-runs"))
                 .groupBy((k, v) -> v.getExperimentId(), Grouped.<String, RunEnergy>as("runs-by-experiment")
                         .withKeySerde(Serdes.String()).withValueSerde(topics.runEnergy().valueSerde()))
@@ -105,14 +108,28 @@ public final class AnalyzerTopology {
                         ExperimentRunsAggregator::add, Named.as("collect-experiment-runs"),
                         Materialized.<String, ExperimentRuns, KeyValueStore<Bytes, byte[]>>as("experiment-runs-store")
                                 .withKeySerde(Serdes.String())
-                                .withValueSerde(new AvroSerde<>(ExperimentRuns.class, ExperimentRuns.getClassSchema())))
-                .mapValues(ExperimentStatistics::compute, Named.as("experiment-statistics"),
+                                .withValueSerde(experimentRunsSerde()))
+                .mapValues(experiment -> ExperimentStatistics.computeWith(experiment, config.statistics()), Named.as("experiment-statistics"),
                         Materialized.<String, ExperimentStats, KeyValueStore<Bytes, byte[]>>as(EXPERIMENT_STATS_STORE)
                                 .withKeySerde(Serdes.String()).withValueSerde(topics.experimentStats().valueSerde()))
                 .toStream(Named.as("experiment-stats-changes"))
                 .peek((k, v) -> listener.onExperimentStats(v), Named.as("experiment-metrics"))
                 .to(topics.experimentStats().name(), Produced.with(topics.experimentStats().keySerde(),
                         topics.experimentStats().valueSerde()).withName("experiment-stats"));
+    }
+
+    /**
+     * The stored runs of each experiment, readable in every layout an earlier analyzer wrote (its
+     * changelog restores them after an upgrade): the internal schema's versions are kept as resources.
+     */
+    static AvroSerde<ExperimentRuns> experimentRunsSerde() {
+        String v1 = "/dev/ampwatch/analyzer/state/history/ExperimentRuns.v1.avsc";
+        try (java.io.InputStream in = AnalyzerTopology.class.getResourceAsStream(v1)) {
+            return new AvroSerde<>(ExperimentRuns.class, ExperimentRuns.getClassSchema(),
+                    SchemaHistory.store(new Schema.Parser().parse(in), ExperimentRuns.getClassSchema()));
+        } catch (java.io.IOException | NullPointerException e) {
+            throw new IllegalStateException("cannot read the internal schema " + v1 + ": " + e, e);
+        }
     }
 
     /** Kafka Streams settings; {@code clientProperties} (bootstrap servers, SASL/TLS, overrides) win. */
