@@ -6,6 +6,7 @@ import dev.ampwatch.analyzer.metrics.RunMetrics;
 import dev.ampwatch.analyzer.query.RunQueries;
 import dev.ampwatch.analyzer.streams.AnalyzerTopology;
 import dev.ampwatch.analyzer.streams.CoPartitioning;
+import dev.ampwatch.analyzer.streams.InternalTopics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -19,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
@@ -54,16 +56,18 @@ public final class AnalyzerApp implements AutoCloseable {
      */
     public static AnalyzerApp start(AnalyzerConfig config, Map<String, ?> clientProperties, String httpHost,
                                     int httpPort, Duration metricsRetention) {
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminProperties(clientProperties))) {
-            CoPartitioning.check(admin, config.topics());
-        }
-        HttpApi http = HttpApi.bind(httpHost, httpPort);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RunMetrics runMetrics = new RunMetrics(registry, metricsRetention, Clock.systemUTC());
+        Topology topology = AnalyzerTopology.buildTopology(config, runMetrics);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminProperties(clientProperties))) {
+            CoPartitioning.check(admin, config.topics()).ifPresent(partitions -> InternalTopics.create(admin,
+                    AnalyzerTopology.internalTopics(config, topology, partitions, clientProperties)));
+        }
+        HttpApi http = HttpApi.bind(httpHost, httpPort);
         Properties props = AnalyzerTopology.streamsProperties(config, clientProperties, runMetrics);
         HostInfo self = new HostInfo(httpHost, http.port());
         props.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
-        KafkaStreams streams = new KafkaStreams(AnalyzerTopology.buildTopology(config, runMetrics), props);
+        KafkaStreams streams = new KafkaStreams(topology, props);
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
         CountDownLatch running = new CountDownLatch(1);

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
@@ -32,6 +34,40 @@ class CoPartitioningIT {
                 .hasMessageContaining("copart.training-events has 1 partition,")
                 .hasMessageContaining("copart.power-samples has 3")
                 .hasMessageContaining("--partitions 3");
+    }
+
+    @Test
+    void internalTopicsAreCreatedBeforeKafkaStreamsStartsAndItNeedsNoOthers(@TempDir Path stateDir) throws Exception {
+        Topics topics = Topics.withPrefix("internal.");
+        Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
+        try (Admin admin = Admin.create(client)) {
+            admin.createTopics(java.util.stream.Stream.of(topics.trainingEvents().name(), topics.powerSamples().name(),
+                    topics.runEnergy().name(), topics.experimentStats().name(), topics.deadLetters())
+                    .map(t -> new NewTopic(t, Optional.of(3), Optional.empty())).toList()).all().get();
+        }
+        AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("internal-up-front").withTopics(topics)
+                .withStateDir(stateDir);
+        Set<String> expected = Set.of("internal-up-front-host-timelines-changelog", "internal-up-front-runs-by-experiment-repartition",
+                "internal-up-front-experiment-runs-store-changelog", "internal-up-front-experiment-stats-store-changelog");
+        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(1));
+             Admin admin = Admin.create(client)) {
+            // created by the start itself, before Kafka Streams' first assignment
+            assertThat(internal(admin)).isEqualTo(expected);
+            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            assertThat(internal(admin)).as("Kafka Streams created no internal topic of its own").isEqualTo(expected);
+            admin.describeTopics(expected).allTopicNames().get().values()
+                    .forEach(d -> assertThat(d.partitions()).as(d.name()).hasSize(3));
+            Map<String, String> policies = new java.util.TreeMap<>();
+            admin.describeConfigs(expected.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList())
+                    .all().get().forEach((r, c) -> policies.put(r.name(), c.get("cleanup.policy").value()));
+            assertThat(policies).containsEntry("internal-up-front-runs-by-experiment-repartition", "delete")
+                    .containsEntry("internal-up-front-host-timelines-changelog", "compact");
+        }
+    }
+
+    private static Set<String> internal(Admin admin) throws Exception {
+        return admin.listTopics().names().get().stream().filter(t -> t.startsWith("internal-up-front-"))
+                .collect(java.util.stream.Collectors.toSet());
     }
 
     @Test

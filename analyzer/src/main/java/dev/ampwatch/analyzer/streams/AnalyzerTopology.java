@@ -5,7 +5,11 @@ import dev.ampwatch.analyzer.AnalyzerListener;
 import dev.ampwatch.analyzer.timeline.HostTimeline;
 import dev.ampwatch.schema.kafka.AvroSerde;
 import dev.ampwatch.schema.kafka.Topics;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.clients.admin.NewTopic;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -130,6 +134,16 @@ public final class AnalyzerTopology {
         } catch (java.io.IOException | NullPointerException e) {
             throw new IllegalStateException("cannot read the internal schema " + v1 + ": " + e, e);
         }
+    }
+
+    /** The internal topics Kafka Streams would create for {@code topology}, to create before it starts. */
+    public static List<NewTopic> internalTopics(AnalyzerConfig config, Topology topology, int partitions,
+                                                Map<String, ?> clientProperties) {
+        Object rf = clientProperties.get(StreamsConfig.REPLICATION_FACTOR_CONFIG);
+        Optional<Short> replication = rf == null || Integer.parseInt(rf.toString()) < 1 ? Optional.empty()
+                : Optional.of(Short.parseShort(rf.toString()));
+        return InternalTopics.of(config.applicationId(), topology.describe(), config.topics(), Set.of(RUN_ENERGY_STORE),
+                partitions, replication);
     }
 
     /** Kafka Streams settings; {@code clientProperties} (bootstrap servers, SASL/TLS, overrides) win. */

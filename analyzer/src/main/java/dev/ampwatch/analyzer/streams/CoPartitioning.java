@@ -20,8 +20,10 @@ public final class CoPartitioning {
     /**
      * Throws {@link IllegalStateException} with the counts and the fix when both input topics exist with
      * different partition counts. Missing topics are left to Kafka Streams (it waits for or reports them).
+     *
+     * @return the inputs' partition count; empty when an input topic does not exist yet
      */
-    public static void check(Admin admin, Topics topics) {
+    public static java.util.OptionalInt check(Admin admin, Topics topics) {
         String events = topics.trainingEvents().name();
         String samples = topics.powerSamples().name();
         Map<String, TopicDescription> found;
@@ -29,7 +31,7 @@ public final class CoPartitioning {
             found = admin.describeTopics(List.of(events, samples)).allTopicNames().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                return;
+                return java.util.OptionalInt.empty();
             }
             throw new IllegalStateException("cannot describe the input topics " + events + " and " + samples + ": "
                     + e.getCause().getMessage(), e.getCause());
@@ -44,6 +46,7 @@ public final class CoPartitioning {
         if (e != s) {
             throw new IllegalStateException(message(events, e, samples, s));
         }
+        return java.util.OptionalInt.of(e);
     }
 
     static String message(String events, int e, String samples, int s) {
