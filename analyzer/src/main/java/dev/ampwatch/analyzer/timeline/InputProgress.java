@@ -132,9 +132,12 @@ public final class InputProgress {
     long eventsProgress(Long samplesUntil, long idleUs, long idleMs, long nowMs) {
         if (state.getEventsUntilUs() == null) {
             // a host whose events input never showed anything: a replay's first promise or a trainer's first
-            // start may still be on its way, behind samples that raced ahead; wait, but not for long
+            // start may still be on its way, behind samples that raced ahead. Like any idle input, it is given
+            // up only after the idle time in both clocks: samples alone can race any distance ahead of a
+            // backlog's first event (read without Kafka Streams' timestamp sync, they ran 30 s of event time
+            // past it within a second and every run lost its start, silently, in the throughput harness)
             boolean gaveUp = stale(startedMs, idleMs, nowMs)
-                    || samplesUntil != null && firstSampleUs != Long.MAX_VALUE && samplesUntil - firstSampleUs >= idleUs;
+                    && samplesUntil != null && firstSampleUs != Long.MAX_VALUE && samplesUntil - firstSampleUs >= idleUs;
             return gaveUp || idleMs == 0 && idleUs == 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
         }
         Long promise = state.getHostProgressUs();

@@ -35,6 +35,45 @@ class HostTimelineTest {
     }
 
     @Test
+    void samplesThatRaceFarAheadOfANewHostsFirstEventChangeNothing() {
+        RunEnergy inOrder = raced(false);
+        RunEnergy samplesFirst = raced(true);
+        assertThat(samplesFirst).isEqualTo(inOrder);
+        assertThat(samplesFirst.getEnergyJoules()).isCloseTo(19 * 100.0 + 75.0, within(1e-9)); // [39, 40] ramps to 50 W
+        assertThat(samplesFirst.getQuality().getLateEvents()).isZero();
+    }
+
+    /** A trainer's run [20 s, 40 s) at 100 W with 1 s heartbeats; 120 s of samples read all before or interleaved. */
+    private static RunEnergy raced(boolean samplesFirst) {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        List<RunEnergy> out = new ArrayList<>();
+        List<java.util.function.LongConsumer> events = new ArrayList<>(); // each takes the analyzer's clock
+        events.add(now -> t.accept(event("r", 20, EventKind.RUN_STARTED, null), now));
+        for (int s = 21; s < 40; s++) {
+            int at = s;
+            events.add(now -> t.accept(event("r", at, EventKind.PROGRESS, null), now));
+        }
+        events.add(now -> t.accept(event("r", 40, EventKind.RUN_COMPLETED, null), now));
+        for (int s = 0; s <= 120; s++) {
+            long nowMs = 500 + s * 4L; // all within the first second of the analyzer's clock
+            if (!samplesFirst && s >= 20 && s - 20 < events.size()) {
+                events.get(s - 20).accept(nowMs);
+            }
+            PowerSample p = GraceBufferTest.sample(s * 1_000_000L);
+            p.setPowerWatts(s >= 20 && s < 40 ? 100.0 : 50.0);
+            t.accept(p, nowMs);
+            out.addAll(t.advance(nowMs).energy());
+        }
+        if (samplesFirst) {
+            events.forEach(e -> {
+                e.accept(990);
+                out.addAll(t.advance(990).energy());
+            });
+        }
+        return out.stream().filter(RunEnergy::getIsFinal).findFirst().orElseThrow();
+    }
+
+    @Test
     void anEpochWhoseStartWasLostStartsWhereThePreviousEnded() {
         HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
         List<RunEnergy> out = new ArrayList<>();

@@ -33,19 +33,24 @@ class InputProgressTest {
     }
 
     @Test
-    void aNewHostsSamplesWaitForItsFirstTrainingEventButNotForLong() {
+    void aNewHostsSamplesWaitForItsFirstTrainingEventHoweverFarTheyRaceAhead() {
         progress.sample(1_000_000, 0);
         progress.sample(20_000_000, 0); // raced ahead of a replay's first promise, say
         assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0)).isEqualTo(Long.MIN_VALUE);
-        progress.sample(31_000_000, 0); // the idle time past the first sample: no trainer is coming
-        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 0 + InputProgress.RECHECK_MS)).isEqualTo(29_000_000);
+        progress.sample(600_000_000, 900); // a backlog read without timestamp sync: ten minutes ahead in a second
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 900 + InputProgress.RECHECK_MS)).isEqualTo(Long.MIN_VALUE);
+        progress.event(event("r", 5_000_000, EventKind.RUN_STARTED), 5_000_000, 1_000);
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 1_000)).isEqualTo(5_000_000);
     }
 
     @Test
-    void aNewHostStopsWaitingAfterTheIdleTimeInTheAnalyzersClock() {
+    void aNewHostStopsWaitingOnlyAfterTheIdleTimeInBothClocks() {
         progress.sample(1_000_000, 0);
-        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 29_999)).isEqualTo(Long.MIN_VALUE);
-        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 30_000 + InputProgress.RECHECK_MS)).isEqualTo(-1_000_000);
+        progress.sample(20_000_000, 29_000);
+        // 30 s in the analyzer's clock, but the samples span less than the idle time: still waiting
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 30_000 + InputProgress.RECHECK_MS)).isEqualTo(Long.MIN_VALUE);
+        progress.sample(31_000_000, 30_500); // a power-agent and no trainer: both clocks say so now
+        assertThat(progress.watermark(GRACE, IDLE_US, IDLE_MS, 30_500 + InputProgress.RECHECK_MS)).isEqualTo(29_000_000);
     }
 
     @Test
