@@ -29,11 +29,14 @@ import java.util.Objects;
  * @param quietFlush wall-clock time after which a host that sent nothing more is flushed: everything
  *     buffered is attributed and runs that ended are finalized (zero: never)
  * @param statistics how experiments are tested: significance level, equivalence margin, power target
+ * @param liveCommitInterval live run energy is committed (visible to read-committed readers) at most this
+ *     long after it is produced; a backlog is committed at Kafka Streams' {@code commit.interval.ms}
  */
 public record AnalyzerConfig(String applicationId, Topics topics, Duration grace, Duration maxGap,
                              Duration emitInterval, Duration minIdle, double carbonIntensityGramsPerKwh,
                              Map<String, Double> carbonIntensityByHost, Duration maxFutureSkew, Path stateDir,
-                             Duration inputIdle, Duration quietFlush, StatisticsSettings statistics) {
+                             Duration inputIdle, Duration quietFlush, StatisticsSettings statistics,
+                             Duration liveCommitInterval) {
 
     public AnalyzerConfig {
         Objects.requireNonNull(applicationId, "applicationId");
@@ -46,6 +49,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         requirePositive("input-idle", inputIdle, true);
         requirePositive("quiet-flush", quietFlush, true);
         Objects.requireNonNull(statistics, "statistics");
+        requirePositive("live-commit-interval", liveCommitInterval, true);
         carbonIntensityByHost = Map.copyOf(carbonIntensityByHost);
         new AttributionSettings(maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh); // validates
     }
@@ -54,7 +58,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         return new AnalyzerConfig("ampwatch-analyzer", Topics.defaults(), Duration.ofSeconds(2), Duration.ofSeconds(10),
                 Duration.ofSeconds(1), Duration.ofSeconds(5), 400.0, Map.of(), Duration.ofHours(1),
                 Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), Duration.ofSeconds(30), Duration.ofSeconds(30),
-                StatisticsSettings.DEFAULTS);
+                StatisticsSettings.DEFAULTS, Duration.ofMillis(100));
     }
 
     /** How hosts' timelines wait for their inputs. */
@@ -115,6 +119,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         private Duration inputIdle;
         private Duration quietFlush;
         private StatisticsSettings statistics;
+        private Duration liveCommitInterval;
 
         private Builder(AnalyzerConfig c) {
             applicationId = c.applicationId;
@@ -130,6 +135,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
             inputIdle = c.inputIdle;
             quietFlush = c.quietFlush;
             statistics = c.statistics;
+            liveCommitInterval = c.liveCommitInterval;
         }
 
         public Builder applicationId(String v) { applicationId = v; return this; }
@@ -148,10 +154,12 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         public Builder inputIdle(Duration v) { inputIdle = v; return this; }
         public Builder quietFlush(Duration v) { quietFlush = v; return this; }
         public Builder statistics(StatisticsSettings v) { statistics = v; return this; }
+        public Builder liveCommitInterval(Duration v) { liveCommitInterval = v; return this; }
 
         public AnalyzerConfig build() {
             return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
-                    carbonIntensityByHost, maxFutureSkew, stateDir, inputIdle, quietFlush, statistics);
+                    carbonIntensityByHost, maxFutureSkew, stateDir, inputIdle, quietFlush, statistics,
+                    liveCommitInterval);
         }
     }
 

@@ -53,6 +53,11 @@ final class AnalyzerOptions {
             description = "Carbon intensity of one host, overriding --carbon-intensity. Repeatable.")
     Map<String, Double> hostCarbonIntensity = new HashMap<>();
 
+    @Option(names = "--live-commit-interval", defaultValue = "100ms", converter = DurationConverter.class,
+            description = "Live run energy is committed, and so visible to readers, at most this long after it is produced; "
+                    + "shorter means lower latency and more CPU per host (default: ${DEFAULT-VALUE}).")
+    Duration liveCommitInterval;
+
     @Option(names = "--equivalence-margin", defaultValue = "0.05", paramLabel = "RATIO",
             description = "Two configurations count as equivalent (TOST) when their difference is within this fraction of the "
                     + "reference's mean, e.g. 0.05 for +-5 %% of FP32; also the difference the power analysis sizes runs for "
@@ -84,7 +89,7 @@ final class AnalyzerOptions {
                 .maxGap(maxGap).emitInterval(emitInterval).minIdle(minIdle)
                 .carbonIntensity(carbonIntensity, hostCarbonIntensity)
                 .stateDir(stateDir != null ? stateDir : defaultStateDir)
-                .inputIdle(inputIdle).quietFlush(quietFlush)
+                .inputIdle(inputIdle).quietFlush(quietFlush).liveCommitInterval(liveCommitInterval)
                 .statistics(new StatisticsSettings(alpha, equivalenceMargin, StatisticsSettings.DEFAULTS.powerTarget(), null)).build();
     }
 }

@@ -30,11 +30,10 @@ public final class HostProcessor implements Processor<String, HostInput, String,
     public static final String TIMELINE_STORE = "host-timelines";
     static final Duration TICK = Duration.ofMillis(500);
     /**
-     * Live run energy is committed (made visible to read-committed readers) at most this long after it
-     * was produced; a backlog is committed at {@code commit.interval.ms} (1 s by default), which makes
-     * catching up ~1.4x faster than exactly-once's default of 100 ms for everything.
+     * A backlog is committed at {@code commit.interval.ms}, 1 s by default, which made catching up ~1.4x
+     * faster than exactly-once's default of 100 ms for everything; live run energy asks for its commit
+     * within {@link AnalyzerConfig#liveCommitInterval()}.
      */
-    static final long LIVE_COMMIT_MS = 100;
     static final long BACKLOG_COMMIT_MS = 1000;
 
     private final AnalyzerConfig config;
@@ -124,7 +123,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
             context.forward(new Record<>(energy.getRunId(), new AnalyzerOutput.Energy(energy), timestampMs));
         }
         long nowMs = context.currentSystemTimeMs();
-        if (release.live(nowMs) && nowMs - commitRequestedMs >= LIVE_COMMIT_MS) {
+        if (release.live(nowMs) && nowMs - commitRequestedMs >= config.liveCommitInterval().toMillis()) {
             context.commit(); // after the records being processed now, not on the commit interval
             commitRequestedMs = nowMs;
         }

@@ -28,7 +28,7 @@ final class AnalyzerStep {
 
     static AnalyzerConfig config(Topics topics, String applicationId, Path stateDir, ThroughputOptions o) {
         return AnalyzerConfig.defaults().toBuilder().applicationId(applicationId).topics(topics).stateDir(stateDir)
-                .emitInterval(o.emitInterval()).build();
+                .emitInterval(o.emitInterval()).liveCommitInterval(o.liveCommitInterval()).build();
     }
 
     static Map<String, Object> streamsClient(Map<String, Object> client, ThroughputOptions o) {

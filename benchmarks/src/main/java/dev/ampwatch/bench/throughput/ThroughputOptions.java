@@ -21,15 +21,16 @@ import java.util.TreeMap;
  * @param guarantee the analyzer's {@code processing.guarantee} (exactly_once_v2, its default; at_least_once to
  *     see what exactly-once costs)
  * @param emitInterval the analyzer's emit interval of running totals (its default: 1 s)
+ * @param liveCommitInterval the analyzer's live commit interval (its default: 100 ms)
  * @param streams further Kafka Streams settings for the analyzer, to try one ({@code --streams=k=v,k2=v2})
  */
 record ThroughputOptions(long samples, int hosts, int partitions, int streamThreads, int liveHosts, Duration warmup,
-                         Duration measure, Path profile, Path profileLive, Duration timeout, String guarantee, Duration emitInterval,
+                         Duration measure, Path profile, Path profileLive, Duration timeout, String guarantee, Duration emitInterval, Duration liveCommitInterval,
                          Map<String, String> streams) {
     static final String USAGE = """
             usage: benchmarks/throughput.sh [--samples=1000000] [--hosts=20] [--partitions=4] [--threads=2]
                    [--live-hosts=400] [--warmup=10] [--measure=30] [--profile=FILE.jfr] [--profile-live=FILE.jfr] [--timeout=1800]
-                   [--guarantee=exactly_once_v2|at_least_once] [--emit-interval-ms=1000]
+                   [--guarantee=exactly_once_v2|at_least_once] [--emit-interval-ms=1000] [--live-commit-ms=100]
                    [--streams=commit.interval.ms=200,...]
               --live-hosts=0 skips the latency step; durations are seconds""";
 
@@ -55,6 +56,7 @@ record ThroughputOptions(long samples, int hosts, int partitions, int streamThre
                 Duration.ofSeconds(Long.parseLong(take(given, "timeout", "1800"))),
                 take(given, "guarantee", "exactly_once_v2"),
                 Duration.ofMillis(Long.parseLong(take(given, "emit-interval-ms", "1000"))),
+                Duration.ofMillis(Long.parseLong(take(given, "live-commit-ms", "100"))),
                 settings(take(given, "streams", "")));
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown option(s) " + given.keySet() + "\n" + USAGE);
