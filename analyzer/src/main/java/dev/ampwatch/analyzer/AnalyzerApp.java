@@ -67,9 +67,15 @@ public final class AnalyzerApp implements AutoCloseable {
         Properties props = AnalyzerTopology.streamsProperties(config, clientProperties, runMetrics);
         HostInfo self = new HostInfo(httpHost, http.port());
         props.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        // the default client id carries a new UUID per start: ~1,100 new Prometheus series at every restart
+        props.putIfAbsent(StreamsConfig.CLIENT_ID_CONFIG, config.applicationId() + "-" + self.host() + "-" + self.port());
+        runMetrics.expectDeadLetters(config.topics());
         KafkaStreams streams = new KafkaStreams(topology, props);
-        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
-        streamsMetrics.bindTo(registry);
+        KafkaStreamsMetrics streamsMetrics = null;
+        if (config.kafkaClientMetrics()) {
+            streamsMetrics = new KafkaStreamsMetrics(streams);
+            streamsMetrics.bindTo(registry);
+        }
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
@@ -81,7 +87,10 @@ public final class AnalyzerApp implements AutoCloseable {
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         RunQueries queries = new RunQueries(streams, self);
-        http.route("/metrics", (path, query) -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
+        http.route("/metrics", (path, query) -> {
+                    runMetrics.retireExpired(); // runs finished longer ago than the retention go, even with no new run energy
+                    return new Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+                })
                 .route("/health", (path, query) -> streams.state().isRunningOrRebalancing()
                         ? Response.text(200, "UP\n") : Response.text(503, "DOWN " + streams.state() + "\n"))
                 .route("/runs", (path, query) -> {
@@ -142,7 +151,9 @@ public final class AnalyzerApp implements AutoCloseable {
     public void close() {
         http.close();
         streams.close(Duration.ofSeconds(30));
-        streamsMetrics.close();
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
+        }
         registry.close();
     }
 }

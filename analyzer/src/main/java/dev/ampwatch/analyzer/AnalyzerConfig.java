@@ -31,12 +31,14 @@ import java.util.Objects;
  * @param statistics how experiments are tested: significance level, equivalence margin, power target
  * @param liveCommitInterval live run energy is committed (visible to read-committed readers) at most this
  *     long after it is produced; a backlog is committed at Kafka Streams' {@code commit.interval.ms}
+ * @param kafkaClientMetrics whether /metrics carries the Kafka Streams client metrics (about a thousand
+ *     series per instance)
  */
 public record AnalyzerConfig(String applicationId, Topics topics, Duration grace, Duration maxGap,
                              Duration emitInterval, Duration minIdle, double carbonIntensityGramsPerKwh,
                              Map<String, Double> carbonIntensityByHost, Duration maxFutureSkew, Path stateDir,
                              Duration inputIdle, Duration quietFlush, StatisticsSettings statistics,
-                             Duration liveCommitInterval) {
+                             Duration liveCommitInterval, boolean kafkaClientMetrics) {
 
     public AnalyzerConfig {
         Objects.requireNonNull(applicationId, "applicationId");
@@ -58,7 +60,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         return new AnalyzerConfig("ampwatch-analyzer", Topics.defaults(), Duration.ofSeconds(2), Duration.ofSeconds(10),
                 Duration.ofSeconds(1), Duration.ofSeconds(5), 400.0, Map.of(), Duration.ofHours(1),
                 Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), Duration.ofSeconds(30), Duration.ofSeconds(30),
-                StatisticsSettings.DEFAULTS, Duration.ofMillis(100));
+                StatisticsSettings.DEFAULTS, Duration.ofMillis(100), true);
     }
 
     /** How hosts' timelines wait for their inputs. */
@@ -120,6 +122,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         private Duration quietFlush;
         private StatisticsSettings statistics;
         private Duration liveCommitInterval;
+        private boolean kafkaClientMetrics;
 
         private Builder(AnalyzerConfig c) {
             applicationId = c.applicationId;
@@ -136,6 +139,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
             quietFlush = c.quietFlush;
             statistics = c.statistics;
             liveCommitInterval = c.liveCommitInterval;
+            kafkaClientMetrics = c.kafkaClientMetrics;
         }
 
         public Builder applicationId(String v) { applicationId = v; return this; }
@@ -155,11 +159,12 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         public Builder quietFlush(Duration v) { quietFlush = v; return this; }
         public Builder statistics(StatisticsSettings v) { statistics = v; return this; }
         public Builder liveCommitInterval(Duration v) { liveCommitInterval = v; return this; }
+        public Builder kafkaClientMetrics(boolean v) { kafkaClientMetrics = v; return this; }
 
         public AnalyzerConfig build() {
             return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
                     carbonIntensityByHost, maxFutureSkew, stateDir, inputIdle, quietFlush, statistics,
-                    liveCommitInterval);
+                    liveCommitInterval, kafkaClientMetrics);
         }
     }
 

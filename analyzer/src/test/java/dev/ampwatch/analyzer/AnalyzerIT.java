@@ -86,6 +86,15 @@ class AnalyzerIT {
                     .contains("run_id=\"run-a\"")
                     .contains("precision=\"amp-bf16\"")
                     .contains("ampwatch_analyzer_dead_letters_total{");
+            // every kind is on /metrics from the start, at 0 until it happens: alerts on increase() see the first
+            assertThat(metrics.body()).containsPattern("ampwatch_analyzer_dead_letters_total\\{kind=\"deserialization\",topic=\""
+                    + java.util.regex.Pattern.quote(topics.powerSamples().name()) + "\"} 1\\.0")
+                    .containsPattern("ampwatch_analyzer_dead_letters_total\\{kind=\"late\",topic=\""
+                    + java.util.regex.Pattern.quote(topics.powerSamples().name()) + "\"} 0\\.0")
+                    .containsPattern("ampwatch_analyzer_dead_letters_total\\{kind=\"wrong-key\",topic=\""
+                    + java.util.regex.Pattern.quote(topics.trainingEvents().name()) + "\"} 0\\.0")
+                    // Kafka clients named after the instance, not a new UUID per start: the same series after a restart
+                    .contains("client_id=\"it1-127.0.0.1-" + app.httpPort() + "-StreamThread-1-consumer\"");
         }
     }
 

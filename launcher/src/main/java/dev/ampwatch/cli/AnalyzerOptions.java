@@ -53,6 +53,12 @@ final class AnalyzerOptions {
             description = "Carbon intensity of one host, overriding --carbon-intensity. Repeatable.")
     Map<String, Double> hostCarbonIntensity = new HashMap<>();
 
+    @Option(names = "--kafka-client-metrics", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Put the Kafka Streams client metrics (consumer lag, process rates; ~1,000 series per instance, "
+                    + "with a client id that stays the same across restarts) on /metrics; --no-kafka-client-metrics leaves "
+                    + "them out (default: ${DEFAULT-VALUE}).")
+    boolean kafkaClientMetrics;
+
     @Option(names = "--live-commit-interval", defaultValue = "100ms", converter = DurationConverter.class,
             description = "Live run energy is committed, and so visible to readers, at most this long after it is produced; "
                     + "shorter means lower latency and more CPU per host (default: ${DEFAULT-VALUE}).")
@@ -90,6 +96,7 @@ final class AnalyzerOptions {
                 .carbonIntensity(carbonIntensity, hostCarbonIntensity)
                 .stateDir(stateDir != null ? stateDir : defaultStateDir)
                 .inputIdle(inputIdle).quietFlush(quietFlush).liveCommitInterval(liveCommitInterval)
+                .kafkaClientMetrics(kafkaClientMetrics)
                 .statistics(new StatisticsSettings(alpha, equivalenceMargin, StatisticsSettings.DEFAULTS.powerTarget(), null)).build();
     }
 }

@@ -1,6 +1,7 @@
 package dev.ampwatch.analyzer.metrics;
 
 import dev.ampwatch.analyzer.AnalyzerListener;
+import dev.ampwatch.analyzer.streams.AnalyzerOutput.DeadLetterKind;
 import dev.ampwatch.schema.ComponentEnergy;
 import dev.ampwatch.schema.RunEnergy;
 import io.micrometer.core.instrument.Counter;
@@ -65,13 +66,31 @@ public final class RunMetrics implements AnalyzerListener {
         if (energy.getIsFinal() && t.finishedAtMs < 0) {
             t.finishedAtMs = clock.millis();
         }
-        expire();
+        retireExpired();
     }
 
     @Override
     public void onDeadLetter(String sourceTopic, String kind) {
-        Counter.builder("ampwatch.analyzer.dead.letters").description("Records set aside to the dead-letter topic")
-                .tags("topic", sourceTopic, "kind", kind).register(registry).increment();
+        deadLetters(sourceTopic, kind).increment();
+    }
+
+    /**
+     * Creates the dead-letter counters at 0 for every kind each input can produce: a counter that appears
+     * at its first increment is already at 1, so Prometheus sees no increase and an alert on
+     * {@code increase(...) > 0} misses the first dead letter.
+     */
+    public void expectDeadLetters(dev.ampwatch.schema.kafka.Topics topics) {
+        for (DeadLetterKind kind : DeadLetterKind.values()) {
+            deadLetters(topics.powerSamples().name(), kind.header());
+            if (kind != DeadLetterKind.LATE && kind != DeadLetterKind.DUPLICATE) { // training events are never late or duplicate
+                deadLetters(topics.trainingEvents().name(), kind.header());
+            }
+        }
+    }
+
+    private Counter deadLetters(String sourceTopic, String kind) {
+        return Counter.builder("ampwatch.analyzer.dead.letters").description("Records set aside to the dead-letter topic")
+                .tags("topic", sourceTopic, "kind", kind).register(registry);
     }
 
     private Tracked register(RunEnergy first) {
@@ -117,8 +136,11 @@ public final class RunMetrics implements AnalyzerListener {
                 "precision", precision);
     }
 
-    /** At most once a second: with hundreds of live runs, a scan per running total showed in profiles. */
-    private void expire() {
+    /**
+     * Removes the series of runs that finished longer ago than the retention. Called on run energy and on
+     * every scrape; does the scan at most once a second (per running total, it showed in profiles).
+     */
+    public void retireExpired() {
         long now = clock.millis();
         if (now - lastExpiryMs < 1000) {
             return;
