@@ -13,6 +13,12 @@ public interface AnalyzerListener {
     /** An experiment's statistics changed (a run of it finished). */
     default void onExperimentStats(dev.ampwatch.schema.ExperimentStats stats) {}
 
+    /**
+     * A host's attributed time moved (reported at most about once a second per host): its devices' live
+     * power and energy as of {@code attributedUntilUs}, event time.
+     */
+    default void onHostProgress(String host, long attributedUntilUs, java.util.List<LiveDevice> devices) {}
+
     /** A record was set aside; {@code kind} is deserialization, invalid, duplicate or late. */
     void onDeadLetter(String sourceTopic, String kind);
 

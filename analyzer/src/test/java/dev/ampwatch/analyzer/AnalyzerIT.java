@@ -95,6 +95,21 @@ class AnalyzerIT {
                     + java.util.regex.Pattern.quote(topics.trainingEvents().name()) + "\"} 0\\.0")
                     // Kafka clients named after the instance, not a new UUID per start: the same series after a restart
                     .contains("client_id=\"it1-127.0.0.1-" + app.httpPort() + "-StreamThread-1-consumer\"");
+
+            // live power from the attributed stream: what the rig measured up to its attributed time, the
+            // part that went to the run, and the power of the latest stretch
+            String device = "{component=\"GPU\",device=\"gpu0\",host=\"rig\"}";
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + app.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                double until = value(body, "ampwatch_host_attributed_until_timestamp_seconds{host=\"rig\"}") - T0.getEpochSecond();
+                assertThat(until).isBetween(18.0, 21.0);
+                // the last sample is at 20 s; a quiet host is flushed to 1 us past it; the gauge is epoch seconds
+                assertThat(value(body, "ampwatch_device_energy_joules_total" + device))
+                        .isCloseTo(120.0 * Math.min(until, 20.0), within(1e-3));
+                assertThat(value(body, "ampwatch_device_run_energy_joules_total" + device)).isCloseTo(120.0 * 8, within(1e-6));
+                assertThat(value(body, "ampwatch_device_power_watts" + device)).isEqualTo(120.0);
+            });
         }
     }
 
@@ -133,6 +148,12 @@ class AnalyzerIT {
         props.put("auto.offset.reset", "earliest");
         props.put("isolation.level", "read_committed");
         return props;
+    }
+
+    /** The value of the series named exactly {@code series} (name and labels) in a Prometheus scrape. */
+    static double value(String scrape, String series) {
+        return scrape.lines().filter(l -> l.startsWith(series + " ")).map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+                .findFirst().orElseThrow(() -> new AssertionError("no series " + series + " on /metrics"));
     }
 
     private static PowerSample sample(int second, double watts) {

@@ -65,6 +65,11 @@ public final class HostAttributor {
         Integration.Outcome outcome = Integration.between(previous, sample, settings.maxGapUs());
         if (outcome instanceof Integration.Integrated i) {
             distribute(previous, key, i.segment());
+            Segment segment = i.segment();
+            double seconds = Micros.seconds(segment.endUs() - segment.startUs());
+            if (seconds > 0) {
+                previous.setPowerWatts(segment.joules(segment.startUs(), segment.endUs()) / seconds);
+            }
         } else if (outcome instanceof Integration.Gap g) {
             forOverlapping(previous, g.startUs(), g.endUs(), (run, overlapUs) -> {
                 run.setGaps(run.getGaps() + 1);
@@ -162,6 +167,7 @@ public final class HostAttributor {
     private void share(DeviceState device, String key, Segment segment, long a, long b, Map<RunState, double[]> byRun) {
         double joules = segment.joules(a, b);
         double seconds = Micros.seconds(b - a);
+        device.setEnergyJoules(device.getEnergyJoules() + joules);
         List<RunState> active = new ArrayList<>();
         for (RunState run : state.getRuns()) {
             if (covers(run.getStartUs(), run.getEndUs(), a, b) && uses(run, device)) {
@@ -173,6 +179,7 @@ public final class HostAttributor {
             device.setIdleSeconds(device.getIdleSeconds() + seconds);
             return;
         }
+        device.setRunEnergyJoules(device.getRunEnergyJoules() + joules);
         double share = 1.0 / active.size();
         String method = segment.method();
         for (RunState run : active) {

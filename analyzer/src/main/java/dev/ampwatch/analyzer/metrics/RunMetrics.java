@@ -29,6 +29,7 @@ public final class RunMetrics implements AnalyzerListener {
     private final Clock clock;
     private final Map<String, Tracked> runs = new ConcurrentHashMap<>();
     private final ExperimentMetrics experiments;
+    private final DeviceMetrics devices;
     private volatile long lastExpiryMs = Long.MIN_VALUE / 2;
 
     public RunMetrics(MeterRegistry registry, Duration retention, Clock clock) {
@@ -36,6 +37,7 @@ public final class RunMetrics implements AnalyzerListener {
         this.retention = retention;
         this.clock = clock;
         this.experiments = new ExperimentMetrics(registry, 50);
+        this.devices = new DeviceMetrics(registry, retention, clock);
     }
 
     @Override
@@ -67,6 +69,11 @@ public final class RunMetrics implements AnalyzerListener {
             t.finishedAtMs = clock.millis();
         }
         retireExpired();
+    }
+
+    @Override
+    public void onHostProgress(String host, long attributedUntilUs, java.util.List<dev.ampwatch.analyzer.LiveDevice> live) {
+        devices.update(host, attributedUntilUs, live);
     }
 
     @Override
@@ -146,6 +153,7 @@ public final class RunMetrics implements AnalyzerListener {
             return;
         }
         lastExpiryMs = now;
+        devices.retire();
         runs.entrySet().removeIf(entry -> {
             Tracked t = entry.getValue();
             if (t.finishedAtMs >= 0 && now - t.finishedAtMs > retention.toMillis()) {

@@ -30,8 +30,6 @@ import org.apache.kafka.streams.kstream.Materialized;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.analyzer.state.ExperimentRuns;
-import dev.ampwatch.schema.kafka.SchemaHistory;
-import org.apache.avro.Schema;
 import dev.ampwatch.analyzer.stats.ExperimentRunsAggregator;
 import dev.ampwatch.analyzer.stats.ExperimentStatistics;
 import java.util.ArrayList;
@@ -71,7 +69,7 @@ public final class AnalyzerTopology {
                         .withTimestampExtractor(new EventTimeExtractor()));
 
         events.merge(samples, Named.as("host-inputs"))
-                .process(() -> new HostProcessor(config), Named.as("attribute-energy"), HostProcessor.TIMELINE_STORE)
+                .process(() -> new HostProcessor(config, listener), Named.as("attribute-energy"), HostProcessor.TIMELINE_STORE)
                 .split(Named.as("route-"))
                 .branch((k, v) -> v instanceof AnalyzerOutput.Energy, Branched.withConsumer(energy -> {
                     KStream<String, RunEnergy> runs = energy
@@ -127,13 +125,7 @@ public final class AnalyzerTopology {
      * changelog restores them after an upgrade): the internal schema's versions are kept as resources.
      */
     static AvroSerde<ExperimentRuns> experimentRunsSerde() {
-        String v1 = "/dev/ampwatch/analyzer/state/history/ExperimentRuns.v1.avsc";
-        try (java.io.InputStream in = AnalyzerTopology.class.getResourceAsStream(v1)) {
-            return new AvroSerde<>(ExperimentRuns.class, ExperimentRuns.getClassSchema(),
-                    SchemaHistory.store(new Schema.Parser().parse(in), ExperimentRuns.getClassSchema()));
-        } catch (java.io.IOException | NullPointerException e) {
-            throw new IllegalStateException("cannot read the internal schema " + v1 + ": " + e, e);
-        }
+        return StateSchemas.serde(ExperimentRuns.class, ExperimentRuns.getClassSchema(), "ExperimentRuns.v1.avsc");
     }
 
     /** The internal topics Kafka Streams would create for {@code topology}, to create before it starts. */

@@ -1,6 +1,12 @@
 package dev.ampwatch.analyzer.streams;
 
 import dev.ampwatch.analyzer.AnalyzerConfig;
+import dev.ampwatch.analyzer.AnalyzerListener;
+import dev.ampwatch.analyzer.LiveDevice;
+import dev.ampwatch.analyzer.state.DeviceState;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import dev.ampwatch.analyzer.energy.Micros;
 import dev.ampwatch.analyzer.streams.AnalyzerOutput.DeadLetterKind;
 import dev.ampwatch.analyzer.timeline.HostTimeline;
@@ -42,7 +48,19 @@ public final class HostProcessor implements Processor<String, HostInput, String,
     private TimelineStore timelines;
     private long commitRequestedMs; // 0: none yet (MIN_VALUE would overflow the difference)
 
+    /** How often, at most, a host's live device figures go to the listener (analyzer clock). */
+    static final long LIVE_REPORT_MS = 1000;
+
+    private final AnalyzerListener listener;
+    private final Map<String, Long> reportedMs = new HashMap<>();
+    private final Map<String, Long> reportedUntilUs = new HashMap<>();
+
     public HostProcessor(AnalyzerConfig config) {
+        this(config, AnalyzerListener.NONE);
+    }
+
+    public HostProcessor(AnalyzerConfig config, AnalyzerListener listener) {
+        this.listener = listener;
         this.config = config;
         this.validator = new InputValidator(config.maxFutureSkew());
     }
@@ -91,6 +109,30 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         }
         forward(timeline.advance(nowMs));
         timelines.changed(timeline);
+        report(timeline, nowMs, false);
+    }
+
+    /**
+     * The host's live device figures when its attributed time moved: per record at most once per
+     * {@link #LIVE_REPORT_MS} of the analyzer's clock, and at every tick whatever moved since.
+     */
+    private void report(HostTimeline timeline, long nowMs, boolean tick) {
+        long until = timeline.state().getReleasedUntilUs();
+        Long last = reportedMs.get(timeline.host());
+        if (until == Long.MIN_VALUE || until == reportedUntilUs.getOrDefault(timeline.host(), Long.MIN_VALUE)
+                || !tick && last != null && nowMs - last < LIVE_REPORT_MS) {
+            return;
+        }
+        reportedMs.put(timeline.host(), nowMs);
+        reportedUntilUs.put(timeline.host(), until);
+        double minIdleSeconds = config.minIdle().toNanos() / 1e9;
+        List<LiveDevice> devices = new ArrayList<>(timeline.state().getDevices().size());
+        for (DeviceState d : timeline.state().getDevices().values()) {
+            devices.add(new LiveDevice(d.getComponent(), d.getDevice(), d.getPowerWatts() == null ? Double.NaN : d.getPowerWatts(),
+                    d.getEnergyJoules(), d.getRunEnergyJoules(),
+                    d.getIdleSeconds() >= minIdleSeconds && d.getIdleSeconds() > 0 ? d.getIdleJoules() / d.getIdleSeconds() : Double.NaN));
+        }
+        listener.onHostProgress(timeline.host(), until, devices);
     }
 
     private void tick(long nowMs) {
@@ -104,6 +146,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
                 forward(held);
                 timelines.changed(timeline);
             }
+            report(timeline, nowMs, true);
         }
     }
 

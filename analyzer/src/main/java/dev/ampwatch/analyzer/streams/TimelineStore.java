@@ -45,7 +45,8 @@ public final class TimelineStore extends WrappedStateStore<KeyValueStore<Bytes, 
         HostTimeline open(String host, HostState stored, Map<Long, List<Buffered>> chunks, long nowMs);
     }
 
-    private static final AvroSerde<HostState> HOST_SERDE = new AvroSerde<>(HostState.class, HostState.getClassSchema());
+    private static final AvroSerde<HostState> HOST_SERDE = StateSchemas.serde(HostState.class, HostState.getClassSchema(),
+            "HostState.v1.avsc");
     private static final AvroSerde<PendingSlice> CHUNK_SERDE = new AvroSerde<>(PendingSlice.class, PendingSlice.getClassSchema());
 
     private final Factory factory;

@@ -1,0 +1,112 @@
+package dev.ampwatch.analyzer.metrics;
+
+import dev.ampwatch.analyzer.LiveDevice;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Live power per host, component and device, from the analyzer's attributed stream (event time): what a
+ * rig draws now, the energy measured on each device, how much of it went to runs, and each device's idle
+ * baseline. Series exist for the devices that reported, and go when their host has reported nothing for
+ * the retention. Counters only grow: after a restart the stream thread redoes what was not committed, and
+ * a value it reports again lower is ignored until it passes the last one (the totals come from the
+ * committed state, so they are exactly-once; the counter never dips into a false reset). Thread-safe.
+ */
+public final class DeviceMetrics {
+    private final MeterRegistry registry;
+    private final Duration retention;
+    private final Clock clock;
+    private final Map<String, Host> hosts = new ConcurrentHashMap<>();
+
+    private static final class Device {
+        volatile double watts = Double.NaN;
+        volatile double joules;
+        volatile double runJoules;
+        volatile double idleWatts = Double.NaN;
+        final List<Meter> meters = new ArrayList<>();
+        boolean idleRegistered;
+    }
+
+    private static final class Host {
+        volatile double attributedUntilSeconds;
+        volatile long reportedAtMs;
+        final Map<String, Device> devices = new ConcurrentHashMap<>();
+        final List<Meter> meters = new ArrayList<>();
+    }
+
+    public DeviceMetrics(MeterRegistry registry, Duration retention, Clock clock) {
+        this.registry = registry;
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    public void update(String host, long attributedUntilUs, List<LiveDevice> devices) {
+        Host h = hosts.computeIfAbsent(host, this::register);
+        h.attributedUntilSeconds = Math.max(h.attributedUntilSeconds, attributedUntilUs / 1e6);
+        h.reportedAtMs = clock.millis();
+        for (LiveDevice d : devices) {
+            Device dev = h.devices.computeIfAbsent(d.component() + "/" + d.device(), k -> register(host, d));
+            dev.watts = d.powerWatts();
+            dev.joules = Math.max(dev.joules, d.energyJoules());
+            dev.runJoules = Math.max(dev.runJoules, d.runEnergyJoules());
+            dev.idleWatts = d.idlePowerWatts();
+            if (!dev.idleRegistered && !Double.isNaN(d.idlePowerWatts())) { // only once there is a baseline
+                synchronized (dev) {
+                    if (!dev.idleRegistered) {
+                        dev.meters.add(Gauge.builder("ampwatch.device.idle.power", dev, x -> x.idleWatts).baseUnit("watts")
+                                .description("Idle baseline of the device: its mean power while no run used it")
+                                .tags(tags(host, d)).register(registry));
+                        dev.idleRegistered = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Removes the series of hosts that reported nothing for the retention. */
+    public void retire() {
+        long now = clock.millis();
+        hosts.entrySet().removeIf(e -> {
+            Host h = e.getValue();
+            if (now - h.reportedAtMs <= retention.toMillis()) {
+                return false;
+            }
+            h.meters.forEach(registry::remove);
+            h.devices.values().forEach(d -> d.meters.forEach(registry::remove));
+            return true;
+        });
+    }
+
+    private Host register(String host) {
+        Host h = new Host();
+        h.meters.add(Gauge.builder("ampwatch.host.attributed.until.timestamp", h, x -> x.attributedUntilSeconds)
+                .baseUnit("seconds").description("Event time up to which the host's energy is attributed; time() minus it is the lag")
+                .tags("host", host).register(registry));
+        return h;
+    }
+
+    private Device register(String host, LiveDevice d) {
+        Device dev = new Device();
+        Tags tags = tags(host, d);
+        dev.meters.add(Gauge.builder("ampwatch.device.power", dev, x -> x.watts).baseUnit("watts")
+                .description("Mean power of the device over its latest attributed stretch (event time)").tags(tags).register(registry));
+        dev.meters.add(FunctionCounter.builder("ampwatch.device.energy", dev, x -> x.joules).baseUnit("joules")
+                .description("Energy measured on the device since the analyzer first saw it, runs and idle").tags(tags).register(registry));
+        dev.meters.add(FunctionCounter.builder("ampwatch.device.run.energy", dev, x -> x.runJoules).baseUnit("joules")
+                .description("Of the device's energy, what was attributed to runs").tags(tags).register(registry));
+        return dev;
+    }
+
+    private static Tags tags(String host, LiveDevice d) {
+        return Tags.of("host", host, "component", d.component(), "device", d.device());
+    }
+}

@@ -1,0 +1,69 @@
+package dev.ampwatch.analyzer.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ampwatch.analyzer.LiveDevice;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DeviceMetricsTest {
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Instant now = Instant.parse("2026-11-30T00:00:00Z");
+    final DeviceMetrics metrics = new DeviceMetrics(registry, Duration.ofMinutes(10), new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    });
+
+    @Test
+    void seriesPerDeviceWithUnitsAndAnIdleBaselineOnlyOnceThereIsOne() {
+        metrics.update("rig", 5_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1000.0, 600.0, Double.NaN)));
+        String scrape = registry.scrape();
+        assertThat(scrape).contains("ampwatch_device_power_watts{component=\"GPU\",device=\"gpu0\",host=\"rig\"} 250.0")
+                .contains("ampwatch_device_energy_joules_total{component=\"GPU\",device=\"gpu0\",host=\"rig\"} 1000.0")
+                .contains("ampwatch_device_run_energy_joules_total{component=\"GPU\",device=\"gpu0\",host=\"rig\"} 600.0")
+                .contains("ampwatch_host_attributed_until_timestamp_seconds{host=\"rig\"} 5.0")
+                .doesNotContain("ampwatch_device_idle_power_watts"); // no NaN series before a baseline exists
+        metrics.update("rig", 6_000_000, List.of(new LiveDevice("GPU", "gpu0", 240.0, 1240.0, 600.0, 80.0)));
+        assertThat(registry.scrape()).contains("ampwatch_device_idle_power_watts{component=\"GPU\",device=\"gpu0\",host=\"rig\"} 80.0");
+    }
+
+    @Test
+    void aValueReportedAgainLowerAfterARestartDoesNotMakeTheCounterDip() {
+        metrics.update("rig", 9_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1000.0, 600.0, Double.NaN)));
+        // redone from the committed state after a crash: lower for a while, then past the last value
+        metrics.update("rig", 8_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 900.0, 500.0, Double.NaN)));
+        assertThat(registry.scrape()).contains("ampwatch_device_energy_joules_total{component=\"GPU\",device=\"gpu0\",host=\"rig\"} 1000.0")
+                .contains("ampwatch_host_attributed_until_timestamp_seconds{host=\"rig\"} 9.0");
+        metrics.update("rig", 10_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1250.0, 750.0, Double.NaN)));
+        assertThat(registry.scrape()).contains("ampwatch_device_energy_joules_total{component=\"GPU\",device=\"gpu0\",host=\"rig\"} 1250.0");
+    }
+
+    @Test
+    void aHostSilentForTheRetentionLosesItsSeries() {
+        metrics.update("rig", 5_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1000.0, 600.0, 80.0)));
+        now = now.plus(Duration.ofMinutes(10));
+        metrics.retire();
+        assertThat(registry.scrape()).contains("host=\"rig\"");
+        now = now.plusSeconds(1);
+        metrics.retire();
+        assertThat(registry.scrape()).doesNotContain("host=\"rig\"");
+    }
+}
