@@ -89,7 +89,16 @@ public final class ReportCommand implements Callable<Integer> {
         return 0;
     }
 
-    static Path csvNextTo(Path html) {
+    /** Writes the report of {@code experimentId}, with {@code stats} and its runs from the run-energy topic (the demo). */
+    public static void fromTopics(java.util.Map<String, Object> client, dev.ampwatch.schema.kafka.Topics topics, String experimentId,
+                                  ExperimentStats stats, Path html) throws IOException {
+        ReportData data = new TopicSource(client, topics, Duration.ofSeconds(30)).withRuns(experimentId, stats,
+                "statistics and runs from the demo's analyzer (topic " + topics.runEnergy().name() + ")");
+        write(html, ReportHtml.render(data));
+        write(csvNextTo(html), ReportCsv.write(data, ReportHtml.labels(stats)));
+    }
+
+    public static Path csvNextTo(Path html) {
         String name = html.getFileName().toString();
         String base = name.toLowerCase(java.util.Locale.ROOT).endsWith(".html") ? name.substring(0, name.length() - 5) : name;
         return html.resolveSibling(base + ".csv");

@@ -84,7 +84,7 @@ public final class Verdicts {
                 + " J with 80 % power") + ")";
     }
 
-    static String confidence(double alpha) {
+    public static String confidence(double alpha) {
         return Numbers.sig(100 * (1 - alpha)).replace(".0", "").toLowerCase(Locale.ROOT);
     }
 }
