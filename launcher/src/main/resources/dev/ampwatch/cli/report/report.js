@@ -99,6 +99,9 @@
       var x = scale(xd[0], xd[1], M.l, W - M.r), y = scale(yd[0], yd[1], H - M.b, M.t);
       yAxis(svg, y, yd[0], yd[1]); xAxis(svg, x, xd[0], xd[1]); frame(svg, d.x, d.y);
       var colors = colorFor(d.series.map(function (s) { return s.group; }));
+      if (d.series.every(function (s) { return PRECISION[s.group]; })) { // only precision varies: its usual colours
+        Object.keys(colors).forEach(function (k) { colors[k] = PRECISION[k]; });
+      }
       var marks = 0;
       d.series.forEach(function (s) {
         var pts = s.points.filter(function (p) { return finite(p[0]) && finite(p[1]); });
