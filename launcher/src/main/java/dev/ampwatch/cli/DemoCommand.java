@@ -5,6 +5,10 @@ import dev.ampwatch.analyzer.AnalyzerConfig;
 import dev.ampwatch.broker.ChildProcessBroker;
 import dev.ampwatch.power.PowerAgent;
 import dev.ampwatch.power.PowerAgentConfig;
+import dev.ampwatch.cli.report.Numbers;
+import dev.ampwatch.cli.report.ReportCommand;
+import dev.ampwatch.cli.report.Verdicts;
+import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.TrainingJob;
@@ -27,19 +31,36 @@ import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"The whole pipeline on this machine: starts a Kafka broker (unless --bootstrap-servers is given),",
-            "the analyzer and the power-agent, trains the same model in FP32 and mixed precision, waits for each run's",
-            "final energy, prints the comparison, and leaves /metrics up until Ctrl-C or --duration."})
+            "the analyzer and the power-agent, trains the same model in FP32 and mixed precision (--repeats runs each, in a",
+            "shuffled order), waits for each run's final energy, prints the runs and the statistics' verdict per precision,",
+            "writes an HTML report, and leaves /metrics up until Ctrl-C or --duration."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "ampwatch-data", description = "Broker data and Streams state (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
     @Option(names = "--precisions", split = ",", defaultValue = "fp32,amp-fp16,amp-bf16",
-            description = "Precisions to train, one run each, in this order (default: ${DEFAULT-VALUE}).")
+            description = "Precisions to train (default: ${DEFAULT-VALUE}).")
     List<String> precisions;
 
+    @Option(names = "--repeats", defaultValue = "3",
+            description = "Runs of each precision (default: ${DEFAULT-VALUE}); two or more give each configuration a "
+                    + "standard deviation, so the statistics can test it.")
+    int repeats;
+
+    @Option(names = "--order-seed", description = "Seed of the shuffled run order (default: random, printed).")
+    Long orderSeed;
+
+    @Option(names = "--report", paramLabel = "FILE",
+            description = "Where to write the HTML report of the demo's experiment (and its CSV next to it) (default: <data-dir>/report.html).")
+    Path report;
+
     @Option(names = "--idle", defaultValue = "6s", converter = DurationConverter.class,
-            description = "Idle time measured before and between runs, for the idle baseline (default: ${DEFAULT-VALUE}).")
+            description = "Idle time measured before the first run, for the idle baseline (default: ${DEFAULT-VALUE}).")
     Duration idle;
+
+    @Option(names = "--cooldown", defaultValue = "2s", converter = DurationConverter.class,
+            description = "Pause between runs (default: ${DEFAULT-VALUE}).")
+    Duration cooldown;
 
     @Option(names = "--sample-interval", defaultValue = "250ms", converter = DurationConverter.class,
             description = "Sampling interval of the power sources (default: ${DEFAULT-VALUE}).")
@@ -62,11 +83,30 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     TrainOptions train;
 
+    /** The statistics' verdict per mixed precision, in words with the numbers (docs/statistics.md). */
+    private static void printVerdicts(ExperimentStats stats) {
+        var settings = stats.getSettings();
+        System.out.printf("%nmixed precision vs fp32 (Welch's t with Holm, %s %% intervals; energy: TOST within +-%s %%):%n",
+                Verdicts.confidence(settings == null ? 0.05 : settings.getAlpha()),
+                Numbers.sig(100 * (settings == null ? 0.05 : settings.getEquivalenceMarginRatio())));
+        List<String> verdicts = Verdicts.of(stats);
+        if (verdicts.isEmpty()) {
+            System.out.println("  none: no mixed precision ran next to fp32");
+        }
+        verdicts.forEach(v -> System.out.println("  " + v));
+    }
+
     @Override
     public Integer call() throws Exception {
         if (train.trainLimit == 0 && train.epochs == 5) { // keep the demo short unless asked otherwise
             train.trainLimit = 12_000;
             train.epochs = 2;
+        }
+        if (repeats < 1) {
+            throw new IllegalArgumentException("--repeats " + repeats + " is not a number of runs: give 1 or more");
+        }
+        for (String p : precisions) {
+            Precision.fromCliName(p); // an unknown precision fails now, not after the broker started
         }
         if (train.experimentId.equals("default")) {
             train.experimentId = "demo-" + UUID.randomUUID().toString().substring(0, 8);
@@ -89,6 +129,8 @@ final class DemoCommand implements Callable<Integer> {
             started.add(app);
             RunEnergyWatcher watcher = new RunEnergyWatcher(client, config.topics());
             started.add(watcher);
+            ExperimentStatsWatcher statsWatcher = new ExperimentStatsWatcher(client, config.topics());
+            started.add(statsWatcher);
             if (!app.awaitRunning(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("the analyzer did not reach RUNNING within 60 s (state " + app.state() + ")");
             }
@@ -110,13 +152,18 @@ final class DemoCommand implements Callable<Integer> {
             TrainingJob.runOnCpu(train.builder(Precision.FP32).host(powerConfig.host()).runId("warm-up-" + UUID.randomUUID())
                     .epochs(1).trainLimit(2_000).testLimit(500).build(), TrainingListener.none());
             Set<String> runIds = new LinkedHashSet<>();
+            long shuffleSeed = orderSeed != null ? orderSeed : new java.util.Random().nextLong() & 0xffff_ffffL;
+            List<String> order = RunOrder.shuffled(precisions, repeats, shuffleSeed);
+            System.out.printf("%d runs (%d of each precision) in a shuffled order (--order-seed %d): %s%n", order.size(), repeats,
+                    shuffleSeed, String.join(", ", order));
             try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(client, config.topics().trainingEvents().name())) {
-                for (String p : precisions) {
-                    if (lifetime.await(idle)) {
+                int i = 0;
+                for (String p : order) {
+                    if (lifetime.await(i == 0 ? idle : cooldown)) {
                         return 130;
                     }
                     TrainingOptions options = train.builder(Precision.fromCliName(p)).host(powerConfig.host()).build();
-                    System.out.printf("training %s: run %s, %d epochs ...%n", p, options.runId(), options.epochs());
+                    System.out.printf("[%d/%d] training %s: run %s, %d epochs ...%n", ++i, order.size(), p, options.runId(), options.epochs());
                     DeviceChoice.train(train.device, options, publisher, System.out);
                     runIds.add(options.runId());
                 }
@@ -128,6 +175,19 @@ final class DemoCommand implements Callable<Integer> {
             if (ordered.size() < runIds.size()) {
                 System.err.println("ampwatch: final totals of " + (runIds.size() - ordered.size()) + " run(s) did not arrive within " + wait);
                 return 1;
+            }
+            ExperimentStats stats = statsWatcher.await(train.experimentId, runIds.size(), Duration.ofSeconds(60));
+            if (stats == null) {
+                System.err.println("ampwatch: the analyzer wrote no statistics for experiment " + train.experimentId + " within 60 s");
+                return 1;
+            }
+            printVerdicts(stats);
+            Path html = report != null ? report : dataDir.resolve("report.html");
+            try {
+                ReportCommand.fromTopics(client, config.topics(), train.experimentId, stats, html);
+                System.out.println("report: " + html.toAbsolutePath() + " (and " + ReportCommand.csvNextTo(html) + ")");
+            } catch (RuntimeException | java.io.IOException e) {
+                System.err.println("ampwatch: could not write the report " + html + ": " + e.getMessage());
             }
             System.out.println("\nPrometheus metrics: curl http://" + analyzer.metricsHost + ":" + app.httpPort() + "/metrics | grep ampwatch_run"
                     + (duration == null ? "   (Ctrl-C to stop)" : ""));

@@ -19,7 +19,8 @@ final class ResultTable {
                     r.getCo2eGrams(), accuracy(r));
         }
         RunEnergy baseline = runs.stream().filter(r -> "fp32".equals(precision(r))).findFirst().orElse(null);
-        if (baseline != null) {
+        boolean onePerPrecision = runs.stream().map(ResultTable::precision).distinct().count() == runs.size();
+        if (baseline != null && onePerPrecision) { // with repeats, the statistics' verdicts compare them
             for (RunEnergy r : runs) {
                 if (r != baseline) {
                     out.printf("%-10s vs fp32: energy x%.3f, time x%.3f, average power %+.1f W%n", precision(r),

@@ -14,7 +14,7 @@ import picocli.CommandLine;
 class CommandLineTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "broker", "power-agent", "train", "analyzer", "replay"})
+    @ValueSource(strings = {"demo", "broker", "power-agent", "train", "analyzer", "replay", "report"})
     void everyCommandHasHelp(String command) {
         StringWriter out = new StringWriter();
         CommandLine cli = Ampwatch.commandLine();

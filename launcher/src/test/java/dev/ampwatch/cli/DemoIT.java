@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's demo, shortened: its own broker process, FP32 and mixed precision, final energy per run. */
+/**
+ * The README's demo, shortened: its own broker process, FP32 and mixed precision twice each in a seeded
+ * shuffled order, final energy per run, the statistics' verdict in words, the HTML report.
+ */
 class DemoIT {
 
     @Test
@@ -21,7 +24,8 @@ class DemoIT {
         try {
             rc = Ampwatch.commandLine().execute("demo", "--data-dir", dir.toString(), "--duration", "0s",
                     "--metrics-port", "0", "--agent-metrics-port", "0", "--precisions", "fp32,amp-bf16", "--epochs", "1", "--train-limit", "3000",
-                    "--test-limit", "1000", "--idle", "2s", "--min-idle", "1s");
+                    "--test-limit", "1000", "--idle", "2s", "--min-idle", "1s", "--repeats", "2", "--cooldown", "1s",
+                    "--order-seed", "1");
         } finally {
             System.setOut(old);
         }
@@ -30,6 +34,10 @@ class DemoIT {
         assertThat(rc).isZero();
         assertThat(out).containsPattern("(?m)^fp32 +\\S+ +[0-9.]+ +[0-9.]+")
                 .containsPattern("(?m)^amp-bf16 +\\S+ +[0-9.]+ +[0-9.]+")
-                .contains("amp-bf16   vs fp32: energy x");
+                .containsPattern("\\(--order-seed 1\\): (fp32|amp-bf16), (fp32|amp-bf16), (fp32|amp-bf16), (fp32|amp-bf16)\n")
+                .containsPattern("(?m)^  amp-bf16 vs fp32: draws [0-9.]+ W (less|more) \\(.*95 % CI .*\\), (not )?significant after Holm "
+                        + "\\(p [=<] [0-9.]+\\); energy: ")
+                .contains("report: " + dir.resolve("report.html").toAbsolutePath());
+        assertThat(dir.resolve("report.html")).content().contains("<figure class=\"plot\" data-plot=\"power-over-time\"");
     }
 }

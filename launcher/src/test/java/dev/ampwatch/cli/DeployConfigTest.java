@@ -20,7 +20,7 @@ class DeployConfigTest {
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
-        assertThat(out).contains("3 rules found");
+        assertThat(out).contains("5 rules found");
     }
 
     @Test

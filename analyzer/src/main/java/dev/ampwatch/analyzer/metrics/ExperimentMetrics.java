@@ -4,6 +4,8 @@ import dev.ampwatch.schema.Comparison;
 import dev.ampwatch.schema.ComparisonKind;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.GroupSummary;
+import dev.ampwatch.schema.RegressionCheck;
+import dev.ampwatch.schema.RegressionKind;
 import dev.ampwatch.schema.SignificanceTest;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -20,9 +22,12 @@ import java.util.function.ToDoubleFunction;
  * Experiment statistics as gauges, so an alert can fire when mixed precision draws significantly more
  * power than fp32 at the same settings: per comparison of average power and of energy its difference
  * (watts, joules, and as a ratio of the reference) and Holm-adjusted p-values; per configuration its runs
- * and mean energy and power; the v1 test list's statistic and p-value. Cardinality is bounded: the
+ * and mean energy and power; the v1 test list's statistic and p-value; per regression check (a mixed
+ * precision configuration's latest runs against its earlier runs and against fp32) the same difference and
+ * Holm-adjusted p gauges under {@code ampwatch.experiment.regression}. Cardinality is bounded: the
  * {@code maxExperiments} most recently updated experiments, and per experiment at most
- * {@link #MAX_SERIES_PER_KIND} configurations, tests and comparisons per variable (in the order the
+ * {@link #MAX_SERIES_PER_KIND} configurations, tests, comparisons per variable and regression checks
+ * per variable and check (in the order the
  * statistics list them: precision comparisons first); the rest is in the REST API and the topic.
  * Thread-safe; idempotent.
  */
@@ -71,6 +76,15 @@ public final class ExperimentMetrics {
                 bound.addAll(comparison(id, c, name[0], name[1]));
             }
         });
+        COMPARED.forEach((metric, name) -> {
+            for (RegressionKind kind : RegressionKind.values()) {
+                List<RegressionCheck> of = stats.getRegressions().stream().filter(r -> r.getMetric().equals(metric)
+                        && r.getCheck() == kind && r.getMeanDifference() != null).toList();
+                for (RegressionCheck r : first(of)) {
+                    bound.addAll(regression(id, r, name[0].replace(".comparison.", ".regression."), name[1]));
+                }
+            }
+        });
         meters.put(id, bound);
         while (meters.size() > maxExperiments) {
             String oldest = meters.keySet().iterator().next();
@@ -99,6 +113,31 @@ public final class ExperimentMetrics {
         return out;
     }
 
+    /**
+     * A regression check: the latest runs of a mixed precision configuration against its earlier runs or
+     * against fp32 at the same settings ({@code check} latest-vs-earlier, latest-vs-fp32, earlier-vs-fp32).
+     */
+    private List<Meter> regression(String id, RegressionCheck r, String name, String unit) {
+        Tags tags = Tags.of("experiment_id", id, "metric", r.getMetric(), "configuration", r.getConfigurationLabel(),
+                "reference", r.getReferenceLabel(), "check", check(r.getCheck()));
+        List<Meter> out = new ArrayList<>();
+        out.add(gauge(name, unit, tags, id, s -> value(regression(s, r), RegressionCheck::getMeanDifference)));
+        if (r.getMeanDifferenceRatio() != null) {
+            out.add(gauge("ampwatch.experiment.regression.difference", "ratio", tags, id,
+                    s -> value(regression(s, r), RegressionCheck::getMeanDifferenceRatio)));
+        }
+        if (r.getWelchPHolm() != null) {
+            out.add(gauge("ampwatch.experiment.regression.p.value.holm", null, tags.and("test", "welch-t"), id,
+                    s -> value(regression(s, r), RegressionCheck::getWelchPHolm)));
+        }
+        return out;
+    }
+
+    /** LATEST_VS_FP32 as latest-vs-fp32: the label value the alert rules match. */
+    static String check(RegressionKind kind) {
+        return kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
     /** {@code precision}, {@code benchmark} or {@code precision,benchmark}: what the comparison is for. */
     static String kind(Comparison c) {
         List<String> kinds = new ArrayList<>();
@@ -121,9 +160,14 @@ public final class ExperimentMetrics {
         return all.subList(0, Math.min(MAX_SERIES_PER_KIND, all.size()));
     }
 
-    private static double value(Comparison c, java.util.function.Function<Comparison, Double> f) {
+    private static <T> double value(T c, java.util.function.Function<T, Double> f) {
         Double v = f.apply(c);
         return v == null ? Double.NaN : v; // bound only when present; NaN is Prometheus' "no value"
+    }
+
+    private static RegressionCheck regression(ExperimentStats s, RegressionCheck like) {
+        return s.getRegressions().stream().filter(r -> r.getCheck() == like.getCheck() && r.getMetric().equals(like.getMetric())
+                && r.getConfiguration().equals(like.getConfiguration())).findFirst().orElseThrow();
     }
 
     private static GroupSummary group(ExperimentStats s, String group) {

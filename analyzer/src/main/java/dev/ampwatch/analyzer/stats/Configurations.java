@@ -97,7 +97,7 @@ record Configurations(List<Configuration> all, List<String> varying, int without
         return l;
     }
 
-    private static String key(Map<String, String> levels) {
+    static String key(Map<String, String> levels) {
         return FACTORS.keySet().stream().map(f -> f + "=" + levels.get(f)).collect(Collectors.joining("|"));
     }
 

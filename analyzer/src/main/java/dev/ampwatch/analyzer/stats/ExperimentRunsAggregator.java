@@ -44,7 +44,7 @@ public final class ExperimentRunsAggregator {
                 .build();
     }
 
-    private static RunSettings settings(RunConfig c) {
+    static RunSettings settings(RunConfig c) {
         return RunSettings.newBuilder().setPrecision(c.getPrecision()).setBatchSize(c.getBatchSize())
                 .setHiddenUnits(List.copyOf(c.getHiddenUnits())).setEpochs(c.getEpochs())
                 .setLearningRate(c.getLearningRate()).setOptimizer(c.getOptimizer()).setDataset(c.getDataset())

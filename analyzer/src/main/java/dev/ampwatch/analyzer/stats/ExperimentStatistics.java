@@ -16,7 +16,8 @@ import java.util.List;
  * variable each configuration's descriptive statistics, each comparison (a precision against fp32 at the
  * same settings, each configuration against the benchmark) with Welch's t, Mann-Whitney U, Hedges' g,
  * the interval of the difference, Holm-adjusted p-values, TOST and a power analysis; a one-way ANOVA across
- * configurations and a Type II factorial ANOVA of the factors that vary. Only completed runs count.
+ * configurations and a Type II factorial ANOVA of the factors that vary; regression checks of each mixed
+ * precision configuration's latest runs ({@link Regressions}). Only completed runs count.
  * What cannot be computed is named with its reason. Stateless.
  */
 public final class ExperimentStatistics {
@@ -65,7 +66,8 @@ public final class ExperimentStatistics {
                         .setPowerTargetRatio(settings.powerTarget())
                         .setPowerDifferenceRatio(settings.powerDifferenceRatio()).build())
                 .setConfigurations(Summaries.configurations(configurations, metrics, settings.alpha()))
-                .setComparisons(comparisons).setAnova(anova).setNotComputed(notComputed).build();
+                .setComparisons(comparisons).setAnova(anova).setNotComputed(notComputed)
+                .setRegressions(Regressions.of(configurations, metrics, settings)).build();
     }
 
     private static void anova(Metric m, Configurations configurations, List<AnovaTable> out, List<NotComputed> notComputed) {

@@ -6,6 +6,8 @@ import dev.ampwatch.schema.Comparison;
 import dev.ampwatch.schema.ComparisonKind;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.GroupSummary;
+import dev.ampwatch.schema.RegressionCheck;
+import dev.ampwatch.schema.RegressionKind;
 import dev.ampwatch.schema.SignificanceTest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -63,6 +65,27 @@ class ExperimentMetricsTest {
 
         assertThat(registry.find("ampwatch.experiment.comparison.power.difference").gauges())
                 .hasSize(ExperimentMetrics.MAX_SERIES_PER_KIND);
+    }
+
+    @Test
+    void regressionChecksBecomeGaugesLabelledWithTheirCheck() {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        RegressionCheck latest = RegressionCheck.newBuilder().setCheck(RegressionKind.LATEST_VS_FP32).setMetric("energy_joules")
+                .setUnit("J").setConfiguration("k1").setConfigurationLabel("amp-fp16 bs=32").setReference("k2")
+                .setReferenceLabel("fp32 bs=32").setN(3).setNReference(6).setMean(1050.0).setMeanReference(1000.0)
+                .setMeanDifference(50.0).setMeanDifferenceRatio(0.05).setWelchP(0.01).setWelchPHolm(0.02).setSignificant(true)
+                .build();
+        RegressionCheck tooFew = RegressionCheck.newBuilder(latest).setCheck(RegressionKind.LATEST_VS_EARLIER)
+                .setMeanDifference(null).setMeanDifferenceRatio(null).setWelchP(null).setWelchPHolm(null).build();
+        new ExperimentMetrics(prometheus, 10).update(ExperimentStats.newBuilder(stats("e1", 0.5))
+                .setRegressions(List.of(latest, tooFew)).build());
+
+        String tags = "check=\"latest-vs-fp32\",configuration=\"amp-fp16 bs=32\",experiment_id=\"e1\","
+                + "metric=\"energy_joules\",reference=\"fp32 bs=32\"";
+        assertThat(prometheus.scrape()).contains("ampwatch_experiment_regression_energy_difference_joules{" + tags + "} 50.0")
+                .contains("ampwatch_experiment_regression_difference_ratio{" + tags + "} 0.05")
+                .contains("ampwatch_experiment_regression_p_value_holm{" + tags + ",test=\"welch-t\"} 0.02")
+                .doesNotContain("latest-vs-earlier");
     }
 
     private static ExperimentStats withComparisons(String id, int count) {

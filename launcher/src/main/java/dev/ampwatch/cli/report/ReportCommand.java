@@ -1,0 +1,114 @@
+package dev.ampwatch.cli.report;
+
+import dev.ampwatch.cli.DurationConverter;
+import dev.ampwatch.cli.KafkaOptions;
+import dev.ampwatch.schema.ExperimentStats;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = {"Writes one self-contained HTML report of an experiment (plots and the tables a paper prints:",
+            "descriptive statistics, ANOVA, pairwise tests with Holm, effect sizes, TOST, power, regression checks)",
+            "and a CSV of its runs. Statistics come from --analyzer (GET /experiments/ID) when given, else from the",
+            "experiment-stats topic; runs from the run-energy topic with --bootstrap-servers, else from --analyzer.",
+            "",
+            "  ampwatch report --experiment sweep-1a2b --bootstrap-servers 127.0.0.1:9092 --out report.html",
+            ""})
+public final class ReportCommand implements Callable<Integer> {
+    @Option(names = "--experiment", required = true, paramLabel = "ID", description = "The experiment id.")
+    String experimentId;
+
+    @Option(names = "--analyzer", paramLabel = "URL", description = "A running analyzer's HTTP address, e.g. http://127.0.0.1:9464.")
+    String analyzerUrl;
+
+    @Option(names = "--out", defaultValue = "ampwatch-report.html", paramLabel = "FILE",
+            description = "The HTML file to write (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--csv", paramLabel = "FILE", description = "The per-run CSV to write (default: --out with .csv for .html).")
+    Path csv;
+
+    @Option(names = "--timeout", defaultValue = "30s", converter = DurationConverter.class,
+            description = "How long to wait for Kafka or the analyzer (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        boolean broker = kafka.hasBootstrap();
+        if (analyzerUrl == null && !broker) {
+            throw new IllegalArgumentException("nothing to read the experiment from: pass --analyzer URL (a running analyzer) "
+                    + "and/or --bootstrap-servers HOST:PORT (the analyzer's output topics)");
+        }
+        AnalyzerSource analyzer = analyzerUrl == null ? null : new AnalyzerSource(analyzerUrl, timeout);
+        TopicSource topics = broker ? new TopicSource(kafka.clientProperties(null), kafka.topics(), timeout) : null;
+        String bootstrap = broker ? String.valueOf(kafka.clientProperties(null).get("bootstrap.servers")) : null;
+        ExperimentStats stats;
+        String statsSource;
+        if (analyzer != null) {
+            stats = analyzer.stats(experimentId);
+            if (stats == null) {
+                throw new IllegalArgumentException("unknown experiment " + experimentId + ": the analyzer at " + analyzerUrl
+                        + " has no statistics for it (GET /experiments/" + experimentId + " answered 404); no run of it has"
+                        + " finished, or the id is wrong");
+            }
+            statsSource = "statistics from the analyzer at " + analyzerUrl;
+        } else {
+            stats = topics.stats(experimentId);
+            if (stats == null) {
+                throw new IllegalArgumentException("unknown experiment " + experimentId + ": topic "
+                        + kafka.topics().experimentStats().name() + " at " + bootstrap + " has no statistics for it; no run of"
+                        + " it has finished, or the id (or --topic-prefix) is wrong");
+            }
+            statsSource = "statistics from topic " + kafka.topics().experimentStats().name() + " at " + bootstrap;
+        }
+        ReportData data = topics != null
+                ? topics.withRuns(experimentId, stats, statsSource + "; runs from topic " + kafka.topics().runEnergy().name())
+                : analyzer.withRuns(experimentId, stats, statsSource + "; runs from its /runs (final records only)");
+        Path csvPath = csv != null ? csv : csvNextTo(out);
+        write(out, ReportHtml.render(data));
+        write(csvPath, ReportCsv.write(data, ReportHtml.labels(stats)));
+        PrintWriter w = spec.commandLine().getOut();
+        w.printf("wrote %s (%d runs, %d configurations) and %s%n", out, data.runs().size(), stats.getConfigurations().size(), csvPath);
+        w.flush();
+        return 0;
+    }
+
+    /** Writes the report of {@code experimentId}, with {@code stats} and its runs from the run-energy topic (the demo). */
+    public static void fromTopics(java.util.Map<String, Object> client, dev.ampwatch.schema.kafka.Topics topics, String experimentId,
+                                  ExperimentStats stats, Path html) throws IOException {
+        ReportData data = new TopicSource(client, topics, Duration.ofSeconds(30)).withRuns(experimentId, stats,
+                "statistics and runs from the demo's analyzer (topic " + topics.runEnergy().name() + ")");
+        write(html, ReportHtml.render(data));
+        write(csvNextTo(html), ReportCsv.write(data, ReportHtml.labels(stats)));
+    }
+
+    public static Path csvNextTo(Path html) {
+        String name = html.getFileName().toString();
+        String base = name.toLowerCase(java.util.Locale.ROOT).endsWith(".html") ? name.substring(0, name.length() - 5) : name;
+        return html.resolveSibling(base + ".csv");
+    }
+
+    private static void write(Path file, String text) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.ampwatch.cli.report;
+
+import dev.ampwatch.analyzer.stats.ConfigurationKeys;
+import dev.ampwatch.schema.EpochEnergy;
+import dev.ampwatch.schema.RunConfig;
+import dev.ampwatch.schema.RunEnergy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** One row per run (RFC 4180, comma-separated, exact numbers, empty for a missing value), for R or pandas. */
+final class ReportCsv {
+    static final List<String> HEADER = List.of("run_id", "experiment_id", "configuration", "configuration_key", "precision",
+            "batch_size", "hidden_units", "epochs", "learning_rate", "benchmark", "status", "start_time", "end_time",
+            "duration_seconds", "energy_joules", "net_energy_joules", "average_power_watts", "peak_power_watts",
+            "energy_per_sample_joules", "co2e_grams", "final_test_accuracy_ratio", "estimated", "gaps");
+
+    private ReportCsv() {}
+
+    static String write(ReportData report, Map<String, String> labelByKey) {
+        StringBuilder b = new StringBuilder(line(HEADER));
+        for (RunEnergy r : report.runs()) {
+            RunConfig c = r.getConfig();
+            String key = ConfigurationKeys.of(c);
+            List<String> cells = new ArrayList<>(List.of(r.getRunId(), r.getExperimentId(), labelByKey.getOrDefault(key, ""),
+                    key == null ? "" : key));
+            cells.addAll(c == null ? List.of("", "", "", "", "", "") : List.of(c.getPrecision(), "" + c.getBatchSize(),
+                    c.getHiddenUnits().stream().map(String::valueOf).collect(Collectors.joining(" ")), "" + c.getEpochs(),
+                    Numbers.exact(c.getLearningRate()), "" + c.getBenchmark()));
+            cells.addAll(List.of(r.getStatus().name(), r.getStartTime().toString(), r.getEndTime() == null ? "" : r.getEndTime().toString(),
+                    Numbers.exact(r.getDurationSeconds()), Numbers.exact(r.getEnergyJoules()), Numbers.exact(r.getNetEnergyJoules()),
+                    Numbers.exact(r.getAveragePowerWatts()), Numbers.exact(r.getPeakPowerWatts()), Numbers.exact(r.getJoulesPerSample()),
+                    Numbers.exact(r.getCo2eGrams()), Numbers.exact(accuracy(r)), "" + r.getQuality().getEstimated(),
+                    "" + r.getQuality().getGaps()));
+            b.append(line(cells));
+        }
+        return b.toString();
+    }
+
+    /** Test accuracy of the last epoch that reported one, as the statistics take it. */
+    static Double accuracy(RunEnergy r) {
+        Double last = null;
+        for (EpochEnergy e : r.getEpochs()) {
+            if (e.getTestAccuracy() != null) {
+                last = e.getTestAccuracy();
+            }
+        }
+        return last;
+    }
+
+    private static String line(List<String> cells) {
+        return cells.stream().map(ReportCsv::quote).collect(Collectors.joining(",")) + "\r\n";
+    }
+
+    /** Quoted when it holds a comma, quote or line break; a leading = + - @ is quoted too, so no spreadsheet runs it. */
+    static String quote(String s) {
+        boolean formula = !s.isEmpty() && "=+-@".indexOf(s.charAt(0)) >= 0 && !s.matches("[-+]?[0-9.eE+-]+");
+        if (formula) {
+            return "\"'" + s.replace("\"", "\"\"") + "\"";
+        }
+        return s.chars().anyMatch(ch -> ch == ',' || ch == '"' || ch == '\r' || ch == '\n') ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+}

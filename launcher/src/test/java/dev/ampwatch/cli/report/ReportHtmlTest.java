@@ -1,0 +1,107 @@
+package dev.ampwatch.cli.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ampwatch.schema.Comparison;
+import dev.ampwatch.schema.ComparisonKind;
+import dev.ampwatch.schema.ConfigurationSummary;
+import dev.ampwatch.schema.ExperimentStats;
+import dev.ampwatch.schema.MetricSummary;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The report's HTML and CSV without a browser: the tables, their numbers, the escaping, the plot data. */
+class ReportHtmlTest {
+    final ReportData data = ReportFixture.data();
+    final String html = ReportHtml.render(data);
+
+    @Test
+    void hasTheTablesAPaperPrints() {
+        assertThat(html).contains("<table id=\"descriptive-average_power_watts\">", "<table id=\"descriptive-energy_joules\">",
+                "<table id=\"anova-one-way-average_power_watts\">", "<table id=\"anova-factorial-type-ii-average_power_watts\">",
+                "<table id=\"tests-average_power_watts\">", "<table id=\"effects-energy_joules\">",
+                "<table id=\"regressions\">", "<table id=\"runs\">");
+        assertThat(html).contains("<th>p (Holm)</th>", "<th>Hedges&#39; g</th>", "<th>TOST p</th>", "<th>runs needed per group</th>");
+        assertThat(rows(html, "runs")).isEqualTo(20);
+        assertThat(rows(html, "descriptive-average_power_watts")).isEqualTo(4);
+        // every term of the 2x2 factorial, then the residual
+        assertThat(table(html, "anova-factorial-type-ii-average_power_watts"))
+                .contains(">precision<", ">batch_size<", ">precision:batch_size<", ">residual<");
+    }
+
+    @Test
+    void showsTheStatisticsNumbersAsComputed() {
+        ExperimentStats stats = data.stats();
+        ConfigurationSummary amp32 = stats.getConfigurations().stream().filter(c -> c.getLabel().equals("amp-fp16 bs=32"))
+                .findFirst().orElseThrow();
+        MetricSummary power = amp32.getMetrics().stream().filter(m -> m.getMetric().equals("average_power_watts")).findFirst().orElseThrow();
+        assertThat(table(html, "descriptive-average_power_watts"))
+                .contains("<th scope=\"row\">amp-fp16 bs=32</th><td class=\"num\">5</td><td class=\"num\">0</td><td class=\"num\">5</td>"
+                        + "<td class=\"num\">" + Numbers.fixed(power.getMean(), 2) + "</td>");
+        Comparison c = comparison(stats, "average_power_watts", "amp-fp16 bs=32");
+        assertThat(c.getMeanDifference()).isBetween(-9.0, -7.0);
+        assertThat(table(html, "tests-average_power_watts")).contains(Numbers.signed(c.getMeanDifference(), 2),
+                Numbers.fixed(c.getCiLow(), 2) + " to " + Numbers.fixed(c.getCiHigh(), 2), "<td class=\"num\">&lt; 0.001</td>");
+        assertThat(html).contains("amp-fp16 bs=32 vs fp32 bs=32: draws " + Numbers.fixed(-c.getMeanDifference(), 1) + " W less")
+                .contains("significant after Holm (p &lt; 0.001)");
+        Comparison same = comparison(stats, "energy_joules", "amp-fp16 bs=128");
+        assertThat(same.getEquivalent()).isTrue();
+        assertThat(html).contains("amp-fp16 bs=128 vs fp32 bs=128: draws").contains("energy: equivalent within +-5 %");
+    }
+
+    @Test
+    void escapesEveryStringFromTheData() {
+        assertThat(html).doesNotContain("<script>alert(1)</script>").doesNotContain("exp-<b>")
+                .contains("run-&lt;script&gt;alert(1)&lt;/script&gt;").contains("exp-&lt;b&gt;&quot;&amp;&#39;");
+        // the plot data: exactly two script elements end, and the run id is in the JSON with < escaped
+        assertThat(Pattern.compile("</script>").matcher(html).results().count()).isEqualTo(2);
+        assertThat(html).contains("run-\\u003cscript\\u003ealert(1)\\u003c/script\\u003e");
+    }
+
+    @Test
+    void needsNoNetwork() {
+        assertThat(html).doesNotContainPattern("(?i)<script[^>]+src=").doesNotContainPattern("(?i)<link[^>]+href=")
+                .doesNotContainPattern("url\\(|fetch\\(|XMLHttpRequest|import\\(|@import")
+                .doesNotContain("https://");
+        // the only address is the SVG namespace, a name, not something fetched
+        assertThat(html.replace("'http://www.w3.org/2000/svg'", "")).doesNotContain("http://");
+    }
+
+    @Test
+    void hasOneFigurePerPlotWithItsData() {
+        List<String> plots = Pattern.compile("data-plot=\"([^\"]+)\"").matcher(html).results().map(m -> m.group(1)).toList();
+        assertThat(plots).containsExactly("power-over-time", "power-by-configuration", "energy-by-configuration",
+                "power-difference", "energy-difference", "effects-batch_size");
+        assertThat(html).contains("data-plots=\"6\"").contains("from the runs&#39; running totals");
+    }
+
+    @Test
+    void csvHasOneExactRowPerRunAndQuotesWhatNeedsIt() {
+        String csv = ReportCsv.write(data, ReportHtml.labels(data.stats()));
+        String[] lines = csv.split("\r\n");
+        assertThat(lines).hasSize(21);
+        assertThat(lines[0]).startsWith("run_id,experiment_id,configuration,configuration_key,precision,batch_size");
+        assertThat(lines[1]).startsWith("run-0,\"exp-<b>\"\"&'\",fp32 bs=32,\"precision=fp32|batch_size=32|hidden_units=256,128|");
+        assertThat(lines[1]).contains("," + data.runs().get(0).getEnergyJoules() + ",");
+        assertThat(ReportCsv.quote("=HYPERLINK(1)")).isEqualTo("\"'=HYPERLINK(1)\"");
+        assertThat(ReportCsv.quote("-1.5")).isEqualTo("-1.5");
+        assertThat(ReportCommand.csvNextTo(java.nio.file.Path.of("out", "report.html"))).isEqualTo(java.nio.file.Path.of("out", "report.csv"));
+    }
+
+    static Comparison comparison(ExperimentStats stats, String metric, String label) {
+        return stats.getComparisons().stream().filter(c -> c.getMetric().equals(metric) && c.getConfigurationLabel().equals(label)
+                && c.getKinds().contains(ComparisonKind.PRECISION_VS_FP32)).findFirst().orElseThrow();
+    }
+
+    static String table(String html, String id) {
+        Matcher m = Pattern.compile("(?s)<table id=\"" + Pattern.quote(id) + "\">(.*?)</table>").matcher(html);
+        assertThat(m.find()).as("table " + id).isTrue();
+        return m.group(1);
+    }
+
+    static int rows(String html, String id) {
+        return (int) Pattern.compile("<tr><th scope=\"row\">").matcher(table(html, id)).results().count();
+    }
+}
