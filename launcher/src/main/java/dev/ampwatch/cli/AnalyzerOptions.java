@@ -26,7 +26,7 @@ final class AnalyzerOptions {
             description = "Readings further apart are reported as a gap, not integrated (default: ${DEFAULT-VALUE}).")
     Duration maxGap;
 
-    @Option(names = "--emit-interval", defaultValue = "1s", converter = DurationConverter.class,
+    @Option(names = "--emit-interval", defaultValue = "500ms", converter = DurationConverter.class,
             description = "Running totals of a live run at most this often, in event time (default: ${DEFAULT-VALUE}).")
     Duration emitInterval;
 

@@ -105,8 +105,9 @@ class HostTimelineTest {
             out.addAll(t.advance(now).energy());
         }
         assertThat(out).hasSize(1); // once per emit interval of the analyzer's clock, not of the backlog's
-        assertThat(t.heldRunningTotals(now + 999).energy()).isEmpty();
-        List<RunEnergy> held = t.heldRunningTotals(now + 1000).energy();
+        long interval = CONFIG.emitInterval().toMillis();
+        assertThat(t.heldRunningTotals(now + interval - 1).energy()).isEmpty();
+        List<RunEnergy> held = t.heldRunningTotals(now + interval).energy();
         assertThat(held).hasSize(1);
         assertThat(held.get(0).getAttributedUntil()).isEqualTo(InputProgressTest.event("r", 58_000_000, EventKind.PROGRESS)
                 .getEventTime());

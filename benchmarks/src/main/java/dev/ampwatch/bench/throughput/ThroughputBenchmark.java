@@ -61,6 +61,11 @@ public final class ThroughputBenchmark {
         System.out.printf("plain consumer (the ceiling): %,.0f records/s as bytes, %,.0f records/s decoded (Avro)%n", bytes, decoded);
 
         Kafka.createInternalTopics(client);
+        StreamsCeiling.Result k = StreamsCeiling.run(client, topics, prefix + "pass-through", dir.resolve("state-pt-" + prefix), o,
+                produced.samples() + produced.events());
+        System.out.printf("Kafka Streams ceiling (a pass-through app on both inputs, %s, no state, no output): %,.0f samples/s "
+                        + "from start (%.1f s), %,.0f from RUNNING%n", o.guarantee(), produced.samples() / k.fromStartSeconds(),
+                k.fromStartSeconds(), produced.samples() / k.fromRunningSeconds());
         AnalyzerConfig config = AnalyzerStep.config(topics, prefix + "analyzer", dir.resolve("state-" + prefix), o);
         Set<String> runs = fleet.stream().map(h -> h.run.runId).collect(Collectors.toSet());
         AnalyzerStep.Result r = AnalyzerStep.run(client, config, o, runs, brokerPid);

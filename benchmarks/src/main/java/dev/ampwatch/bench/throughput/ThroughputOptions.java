@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * @param timeout longest wait for the analyzer to finalize every run
  * @param guarantee the analyzer's {@code processing.guarantee} (exactly_once_v2, its default; at_least_once to
  *     see what exactly-once costs)
- * @param emitInterval the analyzer's emit interval of running totals (its default: 1 s)
+ * @param emitInterval the analyzer's emit interval of running totals (default: the analyzer's, 500 ms)
  * @param liveCommitInterval the analyzer's live commit interval (its default: 100 ms)
  * @param streams further Kafka Streams settings for the analyzer, to try one ({@code --streams=k=v,k2=v2})
  */
@@ -30,7 +30,7 @@ record ThroughputOptions(long samples, int hosts, int partitions, int streamThre
     static final String USAGE = """
             usage: benchmarks/throughput.sh [--samples=1000000] [--hosts=20] [--partitions=4] [--threads=2]
                    [--live-hosts=400] [--warmup=10] [--measure=30] [--profile=FILE.jfr] [--profile-live=FILE.jfr] [--timeout=1800]
-                   [--guarantee=exactly_once_v2|at_least_once] [--emit-interval-ms=1000] [--live-commit-ms=100]
+                   [--guarantee=exactly_once_v2|at_least_once] [--emit-interval-ms=500] [--live-commit-ms=100]
                    [--streams=commit.interval.ms=200,...]
               --live-hosts=0 skips the latency step; durations are seconds""";
 
@@ -55,7 +55,8 @@ record ThroughputOptions(long samples, int hosts, int partitions, int streamThre
                 given.containsKey("profile-live") ? Path.of(given.remove("profile-live")) : null,
                 Duration.ofSeconds(Long.parseLong(take(given, "timeout", "1800"))),
                 take(given, "guarantee", "exactly_once_v2"),
-                Duration.ofMillis(Long.parseLong(take(given, "emit-interval-ms", "1000"))),
+                Duration.ofMillis(Long.parseLong(take(given, "emit-interval-ms",
+                        Long.toString(dev.ampwatch.analyzer.AnalyzerConfig.defaults().emitInterval().toMillis())))),
                 Duration.ofMillis(Long.parseLong(take(given, "live-commit-ms", "100"))),
                 settings(take(given, "streams", "")));
         if (!given.isEmpty()) {
