@@ -150,7 +150,10 @@ public final class AnalyzerApp implements AutoCloseable {
     @Override
     public void close() {
         http.close();
-        streams.close(Duration.ofSeconds(30));
+        // leave the group: Kafka Streams stays in it by default, so an analyzer started again within the
+        // session timeout (45 s) waited for its old self to time out before it got any partition
+        streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
+                .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         if (streamsMetrics != null) {
             streamsMetrics.close();
         }
