@@ -25,7 +25,7 @@ final class AnalyzerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> client = kafka.clientProperties(null);
+        Map<String, Object> client = kafka.reachableClientProperties();
         AnalyzerConfig config = options.config(kafka.topics(), Path.of("ampwatch-data", "streams"));
         TopicSetup.ensure(client, config.topics(), options.partitions);
         Lifetime lifetime = new Lifetime();

@@ -104,7 +104,7 @@ final class FollowCommand implements Callable<Integer> {
 
         // heartbeats for the open runs come from the publisher, as for train and sweep
         KafkaTrainingPublisher publisher = listener == null
-                ? new KafkaTrainingPublisher(kafka.clientProperties(null), kafka.topics().trainingEvents().name()) : null;
+                ? new KafkaTrainingPublisher(kafka.reachableClientProperties(), kafka.topics().trainingEvents().name()) : null;
         sink = listener != null ? listener : publisher;
         // lines without event_time are stamped through the publisher, so no heartbeat covers one still on its way
         TrainerLines lines = new TrainerLines(defaults, sink.stampClock(InstantSource.system()), () -> UUID.randomUUID().toString());

@@ -53,6 +53,17 @@ public final class KafkaOptions {
             }
             props.put("bootstrap.servers", bootstrap);
         }
+        KafkaCheck.properties(props);
+        return props;
+    }
+
+    /**
+     * As {@link #clientProperties(String)}, after checking that a broker answers (within seconds, saying what
+     * to check): for commands that cannot do anything useful without Kafka.
+     */
+    public Map<String, Object> reachableClientProperties() {
+        Map<String, Object> props = clientProperties(null);
+        KafkaCheck.reachable(props);
         return props;
     }
 
@@ -64,8 +75,10 @@ public final class KafkaOptions {
         java.util.Properties p = new java.util.Properties();
         try (Reader r = Files.newBufferedReader(configFile)) {
             p.load(r);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException("--kafka-config " + configFile + " does not exist (" + configFile.toAbsolutePath() + ")");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read --kafka-config " + configFile + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read --kafka-config " + configFile + ": " + e, e);
         }
         p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
         return out;

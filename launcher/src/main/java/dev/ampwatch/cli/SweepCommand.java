@@ -101,7 +101,7 @@ final class SweepCommand implements Callable<Integer> {
         }
 
         KafkaTrainingPublisher publisher = listener == null
-                ? new KafkaTrainingPublisher(kafka.clientProperties(null), kafka.topics().trainingEvents().name()) : null;
+                ? new KafkaTrainingPublisher(kafka.reachableClientProperties(), kafka.topics().trainingEvents().name()) : null;
         TrainingListener sink = listener != null ? listener : publisher;
         String hostId = HostId.orLocal(host);
         Lifetime lifetime = new Lifetime();

@@ -31,7 +31,7 @@ final class TrainCommand implements Callable<Integer> {
             b.runId(runId);
         }
         TrainingOptions options = b.build();
-        try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.clientProperties(null),
+        try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.reachableClientProperties(),
                 kafka.topics().trainingEvents().name())) {
             TrainingResult result = DeviceChoice.train(train.device, options, publisher, System.out);
             var last = result.last();

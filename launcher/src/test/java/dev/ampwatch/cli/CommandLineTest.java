@@ -23,6 +23,50 @@ class CommandLineTest {
         assertThat(out.toString()).contains("Usage: ampwatch " + command);
     }
 
+    /** Runs the command line and returns what it printed on stderr; asserts the exit code. */
+    private static String error(int exitCode, String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = Ampwatch.commandLine();
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute(args)).isEqualTo(exitCode);
+        return err.toString();
+    }
+
+    @Test
+    void aBrokerThatDoesNotAnswerIsReportedWithinSecondsWithWhatToCheck() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort(); // free again when closed: nothing listens there
+        }
+        long t0 = System.nanoTime();
+        String err = error(1, "train", "--bootstrap-servers", "127.0.0.1:" + port, "--epochs", "1");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30)); // not a client's minute of retries
+        assertThat(err).startsWith("ampwatch: cannot reach Kafka at 127.0.0.1:" + port + " within 10 s")
+                .contains("is a broker running there").doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(error(1, "train", "--bootstrap-servers", "nosuchhost.invalid:9092"))
+                .contains("cannot reach Kafka at nosuchhost.invalid:9092 (No resolvable bootstrap urls");
+    }
+
+    @Test
+    void kafkaPropertiesKafkaWouldRejectOrIgnoreAreRefusedUpFront() {
+        assertThat(error(1, "train", "--bootstrap-servers", "127.0.0.1:1", "-X", "acks=banana"))
+                .contains("Kafka property acks=banana is not valid").contains("all, -1, 0, 1");
+        assertThat(error(1, "train", "--bootstrap-servers", "127.0.0.1:1", "-X", "ackz=all"))
+                .contains("unknown Kafka property 'ackz'");
+        // what Kafka Streams passes on to its clients, and security settings, are known
+        KafkaCheck.properties(java.util.Map.of("bootstrap.servers", "b:9092", "producer.linger.ms", "5",
+                "security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN", "num.stream.threads", "2",
+                "topic.min.insync.replicas", "2"));
+    }
+
+    @Test
+    void aMissingFileSaysItDoesNotExist() {
+        assertThat(error(1, "sweep", "--bootstrap-servers", "127.0.0.1:1", "nosuch-grid.json"))
+                .contains("grid file nosuch-grid.json does not exist");
+        assertThat(error(1, "train", "--kafka-config", "nosuch.properties"))
+                .contains("--kafka-config nosuch.properties does not exist");
+    }
+
     @Test
     void aMissingBrokerIsAClearErrorNamingTheOption() {
         StringWriter err = new StringWriter();

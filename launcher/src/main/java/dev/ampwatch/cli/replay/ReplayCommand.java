@@ -154,7 +154,7 @@ public final class ReplayCommand implements Callable<Integer> {
             out.println("dry run, nothing sent; would publish " + span + ":");
             perTopic = Map.of(topics.powerSamples().name(), samples, topics.trainingEvents().name(), records.size() - samples);
         } else {
-            Map<String, Object> client = kafka.clientProperties(null);
+            Map<String, Object> client = kafka.reachableClientProperties();
             TopicSetup.ensure(client, topics, partitions);
             perTopic = ReplayPublisher.publish(client, topics, records);
             out.println("published " + span + ":");

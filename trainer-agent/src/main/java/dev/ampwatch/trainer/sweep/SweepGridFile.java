@@ -73,8 +73,12 @@ public final class SweepGridFile {
         String json;
         try {
             json = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException("grid file " + file + " does not exist (" + file.toAbsolutePath() + ")", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException("grid file " + file + " cannot be read: permission denied", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read grid file " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read grid file " + file + ": " + e, e);
         }
         try {
             return parse(json);
