@@ -82,8 +82,10 @@ public final class AnalyzerApp implements AutoCloseable {
                 running.countDown();
             }
         });
+        ThreadFailures failures = new ThreadFailures(Clock.systemUTC());
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("analyzer stream thread failed; replacing it", e);
+            failures.failed(e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         RunQueries queries = new RunQueries(streams, self);
@@ -91,8 +93,13 @@ public final class AnalyzerApp implements AutoCloseable {
                     runMetrics.retireExpired(); // runs finished longer ago than the retention go, even with no new run energy
                     return new Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
                 })
-                .route("/health", (path, query) -> streams.state().isRunningOrRebalancing()
-                        ? Response.text(200, "UP\n") : Response.text(503, "DOWN " + streams.state() + "\n"))
+                .route("/health", (path, query) -> {
+                    if (!streams.state().isRunningOrRebalancing()) {
+                        return Response.text(503, "DOWN " + streams.state() + "\n");
+                    }
+                    return failures.problem().map(why -> Response.text(503, "DOWN " + why + "\n"))
+                            .orElseGet(() -> Response.text(200, "UP\n"));
+                })
                 .route("/runs", (path, query) -> {
                     boolean local = query != null && query.contains("local=true");
                     String rest = path.substring("/runs".length());
@@ -126,7 +133,16 @@ public final class AnalyzerApp implements AutoCloseable {
         if (query != null) {
             for (String part : query.split("&")) {
                 if (part.startsWith("limit=")) {
-                    return Math.max(1, Integer.parseInt(part.substring("limit=".length())));
+                    String v = part.substring("limit=".length());
+                    try {
+                        int n = Integer.parseInt(v);
+                        if (n >= 1) {
+                            return n;
+                        }
+                    } catch (NumberFormatException e) {
+                        // answered below
+                    }
+                    throw new HttpApi.BadRequest("limit must be a whole number of at least 1");
                 }
             }
         }

@@ -51,8 +51,8 @@ class CoPartitioningIT {
                 "internal-up-front-experiment-runs-store-changelog", "internal-up-front-experiment-stats-store-changelog");
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(1));
              Admin admin = Admin.create(client)) {
-            // created by the start itself, before Kafka Streams' first assignment
-            assertThat(internal(admin)).isEqualTo(expected);
+            // created by the start itself (the broker's metadata may take a moment to list them)
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> internal(admin).equals(expected));
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             assertThat(internal(admin)).as("Kafka Streams created no internal topic of its own").isEqualTo(expected);
             admin.describeTopics(expected).allTopicNames().get().values()

@@ -29,7 +29,26 @@ public final class HttpApi implements AutoCloseable {
         public static Response text(int status, String body) {
             return new Response(status, "text/plain; charset=utf-8", body);
         }
+
+        /** {@code {"error": message}}, escaped by Jackson (control characters, U+2028 and all). */
+        public static Response error(int status, String message) {
+            try {
+                return json(status, JSON.writeValueAsString(java.util.Map.of("error", message)) + "\n");
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("cannot write an error message as JSON", e);
+            }
+        }
     }
+
+    /** A request the handler cannot answer as asked: 400 with this message (written for the caller). */
+    public static final class BadRequest extends RuntimeException {
+        public BadRequest(String message) {
+            super(message);
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+            .configure(com.fasterxml.jackson.core.JsonGenerator.Feature.ESCAPE_NON_ASCII, true);
 
     /** Answers one request; {@code path} is the request path, {@code query} the raw query or null. */
     @FunctionalInterface
@@ -76,20 +95,20 @@ public final class HttpApi implements AutoCloseable {
             } else {
                 response = handler.handle(uri.getPath(), uri.getRawQuery());
             }
-        } catch (Exception e) {
+        } catch (BadRequest e) {
+            response = Response.error(400, e.getMessage());
+        } catch (Exception e) { // the details go to the log, not to whoever asked
             LOG.warn("GET {} failed", uri, e);
-            response = Response.json(500, "{\"error\":" + quote(String.valueOf(e.getMessage())) + "}\n");
+            response = Response.error(500, "internal error; the analyzer's log has the details");
         }
         byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", response.contentType());
+        exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
         exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
-    }
-
-    public static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
     }
 
     public void start() {

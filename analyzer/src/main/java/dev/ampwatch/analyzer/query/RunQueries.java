@@ -67,7 +67,7 @@ public final class RunQueries {
         } catch (InvalidStateStoreException e) {
             return notReady(e);
         }
-        return value == null ? Response.json(404, "{\"error\":" + quoted("no " + what + " " + key) + "}\n")
+        return value == null ? Response.error(404, "no such " + what) // the id is not echoed back
                 : Response.json(200, Json.write(value));
     }
 
@@ -125,17 +125,11 @@ public final class RunQueries {
                     HttpResponse.BodyHandlers.ofString());
             return Response.json(r.statusCode(), r.body());
         } catch (IOException e) {
-            return Response.json(502, "{\"error\":" + quoted("instance " + host.host() + ":" + host.port()
-                    + " that owns this data did not answer: " + e.getMessage()) + "}\n");
+            return Response.error(502, "the instance " + host.host() + ":" + host.port() + " that owns this data did not answer");
         }
     }
 
     private static Response notReady(InvalidStateStoreException e) {
-        return Response.json(503, "{\"error\":" + quoted("run store not queryable yet (starting or rebalancing): "
-                + e.getMessage()) + "}\n");
-    }
-
-    private static String quoted(String s) {
-        return dev.ampwatch.analyzer.http.HttpApi.quote(s);
+        return Response.error(503, "run store not queryable yet (starting or rebalancing)");
     }
 }
