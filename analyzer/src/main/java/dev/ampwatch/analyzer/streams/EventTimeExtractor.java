@@ -11,8 +11,16 @@ import org.apache.kafka.streams.processor.TimestampExtractor;
  * and a replayed trace behaves like a live one.
  */
 public final class EventTimeExtractor implements TimestampExtractor {
+    /**
+     * A negative time is made 0: Kafka Streams drops a record with a negative timestamp before any
+     * processor sees it, silently; at 0 it reaches the analyzer, which dead-letters it with the reason.
+     */
     @Override
     public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
+        return Math.max(0, eventTime(record, partitionTime));
+    }
+
+    private static long eventTime(ConsumerRecord<Object, Object> record, long partitionTime) {
         Object v = record.value();
         if (v instanceof PowerSample s) {
             return s.getEventTime().toEpochMilli();

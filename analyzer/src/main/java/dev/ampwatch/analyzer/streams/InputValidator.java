@@ -47,6 +47,9 @@ final class InputValidator {
         if (s.getEventTime().isAfter(now.plus(maxFutureSkew))) {
             return fail(s, future(now));
         }
+        if (s.getEventTime().isBefore(EARLIEST)) {
+            return fail(s, past());
+        }
         return Optional.empty();
     }
 
@@ -68,6 +71,9 @@ final class InputValidator {
         if (e.getEventTime().isAfter(now.plus(maxFutureSkew))) {
             return fail(e, future(now));
         }
+        if (e.getEventTime().isBefore(EARLIEST)) {
+            return fail(e, past());
+        }
         return Optional.empty();
     }
 
@@ -80,6 +86,13 @@ final class InputValidator {
             knownHosts.add(host);
         }
         return problem;
+    }
+
+    /** No power reading or training event of interest is older; earlier means an unset clock or a unit slip. */
+    static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
+
+    private static String past() {
+        return "event time is before " + EARLIEST + " (a clock that was not set, or seconds sent where microseconds belong?)";
     }
 
     private String future(Instant now) {

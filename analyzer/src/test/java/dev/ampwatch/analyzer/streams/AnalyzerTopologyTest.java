@@ -278,6 +278,21 @@ class AnalyzerTopologyTest {
     }
 
     @Test
+    void recordsStampedBefore1970AreDeadLetteredNotDroppedSilently() {
+        Instant negative = Instant.ofEpochSecond(-5);
+        samples.pipeInput("rig-1", PowerSample.newBuilder().setHost("rig-1").setSource(SourceType.ESTIMATE)
+                .setComponent(Component.CPU_PACKAGE).setDevice("package-0").setEventTime(negative).setPowerWatts(5.0)
+                .build(), T0);
+        events.pipeInput("rig-1", TrainingEvent.newBuilder().setRunId("r").setExperimentId("e").setHost("rig-1")
+                .setEventTime(negative).setKind(EventKind.RUN_STARTED).build(), T0);
+        var letters = dead.readRecordsToList();
+        assertThat(letters).hasSize(2).allSatisfy(r -> {
+            assertThat(DeadLetters.header(r.headers(), DeadLetters.KIND)).isEqualTo("invalid");
+            assertThat(DeadLetters.header(r.headers(), DeadLetters.REASON)).contains("event time is before 2000-01-01");
+        });
+    }
+
+    @Test
     void milliwattsSentAsWattsAreRejectedWithTheLikelyCause() {
         sample(0, 250_000);
         assertThat(DeadLetters.header(dead.readRecord().headers(), DeadLetters.REASON))
