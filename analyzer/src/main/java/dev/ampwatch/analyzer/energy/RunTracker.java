@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * Applies training events (in event-time order) to a host's runs: opens runs and epochs, closes them.
- * An event for a run whose start was never seen opens the run at that event's time.
+ * An event for a run whose start was never seen opens the run at that event's time; an end for a run
+ * that is not open is refused (returned as the reason), not turned into an empty run.
  */
 public final class RunTracker {
     private final HostState state;
@@ -21,17 +22,26 @@ public final class RunTracker {
         this.state = state;
     }
 
-    public void apply(TrainingEvent event) {
-        apply(event, 0);
+    public Optional<String> apply(TrainingEvent event) {
+        return apply(event, 0);
     }
 
     /**
      * @param movedUs how far a late event was moved forward (to its event time as given): counted on
      *     the run, so its totals say that a boundary is not where the trainer put it
      */
-    public void apply(TrainingEvent event, long movedUs) {
+    public Optional<String> apply(TrainingEvent event, long movedUs) {
         long t = Micros.of(event.getEventTime());
-        RunState run = find(event.getRunId()).orElseGet(() -> open(event, t));
+        Optional<RunState> known = find(event.getRunId());
+        boolean ends = event.getKind() == dev.ampwatch.schema.EventKind.RUN_COMPLETED
+                || event.getKind() == dev.ampwatch.schema.EventKind.RUN_FAILED;
+        if (known.isEmpty() && ends) {
+            // nothing to end: its start never came, or the run was finalized already (a repeated end);
+            // opening a run here would report a zero-length run with 0 J as a real one
+            return Optional.of(event.getKind() + " for run " + clip(event.getRunId()) + ", which has no open run on host "
+                    + clip(event.getHost()) + " (its start was never seen, or it ended already): nothing to end");
+        }
+        RunState run = known.orElseGet(() -> open(event, t));
         if (movedUs > 0) {
             run.setLateEvents(run.getLateEvents() + 1);
             run.setBoundaryShiftUs(run.getBoundaryShiftUs() + movedUs);
@@ -67,6 +77,11 @@ public final class RunTracker {
             }
             default -> { }
         }
+        return Optional.empty();
+    }
+
+    private static String clip(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
     }
 
     private Optional<RunState> find(String runId) {

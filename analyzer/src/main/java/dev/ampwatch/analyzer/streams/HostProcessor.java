@@ -161,6 +161,9 @@ public final class HostProcessor implements Processor<String, HostInput, String,
                     config.topics().powerSamples().name(), AmpwatchSerdes.powerSample().encode(d), DeadLetterKind.DUPLICATE,
                     reason), context.currentSystemTimeMs()));
         }
+        for (HostTimeline.Refused r : release.refused()) {
+            deadLetter(new HostInput.Event(r.event()), DeadLetterKind.INVALID, r.reason());
+        }
         long timestampMs = Math.floorDiv(release.attributedUntilUs(), 1000);
         for (RunEnergy energy : release.energy()) {
             context.forward(new Record<>(energy.getRunId(), new AnalyzerOutput.Energy(energy), timestampMs));

@@ -30,11 +30,14 @@ public final class HostTimeline {
     public enum Verdict { BUFFERED, PROGRESS, LATE }
 
     /** What an advance produced: run energy records and samples repeating a reading already applied. */
-    public record Release(List<RunEnergy> energy, List<PowerSample> duplicates, long attributedUntilUs) {
-        public static final Release NONE = new Release(List.of(), List.of(), Long.MIN_VALUE);
+    /** A training event that cannot be applied, with why. */
+    public record Refused(TrainingEvent event, String reason) {}
+
+    public record Release(List<RunEnergy> energy, List<PowerSample> duplicates, List<Refused> refused, long attributedUntilUs) {
+        public static final Release NONE = new Release(List.of(), List.of(), List.of(), Long.MIN_VALUE);
 
         public boolean isEmpty() {
-            return energy.isEmpty() && duplicates.isEmpty();
+            return energy.isEmpty() && duplicates.isEmpty() && refused.isEmpty();
         }
 
         /** Run energy of a host that is not catching up a backlog: someone is waiting for it now. */
@@ -174,7 +177,7 @@ public final class HostTimeline {
             return Release.NONE;
         }
         List<RunEnergy> out = emitter.running(state, until, run -> runningTotalDue(run, until, nowMs));
-        return out.isEmpty() ? Release.NONE : new Release(out, List.of(), until);
+        return out.isEmpty() ? Release.NONE : new Release(out, List.of(), List.of(), until);
     }
 
     /**
@@ -196,10 +199,11 @@ public final class HostTimeline {
         RunTracker runs = new RunTracker(state);
         List<RunEnergy> out = new ArrayList<>();
         List<PowerSample> duplicates = new ArrayList<>();
+        List<Refused> refused = new ArrayList<>();
         for (Buffered b : buffer.releaseBefore(beforeUs)) {
             out.addAll(emitter.finals(state, b.timeUs(), false));
             if (b.isEvent()) {
-                runs.apply(b.event(), b.movedUs());
+                runs.apply(b.event(), b.movedUs()).ifPresent(why -> refused.add(new Refused(b.event(), why)));
             } else if (b.isLate()) {
                 countLate(b.timeUs());
             } else if (!attributor.apply(b.sample())) {
@@ -216,7 +220,7 @@ public final class HostTimeline {
                 lastRunningMs.remove(e.getRunId());
             }
         }
-        return new Release(out, duplicates, beforeUs);
+        return new Release(out, duplicates, refused, beforeUs);
     }
 
     /**

@@ -293,6 +293,20 @@ class AnalyzerTopologyTest {
     }
 
     @Test
+    void anEndWithoutAnOpenRunIsRefusedNotReportedAsAnEmptyRun() {
+        event("ghost", 1, EventKind.RUN_COMPLETED, null); // its start never came
+        for (int s = 0; s <= 30; s++) {
+            sample(s, 10.0);
+        }
+        driver.advanceWallClockTime(Duration.ofSeconds(31)); // the host goes quiet: everything is attributed
+        assertThat(energy.readValuesToList()).as("no run energy for a run that never started").isEmpty();
+        var letter = dead.readRecord();
+        assertThat(DeadLetters.header(letter.headers(), DeadLetters.KIND)).isEqualTo("invalid");
+        assertThat(DeadLetters.header(letter.headers(), DeadLetters.REASON))
+                .contains("RUN_COMPLETED for run ghost, which has no open run on host rig-1");
+    }
+
+    @Test
     void milliwattsSentAsWattsAreRejectedWithTheLikelyCause() {
         sample(0, 250_000);
         assertThat(DeadLetters.header(dead.readRecord().headers(), DeadLetters.REASON))
