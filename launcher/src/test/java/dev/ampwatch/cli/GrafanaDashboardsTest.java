@@ -65,7 +65,7 @@ class GrafanaDashboardsTest {
             for (JsonNode v : variables) {
                 if (v.path("type").asText().equals("query")) {
                     assertThat(v.path("datasource").path("uid").asText()).as(uid + " $" + v.path("name")).isEqualTo(DATASOURCE);
-                    assertThat(v.path("query").path("query").asText()).as(uid + " $" + v.path("name")).startsWith("label_values(");
+                    assertThat(v.path("query").asText()).as(uid + " $" + v.path("name")).startsWith("label_values(");
                 }
             }
         }
@@ -99,6 +99,25 @@ class GrafanaDashboardsTest {
                     assertThat(t.path("expr").asText()).as(where).isNotBlank();
                     assertThat(t.path("refId").asText()).as(where).isNotBlank();
                     assertThat(t.path("datasource").path("uid").asText()).as(where).isEqualTo(DATASOURCE);
+                }
+            }
+        }
+    }
+
+    @Test
+    void panelsDoNotOverlap() {
+        for (JsonNode d : dashboards()) {
+            List<JsonNode> panels = panels(d);
+            for (int i = 0; i < panels.size(); i++) {
+                for (int j = i + 1; j < panels.size(); j++) {
+                    JsonNode a = panels.get(i).path("gridPos");
+                    JsonNode b = panels.get(j).path("gridPos");
+                    boolean apart = a.path("x").asInt() + a.path("w").asInt() <= b.path("x").asInt()
+                            || b.path("x").asInt() + b.path("w").asInt() <= a.path("x").asInt()
+                            || a.path("y").asInt() + a.path("h").asInt() <= b.path("y").asInt()
+                            || b.path("y").asInt() + b.path("h").asInt() <= a.path("y").asInt();
+                    assertThat(apart).as(d.path("uid").asText() + ": " + panels.get(i).path("title") + " and "
+                            + panels.get(j).path("title") + " overlap").isTrue();
                 }
             }
         }
@@ -150,7 +169,7 @@ class GrafanaDashboardsTest {
         }
         for (JsonNode v : dashboard.path("templating").path("list")) {
             if (v.path("type").asText().equals("query")) {
-                out.add(v.path("query").path("query").asText());
+                out.add(v.path("query").asText());
             }
         }
         return out;
