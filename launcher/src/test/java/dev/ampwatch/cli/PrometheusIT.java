@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PrometheusIT {
     static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
     static final Instant T0 = Instant.parse("2026-11-23T05:00:00Z");
-    final HttpClient http = HttpClient.newHttpClient();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Test
     void prometheusScrapesPerRunEnergyFromTheAnalyzer(@TempDir Path dir) throws Exception {
@@ -54,16 +54,7 @@ class PrometheusIT {
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10))) {
             produceRun(client, topics);
             int port = freePort();
-            Path yml = dir.resolve("prometheus.yml");
-            Files.writeString(yml, String.join("\n",
-                    "global: {scrape_interval: 1s, evaluation_interval: 1s}",
-                    "rule_files: [" + Path.of("..", "deploy", "prometheus", "alerts.yml").toAbsolutePath() + "]",
-                    "scrape_configs:",
-                    "  - job_name: ampwatch-analyzer",
-                    "    static_configs: [{targets: ['127.0.0.1:" + app.httpPort() + "']}]", ""));
-            Process prometheus = new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + yml,
-                    "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
-                    .redirectErrorStream(true).redirectOutput(new File(dir.resolve("prometheus.log").toString())).start();
+            Process prometheus = startPrometheus(dir, app.httpPort(), port);
             try {
                 String query = "ampwatch_run_energy_joules_total{run_id=\"prom-run\",precision=\"amp-fp16\"}";
                 await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
@@ -80,17 +71,31 @@ class PrometheusIT {
         }
     }
 
-    private JsonNode query(int port, String promql) throws Exception {
+    /** Debian's Prometheus on 127.0.0.1:{@code port}, scraping the analyzer every second with the shipped rules. */
+    static Process startPrometheus(Path dir, int analyzerPort, int port) throws Exception {
+        Path yml = dir.resolve("prometheus.yml");
+        Files.writeString(yml, String.join("\n",
+                "global: {scrape_interval: 1s, evaluation_interval: 1s}",
+                "rule_files: [" + Path.of("..", "deploy", "prometheus", "alerts.yml").toAbsolutePath() + "]",
+                "scrape_configs:",
+                "  - job_name: ampwatch-analyzer",
+                "    static_configs: [{targets: ['127.0.0.1:" + analyzerPort + "']}]", ""));
+        return new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + yml,
+                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true).redirectOutput(new File(dir.resolve("prometheus.log").toString())).start();
+    }
+
+    static JsonNode query(int port, String promql) throws Exception {
         return get(port, "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
     }
 
-    private JsonNode get(int port, String pathAndQuery) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
+    static JsonNode get(int port, String pathAndQuery) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
                 .build(), HttpResponse.BodyHandlers.ofString());
         return new ObjectMapper().readTree(r.body());
     }
 
-    private static int freePort() throws Exception {
+    static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

@@ -1,0 +1,182 @@
+package dev.ampwatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ampwatch.analyzer.AnalyzerApp;
+import dev.ampwatch.analyzer.AnalyzerConfig;
+import dev.ampwatch.broker.SharedBroker;
+import dev.ampwatch.schema.Component;
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.PowerSample;
+import dev.ampwatch.schema.RunConfig;
+import dev.ampwatch.schema.SourceType;
+import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.kafka.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every query of every shipped dashboard, its variables substituted as Grafana would ("All" is {@code .*},
+ * {@code $__rate_interval} 1m, {@code $run_id} a finished run), runs against a real Prometheus scraping a
+ * real analyzer that attributed an experiment: fp32 and amp-fp16, four completed runs each (enough for the
+ * comparisons, Holm p-values and the regression checks), idle between them, and a last run still going.
+ * Prometheus must accept every query, and every query must return data: the dashboards show only series the
+ * analyzer really writes.
+ */
+class GrafanaDashboardsIT {
+    static final Instant T0 = Instant.parse("2026-11-23T07:00:00Z");
+    static final String EXPERIMENT = "grafana-it";
+    static final String FINISHED_RUN = "grafana-it-run-0";
+    static final int RUN_SECONDS = 10;
+    static final int GAP_SECONDS = 6;
+    static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.+),\\s*(\\w+)\\)");
+    /** What Grafana puts in place of each variable (multi-value "All" as {@code .*}). */
+    static final Map<String, String> VARIABLES = Map.of("host", ".*", "component", ".*", "experiment", ".*",
+            "configuration", ".*", "run_id", FINISHED_RUN, "__rate_interval", "1m");
+
+    @Test
+    void everyDashboardQueryIsValidPromqlAndReturnsTheAnalyzersSeries(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(PrometheusIT.PROMETHEUS), "prometheus not installed (apt-get install prometheus)");
+        Map<String, String> queries = new LinkedHashMap<>();
+        for (JsonNode d : GrafanaDashboardsTest.dashboards()) {
+            for (String expr : GrafanaDashboardsTest.exprs(d)) {
+                queries.put(d.path("uid").asText() + ": " + expr, promql(expr));
+            }
+        }
+        assertThat(queries).hasSizeGreaterThan(50);
+
+        Topics topics = Topics.withPrefix("grafana-it.");
+        Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
+        TopicSetup.ensure(client, topics, 1);
+        AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("grafana-it").withTopics(topics)
+                .withStateDir(dir.resolve("state"));
+        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10))) {
+            produceExperiment(client, topics);
+            int port = PrometheusIT.freePort();
+            Process prometheus = PrometheusIT.startPrometheus(dir, app.httpPort(), port);
+            try {
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                        .until(() -> PrometheusIT.query(port, "vector(1)").path("status").asText().equals("success"));
+                List<String> rejected = new ArrayList<>();
+                for (Map.Entry<String, String> q : queries.entrySet()) {
+                    JsonNode r = PrometheusIT.query(port, q.getValue());
+                    if (!r.path("status").asText().equals("success")) {
+                        rejected.add(q.getKey() + " as " + q.getValue() + ": " + r);
+                    }
+                }
+                assertThat(rejected).as("queries Prometheus rejects:\n" + String.join("\n", rejected)).isEmpty();
+
+                await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+                    List<String> empty = new ArrayList<>();
+                    for (Map.Entry<String, String> q : queries.entrySet()) {
+                        if (PrometheusIT.query(port, q.getValue()).path("data").path("result").isEmpty()) {
+                            empty.add(q.getKey() + " (" + q.getValue() + ")");
+                        }
+                    }
+                    assertThat(empty).as("queries without data:\n" + String.join("\n", empty)).isEmpty();
+                });
+                // and the numbers are the experiment's: one run going, amp-fp16 about 8 W under fp32
+                assertThat(value(port, "ampwatch-fleet", "Runs in progress", "stat")).isEqualTo(1.0);
+                assertThat(value(port, "ampwatch-run", "Gross energy", "stat")).isBetween(950.0, 1050.0);
+                assertThat(value(port, "ampwatch-experiment", "Power difference (mixed - FP32)", "bargauge"))
+                        .isBetween(-10.0, -6.0);
+            } finally {
+                prometheus.destroy();
+                prometheus.waitFor();
+            }
+        }
+    }
+
+    /** The first value of the first query of the dashboard's panel of that title and type. */
+    private static double value(int port, String uid, String title, String type) throws Exception {
+        JsonNode dashboard = GrafanaDashboardsTest.dashboards().stream().filter(d -> d.path("uid").asText().equals(uid))
+                .findFirst().orElseThrow();
+        JsonNode panel = GrafanaDashboardsTest.panels(dashboard).stream()
+                .filter(p -> p.path("title").asText().equals(title) && p.path("type").asText().equals(type))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + type + " " + title + " in " + uid));
+        JsonNode result = PrometheusIT.query(port, promql(panel.path("targets").get(0).path("expr").asText()))
+                .path("data").path("result");
+        assertThat(result).as(uid + " / " + title + ": " + result).isNotEmpty();
+        return result.get(0).path("value").get(1).asDouble();
+    }
+
+    /** The query Grafana sends: variables substituted, label_values(m, l) as the series query it stands for. */
+    static String promql(String expr) {
+        String q = expr;
+        Matcher lv = LABEL_VALUES.matcher(q);
+        if (lv.matches()) {
+            q = "count by (" + lv.group(2) + ") (" + lv.group(1) + ")";
+        }
+        for (Map.Entry<String, String> v : VARIABLES.entrySet()) {
+            q = q.replace("${" + v.getKey() + "}", v.getValue()).replace("$" + v.getKey(), v.getValue());
+        }
+        assertThat(q).as(expr).doesNotContain("$");
+        return q;
+    }
+
+    /**
+     * Four fp32 and four amp-fp16 runs, alternating, 10 s each with 6 s idle between (the idle baseline), GPU
+     * samples every second with noise (seed 2026); then one run that does not end, samples still coming.
+     */
+    private static void produceExperiment(Map<String, Object> client, Topics topics) {
+        Random random = new Random(2026);
+        try (var samples = new KafkaProducer<>(client, new StringSerializer(), topics.powerSamples().valueSerde().serializer());
+             var events = new KafkaProducer<>(client, new StringSerializer(), topics.trainingEvents().valueSerde().serializer())) {
+            int t = GAP_SECONDS;
+            for (int i = 0; i < 8; i++) {
+                String precision = i % 2 == 0 ? "fp32" : "amp-fp16";
+                double watts = (i % 2 == 0 ? 100 : 92) + 0.5 * random.nextGaussian();
+                String runId = "grafana-it-run-" + i;
+                events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig",
+                        event(runId, t, EventKind.RUN_STARTED, config(precision))));
+                events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig",
+                        event(runId, t + RUN_SECONDS, EventKind.RUN_COMPLETED, null)));
+                for (int s = t - GAP_SECONDS + 1; s < t; s++) {
+                    samples.send(new ProducerRecord<>(topics.powerSamples().name(), "rig", sample(s, 30)));
+                }
+                for (int s = t; s <= t + RUN_SECONDS; s++) {
+                    samples.send(new ProducerRecord<>(topics.powerSamples().name(), "rig", sample(s, watts)));
+                }
+                t += RUN_SECONDS + GAP_SECONDS;
+            }
+            events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig",
+                    event("grafana-it-live", t, EventKind.RUN_STARTED, config("amp-fp16"))));
+            for (int s = t - GAP_SECONDS + 1; s < t + 30; s++) {
+                samples.send(new ProducerRecord<>(topics.powerSamples().name(), "rig", sample(s, s < t ? 30 : 95)));
+            }
+        }
+    }
+
+    private static RunConfig config(String precision) {
+        return RunConfig.newBuilder().setPrecision(precision).setBatchSize(64).setHiddenUnits(List.of(64))
+                .setEpochs(1).setLearningRate(0.01).setOptimizer("sgd-momentum").setDataset("synthetic")
+                .setTrainSamples(100).setParameterCount(100).setDeviceName("gpu").setBackend("jcuda").build();
+    }
+
+    private static TrainingEvent event(String runId, int second, EventKind kind, RunConfig config) {
+        return TrainingEvent.newBuilder().setRunId(runId).setExperimentId(EXPERIMENT).setHost("rig").setDevices(List.of("gpu0"))
+                .setEventTime(T0.plusSeconds(second)).setKind(kind).setConfig(config).build();
+    }
+
+    private static PowerSample sample(int second, double watts) {
+        return PowerSample.newBuilder().setHost("rig").setSource(SourceType.NVML).setComponent(Component.GPU).setDevice("gpu0")
+                .setEventTime(T0.plusSeconds(second)).setPowerWatts(watts).build();
+    }
+}
