@@ -3,34 +3,18 @@ package dev.ampwatch.analyzer.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ampwatch.analyzer.LiveDevice;
+import dev.ampwatch.analyzer.TestClock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DeviceMetricsTest {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Instant now = Instant.parse("2026-11-30T00:00:00Z");
-    final DeviceMetrics metrics = new DeviceMetrics(registry, Duration.ofMinutes(10), new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    });
+    final TestClock clock = new TestClock(Instant.parse("2026-11-30T00:00:00Z"));
+    final DeviceMetrics metrics = new DeviceMetrics(registry, Duration.ofMinutes(10), clock);
 
     @Test
     void seriesPerDeviceWithUnitsAndAnIdleBaselineOnlyOnceThereIsOne() {
@@ -59,10 +43,10 @@ class DeviceMetricsTest {
     @Test
     void aHostSilentForTheRetentionLosesItsSeries() {
         metrics.update("rig", 5_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1000.0, 600.0, 80.0)));
-        now = now.plus(Duration.ofMinutes(10));
+        clock.advance(Duration.ofMinutes(10));
         metrics.retire();
         assertThat(registry.scrape()).contains("host=\"rig\"");
-        now = now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         metrics.retire();
         assertThat(registry.scrape()).doesNotContain("host=\"rig\"");
     }

@@ -2,6 +2,7 @@ package dev.ampwatch.analyzer.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ampwatch.analyzer.TestClock;
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.ComponentEnergy;
 import dev.ampwatch.schema.DataQuality;
@@ -10,32 +11,14 @@ import dev.ampwatch.schema.RunStatus;
 import dev.ampwatch.schema.SourceType;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Finished runs leave /metrics within the retention even when no other run energy ever arrives. */
 class RunMetricsTest {
-    Instant now = Instant.parse("2026-11-30T00:00:00Z");
-    final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
+    final TestClock clock = new TestClock(Instant.parse("2026-11-30T00:00:00Z"));
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final RunMetrics metrics = new RunMetrics(registry, Duration.ofMinutes(2), clock);
 
@@ -45,10 +28,10 @@ class RunMetricsTest {
             metrics.onRunEnergy(run("run-" + i, "host-" + i % 1000));
         }
         assertThat(registry.find("ampwatch.run.energy").meters()).hasSize(10_000);
-        now = now.plus(Duration.ofMinutes(2));
+        clock.advance(Duration.ofMinutes(2));
         metrics.retireExpired(); // what a scrape does
         assertThat(registry.find("ampwatch.run.energy").meters()).hasSize(10_000); // not yet past the retention
-        now = now.plusSeconds(2);
+        clock.advance(Duration.ofSeconds(2));
         metrics.retireExpired();
         assertThat(registry.find("ampwatch.run.energy").meters()).isEmpty();
         assertThat(registry.scrape()).doesNotContain("ampwatch_run_");
