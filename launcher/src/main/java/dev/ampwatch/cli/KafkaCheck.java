@@ -85,10 +85,14 @@ final class KafkaCheck {
             throw new IllegalStateException(what + " (" + rootMessage(e) + ")" + check, e);
         }
         try {
-            client.describeCluster().nodes().get(REACH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            // the client's own API timeout is the same: whichever fires first, it is the same answer
+            client.describeCluster().nodes().get(REACH_TIMEOUT.toMillis() + 2_000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw new IllegalStateException(what + " within " + REACH_TIMEOUT.toSeconds() + " s" + check, e);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw new IllegalStateException(what + " within " + REACH_TIMEOUT.toSeconds() + " s" + check, e);
+            }
             throw new IllegalStateException(what + " (" + rootMessage(e) + ")" + check, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
