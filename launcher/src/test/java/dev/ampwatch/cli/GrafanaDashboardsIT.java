@@ -97,6 +97,19 @@ class GrafanaDashboardsIT {
                 assertThat(value(port, "ampwatch-run", "Gross energy", "stat")).isBetween(950.0, 1050.0);
                 assertThat(value(port, "ampwatch-experiment", "Power difference (mixed - FP32)", "bargauge"))
                         .isBetween(-10.0, -6.0);
+                // every ampwatch family passes Prometheus' own lint (help text, units, naming); what remains
+                // is Kafka's client metrics, named by Kafka (--no-kafka-client-metrics leaves them out)
+                String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create("http://127.0.0.1:" + app.httpPort() + "/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                Process lint = new ProcessBuilder("/usr/bin/promtool", "check", "metrics").redirectErrorStream(true).start();
+                try (var in = lint.getOutputStream()) {
+                    in.write(scrape.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+                String problems = new String(lint.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                lint.waitFor();
+                assertThat(problems.lines().filter(l -> l.startsWith("ampwatch_")).toList())
+                        .as("promtool check metrics on the analyzer's /metrics").isEmpty();
             } finally {
                 prometheus.destroy();
                 prometheus.waitFor();

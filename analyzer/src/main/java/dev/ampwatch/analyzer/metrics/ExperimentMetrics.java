@@ -150,9 +150,17 @@ public final class ExperimentMetrics {
         return String.join(",", kinds);
     }
 
+    /** Help text of the per-group and per-test gauges (promtool wants one on every family). */
+    private static final Map<String, String> DESCRIPTIONS = Map.of(
+            "ampwatch.experiment.group.runs", "Finished runs in the configuration group",
+            "ampwatch.experiment.group.energy.mean", "Mean gross energy per run of the configuration group",
+            "ampwatch.experiment.group.power.mean", "Mean of the runs' average power in the configuration group",
+            "ampwatch.experiment.test.p.value", "p-value of the test (Welch's t per comparison, one-way ANOVA across configurations)",
+            "ampwatch.experiment.test.statistic", "Statistic of the test (t or F)");
+
     private Meter gauge(String name, String unit, Tags tags, String id, ToDoubleFunction<ExperimentStats> f) {
         Gauge.Builder<Map<String, ExperimentStats>> b = Gauge.builder(name, latest, m -> f.applyAsDouble(m.get(id)))
-                .tags(tags);
+                .tags(tags).description(DESCRIPTIONS.getOrDefault(name, "Experiment statistics (docs/statistics.md)"));
         return (unit == null ? b : b.baseUnit(unit)).register(registry);
     }
 
