@@ -17,12 +17,7 @@ final class ExperimentStatsWatcher implements AutoCloseable {
     private final Map<String, ExperimentStats> latest = new HashMap<>();
 
     ExperimentStatsWatcher(Map<String, Object> clientProperties, Topics topics) {
-        Map<String, Object> props = new HashMap<>(clientProperties);
-        props.put("group.id", "ampwatch-demo-stats-" + java.util.UUID.randomUUID());
-        props.put("auto.offset.reset", "earliest");
-        props.put("isolation.level", "read_committed");
-        props.put("enable.auto.commit", "false");
-        consumer = new KafkaConsumer<>(props, new StringDeserializer(), topics.experimentStats().valueSerde().deserializer());
+        consumer = new KafkaConsumer<>(RunEnergyWatcher.committedFromStart(clientProperties, "ampwatch-demo-stats-"), new StringDeserializer(), topics.experimentStats().valueSerde().deserializer());
         consumer.subscribe(List.of(topics.experimentStats().name()));
     }
 

@@ -18,13 +18,18 @@ final class RunEnergyWatcher implements AutoCloseable {
     private final Map<String, RunEnergy> finals = new HashMap<>();
 
     RunEnergyWatcher(Map<String, Object> clientProperties, Topics topics) {
+        consumer = new KafkaConsumer<>(committedFromStart(clientProperties, "ampwatch-demo-"), new StringDeserializer(), topics.runEnergy().valueSerde().deserializer());
+        consumer.subscribe(List.of(topics.runEnergy().name()));
+    }
+
+    /** Consumer settings that read a topic from its start, committed records only, in a group of its own. */
+    static Map<String, Object> committedFromStart(Map<String, Object> clientProperties, String groupPrefix) {
         Map<String, Object> props = new HashMap<>(clientProperties);
-        props.put("group.id", "ampwatch-demo-" + java.util.UUID.randomUUID());
+        props.put("group.id", groupPrefix + java.util.UUID.randomUUID());
         props.put("auto.offset.reset", "earliest");
         props.put("isolation.level", "read_committed");
         props.put("enable.auto.commit", "false");
-        consumer = new KafkaConsumer<>(props, new StringDeserializer(), topics.runEnergy().valueSerde().deserializer());
-        consumer.subscribe(List.of(topics.runEnergy().name()));
+        return props;
     }
 
     /** The final records of {@code runIds}, waiting at most {@code timeout}; missing runs are absent. */

@@ -8,11 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ampwatch.analyzer.AnalyzerApp;
 import dev.ampwatch.analyzer.AnalyzerConfig;
 import dev.ampwatch.broker.SharedBroker;
-import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.RunConfig;
-import dev.ampwatch.schema.SourceType;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.kafka.Topics;
 import java.nio.file.Files;
@@ -184,12 +182,10 @@ class GrafanaDashboardsIT {
     }
 
     private static TrainingEvent event(String runId, int second, EventKind kind, RunConfig config) {
-        return TrainingEvent.newBuilder().setRunId(runId).setExperimentId(EXPERIMENT).setHost("rig").setDevices(List.of("gpu0"))
-                .setEventTime(T0.plusSeconds(second)).setKind(kind).setConfig(config).build();
+        return RigRecords.event(EXPERIMENT, T0, runId, second, kind, config);
     }
 
     private static PowerSample sample(int second, double watts) {
-        return PowerSample.newBuilder().setHost("rig").setSource(SourceType.NVML).setComponent(Component.GPU).setDevice("gpu0")
-                .setEventTime(T0.plusSeconds(second)).setPowerWatts(watts).build();
+        return RigRecords.gpuSample(T0, second, watts);
     }
 }

@@ -96,10 +96,13 @@ public final class RunEnergyAssembler {
         return out;
     }
 
-    /** The device's mean power while no run used it, once enough idle time was seen. */
     private Double idleWatts(HostState host, Accumulator acc) {
-        DeviceState d = host.getDevices().get(acc.getComponent() + "/" + acc.getDevice());
-        if (d == null || d.getIdleSeconds() < Micros.seconds(settings.minIdle().toNanos() / 1000) || d.getIdleSeconds() <= 0) {
+        return idleWatts(host.getDevices().get(acc.getComponent() + "/" + acc.getDevice()), settings.minIdle());
+    }
+
+    /** The device's mean power while no run used it, once {@code minIdle} of idle time was seen; null before. */
+    public static Double idleWatts(DeviceState d, java.time.Duration minIdle) {
+        if (d == null || d.getIdleSeconds() < Micros.seconds(minIdle.toNanos() / 1000) || d.getIdleSeconds() <= 0) {
             return null;
         }
         return d.getIdleJoules() / d.getIdleSeconds();

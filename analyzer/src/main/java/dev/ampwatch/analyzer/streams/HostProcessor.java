@@ -4,10 +4,8 @@ import dev.ampwatch.analyzer.AnalyzerConfig;
 import dev.ampwatch.analyzer.AnalyzerListener;
 import dev.ampwatch.analyzer.LiveDevice;
 import dev.ampwatch.analyzer.state.DeviceState;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import dev.ampwatch.analyzer.energy.Micros;
+import dev.ampwatch.analyzer.energy.RunEnergyAssembler;
 import dev.ampwatch.analyzer.streams.AnalyzerOutput.DeadLetterKind;
 import dev.ampwatch.analyzer.timeline.HostTimeline;
 import dev.ampwatch.analyzer.timeline.HostTimeline.Release;
@@ -20,6 +18,9 @@ import dev.ampwatch.schema.kafka.AmpwatchSerdes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -52,8 +53,8 @@ public final class HostProcessor implements Processor<String, HostInput, String,
     static final long LIVE_REPORT_MS = 1000;
 
     private final AnalyzerListener listener;
-    private final Map<String, Long> reportedMs = new HashMap<>();
-    private final Map<String, Long> reportedUntilUs = new HashMap<>();
+    /** Per host: when its live figures were last reported (analyzer clock) and as of which attributed time. */
+    private final Map<String, long[]> reported = new HashMap<>();
 
     public HostProcessor(AnalyzerConfig config) {
         this(config, AnalyzerListener.NONE);
@@ -118,19 +119,16 @@ public final class HostProcessor implements Processor<String, HostInput, String,
      */
     private void report(HostTimeline timeline, long nowMs, boolean tick) {
         long until = timeline.state().getReleasedUntilUs();
-        Long last = reportedMs.get(timeline.host());
-        if (until == Long.MIN_VALUE || until == reportedUntilUs.getOrDefault(timeline.host(), Long.MIN_VALUE)
-                || !tick && last != null && nowMs - last < LIVE_REPORT_MS) {
+        long[] last = reported.get(timeline.host()); // {at ms, until us}
+        if (until == Long.MIN_VALUE || last != null && (until == last[1] || !tick && nowMs - last[0] < LIVE_REPORT_MS)) {
             return;
         }
-        reportedMs.put(timeline.host(), nowMs);
-        reportedUntilUs.put(timeline.host(), until);
-        double minIdleSeconds = config.minIdle().toNanos() / 1e9;
+        reported.put(timeline.host(), new long[] {nowMs, until});
         List<LiveDevice> devices = new ArrayList<>(timeline.state().getDevices().size());
         for (DeviceState d : timeline.state().getDevices().values()) {
+            Double idle = RunEnergyAssembler.idleWatts(d, config.minIdle());
             devices.add(new LiveDevice(d.getComponent(), d.getDevice(), d.getPowerWatts() == null ? Double.NaN : d.getPowerWatts(),
-                    d.getEnergyJoules(), d.getRunEnergyJoules(),
-                    d.getIdleSeconds() >= minIdleSeconds && d.getIdleSeconds() > 0 ? d.getIdleJoules() / d.getIdleSeconds() : Double.NaN));
+                    d.getEnergyJoules(), d.getRunEnergyJoules(), idle == null ? Double.NaN : idle));
         }
         listener.onHostProgress(timeline.host(), until, devices);
     }
