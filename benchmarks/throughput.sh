@@ -4,10 +4,11 @@
 # analyzer (exactly-once, 2 stream threads) until every run is final, then live latency at 20,000 samples/s.
 #   benchmarks/throughput.sh                              # defaults
 #   benchmarks/throughput.sh --samples=200000 --live-hosts=0
-#   benchmarks/throughput.sh --live-hosts=0 --profile=/tmp/analyzer.jfr  # JFR of the analyzer step + summary
+#   benchmarks/throughput.sh --live-hosts=0 --profile=/tmp/analyzer.jfr  # JFR per engine (/tmp/direct-analyzer.jfr, ...) + summary
+#   benchmarks/throughput.sh --engines=direct --analyzer-warmup=0            # one engine, measured cold
 #   benchmarks/throughput.sh --live-hosts=0 --guarantee=at_least_once      # what exactly-once costs
 # Options: --samples --hosts --partitions --threads --live-hosts --warmup --measure --profile --timeout
-# --guarantee. A recording can be summarized again with
+# --guarantee --engines --analyzer-warmup. A recording can be summarized again with
 #   java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) dev.ampwatch.bench.throughput.JfrSummary FILE.jfr
 # AMPWATCH_BENCH_NO_BUILD=1 skips the Maven build (benchmarks/target must then hold one).
 set -euo pipefail
@@ -22,6 +23,9 @@ profile=""
 for a in "$@"; do [[ "$a" == --profile=* ]] && profile="${a#--profile=}"; done
 jfr25="$(ls -d /usr/lib/jvm/temurin-2[5-9]*/bin/jfr 2>/dev/null | head -1 || true)"
 if [[ -n "$profile" && -n "$jfr25" ]]; then
-  echo; echo "== $jfr25 view hot-methods $profile"
-  "$jfr25" view --width 160 hot-methods "$profile" || true
+  for f in "$(dirname "$profile")"/*-"$(basename "$profile")"; do
+    [[ -f "$f" ]] || continue
+    echo; echo "== $jfr25 view hot-methods $f"
+    "$jfr25" view --width 160 hot-methods "$f" || true
+  done
 fi

@@ -1,5 +1,6 @@
 package dev.ampwatch.analyzer;
 
+import dev.ampwatch.analyzer.direct.DirectEngine;
 import dev.ampwatch.analyzer.http.HttpApi;
 import dev.ampwatch.analyzer.http.HttpApi.Response;
 import dev.ampwatch.analyzer.metrics.RunMetrics;
@@ -33,18 +34,25 @@ import org.slf4j.LoggerFactory;
 public final class AnalyzerApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AnalyzerApp.class);
 
+    /** The Kafka Streams application id of the statistics on the direct engine: the application id + this. */
+    public static final String STATISTICS_SUFFIX = "-stats";
+
     private final HttpApi http;
+    private final DirectEngine engine; // null on the Kafka Streams engine
     private final KafkaStreams streams;
     private final PrometheusMeterRegistry registry;
     private final KafkaStreamsMetrics streamsMetrics;
+    private final ClientMetrics clientMetrics;
     private final CountDownLatch running;
 
-    private AnalyzerApp(HttpApi http, KafkaStreams streams, PrometheusMeterRegistry registry,
-                        KafkaStreamsMetrics streamsMetrics, CountDownLatch running) {
+    private AnalyzerApp(HttpApi http, DirectEngine engine, KafkaStreams streams, PrometheusMeterRegistry registry,
+                        KafkaStreamsMetrics streamsMetrics, ClientMetrics clientMetrics, CountDownLatch running) {
         this.http = http;
+        this.engine = engine;
         this.streams = streams;
         this.registry = registry;
         this.streamsMetrics = streamsMetrics;
+        this.clientMetrics = clientMetrics;
         this.running = running;
     }
 
@@ -58,20 +66,38 @@ public final class AnalyzerApp implements AutoCloseable {
                                     int httpPort, Duration metricsRetention) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RunMetrics runMetrics = new RunMetrics(registry, metricsRetention, Clock.systemUTC());
-        Topology topology = AnalyzerTopology.buildTopology(config, runMetrics);
+        boolean direct = config.engine() == AnalyzerConfig.Engine.DIRECT;
+        // on the direct engine Kafka Streams runs the statistics only, as its own application (group)
+        AnalyzerConfig streamsConfig = direct ? config.withApplicationId(config.applicationId() + STATISTICS_SUFFIX) : config;
+        Topology topology = direct ? AnalyzerTopology.statisticsTopology(streamsConfig, runMetrics)
+                : AnalyzerTopology.buildTopology(config, runMetrics);
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminProperties(clientProperties))) {
-            CoPartitioning.check(admin, config.topics()).ifPresent(partitions -> InternalTopics.create(admin,
-                    AnalyzerTopology.internalTopics(config, topology, partitions, clientProperties)));
+            java.util.OptionalInt inputs = CoPartitioning.check(admin, config.topics());
+            java.util.List<org.apache.kafka.clients.admin.NewTopic> internal = new java.util.ArrayList<>();
+            if (direct) {
+                inputs.ifPresent(n -> internal.add(DirectEngine.changelogTopic(DirectEngine.changelogTopic(config), n,
+                        AnalyzerTopology.replicationFactor(clientProperties))));
+                CoPartitioning.partitions(admin, config.topics().runEnergy().name()).ifPresent(n -> internal.addAll(
+                        AnalyzerTopology.internalTopics(streamsConfig, topology, n, clientProperties)));
+            } else {
+                inputs.ifPresent(n -> internal.addAll(AnalyzerTopology.internalTopics(config, topology, n, clientProperties)));
+            }
+            InternalTopics.create(admin, internal);
         }
         HttpApi http = HttpApi.bind(httpHost, httpPort);
-        Properties props = AnalyzerTopology.streamsProperties(config, clientProperties, runMetrics);
+        Properties props = AnalyzerTopology.streamsProperties(streamsConfig, clientProperties, runMetrics);
         HostInfo self = new HostInfo(httpHost, http.port());
         props.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         // the default client id carries a new UUID per start: ~1,100 new Prometheus series at every restart
-        props.putIfAbsent(StreamsConfig.CLIENT_ID_CONFIG, config.applicationId() + "-" + self.host() + "-" + self.port());
+        String clientId = config.applicationId() + "-" + self.host() + "-" + self.port();
+        props.putIfAbsent(StreamsConfig.CLIENT_ID_CONFIG, clientId);
+        if (direct) {
+            props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1); // the statistics are light; the threads attribute
+        }
         runMetrics.expectDeadLetters(config.topics());
         KafkaStreams streams = new KafkaStreams(topology, props);
         KafkaStreamsMetrics streamsMetrics = null;
+        ClientMetrics clientMetrics = new ClientMetrics(registry, config.kafkaClientMetrics());
         if (config.kafkaClientMetrics()) {
             streamsMetrics = new KafkaStreamsMetrics(streams);
             streamsMetrics.bindTo(registry);
@@ -88,6 +114,11 @@ public final class AnalyzerApp implements AutoCloseable {
             failures.failed(e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        DirectEngine engine = direct ? new DirectEngine(config, clientProperties, runMetrics, clientId, failures::failed,
+                clientMetrics::bind) : null;
+        if (engine != null) {
+            engine.start(); // its members join the group while the rest starts
+        }
         RunQueries queries = new RunQueries(streams, self);
         http.route("/metrics", (path, query) -> {
                     runMetrics.retireExpired(); // runs finished longer ago than the retention go, even with no new run energy
@@ -95,7 +126,10 @@ public final class AnalyzerApp implements AutoCloseable {
                 })
                 .route("/health", (path, query) -> {
                     if (!streams.state().isRunningOrRebalancing()) {
-                        return Response.text(503, "DOWN " + streams.state() + "\n");
+                        return Response.text(503, "DOWN statistics " + streams.state() + "\n");
+                    }
+                    if (engine != null && !engine.isAlive()) {
+                        return Response.text(503, "DOWN attribution " + engine.state() + "\n");
                     }
                     return failures.problem().map(why -> Response.text(503, "DOWN " + why + "\n"))
                             .orElseGet(() -> Response.text(200, "UP\n"));
@@ -111,10 +145,19 @@ public final class AnalyzerApp implements AutoCloseable {
                 .route("/experiments/", (path, query) -> queries.experiment(URLDecoder.decode(
                         path.substring("/experiments/".length()), StandardCharsets.UTF_8),
                         query != null && query.contains("local=true")));
-        streams.start();
-        http.start();
-        LOG.info("analyzer {} started; http://{}:{}/metrics and /runs", config.applicationId(), httpHost, http.port());
-        return new AnalyzerApp(http, streams, registry, streamsMetrics, running);
+        try {
+            streams.start();
+            http.start();
+        } catch (RuntimeException e) {
+            if (engine != null) {
+                engine.close();
+            }
+            http.close();
+            throw e;
+        }
+        LOG.info("analyzer {} started ({} engine); http://{}:{}/metrics and /runs", config.applicationId(),
+                config.engine().name().toLowerCase(java.util.Locale.ROOT), httpHost, http.port());
+        return new AnalyzerApp(http, engine, streams, registry, streamsMetrics, clientMetrics, running);
     }
 
     /** The client settings an Admin client accepts (connection and security), without Streams-only ones. */
@@ -149,13 +192,21 @@ public final class AnalyzerApp implements AutoCloseable {
         return 100;
     }
 
-    /** Waits until the streams app first reaches RUNNING; false on timeout. */
+    /**
+     * Waits until the attribution has its partitions (restored) and the statistics app first reaches
+     * RUNNING; false on timeout.
+     */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
-        return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (engine != null && !engine.awaitRunning(timeout)) {
+            return false;
+        }
+        return running.await(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
     }
 
-    public KafkaStreams.State state() {
-        return streams.state();
+    /** What runs and in which state, for messages. */
+    public String state() {
+        return engine == null ? streams.state().toString() : "attribution " + engine.state() + ", statistics " + streams.state();
     }
 
     /** The port /metrics, /health and /runs listen on. */
@@ -166,6 +217,9 @@ public final class AnalyzerApp implements AutoCloseable {
     @Override
     public void close() {
         http.close();
+        if (engine != null) {
+            engine.close(); // commits what it processed and leaves the group
+        }
         // leave the group: Kafka Streams stays in it by default, so an analyzer started again within the
         // session timeout (45 s) waited for its old self to time out before it got any partition
         streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
@@ -173,6 +227,7 @@ public final class AnalyzerApp implements AutoCloseable {
         if (streamsMetrics != null) {
             streamsMetrics.close();
         }
+        clientMetrics.close();
         registry.close();
     }
 }

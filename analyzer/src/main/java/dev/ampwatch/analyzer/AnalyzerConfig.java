@@ -31,14 +31,27 @@ import java.util.Objects;
  * @param statistics how experiments are tested: significance level, equivalence margin, power target
  * @param liveCommitInterval live run energy is committed (visible to read-committed readers) at most this
  *     long after it is produced; a backlog is committed at Kafka Streams' {@code commit.interval.ms}
- * @param kafkaClientMetrics whether /metrics carries the Kafka Streams client metrics (about a thousand
- *     series per instance)
+ * @param kafkaClientMetrics whether /metrics carries the Kafka client metrics (about a thousand series per
+ *     instance)
+ * @param engine what runs the attribution: {@link Engine#DIRECT} (plain clients, the default) or
+ *     {@link Engine#STREAMS} (Kafka Streams); the statistics run on Kafka Streams either way
  */
 public record AnalyzerConfig(String applicationId, Topics topics, Duration grace, Duration maxGap,
                              Duration emitInterval, Duration minIdle, double carbonIntensityGramsPerKwh,
                              Map<String, Double> carbonIntensityByHost, Duration maxFutureSkew, Path stateDir,
                              Duration inputIdle, Duration quietFlush, StatisticsSettings statistics,
-                             Duration liveCommitInterval, boolean kafkaClientMetrics) {
+                             Duration liveCommitInterval, boolean kafkaClientMetrics, Engine engine) {
+
+    /** What runs the attribution of samples to runs (docs/architecture: "Engines"). */
+    public enum Engine {
+        /**
+         * Plain consumers and a transactional producer, one group member per thread: the same step and
+         * changelog as {@link #STREAMS}, at ~2-3x its throughput (docs/benchmarks.md).
+         */
+        DIRECT,
+        /** A Kafka Streams processor; the reference, and what analyzers before the direct engine ran. */
+        STREAMS
+    }
 
     public AnalyzerConfig {
         Objects.requireNonNull(applicationId, "applicationId");
@@ -52,6 +65,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         requirePositive("quiet-flush", quietFlush, true);
         Objects.requireNonNull(statistics, "statistics");
         requirePositive("live-commit-interval", liveCommitInterval, true);
+        Objects.requireNonNull(engine, "engine");
         carbonIntensityByHost = Map.copyOf(carbonIntensityByHost);
         new AttributionSettings(maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh); // validates
     }
@@ -60,7 +74,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         return new AnalyzerConfig("ampwatch-analyzer", Topics.defaults(), Duration.ofSeconds(2), Duration.ofSeconds(10),
                 Duration.ofMillis(500), Duration.ofSeconds(5), 400.0, Map.of(), Duration.ofHours(1),
                 Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), Duration.ofSeconds(30), Duration.ofSeconds(30),
-                StatisticsSettings.DEFAULTS, Duration.ofMillis(100), true);
+                StatisticsSettings.DEFAULTS, Duration.ofMillis(100), true, Engine.DIRECT);
     }
 
     /** How hosts' timelines wait for their inputs. */
@@ -123,6 +137,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         private StatisticsSettings statistics;
         private Duration liveCommitInterval;
         private boolean kafkaClientMetrics;
+        private Engine engine;
 
         private Builder(AnalyzerConfig c) {
             applicationId = c.applicationId;
@@ -140,6 +155,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
             statistics = c.statistics;
             liveCommitInterval = c.liveCommitInterval;
             kafkaClientMetrics = c.kafkaClientMetrics;
+            engine = c.engine;
         }
 
         public Builder applicationId(String v) { applicationId = v; return this; }
@@ -160,11 +176,12 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         public Builder statistics(StatisticsSettings v) { statistics = v; return this; }
         public Builder liveCommitInterval(Duration v) { liveCommitInterval = v; return this; }
         public Builder kafkaClientMetrics(boolean v) { kafkaClientMetrics = v; return this; }
+        public Builder engine(Engine v) { engine = v; return this; }
 
         public AnalyzerConfig build() {
             return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
                     carbonIntensityByHost, maxFutureSkew, stateDir, inputIdle, quietFlush, statistics,
-                    liveCommitInterval, kafkaClientMetrics);
+                    liveCommitInterval, kafkaClientMetrics, engine);
         }
     }
 

@@ -44,17 +44,21 @@ import org.junit.jupiter.api.io.TempDir;
 class AnalyzerIT {
     static final Instant T0 = Instant.parse("2026-11-23T09:00:00Z");
 
-    @Test
-    void attributesEnergyEndToEndDeadLettersGarbageAndServesMetrics(@TempDir Path stateDir) throws Exception {
-        Topics topics = Topics.withPrefix("it1.");
+    /** Both engines: the direct one (the default) and Kafka Streams, which stays the reference. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(AnalyzerConfig.Engine.class)
+    void attributesEnergyEndToEndDeadLettersGarbageAndServesMetrics(AnalyzerConfig.Engine engine, @TempDir Path stateDir)
+            throws Exception {
+        String id = "it1-" + engine.name().toLowerCase(java.util.Locale.ROOT);
+        Topics topics = Topics.withPrefix(id + ".");
         Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
         try (Admin admin = Admin.create(client)) {
             List<NewTopic> all = new ArrayList<>();
             topics.names().forEach(n -> all.add(new NewTopic(n, Optional.of(1), Optional.empty())));
             admin.createTopics(all).all().get();
         }
-        AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("it1").withTopics(topics).withStateDir(stateDir)
-                ;
+        AnalyzerConfig config = AnalyzerConfig.defaults().toBuilder().applicationId(id).topics(topics).stateDir(stateDir)
+                .engine(engine).build();
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(5))) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             try (var samples = new KafkaProducer<>(client, new StringSerializer(), topics.powerSamples().valueSerde().serializer());
@@ -94,7 +98,11 @@ class AnalyzerIT {
                     .containsPattern("ampwatch_analyzer_dead_letters_total\\{kind=\"wrong-key\",topic=\""
                     + java.util.regex.Pattern.quote(topics.trainingEvents().name()) + "\"} 0\\.0")
                     // Kafka clients named after the instance, not a new UUID per start: the same series after a restart
-                    .contains("client_id=\"it1-127.0.0.1-" + app.httpPort() + "-StreamThread-1-consumer\"");
+                    .contains("client_id=\"" + id + "-127.0.0.1-" + app.httpPort() + "-StreamThread-1-consumer\"");
+            if (engine == AnalyzerConfig.Engine.DIRECT) { // and the direct engine's own clients
+                assertThat(metrics.body()).contains("client_id=\"" + id + "-127.0.0.1-" + app.httpPort() + "-hosts-0-consumer\"")
+                        .contains("client_id=\"" + id + "-127.0.0.1-" + app.httpPort() + "-hosts-0-producer\"");
+            }
 
             // live power from the attributed stream: what the rig measured up to its attributed time, the
             // part that went to the run, and the power of the latest stretch

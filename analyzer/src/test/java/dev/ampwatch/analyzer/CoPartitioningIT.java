@@ -36,37 +36,42 @@ class CoPartitioningIT {
                 .hasMessageContaining("--partitions 3");
     }
 
-    @Test
-    void internalTopicsAreCreatedBeforeKafkaStreamsStartsAndItNeedsNoOthers(@TempDir Path stateDir) throws Exception {
-        Topics topics = Topics.withPrefix("internal.");
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(AnalyzerConfig.Engine.class)
+    void internalTopicsAreCreatedBeforeKafkaStreamsStartsAndItNeedsNoOthers(AnalyzerConfig.Engine engine, @TempDir Path stateDir)
+            throws Exception {
+        String id = "internal-" + engine.name().toLowerCase(java.util.Locale.ROOT);
+        Topics topics = Topics.withPrefix(id + ".");
         Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
         try (Admin admin = Admin.create(client)) {
             admin.createTopics(java.util.stream.Stream.of(topics.trainingEvents().name(), topics.powerSamples().name(),
                     topics.runEnergy().name(), topics.experimentStats().name(), topics.deadLetters())
                     .map(t -> new NewTopic(t, Optional.of(3), Optional.empty())).toList()).all().get();
         }
-        AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("internal-up-front").withTopics(topics)
-                .withStateDir(stateDir);
-        Set<String> expected = Set.of("internal-up-front-host-timelines-changelog", "internal-up-front-runs-by-experiment-repartition",
-                "internal-up-front-experiment-runs-store-changelog", "internal-up-front-experiment-stats-store-changelog");
+        AnalyzerConfig config = AnalyzerConfig.defaults().toBuilder().applicationId(id + "-up-front").topics(topics)
+                .stateDir(stateDir).engine(engine).build();
+        // on the direct engine Kafka Streams runs the statistics only, under the application id + "-stats"
+        String stats = engine == AnalyzerConfig.Engine.DIRECT ? id + "-up-front" + AnalyzerApp.STATISTICS_SUFFIX : id + "-up-front";
+        Set<String> expected = Set.of(id + "-up-front-host-timelines-changelog", stats + "-runs-by-experiment-repartition",
+                stats + "-experiment-runs-store-changelog", stats + "-experiment-stats-store-changelog");
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(1));
              Admin admin = Admin.create(client)) {
             // created by the start itself (the broker's metadata may take a moment to list them)
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> internal(admin).equals(expected));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> internal(admin, id).equals(expected));
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
-            assertThat(internal(admin)).as("Kafka Streams created no internal topic of its own").isEqualTo(expected);
+            assertThat(internal(admin, id)).as("Kafka Streams created no internal topic of its own").isEqualTo(expected);
             admin.describeTopics(expected).allTopicNames().get().values()
                     .forEach(d -> assertThat(d.partitions()).as(d.name()).hasSize(3));
             Map<String, String> policies = new java.util.TreeMap<>();
             admin.describeConfigs(expected.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList())
                     .all().get().forEach((r, c) -> policies.put(r.name(), c.get("cleanup.policy").value()));
-            assertThat(policies).containsEntry("internal-up-front-runs-by-experiment-repartition", "delete")
-                    .containsEntry("internal-up-front-host-timelines-changelog", "compact");
+            assertThat(policies).containsEntry(stats + "-runs-by-experiment-repartition", "delete")
+                    .containsEntry(id + "-up-front-host-timelines-changelog", "compact");
         }
     }
 
-    private static Set<String> internal(Admin admin) throws Exception {
-        return admin.listTopics().names().get().stream().filter(t -> t.startsWith("internal-up-front-"))
+    private static Set<String> internal(Admin admin, String id) throws Exception {
+        return admin.listTopics().names().get().stream().filter(t -> t.startsWith(id + "-up-front"))
                 .collect(java.util.stream.Collectors.toSet());
     }
 

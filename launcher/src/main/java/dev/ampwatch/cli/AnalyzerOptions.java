@@ -54,10 +54,29 @@ final class AnalyzerOptions {
     Map<String, Double> hostCarbonIntensity = new HashMap<>();
 
     @Option(names = "--kafka-client-metrics", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Put the Kafka Streams client metrics (consumer lag, process rates; ~1,000 series per instance, "
+            description = "Put the Kafka client metrics (consumer lag, process rates; ~1,000 series per instance, "
                     + "with a client id that stays the same across restarts) on /metrics; --no-kafka-client-metrics leaves "
                     + "them out (default: ${DEFAULT-VALUE}).")
     boolean kafkaClientMetrics;
+
+    @Option(names = "--engine", defaultValue = "direct", paramLabel = "direct|streams",
+            converter = EngineConverter.class,
+            description = "What attributes samples to runs: direct (plain Kafka clients with transactions; the faster) or "
+                    + "streams (Kafka Streams, what earlier analyzers ran). Both give the same joules; an analyzer that ran on "
+                    + "streams continues on direct from its committed offsets and state (docs/energy.md) (default: ${DEFAULT-VALUE}).")
+    AnalyzerConfig.Engine engine;
+
+    /** Lower-case names on the command line. */
+    static final class EngineConverter implements picocli.CommandLine.ITypeConverter<AnalyzerConfig.Engine> {
+        @Override
+        public AnalyzerConfig.Engine convert(String value) {
+            try {
+                return AnalyzerConfig.Engine.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not an engine; use direct or streams");
+            }
+        }
+    }
 
     @Option(names = "--live-commit-interval", defaultValue = "100ms", converter = DurationConverter.class,
             description = "Live run energy is committed, and so visible to readers, at most this long after it is produced; "
@@ -96,7 +115,7 @@ final class AnalyzerOptions {
                 .carbonIntensity(carbonIntensity, hostCarbonIntensity)
                 .stateDir(stateDir != null ? stateDir : defaultStateDir)
                 .inputIdle(inputIdle).quietFlush(quietFlush).liveCommitInterval(liveCommitInterval)
-                .kafkaClientMetrics(kafkaClientMetrics)
+                .kafkaClientMetrics(kafkaClientMetrics).engine(engine)
                 .statistics(new StatisticsSettings(alpha, equivalenceMargin, StatisticsSettings.DEFAULTS.powerTarget(), null)).build();
     }
 }

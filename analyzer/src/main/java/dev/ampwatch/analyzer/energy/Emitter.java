@@ -46,15 +46,15 @@ public final class Emitter {
      *     ended is final now, and devices without a reading after its end count as gaps
      */
     public List<RunEnergy> finals(HostState host, long attributedUntilUs, boolean hostQuiet) {
-        List<RunEnergy> out = new ArrayList<>();
         List<RunState> runs = host.getRuns();
         boolean anyEnded = false;
         for (int i = 0; i < runs.size() && !anyEnded; i++) {
             anyEnded = runs.get(i).getEndUs() != null;
         }
         if (!anyEnded) {
-            return out;
+            return List.of(); // the common case, per released record
         }
+        List<RunEnergy> out = new ArrayList<>();
         List<RunState> open = new ArrayList<>(); // decoded Avro arrays do not support removal
         for (RunState run : runs) {
             if (run.getEndUs() != null && (complete(host, run, attributedUntilUs)

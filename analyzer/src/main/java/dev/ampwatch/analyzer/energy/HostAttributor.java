@@ -8,7 +8,6 @@ import dev.ampwatch.analyzer.state.RunState;
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.PowerSample;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -100,23 +99,54 @@ public final class HostAttributor {
     /** Splits the segment at every run and epoch boundary inside it and shares each piece. */
     private void distribute(DeviceState device, String key, Segment segment) {
         long[] cuts = cutsInside(segment);
-        Map<RunState, double[]> byRun = new IdentityHashMap<>(4); // {joules, seconds}; records hash by mutable content
+        touched = 0;
         long a = segment.startUs();
         for (long b : cuts) {
-            share(device, key, segment, a, b, byRun);
+            share(device, key, segment, a, b);
             a = b;
         }
-        share(device, key, segment, a, segment.endUs(), byRun);
-        byRun.forEach((run, js) -> {
+        share(device, key, segment, a, segment.endUs());
+        for (int i = 0; i < touched; i++) {
+            RunState run = touchedRuns[i];
             Accumulator acc = run.getComponents().get(key);
             acc.setSamples(acc.getSamples() + 1);
-            run.getDevicePowerWatts().put(key, js[0] / js[1]);
+            run.getDevicePowerWatts().put(key, touchedJoules[i] / touchedSeconds[i]);
             double total = 0;
             for (double w : run.getDevicePowerWatts().values()) {
                 total += w;
             }
             run.setPeakPowerWatts(Math.max(run.getPeakPowerWatts(), total));
-        });
+            touchedRuns[i] = null;
+        }
+    }
+
+    /*
+     * Per reading, the runs its segment was shared with and their {joules, seconds}, in the order first
+     * met; reused (this runs per sample, and a map per sample was a tenth of the attribution's time).
+     */
+    private RunState[] touchedRuns = new RunState[4];
+    private double[] touchedJoules = new double[4];
+    private double[] touchedSeconds = new double[4];
+    private int touched;
+    private final List<RunState> active = new ArrayList<>();
+
+    private void touch(RunState run, double joules, double seconds) {
+        for (int i = 0; i < touched; i++) {
+            if (touchedRuns[i] == run) {
+                touchedJoules[i] += joules;
+                touchedSeconds[i] += seconds;
+                return;
+            }
+        }
+        if (touched == touchedRuns.length) {
+            touchedRuns = java.util.Arrays.copyOf(touchedRuns, touched * 2);
+            touchedJoules = java.util.Arrays.copyOf(touchedJoules, touched * 2);
+            touchedSeconds = java.util.Arrays.copyOf(touchedSeconds, touched * 2);
+        }
+        touchedRuns[touched] = run;
+        touchedJoules[touched] = joules;
+        touchedSeconds[touched] = seconds;
+        touched++;
     }
 
     private static final long[] NO_CUTS = new long[0];
@@ -164,11 +194,11 @@ public final class HostAttributor {
         return java.util.Arrays.copyOf(sorted, distinct);
     }
 
-    private void share(DeviceState device, String key, Segment segment, long a, long b, Map<RunState, double[]> byRun) {
+    private void share(DeviceState device, String key, Segment segment, long a, long b) {
         double joules = segment.joules(a, b);
         double seconds = Micros.seconds(b - a);
         device.setEnergyJoules(device.getEnergyJoules() + joules);
-        List<RunState> active = new ArrayList<>();
+        active.clear();
         for (RunState run : state.getRuns()) {
             if (covers(run.getStartUs(), run.getEndUs(), a, b) && uses(run, device)) {
                 active.add(run);
@@ -194,9 +224,7 @@ public final class HostAttributor {
             if (!inEpoch) { // kept for an epoch whose start event was lost (RunTracker)
                 add(run.getOutsideEpochs(), key, device, method, joules * share, share * seconds, seconds);
             }
-            double[] js = byRun.computeIfAbsent(run, r -> new double[2]);
-            js[0] += joules * share;
-            js[1] += seconds;
+            touch(run, joules * share, seconds);
         }
     }
 

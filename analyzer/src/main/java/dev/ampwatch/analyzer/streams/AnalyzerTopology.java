@@ -2,7 +2,6 @@ package dev.ampwatch.analyzer.streams;
 
 import dev.ampwatch.analyzer.AnalyzerConfig;
 import dev.ampwatch.analyzer.AnalyzerListener;
-import dev.ampwatch.analyzer.timeline.HostTimeline;
 import dev.ampwatch.schema.kafka.AvroSerde;
 import dev.ampwatch.schema.kafka.Topics;
 import java.util.List;
@@ -51,9 +50,7 @@ public final class AnalyzerTopology {
     public static Topology buildTopology(AnalyzerConfig config, AnalyzerListener listener) {
         Topics topics = config.topics();
         StreamsBuilder builder = new StreamsBuilder();
-        builder.addStateStore(new TimelineStoreBuilder(HostProcessor.TIMELINE_STORE, (host, stored, chunks, nowMs) ->
-                stored == null ? HostTimeline.create(host, config.attributionFor(host), config.timeline(), nowMs)
-                        : HostTimeline.restore(stored, chunks, config.attributionFor(host), config.timeline(), nowMs)));
+        builder.addStateStore(new TimelineStoreBuilder(HostProcessor.TIMELINE_STORE, TimelineCache.Factory.of(config)));
 
         // both inputs are keyed by host with the same partition count (checked at start): one task sees
         // both of a host's streams, and no repartition hop puts one behind the other
@@ -87,6 +84,23 @@ public final class AnalyzerTopology {
                         topics.runEnergy().valueSerde()).withName("run-energy-table"),
                 Materialized.<String, RunEnergy, KeyValueStore<Bytes, byte[]>>as(RUN_ENERGY_STORE)
                         .withKeySerde(topics.runEnergy().keySerde()).withValueSerde(topics.runEnergy().valueSerde()));
+        return builder.build(optimizations());
+    }
+
+    /**
+     * The statistics side of the direct engine ({@link dev.ampwatch.analyzer.direct.DirectEngine}), which
+     * writes run energy itself: the run-energy table (answers the REST API) and, from its changes, the
+     * experiments' statistics, as {@link #buildTopology} derives them.
+     */
+    public static Topology statisticsTopology(AnalyzerConfig config, AnalyzerListener listener) {
+        Topics topics = config.topics();
+        StreamsBuilder builder = new StreamsBuilder();
+        KStream<String, RunEnergy> runs = builder.table(topics.runEnergy().name(), Consumed.with(topics.runEnergy().keySerde(),
+                        topics.runEnergy().valueSerde()).withName("run-energy-table"),
+                Materialized.<String, RunEnergy, KeyValueStore<Bytes, byte[]>>as(RUN_ENERGY_STORE)
+                        .withKeySerde(topics.runEnergy().keySerde()).withValueSerde(topics.runEnergy().valueSerde()))
+                .toStream(Named.as("run-energy-changes"));
+        experimentStatistics(runs, config, listener);
         return builder.build(optimizations());
     }
 
@@ -131,11 +145,14 @@ public final class AnalyzerTopology {
     /** The internal topics Kafka Streams would create for {@code topology}, to create before it starts. */
     public static List<NewTopic> internalTopics(AnalyzerConfig config, Topology topology, int partitions,
                                                 Map<String, ?> clientProperties) {
-        Object rf = clientProperties.get(StreamsConfig.REPLICATION_FACTOR_CONFIG);
-        Optional<Short> replication = rf == null || Integer.parseInt(rf.toString()) < 1 ? Optional.empty()
-                : Optional.of(Short.parseShort(rf.toString()));
         return InternalTopics.of(config.applicationId(), topology.describe(), config.topics(), Set.of(RUN_ENERGY_STORE),
-                partitions, replication);
+                partitions, replicationFactor(clientProperties));
+    }
+
+    /** The replication factor of internal topics ({@code replication.factor}); empty: the broker's default. */
+    public static Optional<Short> replicationFactor(Map<String, ?> clientProperties) {
+        Object rf = clientProperties.get(StreamsConfig.REPLICATION_FACTOR_CONFIG);
+        return rf == null || Integer.parseInt(rf.toString()) < 1 ? Optional.empty() : Optional.of(Short.parseShort(rf.toString()));
     }
 
     /** Kafka Streams settings; {@code clientProperties} (bootstrap servers, SASL/TLS, overrides) win. */
@@ -152,7 +169,7 @@ public final class AnalyzerTopology {
         // leaves is the watermark's business (HostTimeline), correctness does not depend on this setting
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
         // exactly-once's default is 100 ms; live run energy asks for its commit itself (HostProcessor)
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, HostProcessor.BACKLOG_COMMIT_MS);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, HostStep.BACKLOG_COMMIT_MS);
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         p.put(DeadLetterHandler.TOPIC_CONFIG, config.topics().deadLetters());
         p.put(DeadLetterHandler.LISTENER_CONFIG, listener);

@@ -49,6 +49,19 @@ public final class CoPartitioning {
         return java.util.OptionalInt.of(e);
     }
 
+    /** The partition count of {@code topic}; empty when it does not exist (yet). */
+    public static java.util.OptionalInt partitions(Admin admin, String topic) {
+        try {
+            return java.util.OptionalInt.of(admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(topic).partitions().size());
+        } catch (ExecutionException | TimeoutException e) {
+            return java.util.OptionalInt.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.OptionalInt.empty();
+        }
+    }
+
     static String message(String events, int e, String samples, int s) {
         return "the input topics are not co-partitioned: " + events + " has " + e + " partition" + (e == 1 ? "" : "s")
                 + ", " + samples + " has " + s + ". Both are keyed by host and must have the same count, or a host's "

@@ -18,7 +18,7 @@ public final class DeadLetters {
 
     private DeadLetters() {}
 
-    static void describe(Headers headers, String kind, String reason, String topic) {
+    public static void describe(Headers headers, String kind, String reason, String topic) {
         headers.remove(KIND).remove(REASON).remove(SOURCE_TOPIC);
         headers.add(KIND, kind.getBytes(StandardCharsets.UTF_8));
         headers.add(REASON, reason.getBytes(StandardCharsets.UTF_8));

@@ -13,10 +13,10 @@ import org.apache.kafka.streams.state.Stores;
  * past the commit they belong to.
  */
 final class TimelineStoreBuilder implements StoreBuilder<TimelineStore> {
-    private final TimelineStore.Factory factory;
+    private final TimelineCache.Factory factory;
     private StoreBuilder<KeyValueStore<Bytes, byte[]>> inner;
 
-    TimelineStoreBuilder(String name, TimelineStore.Factory factory) {
+    TimelineStoreBuilder(String name, TimelineCache.Factory factory) {
         this.factory = factory;
         this.inner = Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingDisabled();

@@ -60,6 +60,8 @@ public final class HostTimeline {
     /** Analyzer clock of each run's last running total; a hint, not state. */
     private final Map<String, Long> lastRunningMs = new HashMap<>();
     private final Emitter emitter;
+    private final HostAttributor attributor;
+    private final RunTracker runs;
     private boolean changed;
 
     private HostTimeline(HostState state, GraceBuffer buffer, AttributionSettings attribution, TimelineSettings settings,
@@ -70,6 +72,8 @@ public final class HostTimeline {
         this.settings = settings;
         this.progress = new InputProgress(state, nowMs);
         this.emitter = new Emitter(attribution, this::config);
+        this.attributor = new HostAttributor(state, attribution);
+        this.runs = new RunTracker(state);
     }
 
     public static HostTimeline create(String host, AttributionSettings attribution, TimelineSettings settings, long nowMs) {
@@ -195,18 +199,24 @@ public final class HostTimeline {
     }
 
     private Release release(long beforeUs, boolean hostQuiet, long nowMs) {
-        HostAttributor attributor = new HostAttributor(state, attribution);
-        RunTracker runs = new RunTracker(state);
         List<RunEnergy> out = new ArrayList<>();
-        List<PowerSample> duplicates = new ArrayList<>();
-        List<Refused> refused = new ArrayList<>();
+        List<PowerSample> duplicates = List.of(); // rare: made when needed
+        List<Refused> refused = List.of();
         for (Buffered b : buffer.releaseBefore(beforeUs)) {
-            out.addAll(emitter.finals(state, b.timeUs(), false));
+            List<RunEnergy> finals = emitter.finals(state, b.timeUs(), false);
+            if (!finals.isEmpty()) {
+                out.addAll(finals);
+            }
             if (b.isEvent()) {
-                runs.apply(b.event(), b.movedUs()).ifPresent(why -> refused.add(new Refused(b.event(), why)));
+                java.util.Optional<String> why = runs.apply(b.event(), b.movedUs());
+                if (why.isPresent()) {
+                    refused = refused.isEmpty() ? new ArrayList<>() : refused;
+                    refused.add(new Refused(b.event(), why.get()));
+                }
             } else if (b.isLate()) {
                 countLate(b.timeUs());
             } else if (!attributor.apply(b.sample())) {
+                duplicates = duplicates.isEmpty() ? new ArrayList<>() : duplicates;
                 duplicates.add(b.sample());
             }
         }

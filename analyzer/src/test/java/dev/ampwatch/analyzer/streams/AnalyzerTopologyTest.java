@@ -174,7 +174,7 @@ class AnalyzerTopologyTest {
                 .setComponent(Component.CPU_PACKAGE).setDevice("package-0").setEventTime(t).setPowerWatts(5.0).build(), t);
         var letter = dead.readRecord();
         assertThat(letter.key()).hasSize(dev.ampwatch.schema.host.HostId.MAX_LENGTH);
-        assertThat(letter.value().length).isLessThanOrEqualTo(HostProcessor.MAX_DEAD_LETTER_VALUE_BYTES);
+        assertThat(letter.value().length).isLessThanOrEqualTo(HostStep.MAX_DEAD_LETTER_VALUE_BYTES);
         String reason = DeadLetters.header(letter.headers(), DeadLetters.REASON);
         assertThat(reason).contains("1000000 characters").contains("truncated").hasSizeLessThan(1_000);
         // and the analyzer goes on: a later run completes

@@ -27,8 +27,13 @@ final class AnalyzerStep {
     private AnalyzerStep() {}
 
     static AnalyzerConfig config(Topics topics, String applicationId, Path stateDir, ThroughputOptions o) {
+        return config(topics, applicationId, stateDir, o, o.engines().get(0));
+    }
+
+    static AnalyzerConfig config(Topics topics, String applicationId, Path stateDir, ThroughputOptions o,
+                                 AnalyzerConfig.Engine engine) {
         return AnalyzerConfig.defaults().toBuilder().applicationId(applicationId).topics(topics).stateDir(stateDir)
-                .emitInterval(o.emitInterval()).liveCommitInterval(o.liveCommitInterval()).build();
+                .emitInterval(o.emitInterval()).liveCommitInterval(o.liveCommitInterval()).engine(engine).build();
     }
 
     static Map<String, Object> streamsClient(Map<String, Object> client, ThroughputOptions o) {
@@ -49,7 +54,11 @@ final class AnalyzerStep {
 
     static Result run(Map<String, Object> client, AnalyzerConfig config, ThroughputOptions o, Set<String> runIds,
                       long brokerPid) throws Exception {
-        Path profile = o.profile();
+        return run(client, config, o, runIds, brokerPid, o.profile());
+    }
+
+    static Result run(Map<String, Object> client, AnalyzerConfig config, ThroughputOptions o, Set<String> runIds,
+                      long brokerPid, Path profile) throws Exception {
         Duration timeout = o.timeout();
         Recording recording = profile == null ? null : recording();
         Topics topics = config.topics();

@@ -23,9 +23,13 @@ final class Kafka {
 
     /** Every topic of the prefix, with the same partition count (the inputs must be co-partitioned). */
     static void createTopics(Map<String, Object> client, Topics topics, int partitions) throws Exception {
+        createTopics(client, topics.names(), partitions);
+    }
+
+    static void createTopics(Map<String, Object> client, List<String> names, int partitions) throws Exception {
         try (Admin admin = Admin.create(client)) {
             List<NewTopic> all = new ArrayList<>();
-            topics.names().forEach(n -> all.add(new NewTopic(n, Optional.of(partitions), Optional.empty())));
+            names.forEach(n -> all.add(new NewTopic(n, Optional.of(partitions), Optional.empty())));
             admin.createTopics(all).all().get();
         }
     }

@@ -30,15 +30,23 @@ public final class ThroughputBenchmark {
             if (o.liveHosts() > 0) {
                 latency(o, client, dir, "lat-" + run + ".", broker.pid());
             }
-            System.out.printf("%nend to end: %.0f samples/s (target >= 100,000)%n", analyzerRate);
+            System.out.printf("%nend to end (%s engine): %.0f samples/s (target >= 100,000)%n",
+                    o.engines().get(0).name().toLowerCase(java.util.Locale.ROOT), analyzerRate);
         } finally {
             deleteQuietly(dir);
         }
-        for (Path profile : java.util.Arrays.asList(o.profile(), o.profileLive())) {
-            if (profile != null) {
-                System.out.println();
-                JfrSummary.of(profile).print(System.out, 20);
-            }
+        List<Path> profiles = new java.util.ArrayList<>();
+        if (o.profile() != null) {
+            o.engines().forEach(e -> profiles.add(o.profile().resolveSibling(e.name().toLowerCase(java.util.Locale.ROOT) + "-"
+                    + o.profile().getFileName())));
+        }
+        if (o.profileLive() != null) {
+            profiles.add(o.profileLive());
+        }
+        for (Path profile : profiles) {
+            System.out.println();
+            System.out.println("== " + profile);
+            JfrSummary.of(profile).print(System.out, 20);
         }
     }
 
@@ -66,18 +74,46 @@ public final class ThroughputBenchmark {
         System.out.printf("Kafka Streams ceiling (a pass-through app on both inputs, %s, no state, no output): %,.0f samples/s "
                         + "from start (%.1f s), %,.0f from RUNNING%n", o.guarantee(), produced.samples() / k.fromStartSeconds(),
                 k.fromStartSeconds(), produced.samples() / k.fromRunningSeconds());
-        AnalyzerConfig config = AnalyzerStep.config(topics, prefix + "analyzer", dir.resolve("state-" + prefix), o);
         Set<String> runs = fleet.stream().map(h -> h.run.runId).collect(Collectors.toSet());
-        AnalyzerStep.Result r = AnalyzerStep.run(client, config, o, runs, brokerPid);
-        double rate = produced.samples() / r.fromStartSeconds();
-        System.out.printf("analyzer (%s, %d stream threads): all %d runs final %.1f s after start (%.1f s after RUNNING), "
-                        + "%,d running totals: %,.0f samples/s end to end (%,.0f from RUNNING); x%.2f of the plain consumer "
-                        + "(bytes), x%.2f (decoded)%n", o.guarantee() + (o.streams().isEmpty() ? "" : " " + o.streams()), o.streamThreads(), runs.size(), r.fromStartSeconds(), r.fromRunningSeconds(),
-                r.runningTotals(), rate, produced.samples() / r.fromRunningSeconds(), rate / bytes, rate / decoded);
-        System.out.println("  CPU during the analyzer step: " + r.cpu());
-        sanity(fleet, r.finals());
-        System.out.printf("dead letters: %d%n", Kafka.count(client, topics.deadLetters()));
-        return rate;
+        double first = 0;
+        for (AnalyzerConfig.Engine engine : o.engines()) {
+            String name = engine.name().toLowerCase(java.util.Locale.ROOT);
+            for (int pass = 1; pass <= o.analyzerWarmup(); pass++) {
+                String id = name + "-warm-up-" + pass;
+                AnalyzerConfig config = AnalyzerStep.config(outputsOf(client, topics, id, o), prefix + "analyzer-" + id,
+                        dir.resolve("state-" + prefix + id), o, engine);
+                AnalyzerStep.Result r = AnalyzerStep.run(client, config, o, runs, brokerPid, null);
+                System.out.printf("  (warm-up pass %d of the %s engine over the same backlog: %.1f s, not counted)%n", pass, name,
+                        r.fromStartSeconds());
+            }
+            AnalyzerConfig config = AnalyzerStep.config(outputsOf(client, topics, name, o), prefix + "analyzer-" + name,
+                    dir.resolve("state-" + prefix + name), o, engine);
+            AnalyzerStep.Result r = AnalyzerStep.run(client, config, o, runs, brokerPid,
+                    o.profile() == null ? null : o.profile().resolveSibling(name + "-" + o.profile().getFileName()));
+            double rate = produced.samples() / r.fromStartSeconds();
+            System.out.printf("analyzer, %s engine (%s, %d threads): all %d runs final %.1f s after start (%.1f s after RUNNING), "
+                            + "%,d running totals: %,.0f samples/s end to end (%,.0f from RUNNING); x%.2f of the plain consumer "
+                            + "(bytes), x%.2f (decoded)%n", name, o.guarantee() + (o.streams().isEmpty() ? "" : " " + o.streams()),
+                    o.streamThreads(), runs.size(), r.fromStartSeconds(), r.fromRunningSeconds(),
+                    r.runningTotals(), rate, produced.samples() / r.fromRunningSeconds(), rate / bytes, rate / decoded);
+            System.out.println("  CPU during the analyzer step: " + r.cpu());
+            sanity(fleet, r.finals());
+            System.out.printf("dead letters: %d%n", Kafka.count(client, config.topics().deadLetters()));
+            first = first == 0 ? rate : first;
+        }
+        return first;
+    }
+
+    /** The backlog's inputs with outputs of their own, so that each analyzer's finals are its own. */
+    private static Topics outputsOf(Map<String, Object> client, Topics topics, String name, ThroughputOptions o) throws Exception {
+        Topics own = new Topics(topics.trainingEvents(), topics.powerSamples(),
+                new dev.ampwatch.schema.kafka.TopicSpec<>(topics.runEnergy().name() + "-" + name, topics.runEnergy().keySerde(),
+                        topics.runEnergy().valueSerde()),
+                new dev.ampwatch.schema.kafka.TopicSpec<>(topics.experimentStats().name() + "-" + name,
+                        topics.experimentStats().keySerde(), topics.experimentStats().valueSerde()),
+                topics.deadLetters() + "-" + name);
+        Kafka.createTopics(client, List.of(own.runEnergy().name(), own.experimentStats().name(), own.deadLetters()), o.partitions());
+        return own;
     }
 
     /** Every run final, > 0 J, 10 epochs, and its total what the counters say. */

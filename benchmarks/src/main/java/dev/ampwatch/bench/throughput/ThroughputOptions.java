@@ -2,6 +2,8 @@ package dev.ampwatch.bench.throughput;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import dev.ampwatch.analyzer.AnalyzerConfig;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -23,15 +25,18 @@ import java.util.TreeMap;
  * @param emitInterval the analyzer's emit interval of running totals (default: the analyzer's, 500 ms)
  * @param liveCommitInterval the analyzer's live commit interval (its default: 100 ms)
  * @param streams further Kafka Streams settings for the analyzer, to try one ({@code --streams=k=v,k2=v2})
+ * @param engines the analyzer engines to measure, each on the same backlog in this one run
+ * @param analyzerWarmup passes each engine first makes over the same backlog (own application id and outputs,
+ *     not counted), so the measured run is of compiled code as the plain consumer's is (0: measure it cold)
  */
 record ThroughputOptions(long samples, int hosts, int partitions, int streamThreads, int liveHosts, Duration warmup,
                          Duration measure, Path profile, Path profileLive, Duration timeout, String guarantee, Duration emitInterval, Duration liveCommitInterval,
-                         Map<String, String> streams) {
+                         Map<String, String> streams, List<AnalyzerConfig.Engine> engines, int analyzerWarmup) {
     static final String USAGE = """
             usage: benchmarks/throughput.sh [--samples=1000000] [--hosts=20] [--partitions=4] [--threads=2]
                    [--live-hosts=400] [--warmup=10] [--measure=30] [--profile=FILE.jfr] [--profile-live=FILE.jfr] [--timeout=1800]
                    [--guarantee=exactly_once_v2|at_least_once] [--emit-interval-ms=500] [--live-commit-ms=100]
-                   [--streams=commit.interval.ms=200,...]
+                   [--streams=commit.interval.ms=200,...] [--engines=direct,streams] [--analyzer-warmup=2]
               --live-hosts=0 skips the latency step; durations are seconds""";
 
     static ThroughputOptions parse(String[] args) {
@@ -58,7 +63,10 @@ record ThroughputOptions(long samples, int hosts, int partitions, int streamThre
                 Duration.ofMillis(Long.parseLong(take(given, "emit-interval-ms",
                         Long.toString(dev.ampwatch.analyzer.AnalyzerConfig.defaults().emitInterval().toMillis())))),
                 Duration.ofMillis(Long.parseLong(take(given, "live-commit-ms", "100"))),
-                settings(take(given, "streams", "")));
+                settings(take(given, "streams", "")),
+                java.util.Arrays.stream(take(given, "engines", "direct,streams").split(","))
+                        .map(e -> AnalyzerConfig.Engine.valueOf(e.trim().toUpperCase(java.util.Locale.ROOT))).toList(),
+                Integer.parseInt(take(given, "analyzer-warmup", "2")));
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown option(s) " + given.keySet() + "\n" + USAGE);
         }

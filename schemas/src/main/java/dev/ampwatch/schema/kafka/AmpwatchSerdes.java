@@ -8,7 +8,8 @@ import dev.ampwatch.schema.TrainingEvent;
 /** Serdes of the shared records. Each is stateless after construction and safe to share. */
 public final class AmpwatchSerdes {
     private static final AvroSerde<PowerSample> POWER_SAMPLE =
-            new AvroSerde<>(PowerSample.class, PowerSample.getClassSchema());
+            new AvroSerde<>(PowerSample.class, PowerSample.getClassSchema(), SchemaHistory.store(PowerSample.getClassSchema()),
+                    PowerSampleReader::read);
     private static final AvroSerde<TrainingEvent> TRAINING_EVENT =
             new AvroSerde<>(TrainingEvent.class, TrainingEvent.getClassSchema());
     private static final AvroSerde<RunEnergy> RUN_ENERGY =

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -60,8 +61,24 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private final BinaryMessageDecoder<T> decoder;
     /** Readers by writer fingerprint: the message decoder reads through an unbuffered stream, byte by byte. */
     private final Map<Long, DatumReader<T>> readers = new ConcurrentHashMap<>();
+    /** Reads a record written with {@code schema} itself, field by field; null: the resolving reader. */
+    private final FastReader<T> fast;
+    private final long fingerprint;
+    /** One decoder per thread, pointed at each record's bytes in turn. */
+    private static final ThreadLocal<BinaryDecoder> DECODERS = new ThreadLocal<>();
+
+    /** A hand-written reader of the current schema's binary encoding. */
+    interface FastReader<T> {
+        T read(BinaryDecoder in) throws IOException;
+    }
 
     public AvroSerde(Class<T> type, Schema schema, SchemaStore store) {
+        this(type, schema, store, null);
+    }
+
+    AvroSerde(Class<T> type, Schema schema, SchemaStore store, FastReader<T> fast) {
+        this.fast = fast;
+        this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
         this.type = type;
         this.schema = schema;
         this.store = store;
@@ -102,13 +119,16 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             return null;
         }
         try {
-            DatumReader<T> reader = bytes.length >= HEADER && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01
-                    ? reader(ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong()) : null;
-            if (reader == null) {
+            boolean header = bytes.length >= HEADER && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01;
+            long writer = header ? ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() : 0;
+            DatumReader<T> reader = header && (fast == null || writer != fingerprint) ? reader(writer) : null;
+            if (reader == null && !(header && fast != null && writer == fingerprint)) {
                 return decoder.decode(bytes); // a bad header or an unknown schema: its exceptions say which
             }
             // straight from the array: Avro's message decoder reads through an unbuffered stream, byte by byte
-            return reader.read(null, DecoderFactory.get().binaryDecoder(bytes, HEADER, bytes.length - HEADER, null));
+            BinaryDecoder in = DecoderFactory.get().binaryDecoder(bytes, HEADER, bytes.length - HEADER, DECODERS.get());
+            DECODERS.set(in);
+            return reader == null ? fast.read(in) : reader.read(null, in);
         } catch (MissingSchemaException e) {
             throw new SerializationException("cannot decode " + type.getSimpleName()
                     + ": written with a schema this reader does not know (" + e.getMessage()
@@ -125,7 +145,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private DatumReader<T> reader(long fingerprint) {
         DatumReader<T> r = readers.get(fingerprint);
         if (r == null) {
-            Schema writer = SchemaNormalization.parsingFingerprint64(schema) == fingerprint ? schema : store.findByFingerprint(fingerprint);
+            Schema writer = this.fingerprint == fingerprint ? schema : store.findByFingerprint(fingerprint);
             if (writer == null) {
                 return null;
             }

@@ -1,0 +1,503 @@
+package dev.ampwatch.analyzer.direct;
+
+import dev.ampwatch.analyzer.AnalyzerConfig;
+import dev.ampwatch.analyzer.AnalyzerListener;
+import dev.ampwatch.analyzer.streams.AnalyzerOutput;
+import dev.ampwatch.analyzer.streams.DeadLetters;
+import dev.ampwatch.analyzer.streams.HostInput;
+import dev.ampwatch.analyzer.streams.HostStep;
+import dev.ampwatch.analyzer.streams.TimelineCache;
+import dev.ampwatch.schema.PowerSample;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.kafka.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of the direct engine's consumer group, on its own thread: a consumer of both inputs, a
+ * transactional producer for everything the attribution writes (run energy, dead letters, the timeline
+ * changelog) and the input offsets, and one {@link PartitionTask} per assigned partition.
+ *
+ * <p>Exactly-once is the consume-transform-produce pattern of KIP-447: outputs and changelog writes of
+ * the records processed since the last commit, and the offsets after them, are one transaction, sent
+ * with the consumer's group metadata so that a member fenced by a rebalance cannot commit. A crash, or
+ * any error, drops the memory and the open transaction together; the member starts over from the
+ * committed offsets and the restored changelog, which agree. The range assignor gives a member the same
+ * partition numbers of both inputs (they are co-partitioned), as Kafka Streams' tasks do.
+ */
+final class Member implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(Member.class);
+    /** Records fetched per input partition beyond which it is paused (Kafka Streams' buffered.records.per.partition). */
+    static final int MAX_BUFFERED = 1000;
+
+    private final DirectEngine.Settings settings;
+    private final int index;
+    private final AnalyzerConfig config;
+    private final AnalyzerListener listener;
+    private final Topics topics;
+    private final String samplesTopic;
+    private final String eventsTopic;
+    private final Deserializer<PowerSample> samplesIn;
+    private final Deserializer<TrainingEvent> eventsIn;
+    private final Serializer<RunEnergy> energyOut;
+    private final CountDownLatch assigned = new CountDownLatch(1);
+    private final CountDownLatch stop;
+    private volatile boolean closing;
+    private volatile Thread thread;
+
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private KafkaConsumer<byte[], byte[]> restorer;
+    private KafkaProducer<byte[], byte[]> producer;
+    private final Map<Integer, PartitionTask> tasks = new TreeMap<>();
+    private Map<Integer, PartitionTask> revoked = new HashMap<>();
+    private boolean inTransaction;
+    private boolean commitRequested;
+    private long lastCommitMs;
+
+    private final HostStep.Out out = new HostStep.Out() {
+        @Override
+        public void energy(RunEnergy energy, long timestampMs) {
+            send(new ProducerRecord<>(topics.runEnergy().name(), null, timestampMs, utf8(energy.getRunId()),
+                    energyOut.serialize(topics.runEnergy().name(), energy)));
+            listener.onRunEnergy(energy);
+        }
+
+        @Override
+        public void deadLetter(String key, AnalyzerOutput.DeadLetter dead, long timestampMs) {
+            ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topics.deadLetters(), null, timestampMs, utf8(key), dead.value());
+            DeadLetters.describe(r.headers(), dead.kind().header(), dead.reason(), dead.sourceTopic());
+            send(r);
+            listener.onDeadLetter(dead.sourceTopic(), dead.kind().header());
+        }
+
+        @Override
+        public void commitSoon() {
+            commitRequested = true;
+        }
+    };
+
+    Member(DirectEngine.Settings settings, int index, CountDownLatch stop) {
+        this.settings = settings;
+        this.index = index;
+        this.config = settings.config();
+        this.listener = settings.listener();
+        this.topics = config.topics();
+        this.samplesTopic = topics.powerSamples().name();
+        this.eventsTopic = topics.trainingEvents().name();
+        this.samplesIn = topics.powerSamples().valueSerde().deserializer();
+        this.eventsIn = topics.trainingEvents().valueSerde().deserializer();
+        this.energyOut = topics.runEnergy().valueSerde().serializer();
+        this.stop = stop;
+    }
+
+    /** Waits until the member has had its first assignment; false on timeout. */
+    boolean awaitAssigned(long timeoutMs) throws InterruptedException {
+        return assigned.await(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether the member has had its first assignment (its partitions restored). */
+    boolean hasAssignment() {
+        return assigned.getCount() == 0;
+    }
+
+    boolean isAlive() {
+        Thread t = thread;
+        return t != null && t.isAlive();
+    }
+
+    /** Asks the member to commit what it processed and leave the group. */
+    void close() {
+        closing = true;
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    @Override
+    public void run() {
+        thread = Thread.currentThread();
+        while (!closing) {
+            try {
+                generation();
+            } catch (WakeupException e) {
+                if (!closing) {
+                    settings.onFailure().accept(e);
+                }
+            } catch (Throwable e) {
+                if (closing) {
+                    break;
+                }
+                LOG.error("direct engine member {} failed; it starts over from the committed offsets and state", index, e);
+                settings.onFailure().accept(e);
+                try {
+                    // a retry backoff, cut short by close()
+                    stop.await(1, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            } finally {
+                teardown();
+            }
+        }
+    }
+
+    private void generation() {
+        consumer = new KafkaConsumer<>(settings.consumer(index), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        restorer = new KafkaConsumer<>(settings.restorer(index), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        producer = new KafkaProducer<>(settings.producer(index), new ByteArraySerializer(), new ByteArraySerializer());
+        settings.clients().accept(List.of(consumer, producer));
+        if (settings.exactlyOnce()) {
+            producer.initTransactions(); // fences this member's previous incarnation, aborting what it left open
+        }
+        consumer.subscribe(List.of(eventsTopic, samplesTopic), new Rebalance());
+        long nowMs = System.currentTimeMillis();
+        long nextTickMs = nowMs + HostStep.TICK.toMillis();
+        lastCommitMs = nowMs;
+        while (!closing) {
+            ConsumerRecords<byte[], byte[]> records;
+            try {
+                records = consumer.poll(Duration.ofMillis(Math.max(0, Math.min(100, nextTickMs - nowMs))));
+            } catch (WakeupException e) {
+                if (closing) {
+                    break;
+                }
+                throw e;
+            }
+            enqueue(records);
+            processAvailable();
+            nowMs = System.currentTimeMillis();
+            if (nowMs >= nextTickMs) {
+                for (PartitionTask task : tasks.values()) {
+                    task.step.tick(nowMs, out);
+                }
+                nextTickMs = nowMs + HostStep.TICK.toMillis();
+            }
+            // live run energy and a member that has caught up (nothing fetched, nothing waiting) commit at
+            // the live interval; a backlog at the backlog interval
+            boolean soon = commitRequested || records.isEmpty() && nothingBuffered();
+            if (nowMs - lastCommitMs >= (soon ? config.liveCommitInterval().toMillis() : HostStep.BACKLOG_COMMIT_MS)) {
+                commit();
+            }
+            flowControl();
+        }
+        commit();
+        consumer.close(); // leaves the group: its partitions move to the other members at once
+        consumer = null;
+    }
+
+    private void teardown() {
+        if (producer != null && inTransaction) {
+            try {
+                producer.abortTransaction();
+            } catch (RuntimeException e) {
+                LOG.debug("abort after failure", e);
+            }
+        }
+        inTransaction = false;
+        commitRequested = false;
+        for (AutoCloseable c : new AutoCloseable[] {consumer, restorer, producer}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.debug("closing a client", e);
+                }
+            }
+        }
+        consumer = null;
+        restorer = null;
+        producer = null;
+        tasks.clear();
+        revoked = new HashMap<>();
+    }
+
+    private void enqueue(ConsumerRecords<byte[], byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            PartitionTask task = tasks.get(tp.partition());
+            if (task == null) {
+                continue; // not ours any more (cannot happen with eager rebalancing)
+            }
+            boolean sample = tp.topic().equals(samplesTopic);
+            var queue = sample ? task.samples : task.events;
+            long last = queue.isEmpty() ? 0 : queue.peekLast().timestampMs();
+            for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+                PartitionTask.Fetched f = decode(sample, r, last);
+                last = f.timestampMs();
+                queue.addLast(f);
+            }
+        }
+    }
+
+    /**
+     * Decodes a record and stamps it with its event time (never negative, as Kafka Streams' extractor:
+     * a negative time reaches the validator, which dead-letters it); one that does not decode is stamped
+     * with its record timestamp and dead-lettered when its turn comes.
+     */
+    private PartitionTask.Fetched decode(boolean sample, ConsumerRecord<byte[], byte[]> r, long partitionTimeMs) {
+        HostInput input;
+        try {
+            if (sample) {
+                input = r.value() == null ? new HostInput.Sample(null, null)
+                        : new HostInput.Sample(samplesIn.deserialize(r.topic(), r.value()), r.value());
+            } else {
+                input = new HostInput.Event(r.value() == null ? null : eventsIn.deserialize(r.topic(), r.value()));
+            }
+        } catch (RuntimeException e) {
+            long ts = r.timestamp() >= 0 ? r.timestamp() : partitionTimeMs;
+            return new PartitionTask.Fetched(sample, r.offset(), ts, r.key(), r.value(), r.timestamp(), null,
+                    String.valueOf(e.getMessage()));
+        }
+        long ts = input.isEmpty() ? (r.timestamp() >= 0 ? r.timestamp() : partitionTimeMs)
+                : Math.max(0, input.eventTime().toEpochMilli());
+        return new PartitionTask.Fetched(sample, r.offset(), ts, r.key(), null, r.timestamp(), input, null);
+    }
+
+    private void processAvailable() {
+        for (PartitionTask task : tasks.values()) {
+            OptionalLong samplesLag = consumer.currentLag(new TopicPartition(samplesTopic, task.partition));
+            OptionalLong eventsLag = consumer.currentLag(new TopicPartition(eventsTopic, task.partition));
+            PartitionTask.Fetched f;
+            while ((f = task.next(samplesLag, eventsLag)) != null) {
+                long nowMs = System.currentTimeMillis();
+                if (f.error() != null) {
+                    undecodable(f, task.partition);
+                } else {
+                    task.step.process(f.key() == null ? null : new String(f.key(), StandardCharsets.UTF_8), f.input(), nowMs, out);
+                }
+                task.processed(f);
+            }
+        }
+    }
+
+    private void undecodable(PartitionTask.Fetched f, int partition) {
+        String topic = f.sample() ? samplesTopic : eventsTopic;
+        LOG.warn("dead-lettering undecodable record {}-{}@{}: {}", topic, partition, f.offset(), f.error());
+        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(topics.deadLetters(), null,
+                f.recordTimestampMs() >= 0 ? f.recordTimestampMs() : null, f.key(), f.value());
+        DeadLetters.describe(dead.headers(), AnalyzerOutput.DeadLetterKind.DESERIALIZATION.header(), f.error(), topic);
+        dead.headers().add(DeadLetters.SOURCE_PARTITION, Integer.toString(partition).getBytes(StandardCharsets.UTF_8));
+        dead.headers().add(DeadLetters.SOURCE_OFFSET, Long.toString(f.offset()).getBytes(StandardCharsets.UTF_8));
+        send(dead);
+        listener.onDeadLetter(topic, AnalyzerOutput.DeadLetterKind.DESERIALIZATION.header());
+    }
+
+    private void send(ProducerRecord<byte[], byte[]> record) {
+        if (settings.exactlyOnce() && !inTransaction) {
+            producer.beginTransaction();
+            inTransaction = true;
+        }
+        producer.send(record);
+    }
+
+    private boolean nothingBuffered() {
+        for (PartitionTask task : tasks.values()) {
+            if (!task.samples.isEmpty() || !task.events.isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Pauses an input partition holding more than {@link #MAX_BUFFERED} fetched records; resumes it at half. */
+    private void flowControl() {
+        List<TopicPartition> pause = new ArrayList<>();
+        List<TopicPartition> resume = new ArrayList<>();
+        Set<TopicPartition> paused = consumer.paused();
+        for (PartitionTask task : tasks.values()) {
+            check(new TopicPartition(samplesTopic, task.partition), task.samples.size(), paused, pause, resume);
+            check(new TopicPartition(eventsTopic, task.partition), task.events.size(), paused, pause, resume);
+        }
+        if (!pause.isEmpty()) {
+            consumer.pause(pause);
+        }
+        if (!resume.isEmpty()) {
+            consumer.resume(resume);
+        }
+    }
+
+    private static void check(TopicPartition tp, int buffered, Set<TopicPartition> paused, List<TopicPartition> pause,
+                              List<TopicPartition> resume) {
+        boolean isPaused = paused.contains(tp);
+        if (!isPaused && buffered > MAX_BUFFERED) {
+            pause.add(tp);
+        } else if (isPaused && buffered <= MAX_BUFFERED / 2) {
+            resume.add(tp);
+        }
+    }
+
+    /**
+     * Writes every changed timeline to the changelog and commits it with the outputs and the offsets of
+     * everything processed, in one transaction (or, at least once, flushes and then commits the offsets).
+     */
+    private void commit() {
+        boolean moved = false;
+        for (PartitionTask task : tasks.values()) {
+            task.timelines.writeBack();
+            moved |= task.offsetsMoved;
+        }
+        lastCommitMs = System.currentTimeMillis();
+        commitRequested = false;
+        if (!moved && !inTransaction) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (PartitionTask task : tasks.values()) {
+            if (task.samplesNext >= 0) {
+                offsets.put(new TopicPartition(samplesTopic, task.partition), new OffsetAndMetadata(task.samplesNext));
+            }
+            if (task.eventsNext >= 0) {
+                offsets.put(new TopicPartition(eventsTopic, task.partition), new OffsetAndMetadata(task.eventsNext));
+            }
+            task.offsetsMoved = false;
+        }
+        if (settings.exactlyOnce()) {
+            if (!inTransaction) {
+                producer.beginTransaction();
+                inTransaction = true;
+            }
+            if (!offsets.isEmpty()) {
+                producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            }
+            producer.commitTransaction();
+            inTransaction = false;
+        } else {
+            producer.flush();
+            if (!offsets.isEmpty()) {
+                consumer.commitSync(offsets);
+            }
+        }
+    }
+
+    /**
+     * Reads the changelog partitions from their start to their last committed write, all at once (an
+     * empty one costs nothing more than the offsets asked for them all together).
+     */
+    private Map<Integer, TreeMap<Bytes, byte[]>> restore(Set<Integer> partitions) {
+        Map<Integer, TreeMap<Bytes, byte[]>> state = new HashMap<>();
+        List<TopicPartition> tps = new ArrayList<>();
+        for (int p : partitions) {
+            state.put(p, new TreeMap<>());
+            tps.add(new TopicPartition(settings.changelogTopic(), p));
+        }
+        if (tps.isEmpty()) {
+            return state;
+        }
+        Map<TopicPartition, Long> begin = restorer.beginningOffsets(tps);
+        Map<TopicPartition, Long> end = restorer.endOffsets(tps); // the last stable offsets, reading committed
+        List<TopicPartition> toRead = tps.stream().filter(tp -> end.get(tp) > begin.get(tp)).toList();
+        if (toRead.isEmpty()) {
+            return state;
+        }
+        restorer.assign(toRead);
+        restorer.seekToBeginning(toRead);
+        long records = 0;
+        while (toRead.stream().anyMatch(tp -> restorer.position(tp) < end.get(tp))) {
+            for (ConsumerRecord<byte[], byte[]> r : restorer.poll(Duration.ofMillis(100))) {
+                records++;
+                TreeMap<Bytes, byte[]> map = state.get(r.partition());
+                if (r.value() == null) {
+                    map.remove(Bytes.wrap(r.key()));
+                } else {
+                    map.put(Bytes.wrap(r.key()), r.value());
+                }
+            }
+        }
+        restorer.assign(List.of());
+        LOG.debug("member {} restored partitions {}: {} changelog records", index, partitions, records);
+        return state;
+    }
+
+    private PartitionTask newTask(int partition, TreeMap<Bytes, byte[]> restored) {
+        return new PartitionTask(partition, restored, (p, key, value) ->
+                send(new ProducerRecord<>(settings.changelogTopic(), p, null, key.get(), value)),
+                TimelineCache.Factory.of(config), timelines -> new HostStep(config, listener, timelines));
+    }
+
+    private static byte[] utf8(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Commits before partitions move, restores (or keeps) the tasks of the partitions assigned. */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            commit(); // still in the old generation: the offsets are accepted
+            // eager assignment revokes everything; what comes back in this same rebalance is still exact
+            revoked = new HashMap<>(tasks);
+            tasks.values().forEach(PartitionTask::clearQueues);
+            tasks.clear();
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            Set<Integer> events = new HashSet<>();
+            Set<Integer> samples = new HashSet<>();
+            for (TopicPartition tp : partitions) {
+                (tp.topic().equals(samplesTopic) ? samples : events).add(tp.partition());
+            }
+            if (!events.equals(samples)) {
+                throw new IllegalStateException("the assignment " + partitions + " does not give this member the same "
+                        + "partitions of " + eventsTopic + " and " + samplesTopic + "; are both inputs co-partitioned?");
+            }
+            if (!samples.isEmpty()) {
+                settings.ensureChangelog().accept(consumer.partitionsFor(samplesTopic).size());
+            }
+            Set<Integer> fresh = new HashSet<>(samples);
+            fresh.removeAll(revoked.keySet());
+            Map<Integer, TreeMap<Bytes, byte[]>> restored = restore(fresh);
+            for (int p : samples) {
+                PartitionTask kept = revoked.remove(p);
+                tasks.put(p, kept != null ? kept : newTask(p, restored.get(p)));
+            }
+            revoked = new HashMap<>();
+            LOG.info("direct engine member {} has partitions {}", index, samples);
+            assigned.countDown();
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            if (inTransaction) {
+                try {
+                    producer.abortTransaction();
+                } catch (RuntimeException e) {
+                    LOG.debug("abort after losing partitions", e);
+                }
+                inTransaction = false;
+            }
+            tasks.clear();
+            revoked = new HashMap<>();
+        }
+    }
+}
