@@ -33,7 +33,7 @@ final class ThreadFailures {
     /** Why the analyzer is not healthy, if its threads keep failing. */
     synchronized Optional<String> problem() {
         prune();
-        return times.size() >= LIMIT ? Optional.of("stream threads failed " + times.size() + " times in the last "
+        return times.size() >= LIMIT ? Optional.of("attribution or statistics threads failed " + times.size() + " times in the last "
                 + WINDOW.toMinutes() + " min; last: " + last) : Optional.empty();
     }
 
