@@ -301,9 +301,19 @@ final class Member implements Runnable {
     private void undecodable(PartitionTask.Fetched f, int partition) {
         String topic = f.sample() ? samplesTopic : eventsTopic;
         LOG.warn("dead-lettering undecodable record {}-{}@{}: {}", topic, partition, f.offset(), f.error());
-        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(topics.deadLetters(), null,
-                f.recordTimestampMs() >= 0 ? f.recordTimestampMs() : null, f.key(), f.value());
-        DeadLetters.describe(dead.headers(), AnalyzerOutput.DeadLetterKind.DESERIALIZATION.header(), f.error(), topic);
+        // the analyzer's clock, and a bounded value and key: a dead letter the broker refuses (a future
+        // timestamp past its limits, a value at the size limit plus headers) would stop the member on the
+        // record it was meant to set aside
+        byte[] value = f.value();
+        String reason = f.error().length() > 2000 ? f.error().substring(0, 2000) + "..." : f.error();
+        if (value != null && value.length > DeadLetters.MAX_VALUE_BYTES) {
+            reason += " (dead-letter value truncated to its first " + DeadLetters.MAX_VALUE_BYTES + " of " + value.length + " bytes)";
+            value = java.util.Arrays.copyOf(value, DeadLetters.MAX_VALUE_BYTES);
+        }
+        byte[] key = f.key() != null && f.key().length > DeadLetters.MAX_KEY_BYTES ? java.util.Arrays.copyOf(f.key(), DeadLetters.MAX_KEY_BYTES)
+                : f.key();
+        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(topics.deadLetters(), null, System.currentTimeMillis(), key, value);
+        DeadLetters.describe(dead.headers(), AnalyzerOutput.DeadLetterKind.DESERIALIZATION.header(), reason, topic);
         dead.headers().add(DeadLetters.SOURCE_PARTITION, Integer.toString(partition).getBytes(StandardCharsets.UTF_8));
         dead.headers().add(DeadLetters.SOURCE_OFFSET, Long.toString(f.offset()).getBytes(StandardCharsets.UTF_8));
         send(dead);

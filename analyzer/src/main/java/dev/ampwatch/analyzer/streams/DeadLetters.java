@@ -16,6 +16,11 @@ public final class DeadLetters {
     public static final String SOURCE_PARTITION = "ampwatch.dlq.partition";
     public static final String SOURCE_OFFSET = "ampwatch.dlq.offset";
 
+    /** Half the broker's default record limit (1 MiB): room for the key and headers. */
+    public static final int MAX_VALUE_BYTES = 512 * 1024;
+    /** A key longer than any host id (and than any sane run id) is cut to this. */
+    public static final int MAX_KEY_BYTES = 1024;
+
     private DeadLetters() {}
 
     public static void describe(Headers headers, String kind, String reason, String topic) {

@@ -41,8 +41,7 @@ public final class HostStep {
     public static final long BACKLOG_COMMIT_MS = 1000;
     /** How often, at most, a host's live device figures go to the listener (analyzer clock). */
     static final long LIVE_REPORT_MS = 1000;
-    /** Half the broker's default record limit (1 MiB), leaving room for key and headers. */
-    static final int MAX_DEAD_LETTER_VALUE_BYTES = 512 * 1024;
+    static final int MAX_DEAD_LETTER_VALUE_BYTES = DeadLetters.MAX_VALUE_BYTES;
 
     /** The hosts' timelines of this partition, loaded and stored by the engine. */
     public interface Timelines {

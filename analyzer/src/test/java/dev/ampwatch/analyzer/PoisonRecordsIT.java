@@ -1,0 +1,157 @@
+package dev.ampwatch.analyzer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ampwatch.analyzer.streams.DeadLetters;
+import dev.ampwatch.broker.SharedBroker;
+import dev.ampwatch.schema.Component;
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.PowerSample;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.SourceType;
+import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.kafka.Topics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.avro.SchemaNormalization;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The poison records that once stopped all attribution (issue 11), on a real broker, ahead of a real run,
+ * on both engines: each is dead-lettered with its reason, the run after them completes exactly, and the
+ * analyzer stays healthy.
+ */
+class PoisonRecordsIT {
+    private static final Instant T0 = Instant.parse("2026-11-29T10:00:00Z");
+
+    @ParameterizedTest
+    @EnumSource(AnalyzerConfig.Engine.class)
+    void poisonRecordsAreSetAsideAndTheRunAfterThemCompletes(AnalyzerConfig.Engine engine, @TempDir Path stateDir) throws Exception {
+        String id = "poison-" + engine.name().toLowerCase(java.util.Locale.ROOT);
+        Topics topics = Topics.withPrefix(id + ".");
+        Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
+        try (Admin admin = Admin.create(client)) {
+            List<NewTopic> all = new ArrayList<>();
+            topics.names().forEach(n -> all.add(new NewTopic(n, Optional.of(1), Optional.empty())));
+            admin.createTopics(all).all().get();
+        }
+        AnalyzerConfig config = AnalyzerConfig.defaults().toBuilder().applicationId(id).topics(topics).stateDir(stateDir)
+                .engine(engine).build();
+        Map<String, Object> big = new HashMap<>(client);
+        big.put("max.request.size", 2 * 1024 * 1024);
+        byte[] header = new byte[10];
+        header[0] = (byte) 0xC3;
+        header[1] = 0x01;
+        ByteBuffer.wrap(header, 2, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(SchemaNormalization.parsingFingerprint64(
+                PowerSample.getClassSchema()));
+        byte[] claimsHuge = ByteBuffer.allocate(18).put(header).put(new byte[] {(byte) 0xfe, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+                0x0b, 0, 0, 0}).array(); // a host string claiming ~1.5 GB
+        byte[] nearLimit = new byte[1_040_000]; // undecodable, at the broker's record size limit
+        java.util.Arrays.fill(nearLimit, (byte) 7);
+        byte[] future = topics.powerSamples().valueSerde().serializer().serialize("t", sample("rig", Instant.now().plus(Duration.ofHours(2)), 50));
+        byte[] hugeHost = topics.powerSamples().valueSerde().serializer().serialize("t", sample("h".repeat(1_000_000), T0, 50));
+        List<byte[]> poison = java.util.Arrays.asList(claimsHuge, nearLimit, null, future, hugeHost);
+
+        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(5))) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            try (var raw = new KafkaProducer<>(big, new ByteArraySerializer(), new ByteArraySerializer())) {
+                for (byte[] p : poison) {
+                    raw.send(new ProducerRecord<>(topics.powerSamples().name(), "rig".getBytes(), p)).get();
+                }
+                raw.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig".getBytes(), null)).get();
+                var events = topics.trainingEvents().valueSerde().serializer();
+                var samples = topics.powerSamples().valueSerde().serializer();
+                for (int s = 0; s <= 40; s++) {
+                    if (s == 5 || s == 30) {
+                        raw.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig".getBytes(), events.serialize("t",
+                                event(s, s == 5 ? EventKind.RUN_STARTED : EventKind.RUN_COMPLETED)))).get();
+                    }
+                    raw.send(new ProducerRecord<>(topics.powerSamples().name(), "rig".getBytes(),
+                            samples.serialize("t", sample("rig", T0.plusSeconds(s), 100)))).get();
+                }
+            }
+            RunEnergy last = awaitFinal(client, topics);
+            assertThat(last.getEnergyJoules()).isEqualTo(2500.0); // 100 W for 25 s
+            List<ConsumerRecord<byte[], byte[]>> dead = deadLetters(client, topics, 6);
+            assertThat(dead).allSatisfy(d -> assertThat(DeadLetters.header(d.headers(), DeadLetters.REASON)).isNotBlank());
+            assertThat(dead.stream().map(d -> DeadLetters.header(d.headers(), DeadLetters.KIND)).sorted().toList())
+                    .containsExactly("deserialization", "deserialization", "invalid", "invalid", "invalid", "invalid");
+            assertThat(dead).allSatisfy(d -> assertThat(d.serializedValueSize()).isLessThanOrEqualTo(DeadLetters.MAX_VALUE_BYTES));
+            HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + app.httpPort() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.body()).isEqualTo("UP\n");
+        }
+    }
+
+    private static PowerSample sample(String host, Instant t, double watts) {
+        return PowerSample.newBuilder().setHost(host).setSource(SourceType.NVML).setComponent(Component.GPU).setDevice("gpu0")
+                .setEventTime(t).setPowerWatts(watts).build();
+    }
+
+    private static TrainingEvent event(int second, EventKind kind) {
+        return TrainingEvent.newBuilder().setRunId("after-poison").setExperimentId("exp").setHost("rig").setDevices(List.of("gpu0"))
+                .setEventTime(T0.plusSeconds(second)).setKind(kind).build();
+    }
+
+    private static RunEnergy awaitFinal(Map<String, Object> client, Topics topics) {
+        try (var consumer = new KafkaConsumer<>(props(client), new StringDeserializer(), topics.runEnergy().valueSerde().deserializer())) {
+            consumer.subscribe(List.of(topics.runEnergy().name()));
+            List<RunEnergy> finals = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(90)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (r.value().getIsFinal()) {
+                        finals.add(r.value());
+                    }
+                });
+                return !finals.isEmpty();
+            });
+            return finals.get(0);
+        }
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> deadLetters(Map<String, Object> client, Topics topics, int expected) {
+        Map<String, Object> p = props(client);
+        p.put("max.partition.fetch.bytes", 4 * 1024 * 1024);
+        try (var consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topics.deadLetters()));
+            List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(got::add);
+                return got.size() >= expected;
+            });
+            return got;
+        }
+    }
+
+    private static Map<String, Object> props(Map<String, Object> client) {
+        Map<String, Object> p = new HashMap<>(client);
+        p.put("group.id", "poison-reader-" + System.nanoTime());
+        p.put("auto.offset.reset", "earliest");
+        p.put("isolation.level", "read_committed");
+        return p;
+    }
+}
