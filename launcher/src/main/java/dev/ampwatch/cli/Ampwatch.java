@@ -1,5 +1,6 @@
 package dev.ampwatch.cli;
 
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,11 +14,31 @@ import picocli.CommandLine.Command;
 public final class Ampwatch {
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cli;
+        try {
+            cli = commandLine(System.getenv());
+        } catch (IllegalArgumentException e) { // a config file that is missing or names no option
+            System.err.println("ampwatch: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        System.exit(cli.execute(args));
     }
 
+    /** The command line with built-in defaults only (tests). */
     public static CommandLine commandLine() {
+        return commandLine(Map.of());
+    }
+
+    /**
+     * The command line, with option defaults from {@code env}: {@code AMPWATCH_*} variables and the file
+     * named by {@code AMPWATCH_CONFIG} ({@link ConfigDefaults}).
+     */
+    public static CommandLine commandLine(Map<String, String> env) {
         CommandLine cli = new CommandLine(new Ampwatch());
+        ConfigDefaults defaults = new ConfigDefaults(env);
+        cli.setDefaultValueProvider(defaults);
+        defaults.check(cli);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println(commandLine.getColorScheme().errorText("ampwatch: " + e.getMessage()));
             if (Boolean.getBoolean("ampwatch.debug")) {

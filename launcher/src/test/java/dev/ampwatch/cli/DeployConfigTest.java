@@ -32,4 +32,23 @@ class DeployConfigTest {
         assertThat(p.waitFor()).as(out).isZero();
         assertThat(out).contains("SUCCESS");
     }
+
+    /** Every alert links its runbook: a row of docs/operations.md that exists (no promtool needed). */
+    @Test
+    void everyAlertHasARunbookUrlIntoTheDocs() throws IOException {
+        String rules = Files.readString(DEPLOY.resolve("alerts.yml"));
+        String docs = Files.readString(Path.of("..", "docs", "operations.md"));
+        java.util.regex.Matcher alert = java.util.regex.Pattern.compile("- alert: (\\w+)").matcher(rules);
+        int n = 0;
+        while (alert.find()) {
+            n++;
+            String name = alert.group(1);
+            int next = rules.indexOf("- alert:", alert.end());
+            String rule = rules.substring(alert.end(), next < 0 ? rules.length() : next);
+            String anchor = "alert-" + name.toLowerCase(java.util.Locale.ROOT);
+            assertThat(rule).as(name).contains("runbook_url: \"docs/operations.md#" + anchor + "\"");
+            assertThat(docs).as("the anchor of " + name + " in docs/operations.md").contains("id=\"" + anchor + "\"");
+        }
+        assertThat(n).isEqualTo(5);
+    }
 }

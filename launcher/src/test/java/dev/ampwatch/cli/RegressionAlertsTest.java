@@ -66,6 +66,7 @@ class RegressionAlertsTest {
                         + " reference: fp32 bs=32, metric: average_power_watts, check: latest-vs-fp32}",
                 "            exp_annotations:",
                 "              summary: 'In experiment reg, the latest runs of amp-fp16 bs=32 draw 6.0 W more than fp32 bs=32'",
+                "              runbook_url: 'docs/operations.md#alert-mixedprecisionnowdrawsmorepowerthanfp32'",
                 "      - eval_time: 30s",
                 "        alertname: MixedPrecisionNoLongerSavesEnergy",
                 "        exp_alerts:",
@@ -74,6 +75,7 @@ class RegressionAlertsTest {
                 "            exp_annotations:",
                 "              summary: 'In experiment reg, amp-fp16 bs=32 no longer saves energy: its latest runs use 6%"
                         + " more than fp32 bs=32, its earlier runs used less'",
+                "              runbook_url: 'docs/operations.md#alert-mixedprecisionnolongersavesenergy'",
                 ""));
         Process p = new ProcessBuilder("/usr/bin/promtool", "test", "rules", "regression_test.yml").directory(dir.toFile())
                 .redirectErrorStream(true).start();

@@ -1,0 +1,140 @@
+package dev.ampwatch.cli;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * Defaults for every option from the environment and a config file, so that a daemon (the analyzer, the
+ * power-agent) can be set up by a service unit, a container or a Kubernetes manifest without a long
+ * command line. For an option {@code --http-port} of the command {@code analyzer}, the first found wins:
+ * <ol>
+ *   <li>the flag itself;
+ *   <li>{@code AMPWATCH_ANALYZER_HTTP_PORT}, then {@code AMPWATCH_HTTP_PORT} in the environment;
+ *   <li>{@code analyzer.http-port}, then {@code http-port} in the properties file named by
+ *       {@code AMPWATCH_CONFIG};
+ *   <li>the option's built-in default.
+ * </ol>
+ * Options that repeat ({@code -X}, {@code --host-carbon-intensity}) take their values from flags only; Kafka
+ * settings, secrets included, belong in the file given to {@code --kafka-config} (or
+ * {@code AMPWATCH_KAFKA_CONFIG}), never on the command line. A key in the config file that names no option
+ * is refused: a typo there must not pass silently.
+ */
+final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
+    static final String CONFIG_VARIABLE = "AMPWATCH_CONFIG";
+    /**
+     * What {@code follow} tells the training command it starts (docs/trainer.md): the identity of one run,
+     * not a setting; never an option's default (a nested {@code ampwatch train} would take the run's id).
+     */
+    static final Set<String> RESERVED = Set.of("AMPWATCH_RUN_ID", "AMPWATCH_EXPERIMENT_ID", CONFIG_VARIABLE);
+
+    private final Map<String, String> env;
+    private final Properties file;
+    private final Path filePath;
+
+    ConfigDefaults(Map<String, String> env) {
+        this.env = env;
+        String config = env.get(CONFIG_VARIABLE);
+        this.filePath = config == null || config.isBlank() ? null : Path.of(config);
+        this.file = filePath == null ? new Properties() : load(filePath);
+    }
+
+    @Override
+    public String defaultValue(ArgSpec arg) {
+        if (!(arg instanceof OptionSpec option) || option.isMultiValue() || option.command() == null) {
+            return null;
+        }
+        String command = option.command().name();
+        for (String name : names(option)) { // every alias: --http-port and --metrics-port alike
+            for (String variable : new String[] {variable(command + "-" + name), variable(name)}) {
+                String v = RESERVED.contains(variable) ? null : env.get(variable);
+                if (v != null) {
+                    return v;
+                }
+            }
+        }
+        for (String name : names(option)) {
+            String v = file.getProperty(command + "." + name);
+            if (v == null) {
+                v = file.getProperty(name);
+            }
+            if (v != null) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /** The option's long names without dashes, in the order declared. */
+    private static java.util.List<String> names(OptionSpec option) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String n : option.names()) {
+            if (n.startsWith("--")) {
+                out.add(n.substring(2));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Refuses keys of the config file that name no option of {@code root}'s commands (with or without a
+     * command prefix).
+     */
+    void check(CommandLine root) {
+        if (file.isEmpty()) {
+            return;
+        }
+        Set<String> known = new TreeSet<>();
+        collect(root, known);
+        Set<String> unknown = new TreeSet<>();
+        for (String key : file.stringPropertyNames()) {
+            if (!known.contains(key)) {
+                unknown.add(key);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("config file " + filePath + " (" + CONFIG_VARIABLE + "): no option is named "
+                    + unknown + "; keys are option names without dashes, optionally after the command and a dot "
+                    + "(http-port=9464, analyzer.http-port=9464)");
+        }
+    }
+
+    private static void collect(CommandLine cli, Set<String> known) {
+        CommandSpec spec = cli.getCommandSpec();
+        for (OptionSpec o : spec.options()) {
+            if (!o.isMultiValue()) {
+                for (String name : names(o)) {
+                    known.add(name);
+                    known.add(spec.name() + "." + name);
+                }
+            }
+        }
+        cli.getSubcommands().values().forEach(sub -> collect(sub, known));
+    }
+
+    static String variable(String name) {
+        return "AMPWATCH_" + name.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
+    }
+
+    private static Properties load(Path path) {
+        Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(path)) {
+            p.load(in);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException(CONFIG_VARIABLE + " names " + path + ", which does not exist");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the config file " + path + " (" + CONFIG_VARIABLE + "): " + e.getMessage());
+        }
+        return p;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.ampwatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Option defaults from AMPWATCH_* variables and the AMPWATCH_CONFIG file; the flag always wins. */
+class ConfigDefaultsTest {
+    @Test
+    void flagThenCommandVariableThenVariableThenFileThenBuiltIn(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("ampwatch.properties");
+        Files.writeString(file, "analyzer.grace=7s\nhttp-port=9999\nmetrics-retention=2h\n");
+        Map<String, String> env = Map.of("AMPWATCH_CONFIG", file.toString(), "AMPWATCH_HTTP_PORT", "9100",
+                "AMPWATCH_ANALYZER_HTTP_PORT", "9200", "AMPWATCH_ENGINE", "streams", "AMPWATCH_KAFKA_CLIENT_METRICS", "false");
+
+        AnalyzerCommand analyzer = parse(env, "analyzer");
+        assertThat(analyzer.options.metricsPort).as("command variable over variable and file").isEqualTo(9200);
+        assertThat(analyzer.options.engine).isEqualTo(dev.ampwatch.analyzer.AnalyzerConfig.Engine.STREAMS);
+        assertThat(analyzer.options.kafkaClientMetrics).isFalse();
+        assertThat(analyzer.options.grace).as("file, command key").isEqualTo(Duration.ofSeconds(7));
+        assertThat(analyzer.options.metricsRetention).as("file, plain key").isEqualTo(Duration.ofHours(2));
+        assertThat(analyzer.options.maxGap).as("built in").isEqualTo(Duration.ofSeconds(10));
+
+        assertThat(parse(env, "analyzer", "--http-port", "1234").options.metricsPort).as("the flag").isEqualTo(1234);
+        assertThat(parse(Map.of("AMPWATCH_HTTP_PORT", "9100"), "analyzer").options.metricsPort).isEqualTo(9100);
+        assertThat(parse(Map.of(), "analyzer").options.metricsPort).isEqualTo(9464);
+    }
+
+    @Test
+    void theRunIdentityThatFollowHandsItsCommandIsNoDefault() {
+        TrainCommand train = (TrainCommand) Ampwatch.commandLine(Map.of("AMPWATCH_RUN_ID", "someone-elses", "AMPWATCH_EXPERIMENT_ID",
+                "x")).parseArgs("train").subcommand().commandSpec().userObject();
+        assertThat(train.runId).isNull();
+    }
+
+    @Test
+    void aMistypedOrMissingConfigFileIsRefusedWithWhatToFix(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("bad.properties");
+        Files.writeString(file, "http-prot=9464\nanalyzer.grace=2s\n");
+        assertThatThrownBy(() -> Ampwatch.commandLine(Map.of("AMPWATCH_CONFIG", file.toString())))
+                .hasMessageContaining("http-prot").hasMessageContaining(file.toString()).hasMessageNotContaining("grace");
+        assertThatThrownBy(() -> Ampwatch.commandLine(Map.of("AMPWATCH_CONFIG", dir.resolve("nope").toString())))
+                .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void aBadValueFromTheEnvironmentIsAnErrorNamingTheOption() {
+        CommandLine cli = Ampwatch.commandLine(Map.of("AMPWATCH_HTTP_PORT", "abc"));
+        // picocli names the option by its longest alias (--metrics-port for --http-port)
+        assertThatThrownBy(() -> cli.parseArgs("analyzer")).hasMessageContaining("-port").hasMessageContaining("'abc'");
+    }
+
+    private static AnalyzerCommand parse(Map<String, String> env, String... args) {
+        return (AnalyzerCommand) Ampwatch.commandLine(env).parseArgs(args).subcommand().commandSpec().userObject();
+    }
+}
