@@ -25,7 +25,8 @@ import picocli.CommandLine.Model.OptionSpec;
  *       {@code AMPWATCH_CONFIG};
  *   <li>the option's built-in default.
  * </ol>
- * Options that repeat ({@code -X}, {@code --host-carbon-intensity}) take their values from flags only; Kafka
+ * Lists with a separator take it there too ({@code sources=nvml,rapl}); options that repeat ({@code -X},
+ * {@code --host-carbon-intensity}) take their values from flags only; Kafka
  * settings, secrets included, belong in the file given to {@code --kafka-config} (or
  * {@code AMPWATCH_KAFKA_CONFIG}), never on the command line. A key in the config file that names no option
  * is refused: a typo there must not pass silently.
@@ -51,7 +52,7 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
 
     @Override
     public String defaultValue(ArgSpec arg) {
-        if (!(arg instanceof OptionSpec option) || option.isMultiValue() || option.command() == null) {
+        if (!(arg instanceof OptionSpec option) || !fromDefaults(option) || option.command() == null) {
             return null;
         }
         String command = option.command().name();
@@ -73,6 +74,11 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
             }
         }
         return null;
+    }
+
+    /** Single values, and lists with a separator ({@code sources=nvml,rapl}); not maps or repeated flags. */
+    private static boolean fromDefaults(OptionSpec option) {
+        return !option.isMultiValue() || !option.typeInfo().isMap() && !option.splitRegex().isEmpty();
     }
 
     /** The option's long names without dashes, in the order declared. */
@@ -112,7 +118,7 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     private static void collect(CommandLine cli, Set<String> known) {
         CommandSpec spec = cli.getCommandSpec();
         for (OptionSpec o : spec.options()) {
-            if (!o.isMultiValue()) {
+            if (fromDefaults(o)) {
                 for (String name : names(o)) {
                     known.add(name);
                     known.add(spec.name() + "." + name);

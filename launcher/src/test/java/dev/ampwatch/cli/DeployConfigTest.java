@@ -51,4 +51,84 @@ class DeployConfigTest {
         }
         assertThat(n).isEqualTo(5);
     }
+
+    @Test
+    void fleetPrometheusConfigWithFileDiscoveryPassesPromtool() throws IOException, InterruptedException {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/promtool")), "promtool not installed (apt-get install prometheus)");
+        Process p = new ProcessBuilder("/usr/bin/promtool", "check", "config", DEPLOY.resolve("prometheus-fleet.yml").toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).contains("5 rules found");
+        var targets = new com.fasterxml.jackson.databind.ObjectMapper().readTree(DEPLOY.resolve("targets").resolve("rigs.json").toFile());
+        assertThat(targets).allSatisfy(group -> assertThat(group.get("targets")).isNotEmpty());
+    }
+
+    /** Each unit starts a command that parses, with the example config its AMPWATCH_CONFIG names. */
+    @Test
+    void systemdUnitsStartCommandsThatParseWithTheirConfigFiles() throws IOException {
+        Path systemd = Path.of("..", "deploy", "systemd");
+        for (String unit : new String[] {"ampwatch-power-agent.service", "ampwatch-analyzer.service"}) {
+            String text = Files.readString(systemd.resolve(unit));
+            String exec = line(text, "ExecStart=");
+            assertThat(exec).startsWith("/opt/ampwatch/bin/ampwatch ");
+            String config = line(text, "Environment=AMPWATCH_CONFIG=");
+            assertThat(config).startsWith("/etc/ampwatch/");
+            Path example = systemd.resolve(Path.of(config).getFileName());
+            assertThat(example).as(unit + ": the example of " + config).exists();
+            String[] args = exec.substring("/opt/ampwatch/bin/ampwatch ".length()).split(" ");
+            var parsed = Ampwatch.commandLine(java.util.Map.of("AMPWATCH_CONFIG", example.toString())).parseArgs(args);
+            Object command = parsed.subcommand().commandSpec().userObject();
+            if (command instanceof PowerAgentCommand agent) {
+                assertThat(agent.sources).containsExactly("nvml", "rapl");
+                assertThat(agent.kafka.bootstrapServers).isEqualTo("kafka-1.example:9092,kafka-2.example:9092");
+            } else {
+                assertThat(((AnalyzerCommand) command).options.metricsHost).isEqualTo("0.0.0.0");
+            }
+            assertThat(text).contains("[Install]").contains("Restart=on-failure");
+        }
+    }
+
+    /** The DaemonSet's container runs a command that parses with the settings its AMPWATCH_* variables give. */
+    @Test
+    void kubernetesDaemonSetRunsTheAgentWithSettingsThatParse() throws IOException {
+        var yaml = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+        var ds = yaml.readTree(Path.of("..", "deploy", "kubernetes", "power-agent-daemonset.yaml").toFile());
+        assertThat(ds.get("kind").asText()).isEqualTo("DaemonSet");
+        var pod = ds.at("/spec/template/spec");
+        assertThat(ds.at("/spec/selector/matchLabels")).isEqualTo(ds.at("/spec/template/metadata/labels"));
+        var container = pod.get("containers").get(0);
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        container.get("env").forEach(e -> env.put(e.get("name").asText(), e.has("value") ? e.get("value").asText() : "node-1"));
+        java.util.List<String> args = new java.util.ArrayList<>();
+        container.get("args").forEach(a -> args.add(a.asText()));
+        PowerAgentCommand agent = (PowerAgentCommand) Ampwatch.commandLine(env).parseArgs(args.toArray(String[]::new))
+                .subcommand().commandSpec().userObject();
+        assertThat(agent.sources).containsExactly("nvml", "rapl");
+        assertThat(agent.metricsHost).isEqualTo("0.0.0.0");
+        java.util.Set<String> mounts = new java.util.HashSet<>();
+        container.get("volumeMounts").forEach(m -> mounts.add(m.get("name").asText()));
+        java.util.Set<String> volumes = new java.util.HashSet<>();
+        pod.get("volumes").forEach(v -> volumes.add(v.get("name").asText()));
+        assertThat(volumes).containsAll(mounts);
+        assertThat(container.at("/volumeMounts/0/mountPath").asText()).isEqualTo("/sys/class/powercap");
+        assertThat(container.at("/volumeMounts/0/readOnly").asBoolean()).isTrue();
+    }
+
+    @Test
+    void alertmanagerRoutesGoToReceiversThatExist() throws IOException {
+        var yaml = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+        var am = yaml.readTree(Path.of("..", "deploy", "alertmanager", "alertmanager.yml").toFile());
+        java.util.Set<String> receivers = new java.util.HashSet<>();
+        am.get("receivers").forEach(r -> receivers.add(r.get("name").asText()));
+        assertThat(receivers).contains(am.at("/route/receiver").asText());
+        am.at("/route/routes").forEach(r -> assertThat(receivers).contains(r.get("receiver").asText()));
+        String rules = Files.readString(DEPLOY.resolve("alerts.yml"));
+        assertThat(rules).contains("alert: MixedPrecision").contains("alert: AnalyzerDeadLetters");
+    }
+
+    private static String line(String text, String prefix) {
+        return text.lines().filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length()).trim()).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + prefix));
+    }
 }
