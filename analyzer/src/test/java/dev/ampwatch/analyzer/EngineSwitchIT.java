@@ -1,9 +1,7 @@
 package dev.ampwatch.analyzer;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import dev.ampwatch.broker.SharedBroker;
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.PowerSample;
@@ -15,17 +13,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,32 +35,30 @@ class EngineSwitchIT {
     @Test
     void aRunSpanningASwitchFromStreamsToDirectComesOutWhole(@TempDir Path stateDir) throws Exception {
         Topics topics = Topics.withPrefix("switch.");
-        Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
-        try (Admin admin = Admin.create(client)) {
-            List<NewTopic> all = new ArrayList<>();
-            topics.names().forEach(n -> all.add(new NewTopic(n, Optional.of(2), Optional.empty())));
-            admin.createTopics(all).all().get();
-        }
+        Map<String, Object> client = BrokerFixture.client();
+        BrokerFixture.createTopics(topics, 2);
         AnalyzerConfig streams = AnalyzerConfig.defaults().toBuilder().applicationId("switch").topics(topics)
                 .stateDir(stateDir).engine(AnalyzerConfig.Engine.STREAMS).build();
         try (AnalyzerApp app = AnalyzerApp.start(streams, client, "127.0.0.1", 0, Duration.ofMinutes(5))) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             produce(client, topics, 0, 30);
             // a running total attributed past 25 s is committed: the state and offsets of the first half
-            awaitEnergy(client, topics, e -> !e.getIsFinal() && e.getAttributedUntil().isAfter(T0.plusSeconds(25)));
+            BrokerFixture.awaitRunEnergy(topics, e -> !e.getIsFinal() && e.getAttributedUntil().isAfter(T0.plusSeconds(25)), 1,
+                    Duration.ofSeconds(60));
         }
         AnalyzerConfig direct = streams.toBuilder().engine(AnalyzerConfig.Engine.DIRECT).build();
         try (AnalyzerApp app = AnalyzerApp.start(direct, client, "127.0.0.1", 0, Duration.ofMinutes(5))) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             produce(client, topics, 31, 60);
-            RunEnergy last = awaitEnergy(client, topics, RunEnergy::getIsFinal);
+            RunEnergy last = BrokerFixture.awaitRunEnergy(topics, RunEnergy::getIsFinal, 1, Duration.ofSeconds(60)).get("run-s");
             // 100 W from the start at 10 s to the end at 50 s, readings every second: exactly 4000 J
             assertThat(last.getEnergyJoules()).isEqualTo(4000.0);
             assertThat(last.getDurationSeconds()).isEqualTo(40.0);
             assertThat(last.getQuality().getLateSamples()).isZero();
             assertThat(last.getQuality().getGaps()).isZero();
         }
-        try (var dead = new KafkaConsumer<>(props(client), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (var dead = new KafkaConsumer<>(BrokerFixture.readCommitted("switch"), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             dead.subscribe(List.of(topics.deadLetters()));
             int n = 0;
             for (int i = 0; i < 5; i++) {
@@ -99,29 +90,5 @@ class EngineSwitchIT {
     private static TrainingEvent event(int second, EventKind kind) {
         return TrainingEvent.newBuilder().setRunId("run-s").setExperimentId("exp").setHost("rig").setDevices(List.of("gpu0"))
                 .setEventTime(T0.plusSeconds(second)).setKind(kind).build();
-    }
-
-    private static RunEnergy awaitEnergy(Map<String, Object> client, Topics topics, java.util.function.Predicate<RunEnergy> wanted) {
-        try (var consumer = new KafkaConsumer<>(props(client), new StringDeserializer(), topics.runEnergy().valueSerde().deserializer())) {
-            consumer.subscribe(List.of(topics.runEnergy().name()));
-            List<RunEnergy> found = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (wanted.test(r.value())) {
-                        found.add(r.value());
-                    }
-                });
-                return !found.isEmpty();
-            });
-            return found.get(found.size() - 1);
-        }
-    }
-
-    private static Map<String, Object> props(Map<String, Object> client) {
-        Map<String, Object> p = new HashMap<>(client);
-        p.put("group.id", "switch-reader-" + System.nanoTime());
-        p.put("auto.offset.reset", "earliest");
-        p.put("isolation.level", "read_committed");
-        return p;
     }
 }

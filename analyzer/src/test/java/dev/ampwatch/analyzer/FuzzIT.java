@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ampwatch.analyzer.streams.DeadLetters;
-import dev.ampwatch.broker.SharedBroker;
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.PowerSample;
@@ -27,19 +26,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Function;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -62,12 +56,8 @@ class FuzzIT {
             throws Exception {
         String id = "fuzz-" + engine.name().toLowerCase(java.util.Locale.ROOT);
         Topics topics = Topics.withPrefix(id + ".");
-        Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
-        try (Admin admin = Admin.create(client)) {
-            List<NewTopic> all = new ArrayList<>();
-            topics.names().forEach(n -> all.add(new NewTopic(n, Optional.of(2), Optional.empty())));
-            admin.createTopics(all).all().get();
-        }
+        Map<String, Object> client = BrokerFixture.client();
+        BrokerFixture.createTopics(topics, 2);
         AnalyzerConfig config = AnalyzerConfig.defaults().toBuilder().applicationId(id).topics(topics).stateDir(stateDir)
                 .engine(engine).build();
         List<Bad> bad = new ArrayList<>(badRecords(true).sampleStream().limit(BAD_PER_TOPIC).toList());
@@ -189,32 +179,16 @@ class FuzzIT {
     }
 
     private static void awaitRunningTotalsPast(Map<String, Object> client, Topics topics, Instant t) {
-        read(client, topics, e -> e.getAttributedUntil().isAfter(t), 3);
+        BrokerFixture.awaitRunEnergy(topics, e -> e.getAttributedUntil().isAfter(t), RIGS.length, Duration.ofSeconds(120));
     }
 
     private static Map<String, RunEnergy> awaitFinals(Map<String, Object> client, Topics topics) {
-        return read(client, topics, RunEnergy::getIsFinal, RIGS.length);
-    }
-
-    private static Map<String, RunEnergy> read(Map<String, Object> client, Topics topics, java.util.function.Predicate<RunEnergy> wanted,
-                                               int runs) {
-        try (var consumer = new KafkaConsumer<>(props(client), new StringDeserializer(), topics.runEnergy().valueSerde().deserializer())) {
-            consumer.subscribe(List.of(topics.runEnergy().name()));
-            Map<String, RunEnergy> found = new HashMap<>();
-            await().atMost(Duration.ofSeconds(120)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (wanted.test(r.value())) {
-                        found.put(r.value().getRunId(), r.value());
-                    }
-                });
-                return found.size() >= runs;
-            });
-            return found;
-        }
+        return BrokerFixture.awaitRunEnergy(topics, RunEnergy::getIsFinal, RIGS.length, Duration.ofSeconds(120));
     }
 
     private static Map<String, Long> deadLetterKinds(Map<String, Object> client, Topics topics, int expected) {
-        try (var consumer = new KafkaConsumer<>(props(client), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (var consumer = new KafkaConsumer<>(BrokerFixture.readCommitted("fuzz"), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topics.deadLetters()));
             Map<String, Long> kinds = new TreeMap<>();
             long[] n = {0};
@@ -230,14 +204,6 @@ class FuzzIT {
             consumer.poll(Duration.ofSeconds(1)).forEach(r -> kinds.merge("unexpected", 1L, Long::sum));
             return kinds;
         }
-    }
-
-    private static Map<String, Object> props(Map<String, Object> client) {
-        Map<String, Object> p = new HashMap<>(client);
-        p.put("group.id", "fuzz-reader-" + System.nanoTime());
-        p.put("auto.offset.reset", "earliest");
-        p.put("isolation.level", "read_committed");
-        return p;
     }
 
     private static byte[] utf8(String s) {

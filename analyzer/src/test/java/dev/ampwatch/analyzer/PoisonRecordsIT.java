@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ampwatch.analyzer.streams.DeadLetters;
-import dev.ampwatch.broker.SharedBroker;
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.PowerSample;
@@ -25,17 +24,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.avro.SchemaNormalization;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,12 +48,8 @@ class PoisonRecordsIT {
     void poisonRecordsAreSetAsideAndTheRunAfterThemCompletes(AnalyzerConfig.Engine engine, @TempDir Path stateDir) throws Exception {
         String id = "poison-" + engine.name().toLowerCase(java.util.Locale.ROOT);
         Topics topics = Topics.withPrefix(id + ".");
-        Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
-        try (Admin admin = Admin.create(client)) {
-            List<NewTopic> all = new ArrayList<>();
-            topics.names().forEach(n -> all.add(new NewTopic(n, Optional.of(1), Optional.empty())));
-            admin.createTopics(all).all().get();
-        }
+        Map<String, Object> client = BrokerFixture.client();
+        BrokerFixture.createTopics(topics, 1);
         AnalyzerConfig config = AnalyzerConfig.defaults().toBuilder().applicationId(id).topics(topics).stateDir(stateDir)
                 .engine(engine).build();
         Map<String, Object> big = new HashMap<>(client);
@@ -94,7 +85,7 @@ class PoisonRecordsIT {
                             samples.serialize("t", sample("rig", T0.plusSeconds(s), 100)))).get();
                 }
             }
-            RunEnergy last = awaitFinal(client, topics);
+            RunEnergy last = BrokerFixture.awaitRunEnergy(topics, RunEnergy::getIsFinal, 1, Duration.ofSeconds(90)).get("after-poison");
             assertThat(last.getEnergyJoules()).isEqualTo(2500.0); // 100 W for 25 s
             List<ConsumerRecord<byte[], byte[]>> dead = deadLetters(client, topics, 6);
             assertThat(dead).allSatisfy(d -> assertThat(DeadLetters.header(d.headers(), DeadLetters.REASON)).isNotBlank());
@@ -117,24 +108,8 @@ class PoisonRecordsIT {
                 .setEventTime(T0.plusSeconds(second)).setKind(kind).build();
     }
 
-    private static RunEnergy awaitFinal(Map<String, Object> client, Topics topics) {
-        try (var consumer = new KafkaConsumer<>(props(client), new StringDeserializer(), topics.runEnergy().valueSerde().deserializer())) {
-            consumer.subscribe(List.of(topics.runEnergy().name()));
-            List<RunEnergy> finals = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(90)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (r.value().getIsFinal()) {
-                        finals.add(r.value());
-                    }
-                });
-                return !finals.isEmpty();
-            });
-            return finals.get(0);
-        }
-    }
-
     private static List<ConsumerRecord<byte[], byte[]>> deadLetters(Map<String, Object> client, Topics topics, int expected) {
-        Map<String, Object> p = props(client);
+        Map<String, Object> p = BrokerFixture.readCommitted("poison");
         p.put("max.partition.fetch.bytes", 4 * 1024 * 1024);
         try (var consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topics.deadLetters()));
@@ -145,13 +120,5 @@ class PoisonRecordsIT {
             });
             return got;
         }
-    }
-
-    private static Map<String, Object> props(Map<String, Object> client) {
-        Map<String, Object> p = new HashMap<>(client);
-        p.put("group.id", "poison-reader-" + System.nanoTime());
-        p.put("auto.offset.reset", "earliest");
-        p.put("isolation.level", "read_committed");
-        return p;
     }
 }

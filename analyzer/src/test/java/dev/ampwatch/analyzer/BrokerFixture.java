@@ -1,0 +1,64 @@
+package dev.ampwatch.analyzer;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.ampwatch.broker.SharedBroker;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.kafka.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** What the analyzer's broker tests share: the client, their topics, and reading what the analyzer committed. */
+final class BrokerFixture {
+    private BrokerFixture() {}
+
+    static Map<String, Object> client() {
+        return Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
+    }
+
+    /** Every topic of {@code topics}, with {@code partitions} partitions each. */
+    static void createTopics(Topics topics, int partitions) throws ExecutionException, InterruptedException {
+        try (Admin admin = Admin.create(client())) {
+            List<NewTopic> all = new ArrayList<>();
+            topics.names().forEach(n -> all.add(new NewTopic(n, Optional.of(partitions), Optional.empty())));
+            admin.createTopics(all).all().get();
+        }
+    }
+
+    /** A consumer's settings that read committed records from the start, in a group of its own. */
+    static Map<String, Object> readCommitted(String name) {
+        Map<String, Object> p = new HashMap<>(client());
+        p.put("group.id", name + "-reader-" + System.nanoTime());
+        p.put("auto.offset.reset", "earliest");
+        p.put("isolation.level", "read_committed");
+        return p;
+    }
+
+    /** The latest committed run energy of each run that {@code wanted} accepts, once {@code runs} runs have one. */
+    static Map<String, RunEnergy> awaitRunEnergy(Topics topics, Predicate<RunEnergy> wanted, int runs, Duration timeout) {
+        try (var consumer = new KafkaConsumer<>(readCommitted("energy"), new StringDeserializer(),
+                topics.runEnergy().valueSerde().deserializer())) {
+            consumer.subscribe(List.of(topics.runEnergy().name()));
+            Map<String, RunEnergy> found = new HashMap<>();
+            await().atMost(timeout).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (wanted.test(r.value())) {
+                        found.put(r.value().getRunId(), r.value());
+                    }
+                });
+                return found.size() >= runs;
+            });
+            return found;
+        }
+    }
+}
