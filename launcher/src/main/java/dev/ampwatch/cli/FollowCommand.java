@@ -173,13 +173,15 @@ final class FollowCommand implements Callable<Integer> {
             }
             int code = process.waitFor();
             if (stopped.get()) {
-                publishAll(lines.failUnfinished("interrupted", true));
+                publishAll(lines.failUnfinished("interrupted"));
                 return 130;
             }
-            if (code != 0) {
-                publishAll(lines.failUnfinished("trainer exited with code " + code, true));
+            if (code != 0 && !lines.anyEvent()) {
+                err.println("ampwatch follow: the trainer exited with code " + code + " before it started a run; nothing published");
+            } else if (code != 0) {
+                publishAll(lines.failUnfinished("trainer exited with code " + code));
             } else if (!lines.openRuns().isEmpty()) {
-                publishAll(lines.failUnfinished("trainer exited (code 0) without run_completed", false));
+                publishAll(lines.failUnfinished("trainer exited (code 0) without run_completed"));
             } else if (!lines.anyEvent()) {
                 err.println("ampwatch follow: the trainer printed no ampwatch lines; nothing published (format: docs/trainer.md)");
             }

@@ -150,21 +150,12 @@ public final class TrainerLines {
     }
 
     /**
-     * RUN_FAILED events, stamped now, for every open run (then closed), e.g. when the trainer died.
-     * When no event was read at all and {@code evenIfNoneSeen}, one RUN_FAILED for the default run id,
-     * so the failure is on record under the experiment.
+     * RUN_FAILED events, stamped now, for every open run (then closed), e.g. when the trainer died. A
+     * trainer that died before it started a run leaves nothing to fail: no run is made up for it.
      */
-    public List<TrainingEvent> failUnfinished(String reason, boolean evenIfNoneSeen) {
+    public List<TrainingEvent> failUnfinished(String reason) {
         Instant now = now();
         List<TrainingEvent> out = new ArrayList<>();
-        if (runs.isEmpty()) {
-            if (evenIfNoneSeen) {
-                RunState s = state(fallbackRunId);
-                s.ended = true;
-                out.add(base(fallbackRunId, s, now, EventKind.RUN_FAILED).setFailureReason(reason).build());
-            }
-            return out;
-        }
         for (String id : openRuns()) {
             RunState s = runs.get(id);
             s.ended = true;
@@ -185,6 +176,20 @@ public final class TrainerLines {
         }
         if (kind == EventKind.RUN_STARTED && existing != null && existing.started) {
             throw new JsonFieldException("run_id", "run " + runId + " has already started; give each run its own run_id");
+        }
+        // follow speaks for the runs its trainer started, on its own host: a line cannot end, fail or
+        // extend someone else's run, or publish for another machine
+        if (kind != EventKind.RUN_STARTED && (existing == null || !existing.started)) {
+            throw new JsonFieldException("run_id", "no run_started of run " + runId + " was read; follow publishes the "
+                    + "events of the runs its trainer started");
+        }
+        if (kind == EventKind.RUN_STARTED && defaults.runId().isPresent() && !defaults.runId().get().equals(runId)) {
+            throw new JsonFieldException("run_id", "run_id " + runId + " is not this follow's run (--run-id "
+                    + defaults.runId().get() + ")");
+        }
+        if (b.hasHost() && !b.getHost().equals(defaults.host())) {
+            throw new JsonFieldException("host", "host " + b.getHost() + " is not this follow's host " + defaults.host()
+                    + "; run follow on the trainer's machine, or give it --host");
         }
 
         RunState s = state(runId);

@@ -75,7 +75,7 @@ class TrainerLinesTest {
         assertThat(completed.getKind()).isEqualTo(EventKind.RUN_COMPLETED);
         assertThat(completed.getEventTime()).as("now, at event precision").isEqualTo(Instant.parse("2026-11-23T10:00:00.123456Z"));
         assertThat(t.openRuns()).isEmpty();
-        assertThat(t.failUnfinished("exit 1", true)).isEmpty();
+        assertThat(t.failUnfinished("exit 1")).isEmpty();
 
         // what it builds survives the Avro round trip
         var serde = AmpwatchSerdes.trainingEvent();
@@ -143,6 +143,7 @@ class TrainerLinesTest {
     @Test
     void replaysFormatWithTheMarkerIsAcceptedAndMillisecondsAreRead() {
         TrainerLines t = lines(Optional.empty());
+        event(t.accept(START.replace("{\"ampwatch\": \"run_started\",", "{\"ampwatch\": \"run_started\", \"run_id\": \"example-run-1\",")));
         TrainingEvent e = event(t.accept("{\"ampwatch\":true,\"run_id\":\"example-run-1\",\"experiment_id\":\"example\","
                 + "\"host\":\"rig-1\",\"devices\":[\"gpu0\"],\"event_time\":\"2026-11-23T10:00:00.500Z\",\"kind\":\"EPOCH_STARTED\",\"epoch\":1}"));
         assertThat(e.getKind()).isEqualTo(EventKind.EPOCH_STARTED);
@@ -154,7 +155,7 @@ class TrainerLinesTest {
     @Test
     void defaultsFillTheGapsAndLaterLinesInheritTheRunsIdentity() {
         TrainerLines t = lines(Optional.empty());
-        String minimal = "{\"ampwatch\":\"run_started\",\"run_id\":\"mine\",\"experiment_id\":\"exp-x\",\"host\":\"gpu-box\","
+        String minimal = "{\"ampwatch\":\"run_started\",\"run_id\":\"mine\",\"experiment_id\":\"exp-x\",\"host\":\"rig-1\","
                 + "\"devices\":[\"gpu1\"],\"config\":{\"precision\":\"fp32\",\"batch_size\":64,\"epochs\":1,\"learning_rate\":0.1,"
                 + "\"optimizer\":\"adam\",\"dataset\":\"cifar10\",\"train_samples\":50000,\"parameter_count\":1000}}";
         TrainingEvent s = event(t.accept(minimal));
@@ -165,7 +166,7 @@ class TrainerLinesTest {
         TrainingEvent e = event(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":1}"));
         assertThat(e.getRunId()).isEqualTo("mine");
         assertThat(e.getExperimentId()).isEqualTo("exp-x");
-        assertThat(e.getHost()).isEqualTo("gpu-box");
+        assertThat(e.getHost()).isEqualTo("rig-1");
         assertThat(e.getDevices()).containsExactly("gpu1");
     }
 
@@ -211,7 +212,7 @@ class TrainerLinesTest {
         TrainerLines t = lines(Optional.of("r"));
         event(t.accept(START));
         event(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":1}"));
-        List<TrainingEvent> failed = t.failUnfinished("trainer exited with code 3", false);
+        List<TrainingEvent> failed = t.failUnfinished("trainer exited with code 3");
         assertThat(failed).singleElement().satisfies(f -> {
             assertThat(f.getKind()).isEqualTo(EventKind.RUN_FAILED);
             assertThat(f.getRunId()).isEqualTo("r");
@@ -219,14 +220,34 @@ class TrainerLinesTest {
             assertThat(f.getHost()).isEqualTo("rig-1");
         });
         assertThat(t.openRuns()).isEmpty();
-        assertThat(t.failUnfinished("again", true)).isEmpty();
+        assertThat(t.failUnfinished("again")).isEmpty();
     }
 
     @Test
-    void aTrainerThatDiesBeforeItsFirstLineFailsTheDefaultRun() {
+    void aTrainerThatDiesBeforeItStartsARunLeavesNothingToFail() {
         TrainerLines quiet = lines(Optional.of("r-quiet"));
-        assertThat(quiet.failUnfinished("exit 1", false)).isEmpty();
-        assertThat(quiet.failUnfinished("exit 1", true)).singleElement()
-                .satisfies(f -> assertThat(f.getRunId()).isEqualTo("r-quiet"));
+        assertThat(quiet.failUnfinished("exit 1")).isEmpty();
+        assertThat(quiet.anyEvent()).isFalse();
+    }
+
+    /** follow speaks for the runs its trainer started, on its host: not for anyone else's. */
+    @Test
+    void linesForRunsNotStartedHereOrForAnotherHostAreRefused() {
+        TrainerLines t = lines(Optional.empty());
+        assertThat(rejection(t.accept("{\"ampwatch\":\"run_failed\",\"run_id\":\"someone-elses\",\"failure_reason\":\"x\"}")))
+                .contains("no run_started of run someone-elses");
+        assertThat(rejection(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":1,\"run_id\":\"someone-elses\"}")))
+                .contains("no run_started");
+        assertThat(rejection(t.accept(START.replace("{\"ampwatch\": \"run_started\",", "{\"ampwatch\": \"run_started\", \"host\": \"rig-9\","))))
+                .contains("host rig-9 is not this follow's host rig-1");
+        assertThat(t.anyEvent()).isFalse();
+        String mine = event(t.accept(START)).getRunId();
+        assertThat(rejection(t.accept("{\"ampwatch\":\"run_completed\",\"run_id\":\"someone-elses\"}"))).contains("no run_started");
+        assertThat(t.openRuns()).containsExactly(mine);
+
+        TrainerLines bound = lines(Optional.of("r-7"));
+        assertThat(rejection(bound.accept(START.replace("{\"ampwatch\": \"run_started\",", "{\"ampwatch\": \"run_started\", \"run_id\": \"r-8\","))))
+                .contains("not this follow's run (--run-id r-7)");
+        assertThat(event(bound.accept(START)).getRunId()).isEqualTo("r-7");
     }
 }
