@@ -3,9 +3,11 @@ package dev.ampwatch.analyzer;
 import dev.ampwatch.schema.RunEnergy;
 
 /**
- * Told about what the analyzer emits, for metrics. Called on stream threads; implementations must be
- * thread-safe and fast. Under exactly-once a call can repeat after a retried transaction, so it must
- * be idempotent (keep the latest value, do not add).
+ * Told about what the analyzer emits, for metrics. Called on the engine's threads; implementations must
+ * be thread-safe and fast. The direct engine tells run energy and dead letters once the transaction that
+ * wrote them has committed, so a count is exact; on the Kafka Streams engine a call can repeat after a
+ * retried transaction (the dead-letter counter then counts those again; values kept as the latest are
+ * unaffected).
  */
 public interface AnalyzerListener {
     void onRunEnergy(RunEnergy energy);

@@ -100,7 +100,13 @@ class FuzzIT {
                         + app.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
                 double counted = scrape.lines().filter(l -> l.startsWith("ampwatch_analyzer_dead_letters_total{"))
                         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-                assertThat(counted).isEqualTo(bad.size());
+                if (engine == AnalyzerConfig.Engine.DIRECT) {
+                    assertThat(counted).isEqualTo(bad.size()); // told after each commit: exact
+                } else {
+                    // Kafka Streams calls the listener while processing: a transaction retried under load
+                    // (once in CI) counts its dead letters again; the topic above is exact either way
+                    assertThat(counted).isGreaterThanOrEqualTo(bad.size());
+                }
                 HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + app.httpPort() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(health.body()).isEqualTo("UP\n");

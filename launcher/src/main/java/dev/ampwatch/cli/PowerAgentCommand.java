@@ -85,14 +85,34 @@ final class PowerAgentCommand implements Callable<Integer> {
             return 0;
         }
         Lifetime lifetime = new Lifetime();
+        dev.ampwatch.power.metrics.AgentStats stats;
         try (PowerAgent agent = PowerAgent.start(config, kafka.clientProperties(null));
              MetricsEndpoint metrics = metricsPort < 0 ? null : MetricsEndpoint.start(metricsHost, metricsPort, agent.metrics())) {
             System.out.println("power-agent on host " + config.host() + ":\n" + SourceStatus.formatAll(agent.sourceStatuses())
                     + (metrics == null ? "" : "\nmetrics on http://" + metricsHost + ":" + metrics.port() + "/metrics"));
             lifetime.await(duration);
+            stats = agent.stats();
         } finally {
             lifetime.closed();
         }
-        return 0;
+        return exitCode(stats, config);
+    }
+
+    /**
+     * 3 when the agent read samples but delivered none (a broker that refused it the whole time: wrong
+     * credentials, ACLs, a missing topic), so a service manager or script sees the failure; 0 otherwise.
+     */
+    static int exitCode(dev.ampwatch.power.metrics.AgentStats stats, PowerAgentConfig config) {
+        long read = stats.all().stream().mapToLong(dev.ampwatch.power.metrics.SourceStats::samplesRead).sum();
+        long published = stats.all().stream().mapToLong(dev.ampwatch.power.metrics.SourceStats::samplesPublished).sum();
+        if (read == 0 || published > 0) {
+            return 0;
+        }
+        long failed = stats.all().stream().mapToLong(dev.ampwatch.power.metrics.SourceStats::sendsFailed).sum();
+        long dropped = stats.all().stream().mapToLong(dev.ampwatch.power.metrics.SourceStats::samplesDropped).sum();
+        System.err.println("ampwatch power-agent: none of the " + read + " samples read was delivered to Kafka (" + failed
+                + " sends failed, " + dropped + " samples dropped" + config.spoolDir().map(d -> "; the rest stay in the spool " + d + " for the next start").orElse("")
+                + "); check the broker address, the credentials and the topic's ACLs");
+        return 3;
     }
 }

@@ -78,6 +78,11 @@ final class Member implements Runnable {
     private final Map<Integer, PartitionTask> tasks = new TreeMap<>();
     private Map<Integer, PartitionTask> revoked = new HashMap<>();
     private boolean inTransaction;
+    /**
+     * What the listener (the metrics) is told once the transaction that wrote it commits: told at once,
+     * a transaction that aborts and is processed again would count its dead letters twice.
+     */
+    private final List<Runnable> afterCommit = new ArrayList<>();
     private boolean commitRequested;
     private long lastCommitMs;
 
@@ -86,7 +91,7 @@ final class Member implements Runnable {
         public void energy(RunEnergy energy, long timestampMs) {
             send(new ProducerRecord<>(topics.runEnergy().name(), null, timestampMs, utf8(energy.getRunId()),
                     energyOut.serialize(topics.runEnergy().name(), energy)));
-            listener.onRunEnergy(energy);
+            afterCommit.add(() -> listener.onRunEnergy(energy));
         }
 
         @Override
@@ -94,7 +99,7 @@ final class Member implements Runnable {
             ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topics.deadLetters(), null, timestampMs, utf8(key), dead.value());
             DeadLetters.describe(r.headers(), dead.kind().header(), dead.reason(), dead.sourceTopic());
             send(r);
-            listener.onDeadLetter(dead.sourceTopic(), dead.kind().header());
+            afterCommit.add(() -> listener.onDeadLetter(dead.sourceTopic(), dead.kind().header()));
         }
 
         @Override
@@ -223,6 +228,7 @@ final class Member implements Runnable {
             }
         }
         inTransaction = false;
+        afterCommit.clear(); // aborted: processed again from the committed offsets, told then
         commitRequested = false;
         for (AutoCloseable c : new AutoCloseable[] {consumer, restorer, producer}) {
             if (c != null) {
@@ -317,7 +323,7 @@ final class Member implements Runnable {
         dead.headers().add(DeadLetters.SOURCE_PARTITION, Integer.toString(partition).getBytes(StandardCharsets.UTF_8));
         dead.headers().add(DeadLetters.SOURCE_OFFSET, Long.toString(f.offset()).getBytes(StandardCharsets.UTF_8));
         send(dead);
-        listener.onDeadLetter(topic, AnalyzerOutput.DeadLetterKind.DESERIALIZATION.header());
+        afterCommit.add(() -> listener.onDeadLetter(topic, AnalyzerOutput.DeadLetterKind.DESERIALIZATION.header()));
     }
 
     private void send(ProducerRecord<byte[], byte[]> record) {
@@ -376,7 +382,7 @@ final class Member implements Runnable {
         }
         lastCommitMs = System.currentTimeMillis();
         commitRequested = false;
-        if (!moved && !inTransaction) {
+        if (!moved && !inTransaction && afterCommit.isEmpty()) {
             return;
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -405,6 +411,8 @@ final class Member implements Runnable {
                 consumer.commitSync(offsets);
             }
         }
+        afterCommit.forEach(Runnable::run);
+        afterCommit.clear();
     }
 
     /**
@@ -506,6 +514,7 @@ final class Member implements Runnable {
                 }
                 inTransaction = false;
             }
+            afterCommit.clear();
             tasks.clear();
             revoked = new HashMap<>();
         }
