@@ -46,7 +46,8 @@ public final class DirectEngine implements AutoCloseable {
     /** What the members share. */
     record Settings(AnalyzerConfig config, AnalyzerListener listener, boolean exactlyOnce, String changelogTopic,
                     Map<String, Object> consumerBase, Map<String, Object> producerBase, String clientId, String transactionalId,
-                    Consumer<Throwable> onFailure, Consumer<List<AutoCloseable>> clients, IntConsumer ensureChangelog) {
+                    Consumer<Throwable> onFailure, java.util.function.BiConsumer<Integer, List<AutoCloseable>> clients,
+                    IntConsumer ensureChangelog) {
 
         Map<String, Object> consumer(int index) {
             Map<String, Object> p = new HashMap<>(consumerBase);
@@ -88,10 +89,11 @@ public final class DirectEngine implements AutoCloseable {
      *     {@code num.stream.threads}, {@code processing.guarantee}, {@code consumer.}/{@code producer.}
      *     prefixed overrides); Kafka Streams-only keys are ignored
      * @param clientId the base of the clients' ids
-     * @param clients told about each new consumer and producer (client metrics)
+     * @param clients told about each member's new consumer and producer, by member index (client metrics):
+     *     a member that starts over replaces its previous ones
      */
     public DirectEngine(AnalyzerConfig config, Map<String, ?> clientProperties, AnalyzerListener listener, String clientId,
-                        Consumer<Throwable> onFailure, Consumer<List<AutoCloseable>> clients) {
+                        Consumer<Throwable> onFailure, java.util.function.BiConsumer<Integer, List<AutoCloseable>> clients) {
         boolean exactlyOnce = !"at_least_once".equals(String.valueOf(clientProperties.get("processing.guarantee")));
         Map<String, Object> consumer = filtered(clientProperties, ConsumerConfig.configNames(), "consumer.", "main.consumer.");
         consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -179,7 +179,7 @@ final class Member implements Runnable {
         consumer = new KafkaConsumer<>(settings.consumer(index), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         restorer = new KafkaConsumer<>(settings.restorer(index), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         producer = new KafkaProducer<>(settings.producer(index), new ByteArraySerializer(), new ByteArraySerializer());
-        settings.clients().accept(List.of(consumer, producer));
+        settings.clients().accept(index, List.of(consumer, producer));
         if (settings.exactlyOnce()) {
             producer.initTransactions(); // fences this member's previous incarnation, aborting what it left open
         }
