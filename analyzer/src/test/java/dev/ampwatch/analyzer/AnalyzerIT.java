@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import dev.ampwatch.analyzer.streams.DeadLetters;
-import dev.ampwatch.broker.SharedBroker;
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.PowerSample;
@@ -25,10 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -37,7 +33,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The analyzer on a real broker: produce, stream, assert on the output topics and on /metrics. */
@@ -49,16 +44,10 @@ class AnalyzerIT {
     @org.junit.jupiter.params.provider.EnumSource(AnalyzerConfig.Engine.class)
     void attributesEnergyEndToEndDeadLettersGarbageAndServesMetrics(AnalyzerConfig.Engine engine, @TempDir Path stateDir)
             throws Exception {
-        String id = "it1-" + engine.name().toLowerCase(java.util.Locale.ROOT);
-        Topics topics = Topics.withPrefix(id + ".");
-        Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
-        try (Admin admin = Admin.create(client)) {
-            List<NewTopic> all = new ArrayList<>();
-            topics.names().forEach(n -> all.add(new NewTopic(n, Optional.of(1), Optional.empty())));
-            admin.createTopics(all).all().get();
-        }
-        AnalyzerConfig config = AnalyzerConfig.defaults().toBuilder().applicationId(id).topics(topics).stateDir(stateDir)
-                .engine(engine).build();
+        AnalyzerConfig config = BrokerFixture.analyzer("it1", engine, 1, stateDir);
+        String id = config.applicationId();
+        Topics topics = config.topics();
+        Map<String, Object> client = BrokerFixture.client();
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(5))) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             try (var samples = new KafkaProducer<>(client, new StringSerializer(), topics.powerSamples().valueSerde().serializer());

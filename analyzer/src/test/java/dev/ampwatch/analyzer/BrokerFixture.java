@@ -35,6 +35,18 @@ final class BrokerFixture {
         }
     }
 
+    /**
+     * An analyzer's settings for a test on {@code engine}: application id {@code <name>-<engine>}, topics
+     * under that prefix, created here with {@code partitions} partitions each.
+     */
+    static AnalyzerConfig analyzer(String name, AnalyzerConfig.Engine engine, int partitions, java.nio.file.Path stateDir)
+            throws ExecutionException, InterruptedException {
+        String id = name + "-" + engine.name().toLowerCase(java.util.Locale.ROOT);
+        Topics topics = Topics.withPrefix(id + ".");
+        createTopics(topics, partitions);
+        return AnalyzerConfig.defaults().toBuilder().applicationId(id).topics(topics).stateDir(stateDir).engine(engine).build();
+    }
+
     /** A consumer's settings that read committed records from the start, in a group of its own. */
     static Map<String, Object> readCommitted(String name) {
         Map<String, Object> p = new HashMap<>(client());

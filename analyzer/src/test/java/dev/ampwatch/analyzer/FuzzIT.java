@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -54,12 +53,9 @@ class FuzzIT {
     @org.junit.jupiter.params.provider.EnumSource(AnalyzerConfig.Engine.class)
     void tenThousandBadRecordsAreSetAsideAndTheRealRunsComeOutExact(AnalyzerConfig.Engine engine, @TempDir Path stateDir)
             throws Exception {
-        String id = "fuzz-" + engine.name().toLowerCase(java.util.Locale.ROOT);
-        Topics topics = Topics.withPrefix(id + ".");
+        AnalyzerConfig config = BrokerFixture.analyzer("fuzz", engine, 2, stateDir);
+        Topics topics = config.topics();
         Map<String, Object> client = BrokerFixture.client();
-        BrokerFixture.createTopics(topics, 2);
-        AnalyzerConfig config = AnalyzerConfig.defaults().toBuilder().applicationId(id).topics(topics).stateDir(stateDir)
-                .engine(engine).build();
         List<Bad> bad = new ArrayList<>(badRecords(true).sampleStream().limit(BAD_PER_TOPIC).toList());
         bad.addAll(badRecords(false).sampleStream().limit(BAD_PER_TOPIC).toList());
         java.util.Collections.shuffle(bad, new java.util.Random(7));

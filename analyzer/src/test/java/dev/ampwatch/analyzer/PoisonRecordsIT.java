@@ -46,12 +46,9 @@ class PoisonRecordsIT {
     @ParameterizedTest
     @EnumSource(AnalyzerConfig.Engine.class)
     void poisonRecordsAreSetAsideAndTheRunAfterThemCompletes(AnalyzerConfig.Engine engine, @TempDir Path stateDir) throws Exception {
-        String id = "poison-" + engine.name().toLowerCase(java.util.Locale.ROOT);
-        Topics topics = Topics.withPrefix(id + ".");
+        AnalyzerConfig config = BrokerFixture.analyzer("poison", engine, 1, stateDir);
+        Topics topics = config.topics();
         Map<String, Object> client = BrokerFixture.client();
-        BrokerFixture.createTopics(topics, 1);
-        AnalyzerConfig config = AnalyzerConfig.defaults().toBuilder().applicationId(id).topics(topics).stateDir(stateDir)
-                .engine(engine).build();
         Map<String, Object> big = new HashMap<>(client);
         big.put("max.request.size", 2 * 1024 * 1024);
         byte[] header = new byte[10];

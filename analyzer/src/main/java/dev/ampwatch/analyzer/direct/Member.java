@@ -4,12 +4,9 @@ import dev.ampwatch.analyzer.AnalyzerConfig;
 import dev.ampwatch.analyzer.AnalyzerListener;
 import dev.ampwatch.analyzer.streams.AnalyzerOutput;
 import dev.ampwatch.analyzer.streams.DeadLetters;
-import dev.ampwatch.analyzer.streams.HostInput;
 import dev.ampwatch.analyzer.streams.HostStep;
 import dev.ampwatch.analyzer.streams.TimelineCache;
-import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.RunEnergy;
-import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.kafka.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -34,7 +31,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.slf4j.Logger;
@@ -64,8 +60,7 @@ final class Member implements Runnable {
     private final Topics topics;
     private final String samplesTopic;
     private final String eventsTopic;
-    private final Deserializer<PowerSample> samplesIn;
-    private final Deserializer<TrainingEvent> eventsIn;
+    private final InputDecoder decoder;
     private final Serializer<RunEnergy> energyOut;
     private final CountDownLatch assigned = new CountDownLatch(1);
     private final CountDownLatch stop;
@@ -77,12 +72,7 @@ final class Member implements Runnable {
     private KafkaProducer<byte[], byte[]> producer;
     private final Map<Integer, PartitionTask> tasks = new TreeMap<>();
     private Map<Integer, PartitionTask> revoked = new HashMap<>();
-    private boolean inTransaction;
-    /**
-     * What the listener (the metrics) is told once the transaction that wrote it commits: told at once,
-     * a transaction that aborts and is processed again would count its dead letters twice.
-     */
-    private final List<Runnable> afterCommit = new ArrayList<>();
+    private Outputs outputs;
     private boolean commitRequested;
     private long lastCommitMs;
 
@@ -91,7 +81,7 @@ final class Member implements Runnable {
         public void energy(RunEnergy energy, long timestampMs) {
             send(new ProducerRecord<>(topics.runEnergy().name(), null, timestampMs, utf8(energy.getRunId()),
                     energyOut.serialize(topics.runEnergy().name(), energy)));
-            afterCommit.add(() -> listener.onRunEnergy(energy));
+            outputs.afterCommit(() -> listener.onRunEnergy(energy));
         }
 
         @Override
@@ -99,7 +89,7 @@ final class Member implements Runnable {
             ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topics.deadLetters(), null, timestampMs, utf8(key), dead.value());
             DeadLetters.describe(r.headers(), dead.kind().header(), dead.reason(), dead.sourceTopic());
             send(r);
-            afterCommit.add(() -> listener.onDeadLetter(dead.sourceTopic(), dead.kind().header()));
+            outputs.afterCommit(() -> listener.onDeadLetter(dead.sourceTopic(), dead.kind().header()));
         }
 
         @Override
@@ -116,8 +106,7 @@ final class Member implements Runnable {
         this.topics = config.topics();
         this.samplesTopic = topics.powerSamples().name();
         this.eventsTopic = topics.trainingEvents().name();
-        this.samplesIn = topics.powerSamples().valueSerde().deserializer();
-        this.eventsIn = topics.trainingEvents().valueSerde().deserializer();
+        this.decoder = new InputDecoder(topics);
         this.energyOut = topics.runEnergy().valueSerde().serializer();
         this.stop = stop;
     }
@@ -180,9 +169,7 @@ final class Member implements Runnable {
         restorer = new KafkaConsumer<>(settings.restorer(index), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         producer = new KafkaProducer<>(settings.producer(index), new ByteArraySerializer(), new ByteArraySerializer());
         settings.clients().accept(index, List.of(consumer, producer));
-        if (settings.exactlyOnce()) {
-            producer.initTransactions(); // fences this member's previous incarnation, aborting what it left open
-        }
+        outputs = new Outputs(producer, settings.exactlyOnce());
         consumer.subscribe(List.of(eventsTopic, samplesTopic), new Rebalance());
         long nowMs = System.currentTimeMillis();
         long nextTickMs = nowMs + HostStep.TICK.toMillis();
@@ -220,15 +207,9 @@ final class Member implements Runnable {
     }
 
     private void teardown() {
-        if (producer != null && inTransaction) {
-            try {
-                producer.abortTransaction();
-            } catch (RuntimeException e) {
-                LOG.debug("abort after failure", e);
-            }
+        if (outputs != null) {
+            outputs.abort();
         }
-        inTransaction = false;
-        afterCommit.clear(); // aborted: processed again from the committed offsets, told then
         commitRequested = false;
         for (AutoCloseable c : new AutoCloseable[] {consumer, restorer, producer}) {
             if (c != null) {
@@ -242,6 +223,7 @@ final class Member implements Runnable {
         consumer = null;
         restorer = null;
         producer = null;
+        outputs = null;
         tasks.clear();
         revoked = new HashMap<>();
     }
@@ -256,35 +238,11 @@ final class Member implements Runnable {
             var queue = sample ? task.samples : task.events;
             long last = queue.isEmpty() ? 0 : queue.peekLast().timestampMs();
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
-                PartitionTask.Fetched f = decode(sample, r, last);
+                PartitionTask.Fetched f = decoder.decode(sample, r, last);
                 last = f.timestampMs();
                 queue.addLast(f);
             }
         }
-    }
-
-    /**
-     * Decodes a record and stamps it with its event time (never negative, as Kafka Streams' extractor:
-     * a negative time reaches the validator, which dead-letters it); one that does not decode is stamped
-     * with its record timestamp and dead-lettered when its turn comes.
-     */
-    private PartitionTask.Fetched decode(boolean sample, ConsumerRecord<byte[], byte[]> r, long partitionTimeMs) {
-        HostInput input;
-        try {
-            if (sample) {
-                input = r.value() == null ? new HostInput.Sample(null, null)
-                        : new HostInput.Sample(samplesIn.deserialize(r.topic(), r.value()), r.value());
-            } else {
-                input = new HostInput.Event(r.value() == null ? null : eventsIn.deserialize(r.topic(), r.value()));
-            }
-        } catch (RuntimeException e) {
-            long ts = r.timestamp() >= 0 ? r.timestamp() : partitionTimeMs;
-            return new PartitionTask.Fetched(sample, r.offset(), ts, r.key(), r.value(), r.timestamp(), null,
-                    String.valueOf(e.getMessage()));
-        }
-        long ts = input.isEmpty() ? (r.timestamp() >= 0 ? r.timestamp() : partitionTimeMs)
-                : Math.max(0, input.eventTime().toEpochMilli());
-        return new PartitionTask.Fetched(sample, r.offset(), ts, r.key(), null, r.timestamp(), input, null);
     }
 
     private void processAvailable() {
@@ -307,31 +265,12 @@ final class Member implements Runnable {
     private void undecodable(PartitionTask.Fetched f, int partition) {
         String topic = f.sample() ? samplesTopic : eventsTopic;
         LOG.warn("dead-lettering undecodable record {}-{}@{}: {}", topic, partition, f.offset(), f.error());
-        // the analyzer's clock, and a bounded value and key: a dead letter the broker refuses (a future
-        // timestamp past its limits, a value at the size limit plus headers) would stop the member on the
-        // record it was meant to set aside
-        byte[] value = f.value();
-        String reason = f.error().length() > 2000 ? f.error().substring(0, 2000) + "..." : f.error();
-        if (value != null && value.length > DeadLetters.MAX_VALUE_BYTES) {
-            reason += " (dead-letter value truncated to its first " + DeadLetters.MAX_VALUE_BYTES + " of " + value.length + " bytes)";
-            value = java.util.Arrays.copyOf(value, DeadLetters.MAX_VALUE_BYTES);
-        }
-        byte[] key = f.key() != null && f.key().length > DeadLetters.MAX_KEY_BYTES ? java.util.Arrays.copyOf(f.key(), DeadLetters.MAX_KEY_BYTES)
-                : f.key();
-        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(topics.deadLetters(), null, System.currentTimeMillis(), key, value);
-        DeadLetters.describe(dead.headers(), AnalyzerOutput.DeadLetterKind.DESERIALIZATION.header(), reason, topic);
-        dead.headers().add(DeadLetters.SOURCE_PARTITION, Integer.toString(partition).getBytes(StandardCharsets.UTF_8));
-        dead.headers().add(DeadLetters.SOURCE_OFFSET, Long.toString(f.offset()).getBytes(StandardCharsets.UTF_8));
-        send(dead);
-        afterCommit.add(() -> listener.onDeadLetter(topic, AnalyzerOutput.DeadLetterKind.DESERIALIZATION.header()));
+        send(DeadLetters.undecodable(topics.deadLetters(), topic, partition, f.offset(), f.key(), f.value(), f.error()));
+        outputs.afterCommit(() -> listener.onDeadLetter(topic, AnalyzerOutput.DeadLetterKind.DESERIALIZATION.header()));
     }
 
     private void send(ProducerRecord<byte[], byte[]> record) {
-        if (settings.exactlyOnce() && !inTransaction) {
-            producer.beginTransaction();
-            inTransaction = true;
-        }
-        producer.send(record);
+        outputs.send(record);
     }
 
     private boolean nothingBuffered() {
@@ -382,7 +321,7 @@ final class Member implements Runnable {
         }
         lastCommitMs = System.currentTimeMillis();
         commitRequested = false;
-        if (!moved && !inTransaction && afterCommit.isEmpty()) {
+        if (!moved && !outputs.pending()) {
             return;
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -395,63 +334,7 @@ final class Member implements Runnable {
             }
             task.offsetsMoved = false;
         }
-        if (settings.exactlyOnce()) {
-            if (!inTransaction) {
-                producer.beginTransaction();
-                inTransaction = true;
-            }
-            if (!offsets.isEmpty()) {
-                producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            }
-            producer.commitTransaction();
-            inTransaction = false;
-        } else {
-            producer.flush();
-            if (!offsets.isEmpty()) {
-                consumer.commitSync(offsets);
-            }
-        }
-        afterCommit.forEach(Runnable::run);
-        afterCommit.clear();
-    }
-
-    /**
-     * Reads the changelog partitions from their start to their last committed write, all at once (an
-     * empty one costs nothing more than the offsets asked for them all together).
-     */
-    private Map<Integer, TreeMap<Bytes, byte[]>> restore(Set<Integer> partitions) {
-        Map<Integer, TreeMap<Bytes, byte[]>> state = new HashMap<>();
-        List<TopicPartition> tps = new ArrayList<>();
-        for (int p : partitions) {
-            state.put(p, new TreeMap<>());
-            tps.add(new TopicPartition(settings.changelogTopic(), p));
-        }
-        if (tps.isEmpty()) {
-            return state;
-        }
-        Map<TopicPartition, Long> begin = restorer.beginningOffsets(tps);
-        Map<TopicPartition, Long> end = restorer.endOffsets(tps); // the last stable offsets, reading committed
-        List<TopicPartition> toRead = tps.stream().filter(tp -> end.get(tp) > begin.get(tp)).toList();
-        if (toRead.isEmpty()) {
-            return state;
-        }
-        restorer.assign(toRead);
-        restorer.seekToBeginning(toRead);
-        long records = 0;
-        while (toRead.stream().anyMatch(tp -> restorer.position(tp) < end.get(tp))) {
-            for (ConsumerRecord<byte[], byte[]> r : restorer.poll(Duration.ofMillis(100))) {
-                records++;
-                TreeMap<Bytes, byte[]> map = state.get(r.partition());
-                if (r.value() == null) {
-                    map.remove(Bytes.wrap(r.key()));
-                } else {
-                    map.put(Bytes.wrap(r.key()), r.value());
-                }
-            }
-        }
-        restorer.assign(List.of());
-        LOG.debug("member {} restored partitions {}: {} changelog records", index, partitions, records);
-        return state;
+        outputs.commit(offsets, consumer);
     }
 
     private PartitionTask newTask(int partition, TreeMap<Bytes, byte[]> restored) {
@@ -494,7 +377,7 @@ final class Member implements Runnable {
             }
             Set<Integer> fresh = new HashSet<>(samples);
             fresh.removeAll(revoked.keySet());
-            Map<Integer, TreeMap<Bytes, byte[]>> restored = restore(fresh);
+            Map<Integer, TreeMap<Bytes, byte[]>> restored = ChangelogRestorer.restore(restorer, settings.changelogTopic(), fresh);
             for (int p : samples) {
                 PartitionTask kept = revoked.remove(p);
                 tasks.put(p, kept != null ? kept : newTask(p, restored.get(p)));
@@ -506,15 +389,7 @@ final class Member implements Runnable {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            if (inTransaction) {
-                try {
-                    producer.abortTransaction();
-                } catch (RuntimeException e) {
-                    LOG.debug("abort after losing partitions", e);
-                }
-                inTransaction = false;
-            }
-            afterCommit.clear();
+            outputs.abort();
             tasks.clear();
             revoked = new HashMap<>();
         }

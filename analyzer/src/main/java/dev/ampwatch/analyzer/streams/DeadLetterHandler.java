@@ -1,7 +1,6 @@
 package dev.ampwatch.analyzer.streams;
 
 import dev.ampwatch.analyzer.AnalyzerListener;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,17 +40,8 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception e) {
         String reason = String.valueOf(e.getMessage());
         LOG.warn("dead-lettering undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason);
-        byte[] value = record.value();
-        if (value != null && value.length > DeadLetters.MAX_VALUE_BYTES) { // or the broker refuses the dead letter
-            reason += " (dead-letter value truncated to its first " + DeadLetters.MAX_VALUE_BYTES + " of " + value.length + " bytes)";
-            value = java.util.Arrays.copyOf(value, DeadLetters.MAX_VALUE_BYTES);
-        }
-        byte[] key = record.key() != null && record.key().length > DeadLetters.MAX_KEY_BYTES
-                ? java.util.Arrays.copyOf(record.key(), DeadLetters.MAX_KEY_BYTES) : record.key();
-        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(topic, null, System.currentTimeMillis(), key, value);
-        DeadLetters.describe(dead.headers(), "deserialization", reason, record.topic());
-        dead.headers().add(DeadLetters.SOURCE_PARTITION, Integer.toString(record.partition()).getBytes(StandardCharsets.UTF_8));
-        dead.headers().add(DeadLetters.SOURCE_OFFSET, Long.toString(record.offset()).getBytes(StandardCharsets.UTF_8));
+        ProducerRecord<byte[], byte[]> dead = DeadLetters.undecodable(topic, record.topic(), record.partition(), record.offset(),
+                record.key(), record.value(), reason);
         listener.onDeadLetter(record.topic(), "deserialization");
         return Response.resume(List.of(dead));
     }

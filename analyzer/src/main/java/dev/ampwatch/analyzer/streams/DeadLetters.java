@@ -30,6 +30,28 @@ public final class DeadLetters {
         headers.add(SOURCE_TOPIC, topic.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * The dead letter of a record that could not be decoded: its key and value as they came, cut to
+     * {@link #MAX_KEY_BYTES} and {@link #MAX_VALUE_BYTES} (the reason says when), stamped with the
+     * analyzer's clock, and where it came from in headers. A dead letter the broker refuses (a value at the
+     * size limit plus headers, a timestamp past its limits) would stop the analyzer on the record it was
+     * meant to set aside. Both engines write these.
+     */
+    public static org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> undecodable(
+            String deadLetterTopic, String sourceTopic, int partition, long offset, byte[] key, byte[] value, String error) {
+        String reason = error.length() > 2000 ? error.substring(0, 2000) + "..." : error;
+        if (value != null && value.length > MAX_VALUE_BYTES) {
+            reason += " (dead-letter value truncated to its first " + MAX_VALUE_BYTES + " of " + value.length + " bytes)";
+            value = java.util.Arrays.copyOf(value, MAX_VALUE_BYTES);
+        }
+        byte[] k = key != null && key.length > MAX_KEY_BYTES ? java.util.Arrays.copyOf(key, MAX_KEY_BYTES) : key;
+        var dead = new org.apache.kafka.clients.producer.ProducerRecord<>(deadLetterTopic, null, System.currentTimeMillis(), k, value);
+        describe(dead.headers(), "deserialization", reason, sourceTopic);
+        dead.headers().add(SOURCE_PARTITION, Integer.toString(partition).getBytes(StandardCharsets.UTF_8));
+        dead.headers().add(SOURCE_OFFSET, Long.toString(offset).getBytes(StandardCharsets.UTF_8));
+        return dead;
+    }
+
     public static String header(Headers headers, String name) {
         var h = headers.lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
