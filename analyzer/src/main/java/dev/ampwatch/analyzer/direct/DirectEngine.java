@@ -158,10 +158,6 @@ public final class DirectEngine implements AutoCloseable {
         return true;
     }
 
-    public int members() {
-        return members.size();
-    }
-
     /** Commits what was processed, leaves the group, and waits up to {@code timeout} for the members. */
     @Override
     public void close() {
