@@ -109,12 +109,13 @@ public final class AnalyzerApp implements AutoCloseable {
             }
         });
         ThreadFailures failures = new ThreadFailures(Clock.systemUTC());
+        java.util.function.Consumer<Throwable> streamsFailed = failures.recorder(registry, "kafka-streams");
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("analyzer stream thread failed; replacing it", e);
-            failures.failed(e);
+            streamsFailed.accept(e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        DirectEngine engine = direct ? new DirectEngine(config, clientProperties, runMetrics, clientId, failures::failed,
+        DirectEngine engine = direct ? new DirectEngine(config, clientProperties, runMetrics, clientId, failures.recorder(registry, "direct"),
                 clientMetrics::bind) : null;
         if (engine != null) {
             engine.start(); // its members join the group while the rest starts

@@ -1,10 +1,13 @@
 package dev.ampwatch.analyzer;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Stream-thread failures in a sliding window: Kafka Streams replaces a failed thread, so an analyzer whose
@@ -21,6 +24,21 @@ final class ThreadFailures {
 
     ThreadFailures(Clock clock) {
         this.clock = clock;
+    }
+
+    /**
+     * What to call when a thread of {@code runtime} ({@code direct} or {@code kafka-streams}) fails: counts
+     * it in {@code ampwatch_analyzer_thread_failures_total}, registered at 0 here so the first failure is an
+     * increase an alert sees, and in the window of {@code /health}.
+     */
+    Consumer<Throwable> recorder(MeterRegistry registry, String runtime) {
+        Counter counter = Counter.builder("ampwatch.analyzer.thread.failures")
+                .description("Attribution or statistics threads that failed and were started over (each restarts from the last commit)")
+                .tag("runtime", runtime).register(registry);
+        return e -> {
+            counter.increment();
+            failed(e);
+        };
     }
 
     synchronized void failed(Throwable e) {

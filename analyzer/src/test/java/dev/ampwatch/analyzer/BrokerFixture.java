@@ -73,4 +73,16 @@ final class BrokerFixture {
             return found;
         }
     }
+
+    /** The sum of a metric family's series in a Prometheus scrape ({@code name} with no labels or any). */
+    static double sum(String scrape, String name) {
+        return scrape.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** The analyzer's /metrics. */
+    static String scrape(AnalyzerApp app) throws java.io.IOException, InterruptedException {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                "http://127.0.0.1:" + app.httpPort() + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
 }

@@ -92,10 +92,9 @@ class FuzzIT {
                 }
                 Map<String, Long> kinds = deadLetterKinds(client, topics, bad.size());
                 assertThat(kinds).isEqualTo(expectedKinds);
-                String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                        + app.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-                double counted = scrape.lines().filter(l -> l.startsWith("ampwatch_analyzer_dead_letters_total{"))
-                        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+                String scrape = BrokerFixture.scrape(app);
+                assertThat(BrokerFixture.sum(scrape, "ampwatch_analyzer_thread_failures_total")).as("threads failed and started over").isZero();
+                double counted = BrokerFixture.sum(scrape, "ampwatch_analyzer_dead_letters_total");
                 if (engine == AnalyzerConfig.Engine.DIRECT) {
                     assertThat(counted).isEqualTo(bad.size()); // told after each commit: exact
                 } else {

@@ -24,6 +24,18 @@ class ThreadFailuresTest {
     }
 
     @Test
+    void failuresAreCountedPerRuntimeFromZero() {
+        var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        var direct = failures.recorder(registry, "direct");
+        failures.recorder(registry, "kafka-streams");
+        assertThat(registry.scrape()).contains("ampwatch_analyzer_thread_failures_total{runtime=\"direct\"} 0.0")
+                .contains("ampwatch_analyzer_thread_failures_total{runtime=\"kafka-streams\"} 0.0");
+        direct.accept(new IllegalStateException("one"));
+        assertThat(registry.scrape()).contains("ampwatch_analyzer_thread_failures_total{runtime=\"direct\"} 1.0");
+        assertThat(failures.problem()).isEmpty();
+    }
+
+    @Test
     void aHugeMessageIsClipped() {
         for (int i = 0; i < 3; i++) {
             failures.failed(new IllegalStateException("x".repeat(100_000)));

@@ -57,13 +57,13 @@ public final class AnalyzerTopology {
         KStream<String, HostInput> events = builder
                 .stream(topics.trainingEvents().name(), Consumed.with(topics.trainingEvents().keySerde(),
                         topics.trainingEvents().valueSerde()).withName("training-events")
-                        .withTimestampExtractor(new EventTimeExtractor()))
+                        .withTimestampExtractor(new EventTimeExtractor(config.maxFutureSkew())))
                 .mapValues(HostInput.Event::new, Named.as("wrap-events"));
         // samples keep their bytes: one waiting in the grace buffer at a commit is stored as it came
         KStream<String, HostInput> samples = builder
                 .stream(topics.powerSamples().name(), Consumed.with(topics.powerSamples().keySerde(),
                         SampleInputSerde.of(topics.powerSamples().valueSerde())).withName("power-samples")
-                        .withTimestampExtractor(new EventTimeExtractor()));
+                        .withTimestampExtractor(new EventTimeExtractor(config.maxFutureSkew())));
 
         events.merge(samples, Named.as("host-inputs"))
                 .process(() -> new HostProcessor(config, listener), Named.as("attribute-energy"), HostProcessor.TIMELINE_STORE)

@@ -32,9 +32,9 @@ final class StreamsCeiling {
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         StreamsBuilder builder = new StreamsBuilder();
         var events = builder.stream(topics.trainingEvents().name(), Consumed.with(topics.trainingEvents().keySerde(),
-                topics.trainingEvents().valueSerde()).withTimestampExtractor(new EventTimeExtractor()));
+                topics.trainingEvents().valueSerde()).withTimestampExtractor(new EventTimeExtractor(java.time.Duration.ofHours(1))));
         var samples = builder.stream(topics.powerSamples().name(), Consumed.with(topics.powerSamples().keySerde(),
-                topics.powerSamples().valueSerde()).withTimestampExtractor(new EventTimeExtractor()));
+                topics.powerSamples().valueSerde()).withTimestampExtractor(new EventTimeExtractor(java.time.Duration.ofHours(1))));
         events.mapValues(v -> (Object) v).merge(samples.mapValues(v -> (Object) v))
                 .process(() -> new Processor<String, Object, Void, Void>() {
                     @Override
