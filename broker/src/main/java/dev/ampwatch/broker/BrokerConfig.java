@@ -11,8 +11,13 @@ import java.util.Properties;
  * @param host the address both listeners bind to
  * @param brokerPort the client (PLAINTEXT) port
  * @param controllerPort the KRaft controller port
+ * @param security SASL_SSL with SCRAM users and a TLS key, or null: PLAINTEXT
  */
-public record BrokerConfig(Path dataDir, String host, int brokerPort, int controllerPort) {
+public record BrokerConfig(Path dataDir, String host, int brokerPort, int controllerPort, BrokerSecurity security) {
+
+    public BrokerConfig(Path dataDir, String host, int brokerPort, int controllerPort) {
+        this(dataDir, host, brokerPort, controllerPort, null);
+    }
 
     public BrokerConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -72,6 +77,9 @@ public record BrokerConfig(Path dataDir, String host, int brokerPort, int contro
         // replayed traces keep their recorded timestamps: with time-based retention (7 days by default) a
         // broker would roll and delete an older trace, and the analyzer's changelogs stamped like it
         p.put("log.retention.ms", "-1");
+        if (security != null) {
+            security.configure(p, host, brokerPort, controllerPort);
+        }
         return p;
     }
 }

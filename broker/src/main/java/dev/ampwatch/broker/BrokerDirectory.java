@@ -23,7 +23,7 @@ final class BrokerDirectory {
     private BrokerDirectory() {}
 
     /** The config to start with: the remembered ports if still free, else new free ports. */
-    static BrokerConfig plan(Path dataDir, String host, int requestedPort) {
+    static BrokerConfig plan(Path dataDir, String host, int requestedPort, BrokerSecurity security) {
         Properties remembered = load(dataDir.resolve(PORTS_FILE));
         int broker = requestedPort > 0 ? requestedPort : Integer.parseInt(remembered.getProperty("broker.port", "0"));
         int controller = Integer.parseInt(remembered.getProperty("controller.port", "0"));
@@ -38,30 +38,51 @@ final class BrokerDirectory {
                 controller = Ports.free(host);
             } while (controller == broker);
         }
-        return new BrokerConfig(dataDir, host, broker, controller);
+        return new BrokerConfig(dataDir, host, broker, controller, security);
     }
 
     /** Formats the storage unless a previous run already did; records the ports. */
     static void prepare(BrokerConfig config) throws IOException {
         Files.createDirectories(config.logDir());
         Path serverProperties = config.dataDir().resolve("server.properties");
+        if (!Files.exists(serverProperties)) {
+            Files.createFile(serverProperties);
+        }
+        try {
+            // a secure broker's settings hold its keystore password and its own SCRAM password
+            Files.setPosixFilePermissions(serverProperties, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
         try (Writer w = Files.newBufferedWriter(serverProperties, StandardCharsets.UTF_8)) {
             config.toProperties().store(w, "written by ampwatch at every start; edits are overwritten");
+        }
+        Properties remembered = load(config.dataDir().resolve(PORTS_FILE));
+        boolean formatted = Files.exists(config.logDir().resolve("meta.properties"));
+        boolean scram = formatted ? Boolean.parseBoolean(remembered.getProperty("scram.users", "false")) : config.security() != null;
+        if (formatted && config.security() != null && !scram) {
+            throw new IllegalStateException("the broker in " + config.dataDir() + " was first started without security, so its "
+                    + "cluster has no SCRAM users to log in with; start the secure broker on a new data directory");
         }
         Properties ports = new Properties();
         ports.setProperty("broker.port", Integer.toString(config.brokerPort()));
         ports.setProperty("controller.port", Integer.toString(config.controllerPort()));
+        ports.setProperty("scram.users", Boolean.toString(scram));
         try (Writer w = Files.newBufferedWriter(config.dataDir().resolve(PORTS_FILE), StandardCharsets.UTF_8)) {
-            ports.store(w, "ports of the last start");
+            ports.store(w, "ports of the last start; whether the cluster was formatted with SCRAM users");
         }
-        if (Files.exists(config.logDir().resolve("meta.properties"))) {
+        if (formatted) {
             return; // formatting again with a new cluster id would fail: keep the data
+        }
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("format", "--cluster-id", Uuid.randomUuid().toString(),
+                "--config", serverProperties.toString(), "--ignore-formatted"));
+        if (config.security() != null) {
+            args.addAll(config.security().formatArguments());
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int rc;
         try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-            rc = StorageTool.execute(new String[] {"format", "--cluster-id", Uuid.randomUuid().toString(),
-                "--config", serverProperties.toString(), "--ignore-formatted"}, print);
+            rc = StorageTool.execute(args.toArray(String[]::new), print);
         }
         if (rc != 0) {
             throw new IOException("formatting Kafka storage in " + config.logDir() + " failed (exit " + rc + "): "

@@ -33,15 +33,35 @@ public final class InProcessBroker implements KafkaBroker {
      * Returns once the broker is unfenced and serving.
      */
     public static InProcessBroker start(Path dataDir, String host, int port) {
+        return start(dataDir, host, port, null);
+    }
+
+    /**
+     * As {@link #start(Path, String, int)}; with {@code security} the broker only speaks SASL_SSL
+     * (SCRAM-SHA-512 over TLS), its users are created or updated, and each user's client settings are
+     * written next to them ({@link BrokerSecurity#clientConfig}).
+     */
+    public static InProcessBroker start(Path dataDir, String host, int port, BrokerSecurity security) {
         RuntimeException last = null;
         for (int attempt = 1; attempt <= (port > 0 ? 1 : BIND_ATTEMPTS); attempt++) {
-            BrokerConfig config = BrokerDirectory.plan(dataDir, host, port);
+            BrokerConfig config = BrokerDirectory.plan(dataDir, host, port, security);
             KafkaRaftServer server = null;
             try {
                 BrokerDirectory.prepare(config);
                 server = new KafkaRaftServer(KafkaConfig.fromProps(config.toProperties()), Time.SYSTEM);
                 server.startup();
-                LOG.info("Kafka broker ready at {} (data in {})", config.bootstrapServers(), dataDir);
+                if (security != null) {
+                    try {
+                        security.writeClientConfigs(config.bootstrapServers());
+                        security.upsertUsers(config.bootstrapServers());
+                    } catch (IOException | RuntimeException e) {
+                        server.shutdown();
+                        server.awaitShutdown();
+                        throw e;
+                    }
+                }
+                LOG.info("Kafka broker ready at {} (data in {}{})", config.bootstrapServers(), dataDir,
+                        security == null ? "" : "; SASL_SSL, SCRAM users " + security.users() + ", client settings in " + security.dir());
                 return new InProcessBroker(config, server);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -1,8 +1,11 @@
 package dev.ampwatch.cli;
 
+import dev.ampwatch.broker.BrokerSecurity;
 import dev.ampwatch.broker.InProcessBroker;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,16 +32,37 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--duration", converter = DurationConverter.class, description = "Stop after this long (default: run until Ctrl-C).")
     Duration duration;
 
+    @Option(names = "--secure", description = "Speak SASL_SSL only: TLS with a self-signed key made in <data-dir>/security, "
+            + "SCRAM-SHA-512 users (admin, and each --user) with generated passwords; every user's client settings are written "
+            + "to <data-dir>/security/client-<user>.properties, for --kafka-config.")
+    boolean secure;
+
+    @Option(names = "--user", split = ",", paramLabel = "NAME",
+            description = "SCRAM users to create besides admin, with --secure (e.g. --user analyzer,agent,trainer).")
+    List<String> users = new ArrayList<>();
+
     @Mixin
     KafkaOptions kafka;
 
     @Override
     public Integer call() throws Exception {
+        if (!users.isEmpty() && !secure) {
+            throw new IllegalArgumentException("--user needs --secure: a PLAINTEXT broker has no users");
+        }
+        BrokerSecurity security = secure ? BrokerSecurity.prepare(dataDir, host, users) : null;
         Lifetime lifetime = new Lifetime();
-        try (InProcessBroker broker = InProcessBroker.start(dataDir, host, port)) {
-            TopicSetup.ensure(Map.of("bootstrap.servers", broker.bootstrapServers()), kafka.topics(), partitions);
+        try (InProcessBroker broker = InProcessBroker.start(dataDir, host, port, security)) {
+            Map<String, Object> admin = security == null ? Map.of("bootstrap.servers", broker.bootstrapServers())
+                    : security.clientProperties(BrokerSecurity.ADMIN, broker.bootstrapServers());
+            TopicSetup.ensure(admin, kafka.topics(), partitions);
             System.out.println("Kafka broker ready: --bootstrap-servers " + broker.bootstrapServers()
                     + "  (data: " + dataDir.toAbsolutePath() + "; Ctrl-C stops it)");
+            if (security != null) {
+                System.out.println("SASL_SSL only (SCRAM-SHA-512 over TLS); clients connect with --kafka-config:");
+                for (String user : security.users()) {
+                    System.out.println("  " + user + ": " + security.clientConfig(user).toAbsolutePath());
+                }
+            }
             lifetime.await(duration);
         } finally {
             lifetime.closed();

@@ -53,8 +53,41 @@ public final class KafkaOptions {
             }
             props.put("bootstrap.servers", bootstrap);
         }
+        props = resolveVariables(props);
         KafkaCheck.properties(props);
         return props;
+    }
+
+    private static final java.util.regex.Pattern VARIABLE = java.util.regex.Pattern.compile("\\$\\{[^}:]+:[^}]*}");
+
+    /**
+     * Kafka's config providers ({@code config.providers=file} with {@code config.providers.file.class=
+     * org.apache.kafka.common.config.provider.FileConfigProvider}, or {@code env}, {@code directory}): a value
+     * like {@code ${file:/etc/ampwatch/secrets.properties:password}} is replaced by what the provider
+     * reads, once, here, so every client of every component gets the plain setting and no secret needs to
+     * be in the config file itself or on the command line.
+     */
+    static Map<String, Object> resolveVariables(Map<String, Object> props) {
+        if (!props.containsKey("config.providers")) {
+            return props;
+        }
+        Map<String, Object> resolved;
+        try {
+            resolved = new HashMap<>(new org.apache.kafka.common.config.AbstractConfig(
+                    new org.apache.kafka.common.config.ConfigDef(), props, false).originals());
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new IllegalArgumentException("Kafka settings: config.providers=" + props.get("config.providers")
+                    + " cannot be used: " + e.getMessage(), e);
+        }
+        resolved.keySet().removeIf(k -> k.equals("config.providers") || k.startsWith("config.providers."));
+        new java.util.TreeMap<>(resolved).forEach((k, v) -> {
+            if (v instanceof String text && VARIABLE.matcher(text).find()) {
+                throw new IllegalArgumentException("Kafka property " + k + " refers to " + VARIABLE.matcher(text).results().findFirst()
+                        .orElseThrow().group() + ", which config.providers=" + props.get("config.providers")
+                        + " did not resolve: is the file there and readable, and does it have that key?");
+            }
+        });
+        return resolved;
     }
 
     /**
