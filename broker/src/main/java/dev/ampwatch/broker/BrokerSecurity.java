@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  *   <li>{@code client-<user>.properties}: complete Kafka client settings of each user (bootstrap,
  *       protocol, SCRAM login, trust), for {@code --kafka-config}.</li>
  * </ul>
- * The KRaft controller listener stays PLAINTEXT and binds to the loopback address only.
+ * The KRaft controller listener binds to the loopback address only. Kafka's standard authorizer is on:
+ * users other than {@code admin} may do only what ACLs grant ({@code ampwatch acls}).
  */
 public final class BrokerSecurity {
     public static final String ADMIN = "admin";
@@ -177,16 +178,28 @@ public final class BrokerSecurity {
         }
     }
 
-    /** The broker's side: one SASL_SSL listener (also between brokers), SCRAM-SHA-512, the TLS key. */
+    /**
+     * The broker's side: one SASL_SSL listener for clients (also between brokers) with SCRAM-SHA-512; the
+     * KRaft controller listener on the loopback address, SASL_SSL with PLAIN (KRaft controllers cannot use
+     * SCRAM: its credentials live in the metadata they serve) for the admin only; Kafka's standard
+     * authorizer, with admin the only super user: other users may do what ACLs grant them
+     * ({@code ampwatch acls}), nothing else.
+     */
     void configure(Properties p, String host, int brokerPort, int controllerPort) {
         p.put("listeners", LISTENER + "://" + host + ":" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
         p.put("advertised.listeners", LISTENER + "://" + advertised(host) + ":" + brokerPort);
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         p.put("inter.broker.listener.name", LISTENER);
-        p.put("listener.security.protocol.map", LISTENER + ":" + LISTENER + ",CONTROLLER:PLAINTEXT");
+        p.put("listener.security.protocol.map", LISTENER + ":" + LISTENER + ",CONTROLLER:SASL_SSL");
         p.put("sasl.enabled.mechanisms", MECHANISM);
         p.put("sasl.mechanism.inter.broker.protocol", MECHANISM);
         p.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", jaas(ADMIN, passwords.get(ADMIN)));
+        p.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
+        p.put("sasl.mechanism.controller.protocol", "PLAIN");
+        p.put("listener.name.controller.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                + "username=\"" + ADMIN + "\" password=\"" + passwords.get(ADMIN) + "\" user_" + ADMIN + "=\"" + passwords.get(ADMIN) + "\";");
+        p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        p.put("allow.everyone.if.no.acl.found", "false");
         p.put("super.users", "User:" + ADMIN);
         p.put("ssl.keystore.type", "PKCS12");
         p.put("ssl.keystore.location", keyStore().toAbsolutePath().toString());

@@ -20,6 +20,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -28,9 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The broker with {@code SASL_SSL} only: SCRAM-SHA-512 users over TLS work, including exactly-once
- * transactions (the transaction markers go through the same listener, as the broker's own user); a client
- * without credentials, with a wrong password, or not trusting the broker's certificate is refused; a restart
- * keeps users and key, and a user added later can log in.
+ * transactions (the transaction markers go through the same listener, as the broker's own user), within
+ * what ACLs grant them; a client without credentials, with a wrong password, or not trusting the broker's
+ * certificate is refused; a restart keeps users, ACLs and key, and a user added later logs in but may do
+ * nothing it was not granted.
  */
 class SecureBrokerIT {
 
@@ -42,6 +46,8 @@ class SecureBrokerIT {
             Map<String, Object> analyzer = security.clientProperties("analyzer", bootstrap);
             try (Admin admin = Admin.create(security.clientProperties(BrokerSecurity.ADMIN, bootstrap))) {
                 admin.createTopics(Set.of(new NewTopic("secured", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+                admin.createAcls(List.of(allow(ResourceType.TOPIC, "secured"), allow(ResourceType.GROUP, "secure-it"),
+                        allow(ResourceType.TRANSACTIONAL_ID, "secure-it"))).all().get(30, TimeUnit.SECONDS);
             }
             transact(analyzer, "secured", "over SASL_SSL");
             assertThat(consume(analyzer, "secured")).containsExactly("over SASL_SSL");
@@ -75,12 +81,19 @@ class SecureBrokerIT {
                     .hasCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
         }
 
-        // a restart keeps the users and the key; a user added now logs in too
+        // a restart keeps the users, their ACLs and the key; a user added now logs in, and may do nothing ACLs do not grant
         BrokerSecurity again = BrokerSecurity.prepare(dir, "127.0.0.1", List.of("analyzer", "agent"));
         try (InProcessBroker broker = InProcessBroker.start(dir, "127.0.0.1", 0, again)) {
             assertThat(again.users()).containsExactly("admin", "agent", "analyzer");
             assertThat(consume(again.clientProperties("analyzer", broker.bootstrapServers()), "secured")).containsExactly("over SASL_SSL");
-            assertThat(topics(again.clientProperties("agent", broker.bootstrapServers()))).contains("secured");
+            Map<String, Object> agent = again.clientProperties("agent", broker.bootstrapServers());
+            assertThat(topics(agent)).as("topics the agent may describe").isEmpty();
+            Map<String, Object> p = new HashMap<>(agent);
+            p.put("max.block.ms", 10_000);
+            try (var producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+                assertThatThrownBy(() -> producer.send(new ProducerRecord<>("secured", "k", "forged")).get(30, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(org.apache.kafka.common.errors.TopicAuthorizationException.class);
+            }
         }
     }
 
@@ -92,6 +105,12 @@ class SecureBrokerIT {
         BrokerSecurity security = BrokerSecurity.prepare(dir, "127.0.0.1", List.of());
         assertThatThrownBy(() -> InProcessBroker.start(dir, "127.0.0.1", 0, security))
                 .hasMessageContaining("was first started without security").hasMessageContaining("new data directory");
+    }
+
+    private static org.apache.kafka.common.acl.AclBinding allow(ResourceType type, String prefix) {
+        return new org.apache.kafka.common.acl.AclBinding(new ResourcePattern(type, prefix, PatternType.PREFIXED),
+                new org.apache.kafka.common.acl.AccessControlEntry("User:analyzer", "*", org.apache.kafka.common.acl.AclOperation.ALL,
+                        org.apache.kafka.common.acl.AclPermissionType.ALLOW));
     }
 
     private static Set<String> topics(Map<String, Object> client) throws Exception {

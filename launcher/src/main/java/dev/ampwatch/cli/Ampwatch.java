@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "Measures what machine-learning training costs in energy, run by run.",
         subcommands = {DemoCommand.class, BrokerCommand.class, PowerAgentCommand.class, TrainCommand.class,
             AnalyzerCommand.class, dev.ampwatch.cli.replay.ReplayCommand.class, SweepCommand.class, FollowCommand.class,
-            dev.ampwatch.cli.report.ReportCommand.class,
+            dev.ampwatch.cli.report.ReportCommand.class, AclsCommand.class,
             CommandLine.HelpCommand.class})
 public final class Ampwatch {
 
