@@ -28,6 +28,9 @@ import java.util.Objects;
  *     event); zero: inputs are never declared idle. Only a record that arrives after that can be late.
  * @param quietFlush wall-clock time after which a host that sent nothing more is flushed: everything
  *     buffered is attributed and runs that ended are finalized (zero: never)
+ * @param runSilence runs whose trainer fell silent are closed as FAILED (closed_silent) at their last sign of
+ *     life: runs that heartbeat once their events input is declared idle; others after this long of silence
+ *     in the host's event time; zero: never
  * @param statistics how experiments are tested: significance level, equivalence margin, power target
  * @param liveCommitInterval live run energy is committed (visible to read-committed readers) at most this
  *     long after it is produced; a backlog is committed at Kafka Streams' {@code commit.interval.ms}
@@ -39,7 +42,7 @@ import java.util.Objects;
 public record AnalyzerConfig(String applicationId, Topics topics, Duration grace, Duration maxGap,
                              Duration emitInterval, Duration minIdle, double carbonIntensityGramsPerKwh,
                              Map<String, Double> carbonIntensityByHost, Duration maxFutureSkew, Path stateDir,
-                             Duration inputIdle, Duration quietFlush, StatisticsSettings statistics,
+                             Duration inputIdle, Duration quietFlush, Duration runSilence, StatisticsSettings statistics,
                              Duration liveCommitInterval, boolean kafkaClientMetrics, Engine engine) {
 
     /** What runs the attribution of samples to runs (docs/architecture: "Engines"). */
@@ -63,6 +66,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         requirePositive("max-future-skew", maxFutureSkew, false);
         requirePositive("input-idle", inputIdle, true);
         requirePositive("quiet-flush", quietFlush, true);
+        requirePositive("run-silence-timeout", runSilence, true);
         Objects.requireNonNull(statistics, "statistics");
         requirePositive("live-commit-interval", liveCommitInterval, true);
         Objects.requireNonNull(engine, "engine");
@@ -74,12 +78,12 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         return new AnalyzerConfig("ampwatch-analyzer", Topics.defaults(), Duration.ofSeconds(2), Duration.ofSeconds(10),
                 Duration.ofMillis(500), Duration.ofSeconds(5), 400.0, Map.of(), Duration.ofHours(1),
                 Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), Duration.ofSeconds(30), Duration.ofSeconds(30),
-                StatisticsSettings.DEFAULTS, Duration.ofMillis(100), true, Engine.DIRECT);
+                Duration.ofMinutes(30), StatisticsSettings.DEFAULTS, Duration.ofMillis(100), true, Engine.DIRECT);
     }
 
     /** How hosts' timelines wait for their inputs. */
     public TimelineSettings timeline() {
-        return new TimelineSettings(grace, inputIdle, quietFlush);
+        return new TimelineSettings(grace, inputIdle, quietFlush, runSilence);
     }
 
     public AttributionSettings attributionFor(String host) {
@@ -134,6 +138,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         private Path stateDir;
         private Duration inputIdle;
         private Duration quietFlush;
+        private Duration runSilence;
         private StatisticsSettings statistics;
         private Duration liveCommitInterval;
         private boolean kafkaClientMetrics;
@@ -152,6 +157,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
             stateDir = c.stateDir;
             inputIdle = c.inputIdle;
             quietFlush = c.quietFlush;
+            runSilence = c.runSilence;
             statistics = c.statistics;
             liveCommitInterval = c.liveCommitInterval;
             kafkaClientMetrics = c.kafkaClientMetrics;
@@ -173,6 +179,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         public Builder stateDir(Path v) { stateDir = v; return this; }
         public Builder inputIdle(Duration v) { inputIdle = v; return this; }
         public Builder quietFlush(Duration v) { quietFlush = v; return this; }
+        public Builder runSilence(Duration v) { runSilence = v; return this; }
         public Builder statistics(StatisticsSettings v) { statistics = v; return this; }
         public Builder liveCommitInterval(Duration v) { liveCommitInterval = v; return this; }
         public Builder kafkaClientMetrics(boolean v) { kafkaClientMetrics = v; return this; }
@@ -180,7 +187,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
 
         public AnalyzerConfig build() {
             return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
-                    carbonIntensityByHost, maxFutureSkew, stateDir, inputIdle, quietFlush, statistics,
+                    carbonIntensityByHost, maxFutureSkew, stateDir, inputIdle, quietFlush, runSilence, statistics,
                     liveCommitInterval, kafkaClientMetrics, engine);
         }
     }

@@ -45,6 +45,12 @@ final class AnalyzerOptions {
                     + "runs that ended are finalized; 0s never (default: ${DEFAULT-VALUE}).")
     Duration quietFlush;
 
+    @Option(names = "--run-silence-timeout", defaultValue = "30m", converter = DurationConverter.class,
+            description = "A run whose trainer falls silent is closed as FAILED (quality.closed_silent) at its last sign of life: "
+                    + "a run that sent heartbeats (train, sweep, follow) once its events are declared idle (--input-idle), "
+                    + "one that never did after this long without an event, in the host's event time; 0s never (default: ${DEFAULT-VALUE}).")
+    Duration runSilence;
+
     @Option(names = "--carbon-intensity", defaultValue = "400", paramLabel = "G_PER_KWH",
             description = "Grid carbon intensity in gCO2e/kWh (default: ${DEFAULT-VALUE}).")
     double carbonIntensity;
@@ -114,7 +120,7 @@ final class AnalyzerOptions {
                 .maxGap(maxGap).emitInterval(emitInterval).minIdle(minIdle)
                 .carbonIntensity(carbonIntensity, hostCarbonIntensity)
                 .stateDir(stateDir != null ? stateDir : defaultStateDir)
-                .inputIdle(inputIdle).quietFlush(quietFlush).liveCommitInterval(liveCommitInterval)
+                .inputIdle(inputIdle).quietFlush(quietFlush).runSilence(runSilence).liveCommitInterval(liveCommitInterval)
                 .kafkaClientMetrics(kafkaClientMetrics).engine(engine)
                 .statistics(new StatisticsSettings(alpha, equivalenceMargin, StatisticsSettings.DEFAULTS.powerTarget(), null)).build();
     }

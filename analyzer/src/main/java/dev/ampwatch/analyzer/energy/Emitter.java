@@ -107,8 +107,8 @@ public final class Emitter {
 
     private boolean complete(HostState host, RunState run, long attributedUntilUs) {
         long end = run.getEndUs();
-        if (attributedUntilUs < end) {
-            return false;
+        if (attributedUntilUs <= end) {
+            return false; // events at its end's instant (an epoch's end delivered after the run's) come first
         }
         if (attributedUntilUs >= end + settings.maxGapUs()) {
             return true;

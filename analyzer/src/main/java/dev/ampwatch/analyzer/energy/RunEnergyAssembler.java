@@ -57,7 +57,8 @@ public final class RunEnergyAssembler {
         long samples = epochs.stream().mapToLong(e -> e.getSamples() == null ? 0 : e.getSamples()).sum();
         return RunEnergy.newBuilder()
                 .setRunId(run.getRunId()).setExperimentId(run.getExperimentId()).setHost(host.getHost())
-                .setStatus(RunStatus.valueOf(run.getStatus())).setIsFinal(isFinal).setConfig(config)
+                .setStatus(RunStatus.valueOf(run.getStatus())).setIsFinal(isFinal).setFailureReason(run.getFailureReason())
+                .setConfig(config)
                 .setStartTime(Micros.instant(run.getStartUs()))
                 .setEndTime(run.getEndUs() == null ? null : Micros.instant(run.getEndUs()))
                 .setAttributedUntil(Micros.instant(until)).setDurationSeconds(duration)
@@ -72,7 +73,7 @@ public final class RunEnergyAssembler {
                         .setGapSeconds(run.getGapSeconds()).setLateSamples(run.getLateRecords())
                         .setCounterResets(run.getCounterResets())
                         .setLateEvents(run.getLateEvents()).setBoundaryShiftSeconds(Micros.seconds(run.getBoundaryShiftUs()))
-                        .setBoundariesMoved(run.getLateEvents() > 0).build())
+                        .setBoundariesMoved(run.getLateEvents() > 0).setClosedSilent(run.getClosedSilent()).build())
                 .build();
     }
 

@@ -16,6 +16,12 @@ import java.util.Optional;
  * that is not open is refused (returned as the reason), not turned into an empty run.
  */
 public final class RunTracker {
+    /**
+     * The start of the reason of a RUN_FAILED that the analyzer made for a run whose trainer fell silent
+     * ({@code dev.ampwatch.analyzer.timeline.HostTimeline}); such a run is marked {@code closed_silent}.
+     */
+    public static final String SILENT_PREFIX = "the trainer fell silent: ";
+
     private final HostState state;
 
     public RunTracker(HostState state) {
@@ -40,6 +46,13 @@ public final class RunTracker {
             // opening a run here would report a zero-length run with 0 J as a real one
             return Optional.of(event.getKind() + " for run " + clip(event.getRunId()) + ", which has no open run on host "
                     + clip(event.getHost()) + " (its start was never seen, or it ended already): nothing to end");
+        }
+        Long ended = known.isEmpty() ? state.getEndedRunsUs().get(event.getRunId()) : null;
+        if (ended != null && t >= ended) {
+            // after its end, which was applied and its final record is out (a trainer that fell silent and
+            // came back): opening it again would report a second, partial run under the same id
+            return Optional.of(event.getKind() + " for run " + clip(event.getRunId()) + " on host " + clip(event.getHost())
+                    + ", which ended already" + " (it may have been closed because its trainer fell silent): not reopened");
         }
         RunState run = known.orElseGet(() -> open(event, t));
         if (movedUs > 0) {
@@ -66,8 +79,13 @@ public final class RunTracker {
             case RUN_COMPLETED, RUN_FAILED -> {
                 if (run.getEndUs() == null) {
                     run.setEndUs(t);
-                    run.setStatus((event.getKind() == dev.ampwatch.schema.EventKind.RUN_COMPLETED
-                            ? RunStatus.COMPLETED : RunStatus.FAILED).name());
+                    boolean failed = event.getKind() == dev.ampwatch.schema.EventKind.RUN_FAILED;
+                    run.setStatus((failed ? RunStatus.FAILED : RunStatus.COMPLETED).name());
+                    if (failed) {
+                        String reason = event.getFailureReason();
+                        run.setFailureReason(reason == null ? null : clip(reason, 500));
+                        run.setClosedSilent(reason != null && reason.startsWith(SILENT_PREFIX));
+                    }
                     for (EpochState e : run.getEpochs()) {
                         if (e.getEndUs() == null) {
                             e.setEndUs(t);
@@ -81,7 +99,11 @@ public final class RunTracker {
     }
 
     private static String clip(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+        return clip(s, 80);
+    }
+
+    private static String clip(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "...";
     }
 
     private Optional<RunState> find(String runId) {

@@ -56,7 +56,7 @@ public final class TimelineCache implements HostStep.Timelines {
     }
 
     private static final AvroSerde<HostState> HOST_SERDE = StateSchemas.serde(HostState.class, HostState.getClassSchema(),
-            "HostState.v1.avsc");
+            "HostState.v1.avsc", "HostState.v2.avsc");
     private static final AvroSerde<PendingSlice> CHUNK_SERDE = new AvroSerde<>(PendingSlice.class, PendingSlice.getClassSchema());
 
     private final Kv store;

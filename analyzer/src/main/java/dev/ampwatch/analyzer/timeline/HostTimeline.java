@@ -164,6 +164,7 @@ public final class HostTimeline {
 
     /** Attributes everything before the watermark, if it moved. */
     public Release advance(long nowMs) {
+        closeSilentRuns(false, nowMs);
         long w = progress.watermark(settings.graceUs(), settings.inputIdleUs(), settings.inputIdle().toMillis(), nowMs);
         if (w == Long.MIN_VALUE || w <= state.getReleasedUntilUs()) {
             return Release.NONE;
@@ -191,11 +192,43 @@ public final class HostTimeline {
     public Release flushIfQuiet(long nowMs) {
         long quietMs = settings.quietFlush().toMillis();
         boolean work = !buffer.isEmpty() || state.getRuns().stream().anyMatch(r -> r.getEndUs() != null);
-        if (quietMs == 0 || !work || nowMs - progress.lastArrivalMs() < quietMs) {
+        if (quietMs == 0 || nowMs - progress.lastArrivalMs() < quietMs) {
+            return Release.NONE;
+        }
+        work |= closeSilentRuns(true, nowMs);
+        if (!work) {
             return Release.NONE;
         }
         long until = Math.max(state.getMaxEventTimeUs() + 1, state.getReleasedUntilUs());
         return release(until, true, nowMs);
+    }
+
+    /**
+     * Ends the open runs whose trainer fell silent ({@link InputProgress#silentRuns}) with a RUN_FAILED at
+     * their last sign of life, which the run tracker marks {@code closed_silent}: without it such a run
+     * would stay open for ever, and take its share of the host's CPU, DRAM and wall energy from every
+     * later run. At that time when it is not attributed yet (a heartbeating run holds the host there), or
+     * at the earliest time that is not, counted as a moved boundary. True if any was closed.
+     */
+    private boolean closeSilentRuns(boolean quiet, long nowMs) {
+        if (state.getRunProgressUs().isEmpty()) {
+            return false;
+        }
+        Map<String, Long> silent = progress.silentRuns(settings.inputIdleUs(), settings.inputIdle().toMillis(), settings.runSilenceUs(),
+                quiet, nowMs);
+        for (Map.Entry<String, Long> run : new java.util.TreeMap<>(silent).entrySet()) {
+            RunState known = state.getRuns().stream().filter(r -> r.getRunId().equals(run.getKey())).findFirst().orElse(null);
+            TrainingEvent close = TrainingEvent.newBuilder().setRunId(run.getKey())
+                    .setExperimentId(known == null ? "" : known.getExperimentId()).setHost(state.getHost())
+                    .setDevices(known == null ? List.of() : known.getGpuDevices())
+                    .setEventTime(Micros.instant(run.getValue())).setKind(EventKind.RUN_FAILED)
+                    .setFailureReason(RunTracker.SILENT_PREFIX + "nothing from it after " + Micros.instant(run.getValue())
+                            + (state.getHeartbeatRuns().contains(run.getKey()) ? ", though it sent heartbeats" : "")
+                            + "; closed by the analyzer at that time (trainer killed, host lost, or cut off from Kafka)")
+                    .build();
+            accept(close, nowMs);
+        }
+        return !silent.isEmpty();
     }
 
     private Release release(long beforeUs, boolean hostQuiet, long nowMs) {

@@ -45,6 +45,9 @@ public final class InputProgress {
 
     public InputProgress(HostState state, long nowMs) {
         this.state = state;
+        if (!(state.getHeartbeatRuns() instanceof java.util.ArrayList)) {
+            state.setHeartbeatRuns(new java.util.ArrayList<>(state.getHeartbeatRuns())); // Avro's (a default, a decoded one) cannot remove
+        }
         this.startedMs = nowMs;
         this.sampleArrivalMs = nowMs;
         this.hostPromiseArrivalMs = nowMs;
@@ -86,10 +89,14 @@ public final class InputProgress {
         } else if (kind == EventKind.RUN_COMPLETED || kind == EventKind.RUN_FAILED) {
             state.getRunProgressUs().remove(run);
             runArrivalMs.remove(run);
+            state.getHeartbeatRuns().remove(run);
             state.getEndedRunsUs().merge(run, timeUs, Math::max);
         } else if (!state.getEndedRunsUs().containsKey(run)) {
             state.getRunProgressUs().merge(run, timeUs, Math::max);
             runArrivalMs.put(run, nowMs);
+            if (kind == EventKind.PROGRESS && !state.getHeartbeatRuns().contains(run)) {
+                state.getHeartbeatRuns().add(run);
+            }
         }
     }
 
@@ -142,7 +149,16 @@ public final class InputProgress {
         }
         Long promise = state.getHostProgressUs();
         if (promise != null && !(stale(hostPromiseArrivalMs, idleMs, nowMs) && behind(samplesUntil, promise, idleUs))) {
-            return promise;
+            // a heartbeating run the promise has not yet left the idle time behind may still be closed at
+            // its last heartbeat (silentRuns): it holds the host there, so that close is exact in a replay too
+            long held = promise;
+            for (String run : state.getHeartbeatRuns()) {
+                Long last = state.getRunProgressUs().get(run);
+                if (last != null && promise - last < idleUs) {
+                    held = Math.min(held, last);
+                }
+            }
+            return held;
         }
         long least = Long.MAX_VALUE;
         for (Map.Entry<String, Long> run : state.getRunProgressUs().entrySet()) {
@@ -152,6 +168,40 @@ public final class InputProgress {
             }
         }
         return least;
+    }
+
+    /**
+     * Open runs whose trainer fell silent, with their last sign of life (latest event or heartbeat):
+     * a run whose trainer sends heartbeats once its events input is idle (as {@link #eventsProgress}
+     * decides; under a host-wide promise, once the promise is the idle time past it: event time alone);
+     * a run that never heartbeat once the samples (or the promise) are {@code silenceUs} past it as well.
+     * With {@code quiet} (nothing at all arrived from the host for the quiet-flush time), a heartbeating
+     * run whose events are stale is silent without the samples moving on. {@code silenceUs} zero: none.
+     */
+    public Map<String, Long> silentRuns(long idleUs, long idleMs, long silenceUs, boolean quiet, long nowMs) {
+        if (silenceUs == 0 || state.getRunProgressUs().isEmpty()) {
+            return Map.of();
+        }
+        Long s = samplesUntil();
+        Long promise = state.getHostProgressUs();
+        Map<String, Long> out = new HashMap<>();
+        for (Map.Entry<String, Long> run : state.getRunProgressUs().entrySet()) {
+            long last = run.getValue();
+            boolean heartbeats = state.getHeartbeatRuns().contains(run.getKey());
+            boolean stale = stale(runArrivalMs.getOrDefault(run.getKey(), startedMs), idleMs, nowMs);
+            boolean silent;
+            if (promise != null) {
+                silent = promise - last >= (heartbeats ? idleUs : Math.max(idleUs, silenceUs)) && idleMs > 0;
+            } else if (heartbeats) {
+                silent = stale && (quiet || behind(s, last, idleUs));
+            } else {
+                silent = stale && behind(s, last, Math.max(idleUs, silenceUs));
+            }
+            if (silent) {
+                out.put(run.getKey(), last);
+            }
+        }
+        return out;
     }
 
     /** Nothing new for the idle time; a zero idle time means inputs are never declared idle. */

@@ -10,10 +10,17 @@ import java.time.Duration;
  *     this far past it (event time) stops holding the host back; zero: never
  * @param quietFlush a host from which nothing at all arrived for this long (analyzer clock) is attributed
  *     to the end of what it sent and its ended runs finalized; zero: never
+ * @param runSilence a run whose trainer never sent heartbeats and sent nothing for this long of the host's
+ *     event time (with its events input declared idle) is closed as FAILED; runs that heartbeat are closed
+ *     as soon as their events input is declared idle; zero: runs are never closed by the analyzer
  */
-public record TimelineSettings(Duration grace, Duration inputIdle, Duration quietFlush) {
+public record TimelineSettings(Duration grace, Duration inputIdle, Duration quietFlush, Duration runSilence) {
+    public TimelineSettings(Duration grace, Duration inputIdle, Duration quietFlush) {
+        this(grace, inputIdle, quietFlush, Duration.ZERO);
+    }
+
     public TimelineSettings {
-        if (grace.isNegative() || inputIdle.isNegative() || quietFlush.isNegative()) {
+        if (grace.isNegative() || inputIdle.isNegative() || quietFlush.isNegative() || runSilence.isNegative()) {
             throw new IllegalArgumentException("timeline durations must not be negative: " + this);
         }
     }
@@ -24,5 +31,9 @@ public record TimelineSettings(Duration grace, Duration inputIdle, Duration quie
 
     long inputIdleUs() {
         return inputIdle.toNanos() / 1000;
+    }
+
+    long runSilenceUs() {
+        return runSilence.toNanos() / 1000;
     }
 }

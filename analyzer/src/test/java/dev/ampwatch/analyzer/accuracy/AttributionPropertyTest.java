@@ -79,8 +79,9 @@ class AttributionPropertyTest {
             }
             actual = harness.finals();
             List<String> problems = compare(scenario, expected, actual);
-            if (!harness.deadLetters().isEmpty()) {
-                problems.add("dead letters were written: nothing should be late or invalid");
+            var dead = harness.deadLetters();
+            if (!dead.isEmpty()) {
+                problems.add("dead letters were written: nothing should be late or invalid: " + dead);
             }
             if (!problems.isEmpty()) {
                 throw new AssertionError(String.join("\n", problems) + "\n" + scenario);

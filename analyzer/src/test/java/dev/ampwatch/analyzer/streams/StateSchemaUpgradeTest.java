@@ -45,4 +45,50 @@ class StateSchemaUpgradeTest {
         assertThat(r.getEnergyJoules()).isEqualTo(1234.5);
         assertThat(r.getAveragePowerWatts()).isEqualTo(250.0);
     }
+
+    /** v1: before live device totals; v2: before silent runs were closed. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"HostState.v1.avsc", "HostState.v2.avsc"})
+    void hostStateWrittenByEarlierAnalyzersStillDecodes(String version) throws Exception {
+        Schema v1;
+        try (InputStream in = getClass().getResourceAsStream("/dev/ampwatch/analyzer/state/history/" + version)) {
+            v1 = new Schema.Parser().parse(in);
+        }
+        dev.ampwatch.analyzer.timeline.HostTimeline timeline = dev.ampwatch.analyzer.timeline.HostTimeline.create("h",
+                dev.ampwatch.analyzer.AnalyzerConfig.defaults().attributionFor("h"), dev.ampwatch.analyzer.AnalyzerConfig.defaults().timeline(), 0);
+        timeline.accept(dev.ampwatch.schema.TrainingEvent.newBuilder().setRunId("r").setExperimentId("e").setHost("h")
+                .setEventTime(java.time.Instant.EPOCH).setKind(dev.ampwatch.schema.EventKind.RUN_STARTED).build(), 0);
+        dev.ampwatch.analyzer.state.HostState current = timeline.state();
+        // the state as an analyzer before this version wrote it: the current record read into the old layout
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        var encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+        new org.apache.avro.specific.SpecificDatumWriter<dev.ampwatch.analyzer.state.HostState>(current.getSchema()).write(current, encoder);
+        encoder.flush();
+        GenericRecord old = new org.apache.avro.generic.GenericDatumReader<GenericRecord>(current.getSchema(), v1)
+                .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+
+        dev.ampwatch.analyzer.state.HostState read = StateSchemas.serde(dev.ampwatch.analyzer.state.HostState.class,
+                dev.ampwatch.analyzer.state.HostState.getClassSchema(), "HostState.v1.avsc", "HostState.v2.avsc").decode(bytes);
+
+        assertThat(read.getHost()).isEqualTo("h");
+        assertThat(read.getHeartbeatRuns()).isEmpty();
+        assertThat(read.getRunProgressUs()).containsKey("r");
+    }
+
+    /**
+     * A changed state schema needs its previous version in the history, or a restore after the upgrade
+     * cannot read what the previous analyzer wrote (it happened once: v2 was added late). When this fails:
+     * copy the previous {@code .avsc} (from git) to {@code state/history/} as the next version, list it in the
+     * serde, add it to the test above, and update the fingerprint here.
+     */
+    @Test
+    void aChangedStateSchemaHasItsPreviousVersionInTheHistory() {
+        assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(dev.ampwatch.analyzer.state.HostState.getClassSchema()))
+                .as("HostState changed: keep the previous one as HostState.v3.avsc").isEqualTo(155725379645624624L);
+        assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(ExperimentRuns.getClassSchema()))
+                .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v2.avsc").isEqualTo(2665966097892255116L);
+    }
 }
