@@ -26,6 +26,39 @@ public final class Emitter {
         this.configs = configs;
     }
 
+    /**
+     * A run keeps the per-device detail of at most this many completed epochs; older ones whose energy is
+     * complete (attributed past their end by the maximum gap) are summed and sealed, so the host's state,
+     * written to the changelog at every commit, stays far below the broker's record size limit however
+     * many epochs a run has (with 8 devices, 1,000 unsealed epochs took 600 kB).
+     */
+    public static final int DETAILED_EPOCHS = 100;
+
+    /** Seals the oldest completed epochs of runs that keep more than {@link #DETAILED_EPOCHS} in detail. */
+    public void sealOldEpochs(HostState host, long attributedUntilUs) {
+        for (RunState run : host.getRuns()) {
+            List<dev.ampwatch.analyzer.state.EpochState> epochs = run.getEpochs();
+            if (epochs.size() <= DETAILED_EPOCHS) {
+                continue;
+            }
+            int detailed = 0;
+            for (dev.ampwatch.analyzer.state.EpochState e : epochs) {
+                detailed += e.getSealed() ? 0 : 1;
+            }
+            for (int i = 0; i < epochs.size() && detailed > DETAILED_EPOCHS; i++) {
+                dev.ampwatch.analyzer.state.EpochState e = epochs.get(i);
+                if (e.getSealed()) {
+                    continue;
+                }
+                if (e.getEndUs() == null || e.getEndUs() + settings.maxGapUs() > attributedUntilUs) {
+                    break; // epochs are in order: the later ones are not complete either
+                }
+                assembler.seal(host, run, e);
+                detailed--;
+            }
+        }
+    }
+
     /** Final records and running totals, both as of {@code attributedUntilUs}. */
     public List<RunEnergy> due(HostState host, long attributedUntilUs) {
         return due(host, attributedUntilUs, false);

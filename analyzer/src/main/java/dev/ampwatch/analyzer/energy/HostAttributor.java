@@ -152,6 +152,21 @@ public final class HostAttributor {
     private static final long[] NO_CUTS = new long[0];
 
     /** Run and epoch boundaries strictly inside the segment, sorted and distinct; mostly none. */
+    /** How many epochs at the start are sealed (they are sealed in order: a prefix); a binary search. */
+    private static int sealedPrefix(List<EpochState> epochs) {
+        int lo = 0;
+        int hi = epochs.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (epochs.get(mid).getSealed()) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
     private long[] cutsInside(Segment segment) {
         long[] cuts = NO_CUTS;
         int n = 0;
@@ -160,16 +175,17 @@ public final class HostAttributor {
                 continue; // ended before the segment: neither it nor its epochs cut it
             }
             List<EpochState> epochs = run.getEpochs();
-            for (int i = 0; i < 2 + 2 * epochs.size(); i++) {
+            int sealed = sealedPrefix(epochs); // they end before anything still to be attributed
+            int boundaries = 2 + 2 * (epochs.size() - sealed);
+            for (int i = 0; i < boundaries; i++) {
                 long t;
                 if (i == 0) {
                     t = run.getStartUs();
                 } else if (i == 1) {
                     t = run.getEndUs() == null ? Long.MIN_VALUE : run.getEndUs();
-                } else if (i % 2 == 0) {
-                    t = epochs.get((i - 2) / 2).getStartUs();
                 } else {
-                    Long end = epochs.get((i - 2) / 2).getEndUs();
+                    EpochState epoch = epochs.get(sealed + (i - 2) / 2);
+                    Long end = i % 2 == 0 ? Long.valueOf(epoch.getStartUs()) : epoch.getEndUs();
                     t = end == null ? Long.MIN_VALUE : end;
                 }
                 if (t > segment.startUs() && t < segment.endUs()) {
@@ -215,7 +231,9 @@ public final class HostAttributor {
         for (RunState run : active) {
             add(run.getComponents(), key, device, method, joules * share, share * seconds, seconds);
             boolean inEpoch = false;
-            for (EpochState epoch : run.getEpochs()) {
+            List<EpochState> epochs = run.getEpochs();
+            for (int i = epochs.size() - 1; i >= 0 && !epochs.get(i).getSealed(); i--) { // sealed ones are complete
+                EpochState epoch = epochs.get(i);
                 if (covers(epoch.getStartUs(), epoch.getEndUs(), a, b)) {
                     add(epoch.getComponents(), key, device, method, joules * share, share * seconds, seconds);
                     inEpoch = true;

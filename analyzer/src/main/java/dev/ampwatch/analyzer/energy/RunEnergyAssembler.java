@@ -28,8 +28,7 @@ public final class RunEnergyAssembler {
     }
 
     public RunEnergy assemble(HostState host, RunState run, long attributedUntilUs, boolean isFinal, RunConfig config) {
-        Set<Component> present = EnumSet.noneOf(Component.class);
-        run.getComponents().values().forEach(a -> present.add(Component.valueOf(a.getComponent())));
+        Set<Component> present = present(run);
         List<ComponentEnergy> components = new ArrayList<>();
         double gross = 0;
         double net = 0;
@@ -77,18 +76,46 @@ public final class RunEnergyAssembler {
                 .build();
     }
 
+    /**
+     * Sums a complete epoch and drops its per-device detail ({@link Emitter#sealOldEpochs}). Its net
+     * energy uses the idle baselines known now: the run's devices are not idle while it runs, so those can
+     * only still change by idle seen after the run's end and before it is finalized (about one reading
+     * interval per device).
+     */
+    void seal(HostState host, RunState run, EpochState e) {
+        double[] sums = sums(host, e, present(run));
+        e.setEnergyJoules(sums[0]);
+        e.setNetEnergyJoules(sums[1]);
+        e.setSealed(true);
+        e.setComponents(new java.util.HashMap<>());
+    }
+
+    private static Set<Component> present(RunState run) {
+        Set<Component> present = EnumSet.noneOf(Component.class);
+        run.getComponents().values().forEach(a -> present.add(Component.valueOf(a.getComponent())));
+        return present;
+    }
+
+    /** {gross, net} of an epoch that is not sealed. */
+    private double[] sums(HostState host, EpochState e, Set<Component> present) {
+        double gross = 0;
+        double net = 0;
+        for (Map.Entry<String, Accumulator> entry : e.getComponents().entrySet()) {
+            Accumulator acc = entry.getValue();
+            if (Nesting.countsInTotal(Component.valueOf(acc.getComponent()), present)) {
+                gross += acc.getJoules();
+                net += netJoules(acc, idleWatts(host, acc));
+            }
+        }
+        return new double[] {gross, net};
+    }
+
     private List<EpochEnergy> epochs(HostState host, RunState run, Set<Component> present) {
         List<EpochEnergy> out = new ArrayList<>();
         for (EpochState e : run.getEpochs()) {
-            double gross = 0;
-            double net = 0;
-            for (Map.Entry<String, Accumulator> entry : e.getComponents().entrySet()) {
-                Accumulator acc = entry.getValue();
-                if (Nesting.countsInTotal(Component.valueOf(acc.getComponent()), present)) {
-                    gross += acc.getJoules();
-                    net += netJoules(acc, idleWatts(host, acc));
-                }
-            }
+            double[] sums = e.getSealed() ? new double[] {e.getEnergyJoules(), e.getNetEnergyJoules()} : sums(host, e, present);
+            double gross = sums[0];
+            double net = sums[1];
             out.add(EpochEnergy.newBuilder().setEpoch(e.getEpoch()).setStartTime(Micros.instant(e.getStartUs()))
                     .setEndTime(e.getEndUs() == null ? null : Micros.instant(e.getEndUs()))
                     .setEnergyJoules(gross).setNetEnergyJoules(net).setSamples(e.getSamples())

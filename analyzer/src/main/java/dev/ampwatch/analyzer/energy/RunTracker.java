@@ -8,6 +8,7 @@ import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.kafka.AmpwatchSerdes;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -21,6 +22,13 @@ public final class RunTracker {
      * ({@code dev.ampwatch.analyzer.timeline.HostTimeline}); such a run is marked {@code closed_silent}.
      */
     public static final String SILENT_PREFIX = "the trainer fell silent: ";
+
+    /**
+     * Epochs a run may have. Beyond it an epoch event is refused (dead-lettered with the reason) and the
+     * energy goes to the run's total only: a run's final record then stays under ~250 kB, well inside the
+     * broker's default 1 MB record limit, and its state small ({@link Emitter#DETAILED_EPOCHS}).
+     */
+    public static final int MAX_EPOCHS = 5_000;
 
     private final HostState state;
 
@@ -65,15 +73,22 @@ public final class RunTracker {
                 run.setExperimentId(event.getExperimentId());
                 run.setGpuDevices(new ArrayList<>(event.getDevices()));
             }
-            case EPOCH_STARTED -> epoch(run, event, t, false);
-            case EPOCH_COMPLETED -> {
-                EpochState epoch = epoch(run, event, t, true);
-                epoch.setEndUs(t);
-                run.setOutsideEpochs(new HashMap<>());
-                if (event.getMetrics() != null) {
-                    epoch.setSamples(event.getMetrics().getSamples());
-                    epoch.setLoss(event.getMetrics().getLoss());
-                    epoch.setTestAccuracy(event.getMetrics().getTestAccuracy());
+            case EPOCH_STARTED, EPOCH_COMPLETED -> {
+                if (run.getEpochs().size() >= MAX_EPOCHS && !hasEpoch(run, event)) {
+                    return Optional.of(event.getKind() + " " + event.getEpoch() + " of run " + clip(event.getRunId()) + ": the run has "
+                            + MAX_EPOCHS + " epochs already; its energy counts in the run's total, not in an epoch of its own");
+                }
+                if (event.getKind() == dev.ampwatch.schema.EventKind.EPOCH_STARTED) {
+                    epoch(run, event, t, false);
+                } else {
+                    EpochState epoch = epoch(run, event, t, true);
+                    epoch.setEndUs(t);
+                    run.setOutsideEpochs(new HashMap<>());
+                    if (event.getMetrics() != null) {
+                        epoch.setSamples(event.getMetrics().getSamples());
+                        epoch.setLoss(event.getMetrics().getLoss());
+                        epoch.setTestAccuracy(event.getMetrics().getTestAccuracy());
+                    }
                 }
             }
             case RUN_COMPLETED, RUN_FAILED -> {
@@ -96,6 +111,20 @@ public final class RunTracker {
             default -> { }
         }
         return Optional.empty();
+    }
+
+    /** Whether the epoch the event names exists (an event without a number names a new one or the last). */
+    private static boolean hasEpoch(RunState run, TrainingEvent event) {
+        if (event.getEpoch() == null) {
+            return event.getKind() == dev.ampwatch.schema.EventKind.EPOCH_COMPLETED;
+        }
+        List<EpochState> epochs = run.getEpochs();
+        for (int i = epochs.size() - 1; i >= 0; i--) { // the one named is almost always the last
+            if (epochs.get(i).getEpoch() == event.getEpoch()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String clip(String s) {

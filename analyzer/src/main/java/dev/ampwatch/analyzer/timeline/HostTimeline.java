@@ -256,6 +256,7 @@ public final class HostTimeline {
         state.setReleasedUntilUs(beforeUs);
         progress.forgetEndedBefore(beforeUs - FORGET_ENDED_RUNS_US);
         out.addAll(emitter.finals(state, beforeUs, hostQuiet));
+        emitter.sealOldEpochs(state, beforeUs);
         out.addAll(emitter.running(state, beforeUs, run -> runningTotalDue(run, beforeUs, nowMs)));
         for (RunEnergy e : out) {
             if (e.getIsFinal()) {

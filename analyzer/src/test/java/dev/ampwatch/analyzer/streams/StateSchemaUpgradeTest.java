@@ -46,9 +46,9 @@ class StateSchemaUpgradeTest {
         assertThat(r.getAveragePowerWatts()).isEqualTo(250.0);
     }
 
-    /** v1: before live device totals; v2: before silent runs were closed. */
+    /** v1: before live device totals; v2: before silent runs were closed; v3: before epochs were sealed. */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"HostState.v1.avsc", "HostState.v2.avsc"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc"})
     void hostStateWrittenByEarlierAnalyzersStillDecodes(String version) throws Exception {
         Schema v1;
         try (InputStream in = getClass().getResourceAsStream("/dev/ampwatch/analyzer/state/history/" + version)) {
@@ -71,7 +71,7 @@ class StateSchemaUpgradeTest {
         encoded.get(bytes);
 
         dev.ampwatch.analyzer.state.HostState read = StateSchemas.serde(dev.ampwatch.analyzer.state.HostState.class,
-                dev.ampwatch.analyzer.state.HostState.getClassSchema(), "HostState.v1.avsc", "HostState.v2.avsc").decode(bytes);
+                dev.ampwatch.analyzer.state.HostState.getClassSchema(), "HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc").decode(bytes);
 
         assertThat(read.getHost()).isEqualTo("h");
         assertThat(read.getHeartbeatRuns()).isEmpty();
@@ -87,7 +87,7 @@ class StateSchemaUpgradeTest {
     @Test
     void aChangedStateSchemaHasItsPreviousVersionInTheHistory() {
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(dev.ampwatch.analyzer.state.HostState.getClassSchema()))
-                .as("HostState changed: keep the previous one as HostState.v3.avsc").isEqualTo(155725379645624624L);
+                .as("HostState changed: keep the previous one as HostState.v4.avsc").isEqualTo(-4314161668937107888L);
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(ExperimentRuns.getClassSchema()))
                 .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v2.avsc").isEqualTo(2665966097892255116L);
     }
