@@ -62,8 +62,12 @@ public final class AnalyzerApp implements AutoCloseable {
      * @param httpPort 0 picks a free port
      * @param metricsRetention how long a finished run's series stay on /metrics
      */
-    public static AnalyzerApp start(AnalyzerConfig config, Map<String, ?> clientProperties, String httpHost,
+    public static AnalyzerApp start(AnalyzerConfig requested, Map<String, ?> clientProperties, String httpHost,
                                     int httpPort, Duration metricsRetention) {
+        AnalyzerConfig config;
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminProperties(clientProperties))) {
+            config = requested.toBuilder().maxOutputBytes(maxOutputBytes(admin, requested, clientProperties)).build();
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RunMetrics runMetrics = new RunMetrics(registry, metricsRetention, Clock.systemUTC());
         boolean direct = config.engine() == AnalyzerConfig.Engine.DIRECT;
@@ -159,6 +163,39 @@ public final class AnalyzerApp implements AutoCloseable {
         LOG.info("analyzer {} started ({} engine); http://{}:{}/metrics and /runs", config.applicationId(),
                 config.engine().name().toLowerCase(java.util.Locale.ROOT), httpHost, http.port());
         return new AnalyzerApp(http, engine, streams, registry, streamsMetrics, clientMetrics, running);
+    }
+
+    /**
+     * The largest result record to send: the smallest of the producer's {@code max.request.size} and the
+     * run-energy and experiment-stats topics' {@code max.message.bytes}, less room for the batch; Kafka's defaults when the topic
+     * cannot be described (it does not exist yet, or no DESCRIBE_CONFIGS right).
+     */
+    static int maxOutputBytes(org.apache.kafka.clients.admin.Admin admin, AnalyzerConfig config, Map<String, ?> clientProperties) {
+        long producer = 1024 * 1024;
+        for (String key : java.util.List.of("max.request.size", "producer.max.request.size")) {
+            Object v = clientProperties.get(key);
+            if (v != null) {
+                producer = Long.parseLong(v.toString().trim());
+            }
+        }
+        long topic = 1024 * 1024;
+        for (String name : java.util.List.of(config.topics().runEnergy().name(), config.topics().experimentStats().name())) {
+            var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, name);
+            try {
+                var entry = admin.describeConfigs(java.util.List.of(resource)).all().get(30, java.util.concurrent.TimeUnit.SECONDS)
+                        .get(resource).get("max.message.bytes");
+                if (entry != null && entry.value() != null) {
+                    topic = Math.min(topic, Long.parseLong(entry.value()));
+                }
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                LOG.info("cannot read max.message.bytes of {} ({}); assuming Kafka's default", name, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        long smallest = Math.min(producer, topic);
+        long limit = smallest - Math.min(4096, smallest / 8); // the batch's and the record's overhead, headers
+        return (int) Math.max(1024, Math.min(Integer.MAX_VALUE, limit));
     }
 
     /** The client settings an Admin client accepts (connection and security), without Streams-only ones. */

@@ -36,6 +36,9 @@ import java.util.Objects;
  *     long after it is produced; a backlog is committed at Kafka Streams' {@code commit.interval.ms}
  * @param kafkaClientMetrics whether /metrics carries the Kafka client metrics (about a thousand series per
  *     instance)
+ * @param maxOutputBytes the largest run-energy record to send: the smaller of the producer's
+ *     {@code max.request.size} and the topic's {@code max.message.bytes}, less room for the batch (found at
+ *     start); a larger one goes out without its per-epoch detail, the whole of it to the dead-letter topic
  * @param engine what runs the attribution: {@link Engine#DIRECT} (plain clients, the default) or
  *     {@link Engine#STREAMS} (Kafka Streams); the statistics run on Kafka Streams either way
  */
@@ -43,7 +46,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
                              Duration emitInterval, Duration minIdle, double carbonIntensityGramsPerKwh,
                              Map<String, Double> carbonIntensityByHost, Duration maxFutureSkew, Path stateDir,
                              Duration inputIdle, Duration quietFlush, Duration runSilence, StatisticsSettings statistics,
-                             Duration liveCommitInterval, boolean kafkaClientMetrics, Engine engine) {
+                             Duration liveCommitInterval, boolean kafkaClientMetrics, int maxOutputBytes, Engine engine) {
 
     /** What runs the attribution of samples to runs (docs/architecture: "Engines"). */
     public enum Engine {
@@ -69,16 +72,23 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         requirePositive("run-silence-timeout", runSilence, true);
         Objects.requireNonNull(statistics, "statistics");
         requirePositive("live-commit-interval", liveCommitInterval, true);
+        if (maxOutputBytes < 1024) {
+            throw new IllegalArgumentException("max output bytes must be at least 1024, was " + maxOutputBytes);
+        }
         Objects.requireNonNull(engine, "engine");
         carbonIntensityByHost = Map.copyOf(carbonIntensityByHost);
         new AttributionSettings(maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh); // validates
     }
 
+    /** Kafka's defaults (1 MiB for both limits) less room for the batch and record overhead and headers. */
+    public static final int DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024 - 4096;
+
     public static AnalyzerConfig defaults() {
         return new AnalyzerConfig("ampwatch-analyzer", Topics.defaults(), Duration.ofSeconds(2), Duration.ofSeconds(10),
                 Duration.ofMillis(500), Duration.ofSeconds(5), 400.0, Map.of(), Duration.ofHours(1),
                 Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), Duration.ofSeconds(30), Duration.ofSeconds(30),
-                Duration.ofMinutes(30), StatisticsSettings.DEFAULTS, Duration.ofMillis(100), true, Engine.DIRECT);
+                Duration.ofMinutes(30), StatisticsSettings.DEFAULTS, Duration.ofMillis(100), true,
+                DEFAULT_MAX_OUTPUT_BYTES, Engine.DIRECT);
     }
 
     /** How hosts' timelines wait for their inputs. */
@@ -142,6 +152,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         private StatisticsSettings statistics;
         private Duration liveCommitInterval;
         private boolean kafkaClientMetrics;
+        private int maxOutputBytes;
         private Engine engine;
 
         private Builder(AnalyzerConfig c) {
@@ -161,6 +172,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
             statistics = c.statistics;
             liveCommitInterval = c.liveCommitInterval;
             kafkaClientMetrics = c.kafkaClientMetrics;
+            maxOutputBytes = c.maxOutputBytes;
             engine = c.engine;
         }
 
@@ -183,12 +195,13 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         public Builder statistics(StatisticsSettings v) { statistics = v; return this; }
         public Builder liveCommitInterval(Duration v) { liveCommitInterval = v; return this; }
         public Builder kafkaClientMetrics(boolean v) { kafkaClientMetrics = v; return this; }
+        public Builder maxOutputBytes(int v) { maxOutputBytes = v; return this; }
         public Builder engine(Engine v) { engine = v; return this; }
 
         public AnalyzerConfig build() {
             return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
                     carbonIntensityByHost, maxFutureSkew, stateDir, inputIdle, quietFlush, runSilence, statistics,
-                    liveCommitInterval, kafkaClientMetrics, engine);
+                    liveCommitInterval, kafkaClientMetrics, maxOutputBytes, engine);
         }
     }
 

@@ -56,7 +56,7 @@ public final class RunTracker {
                     + clip(event.getHost()) + " (its start was never seen, or it ended already): nothing to end");
         }
         Long ended = known.isEmpty() ? state.getEndedRunsUs().get(event.getRunId()) : null;
-        if (ended != null && t >= ended) {
+        if (ended != null && t - movedUs >= ended) { // by the time the trainer gave it: a late start is moved, not refused
             // after its end, which was applied and its final record is out (a trainer that fell silent and
             // came back): opening it again would report a second, partial run under the same id
             return Optional.of(event.getKind() + " for run " + clip(event.getRunId()) + " on host " + clip(event.getHost())

@@ -87,7 +87,12 @@ public final class RunMetrics implements AnalyzerListener {
      * {@code increase(...) > 0} misses the first dead letter.
      */
     public void expectDeadLetters(dev.ampwatch.schema.kafka.Topics topics) {
+        deadLetters(topics.runEnergy().name(), DeadLetterKind.TOO_LARGE.header()); // outputs the broker would refuse
+        deadLetters(topics.experimentStats().name(), DeadLetterKind.TOO_LARGE.header());
         for (DeadLetterKind kind : DeadLetterKind.values()) {
+            if (kind == DeadLetterKind.TOO_LARGE) {
+                continue; // an output's; the broker took every input record already
+            }
             deadLetters(topics.powerSamples().name(), kind.header());
             if (kind != DeadLetterKind.LATE && kind != DeadLetterKind.DUPLICATE) { // training events are never late or duplicate
                 deadLetters(topics.trainingEvents().name(), kind.header());

@@ -17,7 +17,9 @@ public sealed interface AnalyzerOutput permits AnalyzerOutput.Energy, AnalyzerOu
         /** A sample more than the grace behind its host's samples, or before what was attributed. */
         LATE,
         /** A second reading of a device at a time already applied. */
-        DUPLICATE;
+        DUPLICATE,
+        /** Run energy larger than the broker or the producer accept: sent without its epochs, whole here. */
+        TOO_LARGE;
 
         public String header() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');

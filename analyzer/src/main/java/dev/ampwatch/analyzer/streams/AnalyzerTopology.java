@@ -40,6 +40,7 @@ import org.apache.kafka.streams.kstream.Grouped;
  * dead-letter topic. Every stateful piece is named (see the golden test of {@code describe()}).
  */
 public final class AnalyzerTopology {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AnalyzerTopology.class);
     /** Latest run energy per run id, read back from the output topic; answers the REST API. */
     public static final String RUN_ENERGY_STORE = "run-energy-store";
     /** Statistics per experiment id; answers {@code /experiments/{id}}. */
@@ -125,13 +126,39 @@ public final class AnalyzerTopology {
                         Materialized.<String, ExperimentRuns, KeyValueStore<Bytes, byte[]>>as("experiment-runs-store")
                                 .withKeySerde(Serdes.String())
                                 .withValueSerde(experimentRunsSerde()))
-                .mapValues(experiment -> ExperimentStatistics.computeWith(experiment, config.statistics()), Named.as("experiment-statistics"),
+                .mapValues(experiment -> fitting(ExperimentStatistics.computeWith(experiment, config.statistics()), config.maxOutputBytes()),
+                        Named.as("experiment-statistics"),
                         Materialized.<String, ExperimentStats, KeyValueStore<Bytes, byte[]>>as(EXPERIMENT_STATS_STORE)
                                 .withKeySerde(Serdes.String()).withValueSerde(topics.experimentStats().valueSerde()))
                 .toStream(Named.as("experiment-stats-changes"))
                 .peek((k, v) -> listener.onExperimentStats(v), Named.as("experiment-metrics"))
                 .to(topics.experimentStats().name(), Produced.with(topics.experimentStats().keySerde(),
                         topics.experimentStats().valueSerde()).withName("experiment-stats"));
+    }
+
+    /**
+     * Statistics the broker takes: under exactly-once a record the broker refuses aborts the transaction
+     * whatever a production exception handler answers, and the same record then fails every retry. Larger
+     * ones (an experiment of hundreds of configurations) keep their groups and configurations and say in
+     * {@code not_computed} what was left out and why; {@code ampwatch report} computes everything from the
+     * run-energy topic.
+     */
+    static ExperimentStats fitting(ExperimentStats stats, int maxBytes) {
+        byte[] bytes = dev.ampwatch.schema.kafka.AmpwatchSerdes.experimentStats().encode(stats);
+        if (bytes.length <= maxBytes) {
+            return stats;
+        }
+        String why = "the statistics came to " + bytes.length + " bytes, more than the " + maxBytes + " the broker and producer take "
+                + "(topic max.message.bytes, producer max.request.size): left out here; ampwatch report --experiment computes them";
+        ExperimentStats trimmed = ExperimentStats.newBuilder(stats).setTests(List.of()).setComparisons(List.of()).setAnova(List.of())
+                .setRegressions(List.of()).setNotComputed(List.of(new dev.ampwatch.schema.NotComputed(
+                        "tests, comparisons, ANOVA and regressions", null, why))).build();
+        if (dev.ampwatch.schema.kafka.AmpwatchSerdes.experimentStats().encode(trimmed).length > maxBytes) {
+            trimmed = ExperimentStats.newBuilder(trimmed).setGroups(List.of()).setConfigurations(List.of())
+                    .setNotComputed(List.of(new dev.ampwatch.schema.NotComputed("all", null, why))).build();
+        }
+        LOG.warn("experiment {}: {}", stats.getExperimentId(), why);
+        return trimmed;
     }
 
     /**

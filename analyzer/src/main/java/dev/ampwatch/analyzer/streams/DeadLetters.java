@@ -39,6 +39,18 @@ public final class DeadLetters {
      */
     public static org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> undecodable(
             String deadLetterTopic, String sourceTopic, int partition, long offset, byte[] key, byte[] value, String error) {
+        var dead = bounded(deadLetterTopic, "deserialization", sourceTopic, key, value, error);
+        dead.headers().add(SOURCE_PARTITION, Integer.toString(partition).getBytes(StandardCharsets.UTF_8));
+        dead.headers().add(SOURCE_OFFSET, Long.toString(offset).getBytes(StandardCharsets.UTF_8));
+        return dead;
+    }
+
+    /**
+     * A dead letter of {@code kind}: key and value cut to {@link #MAX_KEY_BYTES} and {@link #MAX_VALUE_BYTES}
+     * (the reason says when), the reason to 2,000 characters, stamped with the analyzer's clock.
+     */
+    public static org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> bounded(
+            String deadLetterTopic, String kind, String sourceTopic, byte[] key, byte[] value, String error) {
         String reason = error.length() > 2000 ? error.substring(0, 2000) + "..." : error;
         if (value != null && value.length > MAX_VALUE_BYTES) {
             reason += " (dead-letter value truncated to its first " + MAX_VALUE_BYTES + " of " + value.length + " bytes)";
@@ -46,9 +58,7 @@ public final class DeadLetters {
         }
         byte[] k = key != null && key.length > MAX_KEY_BYTES ? java.util.Arrays.copyOf(key, MAX_KEY_BYTES) : key;
         var dead = new org.apache.kafka.clients.producer.ProducerRecord<>(deadLetterTopic, null, System.currentTimeMillis(), k, value);
-        describe(dead.headers(), "deserialization", reason, sourceTopic);
-        dead.headers().add(SOURCE_PARTITION, Integer.toString(partition).getBytes(StandardCharsets.UTF_8));
-        dead.headers().add(SOURCE_OFFSET, Long.toString(offset).getBytes(StandardCharsets.UTF_8));
+        describe(dead.headers(), kind, reason, sourceTopic);
         return dead;
     }
 

@@ -167,12 +167,40 @@ public final class HostStep {
         }
         long timestampMs = Math.floorDiv(release.attributedUntilUs(), 1000);
         for (RunEnergy energy : release.energy()) {
-            out.energy(energy, timestampMs);
+            out.energy(fitting(energy, nowMs, out), timestampMs);
         }
         if (release.live(nowMs) && nowMs - commitRequestedMs >= config.liveCommitInterval().toMillis()) {
             out.commitSoon(); // after the records being processed now, not on the commit interval
             commitRequestedMs = nowMs;
         }
+    }
+
+    /**
+     * Run energy the broker would take: one larger than {@link AnalyzerConfig#maxOutputBytes} (a run of
+     * thousands of epochs, a broker with a small {@code max.message.bytes}) would fail the engine's
+     * transaction at every retry. It goes out without its per-epoch detail, and whole (cut to the
+     * dead-letter limit) to the dead-letter topic with the reason. Only records that may be that large are
+     * encoded to check.
+     */
+    private RunEnergy fitting(RunEnergy energy, long nowMs, Out out) {
+        long estimate = 512L + 64L * energy.getEpochs().size() + 128L * energy.getComponents().size();
+        if (estimate * 2 < config.maxOutputBytes()) {
+            return energy;
+        }
+        byte[] bytes = AmpwatchSerdes.runEnergy().encode(energy);
+        if (bytes.length <= config.maxOutputBytes()) {
+            return energy;
+        }
+        String reason = "run energy of run " + energy.getRunId() + " (" + energy.getEpochs().size() + " epochs) is " + bytes.length
+                + " bytes, more than the " + config.maxOutputBytes() + " the broker and producer take (topic max.message.bytes, "
+                + "producer max.request.size); it went out without its per-epoch detail";
+        if (bytes.length > MAX_DEAD_LETTER_VALUE_BYTES) {
+            reason += " (dead-letter value truncated to its first " + MAX_DEAD_LETTER_VALUE_BYTES + " of " + bytes.length + " bytes)";
+            bytes = Arrays.copyOf(bytes, MAX_DEAD_LETTER_VALUE_BYTES);
+        }
+        out.deadLetter(clipKey(energy.getRunId()), new AnalyzerOutput.DeadLetter(config.topics().runEnergy().name(), bytes,
+                DeadLetterKind.TOO_LARGE, reason), nowMs);
+        return RunEnergy.newBuilder(energy).setEpochs(List.of()).build();
     }
 
     /**

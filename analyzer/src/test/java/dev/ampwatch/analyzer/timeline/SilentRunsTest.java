@@ -96,6 +96,32 @@ class SilentRunsTest {
                 .allSatisfy(why -> assertThat(why).contains("ended already"));
     }
 
+    /** Samples that raced past a run's start and end: both are moved and flagged, the run is not refused as ended. */
+    @Test
+    void aRunWhoseEventsArriveAfterItsTimeWasAttributedIsMovedNotRefused() {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        List<RunEnergy> out = new ArrayList<>();
+        List<HostTimeline.Refused> refused = new ArrayList<>();
+        t.accept(event("first", 0, EventKind.RUN_STARTED), 0);
+        t.accept(event("first", 5, EventKind.RUN_COMPLETED), 0); // no run open after it: nothing holds the samples
+        for (int s = 0; s <= 40; s++) {
+            t.accept(sample(s), 0);
+            out.addAll(t.advance(0).energy());
+        }
+        t.accept(event("late", 20, EventKind.RUN_STARTED), 0);
+        t.accept(event("late", 30, EventKind.RUN_COMPLETED), 0);
+        for (int s = 41; s <= 60; s++) {
+            t.accept(sample(s), 0);
+            HostTimeline.Release r = t.advance(0);
+            out.addAll(r.energy());
+            refused.addAll(r.refused());
+        }
+        assertThat(refused).isEmpty();
+        RunEnergy late = finals(out).get("late");
+        assertThat(late.getQuality().getBoundariesMoved()).isTrue();
+        assertThat(late.getQuality().getLateEvents()).isEqualTo(2);
+    }
+
     @Test
     void zeroNeverClosesARun() {
         AnalyzerConfig never = CONFIG.toBuilder().runSilence(Duration.ZERO).build();
