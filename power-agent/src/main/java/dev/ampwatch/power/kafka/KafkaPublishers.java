@@ -69,7 +69,7 @@ public final class KafkaPublishers {
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
         dev.ampwatch.power.spool.SpoolFile spool = dev.ampwatch.power.spool.SpoolFile.open(spoolDir, DEFAULT_SPOOL_BYTES);
         return new SpoolingPublisher(() -> new KafkaProducer<>(props, new StringSerializer(),
-                AmpwatchSerdes.powerSample().serializer()), topic, stats, spool, clock);
+                new org.apache.kafka.common.serialization.ByteArraySerializer()), topic, stats, spool, clock);
     }
 
     private static void enforce(Map<String, Object> props, String key, String value) {
