@@ -19,6 +19,10 @@ final class MetricsEndpoint implements AutoCloseable {
 
     static MetricsEndpoint start(String host, int port, MeterBinder... binders) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // the two of Micrometer's process meters whose names promtool objects to (an abbreviated unit, a
+        // "_count" that is not a count); process_cpu_usage says the agent's cost on its rig
+        registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(id ->
+                id.getName().equals("process.cpu.time") || id.getName().equals("system.cpu.count")));
         new ProcessorMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         for (MeterBinder b : binders) {

@@ -23,14 +23,15 @@ public final class NvmlMetrics implements MeterBinder {
     public void bindTo(MeterRegistry registry) {
         for (GpuInfo gpu : session.gpus()) {
             String id = gpu.device();
-            gauge(registry, "ampwatch.gpu.utilization", "percent", "share of time a kernel ran", id,
-                    s -> value(s.utilizationGpuPercent()));
-            gauge(registry, "ampwatch.gpu.memory.utilization", "percent", "share of time memory was read or written", id,
-                    s -> value(s.utilizationMemoryPercent()));
+            // Prometheus' base units: a share is a 0-1 ratio, a frequency in hertz (promtool check metrics)
+            gauge(registry, "ampwatch.gpu.utilization", "ratio", "share of time a kernel ran, 0-1", id,
+                    s -> value(s.utilizationGpuPercent()) / 100);
+            gauge(registry, "ampwatch.gpu.memory.utilization", "ratio", "share of time memory was read or written, 0-1", id,
+                    s -> value(s.utilizationMemoryPercent()) / 100);
             gauge(registry, "ampwatch.gpu.memory.used", "bytes", "allocated frame buffer memory", id,
                     s -> value(s.memoryUsedBytes()));
             gauge(registry, "ampwatch.gpu.temperature", "celsius", "GPU die temperature", id, s -> value(s.temperatureC()));
-            gauge(registry, "ampwatch.gpu.sm.clock", "megahertz", "current SM clock", id, s -> value(s.smClockMhz()));
+            gauge(registry, "ampwatch.gpu.sm.clock", "hertz", "current SM clock", id, s -> value(s.smClockMhz()) * 1e6);
         }
     }
 

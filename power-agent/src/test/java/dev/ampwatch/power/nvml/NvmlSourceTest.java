@@ -397,9 +397,10 @@ class NvmlSourceTest {
             new NvmlMetrics(session).bindTo(registry);
             assertThat(registry.get("ampwatch.gpu.utilization").tag("gpu", "gpu1").gauge().value()).isNaN();
             read(session);
-            assertThat(registry.get("ampwatch.gpu.utilization").tag("gpu", "gpu1").gauge().value()).isEqualTo(87.0);
+            assertThat(registry.get("ampwatch.gpu.utilization").tag("gpu", "gpu1").gauge().value()).isEqualTo(0.87); // a ratio
+            assertThat(registry.get("ampwatch.gpu.utilization").tag("gpu", "gpu1").gauge().getId().getBaseUnit()).isEqualTo("ratio");
             assertThat(registry.get("ampwatch.gpu.temperature").tag("gpu", "gpu1").gauge().value()).isEqualTo(71.0);
-            assertThat(registry.get("ampwatch.gpu.sm.clock").tag("gpu", "gpu1").gauge().value()).isEqualTo(1980.0);
+            assertThat(registry.get("ampwatch.gpu.sm.clock").tag("gpu", "gpu1").gauge().value()).isEqualTo(1.98e9); // hertz
             assertThat(registry.get("ampwatch.gpu.memory.used").tag("gpu", "gpu1").gauge().value()).isEqualTo(4096.0);
         }
     }
