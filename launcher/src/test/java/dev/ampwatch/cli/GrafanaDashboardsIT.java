@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * real analyzer that attributed an experiment: fp32 and amp-fp16, four completed runs each (enough for the
  * comparisons, Holm p-values and the regression checks), idle between them, and a last run still going.
  * Prometheus must accept every query, and every query must return data: the dashboards show only series the
- * analyzer really writes.
+ * analyzer and a power agent (the estimate source, scraped like the shipped config does) really write.
  */
 class GrafanaDashboardsIT {
     static final Instant T0 = Instant.parse("2026-11-23T07:00:00Z");
@@ -65,10 +65,18 @@ class GrafanaDashboardsIT {
         TopicSetup.ensure(client, topics, 1);
         AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("grafana-it").withTopics(topics)
                 .withStateDir(dir.resolve("state"));
-        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10))) {
+        // a rig's power agent (the estimate source) on topics of its own, for the agent-health panels
+        Topics agentTopics = Topics.withPrefix("grafana-it-agent.");
+        TopicSetup.ensure(client, agentTopics, 1);
+        dev.ampwatch.power.PowerAgentConfig agentConfig = dev.ampwatch.power.PowerAgentConfig.defaults().withHost("grafana-rig")
+                .withSources(List.of("estimate")).withInterval("estimate", Duration.ofMillis(500))
+                .withTopic(agentTopics.powerSamples().name());
+        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10));
+             dev.ampwatch.power.PowerAgent agent = dev.ampwatch.power.PowerAgent.start(agentConfig, client);
+             MetricsEndpoint agentMetrics = MetricsEndpoint.start("127.0.0.1", 0, agent.metrics())) {
             produceExperiment(client, topics);
             int port = PrometheusIT.freePort();
-            Process prometheus = PrometheusIT.startPrometheus(dir, app.httpPort(), port);
+            Process prometheus = PrometheusIT.startPrometheus(dir, app.httpPort(), agentMetrics.port(), port);
             try {
                 await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                         .until(() -> PrometheusIT.query(port, "vector(1)").path("status").asText().equals("success"));

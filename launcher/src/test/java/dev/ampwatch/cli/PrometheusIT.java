@@ -73,13 +73,20 @@ class PrometheusIT {
 
     /** Debian's Prometheus on 127.0.0.1:{@code port}, scraping the analyzer every second with the shipped rules. */
     static Process startPrometheus(Path dir, int analyzerPort, int port) throws Exception {
+        return startPrometheus(dir, analyzerPort, -1, port);
+    }
+
+    /** As the shipped config does: the analyzer, and a power agent when {@code agentPort} is not negative. */
+    static Process startPrometheus(Path dir, int analyzerPort, int agentPort, int port) throws Exception {
         Path yml = dir.resolve("prometheus.yml");
         Files.writeString(yml, String.join("\n",
                 "global: {scrape_interval: 1s, evaluation_interval: 1s}",
                 "rule_files: [" + Path.of("..", "deploy", "prometheus", "alerts.yml").toAbsolutePath() + "]",
                 "scrape_configs:",
                 "  - job_name: ampwatch-analyzer",
-                "    static_configs: [{targets: ['127.0.0.1:" + analyzerPort + "']}]", ""));
+                "    static_configs: [{targets: ['127.0.0.1:" + analyzerPort + "']}]",
+                agentPort < 0 ? "" : "  - job_name: ampwatch-power-agent\n    static_configs: [{targets: ['127.0.0.1:" + agentPort + "']}]",
+                ""));
         return new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + yml,
                 "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
                 .redirectErrorStream(true).redirectOutput(new File(dir.resolve("prometheus.log").toString())).start();
