@@ -46,13 +46,7 @@ class OversizedOutputIT {
         AnalyzerConfig config = BrokerFixture.analyzer("oversized", engine, 1, stateDir);
         Topics topics = config.topics();
         Map<String, Object> client = BrokerFixture.client();
-        try (Admin admin = Admin.create(client)) {
-            ConfigResource runEnergy = new ConfigResource(ConfigResource.Type.TOPIC, topics.runEnergy().name());
-            admin.incrementalAlterConfigs(Map.of(runEnergy, List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes", "20000"),
-                    AlterConfigOp.OpType.SET)))).all().get();
-        }
-        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(5))) {
-            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        try (AnalyzerApp app = started(config, client, topics.runEnergy().name(), 20_000)) {
             try (var events = new KafkaProducer<>(client, new StringSerializer(), topics.trainingEvents().valueSerde().serializer());
                  var samples = new KafkaProducer<>(client, new StringSerializer(), topics.powerSamples().valueSerde().serializer())) {
                 // the trainer's events on the broker before the samples, as when both are live: a backlog whose
@@ -115,13 +109,7 @@ class OversizedOutputIT {
         AnalyzerConfig config = BrokerFixture.analyzer("refused-stats", engine, 1, stateDir);
         Topics topics = config.topics();
         Map<String, Object> client = BrokerFixture.client();
-        try (Admin admin = Admin.create(client)) {
-            ConfigResource stats = new ConfigResource(ConfigResource.Type.TOPIC, topics.experimentStats().name());
-            admin.incrementalAlterConfigs(Map.of(stats, List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes", "5100"),
-                    AlterConfigOp.OpType.SET)))).all().get();
-        }
-        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(5))) {
-            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        try (AnalyzerApp app = started(config, client, topics.experimentStats().name(), 5_100)) {
             try (var events = new KafkaProducer<>(client, new StringSerializer(), topics.trainingEvents().valueSerde().serializer());
                  var samples = new KafkaProducer<>(client, new StringSerializer(), topics.powerSamples().valueSerde().serializer())) {
                 // the trainer's events on the broker before the samples, as when both are live: a backlog whose
@@ -168,6 +156,18 @@ class OversizedOutputIT {
                     .contains("more than the").contains("ampwatch report --experiment computes them"));
             assertThat(BrokerFixture.sum(BrokerFixture.scrape(app), "ampwatch_analyzer_thread_failures_total")).isZero();
         }
+    }
+
+    /** An analyzer, running, after {@code topic} was given {@code max.message.bytes} of {@code limit}. */
+    private static AnalyzerApp started(AnalyzerConfig config, Map<String, Object> client, String topic, int limit) throws Exception {
+        try (Admin admin = Admin.create(client)) {
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes",
+                    Integer.toString(limit)), AlterConfigOp.OpType.SET)))).all().get();
+        }
+        AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(5));
+        assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        return app;
     }
 
     private static TrainingEvent event(int second, EventKind kind, Integer epoch) {
