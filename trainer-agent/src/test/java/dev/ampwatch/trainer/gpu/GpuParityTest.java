@@ -1,7 +1,6 @@
 package dev.ampwatch.trainer.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ampwatch.trainer.backend.StepResult;
 import dev.ampwatch.trainer.backend.TrainableModel;
@@ -25,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The GPU backend against the CPU backend, the reference: same seed, same tiny model, same batches;
  * losses, skipped steps, master weights and predictions must agree. Runs only where a GPU works
- * ({@code GpuBackend.probe()}); skipped on CPU-only machines and in CI.
+ * ({@code GpuBackend.probe()}); skipped on CPU-only machines and in CI, failed instead with
+ * {@code -Dampwatch.requireGpu=true} (a GPU session must not pass by skipping).
  *
  * <p>Tolerances: fp32 differs from the CPU only by FMA contraction and summation order in the GEMMs.
  * The reduced modes round the same inputs the same way (round to nearest even on both sides), but the
@@ -38,8 +38,9 @@ class GpuParityTest {
     private static final int ROWS = 13;
     private static final int STEPS = 3;
 
+    /** Where no GPU works the class is skipped, unless -Dampwatch.requireGpu=true: then each test fails, saying why. */
     static boolean gpuWorks() {
-        return GpuBackend.probe().available();
+        return GpuBackend.probe().available() || GpuRequirement.required();
     }
 
     @ParameterizedTest
@@ -58,7 +59,7 @@ class GpuParityTest {
     void overflowSkipsTheStepAsOnTheCpu() throws Exception {
         // a huge initial scale overflows FP16 gradients at once: both backends skip and halve
         HyperParameters hyper = new HyperParameters(Precision.AMP_FP16, OptimizerKind.SGD_MOMENTUM, 0.05, 3, 0x1p40f, 2000);
-        assumeTrue(GpuBackend.probe(Precision.AMP_FP16).available());
+        GpuRequirement.assumeBackend(Precision.AMP_FP16);
         try (CpuBackend cpu = new CpuBackend(1); GpuBackend gpu = GpuBackend.open(0, Precision.AMP_FP16);
                 TrainableModel c = cpu.createModel(SPEC, hyper); TrainableModel g = gpu.createModel(SPEC, hyper)) {
             Random rnd = new Random(5);
@@ -74,7 +75,7 @@ class GpuParityTest {
     @ParameterizedTest
     @EnumSource(value = Precision.class, names = {"TF32", "AMP_FP16", "AMP_BF16"})
     void conversionKernelsRoundBitForBitAsTheCpu(Precision precision) throws Exception {
-        assumeTrue(GpuBackend.probe(precision).available());
+        GpuRequirement.assumeBackend(precision);
         float[] values = edgeValues();
         try (CudaDevice dev = CudaDevice.open(0)) {
             dev.makeCurrent();
@@ -116,7 +117,7 @@ class GpuParityTest {
     }
 
     private static void compare(Precision precision, OptimizerKind optimizer, double lr) throws Exception {
-        assumeTrue(GpuBackend.probe(precision).available(), () -> GpuBackend.probe(precision).reason());
+        GpuRequirement.assumeBackend(precision);
         HyperParameters hyper = new HyperParameters(precision, optimizer, lr, 11, 1024f, 2000);
         boolean exactish = precision == Precision.FP32;
         double weightTolerance = exactish ? 2e-6 : 2e-5 + lr * 0.02;

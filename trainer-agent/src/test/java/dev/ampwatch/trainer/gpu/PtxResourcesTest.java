@@ -1,7 +1,6 @@
 package dev.ampwatch.trainer.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ampwatch.trainer.precision.Precision;
 import java.util.LinkedHashMap;
@@ -19,7 +18,7 @@ class PtxResourcesTest {
 
     @BeforeAll
     static void load() {
-        assumeTrue(PtxModule.allPresent(), PtxModule.MISSING);
+        GpuRequirement.assume(PtxModule.allPresent(), PtxModule.MISSING);
         entries = new LinkedHashMap<>();
         for (PtxModule m : PtxModule.values()) {
             String ptx = m.text().orElseThrow();
