@@ -43,6 +43,19 @@ class PtxResourcesTest {
         }
     }
 
+    /**
+     * Drivers before R580 refuse PTX ISA 9.0, which nvcc 13 writes; the build lowers the header to 8.0
+     * (R535 and newer), which the kernels allow: ptxas 13 assembles all three for sm_75 to sm_120 (checked
+     * 2026-11-30 on this machine).
+     */
+    @Test
+    void everyModuleIsPtxIsaEightOrOlderSoR535DriversLoadIt() {
+        for (PtxModule m : PtxModule.values()) {
+            String[] isa = PtxModule.isaVersion(m.text().orElseThrow()).split("\\.");
+            assertThat(Integer.parseInt(isa[0]) * 10 + Integer.parseInt(isa[1])).as(m.fileName()).isLessThanOrEqualTo(80);
+        }
+    }
+
     @Test
     void everyGemmTheBackendLaunchesExists() {
         for (Precision p : Precision.values()) {
