@@ -65,17 +65,18 @@ public final class AnalyzerApp implements AutoCloseable {
     public static AnalyzerApp start(AnalyzerConfig requested, Map<String, ?> clientProperties, String httpHost,
                                     int httpPort, Duration metricsRetention) {
         AnalyzerConfig config;
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminProperties(clientProperties))) {
-            config = requested.toBuilder().maxOutputBytes(maxOutputBytes(admin, requested, clientProperties)).build();
-        }
+        AnalyzerConfig streamsConfig;
+        Topology topology;
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RunMetrics runMetrics = new RunMetrics(registry, metricsRetention, Clock.systemUTC());
-        boolean direct = config.engine() == AnalyzerConfig.Engine.DIRECT;
-        // on the direct engine Kafka Streams runs the statistics only, as its own application (group)
-        AnalyzerConfig streamsConfig = direct ? config.withApplicationId(config.applicationId() + STATISTICS_SUFFIX) : config;
-        Topology topology = direct ? AnalyzerTopology.statisticsTopology(streamsConfig, runMetrics)
-                : AnalyzerTopology.buildTopology(config, runMetrics);
+        boolean direct = requested.engine() == AnalyzerConfig.Engine.DIRECT;
+        // one admin client for what start-up asks the cluster: output limits, co-partitioning, internal topics
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminProperties(clientProperties))) {
+            config = requested.toBuilder().maxOutputBytes(maxOutputBytes(admin, requested, clientProperties)).build();
+            // on the direct engine Kafka Streams runs the statistics only, as its own application (group)
+            streamsConfig = direct ? config.withApplicationId(config.applicationId() + STATISTICS_SUFFIX) : config;
+            topology = direct ? AnalyzerTopology.statisticsTopology(streamsConfig, runMetrics)
+                    : AnalyzerTopology.buildTopology(config, runMetrics);
             java.util.OptionalInt inputs = CoPartitioning.check(admin, config.topics());
             java.util.List<org.apache.kafka.clients.admin.NewTopic> internal = new java.util.ArrayList<>();
             if (direct) {
@@ -179,17 +180,18 @@ public final class AnalyzerApp implements AutoCloseable {
             }
         }
         long topic = 1024 * 1024;
-        for (String name : java.util.List.of(config.topics().runEnergy().name(), config.topics().experimentStats().name())) {
-            var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, name);
+        var described = admin.describeConfigs(java.util.stream.Stream.of(config.topics().runEnergy().name(), config.topics().experimentStats().name())
+                .map(n -> new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, n))
+                .toList()).values(); // one request for both
+        for (var e : described.entrySet()) {
             try {
-                var entry = admin.describeConfigs(java.util.List.of(resource)).all().get(30, java.util.concurrent.TimeUnit.SECONDS)
-                        .get(resource).get("max.message.bytes");
+                var entry = e.getValue().get(30, java.util.concurrent.TimeUnit.SECONDS).get("max.message.bytes");
                 if (entry != null && entry.value() != null) {
                     topic = Math.min(topic, Long.parseLong(entry.value()));
                 }
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                LOG.info("cannot read max.message.bytes of {} ({}); assuming Kafka's default", name, e.getMessage());
-            } catch (InterruptedException e) {
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex) {
+                LOG.info("cannot read max.message.bytes of {} ({}); assuming Kafka's default", e.getKey().name(), ex.getMessage());
+            } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
             }
         }

@@ -41,15 +41,10 @@ public final class Emitter {
             if (epochs.size() <= DETAILED_EPOCHS) {
                 continue;
             }
-            int detailed = 0;
-            for (dev.ampwatch.analyzer.state.EpochState e : epochs) {
-                detailed += e.getSealed() ? 0 : 1;
-            }
-            for (int i = 0; i < epochs.size() && detailed > DETAILED_EPOCHS; i++) {
+            int first = HostAttributor.sealedPrefix(epochs); // per released record: no pass over every epoch
+            int detailed = epochs.size() - first;
+            for (int i = first; i < epochs.size() && detailed > DETAILED_EPOCHS; i++) {
                 dev.ampwatch.analyzer.state.EpochState e = epochs.get(i);
-                if (e.getSealed()) {
-                    continue;
-                }
                 if (e.getEndUs() == null || e.getEndUs() + settings.maxGapUs() > attributedUntilUs) {
                     break; // epochs are in order: the later ones are not complete either
                 }

@@ -153,7 +153,7 @@ public final class HostAttributor {
 
     /** Run and epoch boundaries strictly inside the segment, sorted and distinct; mostly none. */
     /** How many epochs at the start are sealed (they are sealed in order: a prefix); a binary search. */
-    private static int sealedPrefix(List<EpochState> epochs) {
+    static int sealedPrefix(List<EpochState> epochs) {
         int lo = 0;
         int hi = epochs.size();
         while (lo < hi) {

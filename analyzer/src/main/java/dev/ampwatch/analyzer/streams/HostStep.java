@@ -194,12 +194,7 @@ public final class HostStep {
         String reason = "run energy of run " + energy.getRunId() + " (" + energy.getEpochs().size() + " epochs) is " + bytes.length
                 + " bytes, more than the " + config.maxOutputBytes() + " the broker and producer take (topic max.message.bytes, "
                 + "producer max.request.size); it went out without its per-epoch detail";
-        if (bytes.length > MAX_DEAD_LETTER_VALUE_BYTES) {
-            reason += " (dead-letter value truncated to its first " + MAX_DEAD_LETTER_VALUE_BYTES + " of " + bytes.length + " bytes)";
-            bytes = Arrays.copyOf(bytes, MAX_DEAD_LETTER_VALUE_BYTES);
-        }
-        out.deadLetter(clipKey(energy.getRunId()), new AnalyzerOutput.DeadLetter(config.topics().runEnergy().name(), bytes,
-                DeadLetterKind.TOO_LARGE, reason), nowMs);
+        deadLetter(energy.getRunId(), config.topics().runEnergy().name(), bytes, DeadLetterKind.TOO_LARGE, reason, nowMs, out);
         return RunEnergy.newBuilder(energy).setEpochs(List.of()).build();
     }
 
@@ -211,11 +206,16 @@ public final class HostStep {
     private void deadLetter(HostInput input, DeadLetterKind kind, String reason, long nowMs, Out out) {
         byte[] value = input instanceof HostInput.Sample s ? s.bytes()
                 : AmpwatchSerdes.trainingEvent().encode(((HostInput.Event) input).event());
+        deadLetter(input.host(), topicOf(input), value, kind, reason, nowMs, out);
+    }
+
+    /** A dead letter with its value cut to {@link #MAX_DEAD_LETTER_VALUE_BYTES} (the reason says when). */
+    private static void deadLetter(String key, String topic, byte[] value, DeadLetterKind kind, String reason, long nowMs, Out out) {
         if (value.length > MAX_DEAD_LETTER_VALUE_BYTES) {
             reason += " (dead-letter value truncated to its first " + MAX_DEAD_LETTER_VALUE_BYTES + " of " + value.length + " bytes)";
             value = Arrays.copyOf(value, MAX_DEAD_LETTER_VALUE_BYTES);
         }
-        out.deadLetter(clipKey(input.host()), new AnalyzerOutput.DeadLetter(topicOf(input), value, kind, reason), nowMs);
+        out.deadLetter(clipKey(key), new AnalyzerOutput.DeadLetter(topic, value, kind, reason), nowMs);
     }
 
     private String topicOf(HostInput input) {

@@ -211,7 +211,9 @@ public final class HostTimeline {
      * at the earliest time that is not, counted as a moved boundary. True if any was closed.
      */
     private boolean closeSilentRuns(boolean quiet, long nowMs) {
-        if (state.getRunProgressUs().isEmpty()) {
+        // looked for as often as the watermark looks at the events input, and just before it: the close of a
+        // heartbeating run is in the buffer before the watermark can pass its last heartbeat
+        if (state.getRunProgressUs().isEmpty() || !quiet && !progress.recheckDue(nowMs)) {
             return false;
         }
         Map<String, Long> silent = progress.silentRuns(settings.inputIdleUs(), settings.inputIdle().toMillis(), settings.runSilenceUs(),

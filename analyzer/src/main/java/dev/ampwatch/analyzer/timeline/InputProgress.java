@@ -127,7 +127,7 @@ public final class InputProgress {
      * noticed within {@link #RECHECK_MS} of the analyzer's clock; in between the per-record path reuses it.
      */
     private long cachedEventsProgress(Long samplesUntil, long idleUs, long idleMs, long nowMs) {
-        if (eventsChanged || nowMs - eventsCheckedMs >= RECHECK_MS || nowMs < eventsCheckedMs) {
+        if (recheckDue(nowMs)) {
             lastEventsProgress = eventsProgress(samplesUntil, idleUs, idleMs, nowMs);
             eventsCheckedMs = nowMs;
             eventsChanged = false;
@@ -168,6 +168,14 @@ public final class InputProgress {
             }
         }
         return least;
+    }
+
+    /**
+     * Whether the events input's progress is looked at again now: an event arrived, or {@link #RECHECK_MS}
+     * passed; in between, neither it nor which runs fell silent can have changed in a way that matters.
+     */
+    public boolean recheckDue(long nowMs) {
+        return eventsChanged || nowMs - eventsCheckedMs >= RECHECK_MS || nowMs < eventsCheckedMs;
     }
 
     /**
