@@ -41,12 +41,14 @@ import java.util.Objects;
  *     start); a larger one goes out without its per-epoch detail, the whole of it to the dead-letter topic
  * @param engine what runs the attribution: {@link Engine#DIRECT} (plain clients, the default) or
  *     {@link Engine#STREAMS} (Kafka Streams); the statistics run on Kafka Streams either way
+ * @param forecast how runs' totals are forecast from their first epochs (docs/forecasts.md)
  */
 public record AnalyzerConfig(String applicationId, Topics topics, Duration grace, Duration maxGap,
                              Duration emitInterval, Duration minIdle, double carbonIntensityGramsPerKwh,
                              Map<String, Double> carbonIntensityByHost, Duration maxFutureSkew, Path stateDir,
                              Duration inputIdle, Duration quietFlush, Duration runSilence, StatisticsSettings statistics,
-                             Duration liveCommitInterval, boolean kafkaClientMetrics, int maxOutputBytes, Engine engine) {
+                             Duration liveCommitInterval, boolean kafkaClientMetrics, int maxOutputBytes, Engine engine,
+                             dev.ampwatch.analyzer.forecast.ForecastSettings forecast) {
 
     /** What runs the attribution of samples to runs (docs/architecture: "Engines"). */
     public enum Engine {
@@ -76,6 +78,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
             throw new IllegalArgumentException("max output bytes must be at least 1024, was " + maxOutputBytes);
         }
         Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(forecast, "forecast");
         carbonIntensityByHost = Map.copyOf(carbonIntensityByHost);
         new AttributionSettings(maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh); // validates
     }
@@ -88,7 +91,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
                 Duration.ofMillis(500), Duration.ofSeconds(5), 400.0, Map.of(), Duration.ofHours(1),
                 Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), Duration.ofSeconds(30), Duration.ofSeconds(30),
                 Duration.ofMinutes(30), StatisticsSettings.DEFAULTS, Duration.ofMillis(100), true,
-                DEFAULT_MAX_OUTPUT_BYTES, Engine.DIRECT);
+                DEFAULT_MAX_OUTPUT_BYTES, Engine.DIRECT, dev.ampwatch.analyzer.forecast.ForecastSettings.DEFAULTS);
     }
 
     /** How hosts' timelines wait for their inputs. */
@@ -98,7 +101,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
 
     public AttributionSettings attributionFor(String host) {
         return new AttributionSettings(maxGap, emitInterval, minIdle,
-                carbonIntensityByHost.getOrDefault(host, carbonIntensityGramsPerKwh));
+                carbonIntensityByHost.getOrDefault(host, carbonIntensityGramsPerKwh), forecast);
     }
 
     /** A builder starting from these settings. */
@@ -154,6 +157,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         private boolean kafkaClientMetrics;
         private int maxOutputBytes;
         private Engine engine;
+        private dev.ampwatch.analyzer.forecast.ForecastSettings forecast;
 
         private Builder(AnalyzerConfig c) {
             applicationId = c.applicationId;
@@ -174,6 +178,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
             kafkaClientMetrics = c.kafkaClientMetrics;
             maxOutputBytes = c.maxOutputBytes;
             engine = c.engine;
+            forecast = c.forecast;
         }
 
         public Builder applicationId(String v) { applicationId = v; return this; }
@@ -197,11 +202,12 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         public Builder kafkaClientMetrics(boolean v) { kafkaClientMetrics = v; return this; }
         public Builder maxOutputBytes(int v) { maxOutputBytes = v; return this; }
         public Builder engine(Engine v) { engine = v; return this; }
+        public Builder forecast(dev.ampwatch.analyzer.forecast.ForecastSettings v) { forecast = v; return this; }
 
         public AnalyzerConfig build() {
             return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
                     carbonIntensityByHost, maxFutureSkew, stateDir, inputIdle, quietFlush, runSilence, statistics,
-                    liveCommitInterval, kafkaClientMetrics, maxOutputBytes, engine);
+                    liveCommitInterval, kafkaClientMetrics, maxOutputBytes, engine, forecast);
         }
     }
 

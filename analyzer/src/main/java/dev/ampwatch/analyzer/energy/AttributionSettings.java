@@ -1,5 +1,6 @@
 package dev.ampwatch.analyzer.energy;
 
+import dev.ampwatch.analyzer.forecast.ForecastSettings;
 import java.time.Duration;
 
 /**
@@ -9,12 +10,19 @@ import java.time.Duration;
  * @param emitInterval running totals of a live run are emitted at most this often (event time)
  * @param minIdle idle time a device needs before its idle baseline is used for net energy
  * @param carbonIntensityGramsPerKwh grid carbon intensity for this host, gCO2e/kWh
+ * @param forecast how runs' totals are forecast from their first epochs
  */
 public record AttributionSettings(Duration maxGap, Duration emitInterval, Duration minIdle,
-                                  double carbonIntensityGramsPerKwh) {
+                                  double carbonIntensityGramsPerKwh, ForecastSettings forecast) {
     public static final String RULE = "even-split";
 
+    /** With the default forecast settings. */
+    public AttributionSettings(Duration maxGap, Duration emitInterval, Duration minIdle, double carbonIntensityGramsPerKwh) {
+        this(maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh, ForecastSettings.DEFAULTS);
+    }
+
     public AttributionSettings {
+        java.util.Objects.requireNonNull(forecast, "forecast");
         if (maxGap.isNegative() || maxGap.isZero()) {
             throw new IllegalArgumentException("maxGap must be positive, was " + maxGap);
         }

@@ -134,18 +134,7 @@ public final class Emitter {
     }
 
     private boolean complete(HostState host, RunState run, long attributedUntilUs) {
-        long end = run.getEndUs();
-        if (attributedUntilUs <= end) {
-            return false; // events at its end's instant (an epoch's end delivered after the run's) come first
-        }
-        if (attributedUntilUs >= end + settings.maxGapUs()) {
-            return true;
-        }
-        for (DeviceState d : host.getDevices().values()) {
-            if (HostAttributor.uses(run, d) && d.getLastTimeUs() < end) {
-                return false;
-            }
-        }
-        return true;
+        // events at its end's instant (an epoch's end delivered after the run's) come first: strictly after
+        return RunEnergyAssembler.attributedPast(host, run, run.getEndUs(), attributedUntilUs, settings.maxGapUs());
     }
 }

@@ -241,9 +241,24 @@ public final class HostAttributor {
             }
             if (!inEpoch) { // kept for an epoch whose start event was lost (RunTracker)
                 add(run.getOutsideEpochs(), key, device, method, joules * share, share * seconds, seconds);
+                addBetween(run, device.getComponent(), b, joules * share);
             }
             touch(run, joules * share, seconds);
         }
+    }
+
+    /**
+     * Energy of a run outside its epochs, before {@code b}: it belongs to the gap before the first epoch
+     * that starts at or after {@code b} (a piece attributed after that epoch opened), else to the gap
+     * since the latest epoch ended, which the next epoch takes over when it starts (RunTracker).
+     */
+    private static void addBetween(RunState run, String component, long b, double joules) {
+        List<EpochState> epochs = run.getEpochs();
+        Map<String, Double> target = run.getBetween();
+        for (int i = epochs.size() - 1; i >= 0 && !epochs.get(i).getSealed() && epochs.get(i).getStartUs() >= b; i--) {
+            target = epochs.get(i).getBefore();
+        }
+        target.merge(component, joules, Double::sum);
     }
 
     private static void add(Map<String, Accumulator> accs, String key, DeviceState device, String method,

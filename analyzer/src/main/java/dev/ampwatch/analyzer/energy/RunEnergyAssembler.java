@@ -13,6 +13,7 @@ import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.RunStatus;
 import dev.ampwatch.schema.SourceType;
+import dev.ampwatch.analyzer.forecast.Forecaster;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -22,9 +23,11 @@ import java.util.Set;
 /** Builds the public {@link RunEnergy} record from a run's accumulated state. Stateless. */
 public final class RunEnergyAssembler {
     private final AttributionSettings settings;
+    private final Forecaster forecaster;
 
     public RunEnergyAssembler(AttributionSettings settings) {
         this.settings = settings;
+        this.forecaster = new Forecaster(settings.forecast());
     }
 
     public RunEnergy assemble(HostState host, RunState run, long attributedUntilUs, boolean isFinal, RunConfig config) {
@@ -54,7 +57,10 @@ public final class RunEnergyAssembler {
         double duration = Micros.seconds((run.getEndUs() != null && isFinal ? run.getEndUs() : until) - run.getStartUs());
         List<EpochEnergy> epochs = epochs(host, run, present);
         long samples = epochs.stream().mapToLong(e -> e.getSamples() == null ? 0 : e.getSamples()).sum();
-        return RunEnergy.newBuilder()
+        Forecaster.Result forecast = forecaster.latest(epochs, isFinal ? epochs.size() : completeEpochs(host, run, attributedUntilUs),
+                config == null ? null : config.getEpochs(), run.getStartUs(), settings.carbonIntensityGramsPerKwh());
+        RunEnergy out = RunEnergy.newBuilder()
+                .setForecast(forecast.forecast()).setForecastWithheld(forecast.withheld())
                 .setRunId(run.getRunId()).setExperimentId(run.getExperimentId()).setHost(host.getHost())
                 .setStatus(RunStatus.valueOf(run.getStatus())).setIsFinal(isFinal).setFailureReason(run.getFailureReason())
                 .setConfig(config)
@@ -74,6 +80,44 @@ public final class RunEnergyAssembler {
                         .setLateEvents(run.getLateEvents()).setBoundaryShiftSeconds(Micros.seconds(run.getBoundaryShiftUs()))
                         .setBoundariesMoved(run.getLateEvents() > 0).setClosedSilent(run.getClosedSilent()).build())
                 .build();
+        if (isFinal) {
+            out.setForecastChecks(forecaster.checks(out, settings.carbonIntensityGramsPerKwh()));
+        }
+        return out;
+    }
+
+    /**
+     * How many of the run's first epochs have their energy complete: ended, and attributed past their end
+     * by every device the run uses (or by the maximum gap). A forecast rests only on those, so the one
+     * made after an epoch does not change with how far the next readings have come.
+     */
+    private int completeEpochs(HostState host, RunState run, long attributedUntilUs) {
+        List<EpochState> epochs = run.getEpochs();
+        int n = HostAttributor.sealedPrefix(epochs); // sealed ones are complete
+        while (n < epochs.size() && epochs.get(n).getEndUs() != null
+                && attributedPast(host, run, epochs.get(n).getEndUs(), attributedUntilUs, settings.maxGapUs())) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Whether everything the run drew up to {@code endUs} is attributed: every device it uses has a reading
+     * after it, or the maximum gap has passed (a silent device's interval is then a gap).
+     */
+    static boolean attributedPast(HostState host, RunState run, long endUs, long attributedUntilUs, long maxGapUs) {
+        if (attributedUntilUs <= endUs) {
+            return false;
+        }
+        if (attributedUntilUs >= endUs + maxGapUs) {
+            return true;
+        }
+        for (DeviceState d : host.getDevices().values()) {
+            if (HostAttributor.uses(run, d) && d.getLastTimeUs() < endUs) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -83,11 +127,14 @@ public final class RunEnergyAssembler {
      * interval per device).
      */
     void seal(HostState host, RunState run, EpochState e) {
-        double[] sums = sums(host, e, present(run));
+        Set<Component> present = present(run);
+        double[] sums = sums(host, e, present);
         e.setEnergyJoules(sums[0]);
         e.setNetEnergyJoules(sums[1]);
+        e.setBeforeJoules(before(e, present));
         e.setSealed(true);
         e.setComponents(new java.util.HashMap<>());
+        e.setBefore(new java.util.HashMap<>());
     }
 
     private static Set<Component> present(RunState run) {
@@ -110,6 +157,17 @@ public final class RunEnergyAssembler {
         return new double[] {gross, net};
     }
 
+    /** The gross energy of the gap before an epoch that is not sealed, nested components left out. */
+    private static double before(EpochState e, Set<Component> present) {
+        double sum = 0;
+        for (Map.Entry<String, Double> entry : e.getBefore().entrySet()) {
+            if (Nesting.countsInTotal(Component.valueOf(entry.getKey()), present)) {
+                sum += entry.getValue();
+            }
+        }
+        return sum;
+    }
+
     private List<EpochEnergy> epochs(HostState host, RunState run, Set<Component> present) {
         List<EpochEnergy> out = new ArrayList<>();
         for (EpochState e : run.getEpochs()) {
@@ -119,7 +177,8 @@ public final class RunEnergyAssembler {
             out.add(EpochEnergy.newBuilder().setEpoch(e.getEpoch()).setStartTime(Micros.instant(e.getStartUs()))
                     .setEndTime(e.getEndUs() == null ? null : Micros.instant(e.getEndUs()))
                     .setEnergyJoules(gross).setNetEnergyJoules(net).setSamples(e.getSamples())
-                    .setLoss(e.getLoss()).setTestAccuracy(e.getTestAccuracy()).build());
+                    .setLoss(e.getLoss()).setTestAccuracy(e.getTestAccuracy())
+                    .setBeforeEnergyJoules(e.getSealed() ? e.getBeforeJoules() : before(e, present)).build());
         }
         return out;
     }

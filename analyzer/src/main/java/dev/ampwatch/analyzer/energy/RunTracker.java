@@ -145,6 +145,7 @@ public final class RunTracker {
                 .setGpuDevices(new ArrayList<>(event.getDevices()))
                 .setStartUs(t).setStatus(RunStatus.RUNNING.name()).setLastEmitUs(t)
                 .setComponents(new HashMap<>()).setDevicePowerWatts(new HashMap<>()).setEpochs(new ArrayList<>())
+                .setBetween(new HashMap<>())
                 .build();
         state.getRuns().add(run);
         return run;
@@ -169,12 +170,16 @@ public final class RunTracker {
             start = previous != null && previous.getEndUs() != null ? previous.getEndUs() : run.getStartUs();
             start = Math.min(start, t);
         }
-        EpochState e = EpochState.newBuilder().setEpoch(number).setStartUs(start).setComponents(new HashMap<>()).build();
+        EpochState e = EpochState.newBuilder().setEpoch(number).setStartUs(start).setComponents(new HashMap<>())
+                .setBefore(new HashMap<>()).build();
         if (completing) {
             // what the run drew since then, outside any epoch, is this epoch's
             e.setComponents(run.getOutsideEpochs());
+        } else {
+            e.setBefore(run.getBetween()); // the gap since the previous epoch (or the run's start)
         }
         run.setOutsideEpochs(new HashMap<>());
+        run.setBetween(new HashMap<>());
         run.getEpochs().add(e);
         return e;
     }

@@ -56,7 +56,12 @@ public final class TimelineCache implements HostStep.Timelines {
     }
 
     private static final AvroSerde<HostState> HOST_SERDE = StateSchemas.serde(HostState.class, HostState.getClassSchema(),
-            "HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc");
+            "HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc", "HostState.v4.avsc");
+    /** How hosts' states are written to and read from the changelog: every earlier layout reads. */
+    static AvroSerde<HostState> serde() {
+        return HOST_SERDE;
+    }
+
     /** A host's state as its changelog record holds it (for sizing it). */
     public static byte[] encodedState(HostState state) {
         return HOST_SERDE.encode(state);

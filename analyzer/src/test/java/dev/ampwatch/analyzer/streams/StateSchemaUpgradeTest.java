@@ -46,9 +46,13 @@ class StateSchemaUpgradeTest {
         assertThat(r.getAveragePowerWatts()).isEqualTo(250.0);
     }
 
-    /** v1: before live device totals; v2: before silent runs were closed; v3: before epochs were sealed. */
+    /**
+     * v1: before live device totals; v2: before silent runs were closed; v3: before epochs were sealed;
+     * v4: before the gaps between epochs were kept (forecasts).
+     */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc",
+            "HostState.v4.avsc"})
     void hostStateWrittenByEarlierAnalyzersStillDecodes(String version) throws Exception {
         Schema v1;
         try (InputStream in = getClass().getResourceAsStream("/dev/ampwatch/analyzer/state/history/" + version)) {
@@ -71,11 +75,55 @@ class StateSchemaUpgradeTest {
         encoded.get(bytes);
 
         dev.ampwatch.analyzer.state.HostState read = StateSchemas.serde(dev.ampwatch.analyzer.state.HostState.class,
-                dev.ampwatch.analyzer.state.HostState.getClassSchema(), "HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc").decode(bytes);
+                dev.ampwatch.analyzer.state.HostState.getClassSchema(), "HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc", "HostState.v4.avsc").decode(bytes);
 
         assertThat(read.getHost()).isEqualTo("h");
         assertThat(read.getHeartbeatRuns()).isEmpty();
         assertThat(read.getRunProgressUs()).containsKey("r");
+    }
+
+    /** The maps a v4 state lacks come back as empty maps the attribution can add to. */
+    @Test
+    void aRunRestoredFromV4TakesTheGapsBetweenItsEpochs() throws Exception {
+        Schema v4;
+        try (InputStream in = getClass().getResourceAsStream("/dev/ampwatch/analyzer/state/history/HostState.v4.avsc")) {
+            v4 = new Schema.Parser().parse(in);
+        }
+        GenericRecord epoch = withDefaults(v4.getField("runs").schema().getElementType().getField("epochs").schema().getElementType());
+        epoch.put("epoch", 1);
+        epoch.put("start_us", 5L);
+        epoch.put("components", java.util.Map.of());
+        GenericRecord run = withDefaults(v4.getField("runs").schema().getElementType());
+        run.put("run_id", "r");
+        run.put("experiment_id", "e");
+        run.put("start_us", 0L);
+        run.put("status", "RUNNING");
+        run.put("epochs", List.of(epoch));
+        GenericRecord host = withDefaults(v4);
+        host.put("host", "h");
+        host.put("runs", List.of(run));
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v4).encode(host);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+
+        dev.ampwatch.analyzer.state.HostState read = TimelineCache.serde().decode(bytes);
+
+        dev.ampwatch.analyzer.state.RunState restored = read.getRuns().get(0);
+        restored.getBetween().merge("GPU", 1.0, Double::sum);
+        restored.getEpochs().get(0).getBefore().merge("GPU", 2.0, Double::sum);
+        assertThat(restored.getBetween()).containsEntry("GPU", 1.0);
+        assertThat(restored.getEpochs().get(0).getBefore()).containsEntry("GPU", 2.0);
+        assertThat(restored.getEpochs().get(0).getBeforeJoules()).isZero();
+    }
+
+    private static GenericRecord withDefaults(Schema schema) {
+        GenericRecord r = new GenericData.Record(schema);
+        for (Schema.Field f : schema.getFields()) {
+            if (f.hasDefaultValue()) {
+                r.put(f.name(), GenericData.get().getDefaultValue(f));
+            }
+        }
+        return r;
     }
 
     /**
@@ -87,7 +135,7 @@ class StateSchemaUpgradeTest {
     @Test
     void aChangedStateSchemaHasItsPreviousVersionInTheHistory() {
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(dev.ampwatch.analyzer.state.HostState.getClassSchema()))
-                .as("HostState changed: keep the previous one as HostState.v4.avsc").isEqualTo(-4314161668937107888L);
+                .as("HostState changed: keep the previous one as HostState.v5.avsc").isEqualTo(1551919757795657308L);
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(ExperimentRuns.getClassSchema()))
                 .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v2.avsc").isEqualTo(2665966097892255116L);
     }

@@ -1,0 +1,219 @@
+package dev.ampwatch.analyzer.forecast;
+
+import dev.ampwatch.analyzer.energy.Micros;
+import dev.ampwatch.schema.EnergyForecast;
+import dev.ampwatch.schema.EpochEnergy;
+import dev.ampwatch.schema.ForecastCheck;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.RunStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A run's total energy and end, forecast from its first complete epochs (short profiling, docs/forecasts.md).
+ *
+ * <p>After K complete epochs of N planned, the run has spent E_K (from its start through epoch K's end:
+ * set-up, the epochs and the gaps between them). Each later epoch is a cycle: the epoch and the gap before
+ * the next one. The remaining m = N - K cycles are forecast from the cycles seen, under the steady model
+ * (the same mean), or, when the per-epoch energy has a significant linear trend, under the trend model
+ * (or the steady model without the first epoch, when only a warm-up epoch made the trend). The interval is
+ * a prediction interval for the sum of the m cycles (Student t, {@link Extrapolation}). The end time is
+ * forecast the same way from the cycles' durations. Net energy subtracts the idle power seen in the epochs
+ * over the forecast duration. What a run does after its last epoch (a final evaluation, saving) is not
+ * forecast; its scored error includes it.
+ *
+ * <p>A forecast depends only on the complete epochs it rests on, so the one published live after epoch K
+ * and the one {@link #checks} recomputes from the final record for K are the same (gross energy; net energy
+ * may differ by an idle baseline learned later). Stateless.
+ */
+public final class Forecaster {
+    /** At most this many scored forecasts in a final record. */
+    public static final int MAX_CHECKS = 100;
+
+    private final ForecastSettings settings;
+
+    public Forecaster(ForecastSettings settings) {
+        this.settings = settings;
+    }
+
+    /** A forecast, or why there is none. */
+    public record Result(EnergyForecast forecast, String withheld) {}
+
+    /**
+     * The latest forecast of a run from the first {@code complete} of its {@code epochs} (those whose energy
+     * is complete; epochs are in order): the one after the last complete epoch before the planned last.
+     */
+    public Result latest(List<EpochEnergy> epochs, int complete, Integer plannedEpochs, long runStartUs, double gramsPerKwh) {
+        if (plannedEpochs == null || plannedEpochs < 1) {
+            return new Result(null, "the run's configuration names no planned epoch count");
+        }
+        int usable = 0;
+        while (usable < complete && usable < epochs.size() && epochs.get(usable).getEpoch() < plannedEpochs
+                && epochs.get(usable).getEndTime() != null) {
+            usable++;
+        }
+        if (usable < settings.minEpochs()) {
+            return new Result(null, "needs " + settings.minEpochs() + " complete epochs before the last planned one, has " + usable);
+        }
+        return forecast(epochs, usable, plannedEpochs, runStartUs, gramsPerKwh);
+    }
+
+    /**
+     * Every forecast made during a run (at most {@link #MAX_CHECKS}, evenly spread, the first always), each
+     * scored against the run's actual gross energy and last epoch's end. Only for a COMPLETED run whose
+     * planned last epoch completed (a failed or cut-short run did not cost what was forecast for the whole);
+     * empty otherwise.
+     */
+    public List<ForecastCheck> checks(RunEnergy run, double gramsPerKwh) {
+        if (run.getStatus() != RunStatus.COMPLETED || run.getConfig() == null) {
+            return List.of();
+        }
+        int planned = run.getConfig().getEpochs();
+        List<EpochEnergy> epochs = run.getEpochs();
+        EpochEnergy last = epochs.isEmpty() ? null : epochs.get(epochs.size() - 1);
+        if (last == null || last.getEpoch() != planned || last.getEndTime() == null) {
+            return List.of();
+        }
+        int usable = 0;
+        while (usable < epochs.size() && epochs.get(usable).getEpoch() < planned && epochs.get(usable).getEndTime() != null) {
+            usable++;
+        }
+        int candidates = usable - settings.minEpochs() + 1;
+        if (candidates < 1) {
+            return List.of();
+        }
+        double actual = run.getEnergyJoules();
+        long actualEnd = Micros.of(last.getEndTime());
+        long start = Micros.of(run.getStartTime());
+        List<ForecastCheck> out = new ArrayList<>();
+        int picked = Math.min(candidates, MAX_CHECKS);
+        int previous = -1;
+        for (int j = 0; j < picked; j++) {
+            int c = settings.minEpochs() + (picked == 1 ? 0 : (int) Math.round((double) j * (candidates - 1) / (picked - 1)));
+            if (c == previous) {
+                continue;
+            }
+            previous = c;
+            EnergyForecast f = forecast(epochs, c, planned, start, gramsPerKwh).forecast();
+            if (f == null) {
+                continue;
+            }
+            out.add(ForecastCheck.newBuilder().setAfterEpoch(f.getAfterEpoch()).setModel(f.getModel())
+                    .setEnergyJoules(f.getEnergyJoules()).setEnergyLowJoules(f.getEnergyLowJoules())
+                    .setEnergyHighJoules(f.getEnergyHighJoules())
+                    .setErrorRatio(actual != 0 ? (f.getEnergyJoules() - actual) / actual : 0)
+                    .setInsideInterval(f.getEnergyLowJoules() <= actual && actual <= f.getEnergyHighJoules())
+                    .setEndErrorSeconds(Micros.seconds(Micros.of(f.getEndTime()) - actualEnd)).build());
+        }
+        return out;
+    }
+
+    /** The forecast from the first {@code c} epochs (all complete, all before the planned last). */
+    private Result forecast(List<EpochEnergy> epochs, int c, int planned, long runStartUs, double gramsPerKwh) {
+        double[] x = new double[c];
+        double[] energy = new double[c];
+        double[] seconds = new double[c];
+        double spent = 0;
+        double gaps = 0;
+        double gapSeconds = 0;
+        double idleJoules = 0;
+        double epochSeconds = 0;
+        for (int i = 0; i < c; i++) {
+            EpochEnergy e = epochs.get(i);
+            x[i] = e.getEpoch();
+            spent += e.getBeforeEnergyJoules() + e.getEnergyJoules();
+            idleJoules += e.getEnergyJoules() - e.getNetEnergyJoules();
+            epochSeconds += Micros.seconds(Micros.of(e.getEndTime()) - Micros.of(e.getStartTime()));
+            if (i > 0) {
+                gaps += e.getBeforeEnergyJoules();
+                gapSeconds += Micros.seconds(Micros.of(e.getStartTime()) - Micros.of(epochs.get(i - 1).getEndTime()));
+            }
+        }
+        double meanGap = c > 1 ? gaps / (c - 1) : 0;
+        double meanGapSeconds = c > 1 ? gapSeconds / (c - 1) : 0;
+        for (int i = 0; i < c; i++) { // a cycle: the epoch and the gap after it (the last one's: the mean gap)
+            EpochEnergy e = epochs.get(i);
+            boolean hasNext = i + 1 < c;
+            energy[i] = e.getEnergyJoules() + (hasNext ? epochs.get(i + 1).getBeforeEnergyJoules() : meanGap);
+            long endUs = Micros.of(e.getEndTime());
+            seconds[i] = Micros.seconds(endUs - Micros.of(e.getStartTime()))
+                    + (hasNext ? Micros.seconds(Micros.of(epochs.get(i + 1).getStartTime()) - endUs) : meanGapSeconds);
+        }
+        int after = (int) x[c - 1];
+        int m = planned - after;
+        double[] future = new double[m];
+        for (int j = 0; j < m; j++) {
+            future[j] = after + 1 + j;
+        }
+        List<String> notes = new ArrayList<>();
+        Double trendRatio = null;
+        Double trendP = null;
+        String model = "steady";
+        int from = 0;
+        double warmUpConfidence = 1 - settings.trendAlpha() / 5; // strict: a steady run's first epoch is rarely left out
+        if (c >= 3 && Extrapolation.outlier(energy[0], energy, 1, warmUpConfidence)) {
+            model = "steady-after-warm-up";
+            from = 1;
+            notes.add(String.format(Locale.ROOT, "epoch %d left out as warm-up: its %.1f J lies outside the %.0f %% prediction "
+                    + "interval of the epochs after it", (int) x[0], energy[0], 100 * warmUpConfidence));
+        }
+        Extrapolation.Line line = null;
+        if (c - from >= 3) {
+            line = Extrapolation.line(x, energy, from);
+            trendRatio = line.mean() != 0 ? line.slope() / line.mean() : null;
+            trendP = line.slopeP();
+            if (line.slopeP() < settings.trendAlpha()) {
+                model = "trend";
+                notes.add(String.format(Locale.ROOT, "per-epoch energy changes by %+.1f %% per epoch (p = %.2g): extrapolated linearly",
+                        100 * (trendRatio == null ? 0 : trendRatio), trendP));
+                if (line.intercept() + line.slope() * planned <= 0) {
+                    return new Result(null, String.format(Locale.ROOT, "per-epoch energy falls by %.1f %% per epoch (p = %.2g): "
+                            + "extrapolated, epoch %d would cost nothing; the run is not steady enough to forecast",
+                            -100 * (trendRatio == null ? 0 : trendRatio), trendP, planned));
+                }
+            }
+        } else if (from == 0) {
+            notes.add(c + " epochs: a trend cannot be tested yet (3 are needed); the interval rests on their variation alone");
+        }
+        Extrapolation.Sum joules;
+        Extrapolation.Sum time;
+        if (model.equals("trend")) {
+            joules = Extrapolation.trend(x, energy, from, line, future, settings.confidence());
+            Extrapolation.Line durations = Extrapolation.line(x, seconds, from);
+            time = durations.intercept() + durations.slope() * planned > 0
+                    ? Extrapolation.trend(x, seconds, from, durations, future, settings.confidence())
+                    : Extrapolation.steady(seconds, from, m, settings.confidence());
+        } else {
+            joules = Extrapolation.steady(energy, from, m, settings.confidence());
+            time = Extrapolation.steady(seconds, from, m, settings.confidence());
+        }
+        if (meanGap > 0) {
+            notes.add(String.format(Locale.ROOT, "includes %.1f J per gap between epochs (evaluation, checkpoints), and between "
+                    + "none and one such gap after the last epoch", meanGap));
+        }
+        long afterEndUs = Micros.of(epochs.get(c - 1).getEndTime());
+        long endUs = afterEndUs + Math.round(time.point() * 1e6);
+        long endLowUs = afterEndUs + Math.round(Math.max(0, time.low()) * 1e6);
+        long endHighUs = afterEndUs + Math.round(time.high() * 1e6);
+        // what the run does after its last epoch (a final evaluation, saving) is unknown: between nothing and
+        // a gap between epochs; the cycles count a whole gap after the last epoch, so take half of it back
+        // and widen the interval by that half
+        double tail = meanGap / 2;
+        double gross = spent + joules.point() - tail;
+        double low = spent + Math.max(0, joules.low() - 2 * tail); // what is spent is spent
+        double high = spent + joules.high();
+        double idleWatts = epochSeconds > 0 ? idleJoules / epochSeconds : 0;
+        double idleForecast = idleWatts * Micros.seconds(endUs - runStartUs);
+        double toGrams = gramsPerKwh / 3.6e6;
+        EnergyForecast f = EnergyForecast.newBuilder().setAfterEpoch(after).setEpochsUsed(c - from).setPlannedEpochs(planned)
+                .setModel(model).setConfidence(settings.confidence())
+                .setEnergyJoules(gross).setEnergyLowJoules(low).setEnergyHighJoules(high)
+                .setNetEnergyJoules(gross - idleForecast).setNetEnergyLowJoules(low - idleForecast)
+                .setNetEnergyHighJoules(high - idleForecast)
+                .setEndTime(Micros.instant(endUs)).setEndLowTime(Micros.instant(endLowUs)).setEndHighTime(Micros.instant(endHighUs))
+                .setCo2eGrams(gross * toGrams).setCo2eLowGrams(low * toGrams).setCo2eHighGrams(high * toGrams)
+                .setTrendPerEpochRatio(trendRatio).setTrendP(trendP).setNotes(notes).build();
+        return new Result(f, null);
+    }
+}
