@@ -1,6 +1,7 @@
 package dev.ampwatch.cli;
 
 import dev.ampwatch.analyzer.AnalyzerConfig;
+import dev.ampwatch.analyzer.forecast.ForecastSettings;
 import dev.ampwatch.analyzer.stats.StatisticsSettings;
 import dev.ampwatch.schema.kafka.Topics;
 import java.nio.file.Path;
@@ -50,6 +51,15 @@ final class AnalyzerOptions {
                     + "a run that sent heartbeats (train, sweep, follow) once its events are declared idle (--input-idle), "
                     + "one that never did after this long without an event, in the host's event time; 0s never (default: ${DEFAULT-VALUE}).")
     Duration runSilence;
+
+    @Option(names = "--forecast-after-epochs", defaultValue = "2", paramLabel = "K",
+            description = "Complete epochs a run needs before its total energy, end and CO2e are forecast (at least 2; "
+                    + "docs/forecasts.md) (default: ${DEFAULT-VALUE}).")
+    int forecastAfterEpochs;
+
+    @Option(names = "--forecast-confidence", defaultValue = "0.95", paramLabel = "P",
+            description = "Coverage of the forecasts' prediction intervals (default: ${DEFAULT-VALUE}).")
+    double forecastConfidence;
 
     @Option(names = "--carbon-intensity", defaultValue = "400", paramLabel = "G_PER_KWH",
             description = "Grid carbon intensity in gCO2e/kWh (default: ${DEFAULT-VALUE}).")
@@ -122,6 +132,7 @@ final class AnalyzerOptions {
                 .stateDir(stateDir != null ? stateDir : defaultStateDir)
                 .inputIdle(inputIdle).quietFlush(quietFlush).runSilence(runSilence).liveCommitInterval(liveCommitInterval)
                 .kafkaClientMetrics(kafkaClientMetrics).engine(engine)
+                .forecast(new ForecastSettings(forecastAfterEpochs, forecastConfidence, ForecastSettings.DEFAULTS.trendAlpha()))
                 .statistics(new StatisticsSettings(alpha, equivalenceMargin, StatisticsSettings.DEFAULTS.powerTarget(), null)).build();
     }
 }

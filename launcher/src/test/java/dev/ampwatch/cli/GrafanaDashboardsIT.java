@@ -44,6 +44,7 @@ class GrafanaDashboardsIT {
     static final String FINISHED_RUN = "grafana-it-run-0";
     static final int RUN_SECONDS = 10;
     static final int GAP_SECONDS = 6;
+    static final int EPOCHS = 5;
     static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.+),\\s*(\\w+)\\)");
     /** What Grafana puts in place of each variable (multi-value "All" as {@code .*}). */
     static final Map<String, String> VARIABLES = Map.of("host", ".*", "component", ".*", "experiment", ".*",
@@ -165,6 +166,13 @@ class GrafanaDashboardsIT {
                 String runId = "grafana-it-run-" + i;
                 events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig",
                         event(runId, t, EventKind.RUN_STARTED, config(precision))));
+                for (int e = 1; e <= EPOCHS; e++) { // epochs, so the run gets a forecast after the second
+                    int epochSeconds = RUN_SECONDS / EPOCHS;
+                    events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", TrainingEvent.newBuilder(
+                            event(runId, t + (e - 1) * epochSeconds, EventKind.EPOCH_STARTED, null)).setEpoch(e).build()));
+                    events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", TrainingEvent.newBuilder(
+                            event(runId, t + e * epochSeconds, EventKind.EPOCH_COMPLETED, null)).setEpoch(e).build()));
+                }
                 events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig",
                         event(runId, t + RUN_SECONDS, EventKind.RUN_COMPLETED, null)));
                 for (int s = t - GAP_SECONDS + 1; s < t; s++) {
@@ -185,7 +193,7 @@ class GrafanaDashboardsIT {
 
     private static RunConfig config(String precision) {
         return RunConfig.newBuilder().setPrecision(precision).setBatchSize(64).setHiddenUnits(List.of(64))
-                .setEpochs(1).setLearningRate(0.01).setOptimizer("sgd-momentum").setDataset("synthetic")
+                .setEpochs(EPOCHS).setLearningRate(0.01).setOptimizer("sgd-momentum").setDataset("synthetic")
                 .setTrainSamples(100).setParameterCount(100).setDeviceName("gpu").setBackend("jcuda").build();
     }
 

@@ -29,7 +29,7 @@ class GrafanaDashboardsTest {
     static final Path PROVIDER = GRAFANA.resolve("provisioning").resolve("dashboards").resolve("ampwatch.yml");
     static final String DATASOURCE = "${datasource}";
     /** Grafana's unit ids the dashboards use (Grafana shows an unknown id as a plain suffix). */
-    static final Set<String> UNITS = Set.of("watt", "joule", "massg", "s", "percentunit", "short", "none");
+    static final Set<String> UNITS = Set.of("watt", "joule", "massg", "s", "percentunit", "short", "none", "dateTimeAsIso");
     static final Set<String> UIDS = Set.of("ampwatch-fleet", "ampwatch-run", "ampwatch-experiment",
             "ampwatch-data-quality", "ampwatch-runs");
 

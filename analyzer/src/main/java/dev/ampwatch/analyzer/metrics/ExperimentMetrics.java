@@ -85,6 +85,15 @@ public final class ExperimentMetrics {
                 }
             }
         });
+        if (stats.getForecastAccuracy() != null) {
+            Tags tags = Tags.of("experiment_id", id);
+            bound.add(gauge("ampwatch.experiment.forecast.error.median", "ratio", tags, id,
+                    s -> s.getForecastAccuracy() == null ? Double.NaN : s.getForecastAccuracy().getMedianAbsErrorRatio()));
+            bound.add(gauge("ampwatch.experiment.forecast.error.p90", "ratio", tags, id,
+                    s -> s.getForecastAccuracy() == null ? Double.NaN : s.getForecastAccuracy().getP90AbsErrorRatio()));
+            bound.add(gauge("ampwatch.experiment.forecast.inside.interval", "ratio", tags, id,
+                    s -> s.getForecastAccuracy() == null ? Double.NaN : s.getForecastAccuracy().getInsideIntervalRatio()));
+        }
         meters.put(id, bound);
         while (meters.size() > maxExperiments) {
             String oldest = meters.keySet().iterator().next();
@@ -156,7 +165,10 @@ public final class ExperimentMetrics {
             "ampwatch.experiment.group.energy.mean", "Mean gross energy per run of the configuration group",
             "ampwatch.experiment.group.power.mean", "Mean of the runs' average power in the configuration group",
             "ampwatch.experiment.test.p.value", "p-value of the test (Welch's t per comparison, one-way ANOVA across configurations)",
-            "ampwatch.experiment.test.statistic", "Statistic of the test (t or F)");
+            "ampwatch.experiment.test.statistic", "Statistic of the test (t or F)",
+            "ampwatch.experiment.forecast.error.median", "Median |forecast - actual| / actual of the runs' first forecasts",
+            "ampwatch.experiment.forecast.error.p90", "90th percentile of |forecast - actual| / actual of the runs' first forecasts",
+            "ampwatch.experiment.forecast.inside.interval", "Share of runs whose total lay inside their first forecast's interval");
 
     private Meter gauge(String name, String unit, Tags tags, String id, ToDoubleFunction<ExperimentStats> f) {
         Gauge.Builder<Map<String, ExperimentStats>> b = Gauge.builder(name, latest, m -> f.applyAsDouble(m.get(id)))

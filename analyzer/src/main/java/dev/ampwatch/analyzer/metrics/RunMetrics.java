@@ -1,8 +1,10 @@
 package dev.ampwatch.analyzer.metrics;
 
 import dev.ampwatch.analyzer.AnalyzerListener;
+import dev.ampwatch.analyzer.energy.Micros;
 import dev.ampwatch.analyzer.streams.AnalyzerOutput.DeadLetterKind;
 import dev.ampwatch.schema.ComponentEnergy;
+import dev.ampwatch.schema.EnergyForecast;
 import dev.ampwatch.schema.RunEnergy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -50,6 +52,8 @@ public final class RunMetrics implements AnalyzerListener {
         volatile long finishedAtMs = -1;
         final List<Meter> meters = new ArrayList<>();
         final Map<String, Meter> componentMeters = new ConcurrentHashMap<>();
+        volatile boolean forecastMeters;
+        volatile boolean errorMeter;
     }
 
     @Override
@@ -65,6 +69,7 @@ public final class RunMetrics implements AnalyzerListener {
                             "source", c.getSource().name()))
                     .register(registry));
         }
+        registerForecast(t, energy);
         if (energy.getIsFinal() && t.finishedAtMs < 0) {
             t.finishedAtMs = clock.millis();
         }
@@ -130,6 +135,39 @@ public final class RunMetrics implements AnalyzerListener {
                 .description("Samples in the run that arrived too late to be attributed").tags(tags).register(registry));
         t.meters.add(gauge("ampwatch.run.finished", t, tr -> tr.latest.getIsFinal() ? 1 : 0, null, "1 once the final totals are in", tags));
         return t;
+    }
+
+    /**
+     * The forecast's gauges, from the first record that has one (a run's series never carry NaN before);
+     * its scored error from the final record. docs/forecasts.md.
+     */
+    private void registerForecast(Tracked t, RunEnergy energy) {
+        Tags tags = tags(energy);
+        if (!t.forecastMeters && energy.getForecast() != null) {
+            t.forecastMeters = true;
+            t.meters.add(gauge("ampwatch.run.forecast.energy", t, tr -> forecast(tr, EnergyForecast::getEnergyJoules), "joules",
+                    "Forecast gross energy of the whole run, from its complete epochs", tags));
+            t.meters.add(gauge("ampwatch.run.forecast.energy.low", t, tr -> forecast(tr, EnergyForecast::getEnergyLowJoules), "joules",
+                    "Lower bound of the forecast's prediction interval", tags));
+            t.meters.add(gauge("ampwatch.run.forecast.energy.high", t, tr -> forecast(tr, EnergyForecast::getEnergyHighJoules), "joules",
+                    "Upper bound of the forecast's prediction interval", tags));
+            t.meters.add(gauge("ampwatch.run.forecast.end.timestamp", t,
+                    tr -> forecast(tr, f -> Micros.of(f.getEndTime()) / 1e6), "seconds",
+                    "Forecast end of the run's last epoch, Unix time", tags));
+            t.meters.add(gauge("ampwatch.run.forecast.after.epoch", t, tr -> forecast(tr, f -> f.getAfterEpoch()), null,
+                    "The last complete epoch the forecast rests on", tags));
+        }
+        if (!t.errorMeter && energy.getIsFinal() && !energy.getForecastChecks().isEmpty()) {
+            t.errorMeter = true;
+            t.meters.add(gauge("ampwatch.run.forecast.error", t,
+                    tr -> tr.latest.getForecastChecks().isEmpty() ? Double.NaN : tr.latest.getForecastChecks().get(0).getErrorRatio(),
+                    "ratio", "(forecast - actual) / actual gross energy of the run's first forecast", tags));
+        }
+    }
+
+    private static double forecast(Tracked t, ToDoubleFunction<EnergyForecast> f) {
+        EnergyForecast forecast = t.latest.getForecast();
+        return forecast == null ? Double.NaN : f.applyAsDouble(forecast);
     }
 
     private Meter gauge(String name, Tracked t, ToDoubleFunction<Tracked> f, String unit, String description, Tags tags) {

@@ -41,6 +41,8 @@ public final class ExperimentRunsAggregator {
                 .setEpochsCompleted((int) run.getEpochs().stream().filter(e -> e.getEndTime() != null).count())
                 .setJoulesPerSample(run.getJoulesPerSample())
                 .setTestAccuracy(lastAccuracy(run.getEpochs()))
+                .setForecastErrorRatio(run.getForecastChecks().isEmpty() ? null : run.getForecastChecks().get(0).getErrorRatio())
+                .setForecastInside(run.getForecastChecks().isEmpty() ? null : run.getForecastChecks().get(0).getInsideInterval())
                 .build();
     }
 

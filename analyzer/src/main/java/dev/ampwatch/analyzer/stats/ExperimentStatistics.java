@@ -67,7 +67,8 @@ public final class ExperimentStatistics {
                         .setPowerDifferenceRatio(settings.powerDifferenceRatio()).build())
                 .setConfigurations(Summaries.configurations(configurations, metrics, settings.alpha()))
                 .setComparisons(comparisons).setAnova(anova).setNotComputed(notComputed)
-                .setRegressions(Regressions.of(configurations, metrics, settings)).build();
+                .setRegressions(Regressions.of(configurations, metrics, settings))
+                .setForecastAccuracy(ForecastAccuracies.of(experiment.getRuns())).build();
     }
 
     private static void anova(Metric m, Configurations configurations, List<AnovaTable> out, List<NotComputed> notComputed) {

@@ -166,7 +166,8 @@ public final class AnalyzerTopology {
      * changelog restores them after an upgrade): the internal schema's versions are kept as resources.
      */
     static AvroSerde<ExperimentRuns> experimentRunsSerde() {
-        return StateSchemas.serde(ExperimentRuns.class, ExperimentRuns.getClassSchema(), "ExperimentRuns.v1.avsc");
+        return StateSchemas.serde(ExperimentRuns.class, ExperimentRuns.getClassSchema(), "ExperimentRuns.v1.avsc",
+                "ExperimentRuns.v2.avsc");
     }
 
     /** The internal topics Kafka Streams would create for {@code topology}, to create before it starts. */

@@ -1,0 +1,38 @@
+package dev.ampwatch.analyzer.stats;
+
+import dev.ampwatch.analyzer.state.FinishedRun;
+import dev.ampwatch.schema.ForecastAccuracy;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.math3.stat.descriptive.rank.Percentile;
+import org.apache.commons.math3.stat.descriptive.rank.Percentile.EstimationType;
+
+/** How well an experiment's completed runs were forecast from their first epochs (docs/forecasts.md). Stateless. */
+final class ForecastAccuracies {
+    private ForecastAccuracies() {}
+
+    /** Over each completed run's scored first forecast; null when there is none. */
+    static ForecastAccuracy of(List<FinishedRun> runs) {
+        List<Double> errors = new ArrayList<>();
+        int inside = 0;
+        for (FinishedRun r : runs) {
+            if ("COMPLETED".equals(r.getStatus()) && r.getForecastErrorRatio() != null) {
+                errors.add(r.getForecastErrorRatio());
+                inside += Boolean.TRUE.equals(r.getForecastInside()) ? 1 : 0;
+            }
+        }
+        if (errors.isEmpty()) {
+            return null;
+        }
+        double[] signed = errors.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] absolute = errors.stream().mapToDouble(e -> Math.abs(e)).toArray();
+        return ForecastAccuracy.newBuilder().setRuns(errors.size())
+                .setMedianErrorRatio(percentile(signed, 50)).setMedianAbsErrorRatio(percentile(absolute, 50))
+                .setP90AbsErrorRatio(percentile(absolute, 90)).setInsideIntervalRatio((double) inside / errors.size()).build();
+    }
+
+    /** numpy's default percentile (linear interpolation between closest ranks, R's type 7). */
+    static double percentile(double[] values, double p) {
+        return new Percentile().withEstimationType(EstimationType.R_7).evaluate(values, p);
+    }
+}
