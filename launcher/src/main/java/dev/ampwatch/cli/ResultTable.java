@@ -1,6 +1,7 @@
 package dev.ampwatch.cli;
 
 import dev.ampwatch.schema.EpochEnergy;
+import dev.ampwatch.schema.ForecastCheck;
 import dev.ampwatch.schema.RunEnergy;
 import java.io.PrintStream;
 import java.util.List;
@@ -46,7 +47,39 @@ final class ResultTable {
                         r.getQuality().getLateEvents(), r.getQuality().getBoundaryShiftSeconds());
             }
         }
+        printForecasts(out, runs);
         out.println("net = energy above each device's idle baseline; shared components split evenly between concurrent runs.");
+    }
+
+    /** Each run's first forecast against what it cost (docs/forecasts.md), or why there was none. */
+    static void printForecasts(PrintStream out, List<RunEnergy> runs) {
+        boolean any = false;
+        for (RunEnergy r : runs) {
+            if (r.getForecastChecks().isEmpty()) {
+                continue;
+            }
+            if (!any) {
+                out.printf("%nforecast of each run's total from its first epochs (95 %% prediction interval), against what it cost:%n");
+                any = true;
+            }
+            ForecastCheck c = r.getForecastChecks().get(0);
+            out.printf("  %-36s after epoch %d of %d: %.1f J [%.1f, %.1f] (%s) -> %.1f J: error %+.1f %%, %s%n", r.getRunId(),
+                    c.getAfterEpoch(), r.getConfig().getEpochs(), c.getEnergyJoules(), c.getEnergyLowJoules(),
+                    c.getEnergyHighJoules(), c.getModel(), r.getEnergyJoules(), 100 * c.getErrorRatio(),
+                    c.getInsideInterval() ? "inside" : "OUTSIDE the interval");
+            if (r.getForecastChecks().size() > 1) {
+                StringBuilder later = new StringBuilder();
+                for (ForecastCheck l : r.getForecastChecks().subList(1, r.getForecastChecks().size())) {
+                    later.append(String.format(" %d: %+.1f %%%s%s", l.getAfterEpoch(), 100 * l.getErrorRatio(),
+                            l.getModel().equals("steady") ? "" : " " + l.getModel(), l.getInsideInterval() ? "" : " (outside)"));
+                }
+                out.printf("  %-36s later forecasts, error after epoch%s%n", "", later);
+            }
+        }
+        if (!any) {
+            runs.stream().filter(r -> r.getForecastWithheld() != null).findFirst().ifPresent(r ->
+                    out.println("note: no forecasts: " + r.getForecastWithheld() + " (a run needs 3 or more planned epochs, --epochs)"));
+        }
     }
 
     private static String precision(RunEnergy r) {

@@ -152,7 +152,8 @@ public final class Forecaster {
         String model = "steady";
         int from = 0;
         double warmUpConfidence = 1 - settings.trendAlpha() / 5; // strict: a steady run's first epoch is rarely left out
-        if (c >= 3 && Extrapolation.outlier(energy[0], energy, 1, warmUpConfidence)) {
+        // against at least 3 later epochs: two that happen to agree would make any first epoch an outlier
+        if (c >= 4 && Extrapolation.outlier(energy[0], energy, 1, warmUpConfidence)) {
             model = "steady-after-warm-up";
             from = 1;
             notes.add(String.format(Locale.ROOT, "epoch %d left out as warm-up: its %.1f J lies outside the %.0f %% prediction "

@@ -43,6 +43,8 @@ public final class ExperimentRunsAggregator {
                 .setTestAccuracy(lastAccuracy(run.getEpochs()))
                 .setForecastErrorRatio(run.getForecastChecks().isEmpty() ? null : run.getForecastChecks().get(0).getErrorRatio())
                 .setForecastInside(run.getForecastChecks().isEmpty() ? null : run.getForecastChecks().get(0).getInsideInterval())
+                .setParameterCount(c == null ? null : c.getParameterCount())
+                .setFlopsPerSample(c == null ? null : c.getFlopsPerSample())
                 .build();
     }
 

@@ -57,6 +57,7 @@ public final class ExperimentStatistics {
             comparisons.addAll(Comparisons.of(m, pairs, settings));
             anova(m, configurations, anova, notComputed);
         }
+        EnergyEstimates.Result estimates = EnergyEstimates.of(experiment.getRuns(), configurations, 1 - settings.alpha(), notComputed);
         return ExperimentStats.newBuilder().setExperimentId(experiment.getExperimentId())
                 .setComputedAt(Micros.instant(newestUs))
                 .setGroups(Summaries.legacyGroups(configurations))
@@ -68,7 +69,9 @@ public final class ExperimentStatistics {
                 .setConfigurations(Summaries.configurations(configurations, metrics, settings.alpha()))
                 .setComparisons(comparisons).setAnova(anova).setNotComputed(notComputed)
                 .setRegressions(Regressions.of(configurations, metrics, settings))
-                .setForecastAccuracy(ForecastAccuracies.of(experiment.getRuns())).build();
+                .setForecastAccuracy(ForecastAccuracies.of(experiment.getRuns()))
+                .setEnergyModel(estimates.model()).setRunEstimates(estimates.estimates())
+                .setEstimateAccuracy(estimates.accuracy()).build();
     }
 
     private static void anova(Metric m, Configurations configurations, List<AnovaTable> out, List<NotComputed> notComputed) {

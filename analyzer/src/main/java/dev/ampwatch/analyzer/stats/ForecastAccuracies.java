@@ -21,14 +21,18 @@ final class ForecastAccuracies {
                 inside += Boolean.TRUE.equals(r.getForecastInside()) ? 1 : 0;
             }
         }
-        if (errors.isEmpty()) {
+        return of(errors.stream().mapToDouble(Double::doubleValue).toArray(), inside);
+    }
+
+    /** Over the relative errors of some estimates, {@code inside} of which held the actual value; null for none. */
+    static ForecastAccuracy of(double[] signed, int inside) {
+        if (signed.length == 0) {
             return null;
         }
-        double[] signed = errors.stream().mapToDouble(Double::doubleValue).toArray();
-        double[] absolute = errors.stream().mapToDouble(e -> Math.abs(e)).toArray();
-        return ForecastAccuracy.newBuilder().setRuns(errors.size())
+        double[] absolute = java.util.Arrays.stream(signed).map(Math::abs).toArray();
+        return ForecastAccuracy.newBuilder().setRuns(signed.length)
                 .setMedianErrorRatio(percentile(signed, 50)).setMedianAbsErrorRatio(percentile(absolute, 50))
-                .setP90AbsErrorRatio(percentile(absolute, 90)).setInsideIntervalRatio((double) inside / errors.size()).build();
+                .setP90AbsErrorRatio(percentile(absolute, 90)).setInsideIntervalRatio((double) inside / signed.length).build();
     }
 
     /** numpy's default percentile (linear interpolation between closest ranks, R's type 7). */

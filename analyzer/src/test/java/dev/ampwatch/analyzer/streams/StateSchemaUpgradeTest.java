@@ -137,6 +137,6 @@ class StateSchemaUpgradeTest {
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(dev.ampwatch.analyzer.state.HostState.getClassSchema()))
                 .as("HostState changed: keep the previous one as HostState.v5.avsc").isEqualTo(1551919757795657308L);
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(ExperimentRuns.getClassSchema()))
-                .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v3.avsc").isEqualTo(-3063796455315465099L);
+                .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v3.avsc").isEqualTo(-8952987439205331408L);
     }
 }
