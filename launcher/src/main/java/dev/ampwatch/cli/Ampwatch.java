@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ampwatch", mixinStandardHelpOptions = true, versionProvider = Ampwatch.Version.class,
         description = "Measures what machine-learning training costs in energy, run by run.",
         subcommands = {DemoCommand.class, BrokerCommand.class, PowerAgentCommand.class, TrainCommand.class,
-            AnalyzerCommand.class, dev.ampwatch.cli.replay.ReplayCommand.class, SweepCommand.class, FollowCommand.class,
+            AnalyzerCommand.class, dev.ampwatch.cli.replay.ReplayCommand.class, SweepCommand.class, FollowCommand.class, ProfileCommand.class,
             dev.ampwatch.cli.report.ReportCommand.class, AclsCommand.class,
             CommandLine.HelpCommand.class})
 public final class Ampwatch {

@@ -2,15 +2,12 @@ package dev.ampwatch.cli;
 
 import dev.ampwatch.analyzer.AnalyzerApp;
 import dev.ampwatch.analyzer.AnalyzerConfig;
-import dev.ampwatch.broker.ChildProcessBroker;
-import dev.ampwatch.power.PowerAgent;
 import dev.ampwatch.power.PowerAgentConfig;
 import dev.ampwatch.cli.report.Numbers;
 import dev.ampwatch.cli.report.ReportCommand;
 import dev.ampwatch.cli.report.Verdicts;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.RunEnergy;
-import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.TrainingJob;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.TrainingOptions;
@@ -18,7 +15,6 @@ import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
 import dev.ampwatch.trainer.precision.Precision;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -112,40 +108,13 @@ final class DemoCommand implements Callable<Integer> {
             train.experimentId = "demo-" + UUID.randomUUID().toString().substring(0, 8);
         }
         Lifetime lifetime = new Lifetime();
-        List<AutoCloseable> started = new ArrayList<>();
-        try {
-            String bootstrap = null;
-            if (!kafka.hasBootstrap()) {
-                System.out.println("starting a Kafka broker (data in " + dataDir.resolve("broker").toAbsolutePath() + ") ...");
-                ChildProcessBroker broker = ChildProcessBroker.start(dataDir.resolve("broker"), "127.0.0.1", 0, Duration.ofSeconds(90));
-                started.add(broker);
-                bootstrap = broker.bootstrapServers();
-            }
-            Map<String, Object> client = kafka.clientProperties(bootstrap);
-            AnalyzerConfig config = analyzer.config(kafka.topics(), dataDir.resolve("streams"));
-            TopicSetup.ensure(client, config.topics(), analyzer.partitions);
-
-            AnalyzerApp app = AnalyzerApp.start(config, client, analyzer.metricsHost, analyzer.metricsPort, analyzer.metricsRetention);
-            started.add(app);
-            RunEnergyWatcher watcher = new RunEnergyWatcher(client, config.topics());
-            started.add(watcher);
-            ExperimentStatsWatcher statsWatcher = new ExperimentStatsWatcher(client, config.topics());
-            started.add(statsWatcher);
-            if (!app.awaitRunning(Duration.ofSeconds(60))) {
-                throw new IllegalStateException("the analyzer did not reach RUNNING within 60 s (state " + app.state() + ")");
-            }
-            // one host id for the samples and the events: --host, else this machine's
-            PowerAgentConfig powerConfig = PowerAgentConfig.defaults().withTopic(config.topics().powerSamples().name())
-                    .withSpoolDir(dataDir.resolve("power-spool")).withHost(HostId.orLocal(train.host));
-            for (String source : powerConfig.sources()) {
-                powerConfig = powerConfig.withInterval(source, sampleInterval);
-            }
-            PowerAgent agent = PowerAgent.start(powerConfig, client);
-            started.add(agent);
-            if (agentMetricsPort >= 0) {
-                started.add(MetricsEndpoint.start(analyzer.metricsHost, agentMetricsPort, agent.metrics()));
-            }
-            System.out.println("analyzer running, metrics on http://" + analyzer.metricsHost + ":" + app.httpPort() + "/metrics");
+        try (LocalPipeline pipeline = LocalPipeline.start(dataDir, kafka, analyzer, sampleInterval, train.host, agentMetricsPort)) {
+            Map<String, Object> client = pipeline.client;
+            AnalyzerConfig config = pipeline.config;
+            AnalyzerApp app = pipeline.app;
+            RunEnergyWatcher watcher = pipeline.watcher;
+            PowerAgentConfig powerConfig = pipeline.power;
+            ExperimentStatsWatcher statsWatcher = pipeline.add(new ExperimentStatsWatcher(client, config.topics()));
 
             // the first run would otherwise pay for the JIT compiler warming up, and look worse than it is
             System.out.println("warming up the JIT (a short, unmeasured run) ...");
@@ -194,13 +163,6 @@ final class DemoCommand implements Callable<Integer> {
             lifetime.await(duration);
             return 0;
         } finally {
-            for (int i = started.size() - 1; i >= 0; i--) {
-                try {
-                    started.get(i).close();
-                } catch (Exception e) {
-                    System.err.println("ampwatch: while stopping: " + e.getMessage());
-                }
-            }
             lifetime.closed();
         }
     }

@@ -77,6 +77,15 @@ final class FollowCommand implements Callable<Integer> {
     @Option(names = "--device-name", defaultValue = "unknown", description = "config.device_name when the trainer gives none (default: ${DEFAULT-VALUE}).")
     String deviceName;
 
+    @Option(names = "--profile-epochs", paramLabel = "K",
+            description = "Short profiling (docs/forecasts.md): stop the trainer once a run completed K epochs, then print the "
+                    + "analyzer's forecast of the whole run (needs an analyzer and a power-agent for this host).")
+    Integer profileEpochs;
+
+    @Option(names = "--wait", defaultValue = "2m", converter = DurationConverter.class,
+            description = "With --profile-epochs: how long to wait for the analyzer's final record of the run (default: ${DEFAULT-VALUE}).")
+    Duration wait;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -88,6 +97,9 @@ final class FollowCommand implements Callable<Integer> {
 
     private PrintWriter out;
     private PrintWriter err;
+    /** The run stopped for profiling, once one completed --profile-epochs epochs. */
+    private volatile String profiled;
+    private volatile Process trainer;
     private TrainingListener sink;
     private RuntimeException publishFailure;
 
@@ -95,6 +107,11 @@ final class FollowCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (command.isEmpty() && fromFile == null) {
             throw new ParameterException(spec.commandLine(), "give the training command after -- (or --from-file PATH to follow a file)");
+        }
+        if (profileEpochs != null && (profileEpochs < 2 || command.isEmpty())) {
+            throw new ParameterException(spec.commandLine(), profileEpochs < 2
+                    ? "--profile-epochs " + profileEpochs + ": a forecast needs at least 2 complete epochs"
+                    : "--profile-epochs stops the trainer: give its command after --, not --from-file alone");
         }
         out = spec.commandLine().getOut();
         err = spec.commandLine().getErr();
@@ -142,6 +159,7 @@ final class FollowCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
         }
+        trainer = process;
         AtomicBoolean stopped = new AtomicBoolean();
         Thread stopper = new Thread(() -> {
             try {
@@ -161,6 +179,10 @@ final class FollowCommand implements Callable<Integer> {
                     while ((line = r.readLine()) != null) {
                         handle(lines, line);
                     }
+                } catch (IOException e) {
+                    if (profiled == null) {
+                        throw e;
+                    } // stopped for profiling: its output closed under the reader
                 }
             } else {
                 boolean exited = false;
@@ -172,6 +194,10 @@ final class FollowCommand implements Callable<Integer> {
                 }
             }
             int code = process.waitFor();
+            if (profiled != null) {
+                publishAll(lines.failUnfinished(ForecastReport.reason(profileEpochs, "ampwatch follow --profile-epochs " + profileEpochs)));
+                return publishFailure != null ? 1 : forecast(profiled);
+            }
             if (stopped.get()) {
                 publishAll(lines.failUnfinished("interrupted"));
                 return 130;
@@ -218,6 +244,9 @@ final class FollowCommand implements Callable<Integer> {
     }
 
     private void handle(TrainerLines lines, String line) {
+        if (profiled != null) {
+            return; // stopped for profiling: what it printed while stopping (a next epoch's start) is not the run's
+        }
         TrainerLines.Outcome o = lines.accept(line);
         if (o instanceof TrainerLines.Passthrough p) {
             out.println(p.line());
@@ -253,6 +282,35 @@ final class FollowCommand implements Callable<Integer> {
         if (what != null) {
             err.println("ampwatch follow: " + what);
             err.flush();
+        }
+        if (kind == EventKind.EPOCH_COMPLETED && profileEpochs != null && profiled == null && event.getEpoch() != null
+                && event.getEpoch() >= profileEpochs && trainer != null) {
+            profiled = event.getRunId();
+            err.println("ampwatch follow: run " + profiled + " profiled for " + profileEpochs + " epochs: stopping the trainer");
+            err.flush();
+            stop(trainer);
+        }
+    }
+
+    /** The analyzer's forecast of the profiled run, from its final record. */
+    private int forecast(String run) {
+        if (listener != null) {
+            return 0; // events went to a test's listener, not to an analyzer
+        }
+        err.println("ampwatch follow: waiting for the analyzer's record of run " + run + " ...");
+        err.flush();
+        try (RunEnergyWatcher watcher = new RunEnergyWatcher(kafka.clientProperties(null), kafka.topics())) {
+            dev.ampwatch.schema.RunEnergy energy = watcher.awaitFinal(java.util.Set.of(run), wait).get(run);
+            if (energy == null) {
+                err.println("ampwatch follow: no final record of run " + run + " within " + wait
+                        + " (is an analyzer running on these topics, and a power-agent on this host?)");
+                return 1;
+            }
+            java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+            int code = ForecastReport.print(new java.io.PrintStream(buffer, true, StandardCharsets.UTF_8), energy);
+            out.print(buffer.toString(StandardCharsets.UTF_8));
+            out.flush();
+            return code;
         }
     }
 

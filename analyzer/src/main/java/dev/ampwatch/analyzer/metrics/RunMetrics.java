@@ -2,6 +2,7 @@ package dev.ampwatch.analyzer.metrics;
 
 import dev.ampwatch.analyzer.AnalyzerListener;
 import dev.ampwatch.analyzer.energy.Micros;
+import dev.ampwatch.analyzer.stats.EnergyModel;
 import dev.ampwatch.analyzer.streams.AnalyzerOutput.DeadLetterKind;
 import dev.ampwatch.schema.ComponentEnergy;
 import dev.ampwatch.schema.EnergyForecast;
@@ -42,9 +43,24 @@ public final class RunMetrics implements AnalyzerListener {
         this.devices = new DeviceMetrics(registry, retention, clock);
     }
 
+    /** The latest model-size fit per experiment (the most recently updated {@link #MODELS}), for estimates at start. */
+    private final Map<String, EnergyModel> models = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, EnergyModel> eldest) {
+                    return size() > MODELS;
+                }
+            });
+    static final int MODELS = 200;
+
     @Override
     public void onExperimentStats(dev.ampwatch.schema.ExperimentStats stats) {
         experiments.update(stats);
+        if (stats.getEnergyModel() != null) {
+            models.put(stats.getExperimentId(), EnergyModel.from(stats.getEnergyModel()));
+        } else {
+            models.remove(stats.getExperimentId());
+        }
     }
 
     private static final class Tracked {
@@ -134,7 +150,33 @@ public final class RunMetrics implements AnalyzerListener {
         t.meters.add(FunctionCounter.builder("ampwatch.run.late.samples", t, tr -> tr.latest.getQuality().getLateSamples())
                 .description("Samples in the run that arrived too late to be attributed").tags(tags).register(registry));
         t.meters.add(gauge("ampwatch.run.finished", t, tr -> tr.latest.getIsFinal() ? 1 : 0, null, "1 once the final totals are in", tags));
+        registerEstimate(t, first, tags);
         return t;
+    }
+
+    /**
+     * The model-size estimate of a run when this instance first sees it: from the latest fit of its
+     * experiment it has (the statistics of the runs finished by then), frozen; none without a fit or when
+     * the fit refuses (outside its range, an unseen level). The scored estimate is in the experiment's
+     * statistics ({@code run_estimates}), recomputed from event time. docs/forecasts.md.
+     */
+    private void registerEstimate(Tracked t, RunEnergy first, Tags tags) {
+        EnergyModel model = first.getConfig() == null || first.getIsFinal() ? null : models.get(first.getExperimentId());
+        if (model == null) {
+            return;
+        }
+        EnergyModel.Estimate e = model.estimate(first.getConfig(), 0.95);
+        if (e.refused() != null) {
+            return;
+        }
+        t.meters.add(gauge("ampwatch.run.estimate.energy", t, tr -> e.joules(), "joules",
+                "Gross energy estimated for the run from its model size when it started", tags));
+        t.meters.add(gauge("ampwatch.run.estimate.energy.low", t, tr -> e.lowJoules(), "joules",
+                "Lower bound of that estimate's 95 % prediction interval", tags));
+        t.meters.add(gauge("ampwatch.run.estimate.energy.high", t, tr -> e.highJoules(), "joules",
+                "Upper bound of that estimate's 95 % prediction interval", tags));
+        t.meters.add(gauge("ampwatch.run.estimate.fit.runs", t, tr -> e.runs(), null,
+                "Completed runs of the experiment the estimate's fit rested on", tags));
     }
 
     /**

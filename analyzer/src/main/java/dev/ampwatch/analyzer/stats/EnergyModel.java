@@ -24,7 +24,7 @@ import org.apache.commons.math3.stat.regression.OLSMultipleLinearRegression;
  * for a factor level it has not seen, or when the fit has fewer than 2 residual degrees of freedom.
  * Immutable.
  */
-final class EnergyModel {
+public final class EnergyModel {
     static final String PRECISION = "precision";
     static final String BATCH_SIZE = "batch_size";
     static final String DEVICE = "device";
@@ -34,7 +34,7 @@ final class EnergyModel {
     record Outcome(EnergyModel model, String reason) {}
 
     /** An estimate of one run's gross energy with its prediction interval, or why there is none. */
-    record Estimate(double joules, double lowJoules, double highJoules, int runs, String refused) {}
+    public record Estimate(double joules, double lowJoules, double highJoules, int runs, String refused) {}
 
     private final boolean flops;
     private final Map<String, List<String>> levels; // factor -> levels seen, the reference first
@@ -66,6 +66,26 @@ final class EnergyModel {
         this.adjustedRSquared = adjustedRSquared;
         this.standardErrors = standardErrors;
         this.medianAbsErrorRatio = medianAbsErrorRatio;
+    }
+
+    /** The model a statistics record holds (as {@link #record} wrote it), to estimate runs with. */
+    public static EnergyModel from(dev.ampwatch.schema.EnergyModel m) {
+        int k = m.getTerms().size();
+        double[] beta = new double[k];
+        double[] se = new double[k];
+        for (int i = 0; i < k; i++) {
+            beta[i] = m.getTerms().get(i).getEstimate();
+            se[i] = m.getTerms().get(i).getStdError();
+        }
+        double[][] cov = new double[k][k];
+        for (int i = 0; i < k * k; i++) {
+            cov[i / k][i % k] = m.getUnscaledCovariance().get(i);
+        }
+        Map<String, List<String>> levels = new LinkedHashMap<>();
+        m.getFactorLevels().forEach((f, l) -> levels.put(f.toString(), l.stream().map(Object::toString).toList()));
+        return new EnergyModel(m.getWork().startsWith("flops"), levels, beta, cov, m.getResidualSd(), m.getResidualDf(),
+                m.getRuns(), m.getWorkMin(), m.getWorkMax(), m.getRSquared(), m.getAdjustedRSquared(), se,
+                m.getMedianAbsErrorRatio());
     }
 
     /** Fits the completed runs that know their configuration and size. */
@@ -135,7 +155,7 @@ final class EnergyModel {
     }
 
     /** The estimate for a run of {@code settings} with that model size, or why there is none. */
-    Estimate estimate(RunSettings settings, Long parameterCount, Double flopsPerSample, double confidence) {
+    public Estimate estimate(RunSettings settings, Long parameterCount, Double flopsPerSample, double confidence) {
         if (parameterCount == null || parameterCount <= 0 || flops && (flopsPerSample == null || flopsPerSample <= 0)) {
             return refused("the run does not report its " + (flops ? "FLOPs per sample" : "parameter count"));
         }
@@ -167,6 +187,11 @@ final class EnergyModel {
         double half = new TDistribution(null, residualDf).inverseCumulativeProbability((1 + confidence) / 2)
                 * residualSd * Math.sqrt(1 + quad);
         return new Estimate(Math.exp(mean), Math.exp(mean - half), Math.exp(mean + half), runs, null);
+    }
+
+    /** The estimate for a run of that configuration. */
+    public Estimate estimate(dev.ampwatch.schema.RunConfig config, double confidence) {
+        return estimate(ExperimentRunsAggregator.settings(config), config.getParameterCount(), config.getFlopsPerSample(), confidence);
     }
 
     private Estimate refused(String why) {
