@@ -57,11 +57,17 @@ record DeviceChoice(Backend backend, String explanation) {
 
     /** Trains on the backend {@code device} picks, telling {@code out} which one and why. */
     static TrainingResult train(String device, TrainingOptions options, TrainingListener listener, PrintStream out) {
+        return train(device, options, listener, out, job -> job);
+    }
+
+    /** As {@link #train(String, TrainingOptions, TrainingListener, PrintStream)}, with the job set up by {@code setup}. */
+    static TrainingResult train(String device, TrainingOptions options, TrainingListener listener, PrintStream out,
+                                java.util.function.UnaryOperator<TrainingJob> setup) {
         DeviceChoice choice = pick(device, options.precision(), options.threads());
         out.println(choice.explanation());
         try (Backend backend = choice.backend()) {
-            return new TrainingJob(options, backend, InstantSource.system(), listener)
-                    .withProgress(ProgressBar.forTerminal()).run();
+            return setup.apply(new TrainingJob(options, backend, InstantSource.system(), listener)
+                    .withProgress(ProgressBar.forTerminal())).run();
         }
     }
 

@@ -1,16 +1,12 @@
 package dev.ampwatch.cli;
 
-import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.host.HostId;
-import dev.ampwatch.trainer.TrainingFailedException;
-import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.TrainingOptions;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
 import dev.ampwatch.trainer.precision.Precision;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -41,6 +37,10 @@ final class ProfileCommand implements Callable<Integer> {
             description = "Sampling interval of the power sources when started here (default: ${DEFAULT-VALUE}).")
     Duration sampleInterval;
 
+    @Option(names = "--idle", defaultValue = "6s", converter = DurationConverter.class,
+            description = "When started here: idle time measured before training, for the idle baseline of net energy (default: ${DEFAULT-VALUE}).")
+    Duration idle;
+
     @Option(names = "--wait", defaultValue = "2m", converter = DurationConverter.class,
             description = "How long to wait for the analyzer's final record of the run (default: ${DEFAULT-VALUE}).")
     Duration wait;
@@ -68,6 +68,16 @@ final class ProfileCommand implements Callable<Integer> {
             }
         }
         try (LocalPipeline pipeline = LocalPipeline.start(dataDir, kafka, analyzer, sampleInterval, train.host, -1)) {
+            // the devices' idle power, so the forecast's net energy has a baseline to subtract
+            System.out.println("measuring idle power for " + idle.toSeconds() + " s ...");
+            Lifetime lifetime = new Lifetime();
+            try {
+                if (lifetime.await(idle)) {
+                    return 130;
+                }
+            } finally {
+                lifetime.closed();
+            }
             return profile(pipeline.client, pipeline.watcher, pipeline.power.host(), p);
         }
     }
@@ -79,19 +89,9 @@ final class ProfileCommand implements Callable<Integer> {
         }
         TrainingOptions options = b.build();
         String reason = ForecastReport.reason(profileEpochs, "ampwatch profile --profile-epochs " + profileEpochs);
-        TrainingListener stopper = event -> {
-            if (event.getKind() == EventKind.EPOCH_COMPLETED && event.getEpoch() != null && event.getEpoch() >= profileEpochs) {
-                throw new TrainingFailedException(options.runId(), reason, null);
-            }
-        };
         System.out.printf("profiling run %s: %s, %d of %d planned epochs ...%n", options.runId(), precision, profileEpochs, options.epochs());
         try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(client, kafka.topics().trainingEvents().name())) {
-            DeviceChoice.train(train.device, options, TrainingListener.all(List.of(publisher, stopper)), System.out);
-            throw new IllegalStateException("run " + options.runId() + " ended before it was stopped after " + profileEpochs + " epochs");
-        } catch (TrainingFailedException e) {
-            if (!reason.equals(e.reason())) {
-                throw e;
-            }
+            DeviceChoice.train(train.device, options, publisher, System.out, job -> job.stoppingAfter(profileEpochs, reason));
         }
         System.out.println("stopped after " + profileEpochs + " epochs; waiting for the analyzer's record of the run ...");
         RunEnergy run = watcher.awaitFinal(Set.of(options.runId()), wait).get(options.runId());

@@ -38,6 +38,8 @@ public final class TrainingJob {
     private final TrainingListener listener;
     private final TrainingEvents events;
     private TrainingProgress progress = TrainingProgress.none();
+    private int stopAfterEpochs = Integer.MAX_VALUE;
+    private String stopReason;
 
     /** @param backend owned by the caller, who closes it after the run */
     public TrainingJob(TrainingOptions options, Backend backend, InstantSource clock, TrainingListener listener) {
@@ -62,6 +64,20 @@ public final class TrainingJob {
     }
 
     /** Sets who is told after every training step (a progress bar); returns this job. */
+    /**
+     * Stops the run once its first {@code epochs} epochs are complete, with RUN_FAILED and {@code reason}
+     * (short profiling: its configuration keeps the planned epochs, which the analyzer forecasts). The job
+     * then returns the epochs it trained.
+     */
+    public TrainingJob stoppingAfter(int epochs, String reason) {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("a run stops after 1 epoch or more, not " + epochs);
+        }
+        this.stopAfterEpochs = epochs;
+        this.stopReason = java.util.Objects.requireNonNull(reason, "reason");
+        return this;
+    }
+
     public TrainingJob withProgress(TrainingProgress newProgress) {
         this.progress = Objects.requireNonNull(newProgress);
         return this;
@@ -135,6 +151,11 @@ public final class TrainingJob {
                     String.format("%.0f", metrics.getSamplesPerSecond()), pass.skippedSteps(), model.lossScale());
             history.add(metrics);
             listener.onEvent(events.epochCompleted(end, epoch, metrics));
+            if (epoch >= stopAfterEpochs && epoch < options.epochs()) {
+                LOG.info("run {} stopped after {} of {} epochs: {}", options.runId(), epoch, options.epochs(), stopReason);
+                listener.onEvent(events.runFailed(events.now(), stopReason));
+                return new TrainingResult(options.runId(), history, spec.parameterCount(), spec.flopsPerSample());
+            }
         }
         listener.onEvent(events.runCompleted(events.now()));
         return new TrainingResult(options.runId(), history, spec.parameterCount(), spec.flopsPerSample());

@@ -97,6 +97,20 @@ class TrainingJobTest {
     }
 
     @Test
+    void aProfiledRunStopsAfterItsFirstEpochsAsFailedWithTheReasonAndKeepsItsPlan() {
+        Dataset data = SyntheticData.generate(100, 40, 12, 3, 0.5f, 0.2f, 3);
+        TrainingResult result = new TrainingJob(tiny().build(), cpu, ticking(), events::add)
+                .stoppingAfter(2, "profiled: stopped after 2 epochs").run(data);
+
+        assertThat(events).extracting(TrainingEvent::getKind).containsExactly(EventKind.RUN_STARTED,
+                EventKind.EPOCH_STARTED, EventKind.EPOCH_COMPLETED, EventKind.EPOCH_STARTED, EventKind.EPOCH_COMPLETED,
+                EventKind.RUN_FAILED);
+        assertThat(events.get(events.size() - 1).getFailureReason()).isEqualTo("profiled: stopped after 2 epochs");
+        assertThat(events.get(0).getConfig().getEpochs()).as("the planned epochs, which the analyzer forecasts").isEqualTo(3);
+        assertThat(result.epochs()).hasSize(2);
+    }
+
+    @Test
     void fp16RunReportsSkippedStepsPerEpoch() {
         Dataset data = SyntheticData.generate(64, 16, 12, 3, 0.5f, 0.2f, 3);
         TrainingOptions options = tiny().precision(Precision.AMP_FP16).initialLossScale(0x1p40f).build();

@@ -19,14 +19,23 @@ final class Extrapolation {
 
     private record Quantile(int df, double confidence) {}
 
-    /** The forecast sum and the half width of its interval. */
-    record Sum(double point, double halfWidth) {
-        double low() {
-            return point - halfWidth;
+    /** The forecast sum and its interval. */
+    record Sum(double point, double low, double high) {
+        static Sum symmetric(double point, double halfWidth) {
+            return new Sum(point, point - halfWidth, point + halfWidth);
         }
 
-        double high() {
-            return point + halfWidth;
+        double halfWidth() {
+            return (high - low) / 2;
+        }
+
+        /**
+         * A trend's extrapolation and the level of the latest values together: the point is the line's for a
+         * rising trend and the latest level for a falling one (a falling line cannot go on: warm-up and caching
+         * effects level off), and the interval spans both intervals.
+         */
+        static Sum envelope(Sum line, Sum latest, boolean rising) {
+            return new Sum(rising ? line.point : latest.point, Math.min(line.low, latest.low), Math.max(line.high, latest.high));
         }
     }
 
@@ -47,7 +56,7 @@ final class Extrapolation {
             ss += (y[i] - mean) * (y[i] - mean);
         }
         double s = Math.sqrt(ss / (n - 1));
-        return new Sum(m * mean, t(n - 1, confidence) * s * Math.sqrt(m + (double) m * m / n));
+        return Sum.symmetric(m * mean, t(n - 1, confidence) * s * Math.sqrt(m + (double) m * m / n));
     }
 
     /**
@@ -111,7 +120,7 @@ final class Extrapolation {
         // vᵀ (XᵀX)⁻¹ v with v = (m, fx) and (XᵀX)⁻¹ = [[sxx, -sx], [-sx, n]] / det
         double quad = (m * m * sxx - 2 * m * fx * sx + fx * fx * n) / det;
         double point = m * line.intercept() + line.slope() * fx;
-        return new Sum(point, t(n - 2, confidence) * line.residualSd() * Math.sqrt(m + quad));
+        return Sum.symmetric(point, t(n - 2, confidence) * line.residualSd() * Math.sqrt(m + quad));
     }
 
     /** The two-sided Student t quantile for {@code confidence} with {@code df} degrees of freedom. */

@@ -14,14 +14,15 @@ import java.util.Locale;
  * A run's total energy and end, forecast from its first complete epochs (short profiling, docs/forecasts.md).
  *
  * <p>After K complete epochs of N planned, the run has spent E_K (from its start through epoch K's end:
- * set-up, the epochs and the gaps between them). Each later epoch is a cycle: the epoch and the gap before
- * the next one. The remaining m = N - K cycles are forecast from the cycles seen, under the steady model
- * (the same mean), or, when the per-epoch energy has a significant linear trend, under the trend model
- * (or the steady model without the first epoch, when only a warm-up epoch made the trend). The interval is
- * a prediction interval for the sum of the m cycles (Student t, {@link Extrapolation}). The end time is
- * forecast the same way from the cycles' durations. Net energy subtracts the idle power seen in the epochs
- * over the forecast duration. What a run does after its last epoch (a final evaluation, saving) is not
- * forecast; its scored error includes it.
+ * set-up, the epochs and the gaps between them). Each epoch and a gap between epochs is a cycle; the
+ * remaining m = N - K cycles (each remaining epoch and the gap before it) are forecast from the cycles seen:
+ * under the steady model (the same mean); without the first epoch when it lies outside the prediction
+ * interval of the later ones (warm-up); or, when the per-epoch energy has a significant linear trend, by the
+ * line for a rising trend and at the latest epochs' level for a falling one, the interval spanning both. The
+ * intervals are prediction intervals for the sum of the m cycles (Student t, {@link Extrapolation}). The end
+ * time is forecast the same way from the cycles' durations. Net energy subtracts the idle power seen in the
+ * epochs over the forecast duration. What a run does after its last epoch (a final evaluation, saving) is
+ * taken as between nothing and one gap.
  *
  * <p>A forecast depends only on the complete epochs it rests on, so the one published live after epoch K
  * and the one {@link #checks} recomputes from the final record for K are the same (gross energy; net energy
@@ -151,22 +152,24 @@ public final class Forecaster {
         Double trendP = null;
         String model = "steady";
         int from = 0;
-        double warmUpConfidence = 1 - settings.trendAlpha() / 5; // strict: a steady run's first epoch is rarely left out
-        // against at least 3 later epochs: two that happen to agree would make any first epoch an outlier
-        if (c >= 4 && Extrapolation.outlier(energy[0], energy, 1, warmUpConfidence)) {
-            model = "steady-after-warm-up";
-            from = 1;
-            notes.add(String.format(Locale.ROOT, "epoch %d left out as warm-up: its %.1f J lies outside the %.0f %% prediction "
-                    + "interval of the epochs after it", (int) x[0], energy[0], 100 * warmUpConfidence));
-        }
         Extrapolation.Line line = null;
-        if (c - from >= 3) {
-            line = Extrapolation.line(x, energy, from);
+        if (c >= 3) {
+            line = Extrapolation.line(x, energy, 0);
+            double warmUpConfidence = 1 - settings.trendAlpha() / 5; // strict: a steady run's first epoch is rarely left out
+            // no trend over all epochs, but a first one apart from at least 3 later ones (two that happen to
+            // agree would make any first epoch an outlier): a warm-up epoch
+            if (line.slopeP() >= settings.trendAlpha() && c >= 4 && Extrapolation.outlier(energy[0], energy, 1, warmUpConfidence)) {
+                model = "steady-after-warm-up";
+                from = 1;
+                notes.add(String.format(Locale.ROOT, "epoch %d left out as warm-up: its %.1f J lies outside the %.0f %% prediction "
+                        + "interval of the epochs after it", (int) x[0], energy[0], 100 * warmUpConfidence));
+                line = Extrapolation.line(x, energy, 1);
+            }
             trendRatio = line.mean() != 0 ? line.slope() / line.mean() : null;
             trendP = line.slopeP();
             if (line.slopeP() < settings.trendAlpha()) {
                 model = "trend";
-                notes.add(String.format(Locale.ROOT, "per-epoch energy changes by %+.1f %% per epoch (p = %.2g): extrapolated linearly",
+                notes.add(String.format(Locale.ROOT, "per-epoch energy changes by %+.1f %% per epoch (p = %.2g)",
                         100 * (trendRatio == null ? 0 : trendRatio), trendP));
                 if (line.intercept() + line.slope() * planned <= 0) {
                     return new Result(null, String.format(Locale.ROOT, "per-epoch energy falls by %.1f %% per epoch (p = %.2g): "
@@ -174,17 +177,26 @@ public final class Forecaster {
                             -100 * (trendRatio == null ? 0 : trendRatio), trendP, planned));
                 }
             }
-        } else if (from == 0) {
+        } else {
             notes.add(c + " epochs: a trend cannot be tested yet (3 are needed); the interval rests on their variation alone");
         }
         Extrapolation.Sum joules;
         Extrapolation.Sum time;
         if (model.equals("trend")) {
-            joules = Extrapolation.trend(x, energy, from, line, future, settings.confidence());
+            // the latest half of the epochs (at least 2): the level a falling trend is forecast to stay at
+            int latest = c - Math.max(2, (c - from + 1) / 2);
+            boolean rising = line.slope() > 0;
+            joules = Extrapolation.Sum.envelope(Extrapolation.trend(x, energy, from, line, future, settings.confidence()),
+                    Extrapolation.steady(energy, latest, m, settings.confidence()), rising);
+            notes.add(rising ? "extrapolated linearly; the interval reaches down to the latest epochs' level, in case the rise stops"
+                    : String.format(Locale.ROOT, "forecast at the level of the latest %d epochs (a falling trend levels off); the "
+                    + "interval reaches down to the line's extrapolation", c - latest));
             Extrapolation.Line durations = Extrapolation.line(x, seconds, from);
+            Extrapolation.Sum recentTime = Extrapolation.steady(seconds, latest, m, settings.confidence());
             time = durations.intercept() + durations.slope() * planned > 0
-                    ? Extrapolation.trend(x, seconds, from, durations, future, settings.confidence())
-                    : Extrapolation.steady(seconds, from, m, settings.confidence());
+                    ? Extrapolation.Sum.envelope(Extrapolation.trend(x, seconds, from, durations, future, settings.confidence()),
+                            recentTime, durations.slope() > 0)
+                    : recentTime;
         } else {
             joules = Extrapolation.steady(energy, from, m, settings.confidence());
             time = Extrapolation.steady(seconds, from, m, settings.confidence());
@@ -197,13 +209,13 @@ public final class Forecaster {
         long endUs = afterEndUs + Math.round(time.point() * 1e6);
         long endLowUs = afterEndUs + Math.round(Math.max(0, time.low()) * 1e6);
         long endHighUs = afterEndUs + Math.round(time.high() * 1e6);
+        // the m cycles are the remaining epochs and the gaps before each (the first: the one after epoch K);
         // what the run does after its last epoch (a final evaluation, saving) is unknown: between nothing and
-        // a gap between epochs; the cycles count a whole gap after the last epoch, so take half of it back
-        // and widen the interval by that half
+        // one gap, so the point takes half a gap and the interval spans both
         double tail = meanGap / 2;
-        double gross = spent + joules.point() - tail;
-        double low = spent + Math.max(0, joules.low() - 2 * tail); // what is spent is spent
-        double high = spent + joules.high();
+        double gross = spent + joules.point() + tail;
+        double low = spent + Math.max(0, joules.low()); // what is spent is spent
+        double high = spent + joules.high() + 2 * tail;
         double idleWatts = epochSeconds > 0 ? idleJoules / epochSeconds : 0;
         double idleForecast = idleWatts * Micros.seconds(endUs - runStartUs);
         double toGrams = gramsPerKwh / 3.6e6;

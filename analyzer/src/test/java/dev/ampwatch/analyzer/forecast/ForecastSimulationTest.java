@@ -139,6 +139,38 @@ class ForecastSimulationTest {
         assertThat(worst).as("worst error after 4 epochs, warm-up left out").isLessThan(0.05);
     }
 
+    /**
+     * A warm-up that fades over several epochs (per-epoch power 40 % above its level at first, decaying with
+     * a time constant of 2 epochs; 20 epochs of 5 s), as JIT compilation and caches make a CPU run's first
+     * epochs dearer: a line through it would fall below the level the run settles at, so a falling trend is
+     * forecast at the latest epochs' level, its interval reaching down to the line.
+     */
+    @Test
+    void aWarmUpThatFadesOverSeveralEpochsIsForecastAtTheLevelItSettlesAt() {
+        int scored = 0;
+        int inside = 0;
+        double worst = 0;
+        for (long seed = 1; seed <= 50; seed++) {
+            RunEnergy run = SimulatedRun.finalRecord(new SimulatedRun(seed, 20, 5,
+                    e -> 200 * (1 + 0.4 * Math.exp(-(e - 1) / 2.0)), 0.02).replay());
+            for (ForecastCheck c : run.getForecastChecks()) {
+                if (c.getAfterEpoch() >= 7) {
+                    scored++;
+                    inside += c.getInsideInterval() ? 1 : 0;
+                    worst = Math.max(worst, Math.abs(c.getErrorRatio()));
+                    assertThat(c.getModel()).as("seed %d after %d", seed, c.getAfterEpoch()).isIn("trend", "steady", "steady-after-warm-up");
+                }
+            }
+            if (seed == 1) {
+                assertThat(run.getForecast().getModel()).isEqualTo("trend");
+                assertThat(run.getForecast().getNotes()).anyMatch(n -> n.contains("a falling trend levels off"));
+            }
+        }
+        assertThat(scored).isEqualTo(50 * 13);
+        assertThat(worst).as("worst error after 7 or more epochs").isLessThan(0.05);
+        assertThat((double) inside / scored).as("coverage after 7 or more epochs").isGreaterThanOrEqualTo(0.95);
+    }
+
     @Test
     void aRunWhoseEnergyFallsTooFastGetsNoForecastButTheReason() {
         RunEnergy run = SimulatedRun.finalRecord(new SimulatedRun(3, 10, 20, e -> 200 * (1 - 0.12 * (e - 1)), 0.02).replay());
