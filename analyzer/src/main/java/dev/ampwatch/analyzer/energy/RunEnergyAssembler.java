@@ -1,5 +1,6 @@
 package dev.ampwatch.analyzer.energy;
 
+import dev.ampwatch.analyzer.forecast.Forecaster;
 import dev.ampwatch.analyzer.state.Accumulator;
 import dev.ampwatch.analyzer.state.DeviceState;
 import dev.ampwatch.analyzer.state.EpochState;
@@ -13,7 +14,6 @@ import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.RunStatus;
 import dev.ampwatch.schema.SourceType;
-import dev.ampwatch.analyzer.forecast.Forecaster;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;

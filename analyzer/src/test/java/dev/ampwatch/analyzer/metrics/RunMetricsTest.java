@@ -37,6 +37,44 @@ class RunMetricsTest {
         assertThat(registry.scrape()).doesNotContain("ampwatch_run_");
     }
 
+    /**
+     * A run that starts after its experiment's statistics hold a model-size fit gets the estimate on /metrics,
+     * the same as the fit gives; one outside the fit's range gets none; a forecast shows beside it.
+     */
+    @Test
+    void aStartingRunGetsTheModelSizeEstimateAndItsForecastOnMetrics() {
+        var runs = dev.ampwatch.analyzer.stats.EnergyModelReferenceTestAccess.runs();
+        var stats = dev.ampwatch.analyzer.stats.ExperimentStatistics.compute(
+                dev.ampwatch.analyzer.state.ExperimentRuns.newBuilder().setExperimentId("exp").setRuns(runs).build());
+        metrics.onExperimentStats(stats);
+        dev.ampwatch.schema.RunConfig config = dev.ampwatch.schema.RunConfig.newBuilder().setPrecision("amp-bf16").setBatchSize(128)
+                .setHiddenUnits(List.of(256)).setEpochs(5).setLearningRate(0.05).setOptimizer("sgd-momentum").setDataset("d")
+                .setTrainSamples(12000).setParameterCount(300000).setDeviceName("cpu").setBackend("cpu").build();
+        RunEnergy live = RunEnergy.newBuilder(run("in-range", "h")).setIsFinal(false).setStatus(RunStatus.RUNNING)
+                .setConfig(config).build();
+        metrics.onRunEnergy(live);
+        double expected = dev.ampwatch.analyzer.stats.EnergyModel.from(stats.getEnergyModel()).estimate(config, 0.95).joules();
+        assertThat(registry.get("ampwatch.run.estimate.energy").tag("run_id", "in-range").gauge().value())
+                .isEqualTo(expected).isBetween(1000.0, 1020.0); // 1010.59 J in EnergyModelReferenceTest
+        assertThat(registry.get("ampwatch.run.estimate.fit.runs").tag("run_id", "in-range").gauge().value()).isEqualTo(8);
+
+        metrics.onRunEnergy(RunEnergy.newBuilder(live).setRunId("too-big")
+                .setConfig(dev.ampwatch.schema.RunConfig.newBuilder(config).setParameterCount(10_000_000L).build()).build());
+        assertThat(registry.find("ampwatch.run.estimate.energy").tag("run_id", "too-big").gauge()).isNull();
+
+        metrics.onRunEnergy(RunEnergy.newBuilder(live).setForecast(dev.ampwatch.schema.EnergyForecast.newBuilder().setAfterEpoch(2)
+                .setEpochsUsed(2).setPlannedEpochs(5).setModel("steady").setConfidence(0.95).setEnergyJoules(2000)
+                .setEnergyLowJoules(1800).setEnergyHighJoules(2200).setNetEnergyJoules(1500).setNetEnergyLowJoules(1300)
+                .setNetEnergyHighJoules(1700).setEndTime(Instant.ofEpochSecond(50)).setEndLowTime(Instant.ofEpochSecond(45))
+                .setEndHighTime(Instant.ofEpochSecond(55)).setCo2eGrams(0.2).setCo2eLowGrams(0.18).setCo2eHighGrams(0.22).build())
+                .build());
+        String scrape = registry.scrape();
+        assertThat(scrape).contains("ampwatch_run_forecast_energy_joules{", "ampwatch_run_forecast_energy_high_joules{",
+                "ampwatch_run_forecast_end_timestamp_seconds{", "ampwatch_run_estimate_energy_low_joules{");
+        assertThat(registry.get("ampwatch.run.forecast.energy.high").tag("run_id", "in-range").gauge().value()).isEqualTo(2200);
+        assertThat(registry.get("ampwatch.run.forecast.end.timestamp").tag("run_id", "in-range").gauge().value()).isEqualTo(50);
+    }
+
     private static RunEnergy run(String runId, String host) {
         return RunEnergy.newBuilder().setRunId(runId).setExperimentId("exp").setHost(host).setStatus(RunStatus.COMPLETED)
                 .setIsFinal(true).setConfig(null).setStartTime(Instant.EPOCH).setEndTime(Instant.ofEpochSecond(10))
