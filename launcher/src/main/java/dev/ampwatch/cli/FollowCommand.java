@@ -82,6 +82,11 @@ final class FollowCommand implements Callable<Integer> {
                     + "analyzer's forecast of the whole run (needs an analyzer and a power-agent for this host).")
     Integer profileEpochs;
 
+    @Option(names = "--steps-per-epoch", paramLabel = "N",
+            description = "Steps mode, for trainers that report optimizer steps, not epochs: their step lines make one epoch of "
+                    + "every N steps, for per-window energy and forecasts; run_started then says total_steps (docs/trainer.md).")
+    Integer stepsPerEpoch;
+
     @Option(names = "--wait", defaultValue = "2m", converter = DurationConverter.class,
             description = "With --profile-epochs: how long to wait for the analyzer's final record of the run (default: ${DEFAULT-VALUE}).")
     Duration wait;
@@ -125,6 +130,12 @@ final class FollowCommand implements Callable<Integer> {
         sink = listener != null ? listener : publisher;
         // lines without event_time are stamped through the publisher, so no heartbeat covers one still on its way
         TrainerLines lines = new TrainerLines(defaults, sink.stampClock(InstantSource.system()), () -> UUID.randomUUID().toString());
+        if (stepsPerEpoch != null) {
+            if (stepsPerEpoch < 1) {
+                throw new ParameterException(spec.commandLine(), "--steps-per-epoch " + stepsPerEpoch + ": give 1 or more steps");
+            }
+            lines.withStepsPerEpoch(stepsPerEpoch);
+        }
         Lifetime lifetime = new Lifetime();
         try {
             return command.isEmpty() ? attach(lines, tail, lifetime) : run(lines, tail, lifetime);
@@ -253,6 +264,13 @@ final class FollowCommand implements Callable<Integer> {
             out.flush();
         } else if (o instanceof TrainerLines.Event e) {
             publish(e.event());
+        } else if (o instanceof TrainerLines.Events e) {
+            for (TrainingEvent event : e.events()) {
+                if (profiled != null) {
+                    break; // stopped for profiling at a window's end: the next window is not the run's
+                }
+                publish(event);
+            }
         } else if (o instanceof TrainerLines.Rejected r) {
             err.println("ampwatch follow: " + (fromFile != null ? fromFile + ":" : "") + r.message() + "; not published");
             err.flush();

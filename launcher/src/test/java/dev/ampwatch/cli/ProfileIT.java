@@ -74,9 +74,20 @@ class ProfileIT {
             assertThat(followOut.toString()).contains("profiled for 2 epochs: stopping the trainer",
                     "forecast of run profiled-follow from its first 2 epochs").doesNotContain("epoch 3 completed");
 
+            // a trainer that reports steps: every 5 steps one epoch (window), 30 steps planned
+            StringWriter stepsOut = new StringWriter();
+            CommandLine steps = Ampwatch.commandLine();
+            steps.setOut(new PrintWriter(stepsOut, true));
+            steps.setErr(new PrintWriter(stepsOut, true));
+            assertThat(steps.execute("follow", "--bootstrap-servers", SharedBroker.bootstrapServers(), "--topic-prefix", "profile-it.",
+                    "--host", HOST, "--run-id", "profiled-steps", "--experiment-id", "profile-it", "--steps-per-epoch", "5",
+                    "--profile-epochs", "2", "--", "sh", "-c", stepTrainer(30))).as(stepsOut.toString()).isZero();
+            assertThat(stepsOut.toString()).contains("forecast of run profiled-steps from its first 2 epochs", "for all 6 planned");
+
             try (RunEnergyWatcher watcher = new RunEnergyWatcher(client, topics)) {
-                Map<String, RunEnergy> finals = watcher.awaitFinal(Set.of("profiled-train", "profiled-follow"), Duration.ofSeconds(60));
-                for (String run : List.of("profiled-train", "profiled-follow")) {
+                Map<String, RunEnergy> finals = watcher.awaitFinal(Set.of("profiled-train", "profiled-follow", "profiled-steps"),
+                        Duration.ofSeconds(60));
+                for (String run : List.of("profiled-train", "profiled-follow", "profiled-steps")) {
                     RunEnergy r = finals.get(run);
                     assertThat(r).as(run).isNotNull();
                     assertThat(r.getStatus()).isEqualTo(RunStatus.FAILED);
@@ -90,6 +101,15 @@ class ProfileIT {
                 }
             }
         }
+    }
+
+    /** A trainer that reports steps, not epochs: a step line every 0.2 s. */
+    private static String stepTrainer(int totalSteps) {
+        String start = FollowCommandTest.START.replace("{\"ampwatch\":\"run_started\",",
+                "{\"ampwatch\":\"run_started\",\"total_steps\":" + totalSteps + ",");
+        return "echo '" + start + "'; for s in $(seq 1 " + totalSteps + "); do sleep 0.2; "
+                + "echo \"{\\\"ampwatch\\\":\\\"step\\\",\\\"step\\\":$s,\\\"loss\\\":0.5}\"; done; "
+                + "echo '" + FollowCommandTest.COMPLETED + "'";
     }
 
     /** A trainer printing ampwatch lines for {@code epochs} epochs of about a second each. */

@@ -57,8 +57,9 @@ public final class RunEnergyAssembler {
         double duration = Micros.seconds((run.getEndUs() != null && isFinal ? run.getEndUs() : until) - run.getStartUs());
         List<EpochEnergy> epochs = epochs(host, run, present);
         long samples = epochs.stream().mapToLong(e -> e.getSamples() == null ? 0 : e.getSamples()).sum();
+        Long cutUs = RunStatus.FAILED.name().equals(run.getStatus()) ? run.getEndUs() : null; // its open epoch was cut short
         Forecaster.Result forecast = forecaster.latest(epochs, isFinal ? epochs.size() : completeEpochs(host, run, attributedUntilUs),
-                config == null ? null : config.getEpochs(), run.getStartUs(), settings.carbonIntensityGramsPerKwh());
+                config == null ? null : config.getEpochs(), run.getStartUs(), settings.carbonIntensityGramsPerKwh(), cutUs);
         RunEnergy out = RunEnergy.newBuilder()
                 .setForecast(forecast.forecast()).setForecastWithheld(forecast.withheld())
                 .setRunId(run.getRunId()).setExperimentId(run.getExperimentId()).setHost(host.getHost())

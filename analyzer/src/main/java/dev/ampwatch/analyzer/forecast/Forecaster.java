@@ -46,12 +46,22 @@ public final class Forecaster {
      * is complete; epochs are in order): the one after the last complete epoch before the planned last.
      */
     public Result latest(List<EpochEnergy> epochs, int complete, Integer plannedEpochs, long runStartUs, double gramsPerKwh) {
+        return latest(epochs, complete, plannedEpochs, runStartUs, gramsPerKwh, null);
+    }
+
+    /**
+     * As {@link #latest(List, int, Integer, long, double)}; an epoch that ends at {@code cutUs} (a failed run's
+     * end, where its open epoch was cut short) is not used.
+     */
+    public Result latest(List<EpochEnergy> epochs, int complete, Integer plannedEpochs, long runStartUs, double gramsPerKwh,
+                         Long cutUs) {
         if (plannedEpochs == null || plannedEpochs < 1) {
             return new Result(null, "the run's configuration names no planned epoch count");
         }
         int usable = 0;
         while (usable < complete && usable < epochs.size() && epochs.get(usable).getEpoch() < plannedEpochs
-                && epochs.get(usable).getEndTime() != null) {
+                && epochs.get(usable).getEndTime() != null
+                && (cutUs == null || Micros.of(epochs.get(usable).getEndTime()) != cutUs)) {
             usable++;
         }
         if (usable < settings.minEpochs()) {

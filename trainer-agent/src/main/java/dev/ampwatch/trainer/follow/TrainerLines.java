@@ -2,6 +2,7 @@ package dev.ampwatch.trainer.follow;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.trainer.json.JsonFieldException;
@@ -60,13 +61,16 @@ public final class TrainerLines {
     public static final String MARKER = TrainingEventJson.MARKER;
 
     /** What became of one line. */
-    public sealed interface Outcome permits Passthrough, Event, Rejected {}
+    public sealed interface Outcome permits Passthrough, Event, Events, Rejected {}
 
     /** Not an ampwatch line: the trainer's own output, to be shown as it is. */
     public record Passthrough(String line) implements Outcome {}
 
     /** A valid ampwatch line and the event it stands for. */
     public record Event(TrainingEvent event) implements Outcome {}
+
+    /** A valid ampwatch line that stands for several events, in order (steps mode: {@link #withStepsPerEpoch}). */
+    public record Events(List<TrainingEvent> events) implements Outcome {}
 
     /** An ampwatch line that cannot be published; {@code reason} names the field and what is wrong. */
     public record Rejected(long lineNumber, String line, String reason) implements Outcome {
@@ -80,6 +84,7 @@ public final class TrainerLines {
         final Map<Integer, Instant> epochStarts = new HashMap<>();
         boolean started;
         boolean ended;
+        StepWindows.Run steps;
         String experimentId;
         String host;
         List<String> devices;
@@ -94,6 +99,7 @@ public final class TrainerLines {
     private boolean fallbackUsed;
     private String current;
     private long lineNumber;
+    private StepWindows windows;
 
     /** With the system clock and random UUIDs as run ids. */
     public TrainerLines(FollowDefaults defaults) {
@@ -106,6 +112,16 @@ public final class TrainerLines {
         this.newRunId = Objects.requireNonNull(newRunId);
         this.fallbackRunId = defaults.runId().orElseGet(newRunId);
         this.options = TrainingEventJson.Options.follow(clock, defaults.backend(), defaults.deviceName(), this::epochStart);
+    }
+
+    /**
+     * Steps mode, for trainers that report optimizer steps rather than epochs: {@code step} lines, every
+     * {@code stepsPerEpoch} steps one epoch ({@link StepWindows}); {@code run_started} then says
+     * {@code total_steps}, and the trainer's own epoch lines are refused. Returns this.
+     */
+    public TrainerLines withStepsPerEpoch(int stepsPerEpoch) {
+        this.windows = new StepWindows(stepsPerEpoch);
+        return this;
     }
 
     /** Reads the next line (without its line terminator). */
@@ -128,6 +144,10 @@ public final class TrainerLines {
             return new Passthrough(line);
         }
         try {
+            if (windows != null || marker(root).equals("step")) {
+                List<TrainingEvent> out = stepsMode(root);
+                return out.size() == 1 ? new Event(out.get(0)) : new Events(List.copyOf(out));
+            }
             return new Event(event(root));
         } catch (JsonFieldException e) {
             return new Rejected(lineNumber, line, e.getMessage());
@@ -214,6 +234,64 @@ public final class TrainerLines {
             default -> { }
         }
         return b.build();
+    }
+
+    /** The marker's event name, normalized ({@code epoch_started}); empty when it is not a name. */
+    private static String marker(JsonNode root) {
+        JsonNode m = root.get(MARKER);
+        return m.isTextual() ? m.asText().trim().toLowerCase(Locale.ROOT).replace('-', '_') : "";
+    }
+
+    /** A line in steps mode: step lines become windows, run_started and run_completed open and close them. */
+    private List<TrainingEvent> stepsMode(JsonNode root) {
+        String marker = marker(root);
+        List<TrainingEvent> out = new ArrayList<>();
+        if (marker.equals("step")) {
+            if (windows == null) {
+                throw new JsonFieldException(MARKER, "step lines need follow --steps-per-epoch N: how many steps make one epoch");
+            }
+            long step = JsonFields.longInteger(JsonFields.required(root, "step", "step"), "step");
+            if (step < 0) {
+                throw new JsonFieldException("step", "must be >= 0, got " + step);
+            }
+            Long samples = JsonFields.has(root, "samples") ? JsonFields.longInteger(root.get("samples"), "samples") : null;
+            double loss = JsonFields.number(JsonFields.required(root, "loss", "loss"), "loss");
+            ObjectNode progress = root.deepCopy();
+            progress.remove(List.of("step", "samples", "loss"));
+            progress.put(MARKER, "progress");
+            TrainingEvent at = event(progress); // the run's, its time, and a promise: everything up to it is printed
+            RunState s = runs.get(at.getRunId());
+            if (s.steps == null) {
+                throw new JsonFieldException("step", "run " + at.getRunId() + " did not start in steps mode");
+            }
+            windows.step(s.steps, at, step, samples, loss, out);
+            out.add(at);
+            return out;
+        }
+        switch (marker) {
+            case "run_started" -> {
+                Long total = JsonFields.has(root, "total_steps") ? JsonFields.longInteger(root.get("total_steps"), "total_steps") : null;
+                if (total == null || total < 1) {
+                    windows.start(null, total, out); // says what is missing or wrong, before anything is touched
+                }
+                ObjectNode line = root.deepCopy();
+                line.remove("total_steps");
+                TrainingEvent started = event(line);
+                runs.get(started.getRunId()).steps = windows.start(TrainingEvent.newBuilder(started), total, out);
+            }
+            case "epoch_started", "epoch_completed" -> throw new JsonFieldException(MARKER, marker + " in steps mode "
+                    + "(--steps-per-epoch): epochs are made from the step lines");
+            case "run_completed" -> {
+                TrainingEvent completed = event(root);
+                RunState s = runs.get(completed.getRunId());
+                if (s.steps != null) {
+                    windows.complete(s.steps, completed, out);
+                }
+                out.add(completed);
+            }
+            default -> out.add(event(root));
+        }
+        return out;
     }
 
     /**

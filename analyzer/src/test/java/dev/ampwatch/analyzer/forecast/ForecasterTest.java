@@ -1,0 +1,57 @@
+package dev.ampwatch.analyzer.forecast;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.ampwatch.schema.EpochEnergy;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The forecast's bookkeeping on hand-made epochs: what it rests on and what it refuses. */
+class ForecasterTest {
+    final Forecaster forecaster = new Forecaster(ForecastSettings.DEFAULTS);
+
+    /** Epochs of 10 s at 100 J each, 1 s gaps of 5 J between them, after 20 J of set-up. */
+    static List<EpochEnergy> epochs(int n) {
+        List<EpochEnergy> out = new ArrayList<>();
+        long t = 2;
+        for (int e = 1; e <= n; e++) {
+            out.add(EpochEnergy.newBuilder().setEpoch(e).setStartTime(Instant.ofEpochSecond(t)).setEndTime(Instant.ofEpochSecond(t + 10))
+                    .setEnergyJoules(100).setNetEnergyJoules(80).setBeforeEnergyJoules(e == 1 ? 20 : 5).build());
+            t += 11;
+        }
+        return out;
+    }
+
+    @Test
+    void identicalEpochsForecastExactlyWithAZeroWidthIntervalAndHalfAGapAfterTheLast() {
+        Forecaster.Result r = forecaster.latest(epochs(3), 3, 10, 0, 400);
+        // spent: 20 + 3 x 100 + 2 x 5 = 330; 7 more epochs with the gap before each: 7 x 105; the tail: 0..5 J
+        assertThat(r.forecast().getEnergyJoules()).isCloseTo(330 + 7 * 105 + 2.5, within(1e-9));
+        assertThat(r.forecast().getEnergyLowJoules()).isCloseTo(330 + 7 * 105, within(1e-9));
+        assertThat(r.forecast().getEnergyHighJoules()).isCloseTo(330 + 7 * 105 + 5, within(1e-9));
+        assertThat(r.forecast().getEndTime()).isEqualTo(Instant.ofEpochSecond(2 + 10 * 11 - 1));
+        // net: the idle power seen in the epochs, (100 - 80) J / 10 s = 2 W, over the whole forecast duration
+        assertThat(r.forecast().getNetEnergyJoules()).isCloseTo(r.forecast().getEnergyJoules() - 2 * (2 + 10 * 11 - 1), within(1e-9));
+    }
+
+    @Test
+    void anEpochCutShortByTheRunsFailureIsNotUsed() {
+        List<EpochEnergy> e = epochs(4);
+        long cut = e.get(3).getEndTime().getEpochSecond() * 1_000_000;
+        e.set(3, EpochEnergy.newBuilder(e.get(3)).setEnergyJoules(3).build()); // stopped a moment after it began
+        assertThat(forecaster.latest(e, 4, 10, 0, 400, cut).forecast().getAfterEpoch()).isEqualTo(3);
+        assertThat(forecaster.latest(e, 4, 10, 0, 400, null).forecast().getAfterEpoch()).isEqualTo(4);
+    }
+
+    @Test
+    void withheldWithTheReason() {
+        assertThat(forecaster.latest(epochs(3), 3, null, 0, 400).withheld()).isEqualTo("the run's configuration names no planned epoch count");
+        assertThat(forecaster.latest(epochs(3), 1, 10, 0, 400).withheld())
+                .isEqualTo("needs 2 complete epochs before the last planned one, has 1");
+        assertThat(forecaster.latest(epochs(3), 3, 2, 0, 400).withheld())
+                .as("epoch 2 of 2 is the last: the forecast rests on epochs before it").isEqualTo("needs 2 complete epochs before the last planned one, has 1");
+    }
+}
