@@ -48,6 +48,13 @@ import jcuda.driver.CUresult;
 final class CudaDevice implements AutoCloseable {
     /** Not among JCuda 12.6's CUresult constants. */
     private static final int CUDA_ERROR_INSUFFICIENT_DRIVER = 35;
+    /**
+     * Synchronize after every launch and name the kernel that failed ({@code -Dampwatch.gpu.debugSync=true} or
+     * {@code AMPWATCH_GPU_DEBUG_SYNC=1}): a kernel fault otherwise surfaces at the next copy, without its name.
+     * Slow; for finding a failing kernel.
+     */
+    static final boolean DEBUG_SYNC = Boolean.getBoolean("ampwatch.gpu.debugSync")
+            || "1".equals(System.getenv("AMPWATCH_GPU_DEBUG_SYNC"));
     final int ordinal;
     final String name;
     final ComputeCapability capability;
@@ -147,6 +154,10 @@ final class CudaDevice implements AutoCloseable {
         if (text.isEmpty()) {
             throw new GpuUnavailableException(PtxModule.MISSING);
         }
+        String tooOld = driverTooOld(m.fileName(), PtxModule.isaVersion(text.get()), driverVersion);
+        if (tooOld != null) {
+            throw new GpuUnavailableException(tooOld);
+        }
         CUmodule module = new CUmodule();
         int result = cuModuleLoadData(module, PtxModule.image(text.get()));
         if (result != CUresult.CUDA_SUCCESS) {
@@ -172,6 +183,43 @@ final class CudaDevice implements AutoCloseable {
                     + cudaVersion(driverVersion) + "; update the NVIDIA driver or build with an nvcc no newer than the driver)";
         }
         return base;
+    }
+
+    /**
+     * Why this driver cannot load a module of that PTX ISA, said before trying; null when it can or when the
+     * ISA is not one this table knows (the load then says what the driver says).
+     */
+    static String driverTooOld(String file, String isa, int driverVersion) {
+        int needed = cudaFor(isa);
+        if (needed < 0 || driverVersion >= needed) {
+            return null;
+        }
+        return file + " is PTX ISA " + isa + ", which needs a driver that supports CUDA " + cudaVersion(needed)
+                + (needed == 12000 ? " (R525 or newer)" : needed == 13000 ? " (R580 or newer)" : "")
+                + "; this driver supports CUDA " + cudaVersion(driverVersion) + ": update the NVIDIA driver";
+    }
+
+    /**
+     * The first CUDA version whose driver loads PTX of that ISA (the PTX ISA release notes): 7.n with CUDA
+     * 11.n, 8.0-8.5 with 12.0-12.5, 8.6 with 12.7, 8.7 with 12.8, 8.8 with 12.9, 9.0 with 13.0; -1 if unknown.
+     */
+    static int cudaFor(String isa) {
+        String[] parts = isa == null ? new String[0] : isa.trim().split("\\.");
+        if (parts.length != 2) {
+            return -1;
+        }
+        try {
+            int major = Integer.parseInt(parts[0]);
+            int minor = Integer.parseInt(parts[1]);
+            return switch (major) {
+                case 7 -> minor <= 8 ? 11000 + 10 * minor : -1;
+                case 8 -> minor <= 5 ? 12000 + 10 * minor : minor <= 8 ? 12010 + 10 * minor : -1;
+                case 9 -> minor == 0 ? 13000 : -1;
+                default -> -1;
+            };
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** {@code 13000} as "13.0", {@code 12080} as "12.8". */
@@ -260,6 +308,13 @@ final class CudaDevice implements AutoCloseable {
         }
         check(cuLaunchKernel(f, launch.gridX(), launch.gridY(), 1, launch.block(), 1, 1, 0, null, Pointer.to(params),
                 null), "cuLaunchKernel(" + launch.kernel() + ")");
+        if (DEBUG_SYNC) {
+            int r = cuCtxSynchronize();
+            if (r != CUresult.CUDA_SUCCESS) {
+                throw new GpuException("kernel " + launch.kernel() + " (grid " + launch.gridX() + "x" + launch.gridY() + ", block "
+                        + launch.block() + ") failed on " + name + ": " + CUresult.stringFor(r) + " (found by ampwatch.gpu.debugSync)");
+            }
+        }
     }
 
     /** Waits until every queued launch and copy is done; reports asynchronous kernel errors. */

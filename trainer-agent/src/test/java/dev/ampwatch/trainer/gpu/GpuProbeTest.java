@@ -83,6 +83,22 @@ class GpuProbeTest {
         assertThat(CudaDevice.cudaVersion(12080)).isEqualTo("12.8");
     }
 
+    /** A driver too old for the kernels' PTX ISA is named before the load is tried, with what it needs. */
+    @Test
+    void aDriverTooOldForThePtxIsaIsToldWhatItNeeds() {
+        assertThat(CudaDevice.cudaFor("8.0")).isEqualTo(12000);
+        assertThat(CudaDevice.cudaFor("8.5")).isEqualTo(12050);
+        assertThat(CudaDevice.cudaFor("8.7")).isEqualTo(12080);
+        assertThat(CudaDevice.cudaFor("9.0")).isEqualTo(13000);
+        assertThat(CudaDevice.cudaFor("7.8")).isEqualTo(11080);
+        assertThat(CudaDevice.cudaFor("x")).isEqualTo(-1);
+        assertThat(CudaDevice.driverTooOld("gemm_sm80.ptx", "8.0", 11040)).isEqualTo("gemm_sm80.ptx is PTX ISA 8.0, which needs a "
+                + "driver that supports CUDA 12.0 (R525 or newer); this driver supports CUDA 11.4: update the NVIDIA driver");
+        assertThat(CudaDevice.driverTooOld("gemm_sm80.ptx", "8.0", 12020)).isNull();
+        assertThat(CudaDevice.driverTooOld("elementwise.ptx", "9.0", 12080)).contains("CUDA 13.0 (R580 or newer)");
+        assertThat(CudaDevice.driverTooOld("elementwise.ptx", "10.1", 12080)).as("unknown ISA: the driver decides").isNull();
+    }
+
     @Test
     void computeCapabilityRequirementsPerPrecision() {
         ComputeCapability turing = new ComputeCapability(7, 5);
