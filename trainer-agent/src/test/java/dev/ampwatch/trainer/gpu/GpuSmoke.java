@@ -1,0 +1,98 @@
+package dev.ampwatch.trainer.gpu;
+
+import dev.ampwatch.trainer.backend.StepResult;
+import dev.ampwatch.trainer.backend.TrainableModel;
+import dev.ampwatch.trainer.model.HyperParameters;
+import dev.ampwatch.trainer.model.ModelSpec;
+import dev.ampwatch.trainer.model.OptimizerKind;
+import dev.ampwatch.trainer.precision.Precision;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * The Java steps of {@code benchmarks/gpu-smoke.sh} (a GPU session is short: one command, every step
+ * timed, PASS/FAIL/SKIP with numbers):
+ * <ul>
+ *   <li>{@code probe}: the backend's probe per precision, and how long opening the device (module loads) took;</li>
+ *   <li>{@code train PRECISION STEPS [HIDDEN]}: STEPS training steps of a 784-HIDDEN-HIDDEN-10 MLP at batch 512 on
+ *       random data (the work, not the learning, is measured): samples/s, achieved TFLOP/s (the model's FLOPs
+ *       per sample x samples/s), the last loss and skipped steps. The script reads the GPU's power beside it.</li>
+ * </ul>
+ * Exit status 0 PASS, 1 FAIL, 2 SKIP (no working GPU backend). Test code: not shipped.
+ */
+public final class GpuSmoke {
+    private GpuSmoke() {}
+
+    public static void main(String[] args) {
+        int code;
+        try {
+            code = switch (args.length == 0 ? "" : args[0]) {
+                case "probe" -> probe();
+                case "train" -> train(Precision.fromCliName(args[1]), Integer.parseInt(args[2]),
+                        args.length > 3 ? Integer.parseInt(args[3]) : 1024);
+                default -> {
+                    System.out.println("usage: GpuSmoke probe | train PRECISION STEPS [HIDDEN]");
+                    yield 1;
+                }
+            };
+        } catch (RuntimeException | GpuUnavailableException e) {
+            System.out.println("FAIL " + e);
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    private static int probe() {
+        boolean any = false;
+        for (Precision p : Precision.values()) {
+            long t0 = System.nanoTime();
+            GpuProbe probe = GpuBackend.probe(0, p);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf(Locale.ROOT, "%s probe %s: %s (%d ms)%n", probe.available() ? "PASS" : "SKIP", p.cliName(),
+                    probe.summary(), ms);
+            any |= probe.available();
+        }
+        return any ? 0 : 2;
+    }
+
+    private static int train(Precision precision, int steps, int hidden) throws GpuUnavailableException {
+        GpuProbe probe = GpuBackend.probe(0, precision);
+        if (!probe.available()) {
+            System.out.println("SKIP train " + precision.cliName() + ": " + probe.reason());
+            return 2;
+        }
+        int batch = 512;
+        ModelSpec spec = new ModelSpec(784, List.of(hidden, hidden), 10);
+        HyperParameters hyper = new HyperParameters(precision, OptimizerKind.SGD_MOMENTUM, 0.01, 1, 65536f, 2000);
+        Random rnd = new Random(1);
+        float[] x = new float[batch * 784];
+        int[] y = new int[batch];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextFloat();
+        }
+        for (int i = 0; i < batch; i++) {
+            y[i] = rnd.nextInt(10);
+        }
+        try (GpuBackend gpu = GpuBackend.open(0, precision); TrainableModel model = gpu.createModel(spec, hyper)) {
+            for (int i = 0; i < 10; i++) { // warm-up: JIT, first launches, allocations
+                model.trainStep(x, y, batch);
+            }
+            model.synchronize();
+            int skipped = 0;
+            StepResult last = null;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                last = model.trainStep(x, y, batch);
+                skipped += last.applied() ? 0 : 1;
+            }
+            model.synchronize();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double samplesPerSecond = (double) steps * batch / seconds;
+            System.out.printf(Locale.ROOT, "PASS train %s: %d steps of batch %d, 784-%d-%d-10, %.3f s, %.0f samples/s, %.2f TFLOP/s, "
+                            + "last loss %.4f, %d skipped, %s%n", precision.cliName(), steps, batch, hidden, hidden, seconds, samplesPerSecond,
+                    samplesPerSecond * spec.flopsPerSample() / 1e12, last.loss(), skipped, gpu.deviceName());
+            return Double.isFinite(last.loss()) ? 0 : 1;
+        }
+    }
+}
