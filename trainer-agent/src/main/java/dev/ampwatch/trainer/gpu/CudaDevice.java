@@ -268,6 +268,10 @@ final class CudaDevice implements AutoCloseable {
         check(cuMemcpyHtoD(dst, Pointer.to(src), 4L * count), "cuMemcpyHtoD");
     }
 
+    void upload(CUdeviceptr dst, short[] src, int count) {
+        check(cuMemcpyHtoD(dst, Pointer.to(src), 2L * count), "cuMemcpyHtoD");
+    }
+
     void download(float[] dst, CUdeviceptr src, int count) {
         check(cuMemcpyDtoH(Pointer.to(dst), src, 4L * count), "cuMemcpyDtoH");
     }

@@ -1,0 +1,114 @@
+package dev.ampwatch.trainer.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ampwatch.trainer.precision.HalfFloat;
+import dev.ampwatch.trainer.precision.Precision;
+import dev.ampwatch.trainer.precision.ReducedFloat;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import jcuda.driver.CUdeviceptr;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every GEMM kernel (each precision x NN / TN / NT) on edge and real shapes, against the exact product: the
+ * inputs are multiples of 1/4 in [-1, 1], exact in FP16, BF16 and TF32, so every product is a multiple of
+ * 1/16 and every partial sum (at most 784 terms) is exact in FP32 whatever the order the kernel adds them in.
+ * The result must therefore equal the exact product bit for bit; an indexing, tiling, edge or transposition
+ * mistake cannot hide in a tolerance. Runs where a GPU works; skipped elsewhere, failed with
+ * {@code -Dampwatch.requireGpu=true} (benchmarks/gpu-smoke.sh).
+ */
+@EnabledIf("dev.ampwatch.trainer.gpu.GpuParityTest#gpuWorks")
+class GemmMatrixTest {
+    /** m x n x k: edges (1, one past a 16-tile, odd) and the demo model's layers (rows 100 / 1000, 784-256-128-10). */
+    static final int[][] SHAPES = {{1, 1, 1}, {65, 17, 33}, {16, 16, 16}, {100, 256, 784}, {784, 256, 128}, {1000, 10, 128},
+        {128, 10, 1000}};
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (Precision p : Precision.values()) {
+            for (GemmOp op : GemmOp.values()) {
+                for (int[] s : SHAPES) {
+                    out.add(Arguments.of(p, op, s[0], s[1], s[2]));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}x{3}x{4}")
+    @MethodSource("cases")
+    void theKernelGivesTheExactProductBitForBit(Precision precision, GemmOp op, int m, int n, int k) throws Exception {
+        GpuRequirement.assumeBackend(precision);
+        Random rnd = new Random(31L * m + 7L * n + k);
+        float[] a = quarters(rnd, m * k); // op(A) is m x k, stored as GemmOp says
+        float[] b = quarters(rnd, k * n);
+        float[] expected = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0;
+                for (int l = 0; l < k; l++) {
+                    sum += (double) a[(int) op.indexA(i, l, m, k)] * b[(int) op.indexB(l, j, k, n)];
+                }
+                expected[i * n + j] = (float) sum; // exact: see the class comment
+            }
+        }
+        try (CudaDevice dev = CudaDevice.open(0)) {
+            dev.makeCurrent();
+            CUdeviceptr da = upload(dev, precision, a);
+            CUdeviceptr db = upload(dev, precision, b);
+            CUdeviceptr dc = dev.alloc(4L * m * n);
+            try {
+                dev.launch(KernelLaunch.gemm(precision, op, m, n, k), da, db, dc, m, n, k);
+                dev.synchronize();
+                float[] c = new float[m * n];
+                dev.download(c, dc, m * n);
+                int wrong = 0;
+                String first = null;
+                for (int i = 0; i < c.length; i++) {
+                    if (Float.floatToRawIntBits(c[i]) != Float.floatToRawIntBits(expected[i])) {
+                        wrong++;
+                        if (first == null) {
+                            first = "C[" + i / n + "][" + i % n + "] = " + c[i] + ", exact " + expected[i];
+                        }
+                    }
+                }
+                assertThat(wrong).as(precision.cliName() + " " + op + " " + m + "x" + n + "x" + k + ": " + first).isZero();
+            } finally {
+                dev.free(da);
+                dev.free(db);
+                dev.free(dc);
+            }
+        }
+    }
+
+    /** Multiples of 1/4 in [-1, 1]. */
+    private static float[] quarters(Random rnd, int count) {
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = (rnd.nextInt(9) - 4) / 4f;
+        }
+        return v;
+    }
+
+    /** The matrix as the kernel of that precision reads it: FP32 words, or FP16 / BF16 halves. */
+    private static CUdeviceptr upload(CudaDevice dev, Precision precision, float[] values) {
+        CUdeviceptr p = dev.alloc((long) GpuLayout.gemmInputBytes(precision) * values.length);
+        switch (precision) {
+            case FP32, TF32 -> dev.upload(p, values, values.length);
+            case AMP_FP16, AMP_BF16 -> {
+                short[] bits = new short[values.length];
+                for (int i = 0; i < values.length; i++) {
+                    bits[i] = precision == Precision.AMP_FP16 ? HalfFloat.fromFloat(values[i]) : ReducedFloat.toBfloat16Bits(values[i]);
+                }
+                dev.upload(p, bits, bits.length);
+            }
+        }
+        return p;
+    }
+}
