@@ -159,7 +159,7 @@ class GpuParityTest {
         }
     }
 
-    private static void assertClose(float[] expected, float[] actual, double tolerance, double allowedFraction,
+    static void assertClose(float[] expected, float[] actual, double tolerance, double allowedFraction,
             String what) {
         assertThat(actual).as(what).hasSameSizeAs(expected);
         int outliers = 0;
@@ -214,11 +214,11 @@ class GpuParityTest {
     }
 
     /** The CPU model's master weights (CpuMlp.layers()[l].weights), read by reflection: the cpu package keeps them private. */
-    private static float[] cpuWeights(TrainableModel cpu, int layer) throws Exception {
+    static float[] cpuWeights(TrainableModel cpu, int layer) throws Exception {
         return cpuArray(cpu, layer, "weights");
     }
 
-    private static float[] cpuBias(TrainableModel cpu, int layer) throws Exception {
+    static float[] cpuBias(TrainableModel cpu, int layer) throws Exception {
         return cpuArray(cpu, layer, "bias");
     }
 

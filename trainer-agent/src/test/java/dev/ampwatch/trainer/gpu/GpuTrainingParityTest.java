@@ -1,0 +1,162 @@
+package dev.ampwatch.trainer.gpu;
+
+import static dev.ampwatch.trainer.gpu.GpuParityTest.assertClose;
+import static dev.ampwatch.trainer.gpu.GpuParityTest.cpuBias;
+import static dev.ampwatch.trainer.gpu.GpuParityTest.cpuWeights;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ampwatch.trainer.backend.StepResult;
+import dev.ampwatch.trainer.backend.TrainableModel;
+import dev.ampwatch.trainer.cpu.CpuBackend;
+import dev.ampwatch.trainer.model.HyperParameters;
+import dev.ampwatch.trainer.model.ModelSpec;
+import dev.ampwatch.trainer.model.OptimizerKind;
+import dev.ampwatch.trainer.precision.Precision;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The GPU backend against the CPU backend on what {@link GpuParityTest}'s tiny model never reaches: the demo's
+ * real shapes (784-256-128-10) with the batch size changing from step to step and {@code predict} on 1,000
+ * rows; loss scaling that skips steps and then goes on, with the weights untouched while it skips and the
+ * scale's growth; and one model driven from three threads in turn. Runs where a GPU works; skipped
+ * elsewhere, failed with {@code -Dampwatch.requireGpu=true} (benchmarks/gpu-smoke.sh).
+ */
+@EnabledIf("dev.ampwatch.trainer.gpu.GpuParityTest#gpuWorks")
+class GpuTrainingParityTest {
+    static final ModelSpec REAL = new ModelSpec(784, List.of(256, 128), 10);
+    static final int[] BATCHES = {128, 100, 7, 128, 1};
+
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void realShapesWithAChangingBatchSizeAndPredictOnAThousandRows(Precision precision) throws Exception {
+        GpuRequirement.assumeBackend(precision);
+        HyperParameters hyper = new HyperParameters(precision, OptimizerKind.SGD_MOMENTUM, 0.05, 7, 1024f, 2000);
+        boolean fp32 = precision == Precision.FP32;
+        try (CpuBackend cpu = new CpuBackend(1); GpuBackend gpu = GpuBackend.open(0, precision);
+                TrainableModel c = cpu.createModel(REAL, hyper); TrainableModel g = gpu.createModel(REAL, hyper)) {
+            Random rnd = new Random(3);
+            for (int rows : BATCHES) {
+                float[] x = features(rnd, rows);
+                int[] y = labels(rnd, rows);
+                StepResult rc = c.trainStep(x, y, rows);
+                StepResult rg = g.trainStep(x, y, rows);
+                assertThat(rg.applied()).as("%d rows applied", rows).isEqualTo(rc.applied());
+                assertThat(rg.loss()).as("%d rows loss", rows).isCloseTo(rc.loss(),
+                        org.assertj.core.data.Offset.offset(fp32 ? 1e-5 : 2e-3));
+                for (int l = 0; l < 3; l++) {
+                    assertClose(cpuWeights(c, l), ((GpuMlp) g).weights(l), fp32 ? 2e-6 : 2e-5 + 0.05 * 0.02, fp32 ? 0 : 0.01,
+                            precision + " " + rows + " rows: weights of layer " + l);
+                    assertClose(cpuBias(c, l), ((GpuMlp) g).bias(l), fp32 ? 2e-6 : 2e-5 + 0.05 * 0.02, fp32 ? 0 : 0.01,
+                            precision + " " + rows + " rows: bias of layer " + l);
+                }
+            }
+            int rows = 1000;
+            float[] x = features(rnd, rows);
+            int[] pc = new int[rows];
+            int[] pg = new int[rows];
+            c.predict(x, rows, pc);
+            g.predict(x, rows, pg);
+            int same = 0;
+            for (int i = 0; i < rows; i++) {
+                same += pc[i] == pg[i] ? 1 : 0;
+            }
+            assertThat(same).as("of 1,000 predictions, agreeing").isGreaterThanOrEqualTo(fp32 ? 999 : 990);
+        }
+    }
+
+    /**
+     * FP16 with a loss scale far too large: both backends skip, halving it, step for step, and the GPU's
+     * weights stay exactly what they were; once steps apply they agree with the CPU, and after two applied
+     * steps (growth interval 2) both double the scale.
+     */
+    @Test
+    void lossScalingSkipsLeavingTheWeightsThenContinuesAndGrows() throws Exception {
+        GpuRequirement.assumeBackend(Precision.AMP_FP16);
+        HyperParameters hyper = new HyperParameters(Precision.AMP_FP16, OptimizerKind.ADAM, 0.001, 5, 0x1p40f, 2);
+        try (CpuBackend cpu = new CpuBackend(1); GpuBackend gpu = GpuBackend.open(0, Precision.AMP_FP16);
+                TrainableModel c = cpu.createModel(REAL, hyper); TrainableModel g = gpu.createModel(REAL, hyper)) {
+            GpuMlp gm = (GpuMlp) g;
+            float[][] initial = new float[3][];
+            for (int l = 0; l < 3; l++) {
+                initial[l] = gm.weights(l);
+            }
+            Random rnd = new Random(8);
+            int skipped = 0;
+            int applied = 0;
+            for (int step = 1; step <= 60 && applied < 3; step++) {
+                float[] x = features(rnd, 64);
+                int[] y = labels(rnd, 64);
+                StepResult rc = c.trainStep(x, y, 64);
+                StepResult rg = g.trainStep(x, y, 64);
+                assertThat(rg.applied()).as("step %d applied", step).isEqualTo(rc.applied());
+                assertThat(g.lossScale()).as("step %d loss scale", step).isEqualTo(c.lossScale());
+                if (!rg.applied()) {
+                    skipped++;
+                    if (applied == 0) {
+                        for (int l = 0; l < 3; l++) {
+                            assertThat(gm.weights(l)).as("step %d skipped: layer %d untouched", step, l).containsExactly(initial[l]);
+                        }
+                    }
+                } else {
+                    applied++;
+                }
+            }
+            assertThat(skipped).as("steps skipped before the scale fit").isGreaterThan(10);
+            assertThat(applied).isEqualTo(3);
+            for (int l = 0; l < 3; l++) {
+                assertClose(cpuWeights(c, l), gm.weights(l), 2e-5 + 0.001 * 0.02, 0.01, "after the skips: weights of layer " + l);
+            }
+        }
+    }
+
+    /** One model trained from three threads in turn gives what one thread gives (the context is made current per call). */
+    @Test
+    void aModelDrivenFromThreeThreadsInTurnMatchesTheCpu() throws Exception {
+        GpuRequirement.assumeBackend(Precision.FP32);
+        HyperParameters hyper = new HyperParameters(Precision.FP32, OptimizerKind.SGD_MOMENTUM, 0.05, 9, 1024f, 2000);
+        ExecutorService[] threads = {Executors.newSingleThreadExecutor(), Executors.newSingleThreadExecutor(),
+            Executors.newSingleThreadExecutor()};
+        try (CpuBackend cpu = new CpuBackend(1); GpuBackend gpu = GpuBackend.open(0, Precision.FP32);
+                TrainableModel c = cpu.createModel(REAL, hyper); TrainableModel g = gpu.createModel(REAL, hyper)) {
+            Random rnd = new Random(4);
+            for (int step = 0; step < 6; step++) {
+                float[] x = features(rnd, 32);
+                int[] y = labels(rnd, 32);
+                c.trainStep(x, y, 32);
+                StepResult rg = threads[step % 3].submit(() -> g.trainStep(x, y, 32)).get();
+                assertThat(rg.applied()).isTrue();
+            }
+            threads[1].submit(g::synchronize).get();
+            for (int l = 0; l < 3; l++) {
+                assertClose(cpuWeights(c, l), ((GpuMlp) g).weights(l), 2e-6, 0, "three threads: weights of layer " + l);
+            }
+        } finally {
+            for (ExecutorService t : threads) {
+                t.shutdownNow();
+            }
+        }
+    }
+
+    private static float[] features(Random rnd, int rows) {
+        float[] x = new float[rows * REAL.inputs()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextFloat() < 0.3f ? 0f : rnd.nextFloat();
+        }
+        return x;
+    }
+
+    private static int[] labels(Random rnd, int rows) {
+        int[] y = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            y[i] = rnd.nextInt(REAL.classes());
+        }
+        return y;
+    }
+}
