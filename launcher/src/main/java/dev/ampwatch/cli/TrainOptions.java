@@ -14,11 +14,29 @@ final class TrainOptions {
             description = "auto, cpu, gpu or gpuN: auto takes the GPU (JCuda) when one works for the precision and says why not otherwise (default: ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--batch-size", defaultValue = "128", description = "Samples per step (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--preset", defaultValue = "small", paramLabel = "small|wide|xl",
+            description = "Model size: small (hidden 256,128, batch 128: the CPU demo), wide (hidden 2048,2048,2048, batch 1024) or "
+                    + "xl (hidden 8192,8192, batch 2048): wide and xl are compute-bound on a data-centre GPU, where mixed "
+                    + "precision's tensor cores show; --hidden and --batch-size override it (default: ${DEFAULT-VALUE}).")
+    String preset;
 
-    @Option(names = "--hidden", split = ",", defaultValue = "256,128", description = "Neurons per hidden layer (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", description = "Samples per step (default: the preset's, 128 for small).")
+    Integer batchSize;
+
+    @Option(names = "--hidden", split = ",", description = "Neurons per hidden layer (default: the preset's, 256,128 for small).")
     List<Integer> hidden;
+
+    /** A model size: hidden layers and batch size. */
+    record Preset(List<Integer> hidden, int batchSize) {
+        static Preset of(String name) {
+            return switch (name == null ? "small" : name.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "small" -> new Preset(List.of(256, 128), 128);
+                case "wide" -> new Preset(List.of(2048, 2048, 2048), 1024);
+                case "xl" -> new Preset(List.of(8192, 8192), 2048);
+                default -> throw new IllegalArgumentException("--preset " + name + ": expected small, wide or xl");
+            };
+        }
+    }
 
     @Option(names = "--epochs", defaultValue = "5", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -53,8 +71,9 @@ final class TrainOptions {
     String host;
 
     TrainingOptions.Builder builder(Precision precision) {
-        TrainingOptions.Builder b = TrainingOptions.builder().precision(precision).batchSize(batchSize)
-                .hiddenUnits(hidden).epochs(epochs).optimizer(OptimizerKind.fromCliName(optimizer)).seed(seed)
+        Preset p = Preset.of(preset);
+        TrainingOptions.Builder b = TrainingOptions.builder().precision(precision).batchSize(batchSize != null ? batchSize : p.batchSize())
+                .hiddenUnits(hidden != null ? hidden : p.hidden()).epochs(epochs).optimizer(OptimizerKind.fromCliName(optimizer)).seed(seed)
                 .datasetDir(dataset).trainLimit(trainLimit).testLimit(testLimit).experimentId(experimentId);
         if (learningRate != null) {
             b.learningRate(learningRate);

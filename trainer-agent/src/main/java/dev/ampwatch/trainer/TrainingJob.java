@@ -145,10 +145,12 @@ public final class TrainingJob {
                     .setDurationMs(Duration.between(start, end).toMillis())
                     .setSkippedSteps(pass.skippedSteps())
                     .build();
-            LOG.info("run {} epoch {}/{}: loss {} train {} test {} ({} samples/s, {} skipped steps, loss scale {})",
+            LOG.info("run {} epoch {}/{}: loss {} train {} test {} ({} samples/s, {} TFLOP/s, {} skipped steps, loss scale {})",
                     options.runId(), epoch, options.epochs(), String.format("%.4f", pass.meanLoss()),
                     String.format("%.4f", trainAccuracy), String.format("%.4f", testAccuracy),
-                    String.format("%.0f", metrics.getSamplesPerSecond()), pass.skippedSteps(), model.lossScale());
+                    String.format("%.0f", metrics.getSamplesPerSecond()),
+                    String.format("%.3f", metrics.getSamplesPerSecond() * spec.flopsPerSample() / 1e12), pass.skippedSteps(),
+                    model.lossScale());
             history.add(metrics);
             listener.onEvent(events.epochCompleted(end, epoch, metrics));
             if (epoch >= stopAfterEpochs && epoch < options.epochs()) {
