@@ -35,7 +35,11 @@ public final class Ampwatch {
      * named by {@code AMPWATCH_CONFIG} ({@link ConfigDefaults}).
      */
     public static CommandLine commandLine(Map<String, String> env) {
-        CommandLine cli = new CommandLine(new Ampwatch());
+        return configure(new CommandLine(new Ampwatch()), env);
+    }
+
+    /** Option defaults from {@code env} and the error handling every ampwatch command line shares. */
+    static CommandLine configure(CommandLine cli, Map<String, String> env) {
         ConfigDefaults defaults = new ConfigDefaults(env);
         cli.setDefaultValueProvider(defaults);
         defaults.check(cli);

@@ -28,10 +28,21 @@ final class KafkaCheck {
     /** Prefixes Kafka Streams passes on to one of its clients or to the topics it creates. */
     private static final List<String> PREFIXES = List.of("producer.", "consumer.", "main.consumer.", "restore.consumer.",
             "global.consumer.", "admin.", "topic.");
-    private static final List<ConfigDef> DEFS = List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
-            AdminClientConfig.configDef(), StreamsConfig.configDef());
+    private static final List<ConfigDef> DEFS = defs();
 
     private KafkaCheck() {}
+
+    /** The clients' definitions, and Kafka Streams' where it is on the class path (not in the power-agent's slim one). */
+    private static List<ConfigDef> defs() {
+        List<ConfigDef> defs = new java.util.ArrayList<>(List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
+                AdminClientConfig.configDef()));
+        try {
+            defs.add(StreamsConfig.configDef());
+        } catch (NoClassDefFoundError absent) {
+            // ampwatch-agent.jar: no Kafka Streams, and none of its properties concern a power-agent
+        }
+        return List.copyOf(defs);
+    }
 
     /** Refuses a property no Kafka client or Kafka Streams knows, and a value its definition rejects. */
     static void properties(Map<String, Object> props) {
