@@ -61,7 +61,8 @@ class ComposeFileTest {
     @Test
     void everythingMountedFromTheRepositoryExists() throws IOException {
         JsonNode services = yaml.readTree(COMPOSE.resolve("compose.yaml").toFile()).get("services");
-        Set<String> packaged = Set.of("../../launcher/target/ampwatch.jar", "../../launcher/target/lib");
+        Set<String> packaged = Set.of("../../launcher/target/ampwatch.jar", "../../launcher/target/lib",
+                "../../launcher/target/ampwatch-agent.jar", "../../launcher/target/lib-agent");
         Set<String> checked = new HashSet<>();
         for (String service : List.of("analyzer", "power-agent", "prometheus", "grafana")) {
             for (String mount : mounts(services.get(service))) {
@@ -96,6 +97,11 @@ class ComposeFileTest {
     private static Object parse(JsonNode service) {
         List<String> command = new ArrayList<>();
         service.get("command").forEach(c -> command.add(c.asText()));
+        int agent = command.indexOf("/opt/ampwatch/ampwatch-agent.jar");
+        if (agent > 0) { // the power-agent's slim distribution: its options directly
+            return AgentMain.commandLine(java.util.Map.of()).parseArgs(command.subList(agent + 1, command.size()).toArray(String[]::new))
+                    .commandSpec().userObject();
+        }
         int jar = command.indexOf("/opt/ampwatch/ampwatch.jar");
         assertThat(jar).as("runs the launcher jar: " + command).isPositive();
         return Ampwatch.commandLine(java.util.Map.of()).parseArgs(command.subList(jar + 1, command.size()).toArray(String[]::new))
