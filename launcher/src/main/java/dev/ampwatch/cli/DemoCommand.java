@@ -1,5 +1,6 @@
 package dev.ampwatch.cli;
 
+import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.analyzer.AnalyzerApp;
 import dev.ampwatch.analyzer.AnalyzerConfig;
 import dev.ampwatch.power.PowerAgentConfig;
@@ -133,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
                     }
                     TrainingOptions options = train.builder(Precision.fromCliName(p)).host(powerConfig.host()).build();
                     System.out.printf("[%d/%d] training %s: run %s, %d epochs ...%n", ++i, order.size(), p, options.runId(), options.epochs());
-                    DeviceChoice.train(train.device, options, publisher, System.out);
+                    DeviceChoice.train(train.device, options, publisher, System.out, ProgressBar.forTerminal(), job -> job);
                     runIds.add(options.runId());
                 }
             }

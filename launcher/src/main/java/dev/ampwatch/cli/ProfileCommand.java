@@ -1,5 +1,6 @@
 package dev.ampwatch.cli;
 
+import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.TrainingOptions;
@@ -91,7 +92,8 @@ final class ProfileCommand implements Callable<Integer> {
         String reason = ForecastReport.reason(profileEpochs, "ampwatch profile --profile-epochs " + profileEpochs);
         System.out.printf("profiling run %s: %s, %d of %d planned epochs ...%n", options.runId(), precision, profileEpochs, options.epochs());
         try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(client, kafka.topics().trainingEvents().name())) {
-            DeviceChoice.train(train.device, options, publisher, System.out, job -> job.stoppingAfter(profileEpochs, reason));
+            DeviceChoice.train(train.device, options, publisher, System.out, ProgressBar.forTerminal(),
+                    job -> job.stoppingAfter(profileEpochs, reason));
         }
         System.out.println("stopped after " + profileEpochs + " epochs; waiting for the analyzer's record of the run ...");
         RunEnergy run = watcher.awaitFinal(Set.of(options.runId()), wait).get(options.runId());

@@ -1,5 +1,6 @@
 package dev.ampwatch.cli;
 
+import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.trainer.TrainingOptions;
 import dev.ampwatch.trainer.TrainingResult;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
@@ -33,7 +34,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingOptions options = b.build();
         try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.reachableClientProperties(),
                 kafka.topics().trainingEvents().name())) {
-            TrainingResult result = DeviceChoice.train(train.device, options, publisher, System.out);
+            TrainingResult result = DeviceChoice.train(train.device, options, publisher, System.out, ProgressBar.forTerminal(), job -> job);
             var last = result.last();
             System.out.printf("run %s (%s): loss %.4f, test accuracy %s, %.0f samples/s%n", result.runId(), precision,
                     last.getLoss(), last.getTestAccuracy() == null ? "n/a" : String.format("%.2f%%", 100 * last.getTestAccuracy()),

@@ -1,14 +1,10 @@
-package dev.ampwatch.cli;
+package dev.ampwatch.trainer;
 
 import dev.ampwatch.trainer.backend.Backend;
 import dev.ampwatch.trainer.cpu.CpuBackend;
 import dev.ampwatch.trainer.gpu.GpuBackend;
 import dev.ampwatch.trainer.gpu.GpuUnavailableException;
 import dev.ampwatch.trainer.precision.Precision;
-import dev.ampwatch.trainer.TrainingJob;
-import dev.ampwatch.trainer.TrainingListener;
-import dev.ampwatch.trainer.TrainingOptions;
-import dev.ampwatch.trainer.TrainingResult;
 import java.io.PrintStream;
 import java.time.InstantSource;
 import java.util.Locale;
@@ -22,13 +18,13 @@ import java.util.Locale;
  * @param backend the opened backend, owned by the caller (close it after the run)
  * @param explanation e.g. "gpu0: NVIDIA H100 80GB HBM3 (sm_90, driver CUDA 13.0), backend jcuda (PTX kernels); --device auto: the GPU works for amp-bf16"
  */
-record DeviceChoice(Backend backend, String explanation) {
+public record DeviceChoice(Backend backend, String explanation) {
     /**
      * Opens the backend {@code device} asks for.
      *
      * @throws IllegalArgumentException for an unknown device, or a GPU asked for by name that does not work
      */
-    static DeviceChoice pick(String device, Precision precision, int threads) {
+    public static DeviceChoice pick(String device, Precision precision, int threads) {
         String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
         if (d.equals("cpu")) {
             CpuBackend cpu = new CpuBackend(threads);
@@ -55,19 +51,16 @@ record DeviceChoice(Backend backend, String explanation) {
         throw new IllegalArgumentException("--device " + device + ": expected auto, cpu, gpu or gpuN (e.g. gpu1)");
     }
 
-    /** Trains on the backend {@code device} picks, telling {@code out} which one and why. */
-    static TrainingResult train(String device, TrainingOptions options, TrainingListener listener, PrintStream out) {
-        return train(device, options, listener, out, job -> job);
-    }
-
-    /** As {@link #train(String, TrainingOptions, TrainingListener, PrintStream)}, with the job set up by {@code setup}. */
-    static TrainingResult train(String device, TrainingOptions options, TrainingListener listener, PrintStream out,
-                                java.util.function.UnaryOperator<TrainingJob> setup) {
+    /**
+     * Trains on the backend {@code device} picks, telling {@code out} which one and why, reporting steps to
+     * {@code progress}, with the job set up by {@code setup} (e.g. {@link TrainingJob#stoppingAfter}).
+     */
+    public static TrainingResult train(String device, TrainingOptions options, TrainingListener listener, PrintStream out,
+                                       TrainingProgress progress, java.util.function.UnaryOperator<TrainingJob> setup) {
         DeviceChoice choice = pick(device, options.precision(), options.threads());
         out.println(choice.explanation());
         try (Backend backend = choice.backend()) {
-            return setup.apply(new TrainingJob(options, backend, InstantSource.system(), listener)
-                    .withProgress(ProgressBar.forTerminal())).run();
+            return setup.apply(new TrainingJob(options, backend, InstantSource.system(), listener).withProgress(progress)).run();
         }
     }
 

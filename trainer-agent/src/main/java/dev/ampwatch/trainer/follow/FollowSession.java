@@ -1,0 +1,256 @@
+package dev.ampwatch.trainer.follow;
+
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.trainer.TrainingListener;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * What {@code ampwatch follow} does with a trainer (docs/trainer.md): starts its command and reads its stdout, or
+ * follows the file it appends to, turns its ampwatch lines into events ({@link TrainerLines}) for {@code sink},
+ * passes every other line through to {@code out}, reports on {@code err}, and settles the runs it left open when it
+ * exits, fails or is stopped (SIGTERM to the trainer and what it started, SIGKILL after a grace period). With
+ * {@code profileEpochs} it stops the trainer once a run has completed that many epochs and fails the run with the
+ * profiling reason ({@link #profiledRun()}). Not thread-safe: one per trainer.
+ */
+public final class FollowSession {
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+    /** The signal to stop: true when it came within the time given (null: wait for it). */
+    @FunctionalInterface
+    public interface Stop {
+        boolean await(Duration timeout) throws InterruptedException;
+    }
+
+    private final TrainerLines lines;
+    private final FileTail tail;
+    private final String fromFile;
+    private final TrainingListener sink;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final Integer profileEpochs;
+    /** The run stopped for profiling, once one completed profileEpochs epochs. */
+    private volatile String profiled;
+    private volatile Process trainer;
+    private RuntimeException publishFailure;
+
+    /**
+     * @param tail the file the trainer appends its lines to; null: its stdout
+     * @param profileEpochs stop the trainer once a run completed this many epochs; null: never
+     */
+    public FollowSession(TrainerLines lines, FileTail tail, TrainingListener sink, PrintWriter out, PrintWriter err,
+                         Integer profileEpochs) {
+        this.lines = lines;
+        this.tail = tail;
+        this.fromFile = tail == null ? null : tail.file().toString();
+        this.sink = sink;
+        this.out = out;
+        this.err = err;
+        this.profileEpochs = profileEpochs;
+    }
+
+    /** The run stopped for profiling, or null. */
+    public String profiledRun() {
+        return profiled;
+    }
+
+    /** The first failure to publish, or null. */
+    public RuntimeException publishFailure() {
+        return publishFailure;
+    }
+
+    /** Starts the command, reads its stdout (or the file) to the end, then settles the runs it left open. */
+    public int run(List<String> command, String experimentId, String runId, Stop lifetime) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectInput(ProcessBuilder.Redirect.INHERIT);
+        if (tail != null) {
+            pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        }
+        pb.environment().putIfAbsent("PYTHONUNBUFFERED", "1"); // a piped Python would hold its lines until exit
+        pb.environment().put("AMPWATCH_EXPERIMENT_ID", experimentId);
+        if (runId != null) {
+            pb.environment().put("AMPWATCH_RUN_ID", runId);
+        }
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+        }
+        trainer = process;
+        AtomicBoolean stopped = new AtomicBoolean();
+        Thread stopper = new Thread(() -> {
+            try {
+                lifetime.await(null);
+                stopped.set(true);
+                stop(process);
+            } catch (InterruptedException e) {
+                // the trainer ended by itself
+            }
+        }, "ampwatch-follow-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+        try {
+            if (tail == null) {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        handle(line);
+                    }
+                } catch (IOException e) {
+                    if (profiled == null) {
+                        throw e;
+                    } // stopped for profiling: its output closed under the reader
+                }
+            } else {
+                boolean exited = false;
+                while (!exited) {
+                    exited = process.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS);
+                    for (String line : exited ? tail.drain() : tail.poll()) {
+                        handle(line);
+                    }
+                }
+            }
+            int code = process.waitFor();
+            if (profiled != null) {
+                publishAll(lines.failUnfinished("profiled: stopped after " + profileEpochs + " epochs (ampwatch follow --profile-epochs "
+                        + profileEpochs + ")"));
+                return publishFailure != null ? 1 : 0;
+            }
+            if (stopped.get()) {
+                publishAll(lines.failUnfinished("interrupted"));
+                return 130;
+            }
+            if (code != 0 && !lines.anyEvent()) {
+                err.println("ampwatch follow: the trainer exited with code " + code + " before it started a run; nothing published");
+            } else if (code != 0) {
+                publishAll(lines.failUnfinished("trainer exited with code " + code));
+            } else if (!lines.openRuns().isEmpty()) {
+                publishAll(lines.failUnfinished("trainer exited (code 0) without run_completed"));
+            } else if (!lines.anyEvent()) {
+                err.println("ampwatch follow: the trainer printed no ampwatch lines; nothing published (format: docs/trainer.md)");
+            }
+            return code != 0 ? code : publishFailure != null ? 1 : 0;
+        } finally {
+            stopper.interrupt();
+            if (process.isAlive()) {
+                stop(process);
+            }
+            err.flush();
+        }
+    }
+
+    /** No command: follows the file until every run seen has ended, or Ctrl-C (which publishes nothing: the trainer is not ours). */
+    public int attach(Stop lifetime) throws IOException, InterruptedException {
+        err.println("ampwatch follow: following " + tail.file() + " until every run in it has ended (Ctrl-C to stop)");
+        while (true) {
+            for (String line : tail.poll()) {
+                handle(line);
+            }
+            if (lines.anyEvent() && lines.openRuns().isEmpty()) {
+                return publishFailure != null ? 1 : 0;
+            }
+            if (lifetime.await(POLL)) {
+                for (String line : tail.drain()) {
+                    handle(line);
+                }
+                if (!lines.openRuns().isEmpty()) {
+                    err.println("ampwatch follow: stopped; runs still open: " + String.join(", ", lines.openRuns()));
+                }
+                return 130;
+            }
+        }
+    }
+
+    private void handle(String line) {
+        if (profiled != null) {
+            return; // stopped for profiling: what it printed while stopping (a next epoch's start) is not the run's
+        }
+        TrainerLines.Outcome o = lines.accept(line);
+        if (o instanceof TrainerLines.Passthrough p) {
+            out.println(p.line());
+            out.flush();
+        } else if (o instanceof TrainerLines.Event e) {
+            publish(e.event());
+        } else if (o instanceof TrainerLines.Events e) {
+            for (TrainingEvent event : e.events()) {
+                if (profiled != null) {
+                    break; // stopped for profiling at a window's end: the next window is not the run's
+                }
+                publish(event);
+            }
+        } else if (o instanceof TrainerLines.Rejected r) {
+            err.println("ampwatch follow: " + (fromFile != null ? fromFile + ":" : "") + r.message() + "; not published");
+            err.flush();
+        }
+    }
+
+    private void publishAll(List<TrainingEvent> events) {
+        events.forEach(this::publish);
+    }
+
+    private void publish(TrainingEvent event) {
+        try {
+            sink.onEvent(event);
+        } catch (RuntimeException e) {
+            failed(e);
+            return;
+        }
+        EventKind kind = event.getKind();
+        String what = switch (kind) {
+            case RUN_STARTED -> "run " + event.getRunId() + " started (" + event.getConfig().getPrecision() + ", experiment "
+                    + event.getExperimentId() + ")";
+            case EPOCH_COMPLETED -> "run " + event.getRunId() + " epoch " + event.getEpoch() + " completed";
+            case RUN_COMPLETED -> "run " + event.getRunId() + " completed";
+            case RUN_FAILED -> "run " + event.getRunId() + " failed: " + event.getFailureReason();
+            default -> null;
+        };
+        if (what != null) {
+            err.println("ampwatch follow: " + what);
+            err.flush();
+        }
+        if (kind == EventKind.EPOCH_COMPLETED && profileEpochs != null && profiled == null && event.getEpoch() != null
+                && event.getEpoch() >= profileEpochs && trainer != null) {
+            profiled = event.getRunId();
+            err.println("ampwatch follow: run " + profiled + " profiled for " + profileEpochs + " epochs: stopping the trainer");
+            err.flush();
+            stop(trainer);
+        }
+    }
+
+    /** Reports a failure to publish once; the trainer goes on. */
+    public void failed(RuntimeException e) {
+        if (publishFailure == null) {
+            publishFailure = e;
+            err.println("ampwatch follow: cannot publish: " + e.getMessage());
+            err.flush();
+        }
+    }
+
+    /** SIGTERM to the trainer and everything it started; SIGKILL to what is left after the grace period. */
+    private static void stop(Process process) {
+        List<ProcessHandle> family = new ArrayList<>(process.descendants().toList());
+        process.destroy();
+        family.forEach(ProcessHandle::destroy);
+        try {
+            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.ampwatch.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import dev.ampwatch.trainer.cpu.CpuBackend;
+import dev.ampwatch.trainer.gpu.GpuBackend;
+import dev.ampwatch.trainer.precision.Precision;
+import org.junit.jupiter.api.Test;
+
+/** --device: cpu, auto falling back with the reason, a GPU asked for by name failing with it, a typo refused. */
+class DeviceChoiceTest {
+    @Test
+    void cpuIsTakenWhenAskedFor() throws Exception {
+        DeviceChoice c = DeviceChoice.pick("cpu", Precision.FP32, 1);
+        try (var backend = c.backend()) {
+            assertThat(backend).isInstanceOf(CpuBackend.class);
+            assertThat(c.explanation()).endsWith(": chosen with --device cpu");
+        }
+    }
+
+    @Test
+    void autoFallsBackToTheCpuSayingWhyAndANamedGpuFails() throws Exception {
+        assumeFalse(GpuBackend.probe(Precision.AMP_BF16).available(), "a GPU works here: nothing to fall back from");
+        DeviceChoice c = DeviceChoice.pick("auto", Precision.AMP_BF16, 1);
+        try (var backend = c.backend()) {
+            assertThat(backend).isInstanceOf(CpuBackend.class);
+            assertThat(c.explanation()).contains("no usable GPU for amp-bf16");
+        }
+        assertThatThrownBy(() -> DeviceChoice.pick("gpu1", Precision.FP32, 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--device gpu1: ");
+    }
+
+    @Test
+    void anUnknownDeviceIsRefused() {
+        assertThatThrownBy(() -> DeviceChoice.pick("tpu", Precision.FP32, 1))
+                .hasMessage("--device tpu: expected auto, cpu, gpu or gpuN (e.g. gpu1)");
+    }
+}
