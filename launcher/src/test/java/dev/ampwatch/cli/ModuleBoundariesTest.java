@@ -51,6 +51,24 @@ class ModuleBoundariesTest {
                 .check(classes);
     }
 
+    /**
+     * The launcher wires; the domain lives in the modules (issue 10): it supervises no trainer process (follow's
+     * FollowSession is the trainer's), picks no backend (DeviceChoice is the trainer's), and its power-agent
+     * command and /metrics need nothing of the analyzer, broker or trainer (the agent's slim distribution).
+     */
+    @Test
+    void theLauncherWiresWhatTheModulesDo() {
+        noClasses().that().resideInAPackage("dev.ampwatch.cli..")
+                .should().dependOnClassesThat().haveFullyQualifiedName(ProcessBuilder.class.getName())
+                .orShould().dependOnClassesThat().resideInAnyPackage("dev.ampwatch.trainer.gpu..", "dev.ampwatch.trainer.cpu..")
+                .check(classes);
+        noClasses().that().haveSimpleNameStartingWith("PowerAgentCommand").or().haveSimpleName("MetricsEndpoint")
+                .or().haveSimpleName("AgentMain").or().haveSimpleName("KafkaOptions").or().haveSimpleName("HostIdConverter")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.ampwatch.analyzer..", "dev.ampwatch.broker..",
+                        "dev.ampwatch.trainer..", "org.apache.kafka.streams..")
+                .check(classes);
+    }
+
     @Test
     void schemasDependOnNothingOfOurs() {
         noClasses().that().resideInAPackage("dev.ampwatch.schema..")
