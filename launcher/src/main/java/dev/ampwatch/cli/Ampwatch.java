@@ -14,9 +14,14 @@ import picocli.CommandLine.Command;
 public final class Ampwatch {
 
     public static void main(String[] args) {
+        exit(Ampwatch::commandLine, args);
+    }
+
+    /** Runs the command line {@code commandLine} makes from the environment, and exits with its status. */
+    static void exit(java.util.function.Function<Map<String, String>, CommandLine> commandLine, String[] args) {
         CommandLine cli;
         try {
-            cli = commandLine(System.getenv());
+            cli = commandLine.apply(System.getenv());
         } catch (IllegalArgumentException e) { // a config file that is missing or names no option
             System.err.println("ampwatch: " + e.getMessage());
             System.exit(2);

@@ -13,15 +13,7 @@ public final class AnalyzerMain {
     private AnalyzerMain() {}
 
     public static void main(String[] args) {
-        CommandLine cli;
-        try {
-            cli = commandLine(System.getenv());
-        } catch (IllegalArgumentException e) { // a config file that is missing or names no option
-            System.err.println("ampwatch: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        System.exit(cli.execute(args));
+        Ampwatch.exit(AnalyzerMain::commandLine, args);
     }
 
     static CommandLine commandLine(Map<String, String> env) {
