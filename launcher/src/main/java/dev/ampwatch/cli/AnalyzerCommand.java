@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "analyzer", mixinStandardHelpOptions = true,
+@Command(name = "analyzer", mixinStandardHelpOptions = true, versionProvider = Ampwatch.Version.class,
         description = "Runs the analyzer (Kafka Streams): attributes power to runs by event time, publishes run "
                 + "energy, and serves Prometheus metrics, until Ctrl-C.")
 final class AnalyzerCommand implements Callable<Integer> {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "power-agent", mixinStandardHelpOptions = true,
+@Command(name = "power-agent", mixinStandardHelpOptions = true, versionProvider = Ampwatch.Version.class,
         description = "Samples this host's power sources and publishes PowerSample records until Ctrl-C.")
 final class PowerAgentCommand implements Callable<Integer> {
     @Option(names = "--list-sources", description = "Say which power sources are available here and why not, then exit.")
