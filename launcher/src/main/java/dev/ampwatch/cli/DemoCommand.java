@@ -1,14 +1,14 @@
 package dev.ampwatch.cli;
 
-import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.analyzer.AnalyzerApp;
 import dev.ampwatch.analyzer.AnalyzerConfig;
-import dev.ampwatch.power.PowerAgentConfig;
 import dev.ampwatch.cli.report.Numbers;
 import dev.ampwatch.cli.report.ReportCommand;
 import dev.ampwatch.cli.report.Verdicts;
+import dev.ampwatch.power.PowerAgentConfig;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.trainer.TrainingJob;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.TrainingOptions;

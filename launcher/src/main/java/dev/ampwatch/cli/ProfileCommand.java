@@ -1,8 +1,8 @@
 package dev.ampwatch.cli;
 
-import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.host.HostId;
+import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.trainer.TrainingOptions;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
 import dev.ampwatch.trainer.precision.Precision;

@@ -1,5 +1,6 @@
 package dev.ampwatch.analyzer.metrics;
 
+import dev.ampwatch.schema.ForecastAccuracy;
 import dev.ampwatch.schema.Comparison;
 import dev.ampwatch.schema.ComparisonKind;
 import dev.ampwatch.schema.ExperimentStats;
@@ -88,11 +89,11 @@ public final class ExperimentMetrics {
         if (stats.getForecastAccuracy() != null) {
             Tags tags = Tags.of("experiment_id", id);
             bound.add(gauge("ampwatch.experiment.forecast.error.median", "ratio", tags, id,
-                    s -> s.getForecastAccuracy() == null ? Double.NaN : s.getForecastAccuracy().getMedianAbsErrorRatio()));
+                    s -> value(s.getForecastAccuracy(), ForecastAccuracy::getMedianAbsErrorRatio)));
             bound.add(gauge("ampwatch.experiment.forecast.error.p90", "ratio", tags, id,
-                    s -> s.getForecastAccuracy() == null ? Double.NaN : s.getForecastAccuracy().getP90AbsErrorRatio()));
+                    s -> value(s.getForecastAccuracy(), ForecastAccuracy::getP90AbsErrorRatio)));
             bound.add(gauge("ampwatch.experiment.forecast.inside.interval", "ratio", tags, id,
-                    s -> s.getForecastAccuracy() == null ? Double.NaN : s.getForecastAccuracy().getInsideIntervalRatio()));
+                    s -> value(s.getForecastAccuracy(), ForecastAccuracy::getInsideIntervalRatio)));
         }
         meters.put(id, bound);
         while (meters.size() > maxExperiments) {
@@ -181,7 +182,7 @@ public final class ExperimentMetrics {
     }
 
     private static <T> double value(T c, java.util.function.Function<T, Double> f) {
-        Double v = f.apply(c);
+        Double v = c == null ? null : f.apply(c);
         return v == null ? Double.NaN : v; // bound only when present; NaN is Prometheus' "no value"
     }
 

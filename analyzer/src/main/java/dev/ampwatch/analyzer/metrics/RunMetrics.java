@@ -184,8 +184,8 @@ public final class RunMetrics implements AnalyzerListener {
      * its scored error from the final record. docs/forecasts.md.
      */
     private void registerForecast(Tracked t, RunEnergy energy) {
-        Tags tags = tags(energy);
-        if (!t.forecastMeters && energy.getForecast() != null) {
+        if (!t.forecastMeters && energy.getForecast() != null) { // per running total: nothing to do but this check
+            Tags tags = tags(energy);
             t.forecastMeters = true;
             t.meters.add(gauge("ampwatch.run.forecast.energy", t, tr -> forecast(tr, EnergyForecast::getEnergyJoules), "joules",
                     "Forecast gross energy of the whole run, from its complete epochs", tags));
@@ -203,7 +203,7 @@ public final class RunMetrics implements AnalyzerListener {
             t.errorMeter = true;
             t.meters.add(gauge("ampwatch.run.forecast.error", t,
                     tr -> tr.latest.getForecastChecks().isEmpty() ? Double.NaN : tr.latest.getForecastChecks().get(0).getErrorRatio(),
-                    "ratio", "(forecast - actual) / actual gross energy of the run's first forecast", tags));
+                    "ratio", "(forecast - actual) / actual gross energy of the run's first forecast", tags(energy)));
         }
     }
 

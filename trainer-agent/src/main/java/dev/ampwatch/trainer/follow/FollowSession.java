@@ -34,7 +34,6 @@ public final class FollowSession {
 
     private final TrainerLines lines;
     private final FileTail tail;
-    private final String fromFile;
     private final TrainingListener sink;
     private final PrintWriter out;
     private final PrintWriter err;
@@ -52,7 +51,6 @@ public final class FollowSession {
                          Integer profileEpochs) {
         this.lines = lines;
         this.tail = tail;
-        this.fromFile = tail == null ? null : tail.file().toString();
         this.sink = sink;
         this.out = out;
         this.err = err;
@@ -191,7 +189,7 @@ public final class FollowSession {
                 publish(event);
             }
         } else if (o instanceof TrainerLines.Rejected r) {
-            err.println("ampwatch follow: " + (fromFile != null ? fromFile + ":" : "") + r.message() + "; not published");
+            err.println("ampwatch follow: " + (tail != null ? tail.file() + ":" : "") + r.message() + "; not published");
             err.flush();
         }
     }

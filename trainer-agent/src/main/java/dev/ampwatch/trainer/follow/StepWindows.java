@@ -5,6 +5,7 @@ import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.trainer.json.JsonFieldException;
+import dev.ampwatch.trainer.json.JsonFields;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,14 +55,7 @@ final class StepWindows {
      * A run that reports steps: its RUN_STARTED with the windows as planned epochs, then the first
      * window's EPOCH_STARTED at the same instant.
      */
-    Run start(TrainingEvent.Builder started, Long totalSteps, List<TrainingEvent> out) {
-        if (totalSteps == null) {
-            throw new JsonFieldException("total_steps", "is missing: with follow --steps-per-epoch, run_started says how many "
-                    + "optimizer steps the run will take (its epochs are made from them)");
-        }
-        if (totalSteps < 1) {
-            throw new JsonFieldException("total_steps", "must be 1 or more, got " + totalSteps);
-        }
+    Run start(TrainingEvent.Builder started, long totalSteps, List<TrainingEvent> out) {
         int planned = (int) Math.min(Integer.MAX_VALUE, (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch);
         RunConfig config = RunConfig.newBuilder(started.getConfig()).setEpochs(planned).build();
         TrainingEvent runStarted = started.setConfig(config).build();
@@ -71,6 +65,19 @@ final class StepWindows {
         r.open = true;
         out.add(TrainingEvent.newBuilder(runStarted).setKind(EventKind.EPOCH_STARTED).setEpoch(1).setConfig(null).build());
         return r;
+    }
+
+    /** The {@code total_steps} a run_started line must give in steps mode; refused when missing or below 1. */
+    static long totalSteps(com.fasterxml.jackson.databind.JsonNode runStarted) {
+        if (!JsonFields.has(runStarted, "total_steps")) {
+            throw new JsonFieldException("total_steps", "is missing: with follow --steps-per-epoch, run_started says how many "
+                    + "optimizer steps the run will take (its epochs are made from them)");
+        }
+        long total = JsonFields.longInteger(runStarted.get("total_steps"), "total_steps");
+        if (total < 1) {
+            throw new JsonFieldException("total_steps", "must be 1 or more, got " + total);
+        }
+        return total;
     }
 
     /**

@@ -270,10 +270,7 @@ public final class TrainerLines {
         }
         switch (marker) {
             case "run_started" -> {
-                Long total = JsonFields.has(root, "total_steps") ? JsonFields.longInteger(root.get("total_steps"), "total_steps") : null;
-                if (total == null || total < 1) {
-                    windows.start(null, total, out); // says what is missing or wrong, before anything is touched
-                }
+                long total = StepWindows.totalSteps(root); // before anything is touched
                 ObjectNode line = root.deepCopy();
                 line.remove("total_steps");
                 TrainingEvent started = event(line);
