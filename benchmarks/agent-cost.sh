@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The power agent's own CPU cost at 10 Hz with 8 (fake) GPUs and a two-socket RAPL tree; see
 # AgentCostBenchmark, once with the JVM's defaults and once with the agent's own JVM options
-# (deploy/power-agent.jvm-options). Usage: benchmarks/agent-cost.sh [seconds per scenario, default 30]
+# (deploy/power-agent.jvm-options). Usage: benchmarks/agent-cost.sh [seconds measured per scenario, default 30] [warm-up seconds, default 20]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # the fake libnvidia-ml.so is compiled by power-agent's test build (process-test-classes)
@@ -15,7 +15,7 @@ export AMPWATCH_NVML_LIBRARY="$here/power-agent/target/fake-nvml/libnvidia-ml.so
 export AMPWATCH_RAPL_SYSFS_ROOT="$here/power-agent/src/test/resources/rapl/server-2s"
 cp="$here/benchmarks/target/classes:$(cat "$here/benchmarks/target/classpath.txt")"
 echo "== the JVM's defaults"
-java -cp "$cp" dev.ampwatch.bench.AgentCostBenchmark "${1:-30}"
+java -cp "$cp" dev.ampwatch.bench.AgentCostBenchmark "${1:-30}" "${2:-20}"
 echo "== the agent's JVM options, as ./ampwatch power-agent runs it: $(cat "$here/deploy/power-agent.jvm-options")"
 # shellcheck disable=SC2046
-java $(cat "$here/deploy/power-agent.jvm-options") -cp "$cp" dev.ampwatch.bench.AgentCostBenchmark "${1:-30}"
+java $(cat "$here/deploy/power-agent.jvm-options") -cp "$cp" dev.ampwatch.bench.AgentCostBenchmark "${1:-30}" "${2:-20}"

@@ -69,6 +69,15 @@ class ModuleBoundariesTest {
                 .check(classes);
     }
 
+    /** Replay reads recorded files and publishes them as the agents would: it needs neither agent's runtime. */
+    @Test
+    void replayDependsOnNoOtherComponent() {
+        noClasses().that().resideInAPackage("dev.ampwatch.replay..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.ampwatch.power..", "dev.ampwatch.analyzer..",
+                        "dev.ampwatch.broker..", "dev.ampwatch.cli..", "dev.ampwatch.trainer.cpu..", "dev.ampwatch.trainer.gpu..")
+                .check(classes);
+    }
+
     @Test
     void schemasDependOnNothingOfOurs() {
         noClasses().that().resideInAPackage("dev.ampwatch.schema..")

@@ -57,7 +57,7 @@ public final class PowerAgent implements AutoCloseable {
         InstantSource clock = InstantSource.system();
         return start(config, PowerSourceRegistry.discover(), stats -> config.spoolDir().isPresent()
                 ? KafkaPublishers.spooling(kafkaClientProperties, config.topic(), config.host(), stats,
-                        config.spoolDir().get(), clock)
+                        config.spoolDir().get(), config.sendInterval(), clock)
                 : KafkaPublishers.create(kafkaClientProperties, config.topic(), config.host(), stats,
                         config.bufferCapacity(), clock), clock);
     }

@@ -31,15 +31,24 @@ import java.util.Objects;
  * @param bufferCapacity records buffered in memory while Kafka is slow (default 10000)
  * @param spoolDir where samples wait on disk until Kafka confirms them (exactly once across broker
  *     outages and agent restarts); empty: an in-memory buffer that drops the oldest when full
+ * @param sendInterval with a spool: how long samples gather before one transaction (default {@link
+ *     #DEFAULT_SEND_INTERVAL}); 0 sends each tick's samples at once
  * @param sourceSettings other source settings, keys prefixed by source name, e.g. {@code
  *     "wattmeter.device"}
  */
 public record PowerAgentConfig(String host, List<String> sources, Map<String, Duration> intervals,
         double cpuTdpWatts, double cpuIdleFraction, double dramWattsPerGib, String topic,
-        int bufferCapacity, Map<String, String> sourceSettings, Optional<Path> spoolDir) {
+        int bufferCapacity, Map<String, String> sourceSettings, Optional<Path> spoolDir, Duration sendInterval) {
 
     public static final List<String> DEFAULT_SOURCES = List.of("nvml", "rapl", "wattmeter", "estimate");
     public static final int DEFAULT_BUFFER_CAPACITY = 10_000;
+    /**
+     * How long the spooling publisher gathers samples before one transaction: each transaction costs
+     * broker round trips and a sync of the spool; at 10 Hz with 8 GPUs, a transaction every 250 ms cost
+     * the agent 1.5x the CPU of one a second (docs/benchmarks.md). A second more of latency before the
+     * analyzer attributes the samples; nothing is lost or reordered either way.
+     */
+    public static final Duration DEFAULT_SEND_INTERVAL = Duration.ofSeconds(1);
 
     public PowerAgentConfig {
         HostId.validate(host);
@@ -63,7 +72,11 @@ public record PowerAgentConfig(String host, List<String> sources, Map<String, Du
             throw new IllegalArgumentException("buffer capacity must be >= 1: " + bufferCapacity);
         }
         sourceSettings = Map.copyOf(sourceSettings);
-        java.util.Objects.requireNonNull(spoolDir, "spoolDir (use Optional.empty())");
+        Objects.requireNonNull(spoolDir, "spoolDir (use Optional.empty())");
+        Objects.requireNonNull(sendInterval, "sendInterval");
+        if (sendInterval.isNegative() || sendInterval.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw new IllegalArgumentException("send interval must be between 0 and 1 min: " + sendInterval);
+        }
         for (String key : List.of(EstimateSource.TDP_WATTS, EstimateSource.IDLE_FRACTION,
                 EstimateSource.DRAM_WATTS_PER_GIB)) {
             if (sourceSettings.containsKey(key)) {
@@ -76,51 +89,56 @@ public record PowerAgentConfig(String host, List<String> sources, Map<String, Du
         return new PowerAgentConfig(HostId.local(), DEFAULT_SOURCES, Map.of(),
                 EstimateModel.DEFAULT_CPU_TDP_WATTS, EstimateModel.DEFAULT_CPU_IDLE_FRACTION,
                 EstimateModel.DEFAULT_DRAM_WATTS_PER_GIB, Topics.defaults().powerSamples().name(),
-                DEFAULT_BUFFER_CAPACITY, Map.of(), Optional.empty());
+                DEFAULT_BUFFER_CAPACITY, Map.of(), Optional.empty(), DEFAULT_SEND_INTERVAL);
     }
 
     public PowerAgentConfig withSpoolDir(Path dir) {
         return new PowerAgentConfig(host, sources, intervals, cpuTdpWatts, cpuIdleFraction,
-                dramWattsPerGib, topic, bufferCapacity, sourceSettings, Optional.of(dir));
+                dramWattsPerGib, topic, bufferCapacity, sourceSettings, Optional.of(dir), sendInterval);
+    }
+
+    public PowerAgentConfig withSendInterval(Duration interval) {
+        return new PowerAgentConfig(host, sources, intervals, cpuTdpWatts, cpuIdleFraction,
+                dramWattsPerGib, topic, bufferCapacity, sourceSettings, spoolDir, interval);
     }
 
     public PowerAgentConfig withHost(String newHost) {
         return new PowerAgentConfig(newHost, sources, intervals, cpuTdpWatts, cpuIdleFraction,
-                dramWattsPerGib, topic, bufferCapacity, sourceSettings, spoolDir);
+                dramWattsPerGib, topic, bufferCapacity, sourceSettings, spoolDir, sendInterval);
     }
 
     public PowerAgentConfig withSources(List<String> newSources) {
         return new PowerAgentConfig(host, newSources, intervals, cpuTdpWatts, cpuIdleFraction,
-                dramWattsPerGib, topic, bufferCapacity, sourceSettings, spoolDir);
+                dramWattsPerGib, topic, bufferCapacity, sourceSettings, spoolDir, sendInterval);
     }
 
     public PowerAgentConfig withInterval(String source, Duration interval) {
         Map<String, Duration> next = new HashMap<>(intervals);
         next.put(source, interval);
         return new PowerAgentConfig(host, sources, next, cpuTdpWatts, cpuIdleFraction,
-                dramWattsPerGib, topic, bufferCapacity, sourceSettings, spoolDir);
+                dramWattsPerGib, topic, bufferCapacity, sourceSettings, spoolDir, sendInterval);
     }
 
     public PowerAgentConfig withEstimate(double tdpWatts, double idleFraction, double wattsPerGib) {
         return new PowerAgentConfig(host, sources, intervals, tdpWatts, idleFraction, wattsPerGib,
-                topic, bufferCapacity, sourceSettings, spoolDir);
+                topic, bufferCapacity, sourceSettings, spoolDir, sendInterval);
     }
 
     public PowerAgentConfig withTopic(String newTopic) {
         return new PowerAgentConfig(host, sources, intervals, cpuTdpWatts, cpuIdleFraction,
-                dramWattsPerGib, newTopic, bufferCapacity, sourceSettings, spoolDir);
+                dramWattsPerGib, newTopic, bufferCapacity, sourceSettings, spoolDir, sendInterval);
     }
 
     public PowerAgentConfig withBufferCapacity(int capacity) {
         return new PowerAgentConfig(host, sources, intervals, cpuTdpWatts, cpuIdleFraction,
-                dramWattsPerGib, topic, capacity, sourceSettings, spoolDir);
+                dramWattsPerGib, topic, capacity, sourceSettings, spoolDir, sendInterval);
     }
 
     public PowerAgentConfig withSourceSetting(String key, String value) {
         Map<String, String> next = new HashMap<>(sourceSettings);
         next.put(key, value);
         return new PowerAgentConfig(host, sources, intervals, cpuTdpWatts, cpuIdleFraction,
-                dramWattsPerGib, topic, bufferCapacity, next, spoolDir);
+                dramWattsPerGib, topic, bufferCapacity, next, spoolDir, sendInterval);
     }
 
     /** The sampling interval of {@code source}: configured, else the source's default. */

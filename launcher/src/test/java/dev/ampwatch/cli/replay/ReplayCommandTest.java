@@ -6,8 +6,6 @@ import dev.ampwatch.cli.Ampwatch;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -161,21 +159,5 @@ class ReplayCommandTest {
         cli.setErr(new PrintWriter(err, true));
         assertThat(cli.execute("replay", "--power", res("power.csv"))).isEqualTo(1);
         assertThat(err.toString()).contains("--bootstrap-servers");
-    }
-
-    @Test
-    void ordersByEventTimeAcrossFilesAndShiftsTheEarliestToNow() {
-        ReplayInput in = ReplayInput.read(List.of(RESOURCES.resolve("power.csv")), List.of(RESOURCES.resolve("events.jsonl")),
-                new PowerCsv.Defaults(null, null, dev.ampwatch.schema.SourceType.REPLAY, null));
-        assertThat(in.problems()).isEmpty();
-        List<ReplayRecord> sorted = ReplayStream.ordered(in.records());
-        assertThat(sorted).extracting(ReplayRecord::eventTime).isSorted();
-        assertThat(sorted.get(0).origin()).endsWith("power.csv:3");
-        assertThat(sorted.get(1).origin()).endsWith("events.jsonl:1");
-        Instant now = Instant.parse("2030-01-01T00:00:00Z");
-        List<ReplayRecord> shifted = ReplayStream.shifted(sorted, now);
-        assertThat(shifted.get(0).eventTime()).isEqualTo(now);
-        assertThat(shifted.get(shifted.size() - 1).eventTime()).isEqualTo(now.plusSeconds(2));
-        assertThat(shifted).extracting(ReplayRecord::origin).containsExactlyElementsOf(sorted.stream().map(ReplayRecord::origin).toList());
     }
 }

@@ -1,14 +1,18 @@
 package dev.ampwatch.power.kafka;
 
 import dev.ampwatch.power.metrics.AgentStats;
+import dev.ampwatch.power.spool.SpoolFile;
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.kafka.AmpwatchSerdes;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +35,9 @@ public final class KafkaPublishers {
         enforce(props, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         enforce(props, ProducerConfig.ACKS_CONFIG, "all");
         props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "ampwatch-power-agent-" + host);
+        // client telemetry (KIP-714) gathers every client metric for a push the broker may not even
+        // accept: a tenth of the agent's CPU on a rig (docs/benchmarks.md); the agent has its own /metrics
+        props.putIfAbsent(ProducerConfig.ENABLE_METRICS_PUSH_CONFIG, "false");
         props.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
         props.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
         return props;
@@ -59,7 +66,7 @@ public final class KafkaPublishers {
      * {@code ampwatch-power-agent-<host>} unless given): no sample lost or duplicated across outages.
      */
     public static SpoolingPublisher spooling(Map<String, Object> clientProperties, String topic, String host,
-            AgentStats stats, java.nio.file.Path spoolDir, InstantSource clock) {
+            AgentStats stats, Path spoolDir, Duration sendInterval, InstantSource clock) {
         Map<String, Object> props = producerProperties(clientProperties, host);
         props.putIfAbsent(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "ampwatch-power-agent-" + host);
         // fail fast while the broker is away: the spool holds the samples, the sender retries
@@ -67,9 +74,9 @@ public final class KafkaPublishers {
         props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "15000");
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
-        dev.ampwatch.power.spool.SpoolFile spool = dev.ampwatch.power.spool.SpoolFile.open(spoolDir, DEFAULT_SPOOL_BYTES);
+        SpoolFile spool = SpoolFile.open(spoolDir, DEFAULT_SPOOL_BYTES);
         return new SpoolingPublisher(() -> new KafkaProducer<>(props, new StringSerializer(),
-                new org.apache.kafka.common.serialization.ByteArraySerializer()), topic, stats, spool, clock);
+                new ByteArraySerializer()), topic, stats, spool, sendInterval, clock);
     }
 
     private static void enforce(Map<String, Object> props, String key, String value) {

@@ -34,18 +34,14 @@ public final class SpoolingPublisher implements Publisher {
     private static final Logger LOG = LoggerFactory.getLogger(SpoolingPublisher.class);
     private static final int BATCH = 500;
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
-    /**
-     * How long the sender lets samples gather before a transaction: each transaction costs broker
-     * round trips: at 10 Hz a transaction per tick cost the agent 1.5x the CPU of lingering
-     * (docs/benchmarks.md). Well inside the analyzer's grace.
-     */
-    static final Duration LINGER = Duration.ofMillis(250);
 
     private final Supplier<Producer<String, byte[]>> producers;
     private final String topic;
     private final AgentStats stats;
     private final SpoolFile spool;
     private final RateLimitedLog warnings;
+    /** How long the sender lets samples gather before a transaction (PowerAgentConfig#sendInterval). */
+    private final Duration linger;
     private final Semaphore wake = new Semaphore(0);
     private final Thread sender;
     private volatile boolean closing;
@@ -55,11 +51,12 @@ public final class SpoolingPublisher implements Publisher {
      * @param producers makes a transactional producer (transactional.id set); called again after a failure
      */
     public SpoolingPublisher(Supplier<Producer<String, byte[]>> producers, String topic, AgentStats stats,
-                             SpoolFile spool, InstantSource clock) {
+                             SpoolFile spool, Duration linger, InstantSource clock) {
         this.producers = producers;
         this.topic = topic;
         this.stats = stats;
         this.spool = spool;
+        this.linger = linger;
         this.warnings = new RateLimitedLog(LOG, Duration.ofMinutes(1), clock);
         this.sender = new Thread(this::sendLoop, "ampwatch-power-spool-sender");
         sender.setDaemon(true);
@@ -96,7 +93,7 @@ public final class SpoolingPublisher implements Publisher {
                 await(Duration.ofMillis(200));
                 continue;
             }
-            if (batch.size() < BATCH && !closing && connected) {
+            if (batch.size() < BATCH && !closing && connected && !linger.isZero()) {
                 linger();
                 batch = spool.readPending(BATCH);
             }
@@ -175,9 +172,9 @@ public final class SpoolingPublisher implements Publisher {
         return ByteBuffer.allocate(2 + name.length + avro.length).putShort((short) name.length).put(name).put(avro).array();
     }
 
-    /** Waits {@link #LINGER} unless closing; appends do not cut it short. */
+    /** Waits {@link #linger} unless closing; appends do not cut it short. */
     private void linger() {
-        long until = System.nanoTime() + LINGER.toNanos();
+        long until = System.nanoTime() + linger.toNanos();
         try {
             while (!closing && System.nanoTime() < until) {
                 wake.tryAcquire(Math.max(1, (until - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);

@@ -8,6 +8,7 @@ import static dev.ampwatch.power.nvml.NvmlLibrary.NVML_FI_DEV_POWER_INSTANT;
 import static dev.ampwatch.power.nvml.NvmlLibrary.NVML_SUCCESS;
 
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
 import dev.ampwatch.power.PowerReading;
 import dev.ampwatch.power.sampling.RateLimitedLog;
 import dev.ampwatch.schema.Component;
@@ -29,12 +30,18 @@ final class GpuPowerReader {
 
     /** Logs under NvmlSession, as before this class was split out of it. */
     private static final Logger log = LoggerFactory.getLogger(NvmlSession.class);
+    /** Indexes into {@link #powerFields}. */
+    private static final int INSTANT = 0;
+    private static final int AVERAGE = 1;
 
     private final Nvml nvml;
     private final GpuInfo info;
     private final Pointer handle;
     private final PowerKind usageKind;
     private final RateLimitedLog warnings;
+    /** Native buffers reused every read. */
+    private final LongByReference energyMj = new LongByReference();
+    private final FieldValues powerFields = new FieldValues(NVML_FI_DEV_POWER_INSTANT, NVML_FI_DEV_POWER_AVERAGE);
     private boolean energy = true;
     private boolean fields = true;
     private boolean usage = true;
@@ -93,7 +100,7 @@ final class GpuPowerReader {
             return OptionalLong.empty();
         }
         try {
-            long mj = nvml.totalEnergyMj(handle, id());
+            long mj = nvml.totalEnergyMj(handle, id(), energyMj);
             return OptionalLong.of(Math.multiplyExact(mj, 1000L));
         } catch (NvmlException e) {
             if (e.unsupported()) {
@@ -136,25 +143,22 @@ final class GpuPowerReader {
     /** Power from field INSTANT, else AVERAGE; null when neither answers (this time, or ever). */
     private Power readPowerFields() {
         try {
-            NvmlLibrary.FieldValue[] values = nvml.fieldValues(handle, id(),
-                    NVML_FI_DEV_POWER_INSTANT, NVML_FI_DEV_POWER_AVERAGE);
-            NvmlLibrary.FieldValue instant = values[0];
-            NvmlLibrary.FieldValue average = values[1];
-            if (usable(instant)) {
-                return new Power(instant.asDouble() / 1000.0, PowerKind.INSTANT, "NVML_FI_DEV_POWER_INSTANT");
+            nvml.fieldValues(handle, id(), powerFields);
+            if (usable(powerFields, INSTANT)) {
+                return new Power(powerFields.asDouble(INSTANT) / 1000.0, PowerKind.INSTANT, "NVML_FI_DEV_POWER_INSTANT");
             }
-            if (usable(average)) {
-                return new Power(average.asDouble() / 1000.0, PowerKind.WINDOW_AVERAGE,
+            if (usable(powerFields, AVERAGE)) {
+                return new Power(powerFields.asDouble(AVERAGE) / 1000.0, PowerKind.WINDOW_AVERAGE,
                         "NVML_FI_DEV_POWER_AVERAGE");
             }
-            if (unsupportedField(instant.nvmlReturn) && unsupportedField(average.nvmlReturn)) {
+            int instant = powerFields.nvmlReturn(INSTANT);
+            int average = powerFields.nvmlReturn(AVERAGE);
+            if (unsupportedField(instant) && unsupportedField(average)) {
                 fields = false;
                 log.info("NVML {}: power fields not supported (INSTANT: {}, AVERAGE: {}); "
-                        + "using nvmlDeviceGetPowerUsage", id(),
-                        nvml.errorString(instant.nvmlReturn), nvml.errorString(average.nvmlReturn));
+                        + "using nvmlDeviceGetPowerUsage", id(), nvml.errorString(instant), nvml.errorString(average));
             } else {
-                log.debug("NVML {}: power fields failed this time (INSTANT: {}, AVERAGE: {})",
-                        id(), instant.nvmlReturn, average.nvmlReturn);
+                log.debug("NVML {}: power fields failed this time (INSTANT: {}, AVERAGE: {})", id(), instant, average);
             }
         } catch (NvmlException e) {
             if (e.unsupported()) {
@@ -167,11 +171,11 @@ final class GpuPowerReader {
         return null;
     }
 
-    private static boolean usable(NvmlLibrary.FieldValue v) {
-        if (v.nvmlReturn != NVML_SUCCESS) {
+    private static boolean usable(FieldValues values, int i) {
+        if (values.nvmlReturn(i) != NVML_SUCCESS) {
             return false;
         }
-        double mw = v.asDouble();
+        double mw = values.asDouble(i);
         return Double.isFinite(mw) && mw >= 0;
     }
 

@@ -31,6 +31,9 @@ final class GpuStatusReader {
     private final GpuInfo info;
     private final Pointer handle;
     private final Set<Metric> unsupported = EnumSet.noneOf(Metric.class);
+    /** Reused every read; their values are copied into the {@link GpuStatus}. */
+    private final NvmlLibrary.Utilization utilization = new NvmlLibrary.Utilization();
+    private final NvmlLibrary.Memory memory = new NvmlLibrary.Memory();
 
     GpuStatusReader(Nvml nvml, GpuInfo info, Pointer handle) {
         this.nvml = nvml;
@@ -40,8 +43,8 @@ final class GpuStatusReader {
 
     GpuStatus read(Instant readTime) {
         String id = info.device();
-        NvmlLibrary.Utilization u = query(Metric.UTILIZATION, () -> nvml.utilization(handle, id));
-        NvmlLibrary.Memory m = query(Metric.MEMORY, () -> nvml.memory(handle, id));
+        NvmlLibrary.Utilization u = query(Metric.UTILIZATION, () -> nvml.utilization(handle, id, utilization));
+        NvmlLibrary.Memory m = query(Metric.MEMORY, () -> nvml.memory(handle, id, memory));
         Long temperature = query(Metric.TEMPERATURE, () -> nvml.temperatureC(handle, id));
         Long smClock = query(Metric.SM_CLOCK, () -> nvml.smClockMhz(handle, id));
         return new GpuStatus(info, readTime,

@@ -176,7 +176,11 @@ public final class Nvml {
      * above {@link Long#MAX_VALUE} mJ, 292 million years at 1 kW, is reported as an error).
      */
     public long totalEnergyMj(Pointer handle, String device) throws NvmlException {
-        LongByReference mj = new LongByReference();
+        return totalEnergyMj(handle, device, new LongByReference());
+    }
+
+    /** {@link #totalEnergyMj(Pointer, String)} into a caller's reusable buffer (a sampler's, every tick). */
+    long totalEnergyMj(Pointer handle, String device, LongByReference mj) throws NvmlException {
         String function = "nvmlDeviceGetTotalEnergyConsumption";
         call(function, device, () -> lib.nvmlDeviceGetTotalEnergyConsumption(handle, mj));
         if (mj.getValue() < 0) {
@@ -187,30 +191,32 @@ public final class Nvml {
     }
 
     /**
-     * nvmlDeviceGetFieldValues for the given field ids (scope 0, the GPU). The call itself failing
-     * throws; each returned value carries its own {@code nvmlReturn}.
+     * nvmlDeviceGetFieldValues for the fields of {@code values} (scope 0, the GPU), into it. The
+     * call itself failing throws; each value carries its own {@code nvmlReturn}.
      */
-    public NvmlLibrary.FieldValue[] fieldValues(Pointer handle, String device, int... fieldIds)
-            throws NvmlException {
-        NvmlLibrary.FieldValue[] values =
-                (NvmlLibrary.FieldValue[]) new NvmlLibrary.FieldValue().toArray(fieldIds.length);
-        for (int i = 0; i < fieldIds.length; i++) {
-            values[i].fieldId = fieldIds[i];
-            values[i].scopeId = 0;
-        }
+    void fieldValues(Pointer handle, String device, FieldValues values) throws NvmlException {
+        Pointer buffer = values.prepare();
         call("nvmlDeviceGetFieldValues", device,
-                () -> lib.nvmlDeviceGetFieldValues(handle, values.length, values));
-        return values;
+                () -> lib.nvmlDeviceGetFieldValues(handle, values.count(), buffer));
     }
 
     public NvmlLibrary.Utilization utilization(Pointer handle, String device) throws NvmlException {
-        NvmlLibrary.Utilization u = new NvmlLibrary.Utilization();
+        return utilization(handle, device, new NvmlLibrary.Utilization());
+    }
+
+    /** Into a caller's reusable structure (allocating one costs more than the call). */
+    NvmlLibrary.Utilization utilization(Pointer handle, String device, NvmlLibrary.Utilization u)
+            throws NvmlException {
         call("nvmlDeviceGetUtilizationRates", device, () -> lib.nvmlDeviceGetUtilizationRates(handle, u));
         return u;
     }
 
     public NvmlLibrary.Memory memory(Pointer handle, String device) throws NvmlException {
-        NvmlLibrary.Memory m = new NvmlLibrary.Memory();
+        return memory(handle, device, new NvmlLibrary.Memory());
+    }
+
+    /** Into a caller's reusable structure. */
+    NvmlLibrary.Memory memory(Pointer handle, String device, NvmlLibrary.Memory m) throws NvmlException {
         call("nvmlDeviceGetMemoryInfo", device, () -> lib.nvmlDeviceGetMemoryInfo(handle, m));
         return m;
     }

@@ -1,10 +1,8 @@
 package dev.ampwatch.power.nvml;
 
 import com.sun.jna.Library;
-import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import com.sun.jna.Structure;
-import com.sun.jna.Union;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
@@ -94,8 +92,8 @@ public interface NvmlLibrary extends Library {
     /** Energy in mJ since the driver was last reloaded (Volta and newer). */
     int nvmlDeviceGetTotalEnergyConsumption(Pointer device, LongByReference energy);
 
-    /** {@code values} must come from {@link Structure#toArray(int)} (contiguous memory). */
-    int nvmlDeviceGetFieldValues(Pointer device, int valuesCount, FieldValue[] values);
+    /** {@code values}: {@code valuesCount} contiguous {@code nvmlFieldValue_t}s (see {@link FieldValues}). */
+    int nvmlDeviceGetFieldValues(Pointer device, int valuesCount, Pointer values);
 
     int nvmlDeviceGetUtilizationRates(Pointer device, Utilization utilization);
 
@@ -120,42 +118,4 @@ public interface NvmlLibrary extends Library {
         public long used;
     }
 
-    /** {@code nvmlValue_t}. */
-    class Value extends Union {
-        public double dVal;
-        public int uiVal;
-        public NativeLong ulVal;
-        public long ullVal;
-        public long sllVal;
-    }
-
-    /** {@code nvmlFieldValue_t}: 40 bytes; set fieldId (and scopeId 0 = the GPU) before the call. */
-    @Structure.FieldOrder({"fieldId", "scopeId", "timestamp", "latencyUsec", "valueType", "nvmlReturn",
-            "value"})
-    class FieldValue extends Structure {
-        public int fieldId;
-        public int scopeId;
-        /** CPU timestamp of the value, µs since 1970. */
-        public long timestamp;
-        public long latencyUsec;
-        public int valueType;
-        public int nvmlReturn;
-        public Value value;
-
-        /** The value as a number, by {@link #valueType}; NaN for a type this binding does not know. */
-        public double asDouble() {
-            return switch (valueType) {
-                case NVML_VALUE_TYPE_DOUBLE -> value.dVal;
-                case NVML_VALUE_TYPE_UNSIGNED_INT -> Integer.toUnsignedLong(value.uiVal);
-                case NVML_VALUE_TYPE_UNSIGNED_LONG -> unsigned(value.ulVal.longValue());
-                case NVML_VALUE_TYPE_UNSIGNED_LONG_LONG -> unsigned(value.ullVal);
-                case NVML_VALUE_TYPE_SIGNED_LONG_LONG -> value.sllVal;
-                default -> Double.NaN;
-            };
-        }
-
-        private static double unsigned(long v) {
-            return v >= 0 ? v : (double) (v >>> 1) * 2.0 + (v & 1);
-        }
-    }
 }

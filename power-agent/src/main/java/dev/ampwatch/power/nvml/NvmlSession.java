@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * A call the GPU or driver does not support ({@code NVML_ERROR_NOT_SUPPORTED}, or a function the
  * library lacks) is remembered per GPU, logged once, and not asked again. A GPU whose read fails
  * is left out of that read (warned about, rate-limited); the read throws only when every GPU
- * failed. Utilization, memory, temperature and SM clock are read too and kept in {@link
- * #status()}.
+ * failed. Utilization, memory, temperature and SM clock are read too, at most once per
+ * {@link #STATUS_INTERVAL}, and kept in {@link #status()}.
  *
  * <p>Not thread-safe for {@link #read}: the sampler never overlaps reads. {@link #status()} and
  * {@link #gpus()} may be called from any thread.
@@ -44,11 +44,18 @@ public final class NvmlSession implements PowerSession {
 
     /** Window of NVML_FI_DEV_POWER_AVERAGE and of nvmlDeviceGetPowerUsage on Ampere+. */
     public static final int AVERAGE_WINDOW_MS = 1000;
+    /**
+     * How often utilization, memory, temperature and clock are read: they feed gauges scraped every
+     * few seconds, so reading them at every 10 Hz tick only cost CPU (four more NVML calls per GPU).
+     */
+    static final Duration STATUS_INTERVAL = Duration.ofSeconds(1);
 
     private final Nvml nvml;
     private final List<Gpu> gpus;
     private volatile List<GpuStatus> status = List.of();
     private final RateLimitedLog warnings;
+    /** When the status was last read (event time of that read); null before the first. */
+    private Instant statusReadAt;
     private boolean closed;
 
     /** One GPU and its readers, which learn what it supports on the first reads. */
@@ -113,6 +120,8 @@ public final class NvmlSession implements PowerSession {
             throw new PowerSourceException("the NVML session is closed");
         }
         List<PowerReading> readings = new ArrayList<>(gpus.size());
+        boolean readStatus = statusReadAt == null || readTime.isBefore(statusReadAt)
+                || !readTime.isBefore(statusReadAt.plus(STATUS_INTERVAL));
         List<GpuStatus> statuses = new ArrayList<>(gpus.size());
         List<NvmlException> failures = new ArrayList<>();
         for (Gpu gpu : gpus) {
@@ -124,9 +133,14 @@ public final class NvmlSession implements PowerSession {
             } catch (NvmlException e) {
                 failures.add(e);
             }
-            statuses.add(gpu.status().read(readTime));
+            if (readStatus) {
+                statuses.add(gpu.status().read(readTime));
+            }
         }
-        status = List.copyOf(statuses);
+        if (readStatus) {
+            status = List.copyOf(statuses);
+            statusReadAt = readTime;
+        }
         if (!failures.isEmpty() && readings.isEmpty()) {
             NvmlException first = failures.get(0);
             failures.stream().skip(1).forEach(first::addSuppressed);

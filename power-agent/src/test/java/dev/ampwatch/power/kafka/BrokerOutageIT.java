@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ampwatch.broker.InProcessBroker;
+import dev.ampwatch.power.PowerAgentConfig;
 import dev.ampwatch.power.metrics.AgentStats;
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.PowerSample;
@@ -40,7 +41,7 @@ class BrokerOutageIT {
         }
         AgentStats stats = new AgentStats();
         SpoolingPublisher publisher = KafkaPublishers.spooling(Map.of("bootstrap.servers", bootstrap), TOPIC, "rig",
-                stats, dir.resolve("spool"), InstantSource.system());
+                stats, dir.resolve("spool"), PowerAgentConfig.DEFAULT_SEND_INTERVAL, InstantSource.system());
         try {
             for (int i = 0; i < 50; i++) {
                 publisher.accept("fake", sample(i));

@@ -11,7 +11,7 @@ class GpuArchitectureTest {
 
     @Test
     void structLayoutsMatchNvmlH() {
-        assertThat(new NvmlLibrary.FieldValue().size()).isEqualTo(40);
+        assertThat(FieldValues.SIZE).isEqualTo(40);
         assertThat(new NvmlLibrary.Utilization().size()).isEqualTo(8);
         assertThat(new NvmlLibrary.Memory().size()).isEqualTo(24);
     }

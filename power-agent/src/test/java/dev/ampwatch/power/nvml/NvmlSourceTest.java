@@ -273,7 +273,10 @@ class NvmlSourceTest {
             assertThat(s1.temperatureC()).isEmpty();
             assertThat(s1.utilizationGpuPercent()).isEmpty();
             assertThat(s1.smClockMhz()).isPresent();
-            read(session);
+            session.read(clock.advance(Duration.ofMillis(100)));
+            assertThat(session.status().get(0).readTime()).as("read once per STATUS_INTERVAL").isEqualTo(t);
+            assertThat(fake.calls("nvmlDeviceGetTemperature")).isEqualTo(2);
+            session.read(clock.advance(NvmlSession.STATUS_INTERVAL.minusMillis(100)));
             assertThat(fake.calls("nvmlDeviceGetTemperature")).as("gpu1 not supported: asked once").isEqualTo(3);
             assertThat(fake.calls("nvmlDeviceGetUtilizationRates")).as("gpu1 failed: asked again").isEqualTo(4);
         }

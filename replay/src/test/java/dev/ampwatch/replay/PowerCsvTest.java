@@ -1,4 +1,4 @@
-package dev.ampwatch.cli.replay;
+package dev.ampwatch.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.ampwatch.cli.replay;
+package dev.ampwatch.replay;
 
 /**
  * One value of an input line that cannot be used: which field (CSV column or JSON field path), the

@@ -1,4 +1,4 @@
-package dev.ampwatch.cli.replay;
+package dev.ampwatch.replay;
 
 /**
  * A bad input line: where it is (file, 1-based line, and for CSV the column name and 1-based

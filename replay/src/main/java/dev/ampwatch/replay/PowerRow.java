@@ -1,11 +1,11 @@
-package dev.ampwatch.cli.replay;
+package dev.ampwatch.replay;
 
-import static dev.ampwatch.cli.replay.CsvValues.component;
-import static dev.ampwatch.cli.replay.CsvValues.energyUj;
-import static dev.ampwatch.cli.replay.CsvValues.integer;
-import static dev.ampwatch.cli.replay.CsvValues.powerKind;
-import static dev.ampwatch.cli.replay.CsvValues.source;
-import static dev.ampwatch.cli.replay.CsvValues.watts;
+import static dev.ampwatch.replay.CsvValues.component;
+import static dev.ampwatch.replay.CsvValues.energyUj;
+import static dev.ampwatch.replay.CsvValues.integer;
+import static dev.ampwatch.replay.CsvValues.powerKind;
+import static dev.ampwatch.replay.CsvValues.source;
+import static dev.ampwatch.replay.CsvValues.watts;
 
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.PowerKind;

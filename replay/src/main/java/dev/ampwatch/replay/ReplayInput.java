@@ -1,4 +1,4 @@
-package dev.ampwatch.cli.replay;
+package dev.ampwatch.replay;
 
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.TrainingEvent;
@@ -20,9 +20,9 @@ import java.util.Map;
  * What replay's files held: the good records (unsorted), the bad lines, and a summary line per file.
  * Everything is read before anything is sent, so one bad line can stop the whole replay.
  */
-record ReplayInput(List<ReplayRecord> records, List<Problem> problems, List<String> summary) {
+public record ReplayInput(List<ReplayRecord> records, List<Problem> problems, List<String> summary) {
     /** A file that cannot be read at all. */
-    static final class InvalidFileException extends RuntimeException {
+    public static final class InvalidFileException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         InvalidFileException(String message) {
@@ -31,7 +31,7 @@ record ReplayInput(List<ReplayRecord> records, List<Problem> problems, List<Stri
     }
 
     /** Reads every file; problems with single lines are collected, a file that cannot be read throws. */
-    static ReplayInput read(List<Path> powerFiles, List<Path> eventFiles, PowerCsv.Defaults defaults) {
+    public static ReplayInput read(List<Path> powerFiles, List<Path> eventFiles, PowerCsv.Defaults defaults) {
         List<ReplayRecord> records = new ArrayList<>();
         List<Problem> problems = new ArrayList<>();
         List<String> summary = new ArrayList<>();

@@ -1,4 +1,4 @@
-package dev.ampwatch.cli.replay;
+package dev.ampwatch.replay;
 
 import dev.ampwatch.schema.EventKind;
 import java.time.Duration;
@@ -22,11 +22,11 @@ import java.util.Set;
  * replay would otherwise outrun (docs/replay.md). Markers cost at most one per record plus two per
  * host: a host gets one only at a boundary after it had records, never for an idle interval.
  */
-final class ReplayStream {
+public final class ReplayStream {
     private ReplayStream() {}
 
     /** Sorted, with markers every {@code interval} of event time, shifted to {@code now} unless it is null. */
-    static List<ReplayRecord> plan(List<ReplayRecord> records, Duration interval, Instant now) {
+    public static List<ReplayRecord> plan(List<ReplayRecord> records, Duration interval, Instant now) {
         return shifted(withMarkers(ordered(records), interval), now);
     }
 

@@ -1,4 +1,4 @@
-package dev.ampwatch.cli.replay;
+package dev.ampwatch.replay;
 
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.PowerKind;
@@ -14,14 +14,14 @@ import java.util.stream.Collectors;
  * Parsers for the values of a power CSV's fields (and of the matching command-line options). Each
  * throws {@link InvalidInputException} naming the field, the text and what was expected.
  */
-final class CsvValues {
+public final class CsvValues {
     /** No single device draws this much (the analyzer dead-letters more): a unit mistake, most likely. */
     static final double MAX_WATTS = 20_000;
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
 
     private CsvValues() {}
 
-    static Component component(String field, String text) {
+    public static Component component(String field, String text) {
         try {
             return Component.valueOf(text.strip().toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
@@ -30,7 +30,7 @@ final class CsvValues {
         }
     }
 
-    static SourceType source(String field, String text) {
+    public static SourceType source(String field, String text) {
         try {
             return SourceType.valueOf(text.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {

@@ -1,4 +1,4 @@
-package dev.ampwatch.cli.replay;
+package dev.ampwatch.replay;
 
 import dev.ampwatch.trainer.json.JsonFieldException;
 import java.math.BigDecimal;

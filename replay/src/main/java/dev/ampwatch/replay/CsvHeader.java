@@ -1,8 +1,8 @@
-package dev.ampwatch.cli.replay;
+package dev.ampwatch.replay;
 
-import static dev.ampwatch.cli.replay.PowerCsv.COLUMNS;
+import static dev.ampwatch.replay.PowerCsv.COLUMNS;
 
-import dev.ampwatch.cli.replay.PowerCsv.InvalidFileException;
+import dev.ampwatch.replay.PowerCsv.InvalidFileException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

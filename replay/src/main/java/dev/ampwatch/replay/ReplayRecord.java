@@ -1,4 +1,4 @@
-package dev.ampwatch.cli.replay;
+package dev.ampwatch.replay;
 
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.PowerSample;
@@ -16,8 +16,8 @@ import java.util.Objects;
  * @param sample set for a power sample
  * @param event set for a training event or a marker
  */
-record ReplayRecord(String origin, PowerSample sample, TrainingEvent event) {
-    ReplayRecord {
+public record ReplayRecord(String origin, PowerSample sample, TrainingEvent event) {
+    public ReplayRecord {
         Objects.requireNonNull(origin);
         if ((sample == null) == (event == null)) {
             throw new IllegalArgumentException("exactly one of sample and event");
@@ -47,11 +47,11 @@ record ReplayRecord(String origin, PowerSample sample, TrainingEvent event) {
     }
 
     /** True for the markers replay adds (and for recorded ones, which it leaves out when reading). */
-    boolean marker() {
+    public boolean marker() {
         return event != null && isMarker(event);
     }
 
-    Instant eventTime() {
+    public Instant eventTime() {
         return sample != null ? sample.getEventTime() : event.getEventTime();
     }
 

@@ -1,4 +1,4 @@
-package dev.ampwatch.cli.replay;
+package dev.ampwatch.replay;
 
 import dev.ampwatch.schema.kafka.Topics;
 import java.util.HashMap;
@@ -24,7 +24,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * co-partitioned, and a host's markers land in the partition of the events they vouch for), each
  * with its event time as the record timestamp.
  */
-final class ReplayPublisher {
+public final class ReplayPublisher {
     private ReplayPublisher() {}
 
     static Map<String, Object> producerConfig(Map<String, Object> clientProperties) {
@@ -43,7 +43,7 @@ final class ReplayPublisher {
     }
 
     /** Publishes everything, flushes, and returns the acknowledged records per topic (in topic order). */
-    static Map<String, Long> publish(Map<String, Object> clientProperties, Topics topics, List<ReplayRecord> records) {
+    public static Map<String, Long> publish(Map<String, Object> clientProperties, Topics topics, List<ReplayRecord> records) {
         try (Producer<String, byte[]> producer = new KafkaProducer<>(producerConfig(clientProperties),
                 new StringSerializer(), new ByteArraySerializer())) {
             return publish(producer, topics, records);

@@ -1,8 +1,8 @@
-package dev.ampwatch.cli.replay;
+package dev.ampwatch.replay;
 
-import static dev.ampwatch.cli.replay.ReplayStreamTest.T0;
-import static dev.ampwatch.cli.replay.ReplayStreamTest.event;
-import static dev.ampwatch.cli.replay.ReplayStreamTest.sample;
+import static dev.ampwatch.replay.ReplayStreamTest.T0;
+import static dev.ampwatch.replay.ReplayStreamTest.event;
+import static dev.ampwatch.replay.ReplayStreamTest.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ampwatch.schema.EventKind;
