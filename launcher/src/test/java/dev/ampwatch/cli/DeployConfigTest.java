@@ -89,7 +89,10 @@ class DeployConfigTest {
         }
     }
 
-    /** The DaemonSet's container runs a command that parses with the settings its AMPWATCH_* variables give. */
+    /**
+     * The DaemonSet's container runs the agent image (whose entrypoint is AgentMain: the power-agent's options,
+     * no subcommand) with settings that parse from its AMPWATCH_* variables.
+     */
     @Test
     void kubernetesDaemonSetRunsTheAgentWithSettingsThatParse() throws IOException {
         var yaml = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
@@ -101,9 +104,10 @@ class DeployConfigTest {
         java.util.Map<String, String> env = new java.util.HashMap<>();
         container.get("env").forEach(e -> env.put(e.get("name").asText(), e.has("value") ? e.get("value").asText() : "node-1"));
         java.util.List<String> args = new java.util.ArrayList<>();
-        container.get("args").forEach(a -> args.add(a.asText()));
-        PowerAgentCommand agent = (PowerAgentCommand) Ampwatch.commandLine(env).parseArgs(args.toArray(String[]::new))
-                .subcommand().commandSpec().userObject();
+        container.path("args").forEach(a -> args.add(a.asText()));
+        assertThat(container.get("image").asText()).startsWith("ampwatch/power-agent:");
+        PowerAgentCommand agent = (PowerAgentCommand) AgentMain.commandLine(env).parseArgs(args.toArray(String[]::new))
+                .commandSpec().userObject();
         assertThat(agent.sources).containsExactly("nvml", "rapl");
         assertThat(agent.metricsHost).isEqualTo("0.0.0.0");
         java.util.Set<String> mounts = new java.util.HashSet<>();
