@@ -2,6 +2,7 @@ package dev.ampwatch.cli;
 
 import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.TrainingOptions;
+import dev.ampwatch.trainer.model.LearningRateSchedule;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
 import java.nio.file.Path;
@@ -47,6 +48,11 @@ final class TrainOptions {
     @Option(names = "--optimizer", defaultValue = "sgd-momentum", description = "sgd-momentum or adam (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
+    @Option(names = "--lr-schedule", defaultValue = "cosine",
+            description = "How the learning rate moves over the planned epochs: cosine (decays to 0, per step) or constant "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String lrSchedule;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of init, shuffling and generated data (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -73,7 +79,8 @@ final class TrainOptions {
     TrainingOptions.Builder builder(Precision precision) {
         Preset p = Preset.of(preset);
         TrainingOptions.Builder b = TrainingOptions.builder().precision(precision).batchSize(batchSize != null ? batchSize : p.batchSize())
-                .hiddenUnits(hidden != null ? hidden : p.hidden()).epochs(epochs).optimizer(OptimizerKind.fromCliName(optimizer)).seed(seed)
+                .hiddenUnits(hidden != null ? hidden : p.hidden()).epochs(epochs).optimizer(OptimizerKind.fromCliName(optimizer))
+                .learningRateSchedule(LearningRateSchedule.fromCliName(lrSchedule)).seed(seed)
                 .datasetDir(dataset).trainLimit(trainLimit).testLimit(testLimit).experimentId(experimentId);
         if (learningRate != null) {
             b.learningRate(learningRate);

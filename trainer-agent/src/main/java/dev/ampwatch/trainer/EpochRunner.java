@@ -4,12 +4,15 @@ import dev.ampwatch.trainer.backend.StepResult;
 import dev.ampwatch.trainer.backend.TrainableModel;
 import dev.ampwatch.trainer.data.Dataset;
 import dev.ampwatch.trainer.data.LabeledData;
+import dev.ampwatch.trainer.data.Standardization;
+import dev.ampwatch.trainer.model.LearningRateSchedule;
 import java.util.Random;
 
 /**
  * Feeds a dataset through a model: shuffled mini-batches for training, fixed-size chunks for
- * evaluation. Rows are gathered into reusable batch buffers so the backend sees contiguous
- * {@code n x features} arrays. Not thread-safe; used by the training thread.
+ * evaluation. Rows are gathered into reusable batch buffers, standardized with the training set's
+ * statistics on the way ({@link Standardization}), so the backend sees contiguous {@code n x features}
+ * arrays. Not thread-safe; used by the training thread.
  */
 final class EpochRunner {
     /** Rows per prediction call when evaluating; bounds the activation buffers' size. */
@@ -27,9 +30,23 @@ final class EpochRunner {
     private final int[] order;
     private final float[] batchX;
     private final int[] batchY;
+    private final Standardization input;
+    private final LearningRateSchedule schedule;
+    private final double learningRate;
+    private final long plannedSteps;
+    private long step;
 
     /** @param betweenBatches called before each batch, e.g. to abort on interruption */
     EpochRunner(TrainableModel model, Dataset data, int batchSize, long seed, Runnable betweenBatches) {
+        this(model, data, batchSize, seed, betweenBatches, LearningRateSchedule.CONSTANT, Double.NaN, 1);
+    }
+
+    /**
+     * @param schedule moves the model's learning rate before each step, from {@code learningRate} over the steps
+     *     of {@code plannedEpochs}
+     */
+    EpochRunner(TrainableModel model, Dataset data, int batchSize, long seed, Runnable betweenBatches,
+            LearningRateSchedule schedule, double learningRate, int plannedEpochs) {
         this.model = model;
         this.train = data.train();
         this.features = data.featureCount();
@@ -44,6 +61,10 @@ final class EpochRunner {
         int rows = Math.max(this.batchSize, EVAL_CHUNK);
         this.batchX = new float[rows * features];
         this.batchY = new int[rows];
+        this.input = Standardization.fit(train);
+        this.schedule = schedule;
+        this.learningRate = learningRate;
+        this.plannedSteps = (long) plannedEpochs * ((train.size() + this.batchSize - 1) / this.batchSize);
     }
 
     /** Told after each step: samples done so far in the epoch and their summed loss. */
@@ -74,12 +95,16 @@ final class EpochRunner {
             int n = Math.min(batchSize, order.length - from);
             for (int r = 0; r < n; r++) {
                 int row = order[from + r];
-                System.arraycopy(train.features(), row * features, batchX, r * features, features);
+                input.apply(train.features(), row * features, batchX, r * features, features);
                 batchY[r] = train.labels()[row];
             }
-            StepResult step = model.trainStep(batchX, batchY, n);
-            lossSum += step.loss() * n;
-            if (!step.applied()) {
+            if (schedule != LearningRateSchedule.CONSTANT) {
+                model.setLearningRate(learningRate * schedule.factor(step, plannedSteps));
+            }
+            step++;
+            StepResult result = model.trainStep(batchX, batchY, n);
+            lossSum += result.loss() * n;
+            if (!result.applied()) {
                 skipped++;
             }
             observer.afterStep(from + n, lossSum);
@@ -97,7 +122,7 @@ final class EpochRunner {
         for (int from = 0; from < data.size(); from += EVAL_CHUNK) {
             betweenBatches.run();
             int n = Math.min(EVAL_CHUNK, data.size() - from);
-            System.arraycopy(data.features(), from * features, batchX, 0, n * features);
+            input.apply(data.features(), from * features, batchX, 0, n * features);
             model.predict(batchX, n, predicted);
             for (int r = 0; r < n; r++) {
                 if (predicted[r] == data.labels()[from + r]) {

@@ -19,11 +19,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One training run: loads the data, builds the model on a {@link Backend}, trains for the
- * configured epochs, evaluates train and test accuracy after each, and reports every step to a
+ * configured epochs, evaluates train, validation and test accuracy after each, and reports every step to a
  * {@link TrainingListener}. Knows nothing of Kafka.
  *
  * <p>Timing: EPOCH_STARTED is stamped before the first batch; EPOCH_COMPLETED after the backend is
- * synchronized and both accuracies are evaluated, so the energy of the epoch's evaluation falls
+ * synchronized and the accuracies are evaluated, so the energy of the epoch's evaluation falls
  * inside the epoch. {@code duration_ms} is the whole epoch (the time between the two events);
  * {@code samples_per_second} counts the training phase only.
  *
@@ -119,7 +119,8 @@ public final class TrainingJob {
 
     private TrainingResult train(Dataset data, ModelSpec spec, TrainableModel model) {
         listener.onEvent(events.runStarted(events.now(), runConfig(data, spec)));
-        EpochRunner runner = new EpochRunner(model, data, options.batchSize(), options.seed(), this::checkInterrupted);
+        EpochRunner runner = new EpochRunner(model, data, options.batchSize(), options.seed(), this::checkInterrupted,
+                options.learningRateSchedule(), options.learningRate(), options.epochs());
         List<EpochMetrics> history = new ArrayList<>();
         for (int epoch = 1; epoch <= options.epochs(); epoch++) {
             Instant start = events.now();
@@ -133,21 +134,24 @@ public final class TrainingJob {
             model.synchronize();
             Instant trained = events.now();
             double trainAccuracy = runner.accuracy(data.train());
+            Double validationAccuracy = data.validation().size() > 0 ? runner.accuracy(data.validation()) : null;
             double testAccuracy = runner.accuracy(data.test());
             model.synchronize();
             Instant end = events.now();
             EpochMetrics metrics = EpochMetrics.newBuilder()
                     .setLoss(pass.meanLoss())
                     .setTrainAccuracy(trainAccuracy)
+                    .setValidationAccuracy(validationAccuracy)
                     .setTestAccuracy(testAccuracy)
                     .setSamples(pass.samples())
                     .setSamplesPerSecond(pass.samples() / seconds(start, trained))
                     .setDurationMs(Duration.between(start, end).toMillis())
                     .setSkippedSteps(pass.skippedSteps())
                     .build();
-            LOG.info("run {} epoch {}/{}: loss {} train {} test {} ({} samples/s, {} TFLOP/s, {} skipped steps, loss scale {})",
-                    options.runId(), epoch, options.epochs(), String.format("%.4f", pass.meanLoss()),
-                    String.format("%.4f", trainAccuracy), String.format("%.4f", testAccuracy),
+            LOG.info("run {} epoch {}/{}: loss {} train {} validation {} test {} ({} samples/s, {} TFLOP/s, {} skipped steps, "
+                    + "loss scale {})", options.runId(), epoch, options.epochs(), String.format("%.4f", pass.meanLoss()),
+                    String.format("%.4f", trainAccuracy), validationAccuracy == null ? "-" : String.format("%.4f", validationAccuracy),
+                    String.format("%.4f", testAccuracy),
                     String.format("%.0f", metrics.getSamplesPerSecond()),
                     String.format("%.3f", metrics.getSamplesPerSecond() * spec.flopsPerSample() / 1e12), pass.skippedSteps(),
                     model.lossScale());
@@ -170,10 +174,12 @@ public final class TrainingJob {
                 .setHiddenUnits(options.hiddenUnits())
                 .setEpochs(options.epochs())
                 .setLearningRate(options.learningRate())
+                .setLearningRateSchedule(options.learningRateSchedule().cliName())
                 .setOptimizer(options.optimizer().cliName())
                 .setDataset(data.name())
                 .setDatasetSynthetic(data.synthetic())
                 .setTrainSamples(data.train().size())
+                .setValidationSamples(data.validation().size() > 0 ? (long) data.validation().size() : null)
                 .setParameterCount(spec.parameterCount())
                 .setFlopsPerSample(spec.flopsPerSample())
                 .setDeviceName(backend.deviceName())

@@ -2,11 +2,13 @@ package dev.ampwatch.trainer;
 
 import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.model.HyperParameters;
+import dev.ampwatch.trainer.model.LearningRateSchedule;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.LossScaler;
 import dev.ampwatch.trainer.precision.Precision;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -20,6 +22,7 @@ import java.util.UUID;
  * @param epochs passes over the training set (default 5)
  * @param learningRate step size (default: the optimizer's, 0.05 for sgd-momentum, 0.001 for adam)
  * @param optimizer sgd-momentum (default) or adam
+ * @param learningRateSchedule how the rate moves over the planned epochs' steps (default cosine decay to 0)
  * @param seed seed of weight init, shuffling and generated data (default 42)
  * @param datasetDir Fashion-MNIST directory; empty: the default directory if present, else generated data
  * @param trainLimit keep only the first that many training samples; 0 (default) keeps all
@@ -34,7 +37,7 @@ import java.util.UUID;
  * @param lossScaleGrowthInterval amp-fp16's good steps before the scale doubles (default 2000)
  */
 public record TrainingOptions(Precision precision, int batchSize, List<Integer> hiddenUnits, int epochs,
-        double learningRate, OptimizerKind optimizer, long seed, Optional<Path> datasetDir, int trainLimit,
+        double learningRate, OptimizerKind optimizer, LearningRateSchedule learningRateSchedule, long seed, Optional<Path> datasetDir, int trainLimit,
         int testLimit, int threads, String runId, String experimentId, String host, List<String> devices,
         float initialLossScale, int lossScaleGrowthInterval) {
 
@@ -80,6 +83,7 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         private int epochs = 5;
         private Double learningRate;
         private OptimizerKind optimizer = OptimizerKind.SGD_MOMENTUM;
+        private LearningRateSchedule learningRateSchedule = LearningRateSchedule.COSINE;
         private long seed = 42;
         private Path datasetDir;
         private int trainLimit;
@@ -100,6 +104,7 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         public Builder epochs(int v) { epochs = v; return this; }
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder optimizer(OptimizerKind v) { optimizer = v; return this; }
+        public Builder learningRateSchedule(LearningRateSchedule v) { learningRateSchedule = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         /** Null restores the default lookup (default directory, else generated data). */
         public Builder datasetDir(Path v) { datasetDir = v; return this; }
@@ -115,7 +120,8 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
 
         public TrainingOptions build() {
             return new TrainingOptions(precision, batchSize, hiddenUnits, epochs,
-                    learningRate != null ? learningRate : optimizer.defaultLearningRate(), optimizer, seed,
+                    learningRate != null ? learningRate : optimizer.defaultLearningRate(), optimizer,
+                    Objects.requireNonNull(learningRateSchedule, "learningRateSchedule"), seed,
                     Optional.ofNullable(datasetDir), trainLimit, testLimit, threads,
                     runId != null ? runId : UUID.randomUUID().toString(), experimentId,
                     host != null ? host : HostId.local(), devices, initialLossScale, lossScaleGrowthInterval);

@@ -20,6 +20,12 @@ public interface TrainableModel extends AutoCloseable {
     /** Writes the most likely class of each of the first {@code n} rows into {@code out}. */
     void predict(float[] features, int n, int[] out);
 
+    /**
+     * Sets the optimizer's step size for the steps that follow (a schedule moves it between steps); the
+     * model starts with its hyperparameters' rate. Optimizer state (momentum, Adam's moments) is kept.
+     */
+    void setLearningRate(double learningRate);
+
     /** Current loss scale (1 when the precision does not scale). */
     float lossScale();
 

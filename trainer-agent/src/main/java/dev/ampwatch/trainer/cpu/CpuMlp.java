@@ -108,6 +108,11 @@ final class CpuMlp implements TrainableModel {
     }
 
     @Override
+    public void setLearningRate(double learningRate) {
+        optimizer.setLearningRate(learningRate);
+    }
+
+    @Override
     public float lossScale() {
         return scaler.scale();
     }

@@ -8,10 +8,15 @@ import dev.ampwatch.trainer.model.OptimizerKind;
  * Not thread-safe: one instance per model, used by the training thread.
  */
 abstract class Optimizers {
-    protected final float learningRate;
+    protected float learningRate;
 
     private Optimizers(double learningRate) {
         this.learningRate = (float) learningRate;
+    }
+
+    /** The step size of the updates that follow. */
+    void setLearningRate(double rate) {
+        this.learningRate = (float) rate;
     }
 
     static Optimizers create(OptimizerKind kind, double learningRate, int slots) {

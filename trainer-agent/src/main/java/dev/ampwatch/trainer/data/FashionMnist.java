@@ -33,20 +33,32 @@ public final class FashionMnist {
         }
     }
 
+    /** Validation samples: the last 5,000 of the 60,000 training images (a twelfth of a smaller file). */
+    public static final int VALIDATION = 5_000;
+
     /**
-     * Reads the dataset; {@code trainLimit}/{@code testLimit} keep only the first that many
-     * samples (0 keeps all), for quick demos.
+     * Reads the dataset. The validation split is the end of the training file ({@link #VALIDATION} images,
+     * or a twelfth of a smaller file); training takes the images before it, the first {@code trainLimit}
+     * of them (0: all), and the test set the first {@code testLimit} test images (0: all).
      *
      * @throws IOException if a file is missing, malformed or inconsistent; the message names it
+     * @throws IllegalArgumentException if {@code trainLimit} reaches into the validation split
      */
     public static Dataset load(Path dir, int trainLimit, int testLimit) throws IOException {
-        LabeledData train = split(dir, "train", trainLimit);
+        LabeledData all = split(dir, "train", 0);
+        int validation = Math.min(VALIDATION, all.size() / Dataset.VALIDATION_SHARE);
+        int pool = all.size() - validation;
+        if (trainLimit > pool) {
+            throw new IllegalArgumentException("--train-limit " + trainLimit + " is more than the " + pool
+                    + " training images of " + dir + ": the last " + validation + " are the validation split");
+        }
+        LabeledData train = all.rows(0, trainLimit > 0 ? trainLimit : pool);
         LabeledData test = split(dir, "t10k", testLimit);
         if (train.featureCount() != test.featureCount()) {
             throw new IOException(dir + ": training images have " + train.featureCount()
                     + " pixels but test images " + test.featureCount());
         }
-        return new Dataset(dir.toString(), false, CLASSES, train, test);
+        return new Dataset(dir.toString(), false, CLASSES, train, all.rows(pool, all.size()), test);
     }
 
     private static LabeledData split(Path dir, String prefix, int limit) throws IOException {

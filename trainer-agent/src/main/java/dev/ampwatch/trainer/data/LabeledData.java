@@ -18,4 +18,16 @@ public record LabeledData(float[] features, int[] labels, int featureCount) {
     public int size() {
         return labels.length;
     }
+
+    /** A copy of rows {@code from} (inclusive) to {@code to} (exclusive). */
+    public LabeledData rows(int from, int to) {
+        if (from < 0 || to > size() || from > to) {
+            throw new IndexOutOfBoundsException("rows " + from + ".." + to + " of " + size());
+        }
+        float[] x = new float[(to - from) * featureCount];
+        System.arraycopy(features, from * featureCount, x, 0, x.length);
+        int[] y = new int[to - from];
+        System.arraycopy(labels, from, y, 0, y.length);
+        return new LabeledData(x, y, featureCount);
+    }
 }

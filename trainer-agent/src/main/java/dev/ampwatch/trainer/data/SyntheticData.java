@@ -29,8 +29,11 @@ public final class SyntheticData {
         }
         String name = String.format("synthetic (%d classes, %d features, contrast %.2f, noise %.2f, seed %d)",
                 classes, features, contrast, noise, seed);
-        return new Dataset(name, true, classes,
-                sample(trainSize, prototypes, noise, random), sample(testSize, prototypes, noise, random));
+        LabeledData train = sample(trainSize, prototypes, noise, random);
+        LabeledData test = sample(testSize, prototypes, noise, random);
+        // drawn after the others, so adding it left the training and test samples of a seed as they were
+        LabeledData validation = sample(trainSize / Dataset.VALIDATION_SHARE, prototypes, noise, random);
+        return new Dataset(name, true, classes, train, validation, test);
     }
 
     private static LabeledData sample(int size, float[][] prototypes, float noise, Random random) {

@@ -38,7 +38,7 @@ final class GpuMlp implements TrainableModel {
     private final ModelSpec spec;
     private final Precision precision;
     private final OptimizerKind optimizer;
-    private final float learningRate;
+    private float learningRate;
     private final LossScaler scaler;
     private final String convert; // conversion kernel, null in fp32
     private final int layers;
@@ -167,6 +167,11 @@ final class GpuMlp implements TrainableModel {
         forward(n);
         dev.launch(KernelLaunch.elementwise("argmax_rows", n), activations[layers - 1], n, classes, predictions);
         dev.download(out, predictions, n);
+    }
+
+    @Override
+    public void setLearningRate(double learningRate) {
+        this.learningRate = (float) learningRate; // a kernel argument of the next update
     }
 
     @Override

@@ -47,8 +47,8 @@ public final class TrainingEventJson {
             "epoch", "config", "metrics", "failure_reason");
     public static final List<String> CONFIG_FIELDS = List.of("precision", "batch_size", "hidden_units", "epochs", "learning_rate",
             "optimizer", "dataset", "dataset_synthetic", "train_samples", "parameter_count", "flops_per_sample",
-            "device_name", "backend", "seed");
-    public static final List<String> METRICS_FIELDS = List.of("loss", "train_accuracy", "test_accuracy", "samples",
+            "device_name", "backend", "seed", "learning_rate_schedule", "validation_samples");
+    public static final List<String> METRICS_FIELDS = List.of("loss", "train_accuracy", "validation_accuracy", "test_accuracy", "samples",
             "samples_per_second", "duration_ms", "skipped_steps");
 
     /** Where an epoch started: the event time of its EPOCH_STARTED, or null when none was read. */
@@ -231,6 +231,10 @@ public final class TrainingEventJson {
                 .setBackend(has(c, "backend") ? r.nonBlank(c.get("backend"), "config.backend")
                         : absent("config.backend", r, o, o.backend()))
                 .setSeed(has(c, "seed") ? r.longInteger(c.get("seed"), "config.seed", Long.MIN_VALUE) : null)
+                .setLearningRateSchedule(has(c, "learning_rate_schedule")
+                        ? r.nonBlank(c.get("learning_rate_schedule"), "config.learning_rate_schedule") : null)
+                .setValidationSamples(has(c, "validation_samples")
+                        ? r.longInteger(c.get("validation_samples"), "config.validation_samples", 0) : null)
                 .build();
     }
 
@@ -240,6 +244,8 @@ public final class TrainingEventJson {
         EpochMetrics.Builder b = EpochMetrics.newBuilder()
                 .setLoss(r.number(required(m, "loss", "metrics.loss", r), "metrics.loss"))
                 .setTrainAccuracy(has(m, "train_accuracy") ? r.fraction(m.get("train_accuracy"), "metrics.train_accuracy") : null)
+                .setValidationAccuracy(has(m, "validation_accuracy")
+                        ? r.fraction(m.get("validation_accuracy"), "metrics.validation_accuracy") : null)
                 .setTestAccuracy(has(m, "test_accuracy") ? r.fraction(m.get("test_accuracy"), "metrics.test_accuracy") : null);
         long samples = r.longInteger(required(m, "samples", "metrics.samples", r), "metrics.samples", 0);
         long durationMs;
@@ -300,6 +306,12 @@ public final class TrainingEventJson {
             if (c.getSeed() != null) {
                 n.put("seed", c.getSeed());
             }
+            if (c.getLearningRateSchedule() != null) {
+                n.put("learning_rate_schedule", c.getLearningRateSchedule());
+            }
+            if (c.getValidationSamples() != null) {
+                n.put("validation_samples", c.getValidationSamples());
+            }
         }
         EpochMetrics m = e.getMetrics();
         if (m != null) {
@@ -307,6 +319,9 @@ public final class TrainingEventJson {
             n.put("loss", m.getLoss());
             if (m.getTrainAccuracy() != null) {
                 n.put("train_accuracy", m.getTrainAccuracy());
+            }
+            if (m.getValidationAccuracy() != null) {
+                n.put("validation_accuracy", m.getValidationAccuracy());
             }
             if (m.getTestAccuracy() != null) {
                 n.put("test_accuracy", m.getTestAccuracy());

@@ -43,6 +43,28 @@ class FashionMnistTest {
         assertThat(data.test().labels()).containsExactly(4);
     }
 
+    /** A twelfth of the training file, from its end, is the validation split; limits never reach into it. */
+    @Test
+    void theEndOfTheTrainingFileIsHeldOutForValidation() throws IOException {
+        IdxFiles.dataset(dir, false);
+        byte[] pixels = new byte[26 * 4];
+        byte[] labels = new byte[26];
+        for (int i = 0; i < 26; i++) {
+            pixels[4 * i] = (byte) i; // each image's first pixel is its row number
+            labels[i] = (byte) (i % 10);
+        }
+        IdxFiles.images(dir.resolve("train-images-idx3-ubyte"), IdxReader.IMAGES_MAGIC, 26, 2, 2, pixels, false);
+        IdxFiles.labels(dir.resolve("train-labels-idx1-ubyte"), IdxReader.LABELS_MAGIC, labels, false);
+        Dataset data = FashionMnist.load(dir, 0, 0);
+        assertThat(data.validation().size()).as("26 / 12").isEqualTo(2);
+        assertThat(data.train().size()).isEqualTo(24);
+        assertThat(data.validation().features()[0]).isEqualTo(24 / 255f);
+        assertThat(data.validation().labels()).containsExactly(4, 5);
+        assertThat(FashionMnist.load(dir, 10, 0).validation().labels()).as("the same rows whatever the limit").containsExactly(4, 5);
+        assertThatThrownBy(() -> FashionMnist.load(dir, 25, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--train-limit 25 is more than the 24 training images").hasMessageContaining("validation split");
+    }
+
     @Test
     void acceptsTheDottedSpellingOfSomeMirrors() throws IOException {
         IdxFiles.dataset(dir, false);
@@ -106,7 +128,8 @@ class FashionMnistTest {
     void realFashionMnistHasTheExpectedShape() throws IOException {
         assumeTrue(FashionMnist.isPresent(FashionMnist.DEFAULT_DIR), "Fashion-MNIST not installed");
         Dataset data = FashionMnist.load(FashionMnist.DEFAULT_DIR, 0, 1000);
-        assertThat(data.train().size()).isEqualTo(60_000);
+        assertThat(data.train().size()).isEqualTo(55_000);
+        assertThat(data.validation().size()).isEqualTo(5_000);
         assertThat(data.test().size()).isEqualTo(1000);
         assertThat(data.featureCount()).isEqualTo(784);
         assertThat(inUnitRange(data.train().features())).isTrue();
