@@ -5,6 +5,7 @@ import dev.ampwatch.trainer.TrainingOptions;
 import dev.ampwatch.trainer.TrainingResult;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
 import dev.ampwatch.trainer.precision.Precision;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,6 +20,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--run-id", description = "Run id (default: a random UUID).")
     String runId;
 
+    @Option(names = "--save-model", paramLabel = "FILE",
+            description = "Save the trained model here when the run completes (a versioned, checksummed file: docs/trainer.md), "
+                    + "to measure the same weights again.")
+    Path saveModel;
+
     @Mixin
     TrainOptions train;
 
@@ -31,7 +37,7 @@ final class TrainCommand implements Callable<Integer> {
         if (runId != null) {
             b.runId(runId);
         }
-        TrainingOptions options = b.build();
+        TrainingOptions options = b.saveModel(saveModel).build();
         try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.reachableClientProperties(),
                 kafka.topics().trainingEvents().name())) {
             TrainingResult result = DeviceChoice.train(train.device, options, publisher, System.out, ProgressBar.forTerminal(), job -> job);

@@ -67,6 +67,11 @@ final class EpochRunner {
         this.plannedSteps = (long) plannedEpochs * ((train.size() + this.batchSize - 1) / this.batchSize);
     }
 
+    /** How inputs are scaled before the model sees them (the training set's statistics): part of a saved model. */
+    Standardization input() {
+        return input;
+    }
+
     /** Told after each step: samples done so far in the epoch and their summed loss. */
     @FunctionalInterface
     interface StepObserver {

@@ -7,12 +7,17 @@ import dev.ampwatch.trainer.backend.TrainableModel;
 import dev.ampwatch.trainer.cpu.CpuBackend;
 import dev.ampwatch.trainer.data.Dataset;
 import dev.ampwatch.trainer.data.DatasetResolver;
+import dev.ampwatch.trainer.model.ModelFile;
 import dev.ampwatch.trainer.model.ModelSpec;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,8 +168,40 @@ public final class TrainingJob {
                 return new TrainingResult(options.runId(), history, spec.parameterCount(), spec.flopsPerSample());
             }
         }
+        if (options.modelFile().isPresent()) {
+            save(options.modelFile().get(), spec, runner, model, history.get(history.size() - 1));
+        }
         listener.onEvent(events.runCompleted(events.now()));
         return new TrainingResult(options.runId(), history, spec.parameterCount(), spec.flopsPerSample());
+    }
+
+    /** The trained model and where it came from; a failure fails the run (it was asked for). */
+    private void save(Path file, ModelSpec spec, EpochRunner runner, TrainableModel model, EpochMetrics last) {
+        Map<String, String> trained = new LinkedHashMap<>();
+        trained.put("run_id", options.runId());
+        trained.put("experiment_id", options.experimentId());
+        trained.put("precision", options.precision().cliName());
+        trained.put("optimizer", options.optimizer().cliName());
+        trained.put("learning_rate", Double.toString(options.learningRate()));
+        trained.put("learning_rate_schedule", options.learningRateSchedule().cliName());
+        trained.put("epochs", Integer.toString(options.epochs()));
+        trained.put("batch_size", Integer.toString(options.batchSize()));
+        trained.put("seed", Long.toString(options.seed()));
+        trained.put("backend", backend.name());
+        trained.put("device_name", backend.deviceName());
+        if (last.getValidationAccuracy() != null) {
+            trained.put("validation_accuracy", Double.toString(last.getValidationAccuracy()));
+        }
+        if (last.getTestAccuracy() != null) {
+            trained.put("test_accuracy", Double.toString(last.getTestAccuracy()));
+        }
+        trained.put("saved_at", events.now().toString());
+        try {
+            ModelFile.write(file, new ModelFile.SavedModel(spec, runner.input(), model.parameters(), trained));
+        } catch (IOException | RuntimeException e) {
+            throw new TrainingFailedException(options.runId(), "cannot save the model to " + file + ": " + e.getMessage(), e);
+        }
+        LOG.info("run {}: model saved to {}", options.runId(), file);
     }
 
     private RunConfig runConfig(Dataset data, ModelSpec spec) {

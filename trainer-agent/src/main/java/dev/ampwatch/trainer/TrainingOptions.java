@@ -3,6 +3,7 @@ package dev.ampwatch.trainer;
 import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.model.HyperParameters;
 import dev.ampwatch.trainer.model.LearningRateSchedule;
+import dev.ampwatch.trainer.model.ModelFile;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.LossScaler;
 import dev.ampwatch.trainer.precision.Precision;
@@ -35,11 +36,12 @@ import java.util.UUID;
  * @param devices accelerator ids as in PowerSample.device (default empty; the CPU backend has none)
  * @param initialLossScale amp-fp16's starting loss scale (default 65536)
  * @param lossScaleGrowthInterval amp-fp16's good steps before the scale doubles (default 2000)
+ * @param modelFile where the trained model is saved when the run completes ({@link ModelFile}); empty: not saved
  */
 public record TrainingOptions(Precision precision, int batchSize, List<Integer> hiddenUnits, int epochs,
         double learningRate, OptimizerKind optimizer, LearningRateSchedule learningRateSchedule, long seed, Optional<Path> datasetDir, int trainLimit,
         int testLimit, int threads, String runId, String experimentId, String host, List<String> devices,
-        float initialLossScale, int lossScaleGrowthInterval) {
+        float initialLossScale, int lossScaleGrowthInterval, Optional<Path> modelFile) {
 
     public TrainingOptions {
         hiddenUnits = List.copyOf(hiddenUnits);
@@ -95,6 +97,7 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         private List<String> devices = List.of();
         private float initialLossScale = LossScaler.DEFAULT_INITIAL_SCALE;
         private int lossScaleGrowthInterval = LossScaler.DEFAULT_GROWTH_INTERVAL;
+        private Path modelFile;
 
         private Builder() {}
 
@@ -117,6 +120,8 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         public Builder devices(List<String> v) { devices = v; return this; }
         public Builder initialLossScale(float v) { initialLossScale = v; return this; }
         public Builder lossScaleGrowthInterval(int v) { lossScaleGrowthInterval = v; return this; }
+        /** Null: the model is not saved. */
+        public Builder saveModel(Path v) { modelFile = v; return this; }
 
         public TrainingOptions build() {
             return new TrainingOptions(precision, batchSize, hiddenUnits, epochs,
@@ -124,7 +129,8 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
                     Objects.requireNonNull(learningRateSchedule, "learningRateSchedule"), seed,
                     Optional.ofNullable(datasetDir), trainLimit, testLimit, threads,
                     runId != null ? runId : UUID.randomUUID().toString(), experimentId,
-                    host != null ? host : HostId.local(), devices, initialLossScale, lossScaleGrowthInterval);
+                    host != null ? host : HostId.local(), devices, initialLossScale, lossScaleGrowthInterval,
+                    Optional.ofNullable(modelFile));
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.ampwatch.trainer.backend.TrainableModel;
 import dev.ampwatch.trainer.data.Dataset;
 import dev.ampwatch.trainer.data.LabeledData;
 import dev.ampwatch.trainer.model.LearningRateSchedule;
+import dev.ampwatch.trainer.model.ModelParameters;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,16 @@ class EpochRunnerTest {
         @Override
         public float lossScale() {
             return 1;
+        }
+
+        @Override
+        public ModelParameters parameters() {
+            throw new UnsupportedOperationException("a recorder has no parameters");
+        }
+
+        @Override
+        public void setParameters(ModelParameters parameters) {
+            throw new UnsupportedOperationException("a recorder has no parameters");
         }
     }
 

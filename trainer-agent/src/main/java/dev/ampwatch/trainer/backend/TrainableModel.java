@@ -1,5 +1,7 @@
 package dev.ampwatch.trainer.backend;
 
+import dev.ampwatch.trainer.model.ModelParameters;
+
 /**
  * A model living on a {@link Backend}, trained and evaluated a batch at a time. Batches are
  * row-major {@code n x inputs} float arrays of features and {@code n} class labels.
@@ -25,6 +27,15 @@ public interface TrainableModel extends AutoCloseable {
      * model starts with its hyperparameters' rate. Optimizer state (momentum, Adam's moments) is kept.
      */
     void setLearningRate(double learningRate);
+
+    /** A copy of the FP32 master weights and biases (waits for queued device work). */
+    ModelParameters parameters();
+
+    /**
+     * Replaces the weights and biases with {@code parameters} (a saved model's), which must fit the model's
+     * shape; optimizer state is left as it is.
+     */
+    void setParameters(ModelParameters parameters);
 
     /** Current loss scale (1 when the precision does not scale). */
     float lossScale();

@@ -3,8 +3,11 @@ package dev.ampwatch.trainer.cpu;
 import dev.ampwatch.trainer.backend.StepResult;
 import dev.ampwatch.trainer.backend.TrainableModel;
 import dev.ampwatch.trainer.model.HyperParameters;
+import dev.ampwatch.trainer.model.ModelParameters;
 import dev.ampwatch.trainer.model.ModelSpec;
 import dev.ampwatch.trainer.precision.LossScaler;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -15,6 +18,7 @@ import java.util.Random;
  * <p>Not thread-safe: driven by one training thread (the GEMMs inside fan out to the pool).
  */
 final class CpuMlp implements TrainableModel {
+    private final ModelSpec spec;
     private final DenseLayer[] layers;
     private final int classes;
     private final LossScaler scaler;
@@ -24,6 +28,7 @@ final class CpuMlp implements TrainableModel {
     private int capacity;
 
     CpuMlp(ModelSpec spec, HyperParameters hyper, CpuGemm gemm) {
+        this.spec = spec;
         int[] widths = spec.widths();
         Random heInit = new Random(hyper.seed());
         layers = new DenseLayer[widths.length - 1];
@@ -104,6 +109,27 @@ final class CpuMlp implements TrainableModel {
         float[] logits = forward(features, n);
         for (int i = 0; i < n; i++) {
             out[i] = Activations.argmax(logits, i * classes, classes);
+        }
+    }
+
+    @Override
+    public ModelParameters parameters() {
+        List<float[]> w = new ArrayList<>(layers.length);
+        List<float[]> b = new ArrayList<>(layers.length);
+        for (DenseLayer layer : layers) {
+            w.add(layer.weights.clone());
+            b.add(layer.bias.clone());
+        }
+        return new ModelParameters(w, b);
+    }
+
+    @Override
+    public void setParameters(ModelParameters parameters) {
+        parameters.requireShape(spec);
+        for (int l = 0; l < layers.length; l++) {
+            System.arraycopy(parameters.weights().get(l), 0, layers[l].weights, 0, layers[l].weights.length);
+            System.arraycopy(parameters.biases().get(l), 0, layers[l].bias, 0, layers[l].bias.length);
+            layers[l].weightsChanged();
         }
     }
 

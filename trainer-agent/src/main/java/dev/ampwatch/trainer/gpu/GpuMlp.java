@@ -3,10 +3,13 @@ package dev.ampwatch.trainer.gpu;
 import dev.ampwatch.trainer.backend.StepResult;
 import dev.ampwatch.trainer.backend.TrainableModel;
 import dev.ampwatch.trainer.model.HyperParameters;
+import dev.ampwatch.trainer.model.ModelParameters;
 import dev.ampwatch.trainer.model.ModelSpec;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.LossScaler;
 import dev.ampwatch.trainer.precision.Precision;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import jcuda.driver.CUdeviceptr;
 
@@ -193,7 +196,29 @@ final class GpuMlp implements TrainableModel {
         return scaler.skippedSteps();
     }
 
-    /** A copy of layer {@code l}'s FP32 master weights, in x out row-major (for tests). */
+    @Override
+    public ModelParameters parameters() {
+        List<float[]> w = new ArrayList<>(layers);
+        List<float[]> b = new ArrayList<>(layers);
+        for (int l = 0; l < layers; l++) {
+            w.add(weights(l));
+            b.add(bias(l));
+        }
+        return new ModelParameters(w, b);
+    }
+
+    @Override
+    public void setParameters(ModelParameters parameters) {
+        parameters.requireShape(spec);
+        dev.makeCurrent();
+        for (int l = 0; l < layers; l++) {
+            dev.upload(weights[l], parameters.weights().get(l), parameters.weights().get(l).length);
+            dev.upload(bias[l], parameters.biases().get(l), parameters.biases().get(l).length);
+        }
+        weightsStale = true; // the converted copies are rebuilt before the next GEMM
+    }
+
+    /** A copy of layer {@code l}'s FP32 master weights, in x out row-major. */
     float[] weights(int l) {
         dev.makeCurrent();
         float[] w = new float[widths[l] * widths[l + 1]];
@@ -201,7 +226,7 @@ final class GpuMlp implements TrainableModel {
         return w;
     }
 
-    /** A copy of layer {@code l}'s FP32 bias (for tests). */
+    /** A copy of layer {@code l}'s FP32 bias. */
     float[] bias(int l) {
         dev.makeCurrent();
         float[] b = new float[widths[l + 1]];

@@ -1,0 +1,198 @@
+package dev.ampwatch.trainer.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ampwatch.trainer.data.Standardization;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trained model on disk, so the same weights can be measured in every precision and on every backend.
+ * Format version 1, little-endian:
+ * <pre>
+ * magic      8 bytes  "AMPWMODL"
+ * version    int32    1
+ * header     int32 n, then n bytes of UTF-8 JSON:
+ *            {"inputs": 784, "hidden_units": [256, 128], "classes": 10, "activation": "relu",
+ *             "input_standardization": {"mean": 0.286, "std": 0.353},
+ *             "trained": {"run_id": ..., "precision": ..., ...}}      (provenance: strings, free form)
+ * tensors    per dense layer, input side first: weights (inputs x outputs float32, row-major, y = x W + b),
+ *            then bias (outputs float32)
+ * checksum   32 bytes: SHA-256 of every byte before it
+ * </pre>
+ * A file of another version, with another magic, a wrong checksum (a changed byte, a truncated copy), or
+ * tensors that do not fit its header is refused with a message naming the file and what is wrong. Files are
+ * written to a temporary name and moved into place, so a reader never sees half a model.
+ */
+public final class ModelFile {
+    /** What a file holds. */
+    public record SavedModel(ModelSpec spec, Standardization input, ModelParameters parameters, Map<String, String> trained) {
+        public SavedModel {
+            parameters.requireShape(spec);
+            trained = Map.copyOf(trained);
+        }
+    }
+
+    public static final int VERSION = 1;
+    static final byte[] MAGIC = "AMPWMODL".getBytes(StandardCharsets.US_ASCII);
+    private static final int CHECKSUM = 32;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ModelFile() {}
+
+    /** Writes {@code model} to {@code file} (replacing it atomically). */
+    public static void write(Path file, SavedModel model) throws IOException {
+        byte[] header = header(model).getBytes(StandardCharsets.UTF_8);
+        long floats = 0;
+        for (int l = 0; l < model.parameters().weights().size(); l++) {
+            floats += model.parameters().weights().get(l).length + model.parameters().biases().get(l).length;
+        }
+        long size = MAGIC.length + 4L + 4 + header.length + 4 * floats + CHECKSUM;
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IOException("a model of " + floats + " parameters is too large for format version " + VERSION);
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).putInt(VERSION).putInt(header.length).put(header);
+        for (int l = 0; l < model.parameters().weights().size(); l++) {
+            for (float v : model.parameters().weights().get(l)) {
+                b.putFloat(v);
+            }
+            for (float v : model.parameters().biases().get(l)) {
+                b.putFloat(v);
+            }
+        }
+        b.put(sha256(b.array(), b.position()));
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, b.array());
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Reads a model.
+     *
+     * @throws IOException when the file cannot be read or is not a valid version-1 model; the message names
+     *     the file and what is wrong
+     */
+    public static SavedModel read(Path file) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new IOException("model file " + file + " does not exist", e);
+        }
+        if (bytes.length < MAGIC.length || !Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            throw new IOException(file + " is not an ampwatch model file (it does not start with AMPWMODL)");
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).position(MAGIC.length);
+        if (b.remaining() < 4) {
+            throw corrupt(file, "it ends after the magic");
+        }
+        int version = b.getInt();
+        if (version != VERSION) {
+            throw new IOException(file + " is a model file of format version " + version + "; this ampwatch reads version "
+                    + VERSION + " (save the model again with this version, or use the ampwatch that wrote it)");
+        }
+        if (bytes.length < MAGIC.length + 8 + CHECKSUM) {
+            throw corrupt(file, "it is " + bytes.length + " bytes, shorter than any model");
+        }
+        byte[] stored = Arrays.copyOfRange(bytes, bytes.length - CHECKSUM, bytes.length);
+        byte[] actual = sha256(bytes, bytes.length - CHECKSUM);
+        if (!MessageDigest.isEqual(stored, actual)) {
+            throw corrupt(file, "the SHA-256 of its contents (" + HexFormat.of().formatHex(actual, 0, 8)
+                    + "...) is not the one stored at its end (" + HexFormat.of().formatHex(stored, 0, 8)
+                    + "...): a changed byte or a truncated copy");
+        }
+        int headerLength = b.getInt();
+        if (headerLength < 2 || headerLength > bytes.length - b.position() - CHECKSUM) {
+            throw corrupt(file, "its header length " + headerLength + " does not fit the file");
+        }
+        JsonNode header;
+        try {
+            header = JSON.readTree(new String(bytes, b.position(), headerLength, StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw corrupt(file, "its header is not JSON: " + e.getOriginalMessage());
+        }
+        b.position(b.position() + headerLength);
+        ModelSpec spec;
+        Standardization input;
+        try {
+            List<Integer> hidden = new ArrayList<>();
+            header.required("hidden_units").forEach(h -> hidden.add(h.intValue()));
+            spec = new ModelSpec(header.required("inputs").intValue(), hidden, header.required("classes").intValue());
+            if (!"relu".equals(header.path("activation").asText())) {
+                throw new IllegalArgumentException("activation '" + header.path("activation").asText() + "' (only relu)");
+            }
+            JsonNode s = header.required("input_standardization");
+            input = new Standardization(s.required("mean").doubleValue(), s.required("std").doubleValue());
+        } catch (IllegalArgumentException e) {
+            throw corrupt(file, "its header does not describe a model: " + e.getMessage());
+        }
+        int[] w = spec.widths();
+        long expected = spec.parameterCount() * 4;
+        if (expected != bytes.length - CHECKSUM - b.position()) {
+            throw corrupt(file, "its header describes " + spec.parameterCount() + " parameters (" + expected
+                    + " bytes) but it holds " + (bytes.length - CHECKSUM - b.position()) + " bytes of them");
+        }
+        List<float[]> weights = new ArrayList<>();
+        List<float[]> biases = new ArrayList<>();
+        for (int l = 0; l + 1 < w.length; l++) {
+            float[] wl = new float[w[l] * w[l + 1]];
+            b.asFloatBuffer().get(wl);
+            b.position(b.position() + 4 * wl.length);
+            float[] bl = new float[w[l + 1]];
+            b.asFloatBuffer().get(bl);
+            b.position(b.position() + 4 * bl.length);
+            weights.add(wl);
+            biases.add(bl);
+        }
+        Map<String, String> trained = new LinkedHashMap<>();
+        header.path("trained").fields().forEachRemaining(e -> trained.put(e.getKey(), e.getValue().asText()));
+        return new SavedModel(spec, input, new ModelParameters(weights, biases), trained);
+    }
+
+    private static String header(SavedModel model) {
+        ObjectNode h = JSON.createObjectNode();
+        h.put("inputs", model.spec().inputs());
+        model.spec().hiddenUnits().forEach(h.putArray("hidden_units")::add);
+        h.put("classes", model.spec().classes());
+        h.put("activation", "relu");
+        h.putObject("input_standardization").put("mean", model.input().mean()).put("std", model.input().std());
+        ObjectNode trained = h.putObject("trained");
+        model.trained().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> trained.put(e.getKey(), e.getValue()));
+        return h.toString();
+    }
+
+    private static IOException corrupt(Path file, String what) {
+        return new IOException("model file " + file + " is corrupt: " + what);
+    }
+
+    private static byte[] sha256(byte[] bytes, int length) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(bytes, 0, length);
+            return d.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+}
