@@ -1,6 +1,7 @@
 package dev.ampwatch.power;
 
 import dev.ampwatch.schema.PowerSample;
+import java.util.List;
 
 /**
  * Where sampled records go (the Kafka publisher, or a list in tests). Must be thread-safe: each
@@ -16,4 +17,13 @@ public interface SampleSink {
      * @param sourceName the {@link PowerSource#name()} that produced it, for per-source metrics
      */
     void accept(String sourceName, PowerSample sample);
+
+    /**
+     * A sink that takes one tick's records together (the spool writes them with one system call): all of them,
+     * or, on a {@link RuntimeException}, none. The sampler hands such a sink whole ticks.
+     */
+    interface Batching extends SampleSink {
+        /** Accepts {@code samples} of one read of {@code sourceName}, in order: all, or none on an exception. */
+        void acceptAll(String sourceName, List<PowerSample> samples);
+    }
 }

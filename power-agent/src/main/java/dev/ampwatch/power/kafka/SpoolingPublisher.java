@@ -1,5 +1,6 @@
 package dev.ampwatch.power.kafka;
 
+import dev.ampwatch.power.SampleSink;
 import dev.ampwatch.power.metrics.AgentStats;
 import dev.ampwatch.power.sampling.RateLimitedLog;
 import dev.ampwatch.power.spool.SpoolFile;
@@ -9,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * producer whose start fences the old one; consumers that read committed data (the analyzer does) see
  * each sample exactly once, in order. Thread-safe.
  */
-public final class SpoolingPublisher implements Publisher {
+public final class SpoolingPublisher implements Publisher, SampleSink.Batching {
     private static final Logger LOG = LoggerFactory.getLogger(SpoolingPublisher.class);
     private static final int BATCH = 500;
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
@@ -65,8 +67,20 @@ public final class SpoolingPublisher implements Publisher {
 
     @Override
     public void accept(String sourceName, PowerSample sample) {
-        if (closing || !spool.append(encode(sourceName, sample))) {
-            stats.source(sourceName).dropped();
+        acceptAll(sourceName, List.of(sample));
+    }
+
+    /** One tick's samples in one write to the spool: all, or none (counted as dropped) when it is full. */
+    @Override
+    public void acceptAll(String sourceName, List<PowerSample> samples) {
+        List<byte[]> encoded = new ArrayList<>(samples.size());
+        for (PowerSample sample : samples) {
+            encoded.add(encode(sourceName, sample));
+        }
+        if (closing || !spool.appendAll(encoded)) {
+            for (int i = 0; i < samples.size(); i++) {
+                stats.source(sourceName).dropped();
+            }
             warnings.warn("spool-full", null, "power publisher: spool {} is full ({} samples, {} bytes not yet "
                     + "confirmed by Kafka at topic {}): dropping new samples of {} until the broker is back",
                     spool.dir(), spool.pendingRecords(), spool.pendingBytes(), topic, sourceName);

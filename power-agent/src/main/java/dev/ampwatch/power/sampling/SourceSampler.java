@@ -71,6 +71,18 @@ final class SourceSampler implements Runnable {
         }
         stats.read(samples.size(), samples.stream().map(PowerSample::getEventTime)
                 .max(Instant::compareTo).orElse(now));
+        if (sink instanceof SampleSink.Batching batching) {
+            try {
+                batching.acceptAll(name, samples);
+                return samples.size();
+            } catch (RuntimeException e) {
+                for (int i = 0; i < samples.size(); i++) {
+                    stats.dropped();
+                }
+                log.warn(name + "/sink", e, "power source {}: sink rejected {} samples", name, samples.size());
+                return 0;
+            }
+        }
         int handed = 0;
         for (PowerSample sample : samples) {
             try {

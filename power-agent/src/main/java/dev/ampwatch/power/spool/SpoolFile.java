@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32;
@@ -20,11 +21,17 @@ import org.slf4j.LoggerFactory;
  * Kafka has not yet confirmed. Records are {@code [length][crc32][bytes]}; a torn tail (a crash in
  * the middle of a write) is cut off at open. The position is replaced atomically on commit; once
  * everything is committed the log is emptied. Bounded by {@code maxBytes} of uncommitted data.
+ *
+ * <p>What this process appended is also kept in memory while it is little ({@link #MEMORY_BYTES}), so the
+ * sender reads the records it sends from there rather than back from the file (and checks no CRC it just
+ * computed); after a long outage, and for what an earlier run left, it reads the file.
  * Thread-safe (all methods synchronized).
  */
 public final class SpoolFile implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpoolFile.class);
     private static final int HEADER = 8;
+    /** Uncommitted records mirrored in memory at most: some minutes of a rig's samples. */
+    static final long MEMORY_BYTES = 4L * 1024 * 1024;
 
     /** One record and the position just after it. */
     public record Entry(byte[] payload, long next) {}
@@ -36,6 +43,10 @@ public final class SpoolFile implements AutoCloseable {
     private long committed;
     private long end;
     private long pendingRecords;
+    /** Exactly the records from committed to end, when {@link #mirrored}; else not used. */
+    private final ArrayDeque<Entry> memory = new ArrayDeque<>();
+    private long memoryBytes;
+    private boolean mirrored;
 
     private SpoolFile(Path dir, FileChannel channel, long maxBytes, long committed) {
         this.dir = dir;
@@ -78,6 +89,7 @@ public final class SpoolFile implements AutoCloseable {
         }
         end = pos;
         pendingRecords = records;
+        mirrored = records == 0;
         if (records > 0) {
             LOG.info("sample spool {}: {} samples from an earlier run will be sent first", dir, records);
         }
@@ -85,28 +97,65 @@ public final class SpoolFile implements AutoCloseable {
 
     /** Appends a record; false (nothing written) if the uncommitted data would exceed the bound. */
     public synchronized boolean append(byte[] payload) {
-        if (end - committed + HEADER + payload.length > maxBytes) {
+        return appendAll(List.of(payload));
+    }
+
+    /**
+     * Appends records with one write, all or none: false (nothing written) if the uncommitted data would exceed
+     * the bound.
+     */
+    public synchronized boolean appendAll(List<byte[]> payloads) {
+        int bytes = 0;
+        for (byte[] p : payloads) {
+            bytes += HEADER + p.length;
+        }
+        if (end - committed + bytes > maxBytes) {
             return false;
         }
+        ByteBuffer b = ByteBuffer.allocate(bytes);
         CRC32 crc = new CRC32();
-        crc.update(payload);
-        ByteBuffer b = ByteBuffer.allocate(HEADER + payload.length);
-        b.putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
+        for (byte[] p : payloads) {
+            crc.reset();
+            crc.update(p);
+            b.putInt(p.length).putInt((int) crc.getValue()).put(p);
+        }
+        b.flip();
         try {
             long at = end;
             while (b.hasRemaining()) {
                 at += channel.write(b, at);
             }
-            end = at;
-            pendingRecords++;
-            return true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to the sample spool in " + dir, e);
         }
+        for (byte[] p : payloads) {
+            end += HEADER + p.length;
+            pendingRecords++;
+            if (mirrored) {
+                memory.addLast(new Entry(p, end));
+                memoryBytes += HEADER + p.length;
+            }
+        }
+        if (memoryBytes > MEMORY_BYTES) { // a long outage: the file alone until everything is sent
+            mirrored = false;
+            memory.clear();
+            memoryBytes = 0;
+        }
+        return true;
     }
 
     /** Up to {@code max} uncommitted records, oldest first. */
     public synchronized List<Entry> readPending(int max) {
+        if (mirrored) {
+            List<Entry> out = new ArrayList<>(Math.min(max, memory.size()));
+            for (Entry e : memory) {
+                if (out.size() == max) {
+                    break;
+                }
+                out.add(e);
+            }
+            return out;
+        }
         List<Entry> out = new ArrayList<>();
         long pos = committed;
         try {
@@ -151,10 +200,16 @@ public final class SpoolFile implements AutoCloseable {
         try {
             committed = position;
             pendingRecords -= records;
+            while (mirrored && !memory.isEmpty() && memory.peekFirst().next() <= position) {
+                memoryBytes -= HEADER + memory.pollFirst().payload().length;
+            }
             if (committed == end) {
                 channel.truncate(0); // all delivered: start over, the file never grows past one outage
                 committed = 0;
                 end = 0;
+                mirrored = true; // nothing pending: what is appended next is mirrored from its start
+                memory.clear();
+                memoryBytes = 0;
             }
             Path tmp = dir.resolve("position.tmp");
             Files.writeString(tmp, Long.toString(committed), StandardCharsets.US_ASCII);

@@ -8,6 +8,7 @@ import dev.ampwatch.power.PowerReading;
 import dev.ampwatch.power.PowerSampleMapper;
 import dev.ampwatch.power.PowerSession;
 import dev.ampwatch.power.PowerSourceException;
+import dev.ampwatch.power.SampleSink;
 import dev.ampwatch.power.metrics.AgentStats;
 import dev.ampwatch.power.metrics.SourceStats;
 import dev.ampwatch.schema.Component;
@@ -16,6 +17,7 @@ import dev.ampwatch.schema.SourceType;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -93,6 +95,32 @@ class SamplerTest {
         sampler.run();
         sampler.run();
         assertThat(stats.source("nvml").samplesDropped()).isEqualTo(2);
+    }
+
+    /** A batching sink gets each read whole; when it refuses one, every sample of it is counted as dropped. */
+    @Test
+    void aBatchingSinkGetsWholeTicksAllOrNone() {
+        List<List<PowerSample>> ticks = new ArrayList<>();
+        SampleSink.Batching batching = new SampleSink.Batching() {
+            @Override
+            public void acceptAll(String sourceName, List<PowerSample> samples) {
+                if (ticks.size() == 1) {
+                    throw new IllegalStateException("spool unwritable");
+                }
+                ticks.add(List.copyOf(samples));
+            }
+
+            @Override
+            public void accept(String sourceName, PowerSample sample) {
+                throw new AssertionError("the sampler hands a batching sink whole ticks");
+            }
+        };
+        SourceSampler sampler = new SourceSampler("nvml", SourceType.NVML, new ScriptedSession(false), mapper, batching,
+                stats.source("nvml"), clock, new RateLimitedLog(LoggerFactory.getLogger(getClass()), Duration.ofMinutes(1), clock));
+        assertThat(sampler.sampleOnce()).isEqualTo(1);
+        assertThat(sampler.sampleOnce()).isZero();
+        assertThat(ticks).hasSize(1);
+        assertThat(stats.source("nvml").samplesDropped()).isEqualTo(1);
     }
 
     @Test

@@ -66,4 +66,54 @@ class SpoolFileTest {
             assertThat(spool.append(new byte[10])).isTrue();
         }
     }
+
+    @Test
+    void aTickIsWrittenWholeOrNotAtAll(@TempDir Path dir) {
+        try (SpoolFile spool = SpoolFile.open(dir, 60)) {
+            assertThat(spool.appendAll(List.of(new byte[10], new byte[10]))).isTrue(); // 2 x (8 + 10)
+            assertThat(spool.appendAll(List.of(new byte[10], new byte[10]))).as("36 more would make 72 > 60").isFalse();
+            assertThat(spool.pendingRecords()).isEqualTo(2);
+            assertThat(spool.appendAll(List.of(new byte[10]))).isTrue();
+            assertThat(spool.readPending(10)).hasSize(3);
+        }
+    }
+
+    /**
+     * What the sender reads from memory is what the file holds: the same records, positions and order as a
+     * restart reads back; after more than the memory bound is pending it reads the file, and once everything
+     * is committed it mirrors again.
+     */
+    @Test
+    void theInMemoryMirrorMatchesTheFile(@TempDir Path dir) {
+        List<String> fromMemory;
+        try (SpoolFile spool = SpoolFile.open(dir, 1 << 30)) {
+            for (int i = 0; i < 6; i++) {
+                spool.appendAll(List.of(("a" + i).getBytes(StandardCharsets.UTF_8), ("b" + i).getBytes(StandardCharsets.UTF_8)));
+            }
+            List<SpoolFile.Entry> sent = spool.readPending(5);
+            spool.commit(sent.get(4).next(), 5);
+            fromMemory = spool.readPending(100).stream().map(e -> new String(e.payload(), StandardCharsets.UTF_8) + "@" + e.next()).toList();
+            assertThat(fromMemory).hasSize(7).first().asString().startsWith("b2@");
+        }
+        try (SpoolFile spool = SpoolFile.open(dir, 1 << 30)) {
+            assertThat(spool.readPending(100).stream().map(e -> new String(e.payload(), StandardCharsets.UTF_8) + "@" + e.next()))
+                    .as("read back from the file").containsExactlyElementsOf(fromMemory);
+            // past the memory bound: still every record, in order, now from the file
+            byte[] big = new byte[64 * 1024];
+            int n = (int) (SpoolFile.MEMORY_BYTES / big.length) + 2;
+            for (int i = 0; i < n; i++) {
+                big[0] = (byte) i;
+                assertThat(spool.append(big)).isTrue();
+            }
+            List<SpoolFile.Entry> all = spool.readPending(10_000);
+            assertThat(all).hasSize(7 + n);
+            for (int i = 0; i < n; i++) {
+                assertThat(all.get(7 + i).payload()[0]).isEqualTo((byte) i);
+            }
+            spool.commit(all.get(all.size() - 1).next(), all.size());
+            assertThat(spool.pendingRecords()).isZero();
+            assertThat(spool.append("again".getBytes(StandardCharsets.UTF_8))).isTrue();
+            assertThat(spool.readPending(10)).extracting(e -> new String(e.payload(), StandardCharsets.UTF_8)).containsExactly("again");
+        }
+    }
 }
