@@ -27,6 +27,9 @@ record Configurations(List<Configuration> all, List<String> varying, int without
     static final String FP32 = "fp32";
     /** Factor names, key order, and their short forms in labels. */
     static final Map<String, String> FACTORS = factors();
+    /** Training and inference runs are never one configuration (RunConfig.phase). */
+    static final String PHASE = "phase";
+    static final String TRAINING = "training";
 
     Configurations {
         all = List.copyOf(all);
@@ -94,11 +97,14 @@ record Configurations(List<Configuration> all, List<String> varying, int without
         l.put("train_samples", Long.toString(s.getTrainSamples()));
         l.put("device", s.getDeviceName());
         l.put("backend", s.getBackend());
+        l.put(PHASE, s.getPhase());
         return l;
     }
 
+    /** Every factor's level; the phase only when it is not training, so keys of training runs read as before it. */
     static String key(Map<String, String> levels) {
-        return FACTORS.keySet().stream().map(f -> f + "=" + levels.get(f)).collect(Collectors.joining("|"));
+        return FACTORS.keySet().stream().filter(f -> !(f.equals(PHASE) && TRAINING.equals(levels.get(f))))
+                .map(f -> f + "=" + levels.get(f)).collect(Collectors.joining("|"));
     }
 
     private static String label(Map<String, String> levels, List<String> varying) {
@@ -123,6 +129,7 @@ record Configurations(List<Configuration> all, List<String> varying, int without
         f.put("train_samples", "n");
         f.put("device", "dev");
         f.put("backend", "backend");
+        f.put(PHASE, "phase");
         return java.util.Collections.unmodifiableMap(f);
     }
 }

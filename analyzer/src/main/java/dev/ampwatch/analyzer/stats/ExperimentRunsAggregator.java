@@ -11,6 +11,7 @@ import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.RunEnergy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** Adds a run's final record to its experiment; the same run again replaces itself (idempotent). */
 public final class ExperimentRunsAggregator {
@@ -54,6 +55,7 @@ public final class ExperimentRunsAggregator {
                 .setLearningRate(c.getLearningRate()).setOptimizer(c.getOptimizer()).setDataset(c.getDataset())
                 .setDatasetSynthetic(c.getDatasetSynthetic()).setTrainSamples(c.getTrainSamples())
                 .setDeviceName(c.getDeviceName()).setBackend(c.getBackend()).setBenchmark(c.getBenchmark())
+                .setPhase(c.getPhase() == null ? Configurations.TRAINING : c.getPhase().name().toLowerCase(Locale.ROOT))
                 .build();
     }
 

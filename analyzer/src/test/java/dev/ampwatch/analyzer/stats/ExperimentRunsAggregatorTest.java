@@ -10,6 +10,7 @@ import dev.ampwatch.schema.DataQuality;
 import dev.ampwatch.schema.EpochEnergy;
 import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.RunPhase;
 import dev.ampwatch.schema.RunStatus;
 import dev.ampwatch.schema.SourceType;
 import java.time.Instant;
@@ -27,6 +28,10 @@ class ExperimentRunsAggregatorTest {
         assertThat(r.getSettings().getBatchSize()).isEqualTo(32);
         assertThat(r.getSettings().getHiddenUnits()).containsExactly(256, 128);
         assertThat(r.getSettings().getBenchmark()).isTrue();
+        assertThat(r.getSettings().getPhase()).as("no phase: a training run").isEqualTo("training");
+        RunEnergy inference = finalRecord("r2");
+        inference.getConfig().setPhase(RunPhase.INFERENCE);
+        assertThat(ExperimentRunsAggregator.finished(inference).getSettings().getPhase()).isEqualTo("inference");
         assertThat(r.getGpuEnergyJoules()).isEqualTo(700.0); // both GPUs, not the CPU
         assertThat(r.getNetEnergyJoules()).isEqualTo(600.0);
         assertThat(r.getEpochsCompleted()).isEqualTo(2); // the third epoch has no end

@@ -14,6 +14,7 @@ final class Runs {
     static final double SECONDS = 100;
     private final List<FinishedRun> runs = new ArrayList<>();
     private boolean gpu = true;
+    private String phase = "training";
 
     /** Runs from now on have no GPU readings (a CPU-only experiment). */
     Runs cpuOnly() {
@@ -21,10 +22,18 @@ final class Runs {
         return this;
     }
 
+    /** Runs from now on are inference runs (RunConfig.phase INFERENCE). */
+    Runs inference() {
+        phase = "inference";
+        return this;
+    }
+
     /** Completed runs of one configuration, one per value of average power (W). */
     Runs add(String precision, int batchSize, int hidden, boolean benchmark, double... watts) {
         for (double w : watts) {
-            runs.add(run(settings(precision, batchSize, hidden, benchmark), "COMPLETED", w));
+            RunSettings settings = settings(precision, batchSize, hidden, benchmark);
+            settings.setPhase(phase);
+            runs.add(run(settings, "COMPLETED", w));
         }
         return this;
     }

@@ -126,6 +126,20 @@ class StateSchemaUpgradeTest {
         return r;
     }
 
+    /** v2: before run settings; v3: before the phase (a v3 run reads as training). */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"ExperimentRuns.v2.avsc", "ExperimentRuns.v3.avsc"})
+    void experimentRunsOfEarlierVersionsAreReadable(String version) throws Exception {
+        Schema writer;
+        try (InputStream in = getClass().getResourceAsStream("/dev/ampwatch/analyzer/state/history/" + version)) {
+            writer = new Schema.Parser().parse(in);
+        }
+        assertThat(org.apache.avro.SchemaCompatibility.checkReaderWriterCompatibility(ExperimentRuns.getClassSchema(), writer)
+                .getType()).isEqualTo(org.apache.avro.SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+        assertThat(ExperimentRuns.getClassSchema().getField("runs").schema().getElementType().getField("settings").schema()
+                .getTypes().get(1).getField("phase").defaultVal()).isEqualTo("training");
+    }
+
     /**
      * A changed state schema needs its previous version in the history, or a restore after the upgrade
      * cannot read what the previous analyzer wrote (it happened once: v2 was added late). When this fails:
@@ -137,6 +151,6 @@ class StateSchemaUpgradeTest {
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(dev.ampwatch.analyzer.state.HostState.getClassSchema()))
                 .as("HostState changed: keep the previous one as HostState.v5.avsc").isEqualTo(1551919757795657308L);
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(ExperimentRuns.getClassSchema()))
-                .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v3.avsc").isEqualTo(-8952987439205331408L);
+                .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v4.avsc").isEqualTo(-1905545562379968152L);
     }
 }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.RunConfig;
+import dev.ampwatch.schema.RunPhase;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.host.HostId;
 import java.time.Duration;
@@ -47,9 +48,9 @@ public final class TrainingEventJson {
             "epoch", "config", "metrics", "failure_reason");
     public static final List<String> CONFIG_FIELDS = List.of("precision", "batch_size", "hidden_units", "epochs", "learning_rate",
             "optimizer", "dataset", "dataset_synthetic", "train_samples", "parameter_count", "flops_per_sample",
-            "device_name", "backend", "seed", "learning_rate_schedule", "validation_samples");
+            "device_name", "backend", "seed", "learning_rate_schedule", "validation_samples", "phase");
     public static final List<String> METRICS_FIELDS = List.of("loss", "train_accuracy", "validation_accuracy", "test_accuracy", "samples",
-            "samples_per_second", "duration_ms", "skipped_steps");
+            "samples_per_second", "duration_ms", "skipped_steps", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms");
 
     /** Where an epoch started: the event time of its EPOCH_STARTED, or null when none was read. */
     @FunctionalInterface
@@ -235,7 +236,19 @@ public final class TrainingEventJson {
                         ? r.nonBlank(c.get("learning_rate_schedule"), "config.learning_rate_schedule") : null)
                 .setValidationSamples(has(c, "validation_samples")
                         ? r.longInteger(c.get("validation_samples"), "config.validation_samples", 0) : null)
+                .setPhase(has(c, "phase") ? phase(c.get("phase"), r) : null)
                 .build();
+    }
+
+    /** {@code "training"} or {@code "inference"}. */
+    private static RunPhase phase(JsonNode node, FieldRules r) {
+        String text = r.nonBlank(node, "config.phase");
+        for (RunPhase p : RunPhase.values()) {
+            if (p.name().equalsIgnoreCase(text)) {
+                return p;
+            }
+        }
+        throw new JsonFieldException("config.phase", "'" + text + "' is not a phase (training or inference)");
     }
 
     /** @param epochStart the epoch's EPOCH_STARTED time (follow), for a missing duration */
@@ -261,6 +274,9 @@ public final class TrainingEventJson {
                 : absent("metrics.samples_per_second", r, o, durationMs > 0 ? samples * 1000.0 / durationMs : 0);
         return b.setSamples(samples).setSamplesPerSecond(throughput).setDurationMs(durationMs)
                 .setSkippedSteps(has(m, "skipped_steps") ? r.integer(m.get("skipped_steps"), "metrics.skipped_steps", 0) : 0)
+                .setLatencyP50Ms(has(m, "latency_p50_ms") ? r.nonNegative(m.get("latency_p50_ms"), "metrics.latency_p50_ms") : null)
+                .setLatencyP95Ms(has(m, "latency_p95_ms") ? r.nonNegative(m.get("latency_p95_ms"), "metrics.latency_p95_ms") : null)
+                .setLatencyP99Ms(has(m, "latency_p99_ms") ? r.nonNegative(m.get("latency_p99_ms"), "metrics.latency_p99_ms") : null)
                 .build();
     }
 
@@ -312,6 +328,9 @@ public final class TrainingEventJson {
             if (c.getValidationSamples() != null) {
                 n.put("validation_samples", c.getValidationSamples());
             }
+            if (c.getPhase() != null) {
+                n.put("phase", c.getPhase().name().toLowerCase(Locale.ROOT));
+            }
         }
         EpochMetrics m = e.getMetrics();
         if (m != null) {
@@ -331,6 +350,15 @@ public final class TrainingEventJson {
             n.put("duration_ms", m.getDurationMs());
             if (m.getSkippedSteps() != 0) {
                 n.put("skipped_steps", m.getSkippedSteps());
+            }
+            if (m.getLatencyP50Ms() != null) {
+                n.put("latency_p50_ms", m.getLatencyP50Ms());
+            }
+            if (m.getLatencyP95Ms() != null) {
+                n.put("latency_p95_ms", m.getLatencyP95Ms());
+            }
+            if (m.getLatencyP99Ms() != null) {
+                n.put("latency_p99_ms", m.getLatencyP99Ms());
             }
         }
         if (e.getFailureReason() != null) {

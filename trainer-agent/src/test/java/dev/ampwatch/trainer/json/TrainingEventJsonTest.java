@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.RunConfig;
+import dev.ampwatch.schema.RunPhase;
 import dev.ampwatch.schema.TrainingEvent;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -125,5 +126,26 @@ class TrainingEventJsonTest {
         assertThat(e.getConfig().getDatasetSynthetic()).isTrue();
         assertThat(e.getConfig().getFlopsPerSample()).isEqualTo(2.5e9);
         assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(e))).isEqualTo(e);
+    }
+
+    /** An inference run: its phase, validation split and schedule in the config, batch latencies in an epoch. */
+    @Test
+    void phaseValidationAndLatencyFieldsRoundTrip() {
+        TrainingEvent start = TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
+                + "\"config\":{\"precision\":\"int8\",\"batch_size\":64,\"hidden_units\":[256,128],\"epochs\":3,"
+                + "\"learning_rate\":0.05,\"optimizer\":\"sgd-momentum\",\"dataset\":\"d\",\"train_samples\":10000,"
+                + "\"parameter_count\":235146,\"phase\":\"inference\",\"validation_samples\":5000,"
+                + "\"learning_rate_schedule\":\"cosine\",\"device_name\":\"cpu\",\"backend\":\"cpu\"}}");
+        assertThat(start.getConfig().getPhase()).isEqualTo(RunPhase.INFERENCE);
+        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(start))).isEqualTo(start);
+        TrainingEvent epoch = TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428002,\"kind\":\"EPOCH_COMPLETED\","
+                + "\"epoch\":1,\"metrics\":{\"loss\":0.3,\"samples\":10000,\"samples_per_second\":5000,\"duration_ms\":2000,\"validation_accuracy\":0.88,"
+                + "\"latency_p50_ms\":1.5,\"latency_p95_ms\":2.25,\"latency_p99_ms\":4}}");
+        assertThat(epoch.getMetrics().getLatencyP99Ms()).isEqualTo(4.0);
+        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(epoch))).isEqualTo(epoch);
+        assertThatThrownBy(() -> TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
+                + "\"config\":{\"precision\":\"fp32\",\"batch_size\":1,\"hidden_units\":[],\"epochs\":1,\"learning_rate\":1,"
+                + "\"optimizer\":\"o\",\"dataset\":\"d\",\"train_samples\":0,\"parameter_count\":1,\"device_name\":\"cpu\",\"backend\":\"cpu\",\"phase\":\"serving\"}}"))
+                .hasMessageContaining("config.phase").hasMessageContaining("training or inference");
     }
 }
