@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code ampwatch} command: one entry point for the demo, the broker, the agents and the analyzer. */
 @Command(name = "ampwatch", mixinStandardHelpOptions = true, versionProvider = Ampwatch.Version.class,
         description = "Measures what machine-learning training costs in energy, run by run.",
-        subcommands = {DemoCommand.class, BrokerCommand.class, PowerAgentCommand.class, TrainCommand.class,
+        subcommands = {DemoCommand.class, BrokerCommand.class, PowerAgentCommand.class, TrainCommand.class, InferCommand.class,
             AnalyzerCommand.class, dev.ampwatch.cli.replay.ReplayCommand.class, SweepCommand.class, FollowCommand.class, ProfileCommand.class,
             dev.ampwatch.cli.report.ReportCommand.class, AclsCommand.class,
             CommandLine.HelpCommand.class})

@@ -15,12 +15,20 @@ import java.util.List;
  * through Avro unchanged). Not thread-safe; used by the training thread.
  */
 final class TrainingEvents {
-    private final TrainingOptions options;
+    private final String runId;
+    private final String experimentId;
+    private final String host;
     private final List<String> devices;
     private final InstantSource clock;
 
     TrainingEvents(TrainingOptions options, List<String> devices, InstantSource clock) {
-        this.options = options;
+        this(options.runId(), options.experimentId(), options.host(), devices, clock);
+    }
+
+    TrainingEvents(String runId, String experimentId, String host, List<String> devices, InstantSource clock) {
+        this.runId = runId;
+        this.experimentId = experimentId;
+        this.host = host;
         this.devices = List.copyOf(devices);
         this.clock = clock;
     }
@@ -52,9 +60,9 @@ final class TrainingEvents {
 
     private TrainingEvent.Builder base(Instant at, EventKind kind) {
         return TrainingEvent.newBuilder()
-                .setRunId(options.runId())
-                .setExperimentId(options.experimentId())
-                .setHost(options.host())
+                .setRunId(runId)
+                .setExperimentId(experimentId)
+                .setHost(host)
                 .setDevices(devices)
                 .setEventTime(at)
                 .setKind(kind);

@@ -33,6 +33,11 @@ class EpochRunnerTest {
         }
 
         @Override
+        public void logits(float[] features, int n, float[] out) {
+            firstInputs.add(features[0]);
+        }
+
+        @Override
         public void setLearningRate(double learningRate) {
             rates.add(learningRate);
         }

@@ -7,6 +7,7 @@ import dev.ampwatch.analyzer.streams.AnalyzerOutput.DeadLetterKind;
 import dev.ampwatch.schema.ComponentEnergy;
 import dev.ampwatch.schema.EnergyForecast;
 import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.RunPhase;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -150,6 +151,11 @@ public final class RunMetrics implements AnalyzerListener {
         t.meters.add(FunctionCounter.builder("ampwatch.run.late.samples", t, tr -> tr.latest.getQuality().getLateSamples())
                 .description("Samples in the run that arrived too late to be attributed").tags(tags).register(registry));
         t.meters.add(gauge("ampwatch.run.finished", t, tr -> tr.latest.getIsFinal() ? 1 : 0, null, "1 once the final totals are in", tags));
+        if (first.getConfig() != null && first.getConfig().getPhase() == RunPhase.INFERENCE) {
+            t.meters.add(gauge("ampwatch.run.energy.per.1000.inferences", t, tr -> tr.latest.getJoulesPerSample() == null
+                    ? Double.NaN : 1000 * tr.latest.getJoulesPerSample(), "joules",
+                    "Inference runs: gross energy per 1,000 inferences so far (1,000 x joules_per_sample)", tags));
+        }
         registerEstimate(t, first, tags);
         return t;
     }

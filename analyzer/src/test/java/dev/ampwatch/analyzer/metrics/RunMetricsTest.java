@@ -75,6 +75,20 @@ class RunMetricsTest {
         assertThat(registry.get("ampwatch.run.forecast.end.timestamp").tag("run_id", "in-range").gauge().value()).isEqualTo(50);
     }
 
+    /** An inference run shows its energy per 1,000 inferences; a training run has no such series. */
+    @Test
+    void anInferenceRunShowsItsEnergyPer1000Inferences() {
+        dev.ampwatch.schema.RunConfig config = dev.ampwatch.schema.RunConfig.newBuilder().setPrecision("int8").setBatchSize(256)
+                .setHiddenUnits(List.of(256, 128)).setEpochs(3).setLearningRate(0).setOptimizer("none").setDataset("d (test split)")
+                .setTrainSamples(10000).setParameterCount(235146).setDeviceName("cpu").setBackend("cpu")
+                .setPhase(dev.ampwatch.schema.RunPhase.INFERENCE).build();
+        metrics.onRunEnergy(RunEnergy.newBuilder(run("inference", "h")).setConfig(config).setJoulesPerSample(0.0125).build());
+        metrics.onRunEnergy(run("training", "h"));
+        assertThat(registry.get("ampwatch.run.energy.per.1000.inferences").tag("run_id", "inference").gauge().value()).isEqualTo(12.5);
+        assertThat(registry.find("ampwatch.run.energy.per.1000.inferences").tag("run_id", "training").gauge()).isNull();
+        assertThat(registry.scrape()).contains("ampwatch_run_energy_per_1000_inferences_joules{");
+    }
+
     private static RunEnergy run(String runId, String host) {
         return RunEnergy.newBuilder().setRunId(runId).setExperimentId("exp").setHost(host).setStatus(RunStatus.COMPLETED)
                 .setIsFinal(true).setConfig(null).setStartTime(Instant.EPOCH).setEndTime(Instant.ofEpochSecond(10))

@@ -22,6 +22,9 @@ public interface TrainableModel extends AutoCloseable {
     /** Writes the most likely class of each of the first {@code n} rows into {@code out}. */
     void predict(float[] features, int n, int[] out);
 
+    /** Writes the logits of the first {@code n} rows, {@code n x classes} row-major, into {@code out}. */
+    void logits(float[] features, int n, float[] out);
+
     /**
      * Sets the optimizer's step size for the steps that follow (a schedule moves it between steps); the
      * model starts with its hyperparameters' rate. Optimizer state (momentum, Adam's moments) is kept.

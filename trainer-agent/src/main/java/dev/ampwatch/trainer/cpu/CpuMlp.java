@@ -113,6 +113,11 @@ final class CpuMlp implements TrainableModel {
     }
 
     @Override
+    public void logits(float[] features, int n, float[] out) {
+        System.arraycopy(forward(features, n), 0, out, 0, n * classes);
+    }
+
+    @Override
     public ModelParameters parameters() {
         List<float[]> w = new ArrayList<>(layers.length);
         List<float[]> b = new ArrayList<>(layers.length);

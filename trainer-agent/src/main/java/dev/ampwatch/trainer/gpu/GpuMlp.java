@@ -197,6 +197,15 @@ final class GpuMlp implements TrainableModel {
     }
 
     @Override
+    public void logits(float[] x, int n, float[] out) {
+        begin(n);
+        ensureCapacity(n);
+        dev.upload(features, x, n * widths[0]);
+        forward(n);
+        dev.download(out, activations[layers - 1], n * classes);
+    }
+
+    @Override
     public ModelParameters parameters() {
         List<float[]> w = new ArrayList<>(layers);
         List<float[]> b = new ArrayList<>(layers);

@@ -1,0 +1,99 @@
+package dev.ampwatch.cli;
+
+import dev.ampwatch.schema.EpochMetrics;
+import dev.ampwatch.schema.host.HostId;
+import dev.ampwatch.trainer.InferenceJob;
+import dev.ampwatch.trainer.cpu.CpuBackend;
+import dev.ampwatch.trainer.data.Dataset;
+import dev.ampwatch.trainer.data.DatasetResolver;
+import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
+import dev.ampwatch.trainer.model.ModelFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "infer", mixinStandardHelpOptions = true,
+        description = {"Runs a saved model (train --save-model) over the test split, batch by batch, --repeats times, once per "
+                + "precision, and publishes each as an inference run: the analyzer attributes its energy (joules_per_sample "
+                + "is energy per inference, x 1,000 per 1,000 inferences) and the statistics compare each precision with fp32."})
+final class InferCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "The saved model (ampwatch train --save-model).")
+    Path model;
+
+    @Option(names = "--precision", split = ",", defaultValue = "fp32,fp16,bf16,int8",
+            description = "Inference precisions, one run each, in this order: fp32, fp16, bf16, int8 (post-training quantized, "
+                    + "calibrated on the validation split) (default: ${DEFAULT-VALUE}).")
+    List<String> precisions;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "Passes over the test split per run (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--batch-size", defaultValue = "256", description = "Samples per request (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--dataset", paramLabel = "DIR",
+            description = "Directory of the Fashion-MNIST IDX files (default: /usr/share/datasets/fashion-mnist if present, else generated data).")
+    Path dataset;
+
+    @Option(names = "--test-limit", defaultValue = "0", description = "Use only the first N test samples; 0 = all (default).")
+    int testLimit;
+
+    @Option(names = "--threads", description = "CPU threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--experiment-id", defaultValue = "default", description = "Experiment the runs belong to (default: ${DEFAULT-VALUE}).")
+    String experimentId;
+
+    @Option(names = "--host", converter = HostIdConverter.class,
+            description = "Host id, as the power-agent writes it (default: " + HostIdConverter.DEFAULT + ").")
+    String host;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        for (String p : precisions) {
+            if (!InferenceJob.PRECISIONS.contains(p)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--precision " + p + ": one of " + InferenceJob.PRECISIONS);
+            }
+        }
+        ModelFile.SavedModel saved = ModelFile.read(model);
+        Dataset data = DatasetResolver.resolve(Optional.ofNullable(dataset), 0, testLimit, 42);
+        if (data.featureCount() != saved.spec().inputs()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), model + " takes " + saved.spec().inputs()
+                    + " inputs; " + data.name() + " has " + data.featureCount());
+        }
+        String hostId = HostId.orLocal(host);
+        System.out.printf("%-6s %-36s %9s %14s %10s %10s%n", "prec", "run", "accuracy", "inferences/s", "p50 [ms]", "p99 [ms]");
+        try (CpuBackend cpu = new CpuBackend(threads != null ? threads : Runtime.getRuntime().availableProcessors());
+             KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.reachableClientProperties(),
+                     kafka.topics().trainingEvents().name())) {
+            for (String precision : precisions) {
+                String runId = UUID.randomUUID().toString();
+                List<EpochMetrics> passes = new InferenceJob(saved, new InferenceJob.Options(precision, batchSize, repeats, runId,
+                        experimentId, hostId), cpu, InstantSource.system(), publisher).run(data);
+                EpochMetrics last = passes.get(passes.size() - 1);
+                System.out.printf("%-6s %-36s %8.2f%% %14.0f %10.3f %10.3f%n", precision, runId, 100 * last.getTestAccuracy(),
+                        last.getSamplesPerSecond(), last.getLatencyP50Ms(), last.getLatencyP99Ms());
+            }
+            publisher.flush();
+        }
+        System.out.println("energy per 1,000 inferences: 1,000 x joules_per_sample of each run (GET /runs/{id} of the analyzer, "
+                + "ampwatch_run_energy_per_1000_inferences_joules on /metrics)");
+        return 0;
+    }
+}

@@ -1,0 +1,111 @@
+package dev.ampwatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ampwatch.analyzer.AnalyzerApp;
+import dev.ampwatch.analyzer.AnalyzerConfig;
+import dev.ampwatch.broker.SharedBroker;
+import dev.ampwatch.power.PowerAgent;
+import dev.ampwatch.power.PowerAgentConfig;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.RunPhase;
+import dev.ampwatch.schema.RunStatus;
+import dev.ampwatch.schema.kafka.Topics;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Inference energy end to end on a real broker, analyzer and power-agent (the estimate source): {@code train
+ * --save-model} writes a model, {@code infer} runs it in fp32, fp16, bf16 and int8, and the analyzer attributes
+ * each inference run (final, COMPLETED, phase INFERENCE, its passes' inferences counted, energy per inference)
+ * and shows energy per 1,000 inferences on /metrics.
+ */
+class InferIT {
+    static final String HOST = "infer-rig";
+    static final Pattern RUN = Pattern.compile("^(fp32|fp16|bf16|int8)\\s+(\\S+)\\s", Pattern.MULTILINE);
+
+    @Test
+    void inferenceRunsOfEveryPrecisionAreAttributedPerInference(@TempDir Path dir) throws Exception {
+        Topics topics = Topics.withPrefix("infer-it.");
+        Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
+        TopicSetup.ensure(client, topics, 1);
+        AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("infer-it").withTopics(topics)
+                .withStateDir(dir.resolve("state"));
+        PowerAgentConfig agentConfig = PowerAgentConfig.defaults().withHost(HOST).withSources(List.of("estimate"))
+                .withInterval("estimate", Duration.ofMillis(100)).withTopic(topics.powerSamples().name())
+                .withSpoolDir(dir.resolve("spool"));
+        Path model = dir.resolve("model.ampwmodel");
+        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10));
+             PowerAgent agent = PowerAgent.start(agentConfig, client)) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            String[] kafka = {"--bootstrap-servers", SharedBroker.bootstrapServers(), "--topic-prefix", "infer-it.", "--host", HOST,
+                    "--experiment-id", "infer-it"};
+            String trained = run(concat(new String[] {"train", "--run-id", "trained", "--epochs", "2", "--train-limit", "3000",
+                    "--test-limit", "1000", "--device", "cpu", "--save-model", model.toString()}, kafka));
+            assertThat(trained).contains("run trained");
+            String inferred = run(concat(new String[] {"infer", "--model", model.toString(), "--repeats", "3", "--batch-size", "100",
+                    "--test-limit", "1000"}, kafka));
+            Matcher m = RUN.matcher(inferred);
+            Set<String> runs = new HashSet<>();
+            while (m.find()) {
+                runs.add(m.group(2));
+            }
+            assertThat(runs).as(inferred).hasSize(4);
+
+            try (RunEnergyWatcher watcher = new RunEnergyWatcher(client, topics)) {
+                Map<String, RunEnergy> finals = watcher.awaitFinal(runs, Duration.ofSeconds(90));
+                for (String run : runs) {
+                    RunEnergy r = finals.get(run);
+                    assertThat(r).as(run).isNotNull();
+                    assertThat(r.getStatus()).isEqualTo(RunStatus.COMPLETED);
+                    assertThat(r.getConfig().getPhase()).isEqualTo(RunPhase.INFERENCE);
+                    assertThat(r.getEpochs()).as("one per pass").hasSize(3)
+                            .allSatisfy(e -> assertThat(e.getSamples()).as("inferences").isEqualTo(1000L));
+                    assertThat(r.getEnergyJoules()).isPositive();
+                    assertThat(r.getJoulesPerSample()).as("energy per inference")
+                            .isEqualTo(r.getEnergyJoules() / 3000, org.assertj.core.api.Assertions.within(1e-9));
+                }
+            }
+            HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + app.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.body()).contains("ampwatch_run_energy_per_1000_inferences_joules{");
+        }
+    }
+
+    private static String run(String... args) {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        int code;
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+            code = Ampwatch.commandLine().execute(args);
+        } finally {
+            System.setOut(stdout);
+        }
+        String out = printed.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(out).isZero();
+        return out;
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = new String[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

@@ -1,0 +1,205 @@
+package dev.ampwatch.trainer;
+
+import dev.ampwatch.schema.EpochMetrics;
+import dev.ampwatch.schema.RunConfig;
+import dev.ampwatch.schema.RunPhase;
+import dev.ampwatch.schema.host.HostId;
+import dev.ampwatch.trainer.backend.TrainableModel;
+import dev.ampwatch.trainer.cpu.CpuBackend;
+import dev.ampwatch.trainer.data.Dataset;
+import dev.ampwatch.trainer.data.LabeledData;
+import dev.ampwatch.trainer.model.HyperParameters;
+import dev.ampwatch.trainer.model.ModelFile;
+import dev.ampwatch.trainer.model.OptimizerKind;
+import dev.ampwatch.trainer.precision.Precision;
+import dev.ampwatch.trainer.quant.Int8Mlp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One inference run of a saved model on the CPU: the test split, batch by batch, {@code repeats} times (each
+ * pass an epoch of the contract, as the seed paper repeated its test set), in one precision, published as a
+ * run with {@code config.phase} INFERENCE. Each pass reports its samples (inferences), throughput, accuracy,
+ * mean cross-entropy and the percentiles of the batch times; the analyzer attributes the energy, so the run's
+ * {@code joules_per_sample} is energy per inference. INT8 is post-training quantized ({@link Int8Mlp}),
+ * calibrated on the validation split before the run starts; fp16 and bf16 round the GEMM inputs as autocast
+ * would. Not thread-safe.
+ */
+public final class InferenceJob {
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceJob.class);
+    /** The precisions an inference run takes. */
+    public static final List<String> PRECISIONS = List.of("fp32", "fp16", "bf16", "int8");
+
+    /** What to run, and as which run. */
+    public record Options(String precision, int batchSize, int repeats, String runId, String experimentId, String host) {
+        public Options {
+            if (!PRECISIONS.contains(precision)) {
+                throw new IllegalArgumentException("inference precision '" + precision + "': one of " + PRECISIONS);
+            }
+            if (batchSize < 1 || repeats < 1) {
+                throw new IllegalArgumentException("batch size and repeats must be >= 1: " + batchSize + ", " + repeats);
+            }
+            HostId.validate(host);
+        }
+    }
+
+    /** The logits of a batch of raw features, whatever runs them. */
+    private interface Engine extends AutoCloseable {
+        void logits(float[] raw, int n, float[] out);
+
+        @Override
+        default void close() {}
+    }
+
+    private final ModelFile.SavedModel model;
+    private final Options options;
+    private final CpuBackend cpu;
+    private final TrainingListener listener;
+    private final TrainingEvents events;
+
+    public InferenceJob(ModelFile.SavedModel model, Options options, CpuBackend cpu, InstantSource clock,
+            TrainingListener listener) {
+        this.model = model;
+        this.options = options;
+        this.cpu = cpu;
+        this.listener = listener;
+        this.events = new TrainingEvents(options.runId(), options.experimentId(), options.host(), List.of(), clock);
+    }
+
+    /** Runs every pass over {@code data.test()} and returns the passes' metrics; the run fails with RUN_FAILED. */
+    public List<EpochMetrics> run(Dataset data) {
+        try (Engine engine = engine(data)) {
+            listener.onEvent(events.runStarted(events.now(), config(data)));
+            List<EpochMetrics> passes = new ArrayList<>();
+            for (int pass = 1; pass <= options.repeats(); pass++) {
+                Instant start = events.now();
+                listener.onEvent(events.epochStarted(start, pass));
+                EpochMetrics metrics = pass(engine, data.test());
+                Instant end = events.now();
+                metrics.setDurationMs(Duration.between(start, end).toMillis());
+                listener.onEvent(events.epochCompleted(end, pass, metrics));
+                LOG.info("inference run {} ({}) pass {}/{}: accuracy {} loss {}, {} inferences/s, batch p50 {} ms p99 {} ms",
+                        options.runId(), options.precision(), pass, options.repeats(),
+                        String.format("%.4f", metrics.getTestAccuracy()), String.format("%.4f", metrics.getLoss()),
+                        String.format("%.0f", metrics.getSamplesPerSecond()), String.format("%.3f", metrics.getLatencyP50Ms()),
+                        String.format("%.3f", metrics.getLatencyP99Ms()));
+                passes.add(metrics);
+            }
+            listener.onEvent(events.runCompleted(events.now()));
+            return passes;
+        } catch (RuntimeException e) {
+            String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
+            try {
+                listener.onEvent(events.runFailed(events.now(), reason));
+            } catch (RuntimeException publishFailure) {
+                e.addSuppressed(publishFailure);
+            }
+            throw new TrainingFailedException(options.runId(), reason, e);
+        }
+    }
+
+    private EpochMetrics pass(Engine engine, LabeledData test) {
+        int features = test.featureCount();
+        int classes = model.spec().classes();
+        float[] batch = new float[options.batchSize() * features];
+        float[] logits = new float[options.batchSize() * classes];
+        int batches = (test.size() + options.batchSize() - 1) / options.batchSize();
+        double[] millis = new double[batches];
+        double lossSum = 0;
+        long correct = 0;
+        long t0 = System.nanoTime();
+        for (int b = 0; b < batches; b++) {
+            int from = b * options.batchSize();
+            int n = Math.min(options.batchSize(), test.size() - from);
+            System.arraycopy(test.features(), from * features, batch, 0, n * features);
+            long started = System.nanoTime();
+            engine.logits(batch, n, logits);
+            millis[b] = (System.nanoTime() - started) / 1e6;
+            for (int r = 0; r < n; r++) {
+                int label = test.labels()[from + r];
+                lossSum += crossEntropy(logits, r * classes, classes, label);
+                if (argmax(logits, r * classes, classes) == label) {
+                    correct++;
+                }
+            }
+        }
+        double seconds = Math.max(System.nanoTime() - t0, 1_000L) / 1e9;
+        Arrays.sort(millis);
+        return EpochMetrics.newBuilder().setLoss(lossSum / test.size()).setTestAccuracy((double) correct / test.size())
+                .setSamples(test.size()).setSamplesPerSecond(test.size() / seconds).setDurationMs(0)
+                .setLatencyP50Ms(percentile(millis, 50)).setLatencyP95Ms(percentile(millis, 95))
+                .setLatencyP99Ms(percentile(millis, 99)).build();
+    }
+
+    /** numpy's default (linear) percentile of sorted values. */
+    static double percentile(double[] sorted, double p) {
+        double index = p / 100 * (sorted.length - 1);
+        int lo = (int) Math.floor(index);
+        int hi = (int) Math.ceil(index);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (index - lo);
+    }
+
+    private static double crossEntropy(float[] logits, int offset, int classes, int label) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < classes; c++) {
+            max = Math.max(max, logits[offset + c]);
+        }
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+            sum += Math.exp(logits[offset + c] - max);
+        }
+        return Math.log(sum) + max - logits[offset + label];
+    }
+
+    private static int argmax(float[] v, int offset, int classes) {
+        int best = 0;
+        for (int c = 1; c < classes; c++) {
+            if (v[offset + c] > v[offset + best]) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    private Engine engine(Dataset data) {
+        if (options.precision().equals("int8")) {
+            Int8Mlp q = Int8Mlp.quantize(model.spec(), model.input(), model.parameters(), data.validation());
+            return (raw, n, out) -> System.arraycopy(q.logits(raw, n), 0, out, 0, n * model.spec().classes());
+        }
+        Precision p = switch (options.precision()) {
+            case "fp16" -> Precision.AMP_FP16;
+            case "bf16" -> Precision.AMP_BF16;
+            default -> Precision.FP32;
+        };
+        TrainableModel m = cpu.createModel(model.spec(), HyperParameters.of(p, OptimizerKind.SGD_MOMENTUM, 0.01, 1));
+        m.setParameters(model.parameters());
+        float[] standardized = new float[options.batchSize() * model.spec().inputs()];
+        return new Engine() {
+            @Override
+            public void logits(float[] raw, int n, float[] out) {
+                model.input().apply(raw, 0, standardized, 0, n * model.spec().inputs());
+                m.logits(standardized, n, out);
+            }
+
+            @Override
+            public void close() {
+                m.close();
+            }
+        };
+    }
+
+    private RunConfig config(Dataset data) {
+        return RunConfig.newBuilder().setPrecision(options.precision()).setBatchSize(options.batchSize())
+                .setHiddenUnits(model.spec().hiddenUnits()).setEpochs(options.repeats()).setLearningRate(0)
+                .setOptimizer("none").setDataset(data.name() + " (test split)").setDatasetSynthetic(data.synthetic())
+                .setTrainSamples(data.test().size()).setParameterCount(model.spec().parameterCount())
+                .setFlopsPerSample(2.0 * model.spec().macsPerSample()).setDeviceName(cpu.deviceName()).setBackend(cpu.name())
+                .setPhase(RunPhase.INFERENCE).build();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.ampwatch.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.ampwatch.schema.EpochMetrics;
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.RunPhase;
+import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.trainer.cpu.CpuBackend;
+import dev.ampwatch.trainer.data.Dataset;
+import dev.ampwatch.trainer.data.SyntheticData;
+import dev.ampwatch.trainer.model.ModelFile;
+import dev.ampwatch.trainer.model.OptimizerKind;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A saved model run as inference: the contract's events, per-pass metrics, every precision. */
+class InferenceJobTest {
+    private final CpuBackend cpu = new CpuBackend(2);
+
+    @AfterEach
+    void close() {
+        cpu.close();
+    }
+
+    @Test
+    void everyPrecisionPublishesAnInferenceRunWithItsPasses(@TempDir Path dir) throws Exception {
+        Dataset data = SyntheticData.generate(600, 150, 12, 3, 0.5f, 0.3f, 3);
+        Path file = dir.resolve("m.ampwmodel");
+        TrainingResult trained = new TrainingJob(TrainingOptions.builder().epochs(3).batchSize(16).hiddenUnits(List.of(8))
+                .seed(1).threads(2).runId("train").host("h").optimizer(OptimizerKind.ADAM).saveModel(file).build(), cpu,
+                InstantSource.system(), e -> { }).run(data);
+        ModelFile.SavedModel model = ModelFile.read(file);
+        for (String precision : InferenceJob.PRECISIONS) {
+            List<TrainingEvent> events = new ArrayList<>();
+            List<EpochMetrics> passes = new InferenceJob(model, new InferenceJob.Options(precision, 32, 2, "inf-" + precision,
+                    "exp", "h"), cpu, InstantSource.system(), events::add).run(data);
+            assertThat(events).extracting(TrainingEvent::getKind).containsExactly(EventKind.RUN_STARTED,
+                    EventKind.EPOCH_STARTED, EventKind.EPOCH_COMPLETED, EventKind.EPOCH_STARTED, EventKind.EPOCH_COMPLETED,
+                    EventKind.RUN_COMPLETED);
+            var config = events.get(0).getConfig();
+            assertThat(config.getPhase()).isEqualTo(RunPhase.INFERENCE);
+            assertThat(config.getPrecision()).isEqualTo(precision);
+            assertThat(config.getTrainSamples()).as("inferences per pass").isEqualTo(150);
+            assertThat(config.getFlopsPerSample()).as("forward only: 2 x MACs").isEqualTo(2.0 * (12 * 8 + 8 * 3));
+            assertThat(passes).hasSize(2).allSatisfy(m -> {
+                assertThat(m.getSamples()).isEqualTo(150);
+                assertThat(m.getLatencyP50Ms()).isPositive().isLessThanOrEqualTo(m.getLatencyP95Ms());
+                assertThat(m.getLatencyP95Ms()).isLessThanOrEqualTo(m.getLatencyP99Ms());
+                assertThat(m.getLoss()).isPositive();
+            });
+            assertThat(passes.get(1).getTestAccuracy()).as("the same weights every pass").isEqualTo(passes.get(0).getTestAccuracy());
+            assertThat(passes.get(0).getTestAccuracy()).as(precision)
+                    .isCloseTo(trained.last().getTestAccuracy(), within(precision.equals("fp32") ? 0 : 0.02));
+        }
+    }
+
+    @Test
+    void percentilesAreNumpysLinearOnes() {
+        // np.percentile([0.5, 1.25, 0.75, 3.0, 1.0, 2.0, 0.9], [50, 95, 99]) -> 1.0, 2.6999999999999993, 2.9399999999999995
+        double[] sorted = {0.5, 1.25, 0.75, 3.0, 1.0, 2.0, 0.9};
+        Arrays.sort(sorted);
+        assertThat(InferenceJob.percentile(sorted, 50)).isEqualTo(1.0);
+        assertThat(InferenceJob.percentile(sorted, 95)).isCloseTo(2.6999999999999993, within(1e-12));
+        assertThat(InferenceJob.percentile(sorted, 99)).isCloseTo(2.9399999999999995, within(1e-12));
+    }
+
+    @Test
+    void refusesAnUnknownPrecision() {
+        assertThatThrownBy(() -> new InferenceJob.Options("fp8", 32, 1, "r", "e", "h"))
+                .hasMessageContaining("one of [fp32, fp16, bf16, int8]");
+    }
+}
