@@ -3,7 +3,6 @@ package dev.ampwatch.cli;
 import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.InferenceJob;
-import dev.ampwatch.trainer.cpu.CpuBackend;
 import dev.ampwatch.trainer.data.Dataset;
 import dev.ampwatch.trainer.data.DatasetResolver;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
@@ -79,13 +78,13 @@ final class InferCommand implements Callable<Integer> {
         }
         String hostId = HostId.orLocal(host);
         System.out.printf("%-6s %-36s %9s %14s %10s %10s%n", "prec", "run", "accuracy", "inferences/s", "p50 [ms]", "p99 [ms]");
-        try (CpuBackend cpu = new CpuBackend(threads != null ? threads : Runtime.getRuntime().availableProcessors());
-             KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.reachableClientProperties(),
-                     kafka.topics().trainingEvents().name())) {
+        int cpuThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.reachableClientProperties(),
+                kafka.topics().trainingEvents().name())) {
             for (String precision : precisions) {
                 String runId = UUID.randomUUID().toString();
-                List<EpochMetrics> passes = new InferenceJob(saved, new InferenceJob.Options(precision, batchSize, repeats, runId,
-                        experimentId, hostId), cpu, InstantSource.system(), publisher).run(data);
+                List<EpochMetrics> passes = InferenceJob.runOnCpu(saved, new InferenceJob.Options(precision, batchSize, repeats, runId,
+                        experimentId, hostId), cpuThreads, InstantSource.system(), publisher, data);
                 EpochMetrics last = passes.get(passes.size() - 1);
                 System.out.printf("%-6s %-36s %8.2f%% %14.0f %10.3f %10.3f%n", precision, runId, 100 * last.getTestAccuracy(),
                         last.getSamplesPerSecond(), last.getLatencyP50Ms(), last.getLatencyP99Ms());

@@ -72,6 +72,14 @@ public final class InferenceJob {
         this.events = new TrainingEvents(options.runId(), options.experimentId(), options.host(), List.of(), clock);
     }
 
+    /** One run on a CPU backend of {@code threads} threads of its own. */
+    public static List<EpochMetrics> runOnCpu(ModelFile.SavedModel model, Options options, int threads, InstantSource clock,
+            TrainingListener listener, Dataset data) {
+        try (CpuBackend cpu = new CpuBackend(threads)) {
+            return new InferenceJob(model, options, cpu, clock, listener).run(data);
+        }
+    }
+
     /** Runs every pass over {@code data.test()} and returns the passes' metrics; the run fails with RUN_FAILED. */
     public List<EpochMetrics> run(Dataset data) {
         try (Engine engine = engine(data)) {
