@@ -105,11 +105,11 @@ final class DemoCommand implements Callable<Integer> {
         for (String p : precisions) {
             Precision.fromCliName(p); // an unknown precision fails now, not after the broker started
         }
-        if (train.experimentId.equals("default")) {
-            train.experimentId = "demo-" + UUID.randomUUID().toString().substring(0, 8);
+        if (train.scope.experimentId.equals("default")) {
+            train.scope.experimentId = "demo-" + UUID.randomUUID().toString().substring(0, 8);
         }
         Lifetime lifetime = new Lifetime();
-        try (LocalPipeline pipeline = LocalPipeline.start(dataDir, kafka, analyzer, sampleInterval, train.host, agentMetricsPort)) {
+        try (LocalPipeline pipeline = LocalPipeline.start(dataDir, kafka, analyzer, sampleInterval, train.scope.host, agentMetricsPort)) {
             Map<String, Object> client = pipeline.client;
             AnalyzerConfig config = pipeline.config;
             AnalyzerApp app = pipeline.app;
@@ -146,15 +146,15 @@ final class DemoCommand implements Callable<Integer> {
                 System.err.println("ampwatch: final totals of " + (runIds.size() - ordered.size()) + " run(s) did not arrive within " + wait);
                 return 1;
             }
-            ExperimentStats stats = statsWatcher.await(train.experimentId, runIds.size(), Duration.ofSeconds(60));
+            ExperimentStats stats = statsWatcher.await(train.scope.experimentId, runIds.size(), Duration.ofSeconds(60));
             if (stats == null) {
-                System.err.println("ampwatch: the analyzer wrote no statistics for experiment " + train.experimentId + " within 60 s");
+                System.err.println("ampwatch: the analyzer wrote no statistics for experiment " + train.scope.experimentId + " within 60 s");
                 return 1;
             }
             printVerdicts(stats);
             Path html = report != null ? report : dataDir.resolve("report.html");
             try {
-                ReportCommand.fromTopics(client, config.topics(), train.experimentId, stats, html);
+                ReportCommand.fromTopics(client, config.topics(), train.scope.experimentId, stats, html);
                 System.out.println("report: " + html.toAbsolutePath() + " (and " + ReportCommand.csvNextTo(html) + ")");
             } catch (RuntimeException | java.io.IOException e) {
                 System.err.println("ampwatch: could not write the report " + html + ": " + e.getMessage());

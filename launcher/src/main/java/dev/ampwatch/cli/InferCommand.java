@@ -40,22 +40,8 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "256", description = "Samples per request (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--dataset", paramLabel = "DIR",
-            description = "Directory of the Fashion-MNIST IDX files (default: /usr/share/datasets/fashion-mnist if present, else generated data).")
-    Path dataset;
-
-    @Option(names = "--test-limit", defaultValue = "0", description = "Use only the first N test samples; 0 = all (default).")
-    int testLimit;
-
-    @Option(names = "--threads", description = "CPU threads (default: all cores).")
-    Integer threads;
-
-    @Option(names = "--experiment-id", defaultValue = "default", description = "Experiment the runs belong to (default: ${DEFAULT-VALUE}).")
-    String experimentId;
-
-    @Option(names = "--host", converter = HostIdConverter.class,
-            description = "Host id, as the power-agent writes it (default: " + HostIdConverter.DEFAULT + ").")
-    String host;
+    @Mixin
+    RunScopeOptions scope;
 
     @Mixin
     KafkaOptions kafka;
@@ -71,20 +57,19 @@ final class InferCommand implements Callable<Integer> {
             }
         }
         ModelFile.SavedModel saved = ModelFile.read(model);
-        Dataset data = DatasetResolver.resolve(Optional.ofNullable(dataset), 0, testLimit, 42);
+        Dataset data = DatasetResolver.resolve(Optional.ofNullable(scope.dataset), 0, scope.testLimit, 42);
         if (data.featureCount() != saved.spec().inputs()) {
             throw new CommandLine.ParameterException(spec.commandLine(), model + " takes " + saved.spec().inputs()
                     + " inputs; " + data.name() + " has " + data.featureCount());
         }
-        String hostId = HostId.orLocal(host);
+        String hostId = HostId.orLocal(scope.host);
         System.out.printf("%-6s %-36s %9s %14s %10s %10s%n", "prec", "run", "accuracy", "inferences/s", "p50 [ms]", "p99 [ms]");
-        int cpuThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.reachableClientProperties(),
                 kafka.topics().trainingEvents().name())) {
             for (String precision : precisions) {
                 String runId = UUID.randomUUID().toString();
                 List<EpochMetrics> passes = InferenceJob.runOnCpu(saved, new InferenceJob.Options(precision, batchSize, repeats, runId,
-                        experimentId, hostId), cpuThreads, InstantSource.system(), publisher, data);
+                        scope.experimentId, hostId), scope.threadsOrAllCores(), InstantSource.system(), publisher, data);
                 EpochMetrics last = passes.get(passes.size() - 1);
                 System.out.printf("%-6s %-36s %8.2f%% %14.0f %10.3f %10.3f%n", precision, runId, 100 * last.getTestAccuracy(),
                         last.getSamplesPerSecond(), last.getLatencyP50Ms(), last.getLatencyP99Ms());

@@ -65,10 +65,10 @@ final class ProfileCommand implements Callable<Integer> {
         if (kafka.hasBootstrap()) {
             Map<String, Object> client = kafka.reachableClientProperties();
             try (RunEnergyWatcher watcher = new RunEnergyWatcher(client, kafka.topics())) {
-                return profile(client, watcher, HostId.orLocal(train.host), p);
+                return profile(client, watcher, HostId.orLocal(train.scope.host), p);
             }
         }
-        try (LocalPipeline pipeline = LocalPipeline.start(dataDir, kafka, analyzer, sampleInterval, train.host, -1)) {
+        try (LocalPipeline pipeline = LocalPipeline.start(dataDir, kafka, analyzer, sampleInterval, train.scope.host, -1)) {
             // the devices' idle power, so the forecast's net energy has a baseline to subtract
             System.out.println("measuring idle power for " + idle.toSeconds() + " s ...");
             Lifetime lifetime = new Lifetime();

@@ -5,8 +5,8 @@ import dev.ampwatch.trainer.TrainingOptions;
 import dev.ampwatch.trainer.model.LearningRateSchedule;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
-import java.nio.file.Path;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Training settings shared by {@code train} and {@code demo}. */
@@ -56,38 +56,21 @@ final class TrainOptions {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of init, shuffling and generated data (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--dataset", paramLabel = "DIR",
-            description = "Directory of the Fashion-MNIST IDX files (default: /usr/share/datasets/fashion-mnist if present, else generated data, flagged as such).")
-    Path dataset;
-
     @Option(names = "--train-limit", defaultValue = "0", description = "Use only the first N training samples; 0 = all (default).")
     int trainLimit;
 
-    @Option(names = "--test-limit", defaultValue = "0", description = "Use only the first N test samples; 0 = all (default).")
-    int testLimit;
-
-    @Option(names = "--threads", description = "CPU threads (default: all cores).")
-    Integer threads;
-
-    @Option(names = "--experiment-id", defaultValue = "default", description = "Experiment the run belongs to (default: ${DEFAULT-VALUE}).")
-    String experimentId;
-
-    @Option(names = "--host", converter = HostIdConverter.class,
-            description = "Host id, as the power-agent writes it, and the events' Kafka key (default: " + HostIdConverter.DEFAULT + ").")
-    String host;
+    @Mixin
+    RunScopeOptions scope;
 
     TrainingOptions.Builder builder(Precision precision) {
         Preset p = Preset.of(preset);
         TrainingOptions.Builder b = TrainingOptions.builder().precision(precision).batchSize(batchSize != null ? batchSize : p.batchSize())
                 .hiddenUnits(hidden != null ? hidden : p.hidden()).epochs(epochs).optimizer(OptimizerKind.fromCliName(optimizer))
                 .learningRateSchedule(LearningRateSchedule.fromCliName(lrSchedule)).seed(seed)
-                .datasetDir(dataset).trainLimit(trainLimit).testLimit(testLimit).experimentId(experimentId);
+                .datasetDir(scope.dataset).trainLimit(trainLimit).testLimit(scope.testLimit).experimentId(scope.experimentId);
         if (learningRate != null) {
             b.learningRate(learningRate);
         }
-        if (threads != null) {
-            b.threads(threads);
-        }
-        return b.host(HostId.orLocal(host));
+        return b.threads(scope.threadsOrAllCores()).host(HostId.orLocal(scope.host));
     }
 }
