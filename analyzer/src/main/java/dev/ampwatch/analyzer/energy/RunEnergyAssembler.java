@@ -75,6 +75,10 @@ public final class RunEnergyAssembler {
                 .setCarbonIntensityGPerKwh(settings.carbonIntensityGramsPerKwh())
                 .setAttributionRule(AttributionSettings.RULE)
                 .setComponents(components).setEpochs(epochs)
+                .setSamplesPerSecond(samplesPerSecond(epochs))
+                .setLatencyP50Ms(medianOf(epochs, EpochEnergy::getLatencyP50Ms))
+                .setLatencyP95Ms(medianOf(epochs, EpochEnergy::getLatencyP95Ms))
+                .setLatencyP99Ms(medianOf(epochs, EpochEnergy::getLatencyP99Ms))
                 .setQuality(DataQuality.newBuilder().setEstimated(estimated).setGaps(run.getGaps())
                         .setGapSeconds(run.getGapSeconds()).setLateSamples(run.getLateRecords())
                         .setCounterResets(run.getCounterResets())
@@ -178,10 +182,35 @@ public final class RunEnergyAssembler {
             out.add(EpochEnergy.newBuilder().setEpoch(e.getEpoch()).setStartTime(Micros.instant(e.getStartUs()))
                     .setEndTime(e.getEndUs() == null ? null : Micros.instant(e.getEndUs()))
                     .setEnergyJoules(gross).setNetEnergyJoules(net).setSamples(e.getSamples())
-                    .setLoss(e.getLoss()).setTestAccuracy(e.getTestAccuracy())
+                    .setLoss(e.getLoss()).setTestAccuracy(e.getTestAccuracy()).setValidationAccuracy(e.getValidationAccuracy())
+                    .setSamplesPerSecond(e.getSamples() == null || e.getEndUs() == null || e.getEndUs() <= e.getStartUs() ? null
+                            : e.getSamples() / Micros.seconds(e.getEndUs() - e.getStartUs()))
+                    .setLatencyP50Ms(e.getLatencyP50Ms()).setLatencyP95Ms(e.getLatencyP95Ms()).setLatencyP99Ms(e.getLatencyP99Ms())
                     .setBeforeEnergyJoules(e.getSealed() ? e.getBeforeJoules() : before(e, present)).build());
         }
         return out;
+    }
+
+    /** Samples of the ended epochs over their summed event-time durations; null before one ended. */
+    static Double samplesPerSecond(List<EpochEnergy> epochs) {
+        long samples = 0;
+        double seconds = 0;
+        for (EpochEnergy e : epochs) {
+            if (e.getSamples() != null && e.getEndTime() != null && e.getEndTime().isAfter(e.getStartTime())) {
+                samples += e.getSamples();
+                seconds += java.time.Duration.between(e.getStartTime(), e.getEndTime()).toNanos() / 1e9;
+            }
+        }
+        return seconds > 0 ? samples / seconds : null;
+    }
+
+    /** The median of the epochs' values (the mean of the middle two for an even count); null when none has one. */
+    static Double medianOf(List<EpochEnergy> epochs, java.util.function.Function<EpochEnergy, Double> value) {
+        double[] v = epochs.stream().map(value).filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).sorted().toArray();
+        if (v.length == 0) {
+            return null;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private Double idleWatts(HostState host, Accumulator acc) {

@@ -88,6 +88,10 @@ public final class RunTracker {
                         epoch.setSamples(event.getMetrics().getSamples());
                         epoch.setLoss(event.getMetrics().getLoss());
                         epoch.setTestAccuracy(event.getMetrics().getTestAccuracy());
+                        epoch.setValidationAccuracy(event.getMetrics().getValidationAccuracy());
+                        epoch.setLatencyP50Ms(event.getMetrics().getLatencyP50Ms());
+                        epoch.setLatencyP95Ms(event.getMetrics().getLatencyP95Ms());
+                        epoch.setLatencyP99Ms(event.getMetrics().getLatencyP99Ms());
                     }
                 }
             }

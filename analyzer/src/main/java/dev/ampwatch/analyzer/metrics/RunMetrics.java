@@ -71,6 +71,8 @@ public final class RunMetrics implements AnalyzerListener {
         final Map<String, Meter> componentMeters = new ConcurrentHashMap<>();
         volatile boolean forecastMeters;
         volatile boolean errorMeter;
+        volatile boolean throughputMeter;
+        volatile boolean latencyMeters;
     }
 
     @Override
@@ -87,6 +89,7 @@ public final class RunMetrics implements AnalyzerListener {
                     .register(registry));
         }
         registerForecast(t, energy);
+        registerThroughput(t, energy);
         if (energy.getIsFinal() && t.finishedAtMs < 0) {
             t.finishedAtMs = clock.millis();
         }
@@ -211,6 +214,33 @@ public final class RunMetrics implements AnalyzerListener {
                     tr -> tr.latest.getForecastChecks().isEmpty() ? Double.NaN : tr.latest.getForecastChecks().get(0).getErrorRatio(),
                     "ratio", "(forecast - actual) / actual gross energy of the run's first forecast", tags(energy)));
         }
+    }
+
+    /**
+     * Throughput, once an epoch has completed (samples over event time; inference runs: inferences per
+     * second), and an inference run's batch latency percentiles (the median over its passes), once it has
+     * them: no series starts at NaN.
+     */
+    private void registerThroughput(Tracked t, RunEnergy energy) {
+        if (!t.throughputMeter && energy.getSamplesPerSecond() != null) {
+            t.throughputMeter = true;
+            t.meters.add(gauge("ampwatch.run.samples.per.second", t, tr -> orNaN(tr.latest.getSamplesPerSecond()), null,
+                    "Samples (inference runs: inferences) per second of the run's complete epochs, by event time", tags(energy)));
+        }
+        if (!t.latencyMeters && energy.getLatencyP50Ms() != null) {
+            t.latencyMeters = true;
+            Tags tags = tags(energy);
+            t.meters.add(gauge("ampwatch.run.inference.latency", t, tr -> orNaN(tr.latest.getLatencyP50Ms()) / 1000, "seconds",
+                    "Inference runs: batch latency, the median over passes of each pass's quantile", tags.and("quantile", "0.5")));
+            t.meters.add(gauge("ampwatch.run.inference.latency", t, tr -> orNaN(tr.latest.getLatencyP95Ms()) / 1000, "seconds",
+                    "Inference runs: batch latency, the median over passes of each pass's quantile", tags.and("quantile", "0.95")));
+            t.meters.add(gauge("ampwatch.run.inference.latency", t, tr -> orNaN(tr.latest.getLatencyP99Ms()) / 1000, "seconds",
+                    "Inference runs: batch latency, the median over passes of each pass's quantile", tags.and("quantile", "0.99")));
+        }
+    }
+
+    private static double orNaN(Double v) {
+        return v == null ? Double.NaN : v;
     }
 
     private static double forecast(Tracked t, ToDoubleFunction<EnergyForecast> f) {

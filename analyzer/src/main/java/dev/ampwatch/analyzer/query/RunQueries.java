@@ -3,6 +3,7 @@ package dev.ampwatch.analyzer.query;
 import dev.ampwatch.analyzer.http.HttpApi.Response;
 import dev.ampwatch.analyzer.streams.AnalyzerTopology;
 import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.RunPhase;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -115,6 +116,16 @@ public final class RunQueries {
         m.put("average_power_watts", e.getAveragePowerWatts());
         m.put("co2e_grams", e.getCo2eGrams());
         m.put("estimated", e.getQuality().getEstimated());
+        boolean inference = e.getConfig() != null && e.getConfig().getPhase() == RunPhase.INFERENCE;
+        m.put("phase", inference ? "inference" : "training");
+        m.put("joules_per_sample", e.getJoulesPerSample());
+        m.put("samples_per_second", e.getSamplesPerSecond());
+        if (inference) {
+            m.put("energy_per_1000_inferences_joules", e.getJoulesPerSample() == null ? null : 1000 * e.getJoulesPerSample());
+            m.put("latency_p50_ms", e.getLatencyP50Ms());
+            m.put("latency_p95_ms", e.getLatencyP95Ms());
+            m.put("latency_p99_ms", e.getLatencyP99Ms());
+        }
         return m;
     }
 

@@ -82,11 +82,25 @@ class RunMetricsTest {
                 .setHiddenUnits(List.of(256, 128)).setEpochs(3).setLearningRate(0).setOptimizer("none").setDataset("d (test split)")
                 .setTrainSamples(10000).setParameterCount(235146).setDeviceName("cpu").setBackend("cpu")
                 .setPhase(dev.ampwatch.schema.RunPhase.INFERENCE).build();
-        metrics.onRunEnergy(RunEnergy.newBuilder(run("inference", "h")).setConfig(config).setJoulesPerSample(0.0125).build());
+        metrics.onRunEnergy(RunEnergy.newBuilder(run("inference", "h")).setIsFinal(false).setConfig(config).setJoulesPerSample(null)
+                .build()); // no pass complete yet: no throughput or latency series (none starts at NaN)
+        assertThat(registry.find("ampwatch.run.samples.per.second").tag("run_id", "inference").gauge()).isNull();
+        assertThat(registry.find("ampwatch.run.inference.latency").tag("run_id", "inference").gauge()).isNull();
+        metrics.onRunEnergy(RunEnergy.newBuilder(run("inference", "h")).setConfig(config).setJoulesPerSample(0.0125)
+                .setSamplesPerSecond(8000.0).setLatencyP50Ms(2.5).setLatencyP95Ms(4.0).setLatencyP99Ms(6.5).build());
         metrics.onRunEnergy(run("training", "h"));
         assertThat(registry.get("ampwatch.run.energy.per.1000.inferences").tag("run_id", "inference").gauge().value()).isEqualTo(12.5);
         assertThat(registry.find("ampwatch.run.energy.per.1000.inferences").tag("run_id", "training").gauge()).isNull();
-        assertThat(registry.scrape()).contains("ampwatch_run_energy_per_1000_inferences_joules{");
+        assertThat(registry.get("ampwatch.run.samples.per.second").tag("run_id", "inference").gauge().value()).isEqualTo(8000.0);
+        assertThat(registry.get("ampwatch.run.inference.latency").tag("run_id", "inference").tag("quantile", "0.5").gauge().value())
+                .isEqualTo(0.0025);
+        assertThat(registry.get("ampwatch.run.inference.latency").tag("run_id", "inference").tag("quantile", "0.99").gauge().value())
+                .isEqualTo(0.0065);
+        assertThat(registry.find("ampwatch.run.inference.latency").tag("run_id", "training").gauge()).isNull();
+        String scrape = registry.scrape();
+        assertThat(scrape).contains("ampwatch_run_energy_per_1000_inferences_joules{")
+                .contains("ampwatch_run_samples_per_second{").contains("ampwatch_run_inference_latency_seconds{");
+        assertThat(scrape).containsPattern("ampwatch_run_inference_latency_seconds\\{[^}]*quantile=\"0.95\"[^}]*\\} 0.004");
     }
 
     private static RunEnergy run(String runId, String host) {

@@ -48,11 +48,11 @@ class StateSchemaUpgradeTest {
 
     /**
      * v1: before live device totals; v2: before silent runs were closed; v3: before epochs were sealed;
-     * v4: before the gaps between epochs were kept (forecasts).
+     * v4: before the gaps between epochs were kept (forecasts); v5: before validation accuracy and latencies.
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc",
-            "HostState.v4.avsc"})
+            "HostState.v4.avsc", "HostState.v5.avsc"})
     void hostStateWrittenByEarlierAnalyzersStillDecodes(String version) throws Exception {
         Schema v1;
         try (InputStream in = getClass().getResourceAsStream("/dev/ampwatch/analyzer/state/history/" + version)) {
@@ -75,7 +75,7 @@ class StateSchemaUpgradeTest {
         encoded.get(bytes);
 
         dev.ampwatch.analyzer.state.HostState read = StateSchemas.serde(dev.ampwatch.analyzer.state.HostState.class,
-                dev.ampwatch.analyzer.state.HostState.getClassSchema(), "HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc", "HostState.v4.avsc").decode(bytes);
+                dev.ampwatch.analyzer.state.HostState.getClassSchema(), "HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc", "HostState.v4.avsc", "HostState.v5.avsc").decode(bytes);
 
         assertThat(read.getHost()).isEqualTo("h");
         assertThat(read.getHeartbeatRuns()).isEmpty();
@@ -149,7 +149,7 @@ class StateSchemaUpgradeTest {
     @Test
     void aChangedStateSchemaHasItsPreviousVersionInTheHistory() {
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(dev.ampwatch.analyzer.state.HostState.getClassSchema()))
-                .as("HostState changed: keep the previous one as HostState.v5.avsc").isEqualTo(1551919757795657308L);
+                .as("HostState changed: keep the previous one as HostState.v6.avsc").isEqualTo(7233559931652112658L);
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(ExperimentRuns.getClassSchema()))
                 .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v4.avsc").isEqualTo(-1905545562379968152L);
     }

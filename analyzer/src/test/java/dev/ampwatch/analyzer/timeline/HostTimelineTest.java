@@ -93,6 +93,44 @@ class HostTimelineTest {
         assertThat(last.getEpochs().get(1).getEnergyJoules()).isEqualTo(100.0);
     }
 
+    /**
+     * An inference run's passes keep their latency percentiles and validation accuracy; throughput is the
+     * samples over event time (not the trainer's wall clock), per pass and over the complete passes, and
+     * the run's latency is the median over passes of each pass's percentile.
+     */
+    @Test
+    void anInferenceRunCarriesItsPassesLatencyAndThroughput() {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        List<RunEnergy> out = new ArrayList<>();
+        t.accept(event("r", 0, EventKind.RUN_STARTED, null), 0);
+        double[][] latencies = {{4.0, 9.0, 12.0}, {2.0, 3.0, 5.0}, {2.5, 3.5, 4.5}}; // pass 1 pays the warm-up
+        int[] ends = {4, 8, 10}; // passes of 10,000 inferences in 4, 4 and 2 s
+        for (int pass = 1; pass <= 3; pass++) {
+            t.accept(event("r", pass == 1 ? 0 : ends[pass - 2], EventKind.EPOCH_STARTED, pass), 0);
+            TrainingEvent done = event("r", ends[pass - 1], EventKind.EPOCH_COMPLETED, pass);
+            done.setMetrics(dev.ampwatch.schema.EpochMetrics.newBuilder().setLoss(0.3).setTestAccuracy(0.88)
+                    .setValidationAccuracy(0.89).setSamples(10_000).setSamplesPerSecond(1).setDurationMs(1)
+                    .setLatencyP50Ms(latencies[pass - 1][0]).setLatencyP95Ms(latencies[pass - 1][1])
+                    .setLatencyP99Ms(latencies[pass - 1][2]).build());
+            t.accept(done, 0);
+        }
+        t.accept(event("r", 10, EventKind.RUN_COMPLETED, null), 0);
+        for (int s = 0; s <= 20; s++) {
+            t.accept(GraceBufferTest.sample(s * 1_000_000L), 0);
+            out.addAll(t.advance(0).energy());
+        }
+        RunEnergy last = out.stream().filter(RunEnergy::getIsFinal).findFirst().orElseThrow();
+        assertThat(last.getEpochs()).extracting(dev.ampwatch.schema.EpochEnergy::getSamplesPerSecond)
+                .containsExactly(2500.0, 2500.0, 5000.0);
+        assertThat(last.getEpochs()).extracting(dev.ampwatch.schema.EpochEnergy::getLatencyP95Ms).containsExactly(9.0, 3.0, 3.5);
+        assertThat(last.getEpochs()).extracting(dev.ampwatch.schema.EpochEnergy::getValidationAccuracy).containsOnly(0.89);
+        assertThat(last.getSamplesPerSecond()).isEqualTo(3000.0); // 30,000 in 10 s
+        assertThat(last.getLatencyP50Ms()).isEqualTo(2.5);
+        assertThat(last.getLatencyP95Ms()).isEqualTo(3.5);
+        assertThat(last.getLatencyP99Ms()).isEqualTo(5.0);
+        assertThat(last.getJoulesPerSample()).isEqualTo(last.getEnergyJoules() / 30_000);
+    }
+
     @Test
     void aHostCatchingUpABacklogThinsItsRunningTotalsAndSendsTheHeldOneWhenTheClockAllows() {
         long now = 10L * 24 * 3600 * 1000; // the analyzer's clock: days after the backlog's event times
