@@ -74,25 +74,49 @@ public final class ExperimentStatistics {
                 .setEstimateAccuracy(estimates.accuracy()).build();
     }
 
+    /**
+     * One-way and factorial ANOVA over the configurations; per phase when the experiment has training and
+     * inference runs (a phase's factors are those that vary within it), so the two are never pooled.
+     */
     private static void anova(Metric m, Configurations configurations, List<AnovaTable> out, List<NotComputed> notComputed) {
-        List<Anova.Cell> cells = new ArrayList<>();
+        java.util.Map<String, List<Configuration>> byPhase = new java.util.TreeMap<>();
         for (Configuration c : configurations.all()) {
+            byPhase.computeIfAbsent(c.levels().get(Configurations.PHASE), k -> new ArrayList<>()).add(c);
+        }
+        if (byPhase.size() <= 1) {
+            anova(m, configurations.all(), configurations.varying(), null, out, notComputed);
+            return;
+        }
+        byPhase.forEach((phase, of) -> {
+            List<String> varying = Configurations.FACTORS.keySet().stream()
+                    .filter(f -> of.stream().map(c -> c.levels().get(f)).distinct().count() > 1).toList();
+            anova(m, of, varying, phase, out, notComputed);
+        });
+    }
+
+    private static void anova(Metric m, List<Configuration> configurations, List<String> varying, String phase,
+                              List<AnovaTable> out, List<NotComputed> notComputed) {
+        List<Anova.Cell> cells = new ArrayList<>();
+        for (Configuration c : configurations) {
             Sample s = c.sample(m);
             if (s.n() > 0) {
-                cells.add(new Anova.Cell(configurations.varying().stream().map(f -> c.levels().get(f)).toList(), s));
+                cells.add(new Anova.Cell(varying.stream().map(f -> c.levels().get(f)).toList(), s));
             }
         }
-        record(Anova.oneWay(m, cells), Anova.ONE_WAY, m, out, notComputed);
-        if (configurations.varying().size() >= 2) {
-            record(Anova.typeTwo(m, configurations.varying(), cells), Anova.FACTORIAL, m, out, notComputed);
+        record(Anova.oneWay(m, cells), Anova.ONE_WAY, m, phase, out, notComputed);
+        if (varying.size() >= 2) {
+            record(Anova.typeTwo(m, varying, cells), Anova.FACTORIAL, m, phase, out, notComputed);
         }
     }
 
-    private static void record(Anova.Outcome o, String kind, Metric m, List<AnovaTable> out, List<NotComputed> notComputed) {
+    private static void record(Anova.Outcome o, String kind, Metric m, String phase, List<AnovaTable> out,
+                               List<NotComputed> notComputed) {
         if (o.table() != null) {
+            o.table().setPhase(phase);
             out.add(o.table());
         } else {
-            notComputed.add(NotComputed.newBuilder().setAnalysis(kind + " ANOVA").setMetric(m.id())
+            notComputed.add(NotComputed.newBuilder().setAnalysis(kind + " ANOVA" + (phase == null ? "" : " (" + phase + ")"))
+                    .setMetric(m.id())
                     .setReason(o.reason()).build());
         }
     }

@@ -13,7 +13,9 @@ import java.util.Set;
  * Which configurations are compared with which: (a) every precision other than fp32 with fp32 at the
  * same other settings, so a precision effect is never mixed with a batch-size or width effect; (b) every
  * configuration with the experiment's benchmark configuration, as the seed study compared each setting
- * with its defaults. A pair asked for by both is one comparison with both kinds, so it counts once in a
+ * with its defaults. Each phase has its own benchmark: inference configurations are compared with the
+ * inference benchmark (the sweep flags fp32 inference of the benchmark model), never with a training
+ * configuration. A pair asked for by both is one comparison with both kinds, so it counts once in a
  * Holm family. Pooled comparisons (all amp-fp16 runs against all fp32 runs) are never made.
  */
 final class Pairs {
@@ -36,22 +38,32 @@ final class Pairs {
                 add(pairs, c, twin, ComparisonKind.PRECISION_VS_FP32);
             }
         }
-        List<Configuration> benchmarks = configurations.benchmarks();
-        if (benchmarks.size() == 1) {
-            Configuration bench = benchmarks.get(0);
-            for (Configuration c : configurations.all()) {
-                if (c != bench) {
-                    add(pairs, c, bench, ComparisonKind.VERSUS_BENCHMARK);
-                }
-            }
-        } else {
-            notComputed.add(NotComputed.newBuilder().setAnalysis("every configuration vs the benchmark")
-                    .setReason(benchmarks.isEmpty()
-                            ? "no run is flagged as the benchmark configuration (ampwatch sweep flags it in RunConfig.benchmark)"
-                            : benchmarks.size() + " configurations are flagged as the benchmark, expected one: "
-                            + String.join("; ", benchmarks.stream().map(Configuration::label).toList()))
-                    .build());
+        // per phase: an inference configuration is compared with the inference benchmark, never with a training one
+        Map<String, List<Configuration>> byPhase = new java.util.TreeMap<>(java.util.Comparator.comparing(
+                (String phase) -> !phase.equals(Configurations.TRAINING)).thenComparing(java.util.Comparator.naturalOrder()));
+        for (Configuration c : configurations.all()) {
+            byPhase.computeIfAbsent(c.levels().get(Configurations.PHASE), k -> new ArrayList<>()).add(c);
         }
+        byPhase.forEach((phase, of) -> {
+            List<Configuration> benchmarks = of.stream().filter(Configuration::benchmark).toList();
+            String scope = byPhase.size() == 1 ? "" : " (" + phase + ")";
+            if (benchmarks.size() == 1) {
+                Configuration bench = benchmarks.get(0);
+                for (Configuration c : of) {
+                    if (c != bench) {
+                        add(pairs, c, bench, ComparisonKind.VERSUS_BENCHMARK);
+                    }
+                }
+            } else {
+                notComputed.add(NotComputed.newBuilder().setAnalysis("every configuration vs the benchmark" + scope)
+                        .setReason(benchmarks.isEmpty()
+                                ? "no run" + (scope.isEmpty() ? "" : " of this phase")
+                                + " is flagged as the benchmark configuration (ampwatch sweep flags it in RunConfig.benchmark)"
+                                : benchmarks.size() + " configurations are flagged as the benchmark, expected one: "
+                                + String.join("; ", benchmarks.stream().map(Configuration::label).toList()))
+                        .build());
+            }
+        });
         return new ArrayList<>(pairs.values());
     }
 

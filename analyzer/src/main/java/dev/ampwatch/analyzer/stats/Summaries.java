@@ -80,9 +80,11 @@ final class Summaries {
         }
         for (AnovaTable t : anova) {
             AnovaRow row = t.getRows().get(0);
-            if (t.getKind().equals(Anova.ONE_WAY) && LEGACY_METRICS.contains(t.getMetric()) && row.getPValue() != null) {
+            boolean training = t.getPhase() == null || t.getPhase().equals(Configurations.TRAINING); // v1 knew training only
+            if (training && t.getKind().equals(Anova.ONE_WAY) && LEGACY_METRICS.contains(t.getMetric()) && row.getPValue() != null) {
                 Metric m = Metric.ENERGY.id().equals(t.getMetric()) ? Metric.ENERGY : Metric.AVERAGE_POWER;
                 List<String> groups = configurations.all().stream().filter(c -> c.sample(m).n() > 0)
+                        .filter(c -> t.getPhase() == null || t.getPhase().equals(c.levels().get(Configurations.PHASE)))
                         .map(Configuration::label).toList();
                 out.add(test("anova", t.getMetric(), groups, row.getF(), row.getPValue(), alpha));
             }

@@ -49,6 +49,53 @@ class PhaseTest {
                 && c.getReferenceLabel().endsWith("inference"));
     }
 
+    /**
+     * A sweep that mixes phases flags a benchmark in each (training: fp32 at batch 32; inference: fp32 inference
+     * of that model): every configuration is compared with its own phase's benchmark, and the ANOVA is one table
+     * per phase. scipy 1.10:
+     * <pre>
+     * from scipy import stats
+     * a=[110.2,111.5,109.4,110.9,109.8]; b=[102.1,103.0,101.6,102.7,101.9]
+     * c=[130.1,131.4,129.6,130.8,129.9]; d=[135.3,134.6,136.1,135.0,135.8]; e=[x-3 for x in c]
+     * stats.f_oneway(a,b)    # F=313.6233269598475, p=1.0572927285286732e-07
+     * stats.f_oneway(c,d,e)  # F=171.44856543036894, p=1.4944195702250856e-09
+     * stats.ttest_ind(e,c,equal_var=False)  # t=-6.497221227363107
+     * </pre>
+     */
+    @Test
+    void aMixedSweepComparesWithEachPhasesBenchmarkAndHasOneAnovaPerPhase() {
+        double[] fp32Batch64 = java.util.Arrays.stream(FP32_128).map(w -> w - 3).toArray();
+        ExperimentStats mixed = ExperimentStatistics.compute(new Runs()
+                .add("fp32", 32, 256, true, FP32_32).add("amp-fp16", 32, 256, false, AMP_32)
+                .inference().add("fp32", 32, 256, true, FP32_128).add("int8", 32, 256, false, AMP_128)
+                .add("fp32", 64, 256, false, fp32Batch64).experiment());
+        java.util.List<Comparison> versusBenchmark = mixed.getComparisons().stream()
+                .filter(c -> c.getMetric().equals("average_power_watts")
+                        && c.getKinds().contains(dev.ampwatch.schema.ComparisonKind.VERSUS_BENCHMARK)).toList();
+        assertThat(versusBenchmark).extracting(c -> c.getConfigurationLabel() + " / " + c.getReferenceLabel())
+                .containsExactlyInAnyOrder("amp-fp16 bs=32 phase=training / fp32 bs=32 phase=training",
+                        "int8 bs=32 phase=inference / fp32 bs=32 phase=inference",
+                        "fp32 bs=64 phase=inference / fp32 bs=32 phase=inference");
+        Comparison batch = versusBenchmark.stream().filter(c -> c.getConfigurationLabel().startsWith("fp32 bs=64")).findFirst()
+                .orElseThrow();
+        assertThat(batch.getWelchT()).isCloseTo(-6.497221227363107, within(1e-9));
+        assertThat(mixed.getNotComputed()).noneMatch(n -> n.getAnalysis().startsWith("every configuration vs the benchmark"));
+
+        java.util.List<dev.ampwatch.schema.AnovaTable> oneWay = mixed.getAnova().stream()
+                .filter(t -> t.getMetric().equals("average_power_watts") && t.getKind().equals("one-way")).toList();
+        assertThat(oneWay).extracting(dev.ampwatch.schema.AnovaTable::getPhase).containsExactly("inference", "training");
+        assertThat(oneWay.get(0).getRows().get(0).getF()).isCloseTo(171.44856543036894, within(1e-8));
+        assertThat(oneWay.get(0).getRows().get(0).getPValue()).isCloseTo(1.4944195702250856e-09, within(1e-15));
+        assertThat(oneWay.get(1).getRows().get(0).getF()).isCloseTo(313.6233269598475, within(1e-8));
+        assertThat(oneWay.get(1).getRows().get(0).getPValue()).isCloseTo(1.0572927285286732e-07, within(1e-13));
+        // the inference phase varies precision and batch size: its factorial table has just those factors
+        assertThat(mixed.getAnova()).filteredOn(t -> t.getKind().equals("factorial-type-ii") && t.getMetric().equals("average_power_watts"))
+                .extracting(t -> t.getPhase() + ": " + t.getFactors()).containsExactly("inference: [precision, batch_size]");
+        assertThat(stats.getAnova()).allMatch(t -> t.getPhase() != null); // the mixed experiment above has no benchmark
+        assertThat(ExperimentStatistics.compute(new Runs().add("fp32", 32, FP32_32).add("amp-fp16", 32, AMP_32).experiment())
+                .getAnova()).allMatch(t -> t.getPhase() == null);
+    }
+
     private Comparison power(String label) {
         return stats.getComparisons().stream().filter(c -> c.getMetric().equals("average_power_watts")
                 && c.getConfigurationLabel().equals(label)).findFirst().orElseThrow();

@@ -9,12 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** One row per run (RFC 4180, comma-separated, exact numbers, empty for a missing value), for R or pandas. */
+/** One row per run, training and inference (RFC 4180, comma-separated, exact numbers, empty for a missing value), for R or pandas. */
 final class ReportCsv {
     static final List<String> HEADER = List.of("run_id", "experiment_id", "configuration", "configuration_key", "precision",
             "batch_size", "hidden_units", "epochs", "learning_rate", "benchmark", "status", "start_time", "end_time",
             "duration_seconds", "energy_joules", "net_energy_joules", "average_power_watts", "peak_power_watts",
-            "energy_per_sample_joules", "co2e_grams", "final_test_accuracy_ratio", "estimated", "gaps");
+            "energy_per_sample_joules", "co2e_grams", "final_test_accuracy_ratio", "estimated", "gaps", "phase", "samples_per_second",
+            "energy_per_1000_inferences_joules", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms");
 
     private ReportCsv() {}
 
@@ -33,6 +34,10 @@ final class ReportCsv {
                     Numbers.exact(r.getAveragePowerWatts()), Numbers.exact(r.getPeakPowerWatts()), Numbers.exact(r.getJoulesPerSample()),
                     Numbers.exact(r.getCo2eGrams()), Numbers.exact(accuracy(r)), "" + r.getQuality().getEstimated(),
                     "" + r.getQuality().getGaps()));
+            boolean inference = ReportInference.isInference(r);
+            cells.addAll(List.of(c == null ? "" : inference ? "inference" : "training", Numbers.exact(r.getSamplesPerSecond()),
+                    inference ? Numbers.exact(ReportInference.times1000(r.getJoulesPerSample())) : "",
+                    Numbers.exact(r.getLatencyP50Ms()), Numbers.exact(r.getLatencyP95Ms()), Numbers.exact(r.getLatencyP99Ms())));
             b.append(line(cells));
         }
         return b.toString();

@@ -53,7 +53,8 @@ public final class ReportHtml {
                     .append(Html.text(p.title())).append("</h3>\n<figcaption>").append(Html.text(p.caption()))
                     .append("</figcaption>\n</figure>\n");
         }
-        b.append("</section>\n<section id=\"descriptive\">\n<h2>Descriptive statistics</h2>\n").append(ReportTables.descriptive(stats))
+        b.append("</section>\n").append(ReportInference.section(report, labels(stats)))
+                .append("<section id=\"descriptive\">\n<h2>Descriptive statistics</h2>\n").append(ReportTables.descriptive(stats))
                 .append("</section>\n<section id=\"anova\">\n<h2>Analysis of variance</h2>\n").append(ReportTables.anova(stats))
                 .append("</section>\n<section id=\"comparisons\">\n<h2>Comparisons</h2>\n<p>")
                 .append(Html.text("Differences are configuration - reference. Holm adjusts over every comparison of one "

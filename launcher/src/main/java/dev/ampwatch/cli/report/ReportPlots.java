@@ -271,7 +271,8 @@ final class ReportPlots {
     private static String anovaNote(ReportData report, String factor) {
         for (String kind : List.of("factorial-type-ii", "one-way")) {
             for (AnovaTable t : report.stats().getAnova()) {
-                if (t.getKind().equals(kind) && t.getMetric().equals("average_power_watts")) {
+                if (t.getKind().equals(kind) && t.getMetric().equals("average_power_watts")
+                        && (t.getPhase() == null || t.getPhase().equals("training"))) {
                     List<String> parts = new ArrayList<>();
                     for (AnovaRow r : t.getRows()) {
                         boolean relevant = kind.equals("one-way") || r.getTerm().equals(factor)

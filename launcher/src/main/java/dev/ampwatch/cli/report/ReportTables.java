@@ -56,8 +56,9 @@ final class ReportTables {
                 if (!a.getMetric().equals(metric)) {
                     continue;
                 }
-                inner.append("<h4>").append(Html.text(a.getKind() + ": " + String.join(" x ", a.getFactors()))).append("</h4>\n");
-                inner.append(table("anova-" + a.getKind() + "-" + metric));
+                String phase = a.getPhase() == null ? "" : a.getPhase() + " runs, ";
+                inner.append("<h4>").append(Html.text(phase + a.getKind() + ": " + String.join(" x ", a.getFactors()))).append("</h4>\n");
+                inner.append(table("anova-" + (a.getPhase() == null ? "" : a.getPhase() + "-") + a.getKind() + "-" + metric));
                 inner.append(Html.head(List.of("term", "df", "sum of squares [" + a.getUnit() + "\u00b2]", "mean square", "F", "p", "note")));
                 for (AnovaRow r : a.getRows()) {
                     inner.append(Html.row(List.of(r.getTerm(), "" + r.getDf(), Numbers.sig(r.getSumOfSquares()),

@@ -53,6 +53,53 @@ final class ReportFixture {
         return new ReportData(stats, runs, totals, "a test fixture");
     }
 
+    /**
+     * The same experiment with inference runs in it: fp32 and int8 inference of the model (batch 256), three runs
+     * each of 3 passes x 10,000 inferences, 2 s a pass, fp32 at 50 W and int8 at 40 W (seeded noise of 0.5 W), so
+     * energy per 1,000 inferences is about 10 J and 8 J.
+     */
+    static ReportData withInference() {
+        ReportData training = data();
+        Random random = new Random(7);
+        List<RunEnergy> runs = new ArrayList<>(training.runs());
+        ExperimentRuns experiment = new ExperimentRuns(EXPERIMENT, new ArrayList<>());
+        for (RunEnergy r : training.runs()) {
+            experiment = ExperimentRunsAggregator.add(EXPERIMENT, r, experiment);
+        }
+        for (int i = 0; i < 6; i++) {
+            String precision = i % 2 == 0 ? "fp32" : "int8";
+            double watts = (precision.equals("fp32") ? 50 : 40) + 0.5 * random.nextGaussian();
+            RunEnergy run = inference("inference-" + i, precision, watts, T0.plusSeconds(3600 + 60L * i), i);
+            runs.add(run);
+            experiment = ExperimentRunsAggregator.add(EXPERIMENT, run, experiment);
+        }
+        return new ReportData(ExperimentStatistics.compute(experiment), runs, training.runningTotals(), "a test fixture");
+    }
+
+    static RunEnergy inference(String id, String precision, double watts, Instant start, int i) {
+        RunConfig config = RunConfig.newBuilder().setPrecision(precision).setBatchSize(256).setHiddenUnits(List.of(256, 128))
+                .setEpochs(3).setLearningRate(0).setOptimizer("none").setDataset("fashion-mnist (test split)")
+                .setDatasetSynthetic(false).setTrainSamples(10_000).setParameterCount(235_146).setDeviceName("gpu0")
+                .setBackend("jcuda").setPhase(dev.ampwatch.schema.RunPhase.INFERENCE).build();
+        List<EpochEnergy> passes = new ArrayList<>();
+        for (int e = 0; e < 3; e++) {
+            passes.add(EpochEnergy.newBuilder().setEpoch(e + 1).setStartTime(start.plusSeconds(2L * e))
+                    .setEndTime(start.plusSeconds(2L * (e + 1))).setEnergyJoules(2 * watts).setNetEnergyJoules(2 * (watts - 30))
+                    .setSamples(10_000L).setLoss(0.33).setTestAccuracy(precision.equals("fp32") ? 0.8844 : 0.8849)
+                    .setSamplesPerSecond(5000.0).setLatencyP50Ms(1.0 + 0.1 * i).setLatencyP95Ms(2.0).setLatencyP99Ms(3.0 + e).build());
+        }
+        double energy = 6 * watts;
+        return RunEnergy.newBuilder().setRunId(id).setExperimentId(EXPERIMENT).setHost("rig").setStatus(RunStatus.COMPLETED)
+                .setIsFinal(true).setConfig(config).setStartTime(start).setEndTime(start.plusSeconds(6))
+                .setAttributedUntil(start.plusSeconds(6)).setDurationSeconds(6).setEnergyJoules(energy)
+                .setNetEnergyJoules(energy - 180).setAveragePowerWatts(watts).setPeakPowerWatts(watts + 5)
+                .setJoulesPerSample(energy / 30_000).setCo2eGrams(energy / 3.6e6 * 400).setCarbonIntensityGPerKwh(400)
+                .setAttributionRule("even-split").setComponents(List.of()).setEpochs(passes).setSamplesPerSecond(5000.0)
+                .setLatencyP50Ms(1.0 + 0.1 * i).setLatencyP95Ms(2.0).setLatencyP99Ms(4.0)
+                .setQuality(DataQuality.newBuilder().setEstimated(false).setGaps(0).setGapSeconds(0).setLateSamples(0).build())
+                .build();
+    }
+
     static RunEnergy run(String id, String precision, int batch, double watts, Instant start, int seconds, boolean completed,
                          boolean benchmark) {
         RunConfig config = RunConfig.newBuilder().setPrecision(precision).setBatchSize(batch).setHiddenUnits(List.of(256, 128))

@@ -7,6 +7,7 @@ import dev.ampwatch.schema.ComparisonKind;
 import dev.ampwatch.schema.ConfigurationSummary;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.MetricSummary;
+import dev.ampwatch.schema.RunEnergy;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -88,6 +89,46 @@ class ReportHtmlTest {
         assertThat(ReportCsv.quote("=HYPERLINK(1)")).isEqualTo("\"'=HYPERLINK(1)\"");
         assertThat(ReportCsv.quote("-1.5")).isEqualTo("-1.5");
         assertThat(ReportCommand.csvNextTo(java.nio.file.Path.of("out", "report.html"))).isEqualTo(java.nio.file.Path.of("out", "report.csv"));
+    }
+
+    /**
+     * Inference runs get their own section (energy per 1,000 inferences with its interval, throughput, latency,
+     * accuracy) and their CSV columns; a training-only experiment has no such section.
+     */
+    @Test
+    void inferenceRunsShowEnergyPer1000InferencesThroughputAndLatency() {
+        assertThat(ReportHtml.render(data)).doesNotContain("id=\"inference\"");
+        ReportData mixed = ReportFixture.withInference();
+        String html = ReportHtml.render(mixed);
+        assertThat(rows(html, "inference")).isEqualTo(2);
+        assertThat(rows(html, "inference-runs")).isEqualTo(6);
+        double[] fp32 = mixed.runs().stream().filter(r -> r.getRunId().startsWith("inference-")
+                && r.getConfig().getPrecision().equals("fp32")).mapToDouble(r -> 1000 * r.getJoulesPerSample()).toArray();
+        String mean = Numbers.fixed(java.util.Arrays.stream(fp32).average().orElseThrow(), 3);
+        String fp32Row = java.util.Arrays.stream(table(html, "inference").split("</tr>"))
+                .filter(r -> r.contains(">fp32 ")).findFirst().orElseThrow();
+        assertThat(fp32Row).contains(">3<", ">" + mean + "<", ">5000<", ">1.200<", ">2.000<", ">4.000<", ">88.44 %<");
+        dev.ampwatch.schema.MetricSummary perSample = mixed.stats().getConfigurations().stream()
+                .filter(c -> c.getLabel().startsWith("fp32 ") && c.getLabel().contains("phase=inference"))
+                .flatMap(c -> c.getMetrics().stream()).filter(m -> m.getMetric().equals("energy_per_sample_joules"))
+                .findFirst().orElseThrow();
+        assertThat(fp32Row).contains(">" + Numbers.fixed(1000 * perSample.getCiLow(), 3) + " to "
+                + Numbers.fixed(1000 * perSample.getCiHigh(), 3) + "<");
+        // the statistics compare int8 inference with fp32 inference, never with a training configuration
+        assertThat(mixed.stats().getComparisons()).filteredOn(c -> c.getConfigurationLabel().startsWith("int8"))
+                .isNotEmpty().allMatch(c -> c.getReferenceLabel().contains("phase=inference"));
+
+        String[] csv = ReportCsv.write(mixed, ReportHtml.labels(mixed.stats())).split("\r\n");
+        java.util.List<String> header = java.util.List.of(csv[0].split(","));
+        String[] training = csv[1].split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1);
+        String[] inference = csv[csv.length - 1].split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1);
+        RunEnergy last = mixed.runs().get(mixed.runs().size() - 1);
+        assertThat(training[header.indexOf("phase")]).isEqualTo("training");
+        assertThat(training[header.indexOf("energy_per_1000_inferences_joules")]).isEmpty();
+        assertThat(inference[header.indexOf("phase")]).isEqualTo("inference");
+        assertThat(inference[header.indexOf("energy_per_1000_inferences_joules")]).isEqualTo("" + 1000 * last.getJoulesPerSample());
+        assertThat(inference[header.indexOf("samples_per_second")]).isEqualTo("5000.0");
+        assertThat(inference[header.indexOf("latency_p99_ms")]).isEqualTo("4.0");
     }
 
     static Comparison comparison(ExperimentStats stats, String metric, String label) {
