@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Every query of every shipped dashboard, its variables substituted as Grafana would ("All" is {@code .*},
  * {@code $__rate_interval} 1m, {@code $run_id} a finished run), runs against a real Prometheus scraping a
  * real analyzer that attributed an experiment: fp32 and amp-fp16, four completed runs each (enough for the
- * comparisons, Holm p-values and the regression checks), idle between them, and a last run still going.
+ * comparisons, Holm p-values and the regression checks), idle between them, an fp32 and an int8 inference run,
+ * and a last run still going.
  * Prometheus must accept every query, and every query must return data: the dashboards show only series the
  * analyzer and a power agent (the estimate source, scraped like the shipped config does) really write.
  */
@@ -104,6 +105,11 @@ class GrafanaDashboardsIT {
                 assertThat(value(port, "ampwatch-run", "Gross energy", "stat")).isBetween(950.0, 1050.0);
                 assertThat(value(port, "ampwatch-experiment", "Power difference (mixed - FP32)", "bargauge"))
                         .isBetween(-10.0, -6.0);
+                // fp32 inference at 60 W for 6 s over 30,000 inferences: 12 J per 1,000 (int8: 9 J); 5,000 per second
+                assertThat(value(port, "ampwatch-experiment", "Energy per 1,000 inferences, per precision", "bargauge"))
+                        .isBetween(8.0, 13.0);
+                assertThat(value(port, "ampwatch-experiment", "Inferences per second, per precision", "bargauge"))
+                        .isCloseTo(5_000.0, org.assertj.core.api.Assertions.within(1e-6));
                 // every ampwatch family passes Prometheus' own lint (help text, units, naming); what remains
                 // is Kafka's client metrics, named by Kafka (--no-kafka-client-metrics leaves them out)
                 String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
@@ -182,6 +188,29 @@ class GrafanaDashboardsIT {
                     samples.send(new ProducerRecord<>(topics.powerSamples().name(), "rig", sample(s, watts)));
                 }
                 t += RUN_SECONDS + GAP_SECONDS;
+            }
+            for (String precision : List.of("fp32", "int8")) { // inference runs: 3 passes of 2 s, 10,000 inferences each
+                String runId = "grafana-it-infer-" + precision;
+                RunConfig inference = RunConfig.newBuilder(config(precision)).setEpochs(3)
+                        .setPhase(dev.ampwatch.schema.RunPhase.INFERENCE).build();
+                events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", event(runId, t, EventKind.RUN_STARTED, inference)));
+                for (int pass = 1; pass <= 3; pass++) {
+                    events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", TrainingEvent.newBuilder(
+                            event(runId, t + 2 * (pass - 1), EventKind.EPOCH_STARTED, null)).setEpoch(pass).build()));
+                    events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", TrainingEvent.newBuilder(
+                            event(runId, t + 2 * pass, EventKind.EPOCH_COMPLETED, null)).setEpoch(pass)
+                            .setMetrics(dev.ampwatch.schema.EpochMetrics.newBuilder().setLoss(0.33).setTestAccuracy(0.88)
+                                    .setSamples(10_000).setSamplesPerSecond(5_000).setDurationMs(2_000).setLatencyP50Ms(1.5)
+                                    .setLatencyP95Ms(2.5).setLatencyP99Ms(4.0).build()).build()));
+                }
+                events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", event(runId, t + 6, EventKind.RUN_COMPLETED, null)));
+                for (int s = t - GAP_SECONDS + 1; s < t; s++) {
+                    samples.send(new ProducerRecord<>(topics.powerSamples().name(), "rig", sample(s, 30)));
+                }
+                for (int s = t; s <= t + 6; s++) {
+                    samples.send(new ProducerRecord<>(topics.powerSamples().name(), "rig", sample(s, precision.equals("fp32") ? 60 : 45)));
+                }
+                t += 6 + GAP_SECONDS;
             }
             events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig",
                     event("grafana-it-live", t, EventKind.RUN_STARTED, config("amp-fp16"))));

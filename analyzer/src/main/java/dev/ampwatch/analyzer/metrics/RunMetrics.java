@@ -231,11 +231,11 @@ public final class RunMetrics implements AnalyzerListener {
             t.latencyMeters = true;
             Tags tags = tags(energy);
             t.meters.add(gauge("ampwatch.run.inference.latency", t, tr -> orNaN(tr.latest.getLatencyP50Ms()) / 1000, "seconds",
-                    "Inference runs: batch latency, the median over passes of each pass's quantile", tags.and("quantile", "0.5")));
+                    "Inference runs: batch latency, the median over passes of each pass's percentile", tags.and("percentile", "50")));
             t.meters.add(gauge("ampwatch.run.inference.latency", t, tr -> orNaN(tr.latest.getLatencyP95Ms()) / 1000, "seconds",
-                    "Inference runs: batch latency, the median over passes of each pass's quantile", tags.and("quantile", "0.95")));
+                    "Inference runs: batch latency, the median over passes of each pass's percentile", tags.and("percentile", "95")));
             t.meters.add(gauge("ampwatch.run.inference.latency", t, tr -> orNaN(tr.latest.getLatencyP99Ms()) / 1000, "seconds",
-                    "Inference runs: batch latency, the median over passes of each pass's quantile", tags.and("quantile", "0.99")));
+                    "Inference runs: batch latency, the median over passes of each pass's percentile", tags.and("percentile", "99")));
         }
     }
 

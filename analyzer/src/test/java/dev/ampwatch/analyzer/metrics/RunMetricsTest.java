@@ -92,15 +92,15 @@ class RunMetricsTest {
         assertThat(registry.get("ampwatch.run.energy.per.1000.inferences").tag("run_id", "inference").gauge().value()).isEqualTo(12.5);
         assertThat(registry.find("ampwatch.run.energy.per.1000.inferences").tag("run_id", "training").gauge()).isNull();
         assertThat(registry.get("ampwatch.run.samples.per.second").tag("run_id", "inference").gauge().value()).isEqualTo(8000.0);
-        assertThat(registry.get("ampwatch.run.inference.latency").tag("run_id", "inference").tag("quantile", "0.5").gauge().value())
+        assertThat(registry.get("ampwatch.run.inference.latency").tag("run_id", "inference").tag("percentile", "50").gauge().value())
                 .isEqualTo(0.0025);
-        assertThat(registry.get("ampwatch.run.inference.latency").tag("run_id", "inference").tag("quantile", "0.99").gauge().value())
+        assertThat(registry.get("ampwatch.run.inference.latency").tag("run_id", "inference").tag("percentile", "99").gauge().value())
                 .isEqualTo(0.0065);
         assertThat(registry.find("ampwatch.run.inference.latency").tag("run_id", "training").gauge()).isNull();
         String scrape = registry.scrape();
         assertThat(scrape).contains("ampwatch_run_energy_per_1000_inferences_joules{")
                 .contains("ampwatch_run_samples_per_second{").contains("ampwatch_run_inference_latency_seconds{");
-        assertThat(scrape).containsPattern("ampwatch_run_inference_latency_seconds\\{[^}]*quantile=\"0.95\"[^}]*\\} 0.004");
+        assertThat(scrape).containsPattern("ampwatch_run_inference_latency_seconds\\{[^}]*percentile=\"95\"[^}]*\\} 0.004");
     }
 
     private static RunEnergy run(String runId, String host) {
