@@ -79,11 +79,34 @@ class InferIT {
                     assertThat(r.getEnergyJoules()).isPositive();
                     assertThat(r.getJoulesPerSample()).as("energy per inference")
                             .isEqualTo(r.getEnergyJoules() / 3000, org.assertj.core.api.Assertions.within(1e-9));
+                    assertThat(r.getEpochs()).allSatisfy(e -> {
+                        assertThat(e.getLatencyP50Ms()).isPositive().isLessThanOrEqualTo(e.getLatencyP95Ms());
+                        assertThat(e.getLatencyP95Ms()).isLessThanOrEqualTo(e.getLatencyP99Ms());
+                        assertThat(e.getSamplesPerSecond()).isPositive();
+                    });
+                    assertThat(r.getSamplesPerSecond()).as("inferences over the passes' event time").isEqualTo(3000 / r.getEpochs()
+                            .stream().mapToDouble(e -> java.time.Duration.between(e.getStartTime(), e.getEndTime()).toNanos() / 1e9)
+                            .sum(), org.assertj.core.api.Assertions.within(1e-6));
+                    assertThat(r.getLatencyP95Ms()).isPositive();
                 }
+                // the REST API answers the same: energy per 1,000 inferences, throughput and latency of each run
+                String runId = runs.iterator().next();
+                HttpResponse<String> list = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + app.httpPort() + "/runs?limit=100")).build(), HttpResponse.BodyHandlers.ofString());
+                com.fasterxml.jackson.databind.JsonNode summary = java.util.stream.StreamSupport.stream(
+                                new com.fasterxml.jackson.databind.ObjectMapper().readTree(list.body()).spliterator(), false)
+                        .filter(n -> n.path("run_id").asText().equals(runId)).findFirst().orElseThrow();
+                RunEnergy r = finals.get(runId);
+                assertThat(summary.path("phase").asText()).isEqualTo("inference");
+                assertThat(summary.path("energy_per_1000_inferences_joules").asDouble())
+                        .isCloseTo(1000 * r.getJoulesPerSample(), org.assertj.core.api.Assertions.within(1e-9));
+                assertThat(summary.path("samples_per_second").asDouble()).isEqualTo(r.getSamplesPerSecond());
+                assertThat(summary.path("latency_p99_ms").asDouble()).isEqualTo(r.getLatencyP99Ms());
             }
             HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + app.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(metrics.body()).contains("ampwatch_run_energy_per_1000_inferences_joules{");
+            assertThat(metrics.body()).contains("ampwatch_run_energy_per_1000_inferences_joules{")
+                    .contains("ampwatch_run_samples_per_second{").contains("ampwatch_run_inference_latency_seconds{");
         }
     }
 
