@@ -1,22 +1,30 @@
 package dev.ampwatch.cli;
 
+import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.host.HostId;
+import dev.ampwatch.trainer.InferenceJob;
 import dev.ampwatch.trainer.TrainingFailedException;
 import dev.ampwatch.trainer.TrainingJob;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.TrainingOptions;
 import dev.ampwatch.trainer.TrainingResult;
+import dev.ampwatch.trainer.data.Dataset;
+import dev.ampwatch.trainer.data.DatasetResolver;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
+import dev.ampwatch.trainer.model.ModelFile;
 import dev.ampwatch.trainer.kafka.PublishException;
 import dev.ampwatch.trainer.sweep.PlannedRun;
 import dev.ampwatch.trainer.sweep.RunSetting;
 import dev.ampwatch.trainer.sweep.SweepGrid;
 import dev.ampwatch.trainer.sweep.SweepGridFile;
+import dev.ampwatch.trainer.sweep.SweepInference;
 import dev.ampwatch.trainer.sweep.SweepPlan;
 import dev.ampwatch.trainer.sweep.SweepPlanner;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -36,8 +44,10 @@ import picocli.CommandLine.Spec;
         description = {"Trains every configuration of a grid file (precision x batch size x",
             "hidden layers x epochs: a full grid, or one factor at a time around the",
             "benchmark), each repeated, in a shuffled order with a cool-down between",
-            "runs, all under one experiment id. Prints the plan first; --dry-run",
-            "prints only the plan. Grid files: docs/trainer.md.",
+            "runs, all under one experiment id; with \"inference\" in the grid, each",
+            "trained model then runs inference in the listed precisions, in the same",
+            "experiment. Prints the plan first; --dry-run prints only the plan.",
+            "Grid files: docs/trainer.md.",
             "",
             "  ampwatch sweep --bootstrap-servers HOST:PORT docs/examples/sweep-grid.json",
             ""})
@@ -78,7 +88,15 @@ final class SweepCommand implements Callable<Integer> {
     /** Receives the events instead of Kafka when set (tests). */
     TrainingListener listener;
 
+    @Option(names = "--keep-models", paramLabel = "DIR",
+            description = "With inference in the grid: keep each trained model in DIR (<run id>.ampwmodel; default: a temporary "
+                    + "directory, deleted after the sweep).")
+    Path keepModels;
+
     private record Outcome(PlannedRun run, String runId, String status, TrainingResult result) {}
+
+    /** An inference run after a training run: its model's run, precision, and the last pass (null unless completed). */
+    private record InferenceOutcome(String modelRunId, String precision, String runId, String status, EpochMetrics last) {}
 
     @Override
     public Integer call() throws Exception {
@@ -118,8 +136,10 @@ final class SweepCommand implements Callable<Integer> {
         stopper.start();
 
         List<Outcome> outcomes = new ArrayList<>();
+        List<InferenceOutcome> inferences = new ArrayList<>();
         boolean interrupted = false;
         boolean aborted = false;
+        Models models = plan.grid().inference().isPresent() ? Models.in(keepModels) : null;
         try {
             if (warmUp) {
                 warmUp(plan, hostId, out);
@@ -133,7 +153,9 @@ final class SweepCommand implements Callable<Integer> {
                         break;
                     }
                 }
-                TrainingOptions options = machine(plan.options(run), hostId).build();
+                String runId = UUID.randomUUID().toString();
+                TrainingOptions options = machine(plan.options(run), hostId).runId(runId)
+                        .saveModel(models == null ? null : models.file(runId)).build();
                 out.printf("[%d/%d] %s, repeat %d (%s): run %s%n", run.index(), plan.runs().size(), run.setting(), run.repeat(),
                         run.varies(), options.runId());
                 out.flush();
@@ -141,6 +163,10 @@ final class SweepCommand implements Callable<Integer> {
                     TrainingResult result = TrainingJob.runOnCpu(options, markingBenchmark(sink, run.benchmark()),
                             ProgressBar.forTerminal());
                     outcomes.add(new Outcome(run, options.runId(), "completed", result));
+                    if (models != null && infer(plan, run, options, models, hostId, sink, lifetime, out, inferences)) {
+                        interrupted = true;
+                        break;
+                    }
                 } catch (TrainingFailedException e) {
                     if (lifetime.stopped() || Thread.currentThread().isInterrupted()) {
                         outcomes.add(new Outcome(run, options.runId(), "interrupted", null));
@@ -168,15 +194,124 @@ final class SweepCommand implements Callable<Integer> {
                 aborted = true;
             }
             stopper.interrupt();
+            if (models != null) {
+                models.close(out);
+            }
             summary(out, plan, outcomes);
+            inferenceSummary(out, inferences);
             if (interrupted) {
                 out.println("interrupted after " + outcomes.size() + " of " + plan.runs().size() + " runs");
                 out.flush();
             }
             lifetime.closed(); // last: on Ctrl-C the JVM exits as soon as this is counted down
         }
-        boolean allCompleted = outcomes.stream().allMatch(o -> o.status().equals("completed"));
+        boolean allCompleted = outcomes.stream().allMatch(o -> o.status().equals("completed"))
+                && inferences.stream().allMatch(o -> o.status().equals("completed"));
         return interrupted ? 130 : aborted || !allCompleted ? 1 : 0;
+    }
+
+    /**
+     * The inference runs after a completed training run: its saved model, once per inference precision in the
+     * plan's order for this run, each after the cool-down. The fp32 inference of a benchmark run is flagged as
+     * the inference benchmark. Returns true when the sweep was stopped (Ctrl-C) meanwhile.
+     */
+    private boolean infer(SweepPlan plan, PlannedRun run, TrainingOptions trained, Models models, String hostId,
+                          TrainingListener sink, Lifetime lifetime, PrintWriter out, List<InferenceOutcome> outcomes)
+            throws InterruptedException {
+        SweepInference spec = plan.grid().inference().orElseThrow();
+        ModelFile.SavedModel model;
+        Dataset data;
+        try {
+            model = ModelFile.read(models.file(trained.runId()));
+            // the training run's own data: the same test split, and (generated data) the same seed
+            data = DatasetResolver.resolve(trained.datasetDir(), trained.trainLimit(), trained.testLimit(), trained.seed());
+        } catch (IOException | RuntimeException e) {
+            for (String precision : plan.inferenceOrder(run)) {
+                outcomes.add(new InferenceOutcome(trained.runId(), precision, "", "failed: " + e.getMessage(), null));
+            }
+            return false;
+        }
+        for (String precision : plan.inferenceOrder(run)) {
+            if (!plan.cooldown().isZero()) {
+                out.printf("cool-down %s ...%n", text(plan.cooldown()));
+                out.flush();
+                if (lifetime.await(plan.cooldown())) {
+                    return true;
+                }
+            }
+            String runId = UUID.randomUUID().toString();
+            out.printf("  inference of %s in %s: run %s%n", trained.runId(), precision, runId);
+            out.flush();
+            try {
+                List<EpochMetrics> passes = InferenceJob.runOnCpu(model, new InferenceJob.Options(precision, spec.batchSize(),
+                        spec.repeats(), runId, plan.experimentId(), hostId), trained.threads(), InstantSource.system(),
+                        markingBenchmark(sink, run.benchmark() && precision.equals("fp32")), data);
+                outcomes.add(new InferenceOutcome(trained.runId(), precision, runId, "completed", passes.get(passes.size() - 1)));
+            } catch (TrainingFailedException e) {
+                if (lifetime.stopped() || Thread.currentThread().isInterrupted()) {
+                    outcomes.add(new InferenceOutcome(trained.runId(), precision, runId, "interrupted", null));
+                    return true;
+                }
+                outcomes.add(new InferenceOutcome(trained.runId(), precision, runId, "failed: " + e.reason(), null));
+            }
+        }
+        return false;
+    }
+
+    /** Where the sweep keeps its trained models: a directory given, or a temporary one deleted at the end. */
+    private static final class Models {
+        private final Path dir;
+        private final boolean temporary;
+
+        private Models(Path dir, boolean temporary) {
+            this.dir = dir;
+            this.temporary = temporary;
+        }
+
+        static Models in(Path keep) throws IOException {
+            if (keep == null) {
+                return new Models(Files.createTempDirectory("ampwatch-sweep-models"), true);
+            }
+            Files.createDirectories(keep);
+            return new Models(keep, false);
+        }
+
+        Path file(String runId) {
+            return dir.resolve(runId + ".ampwmodel");
+        }
+
+        void close(PrintWriter out) {
+            if (!temporary) {
+                out.println("trained models kept in " + dir);
+                return;
+            }
+            try (var files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.deleteIfExists(f);
+                }
+                Files.deleteIfExists(dir);
+            } catch (IOException e) {
+                out.println("ampwatch: could not delete the temporary models in " + dir + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static void inferenceSummary(PrintWriter out, List<InferenceOutcome> outcomes) {
+        if (outcomes.isEmpty()) {
+            return;
+        }
+        out.printf("%ninference runs: %d%n", outcomes.size());
+        out.printf("  %-36s  %-6s %-36s  %9s %14s %10s %10s  %s%n", "model (training run)", "prec", "run", "test acc",
+                "inferences/s", "p50 [ms]", "p99 [ms]", "status");
+        for (InferenceOutcome o : outcomes) {
+            EpochMetrics m = o.last();
+            out.printf(Locale.ROOT, "  %-36s  %-6s %-36s  %9s %14s %10s %10s  %s%n", o.modelRunId(), o.precision(), o.runId(),
+                    m == null ? "" : String.format(Locale.ROOT, "%.2f%%", 100 * m.getTestAccuracy()),
+                    m == null ? "" : String.format(Locale.ROOT, "%.0f", m.getSamplesPerSecond()),
+                    m == null ? "" : String.format(Locale.ROOT, "%.3f", m.getLatencyP50Ms()),
+                    m == null ? "" : String.format(Locale.ROOT, "%.3f", m.getLatencyP99Ms()), o.status());
+        }
+        out.flush();
     }
 
     private TrainingOptions.Builder machine(TrainingOptions.Builder b, String hostId) {

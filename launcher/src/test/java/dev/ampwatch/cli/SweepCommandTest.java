@@ -82,6 +82,53 @@ class SweepCommandTest {
         assertThat(out.toString()).contains("cool-down 50ms").contains("sweep exp-tiny: 2 of 2 runs").contains("completed");
     }
 
+    /**
+     * With inference in the grid, each completed training run's model runs inference in every listed precision
+     * (an order shuffled per run), under the same experiment and host; fp32 inference of the benchmark's model is
+     * the inference benchmark; --keep-models keeps the models.
+     */
+    @Test
+    void aSweepMixesTrainingAndInferenceRunsInOneExperiment() throws Exception {
+        Path grid = Files.writeString(dir.resolve("mixed.json"), """
+                {"precisions": ["fp32", "amp-bf16"], "benchmark": {"batch_size": 50, "hidden": [8], "epochs": 1},
+                 "train_limit": 200, "test_limit": 100, "cooldown": "0s", "seed": 3,
+                 "inference": {"precisions": ["fp32", "int8"], "repeats": 2, "batch_size": 40}}
+                """);
+        Path models = dir.resolve("models");
+        int code = sweep("sweep", grid.toString(), "--no-warm-up", "--threads", "1", "--experiment-id", "exp-mixed", "--host", "h",
+                "--keep-models", models.toString());
+
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString()).contains("after each completed training run, inference of its model in fp32, int8 (2 passes over "
+                + "the test split, batch 40)").contains("4 inference runs").contains("inference runs: 4");
+        List<TrainingEvent> starts = events.stream().filter(e -> e.getKind() == EventKind.RUN_STARTED).toList();
+        assertThat(starts).hasSize(6);
+        assertThat(events).extracting(TrainingEvent::getExperimentId).containsOnly("exp-mixed");
+        assertThat(events).extracting(TrainingEvent::getHost).containsOnly("h");
+        List<TrainingEvent> inference = starts.stream()
+                .filter(e -> e.getConfig().getPhase() == dev.ampwatch.schema.RunPhase.INFERENCE).toList();
+        assertThat(inference).extracting(e -> e.getConfig().getPrecision()).containsExactlyInAnyOrder("fp32", "int8", "fp32", "int8");
+        assertThat(inference).allSatisfy(e -> {
+            assertThat(e.getConfig().getBatchSize()).isEqualTo(40);
+            assertThat(e.getConfig().getEpochs()).as("passes").isEqualTo(2);
+            assertThat(e.getConfig().getTrainSamples()).as("test split").isEqualTo(100);
+            assertThat(e.getConfig().getHiddenUnits()).containsExactly(8);
+        });
+        // a training run, then its two inference runs: the order of events says whose model each ran
+        for (int i = 0; i < 6; i += 3) {
+            assertThat(starts.get(i).getConfig().getPhase()).isNull();
+            boolean benchmarkModel = starts.get(i).getConfig().getBenchmark();
+            assertThat(starts.subList(i + 1, i + 3)).allSatisfy(e -> assertThat(e.getConfig().getBenchmark())
+                    .isEqualTo(benchmarkModel && e.getConfig().getPrecision().equals("fp32")));
+        }
+        long passes = events.stream().filter(e -> e.getKind() == EventKind.EPOCH_COMPLETED && e.getMetrics().getLatencyP50Ms() != null)
+                .count();
+        assertThat(passes).isEqualTo(8);
+        try (var files = Files.list(models)) {
+            assertThat(files.map(f -> f.getFileName().toString())).hasSize(2).allMatch(n -> n.endsWith(".ampwmodel"));
+        }
+    }
+
     @Test
     void aBadGridFileIsAClearError() throws Exception {
         Path grid = Files.writeString(dir.resolve("bad.json"), "{\"batch_sizes\": [\"64\"]}");

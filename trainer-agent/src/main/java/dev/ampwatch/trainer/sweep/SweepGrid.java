@@ -29,11 +29,12 @@ import java.util.Optional;
  * @param optimizer optimizer of every run
  * @param learningRate learning rate of every run; empty: the optimizer's default
  * @param trainingSeed training seed of repeat 1; repeat r uses {@code trainingSeed + r - 1}
+ * @param inference inference runs after each completed training run (the model just trained); empty: none
  */
 public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer> batchSizes, List<List<Integer>> hidden,
         List<Integer> epochs, int repeats, RunSetting benchmark, Optional<Long> seed, Duration cooldown,
         Optional<String> experimentId, Optional<Path> dataset, int trainLimit, int testLimit, OptimizerKind optimizer,
-        Optional<Double> learningRate, long trainingSeed) {
+        Optional<Double> learningRate, long trainingSeed, Optional<SweepInference> inference) {
 
     public static final Duration DEFAULT_COOLDOWN = Duration.ofSeconds(30);
 
@@ -41,6 +42,7 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(benchmark, "benchmark");
         Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(inference, "inference");
         precisions = distinct("precisions", precisions);
         batchSizes = distinct("batch_sizes", batchSizes);
         hidden = distinct("hidden", hidden.stream().map(List::copyOf).toList());
@@ -68,19 +70,19 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
     /** A copy with another order seed. */
     public SweepGrid withSeed(long v) {
         return new SweepGrid(mode, precisions, batchSizes, hidden, epochs, repeats, benchmark, Optional.of(v), cooldown,
-                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed);
+                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference);
     }
 
     /** A copy with another experiment id. */
     public SweepGrid withExperimentId(String v) {
         return new SweepGrid(mode, precisions, batchSizes, hidden, epochs, repeats, benchmark, seed, cooldown,
-                Optional.of(v), dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed);
+                Optional.of(v), dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference);
     }
 
     /** A copy with another cool-down. */
     public SweepGrid withCooldown(Duration v) {
         return new SweepGrid(mode, precisions, batchSizes, hidden, epochs, repeats, benchmark, seed, v,
-                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed);
+                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference);
     }
 
     private static <T> List<T> distinct(String name, List<T> values) {
@@ -114,6 +116,7 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         private OptimizerKind optimizer = OptimizerKind.SGD_MOMENTUM;
         private Double learningRate;
         private long trainingSeed = 42;
+        private SweepInference inference;
 
         private Builder() {}
 
@@ -133,6 +136,7 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         public Builder optimizer(OptimizerKind v) { optimizer = v; return this; }
         public Builder learningRate(Double v) { learningRate = v; return this; }
         public Builder trainingSeed(long v) { trainingSeed = v; return this; }
+        public Builder inference(SweepInference v) { inference = v; return this; }
 
         public SweepGrid build() {
             return new SweepGrid(mode,
@@ -142,7 +146,7 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
                     epochs != null ? epochs : List.of(benchmark.epochs()),
                     repeats, benchmark, Optional.ofNullable(seed), cooldown, Optional.ofNullable(experimentId),
                     Optional.ofNullable(dataset), trainLimit, testLimit, optimizer, Optional.ofNullable(learningRate),
-                    trainingSeed);
+                    trainingSeed, Optional.ofNullable(inference));
         }
     }
 }

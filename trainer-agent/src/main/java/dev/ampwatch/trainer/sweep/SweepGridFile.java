@@ -49,6 +49,7 @@ import java.util.regex.Pattern;
  *   "experiment_id": "mp-sweep-1",
  *   "dataset": "/usr/share/datasets/fashion-mnist", "train_limit": 0, "test_limit": 0,
  *   "optimizer": "sgd-momentum", "learning_rate": 0.05, "training_seed": 42,
+ *   "inference": {"precisions": ["fp32", "int8"], "repeats": 3, "batch_size": 256},  // after each training run
  *   "comment": "free text, ignored"
  * }
  * </pre>
@@ -62,8 +63,9 @@ import java.util.regex.Pattern;
 public final class SweepGridFile {
     static final List<String> KEYS = List.of("mode", "precisions", "batch_sizes", "hidden", "epochs", "repeats",
             "benchmark", "seed", "cooldown", "experiment_id", "dataset", "train_limit", "test_limit", "optimizer",
-            "learning_rate", "training_seed", "comment");
+            "learning_rate", "training_seed", "inference", "comment");
     static final List<String> BENCHMARK_KEYS = List.of("precision", "batch_size", "hidden", "epochs");
+    static final List<String> INFERENCE_KEYS = List.of("precisions", "repeats", "batch_size");
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
 
     private SweepGridFile() {}
@@ -158,6 +160,9 @@ public final class SweepGridFile {
         if (has(root, "training_seed")) {
             b.trainingSeed(longInteger(root.get("training_seed"), "training_seed"));
         }
+        if (has(root, "inference")) {
+            b.inference(inference(object(root.get("inference"), "inference")));
+        }
         if (has(root, "comment")) {
             text(root.get("comment"), "comment");
         }
@@ -180,6 +185,22 @@ public final class SweepGridFile {
             s = s.withEpochs(integerAtLeast(node.get("epochs"), "benchmark.epochs", 1));
         }
         return s;
+    }
+
+    private static SweepInference inference(JsonNode node) {
+        allowOnly(node, "inference", INFERENCE_KEYS);
+        if (!has(node, "precisions")) {
+            throw new JsonFieldException("inference.precisions", "is missing: list the inference precisions, e.g. [\"fp32\", \"int8\"]");
+        }
+        List<String> precisions = list(node.get("precisions"), "inference.precisions", (v, p) -> text(v, p));
+        int repeats = has(node, "repeats") ? integerAtLeast(node.get("repeats"), "inference.repeats", 1) : SweepInference.DEFAULT_REPEATS;
+        int batch = has(node, "batch_size") ? integerAtLeast(node.get("batch_size"), "inference.batch_size", 1)
+                : SweepInference.DEFAULT_BATCH_SIZE;
+        try {
+            return new SweepInference(precisions, repeats, batch);
+        } catch (IllegalArgumentException e) {
+            throw new JsonFieldException("inference.precisions", e.getMessage().replaceFirst("^inference\\.precisions:? ?", ""));
+        }
     }
 
     /** {@code 250ms}, {@code 30s}, {@code 1.5m}, {@code 1h}, ISO-8601 ({@code PT30S}), or a number of seconds. */

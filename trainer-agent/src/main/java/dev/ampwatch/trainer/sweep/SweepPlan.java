@@ -54,6 +54,20 @@ public record SweepPlan(SweepGrid grid, String experimentId, long seed, int conf
         return b;
     }
 
+    /**
+     * The order of the inference runs after {@code run}: the grid's inference precisions shuffled with the
+     * order seed and the run's index, so no precision always runs first on a machine still warm from training,
+     * and the same seed gives the same order. Empty without inference.
+     */
+    public List<String> inferenceOrder(PlannedRun run) {
+        if (grid.inference().isEmpty()) {
+            return List.of();
+        }
+        List<String> order = new ArrayList<>(grid.inference().get().precisions());
+        java.util.Collections.shuffle(order, new java.util.Random(seed * 31 + run.index()));
+        return List.copyOf(order);
+    }
+
     /** The plan as printed before a sweep: a header, then one line per run in execution order. */
     public List<String> describe() {
         List<String> lines = new ArrayList<>();
@@ -61,6 +75,9 @@ public record SweepPlan(SweepGrid grid, String experimentId, long seed, int conf
                 experimentId, mode(), runs.size(), plural(runs.size()), configurations, plural(configurations),
                 grid.repeats(), plural(grid.repeats()), seed, format(cooldown())));
         lines.add("benchmark: " + benchmark());
+        grid.inference().ifPresent(i -> lines.add("after each completed training run, inference of its model in " + i
+                + ", each an inference run, in an order shuffled per run: " + runs.size() * i.precisions().size()
+                + " inference run" + plural(runs.size() * i.precisions().size())));
         lines.add(String.format(Locale.ROOT, "%4s  %-9s %6s  %-12s %6s %6s  %s", "#", "precision", "batch", "hidden", "epochs", "repeat", "varies"));
         for (PlannedRun r : runs) {
             RunSetting s = r.setting();

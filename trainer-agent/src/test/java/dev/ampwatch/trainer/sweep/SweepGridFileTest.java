@@ -72,6 +72,25 @@ class SweepGridFileTest {
     }
 
     @Test
+    void inferenceAfterEachTrainingRun() {
+        SweepGrid g = SweepGridFile.parse("{\"inference\": {\"precisions\": [\"int8\", \"fp32\"], \"repeats\": 5, \"batch_size\": 64}}");
+        assertThat(g.inference()).contains(new SweepInference(java.util.List.of("int8", "fp32"), 5, 64));
+        assertThat(SweepGridFile.parse("{\"inference\": {\"precisions\": [\"bf16\"]}}").inference())
+                .contains(new SweepInference(java.util.List.of("bf16"), 3, 256));
+        assertThat(SweepGridFile.parse("{}").inference()).isEmpty();
+        assertThatThrownBy(() -> SweepGridFile.parse("{\"inference\": {\"precisions\": [\"fp8\"]}}"))
+                .hasMessageContaining("inference.precisions").hasMessageContaining("'fp8' is not one of [fp32, fp16, bf16, int8]");
+        assertThatThrownBy(() -> SweepGridFile.parse("{\"inference\": {\"repeats\": 2}}"))
+                .hasMessageContaining("inference.precisions: is missing");
+        assertThatThrownBy(() -> SweepGridFile.parse("{\"inference\": {\"precisions\": [\"fp32\"], \"passes\": 2}}"))
+                .hasMessageContaining("passes");
+        assertThatThrownBy(() -> SweepGridFile.parse("{\"inference\": {\"precisions\": [\"fp32\", \"fp32\"]}}"))
+                .hasMessageContaining("lists a value twice");
+        assertThatThrownBy(() -> SweepGridFile.parse("{\"inference\": {\"precisions\": [\"fp32\"], \"batch_size\": 0}}"))
+                .hasMessageContaining("inference.batch_size: must be >= 1");
+    }
+
+    @Test
     void mistakesAreNamedWithTheKey() {
         assertThatThrownBy(() -> SweepGridFile.parse("{\"batch_sizes\": [\"64\"]}"))
                 .isInstanceOf(JsonFieldException.class)
