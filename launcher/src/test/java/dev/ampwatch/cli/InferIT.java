@@ -110,6 +110,73 @@ class InferIT {
         }
     }
 
+    /**
+     * A sweep whose grid adds inference: fp32 and amp-bf16 training, two repeats each, then every trained model in
+     * fp32 and int8 inference, all one experiment. The analyzer's statistics keep the phases apart: int8 inference
+     * against fp32 inference (four runs each: the models of both training precisions, same shape), amp-bf16 training
+     * against fp32 training, each phase against its own benchmark, one ANOVA per phase; the report has the
+     * inference section.
+     */
+    @Test
+    void aSweepMixingTrainingAndInferenceIsComparedWithinEachPhase(@TempDir Path dir) throws Exception {
+        Topics topics = Topics.withPrefix("infer-sweep-it.");
+        Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
+        TopicSetup.ensure(client, topics, 1);
+        AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("infer-sweep-it").withTopics(topics)
+                .withStateDir(dir.resolve("state"));
+        PowerAgentConfig agentConfig = PowerAgentConfig.defaults().withHost(HOST).withSources(List.of("estimate"))
+                .withInterval("estimate", Duration.ofMillis(100)).withTopic(topics.powerSamples().name())
+                .withSpoolDir(dir.resolve("spool"));
+        Path grid = java.nio.file.Files.writeString(dir.resolve("grid.json"), """
+                {"precisions": ["fp32", "amp-bf16"], "repeats": 2, "benchmark": {"batch_size": 100, "hidden": [32], "epochs": 1},
+                 "train_limit": 1000, "test_limit": 500, "cooldown": "0s", "seed": 11, "experiment_id": "infer-sweep-it",
+                 "inference": {"precisions": ["fp32", "int8"], "repeats": 2, "batch_size": 50}}
+                """);
+        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10));
+             PowerAgent agent = PowerAgent.start(agentConfig, client)) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            run("sweep", grid.toString(), "--no-warm-up", "--threads", "1", "--host", HOST, "--bootstrap-servers",
+                    SharedBroker.bootstrapServers(), "--topic-prefix", "infer-sweep-it.");
+            String url = "http://127.0.0.1:" + app.httpPort();
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.JsonNode stats = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                                URI.create(url + "/experiments/infer-sweep-it")).build(), HttpResponse.BodyHandlers.ofString());
+                        return r.statusCode() == 200 ? json.readTree(r.body()) : null;
+                    }, s -> s != null && java.util.stream.StreamSupport.stream(s.path("configurations").spliterator(), false)
+                            .mapToInt(c -> c.path("runs").asInt()).sum() == 12);
+
+            List<com.fasterxml.jackson.databind.JsonNode> comparisons = java.util.stream.StreamSupport.stream(
+                    stats.path("comparisons").spliterator(), false).filter(c -> c.path("metric").asText().equals("energy_per_sample_joules"))
+                    .toList();
+            com.fasterxml.jackson.databind.JsonNode int8 = comparisons.stream().filter(c -> c.path("configuration_label").asText()
+                    .startsWith("int8 ") && c.path("kinds").toString().contains("PRECISION_VS_FP32")).findFirst().orElseThrow();
+            assertThat(int8.path("reference_label").asText()).startsWith("fp32 ").contains("phase=inference");
+            assertThat(int8.path("n").asInt()).isEqualTo(4);
+            assertThat(int8.path("n_reference").asInt()).isEqualTo(4);
+            assertThat(comparisons).as("no comparison crosses the phases").allSatisfy(c -> assertThat(
+                    c.path("configuration_label").asText().contains("phase=inference"))
+                    .isEqualTo(c.path("reference_label").asText().contains("phase=inference")));
+            assertThat(comparisons).filteredOn(c -> c.path("kinds").toString().contains("VERSUS_BENCHMARK"))
+                    .extracting(c -> c.path("configuration_label").asText().split(" ")[0])
+                    .containsExactlyInAnyOrder("amp-bf16", "int8");
+            assertThat(java.util.stream.StreamSupport.stream(stats.path("anova").spliterator(), false)
+                    .filter(t -> t.path("kind").asText().equals("one-way") && t.path("metric").asText().equals("average_power_watts"))
+                    .map(t -> t.path("phase").asText())).containsExactlyInAnyOrder("inference", "training");
+
+            Path html = dir.resolve("report.html");
+            run("report", "--experiment", "infer-sweep-it", "--analyzer", url, "--bootstrap-servers", SharedBroker.bootstrapServers(),
+                    "--topic-prefix", "infer-sweep-it.", "--out", html.toString());
+            String page = java.nio.file.Files.readString(html);
+            assertThat(page).contains("<section id=\"inference\">").contains("energy / 1,000 inferences [J]");
+            assertThat(java.util.regex.Pattern.compile("<tr><th scope=\"row\">").matcher(page.substring(page.indexOf("<table id=\"inference\">"),
+                    page.indexOf("</table>", page.indexOf("<table id=\"inference\">")))).results().count()).isEqualTo(2);
+            assertThat(java.nio.file.Files.readAllLines(dir.resolve("report.csv"))).hasSize(13)
+                    .filteredOn(l -> l.contains(",inference,")).hasSize(8);
+        }
+    }
+
     private static String run(String... args) {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream stdout = System.out;
