@@ -9,10 +9,14 @@ import dev.ampwatch.power.PowerAgentConfig;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.trainer.DeviceChoice;
+import dev.ampwatch.trainer.InferenceJob;
 import dev.ampwatch.trainer.TrainingJob;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.TrainingOptions;
+import dev.ampwatch.trainer.data.Dataset;
+import dev.ampwatch.trainer.data.DatasetResolver;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
+import dev.ampwatch.trainer.model.ModelFile;
 import dev.ampwatch.trainer.precision.Precision;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,8 +33,9 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"The whole pipeline on this machine: starts a Kafka broker (unless --bootstrap-servers is given),",
             "the analyzer and the power-agent, trains the same model in FP32 and mixed precision (--repeats runs each, in a",
-            "shuffled order), waits for each run's final energy, prints the runs and the statistics' verdict per precision,",
-            "writes an HTML report, and leaves /metrics up until Ctrl-C or --duration."})
+            "shuffled order), runs the FP32 models' inference in fp32, fp16, bf16 and int8, waits for each run's final energy,",
+            "prints the runs, energy per 1,000 inferences and the statistics' verdict per precision, writes an HTML report,",
+            "and leaves /metrics up until Ctrl-C or --duration."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "ampwatch-data", description = "Broker data and Streams state (default: ${DEFAULT-VALUE}).")
     Path dataDir;
@@ -71,6 +76,19 @@ final class DemoCommand implements Callable<Integer> {
             description = "Keep /metrics up this long after the runs, then exit (default: until Ctrl-C; 0s exits at once).")
     Duration duration;
 
+    @Option(names = "--inference", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "After training, run the fp32 runs' models in every --inference-precisions, --repeats runs each "
+                    + "(run r on the model of fp32 run r), and print energy per 1,000 inferences (default: on; CPU).")
+    boolean inference;
+
+    @Option(names = "--inference-precisions", split = ",", defaultValue = "fp32,fp16,bf16,int8",
+            description = "Inference precisions (default: ${DEFAULT-VALUE}).")
+    List<String> inferencePrecisions;
+
+    @Option(names = "--inference-passes", defaultValue = "2",
+            description = "Passes over the test split per inference run (default: ${DEFAULT-VALUE}).")
+    int inferencePasses;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -93,6 +111,34 @@ final class DemoCommand implements Callable<Integer> {
         verdicts.forEach(v -> System.out.println("  " + v));
     }
 
+    /**
+     * The inference runs: each inference precision {@code --repeats} times in a shuffled order, run r of a
+     * precision on the model of fp32 training run r, after the cool-down. Returns true when stopped (Ctrl-C).
+     */
+    private boolean infer(List<TrainingOptions> models, long seed, KafkaTrainingPublisher publisher, String host, Lifetime lifetime,
+                          Set<String> runIds) throws Exception {
+        List<String> order = RunOrder.shuffled(inferencePrecisions, models.size(), seed + 1);
+        System.out.printf("%d inference runs of the fp32 models (%d passes over the test split each, CPU): %s%n", order.size(),
+                inferencePasses, String.join(", ", order));
+        Map<String, Integer> seen = new java.util.HashMap<>();
+        TrainingOptions first = models.get(0);
+        Dataset data = DatasetResolver.resolve(first.datasetDir(), first.trainLimit(), first.testLimit(), first.seed());
+        int i = 0;
+        for (String precision : order) {
+            if (lifetime.await(cooldown)) {
+                return true;
+            }
+            TrainingOptions trained = models.get(seen.merge(precision, 1, Integer::sum) - 1);
+            ModelFile.SavedModel model = ModelFile.read(trained.modelFile().orElseThrow());
+            String runId = UUID.randomUUID().toString();
+            System.out.printf("[%d/%d] inference %s of model %s: run %s ...%n", ++i, order.size(), precision, trained.runId(), runId);
+            InferenceJob.runOnCpu(model, new InferenceJob.Options(precision, InferenceJob.DEFAULT_BATCH_SIZE, inferencePasses, runId,
+                    trained.experimentId(), host), trained.threads(), java.time.InstantSource.system(), publisher, data);
+            runIds.add(runId);
+        }
+        return false;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (train.trainLimit == 0 && train.epochs == 5) { // keep the demo short unless asked otherwise
@@ -104,6 +150,15 @@ final class DemoCommand implements Callable<Integer> {
         }
         for (String p : precisions) {
             Precision.fromCliName(p); // an unknown precision fails now, not after the broker started
+        }
+        boolean infer = inference && precisions.contains("fp32");
+        for (String p : inference ? inferencePrecisions : List.<String>of()) {
+            if (!InferenceJob.PRECISIONS.contains(p)) {
+                throw new IllegalArgumentException("--inference-precisions " + p + ": one of " + InferenceJob.PRECISIONS);
+            }
+        }
+        if (inference && !infer) {
+            System.out.println("no inference runs: they run the fp32 models, and --precisions has no fp32");
         }
         if (train.scope.experimentId.equals("default")) {
             train.scope.experimentId = "demo-" + UUID.randomUUID().toString().substring(0, 8);
@@ -122,6 +177,8 @@ final class DemoCommand implements Callable<Integer> {
             TrainingJob.runOnCpu(train.builder(Precision.FP32).host(powerConfig.host()).runId("warm-up-" + UUID.randomUUID())
                     .epochs(1).trainLimit(2_000).testLimit(500).build(), TrainingListener.none());
             Set<String> runIds = new LinkedHashSet<>();
+            Set<String> inferenceIds = new LinkedHashSet<>();
+            List<TrainingOptions> models = new java.util.ArrayList<>();
             long shuffleSeed = orderSeed != null ? orderSeed : new java.util.Random().nextLong() & 0xffff_ffffL;
             List<String> order = RunOrder.shuffled(precisions, repeats, shuffleSeed);
             System.out.printf("%d runs (%d of each precision) in a shuffled order (--order-seed %d): %s%n", order.size(), repeats,
@@ -132,16 +189,27 @@ final class DemoCommand implements Callable<Integer> {
                     if (lifetime.await(i == 0 ? idle : cooldown)) {
                         return 130;
                     }
-                    TrainingOptions options = train.builder(Precision.fromCliName(p)).host(powerConfig.host()).build();
+                    String runId = UUID.randomUUID().toString();
+                    TrainingOptions options = train.builder(Precision.fromCliName(p)).host(powerConfig.host()).runId(runId)
+                            .saveModel(infer && p.equals("fp32") ? dataDir.resolve("models").resolve(runId + ".ampwmodel") : null)
+                            .build();
                     System.out.printf("[%d/%d] training %s: run %s, %d epochs ...%n", ++i, order.size(), p, options.runId(), options.epochs());
                     DeviceChoice.train(train.device, options, publisher, System.out, ProgressBar.forTerminal(), job -> job);
                     runIds.add(options.runId());
+                    if (options.modelFile().isPresent()) {
+                        models.add(options);
+                    }
+                }
+                if (infer && infer(models, shuffleSeed, publisher, powerConfig.host(), lifetime, inferenceIds)) {
+                    return 130;
                 }
             }
+            runIds.addAll(inferenceIds);
             Duration wait = analyzer.grace.plus(analyzer.maxGap).plus(Duration.ofSeconds(30));
             Map<String, RunEnergy> finals = watcher.awaitFinal(runIds, wait);
             List<RunEnergy> ordered = runIds.stream().filter(finals::containsKey).map(finals::get).toList();
-            ResultTable.print(System.out, ordered);
+            ResultTable.print(System.out, ordered.stream().filter(r -> !inferenceIds.contains(r.getRunId())).toList());
+            ResultTable.printInference(System.out, ordered.stream().filter(r -> inferenceIds.contains(r.getRunId())).toList());
             if (ordered.size() < runIds.size()) {
                 System.err.println("ampwatch: final totals of " + (runIds.size() - ordered.size()) + " run(s) did not arrive within " + wait);
                 return 1;

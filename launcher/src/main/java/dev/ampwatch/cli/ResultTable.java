@@ -51,6 +51,24 @@ final class ResultTable {
         out.println("net = energy above each device's idle baseline; shared components split evenly between concurrent runs.");
     }
 
+    /** Inference runs: energy per 1,000 inferences, throughput by event time, batch latency, accuracy. */
+    static void printInference(PrintStream out, List<RunEnergy> runs) {
+        if (runs.isEmpty()) {
+            return;
+        }
+        out.printf("%n%-10s %-36s %7s %11s %11s %9s %13s %9s %9s %8s%n", "inference", "run", "passes", "inferences", "energy [J]",
+                "J/1000", "inferences/s", "p50 [ms]", "p99 [ms]", "test acc");
+        for (RunEnergy r : runs) {
+            long inferences = r.getEpochs().stream().mapToLong(e -> e.getSamples() == null ? 0 : e.getSamples()).sum();
+            out.printf("%-10s %-36s %7d %11d %11.1f %9.3f %13.0f %9.3f %9.3f %8s%n", precision(r), r.getRunId(), r.getEpochs().size(),
+                    inferences, r.getEnergyJoules(), r.getJoulesPerSample() == null ? Double.NaN : 1000 * r.getJoulesPerSample(),
+                    r.getSamplesPerSecond() == null ? Double.NaN : r.getSamplesPerSecond(),
+                    r.getLatencyP50Ms() == null ? Double.NaN : r.getLatencyP50Ms(),
+                    r.getLatencyP99Ms() == null ? Double.NaN : r.getLatencyP99Ms(), accuracy(r));
+        }
+        out.println("J/1000 = gross energy per 1,000 inferences; latency = time of one batch (median over the passes).");
+    }
+
     /** Each run's first forecast against what it cost (docs/forecasts.md), or why there was none. */
     static void printForecasts(PrintStream out, List<RunEnergy> runs) {
         boolean any = false;

@@ -25,7 +25,7 @@ class DemoIT {
             rc = Ampwatch.commandLine().execute("demo", "--data-dir", dir.toString(), "--duration", "0s",
                     "--metrics-port", "0", "--agent-metrics-port", "0", "--precisions", "fp32,amp-bf16", "--epochs", "1", "--train-limit", "3000",
                     "--test-limit", "1000", "--idle", "2s", "--min-idle", "1s", "--repeats", "2", "--cooldown", "1s",
-                    "--order-seed", "1");
+                    "--order-seed", "1", "--inference-precisions", "fp32,int8", "--inference-passes", "2");
         } finally {
             System.setOut(old);
         }
@@ -37,7 +37,12 @@ class DemoIT {
                 .containsPattern("\\(--order-seed 1\\): (fp32|amp-bf16), (fp32|amp-bf16), (fp32|amp-bf16), (fp32|amp-bf16)\n")
                 .containsPattern("(?m)^  amp-bf16 vs fp32: draws [0-9.]+ W (less|more) \\(.*95 % CI .*\\), (not )?significant after Holm "
                         + "\\(p [=<] [0-9.]+\\); energy: ")
+                .containsPattern("(?m)^  int8 phase=inference vs fp32 phase=inference: draws [0-9.]+ W (less|more)")
                 .contains("report: " + dir.resolve("report.html").toAbsolutePath());
+        // the fp32 models' inference: two runs per precision, 2 passes of the 1,000 test images each
+        assertThat(out).containsPattern("(?m)^int8 +\\S+ +2 +2000 +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+%")
+                .containsPattern("(?m)^fp32 +\\S+ +2 +2000 +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+%");
+        assertThat(dir.resolve("report.html")).content().contains("<section id=\"inference\">");
         assertThat(dir.resolve("report.html")).content().contains("<figure class=\"plot\" data-plot=\"power-over-time\"");
     }
 }

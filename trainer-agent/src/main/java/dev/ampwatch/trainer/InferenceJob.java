@@ -35,6 +35,8 @@ public final class InferenceJob {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceJob.class);
     /** The precisions an inference run takes. */
     public static final List<String> PRECISIONS = List.of("fp32", "fp16", "bf16", "int8");
+    /** Samples per request unless told otherwise. */
+    public static final int DEFAULT_BATCH_SIZE = 256;
 
     /** What to run, and as which run. */
     public record Options(String precision, int batchSize, int repeats, String runId, String experimentId, String host) {
@@ -178,7 +180,7 @@ public final class InferenceJob {
     private Engine engine(Dataset data) {
         if (options.precision().equals("int8")) {
             Int8Mlp q = Int8Mlp.quantize(model.spec(), model.input(), model.parameters(), data.validation());
-            return (raw, n, out) -> System.arraycopy(q.logits(raw, n), 0, out, 0, n * model.spec().classes());
+            return (raw, n, out) -> cpu.forEachRowBlock(n, (from, to) -> q.logits(raw, from, to, out)); // the backend's threads
         }
         Precision p = switch (options.precision()) {
             case "fp16" -> Precision.AMP_FP16;

@@ -61,6 +61,14 @@ class InferenceJobTest {
             assertThat(passes.get(0).getTestAccuracy()).as(precision)
                     .isCloseTo(trained.last().getTestAccuracy(), within(precision.equals("fp32") ? 0 : 0.02));
         }
+        // INT8 runs on the backend's threads, row blocks in parallel: the same logits as one thread, bit for bit
+        try (CpuBackend three = new CpuBackend(3); CpuBackend one = new CpuBackend(1)) {
+            InferenceJob.Options int8 = new InferenceJob.Options("int8", 64, 1, "inf", "exp", "h");
+            EpochMetrics parallel = new InferenceJob(model, int8, three, InstantSource.system(), e -> { }).run(data).get(0);
+            EpochMetrics serial = new InferenceJob(model, int8, one, InstantSource.system(), e -> { }).run(data).get(0);
+            assertThat(parallel.getLoss()).isEqualTo(serial.getLoss());
+            assertThat(parallel.getTestAccuracy()).isEqualTo(serial.getTestAccuracy());
+        }
     }
 
     @Test

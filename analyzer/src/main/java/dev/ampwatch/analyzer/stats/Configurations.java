@@ -66,9 +66,24 @@ record Configurations(List<Configuration> all, List<String> varying, int without
                 varying.add(factor);
             }
         }
+        // labels name the factors that vary within the configuration's phase (and phase=inference, when both are there):
+        // a training run's label does not grow inference's batch size, passes and learning rate 0
+        Map<String, List<String>> varyingByPhase = new TreeMap<>();
+        for (Map<String, String> levels : levelsByKey.values()) {
+            varyingByPhase.computeIfAbsent(levels.get(PHASE), phase -> FACTORS.keySet().stream()
+                    .filter(f -> !f.equals(PHASE) && levelsByKey.values().stream().filter(l -> l.get(PHASE).equals(phase))
+                            .map(l -> l.get(f)).distinct().count() > 1).toList());
+        }
+        boolean mixed = varyingByPhase.size() > 1;
         List<Configuration> all = new ArrayList<>();
-        levelsByKey.forEach((key, levels) -> all.add(new Configuration(key, label(levels, varying), levels,
-                benchmark.contains(key), completed.get(key), failed.getOrDefault(key, 0))));
+        levelsByKey.forEach((key, levels) -> {
+            List<String> labelled = new ArrayList<>(varyingByPhase.get(levels.get(PHASE)));
+            if (mixed && !TRAINING.equals(levels.get(PHASE))) {
+                labelled.add(PHASE); // training labels read as in a training-only experiment
+            }
+            all.add(new Configuration(key, label(levels, labelled), levels, benchmark.contains(key), completed.get(key),
+                    failed.getOrDefault(key, 0)));
+        });
         return new Configurations(all, varying, withoutSettings);
     }
 

@@ -80,7 +80,7 @@ public final class Verdicts {
         }
         return ratio + ", neither a significant difference nor equivalent " + within + " (TOST " + Numbers.pEquals(c.getTostP())
                 + (c.getRunsNeededPerGroup() == null || c.getPowerDifference() == null ? "" : "; "
-                + c.getRunsNeededPerGroup() + " runs per configuration would detect " + Numbers.fixed(c.getPowerDifference(), 0)
+                + c.getRunsNeededPerGroup() + " runs per configuration would detect " + Numbers.sig(c.getPowerDifference())
                 + " J with 80 % power") + ")";
     }
 

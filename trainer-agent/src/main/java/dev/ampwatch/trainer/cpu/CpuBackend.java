@@ -42,6 +42,11 @@ public final class CpuBackend implements Backend {
         return new CpuMlp(spec, hyper, gemm);
     }
 
+    /** Row-parallel work on this backend's threads (inference engines that are not a {@link CpuMlp}, e.g. INT8). */
+    public void forEachRowBlock(int rows, CpuGemm.RowRange work) {
+        gemm.forEachRowBlock(rows, work);
+    }
+
     @Override
     public void close() {
         gemm.close();

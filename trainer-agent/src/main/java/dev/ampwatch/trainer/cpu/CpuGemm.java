@@ -45,6 +45,49 @@ public final class CpuGemm implements AutoCloseable {
         pool.invoke(new RowBlock(a, b, c, 0, m, k, n, accumulate, block));
     }
 
+    /** A piece of work over rows {@code [from, to)}; calls for disjoint ranges may run at once. */
+    @FunctionalInterface
+    public interface RowRange {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs {@code work} over rows {@code [0, rows)} split into blocks on this pool's threads (a few blocks per
+     * thread), or on the caller's thread with one thread; returns when every block is done.
+     */
+    public void forEachRowBlock(int rows, RowRange work) {
+        if (pool == null || rows < 2) {
+            work.run(0, rows);
+            return;
+        }
+        int block = Math.max(1, (rows + threads * 4 - 1) / (threads * 4));
+        pool.invoke(new RangeBlock(work, 0, rows, block));
+    }
+
+    private static final class RangeBlock extends RecursiveAction {
+        private final RowRange work;
+        private final int from;
+        private final int to;
+        private final int block;
+
+        RangeBlock(RowRange work, int from, int to, int block) {
+            this.work = work;
+            this.from = from;
+            this.to = to;
+            this.block = block;
+        }
+
+        @Override
+        protected void compute() {
+            if (to - from <= block) {
+                work.run(from, to);
+                return;
+            }
+            int mid = (from + to) >>> 1;
+            invokeAll(new RangeBlock(work, from, mid, block), new RangeBlock(work, mid, to, block));
+        }
+    }
+
     /** {@code dst (cols x rows) = transpose of src (rows x cols)}. */
     public static void transpose(float[] src, int rows, int cols, float[] dst) {
         final int tile = 32; // keeps both the read and the write side within a few cache lines

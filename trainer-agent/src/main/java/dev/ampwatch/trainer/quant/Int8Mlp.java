@@ -117,12 +117,21 @@ public final class Int8Mlp {
 
     /** The logits of the first {@code n} rows of {@code features} (raw, as the dataset holds them), {@code n x classes}. */
     public float[] logits(float[] features, int n) {
-        int inputs = layers[0].in();
         float[] logits = new float[n * classes];
+        logits(features, 0, n, logits);
+        return logits;
+    }
+
+    /**
+     * The logits of rows {@code [from, to)} of {@code features} into the same rows of {@code logits} ({@code classes}
+     * per row). Thread-safe: calls on disjoint row ranges may run at once (the model is immutable).
+     */
+    public void logits(float[] features, int from, int to, float[] logits) {
+        int inputs = layers[0].in();
         float[] x = new float[inputs];
         byte[] q = new byte[maxWidth()];
         int[] acc = new int[maxWidth()];
-        for (int r = 0; r < n; r++) {
+        for (int r = from; r < to; r++) {
             input.apply(features, r * inputs, x, 0, inputs);
             float[] a = x;
             for (int l = 0; l < layers.length; l++) {
@@ -144,7 +153,6 @@ public final class Int8Mlp {
                 a = y;
             }
         }
-        return logits;
     }
 
     /** {@code acc[j] += sum_i q[i] * W[i][j]} in 32-bit integers. */
