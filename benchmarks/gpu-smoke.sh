@@ -8,7 +8,8 @@
 # Steps: facts (nvidia-smi), ptx (ISA of the built kernels), probe (per precision, with load time), tests (the
 # trainer's GPU tests through the JUnit console; skips are failures where the probe found a GPU), train-* (200
 # steps per precision of a 784-2048-2048-10 MLP at batch 512: samples/s, TFLOP/s, watts from nvidia-smi beside it,
-# joules per sample), sanitizer (compute-sanitizer memcheck of a short run, if installed).
+# joules per sample), infer-* (300 batches of 4,096 per inference precision, int8 through dp4a: inferences/s,
+# TFLOP/s or TOPS, watts, joules per 1,000 inferences), sanitizer (compute-sanitizer memcheck of a short run, if installed).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$here/benchmarks/target/gpu-smoke"
@@ -101,6 +102,24 @@ run() {
       report SKIP "train-$p" "${line#SKIP train $p: }"
     else
       report FAIL "train-$p" "exit $code: $line"
+    fi
+  done
+
+  for p in fp32 fp16 bf16 int8; do
+    if [[ $gpu != true ]]; then report SKIP "infer-$p" "no GPU"; continue; fi
+    rm -f "$out/power-infer-$p.csv"
+    nvidia-smi --query-gpu=power.draw --format=csv,noheader,nounits -lms 100 > "$out/power-infer-$p.csv" 2>/dev/null &
+    local logger=$!
+    line=$(timeout 120 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke infer "$p" 300 2048 2>&1 | tail -1); code=$?
+    kill "$logger" 2> /dev/null; wait "$logger" 2> /dev/null
+    watts=$(awk -F, '{ s += $1; n++ } END { if (n) printf "%.1f", s / n }' "$out/power-infer-$p.csv")
+    samples=$(echo "$line" | sed -n 's/.* \([0-9]*\) inferences\/s.*/\1/p')
+    if [[ $line == PASS* ]]; then
+      report PASS "infer-$p" "${line#PASS infer $p: }; GPU ${watts:-?} W mean$( [[ -n $watts && -n $samples ]] && awk -v w="$watts" -v s="$samples" 'BEGIN { printf ", %.4f J per 1,000 inferences", 1000 * w / s }')"
+    elif [[ $line == SKIP* ]]; then
+      report SKIP "infer-$p" "${line#SKIP infer $p: }"
+    else
+      report FAIL "infer-$p" "exit $code: $line"
     fi
   done
 

@@ -101,7 +101,7 @@ final class DemoCommand implements Callable<Integer> {
     /** The statistics' verdict per mixed precision, in words with the numbers (docs/statistics.md). */
     private static void printVerdicts(ExperimentStats stats) {
         var settings = stats.getSettings();
-        System.out.printf("%nmixed precision vs fp32 (Welch's t with Holm, %s %% intervals; energy: TOST within +-%s %%):%n",
+        System.out.printf("%nlower precisions vs fp32 at the same settings (Welch's t with Holm, %s %% intervals; energy: TOST within +-%s %%):%n",
                 Verdicts.confidence(settings == null ? 0.05 : settings.getAlpha()),
                 Numbers.sig(100 * (settings == null ? 0.05 : settings.getEquivalenceMarginRatio())));
         List<String> verdicts = Verdicts.of(stats);

@@ -2,7 +2,9 @@ package dev.ampwatch.cli;
 
 import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.host.HostId;
+import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.trainer.InferenceJob;
+import dev.ampwatch.trainer.backend.Backend;
 import dev.ampwatch.trainer.data.Dataset;
 import dev.ampwatch.trainer.data.DatasetResolver;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
@@ -40,6 +42,11 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "256", description = "Samples per request (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--device", defaultValue = "auto",
+            description = "auto (GPU 0 when it works for the precision, else the CPU, saying why), cpu, gpu or gpuN "
+                    + "(default: ${DEFAULT-VALUE}). On the GPU: fp16/bf16 on tensor cores, int8 through dp4a.")
+    String device;
+
     @Mixin
     RunScopeOptions scope;
 
@@ -68,8 +75,13 @@ final class InferCommand implements Callable<Integer> {
                 kafka.topics().trainingEvents().name())) {
             for (String precision : precisions) {
                 String runId = UUID.randomUUID().toString();
-                List<EpochMetrics> passes = InferenceJob.runOnCpu(saved, new InferenceJob.Options(precision, batchSize, repeats, runId,
-                        scope.experimentId, hostId), scope.threadsOrAllCores(), InstantSource.system(), publisher, data);
+                List<EpochMetrics> passes;
+                DeviceChoice choice = DeviceChoice.pick(device, InferenceJob.backendPrecision(precision), scope.threadsOrAllCores());
+                System.out.println(precision + ": " + choice.explanation());
+                try (Backend backend = choice.backend()) {
+                    passes = new InferenceJob(saved, new InferenceJob.Options(precision, batchSize, repeats, runId, scope.experimentId,
+                            hostId), backend, InstantSource.system(), publisher).run(data);
+                }
                 EpochMetrics last = passes.get(passes.size() - 1);
                 System.out.printf("%-6s %-36s %8.2f%% %14.0f %10.3f %10.3f%n", precision, runId, 100 * last.getTestAccuracy(),
                         last.getSamplesPerSecond(), last.getLatencyP50Ms(), last.getLatencyP99Ms());

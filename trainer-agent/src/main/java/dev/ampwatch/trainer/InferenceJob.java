@@ -4,9 +4,12 @@ import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.RunPhase;
 import dev.ampwatch.schema.host.HostId;
+import dev.ampwatch.trainer.backend.Backend;
 import dev.ampwatch.trainer.backend.TrainableModel;
 import dev.ampwatch.trainer.cpu.CpuBackend;
 import dev.ampwatch.trainer.data.Dataset;
+import dev.ampwatch.trainer.gpu.GpuBackend;
+import dev.ampwatch.trainer.gpu.GpuInt8Mlp;
 import dev.ampwatch.trainer.data.LabeledData;
 import dev.ampwatch.trainer.model.HyperParameters;
 import dev.ampwatch.trainer.model.ModelFile;
@@ -23,13 +26,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One inference run of a saved model on the CPU: the test split, batch by batch, {@code repeats} times (each
+ * One inference run of a saved model on a backend (the CPU, or the GPU: JCuda): the test split, batch by batch, {@code repeats} times (each
  * pass an epoch of the contract, as the seed paper repeated its test set), in one precision, published as a
  * run with {@code config.phase} INFERENCE. Each pass reports its samples (inferences), throughput, accuracy,
  * mean cross-entropy and the percentiles of the batch times; the analyzer attributes the energy, so the run's
  * {@code joules_per_sample} is energy per inference. INT8 is post-training quantized ({@link Int8Mlp}),
- * calibrated on the validation split before the run starts; fp16 and bf16 round the GEMM inputs as autocast
- * would. Not thread-safe.
+ * calibrated on the validation split before the run starts (on the GPU: the dp4a INT8 GEMM, {@link GpuInt8Mlp});
+ * fp16 and bf16 round the GEMM inputs as autocast would (on the GPU: the tensor-core GEMMs). Not thread-safe.
  */
 public final class InferenceJob {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceJob.class);
@@ -61,17 +64,18 @@ public final class InferenceJob {
 
     private final ModelFile.SavedModel model;
     private final Options options;
-    private final CpuBackend cpu;
+    private final Backend backend;
     private final TrainingListener listener;
     private final TrainingEvents events;
 
-    public InferenceJob(ModelFile.SavedModel model, Options options, CpuBackend cpu, InstantSource clock,
+    /** A run on {@code backend} (CPU or GPU; the caller owns and closes it), its events stamped by {@code clock}. */
+    public InferenceJob(ModelFile.SavedModel model, Options options, Backend backend, InstantSource clock,
             TrainingListener listener) {
         this.model = model;
         this.options = options;
-        this.cpu = cpu;
+        this.backend = backend;
         this.listener = listener;
-        this.events = new TrainingEvents(options.runId(), options.experimentId(), options.host(), List.of(), clock);
+        this.events = new TrainingEvents(options.runId(), options.experimentId(), options.host(), backend.devices(), clock);
     }
 
     /** One run on a CPU backend of {@code threads} threads of its own. */
@@ -80,6 +84,18 @@ public final class InferenceJob {
         try (CpuBackend cpu = new CpuBackend(threads)) {
             return new InferenceJob(model, options, cpu, clock, listener).run(data);
         }
+    }
+
+    /**
+     * The backend precision an inference precision runs its GEMMs in, and so what a GPU must support for it: fp16
+     * and bf16 the AMP GEMMs (tensor cores; bf16 needs sm_80), fp32 and int8 (dp4a) the baseline.
+     */
+    public static Precision backendPrecision(String inferencePrecision) {
+        return switch (inferencePrecision) {
+            case "fp16" -> Precision.AMP_FP16;
+            case "bf16" -> Precision.AMP_BF16;
+            default -> Precision.FP32;
+        };
     }
 
     /** Runs every pass over {@code data.test()} and returns the passes' metrics; the run fails with RUN_FAILED. */
@@ -180,14 +196,29 @@ public final class InferenceJob {
     private Engine engine(Dataset data) {
         if (options.precision().equals("int8")) {
             Int8Mlp q = Int8Mlp.quantize(model.spec(), model.input(), model.parameters(), data.validation());
-            return (raw, n, out) -> cpu.forEachRowBlock(n, (from, to) -> q.logits(raw, from, to, out)); // the backend's threads
+            if (backend instanceof GpuBackend gpu) { // dp4a INT8 GEMM; the inputs standardized here, as for the others
+                GpuInt8Mlp g = gpu.int8(q);
+                float[] standardized = new float[options.batchSize() * model.spec().inputs()];
+                return new Engine() {
+                    @Override
+                    public void logits(float[] raw, int n, float[] out) {
+                        model.input().apply(raw, 0, standardized, 0, n * model.spec().inputs());
+                        g.logits(standardized, n, out);
+                    }
+
+                    @Override
+                    public void close() {
+                        g.close();
+                    }
+                };
+            }
+            if (backend instanceof CpuBackend cpu) {
+                return (raw, n, out) -> cpu.forEachRowBlock(n, (from, to) -> q.logits(raw, from, to, out)); // the backend's threads
+            }
+            return (raw, n, out) -> q.logits(raw, 0, n, out);
         }
-        Precision p = switch (options.precision()) {
-            case "fp16" -> Precision.AMP_FP16;
-            case "bf16" -> Precision.AMP_BF16;
-            default -> Precision.FP32;
-        };
-        TrainableModel m = cpu.createModel(model.spec(), HyperParameters.of(p, OptimizerKind.SGD_MOMENTUM, 0.01, 1));
+        Precision p = backendPrecision(options.precision());
+        TrainableModel m = backend.createModel(model.spec(), HyperParameters.of(p, OptimizerKind.SGD_MOMENTUM, 0.01, 1));
         m.setParameters(model.parameters());
         float[] standardized = new float[options.batchSize() * model.spec().inputs()];
         return new Engine() {
@@ -209,7 +240,7 @@ public final class InferenceJob {
                 .setHiddenUnits(model.spec().hiddenUnits()).setEpochs(options.repeats()).setLearningRate(0)
                 .setOptimizer("none").setDataset(data.name() + " (test split)").setDatasetSynthetic(data.synthetic())
                 .setTrainSamples(data.test().size()).setParameterCount(model.spec().parameterCount())
-                .setFlopsPerSample(2.0 * model.spec().macsPerSample()).setDeviceName(cpu.deviceName()).setBackend(cpu.name())
+                .setFlopsPerSample(2.0 * model.spec().macsPerSample()).setDeviceName(backend.deviceName()).setBackend(backend.name())
                 .setPhase(RunPhase.INFERENCE).build();
     }
 }

@@ -268,6 +268,10 @@ final class CudaDevice implements AutoCloseable {
         check(cuMemcpyHtoD(dst, Pointer.to(src), 4L * count), "cuMemcpyHtoD");
     }
 
+    void upload(CUdeviceptr dst, byte[] src, int count) {
+        check(cuMemcpyHtoD(dst, Pointer.to(src), count), "cuMemcpyHtoD");
+    }
+
     void upload(CUdeviceptr dst, short[] src, int count) {
         check(cuMemcpyHtoD(dst, Pointer.to(src), 2L * count), "cuMemcpyHtoD");
     }

@@ -107,6 +107,15 @@ public final class GpuBackend implements Backend {
         return new GpuMlp(device, spec, hyper);
     }
 
+    /**
+     * The GPU engine of a quantized model (dp4a INT8 GEMM; {@link GpuInt8Mlp}); close it before this backend.
+     *
+     * @throws IllegalArgumentException when this build or GPU lacks the INT8 kernels
+     */
+    public GpuInt8Mlp int8(dev.ampwatch.trainer.quant.Int8Mlp model) {
+        return new GpuInt8Mlp(device, model);
+    }
+
     @Override
     public void close() {
         device.close();

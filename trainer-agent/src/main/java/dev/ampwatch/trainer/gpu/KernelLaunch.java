@@ -60,6 +60,29 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int block) {
                 usesTensorCores(precision) ? WMMA_THREADS : SIMT_THREADS);
     }
 
+    /** Entry point of the INT8 GEMM (dp4a, int32 accumulation). */
+    public static final String GEMM_S8 = "gemm_s8_dp4a";
+
+    /**
+     * Launch of the INT8 GEMM {@code C (m x n, int32) = A (m x k, int8) B (k x n, int8)}: one block of 256 threads
+     * per 64 x 64 tile of C, as the FP32 SIMT GEMM.
+     */
+    public static KernelLaunch gemmS8(int m, int n) {
+        if (m < 1 || n < 1) {
+            throw new IllegalArgumentException("INT8 GEMM dimensions must be >= 1: m=" + m + " n=" + n);
+        }
+        int gridY = ceilDiv(m, GEMM_TILE);
+        if (gridY > MAX_GRID_Y) {
+            throw new IllegalArgumentException("INT8 GEMM with " + m + " rows exceeds the grid's y limit");
+        }
+        return new KernelLaunch(GEMM_S8, ceilDiv(n, GEMM_TILE), gridY, SIMT_THREADS);
+    }
+
+    /** Bytes of one row of INT8 activations or transposed weights of {@code k} values: k rounded up to 4 (dp4a words). */
+    public static int int8RowBytes(int k) {
+        return (k + 3) / 4 * 4;
+    }
+
     /** Launch of an element-wise kernel over {@code count} items (elements, rows or columns). */
     public static KernelLaunch elementwise(String kernel, long count) {
         if (count < 1) {

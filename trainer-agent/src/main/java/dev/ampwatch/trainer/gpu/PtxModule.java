@@ -24,7 +24,9 @@ public enum PtxModule {
             "gemm_f16_nn", "gemm_f16_tn", "gemm_f16_nt")),
     /** BF16 and TF32 tensor-core GEMMs (compute_80). */
     GEMM_SM80("gemm_sm80.ptx", ComputeCapability.AMPERE, List.of("gemm_bf16_nn", "gemm_bf16_tn", "gemm_bf16_nt",
-            "gemm_tf32_nn", "gemm_tf32_tn", "gemm_tf32_nt"));
+            "gemm_tf32_nn", "gemm_tf32_tn", "gemm_tf32_nt")),
+    /** INT8 inference: quantization, the dp4a integer GEMM (int32 accumulation), dequantization (compute_75). */
+    INT8("int8.ptx", ComputeCapability.BASELINE, List.of("quantize_s8", "gemm_s8_dp4a", "dequant_bias_act"));
 
     /** What the backend says when the build had no nvcc. */
     public static final String MISSING = "no PTX kernels in this build (nvcc was not available at build time)";

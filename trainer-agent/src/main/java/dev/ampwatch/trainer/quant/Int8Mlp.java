@@ -5,6 +5,7 @@ import dev.ampwatch.trainer.data.Standardization;
 import dev.ampwatch.trainer.model.ModelParameters;
 import dev.ampwatch.trainer.model.ModelSpec;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * An MLP quantized to INT8 after training (post-training quantization), run with integer GEMMs on the CPU:
@@ -23,8 +24,11 @@ import java.util.Arrays;
 public final class Int8Mlp {
     static final int QMAX = 127;
 
-    /** One dense layer: INT8 weights {@code in x out} row-major, their per-channel scales, the FP32 bias. */
-    record Layer(int in, int out, byte[] weights, float[] weightScales, float[] bias, float inputScale) {}
+    /**
+     * One dense layer: INT8 weights {@code in x out} row-major, their per-channel scales, the FP32 bias, the scale
+     * of its input activations. The arrays are the model's own: read them, never write (the GPU engine uploads them).
+     */
+    public record Layer(int in, int out, byte[] weights, float[] weightScales, float[] bias, float inputScale) {}
 
     private final Standardization input;
     private final Layer[] layers;
@@ -113,6 +117,11 @@ public final class Int8Mlp {
             }
         }
         return y;
+    }
+
+    /** The quantized layers, input side first. */
+    public List<Layer> layers() {
+        return List.of(layers);
     }
 
     /** The logits of the first {@code n} rows of {@code features} (raw, as the dataset holds them), {@code n x classes}. */

@@ -19,6 +19,8 @@ import java.util.Random;
  *       random data (the work, not the learning, is measured): samples/s, achieved TFLOP/s (the model's FLOPs
  *       per sample x samples/s), the last loss and skipped steps. The script reads the GPU's power beside it.</li>
  * </ul>
+ *   <li>{@code infer fp32|fp16|bf16|int8 BATCHES [HIDDEN]}: BATCHES forward passes at batch 4,096 in an inference
+ *       precision (int8 through the dp4a kernels): inferences/s and achieved TFLOP/s (TOPS).</li>
  * Exit status 0 PASS, 1 FAIL, 2 SKIP (no working GPU backend). Test code: not shipped.
  */
 public final class GpuSmoke {
@@ -31,8 +33,9 @@ public final class GpuSmoke {
                 case "probe" -> probe();
                 case "train" -> train(Precision.fromCliName(args[1]), Integer.parseInt(args[2]),
                         args.length > 3 ? Integer.parseInt(args[3]) : 1024);
+                case "infer" -> infer(args[1], Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 2048);
                 default -> {
-                    System.out.println("usage: GpuSmoke probe | train PRECISION STEPS [HIDDEN]");
+                    System.out.println("usage: GpuSmoke probe | train PRECISION STEPS [HIDDEN] | infer fp32|fp16|bf16|int8 BATCHES [HIDDEN]");
                     yield 1;
                 }
             };
@@ -54,6 +57,62 @@ public final class GpuSmoke {
             any |= probe.available();
         }
         return any ? 0 : 2;
+    }
+
+    /**
+     * BATCHES forward passes of a 784-HIDDEN-HIDDEN-10 MLP at batch 4,096 in an inference precision (int8: the dp4a
+     * path, post-training quantized on random calibration data): inferences/s and achieved TFLOP/s (TOPS for int8);
+     * the copies in and out are included, as a request would pay them.
+     */
+    private static int infer(String precision, int batches, int hidden) throws GpuUnavailableException {
+        Precision backend = dev.ampwatch.trainer.InferenceJob.backendPrecision(precision);
+        GpuProbe probe = GpuBackend.probe(0, backend);
+        if (!probe.available()) {
+            System.out.println("SKIP infer " + precision + ": " + probe.reason());
+            return 2;
+        }
+        int batch = 4096;
+        ModelSpec spec = new ModelSpec(784, List.of(hidden, hidden), 10);
+        Random rnd = new Random(2);
+        float[] x = new float[batch * 784];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextFloat();
+        }
+        float[] logits = new float[batch * 10];
+        dev.ampwatch.trainer.model.ModelParameters parameters = GpuInt8Test.parameters(spec, rnd);
+        try (GpuBackend gpu = GpuBackend.open(0, backend)) {
+            java.util.function.Consumer<float[]> forward;
+            AutoCloseable engine;
+            if (precision.equals("int8")) {
+                dev.ampwatch.trainer.quant.Int8Mlp q = dev.ampwatch.trainer.quant.Int8Mlp.quantize(spec,
+                        new dev.ampwatch.trainer.data.Standardization(0, 1), parameters, GpuInt8Test.data(784, 2000, rnd));
+                GpuInt8Mlp g = gpu.int8(q);
+                forward = in -> g.logits(in, batch, logits);
+                engine = g;
+            } else {
+                TrainableModel m = gpu.createModel(spec, HyperParameters.of(backend, OptimizerKind.SGD_MOMENTUM, 0.01, 1));
+                m.setParameters(parameters);
+                forward = in -> m.logits(in, batch, logits);
+                engine = m;
+            }
+            try (engine) {
+                for (int i = 0; i < 10; i++) { // warm-up
+                    forward.accept(x);
+                }
+                long t0 = System.nanoTime();
+                for (int i = 0; i < batches; i++) {
+                    forward.accept(x); // ends with the download: synchronous
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                double perSecond = (double) batches * batch / seconds;
+                System.out.printf(Locale.ROOT, "PASS infer %s: %d batches of %d, 784-%d-%d-10, %.3f s, %.0f inferences/s, %.2f T%s/s, %s%n",
+                        precision, batches, batch, hidden, hidden, seconds, perSecond, perSecond * 2.0 * spec.macsPerSample() / 1e12,
+                        precision.equals("int8") ? "OP" : "FLOP", gpu.deviceName());
+                return Float.isFinite(logits[0]) ? 0 : 1;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     private static int train(Precision precision, int steps, int hidden) throws GpuUnavailableException {

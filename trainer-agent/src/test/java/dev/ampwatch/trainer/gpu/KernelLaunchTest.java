@@ -121,6 +121,24 @@ class KernelLaunchTest {
         }
     }
 
+    /** The INT8 GEMM's grid, the dp4a row padding, and W transposed with k contiguous (the host half of int8.cu). */
+    @Test
+    void int8GemmLaunchAndOperandLayout() {
+        KernelLaunch l = KernelLaunch.gemmS8(1000, 10);
+        assertThat(l.kernel()).isEqualTo("gemm_s8_dp4a");
+        assertThat(l.gridX()).isEqualTo(1);
+        assertThat(l.gridY()).isEqualTo(16);
+        assertThat(l.block()).isEqualTo(256);
+        assertThat(KernelLaunch.int8RowBytes(784)).isEqualTo(784);
+        assertThat(KernelLaunch.int8RowBytes(37)).isEqualTo(40);
+        assertThat(KernelLaunch.int8RowBytes(1)).isEqualTo(4);
+        assertThatThrownBy(() -> KernelLaunch.gemmS8(0, 10)).isInstanceOf(IllegalArgumentException.class);
+        // a 3 x 2 layer: W = [[1, 2], [3, 4], [5, 6]] (in x out) -> W^T rows of 4 bytes: [1, 3, 5, 0], [2, 4, 6, 0]
+        var layer = new dev.ampwatch.trainer.quant.Int8Mlp.Layer(3, 2, new byte[] {1, 2, 3, 4, 5, 6}, new float[] {1, 1},
+                new float[] {0, 0}, 1f);
+        assertThat(GpuInt8Mlp.transposedPadded(layer)).containsExactly(1, 3, 5, 0, 2, 4, 6, 0);
+    }
+
     private static float[] tiled(GemmOp op, float[] a, float[] b, int m, int n, int k, int bm, int bn, int bk,
             int threads) {
         float[] c = new float[m * n];

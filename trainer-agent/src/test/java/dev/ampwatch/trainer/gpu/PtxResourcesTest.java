@@ -104,6 +104,18 @@ class PtxResourcesTest {
         }
     }
 
+    /**
+     * The INT8 path: dp4a into int32 accumulators, quantization as Java's (float division, rint = cvt.rni), and
+     * dequantization in separate roundings, never an FMA, so the logits can equal the CPU's bit for bit.
+     */
+    @Test
+    void int8KernelsUseDp4aAndRoundAsJava() {
+        assertThat(entries.get(KernelLaunch.GEMM_S8)).contains("dp4a.s32.s32").doesNotContain(".f32");
+        assertThat(entries.get("quantize_s8")).contains("div.rn.f32").contains("cvt.rni.f32.f32").doesNotContain("fma.");
+        assertThat(entries.get("dequant_bias_act")).contains("cvt.rn.f32.s32").contains("mul.rn.f32").contains("add.rn.f32")
+                .doesNotContain("fma.");
+    }
+
     @Test
     void conversionsRoundToNearestEven() {
         assertThat(entries.get("convert_f32_f16")).contains("cvt.rn.f16.f32");
