@@ -9,7 +9,7 @@
 # trainer's GPU tests through the JUnit console; skips are failures where the probe found a GPU), train-* (200
 # steps per precision of a 784-2048-2048-10 MLP at batch 512: samples/s, TFLOP/s, watts from nvidia-smi beside it,
 # joules per sample), infer-* (300 batches of 4,096 per inference precision, int8 through dp4a: inferences/s,
-# TFLOP/s or TOPS, watts, joules per 1,000 inferences), sanitizer (compute-sanitizer memcheck of a short run, if installed).
+# TFLOP/s or TOPS, watts, joules per 1,000 inferences; fp8 on sm_89+ only), sanitizer (compute-sanitizer memcheck of a short run, if installed).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$here/benchmarks/target/gpu-smoke"
@@ -32,6 +32,28 @@ pass=0; fail=0; skip=0
 report() { # STATUS STEP TEXT
   echo "$1 $2: $3"
   case "$1" in PASS) pass=$((pass + 1));; FAIL) fail=$((fail + 1));; *) skip=$((skip + 1));; esac
+}
+
+# measured KIND PRECISION TIMEOUT UNIT FACTOR FORMAT COUNT: GpuSmoke KIND PRECISION COUNT 2048 with the GPU's power
+# logged beside it (nvidia-smi, 100 ms); reports its line, the mean watts and FACTOR x watts / (UNIT per second).
+measured() {
+  local kind=$1 p=$2 limit=$3 unit=$4 factor=$5 format=$6 count=$7 step="$1-$2" line code watts rate logger
+  if [[ $gpu != true ]]; then report SKIP "$step" "no GPU"; return; fi
+  rm -f "$out/power-$step.csv"
+  nvidia-smi --query-gpu=power.draw --format=csv,noheader,nounits -lms 100 > "$out/power-$step.csv" 2>/dev/null &
+  logger=$!
+  line=$(timeout "$limit" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke "$kind" "$p" "$count" 2048 2>&1 | tail -1); code=$?
+  kill "$logger" 2> /dev/null; wait "$logger" 2> /dev/null
+  watts=$(awk -F, '{ s += $1; n++ } END { if (n) printf "%.1f", s / n }' "$out/power-$step.csv")
+  rate=$(echo "$line" | sed -n "s/.* \([0-9]*\) $unit\/s.*/\1/p")
+  if [[ $line == PASS* ]]; then
+    report PASS "$step" "${line#PASS $kind $p: }; GPU ${watts:-?} W mean (nvidia-smi, 100 ms)$( [[ -n $watts && -n $rate ]] \
+        && awk -v w="$watts" -v s="$rate" -v f="$factor" -v fmt=", $format" 'BEGIN { printf fmt, f * w / s }')"
+  elif [[ $line == SKIP* ]]; then
+    report SKIP "$step" "${line#SKIP $kind $p: }"
+  else
+    report FAIL "$step" "exit $code: $line"
+  fi
 }
 
 run() {
@@ -60,7 +82,9 @@ run() {
     [[ -f "$f" ]] || continue
     v=$(grep -m1 '^\.version' "$f" | awk '{print $2}')
     worst="$worst $(basename "$f")=$v"
-    if awk -v v="$v" 'BEGIN { exit !(v + 0 > 8.0) }'; then report FAIL ptx "$(basename "$f") is PTX ISA $v (R535 drivers load <= 8.0)"; fi
+    if [[ $(basename "$f") == fp8.ptx ]]; then # optional module: FP8 mma needs ISA 8.4 (R550 and newer)
+      if awk -v v="$v" 'BEGIN { exit !(v + 0 > 8.4) }'; then report FAIL ptx "fp8.ptx is PTX ISA $v (FP8 needs 8.4, R550 drivers load <= 8.4)"; fi
+    elif awk -v v="$v" 'BEGIN { exit !(v + 0 > 8.0) }'; then report FAIL ptx "$(basename "$f") is PTX ISA $v (R535 drivers load <= 8.0)"; fi
   done
   [[ -n "$worst" ]] && report PASS ptx "PTX ISA:$worst"
 
@@ -86,41 +110,12 @@ run() {
     report SKIP tests "GPU tests skipped (no GPU); the CPU-side ones ran: $summary"
   fi
 
-  local p line watts samples
+  local p
   for p in fp32 tf32 amp-fp16 amp-bf16; do
-    if [[ $gpu != true ]]; then report SKIP "train-$p" "no GPU"; continue; fi
-    rm -f "$out/power-$p.csv"
-    nvidia-smi --query-gpu=power.draw --format=csv,noheader,nounits -lms 100 > "$out/power-$p.csv" 2>/dev/null &
-    local logger=$!
-    line=$(timeout 180 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke train "$p" 200 2048 2>&1 | tail -1); code=$?
-    kill "$logger" 2> /dev/null; wait "$logger" 2> /dev/null
-    watts=$(awk -F, '{ s += $1; n++ } END { if (n) printf "%.1f", s / n }' "$out/power-$p.csv")
-    samples=$(echo "$line" | sed -n 's/.* \([0-9]*\) samples\/s.*/\1/p')
-    if [[ $line == PASS* ]]; then
-      report PASS "train-$p" "${line#PASS train $p: }; GPU ${watts:-?} W mean (nvidia-smi, 100 ms)$( [[ -n $watts && -n $samples ]] && awk -v w="$watts" -v s="$samples" 'BEGIN { printf ", %.3f mJ/sample", 1000 * w / s }')"
-    elif [[ $line == SKIP* ]]; then
-      report SKIP "train-$p" "${line#SKIP train $p: }"
-    else
-      report FAIL "train-$p" "exit $code: $line"
-    fi
+    measured train "$p" 180 "samples" "1000" "%.3f mJ/sample" 200
   done
-
-  for p in fp32 fp16 bf16 int8; do
-    if [[ $gpu != true ]]; then report SKIP "infer-$p" "no GPU"; continue; fi
-    rm -f "$out/power-infer-$p.csv"
-    nvidia-smi --query-gpu=power.draw --format=csv,noheader,nounits -lms 100 > "$out/power-infer-$p.csv" 2>/dev/null &
-    local logger=$!
-    line=$(timeout 120 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke infer "$p" 300 2048 2>&1 | tail -1); code=$?
-    kill "$logger" 2> /dev/null; wait "$logger" 2> /dev/null
-    watts=$(awk -F, '{ s += $1; n++ } END { if (n) printf "%.1f", s / n }' "$out/power-infer-$p.csv")
-    samples=$(echo "$line" | sed -n 's/.* \([0-9]*\) inferences\/s.*/\1/p')
-    if [[ $line == PASS* ]]; then
-      report PASS "infer-$p" "${line#PASS infer $p: }; GPU ${watts:-?} W mean$( [[ -n $watts && -n $samples ]] && awk -v w="$watts" -v s="$samples" 'BEGIN { printf ", %.4f J per 1,000 inferences", 1000 * w / s }')"
-    elif [[ $line == SKIP* ]]; then
-      report SKIP "infer-$p" "${line#SKIP infer $p: }"
-    else
-      report FAIL "infer-$p" "exit $code: $line"
-    fi
+  for p in fp32 fp16 bf16 int8 fp8; do
+    measured infer "$p" 120 "inferences" "1000" "%.4f J per 1,000 inferences" 300
   done
 
   if [[ $gpu == true ]] && command -v compute-sanitizer > /dev/null; then

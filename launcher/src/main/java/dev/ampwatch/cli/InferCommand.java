@@ -5,6 +5,8 @@ import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.trainer.InferenceJob;
 import dev.ampwatch.trainer.backend.Backend;
+import dev.ampwatch.trainer.gpu.GpuBackend;
+import dev.ampwatch.trainer.precision.Precision;
 import dev.ampwatch.trainer.data.Dataset;
 import dev.ampwatch.trainer.data.DatasetResolver;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
@@ -33,7 +35,8 @@ final class InferCommand implements Callable<Integer> {
 
     @Option(names = "--precision", split = ",", defaultValue = "fp32,fp16,bf16,int8",
             description = "Inference precisions, one run each, in this order: fp32, fp16, bf16, int8 (post-training quantized, "
-                    + "calibrated on the validation split) (default: ${DEFAULT-VALUE}).")
+                    + "calibrated on the validation split), fp8 (E4M3, per-tensor scales: the FP8 tensor cores of sm_89+ GPUs, "
+                    + "else its numerics on the CPU) (default: ${DEFAULT-VALUE}).")
     List<String> precisions;
 
     @Option(names = "--repeats", defaultValue = "3", description = "Passes over the test split per run (default: ${DEFAULT-VALUE}).")
@@ -77,6 +80,16 @@ final class InferCommand implements Callable<Integer> {
                 String runId = UUID.randomUUID().toString();
                 List<EpochMetrics> passes;
                 DeviceChoice choice = DeviceChoice.pick(device, InferenceJob.backendPrecision(precision), scope.threadsOrAllCores());
+                if (precision.equals("fp8") && choice.backend() instanceof GpuBackend gpu && gpu.fp8Unavailable() != null) {
+                    String why = gpu.fp8Unavailable();
+                    gpu.close();
+                    if (!"auto".equalsIgnoreCase(device.trim())) {
+                        throw new CommandLine.ParameterException(spec.commandLine(), "--device " + device + ": no FP8 here: " + why);
+                    }
+                    choice = DeviceChoice.pick("cpu", Precision.FP32, scope.threadsOrAllCores());
+                    choice = new DeviceChoice(choice.backend(), choice.explanation().replace("chosen with --device cpu",
+                            "--device auto: the GPU has no FP8 (" + why + "), so FP8's numerics on the CPU"));
+                }
                 System.out.println(precision + ": " + choice.explanation());
                 try (Backend backend = choice.backend()) {
                     passes = new InferenceJob(saved, new InferenceJob.Options(precision, batchSize, repeats, runId, scope.experimentId,

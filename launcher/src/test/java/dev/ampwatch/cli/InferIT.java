@@ -41,18 +41,11 @@ class InferIT {
 
     @Test
     void inferenceRunsOfEveryPrecisionAreAttributedPerInference(@TempDir Path dir) throws Exception {
-        Topics topics = Topics.withPrefix("infer-it.");
-        Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
-        TopicSetup.ensure(client, topics, 1);
-        AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("infer-it").withTopics(topics)
-                .withStateDir(dir.resolve("state"));
-        PowerAgentConfig agentConfig = PowerAgentConfig.defaults().withHost(HOST).withSources(List.of("estimate"))
-                .withInterval("estimate", Duration.ofMillis(100)).withTopic(topics.powerSamples().name())
-                .withSpoolDir(dir.resolve("spool"));
         Path model = dir.resolve("model.ampwmodel");
-        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10));
-             PowerAgent agent = PowerAgent.start(agentConfig, client)) {
-            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        try (Rig rig = Rig.start(dir, "infer-it")) {
+            Topics topics = rig.topics();
+            Map<String, Object> client = rig.client();
+            AnalyzerApp app = rig.app();
             String[] kafka = {"--bootstrap-servers", SharedBroker.bootstrapServers(), "--topic-prefix", "infer-it.", "--host", HOST,
                     "--experiment-id", "infer-it"};
             String trained = run(concat(new String[] {"train", "--run-id", "trained", "--epochs", "2", "--train-limit", "3000",
@@ -119,22 +112,13 @@ class InferIT {
      */
     @Test
     void aSweepMixingTrainingAndInferenceIsComparedWithinEachPhase(@TempDir Path dir) throws Exception {
-        Topics topics = Topics.withPrefix("infer-sweep-it.");
-        Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
-        TopicSetup.ensure(client, topics, 1);
-        AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("infer-sweep-it").withTopics(topics)
-                .withStateDir(dir.resolve("state"));
-        PowerAgentConfig agentConfig = PowerAgentConfig.defaults().withHost(HOST).withSources(List.of("estimate"))
-                .withInterval("estimate", Duration.ofMillis(100)).withTopic(topics.powerSamples().name())
-                .withSpoolDir(dir.resolve("spool"));
         Path grid = java.nio.file.Files.writeString(dir.resolve("grid.json"), """
                 {"precisions": ["fp32", "amp-bf16"], "repeats": 2, "benchmark": {"batch_size": 100, "hidden": [32], "epochs": 1},
                  "train_limit": 1000, "test_limit": 500, "cooldown": "0s", "seed": 11, "experiment_id": "infer-sweep-it",
                  "inference": {"precisions": ["fp32", "int8"], "repeats": 2, "batch_size": 50}}
                 """);
-        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10));
-             PowerAgent agent = PowerAgent.start(agentConfig, client)) {
-            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        try (Rig rig = Rig.start(dir, "infer-sweep-it")) {
+            AnalyzerApp app = rig.app();
             run("sweep", grid.toString(), "--no-warm-up", "--threads", "1", "--host", HOST, "--bootstrap-servers",
                     SharedBroker.bootstrapServers(), "--topic-prefix", "infer-sweep-it.");
             String url = "http://127.0.0.1:" + app.httpPort();
@@ -174,6 +158,35 @@ class InferIT {
                     page.indexOf("</table>", page.indexOf("<table id=\"inference\">")))).results().count()).isEqualTo(2);
             assertThat(java.nio.file.Files.readAllLines(dir.resolve("report.csv"))).hasSize(13)
                     .filteredOn(l -> l.contains(",inference,")).hasSize(8);
+        }
+    }
+
+    /** A real analyzer and power-agent (the estimate source) on topics of their own prefix, on the shared broker. */
+    private record Rig(Topics topics, Map<String, Object> client, AnalyzerApp app, PowerAgent agent) implements AutoCloseable {
+        static Rig start(Path dir, String name) throws Exception {
+            Topics topics = Topics.withPrefix(name + ".");
+            Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
+            TopicSetup.ensure(client, topics, 1);
+            AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId(name).withTopics(topics)
+                    .withStateDir(dir.resolve("state"));
+            PowerAgentConfig agentConfig = PowerAgentConfig.defaults().withHost(HOST).withSources(List.of("estimate"))
+                    .withInterval("estimate", Duration.ofMillis(100)).withTopic(topics.powerSamples().name())
+                    .withSpoolDir(dir.resolve("spool"));
+            AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10));
+            try {
+                assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                return new Rig(topics, client, app, PowerAgent.start(agentConfig, client));
+            } catch (Exception | AssertionError e) {
+                app.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (AnalyzerApp a = app; PowerAgent p = agent) {
+                // closes the agent, then the analyzer
+            }
         }
     }
 

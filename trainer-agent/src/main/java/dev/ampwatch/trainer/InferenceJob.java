@@ -5,6 +5,7 @@ import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.RunPhase;
 import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.backend.Backend;
+import dev.ampwatch.trainer.backend.InferenceModel;
 import dev.ampwatch.trainer.backend.TrainableModel;
 import dev.ampwatch.trainer.cpu.CpuBackend;
 import dev.ampwatch.trainer.data.Dataset;
@@ -15,7 +16,9 @@ import dev.ampwatch.trainer.model.HyperParameters;
 import dev.ampwatch.trainer.model.ModelFile;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
+import dev.ampwatch.trainer.quant.Fp8Mlp;
 import dev.ampwatch.trainer.quant.Int8Mlp;
+import dev.ampwatch.trainer.quant.RowLogits;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -32,12 +35,13 @@ import org.slf4j.LoggerFactory;
  * mean cross-entropy and the percentiles of the batch times; the analyzer attributes the energy, so the run's
  * {@code joules_per_sample} is energy per inference. INT8 is post-training quantized ({@link Int8Mlp}),
  * calibrated on the validation split before the run starts (on the GPU: the dp4a INT8 GEMM, {@link GpuInt8Mlp});
- * fp16 and bf16 round the GEMM inputs as autocast would (on the GPU: the tensor-core GEMMs). Not thread-safe.
+ * fp16 and bf16 round the GEMM inputs as autocast would (on the GPU: the tensor-core GEMMs); fp8 is E4M3 with
+ * per-tensor scales ({@link Fp8Mlp}; on the CPU its numerics, on sm_89+ GPUs the FP8 tensor cores). Not thread-safe.
  */
 public final class InferenceJob {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceJob.class);
     /** The precisions an inference run takes. */
-    public static final List<String> PRECISIONS = List.of("fp32", "fp16", "bf16", "int8");
+    public static final List<String> PRECISIONS = List.of("fp32", "fp16", "bf16", "int8", "fp8");
     /** Samples per request unless told otherwise. */
     public static final int DEFAULT_BATCH_SIZE = 256;
 
@@ -194,43 +198,47 @@ public final class InferenceJob {
     }
 
     private Engine engine(Dataset data) {
+        if (options.precision().equals("fp8")) {
+            Fp8Mlp q = Fp8Mlp.quantize(model.spec(), model.input(), model.parameters(), data.validation());
+            if (backend instanceof GpuBackend gpu) { // FP8 tensor cores (sm_89+; GpuBackend.fp8Unavailable says why not)
+                return standardizing(gpu.fp8(q));
+            }
+            return onCpu(q); // E4M3 values held in floats: FP8's numerics, not its speed
+        }
         if (options.precision().equals("int8")) {
             Int8Mlp q = Int8Mlp.quantize(model.spec(), model.input(), model.parameters(), data.validation());
-            if (backend instanceof GpuBackend gpu) { // dp4a INT8 GEMM; the inputs standardized here, as for the others
-                GpuInt8Mlp g = gpu.int8(q);
-                float[] standardized = new float[options.batchSize() * model.spec().inputs()];
-                return new Engine() {
-                    @Override
-                    public void logits(float[] raw, int n, float[] out) {
-                        model.input().apply(raw, 0, standardized, 0, n * model.spec().inputs());
-                        g.logits(standardized, n, out);
-                    }
-
-                    @Override
-                    public void close() {
-                        g.close();
-                    }
-                };
+            if (backend instanceof GpuBackend gpu) { // the dp4a INT8 GEMM
+                return standardizing(gpu.int8(q));
             }
-            if (backend instanceof CpuBackend cpu) {
-                return (raw, n, out) -> cpu.forEachRowBlock(n, (from, to) -> q.logits(raw, from, to, out)); // the backend's threads
-            }
-            return (raw, n, out) -> q.logits(raw, 0, n, out);
+            return onCpu(q);
         }
         Precision p = backendPrecision(options.precision());
         TrainableModel m = backend.createModel(model.spec(), HyperParameters.of(p, OptimizerKind.SGD_MOMENTUM, 0.01, 1));
         m.setParameters(model.parameters());
+        return standardizing(m);
+    }
+
+    /** A quantized model on the CPU backend's threads (row blocks of a batch in parallel), or the caller's. */
+    private Engine onCpu(RowLogits q) {
+        if (backend instanceof CpuBackend cpu) {
+            return (raw, n, out) -> cpu.forEachRowBlock(n, (from, to) -> q.logits(raw, from, to, out));
+        }
+        return (raw, n, out) -> q.logits(raw, 0, n, out);
+    }
+
+    /** A model of standardized inputs behind the engine: the raw inputs standardized here. */
+    private Engine standardizing(InferenceModel device) {
         float[] standardized = new float[options.batchSize() * model.spec().inputs()];
         return new Engine() {
             @Override
             public void logits(float[] raw, int n, float[] out) {
                 model.input().apply(raw, 0, standardized, 0, n * model.spec().inputs());
-                m.logits(standardized, n, out);
+                device.logits(standardized, n, out);
             }
 
             @Override
             public void close() {
-                m.close();
+                device.close();
             }
         };
     }

@@ -13,6 +13,7 @@ import dev.ampwatch.trainer.model.HyperParameters;
 import dev.ampwatch.trainer.model.ModelFile;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
+import dev.ampwatch.trainer.quant.Fp8Mlp;
 import dev.ampwatch.trainer.quant.Int8Mlp;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,6 +57,9 @@ class FashionMnistAccuracyTest {
         }
         Int8Mlp int8 = Int8Mlp.quantize(saved.spec(), saved.input(), saved.parameters(), data.validation());
         assertThat(int8.accuracy(data.test())).as("int8, calibrated on the validation split").isCloseTo(fp32, within(0.01));
+        Fp8Mlp fp8 = Fp8Mlp.quantize(saved.spec(), saved.input(), saved.parameters(), data.validation());
+        assertThat(fp8.accuracy(data.test())).as("fp8 (E4M3, per-tensor scales), calibrated on the validation split")
+                .isCloseTo(fp32, within(0.01));
         assertThat(result.parameterCount()).isEqualTo(235_146);
     }
 }

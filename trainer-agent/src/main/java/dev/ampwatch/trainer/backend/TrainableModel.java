@@ -8,7 +8,7 @@ import dev.ampwatch.trainer.model.ModelParameters;
  *
  * <p>Not thread-safe: one training thread drives a model.
  */
-public interface TrainableModel extends AutoCloseable {
+public interface TrainableModel extends InferenceModel {
     /**
      * One optimizer step on a mini-batch: forward, loss, backward and (unless the loss scaler
      * skips it) parameter update.

@@ -17,6 +17,8 @@ public record ComputeCapability(int major, int minor) implements Comparable<Comp
     public static final ComputeCapability BASELINE = new ComputeCapability(7, 5);
     /** Oldest GPU with BF16 and TF32 tensor cores (Ampere). */
     public static final ComputeCapability AMPERE = new ComputeCapability(8, 0);
+    /** Oldest GPU with FP8 (E4M3) tensor cores (Ada; Hopper and newer have them too). */
+    public static final ComputeCapability ADA = new ComputeCapability(8, 9);
 
     public ComputeCapability {
         if (major < 0 || minor < 0) {

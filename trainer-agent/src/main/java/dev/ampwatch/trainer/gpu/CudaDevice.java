@@ -64,6 +64,7 @@ final class CudaDevice implements AutoCloseable {
     private final CUcontext context;
     private final List<CUmodule> modules = new ArrayList<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
+    private final Map<PtxModule, String> missing = new java.util.EnumMap<>(PtxModule.class);
     private boolean closed;
 
     private CudaDevice(int ordinal, String name, ComputeCapability capability, int driverVersion, CUdevice device,
@@ -138,7 +139,15 @@ final class CudaDevice implements AutoCloseable {
         try {
             d.makeCurrent();
             for (PtxModule m : PtxModule.values()) {
-                if (cc.compareTo(m.target()) >= 0) {
+                if (cc.compareTo(m.target()) < 0) {
+                    d.missing.put(m, m.fileName() + " needs " + m.target() + " or newer; " + name + " is " + cc);
+                } else if (m.optional()) {
+                    try {
+                        d.load(m);
+                    } catch (GpuUnavailableException e) { // e.g. an R535 driver and the FP8 module's ISA 8.4
+                        d.missing.put(m, e.getMessage());
+                    }
+                } else {
                     d.load(m);
                 }
             }
@@ -234,6 +243,11 @@ final class CudaDevice implements AutoCloseable {
 
     boolean hasKernel(String kernel) {
         return functions.containsKey(kernel);
+    }
+
+    /** Why {@code module} is not loaded on this device, or null when it is. */
+    String missing(PtxModule module) {
+        return missing.get(module);
     }
 
     /** Allocates {@code bytes} of device memory, zero-filled; a 0-byte request gives a null pointer. */

@@ -116,6 +116,20 @@ public final class GpuBackend implements Backend {
         return new GpuInt8Mlp(device, model);
     }
 
+    /**
+     * The FP8 tensor-core engine of a quantized model ({@link GpuFp8Mlp}); close it before this backend.
+     *
+     * @throws IllegalArgumentException when this GPU or driver has no FP8 ({@link #fp8Unavailable()} says why)
+     */
+    public GpuFp8Mlp fp8(dev.ampwatch.trainer.quant.Fp8Mlp model) {
+        return new GpuFp8Mlp(device, model);
+    }
+
+    /** Why FP8 inference does not run here (a GPU before sm_89, a driver before R550), or null when it does. */
+    public String fp8Unavailable() {
+        return device.missing(PtxModule.FP8);
+    }
+
     @Override
     public void close() {
         device.close();

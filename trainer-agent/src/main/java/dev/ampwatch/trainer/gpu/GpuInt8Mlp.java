@@ -14,37 +14,21 @@ import jcuda.driver.CUdeviceptr;
  *
  * <p>Not thread-safe: one thread drives it. {@link #close()} frees its device memory; close it before the backend.
  */
-public final class GpuInt8Mlp implements AutoCloseable {
-    private final CudaDevice dev;
+public final class GpuInt8Mlp extends GpuQuantizedMlp {
     private final List<Int8Mlp.Layer> layers;
-    private final int classes;
-    private final int maxWidth;
-    private final int maxRowBytes;
     private final CUdeviceptr[] weights;
     private final CUdeviceptr[] weightScales;
     private final CUdeviceptr[] biases;
-    private CUdeviceptr activations; // n x maxWidth floats: the standardized input, then each layer's output
-    private CUdeviceptr quantized; // n x maxRowBytes int8
-    private CUdeviceptr accumulators; // n x maxWidth int32
-    private int capacity;
 
     GpuInt8Mlp(CudaDevice dev, Int8Mlp model) {
+        super(dev, model.layers().get(0).in(), model.layers().get(model.layers().size() - 1).out(), maxWidth(model.layers()),
+                model.layers().stream().mapToInt(l -> KernelLaunch.int8RowBytes(l.in())).max().orElseThrow());
         for (String kernel : PtxModule.INT8.kernels()) {
             if (!dev.hasKernel(kernel)) {
                 throw new IllegalArgumentException(dev.name + ": INT8 kernel " + kernel + " is not loaded (" + dev.capability + ")");
             }
         }
-        this.dev = dev;
         this.layers = model.layers();
-        this.classes = layers.get(layers.size() - 1).out();
-        int width = 0;
-        int rowBytes = 0;
-        for (Int8Mlp.Layer l : layers) {
-            width = Math.max(width, Math.max(l.in(), l.out()));
-            rowBytes = Math.max(rowBytes, KernelLaunch.int8RowBytes(l.in()));
-        }
-        this.maxWidth = width;
-        this.maxRowBytes = rowBytes;
         int n = layers.size();
         weights = new CUdeviceptr[n];
         weightScales = new CUdeviceptr[n];
@@ -53,18 +37,18 @@ public final class GpuInt8Mlp implements AutoCloseable {
         try {
             for (int i = 0; i < n; i++) {
                 Int8Mlp.Layer l = layers.get(i);
-                byte[] transposed = transposedPadded(l);
-                weights[i] = dev.alloc(transposed.length);
-                dev.upload(weights[i], transposed, transposed.length);
-                weightScales[i] = dev.alloc(4L * l.out());
-                dev.upload(weightScales[i], l.weightScales(), l.out());
-                biases[i] = dev.alloc(4L * l.out());
-                dev.upload(biases[i], l.bias(), l.out());
+                weights[i] = upload(transposedPadded(l));
+                weightScales[i] = upload(l.weightScales());
+                biases[i] = upload(l.bias());
             }
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    static int maxWidth(List<Int8Mlp.Layer> layers) {
+        return layers.stream().mapToInt(l -> Math.max(l.in(), l.out())).max().orElseThrow();
     }
 
     /** {@code W^T}: out rows of {@link KernelLaunch#int8RowBytes}(in) bytes, k contiguous, the padding zero. */
@@ -80,14 +64,8 @@ public final class GpuInt8Mlp implements AutoCloseable {
         return t;
     }
 
-    /** The logits of the first {@code n} rows of {@code standardized} (inputs already standardized) into {@code out}. */
-    public void logits(float[] standardized, int n, float[] out) {
-        if (n < 1) {
-            throw new IllegalArgumentException("rows must be >= 1: " + n);
-        }
-        dev.makeCurrent();
-        ensureCapacity(n);
-        dev.upload(activations, standardized, n * layers.get(0).in());
+    @Override
+    void forward(int n) {
         for (int i = 0; i < layers.size(); i++) {
             Int8Mlp.Layer l = layers.get(i);
             int ld = KernelLaunch.int8RowBytes(l.in());
@@ -96,39 +74,6 @@ public final class GpuInt8Mlp implements AutoCloseable {
             dev.launch(KernelLaunch.gemmS8(n, l.out()), quantized, weights[i], accumulators, n, l.out(), ld / 4);
             dev.launch(KernelLaunch.elementwise("dequant_bias_act", (long) n * l.out()), accumulators, weightScales[i], biases[i],
                     activations, n, l.out(), l.inputScale(), last ? 0 : 1);
-        }
-        dev.download(out, activations, n * classes);
-    }
-
-    private void ensureCapacity(int n) {
-        if (n <= capacity) {
-            return;
-        }
-        freeBuffers();
-        activations = dev.alloc(4L * n * maxWidth);
-        quantized = dev.alloc((long) n * maxRowBytes);
-        accumulators = dev.alloc(4L * n * maxWidth);
-        capacity = n;
-    }
-
-    private void freeBuffers() {
-        dev.free(activations);
-        dev.free(quantized);
-        dev.free(accumulators);
-        activations = null;
-        quantized = null;
-        accumulators = null;
-        capacity = 0;
-    }
-
-    @Override
-    public void close() {
-        dev.makeCurrent();
-        freeBuffers();
-        for (int i = 0; i < weights.length; i++) {
-            dev.free(weights[i]);
-            dev.free(weightScales[i]);
-            dev.free(biases[i]);
         }
     }
 }

@@ -26,7 +26,12 @@ public enum PtxModule {
     GEMM_SM80("gemm_sm80.ptx", ComputeCapability.AMPERE, List.of("gemm_bf16_nn", "gemm_bf16_tn", "gemm_bf16_nt",
             "gemm_tf32_nn", "gemm_tf32_tn", "gemm_tf32_nt")),
     /** INT8 inference: quantization, the dp4a integer GEMM (int32 accumulation), dequantization (compute_75). */
-    INT8("int8.ptx", ComputeCapability.BASELINE, List.of("quantize_s8", "gemm_s8_dp4a", "dequant_bias_act"));
+    INT8("int8.ptx", ComputeCapability.BASELINE, List.of("quantize_s8", "gemm_s8_dp4a", "dequant_bias_act")),
+    /**
+     * FP8 inference: E4M3 quantization, the FP8 tensor-core GEMM (mma.sync m16n8k32), dequantization (compute_89,
+     * PTX ISA 8.4). Optional: a GPU or driver that cannot load it runs everything else.
+     */
+    FP8("fp8.ptx", ComputeCapability.ADA, List.of("quantize_e4m3", "gemm_e4m3_mma", "dequant_f32_bias_act"));
 
     /** What the backend says when the build had no nvcc. */
     public static final String MISSING = "no PTX kernels in this build (nvcc was not available at build time)";
@@ -55,6 +60,11 @@ public enum PtxModule {
     /** Entry points the module defines. */
     public List<String> kernels() {
         return kernels;
+    }
+
+    /** Whether the backend works without this module (it then says why the module's kernels are missing). */
+    public boolean optional() {
+        return this == FP8;
     }
 
     /** The module holding {@code kernel}. */

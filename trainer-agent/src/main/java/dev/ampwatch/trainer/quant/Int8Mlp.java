@@ -21,7 +21,7 @@ import java.util.List;
  * {@code rint} rounds half to even, as PyTorch's quantizers do. The input standardization of the trained model
  * is applied first. Thread-safe after construction ({@link #predict} allocates its own buffers).
  */
-public final class Int8Mlp {
+public final class Int8Mlp implements RowLogits {
     static final int QMAX = 127;
 
     /**
@@ -84,7 +84,7 @@ public final class Int8Mlp {
     }
 
     /** The largest |input| of every layer over the calibration samples, by an FP32 forward pass. */
-    private static float[] calibrate(ModelSpec spec, Standardization input, ModelParameters p, LabeledData data) {
+    static float[] calibrate(ModelSpec spec, Standardization input, ModelParameters p, LabeledData data) {
         int[] w = spec.widths();
         float[] max = new float[w.length - 1];
         float[] x = new float[w[0]];
@@ -135,6 +135,7 @@ public final class Int8Mlp {
      * The logits of rows {@code [from, to)} of {@code features} into the same rows of {@code logits} ({@code classes}
      * per row). Thread-safe: calls on disjoint row ranges may run at once (the model is immutable).
      */
+    @Override
     public void logits(float[] features, int from, int to, float[] logits) {
         int inputs = layers[0].in();
         float[] x = new float[inputs];
@@ -181,29 +182,12 @@ public final class Int8Mlp {
 
     /** Writes the most likely class of each of the first {@code n} rows into {@code out}. */
     public void predict(float[] features, int n, int[] out) {
-        float[] logits = logits(features, n);
-        for (int r = 0; r < n; r++) {
-            int best = 0;
-            for (int c = 1; c < classes; c++) {
-                if (logits[r * classes + c] > logits[r * classes + best]) {
-                    best = c;
-                }
-            }
-            out[r] = best;
-        }
+        Logits.argmax(logits(features, n), n, classes, out);
     }
 
     /** Fraction of {@code data} classified correctly. */
     public double accuracy(LabeledData data) {
-        int[] predicted = new int[data.size()];
-        predict(data.features(), data.size(), predicted);
-        long correct = 0;
-        for (int r = 0; r < data.size(); r++) {
-            if (predicted[r] == data.labels()[r]) {
-                correct++;
-            }
-        }
-        return data.size() == 0 ? Double.NaN : (double) correct / data.size();
+        return Logits.accuracy(logits(data.features(), data.size()), classes, data);
     }
 
     Layer layer(int l) {
