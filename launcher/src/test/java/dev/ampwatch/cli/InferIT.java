@@ -31,13 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Inference energy end to end on a real broker, analyzer and power-agent (the estimate source): {@code train
- * --save-model} writes a model, {@code infer} runs it in fp32, fp16, bf16 and int8, and the analyzer attributes
+ * --save-model} writes a model, {@code infer} runs it in fp32, fp16, bf16, int8 and fp8, and the analyzer attributes
  * each inference run (final, COMPLETED, phase INFERENCE, its passes' inferences counted, energy per inference)
  * and shows energy per 1,000 inferences on /metrics.
  */
 class InferIT {
     static final String HOST = "infer-rig";
-    static final Pattern RUN = Pattern.compile("^(fp32|fp16|bf16|int8)\\s+(\\S+)\\s", Pattern.MULTILINE);
+    static final Pattern RUN = Pattern.compile("^(fp32|fp16|bf16|int8|fp8)\\s+(\\S+)\\s", Pattern.MULTILINE);
 
     @Test
     void inferenceRunsOfEveryPrecisionAreAttributedPerInference(@TempDir Path dir) throws Exception {
@@ -52,13 +52,14 @@ class InferIT {
                     "--test-limit", "1000", "--device", "cpu", "--save-model", model.toString()}, kafka));
             assertThat(trained).contains("run trained");
             String inferred = run(concat(new String[] {"infer", "--model", model.toString(), "--repeats", "3", "--batch-size", "100",
-                    "--test-limit", "1000"}, kafka));
+                    "--test-limit", "1000", "--precision", "fp32,fp16,bf16,int8,fp8"}, kafka));
             Matcher m = RUN.matcher(inferred);
             Set<String> runs = new HashSet<>();
             while (m.find()) {
                 runs.add(m.group(2));
             }
-            assertThat(runs).as(inferred).hasSize(4);
+            assertThat(runs).as(inferred).hasSize(5);
+            assertThat(inferred).as("no GPU here: every precision on the CPU, saying why").contains("fp8: cpu (");
 
             try (RunEnergyWatcher watcher = new RunEnergyWatcher(client, topics)) {
                 Map<String, RunEnergy> finals = watcher.awaitFinal(runs, Duration.ofSeconds(90));
