@@ -54,6 +54,19 @@ class ReportBrowserTest {
         assertThat(shot).isNotEmptyFile();
     }
 
+    /** Training and inference runs in one experiment: every plot still draws, the Inference section is there. */
+    @Test
+    void aMixedExperimentRendersWithoutErrors(@TempDir Path dir) throws Exception {
+        Path chromium = chromium();
+        Path page = dir.resolve("mixed.html");
+        Files.writeString(page, ReportHtml.render(ReportFixture.withInference()));
+        String dom = dumpDom(chromium, page, dir);
+        assertThat(attribute(dom, "data-script-errors")).as(errors(dom)).isEqualTo("0");
+        assertThat(attribute(dom, "data-plots-ok")).isEqualTo(attribute(dom, "data-plots"));
+        assertThat(count(dom, "power-over-time", "<polyline")).as("20 training and 6 inference runs").isEqualTo(26);
+        assertThat(dom).contains("<section id=\"inference\">");
+    }
+
     @Test
     void aBrokenPlotIsCaughtNotPassed(@TempDir Path dir) throws Exception {
         Path chromium = chromium();
