@@ -56,6 +56,9 @@ public final class GpuSmoke {
                     probe.summary(), ms);
             any |= probe.available();
         }
+        String cache = JitCache.problem(System.getenv(), System.getProperty("user.home"));
+        System.out.println((cache == null ? "PASS" : "WARN") + " jit cache: " + (cache == null
+                ? "writable (" + JitCache.directory(System.getenv(), System.getProperty("user.home")) + ")" : cache));
         return any ? 0 : 2;
     }
 
