@@ -114,7 +114,7 @@ run() {
   for p in fp32 tf32 amp-fp16 amp-bf16; do
     measured train "$p" 180 "samples" "1000" "%.3f mJ/sample" 200
   done
-  for p in fp32 fp16 bf16 int8 fp8; do
+  for p in fp32 fp16 bf16 int8 int8-dp4a fp8; do
     measured infer "$p" 120 "inferences" "1000" "%.4f J per 1,000 inferences" 300
   done
 

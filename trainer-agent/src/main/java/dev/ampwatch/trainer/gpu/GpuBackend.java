@@ -108,12 +108,18 @@ public final class GpuBackend implements Backend {
     }
 
     /**
-     * The GPU engine of a quantized model (dp4a INT8 GEMM; {@link GpuInt8Mlp}); close it before this backend.
+     * The GPU engine of a quantized model ({@link GpuInt8Mlp}: the integer tensor cores on sm_80 and newer, else dp4a);
+     * close it before this backend.
      *
      * @throws IllegalArgumentException when this build or GPU lacks the INT8 kernels
      */
     public GpuInt8Mlp int8(dev.ampwatch.trainer.quant.Int8Mlp model) {
         return new GpuInt8Mlp(device, model);
+    }
+
+    /** As {@link #int8(dev.ampwatch.trainer.quant.Int8Mlp)}, choosing the GEMM: the integer tensor cores (sm_80+) or dp4a. */
+    public GpuInt8Mlp int8(dev.ampwatch.trainer.quant.Int8Mlp model, boolean tensorCores) {
+        return new GpuInt8Mlp(device, model, tensorCores);
     }
 
     /**

@@ -14,11 +14,6 @@ import jcuda.driver.CUdeviceptr;
  * <p>Not thread-safe: one thread drives it. {@link #close()} frees its device memory; close it before the backend.
  */
 public final class GpuFp8Mlp extends GpuQuantizedMlp {
-    /** Values of k one mma step takes; rows are padded to it. */
-    static final int K_STEP = 32;
-    /** Warps per block of the GEMM, each computing 16 x 8 tiles. */
-    static final int GEMM_WARPS = 4;
-
     private final List<Fp8Mlp.Layer> layers;
     private final CUdeviceptr[] weights;
     private final CUdeviceptr[] biases;
@@ -48,7 +43,7 @@ public final class GpuFp8Mlp extends GpuQuantizedMlp {
 
     /** Bytes of one row of {@code k} E4M3 values: k rounded up to a whole mma k-step. */
     static int rowBytes(int k) {
-        return (k + K_STEP - 1) / K_STEP * K_STEP;
+        return KernelLaunch.mmaRowBytes(k);
     }
 
     /** {@code W^T} as E4M3 bytes: out rows of {@link #rowBytes}(in), k contiguous, the padding zero. */
@@ -94,10 +89,8 @@ public final class GpuFp8Mlp extends GpuQuantizedMlp {
         }
     }
 
-    /** One warp per 16 x 8 tile of C, {@link #GEMM_WARPS} per block, grid-stride over the rest. */
+    /** One warp per 16 x 8 tile of C ({@link KernelLaunch#mmaTiles}). */
     static KernelLaunch gemm(int m, int n) {
-        long tiles = (long) ((m + 15) / 16) * ((n + 7) / 8);
-        long blocks = Math.min((tiles + GEMM_WARPS - 1) / GEMM_WARPS, KernelLaunch.MAX_ELEMENTWISE_BLOCKS);
-        return new KernelLaunch("gemm_e4m3_mma", (int) blocks, 1, 32 * GEMM_WARPS);
+        return KernelLaunch.mmaTiles("gemm_e4m3_mma", m, n);
     }
 }

@@ -6,8 +6,9 @@ import jcuda.driver.CUdeviceptr;
 
 /**
  * INT8 inference of a quantized model ({@link Int8Mlp}) on the GPU: per layer the input activations are
- * quantized on the device ({@code quantize_s8}), multiplied by the INT8 weights with dp4a into int32
- * accumulators ({@code gemm_s8_dp4a}), and dequantized with the bias and ReLU ({@code dequant_bias_act};
+ * quantized on the device ({@code quantize_s8}), multiplied by the INT8 weights into int32 accumulators, on the
+ * integer tensor cores where the GPU has them ({@code gemm_s8_mma}, sm_80 and newer), else with dp4a
+ * ({@code gemm_s8_dp4a}), and dequantized with the bias and ReLU ({@code dequant_bias_act};
  * {@code src/main/cuda/int8.cu}). The integer sums are exact and the float steps round as Java's, so the logits
  * equal {@link Int8Mlp#logits} bit for bit. Weights are uploaded once, transposed (k contiguous) and padded to
  * whole dp4a words.
@@ -15,19 +16,31 @@ import jcuda.driver.CUdeviceptr;
  * <p>Not thread-safe: one thread drives it. {@link #close()} frees its device memory; close it before the backend.
  */
 public final class GpuInt8Mlp extends GpuQuantizedMlp {
+    static final String MMA = "gemm_s8_mma";
+    private final boolean tensorCores;
     private final List<Int8Mlp.Layer> layers;
     private final CUdeviceptr[] weights;
     private final CUdeviceptr[] weightScales;
     private final CUdeviceptr[] biases;
 
+    /** On the integer tensor cores where the GPU has them (sm_80 and newer), else through dp4a. */
     GpuInt8Mlp(CudaDevice dev, Int8Mlp model) {
+        this(dev, model, dev.hasKernel(MMA));
+    }
+
+    /** @param tensorCores whether the GEMM runs on the integer tensor cores ({@code gemm_s8_mma}) or dp4a */
+    GpuInt8Mlp(CudaDevice dev, Int8Mlp model, boolean tensorCores) {
         super(dev, model.layers().get(0).in(), model.layers().get(model.layers().size() - 1).out(), maxWidth(model.layers()),
-                model.layers().stream().mapToInt(l -> KernelLaunch.int8RowBytes(l.in())).max().orElseThrow());
+                model.layers().stream().mapToInt(l -> rowBytes(l.in(), tensorCores)).max().orElseThrow());
         for (String kernel : PtxModule.INT8.kernels()) {
             if (!dev.hasKernel(kernel)) {
                 throw new IllegalArgumentException(dev.name + ": INT8 kernel " + kernel + " is not loaded (" + dev.capability + ")");
             }
         }
+        if (tensorCores && !dev.hasKernel(MMA)) {
+            throw new IllegalArgumentException(dev.name + " (" + dev.capability + ") has no INT8 mma kernel: it needs sm_80 or newer");
+        }
+        this.tensorCores = tensorCores;
         this.layers = model.layers();
         int n = layers.size();
         weights = new CUdeviceptr[n];
@@ -37,7 +50,7 @@ public final class GpuInt8Mlp extends GpuQuantizedMlp {
         try {
             for (int i = 0; i < n; i++) {
                 Int8Mlp.Layer l = layers.get(i);
-                weights[i] = upload(transposedPadded(l));
+                weights[i] = upload(transposedPadded(l, rowBytes(l.in(), tensorCores)));
                 weightScales[i] = upload(l.weightScales());
                 biases[i] = upload(l.bias());
             }
@@ -51,9 +64,13 @@ public final class GpuInt8Mlp extends GpuQuantizedMlp {
         return layers.stream().mapToInt(l -> Math.max(l.in(), l.out())).max().orElseThrow();
     }
 
-    /** {@code W^T}: out rows of {@link KernelLaunch#int8RowBytes}(in) bytes, k contiguous, the padding zero. */
-    static byte[] transposedPadded(Int8Mlp.Layer l) {
-        int ld = KernelLaunch.int8RowBytes(l.in());
+    /** Bytes of a row of {@code k} INT8 values: whole mma k-steps for the tensor cores, whole dp4a words otherwise. */
+    static int rowBytes(int k, boolean tensorCores) {
+        return tensorCores ? KernelLaunch.mmaRowBytes(k) : KernelLaunch.int8RowBytes(k);
+    }
+
+    /** {@code W^T}: out rows of {@code ld} bytes, k contiguous, the padding zero. */
+    static byte[] transposedPadded(Int8Mlp.Layer l, int ld) {
         byte[] t = new byte[l.out() * ld];
         byte[] w = l.weights();
         for (int i = 0; i < l.in(); i++) {
@@ -64,14 +81,23 @@ public final class GpuInt8Mlp extends GpuQuantizedMlp {
         return t;
     }
 
+    /** Whether this model's GEMM runs on the integer tensor cores. */
+    public boolean tensorCores() {
+        return tensorCores;
+    }
+
     @Override
     void forward(int n) {
         for (int i = 0; i < layers.size(); i++) {
             Int8Mlp.Layer l = layers.get(i);
-            int ld = KernelLaunch.int8RowBytes(l.in());
+            int ld = rowBytes(l.in(), tensorCores);
             boolean last = i == layers.size() - 1;
             dev.launch(KernelLaunch.elementwise("quantize_s8", (long) n * ld), activations, quantized, n, l.in(), ld, l.inputScale());
-            dev.launch(KernelLaunch.gemmS8(n, l.out()), quantized, weights[i], accumulators, n, l.out(), ld / 4);
+            if (tensorCores) {
+                dev.launch(KernelLaunch.mmaTiles(MMA, n, l.out()), quantized, weights[i], accumulators, n, l.out(), ld);
+            } else {
+                dev.launch(KernelLaunch.gemmS8(n, l.out()), quantized, weights[i], accumulators, n, l.out(), ld / 4);
+            }
             dev.launch(KernelLaunch.elementwise("dequant_bias_act", (long) n * l.out()), accumulators, weightScales[i], biases[i],
                     activations, n, l.out(), l.inputScale(), last ? 0 : 1);
         }

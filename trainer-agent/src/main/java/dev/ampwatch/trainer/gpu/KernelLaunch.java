@@ -83,6 +83,29 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int block) {
         return (k + 3) / 4 * 4;
     }
 
+    /** Values of k one 8-bit {@code mma.sync.m16n8k32} step takes: rows of its operands are padded to it. */
+    public static final int MMA_K = 32;
+    /** Warps per block of the 8-bit mma GEMMs, each computing 16 x 8 tiles of C. */
+    public static final int MMA_WARPS = 4;
+
+    /** Bytes of one row of {@code k} 8-bit values for the mma GEMMs: k rounded up to a whole k-step. */
+    public static int mmaRowBytes(int k) {
+        return (k + MMA_K - 1) / MMA_K * MMA_K;
+    }
+
+    /**
+     * Launch of an 8-bit mma GEMM ({@code gemm_s8_mma}, {@code gemm_e4m3_mma}) of C (m x n): one warp per 16 x 8 tile,
+     * {@link #MMA_WARPS} per block, grid-stride over the tiles beyond the grid.
+     */
+    public static KernelLaunch mmaTiles(String kernel, int m, int n) {
+        if (m < 1 || n < 1) {
+            throw new IllegalArgumentException("GEMM dimensions must be >= 1: m=" + m + " n=" + n);
+        }
+        long tiles = (long) ((m + 15) / 16) * ((n + 7) / 8);
+        long blocks = Math.min((tiles + MMA_WARPS - 1) / MMA_WARPS, MAX_ELEMENTWISE_BLOCKS);
+        return new KernelLaunch(kernel, (int) blocks, 1, 32 * MMA_WARPS);
+    }
+
     /** Launch of an element-wise kernel over {@code count} items (elements, rows or columns). */
     public static KernelLaunch elementwise(String kernel, long count) {
         if (count < 1) {

@@ -27,6 +27,8 @@ public enum PtxModule {
             "gemm_tf32_nn", "gemm_tf32_tn", "gemm_tf32_nt")),
     /** INT8 inference: quantization, the dp4a integer GEMM (int32 accumulation), dequantization (compute_75). */
     INT8("int8.ptx", ComputeCapability.BASELINE, List.of("quantize_s8", "gemm_s8_dp4a", "dequant_bias_act")),
+    /** The INT8 GEMM on the integer tensor cores (mma.sync m16n8k32 s8, int32 accumulation; compute_80). */
+    INT8_SM80("int8_sm80.ptx", ComputeCapability.AMPERE, List.of("gemm_s8_mma")),
     /**
      * FP8 inference: E4M3 quantization, the FP8 tensor-core GEMM (mma.sync m16n8k32), dequantization (compute_89,
      * PTX ISA 8.4). Optional: a GPU or driver that cannot load it runs everything else.

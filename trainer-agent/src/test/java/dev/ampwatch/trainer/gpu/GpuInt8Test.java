@@ -27,7 +27,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * INT8 and the other inference precisions on the GPU. The INT8 path (quantize, dp4a GEMM with int32 accumulation,
+ * INT8 and the other inference precisions on the GPU. The INT8 path (quantize, the dp4a GEMM and, on sm_80 and
+ * newer, the integer tensor-core GEMM, both with int32 accumulation,
  * dequantize with bias and ReLU) must give the CPU's {@link Int8Mlp} logits bit for bit: the integer sums are
  * exact in any order and the float steps round alike, so there is no tolerance to hide a tiling, padding or
  * transposition mistake in. Shapes: the demo model (784-256-128-10) at batch 1, 7, 256 and 1,000, and one whose
@@ -59,11 +60,22 @@ class GpuInt8Test {
         float[] expected = q.logits(raw, batch);
         float[] standardized = new float[raw.length];
         new Standardization(0.3, 0.4).apply(raw, 0, standardized, 0, raw.length);
-        float[] actual = new float[batch * spec.classes()];
-        try (GpuBackend gpu = GpuBackend.open(0, null); GpuInt8Mlp g = gpu.int8(q)) {
-            g.logits(standardized, batch, actual);
+        try (GpuBackend gpu = GpuBackend.open(0, null)) {
+            for (boolean tensorCores : new boolean[] {false, true}) { // dp4a everywhere, the integer tensor cores on sm_80+
+                if (tensorCores && !gpu.capability().supports(dev.ampwatch.trainer.precision.Precision.AMP_BF16)) {
+                    continue;
+                }
+                float[] actual = new float[batch * spec.classes()];
+                try (GpuInt8Mlp g = gpu.int8(q, tensorCores)) {
+                    g.logits(standardized, batch, actual);
+                }
+                assertThat(actual).as("GPU INT8 logits (%s) vs the CPU's", tensorCores ? "mma" : "dp4a").containsExactly(expected);
+            }
+            try (GpuInt8Mlp auto = gpu.int8(q)) {
+                assertThat(auto.tensorCores()).as("the tensor cores where there are some")
+                        .isEqualTo(gpu.capability().supports(dev.ampwatch.trainer.precision.Precision.AMP_BF16));
+            }
         }
-        assertThat(actual).as("GPU INT8 logits vs the CPU's").containsExactly(expected);
     }
 
     /** Every inference precision runs on the GPU as an inference run of the GPU's device; INT8 scores as on the CPU. */

@@ -19,7 +19,7 @@ import java.util.Random;
  *       random data (the work, not the learning, is measured): samples/s, achieved TFLOP/s (the model's FLOPs
  *       per sample x samples/s), the last loss and skipped steps. The script reads the GPU's power beside it.</li>
  * </ul>
- *   <li>{@code infer fp32|fp16|bf16|int8|fp8 BATCHES [HIDDEN]}: BATCHES forward passes at batch 4,096 in an inference
+ *   <li>{@code infer fp32|fp16|bf16|int8|int8-dp4a|fp8 BATCHES [HIDDEN]}: BATCHES forward passes at batch 4,096 in an inference
  *       precision (int8 through the dp4a kernels): inferences/s and achieved TFLOP/s (TOPS).</li>
  * Exit status 0 PASS, 1 FAIL, 2 SKIP (no working GPU backend). Test code: not shipped.
  */
@@ -35,7 +35,7 @@ public final class GpuSmoke {
                         args.length > 3 ? Integer.parseInt(args[3]) : 1024);
                 case "infer" -> infer(args[1], Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 2048);
                 default -> {
-                    System.out.println("usage: GpuSmoke probe | train PRECISION STEPS [HIDDEN] | infer fp32|fp16|bf16|int8|fp8 BATCHES [HIDDEN]");
+                    System.out.println("usage: GpuSmoke probe | train PRECISION STEPS [HIDDEN] | infer fp32|fp16|bf16|int8|int8-dp4a|fp8 BATCHES [HIDDEN]");
                     yield 1;
                 }
             };
@@ -68,7 +68,7 @@ public final class GpuSmoke {
      * the copies in and out are included, as a request would pay them.
      */
     private static int infer(String precision, int batches, int hidden) throws GpuUnavailableException {
-        Precision backend = dev.ampwatch.trainer.InferenceJob.backendPrecision(precision);
+        Precision backend = dev.ampwatch.trainer.InferenceJob.backendPrecision(precision.replace("-dp4a", ""));
         GpuProbe probe = GpuBackend.probe(0, backend);
         if (!probe.available()) {
             System.out.println("SKIP infer " + precision + ": " + probe.reason());
@@ -96,10 +96,10 @@ public final class GpuSmoke {
                 GpuFp8Mlp g = gpu.fp8(q);
                 forward = in -> g.logits(in, batch, logits);
                 engine = g;
-            } else if (precision.equals("int8")) {
+            } else if (precision.startsWith("int8")) { // int8: the tensor cores where there are some; int8-dp4a: dp4a
                 dev.ampwatch.trainer.quant.Int8Mlp q = dev.ampwatch.trainer.quant.Int8Mlp.quantize(spec,
                         new dev.ampwatch.trainer.data.Standardization(0, 1), parameters, GpuInt8Test.data(784, 2000, rnd));
-                GpuInt8Mlp g = gpu.int8(q);
+                GpuInt8Mlp g = precision.equals("int8-dp4a") ? gpu.int8(q, false) : gpu.int8(q);
                 forward = in -> g.logits(in, batch, logits);
                 engine = g;
             } else {
@@ -120,7 +120,7 @@ public final class GpuSmoke {
                 double perSecond = (double) batches * batch / seconds;
                 System.out.printf(Locale.ROOT, "PASS infer %s: %d batches of %d, 784-%d-%d-10, %.3f s, %.0f inferences/s, %.2f T%s/s, %s%n",
                         precision, batches, batch, hidden, hidden, seconds, perSecond, perSecond * 2.0 * spec.macsPerSample() / 1e12,
-                        precision.equals("int8") || precision.equals("fp8") ? "OP" : "FLOP", gpu.deviceName());
+                        precision.startsWith("int8") || precision.equals("fp8") ? "OP" : "FLOP", gpu.deviceName());
                 return Float.isFinite(logits[0]) ? 0 : 1;
             } catch (Exception e) {
                 throw new IllegalStateException(e);

@@ -136,7 +136,12 @@ class KernelLaunchTest {
         // a 3 x 2 layer: W = [[1, 2], [3, 4], [5, 6]] (in x out) -> W^T rows of 4 bytes: [1, 3, 5, 0], [2, 4, 6, 0]
         var layer = new dev.ampwatch.trainer.quant.Int8Mlp.Layer(3, 2, new byte[] {1, 2, 3, 4, 5, 6}, new float[] {1, 1},
                 new float[] {0, 0}, 1f);
-        assertThat(GpuInt8Mlp.transposedPadded(layer)).containsExactly(1, 3, 5, 0, 2, 4, 6, 0);
+        assertThat(GpuInt8Mlp.transposedPadded(layer, GpuInt8Mlp.rowBytes(3, false))).containsExactly(1, 3, 5, 0, 2, 4, 6, 0);
+        byte[] mma = GpuInt8Mlp.transposedPadded(layer, GpuInt8Mlp.rowBytes(3, true)); // whole 32-byte k-steps
+        assertThat(mma).hasSize(64);
+        assertThat(new byte[] {mma[0], mma[1], mma[2], mma[3], mma[32], mma[33], mma[34], mma[35]}).containsExactly(1, 3, 5, 0, 2, 4, 6, 0);
+        assertThat(KernelLaunch.mmaTiles("gemm_s8_mma", 1000, 10)).isEqualTo(new KernelLaunch("gemm_s8_mma", 32, 1, 128));
+        assertThat(KernelLaunch.mmaRowBytes(784)).isEqualTo(800);
     }
 
     private static float[] tiled(GemmOp op, float[] a, float[] b, int m, int n, int k, int bm, int bn, int bk,

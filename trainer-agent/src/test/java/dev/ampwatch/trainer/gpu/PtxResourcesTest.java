@@ -125,6 +125,7 @@ class PtxResourcesTest {
     @Test
     void int8KernelsUseDp4aAndRoundAsJava() {
         assertThat(entries.get(KernelLaunch.GEMM_S8)).contains("dp4a.s32.s32").doesNotContain(".f32");
+        assertThat(entries.get(GpuInt8Mlp.MMA)).contains("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32").doesNotContain(".f32");
         assertThat(entries.get("quantize_s8")).contains("div.rn.f32").contains("cvt.rni.f32.f32").doesNotContain("fma.");
         assertThat(entries.get("dequant_bias_act")).contains("cvt.rn.f32.s32").contains("mul.rn.f32").contains("add.rn.f32")
                 .doesNotContain("fma.");
