@@ -9,7 +9,8 @@
 # trainer's GPU tests through the JUnit console; skips are failures where the probe found a GPU), train-* (200
 # steps per precision of a 784-2048-2048-10 MLP at batch 512: samples/s, TFLOP/s, watts from nvidia-smi beside it,
 # joules per sample), infer-* (300 batches of 4,096 per inference precision, int8 through dp4a: inferences/s,
-# TFLOP/s or TOPS, watts, joules per 1,000 inferences; fp8 on sm_89+ only), sanitizer (compute-sanitizer memcheck of a short run, if installed).
+# TFLOP/s or TOPS, watts, joules per 1,000 inferences; fp8 on sm_89+ only), sanitizer-* (compute-sanitizer memcheck and racecheck of a short
+# training run, memcheck of a short int8 inference, if installed).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$here/benchmarks/target/gpu-smoke"
@@ -118,14 +119,21 @@ run() {
     measured infer "$p" 120 "inferences" "1000" "%.4f J per 1,000 inferences" 300
   done
 
-  if [[ $gpu == true ]] && command -v compute-sanitizer > /dev/null; then
-    local san
-    san=$(timeout 300 compute-sanitizer --tool memcheck --error-exitcode 9 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke train fp32 3 256 2>&1); code=$?
-    if [[ $code -eq 0 ]]; then report PASS sanitizer "memcheck: $(echo "$san" | grep -m1 'ERROR SUMMARY' || echo 'no errors')"; else
-      report FAIL sanitizer "memcheck exit $code: $(echo "$san" | grep -m3 -E 'ERROR|Invalid' | tr '\n' ' ')"; fi
-  else
-    report SKIP sanitizer "$([[ $gpu == true ]] && echo 'compute-sanitizer not installed' || echo 'no GPU')"
-  fi
+  # compute-sanitizer: memcheck (out-of-bounds and misaligned accesses) and racecheck (shared-memory hazards: the
+  # GEMMs' tiles) of a short training run per tool, and memcheck of a short int8 inference (the quantized kernels)
+  local tool what
+  for tool in memcheck:train racecheck:train memcheck:infer; do
+    what=${tool#*:}; tool=${tool%%:*}
+    if [[ $gpu == true ]] && command -v compute-sanitizer > /dev/null; then
+      local san args=(train fp32 3 256)
+      [[ $what == infer ]] && args=(infer int8 3 256)
+      san=$(timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 9 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke "${args[@]}" 2>&1); code=$?
+      if [[ $code -eq 0 ]]; then report PASS "sanitizer-$tool-$what" "$(echo "$san" | grep -m1 -E 'ERROR SUMMARY|RACECHECK SUMMARY' || echo 'no errors')"; else
+        report FAIL "sanitizer-$tool-$what" "exit $code: $(echo "$san" | grep -m3 -E 'ERROR|Invalid|hazard' | tr '\n' ' ')"; fi
+    else
+      report SKIP "sanitizer-$tool-$what" "$([[ $gpu == true ]] && echo 'compute-sanitizer not installed' || echo 'no GPU')"
+    fi
+  done
 
   echo "summary: $pass PASS, $fail FAIL, $skip SKIP"
   [[ $fail -eq 0 ]]
