@@ -71,6 +71,6 @@ extern "C" __global__ void dequant_f32_bias_act(const float *__restrict__ acc, c
     GRID_STRIDE(i, rows * cols) {
         int j = i % cols;
         float v = __fadd_rn(__fmul_rn(acc[i], __fmul_rn(xscale, wscale)), bias[j]);
-        y[i] = (relu != 0 && !(v > 0.0f)) ? 0.0f : v;
+        y[i] = (relu != 0 && v <= 0.0f) ? 0.0f : v; // Math.max(0f, v): +0 for v <= 0 (-0 included), NaN stays NaN
     }
 }

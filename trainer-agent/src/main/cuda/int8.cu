@@ -87,7 +87,7 @@ extern "C" __global__ void dequant_bias_act(const int *__restrict__ acc, const f
     GRID_STRIDE(i, rows * cols) {
         int j = i % cols;
         float v = __fadd_rn(__fmul_rn(__int2float_rn(acc[i]), __fmul_rn(xscale, wscale[j])), bias[j]);
-        y[i] = (relu != 0 && !(v > 0.0f)) ? 0.0f : v; // Math.max(0f, v): +0 for v <= 0
+        y[i] = (relu != 0 && v <= 0.0f) ? 0.0f : v; // Math.max(0f, v): +0 for v <= 0 (-0 included), NaN stays NaN
     }
 }
 

@@ -157,6 +157,12 @@ final class DemoCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--inference-precisions " + p + ": one of " + InferenceJob.PRECISIONS);
             }
         }
+        if (inference && new java.util.HashSet<>(inferencePrecisions).size() != inferencePrecisions.size()) {
+            throw new IllegalArgumentException("--inference-precisions lists a precision twice: " + inferencePrecisions);
+        }
+        if (inference && inferencePasses < 1) {
+            throw new IllegalArgumentException("--inference-passes " + inferencePasses + " is not a number of passes: give 1 or more");
+        }
         if (inference && !infer) {
             System.out.println("no inference runs: they run the fp32 models, and --precisions has no fp32");
         }

@@ -95,6 +95,9 @@ final class SweepCommand implements Callable<Integer> {
 
     private record Outcome(PlannedRun run, String runId, String status, TrainingResult result) {}
 
+    /** What an inference phase of the sweep ended with. */
+    private enum Stop { NONE, INTERRUPTED, KAFKA }
+
     /** An inference run after a training run: its model's run, precision, and the last pass (null unless completed). */
     private record InferenceOutcome(String modelRunId, String precision, String runId, String status, EpochMetrics last) {}
 
@@ -163,8 +166,15 @@ final class SweepCommand implements Callable<Integer> {
                     TrainingResult result = TrainingJob.runOnCpu(options, markingBenchmark(sink, run.benchmark()),
                             ProgressBar.forTerminal());
                     outcomes.add(new Outcome(run, options.runId(), "completed", result));
-                    if (models != null && infer(plan, run, options, models, hostId, sink, lifetime, out, inferences)) {
+                    Stop stop = models == null ? Stop.NONE : infer(plan, run, options, models, hostId, sink, lifetime, out, inferences);
+                    if (stop == Stop.INTERRUPTED) {
                         interrupted = true;
+                        break;
+                    }
+                    if (stop == Stop.KAFKA) {
+                        spec.commandLine().getErr().println("ampwatch: cannot publish to Kafka, sweep stopped: "
+                                + inferences.get(inferences.size() - 1).status());
+                        aborted = true;
                         break;
                     }
                 } catch (TrainingFailedException e) {
@@ -213,9 +223,9 @@ final class SweepCommand implements Callable<Integer> {
     /**
      * The inference runs after a completed training run: its saved model, once per inference precision in the
      * plan's order for this run, each after the cool-down. The fp32 inference of a benchmark run is flagged as
-     * the inference benchmark. Returns true when the sweep was stopped (Ctrl-C) meanwhile.
+     * the inference benchmark. Says whether the sweep goes on, was stopped (Ctrl-C) or cannot write to Kafka.
      */
-    private boolean infer(SweepPlan plan, PlannedRun run, TrainingOptions trained, Models models, String hostId,
+    private Stop infer(SweepPlan plan, PlannedRun run, TrainingOptions trained, Models models, String hostId,
                           TrainingListener sink, Lifetime lifetime, PrintWriter out, List<InferenceOutcome> outcomes)
             throws InterruptedException {
         SweepInference spec = plan.grid().inference().orElseThrow();
@@ -229,14 +239,14 @@ final class SweepCommand implements Callable<Integer> {
             for (String precision : plan.inferenceOrder(run)) {
                 outcomes.add(new InferenceOutcome(trained.runId(), precision, "", "failed: " + e.getMessage(), null));
             }
-            return false;
+            return Stop.NONE;
         }
         for (String precision : plan.inferenceOrder(run)) {
             if (!plan.cooldown().isZero()) {
                 out.printf("cool-down %s ...%n", text(plan.cooldown()));
                 out.flush();
                 if (lifetime.await(plan.cooldown())) {
-                    return true;
+                    return Stop.INTERRUPTED;
                 }
             }
             String runId = UUID.randomUUID().toString();
@@ -248,14 +258,17 @@ final class SweepCommand implements Callable<Integer> {
                         markingBenchmark(sink, run.benchmark() && precision.equals("fp32")), data);
                 outcomes.add(new InferenceOutcome(trained.runId(), precision, runId, "completed", passes.get(passes.size() - 1)));
             } catch (TrainingFailedException e) {
-                if (lifetime.stopped() || Thread.currentThread().isInterrupted()) {
+                if (lifetime.stopped() || Thread.currentThread().isInterrupted() || "interrupted".equals(e.reason())) {
                     outcomes.add(new InferenceOutcome(trained.runId(), precision, runId, "interrupted", null));
-                    return true;
+                    return Stop.INTERRUPTED;
                 }
                 outcomes.add(new InferenceOutcome(trained.runId(), precision, runId, "failed: " + e.reason(), null));
+                if (causedBy(e, PublishException.class)) {
+                    return Stop.KAFKA; // Kafka cannot be written: the sweep stops, as after a training run
+                }
             }
         }
-        return false;
+        return Stop.NONE;
     }
 
     /** Where the sweep keeps its trained models: a directory given, or a temporary one deleted at the end. */

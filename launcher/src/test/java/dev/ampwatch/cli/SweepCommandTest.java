@@ -129,6 +129,30 @@ class SweepCommandTest {
         }
     }
 
+    /** Kafka failing under an inference run stops the sweep, as it does under a training run; nothing more runs. */
+    @Test
+    void aKafkaFailureDuringInferenceStopsTheSweep() throws Exception {
+        Path grid = Files.writeString(dir.resolve("kafka.json"), """
+                {"precisions": ["fp32", "amp-bf16"], "benchmark": {"batch_size": 50, "hidden": [8], "epochs": 1},
+                 "train_limit": 200, "test_limit": 100, "cooldown": "0s", "seed": 3,
+                 "inference": {"precisions": ["fp32", "int8"], "repeats": 1, "batch_size": 50}}
+                """);
+        CommandLine cli = Ampwatch.commandLine();
+        ((SweepCommand) cli.getSubcommands().get("sweep").getCommand()).listener = e -> {
+            if (e.getConfig() != null && e.getConfig().getPhase() == dev.ampwatch.schema.RunPhase.INFERENCE) {
+                throw new dev.ampwatch.trainer.kafka.PublishException("training-events", e.getRunId(), e.getKind(),
+                        new org.apache.kafka.common.errors.TimeoutException("the broker is gone"));
+            }
+            events.add(e);
+        };
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        assertThat(cli.execute("sweep", grid.toString(), "--no-warm-up", "--threads", "1")).isEqualTo(1);
+        assertThat(err.toString()).contains("cannot publish to Kafka, sweep stopped");
+        assertThat(events.stream().filter(e -> e.getKind() == EventKind.RUN_STARTED)).as("the second training run never started")
+                .hasSize(1);
+    }
+
     @Test
     void aBadGridFileIsAClearError() throws Exception {
         Path grid = Files.writeString(dir.resolve("bad.json"), "{\"batch_sizes\": [\"64\"]}");

@@ -124,7 +124,7 @@ public final class InferenceJob {
             listener.onEvent(events.runCompleted(events.now()));
             return passes;
         } catch (RuntimeException e) {
-            String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
+            String reason = e instanceof TrainingFailedException f ? f.reason() : e.getClass().getSimpleName() + ": " + e.getMessage();
             try {
                 listener.onEvent(events.runFailed(events.now(), reason));
             } catch (RuntimeException publishFailure) {
@@ -145,6 +145,9 @@ public final class InferenceJob {
         long correct = 0;
         long t0 = System.nanoTime();
         for (int b = 0; b < batches; b++) {
+            if (Thread.currentThread().isInterrupted()) { // Ctrl-C: the run fails at its next batch, as a training run does
+                throw new TrainingFailedException(options.runId(), "interrupted", null);
+            }
             int from = b * options.batchSize();
             int n = Math.min(options.batchSize(), test.size() - from);
             System.arraycopy(test.features(), from * features, batch, 0, n * features);

@@ -71,6 +71,27 @@ class InferenceJobTest {
         }
     }
 
+    /** Ctrl-C (the thread interrupted) fails the run at its next batch with RUN_FAILED "interrupted", as for training. */
+    @Test
+    void anInterruptedRunFailsAtItsNextBatch(@TempDir Path dir) throws Exception {
+        Dataset data = SyntheticData.generate(240, 100, 12, 3, 0.5f, 0.3f, 3);
+        Path file = dir.resolve("m.ampwmodel");
+        new TrainingJob(TrainingOptions.builder().epochs(1).batchSize(16).hiddenUnits(List.of(8)).seed(1).threads(1).runId("t")
+                .host("h").saveModel(file).build(), cpu, InstantSource.system(), e -> { }).run(data);
+        List<TrainingEvent> events = new ArrayList<>();
+        InferenceJob job = new InferenceJob(ModelFile.read(file), new InferenceJob.Options("int8", 10, 3, "inf", "exp", "h"), cpu,
+                InstantSource.system(), events::add);
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> job.run(data)).isInstanceOf(TrainingFailedException.class).hasMessageContaining("interrupted");
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(events).extracting(TrainingEvent::getKind).containsExactly(EventKind.RUN_STARTED, EventKind.EPOCH_STARTED,
+                EventKind.RUN_FAILED);
+        assertThat(events.get(2).getFailureReason()).isEqualTo("interrupted");
+    }
+
     @Test
     void percentilesAreNumpysLinearOnes() {
         // np.percentile([0.5, 1.25, 0.75, 3.0, 1.0, 2.0, 0.9], [50, 95, 99]) -> 1.0, 2.6999999999999993, 2.9399999999999995

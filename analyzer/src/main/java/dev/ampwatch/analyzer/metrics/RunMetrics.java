@@ -170,7 +170,8 @@ public final class RunMetrics implements AnalyzerListener {
      * statistics ({@code run_estimates}), recomputed from event time. docs/forecasts.md.
      */
     private void registerEstimate(Tracked t, RunEnergy first, Tags tags) {
-        EnergyModel model = first.getConfig() == null || first.getIsFinal() ? null : models.get(first.getExperimentId());
+        boolean inference = first.getConfig() != null && first.getConfig().getPhase() == RunPhase.INFERENCE; // the fit is of training
+        EnergyModel model = first.getConfig() == null || first.getIsFinal() || inference ? null : models.get(first.getExperimentId());
         if (model == null) {
             return;
         }

@@ -21,8 +21,9 @@ import java.util.stream.Collectors;
  * @param all configurations in key order
  * @param varying the factors with more than one level among them, in {@link #FACTORS} order
  * @param withoutSettings runs left out because their start event (and so their configuration) was not seen
+ * @param varyingByPhase per phase (training, inference), the factors with more than one level among its configurations
  */
-record Configurations(List<Configuration> all, List<String> varying, int withoutSettings) {
+record Configurations(List<Configuration> all, List<String> varying, int withoutSettings, Map<String, List<String>> varyingByPhase) {
     static final String PRECISION = "precision";
     static final String FP32 = "fp32";
     /** Factor names, key order, and their short forms in labels. */
@@ -34,6 +35,17 @@ record Configurations(List<Configuration> all, List<String> varying, int without
     Configurations {
         all = List.copyOf(all);
         varying = List.copyOf(varying);
+        varyingByPhase = Map.copyOf(varyingByPhase);
+    }
+
+    /** The factors that vary among the configurations of {@code phase} (none for a phase without configurations). */
+    List<String> varyingIn(String phase) {
+        return varyingByPhase.getOrDefault(phase, List.of());
+    }
+
+    /** Whether the experiment has configurations of more than one phase. */
+    boolean mixed() {
+        return varyingByPhase.size() > 1;
     }
 
     static Configurations of(List<FinishedRun> runs) {
@@ -84,7 +96,7 @@ record Configurations(List<Configuration> all, List<String> varying, int without
             all.add(new Configuration(key, label(levels, labelled), levels, benchmark.contains(key), completed.get(key),
                     failed.getOrDefault(key, 0)));
         });
-        return new Configurations(all, varying, withoutSettings);
+        return new Configurations(all, varying, withoutSettings, varyingByPhase);
     }
 
     /** The configuration flagged as benchmark, if exactly one is. */

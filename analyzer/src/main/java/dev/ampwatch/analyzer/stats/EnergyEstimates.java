@@ -24,7 +24,11 @@ final class EnergyEstimates {
 
     private EnergyEstimates() {}
 
-    static Result of(List<FinishedRun> runs, Configurations configurations, double confidence, List<NotComputed> notComputed) {
+    static Result of(List<FinishedRun> allRuns, Configurations configurations, double confidence, List<NotComputed> notComputed) {
+        // training runs only: an inference pass does a third of a training step's work per sample, and the model has no
+        // phase factor, so pooling the two would bias both
+        List<FinishedRun> runs = allRuns.stream().filter(r -> r.getSettings() == null
+                || Configurations.TRAINING.equals(r.getSettings().getPhase())).toList();
         EnergyModel.Outcome all = EnergyModel.fit(runs);
         if (all.model() == null) {
             notComputed.add(NotComputed.newBuilder().setAnalysis("energy model").setReason(all.reason()).build());

@@ -87,11 +87,7 @@ public final class ExperimentStatistics {
             anova(m, configurations.all(), configurations.varying(), null, out, notComputed);
             return;
         }
-        byPhase.forEach((phase, of) -> {
-            List<String> varying = Configurations.FACTORS.keySet().stream()
-                    .filter(f -> of.stream().map(c -> c.levels().get(f)).distinct().count() > 1).toList();
-            anova(m, of, varying, phase, out, notComputed);
-        });
+        byPhase.forEach((phase, of) -> anova(m, of, configurations.varyingIn(phase), phase, out, notComputed));
     }
 
     private static void anova(Metric m, List<Configuration> configurations, List<String> varying, String phase,

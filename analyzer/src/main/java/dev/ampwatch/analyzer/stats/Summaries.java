@@ -23,8 +23,10 @@ final class Summaries {
         List<ConfigurationSummary> out = new ArrayList<>();
         for (Configuration c : configurations.all()) {
             List<FactorLevel> factors = new ArrayList<>();
-            for (String f : Configurations.FACTORS.keySet()) {
-                factors.add(new FactorLevel(f, c.levels().get(f), configurations.varying().contains(f)));
+            List<String> varying = configurations.varyingIn(c.levels().get(Configurations.PHASE));
+            for (String f : Configurations.FACTORS.keySet()) { // within the configuration's phase; the phase itself experiment-wide
+                boolean varies = f.equals(Configurations.PHASE) ? configurations.varying().contains(f) : varying.contains(f);
+                factors.add(new FactorLevel(f, c.levels().get(f), varies));
             }
             List<MetricSummary> summaries = new ArrayList<>();
             for (Metric m : metrics) {
@@ -80,7 +82,9 @@ final class Summaries {
         }
         for (AnovaTable t : anova) {
             AnovaRow row = t.getRows().get(0);
-            boolean training = t.getPhase() == null || t.getPhase().equals(Configurations.TRAINING); // v1 knew training only
+            boolean training = t.getPhase() == null // v1 knew training only
+                    ? configurations.all().stream().allMatch(c -> Configurations.TRAINING.equals(c.levels().get(Configurations.PHASE)))
+                    : t.getPhase().equals(Configurations.TRAINING);
             if (training && t.getKind().equals(Anova.ONE_WAY) && LEGACY_METRICS.contains(t.getMetric()) && row.getPValue() != null) {
                 Metric m = Metric.ENERGY.id().equals(t.getMetric()) ? Metric.ENERGY : Metric.AVERAGE_POWER;
                 List<String> groups = configurations.all().stream().filter(c -> c.sample(m).n() > 0)

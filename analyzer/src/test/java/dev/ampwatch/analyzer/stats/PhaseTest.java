@@ -92,8 +92,29 @@ class PhaseTest {
         assertThat(mixed.getAnova()).filteredOn(t -> t.getKind().equals("factorial-type-ii") && t.getMetric().equals("average_power_watts"))
                 .extracting(t -> t.getPhase() + ": " + t.getFactors()).containsExactly("inference: [precision, batch_size]");
         assertThat(stats.getAnova()).allMatch(t -> t.getPhase() != null); // the mixed experiment above has no benchmark
+        // a configuration's factors vary within its own phase: training's batch size does not, inference's does
+        java.util.function.BiFunction<String, String, Boolean> varies = (label, factor) -> mixed.getConfigurations().stream()
+                .filter(c -> c.getLabel().equals(label)).flatMap(c -> c.getFactors().stream())
+                .filter(f -> f.getFactor().equals(factor)).findFirst().orElseThrow().getVaries();
+        assertThat(varies.apply("fp32", "batch_size")).isFalse();
+        assertThat(varies.apply("fp32 bs=64 phase=inference", "batch_size")).isTrue();
+        assertThat(varies.apply("fp32", "phase")).as("the phase varies in the experiment").isTrue();
+        // the v1 tests keep training's one-way ANOVA only; the energy model rests on the training runs only
+        assertThat(mixed.getTests()).filteredOn(t -> t.getName().equals("anova")).allSatisfy(t -> assertThat(t.getGroups())
+                .containsExactlyInAnyOrder("fp32", "amp-fp16"));
+        assertThat(mixed.getRunEstimates()).isNotEmpty().noneMatch(e -> e.getConfigurationLabel().contains("phase=inference"));
+        assertThat(mixed.getRunEstimates()).allSatisfy(e -> assertThat(e.getFitRuns()).isLessThanOrEqualTo(10));
         assertThat(ExperimentStatistics.compute(new Runs().add("fp32", 32, FP32_32).add("amp-fp16", 32, AMP_32).experiment())
                 .getAnova()).allMatch(t -> t.getPhase() == null);
+    }
+
+    /** An experiment of inference runs only (ampwatch infer) is no training experiment for the v1 tests. */
+    @Test
+    void anInferenceOnlyExperimentHasNoV1Tests() {
+        ExperimentStats inference = ExperimentStatistics.compute(new Runs().inference().add("fp32", 32, FP32_128)
+                .add("int8", 32, AMP_128).experiment());
+        assertThat(inference.getAnova()).isNotEmpty().allMatch(t -> t.getPhase() == null);
+        assertThat(inference.getTests()).noneMatch(t -> t.getName().equals("anova"));
     }
 
     private Comparison power(String label) {

@@ -218,8 +218,12 @@ final class ReportPlots {
      * (mean of the configuration means), one line per precision: parallel lines mean no interaction. The
      * caption quotes the factorial ANOVA's p-values of the factor and its interaction with precision.
      */
-    private static List<Plot> effects(ReportData report, List<ConfigurationSummary> configurations) {
+    private static List<Plot> effects(ReportData report, List<ConfigurationSummary> all) {
         List<Plot> out = new ArrayList<>();
+        // the training configurations of a mixed experiment: an inference pass is not an epoch, nor its batch a training batch
+        List<ConfigurationSummary> training = all.stream().filter(c -> c.getFactors().stream()
+                .noneMatch(f -> f.getFactor().equals("phase") && !f.getLevel().equals("training"))).toList();
+        List<ConfigurationSummary> configurations = training.isEmpty() ? all : training;
         Set<String> factors = new LinkedHashSet<>();
         configurations.forEach(c -> c.getFactors().stream().filter(FactorLevel::getVaries).forEach(f -> factors.add(f.getFactor())));
         factors.remove("precision");

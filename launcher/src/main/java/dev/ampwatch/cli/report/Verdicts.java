@@ -80,7 +80,8 @@ public final class Verdicts {
         }
         return ratio + ", neither a significant difference nor equivalent " + within + " (TOST " + Numbers.pEquals(c.getTostP())
                 + (c.getRunsNeededPerGroup() == null || c.getPowerDifference() == null ? "" : "; "
-                + c.getRunsNeededPerGroup() + " runs per configuration would detect " + Numbers.sig(c.getPowerDifference())
+                + c.getRunsNeededPerGroup() + " runs per configuration would detect " + (Math.abs(c.getPowerDifference()) >= 100
+                        ? Numbers.fixed(c.getPowerDifference(), 0) : Numbers.sig(c.getPowerDifference()))
                 + " J with 80 % power") + ")";
     }
 

@@ -151,8 +151,9 @@ final class CudaDevice implements AutoCloseable {
                 } else if (m.optional()) {
                     try {
                         d.load(m);
-                    } catch (GpuUnavailableException e) { // e.g. an R535 driver and the FP8 module's ISA 8.4
+                    } catch (GpuUnavailableException | RuntimeException e) { // e.g. an R535 driver and the FP8 module's ISA 8.4
                         d.missing.put(m, e.getMessage());
+                        LOG.warn("{}: {} not loaded, the rest works: {}", name, m.fileName(), e.getMessage());
                     }
                 } else {
                     d.load(m);

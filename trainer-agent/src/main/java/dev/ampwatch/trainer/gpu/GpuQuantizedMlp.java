@@ -27,6 +27,7 @@ abstract class GpuQuantizedMlp implements InferenceModel {
     /** n x maxWidth 4-byte values (int32 or FP32). */
     CUdeviceptr accumulators;
     private int capacity;
+    private boolean closed;
 
     GpuQuantizedMlp(CudaDevice dev, int inputs, int classes, int maxWidth, int maxRowBytes) {
         this.dev = dev;
@@ -57,8 +58,11 @@ abstract class GpuQuantizedMlp implements InferenceModel {
 
     @Override
     public final void logits(float[] standardized, int n, float[] out) {
-        if (n < 1) {
-            throw new IllegalArgumentException("rows must be >= 1: " + n);
+        if (closed) {
+            throw new IllegalStateException("this quantized model was closed");
+        }
+        if (n < 1 || (long) n * Math.max(maxRowBytes, maxWidth) > Integer.MAX_VALUE) { // the kernels index with 32-bit ints
+            throw new IllegalArgumentException("rows must be >= 1 and fit the kernels' 32-bit indexing: " + n);
         }
         dev.makeCurrent();
         ensureCapacity(n);
@@ -90,6 +94,10 @@ abstract class GpuQuantizedMlp implements InferenceModel {
 
     @Override
     public final void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         dev.makeCurrent();
         freeBuffers();
         parameters.forEach(dev::free);

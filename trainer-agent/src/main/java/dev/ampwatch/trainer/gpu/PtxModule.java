@@ -27,7 +27,7 @@ public enum PtxModule {
             "gemm_tf32_nn", "gemm_tf32_tn", "gemm_tf32_nt")),
     /** INT8 inference: quantization, the dp4a integer GEMM (int32 accumulation), dequantization (compute_75). */
     INT8("int8.ptx", ComputeCapability.BASELINE, List.of("quantize_s8", "gemm_s8_dp4a", "dequant_bias_act")),
-    /** The INT8 GEMM on the integer tensor cores (mma.sync m16n8k32 s8, int32 accumulation; compute_80). */
+    /** The INT8 GEMM on the integer tensor cores (mma.sync m16n8k32 s8, int32 accumulation; compute_80). Optional. */
     INT8_SM80("int8_sm80.ptx", ComputeCapability.AMPERE, List.of("gemm_s8_mma")),
     /**
      * FP8 inference: E4M3 quantization, the FP8 tensor-core GEMM (mma.sync m16n8k32), dequantization (compute_89,
@@ -66,7 +66,7 @@ public enum PtxModule {
 
     /** Whether the backend works without this module (it then says why the module's kernels are missing). */
     public boolean optional() {
-        return this == FP8;
+        return this == FP8 || this == INT8_SM80; // INT8 falls back to dp4a without the tensor-core GEMM
     }
 
     /** The module holding {@code kernel}. */
@@ -88,10 +88,10 @@ public enum PtxModule {
         }
     }
 
-    /** Whether this build ships every module. */
+    /** Whether this build ships every module the backend needs (optional ones may be missing). */
     public static boolean allPresent() {
         for (PtxModule m : values()) {
-            if (PtxModule.class.getResource(m.fileName) == null) {
+            if (!m.optional() && PtxModule.class.getResource(m.fileName) == null) {
                 return false;
             }
         }
