@@ -9,6 +9,7 @@
 // ld = in rounded up to 32 (one mma k-step) and the padding zero, so every fragment register is one aligned
 // 32-bit load of 4 consecutive k.
 #include <cuda_fp8.h>
+#include "gemm_mma8.cuh"
 
 #define GRID_STRIDE(i, n) for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += blockDim.x * gridDim.x)
 
@@ -22,46 +23,19 @@ extern "C" __global__ void quantize_e4m3(const float *__restrict__ x, unsigned c
     }
 }
 
-// C (M x N, f32) = A (M x ld e4m3, row-major) times Bt (N x ld e4m3) transposed. Each warp computes one 16 x 8
-// tile of C, walking k 32 values at a time with mma.sync.m16n8k32; the fragments are read straight from global
-// memory (PTX ISA, "Matrix Fragments for mma.m16n8k32" with 8-bit types): with g = lane / 4 and t = lane % 4,
-// A registers hold A[g][k+4t..], A[g+8][k+4t..], A[g][k+16+4t..], A[g+8][k+16+4t..]; B registers hold
-// B[k+4t..][g], B[k+16+4t..][g]; C holds C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1].
-#define F8_WARPS 4
+// C (M x N, f32) = A (M x ld e4m3) times Bt (N x ld e4m3) transposed: gemm_mma8.cuh's tiles with
+// mma.sync.m16n8k32 e4m3 x e4m3 and FP32 accumulation.
+struct MmaE4m3 {
+    __device__ __forceinline__ void operator()(float c[4], const unsigned a[4], const unsigned b[2]) const {
+        asm volatile("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+    }
+};
 
 extern "C" __global__ void gemm_e4m3_mma(const unsigned char *__restrict__ A, const unsigned char *__restrict__ Bt,
                                          float *__restrict__ C, int M, int N, int ld) {
-    const int lane = threadIdx.x % 32;
-    const int g = lane / 4;
-    const int t = lane % 4;
-    const int tilesN = (N + 7) / 8;
-    const int tiles = ((M + 15) / 16) * tilesN;
-    for (int tile = blockIdx.x * F8_WARPS + threadIdx.x / 32; tile < tiles; tile += gridDim.x * F8_WARPS) {
-        const int m0 = (tile / tilesN) * 16;
-        const int n0 = (tile % tilesN) * 8;
-        const int ra = m0 + g;
-        const int rb = m0 + g + 8;
-        const int cn = n0 + g;
-        float c0 = 0.0f, c1 = 0.0f, c2 = 0.0f, c3 = 0.0f;
-        for (int k = 0; k < ld; k += 32) {
-            const int k0 = k + 4 * t;
-            unsigned a0 = ra < M ? *(const unsigned *) (A + (long long) ra * ld + k0) : 0u;
-            unsigned a1 = rb < M ? *(const unsigned *) (A + (long long) rb * ld + k0) : 0u;
-            unsigned a2 = ra < M ? *(const unsigned *) (A + (long long) ra * ld + k0 + 16) : 0u;
-            unsigned a3 = rb < M ? *(const unsigned *) (A + (long long) rb * ld + k0 + 16) : 0u;
-            unsigned b0 = cn < N ? *(const unsigned *) (Bt + (long long) cn * ld + k0) : 0u;
-            unsigned b1 = cn < N ? *(const unsigned *) (Bt + (long long) cn * ld + k0 + 16) : 0u;
-            asm volatile("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-                         "{%0,%1,%2,%3};"
-                         : "+f"(c0), "+f"(c1), "+f"(c2), "+f"(c3)
-                         : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-        }
-        const int col = n0 + 2 * t;
-        if (ra < M && col < N) C[(long long) ra * N + col] = c0;
-        if (ra < M && col + 1 < N) C[(long long) ra * N + col + 1] = c1;
-        if (rb < M && col < N) C[(long long) rb * N + col] = c2;
-        if (rb < M && col + 1 < N) C[(long long) rb * N + col + 1] = c3;
-    }
+    gemm_mma8<float>(A, Bt, C, M, N, ld, MmaE4m3());
 }
 
 // y = acc * (xscale * wscale) + bias[j], then ReLU when relu != 0: Fp8Mlp.logits' float steps in its order.

@@ -93,47 +93,22 @@ extern "C" __global__ void dequant_bias_act(const int *__restrict__ acc, const f
 
 #endif
 
-// The same product on the integer tensor cores (sm_80 and newer; compiled into int8_sm80.ptx): one warp per 16 x 8 tile
-// of C, mma.sync.m16n8k32 s8 x s8 with int32 accumulation, fragments read from global memory in the PTX ISA's
-// m16n8k32 8-bit layout (as fp8.cu's gemm_e4m3_mma: g = lane / 4, t = lane % 4; A registers A[g][k+4t..],
-// A[g+8][k+4t..], A[g][k+16+4t..], A[g+8][k+16+4t..]; B registers B[k+4t..][g], B[k+16+4t..][g]; C holds C[g][2t],
-// C[g][2t+1], C[g+8][2t], C[g+8][2t+1]). Rows are padded to whole 32-byte k-steps (ld). Integer sums are exact,
-// so C equals gemm_s8_dp4a's bit for bit.
+// The same product on the integer tensor cores (sm_80 and newer; compiled into int8_sm80.ptx): gemm_mma8.cuh's
+// tiles with mma.sync.m16n8k32 s8 x s8 and int32 accumulation. Integer sums are exact, so C equals gemm_s8_dp4a's
+// bit for bit.
 #if defined(INT8_MMA)
-#define S8_WARPS 4
+#include "gemm_mma8.cuh"
 
-extern "C" __global__ void gemm_s8_mma(const signed char *__restrict__ A, const signed char *__restrict__ Bt,
-                                       int *__restrict__ C, int M, int N, int ld) {
-    const int lane = threadIdx.x % 32;
-    const int g = lane / 4;
-    const int t = lane % 4;
-    const int tilesN = (N + 7) / 8;
-    const int tiles = ((M + 15) / 16) * tilesN;
-    for (int tile = blockIdx.x * S8_WARPS + threadIdx.x / 32; tile < tiles; tile += gridDim.x * S8_WARPS) {
-        const int m0 = (tile / tilesN) * 16;
-        const int n0 = (tile % tilesN) * 8;
-        const int ra = m0 + g;
-        const int rb = m0 + g + 8;
-        const int cn = n0 + g;
-        int c0 = 0, c1 = 0, c2 = 0, c3 = 0;
-        for (int k = 0; k < ld; k += 32) {
-            const int k0 = k + 4 * t;
-            unsigned a0 = ra < M ? *(const unsigned *) (A + (long long) ra * ld + k0) : 0u;
-            unsigned a1 = rb < M ? *(const unsigned *) (A + (long long) rb * ld + k0) : 0u;
-            unsigned a2 = ra < M ? *(const unsigned *) (A + (long long) ra * ld + k0 + 16) : 0u;
-            unsigned a3 = rb < M ? *(const unsigned *) (A + (long long) rb * ld + k0 + 16) : 0u;
-            unsigned b0 = cn < N ? *(const unsigned *) (Bt + (long long) cn * ld + k0) : 0u;
-            unsigned b1 = cn < N ? *(const unsigned *) (Bt + (long long) cn * ld + k0 + 16) : 0u;
-            asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-                         "{%0,%1,%2,%3};"
-                         : "+r"(c0), "+r"(c1), "+r"(c2), "+r"(c3)
-                         : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-        }
-        const int col = n0 + 2 * t;
-        if (ra < M && col < N) C[(long long) ra * N + col] = c0;
-        if (ra < M && col + 1 < N) C[(long long) ra * N + col + 1] = c1;
-        if (rb < M && col < N) C[(long long) rb * N + col] = c2;
-        if (rb < M && col + 1 < N) C[(long long) rb * N + col + 1] = c3;
+struct MmaS8 {
+    __device__ __forceinline__ void operator()(int c[4], const unsigned a[4], const unsigned b[2]) const {
+        asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                     : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
     }
+};
+
+extern "C" __global__ void gemm_s8_mma(const unsigned char *__restrict__ A, const unsigned char *__restrict__ Bt,
+                                       int *__restrict__ C, int M, int N, int ld) {
+    gemm_mma8<int>(A, Bt, C, M, N, ld, MmaS8());
 }
 #endif
