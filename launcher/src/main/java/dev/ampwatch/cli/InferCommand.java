@@ -5,8 +5,6 @@ import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.trainer.InferenceJob;
 import dev.ampwatch.trainer.backend.Backend;
-import dev.ampwatch.trainer.gpu.GpuBackend;
-import dev.ampwatch.trainer.precision.Precision;
 import dev.ampwatch.trainer.data.Dataset;
 import dev.ampwatch.trainer.data.DatasetResolver;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
@@ -79,16 +77,11 @@ final class InferCommand implements Callable<Integer> {
             for (String precision : precisions) {
                 String runId = UUID.randomUUID().toString();
                 List<EpochMetrics> passes;
-                DeviceChoice choice = DeviceChoice.pick(device, InferenceJob.backendPrecision(precision), scope.threadsOrAllCores());
-                if (precision.equals("fp8") && choice.backend() instanceof GpuBackend gpu && gpu.fp8Unavailable() != null) {
-                    String why = gpu.fp8Unavailable();
-                    gpu.close();
-                    if (!"auto".equalsIgnoreCase(device.trim())) {
-                        throw new CommandLine.ParameterException(spec.commandLine(), "--device " + device + ": no FP8 here: " + why);
-                    }
-                    choice = DeviceChoice.pick("cpu", Precision.FP32, scope.threadsOrAllCores());
-                    choice = new DeviceChoice(choice.backend(), choice.explanation().replace("chosen with --device cpu",
-                            "--device auto: the GPU has no FP8 (" + why + "), so FP8's numerics on the CPU"));
+                DeviceChoice choice;
+                try {
+                    choice = DeviceChoice.pickForInference(device, precision, scope.threadsOrAllCores());
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
                 }
                 System.out.println(precision + ": " + choice.explanation());
                 try (Backend backend = choice.backend()) {

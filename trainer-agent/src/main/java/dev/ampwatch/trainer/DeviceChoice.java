@@ -52,6 +52,28 @@ public record DeviceChoice(Backend backend, String explanation) {
     }
 
     /**
+     * The backend an inference run in {@code inferencePrecision} (fp32, fp16, bf16, int8, fp8) uses: as {@link #pick}
+     * for the GEMMs it runs, and for fp8 the FP8 tensor cores (sm_89+, a driver that loads them): {@code auto} falls back
+     * to FP8's numerics on the CPU, saying why; {@code gpu}/{@code gpuN} fail with the reason.
+     *
+     * @throws IllegalArgumentException as {@link #pick}, or for fp8 on a GPU asked for by name that has none
+     */
+    public static DeviceChoice pickForInference(String device, String inferencePrecision, int threads) {
+        DeviceChoice choice = pick(device, InferenceJob.backendPrecision(inferencePrecision), threads);
+        if (!inferencePrecision.equals("fp8") || !(choice.backend() instanceof GpuBackend gpu) || gpu.fp8Unavailable() == null) {
+            return choice;
+        }
+        String why = gpu.fp8Unavailable();
+        gpu.close();
+        String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
+        if (!d.equals("auto")) {
+            throw new IllegalArgumentException("--device " + device + ": no FP8 here: " + why);
+        }
+        CpuBackend cpu = new CpuBackend(threads);
+        return new DeviceChoice(cpu, cpu.deviceName() + ": --device auto: the GPU has no FP8 (" + why + "), so FP8's numerics on the CPU");
+    }
+
+    /**
      * Trains on the backend {@code device} picks, telling {@code out} which one and why, reporting steps to
      * {@code progress}, with the job set up by {@code setup} (e.g. {@link TrainingJob#stoppingAfter}).
      */

@@ -33,6 +33,19 @@ class DeviceChoiceTest {
     }
 
     @Test
+    void inferenceRunsPickByTheirPrecisionAndFp8FallsBackLikeTheRest() throws Exception {
+        for (String precision : InferenceJob.PRECISIONS) {
+            DeviceChoice c = DeviceChoice.pickForInference("auto", precision, 1);
+            try (var backend = c.backend()) {
+                assertThat(backend).as(precision).isInstanceOf(CpuBackend.class); // no GPU here
+                assertThat(c.explanation()).contains("no usable GPU for " + InferenceJob.backendPrecision(precision));
+            }
+        }
+        assertThatThrownBy(() -> DeviceChoice.pickForInference("gpu", "fp8", 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--device gpu: ");
+    }
+
+    @Test
     void anUnknownDeviceIsRefused() {
         assertThatThrownBy(() -> DeviceChoice.pick("tpu", Precision.FP32, 1))
                 .hasMessage("--device tpu: expected auto, cpu, gpu or gpuN (e.g. gpu1)");
