@@ -66,7 +66,22 @@ final class ResultTable {
                     r.getLatencyP50Ms() == null ? Double.NaN : r.getLatencyP50Ms(),
                     r.getLatencyP99Ms() == null ? Double.NaN : r.getLatencyP99Ms(), accuracy(r));
         }
+        java.util.Map<String, List<RunEnergy>> byPrecision = new java.util.LinkedHashMap<>();
+        runs.stream().sorted(java.util.Comparator.comparing(r -> dev.ampwatch.trainer.InferenceJob.PRECISIONS.indexOf(precision(r))))
+                .forEach(r -> byPrecision.computeIfAbsent(precision(r), k -> new java.util.ArrayList<>()).add(r));
+        if (byPrecision.size() > 1 || runs.size() > 1) { // the means per precision, as the report's Inference section
+            out.printf("%-10s %-36s %7s %11s %11s %9s %13s %9s %9s%n", "mean", "(runs)", "", "", "", "J/1000", "inferences/s",
+                    "p50 [ms]", "p99 [ms]");
+            byPrecision.forEach((precision, of) -> out.printf("%-10s %-36s %7s %11s %11s %9.3f %13.0f %9.3f %9.3f%n", precision,
+                    "(" + of.size() + ")", "", "", "", 1000 * mean(of, RunEnergy::getJoulesPerSample),
+                    mean(of, RunEnergy::getSamplesPerSecond), mean(of, RunEnergy::getLatencyP50Ms), mean(of, RunEnergy::getLatencyP99Ms)));
+        }
         out.println("J/1000 = gross energy per 1,000 inferences; latency = time of one batch (median over the passes).");
+    }
+
+    /** The mean of the runs' known values; NaN when none is known. */
+    private static double mean(List<RunEnergy> runs, java.util.function.Function<RunEnergy, Double> value) {
+        return runs.stream().map(value).filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
 
     /** Each run's first forecast against what it cost (docs/forecasts.md), or why there was none. */

@@ -41,7 +41,9 @@ class DemoIT {
                 .contains("report: " + dir.resolve("report.html").toAbsolutePath());
         // the fp32 models' inference: two runs per precision, 2 passes of the 1,000 test images each
         assertThat(out).containsPattern("(?m)^int8 +\\S+ +2 +2000 +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+%")
-                .containsPattern("(?m)^fp32 +\\S+ +2 +2000 +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+%");
+                .containsPattern("(?m)^fp32 +\\S+ +2 +2000 +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+%")
+                .containsPattern("(?m)^fp32 +\\(2\\) +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+$")  // the means per precision
+                .containsPattern("(?m)^int8 +\\(2\\) +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+$");
         assertThat(dir.resolve("report.html")).content().contains("<section id=\"inference\">");
         assertThat(dir.resolve("report.html")).content().contains("<figure class=\"plot\" data-plot=\"power-over-time\"");
     }
