@@ -123,6 +123,9 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, Integer> seen = new java.util.HashMap<>();
         TrainingOptions first = models.get(0);
         Dataset data = DatasetResolver.resolve(first.datasetDir(), first.trainLimit(), first.testLimit(), first.seed());
+        System.out.println("warming up the JIT for each inference precision (short, unmeasured passes) ...");
+        InferenceJob.warmUp(ModelFile.read(first.modelFile().orElseThrow()), inferencePrecisions, InferenceJob.DEFAULT_BATCH_SIZE,
+                first.threads(), host, data);
         int i = 0;
         for (String precision : order) {
             if (lifetime.await(cooldown)) {

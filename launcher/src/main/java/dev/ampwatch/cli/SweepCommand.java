@@ -241,6 +241,11 @@ final class SweepCommand implements Callable<Integer> {
             }
             return Stop.NONE;
         }
+        if (warmUp && outcomes.isEmpty()) { // before the first measured inference of each precision
+            out.println("warming up the JIT for each inference precision (short, unpublished passes) ...");
+            out.flush();
+            InferenceJob.warmUp(model, spec.precisions(), spec.batchSize(), trained.threads(), hostId, data);
+        }
         for (String precision : plan.inferenceOrder(run)) {
             if (!plan.cooldown().isZero()) {
                 out.printf("cool-down %s ...%n", text(plan.cooldown()));

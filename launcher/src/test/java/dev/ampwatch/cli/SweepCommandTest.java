@@ -95,12 +95,14 @@ class SweepCommandTest {
                  "inference": {"precisions": ["fp32", "int8"], "repeats": 2, "batch_size": 40}}
                 """);
         Path models = dir.resolve("models");
-        int code = sweep("sweep", grid.toString(), "--no-warm-up", "--threads", "1", "--experiment-id", "exp-mixed", "--host", "h",
-                "--keep-models", models.toString());
+        int code = sweep("sweep", grid.toString(), "--threads", "1", "--experiment-id", "exp-mixed", "--host", "h",
+                "--keep-models", models.toString()); // with the warm-ups: they publish nothing
 
         assertThat(code).as(out + "\n" + err).isZero();
         assertThat(out.toString()).contains("after each completed training run, inference of its model in fp32, int8 (2 passes over "
                 + "the test split, batch 40)").contains("4 inference runs").contains("inference runs: 4");
+        assertThat(out.toString()).contains("warming up the JIT for each inference precision");
+        assertThat(events).noneMatch(e -> e.getRunId().startsWith("warm-up"));
         List<TrainingEvent> starts = events.stream().filter(e -> e.getKind() == EventKind.RUN_STARTED).toList();
         assertThat(starts).hasSize(6);
         assertThat(events).extracting(TrainingEvent::getExperimentId).containsOnly("exp-mixed");

@@ -102,6 +102,24 @@ public final class InferenceJob {
         };
     }
 
+    /** Test samples of each warm-up pass ({@link #warmUp}). */
+    static final int WARM_UP_SAMPLES = 2_000;
+
+    /**
+     * One short, unpublished pass per precision (at most {@link #WARM_UP_SAMPLES} test samples), so the first
+     * measured run of a precision does not pay for the JIT compiling its code path (the INT8 and FP8 loops, the
+     * rounding of FP16 and BF16), as training warms up before its first measured run.
+     */
+    public static void warmUp(ModelFile.SavedModel model, List<String> precisions, int batchSize, int threads, String host,
+                              Dataset data) {
+        Dataset slice = new Dataset(data.name(), data.synthetic(), data.classes(), data.train(), data.validation(),
+                data.test().rows(0, Math.min(WARM_UP_SAMPLES, data.test().size())));
+        for (String precision : precisions) {
+            runOnCpu(model, new Options(precision, batchSize, 1, "warm-up-" + precision, "warm-up", host), threads,
+                    InstantSource.system(), TrainingListener.none(), slice);
+        }
+    }
+
     /** Runs every pass over {@code data.test()} and returns the passes' metrics; the run fails with RUN_FAILED. */
     public List<EpochMetrics> run(Dataset data) {
         try (Engine engine = engine(data)) {
