@@ -45,7 +45,8 @@ final class InferCommand implements Callable<Integer> {
 
     @Option(names = "--device", defaultValue = "auto",
             description = "auto (GPU 0 when it works for the precision, else the CPU, saying why), cpu, gpu or gpuN "
-                    + "(default: ${DEFAULT-VALUE}). On the GPU: fp16/bf16 on tensor cores, int8 through dp4a.")
+                    + "(default: ${DEFAULT-VALUE}). On the GPU: fp16/bf16 on tensor cores, int8 on the integer tensor cores "
+                    + "(sm_80+) or dp4a, fp8 on the FP8 tensor cores (sm_89+).")
     String device;
 
     @Mixin

@@ -1,30 +1,22 @@
 package dev.ampwatch.cli;
 
-import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.host.HostId;
-import dev.ampwatch.trainer.InferenceJob;
 import dev.ampwatch.trainer.TrainingFailedException;
 import dev.ampwatch.trainer.TrainingJob;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.TrainingOptions;
 import dev.ampwatch.trainer.TrainingResult;
-import dev.ampwatch.trainer.data.Dataset;
-import dev.ampwatch.trainer.data.DatasetResolver;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
-import dev.ampwatch.trainer.model.ModelFile;
 import dev.ampwatch.trainer.kafka.PublishException;
 import dev.ampwatch.trainer.sweep.PlannedRun;
 import dev.ampwatch.trainer.sweep.RunSetting;
 import dev.ampwatch.trainer.sweep.SweepGrid;
 import dev.ampwatch.trainer.sweep.SweepGridFile;
-import dev.ampwatch.trainer.sweep.SweepInference;
 import dev.ampwatch.trainer.sweep.SweepPlan;
 import dev.ampwatch.trainer.sweep.SweepPlanner;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -95,12 +87,6 @@ final class SweepCommand implements Callable<Integer> {
 
     private record Outcome(PlannedRun run, String runId, String status, TrainingResult result) {}
 
-    /** What an inference phase of the sweep ended with. */
-    private enum Stop { NONE, INTERRUPTED, KAFKA }
-
-    /** An inference run after a training run: its model's run, precision, and the last pass (null unless completed). */
-    private record InferenceOutcome(String modelRunId, String precision, String runId, String status, EpochMetrics last) {}
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -139,10 +125,10 @@ final class SweepCommand implements Callable<Integer> {
         stopper.start();
 
         List<Outcome> outcomes = new ArrayList<>();
-        List<InferenceOutcome> inferences = new ArrayList<>();
         boolean interrupted = false;
         boolean aborted = false;
-        Models models = plan.grid().inference().isPresent() ? Models.in(keepModels) : null;
+        SweepInferences inferences = plan.grid().inference().isPresent()
+                ? SweepInferences.start(plan, keepModels, warmUp, hostId, sink, lifetime, out) : null;
         try {
             if (warmUp) {
                 warmUp(plan, hostId, out);
@@ -158,7 +144,7 @@ final class SweepCommand implements Callable<Integer> {
                 }
                 String runId = UUID.randomUUID().toString();
                 TrainingOptions options = machine(plan.options(run), hostId).runId(runId)
-                        .saveModel(models == null ? null : models.file(runId)).build();
+                        .saveModel(inferences == null ? null : inferences.modelFile(runId)).build();
                 out.printf("[%d/%d] %s, repeat %d (%s): run %s%n", run.index(), plan.runs().size(), run.setting(), run.repeat(),
                         run.varies(), options.runId());
                 out.flush();
@@ -166,14 +152,13 @@ final class SweepCommand implements Callable<Integer> {
                     TrainingResult result = TrainingJob.runOnCpu(options, markingBenchmark(sink, run.benchmark()),
                             ProgressBar.forTerminal());
                     outcomes.add(new Outcome(run, options.runId(), "completed", result));
-                    Stop stop = models == null ? Stop.NONE : infer(plan, run, options, models, hostId, sink, lifetime, out, inferences);
-                    if (stop == Stop.INTERRUPTED) {
+                    SweepInferences.Stop stop = inferences == null ? SweepInferences.Stop.NONE : inferences.after(run, options);
+                    if (stop == SweepInferences.Stop.INTERRUPTED) {
                         interrupted = true;
                         break;
                     }
-                    if (stop == Stop.KAFKA) {
-                        spec.commandLine().getErr().println("ampwatch: cannot publish to Kafka, sweep stopped: "
-                                + inferences.get(inferences.size() - 1).status());
+                    if (stop == SweepInferences.Stop.KAFKA) {
+                        spec.commandLine().getErr().println("ampwatch: cannot publish to Kafka, sweep stopped: " + inferences.lastStatus());
                         aborted = true;
                         break;
                     }
@@ -204,11 +189,10 @@ final class SweepCommand implements Callable<Integer> {
                 aborted = true;
             }
             stopper.interrupt();
-            if (models != null) {
-                models.close(out);
-            }
             summary(out, plan, outcomes);
-            inferenceSummary(out, inferences);
+            if (inferences != null) {
+                inferences.close();
+            }
             if (interrupted) {
                 out.println("interrupted after " + outcomes.size() + " of " + plan.runs().size() + " runs");
                 out.flush();
@@ -216,120 +200,8 @@ final class SweepCommand implements Callable<Integer> {
             lifetime.closed(); // last: on Ctrl-C the JVM exits as soon as this is counted down
         }
         boolean allCompleted = outcomes.stream().allMatch(o -> o.status().equals("completed"))
-                && inferences.stream().allMatch(o -> o.status().equals("completed"));
+                && (inferences == null || inferences.allCompleted());
         return interrupted ? 130 : aborted || !allCompleted ? 1 : 0;
-    }
-
-    /**
-     * The inference runs after a completed training run: its saved model, once per inference precision in the
-     * plan's order for this run, each after the cool-down. The fp32 inference of a benchmark run is flagged as
-     * the inference benchmark. Says whether the sweep goes on, was stopped (Ctrl-C) or cannot write to Kafka.
-     */
-    private Stop infer(SweepPlan plan, PlannedRun run, TrainingOptions trained, Models models, String hostId,
-                          TrainingListener sink, Lifetime lifetime, PrintWriter out, List<InferenceOutcome> outcomes)
-            throws InterruptedException {
-        SweepInference spec = plan.grid().inference().orElseThrow();
-        ModelFile.SavedModel model;
-        Dataset data;
-        try {
-            model = ModelFile.read(models.file(trained.runId()));
-            // the training run's own data: the same test split, and (generated data) the same seed
-            data = DatasetResolver.resolve(trained.datasetDir(), trained.trainLimit(), trained.testLimit(), trained.seed());
-        } catch (IOException | RuntimeException e) {
-            for (String precision : plan.inferenceOrder(run)) {
-                outcomes.add(new InferenceOutcome(trained.runId(), precision, "", "failed: " + e.getMessage(), null));
-            }
-            return Stop.NONE;
-        }
-        if (warmUp && outcomes.isEmpty()) { // before the first measured inference of each precision
-            out.println("warming up the JIT for each inference precision (short, unpublished passes) ...");
-            out.flush();
-            InferenceJob.warmUp(model, spec.precisions(), spec.batchSize(), trained.threads(), hostId, data);
-        }
-        for (String precision : plan.inferenceOrder(run)) {
-            if (!plan.cooldown().isZero()) {
-                out.printf("cool-down %s ...%n", text(plan.cooldown()));
-                out.flush();
-                if (lifetime.await(plan.cooldown())) {
-                    return Stop.INTERRUPTED;
-                }
-            }
-            String runId = UUID.randomUUID().toString();
-            out.printf("  inference of %s in %s: run %s%n", trained.runId(), precision, runId);
-            out.flush();
-            try {
-                List<EpochMetrics> passes = InferenceJob.runOnCpu(model, new InferenceJob.Options(precision, spec.batchSize(),
-                        spec.repeats(), runId, plan.experimentId(), hostId), trained.threads(), InstantSource.system(),
-                        markingBenchmark(sink, run.benchmark() && precision.equals("fp32")), data);
-                outcomes.add(new InferenceOutcome(trained.runId(), precision, runId, "completed", passes.get(passes.size() - 1)));
-            } catch (TrainingFailedException e) {
-                if (lifetime.stopped() || Thread.currentThread().isInterrupted() || "interrupted".equals(e.reason())) {
-                    outcomes.add(new InferenceOutcome(trained.runId(), precision, runId, "interrupted", null));
-                    return Stop.INTERRUPTED;
-                }
-                outcomes.add(new InferenceOutcome(trained.runId(), precision, runId, "failed: " + e.reason(), null));
-                if (causedBy(e, PublishException.class)) {
-                    return Stop.KAFKA; // Kafka cannot be written: the sweep stops, as after a training run
-                }
-            }
-        }
-        return Stop.NONE;
-    }
-
-    /** Where the sweep keeps its trained models: a directory given, or a temporary one deleted at the end. */
-    private static final class Models {
-        private final Path dir;
-        private final boolean temporary;
-
-        private Models(Path dir, boolean temporary) {
-            this.dir = dir;
-            this.temporary = temporary;
-        }
-
-        static Models in(Path keep) throws IOException {
-            if (keep == null) {
-                return new Models(Files.createTempDirectory("ampwatch-sweep-models"), true);
-            }
-            Files.createDirectories(keep);
-            return new Models(keep, false);
-        }
-
-        Path file(String runId) {
-            return dir.resolve(runId + ".ampwmodel");
-        }
-
-        void close(PrintWriter out) {
-            if (!temporary) {
-                out.println("trained models kept in " + dir);
-                return;
-            }
-            try (var files = Files.list(dir)) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    Files.deleteIfExists(f);
-                }
-                Files.deleteIfExists(dir);
-            } catch (IOException e) {
-                out.println("ampwatch: could not delete the temporary models in " + dir + ": " + e.getMessage());
-            }
-        }
-    }
-
-    private static void inferenceSummary(PrintWriter out, List<InferenceOutcome> outcomes) {
-        if (outcomes.isEmpty()) {
-            return;
-        }
-        out.printf("%ninference runs: %d%n", outcomes.size());
-        out.printf("  %-36s  %-6s %-36s  %9s %14s %10s %10s  %s%n", "model (training run)", "prec", "run", "test acc",
-                "inferences/s", "p50 [ms]", "p99 [ms]", "status");
-        for (InferenceOutcome o : outcomes) {
-            EpochMetrics m = o.last();
-            out.printf(Locale.ROOT, "  %-36s  %-6s %-36s  %9s %14s %10s %10s  %s%n", o.modelRunId(), o.precision(), o.runId(),
-                    m == null ? "" : String.format(Locale.ROOT, "%.2f%%", 100 * m.getTestAccuracy()),
-                    m == null ? "" : String.format(Locale.ROOT, "%.0f", m.getSamplesPerSecond()),
-                    m == null ? "" : String.format(Locale.ROOT, "%.3f", m.getLatencyP50Ms()),
-                    m == null ? "" : String.format(Locale.ROOT, "%.3f", m.getLatencyP99Ms()), o.status());
-        }
-        out.flush();
     }
 
     private TrainingOptions.Builder machine(TrainingOptions.Builder b, String hostId) {
@@ -394,11 +266,11 @@ final class SweepCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static String text(Duration d) {
+    static String text(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
-    private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+    static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (type.isInstance(c)) {
                 return true;

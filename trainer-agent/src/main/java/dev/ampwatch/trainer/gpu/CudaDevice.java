@@ -17,8 +17,6 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
-import static jcuda.driver.JCudaDriver.cuModuleLoadData;
-import static jcuda.driver.JCudaDriver.cuModuleLoadDataJIT;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
 
 import java.nio.charset.StandardCharsets;
@@ -32,8 +30,6 @@ import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUjit_option;
-import jcuda.driver.JITOptions;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
@@ -70,8 +66,6 @@ final class CudaDevice implements AutoCloseable {
     private final Map<PtxModule, String> missing = new java.util.EnumMap<>(PtxModule.class);
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CudaDevice.class);
     private static final java.util.concurrent.atomic.AtomicBoolean CACHE_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
-    /** Bytes of the JIT compiler's error log kept when a module fails to load. */
-    static final int JIT_LOG_BYTES = 16 * 1024;
     private boolean closed;
 
     private CudaDevice(int ordinal, String name, ComputeCapability capability, int driverVersion, CUdevice device,
@@ -179,23 +173,7 @@ final class CudaDevice implements AutoCloseable {
         if (tooOld != null) {
             throw new GpuUnavailableException(tooOld);
         }
-        CUmodule module = new CUmodule();
-        byte[] image = PtxModule.image(text.get());
-        // cuModuleLoadDataEx with an error log: a JIT failure then says what the JIT compiler refused, not only
-        // CUDA_ERROR_INVALID_PTX
-        JITOptions jit = new JITOptions();
-        jit.putInt(CUjit_option.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, JIT_LOG_BYTES);
-        jit.putBytes(CUjit_option.CU_JIT_ERROR_LOG_BUFFER, new byte[JIT_LOG_BYTES]);
-        int result = cuModuleLoadDataJIT(module, Pointer.to(image), jit);
-        if (result != CUresult.CUDA_SUCCESS) {
-            String log = jitLog(jit.getBytes(CUjit_option.CU_JIT_ERROR_LOG_BUFFER));
-            module = new CUmodule(); // were the options refused rather than the PTX? then the plain load works
-            int plain = cuModuleLoadData(module, image);
-            if (plain != CUresult.CUDA_SUCCESS) {
-                throw new GpuUnavailableException(moduleLoadFailure(m.fileName(), plain, PtxModule.isaVersion(text.get()),
-                        driverVersion, log));
-            }
-        }
+        CUmodule module = JitLoad.module(m.fileName(), text.get(), driverVersion);
         modules.add(module);
         for (String kernel : m.kernels()) {
             CUfunction f = new CUfunction();
@@ -205,25 +183,6 @@ final class CudaDevice implements AutoCloseable {
             }
             functions.put(kernel, f);
         }
-    }
-
-    /** The text of a JIT log buffer: up to its first NUL, trimmed, at most 2,000 characters. */
-    static String jitLog(byte[] buffer) {
-        if (buffer == null) {
-            return "";
-        }
-        int end = 0;
-        while (end < buffer.length && buffer[end] != 0) {
-            end++;
-        }
-        String log = new String(buffer, 0, end, StandardCharsets.UTF_8).strip();
-        return log.length() > 2_000 ? log.substring(0, 2_000) + " ..." : log;
-    }
-
-    /** Why cuModuleLoadData refused a PTX module, with what to do about it and what the JIT compiler logged. */
-    static String moduleLoadFailure(String file, int result, String isa, int driverVersion, String jitLog) {
-        String reason = moduleLoadFailure(file, result, isa, driverVersion);
-        return jitLog == null || jitLog.isBlank() ? reason : reason + "; the JIT compiler said: " + jitLog.replace('\n', ' ');
     }
 
     /** Why cuModuleLoadData refused a PTX module, with what to do about it. */

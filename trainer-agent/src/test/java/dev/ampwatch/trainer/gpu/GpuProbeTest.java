@@ -80,18 +80,18 @@ class GpuProbeTest {
         assertThat(CudaDevice.moduleLoadFailure("elementwise.ptx", CUresult.CUDA_ERROR_INVALID_PTX, "9.0", 13000))
                 .isEqualTo("loading elementwise.ptx failed: CUDA_ERROR_INVALID_PTX");
         // the JIT compiler's error log (cuModuleLoadDataEx with CU_JIT_ERROR_LOG_BUFFER) is appended, on one line
-        byte[] log = new byte[CudaDevice.JIT_LOG_BYTES];
+        byte[] log = new byte[JitLoad.LOG_BYTES];
         byte[] text = "ptxas application ptx input, line 47; error   : Feature 'mma with FP8' requires .target sm_89\n"
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         System.arraycopy(text, 0, log, 0, text.length);
-        assertThat(CudaDevice.jitLog(log)).isEqualTo("ptxas application ptx input, line 47; error   : Feature 'mma with FP8' requires"
+        assertThat(JitLoad.log(log)).isEqualTo("ptxas application ptx input, line 47; error   : Feature 'mma with FP8' requires"
                 + " .target sm_89");
-        assertThat(CudaDevice.moduleLoadFailure("fp8.ptx", CUresult.CUDA_ERROR_INVALID_PTX, "8.4", 12080, CudaDevice.jitLog(log)))
+        assertThat(JitLoad.failure("fp8.ptx", CUresult.CUDA_ERROR_INVALID_PTX, "8.4", 12080, JitLoad.log(log)))
                 .isEqualTo("loading fp8.ptx failed: CUDA_ERROR_INVALID_PTX; the JIT compiler said: ptxas application ptx input,"
                         + " line 47; error   : Feature 'mma with FP8' requires .target sm_89");
-        assertThat(CudaDevice.moduleLoadFailure("fp8.ptx", CUresult.CUDA_ERROR_INVALID_PTX, "8.4", 12080, CudaDevice.jitLog(new byte[8])))
+        assertThat(JitLoad.failure("fp8.ptx", CUresult.CUDA_ERROR_INVALID_PTX, "8.4", 12080, JitLoad.log(new byte[8])))
                 .isEqualTo("loading fp8.ptx failed: CUDA_ERROR_INVALID_PTX");
-        assertThat(CudaDevice.jitLog(null)).isEmpty();
+        assertThat(JitLoad.log(null)).isEmpty();
         assertThat(CudaDevice.cudaVersion(13000)).isEqualTo("13.0");
         assertThat(CudaDevice.cudaVersion(12080)).isEqualTo("12.8");
     }
