@@ -14,19 +14,54 @@
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$here/benchmarks/target/gpu-smoke"
+bundle="$here/benchmarks/target/gpu-bundle"
+dataset="${AMPWATCH_DATASET:-/usr/share/datasets/fashion-mnist}"
 junit_version=1.14.1
 
 prepare() {
   set -e
-  mvn -q -B -f "$here/pom.xml" -pl trainer-agent -am -DskipTests install
-  mvn -q -B -f "$here/pom.xml" -pl trainer-agent test-compile
+  mvn -q -B -f "$here/pom.xml" -pl trainer-agent,power-agent -am -DskipTests install
+  mvn -q -B -f "$here/pom.xml" -pl trainer-agent,power-agent test-compile
   rm -rf "$out" && mkdir -p "$out/lib"
   mvn -q -B -f "$here/pom.xml" -pl trainer-agent dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$out/lib"
+  mvn -q -B -f "$here/pom.xml" -pl power-agent dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out/lib"
   mvn -q -B -f "$here/pom.xml" dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_version" \
       -DoutputDirectory="$out/junit" -N
+  # what no step loads (the Kafka client and its codecs, OSHI, the serial port, ByteBuddy, JCuda's PTX compiler
+  # binding): the bundle must fit the device tool's 64 MiB transfer with the working tree
+  rm -f "$out"/lib/{kafka-clients,zstd-jni,snappy-java,lz4-java,oshi-core,jSerialComm,jna-platform,byte-buddy}-*.jar
+  (cd "$out/lib" && zip -q -d jcuda-natives-*.jar 'lib/libJNvPTXCompiler-*')
   cp -r "$here/trainer-agent/target/classes" "$out/classes"
   cp -r "$here/trainer-agent/target/test-classes" "$out/test-classes"
-  echo "prepared $out ($(du -sm "$out" | cut -f1) MiB)"
+  cp -r "$here/power-agent/target/classes" "$out/power-classes"
+  cp -r "$here/power-agent/target/test-classes" "$out/power-test-classes"
+  # a Java runtime (the GPU machine has none): the modules the steps use, uncompressed so that xz packs it well
+  "${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}/bin/jlink" --output "$out/jre" \
+      --add-modules java.base,java.logging,java.management,java.naming,java.xml,jdk.unsupported \
+      --strip-debug --no-header-files --no-man-pages
+  # Fashion-MNIST for the accuracy steps: the test set and the first 30,000 training images (the last 5,000 of
+  # them the validation split), so that the bundle fits; the same files give the CPU reference (docs/gpu.md)
+  mkdir -p "$out/fashion-mnist"
+  python3 - "$dataset" "$out/fashion-mnist" <<'PY'
+import gzip, shutil, struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+    shutil.copy(f"{src}/{name}", f"{dst}/{name}")
+keep = 30000
+with gzip.open(f"{src}/train-images-idx3-ubyte.gz") as f:
+    magic, n, rows, cols = struct.unpack(">IIII", f.read(16))
+    body = f.read(keep * rows * cols)
+with gzip.open(f"{dst}/train-images-idx3-ubyte.gz", "wb", 9) as f:
+    f.write(struct.pack(">IIII", magic, keep, rows, cols) + body)
+with gzip.open(f"{src}/train-labels-idx1-ubyte.gz") as f:
+    magic, n = struct.unpack(">II", f.read(8))
+    body = f.read(keep)
+with gzip.open(f"{dst}/train-labels-idx1-ubyte.gz", "wb", 9) as f:
+    f.write(struct.pack(">II", magic, keep) + body)
+PY
+  mkdir -p "$bundle"
+  (cd "$(dirname "$out")" && XZ_OPT=-6 tar cJf "$bundle/gpu-smoke.tar.xz" "$(basename "$out")")
+  echo "prepared $out ($(du -sm "$out" | cut -f1) MiB), packed into $bundle/gpu-smoke.tar.xz ($(du -sm "$bundle" | cut -f1) MiB)"
 }
 
 pass=0; fail=0; skip=0
@@ -35,21 +70,49 @@ report() { # STATUS STEP TEXT
   case "$1" in PASS) pass=$((pass + 1));; FAIL) fail=$((fail + 1));; *) skip=$((skip + 1));; esac
 }
 
-# measured KIND PRECISION TIMEOUT UNIT FACTOR FORMAT COUNT: GpuSmoke KIND PRECISION COUNT 2048 with the GPU's power
-# logged beside it (nvidia-smi, 100 ms); reports its line, the mean watts and FACTOR x watts / (UNIT per second).
+# left LIMIT: LIMIT seconds, or fewer when the script's deadline (SMOKE_SECONDS, default 450) is nearer; 0 when
+# under 15 s are left (the step is then skipped, so that the steps after the slow one still report)
+left() {
+  local remaining=$((deadline - SECONDS))
+  if ((remaining < 15)); then echo 0; elif ((remaining < $1)); then echo "$remaining"; else echo "$1"; fi
+}
+
+# window_energy FROM_MS TO_MS: "JOULES SECONDS WATTS HOW" of gpu0 between two epoch-millisecond instants, from the
+# NVML log: the cumulative energy counter interpolated at both ends (the hardware's own integral); where the counter
+# is missing, the mean of the power readings inside the window times its length
+window_energy() {
+  awk -v a="$1" -v b="$2" '
+    function at(x,   i) {
+      for (i = 2; i <= n; i++) if (T[i] >= x && T[i - 1] <= x && E[i] != "-" && E[i - 1] != "-")
+        return E[i - 1] + (E[i] - E[i - 1]) * (x - T[i - 1]) / (T[i] - T[i - 1])
+      return ""
+    }
+    $2 == "gpu0" { n++; T[n] = $1; E[n] = $3; W[n] = $4 }
+    END {
+      s = (b - a) / 1000; ea = at(a); eb = at(b)
+      if (ea != "" && eb != "" && s > 0) { printf "%.2f %.3f %.1f energy-counter", (eb - ea) / 1e6, s, (eb - ea) / 1e6 / s; exit }
+      for (i = 1; i <= n; i++) if (T[i] >= a && T[i] <= b && W[i] != "-") { ws += W[i]; k++ }
+      if (k && s > 0) printf "%.2f %.3f %.1f mean-of-%d-power-readings", ws / k * s, s, ws / k, k
+    }' "$out/logs/nvml.log"
+}
+
+# measured KIND PRECISION LIMIT UNIT PER COUNT SECONDS: GpuSmoke KIND PRECISION COUNT 2048 SECONDS (at least COUNT
+# batches and SECONDS seconds) with the GPU's energy over the measured window from the NVML log; reports its line,
+# the joules and watts, and the joules per PER units (samples, inferences).
 measured() {
-  local kind=$1 p=$2 limit=$3 unit=$4 factor=$5 format=$6 count=$7 step="$1-$2" line code watts rate logger
+  local kind=$1 p=$2 unit=$4 per=$5 count=$6 seconds=$7 step="$1-$2" line code energy rate joules limit
+  limit=$(left "$3")
   if [[ $gpu != true ]]; then report SKIP "$step" "no GPU"; return; fi
-  rm -f "$out/power-$step.csv"
-  nvidia-smi --query-gpu=power.draw --format=csv,noheader,nounits -lms 100 > "$out/power-$step.csv" 2>/dev/null &
-  logger=$!
-  line=$(timeout "$limit" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke "$kind" "$p" "$count" 2048 2>&1 | tail -1); code=$?
-  kill "$logger" 2> /dev/null; wait "$logger" 2> /dev/null
-  watts=$(awk -F, '{ s += $1; n++ } END { if (n) printf "%.1f", s / n }' "$out/power-$step.csv")
-  rate=$(echo "$line" | sed -n "s/.* \([0-9]*\) $unit\/s.*/\1/p")
+  if ((limit == 0)); then report SKIP "$step" "out of time (SMOKE_SECONDS)"; return; fi
+  line=$(timeout "$limit" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke "$kind" "$p" "$count" 2048 "$seconds" 2>&1 \
+      | tee "$out/logs/$step.log" | tail -1); code=$?
   if [[ $line == PASS* ]]; then
-    report PASS "$step" "${line#PASS $kind $p: }; GPU ${watts:-?} W mean (nvidia-smi, 100 ms)$( [[ -n $watts && -n $rate ]] \
-        && awk -v w="$watts" -v s="$rate" -v f="$factor" -v fmt=", $format" 'BEGIN { printf fmt, f * w / s }')"
+    local window=${line##*window } energy rate
+    energy=$(window_energy "${window%-*}" "${window#*-}")
+    rate=$(echo "$line" | sed -n "s/.* \([0-9]*\) $unit\/s.*/\1/p")
+    report PASS "$step" "${line#PASS $kind $p: }; GPU $( [[ -n $energy ]] && echo "$energy" | awk -v r="$rate" -v per="$per" -v u="$unit" \
+        '{ printf "%s J in %s s, %s W (NVML %s)", $1, $2, $3, $4; if (r > 0) printf ", %.4g J per %d %s", $3 / r * per, per, u }' \
+        || echo "energy unknown (no NVML log)")"
   elif [[ $line == SKIP* ]]; then
     report SKIP "$step" "${line#SKIP $kind $p: }"
   else
@@ -58,16 +121,24 @@ measured() {
 }
 
 run() {
+  if [[ ! -d "$out/classes" && -f "$bundle/gpu-smoke.tar.xz" ]]; then # the carried bundle: unpack it (python: no xz needed)
+    python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$bundle/gpu-smoke.tar.xz" "$(dirname "$out")"
+  fi
   if [[ ! -d "$out/classes" ]]; then
     if command -v mvn > /dev/null; then prepare; else echo "FAIL prepare: $out is missing (run '$0 prepare' on the build machine)"; exit 1; fi
   fi
+  local deadline=$((SECONDS + ${SMOKE_SECONDS:-450}))
+  mkdir -p "$out/logs"
   local cp="$out/classes:$out/test-classes:$(ls "$out"/lib/*.jar | tr '\n' ':')"
-  local java=(java -Xmx4g -cp "$cp")
-  local gpu=false
+  local jre=java
+  [[ -x "$out/jre/bin/java" ]] && jre="$out/jre/bin/java"
+  local java=("$jre" -Xmx4g -cp "$cp")
+  local gpu=false logger=""
+  export PATH="$PATH:/usr/local/cuda/bin"
 
   if command -v nvidia-smi > /dev/null; then
-    if facts=$(timeout 30 nvidia-smi --query-gpu=name,driver_version,compute_cap,power.limit,memory.total --format=csv,noheader 2>&1); then
-      report PASS facts "$facts"
+    if facts=$(timeout 30 nvidia-smi --query-gpu=name,driver_version,compute_cap,power.limit,memory.total,clocks.max.sm --format=csv,noheader 2>&1); then
+      report PASS facts "$facts; $("$jre" -version 2>&1 | head -1); $(nvcc --version 2> /dev/null | tail -1)"
     else
       report FAIL facts "nvidia-smi: $facts"
     fi
@@ -90,7 +161,7 @@ run() {
   [[ -n "$worst" ]] && report PASS ptx "PTX ISA:$worst"
 
   local probe code
-  probe=$(timeout 120 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke probe 2>&1); code=$?
+  probe=$(timeout "$(left 120)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke probe 2>&1); code=$?
   echo "$probe" | sed 's/^/  /'
   case $code in
     0) gpu=true; report PASS probe "a GPU backend works";;
@@ -98,44 +169,68 @@ run() {
     *) report FAIL probe "exit $code";;
   esac
 
-  local tests
-  tests=$(timeout 420 java -Dampwatch.requireGpu=$gpu -jar "$out/junit/junit-platform-console-standalone-$junit_version.jar" execute \
-      --class-path "$cp" --select-package dev.ampwatch.trainer.gpu --details=summary --disable-banner 2>&1); code=$?
-  local summary
+  if [[ $gpu == true ]]; then # the power-agent's NVML source, logging the whole run (window_energy reads it)
+    "$jre" -cp "$out/power-classes:$out/power-test-classes:$cp" dev.ampwatch.power.nvml.NvmlLog 50 > "$out/logs/nvml.log" 2>&1 &
+    logger=$!
+  fi
+
+  local tests summary
+  tests=$(timeout "$(left 240)" "$jre" -Dampwatch.requireGpu=$gpu -jar "$out/junit/junit-platform-console-standalone-$junit_version.jar" \
+      execute --class-path "$cp" --select-package dev.ampwatch.trainer.gpu --details=tree --disable-banner --disable-ansi-colors \
+      --reports-dir "$out/logs/junit" 2>&1); code=$?
+  echo "$tests" > "$out/logs/tests.log"
   summary=$(echo "$tests" | grep -E "tests (successful|failed|skipped|aborted)" | tr -s ' ' | tr '\n' ';')
   if [[ $code -ne 0 ]]; then
-    report FAIL tests "$summary"; echo "$tests" | grep -E "MethodSource|=>" | head -40 | sed 's/^/  /'
+    report FAIL tests "exit $code: $summary"; echo "$tests" | grep -E "MethodSource|=>|✘" | head -40 | sed 's/^/  /'
   elif [[ $gpu == true ]]; then
     report PASS tests "$summary (GPU required: no skip passes)"
   else
     report SKIP tests "GPU tests skipped (no GPU); the CPU-side ones ran: $summary"
   fi
 
+  if [[ -n $logger ]] && ! kill -0 "$logger" 2> /dev/null; then
+    report FAIL nvml "the power-agent's NVML logger stopped: $(head -5 "$out/logs/nvml.log" | tr '\n' ' ')"; logger=""
+  elif [[ -n $logger ]]; then
+    report PASS nvml "$(grep -m1 '^#' "$out/logs/nvml.log"); $(grep -c gpu0 "$out/logs/nvml.log") readings so far, last: $(grep gpu0 "$out/logs/nvml.log" | tail -1)"
+  fi
+
   local p
   for p in fp32 tf32 amp-fp16 amp-bf16; do
-    measured train "$p" 180 "samples" "1000" "%.3f mJ/sample" 200
+    measured train "$p" 60 "samples" 1000 200 8
   done
   for p in fp32 fp16 bf16 int8 int8-dp4a fp8; do
-    measured infer "$p" 120 "inferences" "1000" "%.4f J per 1,000 inferences" 300
+    measured infer "$p" 60 "inferences" 1000 300 8
+  done
+
+  # what a precision does to the model: the default MLP trained on the carried Fashion-MNIST subset
+  local line dir="${AMPWATCH_DATASET_SMOKE:-$out/fashion-mnist}"
+  for p in fp32 amp-fp16 amp-bf16; do
+    if [[ $gpu != true ]]; then report SKIP "accuracy-$p" "no GPU"; continue; fi
+    if [[ $(left 60) == 0 ]]; then report SKIP "accuracy-$p" "out of time (SMOKE_SECONDS)"; continue; fi
+    line=$(timeout "$(left 60)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke accuracy "$p" 5 "$dir" 2>&1 | tee "$out/logs/accuracy-$p.log" | tail -1)
+    case $line in PASS*) report PASS "accuracy-$p" "${line#PASS accuracy $p: }";; *) report FAIL "accuracy-$p" "$line";; esac
   done
 
   # compute-sanitizer: memcheck (out-of-bounds and misaligned accesses) and racecheck (shared-memory hazards: the
   # GEMMs' tiles) of a short training run per tool, and memcheck of a short int8 inference (the quantized kernels)
-  local tool what
+  local tool what san
   for tool in memcheck:train racecheck:train memcheck:infer; do
     what=${tool#*:}; tool=${tool%%:*}
-    if [[ $gpu == true ]] && command -v compute-sanitizer > /dev/null; then
-      local san args=(train fp32 3 256)
+    if [[ $gpu == true ]] && command -v compute-sanitizer > /dev/null && [[ $(left 120) != 0 ]]; then
+      local args=(train fp32 3 256)
       [[ $what == infer ]] && args=(infer int8 3 256)
-      san=$(timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 9 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke "${args[@]}" 2>&1); code=$?
-      if [[ $code -eq 0 ]]; then report PASS "sanitizer-$tool-$what" "$(echo "$san" | grep -m1 -E 'ERROR SUMMARY|RACECHECK SUMMARY' || echo 'no errors')"; else
-        report FAIL "sanitizer-$tool-$what" "exit $code: $(echo "$san" | grep -m3 -E 'ERROR|Invalid|hazard' | tr '\n' ' ')"; fi
+      san=$(timeout "$(left 120)" compute-sanitizer --tool "$tool" --error-exitcode 9 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke "${args[@]}" 2>&1); code=$?
+      echo "$san" > "$out/logs/sanitizer-$tool-$what.log"
+      if [[ $code -eq 0 ]]; then report PASS "sanitizer-$tool-$what" "$(echo "$san" | grep -m1 -E 'ERROR SUMMARY|RACECHECK SUMMARY' || echo 'no errors')"
+      elif echo "$san" | grep -q "Device not supported"; then report SKIP "sanitizer-$tool-$what" "compute-sanitizer: Device not supported (this runtime)"
+      else report FAIL "sanitizer-$tool-$what" "exit $code: $(echo "$san" | grep -m3 -E 'ERROR|Invalid|hazard' | tr '\n' ' ')"; fi
     else
-      report SKIP "sanitizer-$tool-$what" "$([[ $gpu == true ]] && echo 'compute-sanitizer not installed' || echo 'no GPU')"
+      report SKIP "sanitizer-$tool-$what" "$([[ $gpu != true ]] && echo 'no GPU' || { command -v compute-sanitizer > /dev/null && echo 'out of time (SMOKE_SECONDS)' || echo 'compute-sanitizer not installed'; })"
     fi
   done
 
-  echo "summary: $pass PASS, $fail FAIL, $skip SKIP"
+  [[ -n $logger ]] && kill "$logger" 2> /dev/null
+  echo "summary: $pass PASS, $fail FAIL, $skip SKIP ($SECONDS s)"
   [[ $fail -eq 0 ]]
 }
 

@@ -32,10 +32,14 @@ public final class GpuSmoke {
             code = switch (args.length == 0 ? "" : args[0]) {
                 case "probe" -> probe();
                 case "train" -> train(Precision.fromCliName(args[1]), Integer.parseInt(args[2]),
-                        args.length > 3 ? Integer.parseInt(args[3]) : 1024);
-                case "infer" -> infer(args[1], Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 2048);
+                        args.length > 3 ? Integer.parseInt(args[3]) : 1024, args.length > 4 ? Double.parseDouble(args[4]) : 0,
+                        args.length > 5 ? Integer.parseInt(args[5]) : 512);
+                case "infer" -> infer(args[1], Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 2048,
+                        args.length > 4 ? Double.parseDouble(args[4]) : 0);
+                case "accuracy" -> accuracy(Precision.fromCliName(args[1]), Integer.parseInt(args[2]), java.nio.file.Path.of(args[3]));
                 default -> {
-                    System.out.println("usage: GpuSmoke probe | train PRECISION STEPS [HIDDEN] | infer fp32|fp16|bf16|int8|int8-dp4a|fp8 BATCHES [HIDDEN]");
+                    System.out.println("usage: GpuSmoke probe | train PRECISION STEPS [HIDDEN [MIN_SECONDS [BATCH]]]"
+                            + " | infer fp32|fp16|bf16|int8|int8-dp4a|fp8 BATCHES [HIDDEN [MIN_SECONDS]] | accuracy PRECISION EPOCHS DATASET_DIR");
                     yield 1;
                 }
             };
@@ -67,7 +71,7 @@ public final class GpuSmoke {
      * path, post-training quantized on random calibration data): inferences/s and achieved TFLOP/s (TOPS for int8);
      * the copies in and out are included, as a request would pay them.
      */
-    private static int infer(String precision, int batches, int hidden) throws GpuUnavailableException {
+    private static int infer(String precision, int batches, int hidden, double minSeconds) throws GpuUnavailableException {
         Precision backend = dev.ampwatch.trainer.InferenceJob.backendPrecision(precision.replace("-dp4a", ""));
         GpuProbe probe = GpuBackend.probe(0, backend);
         if (!probe.available()) {
@@ -112,15 +116,20 @@ public final class GpuSmoke {
                 for (int i = 0; i < 10; i++) { // warm-up
                     forward.accept(x);
                 }
+                long from = System.currentTimeMillis();
                 long t0 = System.nanoTime();
-                for (int i = 0; i < batches; i++) {
+                int done = 0;
+                while (done < batches || System.nanoTime() - t0 < minSeconds * 1e9) {
                     forward.accept(x); // ends with the download: synchronous
+                    done++;
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                double perSecond = (double) batches * batch / seconds;
-                System.out.printf(Locale.ROOT, "PASS infer %s: %d batches of %d, 784-%d-%d-10, %.3f s, %.0f inferences/s, %.2f T%s/s, %s%n",
-                        precision, batches, batch, hidden, hidden, seconds, perSecond, perSecond * 2.0 * spec.macsPerSample() / 1e12,
-                        precision.startsWith("int8") || precision.equals("fp8") ? "OP" : "FLOP", gpu.deviceName());
+                long to = System.currentTimeMillis();
+                double perSecond = (double) done * batch / seconds;
+                System.out.printf(Locale.ROOT, "PASS infer %s: %d batches of %d, 784-%d-%d-10, %.3f s, %.0f inferences/s, %.2f T%s/s, %s,"
+                                + " window %d-%d%n",
+                        precision, done, batch, hidden, hidden, seconds, perSecond, perSecond * 2.0 * spec.macsPerSample() / 1e12,
+                        precision.startsWith("int8") || precision.equals("fp8") ? "OP" : "FLOP", gpu.deviceName(), from, to);
                 return Float.isFinite(logits[0]) ? 0 : 1;
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -128,13 +137,12 @@ public final class GpuSmoke {
         }
     }
 
-    private static int train(Precision precision, int steps, int hidden) throws GpuUnavailableException {
+    private static int train(Precision precision, int steps, int hidden, double minSeconds, int batch) throws GpuUnavailableException {
         GpuProbe probe = GpuBackend.probe(0, precision);
         if (!probe.available()) {
             System.out.println("SKIP train " + precision.cliName() + ": " + probe.reason());
             return 2;
         }
-        int batch = 512;
         ModelSpec spec = new ModelSpec(784, List.of(hidden, hidden), 10);
         HyperParameters hyper = new HyperParameters(precision, OptimizerKind.SGD_MOMENTUM, 0.01, 1, 65536f, 2000);
         Random rnd = new Random(1);
@@ -153,18 +161,52 @@ public final class GpuSmoke {
             model.synchronize();
             int skipped = 0;
             StepResult last = null;
+            long from = System.currentTimeMillis();
             long t0 = System.nanoTime();
-            for (int i = 0; i < steps; i++) {
+            int done = 0;
+            while (done < steps || System.nanoTime() - t0 < minSeconds * 1e9) {
                 last = model.trainStep(x, y, batch);
                 skipped += last.applied() ? 0 : 1;
+                done++;
             }
             model.synchronize();
             double seconds = (System.nanoTime() - t0) / 1e9;
-            double samplesPerSecond = (double) steps * batch / seconds;
+            long to = System.currentTimeMillis();
+            double samplesPerSecond = (double) done * batch / seconds;
             System.out.printf(Locale.ROOT, "PASS train %s: %d steps of batch %d, 784-%d-%d-10, %.3f s, %.0f samples/s, %.2f TFLOP/s, "
-                            + "last loss %.4f, %d skipped, %s%n", precision.cliName(), steps, batch, hidden, hidden, seconds, samplesPerSecond,
-                    samplesPerSecond * spec.flopsPerSample() / 1e12, last.loss(), skipped, gpu.deviceName());
+                            + "last loss %.4f, %d skipped, %s, window %d-%d%n", precision.cliName(), done, batch, hidden, hidden, seconds,
+                    samplesPerSecond, samplesPerSecond * spec.flopsPerSample() / 1e12, last.loss(), skipped, gpu.deviceName(), from, to);
             return Double.isFinite(last.loss()) ? 0 : 1;
+        }
+    }
+
+    /**
+     * Trains the default model ({@link dev.ampwatch.trainer.TrainingOptions}' defaults: the demo's MLP, batch, learning
+     * rate and seed) on the Fashion-MNIST files in {@code dir} for EPOCHS epochs on the GPU, and prints each epoch's
+     * samples/s and the test accuracy: what a precision does to the model, beside what it does to the watts.
+     */
+    private static int accuracy(Precision precision, int epochs, java.nio.file.Path dir) throws GpuUnavailableException {
+        GpuProbe probe = GpuBackend.probe(0, precision);
+        if (!probe.available()) {
+            System.out.println("SKIP accuracy " + precision.cliName() + ": " + probe.reason());
+            return 2;
+        }
+        dev.ampwatch.trainer.TrainingOptions options = dev.ampwatch.trainer.TrainingOptions.builder().precision(precision)
+                .epochs(epochs).datasetDir(dir).runId("gpu-smoke-" + precision.cliName()).build();
+        try (GpuBackend gpu = GpuBackend.open(0, precision)) {
+            dev.ampwatch.trainer.TrainingResult result = new dev.ampwatch.trainer.TrainingJob(options, gpu,
+                    java.time.InstantSource.system(), dev.ampwatch.trainer.TrainingListener.none()).run();
+            StringBuilder perEpoch = new StringBuilder();
+            for (dev.ampwatch.schema.EpochMetrics m : result.epochs()) {
+                perEpoch.append(String.format(Locale.ROOT, " %.0f", m.getSamplesPerSecond()));
+            }
+            dev.ampwatch.schema.EpochMetrics last = result.last();
+            System.out.printf(Locale.ROOT, "PASS accuracy %s: %d epochs of %s at batch %d, test accuracy %.4f, validation %.4f,"
+                            + " last loss %.4f, %d skipped steps, samples/s per epoch%s, %s%n", precision.cliName(), epochs,
+                    options.hiddenUnits(), options.batchSize(), last.getTestAccuracy(),
+                    last.getValidationAccuracy() == null ? Double.NaN : last.getValidationAccuracy(), last.getLoss(),
+                    result.epochs().stream().mapToInt(dev.ampwatch.schema.EpochMetrics::getSkippedSteps).sum(), perEpoch, gpu.deviceName());
+            return Double.isFinite(last.getLoss()) ? 0 : 1;
         }
     }
 }
