@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# GPU smoke test for a short GPU session (issue 13): one command, every step under its own timeout, a line
-# PASS / FAIL / SKIP per step with its numbers, a summary, exit 1 if anything failed. docs/trainer.md.
-#   benchmarks/gpu-smoke.sh prepare   # on the build machine: classes, test classes and jars into
-#                                     # benchmarks/target/gpu-smoke (no Maven or network needed to run them)
-#   benchmarks/gpu-smoke.sh           # on the GPU machine (or here: the GPU steps say SKIP): runs the steps
-# With the device tool: run `prepare` here, then run the script there with carry=["benchmarks/target/gpu-smoke"].
-# Steps: facts (nvidia-smi), ptx (ISA of the built kernels), probe (per precision, with load time), tests (the
-# trainer's GPU tests through the JUnit console; skips are failures where the probe found a GPU), train-* (200
-# steps per precision of a 784-2048-2048-10 MLP at batch 512: samples/s, TFLOP/s, watts from nvidia-smi beside it,
-# joules per sample), infer-* (300 batches of 4,096 per inference precision, int8 through dp4a: inferences/s,
-# TFLOP/s or TOPS, watts, joules per 1,000 inferences; fp8 on sm_89+ only), sanitizer-* (compute-sanitizer memcheck and racecheck of a short
-# training run, memcheck of a short int8 inference, if installed).
+# GPU smoke test for a short GPU session (issue 13): one command, every step under its own timeout and all under one
+# deadline, a line PASS / FAIL / SKIP per step with its numbers, a summary, exit 1 if anything failed. docs/trainer.md.
+#   benchmarks/gpu-smoke.sh prepare   # on the build machine: classes, test classes, jars, a jlink Java runtime and a
+#                                     # Fashion-MNIST slice into benchmarks/target/gpu-smoke, packed (xz) into
+#                                     # benchmarks/target/gpu-bundle/gpu-smoke.tar.xz (45 MiB: no Maven, Java or network there)
+#   benchmarks/gpu-smoke.sh           # on the GPU machine (or here: the GPU steps say SKIP): unpacks the bundle, runs the steps
+# With the device tool: `prepare` here, then `run` with carry=["benchmarks/target/gpu-bundle"] and
+# `bash benchmarks/gpu-smoke.sh` (about 400 s on an H200; SMOKE_SECONDS, default 450, is the deadline).
+# Steps: facts (nvidia-smi, Java, nvcc), ptx (ISA of the built kernels), probe (per precision, with load time), nvml (the
+# power-agent's NVML source logging the GPU's energy counter and power every 50 ms for the rest of the script), tests
+# (the trainer's GPU tests through the JUnit console; skips are failures where the probe found a GPU), train-* (at least
+# 200 steps and 8 s per precision of a 784-2048-2048-10 MLP at batch 512: samples/s, TFLOP/s, joules from the energy
+# counter over the timed window, J per 1,000 samples), infer-* (at least 300 batches and 8 s of 4,096 per inference
+# precision: inferences/s, TFLOP/s or TOPS, J per 1,000 inferences; int8 on the integer tensor cores, int8-dp4a through
+# dp4a, fp8 on sm_89+ only), accuracy-* (the default model trained 5 epochs on the slice per training precision),
+# experiment (what --device auto does for a sweep: one device, an fp32 model trained, inference in every precision),
+# sanitizer-* (compute-sanitizer memcheck and racecheck of a short training run, memcheck of a short int8 inference).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$here/benchmarks/target/gpu-smoke"
@@ -210,6 +215,19 @@ run() {
     line=$(timeout "$(left 60)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke accuracy "$p" 5 "$dir" 2>&1 | tee "$out/logs/accuracy-$p.log" | tail -1)
     case $line in PASS*) report PASS "accuracy-$p" "${line#PASS accuracy $p: }";; *) report FAIL "accuracy-$p" "$line";; esac
   done
+
+  # what a sweep or the demo does with --device auto, without Kafka: one device for the experiment, an fp32 model
+  # trained on it, then inference of that model in every inference precision on the same device
+  if [[ $gpu != true ]]; then report SKIP experiment "no GPU"
+  elif [[ $(left 90) == 0 ]]; then report SKIP experiment "out of time (SMOKE_SECONDS)"
+  else
+    line=$(timeout "$(left 90)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke experiment 3 "$dir" 2>&1 | tee "$out/logs/experiment.log" | grep -v INFO)
+    if [[ $(echo "$line" | grep -c "^PASS inference") -ge 4 ]]; then
+      report PASS experiment "$(echo "$line" | head -1 | cut -c1-120); $(echo "$line" | grep "^PASS inference" | sed 's/^PASS inference \([a-z0-9]*\) on [a-z0-9]*: test accuracy \([0-9.]*\).*/\1 \2/' | tr '\n' ' ')"
+    else
+      report FAIL experiment "$(echo "$line" | tail -3 | tr '\n' ' ')"
+    fi
+  fi
 
   # compute-sanitizer: memcheck (out-of-bounds and misaligned accesses) and racecheck (shared-memory hazards: the
   # GEMMs' tiles) of a short training run per tool, and memcheck of a short int8 inference (the quantized kernels)

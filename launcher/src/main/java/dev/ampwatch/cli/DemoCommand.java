@@ -10,9 +10,9 @@ import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.trainer.InferenceJob;
-import dev.ampwatch.trainer.TrainingJob;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.TrainingOptions;
+import dev.ampwatch.trainer.TrainingProgress;
 import dev.ampwatch.trainer.data.Dataset;
 import dev.ampwatch.trainer.data.DatasetResolver;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
@@ -115,17 +115,17 @@ final class DemoCommand implements Callable<Integer> {
      * The inference runs: each inference precision {@code --repeats} times in a shuffled order, run r of a
      * precision on the model of fp32 training run r, after the cool-down. Returns true when stopped (Ctrl-C).
      */
-    private boolean infer(List<TrainingOptions> models, long seed, KafkaTrainingPublisher publisher, String host, Lifetime lifetime,
-                          Set<String> runIds) throws Exception {
+    private boolean infer(List<TrainingOptions> models, long seed, KafkaTrainingPublisher publisher, String host, String device,
+                          Lifetime lifetime, Set<String> runIds) throws Exception {
         List<String> order = RunOrder.shuffled(inferencePrecisions, models.size(), seed + 1);
-        System.out.printf("%d inference runs of the fp32 models (%d passes over the test split each, CPU): %s%n", order.size(),
-                inferencePasses, String.join(", ", order));
+        System.out.printf("%d inference runs of the fp32 models (%d passes over the test split each, %s): %s%n", order.size(),
+                inferencePasses, device.toUpperCase(java.util.Locale.ROOT), String.join(", ", order));
         Map<String, Integer> seen = new java.util.HashMap<>();
         TrainingOptions first = models.get(0);
         Dataset data = DatasetResolver.resolve(first.datasetDir(), first.trainLimit(), first.testLimit(), first.seed());
         System.out.println("warming up the JIT for each inference precision (short, unmeasured passes) ...");
         InferenceJob.warmUp(ModelFile.read(first.modelFile().orElseThrow()), inferencePrecisions, InferenceJob.DEFAULT_BATCH_SIZE,
-                first.threads(), host, data);
+                device, first.threads(), host, data);
         int i = 0;
         for (String precision : order) {
             if (lifetime.await(cooldown)) {
@@ -135,8 +135,8 @@ final class DemoCommand implements Callable<Integer> {
             ModelFile.SavedModel model = ModelFile.read(trained.modelFile().orElseThrow());
             String runId = UUID.randomUUID().toString();
             System.out.printf("[%d/%d] inference %s of model %s: run %s ...%n", ++i, order.size(), precision, trained.runId(), runId);
-            InferenceJob.runOnCpu(model, new InferenceJob.Options(precision, InferenceJob.DEFAULT_BATCH_SIZE, inferencePasses, runId,
-                    trained.experimentId(), host), trained.threads(), java.time.InstantSource.system(), publisher, data);
+            InferenceJob.run(model, new InferenceJob.Options(precision, InferenceJob.DEFAULT_BATCH_SIZE, inferencePasses, runId,
+                    trained.experimentId(), host), device, trained.threads(), java.time.InstantSource.system(), publisher, data);
             runIds.add(runId);
         }
         return false;
@@ -172,6 +172,10 @@ final class DemoCommand implements Callable<Integer> {
         if (train.scope.experimentId.equals("default")) {
             train.scope.experimentId = "demo-" + UUID.randomUUID().toString().substring(0, 8);
         }
+        // one device for every run, so that the precisions compare on it (a GPU without BF16 puts all on the CPU)
+        DeviceChoice.Resolved device = DeviceChoice.forExperiment(train.device, precisions.stream().map(Precision::fromCliName).toList(),
+                infer ? inferencePrecisions : List.of(), train.scope.threadsOrAllCores());
+        System.out.println("device: " + device.explanation());
         Lifetime lifetime = new Lifetime();
         try (LocalPipeline pipeline = LocalPipeline.start(dataDir, kafka, analyzer, sampleInterval, train.scope.host, agentMetricsPort)) {
             Map<String, Object> client = pipeline.client;
@@ -183,8 +187,9 @@ final class DemoCommand implements Callable<Integer> {
 
             // the first run would otherwise pay for the JIT compiler warming up, and look worse than it is
             System.out.println("warming up the JIT (a short, unmeasured run) ...");
-            TrainingJob.runOnCpu(train.builder(Precision.FP32).host(powerConfig.host()).runId("warm-up-" + UUID.randomUUID())
-                    .epochs(1).trainLimit(2_000).testLimit(500).build(), TrainingListener.none());
+            DeviceChoice.train(device.device(), train.builder(Precision.FP32).host(powerConfig.host()).runId("warm-up-" + UUID.randomUUID())
+                    .epochs(1).trainLimit(2_000).testLimit(500).build(), TrainingListener.none(),
+                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), TrainingProgress.none(), job -> job);
             Set<String> runIds = new LinkedHashSet<>();
             Set<String> inferenceIds = new LinkedHashSet<>();
             List<TrainingOptions> models = new java.util.ArrayList<>();
@@ -203,13 +208,13 @@ final class DemoCommand implements Callable<Integer> {
                             .saveModel(infer && p.equals("fp32") ? dataDir.resolve("models").resolve(runId + ".ampwmodel") : null)
                             .build();
                     System.out.printf("[%d/%d] training %s: run %s, %d epochs ...%n", ++i, order.size(), p, options.runId(), options.epochs());
-                    DeviceChoice.train(train.device, options, publisher, System.out, ProgressBar.forTerminal(), job -> job);
+                    DeviceChoice.train(device.device(), options, publisher, System.out, ProgressBar.forTerminal(), job -> job);
                     runIds.add(options.runId());
                     if (options.modelFile().isPresent()) {
                         models.add(options);
                     }
                 }
-                if (infer && infer(models, shuffleSeed, publisher, powerConfig.host(), lifetime, inferenceIds)) {
+                if (infer && infer(models, shuffleSeed, publisher, powerConfig.host(), device.device(), lifetime, inferenceIds)) {
                     return 130;
                 }
             }

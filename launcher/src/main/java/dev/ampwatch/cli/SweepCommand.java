@@ -3,11 +3,13 @@ package dev.ampwatch.cli;
 import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.host.HostId;
+import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.trainer.TrainingFailedException;
 import dev.ampwatch.trainer.TrainingJob;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.TrainingOptions;
 import dev.ampwatch.trainer.TrainingResult;
+import dev.ampwatch.trainer.backend.Backend;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
 import dev.ampwatch.trainer.kafka.PublishException;
 import dev.ampwatch.trainer.sweep.PlannedRun;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -66,6 +69,11 @@ final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--threads", description = "CPU threads (default: all cores).")
     Integer threads;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|gpu|gpuN",
+            description = "Where every run trains and infers: one device for the whole sweep, so its configurations compare "
+                    + "(default auto: GPU 0 when it works for every precision of the grid, else the CPU; says why).")
+    String device;
 
     @Option(names = "--host", converter = HostIdConverter.class,
             description = "Host id, as the power-agent writes it, and the events' Kafka key (default: " + HostIdConverter.DEFAULT + ").")
@@ -127,11 +135,21 @@ final class SweepCommand implements Callable<Integer> {
         List<Outcome> outcomes = new ArrayList<>();
         boolean interrupted = false;
         boolean aborted = false;
+        DeviceChoice.Resolved resolved;
+        try {
+            resolved = DeviceChoice.forExperiment(device, plan.runs().stream().map(r -> r.setting().precision()).toList(),
+                    plan.grid().inference().map(i -> i.precisions()).orElse(List.of()), threadCount());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        out.println("device: " + resolved.explanation());
+        out.flush();
+        String runDevice = resolved.device();
         SweepInferences inferences = plan.grid().inference().isPresent()
-                ? SweepInferences.start(plan, keepModels, warmUp, hostId, sink, lifetime, out) : null;
+                ? SweepInferences.start(plan, keepModels, warmUp, hostId, runDevice, sink, lifetime, out) : null;
         try {
             if (warmUp) {
-                warmUp(plan, hostId, out);
+                warmUp(plan, hostId, runDevice, out);
             }
             for (PlannedRun run : plan.runs()) {
                 if (run.index() > 1 && !plan.cooldown().isZero()) {
@@ -149,8 +167,7 @@ final class SweepCommand implements Callable<Integer> {
                         run.varies(), options.runId());
                 out.flush();
                 try {
-                    TrainingResult result = TrainingJob.runOnCpu(options, markingBenchmark(sink, run.benchmark()),
-                            ProgressBar.forTerminal());
+                    TrainingResult result = train(runDevice, options, markingBenchmark(sink, run.benchmark()));
                     outcomes.add(new Outcome(run, options.runId(), "completed", result));
                     SweepInferences.Stop stop = inferences == null ? SweepInferences.Stop.NONE : inferences.after(run, options);
                     if (stop == SweepInferences.Stop.INTERRUPTED) {
@@ -236,14 +253,34 @@ final class SweepCommand implements Callable<Integer> {
         };
     }
 
+    /**
+     * One training run on {@code runDevice} (the sweep's {@link DeviceChoice.Resolved#device()}); a device that stopped
+     * working fails the run, as any other failure of it.
+     */
+    private static TrainingResult train(String runDevice, TrainingOptions options, TrainingListener listener) {
+        DeviceChoice choice;
+        try {
+            choice = DeviceChoice.pick(runDevice, options.precision(), options.threads());
+        } catch (IllegalArgumentException e) {
+            throw new TrainingFailedException(options.runId(), e.getMessage(), e);
+        }
+        try (Backend backend = choice.backend()) {
+            return new TrainingJob(options, backend, InstantSource.system(), listener).withProgress(ProgressBar.forTerminal()).run();
+        }
+    }
+
+    private int threadCount() {
+        return threads != null ? threads : Runtime.getRuntime().availableProcessors();
+    }
+
     /** A short unpublished run of the benchmark so the first measured run does not pay for the JIT compiler. */
-    private void warmUp(SweepPlan plan, String hostId, PrintWriter out) {
+    private void warmUp(SweepPlan plan, String hostId, String runDevice, PrintWriter out) {
         int trainLimit = plan.grid().trainLimit() == 0 ? 2_000 : Math.min(2_000, plan.grid().trainLimit());
         int testLimit = plan.grid().testLimit() == 0 ? 500 : Math.min(500, plan.grid().testLimit());
         PlannedRun bench = new PlannedRun(0, plan.benchmark(), 1, true, "benchmark");
         out.println("warming up the JIT (a short, unpublished run) ...");
         out.flush();
-        TrainingJob.runOnCpu(machine(plan.options(bench), hostId).runId("warm-up-" + UUID.randomUUID())
+        train(runDevice, machine(plan.options(bench), hostId).runId("warm-up-" + UUID.randomUUID())
                 .epochs(1).trainLimit(trainLimit).testLimit(testLimit).build(), TrainingListener.none());
     }
 

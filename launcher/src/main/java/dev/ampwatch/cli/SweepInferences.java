@@ -40,32 +40,35 @@ final class SweepInferences {
     private final boolean temporary;
     private final boolean warmUp;
     private final String hostId;
+    private final String device;
     private final TrainingListener sink;
     private final Lifetime lifetime;
     private final PrintWriter out;
     private final List<Outcome> outcomes = new ArrayList<>();
 
-    private SweepInferences(SweepPlan plan, Path dir, boolean temporary, boolean warmUp, String hostId, TrainingListener sink,
-                            Lifetime lifetime, PrintWriter out) {
+    private SweepInferences(SweepPlan plan, Path dir, boolean temporary, boolean warmUp, String hostId, String device,
+                            TrainingListener sink, Lifetime lifetime, PrintWriter out) {
         this.plan = plan;
         this.spec = plan.grid().inference().orElseThrow();
         this.dir = dir;
         this.temporary = temporary;
         this.warmUp = warmUp;
         this.hostId = hostId;
+        this.device = device;
         this.sink = sink;
         this.lifetime = lifetime;
         this.out = out;
     }
 
     /** @param keep where to keep the trained models; null: a temporary directory, deleted by {@link #close()} */
-    static SweepInferences start(SweepPlan plan, Path keep, boolean warmUp, String hostId, TrainingListener sink, Lifetime lifetime,
-                                 PrintWriter out) throws IOException {
+    static SweepInferences start(SweepPlan plan, Path keep, boolean warmUp, String hostId, String device, TrainingListener sink,
+                                 Lifetime lifetime, PrintWriter out) throws IOException {
         if (keep == null) {
-            return new SweepInferences(plan, Files.createTempDirectory("ampwatch-sweep-models"), true, warmUp, hostId, sink, lifetime, out);
+            return new SweepInferences(plan, Files.createTempDirectory("ampwatch-sweep-models"), true, warmUp, hostId, device, sink,
+                    lifetime, out);
         }
         Files.createDirectories(keep);
-        return new SweepInferences(plan, keep, false, warmUp, hostId, sink, lifetime, out);
+        return new SweepInferences(plan, keep, false, warmUp, hostId, device, sink, lifetime, out);
     }
 
     /** Where the training run {@code runId} saves its model. */
@@ -94,7 +97,7 @@ final class SweepInferences {
         if (warmUp && outcomes.isEmpty()) { // before the first measured inference of each precision
             out.println("warming up the JIT for each inference precision (short, unpublished passes) ...");
             out.flush();
-            InferenceJob.warmUp(model, spec.precisions(), spec.batchSize(), trained.threads(), hostId, data);
+            InferenceJob.warmUp(model, spec.precisions(), spec.batchSize(), device, trained.threads(), hostId, data);
         }
         for (String precision : plan.inferenceOrder(run)) {
             if (!plan.cooldown().isZero()) {
@@ -108,10 +111,12 @@ final class SweepInferences {
             out.printf("  inference of %s in %s: run %s%n", trained.runId(), precision, runId);
             out.flush();
             try {
-                List<EpochMetrics> passes = InferenceJob.runOnCpu(model, new InferenceJob.Options(precision, spec.batchSize(),
-                        spec.repeats(), runId, plan.experimentId(), hostId), trained.threads(), InstantSource.system(),
+                List<EpochMetrics> passes = InferenceJob.run(model, new InferenceJob.Options(precision, spec.batchSize(),
+                        spec.repeats(), runId, plan.experimentId(), hostId), device, trained.threads(), InstantSource.system(),
                         SweepCommand.markingBenchmark(sink, run.benchmark() && precision.equals("fp32")), data);
                 outcomes.add(new Outcome(trained.runId(), precision, runId, "completed", passes.get(passes.size() - 1)));
+            } catch (IllegalArgumentException e) { // the sweep's device stopped working for this precision
+                outcomes.add(new Outcome(trained.runId(), precision, runId, "failed: " + e.getMessage(), null));
             } catch (TrainingFailedException e) {
                 if (lifetime.stopped() || Thread.currentThread().isInterrupted() || "interrupted".equals(e.reason())) {
                     outcomes.add(new Outcome(trained.runId(), precision, runId, "interrupted", null));

@@ -80,6 +80,9 @@ class SweepCommandTest {
                 .map(l -> l.trim().split("\\s+")[1]).toList();
         assertThat(planned).containsExactly(starts.get(0).getConfig().getPrecision(), starts.get(1).getConfig().getPrecision());
         assertThat(out.toString()).contains("cool-down 50ms").contains("sweep exp-tiny: 2 of 2 runs").contains("completed");
+        // one device for the whole sweep, said once (no GPU here: auto puts every run on the CPU, saying why)
+        assertThat(out.toString().lines().filter(l -> l.startsWith("device: "))).singleElement().asString()
+                .containsAnyOf("every run of the experiment is on the CPU", "every run of the experiment on it");
     }
 
     /**

@@ -74,6 +74,51 @@ public record DeviceChoice(Backend backend, String explanation) {
     }
 
     /**
+     * The device of a whole experiment (a sweep, the demo): {@code device} for every training precision in
+     * {@code training} and every inference precision in {@code inference}, so that the configurations compare on one
+     * device. {@code auto} takes GPU 0 only when it works for all of them, else the CPU for all, saying which precision
+     * kept it off the GPU and why; {@code gpu}/{@code gpuN} must work for all of them; {@code cpu} is the CPU. Each
+     * run then opens its backend with {@link #pick}/{@link #pickForInference} of {@link Resolved#device()}.
+     *
+     * @throws IllegalArgumentException as {@link #pick}, naming the precision a GPU asked for by name cannot run
+     */
+    public static Resolved forExperiment(String device, java.util.Collection<Precision> training, java.util.Collection<String> inference,
+                                         int threads) {
+        String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
+        if (d.equals("cpu")) {
+            return new Resolved("cpu", "cpu: chosen with --device cpu");
+        }
+        String first = null;
+        java.util.List<java.util.function.Supplier<DeviceChoice>> picks = new java.util.ArrayList<>();
+        for (Precision p : new java.util.LinkedHashSet<>(training)) {
+            picks.add(() -> pick(d, p, threads));
+        }
+        for (String p : new java.util.LinkedHashSet<>(inference)) {
+            picks.add(() -> pickForInference(d, p, threads));
+        }
+        for (java.util.function.Supplier<DeviceChoice> next : picks) {
+            DeviceChoice choice = next.get();
+            try (Backend backend = choice.backend()) {
+                if (!(backend instanceof GpuBackend)) { // auto fell back for this precision: all on the CPU
+                    return new Resolved("cpu", choice.explanation() + "; so every run of the experiment is on the CPU,"
+                            + " to compare its configurations on one device");
+                }
+                first = first == null ? choice.explanation() : first;
+            }
+        }
+        if (first == null) {
+            return new Resolved(d.equals("auto") ? "cpu" : d, "nothing to run");
+        }
+        String gpu = first.substring(0, first.indexOf(':'));
+        return new Resolved(gpu, first.replaceFirst("; (--device auto: the GPU works for|chosen with --device).*$", "")
+                + "; every run of the experiment on it (" + (d.equals("auto") ? "--device auto" : "--device " + d)
+                + ": it works for every precision)");
+    }
+
+    /** The device every run of an experiment uses ({@code cpu} or {@code gpuN}), and why. */
+    public record Resolved(String device, String explanation) {}
+
+    /**
      * Trains on the backend {@code device} picks, telling {@code out} which one and why, reporting steps to
      * {@code progress}, with the job set up by {@code setup} (e.g. {@link TrainingJob#stoppingAfter}).
      */

@@ -91,6 +91,19 @@ public final class InferenceJob {
     }
 
     /**
+     * One run on the backend {@code device} gives the run's precision ({@link DeviceChoice#pickForInference}: an
+     * experiment's {@link DeviceChoice.Resolved#device()}), opened for the run and closed after it.
+     *
+     * @throws IllegalArgumentException when that device cannot run the precision (a GPU that stopped working)
+     */
+    public static List<EpochMetrics> run(ModelFile.SavedModel model, Options options, String device, int threads, InstantSource clock,
+            TrainingListener listener, Dataset data) {
+        try (Backend backend = DeviceChoice.pickForInference(device, options.precision(), threads).backend()) {
+            return new InferenceJob(model, options, backend, clock, listener).run(data);
+        }
+    }
+
+    /**
      * The backend precision an inference precision runs its GEMMs in, and so what a GPU must support for it: fp16
      * and bf16 the AMP GEMMs (tensor cores; bf16 needs sm_80), fp32 and int8 (dp4a) the baseline.
      */
@@ -112,10 +125,16 @@ public final class InferenceJob {
      */
     public static void warmUp(ModelFile.SavedModel model, List<String> precisions, int batchSize, int threads, String host,
                               Dataset data) {
+        warmUp(model, precisions, batchSize, "cpu", threads, host, data);
+    }
+
+    /** As {@link #warmUp(ModelFile.SavedModel, List, int, int, String, Dataset)} on {@code device} (on a GPU: module loads, first launches). */
+    public static void warmUp(ModelFile.SavedModel model, List<String> precisions, int batchSize, String device, int threads, String host,
+                              Dataset data) {
         Dataset slice = new Dataset(data.name(), data.synthetic(), data.classes(), data.train(), data.validation(),
                 data.test().rows(0, Math.min(WARM_UP_SAMPLES, data.test().size())));
         for (String precision : precisions) {
-            runOnCpu(model, new Options(precision, batchSize, 1, "warm-up-" + precision, "warm-up", host), threads,
+            run(model, new Options(precision, batchSize, 1, "warm-up-" + precision, "warm-up", host), device, threads,
                     InstantSource.system(), TrainingListener.none(), slice);
         }
     }

@@ -34,6 +34,7 @@ class DeviceChoiceTest {
 
     @Test
     void inferenceRunsPickByTheirPrecisionAndFp8FallsBackLikeTheRest() throws Exception {
+        assumeFalse(GpuBackend.probe(Precision.FP32).available(), "a GPU works here (GpuSmoke experiment checks that side)");
         for (String precision : InferenceJob.PRECISIONS) {
             DeviceChoice c = DeviceChoice.pickForInference("auto", precision, 1);
             try (var backend = c.backend()) {
@@ -43,6 +44,22 @@ class DeviceChoiceTest {
         }
         assertThatThrownBy(() -> DeviceChoice.pickForInference("gpu", "fp8", 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("--device gpu: ");
+    }
+
+    @Test
+    void anExperimentRunsOnOneDeviceAutoTakingTheCpuForAllWhenAnyPrecisionCannotUseTheGpu() {
+        assumeFalse(GpuBackend.probe(Precision.FP32).available(), "a GPU works here");
+        DeviceChoice.Resolved auto = DeviceChoice.forExperiment("auto", java.util.List.of(Precision.FP32, Precision.AMP_BF16),
+                java.util.List.of("int8"), 1);
+        assertThat(auto.device()).isEqualTo("cpu");
+        assertThat(auto.explanation()).contains("no usable GPU for fp32")
+                .endsWith("so every run of the experiment is on the CPU, to compare its configurations on one device");
+        assertThat(DeviceChoice.forExperiment("cpu", java.util.List.of(Precision.AMP_FP16), java.util.List.of(), 1))
+                .isEqualTo(new DeviceChoice.Resolved("cpu", "cpu: chosen with --device cpu"));
+        assertThatThrownBy(() -> DeviceChoice.forExperiment("gpu", java.util.List.of(Precision.FP32), java.util.List.of(), 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("--device gpu: ");
+        assertThatThrownBy(() -> DeviceChoice.forExperiment("tpu", java.util.List.of(Precision.FP32), java.util.List.of(), 1))
+                .hasMessage("--device tpu: expected auto, cpu, gpu or gpuN (e.g. gpu1)");
     }
 
     @Test

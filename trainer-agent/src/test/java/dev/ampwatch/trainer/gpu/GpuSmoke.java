@@ -37,13 +37,15 @@ public final class GpuSmoke {
                 case "infer" -> infer(args[1], Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 2048,
                         args.length > 4 ? Double.parseDouble(args[4]) : 0);
                 case "accuracy" -> accuracy(Precision.fromCliName(args[1]), Integer.parseInt(args[2]), java.nio.file.Path.of(args[3]));
+                case "experiment" -> experiment(Integer.parseInt(args[1]), java.nio.file.Path.of(args[2]));
                 default -> {
                     System.out.println("usage: GpuSmoke probe | train PRECISION STEPS [HIDDEN [MIN_SECONDS [BATCH]]]"
-                            + " | infer fp32|fp16|bf16|int8|int8-dp4a|fp8 BATCHES [HIDDEN [MIN_SECONDS]] | accuracy PRECISION EPOCHS DATASET_DIR");
+                            + " | infer fp32|fp16|bf16|int8|int8-dp4a|fp8 BATCHES [HIDDEN [MIN_SECONDS]] | accuracy PRECISION EPOCHS DATASET_DIR"
+                            + " | experiment EPOCHS DATASET_DIR");
                     yield 1;
                 }
             };
-        } catch (RuntimeException | GpuUnavailableException e) {
+        } catch (RuntimeException | GpuUnavailableException | java.io.IOException e) {
             System.out.println("FAIL " + e);
             code = 1;
         }
@@ -208,5 +210,47 @@ public final class GpuSmoke {
                     result.epochs().stream().mapToInt(dev.ampwatch.schema.EpochMetrics::getSkippedSteps).sum(), perEpoch, gpu.deviceName());
             return Double.isFinite(last.getLoss()) ? 0 : 1;
         }
+    }
+
+    /**
+     * What a sweep or the demo does with {@code --device auto}, without Kafka: one device for the experiment
+     * ({@link dev.ampwatch.trainer.DeviceChoice#forExperiment} over the four training and the inference precisions, fp8
+     * where the GPU has it),
+     * an fp32 training run on it that saves its model, then an inference run of that model per inference precision on
+     * the same device: each run's device, test accuracy and inferences/s.
+     */
+    private static int experiment(int epochs, java.nio.file.Path dir) throws java.io.IOException {
+        List<String> inference = dev.ampwatch.trainer.InferenceJob.PRECISIONS;
+        try (GpuBackend gpu = GpuBackend.open(0, Precision.FP32)) { // FP8 only where the GPU has it (sm_89+), as a user would list
+            if (gpu.fp8Unavailable() != null) {
+                inference = inference.stream().filter(p -> !p.equals("fp8")).toList();
+            }
+        } catch (GpuUnavailableException e) {
+            // no GPU: the experiment below says so and runs on the CPU
+        }
+        dev.ampwatch.trainer.DeviceChoice.Resolved device = dev.ampwatch.trainer.DeviceChoice.forExperiment("auto",
+                List.of(Precision.values()), inference, 4);
+        System.out.println("device: " + device.explanation());
+        java.nio.file.Path model = java.nio.file.Files.createTempFile("gpu-smoke", ".ampwmodel");
+        dev.ampwatch.trainer.TrainingOptions options = dev.ampwatch.trainer.TrainingOptions.builder().precision(Precision.FP32)
+                .epochs(epochs).datasetDir(dir).runId("gpu-smoke-experiment").saveModel(model).build();
+        dev.ampwatch.trainer.TrainingResult trained = dev.ampwatch.trainer.DeviceChoice.train(device.device(), options,
+                dev.ampwatch.trainer.TrainingListener.none(), System.out, dev.ampwatch.trainer.TrainingProgress.none(), job -> job);
+        System.out.printf(Locale.ROOT, "trained fp32 on %s: test accuracy %.4f%n", device.device(), trained.last().getTestAccuracy());
+        dev.ampwatch.trainer.model.ModelFile.SavedModel saved = dev.ampwatch.trainer.model.ModelFile.read(model);
+        dev.ampwatch.trainer.data.Dataset data = dev.ampwatch.trainer.data.DatasetResolver.resolve(options.datasetDir(),
+                options.trainLimit(), options.testLimit(), options.seed());
+        boolean gpu = device.device().startsWith("gpu");
+        for (String precision : inference) {
+            List<dev.ampwatch.schema.EpochMetrics> passes = dev.ampwatch.trainer.InferenceJob.run(saved,
+                    new dev.ampwatch.trainer.InferenceJob.Options(precision, 4096, 3, "gpu-smoke-" + precision, "gpu-smoke", "gpu-smoke"),
+                    device.device(), 4, java.time.InstantSource.system(), dev.ampwatch.trainer.TrainingListener.none(), data);
+            dev.ampwatch.schema.EpochMetrics last = passes.get(passes.size() - 1);
+            System.out.printf(Locale.ROOT, "%s inference %s on %s: test accuracy %.4f, %.0f inferences/s, batch p50 %.3f ms%n",
+                    gpu ? "PASS" : "SKIP", precision, device.device(), last.getTestAccuracy(), last.getSamplesPerSecond(),
+                    last.getLatencyP50Ms());
+        }
+        java.nio.file.Files.deleteIfExists(model);
+        return gpu ? 0 : 2;
     }
 }
