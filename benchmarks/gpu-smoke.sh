@@ -101,15 +101,18 @@ window_energy() {
     }' "$out/logs/nvml.log"
 }
 
-# measured KIND PRECISION LIMIT UNIT PER COUNT SECONDS: GpuSmoke KIND PRECISION COUNT 2048 SECONDS (at least COUNT
-# batches and SECONDS seconds) with the GPU's energy over the measured window from the NVML log; reports its line,
-# the joules and watts, and the joules per PER units (samples, inferences).
+# measured KIND PRECISION LIMIT UNIT PER COUNT SECONDS [HIDDEN [BATCH [SUFFIX [JAVA_OPTION]]]]: GpuSmoke KIND PRECISION
+# COUNT HIDDEN SECONDS [BATCH] (at least COUNT batches and SECONDS seconds; HIDDEN 2048 by default) with the GPU's
+# energy over the measured window from the NVML log; reports its line, the joules and watts, and the joules per PER
+# units (samples, inferences). The step is KIND-PRECISION[-SUFFIX]; JAVA_OPTION (e.g. -Dampwatch.gpu.graphs=true) goes
+# to its JVM.
 measured() {
-  local kind=$1 p=$2 unit=$4 per=$5 count=$6 seconds=$7 step="$1-$2" line code energy rate joules limit
+  local kind=$1 p=$2 unit=$4 per=$5 count=$6 seconds=$7 hidden=${8:-2048} batch=${9:-} step="$1-$2${10:+-${10}}" line code
+  local energy rate joules limit opts=(${11:-})
   limit=$(left "$3")
   if [[ $gpu != true ]]; then report SKIP "$step" "no GPU"; return; fi
   if ((limit == 0)); then report SKIP "$step" "out of time (SMOKE_SECONDS)"; return; fi
-  line=$(timeout "$limit" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke "$kind" "$p" "$count" 2048 "$seconds" 2>&1 \
+  line=$(timeout "$limit" "${java[0]}" "${opts[@]}" "${java[@]:1}" dev.ampwatch.trainer.gpu.GpuSmoke "$kind" "$p" "$count" "$hidden" "$seconds" $batch 2>&1 \
       | tee "$out/logs/$step.log" | tail -1); code=$?
   if [[ $line == PASS* ]]; then
     local window=${line##*window } energy rate
@@ -203,6 +206,9 @@ run() {
   for p in fp32 tf32 amp-fp16 amp-bf16; do
     measured train "$p" 60 "samples" 1000 200 8
   done
+  # the demo's size (784-256-256-10, batch 128) is launch-bound on a data-centre GPU: the same step as CUDA graphs
+  measured train amp-fp16 45 "samples" 1000 200 5 256 128 small
+  measured train amp-fp16 45 "samples" 1000 200 5 256 128 small-graphs -Dampwatch.gpu.graphs=true
   for p in fp32 fp16 bf16 int8 int8-dp4a fp8; do
     measured infer "$p" 60 "inferences" 1000 300 8
   done

@@ -67,6 +67,8 @@ final class CudaDevice implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CudaDevice.class);
     private static final java.util.concurrent.atomic.AtomicBoolean CACHE_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
     private boolean closed;
+    /** Where {@link #launch} queues: null, the legacy default stream; a capturing stream while {@link StepGraphs} records. */
+    private jcuda.driver.CUstream launchStream;
 
     private CudaDevice(int ordinal, String name, ComputeCapability capability, int driverVersion, CUdevice device,
             CUcontext context) {
@@ -307,8 +309,13 @@ final class CudaDevice implements AutoCloseable {
         check(cuMemcpyDtoH(Pointer.to(dst), src, 2L * count), "cuMemcpyDtoH");
     }
 
+    /** Sends the following launches to {@code stream} (a graph being recorded), or back to the default stream (null). */
+    void launchOn(jcuda.driver.CUstream stream) {
+        launchStream = stream;
+    }
+
     /**
-     * Queues {@code launch} on the default stream. Arguments: {@link CUdeviceptr} (a null one passes
+     * Queues {@code launch} on the default stream (or the stream a graph is being recorded on). Arguments: {@link CUdeviceptr} (a null one passes
      * NULL), {@link Integer}, {@link Float}, in the kernel's parameter order.
      */
     void launch(KernelLaunch launch, Object... args) {
@@ -329,9 +336,9 @@ final class CudaDevice implements AutoCloseable {
                 throw new IllegalArgumentException("kernel argument " + i + " of " + launch.kernel() + ": " + a);
             }
         }
-        check(cuLaunchKernel(f, launch.gridX(), launch.gridY(), 1, launch.block(), 1, 1, 0, null, Pointer.to(params),
+        check(cuLaunchKernel(f, launch.gridX(), launch.gridY(), 1, launch.block(), 1, 1, 0, launchStream, Pointer.to(params),
                 null), "cuLaunchKernel(" + launch.kernel() + ")");
-        if (DEBUG_SYNC) {
+        if (DEBUG_SYNC && launchStream == null) { // a recorded launch runs later, with its graph
             int r = cuCtxSynchronize();
             if (r != CUresult.CUDA_SUCCESS) {
                 throw new GpuException("kernel " + launch.kernel() + " (grid " + launch.gridX() + "x" + launch.gridY() + ", block "

@@ -41,6 +41,8 @@ final class GpuMlp implements TrainableModel {
     private final ModelSpec spec;
     private final Precision precision;
     private final OptimizerKind optimizer;
+    /** The step's kernels as CUDA graphs ({@link StepGraphs#enabled()}), or null: launched one by one. */
+    private final StepGraphs graphs;
     private float learningRate;
     private final LossScaler scaler;
     private final String convert; // conversion kernel, null in fp32
@@ -96,6 +98,7 @@ final class GpuMlp implements TrainableModel {
         biasState2 = new CUdeviceptr[layers];
         roundedWeights = new CUdeviceptr[layers];
         dev.makeCurrent();
+        graphs = StepGraphs.enabled() ? new StepGraphs(dev) : null;
         GpuLayout params = new GpuLayout(spec, precision, optimizer, 1);
         boolean adam = optimizer == OptimizerKind.ADAM;
         Random heInit = new Random(hyper.seed());
@@ -134,15 +137,16 @@ final class GpuMlp implements TrainableModel {
         dev.upload(features, x, n * widths[0]);
         dev.upload(labels, y, n);
         float scale = scaler.scale();
-        int last = layers - 1;
-        forward(n);
-        dev.launch(KernelLaunch.elementwise("softmax_xent", n), activations[last], labels, n, classes, scale,
-                gradients[last], rowLoss);
         boolean checkOverflow = scaler.enabled();
         if (checkOverflow) {
             dev.zero(flag, 4);
         }
-        backward(n, checkOverflow);
+        if (graphs != null) { // one launch for the step's ~30 kernels; the graph converts the weights every time
+            weightsStale = true;
+            graphs.run(n, scale, checkOverflow, () -> forwardAndBackward(n, scale, checkOverflow));
+        } else {
+            forwardAndBackward(n, scale, checkOverflow);
+        }
         dev.download(rowLossHost, rowLoss, n); // waits for the step's kernels
         double total = 0;
         for (int i = 0; i < n; i++) {
@@ -160,6 +164,13 @@ final class GpuMlp implements TrainableModel {
         update(1f / scale);
         weightsStale = true;
         return new StepResult(loss, true);
+    }
+
+    private void forwardAndBackward(int n, float scale, boolean checkOverflow) {
+        forward(n);
+        dev.launch(KernelLaunch.elementwise("softmax_xent", n), activations[layers - 1], labels, n, classes, scale,
+                gradients[layers - 1], rowLoss);
+        backward(n, checkOverflow);
     }
 
     @Override
@@ -189,6 +200,11 @@ final class GpuMlp implements TrainableModel {
             dev.makeCurrent();
             dev.synchronize();
         }
+    }
+
+    /** Graphs recorded by this model (0 without graphs; tests: replays must not record again). */
+    long graphCaptures() {
+        return graphs == null ? 0 : graphs.captures();
     }
 
     /** Steps skipped because of overflow (amp-fp16). */
@@ -233,6 +249,17 @@ final class GpuMlp implements TrainableModel {
         float[] w = new float[widths[l] * widths[l + 1]];
         dev.download(w, weights[l], w.length);
         return w;
+    }
+
+    /**
+     * A copy of layer {@code l}'s optimizer state for its weights: SGD's velocity or Adam's first moment, or with
+     * {@code second} Adam's second moment (tests: a skipped step must leave it as it was).
+     */
+    float[] optimizerState(int l, boolean second) {
+        dev.makeCurrent();
+        float[] s = new float[widths[l] * widths[l + 1]];
+        dev.download(s, second ? weightState2[l] : weightState1[l], s.length);
+        return s;
     }
 
     /** A copy of layer {@code l}'s FP32 bias. */
@@ -354,6 +381,9 @@ final class GpuMlp implements TrainableModel {
             return;
         }
         freeBatchBuffers();
+        if (graphs != null) {
+            graphs.invalidate(); // they point at the buffers freed above
+        }
         layout = new GpuLayout(spec, precision, optimizer, n);
         activations = new CUdeviceptr[layers];
         gradients = new CUdeviceptr[layers];
@@ -403,6 +433,9 @@ final class GpuMlp implements TrainableModel {
         }
         closed = true;
         dev.makeCurrent();
+        if (graphs != null) {
+            graphs.close();
+        }
         freeBatchBuffers();
         for (int l = 0; l < layers; l++) {
             if (roundedWeights[l] != weights[l]) {

@@ -42,14 +42,8 @@ public final class GpuDivergence {
             Random rnd = new Random(optimizer == OptimizerKind.ADAM ? 8 : 3);
             for (int step = 1; step <= steps; step++) {
                 int rows = batches[(step - 1) % batches.length];
-                float[] x = new float[rows * 784];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = rnd.nextFloat() < 0.3f ? 0f : rnd.nextFloat();
-                }
-                int[] y = new int[rows];
-                for (int i = 0; i < rows; i++) {
-                    y[i] = rnd.nextInt(10);
-                }
+                float[] x = GpuTrainingParityTest.features(rnd, rows);
+                int[] y = GpuTrainingParityTest.labels(rnd, rows);
                 long t0 = System.nanoTime();
                 StepResult rc = c.trainStep(x, y, rows);
                 long t1 = System.nanoTime();
