@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -114,6 +113,12 @@ final class SweepCommand implements Callable<Integer> {
         if (dryRun) {
             return 0;
         }
+        // the device before Kafka: a GPU asked for that cannot run the grid is the first thing to hear about
+        // IllegalArgumentException (a GPU asked for by name that cannot run the grid): "ampwatch: <reason>", exit 1
+        DeviceChoice.Resolved resolved = DeviceChoice.forExperiment(device, plan.runs().stream().map(r -> r.setting().precision())
+                .toList(), plan.grid().inference().map(i -> i.precisions()).orElse(List.of()), threadCount());
+        out.println("device: " + resolved.explanation());
+        out.flush();
 
         KafkaTrainingPublisher publisher = listener == null
                 ? new KafkaTrainingPublisher(kafka.reachableClientProperties(), kafka.topics().trainingEvents().name()) : null;
@@ -135,15 +140,6 @@ final class SweepCommand implements Callable<Integer> {
         List<Outcome> outcomes = new ArrayList<>();
         boolean interrupted = false;
         boolean aborted = false;
-        DeviceChoice.Resolved resolved;
-        try {
-            resolved = DeviceChoice.forExperiment(device, plan.runs().stream().map(r -> r.setting().precision()).toList(),
-                    plan.grid().inference().map(i -> i.precisions()).orElse(List.of()), threadCount());
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
-        out.println("device: " + resolved.explanation());
-        out.flush();
         String runDevice = resolved.device();
         SweepInferences inferences = plan.grid().inference().isPresent()
                 ? SweepInferences.start(plan, keepModels, warmUp, hostId, runDevice, sink, lifetime, out) : null;

@@ -159,6 +159,16 @@ class SweepCommandTest {
     }
 
     @Test
+    void aGpuAskedForThatCannotRunTheGridStopsTheSweepBeforeKafka() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.ampwatch.trainer.DeviceChoice.forExperiment("auto",
+                List.of(dev.ampwatch.trainer.precision.Precision.FP32), List.of(), 1).device().equals("cpu"), "a GPU works here");
+        // no broker at this address: the device is checked first, so the reason is the GPU's, not Kafka's
+        assertThat(sweep("sweep", "../docs/examples/sweep-grid.json", "--device", "gpu", "--bootstrap-servers", "127.0.0.1:1"))
+                .isEqualTo(1);
+        assertThat(err.toString()).contains("--device gpu: ").doesNotContain("Kafka");
+    }
+
+    @Test
     void aBadGridFileIsAClearError() throws Exception {
         Path grid = Files.writeString(dir.resolve("bad.json"), "{\"batch_sizes\": [\"64\"]}");
         assertThat(sweep("sweep", grid.toString(), "--dry-run")).isEqualTo(1);
