@@ -6,7 +6,7 @@
 #                                     # benchmarks/target/gpu-bundle/gpu-smoke.tar.xz (45 MiB: no Maven, Java or network there)
 #   benchmarks/gpu-smoke.sh           # on the GPU machine (or here: the GPU steps say SKIP): unpacks the bundle, runs the steps
 # With the device tool: `prepare` here, then `run` with carry=["benchmarks/target/gpu-bundle"] and
-# `bash benchmarks/gpu-smoke.sh` (about 400 s on an H200; SMOKE_SECONDS, default 450, is the deadline).
+# `bash benchmarks/gpu-smoke.sh` (about 450 s on an H200; SMOKE_SECONDS, default 520, is the deadline).
 # Steps: facts (nvidia-smi, Java, nvcc), ptx (ISA of the built kernels), probe (per precision, with load time), nvml (the
 # power-agent's NVML source logging the GPU's energy counter and power every 50 ms for the rest of the script), tests
 # (the trainer's GPU tests through the JUnit console; skips are failures where the probe found a GPU), train-* (at least
@@ -75,7 +75,7 @@ report() { # STATUS STEP TEXT
   case "$1" in PASS) pass=$((pass + 1));; FAIL) fail=$((fail + 1));; *) skip=$((skip + 1));; esac
 }
 
-# left LIMIT: LIMIT seconds, or fewer when the script's deadline (SMOKE_SECONDS, default 450) is nearer; 0 when
+# left LIMIT: LIMIT seconds, or fewer when the script's deadline (SMOKE_SECONDS, default 520) is nearer; 0 when
 # under 15 s are left (the step is then skipped, so that the steps after the slow one still report)
 left() {
   local remaining=$((deadline - SECONDS))
@@ -135,7 +135,7 @@ run() {
   if [[ ! -d "$out/classes" ]]; then
     if command -v mvn > /dev/null; then prepare; else echo "FAIL prepare: $out is missing (run '$0 prepare' on the build machine)"; exit 1; fi
   fi
-  local deadline=$((SECONDS + ${SMOKE_SECONDS:-450}))
+  local deadline=$((SECONDS + ${SMOKE_SECONDS:-520}))
   mkdir -p "$out/logs"
   local cp="$out/classes:$out/test-classes:$(ls "$out"/lib/*.jar | tr '\n' ':')"
   local jre=java
