@@ -31,10 +31,6 @@ import jcuda.driver.CUdeviceptr;
  * current on the calling thread first.
  */
 final class GpuMlp implements TrainableModel {
-    private static final float MOMENTUM = 0.9f;
-    private static final double BETA1 = 0.9;
-    private static final double BETA2 = 0.999;
-    private static final float EPSILON = 1e-8f;
     private static final CUdeviceptr NULL = new CUdeviceptr();
 
     private final CudaDevice dev;
@@ -43,7 +39,6 @@ final class GpuMlp implements TrainableModel {
     private final OptimizerKind optimizer;
     /** The step's kernels as CUDA graphs ({@link StepGraphs#enabled()}), or null: launched one by one. */
     private final StepGraphs graphs;
-    private float learningRate;
     private final LossScaler scaler;
     private final String convert; // conversion kernel, null in fp32
     private final int layers;
@@ -54,10 +49,7 @@ final class GpuMlp implements TrainableModel {
     private final CUdeviceptr[] bias;
     private final CUdeviceptr[] weightGrad;
     private final CUdeviceptr[] biasGrad;
-    private final CUdeviceptr[] weightState1;
-    private final CUdeviceptr[] biasState1;
-    private final CUdeviceptr[] weightState2; // Adam only
-    private final CUdeviceptr[] biasState2;
+    private final GpuOptimizer optimizerState;
     private final CUdeviceptr[] roundedWeights; // reduced modes only
     // batch buffers, grown with the batch
     private GpuLayout layout;
@@ -74,7 +66,6 @@ final class GpuMlp implements TrainableModel {
     private final int[] flagHost = new int[1];
     private int capacity;
     private boolean weightsStale = true;
-    private int adamStep;
     private boolean closed;
 
     GpuMlp(CudaDevice dev, ModelSpec spec, HyperParameters hyper) {
@@ -82,7 +73,6 @@ final class GpuMlp implements TrainableModel {
         this.spec = spec;
         this.precision = hyper.precision();
         this.optimizer = hyper.optimizer();
-        this.learningRate = (float) hyper.learningRate();
         this.scaler = hyper.newLossScaler();
         this.convert = KernelLaunch.conversionKernel(precision);
         this.widths = spec.widths();
@@ -92,15 +82,10 @@ final class GpuMlp implements TrainableModel {
         bias = new CUdeviceptr[layers];
         weightGrad = new CUdeviceptr[layers];
         biasGrad = new CUdeviceptr[layers];
-        weightState1 = new CUdeviceptr[layers];
-        biasState1 = new CUdeviceptr[layers];
-        weightState2 = new CUdeviceptr[layers];
-        biasState2 = new CUdeviceptr[layers];
         roundedWeights = new CUdeviceptr[layers];
         dev.makeCurrent();
         graphs = StepGraphs.enabled() ? new StepGraphs(dev) : null;
         GpuLayout params = new GpuLayout(spec, precision, optimizer, 1);
-        boolean adam = optimizer == OptimizerKind.ADAM;
         Random heInit = new Random(hyper.seed());
         try {
             for (int l = 0; l < layers; l++) {
@@ -110,10 +95,6 @@ final class GpuMlp implements TrainableModel {
                 bias[l] = dev.alloc(params.biasBytes(l));
                 weightGrad[l] = dev.alloc(params.weightBytes(l));
                 biasGrad[l] = dev.alloc(params.biasBytes(l));
-                weightState1[l] = dev.alloc(params.weightBytes(l));
-                biasState1[l] = dev.alloc(params.biasBytes(l));
-                weightState2[l] = adam ? dev.alloc(params.weightBytes(l)) : NULL;
-                biasState2[l] = adam ? dev.alloc(params.biasBytes(l)) : NULL;
                 roundedWeights[l] = convert != null ? dev.alloc(params.roundedWeightBytes(l)) : weights[l];
                 // exactly DenseLayer's He initialisation: N(0, 2 / fan_in), drawn layer by layer, row-major in x out
                 float[] w = new float[in * out];
@@ -123,6 +104,7 @@ final class GpuMlp implements TrainableModel {
                 }
                 dev.upload(weights[l], w, w.length);
             }
+            optimizerState = new GpuOptimizer(dev, optimizer, hyper.learningRate(), widths, params);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -161,7 +143,7 @@ final class GpuMlp implements TrainableModel {
         if (!scaler.update(finite)) {
             return new StepResult(loss, false); // overflow: skipped, the scaler has halved the scale
         }
-        update(1f / scale);
+        optimizerState.update(weights, bias, weightGrad, biasGrad, 1f / scale);
         weightsStale = true;
         return new StepResult(loss, true);
     }
@@ -185,7 +167,7 @@ final class GpuMlp implements TrainableModel {
 
     @Override
     public void setLearningRate(double learningRate) {
-        this.learningRate = (float) learningRate; // a kernel argument of the next update
+        optimizerState.setLearningRate(learningRate); // a kernel argument of the next update
     }
 
     @Override
@@ -257,9 +239,7 @@ final class GpuMlp implements TrainableModel {
      */
     float[] optimizerState(int l, boolean second) {
         dev.makeCurrent();
-        float[] s = new float[widths[l] * widths[l + 1]];
-        dev.download(s, second ? weightState2[l] : weightState1[l], s.length);
-        return s;
+        return optimizerState.state(l, second);
     }
 
     /** A copy of layer {@code l}'s FP32 bias. */
@@ -324,38 +304,6 @@ final class GpuMlp implements TrainableModel {
 
     private void gemm(GemmOp op, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int m, int n, int k) {
         dev.launch(KernelLaunch.gemm(precision, op, m, n, k), a, b, c, m, n, k);
-    }
-
-    /** The optimizer step on the master weights; {@code gradFactor} undoes the loss scale. */
-    private void update(float gradFactor) {
-        float stepSize = 0;
-        float secondCorrection = 0;
-        if (optimizer == OptimizerKind.ADAM) {
-            adamStep++; // as Optimizers.Adam.beginStep
-            stepSize = (float) (learningRate / (1 - Math.pow(BETA1, adamStep)));
-            secondCorrection = (float) (1 / Math.sqrt(1 - Math.pow(BETA2, adamStep)));
-        }
-        for (int l = 0; l < layers; l++) {
-            int count = widths[l] * widths[l + 1];
-            int out = widths[l + 1];
-            if (optimizer == OptimizerKind.ADAM) {
-                adam(weights[l], weightState1[l], weightState2[l], weightGrad[l], count, stepSize, secondCorrection, gradFactor);
-                adam(bias[l], biasState1[l], biasState2[l], biasGrad[l], out, stepSize, secondCorrection, gradFactor);
-            } else {
-                dev.launch(KernelLaunch.elementwise("sgd_momentum", count), weights[l], weightState1[l], weightGrad[l],
-                        count, learningRate, MOMENTUM, gradFactor);
-                dev.launch(KernelLaunch.elementwise("sgd_momentum", out), bias[l], biasState1[l], biasGrad[l], out,
-                        learningRate, MOMENTUM, gradFactor);
-            }
-        }
-    }
-
-    private void adam(CUdeviceptr p, CUdeviceptr m, CUdeviceptr v, CUdeviceptr g, int count, float stepSize,
-            float secondCorrection, float gradFactor) {
-        float b1 = (float) BETA1;
-        float b2 = (float) BETA2;
-        dev.launch(KernelLaunch.elementwise("adam", count), p, m, v, g, count, b1, 1 - b1, b2, 1 - b2, stepSize,
-                secondCorrection, EPSILON, gradFactor);
     }
 
     private void begin(int n) {
@@ -437,12 +385,14 @@ final class GpuMlp implements TrainableModel {
             graphs.close();
         }
         freeBatchBuffers();
+        if (optimizerState != null) { // null when the constructor failed before it
+            optimizerState.close();
+        }
         for (int l = 0; l < layers; l++) {
             if (roundedWeights[l] != weights[l]) {
                 freeIfOwned(roundedWeights[l]);
             }
-            for (CUdeviceptr p : new CUdeviceptr[] {weights[l], bias[l], weightGrad[l], biasGrad[l], weightState1[l],
-                    biasState1[l], weightState2[l], biasState2[l]}) {
+            for (CUdeviceptr p : new CUdeviceptr[] {weights[l], bias[l], weightGrad[l], biasGrad[l]}) {
                 freeIfOwned(p);
             }
         }
