@@ -176,6 +176,7 @@ final class DemoCommand implements Callable<Integer> {
         DeviceChoice.Resolved device = DeviceChoice.forExperiment(train.device, precisions.stream().map(Precision::fromCliName).toList(),
                 infer ? inferencePrecisions : List.of(), train.scope.threadsOrAllCores());
         System.out.println("device: " + device.explanation());
+        java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream()); // said once, above
         Lifetime lifetime = new Lifetime();
         try (LocalPipeline pipeline = LocalPipeline.start(dataDir, kafka, analyzer, sampleInterval, train.scope.host, agentMetricsPort)) {
             Map<String, Object> client = pipeline.client;
@@ -189,7 +190,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("warming up the JIT (a short, unmeasured run) ...");
             DeviceChoice.train(device.device(), train.builder(Precision.FP32).host(powerConfig.host()).runId("warm-up-" + UUID.randomUUID())
                     .epochs(1).trainLimit(2_000).testLimit(500).build(), TrainingListener.none(),
-                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), TrainingProgress.none(), job -> job);
+                    quiet, TrainingProgress.none(), job -> job);
             Set<String> runIds = new LinkedHashSet<>();
             Set<String> inferenceIds = new LinkedHashSet<>();
             List<TrainingOptions> models = new java.util.ArrayList<>();
@@ -208,7 +209,7 @@ final class DemoCommand implements Callable<Integer> {
                             .saveModel(infer && p.equals("fp32") ? dataDir.resolve("models").resolve(runId + ".ampwmodel") : null)
                             .build();
                     System.out.printf("[%d/%d] training %s: run %s, %d epochs ...%n", ++i, order.size(), p, options.runId(), options.epochs());
-                    DeviceChoice.train(device.device(), options, publisher, System.out, ProgressBar.forTerminal(), job -> job);
+                    DeviceChoice.train(device.device(), options, publisher, quiet, ProgressBar.forTerminal(), job -> job);
                     runIds.add(options.runId());
                     if (options.modelFile().isPresent()) {
                         models.add(options);

@@ -39,6 +39,9 @@ class DemoIT {
                         + "\\(p [=<] [0-9.]+\\); energy: ")
                 .containsPattern("(?m)^  int8 phase=inference vs fp32 phase=inference: draws [0-9.]+ W (less|more)")
                 .contains("report: " + dir.resolve("report.html").toAbsolutePath());
+        // one device for every run, said once, first (no GPU here: all on the CPU, saying why)
+        assertThat(out.lines().filter(l -> l.startsWith("device: ") || l.contains("chosen with --device"))).singleElement()
+                .asString().startsWith("device: ");
         // the fp32 models' inference: two runs per precision, 2 passes of the 1,000 test images each
         assertThat(out).containsPattern("(?m)^int8 +\\S+ +2 +2000 +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+%")
                 .containsPattern("(?m)^fp32 +\\S+ +2 +2000 +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+%")
