@@ -113,8 +113,8 @@ final class SweepCommand implements Callable<Integer> {
         if (dryRun) {
             return 0;
         }
-        // the device before Kafka: a GPU asked for that cannot run the grid is the first thing to hear about
-        // IllegalArgumentException (a GPU asked for by name that cannot run the grid): "ampwatch: <reason>", exit 1
+        // the device before Kafka: a GPU asked for by name that cannot run the grid is the first thing to hear about
+        // (IllegalArgumentException: "ampwatch: <reason>", exit 1)
         DeviceChoice.Resolved resolved = DeviceChoice.forExperiment(device, plan.runs().stream().map(r -> r.setting().precision())
                 .toList(), plan.grid().inference().map(i -> i.precisions()).orElse(List.of()), threadCount());
         out.println("device: " + resolved.explanation());

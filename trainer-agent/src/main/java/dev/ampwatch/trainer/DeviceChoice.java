@@ -7,7 +7,12 @@ import dev.ampwatch.trainer.gpu.GpuUnavailableException;
 import dev.ampwatch.trainer.precision.Precision;
 import java.io.PrintStream;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * {@code --device auto|cpu|gpu|gpuN}: the backend a training run uses, and a one-line explanation
@@ -82,21 +87,21 @@ public record DeviceChoice(Backend backend, String explanation) {
      *
      * @throws IllegalArgumentException as {@link #pick}, naming the precision a GPU asked for by name cannot run
      */
-    public static Resolved forExperiment(String device, java.util.Collection<Precision> training, java.util.Collection<String> inference,
+    public static Resolved forExperiment(String device, Collection<Precision> training, Collection<String> inference,
                                          int threads) {
         String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
         if (d.equals("cpu")) {
             return new Resolved("cpu", "cpu: chosen with --device cpu");
         }
         String first = null;
-        java.util.List<java.util.function.Supplier<DeviceChoice>> picks = new java.util.ArrayList<>();
-        for (Precision p : new java.util.LinkedHashSet<>(training)) {
+        List<Supplier<DeviceChoice>> picks = new ArrayList<>();
+        for (Precision p : new LinkedHashSet<>(training)) {
             picks.add(() -> pick(d, p, threads));
         }
-        for (String p : new java.util.LinkedHashSet<>(inference)) {
+        for (String p : new LinkedHashSet<>(inference)) {
             picks.add(() -> pickForInference(d, p, threads));
         }
-        for (java.util.function.Supplier<DeviceChoice> next : picks) {
+        for (Supplier<DeviceChoice> next : picks) {
             DeviceChoice choice = next.get();
             try (Backend backend = choice.backend()) {
                 if (!(backend instanceof GpuBackend)) { // auto fell back for this precision: all on the CPU

@@ -121,14 +121,9 @@ public final class InferenceJob {
     /**
      * One short, unpublished pass per precision (at most {@link #WARM_UP_SAMPLES} test samples), so the first
      * measured run of a precision does not pay for the JIT compiling its code path (the INT8 and FP8 loops, the
-     * rounding of FP16 and BF16), as training warms up before its first measured run.
+     * rounding of FP16 and BF16; on a GPU the module loads and first launches), as training warms up before its first
+     * measured run, on {@code device} (an experiment's {@link DeviceChoice.Resolved#device()}).
      */
-    public static void warmUp(ModelFile.SavedModel model, List<String> precisions, int batchSize, int threads, String host,
-                              Dataset data) {
-        warmUp(model, precisions, batchSize, "cpu", threads, host, data);
-    }
-
-    /** As {@link #warmUp(ModelFile.SavedModel, List, int, int, String, Dataset)} on {@code device} (on a GPU: module loads, first launches). */
     public static void warmUp(ModelFile.SavedModel model, List<String> precisions, int batchSize, String device, int threads, String host,
                               Dataset data) {
         Dataset slice = new Dataset(data.name(), data.synthetic(), data.classes(), data.train(), data.validation(),
