@@ -82,6 +82,13 @@ left() {
   if ((remaining < 15)); then echo 0; elif ((remaining < $1)); then echo "$remaining"; else echo "$1"; fi
 }
 
+# bounded LIMIT: as left, but at least 1 (timeout 0 would mean no limit at all) for the steps that always run
+bounded() {
+  local l
+  l=$(left "$1")
+  echo $((l > 0 ? l : 1))
+}
+
 # window_energy FROM_MS TO_MS: "JOULES SECONDS WATTS HOW" of gpu0 between two epoch-millisecond instants, from the
 # NVML log: the cumulative energy counter interpolated at both ends (the hardware's own integral); where the counter
 # is missing, the mean of the power readings inside the window times its length
@@ -169,7 +176,7 @@ run() {
   [[ -n "$worst" ]] && report PASS ptx "PTX ISA:$worst"
 
   local probe code
-  probe=$(timeout "$(left 120)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke probe 2>&1); code=$?
+  probe=$(timeout "$(bounded 120)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke probe 2>&1); code=$?
   echo "$probe" | sed 's/^/  /'
   case $code in
     0) gpu=true; report PASS probe "a GPU backend works";;
@@ -183,7 +190,7 @@ run() {
   fi
 
   local tests summary
-  tests=$(timeout "$(left 240)" "$jre" -Dampwatch.requireGpu=$gpu -jar "$out/junit/junit-platform-console-standalone-$junit_version.jar" \
+  tests=$(timeout "$(bounded 240)" "$jre" -Dampwatch.requireGpu=$gpu -jar "$out/junit/junit-platform-console-standalone-$junit_version.jar" \
       execute --class-path "$cp" --select-package dev.ampwatch.trainer.gpu --details=tree --disable-banner --disable-ansi-colors \
       --reports-dir "$out/logs/junit" 2>&1); code=$?
   echo "$tests" > "$out/logs/tests.log"
@@ -218,7 +225,7 @@ run() {
   for p in fp32 amp-fp16 amp-bf16; do
     if [[ $gpu != true ]]; then report SKIP "accuracy-$p" "no GPU"; continue; fi
     if [[ $(left 60) == 0 ]]; then report SKIP "accuracy-$p" "out of time (SMOKE_SECONDS)"; continue; fi
-    line=$(timeout "$(left 60)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke accuracy "$p" 5 "$dir" 2>&1 | tee "$out/logs/accuracy-$p.log" | tail -1)
+    line=$(timeout "$(bounded 60)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke accuracy "$p" 5 "$dir" 2>&1 | tee "$out/logs/accuracy-$p.log" | tail -1)
     case $line in PASS*) report PASS "accuracy-$p" "${line#PASS accuracy $p: }";; *) report FAIL "accuracy-$p" "$line";; esac
   done
 
@@ -227,7 +234,7 @@ run() {
   if [[ $gpu != true ]]; then report SKIP experiment "no GPU"
   elif [[ $(left 90) == 0 ]]; then report SKIP experiment "out of time (SMOKE_SECONDS)"
   else
-    line=$(timeout "$(left 90)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke experiment 3 "$dir" 2>&1 | tee "$out/logs/experiment.log" | grep -v INFO)
+    line=$(timeout "$(bounded 90)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke experiment 3 "$dir" 2>&1 | tee "$out/logs/experiment.log" | grep -v INFO)
     if [[ $(echo "$line" | grep -c "^PASS inference") -ge 4 ]]; then
       report PASS experiment "$(echo "$line" | head -1 | cut -c1-120); $(echo "$line" | grep "^PASS inference" | sed 's/^PASS inference \([a-z0-9]*\) on [a-z0-9]*: test accuracy \([0-9.]*\).*/\1 \2/' | tr '\n' ' ')"
     else
@@ -243,7 +250,7 @@ run() {
     if [[ $gpu == true ]] && command -v compute-sanitizer > /dev/null && [[ $(left 120) != 0 ]]; then
       local args=(train fp32 3 256)
       [[ $what == infer ]] && args=(infer int8 3 256)
-      san=$(timeout "$(left 120)" compute-sanitizer --tool "$tool" --error-exitcode 9 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke "${args[@]}" 2>&1); code=$?
+      san=$(timeout "$(bounded 120)" compute-sanitizer --tool "$tool" --error-exitcode 9 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke "${args[@]}" 2>&1); code=$?
       echo "$san" > "$out/logs/sanitizer-$tool-$what.log"
       if [[ $code -eq 0 ]]; then report PASS "sanitizer-$tool-$what" "$(echo "$san" | grep -m1 -E 'ERROR SUMMARY|RACECHECK SUMMARY' || echo 'no errors')"
       elif echo "$san" | grep -q "Device not supported"; then report SKIP "sanitizer-$tool-$what" "compute-sanitizer: Device not supported (this runtime)"
