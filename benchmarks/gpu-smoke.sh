@@ -45,7 +45,7 @@ prepare() {
       --add-modules java.base,java.logging,java.management,java.naming,java.xml,jdk.unsupported \
       --strip-debug --no-header-files --no-man-pages
   # Fashion-MNIST for the accuracy steps: the test set and the first 30,000 training images (the last 5,000 of
-  # them the validation split), so that the bundle fits; the same files give the CPU reference (docs/gpu.md)
+  # them the validation split), so that the bundle fits; the same files give the CPU reference (docs/benchmarks.md)
   mkdir -p "$out/fashion-mnist"
   python3 - "$dataset" "$out/fashion-mnist" <<'PY'
 import gzip, shutil, struct, sys
@@ -115,14 +115,14 @@ window_energy() {
 # to its JVM.
 measured() {
   local kind=$1 p=$2 unit=$4 per=$5 count=$6 seconds=$7 hidden=${8:-2048} batch=${9:-} step="$1-$2${10:+-${10}}" line code
-  local energy rate joules limit opts=(${11:-})
+  local energy rate limit opts=(${11:-})
   limit=$(left "$3")
   if [[ $gpu != true ]]; then report SKIP "$step" "no GPU"; return; fi
   if ((limit == 0)); then report SKIP "$step" "out of time (SMOKE_SECONDS)"; return; fi
   line=$(timeout "$limit" "${java[0]}" "${opts[@]}" "${java[@]:1}" dev.ampwatch.trainer.gpu.GpuSmoke "$kind" "$p" "$count" "$hidden" "$seconds" $batch 2>&1 \
       | tee "$out/logs/$step.log" | tail -1); code=$?
   if [[ $line == PASS* ]]; then
-    local window=${line##*window } energy rate
+    local window=${line##*window }
     energy=$(window_energy "${window%-*}" "${window#*-}")
     rate=$(echo "$line" | sed -n "s/.* \([0-9]*\) $unit\/s.*/\1/p")
     report PASS "$step" "${line#PASS $kind $p: }; GPU $( [[ -n $energy ]] && echo "$energy" | awk -v r="$rate" -v per="$per" -v u="$unit" \

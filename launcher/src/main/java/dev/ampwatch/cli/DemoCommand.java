@@ -176,7 +176,6 @@ final class DemoCommand implements Callable<Integer> {
         DeviceChoice.Resolved device = DeviceChoice.forExperiment(train.device, precisions.stream().map(Precision::fromCliName).toList(),
                 infer ? inferencePrecisions : List.of(), train.scope.threadsOrAllCores());
         System.out.println("device: " + device.explanation());
-        java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream()); // said once, above
         Lifetime lifetime = new Lifetime();
         try (LocalPipeline pipeline = LocalPipeline.start(dataDir, kafka, analyzer, sampleInterval, train.scope.host, agentMetricsPort)) {
             Map<String, Object> client = pipeline.client;
@@ -188,9 +187,8 @@ final class DemoCommand implements Callable<Integer> {
 
             // the first run would otherwise pay for the JIT compiler warming up, and look worse than it is
             System.out.println("warming up the JIT (a short, unmeasured run) ...");
-            DeviceChoice.train(device.device(), train.builder(Precision.FP32).host(powerConfig.host()).runId("warm-up-" + UUID.randomUUID())
-                    .epochs(1).trainLimit(2_000).testLimit(500).build(), TrainingListener.none(),
-                    quiet, TrainingProgress.none(), job -> job);
+            device.train(train.builder(Precision.FP32).host(powerConfig.host()).runId("warm-up-" + UUID.randomUUID())
+                    .epochs(1).trainLimit(2_000).testLimit(500).build(), TrainingListener.none(), TrainingProgress.none());
             Set<String> runIds = new LinkedHashSet<>();
             Set<String> inferenceIds = new LinkedHashSet<>();
             List<TrainingOptions> models = new java.util.ArrayList<>();
@@ -209,7 +207,7 @@ final class DemoCommand implements Callable<Integer> {
                             .saveModel(infer && p.equals("fp32") ? dataDir.resolve("models").resolve(runId + ".ampwmodel") : null)
                             .build();
                     System.out.printf("[%d/%d] training %s: run %s, %d epochs ...%n", ++i, order.size(), p, options.runId(), options.epochs());
-                    DeviceChoice.train(device.device(), options, publisher, quiet, ProgressBar.forTerminal(), job -> job);
+                    device.train(options, publisher, ProgressBar.forTerminal());
                     runIds.add(options.runId());
                     if (options.modelFile().isPresent()) {
                         models.add(options);

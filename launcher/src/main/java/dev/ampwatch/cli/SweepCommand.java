@@ -5,11 +5,9 @@ import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.trainer.TrainingFailedException;
-import dev.ampwatch.trainer.TrainingJob;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.TrainingOptions;
 import dev.ampwatch.trainer.TrainingResult;
-import dev.ampwatch.trainer.backend.Backend;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
 import dev.ampwatch.trainer.kafka.PublishException;
 import dev.ampwatch.trainer.sweep.PlannedRun;
@@ -140,12 +138,11 @@ final class SweepCommand implements Callable<Integer> {
         List<Outcome> outcomes = new ArrayList<>();
         boolean interrupted = false;
         boolean aborted = false;
-        String runDevice = resolved.device();
         SweepInferences inferences = plan.grid().inference().isPresent()
-                ? SweepInferences.start(plan, keepModels, warmUp, hostId, runDevice, sink, lifetime, out) : null;
+                ? SweepInferences.start(plan, keepModels, warmUp, hostId, resolved.device(), sink, lifetime, out) : null;
         try {
             if (warmUp) {
-                warmUp(plan, hostId, runDevice, out);
+                warmUp(plan, hostId, resolved, out);
             }
             for (PlannedRun run : plan.runs()) {
                 if (run.index() > 1 && !plan.cooldown().isZero()) {
@@ -163,7 +160,7 @@ final class SweepCommand implements Callable<Integer> {
                         run.varies(), options.runId());
                 out.flush();
                 try {
-                    TrainingResult result = train(runDevice, options, markingBenchmark(sink, run.benchmark()));
+                    TrainingResult result = train(resolved, options, markingBenchmark(sink, run.benchmark()));
                     outcomes.add(new Outcome(run, options.runId(), "completed", result));
                     SweepInferences.Stop stop = inferences == null ? SweepInferences.Stop.NONE : inferences.after(run, options);
                     if (stop == SweepInferences.Stop.INTERRUPTED) {
@@ -249,19 +246,12 @@ final class SweepCommand implements Callable<Integer> {
         };
     }
 
-    /**
-     * One training run on {@code runDevice} (the sweep's {@link DeviceChoice.Resolved#device()}); a device that stopped
-     * working fails the run, as any other failure of it.
-     */
-    private static TrainingResult train(String runDevice, TrainingOptions options, TrainingListener listener) {
-        DeviceChoice choice;
+    /** One training run on the sweep's device; a device that stopped working fails the run, as any other failure of it. */
+    private static TrainingResult train(DeviceChoice.Resolved device, TrainingOptions options, TrainingListener listener) {
         try {
-            choice = DeviceChoice.pick(runDevice, options.precision(), options.threads());
+            return device.train(options, listener, ProgressBar.forTerminal());
         } catch (IllegalArgumentException e) {
             throw new TrainingFailedException(options.runId(), e.getMessage(), e);
-        }
-        try (Backend backend = choice.backend()) {
-            return new TrainingJob(options, backend, InstantSource.system(), listener).withProgress(ProgressBar.forTerminal()).run();
         }
     }
 
@@ -270,13 +260,13 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     /** A short unpublished run of the benchmark so the first measured run does not pay for the JIT compiler. */
-    private void warmUp(SweepPlan plan, String hostId, String runDevice, PrintWriter out) {
+    private void warmUp(SweepPlan plan, String hostId, DeviceChoice.Resolved device, PrintWriter out) {
         int trainLimit = plan.grid().trainLimit() == 0 ? 2_000 : Math.min(2_000, plan.grid().trainLimit());
         int testLimit = plan.grid().testLimit() == 0 ? 500 : Math.min(500, plan.grid().testLimit());
         PlannedRun bench = new PlannedRun(0, plan.benchmark(), 1, true, "benchmark");
         out.println("warming up the JIT (a short, unpublished run) ...");
         out.flush();
-        train(runDevice, machine(plan.options(bench), hostId).runId("warm-up-" + UUID.randomUUID())
+        train(device, machine(plan.options(bench), hostId).runId("warm-up-" + UUID.randomUUID())
                 .epochs(1).trainLimit(trainLimit).testLimit(testLimit).build(), TrainingListener.none());
     }
 

@@ -92,11 +92,7 @@ class SweepCommandTest {
      */
     @Test
     void aSweepMixesTrainingAndInferenceRunsInOneExperiment() throws Exception {
-        Path grid = Files.writeString(dir.resolve("mixed.json"), """
-                {"precisions": ["fp32", "amp-bf16"], "benchmark": {"batch_size": 50, "hidden": [8], "epochs": 1},
-                 "train_limit": 200, "test_limit": 100, "cooldown": "0s", "seed": 3,
-                 "inference": {"precisions": ["fp32", "int8"], "repeats": 2, "batch_size": 40}}
-                """);
+        Path grid = mixedGrid("mixed.json", 2, 40);
         Path models = dir.resolve("models");
         int code = sweep("sweep", grid.toString(), "--threads", "1", "--experiment-id", "exp-mixed", "--host", "h",
                 "--keep-models", models.toString()); // with the warm-ups: they publish nothing
@@ -134,14 +130,19 @@ class SweepCommandTest {
         }
     }
 
+    /** A tiny grid of fp32 and amp-bf16 training runs, each model then inferred in fp32 and int8. */
+    private Path mixedGrid(String name, int repeats, int batchSize) throws java.io.IOException {
+        return Files.writeString(dir.resolve(name), """
+                {"precisions": ["fp32", "amp-bf16"], "benchmark": {"batch_size": 50, "hidden": [8], "epochs": 1},
+                 "train_limit": 200, "test_limit": 100, "cooldown": "0s", "seed": 3,
+                 "inference": {"precisions": ["fp32", "int8"], "repeats": %d, "batch_size": %d}}
+                """.formatted(repeats, batchSize));
+    }
+
     /** Kafka failing under an inference run stops the sweep, as it does under a training run; nothing more runs. */
     @Test
     void aKafkaFailureDuringInferenceStopsTheSweep() throws Exception {
-        Path grid = Files.writeString(dir.resolve("kafka.json"), """
-                {"precisions": ["fp32", "amp-bf16"], "benchmark": {"batch_size": 50, "hidden": [8], "epochs": 1},
-                 "train_limit": 200, "test_limit": 100, "cooldown": "0s", "seed": 3,
-                 "inference": {"precisions": ["fp32", "int8"], "repeats": 1, "batch_size": 50}}
-                """);
+        Path grid = mixedGrid("kafka.json", 1, 50);
         CommandLine cli = Ampwatch.commandLine();
         ((SweepCommand) cli.getSubcommands().get("sweep").getCommand()).listener = e -> {
             if (e.getConfig() != null && e.getConfig().getPhase() == dev.ampwatch.schema.RunPhase.INFERENCE) {

@@ -93,7 +93,6 @@ public record DeviceChoice(Backend backend, String explanation) {
         if (d.equals("cpu")) {
             return new Resolved("cpu", "cpu: chosen with --device cpu");
         }
-        String first = null;
         List<Supplier<DeviceChoice>> picks = new ArrayList<>();
         for (Precision p : new LinkedHashSet<>(training)) {
             picks.add(() -> pick(d, p, threads));
@@ -101,27 +100,39 @@ public record DeviceChoice(Backend backend, String explanation) {
         for (String p : new LinkedHashSet<>(inference)) {
             picks.add(() -> pickForInference(d, p, threads));
         }
+        String gpuId = null; // the GPU every precision so far works on, and what it is
+        String described = null;
         for (Supplier<DeviceChoice> next : picks) {
             DeviceChoice choice = next.get();
             try (Backend backend = choice.backend()) {
-                if (!(backend instanceof GpuBackend)) { // auto fell back for this precision: all on the CPU
+                if (!(backend instanceof GpuBackend gpu)) { // auto fell back for this precision: all on the CPU
                     return new Resolved("cpu", choice.explanation() + "; so every run of the experiment is on the CPU,"
                             + " to compare its configurations on one device");
                 }
-                first = first == null ? choice.explanation() : first;
+                if (gpuId == null) {
+                    gpuId = gpu.devices().get(0);
+                    described = describe(gpu);
+                }
             }
         }
-        if (first == null) {
+        if (gpuId == null) { // no precision at all: nothing will open a backend
             return new Resolved(d.equals("auto") ? "cpu" : d, "nothing to run");
         }
-        String gpu = first.substring(0, first.indexOf(':'));
-        return new Resolved(gpu, first.replaceFirst("; (--device auto: the GPU works for|chosen with --device).*$", "")
-                + "; every run of the experiment on it (" + (d.equals("auto") ? "--device auto" : "--device " + d)
-                + ": it works for every precision)");
+        return new Resolved(gpuId, described + "; every run of the experiment on it ("
+                + (d.equals("auto") ? "--device auto" : "--device " + d) + ": it works for every precision)");
     }
 
     /** The device every run of an experiment uses ({@code cpu} or {@code gpuN}), and why. */
-    public record Resolved(String device, String explanation) {}
+    public record Resolved(String device, String explanation) {
+        /**
+         * Trains on this device (said once for the experiment, so not again per run).
+         *
+         * @throws IllegalArgumentException when the device no longer works for the run's precision (a GPU lost mid-experiment)
+         */
+        public TrainingResult train(TrainingOptions options, TrainingListener listener, TrainingProgress progress) {
+            return pick(device, options.precision(), options.threads()).train(options, listener, progress, job -> job);
+        }
+    }
 
     /**
      * Trains on the backend {@code device} picks, telling {@code out} which one and why, reporting steps to
@@ -131,8 +142,14 @@ public record DeviceChoice(Backend backend, String explanation) {
                                        TrainingProgress progress, java.util.function.UnaryOperator<TrainingJob> setup) {
         DeviceChoice choice = pick(device, options.precision(), options.threads());
         out.println(choice.explanation());
-        try (Backend backend = choice.backend()) {
-            return setup.apply(new TrainingJob(options, backend, InstantSource.system(), listener).withProgress(progress)).run();
+        return choice.train(options, listener, progress, setup);
+    }
+
+    /** Trains on this choice's backend, then closes it. */
+    private TrainingResult train(TrainingOptions options, TrainingListener listener, TrainingProgress progress,
+                                 java.util.function.UnaryOperator<TrainingJob> setup) {
+        try (Backend b = backend) {
+            return setup.apply(new TrainingJob(options, b, InstantSource.system(), listener).withProgress(progress)).run();
         }
     }
 

@@ -234,8 +234,8 @@ public final class GpuSmoke {
         java.nio.file.Path model = java.nio.file.Files.createTempFile("gpu-smoke", ".ampwmodel");
         dev.ampwatch.trainer.TrainingOptions options = dev.ampwatch.trainer.TrainingOptions.builder().precision(Precision.FP32)
                 .epochs(epochs).datasetDir(dir).runId("gpu-smoke-experiment").saveModel(model).build();
-        dev.ampwatch.trainer.TrainingResult trained = dev.ampwatch.trainer.DeviceChoice.train(device.device(), options,
-                dev.ampwatch.trainer.TrainingListener.none(), System.out, dev.ampwatch.trainer.TrainingProgress.none(), job -> job);
+        dev.ampwatch.trainer.TrainingResult trained = device.train(options, dev.ampwatch.trainer.TrainingListener.none(),
+                dev.ampwatch.trainer.TrainingProgress.none());
         System.out.printf(Locale.ROOT, "trained fp32 on %s: test accuracy %.4f%n", device.device(), trained.last().getTestAccuracy());
         dev.ampwatch.trainer.model.ModelFile.SavedModel saved = dev.ampwatch.trainer.model.ModelFile.read(model);
         dev.ampwatch.trainer.data.Dataset data = dev.ampwatch.trainer.data.DatasetResolver.resolve(options.datasetDir(),
