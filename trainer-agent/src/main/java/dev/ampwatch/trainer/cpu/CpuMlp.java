@@ -3,6 +3,7 @@ package dev.ampwatch.trainer.cpu;
 import dev.ampwatch.trainer.backend.StepResult;
 import dev.ampwatch.trainer.backend.TrainableModel;
 import dev.ampwatch.trainer.model.HyperParameters;
+import dev.ampwatch.trainer.model.LayerShape;
 import dev.ampwatch.trainer.model.ModelParameters;
 import dev.ampwatch.trainer.model.ModelSpec;
 import dev.ampwatch.trainer.precision.LossScaler;
@@ -11,9 +12,11 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Multi-layer perceptron trained on the CPU: dense layers with ReLU between them, softmax
- * cross-entropy on the output, FP32 master weights updated by SGD-momentum or Adam, and dynamic
- * loss scaling when the precision needs it.
+ * Multi-layer perceptron trained on the CPU, with optional convolution layers in front: GEMM layers
+ * ({@link ModelSpec#layers()}) with ReLU between them, softmax cross-entropy on the output, FP32 master
+ * weights updated by SGD-momentum or Adam, and dynamic loss scaling when the precision needs it. A
+ * convolution is a {@link DenseLayer} over its input's im2col matrix ({@link Im2col}), one row per output
+ * pixel; its input gradient goes back through col2im.
  *
  * <p>Not thread-safe: driven by one training thread (the GEMMs inside fan out to the pool).
  */
@@ -21,19 +24,24 @@ final class CpuMlp implements TrainableModel {
     private final ModelSpec spec;
     private final DenseLayer[] layers;
     private final int classes;
+    private final LayerShape[] shapes;
+    private final CpuGemm gemm;
     private final LossScaler scaler;
     private final Optimizers optimizer;
     private float[][] activations = new float[0][];
     private float[][] gradients = new float[0][];
+    private float[][] columns = new float[0][]; // a convolution's im2col matrix (null for dense layers)
+    private float[] columnGradient = new float[0]; // a convolution's dcol, shared
     private int capacity;
 
     CpuMlp(ModelSpec spec, HyperParameters hyper, CpuGemm gemm) {
         this.spec = spec;
-        int[] widths = spec.widths();
+        this.gemm = gemm;
+        shapes = spec.layers().toArray(LayerShape[]::new);
         Random heInit = new Random(hyper.seed());
-        layers = new DenseLayer[widths.length - 1];
+        layers = new DenseLayer[shapes.length];
         for (int l = 0; l < layers.length; l++) {
-            layers[l] = new DenseLayer(widths[l], widths[l + 1], hyper.precision(), gemm, heInit);
+            layers[l] = new DenseLayer(shapes[l].in(), shapes[l].out(), hyper.precision(), gemm, heInit);
         }
         classes = spec.classes();
         scaler = hyper.newLossScaler();
@@ -49,9 +57,17 @@ final class CpuMlp implements TrainableModel {
         ensureCapacity(n);
         float[] x = features;
         for (int l = 0; l < layers.length; l++) {
-            layers[l].forward(x, n, activations[l]);
+            int rows = n * shapes[l].positions();
+            if (shapes[l].convolution()) {
+                float[] images = x;
+                LayerShape.Conv g = shapes[l].conv();
+                float[] col = columns[l];
+                gemm.forEachRowBlock(n, (from, to) -> Im2col.forward(images, g, from, to, col));
+                x = col;
+            }
+            layers[l].forward(x, rows, activations[l]);
             if (l + 1 < layers.length) {
-                Activations.relu(activations[l], n * layers[l].out);
+                Activations.relu(activations[l], rows * layers[l].out);
             }
             x = activations[l];
         }
@@ -71,9 +87,15 @@ final class CpuMlp implements TrainableModel {
         boolean finite = true;
         for (int l = last; l >= 0; l--) {
             float[] dx = l > 0 ? gradients[l - 1] : null;
-            finite &= layers[l].backward(gradients[l], n, dx);
+            boolean conv = shapes[l].convolution();
+            finite &= layers[l].backward(gradients[l], n * shapes[l].positions(), dx == null ? null : conv ? columnGradient : dx);
             if (dx != null) {
-                Activations.reluBackward(activations[l - 1], dx, n * layers[l].in);
+                if (conv) {
+                    LayerShape.Conv g = shapes[l].conv();
+                    float[] dcol = columnGradient;
+                    gemm.forEachRowBlock(n, (from, to) -> Im2col.backward(dcol, g, from, to, dx));
+                }
+                Activations.reluBackward(activations[l - 1], dx, n * shapes[l].inputsPerSample());
             }
         }
         for (DenseLayer layer : layers) {
@@ -154,10 +176,19 @@ final class CpuMlp implements TrainableModel {
         }
         activations = new float[layers.length][];
         gradients = new float[layers.length][];
+        columns = new float[layers.length][];
+        int widestColumns = 0;
         for (int l = 0; l < layers.length; l++) {
-            activations[l] = new float[n * layers[l].out];
-            gradients[l] = new float[n * layers[l].out];
+            activations[l] = new float[n * shapes[l].outputsPerSample()];
+            gradients[l] = new float[n * shapes[l].outputsPerSample()];
+            if (shapes[l].convolution()) {
+                columns[l] = new float[n * shapes[l].positions() * shapes[l].in()];
+                if (l > 0) {
+                    widestColumns = Math.max(widestColumns, columns[l].length);
+                }
+            }
         }
+        columnGradient = new float[widestColumns];
         capacity = n;
     }
 

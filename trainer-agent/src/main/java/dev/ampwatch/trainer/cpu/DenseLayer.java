@@ -30,6 +30,9 @@ final class DenseLayer {
     private float[] transposedInput = new float[0];
     private float[] roundedGrad = new float[0];
     private float[] savedInput;
+    private float[] biasChunk = new float[0];
+    /** Rows per partial sum of the bias gradient (the GPU's {@code KernelLaunch.BIAS_GRAD_CHUNK}). */
+    static final int BIAS_GRAD_CHUNK = 256;
 
     DenseLayer(int in, int out, Precision precision, CpuGemm gemm, Random heInit) {
         this.in = in;
@@ -97,17 +100,33 @@ final class DenseLayer {
         transposedInput = ensure(transposedInput, n * in);
         CpuGemm.transpose(savedInput, n, in, transposedInput);
         gemm.multiply(transposedInput, dyr, weightGrad, in, n, out, false);
-        java.util.Arrays.fill(biasGrad, 0f);
-        for (int i = 0; i < n; i++) {
-            int row = i * out;
-            for (int j = 0; j < out; j++) {
-                biasGrad[j] += dy[row + j];
-            }
-        }
+        biasGradient(dy, n);
         if (dx != null) {
             gemm.multiply(dyr, transposedWeights, dx, n, out, in, false);
         }
         return finite;
+    }
+
+    /**
+     * {@code biasGrad = } the column sums of {@code dy}, in chunks of {@value #BIAS_GRAD_CHUNK} rows (each summed in
+     * row order, then the chunks' sums in order): the GPU's two-pass {@code bias_grad}, which needs the chunks to use
+     * more than {@code out} threads on a convolution's many rows, gives the same floats.
+     */
+    private void biasGradient(float[] dy, int n) {
+        java.util.Arrays.fill(biasGrad, 0f);
+        biasChunk = ensure(biasChunk, out);
+        for (int from = 0; from < n; from += BIAS_GRAD_CHUNK) {
+            java.util.Arrays.fill(biasChunk, 0, out, 0f);
+            for (int i = from, to = Math.min(n, from + BIAS_GRAD_CHUNK); i < to; i++) {
+                int row = i * out;
+                for (int j = 0; j < out; j++) {
+                    biasChunk[j] += dy[row + j];
+                }
+            }
+            for (int j = 0; j < out; j++) {
+                biasGrad[j] += biasChunk[j];
+            }
+        }
     }
 
     private static float[] ensure(float[] buffer, int size) {

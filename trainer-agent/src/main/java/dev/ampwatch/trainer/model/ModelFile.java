@@ -29,11 +29,15 @@ import java.util.Map;
  * magic      8 bytes  "AMPWMODL"
  * version    int32    1
  * header     int32 n, then n bytes of UTF-8 JSON:
- *            {"inputs": 784, "hidden_units": [256, 128], "classes": 10, "activation": "relu",
+ *            {"inputs": 784, "conv_layers": ["c32k3s1", "c64k3s2"], "hidden_units": [256, 128], "classes": 10,
+ *             "activation": "relu",
  *             "input_standardization": {"mean": 0.286, "std": 0.353},
  *             "trained": {"run_id": ..., "precision": ..., ...}}      (provenance: strings, free form)
- * tensors    per dense layer, input side first: weights (inputs x outputs float32, row-major, y = x W + b),
- *            then bias (outputs float32)
+ *            ("conv_layers", {@link ConvLayer}'s text, only when the model has convolutions: files of MLPs are as
+ *            before, and an ampwatch from before convolutions refuses a CNN's file because its tensors do not fit)
+ * tensors    per GEMM layer ({@link ModelSpec#layers()}), input side first: weights (in x out float32, row-major,
+ *            y = x W + b; a convolution's rows in im2col order kernel row, kernel column, input channel), then bias
+ *            (out float32)
  * checksum   32 bytes: SHA-256 of every byte before it
  * </pre>
  * A file of another version, with another magic, a wrong checksum (a changed byte, a truncated copy), or
@@ -138,7 +142,10 @@ public final class ModelFile {
         try {
             List<Integer> hidden = new ArrayList<>();
             header.required("hidden_units").forEach(h -> hidden.add(h.intValue()));
-            spec = new ModelSpec(header.required("inputs").intValue(), hidden, header.required("classes").intValue());
+            List<ConvLayer> convolutions = new ArrayList<>();
+            header.path("conv_layers").forEach(c -> convolutions.add(ConvLayer.parse(c.asText())));
+            spec = new ModelSpec(header.required("inputs").intValue(), hidden, header.required("classes").intValue(),
+                    convolutions);
             if (!"relu".equals(header.path("activation").asText())) {
                 throw new IllegalArgumentException("activation '" + header.path("activation").asText() + "' (only relu)");
             }
@@ -147,7 +154,6 @@ public final class ModelFile {
         } catch (IllegalArgumentException e) {
             throw corrupt(file, "its header does not describe a model: " + e.getMessage());
         }
-        int[] w = spec.widths();
         long expected = spec.parameterCount() * 4;
         if (expected != bytes.length - CHECKSUM - b.position()) {
             throw corrupt(file, "its header describes " + spec.parameterCount() + " parameters (" + expected
@@ -155,11 +161,11 @@ public final class ModelFile {
         }
         List<float[]> weights = new ArrayList<>();
         List<float[]> biases = new ArrayList<>();
-        for (int l = 0; l + 1 < w.length; l++) {
-            float[] wl = new float[w[l] * w[l + 1]];
+        for (LayerShape layer : spec.layers()) {
+            float[] wl = new float[(int) layer.weightCount()];
             b.asFloatBuffer().get(wl);
             b.position(b.position() + 4 * wl.length);
-            float[] bl = new float[w[l + 1]];
+            float[] bl = new float[layer.out()];
             b.asFloatBuffer().get(bl);
             b.position(b.position() + 4 * bl.length);
             weights.add(wl);
@@ -173,6 +179,9 @@ public final class ModelFile {
     private static String header(SavedModel model) {
         ObjectNode h = JSON.createObjectNode();
         h.put("inputs", model.spec().inputs());
+        if (model.spec().convolutional()) {
+            model.spec().convolutions().forEach(c -> h.withArray("conv_layers").add(c.toString()));
+        }
         model.spec().hiddenUnits().forEach(h.putArray("hidden_units")::add);
         h.put("classes", model.spec().classes());
         h.put("activation", "relu");
