@@ -76,6 +76,68 @@ extern "C" __global__ void bias_grad(const float *dy, int rows, int cols, float 
     }
 }
 
+// First pass of a bias gradient over many rows (a convolution's output pixels): partial[k][c] = the sum of
+// dy's rows [k chunk, (k + 1) chunk) in column c, in row order; bias_grad over the partial sums (chunks x cols)
+// then adds them in chunk order. DenseLayer.biasGradient sums the same way, so the floats are the CPU's.
+extern "C" __global__ void bias_grad_partial(const float *dy, int rows, int cols, int chunk, float *partial) {
+    int chunks = (rows + chunk - 1) / chunk;
+    int n = chunks * cols;
+    GRID_STRIDE(i, n) {
+        int k = i / cols, c = i % cols;
+        int end = min(rows, (k + 1) * chunk);
+        float s = 0.0f;
+        for (int r = k * chunk; r < end; r++) s = __fadd_rn(s, dy[(size_t)r * cols + c]);
+        partial[i] = s;
+    }
+}
+
+// ---- convolutions as GEMMs (Im2col.java is the CPU side, value for value) -------------------------------
+// Images are NHWC (samples x height x width x channels). The column matrix has one row per output pixel
+// (sample, oy, ox) of kernel x kernel x channels entries (kernel row, kernel column, channel): the input
+// under the filter, 0 where it overhangs the image by the zero padding.
+
+extern "C" __global__ void im2col(const float *x, float *col, int samples, int height, int width, int channels,
+                                  int kernel, int stride, int pad, int outHeight, int outWidth) {
+    int patch = kernel * kernel * channels;
+    int n = samples * outHeight * outWidth * patch; // < 2^31: ModelSpec and GpuLayout check the sizes
+    GRID_STRIDE(i, n) {
+        int row = i / patch, q = i % patch;
+        int ch = q % channels, kk = q / channels;
+        int kh = kk / kernel, kw = kk % kernel;
+        int ox = row % outWidth, t = row / outWidth;
+        int oy = t % outHeight, s = t / outHeight;
+        int iy = oy * stride - pad + kh, ix = ox * stride - pad + kw;
+        col[i] = (iy < 0 || iy >= height || ix < 0 || ix >= width)
+                     ? 0.0f
+                     : x[((size_t)(s * height + iy) * width + ix) * channels + ch];
+    }
+}
+
+// dx = col2im(dcol): each input value gathers the patch entries that read it, kernel row then kernel column
+// (no atomics: one thread per input value, a fixed order, the CPU's).
+extern "C" __global__ void col2im(const float *dcol, float *dx, int samples, int height, int width, int channels,
+                                  int kernel, int stride, int pad, int outHeight, int outWidth) {
+    int patch = kernel * kernel * channels;
+    int n = samples * height * width * channels;
+    GRID_STRIDE(i, n) {
+        int ch = i % channels, t = i / channels;
+        int ix = t % width; t /= width;
+        int iy = t % height, s = t / height;
+        float sum = 0.0f;
+        for (int kh = 0; kh < kernel; kh++) {
+            int ty = iy + pad - kh;
+            if (ty < 0 || ty % stride != 0 || ty / stride >= outHeight) continue;
+            for (int kw = 0; kw < kernel; kw++) {
+                int tx = ix + pad - kw;
+                if (tx < 0 || tx % stride != 0 || tx / stride >= outWidth) continue;
+                size_t row = ((size_t)s * outHeight + ty / stride) * outWidth + tx / stride;
+                sum = __fadd_rn(sum, dcol[row * patch + (kh * kernel + kw) * channels + ch]);
+            }
+        }
+        dx[i] = sum;
+    }
+}
+
 // One thread per row, in double as Activations.softmaxCrossEntropy: rowLoss[r] = log-sum-exp minus the
 // label's logit (the host sums the rows in order and divides by rows); grad = (softmax - onehot) *
 // gradScale / rows, gradScale being the loss scale.

@@ -2,6 +2,7 @@ package dev.ampwatch.cli;
 
 import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.TrainingOptions;
+import dev.ampwatch.trainer.model.ConvLayer;
 import dev.ampwatch.trainer.model.LearningRateSchedule;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
@@ -16,10 +17,11 @@ final class TrainOptions {
                     + " the demo takes one device for all its runs, the GPU only when it works for every precision (default: ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--preset", defaultValue = "small", paramLabel = "small|wide|xl",
-            description = "Model size: small (hidden 256,128, batch 128: the CPU demo), wide (hidden 2048,2048,2048, batch 1024) or "
-                    + "xl (hidden 8192,8192, batch 2048): wide and xl are compute-bound on a data-centre GPU, where mixed "
-                    + "precision's tensor cores show; --hidden and --batch-size override it (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "small", paramLabel = "small|wide|xl|cnn",
+            description = "Model size: small (hidden 256,128, batch 128: the CPU demo), wide (hidden 2048,2048,2048, batch 1024), "
+                    + "xl (hidden 8192,8192, batch 2048) or cnn (convolutions " + Preset.CNN_LAYERS + ", hidden 256, batch 256: "
+                    + "an image classifier as im2col GEMMs); wide, xl and cnn are compute-bound on a data-centre GPU, where mixed "
+                    + "precision's tensor cores show; --conv, --hidden and --batch-size override it (default: ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--batch-size", description = "Samples per step (default: the preset's, 128 for small).")
@@ -28,16 +30,32 @@ final class TrainOptions {
     @Option(names = "--hidden", split = ",", description = "Neurons per hidden layer (default: the preset's, 256,128 for small).")
     List<Integer> hidden;
 
-    /** A model size: hidden layers and batch size. */
-    record Preset(List<Integer> hidden, int batchSize) {
+    @Option(names = "--conv", paramLabel = "c<channels>k<kernel>s<stride>,...",
+            description = "Convolution layers in front of the hidden layers, e.g. c32k3s1,c64k3s2 (zero padding kernel/2, ReLU; "
+                    + "the input read as a square image); 'none' for an MLP (default: the preset's, none but for cnn).")
+    String conv;
+
+    /** A model size: convolution layers, hidden layers and batch size. */
+    record Preset(List<ConvLayer> conv, List<Integer> hidden, int batchSize) {
+        static final String CNN_LAYERS = "c32k3s1,c64k3s2,c128k3s2";
+
         static Preset of(String name) {
             return switch (name == null ? "small" : name.trim().toLowerCase(java.util.Locale.ROOT)) {
-                case "small" -> new Preset(List.of(256, 128), 128);
-                case "wide" -> new Preset(List.of(2048, 2048, 2048), 1024);
-                case "xl" -> new Preset(List.of(8192, 8192), 2048);
-                default -> throw new IllegalArgumentException("--preset " + name + ": expected small, wide or xl");
+                case "small" -> new Preset(List.of(), List.of(256, 128), 128);
+                case "wide" -> new Preset(List.of(), List.of(2048, 2048, 2048), 1024);
+                case "xl" -> new Preset(List.of(), List.of(8192, 8192), 2048);
+                case "cnn" -> new Preset(ConvLayer.parseList(CNN_LAYERS), List.of(256), 256);
+                default -> throw new IllegalArgumentException("--preset " + name + ": expected small, wide, xl or cnn");
             };
         }
+    }
+
+    /** The --conv layers, or the preset's when not given. */
+    static List<ConvLayer> convLayers(String conv, Preset preset) {
+        if (conv == null) {
+            return preset.conv();
+        }
+        return conv.trim().equalsIgnoreCase("none") ? List.of() : ConvLayer.parseList(conv);
     }
 
     @Option(names = "--epochs", defaultValue = "5", description = "Epochs (default: ${DEFAULT-VALUE}).")
@@ -66,7 +84,7 @@ final class TrainOptions {
     TrainingOptions.Builder builder(Precision precision) {
         Preset p = Preset.of(preset);
         TrainingOptions.Builder b = TrainingOptions.builder().precision(precision).batchSize(batchSize != null ? batchSize : p.batchSize())
-                .hiddenUnits(hidden != null ? hidden : p.hidden()).epochs(epochs).optimizer(OptimizerKind.fromCliName(optimizer))
+                .hiddenUnits(hidden != null ? hidden : p.hidden()).convLayers(convLayers(conv, p)).epochs(epochs).optimizer(OptimizerKind.fromCliName(optimizer))
                 .learningRateSchedule(LearningRateSchedule.fromCliName(lrSchedule)).seed(seed)
                 .datasetDir(scope.dataset).trainLimit(trainLimit).testLimit(scope.testLimit).experimentId(scope.experimentId);
         if (learningRate != null) {

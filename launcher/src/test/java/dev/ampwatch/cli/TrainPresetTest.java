@@ -31,6 +31,19 @@ class TrainPresetTest {
         assertThat(xl.hiddenUnits()).isEqualTo(List.of(8192, 8192));
         assertThat(xl.batchSize()).isEqualTo(256);
         assertThat(parse("--preset", "wide", "--hidden", "512").hiddenUnits()).containsExactly(512);
-        assertThatThrownBy(() -> parse("--preset", "huge")).hasMessage("--preset huge: expected small, wide or xl");
+        assertThatThrownBy(() -> parse("--preset", "huge")).hasMessage("--preset huge: expected small, wide, xl or cnn");
+        assertThat(small.convLayers()).isEmpty();
+    }
+
+    @Test
+    void theCnnPresetAndConvOverrides() {
+        TrainingOptions cnn = parse("--preset", "cnn");
+        assertThat(cnn.convLayers()).extracting(Object::toString).containsExactly("c32k3s1", "c64k3s2", "c128k3s2");
+        assertThat(cnn.hiddenUnits()).containsExactly(256);
+        assertThat(cnn.batchSize()).isEqualTo(256);
+        assertThat(parse("--preset", "cnn", "--conv", "c8k5s2").convLayers()).extracting(Object::toString).containsExactly("c8k5s2");
+        assertThat(parse("--preset", "cnn", "--conv", "none").convLayers()).isEmpty();
+        assertThat(parse("--conv", "c16k3,c32k3s2").convLayers()).extracting(Object::toString).containsExactly("c16k3s1", "c32k3s2");
+        assertThatThrownBy(() -> parse("--conv", "16x3")).hasMessageContaining("expected c<channels>k<kernel>s<stride>");
     }
 }

@@ -102,7 +102,7 @@ public final class TrainingJob {
         try {
             Dataset data = dataset != null ? dataset
                     : DatasetResolver.resolve(options.datasetDir(), options.trainLimit(), options.testLimit(), options.seed());
-            ModelSpec spec = new ModelSpec(data.featureCount(), options.hiddenUnits(), data.classes());
+            ModelSpec spec = new ModelSpec(data.featureCount(), options.hiddenUnits(), data.classes(), options.convLayers());
             try (TrainableModel model = backend.createModel(spec, options.hyperParameters())) {
                 return train(data, spec, model);
             }

@@ -1,6 +1,7 @@
 package dev.ampwatch.trainer;
 
 import dev.ampwatch.schema.host.HostId;
+import dev.ampwatch.trainer.model.ConvLayer;
 import dev.ampwatch.trainer.model.HyperParameters;
 import dev.ampwatch.trainer.model.LearningRateSchedule;
 import dev.ampwatch.trainer.model.ModelFile;
@@ -37,15 +38,17 @@ import java.util.UUID;
  * @param initialLossScale amp-fp16's starting loss scale (default 65536)
  * @param lossScaleGrowthInterval amp-fp16's good steps before the scale doubles (default 2000)
  * @param modelFile where the trained model is saved when the run completes ({@link ModelFile}); empty: not saved
+ * @param convLayers convolution layers in front of the hidden layers, input side first (default none: an MLP)
  */
 public record TrainingOptions(Precision precision, int batchSize, List<Integer> hiddenUnits, int epochs,
         double learningRate, OptimizerKind optimizer, LearningRateSchedule learningRateSchedule, long seed, Optional<Path> datasetDir, int trainLimit,
         int testLimit, int threads, String runId, String experimentId, String host, List<String> devices,
-        float initialLossScale, int lossScaleGrowthInterval, Optional<Path> modelFile) {
+        float initialLossScale, int lossScaleGrowthInterval, Optional<Path> modelFile, List<ConvLayer> convLayers) {
 
     public TrainingOptions {
         hiddenUnits = List.copyOf(hiddenUnits);
         devices = List.copyOf(devices);
+        convLayers = List.copyOf(convLayers);
         require(batchSize >= 1, "batch size must be >= 1: " + batchSize);
         require(epochs >= 1, "epochs must be >= 1: " + epochs);
         require(threads >= 1, "threads must be >= 1: " + threads);
@@ -98,6 +101,7 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         private float initialLossScale = LossScaler.DEFAULT_INITIAL_SCALE;
         private int lossScaleGrowthInterval = LossScaler.DEFAULT_GROWTH_INTERVAL;
         private Path modelFile;
+        private List<ConvLayer> convLayers = List.of();
 
         private Builder() {}
 
@@ -122,6 +126,7 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         public Builder lossScaleGrowthInterval(int v) { lossScaleGrowthInterval = v; return this; }
         /** Null: the model is not saved. */
         public Builder saveModel(Path v) { modelFile = v; return this; }
+        public Builder convLayers(List<ConvLayer> v) { convLayers = v; return this; }
 
         public TrainingOptions build() {
             return new TrainingOptions(precision, batchSize, hiddenUnits, epochs,
@@ -130,7 +135,7 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
                     Optional.ofNullable(datasetDir), trainLimit, testLimit, threads,
                     runId != null ? runId : UUID.randomUUID().toString(), experimentId,
                     host != null ? host : HostId.local(), devices, initialLossScale, lossScaleGrowthInterval,
-                    Optional.ofNullable(modelFile));
+                    Optional.ofNullable(modelFile), convLayers);
         }
     }
 }

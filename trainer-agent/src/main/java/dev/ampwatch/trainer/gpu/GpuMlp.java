@@ -3,6 +3,7 @@ package dev.ampwatch.trainer.gpu;
 import dev.ampwatch.trainer.backend.StepResult;
 import dev.ampwatch.trainer.backend.TrainableModel;
 import dev.ampwatch.trainer.model.HyperParameters;
+import dev.ampwatch.trainer.model.LayerShape;
 import dev.ampwatch.trainer.model.ModelParameters;
 import dev.ampwatch.trainer.model.ModelSpec;
 import dev.ampwatch.trainer.model.OptimizerKind;
@@ -17,7 +18,9 @@ import jcuda.driver.CUdeviceptr;
  * The CPU backend's MLP ({@code dev.ampwatch.trainer.cpu.CpuMlp}) on a GPU, step for step: the same
  * He initialisation from the seed (drawn on the host, uploaded once), dense layers {@code y = x W + b}
  * with {@code W} stored in x out row-major, ReLU between them, softmax cross-entropy on the output,
- * FP32 master weights updated by SGD-momentum or Adam, and the loss scaler on the host.
+ * FP32 master weights updated by SGD-momentum or Adam, and the loss scaler on the host. Convolution layers
+ * run as the CPU's do: the {@code im2col} kernel lays the input image out as one GEMM row per output pixel, the
+ * layer is a dense layer over those rows, and {@code col2im} gathers the input gradient back in the CPU's order.
  *
  * <p>Weights, gradients, optimizer state and activations stay on the device. A training step copies
  * the batch in and the per-row losses (and, with loss scaling, the overflow flag) out; that copy is
@@ -42,7 +45,8 @@ final class GpuMlp implements TrainableModel {
     private final LossScaler scaler;
     private final String convert; // conversion kernel, null in fp32
     private final int layers;
-    private final int[] widths;
+    private final LayerShape[] shapes;
+    private final int inputs;
     private final int classes;
     // parameters and their state, fixed size
     private final CUdeviceptr[] weights;
@@ -56,6 +60,9 @@ final class GpuMlp implements TrainableModel {
     private CUdeviceptr[] activations = new CUdeviceptr[0];
     private CUdeviceptr[] gradients = new CUdeviceptr[0];
     private CUdeviceptr[] roundedInputs = new CUdeviceptr[0];
+    private CUdeviceptr[] columns = new CUdeviceptr[0]; // a convolution's im2col matrix, NULL for dense layers
+    private CUdeviceptr columnGradient;
+    private CUdeviceptr biasPartial;
     private CUdeviceptr features;
     private CUdeviceptr labels;
     private CUdeviceptr rowLoss;
@@ -75,8 +82,9 @@ final class GpuMlp implements TrainableModel {
         this.optimizer = hyper.optimizer();
         this.scaler = hyper.newLossScaler();
         this.convert = KernelLaunch.conversionKernel(precision);
-        this.widths = spec.widths();
-        this.layers = widths.length - 1;
+        this.shapes = spec.layers().toArray(LayerShape[]::new);
+        this.inputs = spec.inputs();
+        this.layers = shapes.length;
         this.classes = spec.classes();
         weights = new CUdeviceptr[layers];
         bias = new CUdeviceptr[layers];
@@ -89,8 +97,8 @@ final class GpuMlp implements TrainableModel {
         Random heInit = new Random(hyper.seed());
         try {
             for (int l = 0; l < layers; l++) {
-                int in = widths[l];
-                int out = widths[l + 1];
+                int in = shapes[l].in();
+                int out = shapes[l].out();
                 weights[l] = dev.alloc(params.weightBytes(l));
                 bias[l] = dev.alloc(params.biasBytes(l));
                 weightGrad[l] = dev.alloc(params.weightBytes(l));
@@ -104,7 +112,7 @@ final class GpuMlp implements TrainableModel {
                 }
                 dev.upload(weights[l], w, w.length);
             }
-            optimizerState = new GpuOptimizer(dev, optimizer, hyper.learningRate(), widths, params);
+            optimizerState = new GpuOptimizer(dev, optimizer, hyper.learningRate(), params);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -116,7 +124,7 @@ final class GpuMlp implements TrainableModel {
         begin(n);
         checkLabels(y, n);
         ensureCapacity(n);
-        dev.upload(features, x, n * widths[0]);
+        dev.upload(features, x, n * inputs);
         dev.upload(labels, y, n);
         float scale = scaler.scale();
         boolean checkOverflow = scaler.enabled();
@@ -159,7 +167,7 @@ final class GpuMlp implements TrainableModel {
     public void predict(float[] x, int n, int[] out) {
         begin(n);
         ensureCapacity(n);
-        dev.upload(features, x, n * widths[0]);
+        dev.upload(features, x, n * inputs);
         forward(n);
         dev.launch(KernelLaunch.elementwise("argmax_rows", n), activations[layers - 1], n, classes, predictions);
         dev.download(out, predictions, n);
@@ -198,7 +206,7 @@ final class GpuMlp implements TrainableModel {
     public void logits(float[] x, int n, float[] out) {
         begin(n);
         ensureCapacity(n);
-        dev.upload(features, x, n * widths[0]);
+        dev.upload(features, x, n * inputs);
         forward(n);
         dev.download(out, activations[layers - 1], n * classes);
     }
@@ -228,7 +236,7 @@ final class GpuMlp implements TrainableModel {
     /** A copy of layer {@code l}'s FP32 master weights, in x out row-major. */
     float[] weights(int l) {
         dev.makeCurrent();
-        float[] w = new float[widths[l] * widths[l + 1]];
+        float[] w = new float[shapes[l].in() * shapes[l].out()];
         dev.download(w, weights[l], w.length);
         return w;
     }
@@ -245,7 +253,7 @@ final class GpuMlp implements TrainableModel {
     /** A copy of layer {@code l}'s FP32 bias. */
     float[] bias(int l) {
         dev.makeCurrent();
-        float[] b = new float[widths[l + 1]];
+        float[] b = new float[shapes[l].out()];
         dev.download(b, bias[l], b.length);
         return b;
     }
@@ -253,24 +261,30 @@ final class GpuMlp implements TrainableModel {
     private void forward(int n) {
         if (convert != null && weightsStale) {
             for (int l = 0; l < layers; l++) {
-                int count = widths[l] * widths[l + 1];
+                int count = shapes[l].in() * shapes[l].out();
                 dev.launch(KernelLaunch.elementwise(convert, count), weights[l], roundedWeights[l], count, NULL);
             }
         }
         weightsStale = false;
         CUdeviceptr input = features;
         for (int l = 0; l < layers; l++) {
-            int in = widths[l];
-            int out = widths[l + 1];
+            LayerShape shape = shapes[l];
+            int in = shape.in();
+            int out = shape.out();
+            int rows = n * shape.positions();
+            if (shape.convolution()) {
+                conv("im2col", shape.conv(), n, (long) rows * in, input, columns[l]);
+                input = columns[l];
+            }
             CUdeviceptr a = input;
             if (convert != null) {
-                dev.launch(KernelLaunch.elementwise(convert, (long) n * in), input, roundedInputs[l], n * in, NULL);
+                dev.launch(KernelLaunch.elementwise(convert, (long) rows * in), input, roundedInputs[l], rows * in, NULL);
                 a = roundedInputs[l];
             }
-            gemm(GemmOp.NN, a, roundedWeights[l], activations[l], n, out, in);
-            dev.launch(KernelLaunch.elementwise("bias_add", (long) n * out), activations[l], bias[l], n, out);
+            gemm(GemmOp.NN, a, roundedWeights[l], activations[l], rows, out, in);
+            dev.launch(KernelLaunch.elementwise("bias_add", (long) rows * out), activations[l], bias[l], rows, out);
             if (l + 1 < layers) {
-                dev.launch(KernelLaunch.elementwise("relu_forward", (long) n * out), activations[l], n * out);
+                dev.launch(KernelLaunch.elementwise("relu_forward", (long) rows * out), activations[l], rows * out);
             }
             input = activations[l];
         }
@@ -279,27 +293,55 @@ final class GpuMlp implements TrainableModel {
     private void backward(int n, boolean checkOverflow) {
         CUdeviceptr overflow = checkOverflow ? flag : NULL;
         for (int l = layers - 1; l >= 0; l--) {
-            int in = widths[l];
-            int out = widths[l + 1];
+            LayerShape shape = shapes[l];
+            int in = shape.in();
+            int out = shape.out();
+            int rows = n * shape.positions();
             CUdeviceptr dy = gradients[l];
             CUdeviceptr dyIn = dy;
             if (convert != null) {
-                dev.launch(KernelLaunch.elementwise(convert, (long) n * out), dy, roundedGradient, n * out, overflow);
+                dev.launch(KernelLaunch.elementwise(convert, (long) rows * out), dy, roundedGradient, rows * out, overflow);
                 dyIn = roundedGradient;
             }
-            CUdeviceptr savedInput = convert != null ? roundedInputs[l] : (l == 0 ? features : activations[l - 1]);
-            gemm(GemmOp.TN, savedInput, dyIn, weightGrad[l], in, out, n);
-            dev.launch(KernelLaunch.elementwise("bias_grad", out), dy, n, out, biasGrad[l]);
+            CUdeviceptr savedInput = convert != null ? roundedInputs[l]
+                    : shape.convolution() ? columns[l] : (l == 0 ? features : activations[l - 1]);
+            gemm(GemmOp.TN, savedInput, dyIn, weightGrad[l], in, out, rows);
+            biasGradient(dy, rows, out, biasGrad[l]);
             if (l > 0) {
-                gemm(GemmOp.NT, dyIn, roundedWeights[l], gradients[l - 1], n, in, out);
-                dev.launch(KernelLaunch.elementwise("relu_backward", (long) n * in), activations[l - 1],
-                        gradients[l - 1], n * in);
+                int inputs = n * shape.inputsPerSample();
+                CUdeviceptr dx = shape.convolution() ? columnGradient : gradients[l - 1];
+                gemm(GemmOp.NT, dyIn, roundedWeights[l], dx, rows, in, out);
+                if (shape.convolution()) {
+                    conv("col2im", shape.conv(), n, inputs, columnGradient, gradients[l - 1]);
+                }
+                dev.launch(KernelLaunch.elementwise("relu_backward", inputs), activations[l - 1], gradients[l - 1], inputs);
             }
             if (checkOverflow) {
                 dev.launch(KernelLaunch.elementwise("flag_nonfinite", (long) in * out), weightGrad[l], in * out, flag);
                 dev.launch(KernelLaunch.elementwise("flag_nonfinite", out), biasGrad[l], out, flag);
             }
         }
+    }
+
+    /** {@code im2col} (images to patches) or {@code col2im} (patch gradients to image gradients) of {@code n} samples. */
+    private void conv(String kernel, LayerShape.Conv g, int n, long count, CUdeviceptr from, CUdeviceptr to) {
+        dev.launch(KernelLaunch.elementwise(kernel, count), from, to, n, g.height(), g.width(), g.channels(), g.kernel(),
+                g.stride(), g.padding(), g.outHeight(), g.outWidth());
+    }
+
+    /**
+     * {@code db} = the column sums of {@code dy}: one pass up to {@link GpuLayout#BIAS_GRAD_CHUNK} rows, else partial
+     * sums per chunk (more threads than columns for a convolution's many rows) added in chunk order, as the CPU does.
+     */
+    private void biasGradient(CUdeviceptr dy, int rows, int out, CUdeviceptr db) {
+        if (rows <= GpuLayout.BIAS_GRAD_CHUNK) {
+            dev.launch(KernelLaunch.elementwise("bias_grad", out), dy, rows, out, db);
+            return;
+        }
+        int chunks = (rows + GpuLayout.BIAS_GRAD_CHUNK - 1) / GpuLayout.BIAS_GRAD_CHUNK;
+        dev.launch(KernelLaunch.elementwise("bias_grad_partial", (long) chunks * out), dy, rows, out,
+                GpuLayout.BIAS_GRAD_CHUNK, biasPartial);
+        dev.launch(KernelLaunch.elementwise("bias_grad", out), biasPartial, chunks, out, db);
     }
 
     private void gemm(GemmOp op, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int m, int n, int k) {
@@ -336,34 +378,40 @@ final class GpuMlp implements TrainableModel {
         activations = new CUdeviceptr[layers];
         gradients = new CUdeviceptr[layers];
         roundedInputs = new CUdeviceptr[layers];
-        features = dev.alloc(4L * n * widths[0]);
+        columns = new CUdeviceptr[layers];
+        features = dev.alloc(4L * n * inputs);
         labels = dev.alloc(4L * n);
         rowLoss = dev.alloc(8L * n);
         predictions = dev.alloc(4L * n);
         flag = dev.alloc(4);
         roundedGradient = convert != null ? dev.alloc(layout.roundedGradientBytes()) : NULL;
+        columnGradient = layout.columnGradientBytes() > 0 ? dev.alloc(layout.columnGradientBytes()) : NULL;
+        biasPartial = layout.biasPartialBytes() > 0 ? dev.alloc(layout.biasPartialBytes()) : NULL;
         for (int l = 0; l < layers; l++) {
             activations[l] = dev.alloc(layout.activationBytes(l));
             gradients[l] = dev.alloc(layout.activationBytes(l));
             roundedInputs[l] = convert != null ? dev.alloc(layout.roundedInputBytes(l)) : NULL;
+            columns[l] = shapes[l].convolution() ? dev.alloc(layout.columnBytes(l)) : NULL;
         }
         rowLossHost = new double[n];
         capacity = n;
     }
 
     private void freeBatchBuffers() {
-        for (CUdeviceptr[] group : new CUdeviceptr[][] {activations, gradients, roundedInputs}) {
+        for (CUdeviceptr[] group : new CUdeviceptr[][] {activations, gradients, roundedInputs, columns}) {
             for (CUdeviceptr p : group) {
                 freeIfOwned(p);
             }
         }
-        for (CUdeviceptr p : new CUdeviceptr[] {features, labels, rowLoss, predictions, flag, roundedGradient}) {
+        for (CUdeviceptr p : new CUdeviceptr[] {features, labels, rowLoss, predictions, flag, roundedGradient,
+                columnGradient, biasPartial}) {
             freeIfOwned(p);
         }
         activations = new CUdeviceptr[0];
         gradients = new CUdeviceptr[0];
         roundedInputs = new CUdeviceptr[0];
-        features = labels = rowLoss = predictions = flag = roundedGradient = null;
+        columns = new CUdeviceptr[0];
+        features = labels = rowLoss = predictions = flag = roundedGradient = columnGradient = biasPartial = null;
         capacity = 0;
     }
 

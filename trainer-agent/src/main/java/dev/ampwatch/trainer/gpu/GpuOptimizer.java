@@ -18,7 +18,8 @@ final class GpuOptimizer implements AutoCloseable {
 
     private final CudaDevice dev;
     private final OptimizerKind kind;
-    private final int[] widths;
+    private final int[] weightCounts;
+    private final int[] biasCounts;
     private final CUdeviceptr[] weightState1;
     private final CUdeviceptr[] biasState1;
     private final CUdeviceptr[] weightState2; // Adam only
@@ -26,13 +27,18 @@ final class GpuOptimizer implements AutoCloseable {
     private float learningRate;
     private int adamStep;
 
-    /** Allocates the state of every layer of {@code widths} (sizes from {@code params}); frees it again on failure. */
-    GpuOptimizer(CudaDevice dev, OptimizerKind kind, double learningRate, int[] widths, GpuLayout params) {
+    /** Allocates the state of every layer of {@code params}; frees it again on failure. */
+    GpuOptimizer(CudaDevice dev, OptimizerKind kind, double learningRate, GpuLayout params) {
         this.dev = dev;
         this.kind = kind;
         this.learningRate = (float) learningRate;
-        this.widths = widths.clone();
-        int layers = widths.length - 1;
+        int layers = params.layers();
+        weightCounts = new int[layers];
+        biasCounts = new int[layers];
+        for (int l = 0; l < layers; l++) {
+            weightCounts[l] = params.in(l) * params.out(l);
+            biasCounts[l] = params.out(l);
+        }
         weightState1 = new CUdeviceptr[layers];
         biasState1 = new CUdeviceptr[layers];
         weightState2 = new CUdeviceptr[layers];
@@ -66,8 +72,8 @@ final class GpuOptimizer implements AutoCloseable {
             secondCorrection = (float) (1 / Math.sqrt(1 - Math.pow(BETA2, adamStep)));
         }
         for (int l = 0; l < weights.length; l++) {
-            int count = widths[l] * widths[l + 1];
-            int out = widths[l + 1];
+            int count = weightCounts[l];
+            int out = biasCounts[l];
             if (kind == OptimizerKind.ADAM) {
                 adam(weights[l], weightState1[l], weightState2[l], weightGrad[l], count, stepSize, secondCorrection, gradFactor);
                 adam(bias[l], biasState1[l], biasState2[l], biasGrad[l], out, stepSize, secondCorrection, gradFactor);
@@ -93,7 +99,7 @@ final class GpuOptimizer implements AutoCloseable {
      * Adam's second moment (tests).
      */
     float[] state(int l, boolean second) {
-        float[] s = new float[widths[l] * widths[l + 1]];
+        float[] s = new float[weightCounts[l]];
         dev.download(s, second ? weightState2[l] : weightState1[l], s.length);
         return s;
     }

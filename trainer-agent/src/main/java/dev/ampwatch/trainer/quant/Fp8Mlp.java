@@ -37,6 +37,10 @@ public final class Fp8Mlp implements RowLogits {
     /** Quantizes a trained model, calibrating the activation scales on {@code calibration} (raw features). */
     public static Fp8Mlp quantize(ModelSpec spec, Standardization input, ModelParameters parameters, LabeledData calibration) {
         parameters.requireShape(spec);
+        if (spec.convolutional()) {
+            throw new IllegalArgumentException("FP8 inference quantizes MLPs; this model has convolution layers ("
+                    + dev.ampwatch.trainer.model.ConvLayer.text(spec.convolutions()) + "): measure it in fp32, fp16 or bf16");
+        }
         if (calibration.size() == 0) {
             throw new IllegalArgumentException("FP8 calibration needs samples (the validation split is empty)");
         }

@@ -46,6 +46,10 @@ public final class Int8Mlp implements RowLogits {
      */
     public static Int8Mlp quantize(ModelSpec spec, Standardization input, ModelParameters parameters, LabeledData calibration) {
         parameters.requireShape(spec);
+        if (spec.convolutional()) {
+            throw new IllegalArgumentException("INT8 inference quantizes MLPs; this model has convolution layers ("
+                    + dev.ampwatch.trainer.model.ConvLayer.text(spec.convolutions()) + "): measure it in fp32, fp16 or bf16");
+        }
         if (calibration.size() == 0) {
             throw new IllegalArgumentException("INT8 calibration needs samples (the validation split is empty)");
         }

@@ -1,5 +1,6 @@
 package dev.ampwatch.trainer.sweep;
 
+import dev.ampwatch.trainer.model.ConvLayer;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
 import java.nio.file.Path;
@@ -30,11 +31,13 @@ import java.util.Optional;
  * @param learningRate learning rate of every run; empty: the optimizer's default
  * @param trainingSeed training seed of repeat 1; repeat r uses {@code trainingSeed + r - 1}
  * @param inference inference runs after each completed training run (the model just trained); empty: none
+ * @param convLayers convolution layers in front of the hidden layers of every run (default none: MLPs)
  */
 public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer> batchSizes, List<List<Integer>> hidden,
         List<Integer> epochs, int repeats, RunSetting benchmark, Optional<Long> seed, Duration cooldown,
         Optional<String> experimentId, Optional<Path> dataset, int trainLimit, int testLimit, OptimizerKind optimizer,
-        Optional<Double> learningRate, long trainingSeed, Optional<SweepInference> inference) {
+        Optional<Double> learningRate, long trainingSeed, Optional<SweepInference> inference,
+        List<ConvLayer> convLayers) {
 
     public static final Duration DEFAULT_COOLDOWN = Duration.ofSeconds(30);
 
@@ -43,6 +46,7 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         Objects.requireNonNull(benchmark, "benchmark");
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(inference, "inference");
+        convLayers = List.copyOf(convLayers);
         precisions = distinct("precisions", precisions);
         batchSizes = distinct("batch_sizes", batchSizes);
         hidden = distinct("hidden", hidden.stream().map(List::copyOf).toList());
@@ -61,6 +65,12 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         require(trainLimit >= 0 && testLimit >= 0, "train_limit and test_limit must be >= 0 (0 = all)");
         experimentId.ifPresent(id -> require(!id.isBlank(), "experiment_id must not be blank"));
         learningRate.ifPresent(lr -> require(lr > 0 && Double.isFinite(lr), "learning_rate must be positive: " + lr));
+        if (!convLayers.isEmpty() && inference.isPresent()) {
+            for (String p : inference.get().precisions()) {
+                require(!p.equals("int8") && !p.equals("fp8"), "inference precision " + p + " quantizes MLPs; conv_layers "
+                        + ConvLayer.text(convLayers) + " make CNNs: measure them in fp32, fp16 or bf16");
+            }
+        }
     }
 
     public static Builder builder() {
@@ -70,19 +80,19 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
     /** A copy with another order seed. */
     public SweepGrid withSeed(long v) {
         return new SweepGrid(mode, precisions, batchSizes, hidden, epochs, repeats, benchmark, Optional.of(v), cooldown,
-                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference);
+                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers);
     }
 
     /** A copy with another experiment id. */
     public SweepGrid withExperimentId(String v) {
         return new SweepGrid(mode, precisions, batchSizes, hidden, epochs, repeats, benchmark, seed, cooldown,
-                Optional.of(v), dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference);
+                Optional.of(v), dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers);
     }
 
     /** A copy with another cool-down. */
     public SweepGrid withCooldown(Duration v) {
         return new SweepGrid(mode, precisions, batchSizes, hidden, epochs, repeats, benchmark, seed, v,
-                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference);
+                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers);
     }
 
     private static <T> List<T> distinct(String name, List<T> values) {
@@ -117,6 +127,7 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         private Double learningRate;
         private long trainingSeed = 42;
         private SweepInference inference;
+        private List<ConvLayer> convLayers = List.of();
 
         private Builder() {}
 
@@ -137,6 +148,7 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         public Builder learningRate(Double v) { learningRate = v; return this; }
         public Builder trainingSeed(long v) { trainingSeed = v; return this; }
         public Builder inference(SweepInference v) { inference = v; return this; }
+        public Builder convLayers(List<ConvLayer> v) { convLayers = v; return this; }
 
         public SweepGrid build() {
             return new SweepGrid(mode,
@@ -146,7 +158,7 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
                     epochs != null ? epochs : List.of(benchmark.epochs()),
                     repeats, benchmark, Optional.ofNullable(seed), cooldown, Optional.ofNullable(experimentId),
                     Optional.ofNullable(dataset), trainLimit, testLimit, optimizer, Optional.ofNullable(learningRate),
-                    trainingSeed, Optional.ofNullable(inference));
+                    trainingSeed, Optional.ofNullable(inference), convLayers);
         }
     }
 }

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ampwatch.trainer.json.JsonFieldException;
 import dev.ampwatch.trainer.json.JsonFields;
+import dev.ampwatch.trainer.model.ConvLayer;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
 import java.io.IOException;
@@ -41,6 +42,7 @@ import java.util.regex.Pattern;
  *   "precisions": ["fp32", "amp-fp16", "amp-bf16"],
  *   "batch_sizes": [64, 128, 256],
  *   "hidden": [[256, 128], [512, 256]],   // each entry: neurons per hidden layer
+ *   "conv_layers": "c32k3s1,c64k3s2",     // every run: convolutions in front of the hidden layers (absent: MLPs)
  *   "epochs": [5, 10],
  *   "repeats": 3,
  *   "benchmark": {"precision": "fp32", "batch_size": 128, "hidden": [256, 128], "epochs": 5},
@@ -62,7 +64,7 @@ import java.util.regex.Pattern;
  */
 public final class SweepGridFile {
     static final List<String> KEYS = List.of("mode", "precisions", "batch_sizes", "hidden", "epochs", "repeats",
-            "benchmark", "seed", "cooldown", "experiment_id", "dataset", "train_limit", "test_limit", "optimizer",
+            "benchmark", "seed", "cooldown", "experiment_id", "dataset", "train_limit", "test_limit", "optimizer", "conv_layers",
             "learning_rate", "training_seed", "inference", "comment");
     static final List<String> BENCHMARK_KEYS = List.of("precision", "batch_size", "hidden", "epochs");
     static final List<String> INFERENCE_KEYS = List.of("precisions", "repeats", "batch_size");
@@ -162,6 +164,9 @@ public final class SweepGridFile {
         }
         if (has(root, "inference")) {
             b.inference(inference(object(root.get("inference"), "inference")));
+        }
+        if (has(root, "conv_layers")) {
+            b.convLayers(parseWith(root.get("conv_layers"), "conv_layers", ConvLayer::parseList));
         }
         if (has(root, "comment")) {
             text(root.get("comment"), "comment");

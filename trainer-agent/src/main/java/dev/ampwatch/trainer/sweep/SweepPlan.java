@@ -47,7 +47,7 @@ public record SweepPlan(SweepGrid grid, String experimentId, long seed, int conf
     public TrainingOptions.Builder options(PlannedRun run) {
         RunSetting s = run.setting();
         TrainingOptions.Builder b = TrainingOptions.builder().precision(s.precision()).batchSize(s.batchSize())
-                .hiddenUnits(s.hiddenUnits()).epochs(s.epochs()).seed(trainingSeed(run)).experimentId(experimentId)
+                .hiddenUnits(s.hiddenUnits()).convLayers(grid.convLayers()).epochs(s.epochs()).seed(trainingSeed(run)).experimentId(experimentId)
                 .datasetDir(grid.dataset().orElse(null)).trainLimit(grid.trainLimit()).testLimit(grid.testLimit())
                 .optimizer(grid.optimizer());
         grid.learningRate().ifPresent(b::learningRate);

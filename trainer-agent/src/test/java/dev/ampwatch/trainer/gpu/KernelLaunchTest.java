@@ -78,9 +78,32 @@ class KernelLaunchTest {
 
     @Test
     void layoutsBeyond32BitIndexingAreRefused() {
-        ModelSpec wide = new ModelSpec(50_000, List.of(50_000), 10);
-        assertThatThrownBy(() -> new GpuLayout(wide, Precision.FP32, OptimizerKind.ADAM, 1))
+        ModelSpec wide = new ModelSpec(784, List.of(40_000), 10);
+        assertThatThrownBy(() -> new GpuLayout(wide, Precision.FP32, OptimizerKind.ADAM, 60_000))
                 .hasMessageContaining("32-bit kernel indexing");
+        assertThatThrownBy(() -> new ModelSpec(50_000, List.of(50_000), 10)).hasMessageContaining("32-bit indexing");
+        // a convolution's im2col matrix: 32 x 3 x 3 per output pixel, 28 x 28 pixels per sample
+        ModelSpec cnn = new ModelSpec(784, List.of(10), 10, dev.ampwatch.trainer.model.ConvLayer.parseList("c32k3s1,c64k3s1"));
+        assertThatThrownBy(() -> new GpuLayout(cnn, Precision.FP32, OptimizerKind.ADAM, 10_000))
+                .hasMessageContaining("32-bit kernel indexing");
+    }
+
+    @Test
+    void bufferSizesOfAConvolutionalModel() {
+        ModelSpec cnn = new ModelSpec(784, List.of(32), 10, dev.ampwatch.trainer.model.ConvLayer.parseList("c8k3s1,c16k3s2"));
+        GpuLayout bf16 = new GpuLayout(cnn, Precision.AMP_BF16, OptimizerKind.SGD_MOMENTUM, 4);
+        assertThat(bf16.layers()).isEqualTo(4);
+        assertThat(bf16.rows(0)).isEqualTo(4L * 784);
+        assertThat(bf16.columnBytes(0)).isEqualTo(4L * 784 * 9 * 4);
+        assertThat(bf16.columnBytes(1)).isEqualTo(4L * 196 * 72 * 4);
+        assertThat(bf16.columnBytes(2)).isZero();
+        assertThat(bf16.columnGradientBytes()).as("only the second convolution's input has a gradient").isEqualTo(4L * 196 * 72 * 4);
+        assertThat(bf16.roundedInputBytes(1)).isEqualTo(2L * 4 * 196 * 72);
+        assertThat(bf16.activationBytes(0)).isEqualTo(4L * 4 * 784 * 8);
+        assertThat(bf16.roundedGradientBytes()).isEqualTo(2L * 4 * 784 * 8);
+        // 3,136 rows of the first layer: 13 chunks of 256 per output channel
+        assertThat(bf16.biasPartialBytes()).isEqualTo(4L * 13 * 8);
+        assertThat(bf16.batchBytes()).isEqualTo(4L * 4 * 784 + 4L * 4 + 8L * 4 + 4L * 4 + 4);
     }
 
     /**

@@ -70,6 +70,14 @@ class PtxResourcesTest {
         assertThat(entries.get("dequant_f32_bias_act")).contains("mul.rn.f32").contains("add.rn.f32").doesNotContain("fma.");
     }
 
+    /** The CPU's order and rounding: col2im and the bias gradient's partial sums add with add.rn, never contracted. */
+    @Test
+    void convolutionKernelsAddAsTheCpuDoes() {
+        assertThat(entries.get("col2im")).contains("add.rn.f32").doesNotContain("fma.");
+        assertThat(entries.get("bias_grad_partial")).contains("add.rn.f32").doesNotContain("fma.");
+        assertThat(entries.get("im2col")).doesNotContain("add.f32").doesNotContain("fma.");
+    }
+
     @Test
     void everyGemmTheBackendLaunchesExists() {
         for (Precision p : Precision.values()) {

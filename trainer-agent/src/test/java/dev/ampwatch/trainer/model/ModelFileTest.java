@@ -90,6 +90,36 @@ class ModelFileTest {
     }
 
     @Test
+    void aCnnRoundTripsWithItsConvolutionLayers(@TempDir Path tmp) throws IOException {
+        ModelSpec spec = new ModelSpec(64, List.of(5), 3, ConvLayer.parseList("c4k3s1,c6k5s2"));
+        Random random = new Random(9);
+        List<float[]> weights = new java.util.ArrayList<>();
+        List<float[]> biases = new java.util.ArrayList<>();
+        for (LayerShape layer : spec.layers()) {
+            float[] wl = new float[(int) layer.weightCount()];
+            for (int i = 0; i < wl.length; i++) {
+                wl[i] = (float) random.nextGaussian();
+            }
+            weights.add(wl);
+            biases.add(new float[layer.out()]);
+        }
+        ModelFile.SavedModel model = new ModelFile.SavedModel(spec, new Standardization(0.5, 0.25),
+                new ModelParameters(weights, biases), Map.of());
+        Path file = tmp.resolve("cnn.ampwmodel");
+        ModelFile.write(file, model);
+        ModelFile.SavedModel read = ModelFile.read(file);
+        assertThat(read.spec()).isEqualTo(spec);
+        assertThat(read.spec().convolutions()).extracting(Object::toString).containsExactly("c4k3s1", "c6k5s2");
+        for (int l = 0; l < weights.size(); l++) {
+            assertThat(bits(read.parameters().weights().get(l))).isEqualTo(bits(weights.get(l)));
+        }
+        // the same tensors under an MLP header do not fit: what an ampwatch from before convolutions would say
+        ModelSpec mlp = new ModelSpec(64, List.of(5), 3);
+        assertThatThrownBy(() -> new ModelFile.SavedModel(mlp, model.input(), model.parameters(), Map.of()))
+                .hasMessageContaining("4 layers of parameters for a model of 2");
+    }
+
+    @Test
     void refusesAnotherVersion() throws IOException {
         Path file = dir.resolve("v2.ampwmodel");
         ModelFile.write(file, tiny());

@@ -44,6 +44,20 @@ class SweepGridFileTest {
     }
 
     @Test
+    void convLayersMakeEveryRunACnnAndRuleOutQuantizedInference() {
+        SweepGrid g = SweepGridFile.parse("{\"conv_layers\": \"c16k3s1,c32k3s2\", \"hidden\": [[128]]}");
+        assertThat(g.convLayers()).extracting(Object::toString).containsExactly("c16k3s1", "c32k3s2");
+        SweepPlan plan = SweepPlanner.plan(g.withSeed(1));
+        assertThat(plan.options(plan.runs().get(0)).build().convLayers()).isEqualTo(g.convLayers());
+        assertThat(SweepGridFile.parse("{}").convLayers()).isEmpty();
+        assertThatThrownBy(() -> SweepGridFile.parse("{\"conv_layers\": \"c16x3\"}"))
+                .hasMessageContaining("conv_layers").hasMessageContaining("expected c<channels>k<kernel>s<stride>");
+        assertThatThrownBy(() -> SweepGridFile.parse(
+                "{\"conv_layers\": \"c16k3\", \"inference\": {\"precisions\": [\"fp32\", \"int8\"]}}"))
+                .hasMessageContaining("inference precision int8 quantizes MLPs");
+    }
+
+    @Test
     void anEmptyObjectIsTheBenchmarkAloneWithDefaults() {
         SweepGrid g = SweepGridFile.parse("{}");
         assertThat(g.mode()).isEqualTo(SweepMode.GRID);
