@@ -11,7 +11,8 @@
 # power-agent's NVML source logging the GPU's energy counter and power every 50 ms for the rest of the script), tests
 # (the trainer's GPU tests through the JUnit console; skips are failures where the probe found a GPU), train-* (at least
 # 200 steps and 8 s per precision of a 784-2048-2048-10 MLP at batch 512: samples/s, TFLOP/s, joules from the energy
-# counter over the timed window, J per 1,000 samples), infer-* (at least 300 batches and 8 s of 4,096 per inference
+# counter over the timed window, J per 1,000 samples; train-amp-fp16-small(-graphs): the demo's size without and with
+# CUDA graphs; train-*-cnn: the --preset cnn CNN at batch 256), infer-* (at least 300 batches and 8 s of 4,096 per inference
 # precision: inferences/s, TFLOP/s or TOPS, J per 1,000 inferences; int8 on the integer tensor cores, int8-dp4a through
 # dp4a, fp8 on sm_89+ only), accuracy-* (the default model trained 5 epochs on the slice per training precision),
 # experiment (what --device auto does for a sweep: one device, an fp32 model trained, inference in every precision),
@@ -218,6 +219,10 @@ run() {
   # the demo's size (784-256-256-10, batch 128) is launch-bound on a data-centre GPU: the same step as CUDA graphs
   measured train amp-fp16 45 "samples" 1000 200 5 256 128 small
   measured train amp-fp16 45 "samples" 1000 200 5 256 128 small-graphs -Dampwatch.gpu.graphs=true
+  # the --preset cnn model (convolutions c32k3s1,c64k3s2,c128k3s2 as im2col GEMMs, hidden 256) at batch 256
+  for p in fp32 amp-fp16 amp-bf16; do
+    measured train "$p" 50 "samples" 1000 50 6 cnn 256 cnn
+  done
   for p in fp32 fp16 bf16 int8 int8-dp4a fp8; do
     measured infer "$p" 60 "inferences" 1000 300 8
   done

@@ -280,7 +280,9 @@ public final class InferenceJob {
 
     private RunConfig config(Dataset data) {
         return RunConfig.newBuilder().setPrecision(options.precision()).setBatchSize(options.batchSize())
-                .setHiddenUnits(model.spec().hiddenUnits()).setEpochs(options.repeats()).setLearningRate(0)
+                .setHiddenUnits(model.spec().hiddenUnits())
+                .setConvLayers(model.spec().convolutions().stream().map(dev.ampwatch.trainer.json.TrainingEventJson::toAvro).toList())
+                .setEpochs(options.repeats()).setLearningRate(0)
                 .setOptimizer("none").setDataset(data.name() + " (test split)").setDatasetSynthetic(data.synthetic())
                 .setTrainSamples(data.test().size()).setParameterCount(model.spec().parameterCount())
                 .setFlopsPerSample(2.0 * model.spec().macsPerSample()).setDeviceName(backend.deviceName()).setBackend(backend.name())

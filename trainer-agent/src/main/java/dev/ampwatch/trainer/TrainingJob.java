@@ -209,6 +209,7 @@ public final class TrainingJob {
                 .setPrecision(options.precision().cliName())
                 .setBatchSize(options.batchSize())
                 .setHiddenUnits(options.hiddenUnits())
+                .setConvLayers(options.convLayers().stream().map(dev.ampwatch.trainer.json.TrainingEventJson::toAvro).toList())
                 .setEpochs(options.epochs())
                 .setLearningRate(options.learningRate())
                 .setLearningRateSchedule(options.learningRateSchedule().cliName())

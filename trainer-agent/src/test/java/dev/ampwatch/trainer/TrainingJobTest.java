@@ -111,6 +111,22 @@ class TrainingJobTest {
     }
 
     @Test
+    void aCnnRunPublishesItsConvolutionLayersAndCosts() {
+        Dataset data = SyntheticData.generate(100, 40, 16, 3, 0.5f, 0.2f, 3); // 4 x 4 "images"
+        List<dev.ampwatch.trainer.model.ConvLayer> conv = dev.ampwatch.trainer.model.ConvLayer.parseList("c4k3s1,c6k3s2");
+        new TrainingJob(tiny().convLayers(conv).build(), cpu, ticking(), events::add).run(data);
+        dev.ampwatch.schema.RunConfig config = events.get(0).getConfig();
+        assertThat(config.getConvLayers()).extracting(l -> l.getChannels() + "k" + l.getKernel() + "s" + l.getStride())
+                .containsExactly("4k3s1", "6k3s2");
+        dev.ampwatch.trainer.model.ModelSpec spec = new dev.ampwatch.trainer.model.ModelSpec(16, config.getHiddenUnits(), 3, conv);
+        // 4x4x1 -> 4x4x4 (9x4 filters) -> 2x2x6 (36x6) -> the hidden layers -> 3 classes
+        assertThat(config.getParameterCount()).isEqualTo(spec.parameterCount());
+        assertThat(config.getFlopsPerSample()).isEqualTo(6.0 * (16 * 9 * 4 + 4 * 36 * 6 + spec.layers().subList(2, spec.layers().size())
+                .stream().mapToLong(dev.ampwatch.trainer.model.LayerShape::macsPerSample).sum()));
+        assertThat(events.get(events.size() - 1).getKind()).isEqualTo(EventKind.RUN_COMPLETED);
+    }
+
+    @Test
     void fp16RunReportsSkippedStepsPerEpoch() {
         Dataset data = SyntheticData.generate(64, 16, 12, 3, 0.5f, 0.2f, 3);
         TrainingOptions options = tiny().precision(Precision.AMP_FP16).initialLossScale(0x1p40f).build();

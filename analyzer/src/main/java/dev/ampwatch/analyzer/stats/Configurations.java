@@ -31,6 +31,11 @@ record Configurations(List<Configuration> all, List<String> varying, int without
     /** Training and inference runs are never one configuration (RunConfig.phase). */
     static final String PHASE = "phase";
     static final String TRAINING = "training";
+    /**
+     * A CNN and an MLP with the same hidden layers are never one configuration (RunConfig.conv_layers, as
+     * {@code c32k3s1,c64k3s2}); empty for an MLP.
+     */
+    static final String CONV_LAYERS = "conv_layers";
 
     Configurations {
         all = List.copyOf(all);
@@ -116,6 +121,7 @@ record Configurations(List<Configuration> all, List<String> varying, int without
         Map<String, String> l = new LinkedHashMap<>();
         l.put(PRECISION, s.getPrecision());
         l.put("batch_size", Integer.toString(s.getBatchSize()));
+        l.put(CONV_LAYERS, s.getConvLayers());
         l.put("hidden_units", s.getHiddenUnits().stream().map(String::valueOf).collect(Collectors.joining(",")));
         l.put("epochs", Integer.toString(s.getEpochs()));
         l.put("learning_rate", BigDecimal.valueOf(s.getLearningRate()).stripTrailingZeros().toPlainString());
@@ -128,16 +134,25 @@ record Configurations(List<Configuration> all, List<String> varying, int without
         return l;
     }
 
-    /** Every factor's level; the phase only when it is not training, so keys of training runs read as before it. */
+    /**
+     * Every factor's level; the phase only when it is not training and the convolution layers only when there
+     * are some, so keys of training runs and of MLPs read as before those factors.
+     */
     static String key(Map<String, String> levels) {
-        return FACTORS.keySet().stream().filter(f -> !(f.equals(PHASE) && TRAINING.equals(levels.get(f))))
+        return FACTORS.keySet().stream().filter(f -> !omitted(f, levels.get(f)))
                 .map(f -> f + "=" + levels.get(f)).collect(Collectors.joining("|"));
     }
 
+    /** The level a key leaves out: the phase's training and an MLP's (empty) convolution layers. */
+    private static boolean omitted(String factor, String level) {
+        return factor.equals(PHASE) && TRAINING.equals(level) || factor.equals(CONV_LAYERS) && level.isEmpty();
+    }
+
+    /** The precision and each factor of {@code varying} as short=level; an MLP's label has no conv= (as its key). */
     private static String label(Map<String, String> levels, List<String> varying) {
         StringBuilder b = new StringBuilder(levels.get(PRECISION));
         for (String factor : varying) {
-            if (!factor.equals(PRECISION)) {
+            if (!factor.equals(PRECISION) && !(factor.equals(CONV_LAYERS) && levels.get(factor).isEmpty())) {
                 b.append(' ').append(FACTORS.get(factor)).append('=').append(levels.get(factor));
             }
         }
@@ -148,6 +163,7 @@ record Configurations(List<Configuration> all, List<String> varying, int without
         Map<String, String> f = new LinkedHashMap<>();
         f.put(PRECISION, "");
         f.put("batch_size", "bs");
+        f.put(CONV_LAYERS, "conv");
         f.put("hidden_units", "h");
         f.put("epochs", "ep");
         f.put("learning_rate", "lr");

@@ -6,12 +6,14 @@ import dev.ampwatch.analyzer.state.FinishedRun;
 import dev.ampwatch.analyzer.state.RunSettings;
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.ComponentEnergy;
+import dev.ampwatch.schema.ConvLayer;
 import dev.ampwatch.schema.EpochEnergy;
 import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.RunEnergy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /** Adds a run's final record to its experiment; the same run again replaces itself (idempotent). */
 public final class ExperimentRunsAggregator {
@@ -56,7 +58,14 @@ public final class ExperimentRunsAggregator {
                 .setDatasetSynthetic(c.getDatasetSynthetic()).setTrainSamples(c.getTrainSamples())
                 .setDeviceName(c.getDeviceName()).setBackend(c.getBackend()).setBenchmark(c.getBenchmark())
                 .setPhase(c.getPhase() == null ? Configurations.TRAINING : c.getPhase().name().toLowerCase(Locale.ROOT))
+                .setConvLayers(convLayers(c.getConvLayers()))
                 .build();
+    }
+
+    /** The convolution layers as {@code c32k3s1,c64k3s2}, input side first; empty for an MLP. */
+    static String convLayers(List<ConvLayer> layers) {
+        return layers.stream().map(l -> "c" + l.getChannels() + "k" + l.getKernel() + "s" + l.getStride())
+                .collect(Collectors.joining(","));
     }
 
     /** Gross GPU joules over all its GPUs; null when the run has no GPU reading at all (a CPU run). */

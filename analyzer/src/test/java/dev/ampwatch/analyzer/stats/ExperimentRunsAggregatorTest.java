@@ -6,6 +6,7 @@ import dev.ampwatch.analyzer.state.ExperimentRuns;
 import dev.ampwatch.analyzer.state.FinishedRun;
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.ComponentEnergy;
+import dev.ampwatch.schema.ConvLayer;
 import dev.ampwatch.schema.DataQuality;
 import dev.ampwatch.schema.EpochEnergy;
 import dev.ampwatch.schema.RunConfig;
@@ -32,6 +33,10 @@ class ExperimentRunsAggregatorTest {
         RunEnergy inference = finalRecord("r2");
         inference.getConfig().setPhase(RunPhase.INFERENCE);
         assertThat(ExperimentRunsAggregator.finished(inference).getSettings().getPhase()).isEqualTo("inference");
+        assertThat(r.getSettings().getConvLayers()).as("no convolution layers: an MLP").isEmpty();
+        RunEnergy cnn = finalRecord("r3");
+        cnn.getConfig().setConvLayers(List.of(new ConvLayer(32, 3, 1), new ConvLayer(64, 5, 2)));
+        assertThat(ExperimentRunsAggregator.finished(cnn).getSettings().getConvLayers()).isEqualTo("c32k3s1,c64k5s2");
         assertThat(r.getGpuEnergyJoules()).isEqualTo(700.0); // both GPUs, not the CPU
         assertThat(r.getNetEnergyJoules()).isEqualTo(600.0);
         assertThat(r.getEpochsCompleted()).isEqualTo(2); // the third epoch has no end

@@ -15,6 +15,7 @@ final class Runs {
     private final List<FinishedRun> runs = new ArrayList<>();
     private boolean gpu = true;
     private String phase = "training";
+    private String convLayers = "";
 
     /** Runs from now on have no GPU readings (a CPU-only experiment). */
     Runs cpuOnly() {
@@ -28,11 +29,18 @@ final class Runs {
         return this;
     }
 
+    /** Runs from now on are CNNs with these convolution layers in front of their hidden layers, e.g. c32k3s1,c64k3s2. */
+    Runs conv(String layers) {
+        convLayers = layers;
+        return this;
+    }
+
     /** Completed runs of one configuration, one per value of average power (W). */
     Runs add(String precision, int batchSize, int hidden, boolean benchmark, double... watts) {
         for (double w : watts) {
             RunSettings settings = settings(precision, batchSize, hidden, benchmark);
             settings.setPhase(phase);
+            settings.setConvLayers(convLayers);
             runs.add(run(settings, "COMPLETED", w));
         }
         return this;

@@ -126,9 +126,9 @@ class StateSchemaUpgradeTest {
         return r;
     }
 
-    /** v2: before run settings; v3: before the phase (a v3 run reads as training). */
+    /** v2: before run settings; v3: before the phase (a v3 run reads as training); v4: before convolution layers (an MLP). */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"ExperimentRuns.v2.avsc", "ExperimentRuns.v3.avsc"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"ExperimentRuns.v2.avsc", "ExperimentRuns.v3.avsc", "ExperimentRuns.v4.avsc"})
     void experimentRunsOfEarlierVersionsAreReadable(String version) throws Exception {
         Schema writer;
         try (InputStream in = getClass().getResourceAsStream("/dev/ampwatch/analyzer/state/history/" + version)) {
@@ -138,6 +138,65 @@ class StateSchemaUpgradeTest {
                 .getType()).isEqualTo(org.apache.avro.SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
         assertThat(ExperimentRuns.getClassSchema().getField("runs").schema().getElementType().getField("settings").schema()
                 .getTypes().get(1).getField("phase").defaultVal()).isEqualTo("training");
+        assertThat(ExperimentRuns.getClassSchema().getField("runs").schema().getElementType().getField("settings").schema()
+                .getTypes().get(1).getField("conv_layers").defaultVal()).isEqualTo("");
+    }
+
+    /**
+     * A run with settings as the v3 analyzer (no phase) and the v4 analyzer (no convolution layers) wrote it restores
+     * as an MLP, v3 as training, and keeps its configuration key: its statistics group it as before the upgrade.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"ExperimentRuns.v3.avsc", "ExperimentRuns.v4.avsc"})
+    void experimentRunsWithSettingsWrittenByV3AndV4RestoreAsMlps(String version) throws Exception {
+        Schema writer;
+        try (InputStream in = getClass().getResourceAsStream("/dev/ampwatch/analyzer/state/history/" + version)) {
+            writer = new Schema.Parser().parse(in);
+        }
+        Schema runSchema = writer.getField("runs").schema().getElementType();
+        GenericRecord settings = new GenericData.Record(runSchema.getField("settings").schema().getTypes().get(1));
+        settings.put("precision", "amp-bf16");
+        settings.put("batch_size", 64);
+        settings.put("hidden_units", List.of(256, 128));
+        settings.put("epochs", 3);
+        settings.put("learning_rate", 0.05);
+        settings.put("optimizer", "sgd-momentum");
+        settings.put("dataset", "fashion-mnist");
+        settings.put("dataset_synthetic", false);
+        settings.put("train_samples", 55_000L);
+        settings.put("device_name", "cpu (2 threads)");
+        settings.put("backend", "cpu");
+        settings.put("benchmark", false);
+        boolean v4 = version.equals("ExperimentRuns.v4.avsc");
+        if (v4) {
+            settings.put("phase", "inference");
+        }
+        GenericRecord run = withDefaults(runSchema);
+        run.put("run_id", "r1");
+        run.put("group", "amp-bf16");
+        run.put("status", "COMPLETED");
+        run.put("energy_joules", 1234.5);
+        run.put("average_power_watts", 50.0);
+        run.put("duration_seconds", 24.7);
+        run.put("end_us", 1_700_000_000_000_000L);
+        run.put("settings", settings);
+        GenericRecord runs = new GenericData.Record(writer);
+        runs.put("experiment_id", "e1");
+        runs.put("runs", List.of(run));
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), writer).encode(runs);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+
+        ExperimentRuns restored = AnalyzerTopology.experimentRunsSerde().decode(bytes);
+        dev.ampwatch.analyzer.state.RunSettings read = restored.getRuns().get(0).getSettings();
+
+        assertThat(read.getConvLayers()).as("written before convolution layers: an MLP").isEmpty();
+        assertThat(read.getPhase()).isEqualTo(v4 ? "inference" : "training");
+        assertThat(read.getHiddenUnits()).containsExactly(256, 128);
+        assertThat(dev.ampwatch.analyzer.stats.ExperimentStatistics.compute(restored).getConfigurations())
+                .extracting(dev.ampwatch.schema.ConfigurationSummary::getKey).containsExactly("precision=amp-bf16|batch_size=64|hidden_units=256,128|epochs=3|learning_rate=0.05"
+                        + "|optimizer=sgd-momentum|dataset=fashion-mnist|train_samples=55000|device=cpu (2 threads)|backend=cpu"
+                        + (v4 ? "|phase=inference" : ""));
     }
 
     /**
@@ -151,6 +210,6 @@ class StateSchemaUpgradeTest {
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(dev.ampwatch.analyzer.state.HostState.getClassSchema()))
                 .as("HostState changed: keep the previous one as HostState.v6.avsc").isEqualTo(7233559931652112658L);
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(ExperimentRuns.getClassSchema()))
-                .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v4.avsc").isEqualTo(-1905545562379968152L);
+                .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v5.avsc").isEqualTo(-5629064312402383779L);
     }
 }

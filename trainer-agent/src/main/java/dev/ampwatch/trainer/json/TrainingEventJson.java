@@ -48,7 +48,7 @@ public final class TrainingEventJson {
             "epoch", "config", "metrics", "failure_reason");
     public static final List<String> CONFIG_FIELDS = List.of("precision", "batch_size", "hidden_units", "epochs", "learning_rate",
             "optimizer", "dataset", "dataset_synthetic", "train_samples", "parameter_count", "flops_per_sample",
-            "device_name", "backend", "seed", "learning_rate_schedule", "validation_samples", "phase");
+            "device_name", "backend", "seed", "learning_rate_schedule", "validation_samples", "phase", "conv_layers");
     public static final List<String> METRICS_FIELDS = List.of("loss", "train_accuracy", "validation_accuracy", "test_accuracy", "samples",
             "samples_per_second", "duration_ms", "skipped_steps", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms");
 
@@ -237,7 +237,28 @@ public final class TrainingEventJson {
                 .setValidationSamples(has(c, "validation_samples")
                         ? r.longInteger(c.get("validation_samples"), "config.validation_samples", 0) : null)
                 .setPhase(has(c, "phase") ? phase(c.get("phase"), r) : null)
+                .setConvLayers(has(c, "conv_layers") ? convLayers(c.get("conv_layers"), r) : List.of())
                 .build();
+    }
+
+    /** {@code ["c32k3s1", "c64k3s2"]}: {@link dev.ampwatch.trainer.model.ConvLayer}'s text form. */
+    private static List<dev.ampwatch.schema.ConvLayer> convLayers(JsonNode node, FieldRules r) {
+        List<String> texts = r.strings(node, "config.conv_layers");
+        List<dev.ampwatch.schema.ConvLayer> layers = new java.util.ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            try {
+                layers.add(toAvro(dev.ampwatch.trainer.model.ConvLayer.parse(texts.get(i))));
+            } catch (IllegalArgumentException e) {
+                throw new JsonFieldException("config.conv_layers[" + i + "]", e.getMessage());
+            }
+        }
+        return layers;
+    }
+
+    /** A convolution layer as RunConfig.conv_layers holds it. */
+    public static dev.ampwatch.schema.ConvLayer toAvro(dev.ampwatch.trainer.model.ConvLayer c) {
+        return dev.ampwatch.schema.ConvLayer.newBuilder().setChannels(c.channels()).setKernel(c.kernel())
+                .setStride(c.stride()).build();
     }
 
     /** {@code "training"} or {@code "inference"}. */
@@ -305,6 +326,11 @@ public final class TrainingEventJson {
             n.put("batch_size", c.getBatchSize());
             ArrayNode hidden = n.putArray("hidden_units");
             c.getHiddenUnits().forEach(hidden::add);
+            if (!c.getConvLayers().isEmpty()) {
+                ArrayNode conv = n.putArray("conv_layers");
+                c.getConvLayers().forEach(l -> conv.add(new dev.ampwatch.trainer.model.ConvLayer(l.getChannels(), l.getKernel(),
+                        l.getStride()).toString()));
+            }
             n.put("epochs", c.getEpochs());
             n.put("learning_rate", c.getLearningRate());
             n.put("optimizer", c.getOptimizer());

@@ -32,14 +32,14 @@ public final class GpuSmoke {
             code = switch (args.length == 0 ? "" : args[0]) {
                 case "probe" -> probe();
                 case "train" -> train(Precision.fromCliName(args[1]), Integer.parseInt(args[2]),
-                        args.length > 3 ? Integer.parseInt(args[3]) : 1024, args.length > 4 ? Double.parseDouble(args[4]) : 0,
+                        args.length > 3 ? trainedModel(args[3]) : trainedModel("1024"), args.length > 4 ? Double.parseDouble(args[4]) : 0,
                         args.length > 5 ? Integer.parseInt(args[5]) : 512);
                 case "infer" -> infer(args[1], Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 2048,
                         args.length > 4 ? Double.parseDouble(args[4]) : 0);
                 case "accuracy" -> accuracy(Precision.fromCliName(args[1]), Integer.parseInt(args[2]), java.nio.file.Path.of(args[3]));
                 case "experiment" -> experiment(Integer.parseInt(args[1]), java.nio.file.Path.of(args[2]));
                 default -> {
-                    System.out.println("usage: GpuSmoke probe | train PRECISION STEPS [HIDDEN [MIN_SECONDS [BATCH]]]"
+                    System.out.println("usage: GpuSmoke probe | train PRECISION STEPS [HIDDEN|cnn [MIN_SECONDS [BATCH]]]"
                             + " | infer fp32|fp16|bf16|int8|int8-dp4a|fp8 BATCHES [HIDDEN [MIN_SECONDS]] | accuracy PRECISION EPOCHS DATASET_DIR"
                             + " | experiment EPOCHS DATASET_DIR");
                     yield 1;
@@ -139,13 +139,27 @@ public final class GpuSmoke {
         }
     }
 
-    private static int train(Precision precision, int steps, int hidden, double minSeconds, int batch) throws GpuUnavailableException {
+    /** 784-HIDDEN-HIDDEN-10, or {@code cnn}: the {@code --preset cnn} model (convolutions c32k3s1,c64k3s2,c128k3s2, hidden 256). */
+    private static ModelSpec trainedModel(String hidden) {
+        if (hidden.equals("cnn")) {
+            return new ModelSpec(784, List.of(256), 10, dev.ampwatch.trainer.model.ConvLayer.parseList("c32k3s1,c64k3s2,c128k3s2"));
+        }
+        int h = Integer.parseInt(hidden);
+        return new ModelSpec(784, List.of(h, h), 10);
+    }
+
+    private static String describe(ModelSpec spec) {
+        String conv = dev.ampwatch.trainer.model.ConvLayer.text(spec.convolutions());
+        return (conv.isEmpty() ? "784-" : "784-" + conv + "-") + spec.hiddenUnits().stream().map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining("-")) + "-10";
+    }
+
+    private static int train(Precision precision, int steps, ModelSpec spec, double minSeconds, int batch) throws GpuUnavailableException {
         GpuProbe probe = GpuBackend.probe(0, precision);
         if (!probe.available()) {
             System.out.println("SKIP train " + precision.cliName() + ": " + probe.reason());
             return 2;
         }
-        ModelSpec spec = new ModelSpec(784, List.of(hidden, hidden), 10);
         HyperParameters hyper = new HyperParameters(precision, OptimizerKind.SGD_MOMENTUM, 0.01, 1, 65536f, 2000);
         Random rnd = new Random(1);
         float[] x = new float[batch * 784];
@@ -175,8 +189,8 @@ public final class GpuSmoke {
             double seconds = (System.nanoTime() - t0) / 1e9;
             long to = System.currentTimeMillis();
             double samplesPerSecond = (double) done * batch / seconds;
-            System.out.printf(Locale.ROOT, "PASS train %s: %d steps of batch %d, 784-%d-%d-10, %.3f s, %.0f samples/s, %.2f TFLOP/s, "
-                            + "last loss %.4f, %d skipped, %s, window %d-%d%n", precision.cliName(), done, batch, hidden, hidden, seconds,
+            System.out.printf(Locale.ROOT, "PASS train %s: %d steps of batch %d, %s, %.3f s, %.0f samples/s, %.2f TFLOP/s, "
+                            + "last loss %.4f, %d skipped, %s, window %d-%d%n", precision.cliName(), done, batch, describe(spec), seconds,
                     samplesPerSecond, samplesPerSecond * spec.flopsPerSample() / 1e12, last.loss(), skipped, gpu.deviceName(), from, to);
             return Double.isFinite(last.loss()) ? 0 : 1;
         }

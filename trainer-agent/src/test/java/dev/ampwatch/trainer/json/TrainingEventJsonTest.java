@@ -148,4 +148,21 @@ class TrainingEventJsonTest {
                 + "\"optimizer\":\"o\",\"dataset\":\"d\",\"train_samples\":0,\"parameter_count\":1,\"device_name\":\"cpu\",\"backend\":\"cpu\",\"phase\":\"serving\"}}"))
                 .hasMessageContaining("config.phase").hasMessageContaining("training or inference");
     }
+
+    /** A CNN's convolution layers in their text form, round trip; a malformed one names its index. */
+    @Test
+    void convLayersRoundTripAndAreChecked() {
+        String config = "\"config\":{\"precision\":\"amp-bf16\",\"batch_size\":256,\"hidden_units\":[256],\"epochs\":1,"
+                + "\"learning_rate\":0.05,\"optimizer\":\"sgd-momentum\",\"dataset\":\"d\",\"train_samples\":60000,"
+                + "\"parameter_count\":1,\"device_name\":\"cpu\",\"backend\":\"pytorch\",\"conv_layers\":%s}}";
+        TrainingEvent start = TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
+                + String.format(config, "[\"c32k3s1\",\"c64k3s2\"]"));
+        assertThat(start.getConfig().getConvLayers()).extracting(l -> l.getChannels() + "/" + l.getKernel() + "/" + l.getStride())
+                .containsExactly("32/3/1", "64/3/2");
+        assertThat(TrainingEventJson.toJson(start)).contains("\"conv_layers\":[\"c32k3s1\",\"c64k3s2\"]");
+        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(start))).isEqualTo(start);
+        assertThatThrownBy(() -> TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
+                + String.format(config, "[\"c32k3s1\",\"3x3\"]")))
+                .hasMessageContaining("config.conv_layers[1]").hasMessageContaining("expected c<channels>k<kernel>s<stride>");
+    }
 }
