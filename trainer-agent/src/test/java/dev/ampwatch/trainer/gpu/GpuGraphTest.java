@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ampwatch.trainer.backend.StepResult;
 import dev.ampwatch.trainer.backend.TrainableModel;
 import dev.ampwatch.trainer.model.HyperParameters;
+import dev.ampwatch.trainer.model.ModelSpec;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
 import java.util.Random;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * CUDA graphs ({@link StepGraphs}, {@code -Dampwatch.gpu.graphs=true}) replay the kernels a step would launch, in
@@ -24,17 +25,24 @@ import org.junit.jupiter.params.provider.EnumSource;
 class GpuGraphTest {
     private static final int[] BATCHES = {7, 128, 100, 128, 1, 7};
 
-    @ParameterizedTest
-    @EnumSource(Precision.class)
-    void graphStepsEqualLaunchedStepsBitForBit(Precision precision) throws Exception {
+    /** Every precision with the demo's MLP and with {@link GpuConvParityTest#CNN} (im2col, col2im, chunked bias sums). */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> models() {
+        return java.util.Arrays.stream(Precision.values()).flatMap(p -> java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(p, "mlp"), org.junit.jupiter.params.provider.Arguments.of(p, "cnn")));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("models")
+    void graphStepsEqualLaunchedStepsBitForBit(Precision precision, String model) throws Exception {
         GpuRequirement.assumeBackend(precision);
+        ModelSpec spec = model.equals("cnn") ? GpuConvParityTest.CNN : GpuTrainingParityTest.REAL;
         boolean scaling = precision == Precision.AMP_FP16;
         HyperParameters hyper = new HyperParameters(precision, OptimizerKind.ADAM, 0.001, 7, scaling ? 0x1p40f : 1024f, 2);
-        try (GpuBackend gpu = GpuBackend.open(0, precision); TrainableModel launched = gpu.createModel(GpuTrainingParityTest.REAL, hyper)) {
+        try (GpuBackend gpu = GpuBackend.open(0, precision); TrainableModel launched = gpu.createModel(spec, hyper)) {
             TrainableModel created;
             System.setProperty("ampwatch.gpu.graphs", "true");
             try {
-                created = gpu.createModel(GpuTrainingParityTest.REAL, hyper);
+                created = gpu.createModel(spec, hyper);
             } finally {
                 System.clearProperty("ampwatch.gpu.graphs");
             }
@@ -51,7 +59,7 @@ class GpuGraphTest {
                     assertThat(b.applied()).as("step %d applied", step).isEqualTo(a.applied());
                     assertThat(graphed.lossScale()).as("step %d scale", step).isEqualTo(launched.lossScale());
                 }
-                for (int l = 0; l < 3; l++) { // isEqualTo on float arrays: bit for bit
+                for (int l = 0; l < spec.layers().size(); l++) { // isEqualTo on float arrays: bit for bit
                     assertThat(((GpuMlp) graphed).weights(l)).as("weights of layer %d", l).isEqualTo(((GpuMlp) launched).weights(l));
                     assertThat(((GpuMlp) graphed).bias(l)).as("bias of layer %d", l).isEqualTo(((GpuMlp) launched).bias(l));
                 }
