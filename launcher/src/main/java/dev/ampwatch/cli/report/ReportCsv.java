@@ -15,7 +15,7 @@ final class ReportCsv {
             "batch_size", "hidden_units", "epochs", "learning_rate", "benchmark", "status", "start_time", "end_time",
             "duration_seconds", "energy_joules", "net_energy_joules", "average_power_watts", "peak_power_watts",
             "energy_per_sample_joules", "co2e_grams", "final_test_accuracy_ratio", "estimated", "gaps", "phase", "samples_per_second",
-            "energy_per_1000_inferences_joules", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms");
+            "energy_per_1000_inferences_joules", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "conv_layers");
 
     private ReportCsv() {}
 
@@ -37,7 +37,9 @@ final class ReportCsv {
             boolean inference = ReportInference.isInference(r);
             cells.addAll(List.of(c == null ? "" : inference ? "inference" : "training", Numbers.exact(r.getSamplesPerSecond()),
                     inference ? Numbers.exact(ReportInference.times1000(r.getJoulesPerSample())) : "",
-                    Numbers.exact(r.getLatencyP50Ms()), Numbers.exact(r.getLatencyP95Ms()), Numbers.exact(r.getLatencyP99Ms())));
+                    Numbers.exact(r.getLatencyP50Ms()), Numbers.exact(r.getLatencyP95Ms()), Numbers.exact(r.getLatencyP99Ms()),
+                    c == null ? "" : c.getConvLayers().stream().map(l -> "c" + l.getChannels() + "k" + l.getKernel() + "s" + l.getStride())
+                            .collect(Collectors.joining(" "))));
             b.append(line(cells));
         }
         return b.toString();

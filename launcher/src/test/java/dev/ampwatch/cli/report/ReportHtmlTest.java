@@ -129,6 +129,8 @@ class ReportHtmlTest {
         assertThat(inference[header.indexOf("energy_per_1000_inferences_joules")]).isEqualTo("" + 1000 * last.getJoulesPerSample());
         assertThat(inference[header.indexOf("samples_per_second")]).isEqualTo("5000.0");
         assertThat(inference[header.indexOf("latency_p99_ms")]).isEqualTo("4.0");
+        assertThat(header).last().isEqualTo("conv_layers");
+        assertThat(training[header.indexOf("conv_layers")]).as("an MLP").isEmpty();
     }
 
     static Comparison comparison(ExperimentStats stats, String metric, String label) {
