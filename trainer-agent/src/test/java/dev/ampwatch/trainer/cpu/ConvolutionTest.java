@@ -81,7 +81,7 @@ class ConvolutionTest {
             Im2col.forward(x, g, 0, n, col);
             Im2col.backward(r, g, 0, n, back);
             // <im2col(x), r> = <x, col2im(r)>: every patch entry that reads x[i] sends its gradient back to x[i]
-            assertThat(dot(col, r)).as("layer %s", g).isCloseTo(dot(x, back), Offset.offset(1e-3));
+            assertThat(GradientCheckTest.dot(col, r)).as("layer %s", g).isCloseTo(GradientCheckTest.dot(x, back), Offset.offset(1e-3));
         }
     }
 
@@ -240,13 +240,5 @@ class ConvolutionTest {
             v[i] = (float) random.nextGaussian();
         }
         return v;
-    }
-
-    private static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (double) a[i] * b[i];
-        }
-        return s;
     }
 }

@@ -140,7 +140,8 @@ class GradientCheckTest {
         }
     }
 
-    private static double dot(float[] a, float[] b) {
+    /** {@code sum a[i] b[i]} in double. */
+    static double dot(float[] a, float[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
             s += (double) a[i] * b[i];

@@ -105,17 +105,8 @@ class GpuConvParityTest {
                 }
                 g.setParameters(pc); // each step from the same weights: see GpuTrainingParityTest
             }
-            int rows = 500;
-            float[] x = GpuTrainingParityTest.features(rnd, rows);
-            int[] predictedCpu = new int[rows];
-            int[] predictedGpu = new int[rows];
-            c.predict(x, rows, predictedCpu);
-            g.predict(x, rows, predictedGpu);
-            int same = 0;
-            for (int i = 0; i < rows; i++) {
-                same += predictedCpu[i] == predictedGpu[i] ? 1 : 0;
-            }
-            assertThat(same).as("of 500 predictions, agreeing").isGreaterThanOrEqualTo(fp32 ? 499 : 490);
+            assertThat(GpuTrainingParityTest.agreeingPredictions(c, g, GpuTrainingParityTest.features(rnd, 500), 500))
+                    .as("of 500 predictions, agreeing").isGreaterThanOrEqualTo(fp32 ? 499 : 490);
         }
     }
 

@@ -75,18 +75,22 @@ class GpuTrainingParityTest {
                 }
                 g.setParameters(c.parameters()); // each step from the same weights: see the class comment
             }
-            int rows = 1000;
-            float[] x = features(rnd, rows);
-            int[] pc = new int[rows];
-            int[] pg = new int[rows];
-            c.predict(x, rows, pc);
-            g.predict(x, rows, pg);
-            int same = 0;
-            for (int i = 0; i < rows; i++) {
-                same += pc[i] == pg[i] ? 1 : 0;
-            }
-            assertThat(same).as("of 1,000 predictions, agreeing").isGreaterThanOrEqualTo(fp32 ? 999 : 990);
+            assertThat(agreeingPredictions(c, g, features(rnd, 1000), 1000)).as("of 1,000 predictions, agreeing")
+                    .isGreaterThanOrEqualTo(fp32 ? 999 : 990);
         }
+    }
+
+    /** How many of {@code rows} predictions the two models agree on. */
+    static int agreeingPredictions(TrainableModel c, TrainableModel g, float[] x, int rows) {
+        int[] pc = new int[rows];
+        int[] pg = new int[rows];
+        c.predict(x, rows, pc);
+        g.predict(x, rows, pg);
+        int same = 0;
+        for (int i = 0; i < rows; i++) {
+            same += pc[i] == pg[i] ? 1 : 0;
+        }
+        return same;
     }
 
     /**
