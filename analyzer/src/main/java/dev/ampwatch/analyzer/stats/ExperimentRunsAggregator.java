@@ -63,7 +63,7 @@ public final class ExperimentRunsAggregator {
     }
 
     /** The convolution layers as {@code c32k3s1,c64k3s2}, input side first; empty for an MLP. */
-    static String convLayers(List<ConvLayer> layers) {
+    public static String convLayers(List<ConvLayer> layers) {
         return layers.stream().map(l -> "c" + l.getChannels() + "k" + l.getKernel() + "s" + l.getStride())
                 .collect(Collectors.joining(","));
     }

@@ -1,6 +1,7 @@
 package dev.ampwatch.cli.report;
 
 import dev.ampwatch.analyzer.stats.ConfigurationKeys;
+import dev.ampwatch.analyzer.stats.ExperimentRunsAggregator;
 import dev.ampwatch.schema.EpochEnergy;
 import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.RunEnergy;
@@ -38,8 +39,7 @@ final class ReportCsv {
             cells.addAll(List.of(c == null ? "" : inference ? "inference" : "training", Numbers.exact(r.getSamplesPerSecond()),
                     inference ? Numbers.exact(ReportInference.times1000(r.getJoulesPerSample())) : "",
                     Numbers.exact(r.getLatencyP50Ms()), Numbers.exact(r.getLatencyP95Ms()), Numbers.exact(r.getLatencyP99Ms()),
-                    c == null ? "" : c.getConvLayers().stream().map(l -> "c" + l.getChannels() + "k" + l.getKernel() + "s" + l.getStride())
-                            .collect(Collectors.joining(" "))));
+                    c == null ? "" : ExperimentRunsAggregator.convLayers(c.getConvLayers()).replace(',', ' ')));
             b.append(line(cells));
         }
         return b.toString();

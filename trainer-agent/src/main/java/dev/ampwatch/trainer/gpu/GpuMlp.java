@@ -55,23 +55,9 @@ final class GpuMlp implements TrainableModel {
     private final CUdeviceptr[] biasGrad;
     private final GpuOptimizer optimizerState;
     private final CUdeviceptr[] roundedWeights; // reduced modes only
-    // batch buffers, grown with the batch
-    private GpuLayout layout;
-    private CUdeviceptr[] activations = new CUdeviceptr[0];
-    private CUdeviceptr[] gradients = new CUdeviceptr[0];
-    private CUdeviceptr[] roundedInputs = new CUdeviceptr[0];
-    private CUdeviceptr[] columns = new CUdeviceptr[0]; // a convolution's im2col matrix, NULL for dense layers
-    private CUdeviceptr columnGradient;
-    private CUdeviceptr biasPartial;
-    private CUdeviceptr features;
-    private CUdeviceptr labels;
-    private CUdeviceptr rowLoss;
-    private CUdeviceptr predictions;
-    private CUdeviceptr flag;
-    private CUdeviceptr roundedGradient;
-    private double[] rowLossHost = new double[0];
+    /** The batch buffers, replaced by a larger set when a larger batch comes; null before the first. */
+    private GpuBatch batch;
     private final int[] flagHost = new int[1];
-    private int capacity;
     private boolean weightsStale = true;
     private boolean closed;
 
@@ -124,12 +110,12 @@ final class GpuMlp implements TrainableModel {
         begin(n);
         checkLabels(y, n);
         ensureCapacity(n);
-        dev.upload(features, x, n * inputs);
-        dev.upload(labels, y, n);
+        dev.upload(batch.features, x, n * inputs);
+        dev.upload(batch.labels, y, n);
         float scale = scaler.scale();
         boolean checkOverflow = scaler.enabled();
         if (checkOverflow) {
-            dev.zero(flag, 4);
+            dev.zero(batch.flag, 4);
         }
         if (graphs != null) { // one launch for the step's ~30 kernels; the graph converts the weights every time
             weightsStale = true;
@@ -137,15 +123,15 @@ final class GpuMlp implements TrainableModel {
         } else {
             forwardAndBackward(n, scale, checkOverflow);
         }
-        dev.download(rowLossHost, rowLoss, n); // waits for the step's kernels
+        dev.download(batch.rowLossHost, batch.rowLoss, n); // waits for the step's kernels
         double total = 0;
         for (int i = 0; i < n; i++) {
-            total += rowLossHost[i];
+            total += batch.rowLossHost[i];
         }
         double loss = total / n;
         boolean finite = true;
         if (checkOverflow) {
-            dev.download(flagHost, flag, 1);
+            dev.download(flagHost, batch.flag, 1);
             finite = flagHost[0] == 0;
         }
         if (!scaler.update(finite)) {
@@ -158,8 +144,8 @@ final class GpuMlp implements TrainableModel {
 
     private void forwardAndBackward(int n, float scale, boolean checkOverflow) {
         forward(n);
-        dev.launch(KernelLaunch.elementwise("softmax_xent", n), activations[layers - 1], labels, n, classes, scale,
-                gradients[layers - 1], rowLoss);
+        dev.launch(KernelLaunch.elementwise("softmax_xent", n), batch.activations[layers - 1], batch.labels, n, classes,
+                scale, batch.gradients[layers - 1], batch.rowLoss);
         backward(n, checkOverflow);
     }
 
@@ -167,10 +153,11 @@ final class GpuMlp implements TrainableModel {
     public void predict(float[] x, int n, int[] out) {
         begin(n);
         ensureCapacity(n);
-        dev.upload(features, x, n * inputs);
+        dev.upload(batch.features, x, n * inputs);
         forward(n);
-        dev.launch(KernelLaunch.elementwise("argmax_rows", n), activations[layers - 1], n, classes, predictions);
-        dev.download(out, predictions, n);
+        dev.launch(KernelLaunch.elementwise("argmax_rows", n), batch.activations[layers - 1], n, classes,
+                batch.predictions);
+        dev.download(out, batch.predictions, n);
     }
 
     @Override
@@ -206,9 +193,9 @@ final class GpuMlp implements TrainableModel {
     public void logits(float[] x, int n, float[] out) {
         begin(n);
         ensureCapacity(n);
-        dev.upload(features, x, n * inputs);
+        dev.upload(batch.features, x, n * inputs);
         forward(n);
-        dev.download(out, activations[layers - 1], n * classes);
+        dev.download(out, batch.activations[layers - 1], n * classes);
     }
 
     @Override
@@ -259,6 +246,7 @@ final class GpuMlp implements TrainableModel {
     }
 
     private void forward(int n) {
+        GpuBatch b = batch;
         if (convert != null && weightsStale) {
             for (int l = 0; l < layers; l++) {
                 int count = shapes[l].in() * shapes[l].out();
@@ -266,59 +254,61 @@ final class GpuMlp implements TrainableModel {
             }
         }
         weightsStale = false;
-        CUdeviceptr input = features;
+        CUdeviceptr input = b.features;
         for (int l = 0; l < layers; l++) {
             LayerShape shape = shapes[l];
             int in = shape.in();
             int out = shape.out();
             int rows = n * shape.positions();
             if (shape.convolution()) {
-                conv("im2col", shape.conv(), n, (long) rows * in, input, columns[l]);
-                input = columns[l];
+                conv("im2col", shape.conv(), n, (long) rows * in, input, b.columns[l]);
+                input = b.columns[l];
             }
             CUdeviceptr a = input;
             if (convert != null) {
-                dev.launch(KernelLaunch.elementwise(convert, (long) rows * in), input, roundedInputs[l], rows * in, NULL);
-                a = roundedInputs[l];
+                dev.launch(KernelLaunch.elementwise(convert, (long) rows * in), input, b.roundedInputs[l], rows * in, NULL);
+                a = b.roundedInputs[l];
             }
-            gemm(GemmOp.NN, a, roundedWeights[l], activations[l], rows, out, in);
-            dev.launch(KernelLaunch.elementwise("bias_add", (long) rows * out), activations[l], bias[l], rows, out);
+            gemm(GemmOp.NN, a, roundedWeights[l], b.activations[l], rows, out, in);
+            dev.launch(KernelLaunch.elementwise("bias_add", (long) rows * out), b.activations[l], bias[l], rows, out);
             if (l + 1 < layers) {
-                dev.launch(KernelLaunch.elementwise("relu_forward", (long) rows * out), activations[l], rows * out);
+                dev.launch(KernelLaunch.elementwise("relu_forward", (long) rows * out), b.activations[l], rows * out);
             }
-            input = activations[l];
+            input = b.activations[l];
         }
     }
 
     private void backward(int n, boolean checkOverflow) {
-        CUdeviceptr overflow = checkOverflow ? flag : NULL;
+        GpuBatch b = batch;
+        CUdeviceptr overflow = checkOverflow ? b.flag : NULL;
         for (int l = layers - 1; l >= 0; l--) {
             LayerShape shape = shapes[l];
             int in = shape.in();
             int out = shape.out();
             int rows = n * shape.positions();
-            CUdeviceptr dy = gradients[l];
+            CUdeviceptr dy = b.gradients[l];
             CUdeviceptr dyIn = dy;
             if (convert != null) {
-                dev.launch(KernelLaunch.elementwise(convert, (long) rows * out), dy, roundedGradient, rows * out, overflow);
-                dyIn = roundedGradient;
+                dev.launch(KernelLaunch.elementwise(convert, (long) rows * out), dy, b.roundedGradient, rows * out, overflow);
+                dyIn = b.roundedGradient;
             }
-            CUdeviceptr savedInput = convert != null ? roundedInputs[l]
-                    : shape.convolution() ? columns[l] : (l == 0 ? features : activations[l - 1]);
+            CUdeviceptr savedInput = convert != null ? b.roundedInputs[l]
+                    : shape.convolution() ? b.columns[l] : (l == 0 ? b.features : b.activations[l - 1]);
             gemm(GemmOp.TN, savedInput, dyIn, weightGrad[l], in, out, rows);
             biasGradient(dy, rows, out, biasGrad[l]);
             if (l > 0) {
                 int inputs = n * shape.inputsPerSample();
-                CUdeviceptr dx = shape.convolution() ? columnGradient : gradients[l - 1];
+                CUdeviceptr dx = shape.convolution() ? b.columnGradient : b.gradients[l - 1];
                 gemm(GemmOp.NT, dyIn, roundedWeights[l], dx, rows, in, out);
                 if (shape.convolution()) {
-                    conv("col2im", shape.conv(), n, inputs, columnGradient, gradients[l - 1]);
+                    conv("col2im", shape.conv(), n, inputs, b.columnGradient, b.gradients[l - 1]);
                 }
-                dev.launch(KernelLaunch.elementwise("relu_backward", inputs), activations[l - 1], gradients[l - 1], inputs);
+                dev.launch(KernelLaunch.elementwise("relu_backward", inputs), b.activations[l - 1], b.gradients[l - 1],
+                        inputs);
             }
             if (checkOverflow) {
-                dev.launch(KernelLaunch.elementwise("flag_nonfinite", (long) in * out), weightGrad[l], in * out, flag);
-                dev.launch(KernelLaunch.elementwise("flag_nonfinite", out), biasGrad[l], out, flag);
+                dev.launch(KernelLaunch.elementwise("flag_nonfinite", (long) in * out), weightGrad[l], in * out, b.flag);
+                dev.launch(KernelLaunch.elementwise("flag_nonfinite", out), biasGrad[l], out, b.flag);
             }
         }
     }
@@ -340,8 +330,8 @@ final class GpuMlp implements TrainableModel {
         }
         int chunks = (rows + GpuLayout.BIAS_GRAD_CHUNK - 1) / GpuLayout.BIAS_GRAD_CHUNK;
         dev.launch(KernelLaunch.elementwise("bias_grad_partial", (long) chunks * out), dy, rows, out,
-                GpuLayout.BIAS_GRAD_CHUNK, biasPartial);
-        dev.launch(KernelLaunch.elementwise("bias_grad", out), biasPartial, chunks, out, db);
+                GpuLayout.BIAS_GRAD_CHUNK, batch.biasPartial);
+        dev.launch(KernelLaunch.elementwise("bias_grad", out), batch.biasPartial, chunks, out, db);
     }
 
     private void gemm(GemmOp op, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int m, int n, int k) {
@@ -367,52 +357,17 @@ final class GpuMlp implements TrainableModel {
     }
 
     private void ensureCapacity(int n) {
-        if (n <= capacity) {
+        if (batch != null && n <= batch.capacity) {
             return;
         }
-        freeBatchBuffers();
+        if (batch != null) {
+            batch.close();
+            batch = null;
+        }
         if (graphs != null) {
             graphs.invalidate(); // they point at the buffers freed above
         }
-        layout = new GpuLayout(spec, precision, optimizer, n);
-        activations = new CUdeviceptr[layers];
-        gradients = new CUdeviceptr[layers];
-        roundedInputs = new CUdeviceptr[layers];
-        columns = new CUdeviceptr[layers];
-        features = dev.alloc(4L * n * inputs);
-        labels = dev.alloc(4L * n);
-        rowLoss = dev.alloc(8L * n);
-        predictions = dev.alloc(4L * n);
-        flag = dev.alloc(4);
-        roundedGradient = convert != null ? dev.alloc(layout.roundedGradientBytes()) : NULL;
-        columnGradient = layout.columnGradientBytes() > 0 ? dev.alloc(layout.columnGradientBytes()) : NULL;
-        biasPartial = layout.biasPartialBytes() > 0 ? dev.alloc(layout.biasPartialBytes()) : NULL;
-        for (int l = 0; l < layers; l++) {
-            activations[l] = dev.alloc(layout.activationBytes(l));
-            gradients[l] = dev.alloc(layout.activationBytes(l));
-            roundedInputs[l] = convert != null ? dev.alloc(layout.roundedInputBytes(l)) : NULL;
-            columns[l] = shapes[l].convolution() ? dev.alloc(layout.columnBytes(l)) : NULL;
-        }
-        rowLossHost = new double[n];
-        capacity = n;
-    }
-
-    private void freeBatchBuffers() {
-        for (CUdeviceptr[] group : new CUdeviceptr[][] {activations, gradients, roundedInputs, columns}) {
-            for (CUdeviceptr p : group) {
-                freeIfOwned(p);
-            }
-        }
-        for (CUdeviceptr p : new CUdeviceptr[] {features, labels, rowLoss, predictions, flag, roundedGradient,
-                columnGradient, biasPartial}) {
-            freeIfOwned(p);
-        }
-        activations = new CUdeviceptr[0];
-        gradients = new CUdeviceptr[0];
-        roundedInputs = new CUdeviceptr[0];
-        columns = new CUdeviceptr[0];
-        features = labels = rowLoss = predictions = flag = roundedGradient = columnGradient = biasPartial = null;
-        capacity = 0;
+        batch = new GpuBatch(dev, new GpuLayout(spec, precision, optimizer, n), inputs, convert != null);
     }
 
     private void freeIfOwned(CUdeviceptr p) {
@@ -432,7 +387,9 @@ final class GpuMlp implements TrainableModel {
         if (graphs != null) {
             graphs.close();
         }
-        freeBatchBuffers();
+        if (batch != null) {
+            batch.close();
+        }
         if (optimizerState != null) { // null when the constructor failed before it
             optimizerState.close();
         }
