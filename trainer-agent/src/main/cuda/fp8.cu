@@ -27,9 +27,13 @@ extern "C" __global__ void quantize_e4m3(const float *__restrict__ x, unsigned c
 // mma.sync.m16n8k32 e4m3 x e4m3 and FP32 accumulation.
 struct MmaE4m3 {
     __device__ __forceinline__ void operator()(float c[4], const unsigned a[4], const unsigned b[2]) const {
+#if defined(AMPWATCH_HOST_KERNELS) // the fake libcuda's emulation of the instruction (trainer-agent/src/test/c/fakecuda)
+        fake_cuda_mma_m16n8k32_e4m3(c, a, b);
+#else
         asm volatile("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
                      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
                      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
     }
 };
 

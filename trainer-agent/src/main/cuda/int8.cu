@@ -101,9 +101,13 @@ extern "C" __global__ void dequant_bias_act(const int *__restrict__ acc, const f
 
 struct MmaS8 {
     __device__ __forceinline__ void operator()(int c[4], const unsigned a[4], const unsigned b[2]) const {
+#if defined(AMPWATCH_HOST_KERNELS) // the fake libcuda's emulation of the instruction (trainer-agent/src/test/c/fakecuda)
+        fake_cuda_mma_m16n8k32_s8(c, a, b);
+#else
         asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
                      : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3])
                      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
     }
 };
 

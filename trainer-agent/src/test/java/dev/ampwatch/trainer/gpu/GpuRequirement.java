@@ -25,6 +25,18 @@ final class GpuRequirement {
         assume(probe.available(), "GPU backend for " + precision + " unavailable: " + probe.reason());
     }
 
+    /** The name the fake libcuda (src/test/c/fakecuda) gives its device. */
+    static final String FAKE_DEVICE = "ampwatch fake CUDA device";
+
+    /**
+     * Whether the GPU is the fake libcuda's, which runs the kernels on the CPU (the fake-cuda profile of
+     * trainer-agent/pom.xml): tests may then shrink workloads that only cost time, never what they check.
+     */
+    static boolean emulated() {
+        GpuProbe probe = GpuBackend.probe();
+        return probe.available() && probe.deviceName().startsWith(FAKE_DEVICE);
+    }
+
     static void assume(boolean condition, String why) {
         if (!condition && required()) {
             fail(why + " (-D" + PROPERTY + "=true: a GPU test may not skip)");

@@ -1,0 +1,340 @@
+// The kernels of src/main/cuda compiled for the host (cuda_host.h), a table of them by name, and the launcher that
+// runs a grid of them: block after block; within a block, thread after thread, or, for kernels that synchronize
+// (__syncthreads, warp-collective mma), every thread as a fiber switched at its barriers.
+#include "cuda_host.h"
+
+#define AMPWATCH_HOST_KERNELS 1
+#include "../../../main/cuda/elementwise.cu"
+#include "../../../main/cuda/gemm_sm75.cu"
+#include "../../../main/cuda/gemm_sm80.cu"
+#include "../../../main/cuda/int8.cu"
+#define INT8_MMA 1
+#include "../../../main/cuda/int8.cu"
+#include "../../../main/cuda/fp8.cu"
+
+#include "kernels.h"
+
+#include <cstdio>
+#include <mutex>
+#include <cstdlib>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+// one launch runs at a time (launchLock), so the thread indices and __shared__ arrays are plain globals: thread-local
+// ones cost a __tls_get_addr call per access in a shared library
+uint3 threadIdx;
+uint3 blockIdx;
+dim3 blockDim;
+dim3 gridDim;
+
+namespace {
+
+enum Mode { PLAIN, FIBERS };
+
+struct Kernel {
+    const char *name;
+    void (*invoke)(void **params);
+    std::vector<size_t> sizes;
+    Mode mode;
+};
+
+template <typename... A, size_t... I> void apply(void (*f)(A...), void **p, std::index_sequence<I...>) {
+    f(*reinterpret_cast<std::decay_t<A> *>(p[I])...);
+}
+template <typename... A> constexpr size_t arity(void (*)(A...)) { return sizeof...(A); }
+template <auto F> void invoke(void **p) { apply(F, p, std::make_index_sequence<arity(F)>{}); }
+template <typename... A> std::vector<size_t> sizes(void (*)(A...)) { return {sizeof(std::decay_t<A>)...}; }
+
+#define PLAIN_KERNEL(f) Kernel{#f, invoke<f>, sizes(f), PLAIN}
+#define FIBER_KERNEL(f) Kernel{#f, invoke<f>, sizes(f), FIBERS}
+
+const std::vector<Kernel> &kernels() {
+    static const std::vector<Kernel> table = {
+        PLAIN_KERNEL(convert_f32_f16), PLAIN_KERNEL(convert_f32_bf16), PLAIN_KERNEL(round_f32_tf32),
+        PLAIN_KERNEL(bias_add), PLAIN_KERNEL(relu_forward), PLAIN_KERNEL(relu_backward), PLAIN_KERNEL(bias_grad),
+        PLAIN_KERNEL(bias_grad_partial), PLAIN_KERNEL(im2col), PLAIN_KERNEL(col2im), PLAIN_KERNEL(softmax_xent),
+        PLAIN_KERNEL(flag_nonfinite), PLAIN_KERNEL(argmax_rows), PLAIN_KERNEL(sgd_momentum), PLAIN_KERNEL(adam),
+        FIBER_KERNEL(gemm_fp32_nn), FIBER_KERNEL(gemm_fp32_tn), FIBER_KERNEL(gemm_fp32_nt),
+        FIBER_KERNEL(gemm_f16_nn), FIBER_KERNEL(gemm_f16_tn), FIBER_KERNEL(gemm_f16_nt),
+        FIBER_KERNEL(gemm_bf16_nn), FIBER_KERNEL(gemm_bf16_tn), FIBER_KERNEL(gemm_bf16_nt),
+        FIBER_KERNEL(gemm_tf32_nn), FIBER_KERNEL(gemm_tf32_tn), FIBER_KERNEL(gemm_tf32_nt),
+        PLAIN_KERNEL(quantize_s8), FIBER_KERNEL(gemm_s8_dp4a), PLAIN_KERNEL(dequant_bias_act),
+        FIBER_KERNEL(gemm_s8_mma),
+        PLAIN_KERNEL(quantize_e4m3), FIBER_KERNEL(gemm_e4m3_mma), PLAIN_KERNEL(dequant_f32_bias_act),
+    };
+    return table;
+}
+
+// ---- fibers ------------------------------------------------------------------------------------------------------
+// A fiber switch saves the callee-saved registers, the SSE and x87 control words and the stack pointer, and loads
+// another's: no system call (ucontext's swapcontext makes one per switch, which a GEMM of a large batch does
+// millions of times). x86-64 System V only; elsewhere ucontext.
+
+enum State { READY, AT_BLOCK_BARRIER, AT_WARP_BARRIER, DONE };
+
+constexpr size_t STACK_BYTES = 64 * 1024;
+
+struct Block;
+Block *running = nullptr; // the block whose fibers run on this OS thread, null outside FIBERS launches
+void fiberMain();
+
+} // namespace
+
+#if defined(__x86_64__)
+extern "C" void fake_cuda_fiber_switch(void **save, void *load);
+asm(R"(
+    .text
+    .globl fake_cuda_fiber_switch
+    .hidden fake_cuda_fiber_switch
+    .type fake_cuda_fiber_switch,@function
+fake_cuda_fiber_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    subq $8, %rsp
+    stmxcsr (%rsp)
+    fnstcw 4(%rsp)
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    ldmxcsr (%rsp)
+    fldcw 4(%rsp)
+    addq $8, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size fake_cuda_fiber_switch, .-fake_cuda_fiber_switch
+)");
+
+namespace {
+struct Context {
+    void *sp = nullptr;
+    void start(std::vector<char> &stack, void (*entry)()) {
+        uintptr_t top = ((uintptr_t) stack.data() + stack.size()) & ~(uintptr_t) 15;
+        void **s = reinterpret_cast<void **>(top);
+        *--s = nullptr;                         // entry's return address: it never returns
+        *--s = reinterpret_cast<void *>(entry); // where the first switch "returns" to
+        for (int i = 0; i < 6; i++) *--s = nullptr; // rbp rbx r12 r13 r14 r15
+        uint32_t control[2];
+        asm volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(control[0]), "=m"(control[1]));
+        std::memcpy(--s, control, 8);
+        sp = s;
+    }
+    static void swap(Context &from, Context &to) { fake_cuda_fiber_switch(&from.sp, to.sp); }
+};
+} // namespace
+#else
+#include <ucontext.h>
+namespace {
+struct Context {
+    ucontext_t context;
+    void start(std::vector<char> &stack, void (*entry)()) {
+        getcontext(&context);
+        context.uc_stack.ss_sp = stack.data();
+        context.uc_stack.ss_size = stack.size();
+        context.uc_link = nullptr;
+        makecontext(&context, entry, 0);
+    }
+    static void swap(Context &from, Context &to) { swapcontext(&from.context, &to.context); }
+};
+} // namespace
+#endif
+
+namespace {
+
+struct Fiber {
+    Context context;
+    std::vector<char> stack = std::vector<char>(STACK_BYTES);
+    State state = READY;
+};
+
+struct Block {
+    std::vector<Fiber> fibers;
+    Context scheduler;
+    int current = -1;
+    const Kernel *kernel = nullptr;
+    void **params = nullptr;
+};
+
+void fiberMain() {
+    Block *b = running;
+    b->kernel->invoke(b->params);
+    b->fibers[b->current].state = DONE;
+    Context::swap(b->fibers[b->current].context, b->scheduler);
+}
+
+void yield(State state) {
+    Block *b = running;
+    if (b == nullptr) {
+        std::fprintf(stderr, "fake libcuda: a barrier outside a synchronizing kernel\n");
+        std::abort();
+    }
+    b->fibers[b->current].state = state;
+    Context::swap(b->fibers[b->current].context, b->scheduler);
+}
+
+void setThread(unsigned t) { threadIdx = uint3{t, 0, 0}; }
+
+// Runs one block's threads as fibers until all are done; an error message when they cannot all get there.
+std::string runFibers(Block &b, unsigned threads) {
+    if (b.fibers.size() < threads) b.fibers.resize(threads);
+    for (unsigned t = 0; t < threads; t++) {
+        Fiber &f = b.fibers[t];
+        f.state = READY;
+        f.context.start(f.stack, fiberMain);
+    }
+    for (;;) {
+        bool ran = false;
+        for (unsigned t = 0; t < threads; t++) {
+            if (b.fibers[t].state != READY) continue;
+            b.current = (int) t;
+            setThread(t);
+            Context::swap(b.scheduler, b.fibers[t].context);
+            ran = true;
+        }
+        unsigned done = 0, atBlock = 0;
+        for (unsigned t = 0; t < threads; t++) {
+            done += b.fibers[t].state == DONE;
+            atBlock += b.fibers[t].state == AT_BLOCK_BARRIER;
+        }
+        if (done == threads) return "";
+        bool released = false;
+        for (unsigned w = 0; w * 32 < threads; w++) { // a warp barrier opens when every lane of the warp is at it
+            unsigned lanes = std::min(32u, threads - w * 32), at = 0;
+            for (unsigned l = 0; l < lanes; l++) at += b.fibers[w * 32 + l].state == AT_WARP_BARRIER;
+            if (at == lanes) {
+                for (unsigned l = 0; l < lanes; l++) b.fibers[w * 32 + l].state = READY;
+                released = true;
+            }
+        }
+        if (!released && atBlock > 0 && atBlock + done == threads) {
+            if (done > 0) return "__syncthreads() reached by " + std::to_string(atBlock) + " of " + std::to_string(threads)
+                                 + " threads of a block, the others had returned (undefined on a GPU)";
+            for (unsigned t = 0; t < threads; t++) b.fibers[t].state = READY;
+            released = true;
+        }
+        if (!released && !ran) return "threads of a block wait at different barriers (a deadlock on a GPU)";
+    }
+}
+
+} // namespace
+
+void fake_cuda_syncthreads() { yield(AT_BLOCK_BARRIER); }
+void fake_cuda_syncwarp() { yield(AT_WARP_BARRIER); }
+
+// ---- mma.sync.m16n8k32 (8-bit inputs) ------------------------------------------------------------------------
+namespace {
+struct WarpExchange {
+    unsigned a[32][4];
+    unsigned b[32][2];
+    float cf[32][4];
+    int ci[32][4];
+};
+WarpExchange exchange[32]; // by warp of the block
+
+unsigned char byteOf(unsigned word, int i) { return (unsigned char) (word >> (8 * i)); }
+
+// A (16 x 32) and B (32 x 8, B[k][n]) of the warp, from its lanes' registers
+void gather(const WarpExchange &x, unsigned char A[16][32], unsigned char B[32][8]) {
+    for (int lane = 0; lane < 32; lane++) {
+        int g = lane / 4, t = lane % 4;
+        for (int i = 0; i < 4; i++) {
+            A[g][4 * t + i] = byteOf(x.a[lane][0], i);
+            A[g + 8][4 * t + i] = byteOf(x.a[lane][1], i);
+            A[g][16 + 4 * t + i] = byteOf(x.a[lane][2], i);
+            A[g + 8][16 + 4 * t + i] = byteOf(x.a[lane][3], i);
+            B[4 * t + i][g] = byteOf(x.b[lane][0], i);
+            B[16 + 4 * t + i][g] = byteOf(x.b[lane][1], i);
+        }
+    }
+}
+
+template <typename T, typename Product>
+void mma8(T c[4], const unsigned a[4], const unsigned b[2], T (WarpExchange::*cs)[32][4], Product product) {
+    WarpExchange &x = exchange[threadIdx.x / 32];
+    int lane = threadIdx.x % 32;
+    std::memcpy(x.a[lane], a, sizeof x.a[lane]);
+    std::memcpy(x.b[lane], b, sizeof x.b[lane]);
+    std::memcpy((x.*cs)[lane], c, sizeof(T) * 4);
+    fake_cuda_syncwarp();
+    unsigned char A[16][32], B[32][8];
+    gather(x, A, B);
+    int g = lane / 4, t = lane % 4;
+    const int rows[4] = {g, g, g + 8, g + 8};
+    const int cols[4] = {2 * t, 2 * t + 1, 2 * t, 2 * t + 1};
+    for (int i = 0; i < 4; i++) {
+        T s = c[i];
+        for (int k = 0; k < 32; k++) s += product(A[rows[i]][k], B[k][cols[i]]);
+        c[i] = s;
+    }
+    fake_cuda_syncwarp(); // every lane has read the exchange before the warp's next mma overwrites it
+}
+
+float e4m3(unsigned char v) {
+    __nv_fp8_e4m3 f;
+    f.__x = v;
+    return (float) f;
+}
+} // namespace
+
+void fake_cuda_mma_m16n8k32_s8(int c[4], const unsigned a[4], const unsigned b[2]) {
+    mma8<int>(c, a, b, &WarpExchange::ci,
+              [](unsigned char p, unsigned char q) { return (int) (signed char) p * (int) (signed char) q; });
+}
+
+void fake_cuda_mma_m16n8k32_e4m3(float c[4], const unsigned a[4], const unsigned b[2]) {
+    mma8<float>(c, a, b, &WarpExchange::cf, [](unsigned char p, unsigned char q) { return e4m3(p) * e4m3(q); });
+}
+
+// ---- the interface to fake_cuda.cpp ----------------------------------------------------------------------------
+
+const void *fake_kernel_find(const char *name) {
+    for (const Kernel &k : kernels())
+        if (std::strcmp(k.name, name) == 0) return &k;
+    return nullptr;
+}
+
+const char *fake_kernel_name(const void *kernel) { return static_cast<const Kernel *>(kernel)->name; }
+
+int fake_kernel_param_count(const void *kernel) { return (int) static_cast<const Kernel *>(kernel)->sizes.size(); }
+
+size_t fake_kernel_param_size(const void *kernel, int i) { return static_cast<const Kernel *>(kernel)->sizes[i]; }
+
+std::string fake_kernel_run(const void *kernel, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                            unsigned bz, void **params) {
+    static std::mutex launchLock; // JVM threads may launch at once; the emulation runs one grid at a time
+    std::lock_guard<std::mutex> guard(launchLock);
+    const Kernel &k = *static_cast<const Kernel *>(kernel);
+    if (gz != 1 || by != 1 || bz != 1) return "only grids of x by y blocks of x threads are emulated";
+    if (bx > 1024) return "more than 1024 threads per block";
+    gridDim = dim3(gx, gy, 1);
+    blockDim = dim3(bx, 1, 1);
+    static Block block;
+    for (unsigned y = 0; y < gy; y++) {
+        for (unsigned x = 0; x < gx; x++) {
+            blockIdx = uint3{x, y, 0};
+            if (k.mode == PLAIN) {
+                for (unsigned t = 0; t < bx; t++) {
+                    setThread(t);
+                    k.invoke(params);
+                }
+                continue;
+            }
+            block.kernel = &k;
+            block.params = params;
+            running = &block;
+            std::string error = runFibers(block, bx);
+            running = nullptr;
+            if (!error.empty()) return error + " (block " + std::to_string(x) + "," + std::to_string(y) + ")";
+        }
+    }
+    return "";
+}

@@ -1,0 +1,13 @@
+// The emulated kernels (kernels.cpp) as the fake driver (fake_cuda.cpp) sees them.
+#pragma once
+#include <cstddef>
+#include <string>
+
+// the kernel of that entry-point name, or null when it is not emulated
+const void *fake_kernel_find(const char *name);
+const char *fake_kernel_name(const void *kernel);
+int fake_kernel_param_count(const void *kernel);
+size_t fake_kernel_param_size(const void *kernel, int i);
+// runs the grid to completion on the calling thread; "" or what went wrong
+std::string fake_kernel_run(const void *kernel, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                            unsigned bz, void **params);
