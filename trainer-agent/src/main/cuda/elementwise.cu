@@ -91,6 +91,16 @@ extern "C" __global__ void bias_grad_partial(const float *dy, int rows, int cols
     }
 }
 
+// c[i] = the sum of a split-K GEMM's partial products partial[z][i] (slices x count), added in z order
+// (gemm_wmma.cuh, "Split K")
+extern "C" __global__ void sum_slices(const float *partial, float *c, int slices, int count) {
+    GRID_STRIDE(i, count) {
+        float s = partial[i];
+        for (int z = 1; z < slices; z++) s = __fadd_rn(s, partial[(size_t)z * count + i]);
+        c[i] = s;
+    }
+}
+
 // ---- convolutions as GEMMs (Im2col.java is the CPU side, value for value) -------------------------------
 // Images are NHWC (samples x height x width x channels). The column matrix has one row per output pixel
 // (sample, oy, ox) of kernel x kernel x channels entries (kernel row, kernel column, channel): the input

@@ -14,11 +14,14 @@
 
 template <bool TRANS_A, bool TRANS_B>
 __device__ __forceinline__ void gemm_simt(const float *__restrict__ A, const float *__restrict__ B, float *__restrict__ C,
-                                          int M, int N, int K) {
+                                          int M, int N, int K, int kSlice) {
     __shared__ float As[SG_BK][SG_BM + 4]; // k-major: As[k][m]
     __shared__ float Bs[SG_BK][SG_BN + 4];
     const int m0 = blockIdx.y * SG_BM;
     const int n0 = blockIdx.x * SG_BN;
+    const int kBegin = blockIdx.z * kSlice; // split K: slice z of k, its partial C at C + z M N (gemm_wmma.cuh)
+    const int kEnd = min(K, kBegin + kSlice);
+    C += (size_t)blockIdx.z * M * N;
     const int tx = threadIdx.x % 16;
     const int ty = threadIdx.x / 16;
     float acc[4][4];
@@ -26,18 +29,18 @@ __device__ __forceinline__ void gemm_simt(const float *__restrict__ A, const flo
         for (int j = 0; j < 4; j++)
             acc[i][j] = 0.0f;
 
-    for (int k0 = 0; k0 < K; k0 += SG_BK) {
+    for (int k0 = kBegin; k0 < kEnd; k0 += SG_BK) {
         for (int i = threadIdx.x; i < SG_BM * SG_BK; i += SG_THREADS) {
             int r, c;
             if (TRANS_A) { c = i / SG_BM; r = i % SG_BM; } else { r = i / SG_BK; c = i % SG_BK; }
             int gm = m0 + r, gk = k0 + c;
-            As[c][r] = (gm < M && gk < K) ? A[TRANS_A ? (size_t)gk * M + gm : (size_t)gm * K + gk] : 0.0f;
+            As[c][r] = (gm < M && gk < kEnd) ? A[TRANS_A ? (size_t)gk * M + gm : (size_t)gm * K + gk] : 0.0f;
         }
         for (int i = threadIdx.x; i < SG_BK * SG_BN; i += SG_THREADS) {
             int r, c;
             if (TRANS_B) { c = i / SG_BK; r = i % SG_BK; } else { r = i / SG_BN; c = i % SG_BN; }
             int gk = k0 + r, gn = n0 + c;
-            Bs[r][c] = (gk < K && gn < N) ? B[TRANS_B ? (size_t)gn * K + gk : (size_t)gk * N + gn] : 0.0f;
+            Bs[r][c] = (gk < kEnd && gn < N) ? B[TRANS_B ? (size_t)gn * K + gk : (size_t)gk * N + gn] : 0.0f;
         }
         __syncthreads();
 #pragma unroll
@@ -62,11 +65,11 @@ __device__ __forceinline__ void gemm_simt(const float *__restrict__ A, const flo
 }
 
 extern "C" __global__ void __launch_bounds__(SG_THREADS)
-    gemm_fp32_nn(const float *A, const float *B, float *C, int M, int N, int K) { gemm_simt<false, false>(A, B, C, M, N, K); }
+    gemm_fp32_nn(const float *A, const float *B, float *C, int M, int N, int K, int kSlice) { gemm_simt<false, false>(A, B, C, M, N, K, kSlice); }
 extern "C" __global__ void __launch_bounds__(SG_THREADS)
-    gemm_fp32_tn(const float *A, const float *B, float *C, int M, int N, int K) { gemm_simt<true, false>(A, B, C, M, N, K); }
+    gemm_fp32_tn(const float *A, const float *B, float *C, int M, int N, int K, int kSlice) { gemm_simt<true, false>(A, B, C, M, N, K, kSlice); }
 extern "C" __global__ void __launch_bounds__(SG_THREADS)
-    gemm_fp32_nt(const float *A, const float *B, float *C, int M, int N, int K) { gemm_simt<false, true>(A, B, C, M, N, K); }
+    gemm_fp32_nt(const float *A, const float *B, float *C, int M, int N, int K, int kSlice) { gemm_simt<false, true>(A, B, C, M, N, K, kSlice); }
 
 // ---- FP16 tensor-core GEMM (amp-fp16) --------------------------------------------------------------
 WMMA_GEMM_ENTRIES(gemm_f16, __half)

@@ -8,6 +8,11 @@
 // not multiples of 16 need no special path: the zeros add nothing to the sums. The accumulators go
 // through shared memory to global with bounds checks for the same reason.
 //
+// Split K: block z of a grid gridDim.z deep sums k in [z kSlice, min(K, (z + 1) kSlice)) and writes its partial C at
+// C + z M N; sum_slices (elementwise.cu) then adds the partials in z order. With gridDim.z = 1 and kSlice = K it is
+// the whole product. It keeps the GPU busy where C has few tiles and K is long: a convolution's weight gradient
+// (M x N = patch x channels, K = batch x output pixels) would otherwise be one block walking 200,000 rows.
+//
 // The inputs arrive already rounded to the element type (FP16/BF16 by the conversion kernels, TF32 as
 // FP32 values whose low 13 mantissa bits are zero, rounded to nearest even by round_f32_tf32), so the
 // tensor cores see exactly what the CPU backend's Precision.round produces.
@@ -40,7 +45,7 @@ template <> struct WmmaInput<__nv_bfloat16> {
 
 template <typename T, bool TRANS_A, bool TRANS_B>
 __device__ __forceinline__ void gemm_wmma(const T *__restrict__ A, const T *__restrict__ B, float *__restrict__ C,
-                                          int M, int N, int K) {
+                                          int M, int N, int K, int kSlice) {
     typedef typename WmmaInput<T>::frag_t frag_t;
     const int FK = WmmaInput<T>::K;
     // 32-byte alignment and row strides that are multiples of 16 bytes, as load_matrix_sync requires
@@ -50,6 +55,9 @@ __device__ __forceinline__ void gemm_wmma(const T *__restrict__ A, const T *__re
 
     const int m0 = blockIdx.y * WM_BM;
     const int n0 = blockIdx.x * WM_BN;
+    const int kBegin = blockIdx.z * kSlice;
+    const int kEnd = min(K, kBegin + kSlice);
+    C += (size_t)blockIdx.z * M * N;
     const int warp = threadIdx.x / 32;
     const int wm = (warp / 2) * 32;
     const int wn = (warp % 2) * 32;
@@ -60,19 +68,19 @@ __device__ __forceinline__ void gemm_wmma(const T *__restrict__ A, const T *__re
         for (int j = 0; j < 2; j++)
             wmma::fill_fragment(acc[i][j], 0.0f);
 
-    for (int k0 = 0; k0 < K; k0 += WM_BK) {
+    for (int k0 = kBegin; k0 < kEnd; k0 += WM_BK) {
         // consecutive threads read consecutive addresses of the stored (possibly transposed) matrix
         for (int i = threadIdx.x; i < WM_BM * WM_BK; i += WM_THREADS) {
             int r, c; // r: row of op(A) (m), c: column (k)
             if (TRANS_A) { c = i / WM_BM; r = i % WM_BM; } else { r = i / WM_BK; c = i % WM_BK; }
             int gm = m0 + r, gk = k0 + c;
-            As[r][c] = (gm < M && gk < K) ? A[TRANS_A ? (size_t)gk * M + gm : (size_t)gm * K + gk] : zero;
+            As[r][c] = (gm < M && gk < kEnd) ? A[TRANS_A ? (size_t)gk * M + gm : (size_t)gm * K + gk] : zero;
         }
         for (int i = threadIdx.x; i < WM_BK * WM_BN; i += WM_THREADS) {
             int r, c; // r: row of op(B) (k), c: column (n)
             if (TRANS_B) { c = i / WM_BK; r = i % WM_BK; } else { r = i / WM_BN; c = i % WM_BN; }
             int gk = k0 + r, gn = n0 + c;
-            Bs[r][c] = (gk < K && gn < N) ? B[TRANS_B ? (size_t)gn * K + gk : (size_t)gk * N + gn] : zero;
+            Bs[r][c] = (gk < kEnd && gn < N) ? B[TRANS_B ? (size_t)gn * K + gk : (size_t)gk * N + gn] : zero;
         }
         __syncthreads();
         for (int kk = 0; kk < WM_BK; kk += FK) {
@@ -105,8 +113,8 @@ __device__ __forceinline__ void gemm_wmma(const T *__restrict__ A, const T *__re
 // nt (input gradient, dy W^T).
 #define WMMA_GEMM_ENTRIES(PREFIX, T)                                                                    \
     extern "C" __global__ void __launch_bounds__(WM_THREADS)                                           \
-        PREFIX##_nn(const T *A, const T *B, float *C, int M, int N, int K) { gemm_wmma<T, false, false>(A, B, C, M, N, K); } \
+        PREFIX##_nn(const T *A, const T *B, float *C, int M, int N, int K, int kSlice) { gemm_wmma<T, false, false>(A, B, C, M, N, K, kSlice); } \
     extern "C" __global__ void __launch_bounds__(WM_THREADS)                                           \
-        PREFIX##_tn(const T *A, const T *B, float *C, int M, int N, int K) { gemm_wmma<T, true, false>(A, B, C, M, N, K); } \
+        PREFIX##_tn(const T *A, const T *B, float *C, int M, int N, int K, int kSlice) { gemm_wmma<T, true, false>(A, B, C, M, N, K, kSlice); } \
     extern "C" __global__ void __launch_bounds__(WM_THREADS)                                           \
-        PREFIX##_nt(const T *A, const T *B, float *C, int M, int N, int K) { gemm_wmma<T, false, true>(A, B, C, M, N, K); }
+        PREFIX##_nt(const T *A, const T *B, float *C, int M, int N, int K, int kSlice) { gemm_wmma<T, false, true>(A, B, C, M, N, K, kSlice); }

@@ -54,7 +54,7 @@ const std::vector<Kernel> &kernels() {
     static const std::vector<Kernel> table = {
         PLAIN_KERNEL(convert_f32_f16), PLAIN_KERNEL(convert_f32_bf16), PLAIN_KERNEL(round_f32_tf32),
         PLAIN_KERNEL(bias_add), PLAIN_KERNEL(relu_forward), PLAIN_KERNEL(relu_backward), PLAIN_KERNEL(bias_grad),
-        PLAIN_KERNEL(bias_grad_partial), PLAIN_KERNEL(im2col), PLAIN_KERNEL(col2im), PLAIN_KERNEL(softmax_xent),
+        PLAIN_KERNEL(bias_grad_partial), PLAIN_KERNEL(im2col), PLAIN_KERNEL(col2im), PLAIN_KERNEL(sum_slices), PLAIN_KERNEL(softmax_xent),
         PLAIN_KERNEL(flag_nonfinite), PLAIN_KERNEL(argmax_rows), PLAIN_KERNEL(sgd_momentum), PLAIN_KERNEL(adam),
         FIBER_KERNEL(gemm_fp32_nn), FIBER_KERNEL(gemm_fp32_tn), FIBER_KERNEL(gemm_fp32_nt),
         FIBER_KERNEL(gemm_f16_nn), FIBER_KERNEL(gemm_f16_tn), FIBER_KERNEL(gemm_f16_nt),
@@ -313,14 +313,15 @@ std::string fake_kernel_run(const void *kernel, unsigned gx, unsigned gy, unsign
     static std::mutex launchLock; // JVM threads may launch at once; the emulation runs one grid at a time
     std::lock_guard<std::mutex> guard(launchLock);
     const Kernel &k = *static_cast<const Kernel *>(kernel);
-    if (gz != 1 || by != 1 || bz != 1) return "only grids of x by y blocks of x threads are emulated";
+    if (by != 1 || bz != 1) return "only blocks of x threads are emulated";
     if (bx > 1024) return "more than 1024 threads per block";
-    gridDim = dim3(gx, gy, 1);
+    gridDim = dim3(gx, gy, gz);
     blockDim = dim3(bx, 1, 1);
     static Block block;
+    for (unsigned z = 0; z < gz; z++)
     for (unsigned y = 0; y < gy; y++) {
         for (unsigned x = 0; x < gx; x++) {
-            blockIdx = uint3{x, y, 0};
+            blockIdx = uint3{x, y, z};
             if (k.mode == PLAIN) {
                 for (unsigned t = 0; t < bx; t++) {
                     setThread(t);
@@ -333,7 +334,7 @@ std::string fake_kernel_run(const void *kernel, unsigned gx, unsigned gy, unsign
             running = &block;
             std::string error = runFibers(block, bx);
             running = nullptr;
-            if (!error.empty()) return error + " (block " + std::to_string(x) + "," + std::to_string(y) + ")";
+            if (!error.empty()) return error + " (block " + std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(z) + ")";
         }
     }
     return "";

@@ -336,12 +336,12 @@ final class CudaDevice implements AutoCloseable {
                 throw new IllegalArgumentException("kernel argument " + i + " of " + launch.kernel() + ": " + a);
             }
         }
-        check(cuLaunchKernel(f, launch.gridX(), launch.gridY(), 1, launch.block(), 1, 1, 0, launchStream, Pointer.to(params),
+        check(cuLaunchKernel(f, launch.gridX(), launch.gridY(), launch.gridZ(), launch.block(), 1, 1, 0, launchStream, Pointer.to(params),
                 null), "cuLaunchKernel(" + launch.kernel() + ")");
         if (DEBUG_SYNC && launchStream == null) { // a recorded launch runs later, with its graph
             int r = cuCtxSynchronize();
             if (r != CUresult.CUDA_SUCCESS) {
-                throw new GpuException("kernel " + launch.kernel() + " (grid " + launch.gridX() + "x" + launch.gridY() + ", block "
+                throw new GpuException("kernel " + launch.kernel() + " (grid " + launch.gridX() + "x" + launch.gridY() + "x" + launch.gridZ() + ", block "
                         + launch.block() + ") failed on " + name + ": " + CUresult.stringFor(r) + " (found by ampwatch.gpu.debugSync)");
             }
         }

@@ -6,7 +6,8 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The device buffers of a {@link GpuMlp} that scale with the batch, for up to {@link #capacity} rows (sizes from
  * {@link GpuLayout}): per layer its output and the output's gradient, the rounded input saved for backward (reduced
- * modes) and a convolution's im2col matrix; the shared rounded gradient, im2col gradient and bias partial sums; the
+ * modes) and a convolution's im2col matrix; the shared rounded gradient, im2col gradient, bias partial sums and
+ * split-K partial products; the
  * batch itself (features, labels), the per-row losses, the predictions and the overflow flag. A buffer a mode or a
  * layer does not need is the null pointer. Allocated at once and freed at once ({@link #close}); a model replaces
  * its batch when a larger one comes. Not thread-safe; the caller makes the device's context current.
@@ -21,6 +22,7 @@ final class GpuBatch implements AutoCloseable {
     final CUdeviceptr[] columns; // a convolution's im2col matrix, NULL for dense layers
     CUdeviceptr columnGradient;
     CUdeviceptr biasPartial;
+    CUdeviceptr splitK;
     CUdeviceptr features;
     CUdeviceptr labels;
     CUdeviceptr rowLoss;
@@ -49,6 +51,7 @@ final class GpuBatch implements AutoCloseable {
             roundedGradient = rounds ? dev.alloc(layout.roundedGradientBytes()) : NULL;
             columnGradient = layout.columnGradientBytes() > 0 ? dev.alloc(layout.columnGradientBytes()) : NULL;
             biasPartial = layout.biasPartialBytes() > 0 ? dev.alloc(layout.biasPartialBytes()) : NULL;
+            splitK = layout.splitKBytes() > 0 ? dev.alloc(layout.splitKBytes()) : NULL;
             for (int l = 0; l < layers; l++) {
                 LayerShape shape = layout.shape(l);
                 activations[l] = dev.alloc(layout.activationBytes(l));
@@ -78,6 +81,7 @@ final class GpuBatch implements AutoCloseable {
         roundedGradient = free(roundedGradient);
         columnGradient = free(columnGradient);
         biasPartial = free(biasPartial);
+        splitK = free(splitK);
     }
 
     private CUdeviceptr free(CUdeviceptr p) {

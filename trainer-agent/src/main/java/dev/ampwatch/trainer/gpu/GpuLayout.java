@@ -11,7 +11,8 @@ import dev.ampwatch.trainer.precision.Precision;
  * master weights and bias, their gradients, the optimizer state (velocity for SGD-momentum, two moments for Adam),
  * and in the reduced modes the rounded weight copy and the rounded layer input saved for backward; per sample the
  * activations and their gradients (a convolution's: every output pixel's channels), a convolution's FP32 im2col
- * matrix and one shared buffer for the im2col gradient, and the bias gradient's partial sums; plus the batch
+ * matrix and one shared buffer for the im2col gradient, the bias gradient's partial sums and the split-K weight
+ * gradient's partial products; plus the batch
  * (features, labels), per-row losses, predictions and the overflow flag. Everything scales with the batch capacity
  * except the parameters.
  *
@@ -153,6 +154,22 @@ public final class GpuLayout {
         return m;
     }
 
+    /**
+     * The partial products of the split-K weight-gradient GEMMs ({@link KernelLaunch#gemmSlices}: x^T dy, in x out x
+     * rows, few tiles and long k), one shared buffer: slices x in x out x 4 at most, over the layers; 0 when none
+     * splits at this capacity.
+     */
+    public long splitKBytes() {
+        long m = 0;
+        for (int l = 0; l < layers(); l++) {
+            int slices = KernelLaunch.maxGemmSlices(in(l), out(l), rows(l));
+            if (slices > 1) {
+                m = Math.max(m, 4L * slices * in(l) * out(l));
+            }
+        }
+        return m;
+    }
+
     /** The batch: FP32 features, int labels, double per-row losses, int predictions, the int flag. */
     public long batchBytes() {
         return 4L * capacity * inputs + 4L * capacity + 8L * capacity + 4L * capacity + 4;
@@ -160,7 +177,7 @@ public final class GpuLayout {
 
     /** All device memory a model with this layout allocates. */
     public long totalBytes() {
-        long total = batchBytes() + roundedGradientBytes() + columnGradientBytes() + biasPartialBytes();
+        long total = batchBytes() + roundedGradientBytes() + columnGradientBytes() + biasPartialBytes() + splitKBytes();
         for (int l = 0; l < layers(); l++) {
             long params = weightBytes(l) + biasBytes(l);
             total += params * (2 + optimizerStates()); // master, gradient, optimizer state(s)

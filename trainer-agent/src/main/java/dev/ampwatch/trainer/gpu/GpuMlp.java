@@ -294,7 +294,7 @@ final class GpuMlp implements TrainableModel {
             }
             CUdeviceptr savedInput = convert != null ? b.roundedInputs[l]
                     : shape.convolution() ? b.columns[l] : (l == 0 ? b.features : b.activations[l - 1]);
-            gemm(GemmOp.TN, savedInput, dyIn, weightGrad[l], in, out, rows);
+            weightGradient(savedInput, dyIn, weightGrad[l], in, out, rows);
             biasGradient(dy, rows, out, biasGrad[l]);
             if (l > 0) {
                 int inputs = n * shape.inputsPerSample();
@@ -335,7 +335,22 @@ final class GpuMlp implements TrainableModel {
     }
 
     private void gemm(GemmOp op, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int m, int n, int k) {
-        dev.launch(KernelLaunch.gemm(precision, op, m, n, k), a, b, c, m, n, k);
+        dev.launch(KernelLaunch.gemm(precision, op, m, n, k), a, b, c, m, n, k, k);
+    }
+
+    /**
+     * {@code dW = x^T dy} (in x out, k = rows): split along the rows when its tiles are too few to fill the GPU
+     * ({@link KernelLaunch#gemmSlices}), the slices' partial products added in slice order by {@code sum_slices}.
+     */
+    private void weightGradient(CUdeviceptr x, CUdeviceptr dy, CUdeviceptr dw, int in, int out, int rows) {
+        int slices = KernelLaunch.gemmSlices(in, out, rows);
+        if (slices == 1) {
+            gemm(GemmOp.TN, x, dy, dw, in, out, rows);
+            return;
+        }
+        dev.launch(KernelLaunch.gemm(precision, GemmOp.TN, in, out, rows, slices), x, dy, batch.splitK, in, out, rows,
+                KernelLaunch.gemmSliceLength(rows, slices));
+        dev.launch(KernelLaunch.elementwise("sum_slices", (long) in * out), batch.splitK, dw, slices, in * out);
     }
 
     private void begin(int n) {

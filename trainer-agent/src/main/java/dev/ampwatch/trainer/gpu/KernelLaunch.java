@@ -9,9 +9,10 @@ import dev.ampwatch.trainer.precision.Precision;
  * @param kernel entry point name in the PTX
  * @param gridX blocks along x
  * @param gridY blocks along y
+ * @param gridZ blocks along z: a split-K GEMM's slices ({@link #gemmSlices}), else 1
  * @param block threads per block (1-D blocks throughout)
  */
-public record KernelLaunch(String kernel, int gridX, int gridY, int block) {
+public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int block) {
     /** Output tile of one GEMM block (both kernel families): 64 x 64 values of C. */
     public static final int GEMM_TILE = 64;
     /** Threads of the FP32 SIMT GEMM block: 16 x 16, each computing 4 x 4 values. */
@@ -25,10 +26,26 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int block) {
     /** CUDA's limit on gridDim.y. */
     private static final int MAX_GRID_Y = 65535;
 
+    /**
+     * Blocks a GEMM grid aims for when it splits K: about two waves of a data-centre GPU's SMs (132 on an H100 or H200).
+     * A constant, not the device's SM count, so that a GEMM sums in the same order, to the same floats, on every GPU.
+     */
+    public static final int SPLIT_K_TARGET_BLOCKS = 256;
+    /** Fewest k values per split-K slice, a multiple of both GEMM families' k-tile (16 and 32). */
+    public static final int SPLIT_K_MIN_SLICE = 1024;
+    /** CUDA's limit on gridDim.z. */
+    private static final int MAX_GRID_Z = 65535;
+
     public KernelLaunch {
-        if (gridX < 1 || gridY < 1 || block < 1) {
-            throw new IllegalArgumentException("empty launch of " + kernel + ": " + gridX + "x" + gridY + " blocks of " + block);
+        if (gridX < 1 || gridY < 1 || gridZ < 1 || block < 1) {
+            throw new IllegalArgumentException("empty launch of " + kernel + ": " + gridX + "x" + gridY + "x" + gridZ
+                    + " blocks of " + block);
         }
+    }
+
+    /** A launch of a 2-D grid. */
+    public KernelLaunch(String kernel, int gridX, int gridY, int block) {
+        this(kernel, gridX, gridY, 1, block);
     }
 
     /** Entry point of {@code precision}'s GEMM for {@code op}, e.g. {@code gemm_f16_tn}. */
@@ -47,8 +64,20 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int block) {
         return precision != Precision.FP32;
     }
 
-    /** Launch of {@code C (m x n) = op(A) (m x k) op(B) (k x n)}: one block per 64 x 64 tile of C. */
+    /**
+     * Launch of {@code C (m x n) = op(A) (m x k) op(B) (k x n)}: one block per 64 x 64 tile of C, the whole of k
+     * (the kernel's last argument, kSlice, is then k).
+     */
     public static KernelLaunch gemm(Precision precision, GemmOp op, int m, int n, int k) {
+        return gemm(precision, op, m, n, k, 1);
+    }
+
+    /**
+     * Launch of the same GEMM split into {@code slices} along k ({@link #gemmSlices}): slice z sums k in
+     * [z s, (z + 1) s), s = {@link #gemmSliceLength}, into the partial product z (m x n) of a workspace, which
+     * {@code sum_slices} then adds in slice order.
+     */
+    public static KernelLaunch gemm(Precision precision, GemmOp op, int m, int n, int k, int slices) {
         if (m < 1 || n < 1 || k < 1) {
             throw new IllegalArgumentException("GEMM dimensions must be >= 1: m=" + m + " n=" + n + " k=" + k);
         }
@@ -56,8 +85,55 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int block) {
         if (gridY > MAX_GRID_Y) {
             throw new IllegalArgumentException("GEMM with " + m + " rows exceeds the grid's y limit");
         }
-        return new KernelLaunch(gemmKernel(precision, op), ceilDiv(n, GEMM_TILE), gridY,
+        if (slices < 1 || slices > MAX_GRID_Z || (slices > 1 && (long) gemmSliceLength(k, slices) * (slices - 1) >= k)) {
+            throw new IllegalArgumentException("GEMM with k=" + k + " cannot be split into " + slices + " slices");
+        }
+        return new KernelLaunch(gemmKernel(precision, op), ceilDiv(n, GEMM_TILE), gridY, slices,
                 usesTensorCores(precision) ? WMMA_THREADS : SIMT_THREADS);
+    }
+
+    /**
+     * Slices along k for a GEMM of {@code m x n x k}: 1 when its 64 x 64 tiles already make
+     * {@link #SPLIT_K_TARGET_BLOCKS} blocks or k is short, else enough slices of at least {@link #SPLIT_K_MIN_SLICE}
+     * to get there. A convolution's weight gradient at batch 256 (9 x 32 x 200,704 for the cnn preset's first layer)
+     * is otherwise a single block walking 200,704 rows while the rest of the GPU idles. A function of the shape
+     * only, so the sums are the same on every GPU.
+     */
+    public static int gemmSlices(int m, int n, int k) {
+        long tiles = (long) ceilDiv(m, GEMM_TILE) * ceilDiv(n, GEMM_TILE);
+        if (tiles >= SPLIT_K_TARGET_BLOCKS || k < 2 * SPLIT_K_MIN_SLICE) {
+            return 1;
+        }
+        long wanted = Math.min(k / SPLIT_K_MIN_SLICE,
+                (SPLIT_K_TARGET_BLOCKS + tiles - 1) / tiles);
+        int slices = (int) Math.min(wanted, MAX_GRID_Z);
+        while (slices > 1 && (long) gemmSliceLength(k, slices) * (slices - 1) >= k) {
+            slices--; // rounding the slices up to whole k-tiles left the last one empty
+        }
+        return slices;
+    }
+
+    /**
+     * At least {@link #gemmSlices} for every k up to {@code maxK} at this m x n (a workspace bound that grows with the
+     * batch): maxK / {@link #SPLIT_K_MIN_SLICE} capped by the blocks' target over the tiles; 1 when k cannot
+     * split.
+     */
+    public static int maxGemmSlices(int m, int n, long maxK) {
+        long tiles = (long) ceilDiv(m, GEMM_TILE) * ceilDiv(n, GEMM_TILE);
+        if (tiles >= SPLIT_K_TARGET_BLOCKS || maxK < 2 * SPLIT_K_MIN_SLICE) {
+            return 1;
+        }
+        return (int) Math.min(Math.min(maxK / SPLIT_K_MIN_SLICE,
+                (SPLIT_K_TARGET_BLOCKS + tiles - 1) / tiles), MAX_GRID_Z);
+    }
+
+    /** The k values of each slice but the last: k / slices rounded up to a whole k-tile of 32. */
+    public static int gemmSliceLength(int k, int slices) {
+        if (slices <= 1) {
+            return k;
+        }
+        long length = ((long) k + slices - 1) / slices;
+        return (int) ((length + 31) / 32 * 32);
     }
 
     /** Entry point of the INT8 GEMM (dp4a, int32 accumulation). */

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every GEMM kernel (each precision x NN / TN / NT) on edge and real shapes, against the exact product: the
  * inputs are multiples of 1/4 in [-1, 1], exact in FP16, BF16 and TF32, so every product is a multiple of
- * 1/16 and every partial sum (at most 784 terms) is exact in FP32 whatever the order the kernel adds them in.
+ * 1/16 and every partial sum (at most 5,000 terms) is exact in FP32 whatever the order the kernel adds them in.
  * The result must therefore equal the exact product bit for bit; an indexing, tiling, edge or transposition
  * mistake cannot hide in a tolerance. Runs where a GPU works; skipped elsewhere, failed with
  * {@code -Dampwatch.requireGpu=true} (benchmarks/gpu-smoke.sh).
@@ -28,12 +28,26 @@ class GemmMatrixTest {
     /** m x n x k: edges (1, one past a 16-tile, odd) and the demo model's layers (rows 100 / 1000, 784-256-128-10). */
     static final int[][] SHAPES = {{1, 1, 1}, {65, 17, 33}, {16, 16, 16}, {100, 256, 784}, {784, 256, 128}, {1000, 10, 128},
         {128, 10, 1000}};
+    /**
+     * m x n x k split along k ({@link KernelLaunch#gemmSlices}): a convolution's weight gradient (9 x 32, k long),
+     * a last slice shorter than the others, and one of many tiles that still splits. At most 5,000 terms of
+     * multiples of 1/16 up to 1: still exact in FP32.
+     */
+    static final int[][] SPLIT_SHAPES = {{9, 32, 5000}, {288, 64, 3000}, {65, 17, 2100}, {100, 130, 4096}};
 
     static Stream<Arguments> cases() {
+        return cases(SHAPES);
+    }
+
+    static Stream<Arguments> splitCases() {
+        return cases(SPLIT_SHAPES);
+    }
+
+    private static Stream<Arguments> cases(int[][] shapes) {
         List<Arguments> out = new ArrayList<>();
         for (Precision p : Precision.values()) {
             for (GemmOp op : GemmOp.values()) {
-                for (int[] s : SHAPES) {
+                for (int[] s : shapes) {
                     out.add(Arguments.of(p, op, s[0], s[1], s[2]));
                 }
             }
@@ -44,6 +58,18 @@ class GemmMatrixTest {
     @ParameterizedTest(name = "{0} {1} {2}x{3}x{4}")
     @MethodSource("cases")
     void theKernelGivesTheExactProductBitForBit(Precision precision, GemmOp op, int m, int n, int k) throws Exception {
+        exactProduct(precision, op, m, n, k, 1);
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}x{3}x{4} split")
+    @MethodSource("splitCases")
+    void theSlicesOfASplitKGemmAddUpToTheExactProduct(Precision precision, GemmOp op, int m, int n, int k) throws Exception {
+        int slices = KernelLaunch.gemmSlices(m, n, k);
+        assertThat(slices).as("%dx%dx%d splits", m, n, k).isGreaterThan(1);
+        exactProduct(precision, op, m, n, k, slices);
+    }
+
+    private void exactProduct(Precision precision, GemmOp op, int m, int n, int k, int slices) throws Exception {
         GpuRequirement.assumeBackend(precision);
         Random rnd = new Random(31L * m + 7L * n + k);
         float[] a = quarters(rnd, m * k); // op(A) is m x k, stored as GemmOp says
@@ -63,8 +89,15 @@ class GemmMatrixTest {
             CUdeviceptr da = upload(dev, precision, a);
             CUdeviceptr db = upload(dev, precision, b);
             CUdeviceptr dc = dev.alloc(4L * m * n);
+            CUdeviceptr partial = slices > 1 ? dev.alloc(4L * slices * m * n) : null;
             try {
-                dev.launch(KernelLaunch.gemm(precision, op, m, n, k), da, db, dc, m, n, k);
+                if (slices == 1) {
+                    dev.launch(KernelLaunch.gemm(precision, op, m, n, k), da, db, dc, m, n, k, k);
+                } else {
+                    dev.launch(KernelLaunch.gemm(precision, op, m, n, k, slices), da, db, partial, m, n, k,
+                            KernelLaunch.gemmSliceLength(k, slices));
+                    dev.launch(KernelLaunch.elementwise("sum_slices", (long) m * n), partial, dc, slices, m * n);
+                }
                 dev.synchronize();
                 float[] c = new float[m * n];
                 dev.download(c, dc, m * n);
@@ -83,6 +116,7 @@ class GemmMatrixTest {
                 dev.free(da);
                 dev.free(db);
                 dev.free(dc);
+                dev.free(partial);
             }
         }
     }

@@ -39,6 +39,46 @@ class KernelLaunchTest {
     }
 
     @Test
+    void aWeightGradientOfFewTilesAndManyRowsSplitsAlongK() {
+        // the cnn preset's first convolution at batch 256: 9 x 32 over 256 x 784 rows, one tile -> 196 slices of 1,024
+        assertThat(KernelLaunch.gemmSlices(9, 32, 256 * 784)).isEqualTo(196);
+        assertThat(KernelLaunch.gemmSliceLength(256 * 784, 196)).isEqualTo(1024);
+        assertThat(KernelLaunch.gemm(Precision.AMP_BF16, GemmOp.TN, 9, 32, 256 * 784, 196))
+                .isEqualTo(new KernelLaunch("gemm_bf16_tn", 1, 1, 196, 128));
+        // its second (288 x 64 over 256 x 196 rows: 5 tiles) -> 49 slices of 1,024 (fewer than ceil(256 / 5) = 52)
+        assertThat(KernelLaunch.gemmSlices(288, 64, 256 * 196)).isEqualTo(49);
+        // the demo MLP at batch 128 (784 x 256, 52 tiles, k 128) and a batch of 1,024 (k too short) do not split
+        assertThat(KernelLaunch.gemmSlices(784, 256, 128)).isEqualTo(1);
+        assertThat(KernelLaunch.gemmSlices(784, 256, 1024)).isEqualTo(1);
+        // a C of 256 tiles or more fills the GPU by itself
+        assertThat(KernelLaunch.gemmSlices(1024, 1024, 1_000_000)).isEqualTo(1);
+        assertThatThrownBy(() -> KernelLaunch.gemm(Precision.FP32, GemmOp.TN, 9, 32, 100, 64))
+                .isInstanceOf(IllegalArgumentException.class); // 64 slices of 32 leave the last ones empty
+    }
+
+    @Test
+    void everySplitCoversKWithNoEmptySliceAndTheWorkspaceBoundHoldsForSmallerBatches() {
+        for (int m : new int[] {1, 9, 65, 288, 784, 4096}) {
+            for (int n : new int[] {8, 32, 64, 256}) {
+                int bound = KernelLaunch.maxGemmSlices(m, n, 300_000);
+                for (int k = 1; k <= 300_000; k += k < 5000 ? 37 : 997) {
+                    int slices = KernelLaunch.gemmSlices(m, n, k);
+                    int length = KernelLaunch.gemmSliceLength(k, slices);
+                    assertThat(slices).as("%dx%dx%d", m, n, k).isBetween(1, bound);
+                    assertThat(slices).isLessThanOrEqualTo(KernelLaunch.maxGemmSlices(m, n, k));
+                    if (slices > 1) {
+                        assertThat(length % 32).isZero();
+                        assertThat((long) length * (slices - 1)).as("%dx%dx%d: no empty slice", m, n, k).isLessThan(k);
+                        assertThat((long) length * slices).isGreaterThanOrEqualTo(k);
+                        assertThat(length).isGreaterThanOrEqualTo(KernelLaunch.SPLIT_K_MIN_SLICE);
+                    }
+                    assertThat(KernelLaunch.gemm(Precision.FP32, GemmOp.TN, m, n, k, slices).gridZ()).isEqualTo(slices);
+                }
+            }
+        }
+    }
+
+    @Test
     void elementwiseLaunchesCapTheGridAndRelyOnGridStride() {
         assertThat(KernelLaunch.elementwise("relu_forward", 1)).isEqualTo(new KernelLaunch("relu_forward", 1, 1, 256));
         assertThat(KernelLaunch.elementwise("relu_forward", 257).gridX()).isEqualTo(2);
