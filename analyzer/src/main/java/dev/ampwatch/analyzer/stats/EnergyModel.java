@@ -15,20 +15,23 @@ import org.apache.commons.math3.stat.regression.OLSMultipleLinearRegression;
 
 /**
  * A run's energy from the size of its work, before it starts (the second seed paper's model-size estimate):
- * ordinary least squares of ln(gross joules) on ln(work), with precision, batch size and device as factors
- * (treatment coding; a factor enters only when the runs have more than one level of it). Work is
+ * ordinary least squares of ln(gross joules) on ln(work), with precision, batch size, device and architecture (an MLP
+ * or a CNN: a convolution's FLOPs cost differently from a dense layer's) as factors (treatment coding; a factor enters
+ * only when the runs have more than one level of it). Work is
  * FLOPs per sample × training samples × epochs when every run reports FLOPs, else parameters × training
  * samples × epochs. In logs, a factor is a multiplier on energy and the work's coefficient its elasticity
  * (1: energy proportional to work). Fitted with commons-math3; checked against numpy
  * ({@code EnergyModelReferenceTest}). An estimate is refused outside the range of work the fit has seen,
- * for a factor level it has not seen, or when the fit has fewer than 2 residual degrees of freedom.
+ * for a factor level it has not seen (also of a factor that did not vary: a fit of CPU runs says nothing about a GPU
+ * run, nor one of MLPs about a CNN), or when the fit has fewer than 2 residual degrees of freedom.
  * Immutable.
  */
 public final class EnergyModel {
     static final String PRECISION = "precision";
     static final String BATCH_SIZE = "batch_size";
     static final String DEVICE = "device";
-    private static final List<String> FACTORS = List.of(PRECISION, BATCH_SIZE, DEVICE);
+    static final String ARCHITECTURE = "architecture";
+    private static final List<String> FACTORS = List.of(PRECISION, BATCH_SIZE, DEVICE, ARCHITECTURE);
 
     /** A fitted model, or why there is none. */
     record Outcome(EnergyModel model, String reason) {}
@@ -37,7 +40,7 @@ public final class EnergyModel {
     public record Estimate(double joules, double lowJoules, double highJoules, int runs, String refused) {}
 
     private final boolean flops;
-    private final Map<String, List<String>> levels; // factor -> levels seen, the reference first
+    private final Map<String, List<String>> levels; // factor -> levels seen, the reference first; one: constant in the fit
     private final double[] beta;
     private final double[][] unscaledCovariance; // (XᵀX)⁻¹
     private final double residualSd;
@@ -116,11 +119,10 @@ public final class EnergyModel {
         for (String f : FACTORS) {
             Map<String, Integer> counts = new TreeMap<>();
             runs.forEach(r -> counts.merge(level(f, r.getSettings()), 1, Integer::sum));
-            if (counts.size() > 1) {
-                List<String> ordered = new ArrayList<>(counts.keySet()); // reference: the most common, then by name
-                ordered.sort((a, b) -> counts.get(b) - counts.get(a) != 0 ? counts.get(b) - counts.get(a) : a.compareTo(b));
-                levels.put(f, List.copyOf(ordered));
-            }
+            // every factor is kept: one of a single level has no coefficient, but an estimate for another level is refused
+            List<String> ordered = new ArrayList<>(counts.keySet()); // reference: the most common, then by name
+            ordered.sort((a, b) -> counts.get(b) - counts.get(a) != 0 ? counts.get(b) - counts.get(a) : a.compareTo(b));
+            levels.put(f, List.copyOf(ordered));
         }
         int p = 1 + levels.values().stream().mapToInt(l -> l.size() - 1).sum(); // without the intercept
         int n = runs.size();
@@ -228,7 +230,11 @@ public final class EnergyModel {
     private List<String> formulaTerms() {
         List<String> out = new ArrayList<>();
         out.add("ln(" + workName(flops) + ")");
-        out.addAll(levels.keySet());
+        levels.forEach((f, l) -> {
+            if (l.size() > 1) {
+                out.add(f);
+            }
+        });
         return out;
     }
 
@@ -264,7 +270,8 @@ public final class EnergyModel {
         return switch (factor) {
             case PRECISION -> s.getPrecision();
             case BATCH_SIZE -> Integer.toString(s.getBatchSize());
-            default -> s.getDeviceName();
+            case DEVICE -> s.getDeviceName();
+            default -> s.getConvLayers() == null || s.getConvLayers().isEmpty() ? "mlp" : "cnn";
         };
     }
 

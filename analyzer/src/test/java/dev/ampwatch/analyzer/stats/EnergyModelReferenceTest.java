@@ -76,6 +76,71 @@ class EnergyModelReferenceTest {
                 .isEqualTo("precision amp-fp16 is not among the levels the fit has seen [fp32, amp-bf16]");
     }
 
+    /**
+     * MLPs and CNNs in one experiment: a CNN's work costs about twice an MLP's here, which the architecture factor
+     * carries (without it the fit would blend the two). numpy / scipy as above, with
+     * <pre>
+     * params = [100000, 200000, 400000, 800000, 1600000, 100000, 200000, 400000, 800000]; samples = [12000] * 9
+     * epochs = [5] * 9; arch = ['mlp'] * 5 + ['cnn'] * 4
+     * E = [410.0, 790.0, 1610.0, 3150.0, 6400.0, 830.0, 1570.0, 3300.0, 6250.0]
+     * X = np.column_stack([np.ones(9), np.log(w), [1.0 if a == 'cnn' else 0.0 for a in arch]]); df = 6
+     * x0 = np.array([1, np.log(300000 * 12000 * 5), 1.0])
+     * </pre>
+     */
+    @Test
+    void anArchitectureFactorSeparatesCnnsFromMlpsAndMatchesNumpy() {
+        long[] params = {100000, 200000, 400000, 800000, 1600000, 100000, 200000, 400000, 800000};
+        double[] joules = {410.0, 790.0, 1610.0, 3150.0, 6400.0, 830.0, 1570.0, 3300.0, 6250.0};
+        List<FinishedRun> runs = new ArrayList<>();
+        for (int i = 0; i < params.length; i++) {
+            FinishedRun r = run(i, params[i], 12000, 5, "fp32", joules[i]);
+            if (i >= 5) {
+                r.getSettings().setConvLayers("c32k3s1,c64k3s2");
+            }
+            runs.add(r);
+        }
+        EnergyModel.Outcome o = EnergyModel.fit(runs);
+        assertThat(o.reason()).isNull();
+        dev.ampwatch.schema.EnergyModel m = o.model().record();
+        assertThat(m.getTerms()).extracting(ModelTerm::getTerm).containsExactly("(intercept)", "ln(work)", "architecture=cnn");
+        double[] beta = {-16.250629618839774, 0.9886026403819759, 0.6949132259058723};
+        double[] se = {0.2053781276184173, 0.008581933071225595, 0.015738364679392762};
+        double[] p = {2.7435680894138917e-10, 2.8851511714360724e-11, 9.035967816578981e-09};
+        for (int i = 0; i < 3; i++) {
+            assertThat(m.getTerms().get(i).getEstimate()).isCloseTo(beta[i], within(1e-9));
+            assertThat(m.getTerms().get(i).getStdError()).isCloseTo(se[i], within(1e-9));
+            assertThat(m.getTerms().get(i).getPValue()).isCloseTo(p[i], within(1e-6 * p[i]));
+        }
+        assertThat(m.getFormula()).isEqualTo("ln(energy_joules) ~ ln(parameters x train_samples x epochs) + architecture");
+        assertThat(m.getFactorLevels()).containsEntry("architecture", List.of("mlp", "cnn"))
+                .containsEntry("precision", List.of("fp32")).containsEntry("device", List.of("cpu"));
+        RunSettings cnn = settings("fp32", 12000, 5);
+        cnn.setConvLayers("c16k5s2");
+        EnergyModel.Estimate e = o.model().estimate(cnn, 300000L, null, 0.95);
+        assertThat(e.refused()).isNull();
+        assertThat(e.joules()).isCloseTo(2413.3909780303293, within(1e-7));
+        assertThat(e.lowJoules()).isCloseTo(2265.94808019676, within(1e-7));
+        assertThat(e.highJoules()).isCloseTo(2570.4278327208763, within(1e-7));
+        // the same record, read back as RunMetrics reads it, estimates alike
+        assertThat(EnergyModel.from(m).estimate(cnn, 300000L, null, 0.95).joules()).isCloseTo(e.joules(), within(1e-9));
+    }
+
+    /** A factor that did not vary still bounds the fit: CPU MLP runs say nothing about a GPU run or a CNN. */
+    @Test
+    void noEstimateForALevelOfAFactorTheFitNeverSawVary() {
+        EnergyModel model = EnergyModel.fit(runs()).model();
+        RunSettings cnn = settings("fp32", 12000, 5);
+        cnn.setConvLayers("c32k3s1");
+        assertThat(model.estimate(cnn, 300000L, null, 0.95).refused())
+                .isEqualTo("architecture cnn is not among the levels the fit has seen [mlp]");
+        RunSettings gpu = settings("fp32", 12000, 5);
+        gpu.setDeviceName("gpu0");
+        assertThat(model.estimate(gpu, 300000L, null, 0.95).refused())
+                .isEqualTo("device gpu0 is not among the levels the fit has seen [cpu]");
+        assertThat(EnergyModel.from(model.record()).estimate(gpu, 300000L, null, 0.95).refused()).isNotNull();
+        assertThat(model.record().getFormula()).isEqualTo("ln(energy_joules) ~ ln(parameters x train_samples x epochs) + precision");
+    }
+
     @Test
     void whatCannotBeFittedSaysWhy() {
         assertThat(EnergyModel.fit(runs().subList(0, 2)).reason())
