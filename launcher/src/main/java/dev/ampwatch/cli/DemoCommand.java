@@ -170,8 +170,8 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("no inference runs: they run the fp32 models, and --precisions has no fp32");
         }
         List<dev.ampwatch.trainer.model.ConvLayer> conv = TrainOptions.convLayers(train.conv, TrainOptions.Preset.of(train.preset));
-        List<String> quantized = inferencePrecisions.stream().filter(p -> p.equals("int8") || p.equals("fp8")).toList();
-        if (infer && !conv.isEmpty() && !quantized.isEmpty()) { // they quantize MLPs (Int8Mlp, Fp8Mlp)
+        List<String> quantized = inferencePrecisions.stream().filter(p -> InferenceJob.unsupported(p, conv) != null).toList();
+        if (infer && !quantized.isEmpty()) { // they quantize MLPs (Int8Mlp, Fp8Mlp)
             inferencePrecisions = inferencePrecisions.stream().filter(p -> !quantized.contains(p)).toList();
             System.out.printf("no %s inference: it quantizes MLPs, and the model has convolution layers (%s)%n",
                     String.join(" or ", quantized), dev.ampwatch.trainer.model.ConvLayer.text(conv));

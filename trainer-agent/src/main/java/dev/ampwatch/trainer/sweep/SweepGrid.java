@@ -67,8 +67,8 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         learningRate.ifPresent(lr -> require(lr > 0 && Double.isFinite(lr), "learning_rate must be positive: " + lr));
         if (!convLayers.isEmpty() && inference.isPresent()) {
             for (String p : inference.get().precisions()) {
-                require(!p.equals("int8") && !p.equals("fp8"), "inference precision " + p + " quantizes MLPs; conv_layers "
-                        + ConvLayer.text(convLayers) + " make CNNs: measure them in fp32, fp16 or bf16");
+                String why = dev.ampwatch.trainer.InferenceJob.unsupported(p, convLayers);
+                require(why == null, why);
             }
         }
     }

@@ -54,7 +54,7 @@ class SweepGridFileTest {
                 .hasMessageContaining("conv_layers").hasMessageContaining("expected c<channels>k<kernel>s<stride>");
         assertThatThrownBy(() -> SweepGridFile.parse(
                 "{\"conv_layers\": \"c16k3\", \"inference\": {\"precisions\": [\"fp32\", \"int8\"]}}"))
-                .hasMessageContaining("inference precision int8 quantizes MLPs");
+                .hasMessageContaining("int8 inference quantizes MLPs, and the model has convolution layers");
     }
 
     @Test
