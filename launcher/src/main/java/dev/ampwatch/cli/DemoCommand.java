@@ -169,13 +169,6 @@ final class DemoCommand implements Callable<Integer> {
         if (inference && !infer) {
             System.out.println("no inference runs: they run the fp32 models, and --precisions has no fp32");
         }
-        List<dev.ampwatch.trainer.model.ConvLayer> conv = TrainOptions.convLayers(train.conv, TrainOptions.Preset.of(train.preset));
-        List<String> quantized = inferencePrecisions.stream().filter(p -> InferenceJob.unsupported(p, conv) != null).toList();
-        if (infer && !quantized.isEmpty()) { // they quantize MLPs (Int8Mlp, Fp8Mlp)
-            inferencePrecisions = inferencePrecisions.stream().filter(p -> !quantized.contains(p)).toList();
-            System.out.printf("no %s inference: it quantizes MLPs, and the model has convolution layers (%s)%n",
-                    String.join(" or ", quantized), dev.ampwatch.trainer.model.ConvLayer.text(conv));
-        }
         if (train.scope.experimentId.equals("default")) {
             train.scope.experimentId = "demo-" + UUID.randomUUID().toString().substring(0, 8);
         }

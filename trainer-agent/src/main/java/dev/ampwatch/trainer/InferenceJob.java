@@ -42,20 +42,6 @@ public final class InferenceJob {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceJob.class);
     /** The precisions an inference run takes. */
     public static final List<String> PRECISIONS = List.of("fp32", "fp16", "bf16", "int8", "fp8");
-    /**
-     * The precisions that quantize the trained model ({@code Int8Mlp}, {@code Fp8Mlp}), which take MLPs only: a model
-     * with convolution layers is measured in the others.
-     */
-    public static final List<String> QUANTIZED = List.of("int8", "fp8");
-
-    /** Why {@code precision} cannot measure a model with these convolution layers, or null when it can. */
-    public static String unsupported(String precision, List<dev.ampwatch.trainer.model.ConvLayer> convolutions) {
-        if (convolutions.isEmpty() || !QUANTIZED.contains(precision)) {
-            return null;
-        }
-        return precision + " inference quantizes MLPs, and the model has convolution layers ("
-                + dev.ampwatch.trainer.model.ConvLayer.text(convolutions) + "): measure it in fp32, fp16 or bf16";
-    }
     /** Samples per request unless told otherwise. */
     public static final int DEFAULT_BATCH_SIZE = 256;
 

@@ -32,21 +32,6 @@ class InferenceJobTest {
     }
 
     @Test
-    void quantizedPrecisionsTakeMlpsOnly() {
-        List<dev.ampwatch.trainer.model.ConvLayer> cnn = dev.ampwatch.trainer.model.ConvLayer.parseList("c32k3s1,c64k3s2");
-        for (String p : InferenceJob.PRECISIONS) {
-            assertThat(InferenceJob.unsupported(p, List.of())).as(p).isNull();
-            if (InferenceJob.QUANTIZED.contains(p)) {
-                assertThat(InferenceJob.unsupported(p, cnn)).isEqualTo(p + " inference quantizes MLPs, and the model has"
-                        + " convolution layers (c32k3s1,c64k3s2): measure it in fp32, fp16 or bf16");
-            } else {
-                assertThat(InferenceJob.unsupported(p, cnn)).as(p).isNull();
-            }
-        }
-        assertThat(InferenceJob.QUANTIZED).containsExactly("int8", "fp8");
-    }
-
-    @Test
     void everyPrecisionPublishesAnInferenceRunWithItsPasses(@TempDir Path dir) throws Exception {
         Dataset data = SyntheticData.generate(600, 150, 12, 3, 0.5f, 0.3f, 3);
         Path file = dir.resolve("m.ampwmodel");

@@ -19,9 +19,10 @@ public final class GpuFp8Mlp extends GpuQuantizedMlp {
     private final CUdeviceptr[] biases;
 
     GpuFp8Mlp(CudaDevice dev, Fp8Mlp model) {
-        super(dev, model.layers().get(0).in(), model.layers().get(model.layers().size() - 1).out(),
-                model.layers().stream().mapToInt(l -> Math.max(l.in(), l.out())).max().orElseThrow(),
-                model.layers().stream().mapToInt(l -> rowBytes(l.in())).max().orElseThrow());
+        super(dev, model.layers().get(0).inputsPerSample(), model.layers().get(model.layers().size() - 1).out(),
+                max(model.layers().stream().mapToInt(l -> Math.max(l.inputsPerSample(), l.positions() * l.out()))),
+                max(model.layers().stream().mapToInt(l -> l.positions() * rowBytes(l.in()))),
+                max(model.layers().stream().filter(l -> l.conv() != null).mapToInt(l -> l.positions() * l.in())));
         String missing = dev.missing(PtxModule.FP8);
         if (missing != null) {
             throw new IllegalArgumentException("fp8 on " + dev.name + ": " + missing);
@@ -81,11 +82,13 @@ public final class GpuFp8Mlp extends GpuQuantizedMlp {
         for (int i = 0; i < layers.size(); i++) {
             Fp8Mlp.Layer l = layers.get(i);
             int ld = rowBytes(l.in());
+            int rows = n * l.positions(); // a convolution: one GEMM row per output pixel
             boolean last = i == layers.size() - 1;
-            dev.launch(KernelLaunch.elementwise("quantize_e4m3", (long) n * ld), activations, quantized, n, l.in(), ld, l.inputScale());
-            dev.launch(gemm(n, l.out()), quantized, weights[i], accumulators, n, l.out(), ld);
-            dev.launch(KernelLaunch.elementwise("dequant_f32_bias_act", (long) n * l.out()), accumulators, biases[i], activations, n,
-                    l.out(), l.inputScale(), l.weightScale(), last ? 0 : 1);
+            CUdeviceptr input = gemmInput(l.conv(), l.in(), n);
+            dev.launch(KernelLaunch.elementwise("quantize_e4m3", (long) rows * ld), input, quantized, rows, l.in(), ld, l.inputScale());
+            dev.launch(gemm(rows, l.out()), quantized, weights[i], accumulators, rows, l.out(), ld);
+            dev.launch(KernelLaunch.elementwise("dequant_f32_bias_act", (long) rows * l.out()), accumulators, biases[i], activations,
+                    rows, l.out(), l.inputScale(), l.weightScale(), last ? 0 : 1);
         }
     }
 

@@ -30,8 +30,9 @@ public final class GpuInt8Mlp extends GpuQuantizedMlp {
 
     /** @param tensorCores whether the GEMM runs on the integer tensor cores ({@code gemm_s8_mma}) or dp4a */
     GpuInt8Mlp(CudaDevice dev, Int8Mlp model, boolean tensorCores) {
-        super(dev, model.layers().get(0).in(), model.layers().get(model.layers().size() - 1).out(), maxWidth(model.layers()),
-                model.layers().stream().mapToInt(l -> rowBytes(l.in(), tensorCores)).max().orElseThrow());
+        super(dev, model.layers().get(0).inputsPerSample(), model.layers().get(model.layers().size() - 1).out(),
+                maxWidth(model.layers()), max(model.layers().stream().mapToInt(l -> l.positions() * rowBytes(l.in(), tensorCores))),
+                max(model.layers().stream().filter(l -> l.conv() != null).mapToInt(l -> l.positions() * l.in())));
         for (String kernel : PtxModule.INT8.kernels()) {
             if (!dev.hasKernel(kernel)) {
                 throw new IllegalArgumentException(dev.name + ": INT8 kernel " + kernel + " is not loaded (" + dev.capability + ")");
@@ -60,8 +61,9 @@ public final class GpuInt8Mlp extends GpuQuantizedMlp {
         }
     }
 
+    /** The most FP32 activations of a sample at any layer: its input, or its output (every output pixel's channels). */
     static int maxWidth(List<Int8Mlp.Layer> layers) {
-        return layers.stream().mapToInt(l -> Math.max(l.in(), l.out())).max().orElseThrow();
+        return max(layers.stream().mapToInt(l -> Math.max(l.inputsPerSample(), l.positions() * l.out())));
     }
 
     /** Bytes of a row of {@code k} INT8 values: whole mma k-steps for the tensor cores, whole dp4a words otherwise. */
@@ -91,15 +93,17 @@ public final class GpuInt8Mlp extends GpuQuantizedMlp {
         for (int i = 0; i < layers.size(); i++) {
             Int8Mlp.Layer l = layers.get(i);
             int ld = rowBytes(l.in(), tensorCores);
+            int rows = n * l.positions(); // a convolution: one GEMM row per output pixel
             boolean last = i == layers.size() - 1;
-            dev.launch(KernelLaunch.elementwise("quantize_s8", (long) n * ld), activations, quantized, n, l.in(), ld, l.inputScale());
+            CUdeviceptr input = gemmInput(l.conv(), l.in(), n);
+            dev.launch(KernelLaunch.elementwise("quantize_s8", (long) rows * ld), input, quantized, rows, l.in(), ld, l.inputScale());
             if (tensorCores) {
-                dev.launch(KernelLaunch.mmaTiles(MMA, n, l.out()), quantized, weights[i], accumulators, n, l.out(), ld);
+                dev.launch(KernelLaunch.mmaTiles(MMA, rows, l.out()), quantized, weights[i], accumulators, rows, l.out(), ld);
             } else {
-                dev.launch(KernelLaunch.gemmS8(n, l.out()), quantized, weights[i], accumulators, n, l.out(), ld / 4);
+                dev.launch(KernelLaunch.gemmS8(rows, l.out()), quantized, weights[i], accumulators, rows, l.out(), ld / 4);
             }
-            dev.launch(KernelLaunch.elementwise("dequant_bias_act", (long) n * l.out()), accumulators, weightScales[i], biases[i],
-                    activations, n, l.out(), l.inputScale(), last ? 0 : 1);
+            dev.launch(KernelLaunch.elementwise("dequant_bias_act", (long) rows * l.out()), accumulators, weightScales[i], biases[i],
+                    activations, rows, l.out(), l.inputScale(), last ? 0 : 1);
         }
     }
 }

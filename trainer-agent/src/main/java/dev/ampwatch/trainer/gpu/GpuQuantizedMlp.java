@@ -1,6 +1,7 @@
 package dev.ampwatch.trainer.gpu;
 
 import dev.ampwatch.trainer.backend.InferenceModel;
+import dev.ampwatch.trainer.model.LayerShape;
 import java.util.ArrayList;
 import java.util.List;
 import jcuda.driver.CUdeviceptr;
@@ -8,8 +9,10 @@ import jcuda.driver.CUdeviceptr;
 /**
  * What the GPU's quantized models (INT8: {@link GpuInt8Mlp}, FP8: {@link GpuFp8Mlp}) share: their parameters
  * uploaded once, and the buffers of a forward pass, grown to the largest batch seen: the activations (FP32,
- * the standardized input first, then each layer's output, which is the next one's input), the quantized
- * activations, and the GEMM's accumulators. A subclass queues the layers' kernels in {@link #forward}.
+ * the standardized input first, then each layer's output, which is the next one's input), a convolution's im2col
+ * patches ({@link #gemmInput}: quantized as they are, the zero padding quantizing to 0), the quantized GEMM
+ * input, and the GEMM's accumulators. Sizes are per sample: a convolution's GEMM has a row per output pixel. A
+ * subclass queues the layers' kernels in {@link #forward}.
  *
  * <p>Not thread-safe: one thread drives it. {@link #close()} frees its device memory; close it before the backend.
  */
@@ -19,9 +22,12 @@ abstract class GpuQuantizedMlp implements InferenceModel {
     private final int classes;
     private final int maxWidth;
     private final int maxRowBytes;
+    private final int maxColumns;
     private final List<CUdeviceptr> parameters = new ArrayList<>();
     /** n x maxWidth floats. */
     CUdeviceptr activations;
+    /** n x maxColumns floats: a convolution's patches; null for an MLP. */
+    CUdeviceptr columns;
     /** n x maxRowBytes bytes. */
     CUdeviceptr quantized;
     /** n x maxWidth 4-byte values (int32 or FP32). */
@@ -29,12 +35,37 @@ abstract class GpuQuantizedMlp implements InferenceModel {
     private int capacity;
     private boolean closed;
 
-    GpuQuantizedMlp(CudaDevice dev, int inputs, int classes, int maxWidth, int maxRowBytes) {
+    /**
+     * @param maxWidth the most FP32 activations of a sample at any layer (input or output)
+     * @param maxRowBytes the most bytes of a sample's quantized GEMM input at any layer (rows x padded row)
+     * @param maxColumns the most FP32 im2col values of a sample at any convolution; 0 without one
+     */
+    GpuQuantizedMlp(CudaDevice dev, int inputs, int classes, int maxWidth, int maxRowBytes, int maxColumns) {
         this.dev = dev;
         this.inputs = inputs;
         this.classes = classes;
         this.maxWidth = maxWidth;
         this.maxRowBytes = maxRowBytes;
+        this.maxColumns = maxColumns;
+    }
+
+    /**
+     * The FP32 rows a layer's GEMM reads for {@code n} samples: the activations, or for a convolution ({@code conv}
+     * not null) their im2col patches, laid out first in {@link #columns} (the same kernel as training's).
+     */
+    final CUdeviceptr gemmInput(LayerShape.Conv conv, int in, int n) {
+        if (conv == null) {
+            return activations;
+        }
+        long count = (long) n * conv.outHeight() * conv.outWidth() * in;
+        dev.launch(KernelLaunch.elementwise("im2col", count), activations, columns, n, conv.height(), conv.width(),
+                conv.channels(), conv.kernel(), conv.stride(), conv.padding(), conv.outHeight(), conv.outWidth());
+        return columns;
+    }
+
+    /** The largest of {@code values} (per-sample sizes). */
+    static int max(java.util.stream.IntStream values) {
+        return values.max().orElse(0);
     }
 
     /** Queues the layers' kernels: {@link #activations} holds n standardized rows, and must end holding the logits. */
@@ -61,7 +92,7 @@ abstract class GpuQuantizedMlp implements InferenceModel {
         if (closed) {
             throw new IllegalStateException("this quantized model was closed");
         }
-        if (n < 1 || (long) n * Math.max(maxRowBytes, maxWidth) > Integer.MAX_VALUE) { // the kernels index with 32-bit ints
+        if (n < 1 || (long) n * Math.max(Math.max(maxRowBytes, maxWidth), maxColumns) > Integer.MAX_VALUE) { // 32-bit indexing
             throw new IllegalArgumentException("rows must be >= 1 and fit the kernels' 32-bit indexing: " + n);
         }
         dev.makeCurrent();
@@ -79,6 +110,7 @@ abstract class GpuQuantizedMlp implements InferenceModel {
         activations = dev.alloc(4L * n * maxWidth);
         quantized = dev.alloc((long) n * maxRowBytes);
         accumulators = dev.alloc(4L * n * maxWidth);
+        columns = maxColumns > 0 ? dev.alloc(4L * n * maxColumns) : null;
         capacity = n;
     }
 
@@ -86,6 +118,8 @@ abstract class GpuQuantizedMlp implements InferenceModel {
         dev.free(activations);
         dev.free(quantized);
         dev.free(accumulators);
+        dev.free(columns);
+        columns = null;
         activations = null;
         quantized = null;
         accumulators = null;

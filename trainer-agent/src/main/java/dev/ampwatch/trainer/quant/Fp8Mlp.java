@@ -2,6 +2,7 @@ package dev.ampwatch.trainer.quant;
 
 import dev.ampwatch.trainer.data.LabeledData;
 import dev.ampwatch.trainer.data.Standardization;
+import dev.ampwatch.trainer.model.LayerShape;
 import dev.ampwatch.trainer.model.ModelParameters;
 import dev.ampwatch.trainer.model.ModelSpec;
 import dev.ampwatch.trainer.precision.Fp8E4m3;
@@ -18,11 +19,31 @@ import java.util.List;
  *       accumulate, bias and ReLU in FP32.</li>
  * </ul>
  * On the CPU the E4M3 values are held in floats ({@link Fp8E4m3}): the numerics of FP8, not its speed. The input
- * standardization of the trained model is applied first. Immutable and thread-safe.
+ * standardization of the trained model is applied first. A convolution is quantized as the dense layer it is over
+ * its input's im2col patches, as in {@link Int8Mlp}. Immutable and thread-safe.
  */
 public final class Fp8Mlp implements RowLogits {
-    /** One dense layer: E4M3 weight values {@code in x out} row-major (as floats), their scale, the bias, the input scale. */
-    public record Layer(int in, int out, float[] weights, float weightScale, float[] bias, float inputScale) {}
+    /**
+     * One layer: E4M3 weight values {@code in x out} row-major (as floats), their scale, the bias, the input scale, and
+     * a convolution's geometry (null for a dense layer).
+     */
+    public record Layer(int in, int out, float[] weights, float weightScale, float[] bias, float inputScale,
+            LayerShape.Conv conv) {
+        /** A dense layer. */
+        public Layer(int in, int out, float[] weights, float weightScale, float[] bias, float inputScale) {
+            this(in, out, weights, weightScale, bias, inputScale, null);
+        }
+
+        /** GEMM rows per sample: 1, or a convolution's output pixels. */
+        public int positions() {
+            return Patches.positions(conv);
+        }
+
+        /** Input values per sample: {@code in}, or a convolution's input image. */
+        public int inputsPerSample() {
+            return Patches.inputsPerSample(in, conv);
+        }
+    }
 
     private final Standardization input;
     private final Layer[] layers;
@@ -37,16 +58,12 @@ public final class Fp8Mlp implements RowLogits {
     /** Quantizes a trained model, calibrating the activation scales on {@code calibration} (raw features). */
     public static Fp8Mlp quantize(ModelSpec spec, Standardization input, ModelParameters parameters, LabeledData calibration) {
         parameters.requireShape(spec);
-        if (spec.convolutional()) {
-            throw new IllegalArgumentException("FP8 inference quantizes MLPs; this model has convolution layers ("
-                    + dev.ampwatch.trainer.model.ConvLayer.text(spec.convolutions()) + "): measure it in fp32, fp16 or bf16");
-        }
         if (calibration.size() == 0) {
             throw new IllegalArgumentException("FP8 calibration needs samples (the validation split is empty)");
         }
-        int[] w = spec.widths();
+        List<LayerShape> shapes = spec.layers();
         float[] inputMax = Int8Mlp.calibrate(spec, input, parameters, calibration);
-        Layer[] layers = new Layer[w.length - 1];
+        Layer[] layers = new Layer[shapes.size()];
         for (int l = 0; l < layers.length; l++) {
             float[] fw = parameters.weights().get(l);
             float max = 0;
@@ -59,7 +76,8 @@ public final class Fp8Mlp implements RowLogits {
                 q[i] = Fp8E4m3.round(fw[i] / scale);
             }
             float xScale = inputMax[l] > 0 ? inputMax[l] / Fp8E4m3.MAX : 1f;
-            layers[l] = new Layer(w[l], w[l + 1], q, scale, parameters.biases().get(l).clone(), xScale);
+            LayerShape shape = shapes.get(l);
+            layers[l] = new Layer(shape.in(), shape.out(), q, scale, parameters.biases().get(l).clone(), xScale, shape.conv());
         }
         return new Fp8Mlp(input, layers, spec.classes());
     }
@@ -84,34 +102,38 @@ public final class Fp8Mlp implements RowLogits {
     /** The logits of rows {@code [from, to)} into the same rows of {@code logits}; calls on disjoint ranges may run at once. */
     @Override
     public void logits(float[] features, int from, int to, float[] logits) {
-        int inputs = layers[0].in();
+        int inputs = layers[0].inputsPerSample();
         float[] x = new float[inputs];
         for (int r = from; r < to; r++) {
             input.apply(features, r * inputs, x, 0, inputs);
             float[] a = x;
             for (int l = 0; l < layers.length; l++) {
                 Layer layer = layers[l];
-                float[] acc = new float[layer.out()];
-                for (int i = 0; i < layer.in(); i++) {
-                    float xi = Fp8E4m3.round(a[i] / layer.inputScale());
-                    if (xi != 0) {
-                        int row = i * layer.out();
-                        for (int j = 0; j < layer.out(); j++) {
-                            acc[j] += xi * layer.weights()[row + j];
+                float[] rows = Patches.rows(a, layer.in(), layer.conv());
+                float[] y = new float[layer.positions() * layer.out()];
+                float scale = layer.inputScale() * layer.weightScale();
+                boolean last = l + 1 == layers.length;
+                for (int pos = 0; pos < layer.positions(); pos++) {
+                    int at = pos * layer.out();
+                    for (int i = 0; i < layer.in(); i++) {
+                        float xi = Fp8E4m3.round(rows[pos * layer.in() + i] / layer.inputScale());
+                        if (xi != 0) {
+                            int row = i * layer.out();
+                            for (int j = 0; j < layer.out(); j++) {
+                                y[at + j] += xi * layer.weights()[row + j];
+                            }
+                        }
+                    }
+                    for (int j = 0; j < layer.out(); j++) {
+                        float v = y[at + j] * scale + layer.bias()[j];
+                        if (last) {
+                            logits[r * classes + j] = v;
+                        } else {
+                            y[at + j] = Math.max(0f, v);
                         }
                     }
                 }
-                float scale = layer.inputScale() * layer.weightScale();
-                boolean last = l + 1 == layers.length;
-                for (int j = 0; j < layer.out(); j++) {
-                    float v = acc[j] * scale + layer.bias()[j];
-                    if (last) {
-                        logits[r * classes + j] = v;
-                    } else {
-                        acc[j] = Math.max(0f, v);
-                    }
-                }
-                a = acc;
+                a = y;
             }
         }
     }

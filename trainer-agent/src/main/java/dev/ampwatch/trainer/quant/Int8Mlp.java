@@ -2,6 +2,7 @@ package dev.ampwatch.trainer.quant;
 
 import dev.ampwatch.trainer.data.LabeledData;
 import dev.ampwatch.trainer.data.Standardization;
+import dev.ampwatch.trainer.model.LayerShape;
 import dev.ampwatch.trainer.model.ModelParameters;
 import dev.ampwatch.trainer.model.ModelSpec;
 import java.util.Arrays;
@@ -19,16 +20,36 @@ import java.util.List;
  *       (at most 127 x 127 x inputs: 12.6 million for 784 inputs, far inside int32), bias and ReLU in FP32.
  * </ul>
  * {@code rint} rounds half to even, as PyTorch's quantizers do. The input standardization of the trained model
- * is applied first. Thread-safe after construction ({@link #predict} allocates its own buffers).
+ * is applied first. A convolution is quantized as the dense layer it is over its input's im2col patches
+ * ({@link LayerShape}): per output channel weights, one scale for its input image (the patches hold its values and
+ * the zero padding, which quantizes to 0), every output pixel a row of the integer GEMM. Thread-safe after
+ * construction ({@link #predict} allocates its own buffers).
  */
 public final class Int8Mlp implements RowLogits {
     static final int QMAX = 127;
 
     /**
-     * One dense layer: INT8 weights {@code in x out} row-major, their per-channel scales, the FP32 bias, the scale
-     * of its input activations. The arrays are the model's own: read them, never write (the GPU engine uploads them).
+     * One layer: INT8 weights {@code in x out} row-major, their per-channel scales, the FP32 bias, the scale of its
+     * input activations, and a convolution's geometry (null for a dense layer). The arrays are the model's own: read
+     * them, never write (the GPU engine uploads them).
      */
-    public record Layer(int in, int out, byte[] weights, float[] weightScales, float[] bias, float inputScale) {}
+    public record Layer(int in, int out, byte[] weights, float[] weightScales, float[] bias, float inputScale,
+            LayerShape.Conv conv) {
+        /** A dense layer. */
+        public Layer(int in, int out, byte[] weights, float[] weightScales, float[] bias, float inputScale) {
+            this(in, out, weights, weightScales, bias, inputScale, null);
+        }
+
+        /** GEMM rows per sample: 1, or a convolution's output pixels. */
+        public int positions() {
+            return Patches.positions(conv);
+        }
+
+        /** Input values per sample: {@code in}, or a convolution's input image. */
+        public int inputsPerSample() {
+            return Patches.inputsPerSample(in, conv);
+        }
+    }
 
     private final Standardization input;
     private final Layer[] layers;
@@ -46,19 +67,15 @@ public final class Int8Mlp implements RowLogits {
      */
     public static Int8Mlp quantize(ModelSpec spec, Standardization input, ModelParameters parameters, LabeledData calibration) {
         parameters.requireShape(spec);
-        if (spec.convolutional()) {
-            throw new IllegalArgumentException("INT8 inference quantizes MLPs; this model has convolution layers ("
-                    + dev.ampwatch.trainer.model.ConvLayer.text(spec.convolutions()) + "): measure it in fp32, fp16 or bf16");
-        }
         if (calibration.size() == 0) {
             throw new IllegalArgumentException("INT8 calibration needs samples (the validation split is empty)");
         }
-        int[] w = spec.widths();
+        List<LayerShape> shapes = spec.layers();
         float[] inputMax = calibrate(spec, input, parameters, calibration);
-        Layer[] layers = new Layer[w.length - 1];
+        Layer[] layers = new Layer[shapes.size()];
         for (int l = 0; l < layers.length; l++) {
-            int in = w[l];
-            int out = w[l + 1];
+            int in = shapes.get(l).in();
+            int out = shapes.get(l).out();
             float[] fw = parameters.weights().get(l);
             float[] scales = new float[out];
             for (int i = 0; i < in; i++) {
@@ -76,7 +93,7 @@ public final class Int8Mlp implements RowLogits {
                 }
             }
             float xScale = inputMax[l] > 0 ? inputMax[l] / QMAX : 1f;
-            layers[l] = new Layer(in, out, qw, scales, parameters.biases().get(l).clone(), xScale);
+            layers[l] = new Layer(in, out, qw, scales, parameters.biases().get(l).clone(), xScale, shapes.get(l).conv());
         }
         return new Int8Mlp(input, layers, spec.classes());
     }
@@ -89,38 +106,46 @@ public final class Int8Mlp implements RowLogits {
 
     /** The largest |input| of every layer over the calibration samples, by an FP32 forward pass. */
     static float[] calibrate(ModelSpec spec, Standardization input, ModelParameters p, LabeledData data) {
-        int[] w = spec.widths();
-        float[] max = new float[w.length - 1];
-        float[] x = new float[w[0]];
+        List<LayerShape> shapes = spec.layers();
+        float[] max = new float[shapes.size()];
+        int inputs = spec.inputs();
+        float[] x = new float[inputs];
         for (int r = 0; r < data.size(); r++) {
-            input.apply(data.features(), r * w[0], x, 0, w[0]);
+            input.apply(data.features(), r * inputs, x, 0, inputs);
             float[] a = x;
-            for (int l = 0; l + 1 < w.length; l++) {
+            for (int l = 0; l < shapes.size(); l++) {
                 for (float v : a) {
                     max[l] = Math.max(max[l], Math.abs(v));
                 }
-                a = dense(a, p.weights().get(l), p.biases().get(l), w[l], w[l + 1], l + 2 < w.length);
+                LayerShape shape = shapes.get(l);
+                float[] rows = Patches.rows(a, shape.in(), shape.conv());
+                float[] y = new float[shape.outputsPerSample()];
+                for (int pos = 0; pos < shape.positions(); pos++) {
+                    dense(rows, pos * shape.in(), p.weights().get(l), p.biases().get(l), shape.in(), shape.out(),
+                            l + 1 < shapes.size(), y, pos * shape.out());
+                }
+                a = y;
             }
         }
         return max;
     }
 
-    private static float[] dense(float[] x, float[] weights, float[] bias, int in, int out, boolean relu) {
-        float[] y = bias.clone();
+    private static void dense(float[] x, int from, float[] weights, float[] bias, int in, int out, boolean relu, float[] y,
+            int to) {
+        System.arraycopy(bias, 0, y, to, out);
         for (int i = 0; i < in; i++) {
-            float xi = x[i];
+            float xi = x[from + i];
             if (xi != 0) {
                 for (int j = 0; j < out; j++) {
-                    y[j] += xi * weights[i * out + j];
+                    y[to + j] += xi * weights[i * out + j];
                 }
             }
         }
         if (relu) {
             for (int j = 0; j < out; j++) {
-                y[j] = Math.max(0f, y[j]);
+                y[to + j] = Math.max(0f, y[to + j]);
             }
         }
-        return y;
     }
 
     /** The quantized layers, input side first. */
@@ -141,27 +166,31 @@ public final class Int8Mlp implements RowLogits {
      */
     @Override
     public void logits(float[] features, int from, int to, float[] logits) {
-        int inputs = layers[0].in();
+        int inputs = layers[0].inputsPerSample();
         float[] x = new float[inputs];
-        byte[] q = new byte[maxWidth()];
         int[] acc = new int[maxWidth()];
         for (int r = from; r < to; r++) {
             input.apply(features, r * inputs, x, 0, inputs);
             float[] a = x;
             for (int l = 0; l < layers.length; l++) {
                 Layer layer = layers[l];
-                for (int i = 0; i < layer.in(); i++) {
-                    q[i] = quantize(a[i], layer.inputScale());
+                float[] rows = Patches.rows(a, layer.in(), layer.conv()); // a convolution's patches: values and padding
+                byte[] q = new byte[rows.length];
+                for (int i = 0; i < rows.length; i++) {
+                    q[i] = quantize(rows[i], layer.inputScale());
                 }
-                Arrays.fill(acc, 0, layer.out(), 0);
-                gemv(q, layer, acc);
-                float[] y = l + 1 < layers.length ? new float[layer.out()] : null;
-                for (int j = 0; j < layer.out(); j++) {
-                    float v = acc[j] * (layer.inputScale() * layer.weightScales()[j]) + layer.bias()[j];
-                    if (y != null) {
-                        y[j] = Math.max(0f, v);
-                    } else {
-                        logits[r * classes + j] = v;
+                boolean last = l + 1 == layers.length;
+                float[] y = last ? null : new float[layer.positions() * layer.out()];
+                for (int pos = 0; pos < layer.positions(); pos++) {
+                    Arrays.fill(acc, 0, layer.out(), 0);
+                    gemv(q, pos * layer.in(), layer, acc);
+                    for (int j = 0; j < layer.out(); j++) {
+                        float v = acc[j] * (layer.inputScale() * layer.weightScales()[j]) + layer.bias()[j];
+                        if (y != null) {
+                            y[pos * layer.out() + j] = Math.max(0f, v);
+                        } else {
+                            logits[r * classes + j] = v;
+                        }
                     }
                 }
                 a = y;
@@ -169,12 +198,12 @@ public final class Int8Mlp implements RowLogits {
         }
     }
 
-    /** {@code acc[j] += sum_i q[i] * W[i][j]} in 32-bit integers. */
-    static void gemv(byte[] q, Layer layer, int[] acc) {
+    /** {@code acc[j] += sum_i q[from + i] * W[i][j]} in 32-bit integers. */
+    static void gemv(byte[] q, int from, Layer layer, int[] acc) {
         int out = layer.out();
         byte[] w = layer.weights();
         for (int i = 0; i < layer.in(); i++) {
-            int qi = q[i];
+            int qi = q[from + i];
             if (qi != 0) {
                 int row = i * out;
                 for (int j = 0; j < out; j++) {

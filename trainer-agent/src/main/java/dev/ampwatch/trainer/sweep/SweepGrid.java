@@ -65,12 +65,6 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         require(trainLimit >= 0 && testLimit >= 0, "train_limit and test_limit must be >= 0 (0 = all)");
         experimentId.ifPresent(id -> require(!id.isBlank(), "experiment_id must not be blank"));
         learningRate.ifPresent(lr -> require(lr > 0 && Double.isFinite(lr), "learning_rate must be positive: " + lr));
-        if (!convLayers.isEmpty() && inference.isPresent()) {
-            for (String p : inference.get().precisions()) {
-                String why = dev.ampwatch.trainer.InferenceJob.unsupported(p, convLayers);
-                require(why == null, why);
-            }
-        }
     }
 
     public static Builder builder() {

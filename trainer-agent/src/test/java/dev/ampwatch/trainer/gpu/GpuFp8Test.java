@@ -62,6 +62,12 @@ class GpuFp8Test {
         compare(GpuInt8Test.RAGGED, 65);
     }
 
+    @ParameterizedTest(name = "CNN, batch {0}")
+    @ValueSource(ints = {1, 40})
+    void aCnn(int batch) throws Exception {
+        compare(GpuConvParityTest.CNN, batch);
+    }
+
     private static void compare(ModelSpec spec, int batch) throws Exception {
         GpuRequirement.assumeBackend(Precision.FP32);
         try (GpuBackend gpu = GpuBackend.open(0, null)) {

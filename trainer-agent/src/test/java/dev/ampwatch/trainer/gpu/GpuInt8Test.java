@@ -52,6 +52,13 @@ class GpuInt8Test {
         compare(RAGGED, 65);
     }
 
+    /** A CNN: each convolution's im2col patches quantized on the device, a GEMM row per output pixel. */
+    @ParameterizedTest(name = "CNN c8k3s1,c16k3s2,c16k5s2-32-10, batch {0}")
+    @ValueSource(ints = {1, 7, 40})
+    void aCnnsInt8LogitsEqualTheCpusBitForBit(int batch) throws Exception {
+        compare(GpuConvParityTest.CNN, batch);
+    }
+
     private static void compare(ModelSpec spec, int batch) throws Exception {
         GpuRequirement.assumeBackend(dev.ampwatch.trainer.precision.Precision.FP32);
         Random rnd = new Random(spec.inputs() * 31L + batch);
@@ -111,17 +118,16 @@ class GpuInt8Test {
         }
     }
 
-    /** Weights of a trained model's magnitude (He-scaled normal), small biases. */
+    /** Weights of a trained model's magnitude (He-scaled normal), small biases; convolutions too. */
     static ModelParameters parameters(ModelSpec spec, Random rnd) {
-        int[] w = spec.widths();
         List<float[]> weights = new ArrayList<>();
         List<float[]> biases = new ArrayList<>();
-        for (int l = 0; l + 1 < w.length; l++) {
-            float[] layer = new float[w[l] * w[l + 1]];
+        for (dev.ampwatch.trainer.model.LayerShape shape : spec.layers()) {
+            float[] layer = new float[shape.in() * shape.out()];
             for (int i = 0; i < layer.length; i++) {
-                layer[i] = (float) (rnd.nextGaussian() * Math.sqrt(2.0 / w[l]));
+                layer[i] = (float) (rnd.nextGaussian() * Math.sqrt(2.0 / shape.in()));
             }
-            float[] bias = new float[w[l + 1]];
+            float[] bias = new float[shape.out()];
             for (int i = 0; i < bias.length; i++) {
                 bias[i] = (float) (rnd.nextGaussian() * 0.05);
             }

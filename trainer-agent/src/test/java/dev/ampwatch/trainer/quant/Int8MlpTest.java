@@ -65,7 +65,7 @@ class Int8MlpTest {
     void int32AccumulationAndClampingAtTheLimits() {
         Int8Mlp.Layer layer = new Int8Mlp.Layer(3, 1, new byte[] {127, 127, -127}, new float[] {1f}, new float[] {0f}, 1f);
         int[] acc = new int[1];
-        Int8Mlp.gemv(new byte[] {127, 127, -127}, layer, acc);
+        Int8Mlp.gemv(new byte[] {127, 127, -127}, 0, layer, acc);
         assertThat(acc[0]).isEqualTo(3 * 127 * 127);
         assertThat(Int8Mlp.quantize(1000f, 1f)).isEqualTo((byte) 127);
         assertThat(Int8Mlp.quantize(-1000f, 1f)).isEqualTo((byte) -127);
