@@ -120,21 +120,7 @@ class GpuInt8Test {
 
     /** Weights of a trained model's magnitude (He-scaled normal), small biases; convolutions too. */
     static ModelParameters parameters(ModelSpec spec, Random rnd) {
-        List<float[]> weights = new ArrayList<>();
-        List<float[]> biases = new ArrayList<>();
-        for (dev.ampwatch.trainer.model.LayerShape shape : spec.layers()) {
-            float[] layer = new float[shape.in() * shape.out()];
-            for (int i = 0; i < layer.length; i++) {
-                layer[i] = (float) (rnd.nextGaussian() * Math.sqrt(2.0 / shape.in()));
-            }
-            float[] bias = new float[shape.out()];
-            for (int i = 0; i < bias.length; i++) {
-                bias[i] = (float) (rnd.nextGaussian() * 0.05);
-            }
-            weights.add(layer);
-            biases.add(bias);
-        }
-        return new ModelParameters(weights, biases);
+        return dev.ampwatch.trainer.model.RandomParameters.of(spec, rnd);
     }
 
     /** Raw features in [0, 1), as the dataset holds them. */

@@ -14,7 +14,6 @@ import dev.ampwatch.trainer.model.ModelParameters;
 import dev.ampwatch.trainer.model.ModelSpec;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -137,21 +136,7 @@ class QuantizedCnnTest {
     }
 
     static ModelParameters parameters(Random rnd) {
-        List<float[]> weights = new ArrayList<>();
-        List<float[]> biases = new ArrayList<>();
-        for (LayerShape shape : CNN.layers()) {
-            float[] w = new float[shape.in() * shape.out()];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = (float) (rnd.nextGaussian() * Math.sqrt(2.0 / shape.in()));
-            }
-            float[] b = new float[shape.out()];
-            for (int i = 0; i < b.length; i++) {
-                b[i] = (float) (rnd.nextGaussian() * 0.05);
-            }
-            weights.add(w);
-            biases.add(b);
-        }
-        return new ModelParameters(weights, biases);
+        return dev.ampwatch.trainer.model.RandomParameters.of(CNN, rnd);
     }
 
     static LabeledData data(int rows, Random rnd) {
