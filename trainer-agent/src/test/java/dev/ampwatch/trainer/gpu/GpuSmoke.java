@@ -27,6 +27,11 @@ public final class GpuSmoke {
     private GpuSmoke() {}
 
     public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** One step: 0 passed, 1 failed, 2 skipped (no GPU for it); what it measured on standard output. */
+    static int run(String... args) {
         int code;
         try {
             code = switch (args.length == 0 ? "" : args[0]) {
@@ -34,13 +39,14 @@ public final class GpuSmoke {
                 case "train" -> train(Precision.fromCliName(args[1]), Integer.parseInt(args[2]),
                         args.length > 3 ? trainedModel(args[3]) : trainedModel("1024"), args.length > 4 ? Double.parseDouble(args[4]) : 0,
                         args.length > 5 ? Integer.parseInt(args[5]) : 512);
-                case "infer" -> infer(args[1], Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 2048,
-                        args.length > 4 ? Double.parseDouble(args[4]) : 0);
+                case "infer" -> infer(args[1], Integer.parseInt(args[2]), args.length > 3 ? trainedModel(args[3]) : trainedModel("2048"),
+                        args.length > 4 ? Double.parseDouble(args[4]) : 0, args.length > 5 ? Integer.parseInt(args[5]) : 4096);
                 case "accuracy" -> accuracy(Precision.fromCliName(args[1]), Integer.parseInt(args[2]), java.nio.file.Path.of(args[3]));
                 case "experiment" -> experiment(Integer.parseInt(args[1]), java.nio.file.Path.of(args[2]));
                 default -> {
                     System.out.println("usage: GpuSmoke probe | train PRECISION STEPS [HIDDEN|cnn [MIN_SECONDS [BATCH]]]"
-                            + " | infer fp32|fp16|bf16|int8|int8-dp4a|fp8 BATCHES [HIDDEN [MIN_SECONDS]] | accuracy PRECISION EPOCHS DATASET_DIR"
+                            + " | infer fp32|fp16|bf16|int8|int8-dp4a|fp8 BATCHES [HIDDEN|cnn [MIN_SECONDS [BATCH]]]"
+                            + " | accuracy PRECISION EPOCHS DATASET_DIR"
                             + " | experiment EPOCHS DATASET_DIR");
                     yield 1;
                 }
@@ -49,7 +55,7 @@ public final class GpuSmoke {
             System.out.println("FAIL " + e);
             code = 1;
         }
-        System.exit(code);
+        return code;
     }
 
     private static int probe() {
@@ -73,15 +79,13 @@ public final class GpuSmoke {
      * path, post-training quantized on random calibration data): inferences/s and achieved TFLOP/s (TOPS for int8);
      * the copies in and out are included, as a request would pay them.
      */
-    private static int infer(String precision, int batches, int hidden, double minSeconds) throws GpuUnavailableException {
+    private static int infer(String precision, int batches, ModelSpec spec, double minSeconds, int batch) throws GpuUnavailableException {
         Precision backend = dev.ampwatch.trainer.InferenceJob.backendPrecision(precision.replace("-dp4a", ""));
         GpuProbe probe = GpuBackend.probe(0, backend);
         if (!probe.available()) {
             System.out.println("SKIP infer " + precision + ": " + probe.reason());
             return 2;
         }
-        int batch = 4096;
-        ModelSpec spec = new ModelSpec(784, List.of(hidden, hidden), 10);
         Random rnd = new Random(2);
         float[] x = new float[batch * 784];
         for (int i = 0; i < x.length; i++) {
@@ -89,6 +93,7 @@ public final class GpuSmoke {
         }
         float[] logits = new float[batch * 10];
         dev.ampwatch.trainer.model.ModelParameters parameters = GpuInt8Test.parameters(spec, rnd);
+        int calibration = spec.convolutional() ? 200 : 2000; // calibrated on the CPU: a CNN's forward pass costs more there
         try (GpuBackend gpu = GpuBackend.open(0, backend)) {
             java.util.function.Consumer<float[]> forward;
             AutoCloseable engine;
@@ -98,13 +103,13 @@ public final class GpuSmoke {
                     return 2;
                 }
                 dev.ampwatch.trainer.quant.Fp8Mlp q = dev.ampwatch.trainer.quant.Fp8Mlp.quantize(spec,
-                        new dev.ampwatch.trainer.data.Standardization(0, 1), parameters, GpuInt8Test.data(784, 2000, rnd));
+                        new dev.ampwatch.trainer.data.Standardization(0, 1), parameters, GpuInt8Test.data(784, calibration, rnd));
                 GpuFp8Mlp g = gpu.fp8(q);
                 forward = in -> g.logits(in, batch, logits);
                 engine = g;
             } else if (precision.startsWith("int8")) { // int8: the tensor cores where there are some; int8-dp4a: dp4a
                 dev.ampwatch.trainer.quant.Int8Mlp q = dev.ampwatch.trainer.quant.Int8Mlp.quantize(spec,
-                        new dev.ampwatch.trainer.data.Standardization(0, 1), parameters, GpuInt8Test.data(784, 2000, rnd));
+                        new dev.ampwatch.trainer.data.Standardization(0, 1), parameters, GpuInt8Test.data(784, calibration, rnd));
                 GpuInt8Mlp g = precision.equals("int8-dp4a") ? gpu.int8(q, false) : gpu.int8(q);
                 forward = in -> g.logits(in, batch, logits);
                 engine = g;
@@ -128,9 +133,9 @@ public final class GpuSmoke {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 long to = System.currentTimeMillis();
                 double perSecond = (double) done * batch / seconds;
-                System.out.printf(Locale.ROOT, "PASS infer %s: %d batches of %d, 784-%d-%d-10, %.3f s, %.0f inferences/s, %.2f T%s/s, %s,"
+                System.out.printf(Locale.ROOT, "PASS infer %s: %d batches of %d, %s, %.3f s, %.0f inferences/s, %.2f T%s/s, %s,"
                                 + " window %d-%d%n",
-                        precision, done, batch, hidden, hidden, seconds, perSecond, perSecond * 2.0 * spec.macsPerSample() / 1e12,
+                        precision, done, batch, describe(spec), seconds, perSecond, perSecond * 2.0 * spec.macsPerSample() / 1e12,
                         precision.startsWith("int8") || precision.equals("fp8") ? "OP" : "FLOP", gpu.deviceName(), from, to);
                 return Float.isFinite(logits[0]) ? 0 : 1;
             } catch (Exception e) {
