@@ -4,7 +4,8 @@
 // runs the GPU tests against it.
 //
 // - One device (FAKE_CUDA_DEVICES: 0 for none), compute capability FAKE_CUDA_CC (default 9.0), driver version
-//   FAKE_CUDA_DRIVER (default 13000).
+//   FAKE_CUDA_DRIVER (default 13000). The file FAKE_CUDA_CONFIG names, when it exists, overrides them with lines
+//   devices=N, cc=M.m, driver=V, read at every query: a test writes it to play an old driver or an older GPU.
 // - Modules: the PTX text is read for its .version, .target and .entry names; an entry this fake cannot run, a
 //   target above the device or an ISA above the driver is refused as the driver refuses it, with a JIT log.
 // - Kernels: the CUDA C sources themselves, compiled for the host (kernels.cpp, cuda_host.h), run synchronously
@@ -40,13 +41,36 @@ int envInt(const char *name, int fallback) {
     return v == nullptr || *v == 0 ? fallback : std::atoi(v);
 }
 
-int devices() { return envInt("FAKE_CUDA_DEVICES", 1); }
-int driverVersion() { return envInt("FAKE_CUDA_DRIVER", 13000); }
+// key's value in the FAKE_CUDA_CONFIG file ("key=value" lines), else the environment variable's, else ""
+std::string setting(const char *key, const char *env) {
+    const char *path = std::getenv("FAKE_CUDA_CONFIG");
+    if (path != nullptr && *path != 0) {
+        if (FILE *f = std::fopen(path, "r")) {
+            char line[128];
+            std::string found;
+            while (std::fgets(line, sizeof line, f) != nullptr) {
+                std::string l(line);
+                while (!l.empty() && (l.back() == '\n' || l.back() == '\r' || l.back() == ' ')) l.pop_back();
+                if (l.rfind(std::string(key) + "=", 0) == 0) found = l.substr(std::strlen(key) + 1);
+            }
+            std::fclose(f);
+            if (!found.empty()) return found;
+        }
+    }
+    const char *v = std::getenv(env);
+    return v == nullptr ? "" : v;
+}
+
+int settingInt(const char *key, const char *env, int fallback) {
+    std::string v = setting(key, env);
+    return v.empty() ? fallback : std::atoi(v.c_str());
+}
+
+int devices() { return settingInt("devices", "FAKE_CUDA_DEVICES", 1); }
+int driverVersion() { return settingInt("driver", "FAKE_CUDA_DRIVER", 13000); }
 void capability(int *major, int *minor) {
-    const char *v = std::getenv("FAKE_CUDA_CC");
-    *major = 9;
-    *minor = 0;
-    if (v != nullptr && std::sscanf(v, "%d.%d", major, minor) != 2) {
+    std::string v = setting("cc", "FAKE_CUDA_CC");
+    if (v.empty() || std::sscanf(v.c_str(), "%d.%d", major, minor) != 2) {
         *major = 9;
         *minor = 0;
     }

@@ -3,17 +3,90 @@ package dev.ampwatch.trainer.gpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ampwatch.trainer.data.Standardization;
 import dev.ampwatch.trainer.precision.Precision;
+import dev.ampwatch.trainer.quant.Int8Mlp;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
 import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.Test;
 
 /**
  * The fake libcuda ({@code src/test/c/fakecuda}) that the fake-cuda profile of trainer-agent/pom.xml runs the GPU
  * tests against: that they ran on it (so they did not pass by skipping), that it catches what a GPU would fault on,
- * and the backend's handling of driver errors only a fake can cause on demand. Run only by that profile's surefire
+ * and the backend's handling of driver errors only a fake can cause on demand: an old driver, an older GPU, no GPU
+ * (the file {@code FAKE_CUDA_CONFIG} names, written for the test's duration). Run only by that profile's surefire
  * execution, with the fake on LD_LIBRARY_PATH.
  */
 class FakeCudaTest {
+    /** The fake's settings file (trainer-agent/pom.xml sets the variable); absent: an sm_90 GPU and a CUDA 13.0 driver. */
+    private static final Path CONFIG = Path.of(System.getenv("FAKE_CUDA_CONFIG"));
+
+    /** Runs {@code body} with the fake playing {@code settings} ("key=value" lines), then back to the default. */
+    private static void playing(String settings, ThrowingRunnable body) throws Exception {
+        try {
+            Files.writeString(CONFIG, settings + "\n");
+            body.run();
+        } finally {
+            Files.deleteIfExists(CONFIG);
+        }
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void aDriverTooOldForThePtxIsNamedWithWhatItNeeds() throws Exception {
+        playing("driver=11040", () -> {
+            GpuProbe probe = GpuBackend.probe();
+            assertThat(probe.available()).isFalse();
+            assertThat(probe.reason()).contains("is PTX ISA 8.0, which needs a driver that supports CUDA 12.0 (R525 or newer);"
+                    + " this driver supports CUDA 11.4: update the NVIDIA driver");
+        });
+        assertThat(GpuBackend.probe().available()).isTrue();
+    }
+
+    @Test
+    void aDriverWithoutAGpuSaysSo() throws Exception {
+        playing("devices=0", () -> assertThat(GpuBackend.probe().reason())
+                .isEqualTo("no CUDA device (the NVIDIA driver is installed but cuInit found no GPU)"));
+    }
+
+    /** A Turing GPU (sm_75): FP32 and FP16 work, BF16 and TF32 are refused by name, no FP8, INT8 through dp4a. */
+    @Test
+    void aTuringGpuRunsWhatItCanAndSaysWhatItCannot() throws Exception {
+        playing("cc=7.5", () -> {
+            assertThat(GpuBackend.probe(Precision.FP32).available()).isTrue();
+            assertThat(GpuBackend.probe(Precision.AMP_FP16).available()).isTrue();
+            assertThat(GpuBackend.probe(Precision.AMP_BF16).reason())
+                    .endsWith("amp-bf16 needs sm_80 or newer (BF16 tensor cores); this GPU is sm_75");
+            assertThat(GpuBackend.probe(Precision.TF32).available()).isFalse();
+            try (GpuBackend gpu = GpuBackend.open(0, Precision.FP32)) {
+                assertThat(gpu.fp8Unavailable()).contains("needs sm_89");
+                Random rnd = new Random(4);
+                Int8Mlp q = Int8Mlp.quantize(GpuInt8Test.REAL, new Standardization(0, 1), GpuInt8Test.parameters(GpuInt8Test.REAL, rnd),
+                        GpuInt8Test.data(784, 100, rnd));
+                try (GpuInt8Mlp g = gpu.int8(q)) {
+                    assertThat(g.tensorCores()).as("dp4a: no integer tensor cores before sm_80").isFalse();
+                }
+            }
+        });
+    }
+
+    /** An A100 (sm_80): every training precision and the integer tensor cores, but no FP8. */
+    @Test
+    void anAmpereGpuHasNoFp8() throws Exception {
+        playing("cc=8.0", () -> {
+            for (Precision p : Precision.values()) {
+                assertThat(GpuBackend.probe(p).available()).as(p.name()).isTrue();
+            }
+            try (GpuBackend gpu = GpuBackend.open(0, null)) {
+                assertThat(gpu.fp8Unavailable()).isEqualTo("fp8.ptx needs sm_89 or newer; " + gpu.deviceName() + " is sm_80");
+            }
+        });
+    }
 
     @Test
     void theGpuTestsRunOnTheFakeDeviceWithEveryModuleLoaded() throws Exception {
