@@ -11,14 +11,17 @@ import java.nio.file.Path;
 import java.util.Random;
 import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 /**
  * The fake libcuda ({@code src/test/c/fakecuda}) that the fake-cuda profile of trainer-agent/pom.xml runs the GPU
  * tests against: that they ran on it (so they did not pass by skipping), that it catches what a GPU would fault on,
  * and the backend's handling of driver errors only a fake can cause on demand: an old driver, an older GPU, no GPU
  * (the file {@code FAKE_CUDA_CONFIG} names, written for the test's duration). Run only by that profile's surefire
- * execution, with the fake on LD_LIBRARY_PATH.
+ * execution, with the fake on LD_LIBRARY_PATH and FAKE_CUDA_CONFIG set; disabled elsewhere (the smoke script's JUnit
+ * run on a real GPU selects this package).
  */
+@EnabledIfEnvironmentVariable(named = "FAKE_CUDA_CONFIG", matches = ".+")
 class FakeCudaTest {
     /** The fake's settings file (trainer-agent/pom.xml sets the variable); absent: an sm_90 GPU and a CUDA 13.0 driver. */
     private static final Path CONFIG = Path.of(System.getenv("FAKE_CUDA_CONFIG"));
