@@ -11,8 +11,11 @@
 // - Kernels: the CUDA C sources themselves, compiled for the host (kernels.cpp, cuda_host.h), run synchronously
 //   at launch, or recorded into a graph while a stream captures.
 // - Memory: every allocation sits between two inaccessible pages, with canary bytes in the alignment slack before
-//   and after it, checked after every launch: a kernel that writes past its buffer fails its launch with
-//   CUDA_ERROR_ILLEGAL_ADDRESS (what, where and by how much on stderr); one that reads far past it faults.
+//   and after it, checked after every launch: a kernel that writes past its buffer is a fault,
+//   CUDA_ERROR_ILLEGAL_ADDRESS (what, where and by how much on stderr); one that reads far past it crashes.
+// - A kernel's fault is reported as a GPU reports it, asynchronously: its launch succeeds and the next synchronizing
+//   call (a copy, a memset, cuCtxSynchronize, the next launch) returns the error. Unlike a GPU's, the context is usable
+//   again once the error was returned (tests go on in the same process).
 // - Stream capture as the driver enforces it: a copy, memset, synchronize or legacy-stream launch from the capturing
 //   thread fails with CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED and invalidates the capture.
 // Everything else of the driver API is absent: a call to it fails to resolve, loudly.
@@ -24,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <string>
@@ -159,6 +163,10 @@ struct Stream {
 };
 
 thread_local Stream *capturingOnThisThread = nullptr;
+std::atomic<int> pendingFault{CUDA_SUCCESS}; // a launched kernel's fault, returned by the next synchronizing call
+
+// the pending fault, once
+CUresult takeFault() { return (CUresult) pendingFault.exchange(CUDA_SUCCESS); }
 int contextToken = 0;
 
 // a sync call while this thread captures: refused, and the capture invalidated, as the driver does
@@ -327,7 +335,10 @@ CUresult cuCtxSetCurrent(CUcontext context) {
     return context == nullptr || context == reinterpret_cast<CUcontext>(&contextToken) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
 }
 
-CUresult cuCtxSynchronize() { return refusedByCapture("cuCtxSynchronize") ? CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED : CUDA_SUCCESS; }
+CUresult cuCtxSynchronize() {
+    if (refusedByCapture("cuCtxSynchronize")) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+    return takeFault();
+}
 
 CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int numOptions, CUjit_option *options,
                             void **optionValues) {
@@ -399,6 +410,7 @@ static CUresult checkedRange(CUdeviceptr pointer, size_t bytes, const char *call
 
 CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
     if (refusedByCapture("cuMemcpyHtoD")) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+    if (CUresult fault = takeFault()) return fault;
     CUresult r = checkedRange(dst, bytes, "cuMemcpyHtoD");
     if (r == CUDA_SUCCESS) std::memcpy((void *) (uintptr_t) dst, src, bytes);
     return r;
@@ -406,6 +418,7 @@ CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
 
 CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
     if (refusedByCapture("cuMemcpyDtoH")) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+    if (CUresult fault = takeFault()) return fault;
     CUresult r = checkedRange(src, bytes, "cuMemcpyDtoH");
     if (r == CUDA_SUCCESS) std::memcpy(dst, (const void *) (uintptr_t) src, bytes);
     return r;
@@ -413,6 +426,7 @@ CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
 
 CUresult cuMemsetD8_v2(CUdeviceptr dst, unsigned char value, size_t bytes) {
     if (refusedByCapture("cuMemsetD8")) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+    if (CUresult fault = takeFault()) return fault;
     CUresult r = checkedRange(dst, bytes, "cuMemsetD8");
     if (r == CUDA_SUCCESS) std::memset((void *) (uintptr_t) dst, value, bytes);
     return r;
@@ -451,7 +465,10 @@ CUresult cuLaunchKernel(CUfunction function, unsigned int gx, unsigned int gy, u
         return CUDA_SUCCESS;
     }
     if (s == nullptr && refusedByCapture("a launch on the legacy default stream")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
-    return replay(l);
+    if (CUresult fault = takeFault()) return fault; // an earlier kernel's
+    CUresult r = replay(l);
+    if (r != CUDA_SUCCESS) pendingFault = r; // reported by the next synchronizing call, as a GPU does
+    return CUDA_SUCCESS;
 }
 
 CUresult cuStreamCreate(CUstream *stream, unsigned int) {
@@ -507,9 +524,13 @@ CUresult cuGraphExecDestroy(CUgraphExec exec) {
 
 CUresult cuGraphLaunch(CUgraphExec exec, CUstream) {
     if (refusedByCapture("cuGraphLaunch")) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+    if (CUresult fault = takeFault()) return fault;
     for (const Launch &l : reinterpret_cast<Graph *>(exec)->launches) {
         CUresult r = replay(l);
-        if (r != CUDA_SUCCESS) return r;
+        if (r != CUDA_SUCCESS) {
+            pendingFault = r;
+            break;
+        }
     }
     return CUDA_SUCCESS;
 }

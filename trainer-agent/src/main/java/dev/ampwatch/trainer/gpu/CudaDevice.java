@@ -49,10 +49,10 @@ final class CudaDevice implements AutoCloseable {
     private static final int CUDA_ERROR_INSUFFICIENT_DRIVER = 35;
     /**
      * Synchronize after every launch and name the kernel that failed ({@code -Dampwatch.gpu.debugSync=true} or
-     * {@code AMPWATCH_GPU_DEBUG_SYNC=1}): a kernel fault otherwise surfaces at the next copy, without its name.
-     * Slow; for finding a failing kernel.
+     * {@code AMPWATCH_GPU_DEBUG_SYNC=1}, read when the device is opened): a kernel fault otherwise surfaces at the next
+     * copy, without its name. Slow; for finding a failing kernel.
      */
-    static final boolean DEBUG_SYNC = Boolean.getBoolean("ampwatch.gpu.debugSync")
+    private final boolean debugSync = Boolean.getBoolean("ampwatch.gpu.debugSync")
             || "1".equals(System.getenv("AMPWATCH_GPU_DEBUG_SYNC"));
     final int ordinal;
     final String name;
@@ -338,7 +338,7 @@ final class CudaDevice implements AutoCloseable {
         }
         check(cuLaunchKernel(f, launch.gridX(), launch.gridY(), launch.gridZ(), launch.block(), 1, 1, 0, launchStream, Pointer.to(params),
                 null), "cuLaunchKernel(" + launch.kernel() + ")");
-        if (DEBUG_SYNC && launchStream == null) { // a recorded launch runs later, with its graph
+        if (debugSync && launchStream == null) { // a recorded launch runs later, with its graph
             int r = cuCtxSynchronize();
             if (r != CUresult.CUDA_SUCCESS) {
                 throw new GpuException("kernel " + launch.kernel() + " (grid " + launch.gridX() + "x" + launch.gridY() + "x" + launch.gridZ() + ", block "

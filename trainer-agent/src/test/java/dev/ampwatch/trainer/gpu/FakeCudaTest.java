@@ -111,23 +111,41 @@ class FakeCudaTest {
         }
     }
 
+    /**
+     * A kernel that writes past its buffer faults. As on a GPU the fault surfaces at the next copy, without the
+     * kernel's name; with {@code -Dampwatch.gpu.debugSync=true} the launch itself fails, naming the kernel and its grid.
+     */
     @Test
-    void aKernelWritingPastItsBufferFailsItsLaunchByName() throws Exception {
+    void aKernelWritingPastItsBufferFaultsAndDebugSyncNamesIt() throws Exception {
         try (CudaDevice dev = CudaDevice.open(0)) {
             CUdeviceptr v = dev.alloc(16 * 4); // zero-filled: relu_forward writes 0 over every value that is not > 0
             try {
                 dev.launch(KernelLaunch.elementwise("relu_forward", 16), v, 16);
                 dev.synchronize();
-                assertThatThrownBy(() -> dev.launch(KernelLaunch.elementwise("relu_forward", 20), v, 20))
-                        .isInstanceOf(GpuException.class)
-                        .hasMessageContaining("cuLaunchKernel(relu_forward)")
-                        .hasMessageContaining("CUDA_ERROR_ILLEGAL_ADDRESS");
+                dev.launch(KernelLaunch.elementwise("relu_forward", 20), v, 20); // queued: no error yet
                 float[] back = new float[16];
-                dev.download(back, v, 16); // the device is usable again
+                assertThatThrownBy(() -> dev.download(back, v, 16))
+                        .isInstanceOf(GpuException.class)
+                        .hasMessageStartingWith("cuMemcpyDtoH on " + dev.name + " failed: CUDA_ERROR_ILLEGAL_ADDRESS");
+                dev.download(back, v, 16); // the fake's context is usable again (a GPU's would not be)
                 assertThat(back).containsOnly(0f);
             } finally {
                 dev.free(v);
             }
+        }
+        System.setProperty("ampwatch.gpu.debugSync", "true");
+        try (CudaDevice dev = CudaDevice.open(0)) {
+            CUdeviceptr v = dev.alloc(16 * 4);
+            try {
+                assertThatThrownBy(() -> dev.launch(KernelLaunch.elementwise("relu_forward", 20), v, 20))
+                        .isInstanceOf(GpuException.class)
+                        .hasMessage("kernel relu_forward (grid 1x1x1, block 256) failed on " + dev.name
+                                + ": CUDA_ERROR_ILLEGAL_ADDRESS (found by ampwatch.gpu.debugSync)");
+            } finally {
+                dev.free(v);
+            }
+        } finally {
+            System.clearProperty("ampwatch.gpu.debugSync");
         }
     }
 
