@@ -14,6 +14,9 @@
 
 #include "kernels.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <mutex>
 #include <cstdlib>
@@ -74,7 +77,39 @@ const std::vector<Kernel> &kernels() {
 
 enum State { READY, AT_BLOCK_BARRIER, AT_WARP_BARRIER, DONE };
 
-constexpr size_t STACK_BYTES = 64 * 1024;
+// Generous, and mapped lazily: a signal the JVM handles (SIGTERM, SIGQUIT) may arrive while a fiber runs, and its
+// handler then runs on the fiber's stack. An inaccessible page below each stack turns an overflow into a clean fault.
+constexpr size_t STACK_BYTES = 256 * 1024;
+
+// A fiber's stack: STACK_BYTES above an inaccessible guard page, committed as it is touched.
+class Stack {
+  public:
+    Stack() {
+        size_t page = (size_t) sysconf(_SC_PAGESIZE);
+        bytes_ = STACK_BYTES + page;
+        void *m = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED) {
+            std::fprintf(stderr, "fake libcuda: cannot map a fiber stack\n");
+            std::abort();
+        }
+        mprotect(m, page, PROT_NONE);
+        base_ = static_cast<char *>(m);
+        data_ = base_ + page;
+    }
+    Stack(Stack &&o) noexcept : base_(o.base_), data_(o.data_), bytes_(o.bytes_) { o.base_ = nullptr; }
+    Stack(const Stack &) = delete;
+    Stack &operator=(const Stack &) = delete;
+    ~Stack() {
+        if (base_ != nullptr) munmap(base_, bytes_);
+    }
+    char *data() { return data_; }
+    size_t size() const { return STACK_BYTES; }
+
+  private:
+    char *base_;
+    char *data_;
+    size_t bytes_;
+};
 
 struct Block;
 Block *running = nullptr; // the block whose fibers run on this OS thread, null outside FIBERS launches
@@ -117,7 +152,7 @@ fake_cuda_fiber_switch:
 namespace {
 struct Context {
     void *sp = nullptr;
-    void start(std::vector<char> &stack, void (*entry)()) {
+    void start(Stack &stack, void (*entry)()) {
         uintptr_t top = ((uintptr_t) stack.data() + stack.size()) & ~(uintptr_t) 15;
         void **s = reinterpret_cast<void **>(top);
         *--s = nullptr;                         // entry's return address: it never returns
@@ -136,7 +171,7 @@ struct Context {
 namespace {
 struct Context {
     ucontext_t context;
-    void start(std::vector<char> &stack, void (*entry)()) {
+    void start(Stack &stack, void (*entry)()) {
         getcontext(&context);
         context.uc_stack.ss_sp = stack.data();
         context.uc_stack.ss_size = stack.size();
@@ -152,7 +187,7 @@ namespace {
 
 struct Fiber {
     Context context;
-    std::vector<char> stack = std::vector<char>(STACK_BYTES);
+    Stack stack;
     State state = READY;
 };
 
