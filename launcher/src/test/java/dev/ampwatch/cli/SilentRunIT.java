@@ -75,8 +75,11 @@ class SilentRunIT {
                 events.poll(Duration.ofMillis(200)).forEach(r -> sent.add(r.value()));
                 return sent.stream().filter(e -> e.getKind() == EventKind.PROGRESS).count() >= 3;
             });
-            follow.descendants().forEach(ProcessHandle::destroyForcibly);
-            follow.destroyForcibly().waitFor(); // SIGKILL: no RUN_FAILED, no more heartbeats
+            List<ProcessHandle> trainer = follow.descendants().toList();
+            // SIGKILL follow first: no RUN_FAILED, no more heartbeats. Killing its trainer first raced: follow could
+            // see the trainer die and report it before its own kill landed (a busy CI machine lost that race).
+            follow.destroyForcibly().waitFor();
+            trainer.forEach(ProcessHandle::destroyForcibly);
             // what the killed follow managed to send: its last heartbeat is the run's last sign of life
             await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> {
                 events.poll(Duration.ofMillis(200)).forEach(r -> sent.add(r.value()));
