@@ -19,10 +19,7 @@ public final class GpuFp8Mlp extends GpuQuantizedMlp {
     private final CUdeviceptr[] biases;
 
     GpuFp8Mlp(CudaDevice dev, Fp8Mlp model) {
-        super(dev, model.layers().get(0).inputsPerSample(), model.layers().get(model.layers().size() - 1).out(),
-                max(model.layers().stream().mapToInt(l -> Math.max(l.inputsPerSample(), l.positions() * l.out()))),
-                max(model.layers().stream().mapToInt(l -> l.positions() * rowBytes(l.in()))),
-                max(model.layers().stream().filter(l -> l.conv() != null).mapToInt(l -> l.positions() * l.in())));
+        super(dev, model.layers(), GpuFp8Mlp::rowBytes);
         String missing = dev.missing(PtxModule.FP8);
         if (missing != null) {
             throw new IllegalArgumentException("fp8 on " + dev.name + ": " + missing);

@@ -30,9 +30,7 @@ public final class GpuInt8Mlp extends GpuQuantizedMlp {
 
     /** @param tensorCores whether the GEMM runs on the integer tensor cores ({@code gemm_s8_mma}) or dp4a */
     GpuInt8Mlp(CudaDevice dev, Int8Mlp model, boolean tensorCores) {
-        super(dev, model.layers().get(0).inputsPerSample(), model.layers().get(model.layers().size() - 1).out(),
-                maxWidth(model.layers()), max(model.layers().stream().mapToInt(l -> l.positions() * rowBytes(l.in(), tensorCores))),
-                max(model.layers().stream().filter(l -> l.conv() != null).mapToInt(l -> l.positions() * l.in())));
+        super(dev, model.layers(), k -> rowBytes(k, tensorCores));
         for (String kernel : PtxModule.INT8.kernels()) {
             if (!dev.hasKernel(kernel)) {
                 throw new IllegalArgumentException(dev.name + ": INT8 kernel " + kernel + " is not loaded (" + dev.capability + ")");
@@ -59,11 +57,6 @@ public final class GpuInt8Mlp extends GpuQuantizedMlp {
             close();
             throw e;
         }
-    }
-
-    /** The most FP32 activations of a sample at any layer: its input, or its output (every output pixel's channels). */
-    static int maxWidth(List<Int8Mlp.Layer> layers) {
-        return max(layers.stream().mapToInt(l -> Math.max(l.inputsPerSample(), l.positions() * l.out())));
     }
 
     /** Bytes of a row of {@code k} INT8 values: whole mma k-steps for the tensor cores, whole dp4a words otherwise. */

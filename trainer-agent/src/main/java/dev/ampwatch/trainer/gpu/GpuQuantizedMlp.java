@@ -2,6 +2,7 @@ package dev.ampwatch.trainer.gpu;
 
 import dev.ampwatch.trainer.backend.InferenceModel;
 import dev.ampwatch.trainer.model.LayerShape;
+import dev.ampwatch.trainer.quant.QuantizedLayer;
 import java.util.ArrayList;
 import java.util.List;
 import jcuda.driver.CUdeviceptr;
@@ -36,17 +37,17 @@ abstract class GpuQuantizedMlp implements InferenceModel {
     private boolean closed;
 
     /**
-     * @param maxWidth the most FP32 activations of a sample at any layer (input or output)
-     * @param maxRowBytes the most bytes of a sample's quantized GEMM input at any layer (rows x padded row)
-     * @param maxColumns the most FP32 im2col values of a sample at any convolution; 0 without one
+     * Buffers sized per sample for {@code layers}: the most FP32 activations at any layer (input or output), the most
+     * bytes of quantized GEMM input (rows x a padded row of {@code rowBytes(in)}), the most im2col values of a
+     * convolution.
      */
-    GpuQuantizedMlp(CudaDevice dev, int inputs, int classes, int maxWidth, int maxRowBytes, int maxColumns) {
+    GpuQuantizedMlp(CudaDevice dev, List<? extends QuantizedLayer> layers, java.util.function.IntUnaryOperator rowBytes) {
         this.dev = dev;
-        this.inputs = inputs;
-        this.classes = classes;
-        this.maxWidth = maxWidth;
-        this.maxRowBytes = maxRowBytes;
-        this.maxColumns = maxColumns;
+        this.inputs = layers.get(0).inputsPerSample();
+        this.classes = layers.get(layers.size() - 1).out();
+        this.maxWidth = max(layers.stream().mapToInt(l -> Math.max(l.inputsPerSample(), l.positions() * l.out())));
+        this.maxRowBytes = max(layers.stream().mapToInt(l -> l.positions() * rowBytes.applyAsInt(l.in())));
+        this.maxColumns = max(layers.stream().filter(l -> l.conv() != null).mapToInt(l -> l.positions() * l.in()));
     }
 
     /**
@@ -63,8 +64,8 @@ abstract class GpuQuantizedMlp implements InferenceModel {
         return columns;
     }
 
-    /** The largest of {@code values} (per-sample sizes). */
-    static int max(java.util.stream.IntStream values) {
+    /** The largest of {@code values} (per-sample sizes), 0 for none. */
+    private static int max(java.util.stream.IntStream values) {
         return values.max().orElse(0);
     }
 

@@ -28,20 +28,10 @@ public final class Fp8Mlp implements RowLogits {
      * a convolution's geometry (null for a dense layer).
      */
     public record Layer(int in, int out, float[] weights, float weightScale, float[] bias, float inputScale,
-            LayerShape.Conv conv) {
+            LayerShape.Conv conv) implements QuantizedLayer {
         /** A dense layer. */
         public Layer(int in, int out, float[] weights, float weightScale, float[] bias, float inputScale) {
             this(in, out, weights, weightScale, bias, inputScale, null);
-        }
-
-        /** GEMM rows per sample: 1, or a convolution's output pixels. */
-        public int positions() {
-            return Patches.positions(conv);
-        }
-
-        /** Input values per sample: {@code in}, or a convolution's input image. */
-        public int inputsPerSample() {
-            return Patches.inputsPerSample(in, conv);
         }
     }
 

@@ -34,20 +34,10 @@ public final class Int8Mlp implements RowLogits {
      * them, never write (the GPU engine uploads them).
      */
     public record Layer(int in, int out, byte[] weights, float[] weightScales, float[] bias, float inputScale,
-            LayerShape.Conv conv) {
+            LayerShape.Conv conv) implements QuantizedLayer {
         /** A dense layer. */
         public Layer(int in, int out, byte[] weights, float[] weightScales, float[] bias, float inputScale) {
             this(in, out, weights, weightScales, bias, inputScale, null);
-        }
-
-        /** GEMM rows per sample: 1, or a convolution's output pixels. */
-        public int positions() {
-            return Patches.positions(conv);
-        }
-
-        /** Input values per sample: {@code in}, or a convolution's input image. */
-        public int inputsPerSample() {
-            return Patches.inputsPerSample(in, conv);
         }
     }
 
