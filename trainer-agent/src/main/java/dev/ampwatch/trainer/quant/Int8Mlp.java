@@ -159,14 +159,14 @@ public final class Int8Mlp implements RowLogits {
         int inputs = layers[0].inputsPerSample();
         float[] x = new float[inputs];
         int[] acc = new int[maxWidth()];
+        byte[] q = new byte[layers().stream().mapToInt(l -> l.positions() * l.in()).max().orElse(0)];
         for (int r = from; r < to; r++) {
             input.apply(features, r * inputs, x, 0, inputs);
             float[] a = x;
             for (int l = 0; l < layers.length; l++) {
                 Layer layer = layers[l];
                 float[] rows = Patches.rows(a, layer.in(), layer.conv()); // a convolution's patches: values and padding
-                byte[] q = new byte[rows.length];
-                for (int i = 0; i < rows.length; i++) {
+                for (int i = 0; i < layer.positions() * layer.in(); i++) {
                     q[i] = quantize(rows[i], layer.inputScale());
                 }
                 boolean last = l + 1 == layers.length;
