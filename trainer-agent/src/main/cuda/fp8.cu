@@ -37,7 +37,7 @@ struct MmaE4m3 {
     }
 };
 
-extern "C" __global__ void gemm_e4m3_mma(const unsigned char *__restrict__ A, const unsigned char *__restrict__ Bt,
+extern "C" __global__ void __launch_bounds__(MMA8_THREADS) gemm_e4m3_mma(const unsigned char *__restrict__ A, const unsigned char *__restrict__ Bt,
                                          float *__restrict__ C, int M, int N, int ld) {
     gemm_mma8<float>(A, Bt, C, M, N, ld, MmaE4m3());
 }

@@ -94,7 +94,7 @@ extern "C" __global__ void dequant_bias_act(const int *__restrict__ acc, const f
 #endif
 
 // The same product on the integer tensor cores (sm_80 and newer; compiled into int8_sm80.ptx): gemm_mma8.cuh's
-// tiles with mma.sync.m16n8k32 s8 x s8 and int32 accumulation. Integer sums are exact, so C equals gemm_s8_dp4a's
+// tiles (64 x 64 per block through shared memory) with mma.sync.m16n8k32 s8 x s8 and int32 accumulation. Integer sums are exact, so C equals gemm_s8_dp4a's
 // bit for bit.
 #if defined(INT8_MMA)
 #include "gemm_mma8.cuh"
@@ -111,7 +111,7 @@ struct MmaS8 {
     }
 };
 
-extern "C" __global__ void gemm_s8_mma(const unsigned char *__restrict__ A, const unsigned char *__restrict__ Bt,
+extern "C" __global__ void __launch_bounds__(MMA8_THREADS) gemm_s8_mma(const unsigned char *__restrict__ A, const unsigned char *__restrict__ Bt,
                                        int *__restrict__ C, int M, int N, int ld) {
     gemm_mma8<int>(A, Bt, C, M, N, ld, MmaS8());
 }

@@ -89,7 +89,7 @@ public final class GpuFp8Mlp extends GpuQuantizedMlp {
         }
     }
 
-    /** One warp per 16 x 8 tile of C ({@link KernelLaunch#mmaTiles}). */
+    /** One block of 4 warps per 64 x 64 tile of C ({@link KernelLaunch#mmaTiles}). */
     static KernelLaunch gemm(int m, int n) {
         return KernelLaunch.mmaTiles("gemm_e4m3_mma", m, n);
     }

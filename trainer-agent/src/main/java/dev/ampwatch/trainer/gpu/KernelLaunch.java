@@ -161,7 +161,7 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
 
     /** Values of k one 8-bit {@code mma.sync.m16n8k32} step takes: rows of its operands are padded to it. */
     public static final int MMA_K = 32;
-    /** Warps per block of the 8-bit mma GEMMs, each computing 16 x 8 tiles of C. */
+    /** Warps per block of the 8-bit mma GEMMs: each computes 32 x 32 values of the block's 64 x 64 tile as 2 x 4 mma tiles. */
     public static final int MMA_WARPS = 4;
 
     /** Bytes of one row of {@code k} 8-bit values for the mma GEMMs: k rounded up to a whole k-step. */
@@ -170,16 +170,15 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
     }
 
     /**
-     * Launch of an 8-bit mma GEMM ({@code gemm_s8_mma}, {@code gemm_e4m3_mma}) of C (m x n): one warp per 16 x 8 tile,
-     * {@link #MMA_WARPS} per block, grid-stride over the tiles beyond the grid.
+     * Launch of an 8-bit mma GEMM ({@code gemm_s8_mma}, {@code gemm_e4m3_mma}) of C (m x n): one block of
+     * {@link #MMA_WARPS} warps per 64 x 64 tile of C, as the other GEMMs; past CUDA's gridDim.y limit the blocks walk
+     * the rows grid-stride, so any m fits.
      */
     public static KernelLaunch mmaTiles(String kernel, int m, int n) {
         if (m < 1 || n < 1) {
             throw new IllegalArgumentException("GEMM dimensions must be >= 1: m=" + m + " n=" + n);
         }
-        long tiles = (long) ((m + 15) / 16) * ((n + 7) / 8);
-        long blocks = Math.min((tiles + MMA_WARPS - 1) / MMA_WARPS, MAX_ELEMENTWISE_BLOCKS);
-        return new KernelLaunch(kernel, (int) blocks, 1, 32 * MMA_WARPS);
+        return new KernelLaunch(kernel, ceilDiv(n, GEMM_TILE), Math.min(ceilDiv(m, GEMM_TILE), MAX_GRID_Y), 32 * MMA_WARPS);
     }
 
     /** Launch of an element-wise kernel over {@code count} items (elements, rows or columns). */

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * inputs are multiples of 1/4 in [-1, 1], exact in FP16, BF16 and TF32, so every product is a multiple of
  * 1/16 and every partial sum (at most 5,000 terms) is exact in FP32 whatever the order the kernel adds them in.
  * The result must therefore equal the exact product bit for bit; an indexing, tiling, edge or transposition
- * mistake cannot hide in a tolerance. Runs where a GPU works; skipped elsewhere, failed with
+ * mistake cannot hide in a tolerance. The 8-bit inference GEMMs likewise ({@link #theEightBitKernelsGiveTheExactProduct}). Runs where a GPU works; skipped elsewhere, failed with
  * {@code -Dampwatch.requireGpu=true} (benchmarks/gpu-smoke.sh).
  */
 @EnabledIf("dev.ampwatch.trainer.gpu.GpuParityTest#gpuWorks")
@@ -117,6 +117,122 @@ class GemmMatrixTest {
                 dev.free(db);
                 dev.free(dc);
                 dev.free(partial);
+            }
+        }
+    }
+
+    /**
+     * m x n x k of the 8-bit GEMMs: edges, a k of one and a half 64-byte stages (96), a k that is not a multiple of 32,
+     * the demo model's first layer, and rows past one 64-row tile with columns past two.
+     */
+    static final int[][] EIGHT_BIT_SHAPES = {{1, 1, 1}, {65, 17, 33}, {64, 64, 64}, {130, 70, 96}, {100, 256, 784},
+        {1000, 10, 800}, {300, 130, 520}};
+
+    static Stream<Arguments> eightBitCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (String kernel : List.of(KernelLaunch.GEMM_S8, GpuInt8Mlp.MMA, "gemm_e4m3_mma")) {
+            for (int[] s : EIGHT_BIT_SHAPES) {
+                out.add(Arguments.of(kernel, s[0], s[1], s[2]));
+            }
+        }
+        return out.stream();
+    }
+
+    /**
+     * The INT8 (dp4a, integer tensor cores) and FP8 GEMMs against the exact product: INT8 values in [-127, 127] sum
+     * exactly in int32; FP8 values are integers in [-2, 2], exact in E4M3, whose products and sums (at most 3,200
+     * in magnitude) are exact even in an accumulator of 14 bits. The mma kernels also run on grids of 1 and 3 rows
+     * of blocks, so their grid-stride walk over the rows (taken past CUDA's 65,535 blocks of y) is checked too.
+     */
+    @ParameterizedTest(name = "{0} {1}x{2}x{3}")
+    @MethodSource("eightBitCases")
+    void theEightBitKernelsGiveTheExactProduct(String kernel, int m, int n, int k) throws Exception {
+        GpuRequirement.assumeBackend(Precision.FP32);
+        boolean dp4a = kernel.equals(KernelLaunch.GEMM_S8);
+        boolean fp8 = kernel.equals("gemm_e4m3_mma");
+        int ld = dp4a ? KernelLaunch.int8RowBytes(k) : KernelLaunch.mmaRowBytes(k);
+        Random rnd = new Random(17L * m + 5L * n + k);
+        byte[] a = new byte[m * ld]; // A (m x ld) and Bt (n x ld) row-major, the padding zero
+        byte[] bt = new byte[n * ld];
+        int[] av = new int[m * k];
+        int[] bv = new int[n * k];
+        fillEightBit(rnd, a, av, m, k, ld, fp8);
+        fillEightBit(rnd, bt, bv, n, k, ld, fp8);
+        long[] expected = new long[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int l = 0; l < k; l++) {
+                    expected[i * n + j] += (long) av[i * k + l] * bv[j * k + l];
+                }
+            }
+        }
+        try (CudaDevice dev = CudaDevice.open(0)) {
+            if (!dev.hasKernel(kernel)) {
+                assertThat(dp4a).as("every GPU the backend runs on has dp4a").isFalse();
+                return; // the tensor-core kernels need sm_80 (INT8) and sm_89 (FP8): nothing to check on this GPU
+            }
+            List<KernelLaunch> grids = new ArrayList<>();
+            if (dp4a) {
+                grids.add(KernelLaunch.gemmS8(m, n));
+            } else {
+                KernelLaunch full = KernelLaunch.mmaTiles(kernel, m, n);
+                grids.add(full);
+                for (int rows : new int[] {1, 3}) {
+                    if (rows < full.gridY()) {
+                        grids.add(new KernelLaunch(kernel, full.gridX(), rows, full.block()));
+                    }
+                }
+            }
+            CUdeviceptr da = dev.alloc(a.length);
+            CUdeviceptr db = dev.alloc(bt.length);
+            CUdeviceptr dc = dev.alloc(4L * m * n);
+            try {
+                dev.upload(da, a, a.length);
+                dev.upload(db, bt, bt.length);
+                for (KernelLaunch grid : grids) {
+                    dev.zero(dc, 4L * m * n);
+                    if (dp4a) {
+                        dev.launch(grid, da, db, dc, m, n, ld / 4);
+                    } else {
+                        dev.launch(grid, da, db, dc, m, n, ld);
+                    }
+                    dev.synchronize();
+                    int[] c = new int[m * n];
+                    float[] f = new float[m * n];
+                    if (fp8) {
+                        dev.download(f, dc, m * n);
+                    } else {
+                        dev.download(c, dc, m * n);
+                    }
+                    int wrong = 0;
+                    String first = null;
+                    for (int i = 0; i < m * n; i++) {
+                        boolean right = fp8 ? f[i] == (float) expected[i] : c[i] == expected[i];
+                        if (!right) {
+                            wrong++;
+                            if (first == null) {
+                                first = "C[" + i / n + "][" + i % n + "] = " + (fp8 ? f[i] : c[i]) + ", exact " + expected[i];
+                            }
+                        }
+                    }
+                    assertThat(wrong).as("%s %dx%dx%d on %dx%d blocks: %s", kernel, m, n, k, grid.gridX(), grid.gridY(), first)
+                            .isZero();
+                }
+            } finally {
+                dev.free(da);
+                dev.free(db);
+                dev.free(dc);
+            }
+        }
+    }
+
+    /** Rows of k values then zero padding to ld: INT8 in [-127, 127], or FP8 E4M3 codes of integers in [-2, 2]. */
+    private static void fillEightBit(Random rnd, byte[] bytes, int[] values, int rows, int k, int ld, boolean fp8) {
+        for (int r = 0; r < rows; r++) {
+            for (int l = 0; l < k; l++) {
+                int v = fp8 ? rnd.nextInt(5) - 2 : rnd.nextInt(255) - 127;
+                values[r * k + l] = v;
+                bytes[r * ld + l] = fp8 ? GpuFp8Mlp.e4m3Bits(v) : (byte) v;
             }
         }
     }

@@ -48,7 +48,7 @@ class GpuFp8Test {
                 GpuFp8Mlp.e4m3Bits(1), GpuFp8Mlp.e4m3Bits(0.5f), GpuFp8Mlp.e4m3Bits(448), 0,
                 GpuFp8Mlp.e4m3Bits(2), GpuFp8Mlp.e4m3Bits(-1), GpuFp8Mlp.e4m3Bits(-0.015625f), 0);
         assertThat(GpuFp8Mlp.rowBytes(784)).isEqualTo(800);
-        assertThat(GpuFp8Mlp.gemm(1000, 10)).isEqualTo(new KernelLaunch("gemm_e4m3_mma", 32, 1, 128)); // 63 x 2 tiles, 4 per block
+        assertThat(GpuFp8Mlp.gemm(1000, 10)).isEqualTo(new KernelLaunch("gemm_e4m3_mma", 1, 16, 128)); // 16 x 1 tiles of 64 x 64
     }
 
     @ParameterizedTest(name = "784-256-128-10, batch {0}")

@@ -203,7 +203,10 @@ class KernelLaunchTest {
         byte[] mma = GpuInt8Mlp.transposedPadded(layer, GpuInt8Mlp.rowBytes(3, true)); // whole 32-byte k-steps
         assertThat(mma).hasSize(64);
         assertThat(new byte[] {mma[0], mma[1], mma[2], mma[3], mma[32], mma[33], mma[34], mma[35]}).containsExactly(1, 3, 5, 0, 2, 4, 6, 0);
-        assertThat(KernelLaunch.mmaTiles("gemm_s8_mma", 1000, 10)).isEqualTo(new KernelLaunch("gemm_s8_mma", 32, 1, 128));
+        assertThat(KernelLaunch.mmaTiles("gemm_s8_mma", 1000, 10)).isEqualTo(new KernelLaunch("gemm_s8_mma", 1, 16, 128));
+        // past gridDim.y's 65,535 the blocks walk the rows grid-stride: a CNN's im2col rows at a large batch
+        assertThat(KernelLaunch.mmaTiles("gemm_s8_mma", 4096 * 784, 32)).isEqualTo(new KernelLaunch("gemm_s8_mma", 1, 50176, 128));
+        assertThat(KernelLaunch.mmaTiles("gemm_s8_mma", 16384 * 784, 32)).isEqualTo(new KernelLaunch("gemm_s8_mma", 1, 65535, 128));
         assertThat(KernelLaunch.mmaRowBytes(784)).isEqualTo(800);
     }
 
