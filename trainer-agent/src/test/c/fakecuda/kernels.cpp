@@ -15,6 +15,7 @@
 #include "kernels.h"
 
 #include <sys/mman.h>
+#include <numeric>
 #include <unistd.h>
 
 #include <cstdio>
@@ -343,6 +344,15 @@ int fake_kernel_param_count(const void *kernel) { return (int) static_cast<const
 
 size_t fake_kernel_param_size(const void *kernel, int i) { return static_cast<const Kernel *>(kernel)->sizes[i]; }
 
+// A stride near 0.618 n (the golden ratio spreads neighbours apart) that is coprime with n: i -> i * stride mod n
+// then visits every index once, neighbours far apart.
+static unsigned long long coprimeStride(unsigned long long n) {
+    if (n <= 2) return 1;
+    unsigned long long s = (unsigned long long) (n * 0.6180339887) | 1;
+    while (std::gcd(s, n) != 1) s += 2;
+    return s % n;
+}
+
 std::string fake_kernel_run(const void *kernel, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                             unsigned bz, void **params) {
     static std::mutex launchLock; // JVM threads may launch at once; the emulation runs one grid at a time
@@ -353,24 +363,29 @@ std::string fake_kernel_run(const void *kernel, unsigned gx, unsigned gy, unsign
     gridDim = dim3(gx, gy, gz);
     blockDim = dim3(bx, 1, 1);
     static Block block;
-    for (unsigned z = 0; z < gz; z++)
-    for (unsigned y = 0; y < gy; y++) {
-        for (unsigned x = 0; x < gx; x++) {
-            blockIdx = uint3{x, y, z};
-            if (k.mode == PLAIN) {
-                for (unsigned t = 0; t < bx; t++) {
-                    setThread(t);
-                    k.invoke(params);
-                }
-                continue;
+    // Blocks run one at a time, but not in index order: a GPU promises no order, so a kernel whose result depends on
+    // it (a block reading what another writes in the same launch) must not pass here by luck. The order is a fixed
+    // permutation (a stride coprime with the count), so a failure repeats; PLAIN kernels' threads are permuted alike.
+    const unsigned long long blocks = (unsigned long long) gx * gy * gz;
+    const unsigned long long blockStride = coprimeStride(blocks);
+    const unsigned long long threadStride = coprimeStride(bx);
+    for (unsigned long long i = 0; i < blocks; i++) {
+        const unsigned long long b = (i * blockStride + blocks / 2) % blocks;
+        const unsigned x = (unsigned) (b % gx), y = (unsigned) (b / gx % gy), z = (unsigned) (b / gx / gy);
+        blockIdx = uint3{x, y, z};
+        if (k.mode == PLAIN) {
+            for (unsigned t = 0; t < bx; t++) {
+                setThread((unsigned) ((t * threadStride + bx / 2) % bx));
+                k.invoke(params);
             }
-            block.kernel = &k;
-            block.params = params;
-            running = &block;
-            std::string error = runFibers(block, bx);
-            running = nullptr;
-            if (!error.empty()) return error + " (block " + std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(z) + ")";
+            continue;
         }
+        block.kernel = &k;
+        block.params = params;
+        running = &block;
+        std::string error = runFibers(block, bx);
+        running = nullptr;
+        if (!error.empty()) return error + " (block " + std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(z) + ")";
     }
     return "";
 }
