@@ -20,7 +20,8 @@ import jcuda.driver.CUdeviceptr;
  * with {@code W} stored in x out row-major, ReLU between them, softmax cross-entropy on the output,
  * FP32 master weights updated by SGD-momentum or Adam, and the loss scaler on the host. Convolution layers
  * run as the CPU's do: the {@code im2col} kernel lays the input image out as one GEMM row per output pixel, the
- * layer is a dense layer over those rows, and {@code col2im} gathers the input gradient back in the CPU's order.
+ * layer is a dense layer over those rows, and {@code col2im} gathers the input gradient back in the CPU's order. The
+ * layers' launches are {@link GpuLayerKernels}'.
  *
  * <p>Weights, gradients, optimizer state and activations stay on the device. A training step copies
  * the batch in and the per-row losses (and, with loss scaling, the overflow flag) out; that copy is
@@ -44,6 +45,7 @@ final class GpuMlp implements TrainableModel {
     private final StepGraphs graphs;
     private final LossScaler scaler;
     private final String convert; // conversion kernel, null in fp32
+    private final GpuLayerKernels kernels;
     private final int layers;
     private final LayerShape[] shapes;
     private final int inputs;
@@ -68,6 +70,7 @@ final class GpuMlp implements TrainableModel {
         this.optimizer = hyper.optimizer();
         this.scaler = hyper.newLossScaler();
         this.convert = KernelLaunch.conversionKernel(precision);
+        this.kernels = new GpuLayerKernels(dev, precision);
         this.shapes = spec.layers().toArray(LayerShape[]::new);
         this.inputs = spec.inputs();
         this.layers = shapes.length;
@@ -261,7 +264,7 @@ final class GpuMlp implements TrainableModel {
             int out = shape.out();
             int rows = n * shape.positions();
             if (shape.convolution()) {
-                conv("im2col", shape.conv(), n, (long) rows * in, input, b.columns[l]);
+                GpuLayerKernels.conv(dev, "im2col", shape.conv(), n, (long) rows * in, input, b.columns[l]);
                 input = b.columns[l];
             }
             CUdeviceptr a = input;
@@ -269,7 +272,7 @@ final class GpuMlp implements TrainableModel {
                 dev.launch(KernelLaunch.elementwise(convert, (long) rows * in), input, b.roundedInputs[l], rows * in, NULL);
                 a = b.roundedInputs[l];
             }
-            gemm(GemmOp.NN, a, roundedWeights[l], b.activations[l], rows, out, in);
+            kernels.gemm(GemmOp.NN, a, roundedWeights[l], b.activations[l], rows, out, in);
             dev.launch(KernelLaunch.elementwise("bias_add", (long) rows * out), b.activations[l], bias[l], rows, out);
             if (l + 1 < layers) {
                 dev.launch(KernelLaunch.elementwise("relu_forward", (long) rows * out), b.activations[l], rows * out);
@@ -294,14 +297,14 @@ final class GpuMlp implements TrainableModel {
             }
             CUdeviceptr savedInput = convert != null ? b.roundedInputs[l]
                     : shape.convolution() ? b.columns[l] : (l == 0 ? b.features : b.activations[l - 1]);
-            weightGradient(savedInput, dyIn, weightGrad[l], in, out, rows);
-            biasGradient(dy, rows, out, biasGrad[l]);
+            kernels.weightGradient(savedInput, dyIn, weightGrad[l], in, out, rows, b.splitK);
+            kernels.biasGradient(dy, rows, out, biasGrad[l], b.biasPartial);
             if (l > 0) {
                 int inputs = n * shape.inputsPerSample();
                 CUdeviceptr dx = shape.convolution() ? b.columnGradient : b.gradients[l - 1];
-                gemm(GemmOp.NT, dyIn, roundedWeights[l], dx, rows, in, out);
+                kernels.gemm(GemmOp.NT, dyIn, roundedWeights[l], dx, rows, in, out);
                 if (shape.convolution()) {
-                    conv("col2im", shape.conv(), n, inputs, b.columnGradient, b.gradients[l - 1]);
+                    GpuLayerKernels.conv(dev, "col2im", shape.conv(), n, inputs, b.columnGradient, b.gradients[l - 1]);
                 }
                 dev.launch(KernelLaunch.elementwise("relu_backward", inputs), b.activations[l - 1], b.gradients[l - 1],
                         inputs);
@@ -311,46 +314,6 @@ final class GpuMlp implements TrainableModel {
                 dev.launch(KernelLaunch.elementwise("flag_nonfinite", out), biasGrad[l], out, b.flag);
             }
         }
-    }
-
-    /** {@code im2col} (images to patches) or {@code col2im} (patch gradients to image gradients) of {@code n} samples. */
-    private void conv(String kernel, LayerShape.Conv g, int n, long count, CUdeviceptr from, CUdeviceptr to) {
-        dev.launch(KernelLaunch.elementwise(kernel, count), from, to, n, g.height(), g.width(), g.channels(), g.kernel(),
-                g.stride(), g.padding(), g.outHeight(), g.outWidth());
-    }
-
-    /**
-     * {@code db} = the column sums of {@code dy}: one pass up to {@link GpuLayout#BIAS_GRAD_CHUNK} rows, else partial
-     * sums per chunk (more threads than columns for a convolution's many rows) added in chunk order, as the CPU does.
-     */
-    private void biasGradient(CUdeviceptr dy, int rows, int out, CUdeviceptr db) {
-        if (rows <= GpuLayout.BIAS_GRAD_CHUNK) {
-            dev.launch(KernelLaunch.elementwise("bias_grad", out), dy, rows, out, db);
-            return;
-        }
-        int chunks = (rows + GpuLayout.BIAS_GRAD_CHUNK - 1) / GpuLayout.BIAS_GRAD_CHUNK;
-        dev.launch(KernelLaunch.elementwise("bias_grad_partial", (long) chunks * out), dy, rows, out,
-                GpuLayout.BIAS_GRAD_CHUNK, batch.biasPartial);
-        dev.launch(KernelLaunch.elementwise("bias_grad", out), batch.biasPartial, chunks, out, db);
-    }
-
-    private void gemm(GemmOp op, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int m, int n, int k) {
-        dev.launch(KernelLaunch.gemm(precision, op, m, n, k), a, b, c, m, n, k, k);
-    }
-
-    /**
-     * {@code dW = x^T dy} (in x out, k = rows): split along the rows when its tiles are too few to fill the GPU
-     * ({@link KernelLaunch#gemmSlices}), the slices' partial products added in slice order by {@code sum_slices}.
-     */
-    private void weightGradient(CUdeviceptr x, CUdeviceptr dy, CUdeviceptr dw, int in, int out, int rows) {
-        int slices = KernelLaunch.gemmSlices(in, out, rows);
-        if (slices == 1) {
-            gemm(GemmOp.TN, x, dy, dw, in, out, rows);
-            return;
-        }
-        dev.launch(KernelLaunch.gemm(precision, GemmOp.TN, in, out, rows, slices), x, dy, batch.splitK, in, out, rows,
-                KernelLaunch.gemmSliceLength(rows, slices));
-        dev.launch(KernelLaunch.elementwise("sum_slices", (long) in * out), batch.splitK, dw, slices, in * out);
     }
 
     private void begin(int n) {

@@ -59,8 +59,7 @@ abstract class GpuQuantizedMlp implements InferenceModel {
             return activations;
         }
         long count = (long) n * conv.outHeight() * conv.outWidth() * in;
-        dev.launch(KernelLaunch.elementwise("im2col", count), activations, columns, n, conv.height(), conv.width(),
-                conv.channels(), conv.kernel(), conv.stride(), conv.padding(), conv.outHeight(), conv.outWidth());
+        GpuLayerKernels.conv(dev, "im2col", conv, n, count, activations, columns);
         return columns;
     }
 
