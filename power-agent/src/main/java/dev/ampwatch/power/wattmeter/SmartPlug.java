@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ampwatch.power.PowerSourceException;
 import java.math.BigDecimal;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
@@ -24,6 +27,27 @@ abstract class SmartPlug {
 
     /** The value in {@code answer}, which came from {@code uri}. */
     abstract MeterValue parse(JsonNode answer, URI uri) throws PowerSourceException;
+
+    /**
+     * The URL actually requested for {@code uri} with {@code credentials}: {@code uri} itself unless the plug takes
+     * its password in the query (Tasmota). Messages show {@code uri}, never this.
+     */
+    URI withCredentials(URI uri, PlugCredentials credentials) {
+        return uri;
+    }
+
+    /** Headers that carry {@code credentials} in the plug's own way (myStrom's token); none by default. */
+    Map<String, String> credentialHeaders(PlugCredentials credentials) {
+        return Map.of();
+    }
+
+    /**
+     * When {@code answer} is the plug saying, in its own way rather than with HTTP 401, that it wants credentials
+     * (Tasmota's {@code WARNING}): what it said; else empty.
+     */
+    Optional<String> credentialsWanted(JsonNode answer) {
+        return Optional.empty();
+    }
 
     static SmartPlug of(WattmeterSettings settings) {
         return switch (settings.type()) {
@@ -89,6 +113,20 @@ abstract class SmartPlug {
             return List.of(URI.create(base + "/cm?cmnd=Status%2010"), URI.create(base + "/cm?cmnd=Status%208"));
         }
 
+        /** With a web password set, Tasmota's HTTP API takes {@code user} and {@code password} in the query. */
+        @Override
+        URI withCredentials(URI uri, PlugCredentials credentials) {
+            return URI.create(uri + "&user=" + URLEncoder.encode(credentials.user(), StandardCharsets.UTF_8)
+                    + "&password=" + URLEncoder.encode(credentials.secret(), StandardCharsets.UTF_8));
+        }
+
+        /** Without the right password Tasmota answers {@code {"WARNING":"Need user=<username>&password=<password>"}}. */
+        @Override
+        Optional<String> credentialsWanted(JsonNode answer) {
+            String warning = answer.path("WARNING").asText("");
+            return warning.contains("Need user") ? Optional.of(warning) : Optional.empty();
+        }
+
         @Override
         MeterValue parse(JsonNode answer, URI uri) throws PowerSourceException {
             if (!answer.path("StatusSNS").path("ENERGY").isObject()) {
@@ -122,6 +160,12 @@ abstract class SmartPlug {
         @Override
         List<URI> candidates(URI base) {
             return List.of(URI.create(base + "/report"));
+        }
+
+        /** A token set in the switch's web interface must come with every request, as the header {@code Token}. */
+        @Override
+        Map<String, String> credentialHeaders(PlugCredentials credentials) {
+            return Map.of("Token", credentials.secret());
         }
 
         @Override

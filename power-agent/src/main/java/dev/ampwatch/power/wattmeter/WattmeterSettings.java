@@ -1,9 +1,15 @@
 package dev.ampwatch.power.wattmeter;
 
 import dev.ampwatch.power.PowerSourceException;
+import java.io.BufferedReader;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -22,6 +28,7 @@ import java.util.stream.Collectors;
  * @param url base URL of a smart plug (shelly, tasmota, mystrom), without a trailing slash
  * @param switchId Shelly switch channel (default 0)
  * @param timeout HTTP connect and request timeout (default 1 s)
+ * @param credentials a plug's user and password or token, when one is set
  * @param port serial device path or port name (serial)
  * @param baud serial speed (default 115200, the Watts Up? PRO's)
  * @param lineFormat how a serial line is read (default: the Watts Up? PRO preset)
@@ -32,7 +39,7 @@ import java.util.stream.Collectors;
  * @param fromStart CSV: also publish rows already in the file at open (default false)
  */
 record WattmeterSettings(Type type, String device, Optional<URI> url, int switchId, Duration timeout,
-        Optional<String> port, int baud, LineFormat lineFormat, Optional<String> init,
+        Optional<PlugCredentials> credentials, Optional<String> port, int baud, LineFormat lineFormat, Optional<String> init,
         Optional<Path> file, ZoneId zone, boolean fromStart) {
 
     /** The kinds of meter. */
@@ -77,6 +84,7 @@ record WattmeterSettings(Type type, String device, Optional<URI> url, int switch
         }
         int switchId = intSetting(settings, WattmeterSource.SWITCH_ID, 0, 0);
         Duration timeout = Duration.ofMillis(intSetting(settings, WattmeterSource.TIMEOUT_MS, 1000, 1));
+        Optional<PlugCredentials> credentials = credentials(settings);
 
         Optional<String> port = get(settings, WattmeterSource.PORT);
         if (type == Type.SERIAL && port.isEmpty()) {
@@ -113,8 +121,42 @@ record WattmeterSettings(Type type, String device, Optional<URI> url, int switch
         }
         boolean fromStart = get(settings, WattmeterSource.FROM_START).map(String::toLowerCase)
                 .map(v -> v.equals("true") || v.equals("yes") || v.equals("1")).orElse(false);
-        return new WattmeterSettings(type, device, url, switchId, timeout, port, baud, lineFormat, init, file,
+        return new WattmeterSettings(type, device, url, switchId, timeout, credentials, port, baud, lineFormat, init, file,
                 zone, fromStart);
+    }
+
+    /**
+     * The user and the secret of {@value WattmeterSource#PASSWORD} or the first line of the file
+     * {@value WattmeterSource#PASSWORD_FILE} (not both); empty when neither is set.
+     */
+    static Optional<PlugCredentials> credentials(Map<String, String> settings) throws PowerSourceException {
+        String user = get(settings, WattmeterSource.USER).orElse(PlugCredentials.DEFAULT_USER);
+        Optional<String> password = Optional.ofNullable(settings.get(WattmeterSource.PASSWORD)).filter(p -> !p.isEmpty());
+        Optional<String> file = get(settings, WattmeterSource.PASSWORD_FILE);
+        if (password.isPresent() && file.isPresent()) {
+            throw new PowerSourceException("set " + WattmeterSource.PASSWORD + " or " + WattmeterSource.PASSWORD_FILE
+                    + ", not both");
+        }
+        if (password.isPresent()) {
+            return Optional.of(new PlugCredentials(user, password.get(), WattmeterSource.PASSWORD));
+        }
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        String secret;
+        try (BufferedReader in = Files.newBufferedReader(Path.of(file.get()), StandardCharsets.UTF_8)) {
+            secret = in.readLine(); // the first line, without its line ending: `echo secret > file` works
+        } catch (IOException | InvalidPathException e) {
+            throw new PowerSourceException("cannot read " + WattmeterSource.PASSWORD_FILE + " " + file.get() + ": "
+                    + (e instanceof AccessDeniedException ? "permission denied (the agent runs as "
+                    + System.getProperty("user.name") + ")" : e instanceof NoSuchFileException
+                    ? "no such file" : e.toString()), e);
+        }
+        if (secret == null || secret.isEmpty()) {
+            throw new PowerSourceException(WattmeterSource.PASSWORD_FILE + " " + file.get()
+                    + " is empty: its first line is the password or token");
+        }
+        return Optional.of(new PlugCredentials(user, secret, WattmeterSource.PASSWORD_FILE + " " + file.get()));
     }
 
     /** {@code http://} is added when no scheme is given; one trailing slash is dropped. */

@@ -50,6 +50,16 @@ public final class WattmeterSource implements PowerSource {
     public static final String SWITCH_ID = "wattmeter.switch-id";
     /** Setting: HTTP timeout in milliseconds (default 1000). */
     public static final String TIMEOUT_MS = "wattmeter.timeout-ms";
+    /** Setting: the user a plug's password belongs to (default {@code admin}, the only one Shelly and Tasmota have). */
+    public static final String USER = "wattmeter.user";
+    /**
+     * Setting: a plug's web password (Shelly: HTTP digest; Tasmota: its web password) or API token (myStrom).
+     * Prefer {@value #PASSWORD_FILE} or the variable {@code AMPWATCH_WATTMETER_PASSWORD}: a command line is visible
+     * to every user of the host.
+     */
+    public static final String PASSWORD = "wattmeter.password";
+    /** Setting: a file holding the password or token (its first line; readable by the agent only, ideally). */
+    public static final String PASSWORD_FILE = "wattmeter.password-file";
     /** Setting: the serial device, e.g. {@code /dev/ttyUSB0}; a FIFO or plain file is read as a stream. */
     public static final String PORT = "wattmeter.port";
     /** Setting: serial speed (default 115200). */
@@ -178,7 +188,7 @@ public final class WattmeterSource implements PowerSource {
         WattmeterSettings s = WattmeterSettings.parse(settingsFor(context));
         return switch (s.type()) {
             case SHELLY, TASMOTA, MYSTROM -> HttpPlugSession.open(SmartPlug.of(s), s.url().orElseThrow(), s.device(),
-                    s.timeout());
+                    s.timeout(), s.credentials());
             case SERIAL -> {
                 String port = s.port().orElseThrow();
                 yield SerialLineSession.open(() -> LineChannel.open(port, s.baud()), s.lineFormat(), s.init(),

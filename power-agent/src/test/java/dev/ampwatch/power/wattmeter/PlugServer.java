@@ -18,15 +18,26 @@ import java.util.concurrent.TimeUnit;
 /**
  * A local HTTP server on 127.0.0.1 that answers as a smart plug does: each path-and-query has a
  * canned answer (status and body), set by the test; unknown requests get 404. A {@link #hang}ing
- * answer waits until the server closes, for timeout tests.
+ * answer waits until the server closes, for timeout tests. A {@link #guard} answers for a plug with a password.
  */
 final class PlugServer implements AutoCloseable {
 
     record Answer(int status, String body, boolean hang) {}
 
+    /** A refusal: the status, headers and body a guarded plug answers instead of the canned answer. */
+    record Denial(int status, Map<String, List<String>> headers, String body) {}
+
+    /** Checks every request before it is answered (a plug with a password); null lets it through. */
+    interface Guard {
+        Denial check(HttpExchange exchange);
+    }
+
     private final HttpServer server;
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     final List<String> requests = new CopyOnWriteArrayList<>();
+    /** Each request's Authorization header ("" when it had none), in order. */
+    final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private volatile Guard guard;
     private final CountDownLatch closing = new CountDownLatch(1);
 
     PlugServer() throws IOException {
@@ -55,6 +66,11 @@ final class PlugServer implements AutoCloseable {
         return this;
     }
 
+    PlugServer guard(Guard g) {
+        this.guard = g;
+        return this;
+    }
+
     PlugServer hang(String pathAndQuery) {
         answers.put(pathAndQuery, new Answer(200, "{}", true));
         return this;
@@ -64,6 +80,19 @@ final class PlugServer implements AutoCloseable {
         String key = exchange.getRequestURI().getRawPath()
                 + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery());
         requests.add(key);
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        authorizations.add(authorization == null ? "" : authorization);
+        Guard g = guard;
+        Denial denial = g == null ? null : g.check(exchange);
+        if (denial != null) {
+            denial.headers().forEach((name, values) -> exchange.getResponseHeaders().put(name, values));
+            byte[] body = denial.body().getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(denial.status(), body.length == 0 ? -1 : body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+            return;
+        }
         Answer a = answers.getOrDefault(key, new Answer(404, "not found", false));
         if (a.hang()) {
             try {
