@@ -1,11 +1,13 @@
 package dev.ampwatch.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.follow.FileTail;
 import dev.ampwatch.trainer.follow.FollowDefaults;
 import dev.ampwatch.trainer.follow.FollowSession;
 import dev.ampwatch.trainer.follow.TrainerLines;
+import dev.ampwatch.trainer.json.JsonFields;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +32,8 @@ import picocli.CommandLine.Spec;
             "lines it prints (or appends to --from-file) as training events, as `train`",
             "does; its other output is passed through. A non-zero exit (or Ctrl-C)",
             "fails the runs it left open. Without a command, --from-file follows the",
-            "file until every run seen in it has ended, or Ctrl-C.",
+            "file until every run seen in it has ended, or Ctrl-C. With --whole-run a",
+            "command that prints no such lines is measured as one run.",
             "Line format and Python snippets: docs/trainer.md.",
             "",
             "  ampwatch follow --bootstrap-servers HOST:PORT --devices gpu0 \\",
@@ -78,6 +81,14 @@ final class FollowCommand implements Callable<Integer> {
                     + "every N steps, for per-window energy and forecasts; run_started then says total_steps (docs/trainer.md).")
     Integer stepsPerEpoch;
 
+    @Option(names = "--whole-run", paramLabel = "CONFIG",
+            description = {"For a command that prints no ampwatch lines (an uninstrumented script): make it one run, started "
+                    + "when it starts, completed when it exits 0 (failed otherwise), its energy measured as any run's. CONFIG "
+                    + "is the run's configuration as a run_started line's config: the JSON object, or a file holding it, e.g.",
+                "'{\"precision\":\"amp-bf16\",\"batch_size\":64,\"epochs\":3,\"learning_rate\":0.001,\"optimizer\":\"adamw\","
+                    + "\"dataset\":\"imagenette\",\"train_samples\":9469,\"parameter_count\":11689512}'"})
+    String wholeRun;
+
     @Option(names = "--wait", defaultValue = "2m", converter = DurationConverter.class,
             description = "With --profile-epochs: how long to wait for the analyzer's final record of the run (default: ${DEFAULT-VALUE}).")
     Duration wait;
@@ -104,6 +115,7 @@ final class FollowCommand implements Callable<Integer> {
                     ? "--profile-epochs " + profileEpochs + ": a forecast needs at least 2 complete epochs"
                     : "--profile-epochs stops the trainer: give its command after --, not --from-file alone");
         }
+        JsonNode wholeRunConfig = wholeRun == null ? null : wholeRunConfig();
         out = spec.commandLine().getOut();
         err = spec.commandLine().getErr();
         FollowDefaults defaults = new FollowDefaults(experimentId, Optional.ofNullable(runId), HostId.orLocal(host), devices,
@@ -123,6 +135,9 @@ final class FollowCommand implements Callable<Integer> {
             lines.withStepsPerEpoch(stepsPerEpoch);
         }
         FollowSession session = new FollowSession(lines, tail, sink, out, err, profileEpochs);
+        if (wholeRunConfig != null) {
+            session.wholeRun(wholeRunConfig);
+        }
         Lifetime lifetime = new Lifetime();
         try {
             int code = command.isEmpty() ? session.attach(lifetime::await) : session.run(command, experimentId, runId, lifetime::await);
@@ -137,6 +152,38 @@ final class FollowCommand implements Callable<Integer> {
             }
             lifetime.closed();
         }
+    }
+
+    /** --whole-run's JSON object, given inline or as a file's path; the combinations it cannot work with are refused. */
+    private JsonNode wholeRunConfig() {
+        if (command.isEmpty() || fromFile != null || stepsPerEpoch != null || profileEpochs != null) {
+            throw new ParameterException(spec.commandLine(), "--whole-run makes the command one run from its start to its exit: "
+                    + "give the command after --, without --from-file, --steps-per-epoch or --profile-epochs (which read the "
+                    + "trainer's own lines)");
+        }
+        String text = wholeRun;
+        String from = "--whole-run";
+        if (!text.strip().startsWith("{") && !text.strip().startsWith("[")) { // a file holding the JSON
+            Path file = Path.of(text);
+            from = "--whole-run " + text;
+            try {
+                text = java.nio.file.Files.readString(file, StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new ParameterException(spec.commandLine(), "cannot read " + from + ": " + (e instanceof java.nio.file.NoSuchFileException
+                        ? "no such file" : e.toString()));
+            }
+        }
+        JsonNode config;
+        try {
+            config = JsonFields.MAPPER.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ParameterException(spec.commandLine(), from + " is not JSON: " + e.getOriginalMessage());
+        }
+        if (config == null || !config.isObject()) {
+            throw new ParameterException(spec.commandLine(), from + ": expected a JSON object (a run_started line's config), got "
+                    + (config == null ? "nothing" : config.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+        }
+        return config;
     }
 
     /** The analyzer's forecast of the profiled run, from its final record. */

@@ -119,6 +119,60 @@ class FollowCommandTest {
         assertThat(events).hasSize(4);
     }
 
+    /** A run_started line's config, as --whole-run takes it. */
+    static final String WHOLE_RUN_CONFIG = "{\"precision\":\"amp-bf16\",\"batch_size\":64,\"epochs\":3,\"learning_rate\":0.001,"
+            + "\"optimizer\":\"adamw\",\"dataset\":\"imagenette\",\"train_samples\":9469,\"parameter_count\":11689512}";
+
+    @Test
+    void wholeRunMakesAnUninstrumentedCommandOneRunFromItsStartToItsExit() {
+        // it prints an ampwatch line too: in whole-run mode that is the command's output, passed through unread
+        String script = "echo epoch 1/3; echo '" + COMPLETED + "'; sleep 0.3; echo done";
+        int code = follow("follow", "--whole-run", WHOLE_RUN_CONFIG, "--run-id", "run-w", "--devices", "gpu0",
+                "--backend", "pytorch", "--", "sh", "-c", script);
+
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString().lines()).containsExactly("epoch 1/3", COMPLETED, "done");
+        assertThat(events).extracting(TrainingEvent::getKind).containsExactly(EventKind.RUN_STARTED, EventKind.RUN_COMPLETED);
+        assertThat(events).extracting(TrainingEvent::getRunId).containsOnly("run-w");
+        assertThat(events.get(0).getDevices()).containsExactly("gpu0");
+        assertThat(events.get(0).getConfig().getPrecision()).isEqualTo("amp-bf16");
+        assertThat(events.get(0).getConfig().getBackend()).isEqualTo("pytorch");
+        assertThat(events.get(0).getConfig().getParameterCount()).isEqualTo(11_689_512L);
+        assertThat(java.time.Duration.between(events.get(0).getEventTime(), events.get(1).getEventTime()))
+                .as("the run spans the command, its 0.3 s sleep included").isGreaterThanOrEqualTo(java.time.Duration.ofMillis(300));
+    }
+
+    @Test
+    void wholeRunFailsTheRunWhenTheCommandFailsAndReadsItsConfigFromAFile(@TempDir Path dir) throws Exception {
+        Path config = Files.writeString(dir.resolve("run.json"), WHOLE_RUN_CONFIG);
+        assertThat(follow("follow", "--whole-run", config.toString(), "--", "sh", "-c", "echo oom; exit 4")).isEqualTo(4);
+        assertThat(events).extracting(TrainingEvent::getKind, TrainingEvent::getFailureReason).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(EventKind.RUN_STARTED, null),
+                org.assertj.core.groups.Tuple.tuple(EventKind.RUN_FAILED, "trainer exited with code 4"));
+    }
+
+    @Test
+    void wholeRunRefusesABadConfigBeforeTheCommandStarts(@TempDir Path dir) {
+        Path marker = dir.resolve("ran");
+        String bad = WHOLE_RUN_CONFIG.replace("\"batch_size\":64", "\"batch_size\":\"64\"");
+        assertThat(follow("follow", "--whole-run", bad, "--", "touch", marker.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("--whole-run: config.batch_size: expected an integer, got the string \"64\"");
+        assertThat(marker).doesNotExist();
+        assertThat(events).isEmpty();
+
+        assertThat(follow("follow", "--whole-run", "{\"precision\":", "--", "true")).isEqualTo(2);
+        assertThat(err.toString()).contains("--whole-run is not JSON");
+        assertThat(follow("follow", "--whole-run", "[1]", "--", "true")).isEqualTo(2);
+        assertThat(err.toString()).contains("--whole-run: expected a JSON object (a run_started line's config), got array");
+        assertThat(follow("follow", "--whole-run", dir.resolve("missing.json").toString(), "--", "true")).isEqualTo(2);
+        assertThat(err.toString()).contains("cannot read --whole-run " + dir.resolve("missing.json") + ": no such file");
+        assertThat(follow("follow", "--whole-run", WHOLE_RUN_CONFIG, "--steps-per-epoch", "100", "--", "true")).isEqualTo(2);
+        assertThat(err.toString()).contains("--whole-run makes the command one run from its start to its exit");
+        assertThat(follow("follow", "--whole-run", WHOLE_RUN_CONFIG, "--", "no-such-trainer-xyz")).isEqualTo(1);
+        assertThat(err.toString()).contains("cannot start no-such-trainer-xyz");
+        assertThat(events).as("a command that cannot start leaves no run behind").isEmpty();
+    }
+
     @Test
     void needsACommandOrAFile() {
         assertThat(follow("follow")).isEqualTo(2);

@@ -1,8 +1,10 @@
 package dev.ampwatch.trainer.follow;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.trainer.TrainingListener;
+import dev.ampwatch.trainer.json.JsonFieldException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -20,7 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * passes every other line through to {@code out}, reports on {@code err}, and settles the runs it left open when it
  * exits, fails or is stopped (SIGTERM to the trainer and what it started, SIGKILL after a grace period). With
  * {@code profileEpochs} it stops the trainer once a run has completed that many epochs and fails the run with the
- * profiling reason ({@link #profiledRun()}). Not thread-safe: one per trainer.
+ * profiling reason ({@link #profiledRun()}). In {@link #wholeRun whole-run mode} the command is one run from its start to
+ * its exit, whatever it prints. Not thread-safe: one per trainer.
  */
 public final class FollowSession {
     private static final Duration POLL = Duration.ofMillis(200);
@@ -38,6 +41,8 @@ public final class FollowSession {
     private final PrintWriter out;
     private final PrintWriter err;
     private final Integer profileEpochs;
+    /** Whole-run mode's configuration; null: the trainer prints its own lines. */
+    private JsonNode wholeRunConfig;
     /** The run stopped for profiling, once one completed profileEpochs epochs. */
     private volatile String profiled;
     private volatile Process trainer;
@@ -67,6 +72,16 @@ public final class FollowSession {
         return publishFailure;
     }
 
+    /**
+     * Whole-run mode ({@link TrainerLines#wholeRun}): the command is one run with this configuration (a run_started
+     * line's {@code config}), started when the command starts and completed when it exits with status 0. Returns this.
+     */
+    public FollowSession wholeRun(JsonNode config) {
+        this.wholeRunConfig = config;
+        lines.wholeRun();
+        return this;
+    }
+
     /** Starts the command, reads its stdout (or the file) to the end, then settles the runs it left open. */
     public int run(List<String> command, String experimentId, String runId, Stop lifetime) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command)
@@ -80,11 +95,22 @@ public final class FollowSession {
         if (runId != null) {
             pb.environment().put("AMPWATCH_RUN_ID", runId);
         }
+        TrainingEvent wholeRunStarted = null;
+        if (wholeRunConfig != null) {
+            try {
+                wholeRunStarted = lines.startWholeRun(wholeRunConfig); // stamped now: the command's start-up is the run's
+            } catch (JsonFieldException e) {
+                throw new IllegalArgumentException("--whole-run: " + e.getMessage(), e);
+            }
+        }
         Process process;
         try {
             process = pb.start();
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+        }
+        if (wholeRunStarted != null) {
+            publish(wholeRunStarted); // only once the command runs: one that cannot start leaves no run behind
         }
         trainer = process;
         AtomicBoolean stopped = new AtomicBoolean();
@@ -134,6 +160,8 @@ public final class FollowSession {
                 err.println("ampwatch follow: the trainer exited with code " + code + " before it started a run; nothing published");
             } else if (code != 0) {
                 publishAll(lines.failUnfinished("trainer exited with code " + code));
+            } else if (wholeRunConfig != null) {
+                publish(lines.completeWholeRun());
             } else if (!lines.openRuns().isEmpty()) {
                 publishAll(lines.failUnfinished("trainer exited (code 0) without run_completed"));
             } else if (!lines.anyEvent()) {

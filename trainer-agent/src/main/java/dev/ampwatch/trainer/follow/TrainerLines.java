@@ -100,6 +100,7 @@ public final class TrainerLines {
     private String current;
     private long lineNumber;
     private StepWindows windows;
+    private boolean wholeRun;
 
     /** With the system clock and random UUIDs as run ids. */
     public TrainerLines(FollowDefaults defaults) {
@@ -124,9 +125,42 @@ public final class TrainerLines {
         return this;
     }
 
+    /**
+     * Whole-run mode, for a command that prints no ampwatch lines (an uninstrumented script): the run is started by
+     * {@link #startWholeRun} when the command starts and completed by {@link #completeWholeRun} when it exits; every
+     * line the command prints, ampwatch lines included, is passed through unread. Returns this.
+     */
+    public TrainerLines wholeRun() {
+        this.wholeRun = true;
+        return this;
+    }
+
+    /**
+     * The RUN_STARTED of the whole run, stamped now, with {@code config} as a run_started line's {@code config}
+     * (the same rules and defaults).
+     *
+     * @throws JsonFieldException naming the config field that is wrong
+     */
+    public TrainingEvent startWholeRun(JsonNode config) {
+        ObjectNode line = JsonFields.MAPPER.createObjectNode();
+        line.put(MARKER, "run_started");
+        line.set("config", config);
+        return event(line);
+    }
+
+    /** The RUN_COMPLETED of the whole run, stamped now. */
+    public TrainingEvent completeWholeRun() {
+        ObjectNode line = JsonFields.MAPPER.createObjectNode();
+        line.put(MARKER, "run_completed");
+        return event(line);
+    }
+
     /** Reads the next line (without its line terminator). */
     public Outcome accept(String line) {
         lineNumber++;
+        if (wholeRun) {
+            return new Passthrough(line);
+        }
         String trimmed = line.strip();
         if (!trimmed.startsWith("{")) {
             return new Passthrough(line);
