@@ -3,10 +3,7 @@ package dev.ampwatch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ampwatch.analyzer.AnalyzerApp;
-import dev.ampwatch.analyzer.AnalyzerConfig;
 import dev.ampwatch.broker.SharedBroker;
-import dev.ampwatch.power.PowerAgent;
-import dev.ampwatch.power.PowerAgentConfig;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.RunPhase;
 import dev.ampwatch.schema.RunStatus;
@@ -42,7 +39,7 @@ class InferIT {
     @Test
     void inferenceRunsOfEveryPrecisionAreAttributedPerInference(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("model.ampwmodel");
-        try (Rig rig = Rig.start(dir, "infer-it")) {
+        try (LocalRig rig = LocalRig.start(dir, "infer-it", HOST, Duration.ofMillis(100))) {
             Topics topics = rig.topics();
             Map<String, Object> client = rig.client();
             AnalyzerApp app = rig.app();
@@ -118,7 +115,7 @@ class InferIT {
                  "train_limit": 1000, "test_limit": 500, "cooldown": "0s", "seed": 11, "experiment_id": "infer-sweep-it",
                  "inference": {"precisions": ["fp32", "int8"], "repeats": 2, "batch_size": 50}}
                 """);
-        try (Rig rig = Rig.start(dir, "infer-sweep-it")) {
+        try (LocalRig rig = LocalRig.start(dir, "infer-sweep-it", HOST, Duration.ofMillis(100))) {
             AnalyzerApp app = rig.app();
             run("sweep", grid.toString(), "--no-warm-up", "--threads", "1", "--host", HOST, "--bootstrap-servers",
                     SharedBroker.bootstrapServers(), "--topic-prefix", "infer-sweep-it.");
@@ -159,35 +156,6 @@ class InferIT {
                     page.indexOf("</table>", page.indexOf("<table id=\"inference\">")))).results().count()).isEqualTo(2);
             assertThat(java.nio.file.Files.readAllLines(dir.resolve("report.csv"))).hasSize(13)
                     .filteredOn(l -> l.contains(",inference,")).hasSize(8);
-        }
-    }
-
-    /** A real analyzer and power-agent (the estimate source) on topics of their own prefix, on the shared broker. */
-    private record Rig(Topics topics, Map<String, Object> client, AnalyzerApp app, PowerAgent agent) implements AutoCloseable {
-        static Rig start(Path dir, String name) throws Exception {
-            Topics topics = Topics.withPrefix(name + ".");
-            Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
-            TopicSetup.ensure(client, topics, 1);
-            AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId(name).withTopics(topics)
-                    .withStateDir(dir.resolve("state"));
-            PowerAgentConfig agentConfig = PowerAgentConfig.defaults().withHost(HOST).withSources(List.of("estimate"))
-                    .withInterval("estimate", Duration.ofMillis(100)).withTopic(topics.powerSamples().name())
-                    .withSpoolDir(dir.resolve("spool"));
-            AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10));
-            try {
-                assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
-                return new Rig(topics, client, app, PowerAgent.start(agentConfig, client));
-            } catch (Exception | AssertionError e) {
-                app.close();
-                throw e;
-            }
-        }
-
-        @Override
-        public void close() throws Exception {
-            try (AnalyzerApp a = app; PowerAgent p = agent) {
-                // closes the agent, then the analyzer
-            }
         }
     }
 

@@ -2,14 +2,9 @@ package dev.ampwatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ampwatch.analyzer.AnalyzerApp;
-import dev.ampwatch.analyzer.AnalyzerConfig;
 import dev.ampwatch.broker.SharedBroker;
-import dev.ampwatch.power.PowerAgent;
-import dev.ampwatch.power.PowerAgentConfig;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.RunStatus;
-import dev.ampwatch.schema.kafka.Topics;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -35,18 +30,7 @@ class ProfileIT {
 
     @Test
     void profileAndFollowStopAfterTwoEpochsAndPrintTheForecastOfTheWholeRun(@TempDir Path dir) throws Exception {
-        Topics topics = Topics.withPrefix("profile-it.");
-        Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
-        TopicSetup.ensure(client, topics, 1);
-        AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("profile-it").withTopics(topics)
-                .withStateDir(dir.resolve("state"));
-        PowerAgentConfig agentConfig = PowerAgentConfig.defaults().withHost(HOST).withSources(List.of("estimate"))
-                .withInterval("estimate", Duration.ofMillis(200)).withTopic(topics.powerSamples().name())
-                .withSpoolDir(dir.resolve("spool"));
-        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10));
-             PowerAgent agent = PowerAgent.start(agentConfig, client)) {
-            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
-
+        try (LocalRig rig = LocalRig.start(dir, "profile-it", HOST, Duration.ofMillis(200))) {
             ByteArrayOutputStream printed = new ByteArrayOutputStream();
             PrintStream stdout = System.out;
             int code;
@@ -84,7 +68,7 @@ class ProfileIT {
                     "--profile-epochs", "2", "--", "sh", "-c", stepTrainer(30))).as(stepsOut.toString()).isZero();
             assertThat(stepsOut.toString()).contains("forecast of run profiled-steps from its first 2 epochs", "for all 6 planned");
 
-            try (RunEnergyWatcher watcher = new RunEnergyWatcher(client, topics)) {
+            try (RunEnergyWatcher watcher = new RunEnergyWatcher(rig.client(), rig.topics())) {
                 Map<String, RunEnergy> finals = watcher.awaitFinal(Set.of("profiled-train", "profiled-follow", "profiled-steps"),
                         Duration.ofSeconds(60));
                 for (String run : List.of("profiled-train", "profiled-follow", "profiled-steps")) {

@@ -2,19 +2,13 @@ package dev.ampwatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ampwatch.analyzer.AnalyzerApp;
-import dev.ampwatch.analyzer.AnalyzerConfig;
 import dev.ampwatch.broker.SharedBroker;
-import dev.ampwatch.power.PowerAgent;
-import dev.ampwatch.power.PowerAgentConfig;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.RunStatus;
-import dev.ampwatch.schema.kafka.Topics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -31,23 +25,13 @@ class WholeRunIT {
 
     @Test
     void anUninstrumentedCommandGetsTheEnergyOfItsWholeDuration(@TempDir Path dir) throws Exception {
-        Topics topics = Topics.withPrefix("whole-run-it.");
-        Map<String, Object> client = Map.of("bootstrap.servers", SharedBroker.bootstrapServers());
-        TopicSetup.ensure(client, topics, 1);
-        AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("whole-run-it").withTopics(topics)
-                .withStateDir(dir.resolve("state"));
-        PowerAgentConfig agentConfig = PowerAgentConfig.defaults().withHost(HOST).withSources(List.of("estimate"))
-                .withInterval("estimate", Duration.ofMillis(200)).withTopic(topics.powerSamples().name())
-                .withSpoolDir(dir.resolve("spool"));
-        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10));
-             PowerAgent agent = PowerAgent.start(agentConfig, client)) {
-            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        try (LocalRig rig = LocalRig.start(dir, "whole-run-it", HOST, Duration.ofMillis(200))) {
             // busy for about 2 s, printing like an uninstrumented training script
             String busy = "echo 'epoch 1/3'; end=$(($(date +%s) + 2)); while [ $(date +%s) -lt $end ]; do :; done; echo done";
             assertThat(follow("whole-ok", "--", "sh", "-c", busy)).isZero();
             assertThat(follow("whole-failed", "--", "sh", "-c", "echo 'CUDA out of memory'; exit 3")).isEqualTo(3);
 
-            try (RunEnergyWatcher watcher = new RunEnergyWatcher(client, topics)) {
+            try (RunEnergyWatcher watcher = new RunEnergyWatcher(rig.client(), rig.topics())) {
                 Map<String, RunEnergy> finals = watcher.awaitFinal(Set.of("whole-ok", "whole-failed"), Duration.ofSeconds(60));
                 RunEnergy ok = finals.get("whole-ok");
                 assertThat(ok).isNotNull();

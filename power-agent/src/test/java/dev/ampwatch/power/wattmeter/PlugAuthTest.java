@@ -8,7 +8,6 @@ import dev.ampwatch.power.FakeClock;
 import dev.ampwatch.power.PowerReading;
 import dev.ampwatch.power.PowerSession;
 import dev.ampwatch.power.PowerSourceException;
-import dev.ampwatch.power.SourceContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -198,14 +197,9 @@ class PlugAuthTest {
     }
 
     private PowerSession open(String type, String... more) throws PowerSourceException {
-        Map<String, String> settings = new HashMap<>();
-        settings.put(WattmeterSource.TYPE, type);
-        settings.put(WattmeterSource.URL, server.base());
-        settings.put(WattmeterSource.TIMEOUT_MS, "2000");
-        for (int i = 0; i < more.length; i += 2) {
-            settings.put(more[i], more[i + 1]);
-        }
-        return new WattmeterSource(Map.of()).open(new SourceContext("rig-1", new FakeClock(T0), settings));
+        String[] settings = java.util.Arrays.copyOf(new String[] {WattmeterSource.TIMEOUT_MS, "2000"}, 2 + more.length);
+        System.arraycopy(more, 0, settings, 2, more.length);
+        return server.open(new FakeClock(T0), type, settings);
     }
 
     /**

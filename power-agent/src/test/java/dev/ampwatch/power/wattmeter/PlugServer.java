@@ -2,11 +2,16 @@ package dev.ampwatch.power.wattmeter;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.ampwatch.power.FakeClock;
+import dev.ampwatch.power.PowerSession;
+import dev.ampwatch.power.PowerSourceException;
+import dev.ampwatch.power.SourceContext;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,6 +74,21 @@ final class PlugServer implements AutoCloseable {
     PlugServer guard(Guard g) {
         this.guard = g;
         return this;
+    }
+
+    /**
+     * A session of the {@code type} plug at this server through {@link WattmeterSource}, with a 500 ms timeout and
+     * {@code more} settings as key, value, ... (later ones win).
+     */
+    PowerSession open(FakeClock clock, String type, String... more) throws PowerSourceException {
+        Map<String, String> settings = new HashMap<>();
+        settings.put(WattmeterSource.TYPE, type);
+        settings.put(WattmeterSource.URL, base());
+        settings.put(WattmeterSource.TIMEOUT_MS, "500");
+        for (int i = 0; i < more.length; i += 2) {
+            settings.put(more[i], more[i + 1]);
+        }
+        return new WattmeterSource(Map.of()).open(new SourceContext("rig-1", clock, settings));
     }
 
     PlugServer hang(String pathAndQuery) {

@@ -8,16 +8,13 @@ import dev.ampwatch.power.PowerReading;
 import dev.ampwatch.power.PowerSampleMapper;
 import dev.ampwatch.power.PowerSession;
 import dev.ampwatch.power.PowerSourceException;
-import dev.ampwatch.power.SourceContext;
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.PowerKind;
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.SourceType;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,14 +56,7 @@ class SmartPlugHttpTest {
     }
 
     private PowerSession open(String type, String... more) throws PowerSourceException {
-        Map<String, String> settings = new HashMap<>();
-        settings.put(WattmeterSource.TYPE, type);
-        settings.put(WattmeterSource.URL, server.base());
-        settings.put(WattmeterSource.TIMEOUT_MS, "500");
-        for (int i = 0; i < more.length; i += 2) {
-            settings.put(more[i], more[i + 1]);
-        }
-        return new WattmeterSource(Map.of()).open(new SourceContext("rig-1", clock, settings));
+        return server.open(clock, type, more);
     }
 
     private static PowerReading only(List<PowerReading> readings) {
