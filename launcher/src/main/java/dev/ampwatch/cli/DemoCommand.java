@@ -144,10 +144,8 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (train.trainLimit == 0 && train.epochs == 5) { // keep the demo short unless asked otherwise
-            train.trainLimit = 12_000;
-            train.epochs = 2;
-        }
+        train.defaultTrainLimit = 12_000; // the demo is short unless --train-limit or --epochs say otherwise
+        train.defaultEpochs = 2;
         if (repeats < 1) {
             throw new IllegalArgumentException("--repeats " + repeats + " is not a number of runs: give 1 or more");
         }

@@ -57,9 +57,9 @@ final class ProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (profileEpochs < analyzer.forecastAfterEpochs || profileEpochs >= train.epochs) {
+        if (profileEpochs < analyzer.forecastAfterEpochs || profileEpochs >= train.epochs()) {
             throw new IllegalArgumentException("--profile-epochs " + profileEpochs + " must be at least --forecast-after-epochs ("
-                    + analyzer.forecastAfterEpochs + ") and fewer than the planned --epochs (" + train.epochs + ")");
+                    + analyzer.forecastAfterEpochs + ") and fewer than the planned --epochs (" + train.epochs() + ")");
         }
         Precision p = Precision.fromCliName(precision);
         if (kafka.hasBootstrap()) {

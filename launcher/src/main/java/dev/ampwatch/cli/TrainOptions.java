@@ -58,8 +58,12 @@ final class TrainOptions {
         return conv.trim().equalsIgnoreCase("none") ? List.of() : ConvLayer.parseList(conv);
     }
 
-    @Option(names = "--epochs", defaultValue = "5", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--epochs", description = "Epochs (default: 5; demo: 2).")
+    Integer epochs;
+
+    /** What the command uses without --epochs and --train-limit: 5 epochs of all samples (the demo's are shorter). */
+    int defaultEpochs = 5;
+    int defaultTrainLimit = 0;
 
     @Option(names = "--learning-rate", description = "Learning rate (default: 0.05 for sgd-momentum, 0.001 for adam).")
     Double learningRate;
@@ -75,8 +79,18 @@ final class TrainOptions {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of init, shuffling and generated data (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--train-limit", defaultValue = "0", description = "Use only the first N training samples; 0 = all (default).")
-    int trainLimit;
+    @Option(names = "--train-limit", description = "Use only the first N training samples; 0 = all (default: all; demo: 12000).")
+    Integer trainLimit;
+
+    /** --epochs, else the command's default. */
+    int epochs() {
+        return epochs != null ? epochs : defaultEpochs;
+    }
+
+    /** --train-limit, else the command's default. */
+    int trainLimit() {
+        return trainLimit != null ? trainLimit : defaultTrainLimit;
+    }
 
     @Mixin
     RunScopeOptions scope;
@@ -84,9 +98,9 @@ final class TrainOptions {
     TrainingOptions.Builder builder(Precision precision) {
         Preset p = Preset.of(preset);
         TrainingOptions.Builder b = TrainingOptions.builder().precision(precision).batchSize(batchSize != null ? batchSize : p.batchSize())
-                .hiddenUnits(hidden != null ? hidden : p.hidden()).convLayers(convLayers(conv, p)).epochs(epochs).optimizer(OptimizerKind.fromCliName(optimizer))
+                .hiddenUnits(hidden != null ? hidden : p.hidden()).convLayers(convLayers(conv, p)).epochs(epochs()).optimizer(OptimizerKind.fromCliName(optimizer))
                 .learningRateSchedule(LearningRateSchedule.fromCliName(lrSchedule)).seed(seed)
-                .datasetDir(scope.dataset).trainLimit(trainLimit).testLimit(scope.testLimit).experimentId(scope.experimentId);
+                .datasetDir(scope.dataset).trainLimit(trainLimit()).testLimit(scope.testLimit).experimentId(scope.experimentId);
         if (learningRate != null) {
             b.learningRate(learningRate);
         }

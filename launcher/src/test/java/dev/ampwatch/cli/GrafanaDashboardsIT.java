@@ -49,7 +49,7 @@ class GrafanaDashboardsIT {
     static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.+),\\s*(\\w+)\\)");
     /** What Grafana puts in place of each variable (multi-value "All" as {@code .*}). */
     static final Map<String, String> VARIABLES = Map.of("host", ".*", "component", ".*", "experiment", ".*",
-            "configuration", ".*", "run_id", FINISHED_RUN, "__rate_interval", "1m");
+            "configuration", ".*", "phase", "training", "run_id", FINISHED_RUN, "__rate_interval", "1m");
 
     @Test
     void everyDashboardQueryIsValidPromqlAndReturnsTheAnalyzersSeries(@TempDir Path dir) throws Exception {
@@ -103,7 +103,7 @@ class GrafanaDashboardsIT {
                 // and the numbers are the experiment's: one run going, amp-fp16 about 8 W under fp32
                 assertThat(value(port, "ampwatch-fleet", "Runs in progress", "stat")).isEqualTo(1.0);
                 assertThat(value(port, "ampwatch-run", "Gross energy", "stat")).isBetween(950.0, 1050.0);
-                assertThat(value(port, "ampwatch-experiment", "Power difference (mixed - FP32)", "bargauge"))
+                assertThat(value(port, "ampwatch-experiment", "Power difference (reduced precision - FP32)", "bargauge"))
                         .isBetween(-10.0, -6.0);
                 // fp32 inference at 60 W for 6 s over 30,000 inferences: 12 J per 1,000 (int8: 9 J); 5,000 per second
                 assertThat(value(port, "ampwatch-experiment", "Energy per 1,000 inferences, per precision", "bargauge"))

@@ -63,7 +63,7 @@ class RegressionAlertsTest {
                 "        alertname: MixedPrecisionNowDrawsMorePowerThanFp32",
                 "        exp_alerts:",
                 "          - exp_labels: {severity: warning, experiment_id: reg, configuration: amp-fp16 bs=32,"
-                        + " reference: fp32 bs=32, metric: average_power_watts, check: latest-vs-fp32}",
+                        + " reference: fp32 bs=32, metric: average_power_watts, check: latest-vs-fp32, phase: training}",
                 "            exp_annotations:",
                 "              summary: 'In experiment reg, the latest runs of amp-fp16 bs=32 draw 6.0 W more than fp32 bs=32'",
                 "              runbook_url: 'docs/operations.md#alert-mixedprecisionnowdrawsmorepowerthanfp32'",
@@ -71,7 +71,7 @@ class RegressionAlertsTest {
                 "        alertname: MixedPrecisionNoLongerSavesEnergy",
                 "        exp_alerts:",
                 "          - exp_labels: {severity: warning, experiment_id: reg, configuration: amp-fp16 bs=32,"
-                        + " reference: fp32 bs=32, metric: energy_joules, check: latest-vs-fp32}",
+                        + " reference: fp32 bs=32, metric: energy_joules, check: latest-vs-fp32, phase: training}",
                 "            exp_annotations:",
                 "              summary: 'In experiment reg, amp-fp16 bs=32 no longer saves energy: its latest runs use 6%"
                         + " more than fp32 bs=32, its earlier runs used less'",

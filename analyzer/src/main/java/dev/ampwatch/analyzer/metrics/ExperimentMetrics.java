@@ -105,7 +105,7 @@ public final class ExperimentMetrics {
 
     private List<Meter> comparison(String id, Comparison c, String name, String unit) {
         Tags tags = Tags.of("experiment_id", id, "metric", c.getMetric(), "configuration", c.getConfigurationLabel(),
-                "reference", c.getReferenceLabel(), "kind", kind(c));
+                "reference", c.getReferenceLabel(), "kind", kind(c), "phase", phase(c.getConfiguration()));
         List<Meter> out = new ArrayList<>();
         out.add(gauge(name, unit, tags, id, s -> value(comparison(s, c), Comparison::getMeanDifference)));
         if (c.getMeanDifferenceRatio() != null) {
@@ -129,7 +129,7 @@ public final class ExperimentMetrics {
      */
     private List<Meter> regression(String id, RegressionCheck r, String name, String unit) {
         Tags tags = Tags.of("experiment_id", id, "metric", r.getMetric(), "configuration", r.getConfigurationLabel(),
-                "reference", r.getReferenceLabel(), "check", check(r.getCheck()));
+                "reference", r.getReferenceLabel(), "check", check(r.getCheck()), "phase", phase(r.getConfiguration()));
         List<Meter> out = new ArrayList<>();
         out.add(gauge(name, unit, tags, id, s -> value(regression(s, r), RegressionCheck::getMeanDifference)));
         if (r.getMeanDifferenceRatio() != null) {
@@ -141,6 +141,21 @@ public final class ExperimentMetrics {
                     s -> value(regression(s, r), RegressionCheck::getWelchPHolm)));
         }
         return out;
+    }
+
+    /**
+     * {@code training} or {@code inference}: the phase factor of a configuration key ({@code ...|phase=inference};
+     * a training configuration's key leaves it out). The alert rules about mixed-precision training match
+     * {@code phase="training"}, so an INT8 inference configuration drawing more than FP32 inference is not reported
+     * as mixed precision raising a training run's power.
+     */
+    static String phase(String configurationKey) {
+        for (String factor : configurationKey.split("\\|")) {
+            if (factor.startsWith("phase=")) {
+                return factor.substring("phase=".length());
+            }
+        }
+        return "training";
     }
 
     /** LATEST_VS_FP32 as latest-vs-fp32: the label value the alert rules match. */

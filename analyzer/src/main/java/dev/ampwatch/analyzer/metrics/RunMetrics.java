@@ -261,8 +261,9 @@ public final class RunMetrics implements AnalyzerListener {
 
     private static Tags tags(RunEnergy e) {
         String precision = e.getConfig() == null ? "unknown" : e.getConfig().getPrecision();
+        boolean inference = e.getConfig() != null && e.getConfig().getPhase() == RunPhase.INFERENCE;
         return Tags.of("run_id", e.getRunId(), "experiment_id", e.getExperimentId(), "host", e.getHost(),
-                "precision", precision);
+                "precision", precision, "phase", inference ? "inference" : "training");
     }
 
     /**

@@ -20,6 +20,14 @@ import org.junit.jupiter.api.Test;
 class ExperimentMetricsTest {
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
+    /** The phase label the mixed-precision alerts match: inference configurations' keys say phase=inference. */
+    @Test
+    void thePhaseLabelComesFromTheConfigurationKey() {
+        assertThat(ExperimentMetrics.phase("precision=int8|batch_size=256|hidden_units=256,128|phase=inference"))
+                .isEqualTo("inference");
+        assertThat(ExperimentMetrics.phase("precision=amp-fp16|batch_size=32|hidden_units=256,128")).isEqualTo("training");
+    }
+
     @Test
     void groupsAndTestsBecomeGaugesThatFollowTheLatestStatistics() {
         ExperimentMetrics metrics = new ExperimentMetrics(registry, 10);
@@ -51,7 +59,7 @@ class ExperimentMetricsTest {
 
         String text = prometheus.scrape();
         String tags = "configuration=\"amp-fp16 bs=32\",experiment_id=\"e1\",kind=\"precision\","
-                + "metric=\"average_power_watts\",reference=\"fp32 bs=32\"";
+                + "metric=\"average_power_watts\",phase=\"training\",reference=\"fp32 bs=32\"";
         assertThat(text).contains("ampwatch_experiment_comparison_power_difference_watts{" + tags + "} -8.0")
                 .contains("ampwatch_experiment_comparison_difference_ratio{" + tags + "} -0.08")
                 .contains("ampwatch_experiment_comparison_p_value_holm{" + tags + ",test=\"welch-t\"} 0.002")
@@ -81,7 +89,7 @@ class ExperimentMetricsTest {
                 .setRegressions(List.of(latest, tooFew)).build());
 
         String tags = "check=\"latest-vs-fp32\",configuration=\"amp-fp16 bs=32\",experiment_id=\"e1\","
-                + "metric=\"energy_joules\",reference=\"fp32 bs=32\"";
+                + "metric=\"energy_joules\",phase=\"training\",reference=\"fp32 bs=32\"";
         assertThat(prometheus.scrape()).contains("ampwatch_experiment_regression_energy_difference_joules{" + tags + "} 50.0")
                 .contains("ampwatch_experiment_regression_difference_ratio{" + tags + "} 0.05")
                 .contains("ampwatch_experiment_regression_p_value_holm{" + tags + ",test=\"welch-t\"} 0.02")
