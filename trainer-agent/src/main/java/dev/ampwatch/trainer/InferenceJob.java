@@ -134,10 +134,16 @@ public final class InferenceJob {
         }
     }
 
-    /** Runs every pass over {@code data.test()} and returns the passes' metrics; the run fails with RUN_FAILED. */
+    /**
+     * Runs every pass over {@code data.test()} and returns the passes' metrics; a failure after RUN_STARTED ends the
+     * run with RUN_FAILED, one before it (a model that does not fit the data, no backend for the precision) publishes
+     * nothing and throws, its reason saying "did not start".
+     */
     public List<EpochMetrics> run(Dataset data) {
+        boolean started = false;
         try (Engine engine = engine(data)) {
             listener.onEvent(events.runStarted(events.now(), config(data)));
+            started = true;
             List<EpochMetrics> passes = new ArrayList<>();
             for (int pass = 1; pass <= options.repeats(); pass++) {
                 Instant start = events.now();
@@ -157,6 +163,9 @@ public final class InferenceJob {
             return passes;
         } catch (RuntimeException e) {
             String reason = e instanceof TrainingFailedException f ? f.reason() : e.getClass().getSimpleName() + ": " + e.getMessage();
+            if (!started) { // a RUN_FAILED without its RUN_STARTED would only be dead-lettered by the analyzer
+                throw new TrainingFailedException(options.runId(), "did not start: " + reason, e);
+            }
             try {
                 listener.onEvent(events.runFailed(events.now(), reason));
             } catch (RuntimeException publishFailure) {

@@ -45,6 +45,8 @@ public final class TrainingJob {
     private TrainingProgress progress = TrainingProgress.none();
     private int stopAfterEpochs = Integer.MAX_VALUE;
     private String stopReason;
+    /** Whether this run's RUN_STARTED went out: only then is a failure published as RUN_FAILED. */
+    private boolean started;
 
     /** @param backend owned by the caller, who closes it after the run */
     public TrainingJob(TrainingOptions options, Backend backend, InstantSource clock, TrainingListener listener) {
@@ -96,9 +98,12 @@ public final class TrainingJob {
     /**
      * Trains on {@code dataset}, or on the options' dataset when null.
      *
-     * @throws TrainingFailedException after emitting RUN_FAILED, if anything fails
+     * @throws TrainingFailedException if anything fails: after emitting RUN_FAILED once the run has started; before
+     *     that (a bad dataset or model shape, no memory for the model) without any event, its reason saying
+     *     "did not start"
      */
     public TrainingResult run(Dataset dataset) {
+        started = false;
         try {
             Dataset data = dataset != null ? dataset
                     : DatasetResolver.resolve(options.datasetDir(), options.trainLimit(), options.testLimit(), options.seed());
@@ -109,6 +114,17 @@ public final class TrainingJob {
         } catch (Exception | OutOfMemoryError e) {
             String reason = e instanceof TrainingFailedException tfe ? tfe.reason()
                     : e.getClass().getSimpleName() + ": " + e.getMessage();
+            if (!started) {
+                // nothing was published: a RUN_FAILED for a run that never started would only be dead-lettered by the
+                // analyzer (and raise its alert); the caller reports the failure
+                LOG.error("training run {} did not start: {}", options.runId(), reason,
+                        e instanceof IllegalArgumentException || e instanceof java.io.IOException ? null : e);
+                if (e instanceof OutOfMemoryError oom) {
+                    throw oom;
+                }
+                throw e instanceof TrainingFailedException tfe ? tfe
+                        : new TrainingFailedException(options.runId(), "did not start: " + reason, e);
+            }
             LOG.error("training run {} failed: {}", options.runId(), reason, e);
             try {
                 listener.onEvent(events.runFailed(events.now(), reason));
@@ -124,6 +140,7 @@ public final class TrainingJob {
 
     private TrainingResult train(Dataset data, ModelSpec spec, TrainableModel model) {
         listener.onEvent(events.runStarted(events.now(), runConfig(data, spec)));
+        started = true;
         EpochRunner runner = new EpochRunner(model, data, options.batchSize(), options.seed(), this::checkInterrupted,
                 options.learningRateSchedule(), options.learningRate(), options.epochs());
         List<EpochMetrics> history = new ArrayList<>();

@@ -151,15 +151,20 @@ class TrainingJobTest {
         assertThat(last.getFailureReason()).isEqualTo("IllegalStateException: disk full");
     }
 
+    /**
+     * A run that cannot start (no dataset there, a layer of 0 units) publishes nothing: a RUN_FAILED without its
+     * RUN_STARTED would only be dead-lettered by the analyzer and raise its alert. The exception says why.
+     */
     @Test
-    void aMissingDatasetDirectoryFailsTheRunNamingTheDirectory(@TempDir Path dir) {
+    void aRunThatCannotStartPublishesNothingAndSaysWhy(@TempDir Path dir) {
         TrainingOptions options = tiny().datasetDir(dir.resolve("nope")).build();
         assertThatThrownBy(() -> new TrainingJob(options, cpu, ticking(), events::add).run())
-                .isInstanceOf(TrainingFailedException.class).hasMessageContaining("nope");
-        assertThat(events).singleElement().satisfies(e -> {
-            assertThat(e.getKind()).isEqualTo(EventKind.RUN_FAILED);
-            assertThat(e.getFailureReason()).contains("nope");
-        });
+                .isInstanceOf(TrainingFailedException.class).hasMessageContaining("did not start").hasMessageContaining("nope");
+        Dataset data = SyntheticData.generate(50, 10, 12, 3, 0.5f, 0.2f, 3);
+        assertThatThrownBy(() -> new TrainingJob(tiny().hiddenUnits(List.of(16, 0)).build(), cpu, ticking(), events::add).run(data))
+                .isInstanceOf(TrainingFailedException.class).hasMessageContaining("did not start")
+                .hasMessageContaining("hidden layer sizes must be >= 1");
+        assertThat(events).isEmpty();
     }
 
     @Test
