@@ -58,7 +58,17 @@ public final class FashionMnist {
             throw new IOException(dir + ": training images have " + train.featureCount()
                     + " pixels but test images " + test.featureCount());
         }
-        return new Dataset(dir.toString(), false, CLASSES, train, all.rows(pool, all.size()), test);
+        return new Dataset(name(dir), false, CLASSES, train, all.rows(pool, all.size()), test);
+    }
+
+    /**
+     * The dataset's name in RunConfig.dataset, a factor of the statistics: the directory's own name
+     * ({@code fashion-mnist} for {@code /usr/share/datasets/fashion-mnist}), not its path, so runs on rigs that keep
+     * the same files in different places are one configuration.
+     */
+    static String name(Path dir) {
+        Path name = dir.toAbsolutePath().normalize().getFileName();
+        return name == null ? dir.toAbsolutePath().toString() : name.toString();
     }
 
     private static LabeledData split(Path dir, String prefix, int limit) throws IOException {
