@@ -64,6 +64,9 @@ final class PowerAgentCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     PowerAgentConfig config() {
         PowerAgentConfig c = PowerAgentConfig.defaults().withTopic(kafka.topics().powerSamples().name())
                 .withSpoolDir(spoolDir).withSendInterval(sendInterval).withHost(HostId.orLocal(host));
@@ -72,6 +75,11 @@ final class PowerAgentCommand implements Callable<Integer> {
         }
         for (Map.Entry<String, String> e : intervals.entrySet()) {
             c = c.withInterval(e.getKey(), DurationConverter.parse(e.getValue()));
+        }
+        try {
+            dev.ampwatch.power.PowerSourceRegistry.discover().checkSettings(sourceSettings.keySet());
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "-S " + e.getMessage());
         }
         for (Map.Entry<String, String> e : sourceSettings.entrySet()) {
             c = c.withSourceSetting(e.getKey(), e.getValue());

@@ -90,6 +90,21 @@ class CommandLineTest {
         assertThat(bytes.toString()).contains("estimate").contains("nvml");
     }
 
+    /** A source setting with a typo is refused, naming the source's settings, instead of silently ignored. */
+    @Test
+    void refusesSourceSettingsNoSourceHas() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = Ampwatch.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        assertThat(cli.execute("power-agent", "--list-sources", "-S", "wattmeter.typo=shelly")).isEqualTo(2);
+        assertThat(err.toString()).contains("-S source setting 'wattmeter.typo': the wattmeter source has no such setting;"
+                + " its settings are wattmeter.baud, wattmeter.device");
+        assertThat(cli.execute("power-agent", "--list-sources", "-S", "wattmetr.type=shelly")).isEqualTo(2);
+        assertThat(err.toString()).contains("no installed source is named 'wattmetr'");
+        assertThat(cli.execute("power-agent", "--list-sources", "-S", "nvml.libary=/x")).isEqualTo(2);
+        assertThat(err.toString()).contains("its settings are nvml.library");
+    }
+
     @Test
     void readsDurationsInTheUsualUnits() {
         assertThat(DurationConverter.parse("250ms")).isEqualTo(Duration.ofMillis(250));

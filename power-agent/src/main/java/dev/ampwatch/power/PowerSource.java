@@ -52,6 +52,15 @@ public interface PowerSource {
     }
 
     /**
+     * The keys of this source's settings ({@code name()}-prefixed, e.g. {@code "nvml.library"}), so a setting given
+     * with a typo is refused instead of silently ignored. Empty (the default): the source does not say, and any key
+     * with its prefix is let through.
+     */
+    default Set<String> settings() {
+        return Set.of();
+    }
+
+    /**
      * Opens a session that reads this source. The caller owns the session and closes it.
      *
      * @throws PowerSourceException when the source cannot be opened; its message is the reason

@@ -69,6 +69,30 @@ public final class PowerSourceRegistry {
         return new PowerSourceRegistry(found, failures);
     }
 
+    /**
+     * Checks source settings' keys ({@code -S key=value}): each must start with an installed source's name and a dot,
+     * and be one of that source's {@link PowerSource#settings()} where it declares them.
+     *
+     * @throws IllegalArgumentException naming the key and what the source's settings are
+     */
+    public void checkSettings(Collection<String> keys) {
+        for (String key : new java.util.TreeSet<>(keys)) {
+            int dot = key.indexOf('.');
+            PowerSource source = dot > 0 ? sources.get(key.substring(0, dot)) : null;
+            if (source == null) {
+                throw new IllegalArgumentException("source setting '" + key + "': no installed source is named '"
+                        + (dot > 0 ? key.substring(0, dot) : key) + "' (settings are <source>.<name>; sources: "
+                        + String.join(", ", names()) + ")");
+            }
+            Set<String> known = source.settings();
+            if (!known.isEmpty() && !known.contains(key)) {
+                throw new IllegalArgumentException("source setting '" + key + "': the " + source.name()
+                        + " source has no such setting; its settings are " + String.join(", ", new java.util.TreeSet<>(known))
+                        + " (docs/power-sources.md)");
+            }
+        }
+    }
+
     /** Installed source names, sorted. */
     public List<String> names() {
         return sources.keySet().stream().sorted().toList();

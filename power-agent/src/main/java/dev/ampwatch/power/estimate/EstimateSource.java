@@ -39,6 +39,12 @@ public final class EstimateSource implements PowerSource {
         this.probes = Objects.requireNonNull(probes, "probes");
     }
 
+    /** Its settings are the config's typed fields (the CLI's --cpu-tdp-watts), not source settings; named here so a typo is refused. */
+    @Override
+    public Set<String> settings() {
+        return Set.of(TDP_WATTS, IDLE_FRACTION, DRAM_WATTS_PER_GIB);
+    }
+
     @Override
     public String name() {
         return NAME;

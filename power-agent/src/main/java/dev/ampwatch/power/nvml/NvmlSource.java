@@ -81,6 +81,11 @@ public final class NvmlSource implements PowerSource {
 
     /** With the {@code nvml.library} setting, if given, instead of the default library. */
     @Override
+    public Set<String> settings() {
+        return Set.of(LIBRARY);
+    }
+
+    @Override
     public Availability availability(SourceContext context) {
         return probe(context.setting(LIBRARY).map(String::strip).filter(v -> !v.isEmpty()).orElse(library));
     }

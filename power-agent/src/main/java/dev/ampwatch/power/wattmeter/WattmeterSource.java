@@ -138,6 +138,12 @@ public final class WattmeterSource implements PowerSource {
 
     /** With the context's {@code wattmeter.*} settings over those from the environment. */
     @Override
+    public Set<String> settings() {
+        return Set.of(TYPE, DEVICE, URL, SWITCH_ID, TIMEOUT_MS, USER, PASSWORD, PASSWORD_FILE, PORT, BAUD, LINE_FORMAT, INIT,
+                FILE, TIME_ZONE, FROM_START);
+    }
+
+    @Override
     public Availability availability(SourceContext context) {
         Map<String, String> merged = new HashMap<>(settings);
         context.settings().forEach((k, v) -> {
