@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "analyzer", mixinStandardHelpOptions = true, versionProvider = Ampwatch.Version.class,
-        description = "Runs the analyzer (Kafka Streams): attributes power to runs by event time, publishes run "
+        description = "Runs the analyzer: attributes power to runs by event time, publishes run "
                 + "energy, and serves Prometheus metrics, until Ctrl-C.")
 final class AnalyzerCommand implements Callable<Integer> {
     @Mixin

@@ -31,6 +31,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
+        header = "The whole pipeline here: trains FP32 vs mixed precision, measures, analyzes, prints the comparison.",
         description = {"The whole pipeline on this machine: starts a Kafka broker (unless --bootstrap-servers is given),",
             "the analyzer and the power-agent, trains the same model in FP32 and mixed precision (--repeats runs each, in a",
             "shuffled order), runs the FP32 models' inference in fp32, fp16, bf16 and int8, waits for each run's final energy,",

@@ -28,6 +28,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "follow", mixinStandardHelpOptions = true,
+        header = "Runs a training command (PyTorch, Keras, a script) and publishes its runs' events.",
         description = {"Runs a training command (PyTorch, Keras, ...) and publishes the JSON",
             "lines it prints (or appends to --from-file) as training events, as `train`",
             "does; its other output is passed through. A non-zero exit (or Ctrl-C)",

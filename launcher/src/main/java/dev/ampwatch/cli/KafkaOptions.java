@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
  */
 public final class KafkaOptions {
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...",
-            description = "Kafka brokers to use. The demo starts its own broker when this is not given.")
+            description = "Kafka brokers to use (demo and profile start a broker of their own here when this is not given).")
     String bootstrapServers;
 
     @Option(names = {"-X", "--kafka"}, paramLabel = "KEY=VALUE",

@@ -16,6 +16,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "profile", mixinStandardHelpOptions = true,
+        header = "Trains a configuration for its first epochs, then prints the whole run's forecast energy, time and CO2e.",
         description = {"Short profiling (docs/forecasts.md): trains a configuration for its first --profile-epochs of the",
             "--epochs planned, stops it, and prints the analyzer's forecast of the whole run: energy, time and CO2e with",
             "prediction intervals. Starts a broker, the analyzer and the power-agent here, unless --bootstrap-servers is",

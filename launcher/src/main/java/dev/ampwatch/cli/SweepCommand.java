@@ -33,6 +33,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true,
+        header = "Trains every configuration of a grid file, repeated, in a shuffled order (the seed paper's design).",
         description = {"Trains every configuration of a grid file (precision x batch size x",
             "hidden layers x epochs: a full grid, or one factor at a time around the",
             "benchmark), each repeated, in a shuffled order with a cool-down between",

@@ -30,6 +30,11 @@ public record DeviceChoice(Backend backend, String explanation) {
      * @throws IllegalArgumentException for an unknown device, or a GPU asked for by name that does not work
      */
     public static DeviceChoice pick(String device, Precision precision, int threads) {
+        return pick(device, precision, threads, precision.toString());
+    }
+
+    /** As {@link #pick(String, Precision, int)}, its messages naming the work as {@code what} (e.g. "int8 inference"). */
+    private static DeviceChoice pick(String device, Precision precision, int threads, String what) {
         String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
         if (d.equals("cpu")) {
             CpuBackend cpu = new CpuBackend(threads);
@@ -38,10 +43,10 @@ public record DeviceChoice(Backend backend, String explanation) {
         if (d.equals("auto")) {
             try {
                 GpuBackend gpu = GpuBackend.open(0, precision);
-                return new DeviceChoice(gpu, describe(gpu) + "; --device auto: the GPU works for " + precision);
+                return new DeviceChoice(gpu, describe(gpu) + "; --device auto: the GPU works for " + what);
             } catch (GpuUnavailableException e) {
                 CpuBackend cpu = new CpuBackend(threads);
-                return new DeviceChoice(cpu, cpu.deviceName() + ": no usable GPU for " + precision + " — " + e.getMessage());
+                return new DeviceChoice(cpu, cpu.deviceName() + ": no usable GPU for " + what + " — " + e.getMessage());
             }
         }
         if (d.matches("gpu\\d*")) {
@@ -64,7 +69,7 @@ public record DeviceChoice(Backend backend, String explanation) {
      * @throws IllegalArgumentException as {@link #pick}, or for fp8 on a GPU asked for by name that has none
      */
     public static DeviceChoice pickForInference(String device, String inferencePrecision, int threads) {
-        DeviceChoice choice = pick(device, InferenceJob.backendPrecision(inferencePrecision), threads);
+        DeviceChoice choice = pick(device, InferenceJob.backendPrecision(inferencePrecision), threads, inferencePrecision + " inference");
         if (!inferencePrecision.equals("fp8") || !(choice.backend() instanceof GpuBackend gpu) || gpu.fp8Unavailable() == null) {
             return choice;
         }

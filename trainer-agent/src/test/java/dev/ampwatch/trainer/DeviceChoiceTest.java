@@ -39,7 +39,8 @@ class DeviceChoiceTest {
             DeviceChoice c = DeviceChoice.pickForInference("auto", precision, 1);
             try (var backend = c.backend()) {
                 assertThat(backend).as(precision).isInstanceOf(CpuBackend.class); // no GPU here
-                assertThat(c.explanation()).contains("no usable GPU for " + InferenceJob.backendPrecision(precision));
+                assertThat(c.explanation()).as("names the inference precision, not the GEMMs' training precision")
+                        .contains("no usable GPU for " + precision + " inference");
             }
         }
         assertThatThrownBy(() -> DeviceChoice.pickForInference("gpu", "fp8", 1)).isInstanceOf(IllegalArgumentException.class)

@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "report", mixinStandardHelpOptions = true,
+        header = "Writes one self-contained HTML report (and a CSV of the runs) of an experiment.",
         description = {"Writes one self-contained HTML report of an experiment (plots and the tables a paper prints:",
             "descriptive statistics, ANOVA, pairwise tests with Holm, effect sizes, TOST, power, regression checks)",
             "and a CSV of its runs. Statistics come from --analyzer (GET /experiments/ID) when given, else from the",
