@@ -68,7 +68,7 @@ final class TrainOptions {
     @Option(names = "--learning-rate", description = "Learning rate (default: 0.05 for sgd-momentum, 0.001 for adam).")
     Double learningRate;
 
-    @Option(names = "--optimizer", defaultValue = "sgd-momentum", description = "sgd-momentum or adam (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--optimizer", defaultValue = "sgd-momentum", description = "sgd-momentum (sgd is the same) or adam (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
     @Option(names = "--lr-schedule", defaultValue = "cosine",
