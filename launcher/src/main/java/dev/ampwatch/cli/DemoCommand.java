@@ -239,8 +239,10 @@ final class DemoCommand implements Callable<Integer> {
             } catch (RuntimeException | java.io.IOException e) {
                 System.err.println("ampwatch: could not write the report " + html + ": " + e.getMessage());
             }
-            System.out.println("\nPrometheus metrics: curl http://" + analyzer.metricsHost + ":" + app.httpPort() + "/metrics | grep ampwatch_run"
-                    + (duration == null ? "   (Ctrl-C to stop)" : ""));
+            if (duration == null || !duration.isZero()) { // with --duration 0s they go away at once: nothing to curl
+                System.out.println("\nPrometheus metrics: curl http://" + analyzer.metricsHost + ":" + app.httpPort()
+                        + "/metrics | grep ampwatch_run" + (duration == null ? "   (Ctrl-C to stop)" : "   (for " + duration.toSeconds() + " s)"));
+            }
             lifetime.await(duration);
             return 0;
         } finally {
