@@ -30,6 +30,18 @@ public final class Ampwatch {
         System.exit(cli.execute(args));
     }
 
+    /** Whether {@code args} give {@code option} ({@code --grace 5s} or {@code --grace=5s}). */
+    private static boolean typed(CommandLine.Model.OptionSpec option, String[] args) {
+        for (String a : args) {
+            for (String name : option.names()) {
+                if (a.equals(name) || a.startsWith(name + "=")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** The command line with built-in defaults only (tests). */
     public static CommandLine commandLine() {
         return commandLine(Map.of());
@@ -48,6 +60,18 @@ public final class Ampwatch {
         ConfigDefaults defaults = new ConfigDefaults(env);
         cli.setDefaultValueProvider(defaults);
         defaults.check(cli);
+        CommandLine.IParameterExceptionHandler parameters = cli.getParameterExceptionHandler();
+        cli.setParameterExceptionHandler((e, args) -> {
+            // a bad value from AMPWATCH_* or the config file is that variable's or file's, not an option typed here
+            java.util.Optional<String> origin = e.getArgSpec() instanceof CommandLine.Model.OptionSpec o && !typed(o, args)
+                    ? defaults.origin(o) : java.util.Optional.empty();
+            if (origin.isPresent()) {
+                e.getCommandLine().getErr().println(e.getCommandLine().getColorScheme().errorText(
+                        "ampwatch: " + e.getMessage() + " (the value comes from " + origin.get() + ")"));
+                return 2;
+            }
+            return parameters.handleParseException(e, args);
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println(commandLine.getColorScheme().errorText("ampwatch: " + e.getMessage()));
             if (Boolean.getBoolean("ampwatch.debug")) {

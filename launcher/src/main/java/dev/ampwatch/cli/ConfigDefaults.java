@@ -42,6 +42,7 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     private final Map<String, String> env;
     private final Properties file;
     private final Path filePath;
+    private final Map<ArgSpec, String> origins = new java.util.concurrent.ConcurrentHashMap<>();
 
     ConfigDefaults(Map<String, String> env) {
         this.env = env;
@@ -60,20 +61,28 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
             for (String variable : new String[] {variable(command + "-" + name), variable(name)}) {
                 String v = RESERVED.contains(variable) ? null : env.get(variable);
                 if (v != null) {
+                    origins.put(option, "the variable " + variable + "=" + v);
                     return v;
                 }
             }
         }
         for (String name : names(option)) {
-            String v = file.getProperty(command + "." + name);
-            if (v == null) {
-                v = file.getProperty(name);
-            }
+            String key = file.getProperty(command + "." + name) != null ? command + "." + name : name;
+            String v = file.getProperty(key);
             if (v != null) {
+                origins.put(option, "the config file " + filePath + " (" + key + "=" + v + ")");
                 return v;
             }
         }
         return null;
+    }
+
+    /**
+     * Where the default of {@code option} came from ("the variable AMPWATCH_GRACE=abc"), when this provider gave it
+     * one: a bad value is then reported as that variable's or file's, not as an option the user never typed.
+     */
+    java.util.Optional<String> origin(ArgSpec option) {
+        return java.util.Optional.ofNullable(origins.get(option));
     }
 
     /** Single values, and lists with a separator ({@code sources=nvml,rapl}); not maps or repeated flags. */

@@ -55,6 +55,18 @@ class ConfigDefaultsTest {
         CommandLine cli = Ampwatch.commandLine(Map.of("AMPWATCH_HTTP_PORT", "abc"));
         // picocli names the option by its longest alias (--metrics-port for --http-port)
         assertThatThrownBy(() -> cli.parseArgs("analyzer")).hasMessageContaining("-port").hasMessageContaining("'abc'");
+
+        // run as the command line does: the message says the value came from the variable, which the user never typed
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine run = Ampwatch.commandLine(Map.of("AMPWATCH_GRACE", "abc"));
+        run.setErr(new java.io.PrintWriter(err, true));
+        assertThat(run.execute("analyzer")).isEqualTo(2);
+        assertThat(err.toString()).contains("'abc' is not a duration").contains("(the value comes from the variable AMPWATCH_GRACE=abc)");
+        java.io.StringWriter typed = new java.io.StringWriter();
+        CommandLine typedRun = Ampwatch.commandLine(Map.of("AMPWATCH_GRACE", "5s"));
+        typedRun.setErr(new java.io.PrintWriter(typed, true));
+        assertThat(typedRun.execute("analyzer", "--grace=abc")).isEqualTo(2);
+        assertThat(typed.toString()).contains("'abc' is not a duration").doesNotContain("comes from");
     }
 
     private static AnalyzerCommand parse(Map<String, String> env, String... args) {
