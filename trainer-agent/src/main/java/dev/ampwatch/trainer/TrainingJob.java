@@ -105,6 +105,9 @@ public final class TrainingJob {
     public TrainingResult run(Dataset dataset) {
         started = false;
         try {
+            if (options.modelFile().isPresent()) {
+                ModelFile.checkWritable(options.modelFile().get()); // now, not after the run's hours of training
+            }
             Dataset data = dataset != null ? dataset
                     : DatasetResolver.resolve(options.datasetDir(), options.trainLimit(), options.testLimit(), options.seed());
             ModelSpec spec = new ModelSpec(data.featureCount(), options.hiddenUnits(), data.classes(), options.convLayers());

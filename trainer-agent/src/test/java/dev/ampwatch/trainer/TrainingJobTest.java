@@ -1,6 +1,7 @@
 package dev.ampwatch.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ampwatch.schema.EventKind;
@@ -164,6 +165,13 @@ class TrainingJobTest {
         assertThatThrownBy(() -> new TrainingJob(tiny().hiddenUnits(List.of(16, 0)).build(), cpu, ticking(), events::add).run(data))
                 .isInstanceOf(TrainingFailedException.class).hasMessageContaining("did not start")
                 .hasMessageContaining("hidden layer sizes must be >= 1");
+        // a model file that cannot be written is found before the training, not after it
+        Path notADirectory = dir.resolve("plain-file");
+        assertThatCode(() -> java.nio.file.Files.writeString(notADirectory, "x")).doesNotThrowAnyException();
+        TrainingOptions saving = tiny().saveModel(notADirectory.resolve("model.ampwmodel")).build();
+        assertThatThrownBy(() -> new TrainingJob(saving, cpu, ticking(), events::add).run(data))
+                .isInstanceOf(TrainingFailedException.class).hasMessageContaining("did not start")
+                .hasMessageContaining("cannot write the model to " + notADirectory.resolve("model.ampwmodel"));
         assertThat(events).isEmpty();
     }
 

@@ -92,6 +92,36 @@ public final class ModelFile {
     }
 
     /**
+     * Checks, before hours of training, that {@link #write} will be able to write {@code file}: its directory is
+     * created if missing and a probe file written next to it and removed.
+     *
+     * @throws IOException naming the file and what stands in the way (no permission, a read-only file system, ...)
+     */
+    public static void checkWritable(Path file) throws IOException {
+        Path probe = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            if (dir != null) {
+                Files.createDirectories(dir);
+            }
+            Files.write(probe, new byte[0]);
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new IOException("cannot write the model to " + file + ": " + describe(e), e);
+        }
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied (" + e.getMessage() + ")";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason() + " (" + f.getFile() + ")";
+        }
+        return e.toString();
+    }
+
+    /**
      * Reads a model.
      *
      * @throws IOException when the file cannot be read or is not a valid version-1 model; the message names
