@@ -115,7 +115,7 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         if (progressInterval.compareTo(Duration.ofMillis(1)) < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--progress-interval: " + progressInterval + " is too short; expected at least 1ms, e.g. 1s");
+                    "--progress-interval: " + progressInterval.toMillis() + " ms is too short; expected at least 1ms, e.g. 1s");
         }
         PowerCsv.Defaults defaults = defaults();
         ReplayInput input;
