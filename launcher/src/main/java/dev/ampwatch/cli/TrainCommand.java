@@ -42,7 +42,7 @@ final class TrainCommand implements Callable<Integer> {
                 kafka.topics().trainingEvents().name())) {
             TrainingResult result = DeviceChoice.train(train.device, options, publisher, System.out, ProgressBar.forTerminal(), job -> job);
             var last = result.last();
-            System.out.printf("run %s (%s): loss %.4f, test accuracy %s, %.0f samples/s%n", result.runId(), precision,
+            System.out.printf("run %s (%s): loss %.4f, test accuracy %s, %.0f samples/s%n", result.runId(), options.precision().cliName(),
                     last.getLoss(), last.getTestAccuracy() == null ? "n/a" : String.format("%.2f%%", 100 * last.getTestAccuracy()),
                     last.getSamplesPerSecond());
         }
