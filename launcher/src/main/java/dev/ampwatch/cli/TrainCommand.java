@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Trains a classifier (MLP on Fashion-MNIST) once and publishes its run and epoch events.")
+        description = "Trains a classifier (an MLP, or a CNN with --conv or --preset cnn, on Fashion-MNIST) once and publishes its run and epoch events.")
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "fp32", description = "fp32, tf32, amp-fp16 or amp-bf16 (default: ${DEFAULT-VALUE}).")
     String precision;
