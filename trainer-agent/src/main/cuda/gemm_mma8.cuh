@@ -4,9 +4,10 @@
 // A block of MMA8_THREADS (4 warps) computes a 64 x 64 tile of C; each warp a 32 x 32 quarter of it as 2 x 4
 // mma.sync.m16n8k32 tiles of 16 x 8. Each stage copies a 64-row x 64-byte slab of A and of Bt into shared memory
 // with 16-byte loads (two per thread per operand, zero past M, N and ld), so every byte read from global memory
-// feeds 4 (A) or 2 (B) mma instead of 1; the next stage's loads are issued into registers before this stage's mma,
+// feeds 8 (A) or 4 (B) mma (4 or 2 in each of the two warps that read it) instead of 1; the next stage's loads are issued into registers before this stage's mma,
 // so they are in flight while the tensor cores work. Shared rows are MMA8_STRIDE = 80 bytes: the 8 rows x 4 words a
-// fragment load touches then fall in 32 distinct banks.
+// fragment load touches then fall in 32 distinct banks (the 16-byte stores that fill a slab meet 2-way conflicts,
+// once per stage, against 8 conflict-free fragment loads per warp).
 //
 // Fragments follow the PTX ISA's m16n8k32 8-bit layout ("Matrix Fragments for mma.m16n8k32"): with g = lane / 4 and
 // t = lane % 4, A registers hold A[g][k+4t..], A[g+8][k+4t..], A[g][k+16+4t..], A[g+8][k+16+4t..]; B registers
@@ -64,8 +65,11 @@ __device__ __forceinline__ void gemm_mma8(const unsigned char *__restrict__ A, c
 
     for (int m0 = blockIdx.y * MMA8_BM; m0 < M; m0 += gridDim.y * MMA8_BM) {
         T c[2][4][4];
+#pragma unroll
         for (int i = 0; i < 2; i++)
+#pragma unroll
             for (int j = 0; j < 4; j++)
+#pragma unroll
                 for (int v = 0; v < 4; v++)
                     c[i][j][v] = 0;
         uint4 nextA[2], nextB[2];
@@ -108,9 +112,11 @@ __device__ __forceinline__ void gemm_mma8(const unsigned char *__restrict__ A, c
             }
             __syncthreads(); // every warp has read the slabs before the next stage overwrites them
         }
+#pragma unroll
         for (int i = 0; i < 2; i++) {
             const int ra = m0 + wm + 16 * i + g;
             const int rb = ra + 8;
+#pragma unroll
             for (int j = 0; j < 4; j++) {
                 const int col = n0 + wn + 8 * j + 2 * t;
                 if (ra < M && col < N) C[(long long) ra * N + col] = c[i][j][0];

@@ -81,13 +81,35 @@ final class PowerAgentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "-S " + e.getMessage());
         }
+        Double idleFraction = null;
+        Double dramWattsPerGib = null;
+        Double tdp = tdpWatts;
         for (Map.Entry<String, String> e : sourceSettings.entrySet()) {
-            c = c.withSourceSetting(e.getKey(), e.getValue());
+            switch (e.getKey()) { // the estimate model's settings are typed fields of the config
+                case dev.ampwatch.power.estimate.EstimateSource.TDP_WATTS -> tdp = tdp != null ? tdp : number(e);
+                case dev.ampwatch.power.estimate.EstimateSource.IDLE_FRACTION -> idleFraction = number(e);
+                case dev.ampwatch.power.estimate.EstimateSource.DRAM_WATTS_PER_GIB -> dramWattsPerGib = number(e);
+                default -> c = c.withSourceSetting(e.getKey(), e.getValue());
+            }
         }
-        if (tdpWatts != null) {
-            c = c.withEstimate(tdpWatts, c.cpuIdleFraction(), c.dramWattsPerGib());
+        if (tdp != null || idleFraction != null || dramWattsPerGib != null) {
+            try {
+                c = c.withEstimate(tdp != null ? tdp : c.cpuTdpWatts(), idleFraction != null ? idleFraction : c.cpuIdleFraction(),
+                        dramWattsPerGib != null ? dramWattsPerGib : c.dramWattsPerGib());
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "estimate model: " + e.getMessage());
+            }
         }
         return c;
+    }
+
+    private double number(Map.Entry<String, String> setting) {
+        try {
+            return Double.parseDouble(setting.getValue().trim());
+        } catch (NumberFormatException ex) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "-S " + setting.getKey() + "=" + setting.getValue()
+                    + ": expected a number");
+        }
     }
 
     @Override

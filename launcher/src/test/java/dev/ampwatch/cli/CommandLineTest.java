@@ -103,6 +103,14 @@ class CommandLineTest {
         assertThat(err.toString()).contains("no installed source is named 'wattmetr'");
         assertThat(cli.execute("power-agent", "--list-sources", "-S", "nvml.libary=/x")).isEqualTo(2);
         assertThat(err.toString()).contains("its settings are nvml.library");
+
+        // the estimate model's settings become the config's typed fields
+        PowerAgentCommand agent = new PowerAgentCommand();
+        new CommandLine(agent).parseArgs("-S", "estimate.cpu-idle-fraction=0.2", "-S", "estimate.dram-watts-per-gib=0.5");
+        assertThat(agent.config().cpuIdleFraction()).isEqualTo(0.2);
+        assertThat(agent.config().dramWattsPerGib()).isEqualTo(0.5);
+        assertThat(cli.execute("power-agent", "--list-sources", "-S", "estimate.cpu-tdp-watts=lots")).isEqualTo(2);
+        assertThat(err.toString()).contains("-S estimate.cpu-tdp-watts=lots: expected a number");
     }
 
     @Test

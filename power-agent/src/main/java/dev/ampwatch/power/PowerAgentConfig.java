@@ -161,4 +161,13 @@ public record PowerAgentConfig(String host, List<String> sources, Map<String, Du
             throw new IllegalArgumentException(what + " must not be blank");
         }
     }
+
+    /** As the record's, with secret settings (a plug's password) shown as {@code ***}. */
+    @Override
+    public String toString() {
+        return "PowerAgentConfig[host=" + host + ", sources=" + sources + ", intervals=" + intervals + ", cpuTdpWatts="
+                + cpuTdpWatts + ", cpuIdleFraction=" + cpuIdleFraction + ", dramWattsPerGib=" + dramWattsPerGib + ", topic="
+                + topic + ", bufferCapacity=" + bufferCapacity + ", sourceSettings=" + SourceContext.redacted(sourceSettings)
+                + ", spoolDir=" + spoolDir + ", sendInterval=" + sendInterval + "]";
+    }
 }

@@ -34,4 +34,16 @@ public record SourceContext(String host, InstantSource clock, Map<String, String
             throw new PowerSourceException("setting " + key + " is not a number: " + value.get(), e);
         }
     }
+
+    /** The settings with secrets (keys naming a password or token) shown as {@code ***}: for messages and logs. */
+    public static Map<String, String> redacted(Map<String, String> settings) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        settings.forEach((k, v) -> out.put(k, k.contains("password") || k.contains("token") ? "***" : v));
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "SourceContext[host=" + host + ", settings=" + redacted(settings) + "]";
+    }
 }

@@ -79,12 +79,12 @@ public final class NvmlSource implements PowerSource {
         return probe(library);
     }
 
-    /** With the {@code nvml.library} setting, if given, instead of the default library. */
     @Override
     public Set<String> settings() {
         return Set.of(LIBRARY);
     }
 
+    /** With the {@code nvml.library} setting, if given, instead of the default library. */
     @Override
     public Availability availability(SourceContext context) {
         return probe(context.setting(LIBRARY).map(String::strip).filter(v -> !v.isEmpty()).orElse(library));

@@ -107,12 +107,12 @@ public final class RaplSource implements PowerSource {
         return probe(sysfsRoot);
     }
 
-    /** With the {@code rapl.sysfs-root} setting, if given, instead of the default root. */
     @Override
     public Set<String> settings() {
         return Set.of(SYSFS_ROOT);
     }
 
+    /** With the {@code rapl.sysfs-root} setting, if given, instead of the default root. */
     @Override
     public Availability availability(SourceContext context) {
         Optional<String> root = context.setting(SYSFS_ROOT).map(String::strip).filter(v -> !v.isEmpty());

@@ -143,6 +143,8 @@ final class HttpDigest {
                 refused = "algorithm " + algorithm;
             } else if (qop != null && !qopAuth) {
                 refused = "qop " + qop + " without auth";
+            } else if (session && !qopAuth) {
+                refused = "algorithm " + algorithm + " without qop auth (the client nonce it hashes would not be sent)";
             } else if ("true".equalsIgnoreCase(p.get("userhash"))) {
                 refused = "userhash";
             } else if (!p.containsKey("realm") || !p.containsKey("nonce")) {
@@ -162,9 +164,12 @@ final class HttpDigest {
         return Optional.of(best);
     }
 
-    /** Whether any of the header values is a Basic challenge. */
+    private static final java.util.regex.Pattern BASIC = java.util.regex.Pattern.compile(
+            "(?:^|,)\\s*Basic(?:\\s|,|$)", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /** Whether any challenge in the header values is a Basic one (a value may hold several challenges). */
     static boolean offersBasic(List<String> wwwAuthenticate) {
-        return wwwAuthenticate.stream().anyMatch(h -> h.strip().regionMatches(true, 0, "Basic", 0, 5));
+        return wwwAuthenticate.stream().anyMatch(h -> BASIC.matcher(h.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"")).find());
     }
 
     /**

@@ -132,7 +132,10 @@ final class HttpPlugSession implements PowerSession {
         try {
             challenge = HttpDigest.strongest(offered);
         } catch (IllegalArgumentException e) {
-            throw new PowerSourceException(uri + " wants HTTP authentication, but " + e.getMessage(), e);
+            if (!HttpDigest.offersBasic(offered)) {
+                throw new PowerSourceException(uri + " wants HTTP authentication, but " + e.getMessage(), e);
+            }
+            challenge = Optional.empty(); // a digest this client cannot answer, but Basic is offered too
         }
         if (challenge.isPresent()) {
             HttpDigest.Challenge c = challenge.get();

@@ -136,22 +136,16 @@ public final class WattmeterSource implements PowerSource {
         return probe(settings);
     }
 
-    /** With the context's {@code wattmeter.*} settings over those from the environment. */
     @Override
     public Set<String> settings() {
         return Set.of(TYPE, DEVICE, URL, SWITCH_ID, TIMEOUT_MS, USER, PASSWORD, PASSWORD_FILE, PORT, BAUD, LINE_FORMAT, INIT,
                 FILE, TIME_ZONE, FROM_START);
     }
 
+    /** With the context's {@code wattmeter.*} settings over those from the environment. */
     @Override
     public Availability availability(SourceContext context) {
-        Map<String, String> merged = new HashMap<>(settings);
-        context.settings().forEach((k, v) -> {
-            if (k.startsWith(PREFIX)) {
-                merged.put(k, v);
-            }
-        });
-        return probe(merged);
+        return probe(settingsFor(context));
     }
 
     private static Availability probe(Map<String, String> settings) {
@@ -181,6 +175,10 @@ public final class WattmeterSource implements PowerSource {
     /** This source's settings overlaid with the context's {@code wattmeter.*} settings. */
     Map<String, String> settingsFor(SourceContext context) {
         Map<String, String> merged = new HashMap<>(settings);
+        if (context.settings().containsKey(PASSWORD) || context.settings().containsKey(PASSWORD_FILE)) {
+            merged.remove(PASSWORD); // the agent's own secret replaces the environment's, whichever key either uses
+            merged.remove(PASSWORD_FILE);
+        }
         context.settings().forEach((k, v) -> {
             if (k.startsWith(PREFIX)) {
                 merged.put(k, v);

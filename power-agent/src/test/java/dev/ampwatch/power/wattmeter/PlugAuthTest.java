@@ -8,6 +8,7 @@ import dev.ampwatch.power.FakeClock;
 import dev.ampwatch.power.PowerReading;
 import dev.ampwatch.power.PowerSession;
 import dev.ampwatch.power.PowerSourceException;
+import dev.ampwatch.power.SourceContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -81,6 +82,34 @@ class PlugAuthTest {
                 .hasMessageContaining("qop auth-int without auth");
         assertThatThrownBy(() -> HttpDigest.strongest(List.of("Digest realm=\"r\", nonce=\"n\", algorithm=SHA-1")))
                 .hasMessageContaining("algorithm SHA-1");
+    }
+
+    @Test
+    void basicIsAnsweredWhenTheDigestOfferedIsOneThisClientCannotSpeak() throws Exception {
+        assertThat(HttpDigest.offersBasic(List.of("Digest realm=\"a, Basic b\", nonce=\"n\", Basic realm=\"proxy\""))).isTrue();
+        assertThat(HttpDigest.offersBasic(List.of("Digest realm=\"Basic\", nonce=\"n\""))).as("inside a quoted string").isFalse();
+        assertThatThrownBy(() -> HttpDigest.strongest(List.of("Digest realm=\"r\", nonce=\"n\", algorithm=MD5-sess")))
+                .hasMessageContaining("without qop auth");
+        String expected = "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + SECRET).getBytes(StandardCharsets.UTF_8));
+        server.json("/report", SmartPlugHttpTest.MYSTROM).guard(exchange ->
+                expected.equals(exchange.getRequestHeaders().getFirst("Authorization")) ? null
+                        : new PlugServer.Denial(401, Map.of("WWW-Authenticate",
+                                List.of("Digest realm=\"r\", nonce=\"n\", algorithm=SHA-1, Basic realm=\"proxy\"")), ""));
+        try (PowerSession session = open("mystrom", WattmeterSource.PASSWORD, SECRET)) {
+            assertThat(session.read(T0).get(0).powerWatts()).hasValue(51.63);
+        }
+    }
+
+    /** A secret given to the agent replaces the environment's, whichever of the two keys each uses. */
+    @Test
+    void theAgentsPasswordFileWinsOverAPasswordFromTheEnvironment() throws Exception {
+        Path file = Files.writeString(dir.resolve("pass"), SECRET + "\n");
+        WattmeterSource fromEnvironment = new WattmeterSource(Map.of(WattmeterSource.PASSWORD, "from-env"));
+        Map<String, String> merged = fromEnvironment.settingsFor(new SourceContext("rig-1", new FakeClock(T0),
+                Map.of(WattmeterSource.PASSWORD_FILE, file.toString())));
+        assertThat(WattmeterSettings.credentials(merged)).get().extracting(PlugCredentials::secret).isEqualTo(SECRET);
+        assertThat(new SourceContext("rig-1", new FakeClock(T0), Map.of(WattmeterSource.PASSWORD, SECRET)).toString())
+                .contains("wattmeter.password=***").doesNotContain(SECRET);
     }
 
     @Test

@@ -98,14 +98,16 @@ public final class ModelFile {
      * @throws IOException naming the file and what stands in the way (no permission, a read-only file system, ...)
      */
     public static void checkWritable(Path file) throws IOException {
-        Path probe = file.resolveSibling(file.getFileName() + ".tmp");
+        if (Files.isDirectory(file)) {
+            throw new IOException("cannot write the model to " + file + ": it is a directory; name a file in it");
+        }
         try {
             Path dir = file.toAbsolutePath().getParent();
             if (dir != null) {
                 Files.createDirectories(dir);
             }
-            Files.write(probe, new byte[0]);
-            Files.delete(probe);
+            // a probe of its own (not write()'s <file>.tmp, which another job may be writing)
+            Files.delete(Files.createTempFile(dir, "." + file.getFileName(), ".probe"));
         } catch (IOException e) {
             throw new IOException("cannot write the model to " + file + ": " + describe(e), e);
         }
