@@ -1,5 +1,7 @@
 package dev.ampwatch.trainer.follow;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.RunConfig;
@@ -9,7 +11,10 @@ import dev.ampwatch.trainer.json.JsonFields;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Epochs made from steps, for trainers that report optimizer steps rather than epochs (a language model
@@ -43,12 +48,62 @@ final class StepWindows {
     }
 
     private final int stepsPerEpoch;
+    /** The windows of each run started in steps mode, by run id. */
+    private final Map<String, Run> runs = new HashMap<>();
 
     StepWindows(int stepsPerEpoch) {
         if (stepsPerEpoch < 1) {
             throw new IllegalArgumentException("--steps-per-epoch must be 1 or more, got " + stepsPerEpoch);
         }
         this.stepsPerEpoch = stepsPerEpoch;
+    }
+
+    /**
+     * A line in steps mode: step lines become windows, run_started and run_completed open and close them, other
+     * lines pass as they are. {@code event} reads a line as {@link TrainerLines} does (checked, its run's state kept).
+     */
+    List<TrainingEvent> accept(JsonNode root, Function<JsonNode, TrainingEvent> event) {
+        String marker = TrainerLines.marker(root);
+        List<TrainingEvent> out = new ArrayList<>();
+        switch (marker) {
+            case "step" -> {
+                long step = JsonFields.longInteger(JsonFields.required(root, "step", "step"), "step");
+                if (step < 0) {
+                    throw new JsonFieldException("step", "must be >= 0, got " + step);
+                }
+                Long samples = JsonFields.has(root, "samples") ? JsonFields.longInteger(root.get("samples"), "samples") : null;
+                double loss = JsonFields.number(JsonFields.required(root, "loss", "loss"), "loss");
+                ObjectNode progress = root.deepCopy();
+                progress.remove(List.of("step", "samples", "loss"));
+                progress.put(TrainerLines.MARKER, "progress");
+                TrainingEvent at = event.apply(progress); // the run's, its time, and a promise: everything up to it is printed
+                Run r = runs.get(at.getRunId());
+                if (r == null) {
+                    throw new JsonFieldException("step", "run " + at.getRunId() + " did not start in steps mode");
+                }
+                step(r, at, step, samples, loss, out);
+                out.add(at);
+            }
+            case "run_started" -> {
+                long total = totalSteps(root); // before anything is touched
+                ObjectNode line = root.deepCopy();
+                line.remove("total_steps");
+                TrainingEvent started = event.apply(line);
+                runs.put(started.getRunId(), start(TrainingEvent.newBuilder(started), total, out));
+            }
+            case "epoch_started", "epoch_completed" -> throw new JsonFieldException(TrainerLines.MARKER, marker
+                    + " in steps mode (--steps-per-epoch): epochs are made from the step lines");
+            case "run_completed" -> {
+                TrainingEvent completed = event.apply(root);
+                Run r = runs.get(completed.getRunId());
+                if (r != null) {
+                    complete(r, completed, out);
+                }
+                out.add(completed);
+            }
+            default -> out.add(event.apply(root));
+        }
+        return out;
     }
 
     /**
@@ -68,7 +123,7 @@ final class StepWindows {
     }
 
     /** The {@code total_steps} a run_started line must give in steps mode; refused when missing or below 1. */
-    static long totalSteps(com.fasterxml.jackson.databind.JsonNode runStarted) {
+    static long totalSteps(JsonNode runStarted) {
         if (!JsonFields.has(runStarted, "total_steps")) {
             throw new JsonFieldException("total_steps", "is missing: with follow --steps-per-epoch, run_started says how many "
                     + "optimizer steps the run will take (its epochs are made from them)");

@@ -84,7 +84,6 @@ public final class TrainerLines {
         final Map<Integer, Instant> epochStarts = new HashMap<>();
         boolean started;
         boolean ended;
-        StepWindows.Run steps;
         String experimentId;
         String host;
         List<String> devices;
@@ -179,7 +178,10 @@ public final class TrainerLines {
         }
         try {
             if (windows != null || marker(root).equals("step")) {
-                List<TrainingEvent> out = stepsMode(root);
+                if (windows == null) {
+                    throw new JsonFieldException(MARKER, "step lines need follow --steps-per-epoch N: how many steps make one epoch");
+                }
+                List<TrainingEvent> out = windows.accept(root, this::event);
                 return out.size() == 1 ? new Event(out.get(0)) : new Events(List.copyOf(out));
             }
             return new Event(event(root));
@@ -271,58 +273,9 @@ public final class TrainerLines {
     }
 
     /** The marker's event name, normalized ({@code epoch_started}); empty when it is not a name. */
-    private static String marker(JsonNode root) {
+    static String marker(JsonNode root) {
         JsonNode m = root.get(MARKER);
         return m.isTextual() ? m.asText().trim().toLowerCase(Locale.ROOT).replace('-', '_') : "";
-    }
-
-    /** A line in steps mode: step lines become windows, run_started and run_completed open and close them. */
-    private List<TrainingEvent> stepsMode(JsonNode root) {
-        String marker = marker(root);
-        List<TrainingEvent> out = new ArrayList<>();
-        if (marker.equals("step")) {
-            if (windows == null) {
-                throw new JsonFieldException(MARKER, "step lines need follow --steps-per-epoch N: how many steps make one epoch");
-            }
-            long step = JsonFields.longInteger(JsonFields.required(root, "step", "step"), "step");
-            if (step < 0) {
-                throw new JsonFieldException("step", "must be >= 0, got " + step);
-            }
-            Long samples = JsonFields.has(root, "samples") ? JsonFields.longInteger(root.get("samples"), "samples") : null;
-            double loss = JsonFields.number(JsonFields.required(root, "loss", "loss"), "loss");
-            ObjectNode progress = root.deepCopy();
-            progress.remove(List.of("step", "samples", "loss"));
-            progress.put(MARKER, "progress");
-            TrainingEvent at = event(progress); // the run's, its time, and a promise: everything up to it is printed
-            RunState s = runs.get(at.getRunId());
-            if (s.steps == null) {
-                throw new JsonFieldException("step", "run " + at.getRunId() + " did not start in steps mode");
-            }
-            windows.step(s.steps, at, step, samples, loss, out);
-            out.add(at);
-            return out;
-        }
-        switch (marker) {
-            case "run_started" -> {
-                long total = StepWindows.totalSteps(root); // before anything is touched
-                ObjectNode line = root.deepCopy();
-                line.remove("total_steps");
-                TrainingEvent started = event(line);
-                runs.get(started.getRunId()).steps = windows.start(TrainingEvent.newBuilder(started), total, out);
-            }
-            case "epoch_started", "epoch_completed" -> throw new JsonFieldException(MARKER, marker + " in steps mode "
-                    + "(--steps-per-epoch): epochs are made from the step lines");
-            case "run_completed" -> {
-                TrainingEvent completed = event(root);
-                RunState s = runs.get(completed.getRunId());
-                if (s.steps != null) {
-                    windows.complete(s.steps, completed, out);
-                }
-                out.add(completed);
-            }
-            default -> out.add(event(root));
-        }
-        return out;
     }
 
     /**
