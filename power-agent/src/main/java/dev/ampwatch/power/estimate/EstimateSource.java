@@ -39,7 +39,7 @@ public final class EstimateSource implements PowerSource {
         this.probes = Objects.requireNonNull(probes, "probes");
     }
 
-    /** Its settings are the config's typed fields (the CLI's --cpu-tdp-watts), not source settings; named here so a typo is refused. */
+    /** The estimate model's settings: the power-agent command turns them into the config's typed fields. */
     @Override
     public Set<String> settings() {
         return Set.of(TDP_WATTS, IDLE_FRACTION, DRAM_WATTS_PER_GIB);

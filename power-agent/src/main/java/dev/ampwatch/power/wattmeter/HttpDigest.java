@@ -126,7 +126,11 @@ final class HttpDigest {
     static Optional<Challenge> strongest(List<String> wwwAuthenticate) {
         List<Map<String, String>> digests = new ArrayList<>();
         for (String header : wwwAuthenticate) {
-            digests.addAll(digestChallenges(header));
+            for (Scheme c : challenges(header)) {
+                if (c.name().equalsIgnoreCase("Digest")) {
+                    digests.add(c.params());
+                }
+            }
         }
         if (digests.isEmpty()) {
             return Optional.empty();
@@ -164,20 +168,20 @@ final class HttpDigest {
         return Optional.of(best);
     }
 
-    private static final java.util.regex.Pattern BASIC = java.util.regex.Pattern.compile(
-            "(?:^|,)\\s*Basic(?:\\s|,|$)", java.util.regex.Pattern.CASE_INSENSITIVE);
-
     /** Whether any challenge in the header values is a Basic one (a value may hold several challenges). */
     static boolean offersBasic(List<String> wwwAuthenticate) {
-        return wwwAuthenticate.stream().anyMatch(h -> BASIC.matcher(h.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"")).find());
+        return wwwAuthenticate.stream().flatMap(h -> challenges(h).stream()).anyMatch(c -> c.name().equalsIgnoreCase("Basic"));
     }
 
+    /** One challenge of a {@code WWW-Authenticate} value: its scheme and parameters (names lower-cased). */
+    record Scheme(String name, Map<String, String> params) {}
+
     /**
-     * The parameters of every Digest challenge in one header value, e.g. {@code Digest realm="a", nonce="b",
-     * algorithm=SHA-256, Basic realm="c"}: names lower-cased, quoted strings unquoted.
+     * Every challenge in one header value, e.g. {@code Digest realm="a", nonce="b", algorithm=SHA-256, Basic
+     * realm="c"}: schemes in order, parameter names lower-cased, quoted strings unquoted.
      */
-    static List<Map<String, String>> digestChallenges(String header) {
-        List<Map<String, String>> out = new ArrayList<>();
+    static List<Scheme> challenges(String header) {
+        List<Scheme> out = new ArrayList<>();
         Map<String, String> current = null;
         int i = 0;
         int n = header.length();
@@ -220,12 +224,9 @@ final class HttpDigest {
                 if (current != null) {
                     current.put(token.toLowerCase(Locale.ROOT), value.toString());
                 }
-            } else { // a scheme name starts a new challenge (a token68, as Basic's, is skipped with it)
-                current = null;
-                if (token.equalsIgnoreCase("Digest")) {
-                    current = new LinkedHashMap<>();
-                    out.add(current);
-                }
+            } else { // a scheme name starts a new challenge (a token68 reads as one too: it has no parameters)
+                current = new LinkedHashMap<>();
+                out.add(new Scheme(token, current));
                 i = j;
             }
         }

@@ -14,7 +14,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -25,12 +24,9 @@ import java.util.Optional;
  * a missing field) fails that read with a message naming the URL, and the sampler counts it.
  * Event time is the sampler's read time: the plugs do not timestamp their values.
  *
- * <p>A plug with a password: given {@link PlugCredentials}, the session answers an HTTP 401 challenge (Digest, as
- * Shelly's Gen2+ devices send once a password is set, see {@link HttpDigest}; or Basic) and keeps answering it
- * without a new round trip; Tasmota gets the password in its query and myStrom its token as a header
- * ({@link SmartPlug#withCredentials}, {@link SmartPlug#credentialHeaders}). A plug that wants credentials and has
- * none, or refuses them, fails the read saying so; messages name the URL without the password and never the
- * secret. Not thread-safe beyond the sampler's pattern (reads never overlap).
+ * <p>A plug with a password ({@link PlugAuthentication}): the session answers an HTTP 401 challenge once and keeps
+ * answering it without a new round trip; a plug that wants credentials and has none, or refuses them, fails the
+ * read saying so. Not thread-safe beyond the sampler's pattern (reads never overlap).
  */
 final class HttpPlugSession implements PowerSession {
 
@@ -39,9 +35,9 @@ final class HttpPlugSession implements PowerSession {
     private final URI uri;
     private final String device;
     private final Duration timeout;
-    private final PlugCredentials credentials; // null: none configured
-    private HttpDigest digest; // the digest challenge being answered, once the plug sent one
-    private boolean basic; // the plug asked for Basic authentication
+    private final PlugAuthentication auth;
+    private final URI requested; // uri with the credentials the plug takes in its query
+    private final String target; // its path and query, as a digest answer names them
 
     private HttpPlugSession(HttpClient client, SmartPlug plug, URI uri, String device, Duration timeout,
             PlugCredentials credentials) {
@@ -50,7 +46,9 @@ final class HttpPlugSession implements PowerSession {
         this.uri = uri;
         this.device = device;
         this.timeout = timeout;
-        this.credentials = credentials;
+        this.auth = new PlugAuthentication(plug, credentials);
+        this.requested = auth.requested(uri);
+        this.target = requested.getRawPath() + (requested.getRawQuery() == null ? "" : "?" + requested.getRawQuery());
     }
 
     /**
@@ -90,20 +88,18 @@ final class HttpPlugSession implements PowerSession {
 
     /** One GET of {@link #uri}, answering an authentication challenge once if the plug sends one. */
     JsonNode fetch() throws PowerSourceException {
-        URI sent = credentials == null ? uri : plug.withCredentials(uri, credentials);
-        String target = sent.getRawPath() + (sent.getRawQuery() == null ? "" : "?" + sent.getRawQuery());
-        HttpResponse<byte[]> response = send(sent, target);
+        HttpResponse<byte[]> response = send();
         if (response.statusCode() == 401) {
-            if (!learnChallenge(response)) {
-                throw refusedOrWanted(response, null);
+            if (!auth.learn(uri, challenges(response))) {
+                throw refusedOrWanted(response);
             }
-            response = send(sent, target);
+            response = send();
             if (response.statusCode() == 401) {
-                throw refusedOrWanted(response, null);
+                throw refusedOrWanted(response);
             }
         }
-        if (response.statusCode() == 403 && credentials == null) {
-            throw refusedOrWanted(response, null);
+        if (response.statusCode() == 403 && !auth.configured()) {
+            throw refusedOrWanted(response);
         }
         if (response.statusCode() != 200) {
             String body = new String(response.body(), StandardCharsets.UTF_8).strip();
@@ -113,90 +109,23 @@ final class HttpPlugSession implements PowerSession {
         JsonNode answer = Json.parse(response.body(), uri);
         Optional<String> wanted = plug.credentialsWanted(answer);
         if (wanted.isPresent()) {
-            throw refusedOrWanted(response, wanted.get());
+            throw auth.refusedOrWanted(uri, response.statusCode(), List.of(), wanted.get());
         }
         return answer;
     }
 
-    /**
-     * Takes the challenge of a 401 answer to answer it from now on; false when there is nothing to answer with (no
-     * credentials, no usable challenge) or the challenge just answered was refused (a new nonce that is not stale is
-     * answered once more: servers that expire nonces do not all say {@code stale}).
-     */
-    private boolean learnChallenge(HttpResponse<byte[]> response) throws PowerSourceException {
-        if (credentials == null) {
-            return false;
-        }
-        List<String> offered = response.headers().allValues("WWW-Authenticate");
-        Optional<HttpDigest.Challenge> challenge;
-        try {
-            challenge = HttpDigest.strongest(offered);
-        } catch (IllegalArgumentException e) {
-            if (!HttpDigest.offersBasic(offered)) {
-                throw new PowerSourceException(uri + " wants HTTP authentication, but " + e.getMessage(), e);
-            }
-            challenge = Optional.empty(); // a digest this client cannot answer, but Basic is offered too
-        }
-        if (challenge.isPresent()) {
-            HttpDigest.Challenge c = challenge.get();
-            if (digest != null && !c.stale() && c.nonce().equals(digest.challenge().nonce())) {
-                return false; // the same nonce, refused: the credentials are wrong
-            }
-            if (digest == null) {
-                digest = new HttpDigest(credentials.user(), credentials.secret(), c);
-            } else {
-                digest.renew(c);
-            }
-            return true;
-        }
-        if (HttpDigest.offersBasic(offered) && !basic) {
-            basic = true;
-            return true;
-        }
-        return false;
+    private PowerSourceException refusedOrWanted(HttpResponse<byte[]> response) {
+        return auth.refusedOrWanted(uri, response.statusCode(), challenges(response), null);
     }
 
-    /** The failure of a plug that wants credentials and has none, or refused those it was given. */
-    private PowerSourceException refusedOrWanted(HttpResponse<byte[]> response, String plugSays) {
-        String what = plugSays != null ? "it says \"" + plugSays + "\""
-                : "HTTP " + response.statusCode() + challengeText(response.headers().allValues("WWW-Authenticate"));
-        if (credentials == null) {
-            return new PowerSourceException(uri + " wants a password or token (" + what + "): set "
-                    + WattmeterSource.PASSWORD_FILE + " to a file holding it (or " + WattmeterSource.PASSWORD
-                    + ", or the variable AMPWATCH_WATTMETER_PASSWORD); the user is '" + PlugCredentials.DEFAULT_USER
-                    + "' unless " + WattmeterSource.USER + " says otherwise");
-        }
-        return new PowerSourceException(uri + " refused " + credentials + " (" + what + "): check the password or token");
+    private static List<String> challenges(HttpResponse<byte[]> response) {
+        return response.headers().allValues("WWW-Authenticate");
     }
 
-    private static String challengeText(List<String> offered) {
-        if (offered.isEmpty()) {
-            return "";
-        }
-        try {
-            Optional<HttpDigest.Challenge> c = HttpDigest.strongest(offered);
-            if (c.isPresent()) {
-                return ", digest " + c.get().algorithm() + (c.get().session() ? "-sess" : "") + " realm '"
-                        + c.get().realm() + "'";
-            }
-        } catch (IllegalArgumentException e) {
-            return ", " + e.getMessage();
-        }
-        return HttpDigest.offersBasic(offered) ? ", basic" : ", " + String.join("; ", offered);
-    }
-
-    private HttpResponse<byte[]> send(URI sent, String target) throws PowerSourceException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(sent).timeout(timeout).header("Accept", "application/json")
+    private HttpResponse<byte[]> send() throws PowerSourceException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(requested).timeout(timeout).header("Accept", "application/json")
                 .GET();
-        if (credentials != null) {
-            plug.credentialHeaders(credentials).forEach(request::header);
-            if (digest != null) {
-                request.header("Authorization", digest.authorization("GET", target));
-            } else if (basic) {
-                request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                        (credentials.user() + ":" + credentials.secret()).getBytes(StandardCharsets.UTF_8)));
-            }
-        }
+        auth.addTo(request, target);
         try {
             return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (HttpTimeoutException e) {
