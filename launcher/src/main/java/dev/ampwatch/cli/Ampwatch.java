@@ -66,11 +66,16 @@ public final class Ampwatch {
             java.util.Optional<String> origin = e.getArgSpec() instanceof CommandLine.Model.OptionSpec o && !typed(o, args)
                     ? defaults.origin(o) : java.util.Optional.empty();
             if (origin.isPresent()) {
-                e.getCommandLine().getErr().println(e.getCommandLine().getColorScheme().errorText(
+                CommandLine failed = e.getCommandLine();
+                failed.getErr().println(failed.getColorScheme().errorText(
                         "ampwatch: " + e.getMessage() + " (the value comes from " + origin.get() + ")"));
-                return 2;
+                if (!asksForHelp(args)) {
+                    return 2;
+                }
+                failed.usage(failed.getOut()); // the defaults are applied before --help is seen: help anyway
+                return 0;
             }
-            return parameters.handleParseException(e, args);
+            return parameters.handleParseException(repaired(e), args);
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println(commandLine.getColorScheme().errorText("ampwatch: " + e.getMessage()));
@@ -80,6 +85,29 @@ public final class Ampwatch {
             return 1;
         });
         return cli;
+    }
+
+    /** Whether {@code args} ask for help ({@code -h} or {@code --help} before any {@code --}). */
+    private static boolean asksForHelp(String[] args) {
+        for (String a : args) {
+            if (a.equals("--")) {
+                return false;
+            }
+            if (a.equals("-h") || a.equals("--help")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** picocli names a map option's bad entry "option option '--source-setting'"; said once. */
+    private static CommandLine.ParameterException repaired(CommandLine.ParameterException e) {
+        String message = e.getMessage();
+        if (message == null || !message.contains("option option ")) {
+            return e;
+        }
+        return new CommandLine.ParameterException(e.getCommandLine(), message.replace("option option ", "option "),
+                e, e.getArgSpec(), e.getValue());
     }
 
     static final class Version implements CommandLine.IVersionProvider {

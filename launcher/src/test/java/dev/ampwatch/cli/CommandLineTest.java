@@ -68,6 +68,13 @@ class CommandLineTest {
     }
 
     @Test
+    void aBadMapEntryNamesTheOptionOnce() {
+        assertThat(error(2, "power-agent", "-S", "wattmeter.url"))
+                .contains("Value for option '--source-setting' (KEY=VALUE) should be in KEY=VALUE format but was wattmeter.url")
+                .doesNotContain("option option");
+    }
+
+    @Test
     void aMissingBrokerIsAClearErrorNamingTheOption() {
         StringWriter err = new StringWriter();
         CommandLine cli = Ampwatch.commandLine();

@@ -69,6 +69,20 @@ class ConfigDefaultsTest {
         assertThat(typed.toString()).contains("'abc' is not a duration").doesNotContain("comes from");
     }
 
+    @Test
+    void helpIsShownEvenWhenAVariableIsBad() {
+        // picocli applies defaults before it sees --help: the bad value is named, and the help still printed
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cli = Ampwatch.commandLine(Map.of("AMPWATCH_EPOCHS", "abc"));
+        cli.setOut(new java.io.PrintWriter(out, true));
+        cli.setErr(new java.io.PrintWriter(err, true));
+        assertThat(cli.execute("train", "--help")).isZero();
+        assertThat(err.toString()).contains("'abc' is not an int").contains("AMPWATCH_EPOCHS=abc");
+        assertThat(out.toString()).startsWith("Usage: ampwatch train").contains("--epochs");
+        assertThat(cli.execute("train", "--", "--help")).isEqualTo(2);
+    }
+
     private static AnalyzerCommand parse(Map<String, String> env, String... args) {
         return (AnalyzerCommand) Ampwatch.commandLine(env).parseArgs(args).subcommand().commandSpec().userObject();
     }
