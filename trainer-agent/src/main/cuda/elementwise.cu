@@ -171,6 +171,18 @@ extern "C" __global__ void softmax_xent(const float *logits, const int *labels, 
     }
 }
 
+// One thread per row of a one-output model, as Activations.meanSquaredError: d = y - t, rowLoss[r] = d * d in double
+// (the host sums the rows in order and divides by rows), grad = 2 d gradScale / rows.
+extern "C" __global__ void mse(const float *outputs, const float *targets, int rows, float gradScale, float *grad,
+                               double *rowLoss) {
+    float perRow = __fdiv_rn(gradScale, (float)rows);
+    GRID_STRIDE(r, rows) {
+        float d = __fsub_rn(outputs[r], targets[r]);
+        rowLoss[r] = (double)d * (double)d;
+        grad[r] = (float)(2.0 * (double)d * (double)perRow);
+    }
+}
+
 // flag = 1 if any of v[0..n) is inf or NaN
 extern "C" __global__ void flag_nonfinite(const float *v, int n, int *flag) {
     GRID_STRIDE(i, n) {

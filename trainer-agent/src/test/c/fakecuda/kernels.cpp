@@ -58,7 +58,7 @@ const std::vector<Kernel> &kernels() {
     static const std::vector<Kernel> table = {
         PLAIN_KERNEL(convert_f32_f16), PLAIN_KERNEL(convert_f32_bf16), PLAIN_KERNEL(round_f32_tf32),
         PLAIN_KERNEL(bias_add), PLAIN_KERNEL(relu_forward), PLAIN_KERNEL(relu_backward), PLAIN_KERNEL(bias_grad),
-        PLAIN_KERNEL(bias_grad_partial), PLAIN_KERNEL(im2col), PLAIN_KERNEL(col2im), PLAIN_KERNEL(sum_slices), PLAIN_KERNEL(softmax_xent),
+        PLAIN_KERNEL(bias_grad_partial), PLAIN_KERNEL(im2col), PLAIN_KERNEL(col2im), PLAIN_KERNEL(sum_slices), PLAIN_KERNEL(softmax_xent), PLAIN_KERNEL(mse),
         PLAIN_KERNEL(flag_nonfinite), PLAIN_KERNEL(argmax_rows), PLAIN_KERNEL(sgd_momentum), PLAIN_KERNEL(adam),
         FIBER_KERNEL(gemm_fp32_nn), FIBER_KERNEL(gemm_fp32_tn), FIBER_KERNEL(gemm_fp32_nt),
         FIBER_KERNEL(gemm_f16_nn), FIBER_KERNEL(gemm_f16_tn), FIBER_KERNEL(gemm_f16_nt),

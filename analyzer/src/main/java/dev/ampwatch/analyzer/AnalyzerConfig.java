@@ -88,7 +88,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
 
     public static AnalyzerConfig defaults() {
         return new AnalyzerConfig("ampwatch-analyzer", Topics.defaults(), Duration.ofSeconds(2), Duration.ofSeconds(10),
-                Duration.ofMillis(500), Duration.ofSeconds(5), 400.0, Map.of(), Duration.ofHours(1),
+                Duration.ofMillis(500), Duration.ofSeconds(5), 400.0, Map.of(), dev.ampwatch.schema.time.EventTimes.MAX_FUTURE_SKEW,
                 Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), Duration.ofSeconds(30), Duration.ofSeconds(30),
                 Duration.ofMinutes(30), StatisticsSettings.DEFAULTS, Duration.ofMillis(100), true,
                 DEFAULT_MAX_OUTPUT_BYTES, Engine.DIRECT, dev.ampwatch.analyzer.forecast.ForecastSettings.DEFAULTS);

@@ -150,6 +150,11 @@ final class DemoCommand implements Callable<Integer> {
         if (repeats < 1) {
             throw new IllegalArgumentException("--repeats " + repeats + " is not a number of runs: give 1 or more");
         }
+        if (dev.ampwatch.trainer.model.Task.fromCliName(train.task) != dev.ampwatch.trainer.model.Task.CLASSIFICATION
+                || train.target != null) {
+            throw new IllegalArgumentException("the demo compares classifiers of Fashion-MNIST; a regression or a table"
+                    + " is for train, profile and sweep (docs/trainer.md, \"Tables and regressions\")");
+        }
         for (String p : precisions) {
             Precision.fromCliName(p); // an unknown precision fails now, not after the broker started
         }

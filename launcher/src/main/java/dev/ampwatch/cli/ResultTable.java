@@ -121,9 +121,13 @@ final class ResultTable {
 
     private static String accuracy(RunEnergy r) {
         List<EpochEnergy> epochs = r.getEpochs();
-        if (epochs.isEmpty() || epochs.get(epochs.size() - 1).getTestAccuracy() == null) {
+        EpochEnergy last = epochs.isEmpty() ? null : epochs.get(epochs.size() - 1);
+        if (last != null && last.getTestRmse() != null) {
+            return String.format(java.util.Locale.ROOT, "rmse %.4g", last.getTestRmse()); // a regression
+        }
+        if (last == null || last.getTestAccuracy() == null) {
             return "n/a";
         }
-        return String.format("%.2f%%", 100 * epochs.get(epochs.size() - 1).getTestAccuracy());
+        return String.format("%.2f%%", 100 * last.getTestAccuracy());
     }
 }

@@ -5,8 +5,9 @@ import picocli.CommandLine.Option;
 
 /** Where a run's data comes from and whose run it is: the options training and inference share. */
 final class RunScopeOptions {
-    @Option(names = "--dataset", paramLabel = "DIR",
-            description = "Directory of the Fashion-MNIST IDX files (default: /usr/share/datasets/fashion-mnist if present, else generated data, flagged as such).")
+    @Option(names = "--dataset", paramLabel = "DIR|FILE",
+            description = "Directory of the Fashion-MNIST IDX files, or a table (.parquet, .csv, .csv.gz) with --target (default:"
+                    + " /usr/share/datasets/fashion-mnist if present, else generated data, flagged as such).")
     Path dataset;
 
     @Option(names = "--test-limit", defaultValue = "0", description = "Use only the first N test samples; 0 = all (default).")

@@ -281,7 +281,8 @@ final class SweepCommand implements Callable<Integer> {
             String rate = "";
             if (o.result() != null) {
                 var last = o.result().last();
-                acc = last.getTestAccuracy() == null ? "n/a" : String.format(Locale.ROOT, "%.2f%%", 100 * last.getTestAccuracy());
+                acc = last.getTestRmse() != null ? String.format(Locale.ROOT, "rmse %.4g", last.getTestRmse())
+                        : last.getTestAccuracy() == null ? "n/a" : String.format(Locale.ROOT, "%.2f%%", 100 * last.getTestAccuracy());
                 rate = String.format(Locale.ROOT, "%.0f", last.getSamplesPerSecond());
             }
             out.printf(Locale.ROOT, "%4d  %-36s  %-9s %6d  %-12s %6d %6d  %9s %11s  %s%n", o.run().index(), o.runId(),

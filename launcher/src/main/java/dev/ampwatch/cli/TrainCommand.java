@@ -42,9 +42,12 @@ final class TrainCommand implements Callable<Integer> {
                 kafka.topics().trainingEvents().name())) {
             TrainingResult result = DeviceChoice.train(train.device, options, publisher, System.out, ProgressBar.forTerminal(), job -> job);
             var last = result.last();
-            System.out.printf("run %s (%s): loss %.4f, test accuracy %s, %.0f samples/s%n", result.runId(), options.precision().cliName(),
-                    last.getLoss(), last.getTestAccuracy() == null ? "n/a" : String.format("%.2f%%", 100 * last.getTestAccuracy()),
-                    last.getSamplesPerSecond());
+            String quality = last.getTestRmse() != null
+                    ? String.format(java.util.Locale.ROOT, "test RMSE %.4g, MAE %.4g, R² %.4f", last.getTestRmse(),
+                            last.getTestMae(), last.getTestR2() == null ? Double.NaN : last.getTestR2())
+                    : "test accuracy " + (last.getTestAccuracy() == null ? "n/a" : String.format("%.2f%%", 100 * last.getTestAccuracy()));
+            System.out.printf("run %s (%s): loss %.4f, %s, %.0f samples/s%n", result.runId(), options.precision().cliName(),
+                    last.getLoss(), quality, last.getSamplesPerSecond());
         }
         return 0;
     }

@@ -5,6 +5,7 @@ import dev.ampwatch.trainer.TrainingOptions;
 import dev.ampwatch.trainer.model.ConvLayer;
 import dev.ampwatch.trainer.model.LearningRateSchedule;
 import dev.ampwatch.trainer.model.OptimizerKind;
+import dev.ampwatch.trainer.model.Task;
 import dev.ampwatch.trainer.precision.Precision;
 import java.util.List;
 import picocli.CommandLine.Mixin;
@@ -82,6 +83,16 @@ final class TrainOptions {
     @Option(names = "--train-limit", description = "Use only the first N training samples; 0 = all (default: all; demo: 12000).")
     Integer trainLimit;
 
+    @Option(names = "--task", defaultValue = "classification", paramLabel = "classification|regression",
+            description = "What the model learns: classes (softmax cross-entropy, accuracy) or a number (mean squared error;"
+                    + " RMSE, MAE and R² in the target's units). A regression learns --target of a table, or without"
+                    + " --dataset generated data (Friedman #1) (default: ${DEFAULT-VALUE}).")
+    String task;
+
+    @Option(names = "--target", paramLabel = "COLUMN",
+            description = "With --dataset FILE.parquet or FILE.csv: the column to learn; every other numeric column is a feature.")
+    String target;
+
     /** --epochs, else the command's default. */
     int epochs() {
         return epochs != null ? epochs : defaultEpochs;
@@ -100,7 +111,8 @@ final class TrainOptions {
         TrainingOptions.Builder b = TrainingOptions.builder().precision(precision).batchSize(batchSize != null ? batchSize : p.batchSize())
                 .hiddenUnits(hidden != null ? hidden : p.hidden()).convLayers(convLayers(conv, p)).epochs(epochs()).optimizer(OptimizerKind.fromCliName(optimizer))
                 .learningRateSchedule(LearningRateSchedule.fromCliName(lrSchedule)).seed(seed)
-                .datasetDir(scope.dataset).trainLimit(trainLimit()).testLimit(scope.testLimit).experimentId(scope.experimentId);
+                .datasetDir(scope.dataset).trainLimit(trainLimit()).testLimit(scope.testLimit).experimentId(scope.experimentId)
+                .task(Task.fromCliName(task)).target(target);
         if (learningRate != null) {
             b.learningRate(learningRate);
         }

@@ -30,6 +30,57 @@ public final class ReplayStream {
         return shifted(withMarkers(ordered(records), interval), now);
     }
 
+    /**
+     * What of a planned stream the broker or the analyzer would refuse ({@link dev.ampwatch.schema.time.EventTimes}):
+     * an event time before 2000, or more than an hour after {@code now}. One message per record (its origin first),
+     * at most {@code limit}, then a count; a trace that {@code --shift-to-now} pushed past the hour gets one message
+     * saying why. Markers are left out: they follow their records.
+     */
+    public static List<String> outOfRange(List<ReplayRecord> planned, Instant now, boolean shifted, int limit) {
+        List<String> out = new ArrayList<>();
+        int count = 0;
+        Instant first = null;
+        Instant last = null;
+        for (ReplayRecord r : planned) {
+            if (r.marker()) {
+                continue;
+            }
+            Instant t = r.eventTime();
+            first = first == null || t.isBefore(first) ? t : first;
+            last = last == null || t.isAfter(last) ? t : last;
+            String why = outOfRange(t, now);
+            if (why != null && !shifted) {
+                if (count++ < limit) {
+                    out.add(r.origin() + ": " + why);
+                }
+            } else if (why != null) {
+                count++;
+            }
+        }
+        if (shifted && count > 0) {
+            return List.of("--shift-to-now moves the earliest record to now, and this trace spans "
+                    + Duration.between(first, last).truncatedTo(ChronoUnit.SECONDS).toString().substring(2).toLowerCase(java.util.Locale.ROOT)
+                    + ": its last " + count + " records would be more than 1 h in the future, which the broker and the analyzer"
+                    + " refuse; replay it in parts of under an hour, or without --shift-to-now (with a fresh --topic-prefix)");
+        }
+        if (count > limit) {
+            out.add("... and " + (count - limit) + " more");
+        }
+        return out;
+    }
+
+    /** Why the broker or the analyzer would refuse event time {@code t} at {@code now}; null if neither would. */
+    public static String outOfRange(Instant t, Instant now) {
+        if (t.isBefore(dev.ampwatch.schema.time.EventTimes.EARLIEST)) {
+            return "event time " + t + " is before 2000-01-01, which the analyzer refuses (a timestamp in the wrong unit?)";
+        }
+        if (t.isAfter(now.plus(dev.ampwatch.schema.time.EventTimes.MAX_FUTURE_SKEW))) {
+            return "event time " + t + " is more than 1 h after now (" + now.truncatedTo(ChronoUnit.SECONDS)
+                    + "): the broker refuses it (log.message.timestamp.after.max.ms) and the analyzer too (--max-future-skew)";
+        }
+        return null;
+    }
+
     /** Sorted by event time; stable, so records with equal times keep file order. */
     static List<ReplayRecord> ordered(List<ReplayRecord> records) {
         List<ReplayRecord> sorted = new ArrayList<>(records);

@@ -21,6 +21,12 @@ final class EpochRunner {
     /** Outcome of one pass over the training set. */
     record Pass(double meanLoss, long samples, int skippedSteps) {}
 
+    /**
+     * A regression's fit on some samples, in the target's units: root mean squared error, mean absolute error, and
+     * R² (1 - squared error / the samples' own variance about their mean; NaN when that variance is 0).
+     */
+    record Fit(double rmse, double mae, double r2) {}
+
     private final TrainableModel model;
     private final LabeledData train;
     private final int batchSize;
@@ -30,7 +36,10 @@ final class EpochRunner {
     private final int[] order;
     private final float[] batchX;
     private final int[] batchY;
+    private final float[] batchT;
     private final Standardization input;
+    /** A regression's targets scaled as the inputs are (the training targets' mean and deviation), else null. */
+    private final Standardization target;
     private final LearningRateSchedule schedule;
     private final double learningRate;
     private final long plannedSteps;
@@ -60,8 +69,11 @@ final class EpochRunner {
         }
         int rows = Math.max(this.batchSize, EVAL_CHUNK);
         this.batchX = new float[rows * features];
-        this.batchY = new int[rows];
+        boolean regression = train.targets() != null;
+        this.batchY = regression ? null : new int[rows];
+        this.batchT = regression ? new float[rows] : null;
         this.input = Standardization.fit(train);
+        this.target = regression ? Standardization.ofTargets(train) : null;
         this.schedule = schedule;
         this.learningRate = learningRate;
         this.plannedSteps = (long) plannedEpochs * ((train.size() + this.batchSize - 1) / this.batchSize);
@@ -70,6 +82,11 @@ final class EpochRunner {
     /** How inputs are scaled before the model sees them (the training set's statistics): part of a saved model. */
     Standardization input() {
         return input;
+    }
+
+    /** How a regression's targets are scaled for training (the training targets' statistics), or null. */
+    Standardization target() {
+        return target;
     }
 
     /** Told after each step: samples done so far in the epoch and their summed loss. */
@@ -101,13 +118,17 @@ final class EpochRunner {
             for (int r = 0; r < n; r++) {
                 int row = order[from + r];
                 input.apply(train.features(), row * features, batchX, r * features, features);
-                batchY[r] = train.labels()[row];
+                if (target != null) {
+                    target.apply(train.targets(), row, batchT, r, 1);
+                } else {
+                    batchY[r] = train.labels()[row];
+                }
             }
             if (schedule != LearningRateSchedule.CONSTANT) {
                 model.setLearningRate(learningRate * schedule.factor(step, plannedSteps));
             }
             step++;
-            StepResult result = model.trainStep(batchX, batchY, n);
+            StepResult result = target != null ? model.trainStep(batchX, batchT, n) : model.trainStep(batchX, batchY, n);
             lossSum += result.loss() * n;
             if (!result.applied()) {
                 skipped++;
@@ -115,6 +136,40 @@ final class EpochRunner {
             observer.afterStep(from + n, lossSum);
         }
         return new Pass(lossSum / order.length, order.length, skipped);
+    }
+
+    /** How well a regression predicts {@code data}'s targets (NaNs for an empty set). */
+    Fit fit(LabeledData data) {
+        if (target == null) {
+            throw new IllegalStateException("not a regression");
+        }
+        if (data.size() == 0) {
+            return new Fit(Double.NaN, Double.NaN, Double.NaN);
+        }
+        float[] outputs = new float[EVAL_CHUNK];
+        double squares = 0;
+        double absolute = 0;
+        double sum = 0;
+        for (int from = 0; from < data.size(); from += EVAL_CHUNK) {
+            betweenBatches.run();
+            int n = Math.min(EVAL_CHUNK, data.size() - from);
+            input.apply(data.features(), from * features, batchX, 0, n * features);
+            model.logits(batchX, n, outputs);
+            for (int r = 0; r < n; r++) {
+                double truth = data.targets()[from + r];
+                double error = target.invert(outputs[r]) - truth;
+                squares += error * error;
+                absolute += Math.abs(error);
+                sum += truth;
+            }
+        }
+        double mean = sum / data.size();
+        double variance = 0;
+        for (float t : data.targets()) {
+            variance += (t - mean) * (t - mean);
+        }
+        return new Fit(Math.sqrt(squares / data.size()), absolute / data.size(),
+                variance > 0 ? 1 - squares / variance : Double.NaN);
     }
 
     /** Fraction of {@code data} the model classifies correctly, 0..1 (NaN for an empty set). */

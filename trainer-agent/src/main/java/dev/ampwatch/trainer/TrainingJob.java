@@ -6,6 +6,8 @@ import dev.ampwatch.trainer.backend.Backend;
 import dev.ampwatch.trainer.backend.TrainableModel;
 import dev.ampwatch.trainer.cpu.CpuBackend;
 import dev.ampwatch.trainer.data.Dataset;
+import dev.ampwatch.trainer.model.Task;
+import dev.ampwatch.schema.RunTask;
 import dev.ampwatch.trainer.data.DatasetResolver;
 import dev.ampwatch.trainer.model.ModelFile;
 import dev.ampwatch.trainer.model.ModelSpec;
@@ -108,8 +110,16 @@ public final class TrainingJob {
             if (options.modelFile().isPresent()) {
                 ModelFile.checkWritable(options.modelFile().get()); // now, not after the run's hours of training
             }
-            Dataset data = dataset != null ? dataset
-                    : DatasetResolver.resolve(options.datasetDir(), options.trainLimit(), options.testLimit(), options.seed());
+            if (options.modelFile().isPresent() && (options.task() == Task.REGRESSION || options.target().isPresent())) {
+                // a table's per-column scaling and a regression's target scaling are not in the model file yet
+                throw new IllegalArgumentException("--save-model is not built for tables or regressions yet");
+            }
+            Dataset data = dataset != null ? dataset : DatasetResolver.resolve(options.datasetDir(), options.target(),
+                    options.task(), options.trainLimit(), options.testLimit(), options.seed());
+            if (data.task() != options.task()) {
+                throw new IllegalArgumentException("the dataset " + data.name() + " is for " + data.task()
+                        + ", the run is a " + options.task());
+            }
             ModelSpec spec = new ModelSpec(data.featureCount(), options.hiddenUnits(), data.classes(), options.convLayers());
             try (TrainableModel model = backend.createModel(spec, options.hyperParameters())) {
                 return train(data, spec, model);
@@ -158,25 +168,21 @@ public final class TrainingJob {
                     lossSum / done, done / Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9))));
             model.synchronize();
             Instant trained = events.now();
-            double trainAccuracy = runner.accuracy(data.train());
-            Double validationAccuracy = data.validation().size() > 0 ? runner.accuracy(data.validation()) : null;
-            double testAccuracy = runner.accuracy(data.test());
+            EpochMetrics.Builder scores = EpochMetrics.newBuilder();
+            String quality = data.task() == Task.REGRESSION ? regressionScores(runner, data, scores)
+                    : classificationScores(runner, data, scores);
             model.synchronize();
             Instant end = events.now();
-            EpochMetrics metrics = EpochMetrics.newBuilder()
+            EpochMetrics metrics = scores
                     .setLoss(pass.meanLoss())
-                    .setTrainAccuracy(trainAccuracy)
-                    .setValidationAccuracy(validationAccuracy)
-                    .setTestAccuracy(testAccuracy)
                     .setSamples(pass.samples())
                     .setSamplesPerSecond(pass.samples() / seconds(start, trained))
                     .setDurationMs(Duration.between(start, end).toMillis())
                     .setSkippedSteps(pass.skippedSteps())
                     .build();
-            LOG.info("run {} epoch {}/{}: loss {} train {} validation {} test {} ({} samples/s, {} TFLOP/s, {} skipped steps, "
+            LOG.info("run {} epoch {}/{}: loss {} {} ({} samples/s, {} TFLOP/s, {} skipped steps, "
                     + "loss scale {})", options.runId(), epoch, options.epochs(), String.format("%.4f", pass.meanLoss()),
-                    String.format("%.4f", trainAccuracy), validationAccuracy == null ? "-" : String.format("%.4f", validationAccuracy),
-                    String.format("%.4f", testAccuracy),
+                    quality,
                     String.format("%.0f", metrics.getSamplesPerSecond()),
                     String.format("%.3f", metrics.getSamplesPerSecond() * spec.flopsPerSample() / 1e12), pass.skippedSteps(),
                     model.lossScale());
@@ -193,6 +199,33 @@ public final class TrainingJob {
         }
         listener.onEvent(events.runCompleted(events.now()));
         return new TrainingResult(options.runId(), history, spec.parameterCount(), spec.flopsPerSample());
+    }
+
+    /** Accuracy on the three splits into {@code scores}; what to log. */
+    private static String classificationScores(EpochRunner runner, Dataset data, EpochMetrics.Builder scores) {
+        double train = runner.accuracy(data.train());
+        Double validation = data.validation().size() > 0 ? runner.accuracy(data.validation()) : null;
+        double test = runner.accuracy(data.test());
+        scores.setTrainAccuracy(train).setValidationAccuracy(validation).setTestAccuracy(test);
+        return String.format(java.util.Locale.ROOT, "train %.4f validation %s test %.4f", train,
+                validation == null ? "-" : String.format(java.util.Locale.ROOT, "%.4f", validation), test);
+    }
+
+    /** A regression's RMSE on the three splits, MAE and R² on the test split, into {@code scores}; what to log. */
+    private static String regressionScores(EpochRunner runner, Dataset data, EpochMetrics.Builder scores) {
+        EpochRunner.Fit train = runner.fit(data.train());
+        EpochRunner.Fit validation = data.validation().size() > 0 ? runner.fit(data.validation()) : null;
+        EpochRunner.Fit test = runner.fit(data.test());
+        scores.setTrainRmse(finite(train.rmse())).setValidationRmse(validation == null ? null : finite(validation.rmse()))
+                .setTestRmse(finite(test.rmse())).setTestMae(finite(test.mae())).setTestR2(finite(test.r2()));
+        return String.format(java.util.Locale.ROOT, "RMSE train %.4g validation %s test %.4g (MAE %.4g, R² %.4f)",
+                train.rmse(), validation == null ? "-" : String.format(java.util.Locale.ROOT, "%.4g", validation.rmse()),
+                test.rmse(), test.mae(), test.r2());
+    }
+
+    /** Null for NaN or an infinity (a diverged model, an empty split): the events carry numbers or nothing. */
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
     }
 
     /** The trained model and where it came from; a failure fails the run (it was asked for). */
@@ -236,6 +269,7 @@ public final class TrainingJob {
                 .setOptimizer(options.optimizer().cliName())
                 .setDataset(data.name())
                 .setDatasetSynthetic(data.synthetic())
+                .setTask(data.task() == Task.REGRESSION ? RunTask.REGRESSION : RunTask.CLASSIFICATION)
                 .setTrainSamples(data.train().size())
                 .setValidationSamples(data.validation().size() > 0 ? (long) data.validation().size() : null)
                 .setParameterCount(spec.parameterCount())

@@ -2,6 +2,7 @@ package dev.ampwatch.trainer;
 
 import dev.ampwatch.schema.host.HostId;
 import dev.ampwatch.trainer.model.ConvLayer;
+import dev.ampwatch.trainer.model.Task;
 import dev.ampwatch.trainer.model.HyperParameters;
 import dev.ampwatch.trainer.model.LearningRateSchedule;
 import dev.ampwatch.trainer.model.ModelFile;
@@ -39,11 +40,14 @@ import java.util.UUID;
  * @param lossScaleGrowthInterval amp-fp16's good steps before the scale doubles (default 2000)
  * @param modelFile where the trained model is saved when the run completes ({@link ModelFile}); empty: not saved
  * @param convLayers convolution layers in front of the hidden layers, input side first (default none: an MLP)
+ * @param task classification (default) or regression ({@link Task})
+ * @param target the column a table's model learns ({@code datasetDir} a {@code .parquet} or {@code .csv} file)
  */
 public record TrainingOptions(Precision precision, int batchSize, List<Integer> hiddenUnits, int epochs,
         double learningRate, OptimizerKind optimizer, LearningRateSchedule learningRateSchedule, long seed, Optional<Path> datasetDir, int trainLimit,
         int testLimit, int threads, String runId, String experimentId, String host, List<String> devices,
-        float initialLossScale, int lossScaleGrowthInterval, Optional<Path> modelFile, List<ConvLayer> convLayers) {
+        float initialLossScale, int lossScaleGrowthInterval, Optional<Path> modelFile, List<ConvLayer> convLayers,
+        Task task, Optional<String> target) {
 
     public TrainingOptions {
         hiddenUnits = List.copyOf(hiddenUnits);
@@ -54,6 +58,8 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         require(threads >= 1, "threads must be >= 1: " + threads);
         require(trainLimit >= 0 && testLimit >= 0, "sample limits must be >= 0 (0 = all)");
         require(!runId.isBlank() && !experimentId.isBlank(), "run id and experiment id must not be blank");
+        java.util.Objects.requireNonNull(task, "task");
+        require(target.isEmpty() || !target.get().isBlank(), "the target column must not be blank");
         HostId.validate(host); // the join key with power samples: one rule for every producer
         hyperParameters(precision, optimizer, learningRate, seed, initialLossScale, lossScaleGrowthInterval);
     }
@@ -102,6 +108,8 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         private int lossScaleGrowthInterval = LossScaler.DEFAULT_GROWTH_INTERVAL;
         private Path modelFile;
         private List<ConvLayer> convLayers = List.of();
+        private Task task = Task.CLASSIFICATION;
+        private String target;
 
         private Builder() {}
 
@@ -127,6 +135,9 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         /** Null: the model is not saved. */
         public Builder saveModel(Path v) { modelFile = v; return this; }
         public Builder convLayers(List<ConvLayer> v) { convLayers = v; return this; }
+        public Builder task(Task v) { task = v; return this; }
+        /** Null: no target column (Fashion-MNIST, generated data). */
+        public Builder target(String v) { target = v; return this; }
 
         public TrainingOptions build() {
             return new TrainingOptions(precision, batchSize, hiddenUnits, epochs,
@@ -135,7 +146,7 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
                     Optional.ofNullable(datasetDir), trainLimit, testLimit, threads,
                     runId != null ? runId : UUID.randomUUID().toString(), experimentId,
                     host != null ? host : HostId.local(), devices, initialLossScale, lossScaleGrowthInterval,
-                    Optional.ofNullable(modelFile), convLayers);
+                    Optional.ofNullable(modelFile), convLayers, task, Optional.ofNullable(target));
         }
     }
 }

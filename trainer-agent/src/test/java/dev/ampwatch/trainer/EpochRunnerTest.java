@@ -27,6 +27,15 @@ class EpochRunnerTest {
             return new StepResult(1.0, true);
         }
 
+        final List<float[]> targets = new ArrayList<>();
+
+        @Override
+        public StepResult trainStep(float[] features, float[] t, int n) {
+            firstInputs.add(features[0]);
+            targets.add(java.util.Arrays.copyOf(t, n));
+            return new StepResult(1.0, true);
+        }
+
         @Override
         public void predict(float[] features, int n, int[] out) {
             firstInputs.add(features[0]);
@@ -56,6 +65,33 @@ class EpochRunnerTest {
         public void setParameters(ModelParameters parameters) {
             throw new UnsupportedOperationException("a recorder has no parameters");
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRegressionTrainsOnStandardizedTargetsAndIsScoredInTheTargetsUnits() {
+        float[] x = new float[10];
+        float[] t = new float[10];
+        for (int i = 0; i < 10; i++) {
+            x[i] = i;
+            t[i] = 2 * i + 1; // mean 10, deviation sqrt(33)
+        }
+        LabeledData train = LabeledData.withTargets(x, t, 1);
+        Dataset data = new Dataset("line", true, 1, train, train.rows(0, 0), train, dev.ampwatch.trainer.model.Task.REGRESSION);
+        Recorder model = new Recorder();
+        EpochRunner runner = new EpochRunner(model, data, 10, 1, () -> { });
+        runner.trainEpoch();
+        float[] fed = model.targets.get(0);
+        java.util.Arrays.sort(fed); // shuffled
+        for (int i = 0; i < 10; i++) {
+            org.assertj.core.api.Assertions.assertThat((double) fed[i])
+                    .isCloseTo((2 * i + 1 - 10) / Math.sqrt(33), org.assertj.core.data.Offset.offset(1e-6));
+        }
+        // the recorder's outputs are 0: every prediction is the training mean, 10
+        EpochRunner.Fit fit = runner.fit(train);
+        org.assertj.core.api.Assertions.assertThat(fit.rmse()).isCloseTo(Math.sqrt(33), org.assertj.core.data.Offset.offset(1e-9));
+        org.assertj.core.api.Assertions.assertThat(fit.mae()).isCloseTo(5, org.assertj.core.data.Offset.offset(1e-9));
+        org.assertj.core.api.Assertions.assertThat(fit.r2()).isCloseTo(0, org.assertj.core.data.Offset.offset(1e-9));
+        org.assertj.core.api.Assertions.assertThat(runner.fit(train.rows(0, 0)).rmse()).isNaN();
     }
 
     /** 10 rows of one feature each: the row number; 4 per batch gives 3 steps per epoch. */

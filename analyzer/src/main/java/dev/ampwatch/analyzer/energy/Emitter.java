@@ -89,6 +89,7 @@ public final class Emitter {
                     || hostQuiet && attributedUntilUs >= run.getEndUs())) {
                 countSilentDevices(host, run);
                 out.add(assembler.assemble(host, run, attributedUntilUs, true, configs.apply(run)));
+                host.getFinalizedRunsUs().put(run.getRunId(), run.getEndUs());
             } else {
                 open.add(run);
             }

@@ -23,6 +23,9 @@ import java.util.Set;
 /** Builds the public {@link RunEnergy} record from a run's accumulated state. Stateless. */
 public final class RunEnergyAssembler {
     private final AttributionSettings settings;
+    /** The start of {@code forecast_withheld} for a run without a single power reading. */
+    public static final String NO_READINGS = "no power readings for the run on host ";
+
     private final Forecaster forecaster;
 
     public RunEnergyAssembler(AttributionSettings settings) {
@@ -58,8 +61,12 @@ public final class RunEnergyAssembler {
         List<EpochEnergy> epochs = epochs(host, run, present);
         long samples = epochs.stream().mapToLong(e -> e.getSamples() == null ? 0 : e.getSamples()).sum();
         Long cutUs = RunStatus.FAILED.name().equals(run.getStatus()) ? run.getEndUs() : null; // its open epoch was cut short
-        Forecaster.Result forecast = forecaster.latest(epochs, isFinal ? epochs.size() : completeEpochs(host, run, attributedUntilUs),
-                config == null ? null : config.getEpochs(), run.getStartUs(), settings.carbonIntensityGramsPerKwh(), cutUs);
+        Forecaster.Result forecast = components.isEmpty()
+                // nothing was measured (no power-agent for the host, or none of its samples in the run's time): a
+                // forecast would be a confident 0 J
+                ? new Forecaster.Result(null, NO_READINGS + host.getHost() + " (is a power-agent running for it?)")
+                : forecaster.latest(epochs, isFinal ? epochs.size() : completeEpochs(host, run, attributedUntilUs),
+                        config == null ? null : config.getEpochs(), run.getStartUs(), settings.carbonIntensityGramsPerKwh(), cutUs);
         RunEnergy out = RunEnergy.newBuilder()
                 .setForecast(forecast.forecast()).setForecastWithheld(forecast.withheld())
                 .setRunId(run.getRunId()).setExperimentId(run.getExperimentId()).setHost(host.getHost())
@@ -183,6 +190,7 @@ public final class RunEnergyAssembler {
                     .setEndTime(e.getEndUs() == null ? null : Micros.instant(e.getEndUs()))
                     .setEnergyJoules(gross).setNetEnergyJoules(net).setSamples(e.getSamples())
                     .setLoss(e.getLoss()).setTestAccuracy(e.getTestAccuracy()).setValidationAccuracy(e.getValidationAccuracy())
+                    .setTestRmse(e.getTestRmse())
                     .setSamplesPerSecond(e.getSamples() == null || e.getEndUs() == null || e.getEndUs() <= e.getStartUs() ? null
                             : e.getSamples() / Micros.seconds(e.getEndUs() - e.getStartUs()))
                     .setLatencyP50Ms(e.getLatencyP50Ms()).setLatencyP95Ms(e.getLatencyP95Ms()).setLatencyP99Ms(e.getLatencyP99Ms())

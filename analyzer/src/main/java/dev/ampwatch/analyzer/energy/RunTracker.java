@@ -56,6 +56,15 @@ public final class RunTracker {
                     + clip(event.getHost()) + " (its start was never seen, or it ended already): nothing to end");
         }
         Long ended = known.isEmpty() ? state.getEndedRunsUs().get(event.getRunId()) : null;
+        Long finalized = known.isEmpty() ? state.getFinalizedRunsUs().get(event.getRunId()) : null;
+        if (finalized != null) {
+            // its final record is out: an event for it, whatever its time (the same trace replayed again, a straggler),
+            // would open a second, empty run under the same id whose final record replaces the real one (the run-energy
+            // topic is compacted by run id)
+            return Optional.of(event.getKind() + " for run " + clip(event.getRunId()) + " on host " + clip(event.getHost())
+                    + ", which ended already (at " + Micros.instant(finalized) + ") and whose final record is out: not"
+                    + " reopened (a repeated trace, or an event after its run's end)");
+        }
         if (ended != null && t - movedUs >= ended) { // by the time the trainer gave it: a late start is moved, not refused
             // after its end, which was applied and its final record is out (a trainer that fell silent and
             // came back): opening it again would report a second, partial run under the same id
@@ -88,6 +97,7 @@ public final class RunTracker {
                         epoch.setSamples(event.getMetrics().getSamples());
                         epoch.setLoss(event.getMetrics().getLoss());
                         epoch.setTestAccuracy(event.getMetrics().getTestAccuracy());
+                        epoch.setTestRmse(event.getMetrics().getTestRmse());
                         epoch.setValidationAccuracy(event.getMetrics().getValidationAccuracy());
                         epoch.setLatencyP50Ms(event.getMetrics().getLatencyP50Ms());
                         epoch.setLatencyP95Ms(event.getMetrics().getLatencyP95Ms());

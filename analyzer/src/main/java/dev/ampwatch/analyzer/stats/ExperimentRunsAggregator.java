@@ -43,7 +43,8 @@ public final class ExperimentRunsAggregator {
                 .setGpuEnergyJoules(gpuJoules(run.getComponents()))
                 .setEpochsCompleted((int) run.getEpochs().stream().filter(e -> e.getEndTime() != null).count())
                 .setJoulesPerSample(run.getJoulesPerSample())
-                .setTestAccuracy(lastAccuracy(run.getEpochs()))
+                .setTestAccuracy(last(run.getEpochs(), EpochEnergy::getTestAccuracy))
+                .setTestRmse(last(run.getEpochs(), EpochEnergy::getTestRmse))
                 .setForecastErrorRatio(run.getForecastChecks().isEmpty() ? null : run.getForecastChecks().get(0).getErrorRatio())
                 .setForecastInside(run.getForecastChecks().isEmpty() ? null : run.getForecastChecks().get(0).getInsideInterval())
                 .setParameterCount(c == null ? null : c.getParameterCount())
@@ -79,11 +80,12 @@ public final class ExperimentRunsAggregator {
         return sum;
     }
 
-    private static Double lastAccuracy(List<EpochEnergy> epochs) {
+    /** The value of the last epoch that has one, or null. */
+    private static Double last(List<EpochEnergy> epochs, java.util.function.Function<EpochEnergy, Double> value) {
         Double last = null;
         for (EpochEnergy e : epochs) {
-            if (e.getTestAccuracy() != null) {
-                last = e.getTestAccuracy();
+            if (value.apply(e) != null) {
+                last = value.apply(e);
             }
         }
         return last;

@@ -5,7 +5,7 @@ import java.util.function.Function;
 
 /**
  * The response variables compared between configurations, each with its unit. A run without a value
- * (no GPU readings, no accuracy reported, no epoch completed) is left out of that variable's statistics
+ * (no GPU readings, no accuracy or RMSE reported, no epoch completed) is left out of that variable's statistics
  * only.
  */
 public enum Metric {
@@ -18,7 +18,9 @@ public enum Metric {
             ? r.getEnergyJoules() / r.getEpochsCompleted() : null),
     ENERGY_PER_SAMPLE("energy_per_sample_joules", "J", FinishedRun::getJoulesPerSample),
     DURATION("duration_seconds", "s", FinishedRun::getDurationSeconds),
-    FINAL_TEST_ACCURACY("final_test_accuracy_ratio", "ratio", FinishedRun::getTestAccuracy);
+    FINAL_TEST_ACCURACY("final_test_accuracy_ratio", "ratio", FinishedRun::getTestAccuracy),
+    /** A regression's test RMSE after its last epoch, in its target's units (RunConfig.task). */
+    FINAL_TEST_RMSE("final_test_rmse", "target units", FinishedRun::getTestRmse);
 
     private final String id;
     private final String unit;

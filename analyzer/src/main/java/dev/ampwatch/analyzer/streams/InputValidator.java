@@ -89,7 +89,7 @@ final class InputValidator {
     }
 
     /** No power reading or training event of interest is older; earlier means an unset clock or a unit slip. */
-    static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
+    static final Instant EARLIEST = dev.ampwatch.schema.time.EventTimes.EARLIEST;
 
     private static String past() {
         return "event time is before " + EARLIEST + " (a clock that was not set, or seconds sent where microseconds belong?)";

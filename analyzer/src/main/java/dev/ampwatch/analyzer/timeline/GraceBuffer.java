@@ -61,6 +61,11 @@ public final class GraceBuffer {
         return out;
     }
 
+    /** The latest event time of the pending records; {@link Long#MIN_VALUE} when there is none. */
+    public long lastTimeUs() {
+        return isEmpty() ? Long.MIN_VALUE : queue.get(queue.size() - 1).timeUs();
+    }
+
     public int size() {
         return queue.size() - head;
     }

@@ -46,6 +46,11 @@ public final class HostTimeline {
         }
     }
 
+    /** How long after its end a finalized run's id is refused to a new run (a trace replayed again). */
+    static final long FORGET_FINALIZED_RUNS_US = 7L * 24 * 3600 * 1_000_000;
+    /** Finalized run ids kept per host at most: the oldest go first. */
+    static final int MAX_FINALIZED_RUNS = 10_000;
+
     /** How long after its end a run's straggling events are still recognised as its. */
     static final long FORGET_ENDED_RUNS_US = 600_000_000L;
     /** A host whose attributed time is this far behind the analyzer's clock is catching up a backlog. */
@@ -199,7 +204,10 @@ public final class HostTimeline {
         if (!work) {
             return Release.NONE;
         }
-        long until = Math.max(state.getMaxEventTimeUs() + 1, state.getReleasedUntilUs());
+        // everything pending goes, late events too: they wait at the attributed time itself, which a release up to
+        // the newest record's time would leave in the buffer until something new arrived
+        long until = Math.max(Math.max(state.getMaxEventTimeUs() + 1, state.getReleasedUntilUs()),
+                buffer.isEmpty() ? Long.MIN_VALUE : buffer.lastTimeUs() + 1);
         return release(until, true, nowMs);
     }
 
@@ -257,6 +265,7 @@ public final class HostTimeline {
         }
         state.setReleasedUntilUs(beforeUs);
         progress.forgetEndedBefore(beforeUs - FORGET_ENDED_RUNS_US);
+        forgetFinalized(beforeUs - FORGET_FINALIZED_RUNS_US);
         out.addAll(emitter.finals(state, beforeUs, hostQuiet));
         emitter.sealOldEpochs(state, beforeUs);
         out.addAll(emitter.running(state, beforeUs, run -> runningTotalDue(run, beforeUs, nowMs)));
@@ -267,6 +276,21 @@ public final class HostTimeline {
             }
         }
         return new Release(out, duplicates, refused, beforeUs);
+    }
+
+    private void forgetFinalized(long beforeUs) {
+        Map<String, Long> finalized = state.getFinalizedRunsUs();
+        if (finalized.isEmpty()) {
+            return;
+        }
+        finalized.values().removeIf(end -> end < beforeUs);
+        if (finalized.size() > MAX_FINALIZED_RUNS) {
+            List<Map.Entry<String, Long>> oldest = new ArrayList<>(finalized.entrySet());
+            oldest.sort(Map.Entry.comparingByValue());
+            for (Map.Entry<String, Long> e : oldest.subList(0, finalized.size() - MAX_FINALIZED_RUNS)) {
+                finalized.remove(e.getKey());
+            }
+        }
     }
 
     /**

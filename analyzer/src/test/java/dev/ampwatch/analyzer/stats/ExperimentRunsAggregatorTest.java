@@ -47,6 +47,24 @@ class ExperimentRunsAggregatorTest {
     }
 
     @Test
+    void aRegressionKeepsItsLastTestRmse() {
+        RunEnergy regression = finalRecord("r4");
+        regression.getConfig().setTask(dev.ampwatch.schema.RunTask.REGRESSION);
+        regression.setEpochs(List.of(regressionEpoch(1, 2.5), regressionEpoch(2, 1.75), regressionEpoch(3, null)));
+        FinishedRun r = ExperimentRunsAggregator.finished(regression);
+        assertThat(r.getTestRmse()).isEqualTo(1.75);
+        assertThat(r.getTestAccuracy()).isNull();
+        assertThat(Metric.FINAL_TEST_RMSE.of(r)).isEqualTo(1.75);
+        assertThat(Metric.FINAL_TEST_ACCURACY.of(r)).isNull();
+        assertThat(Metric.FINAL_TEST_RMSE.of(ExperimentRunsAggregator.finished(finalRecord("r5")))).as("a classifier").isNull();
+    }
+
+    private static EpochEnergy regressionEpoch(int n, Double rmse) {
+        return EpochEnergy.newBuilder().setEpoch(n).setStartTime(Instant.ofEpochSecond(n)).setEndTime(Instant.ofEpochSecond(n + 1))
+                .setEnergyJoules(300).setNetEnergyJoules(200).setTestRmse(rmse).build();
+    }
+
+    @Test
     void theSameRunAgainReplacesItself() {
         ExperimentRuns e = new ExperimentRuns("exp", new ArrayList<>());
         e = ExperimentRunsAggregator.add("exp", finalRecord("r1"), e);

@@ -131,6 +131,57 @@ class HostTimelineTest {
         assertThat(last.getJoulesPerSample()).isEqualTo(last.getEnergyJoules() / 30_000);
     }
 
+    /** A regression's epochs keep their test RMSE (EpochMetrics.test_rmse) through the state into the run's record. */
+    @Test
+    void aRegressionsEpochsCarryTheirTestRmse() {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        List<RunEnergy> out = new ArrayList<>();
+        t.accept(event("r", 0, EventKind.RUN_STARTED, null), 0);
+        double[] rmse = {3.5, 2.25};
+        for (int epoch = 1; epoch <= 2; epoch++) {
+            t.accept(event("r", (epoch - 1) * 4, EventKind.EPOCH_STARTED, epoch), 0);
+            TrainingEvent done = event("r", epoch * 4, EventKind.EPOCH_COMPLETED, epoch);
+            done.setMetrics(dev.ampwatch.schema.EpochMetrics.newBuilder().setLoss(0.3).setSamples(1_000)
+                    .setSamplesPerSecond(1).setDurationMs(1).setTestRmse(rmse[epoch - 1]).setTestMae(1.0).setTestR2(0.9).build());
+            t.accept(done, 0);
+        }
+        t.accept(event("r", 8, EventKind.RUN_COMPLETED, null), 0);
+        for (int s = 0; s <= 20; s++) {
+            t.accept(GraceBufferTest.sample(s * 1_000_000L), 0);
+            out.addAll(t.advance(0).energy());
+        }
+        RunEnergy last = out.stream().filter(RunEnergy::getIsFinal).findFirst().orElseThrow();
+        assertThat(last.getEpochs()).extracting(dev.ampwatch.schema.EpochEnergy::getTestRmse).containsExactly(3.5, 2.25);
+        assertThat(last.getEpochs()).extracting(dev.ampwatch.schema.EpochEnergy::getTestAccuracy).containsOnlyNulls();
+    }
+
+    /**
+     * A run on a host from which no power sample came (no power-agent there): no forecast, with the reason, rather than
+     * a confident 0 J (found by a user review of {@code profile}).
+     */
+    @Test
+    void aRunWithoutAnyPowerReadingGetsNoForecastButTheReason() {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        TrainingEvent start = event("r", 0, EventKind.RUN_STARTED, null);
+        start.setConfig(dev.ampwatch.schema.RunConfig.newBuilder().setPrecision("fp32").setBatchSize(32)
+                .setHiddenUnits(List.of(8)).setEpochs(5).setLearningRate(0.1).setOptimizer("sgd-momentum").setDataset("d")
+                .setTrainSamples(100).setParameterCount(10).setDeviceName("cpu").setBackend("cpu").build());
+        t.accept(start, 0);
+        for (int epoch = 1; epoch <= 3; epoch++) {
+            t.accept(event("r", epoch - 1, EventKind.EPOCH_STARTED, epoch), 0);
+            TrainingEvent done = event("r", epoch, EventKind.EPOCH_COMPLETED, epoch);
+            done.setMetrics(dev.ampwatch.schema.EpochMetrics.newBuilder().setLoss(0.3).setSamples(100).setSamplesPerSecond(1)
+                    .setDurationMs(1).build());
+            t.accept(done, 0);
+        }
+        List<RunEnergy> out = new ArrayList<>(t.flushIfQuiet(CONFIG.timeline().quietFlush().toMillis() + 1).energy());
+        assertThat(out).isNotEmpty().allSatisfy(r -> {
+            assertThat(r.getComponents()).isEmpty();
+            assertThat(r.getForecast()).isNull();
+            assertThat(r.getForecastWithheld()).isEqualTo("no power readings for the run on host h (is a power-agent running for it?)");
+        });
+    }
+
     @Test
     void aHostCatchingUpABacklogThinsItsRunningTotalsAndSendsTheHeldOneWhenTheClockAllows() {
         long now = 10L * 24 * 3600 * 1000; // the analyzer's clock: days after the backlog's event times

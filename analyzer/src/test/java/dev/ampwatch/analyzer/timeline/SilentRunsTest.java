@@ -122,6 +122,44 @@ class SilentRunsTest {
         assertThat(late.getQuality().getLateEvents()).isEqualTo(2);
     }
 
+    /**
+     * The same trace replayed again (a user reruns replay): its samples are late and its events too, moved to the
+     * attributed time. A late RUN_STARTED for the finished run must not open it again: that empty run's final record
+     * (0 J, zero length) would replace the real one in the compacted run-energy topic. Found by a user review.
+     */
+    @Test
+    void aTraceReplayedAgainLeavesTheFinishedRunAlone() {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        List<RunEnergy> out = new ArrayList<>();
+        List<HostTimeline.Refused> refused = new ArrayList<>();
+        List<TrainingEvent> trace = List.of(event("r", 0, EventKind.RUN_STARTED), event("r", 0, EventKind.EPOCH_STARTED),
+                event("r", 10, EventKind.EPOCH_COMPLETED), event("r", 10, EventKind.RUN_COMPLETED));
+        trace.forEach(e -> t.accept(e, 0));
+        for (int s = 0; s <= 40; s++) {
+            t.accept(sample(s), 0);
+            out.addAll(t.advance(0).energy());
+        }
+        RunEnergy first = finals(out).get("r");
+        assertThat(first.getEnergyJoules()).isCloseTo(1000.0, within(1e-9));
+
+        int before = out.size();
+        trace.forEach(e -> t.accept(e, 0)); // the second replay: its events are late now
+        HostTimeline.Release quiet = t.flushIfQuiet(CONFIG.timeline().quietFlush().toMillis() + 1);
+        out.addAll(quiet.energy());
+        refused.addAll(quiet.refused());
+        assertThat(refused).as("released by the quiet flush, not left waiting for new data").hasSize(4)
+                .allSatisfy(r -> assertThat(r.reason()).contains("ended already"));
+        assertThat(refused.get(0).reason()).contains("RUN_STARTED").contains("final record is out");
+        for (int s = 41; s <= 60; s++) {
+            t.accept(sample(s), 0);
+            HostTimeline.Release r = t.advance(0);
+            out.addAll(r.energy());
+            refused.addAll(r.refused());
+        }
+        assertThat(out.subList(before, out.size())).as("nothing more for the run: no second, empty final record")
+                .noneMatch(e -> e.getRunId().equals("r"));
+    }
+
     @Test
     void zeroNeverClosesARun() {
         AnalyzerConfig never = CONFIG.toBuilder().runSilence(Duration.ZERO).build();

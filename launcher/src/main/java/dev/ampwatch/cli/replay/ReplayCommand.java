@@ -136,7 +136,8 @@ public final class ReplayCommand implements Callable<Integer> {
                 err.println("  ... and " + (problems.size() - MAX_LISTED_PROBLEMS) + " more");
             }
             if (!skipBad) {
-                err.println("nothing published: fix the bad lines, or pass --skip-bad to publish the "
+                err.println(input.records().isEmpty() ? "nothing published: no line is good."
+                        : "nothing published: fix the bad lines, or pass --skip-bad to publish the "
                         + input.records().size() + " good records without them.");
                 err.flush();
                 out.flush();
@@ -151,7 +152,36 @@ public final class ReplayCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        List<ReplayRecord> records = ReplayStream.plan(input.records(), progressInterval, shiftToNow ? Instant.now() : null);
+        Instant now = Instant.now();
+        List<ReplayRecord> good = input.records();
+        List<String> outOfRange = shiftToNow ? List.of() : ReplayStream.outOfRange(good, now, false, MAX_LISTED_PROBLEMS);
+        if (!outOfRange.isEmpty()) { // the broker would refuse the batch they are in, the analyzer the rest: not sent
+            err.println("event times the broker or the analyzer refuse:");
+            outOfRange.forEach(p -> err.println("  " + p));
+            List<ReplayRecord> kept = good.stream().filter(r -> ReplayStream.outOfRange(r.eventTime(), now) == null).toList();
+            if (!skipBad) {
+                err.println("nothing published: fix them, or pass --skip-bad to publish the " + kept.size()
+                        + " other records without them.");
+                err.flush();
+                return 1;
+            }
+            err.println("--skip-bad: leaving them out.");
+            err.flush();
+            good = kept;
+            if (good.isEmpty()) {
+                out.println("nothing to publish.");
+                out.flush();
+                return 0;
+            }
+        }
+        List<ReplayRecord> records = ReplayStream.plan(good, progressInterval, shiftToNow ? now : null);
+        List<String> pushedAhead = shiftToNow ? ReplayStream.outOfRange(records, now, true, MAX_LISTED_PROBLEMS) : List.of();
+        if (!pushedAhead.isEmpty()) {
+            pushedAhead.forEach(p -> err.println("ampwatch replay: " + p));
+            err.println("nothing published.");
+            err.flush();
+            return 1;
+        }
         // markers come after the records they cover, so the last in the list need not be the latest
         Instant last = records.stream().map(ReplayRecord::eventTime).max(Instant::compareTo).orElseThrow();
         String span = "event times " + records.get(0).eventTime() + " .. " + last + (shiftToNow ? " (shifted to now)" : "");

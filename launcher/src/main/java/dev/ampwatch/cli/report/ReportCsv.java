@@ -16,7 +16,7 @@ final class ReportCsv {
             "batch_size", "hidden_units", "epochs", "learning_rate", "benchmark", "status", "start_time", "end_time",
             "duration_seconds", "energy_joules", "net_energy_joules", "average_power_watts", "peak_power_watts",
             "energy_per_sample_joules", "co2e_grams", "final_test_accuracy_ratio", "estimated", "gaps", "phase", "samples_per_second",
-            "energy_per_1000_inferences_joules", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "conv_layers");
+            "energy_per_1000_inferences_joules", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "conv_layers", "final_test_rmse");
 
     private ReportCsv() {}
 
@@ -39,7 +39,8 @@ final class ReportCsv {
             cells.addAll(List.of(c == null ? "" : inference ? "inference" : "training", Numbers.exact(r.getSamplesPerSecond()),
                     inference ? Numbers.exact(ReportInference.times1000(r.getJoulesPerSample())) : "",
                     Numbers.exact(r.getLatencyP50Ms()), Numbers.exact(r.getLatencyP95Ms()), Numbers.exact(r.getLatencyP99Ms()),
-                    c == null ? "" : ExperimentRunsAggregator.convLayers(c.getConvLayers()).replace(',', ' ')));
+                    c == null ? "" : ExperimentRunsAggregator.convLayers(c.getConvLayers()).replace(',', ' '),
+                    Numbers.exact(rmse(r))));
             b.append(line(cells));
         }
         return b.toString();
@@ -47,13 +48,30 @@ final class ReportCsv {
 
     /** Test accuracy of the last epoch that reported one, as the statistics take it. */
     static Double accuracy(RunEnergy r) {
+        return last(r, EpochEnergy::getTestAccuracy);
+    }
+
+    /** A regression's test RMSE (its target's units) of the last epoch that reported one, as the statistics take it. */
+    static Double rmse(RunEnergy r) {
+        return last(r, EpochEnergy::getTestRmse);
+    }
+
+    private static Double last(RunEnergy r, java.util.function.Function<EpochEnergy, Double> value) {
         Double last = null;
         for (EpochEnergy e : r.getEpochs()) {
-            if (e.getTestAccuracy() != null) {
-                last = e.getTestAccuracy();
+            if (value.apply(e) != null) {
+                last = value.apply(e);
             }
         }
         return last;
+    }
+
+    /** What a run's model achieved for a table cell: accuracy in %, or a regression's "RMSE x"; empty if neither. */
+    static String quality(RunEnergy r) {
+        if (rmse(r) != null) {
+            return "RMSE " + Numbers.sig(rmse(r));
+        }
+        return accuracy(r) == null ? "" : Numbers.fixed(100 * accuracy(r), 2) + " %";
     }
 
     private static String line(List<String> cells) {

@@ -133,7 +133,7 @@ final class ReportTables {
             t.append(Html.row(List.of(r.getRunId(), nz(labelByKey.get(ConfigurationKeys.of(r.getConfig()))), r.getStatus().name(),
                     r.getStartTime().toString(), Numbers.fixed(r.getDurationSeconds(), 2), Numbers.fixed(r.getEnergyJoules(), 1),
                     Numbers.fixed(r.getNetEnergyJoules(), 1), Numbers.fixed(r.getAveragePowerWatts(), 2),
-                    Numbers.fixed(r.getPeakPowerWatts(), 1), ReportCsv.accuracy(r) == null ? "" : Numbers.fixed(100 * ReportCsv.accuracy(r), 2) + " %", r.getQuality().getEstimated() ? "yes" : "no")));
+                    Numbers.fixed(r.getPeakPowerWatts(), 1), ReportCsv.quality(r), r.getQuality().getEstimated() ? "yes" : "no")));
         }
         return t.append("</tbody></table>\n").toString();
     }

@@ -107,6 +107,32 @@ class ReplayCommandTest {
                 + "at this time from " + csv + ":2 (the analyzer would dead-letter it as a duplicate)");
     }
 
+    /** Found by a user review: such records were published, and then refused by the analyzer or, mid-way, the broker. */
+    @Test
+    void eventTimesTheBrokerOrTheAnalyzerWouldRefuseAreBadLines(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws java.io.IOException {
+        Path csv = dir.resolve("times.csv");
+        long hoursAhead = java.time.Instant.now().plus(java.time.Duration.ofHours(2)).getEpochSecond();
+        java.nio.file.Files.writeString(csv, "timestamp,host,component,watts\n946684700,h,GPU,5\n1795428000,h,GPU,1\n"
+                + hoursAhead + ",h,GPU,2\n");
+        Run r = new Run("--dry-run", "--power", csv.toString());
+        assertThat(r.rc).isEqualTo(1);
+        assertThat(r.err.toString()).contains(csv + ":2: event time 1999-12-31T23:58:20Z is before 2000-01-01")
+                .contains(csv + ":4: event time").contains("more than 1 h after now")
+                .contains("nothing published: fix them, or pass --skip-bad to publish the 1 other records without them.");
+        Run skip = new Run("--dry-run", "--skip-bad", "--power", csv.toString());
+        assertThat(skip.rc).isZero();
+        assertThat(skip.out.toString()).contains("would publish event times 2026-11-23T10:00:00Z .. ");
+
+        Path long2h = dir.resolve("long.csv");
+        java.nio.file.Files.writeString(long2h, "timestamp,host,component,watts\n1795428000,h,GPU,1\n1795431600,h,GPU,1\n"
+                + "1795435200,h,GPU,1\n");
+        Run shifted = new Run("--dry-run", "--shift-to-now", "--power", long2h.toString());
+        assertThat(shifted.rc).isEqualTo(1);
+        assertThat(shifted.err.toString()).contains("--shift-to-now moves the earliest record to now, and this trace spans 2h")
+                .contains("its last 1 records would be more than 1 h in the future").contains("nothing published");
+    }
+
     @Test
     void optionErrorsListWhatIsAccepted() {
         assertThat(new Run("--dry-run").err.toString()).contains("nothing to replay: give --power FILE.csv and/or --events FILE.jsonl");

@@ -129,8 +129,19 @@ class ReportHtmlTest {
         assertThat(inference[header.indexOf("energy_per_1000_inferences_joules")]).isEqualTo("" + 1000 * last.getJoulesPerSample());
         assertThat(inference[header.indexOf("samples_per_second")]).isEqualTo("5000.0");
         assertThat(inference[header.indexOf("latency_p99_ms")]).isEqualTo("4.0");
-        assertThat(header).last().isEqualTo("conv_layers");
+        assertThat(header).last().isEqualTo("final_test_rmse");
         assertThat(training[header.indexOf("conv_layers")]).as("an MLP").isEmpty();
+        assertThat(training[header.indexOf("final_test_rmse")]).as("a classifier").isEmpty();
+    }
+
+    @Test
+    void aRegressionShowsItsTestRmseWhereAClassifierShowsAccuracy() {
+        RunEnergy run = RunEnergy.newBuilder(data.runs().get(0)).build();
+        run.setEpochs(run.getEpochs().stream().map(e -> dev.ampwatch.schema.EpochEnergy.newBuilder(e).setTestAccuracy(null)
+                .setTestRmse(1.2345678).build()).toList());
+        assertThat(ReportCsv.quality(run)).isEqualTo("RMSE 1.235");
+        assertThat(ReportCsv.rmse(run)).isEqualTo(1.2345678);
+        assertThat(ReportCsv.quality(data.runs().get(0))).endsWith(" %");
     }
 
     static Comparison comparison(ExperimentStats stats, String metric, String label) {

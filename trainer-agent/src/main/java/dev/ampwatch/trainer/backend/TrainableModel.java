@@ -19,6 +19,15 @@ public interface TrainableModel extends InferenceModel {
      */
     StepResult trainStep(float[] features, int[] labels, int n);
 
+    /**
+     * One optimizer step of a regression ({@code Task.REGRESSION}): as {@link #trainStep(float[], int[], int)} with
+     * the mean squared error of the model's one output against {@code targets} as the loss.
+     *
+     * @param targets the value each row should give, standardized as the caller trains on them
+     * @throws IllegalStateException if the model has more than one output
+     */
+    StepResult trainStep(float[] features, float[] targets, int n);
+
     /** Writes the most likely class of each of the first {@code n} rows into {@code out}. */
     void predict(float[] features, int n, int[] out);
 

@@ -60,6 +60,24 @@ final class Activations {
         return total / n;
     }
 
+    /**
+     * Mean squared error of {@code n} one-value outputs against {@code targets}, {@code mean((y - t)^2)}; with
+     * {@code grad}, writes {@code 2 (y - t) gradScale / n} per row. The GPU's {@code mse} kernel computes the same
+     * floats in the same order.
+     */
+    static double meanSquaredError(float[] outputs, float[] targets, int n, float gradScale, float[] grad) {
+        double total = 0;
+        float perRow = gradScale / n;
+        for (int i = 0; i < n; i++) {
+            float d = outputs[i] - targets[i];
+            total += (double) d * d;
+            if (grad != null) {
+                grad[i] = (float) (2.0 * d * perRow);
+            }
+        }
+        return total / n;
+    }
+
     /** Index of the largest of {@code classes} values starting at {@code offset}. */
     static int argmax(float[] v, int offset, int classes) {
         int best = 0;

@@ -83,7 +83,20 @@ final class CpuMlp implements TrainableModel {
     StepResult lossAndGradients(float[] features, int[] labels, int n, float lossScale) {
         float[] logits = forward(features, n);
         int last = layers.length - 1;
-        double loss = Activations.softmaxCrossEntropy(logits, labels, n, classes, lossScale, gradients[last]);
+        return backward(n, Activations.softmaxCrossEntropy(logits, labels, n, classes, lossScale, gradients[last]));
+    }
+
+    /** As {@link #lossAndGradients(float[], int[], int, float)} for a regression: mean squared error. */
+    StepResult lossAndGradients(float[] features, float[] targets, int n, float lossScale) {
+        if (classes != 1) {
+            throw new IllegalStateException("a regression step needs a model with one output, this one has " + classes);
+        }
+        float[] outputs = forward(features, n);
+        return backward(n, Activations.meanSquaredError(outputs, targets, n, lossScale, gradients[layers.length - 1]));
+    }
+
+    private StepResult backward(int n, double loss) {
+        int last = layers.length - 1;
         boolean finite = true;
         for (int l = last; l >= 0; l--) {
             float[] dx = l > 0 ? gradients[l - 1] : null;
@@ -107,7 +120,16 @@ final class CpuMlp implements TrainableModel {
     @Override
     public StepResult trainStep(float[] features, int[] labels, int n) {
         float scale = scaler.scale();
-        StepResult result = lossAndGradients(features, labels, n, scale);
+        return update(lossAndGradients(features, labels, n, scale), scale);
+    }
+
+    @Override
+    public StepResult trainStep(float[] features, float[] targets, int n) {
+        float scale = scaler.scale();
+        return update(lossAndGradients(features, targets, n, scale), scale);
+    }
+
+    private StepResult update(StepResult result, float scale) {
         if (!scaler.update(result.applied())) {
             return result; // overflow: skip the update, the scaler has already halved the scale
         }

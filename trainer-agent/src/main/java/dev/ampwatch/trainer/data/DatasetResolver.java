@@ -1,5 +1,6 @@
 package dev.ampwatch.trainer.data;
 
+import dev.ampwatch.trainer.model.Task;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -30,6 +31,39 @@ public final class DatasetResolver {
      */
     public static Dataset resolve(Optional<Path> dir, int trainLimit, int testLimit, long seed) throws IOException {
         return resolve(dir, FashionMnist.DEFAULT_DIR, trainLimit, testLimit, seed);
+    }
+
+    /**
+     * The data of a run of {@code task}: a table ({@code .parquet}, {@code .csv}: {@link TabularData}, learning
+     * {@code target}), a Fashion-MNIST directory, or without {@code dataset} the default directory or generated data
+     * (a regression without a dataset: Friedman's problem, {@link SyntheticData#friedman1}).
+     */
+    public static Dataset resolve(Optional<Path> dataset, Optional<String> target, Task task, int trainLimit,
+            int testLimit, long seed) throws IOException {
+        if (dataset.isPresent() && TabularFile.isTable(dataset.get())) {
+            if (target.isEmpty()) {
+                TabularFile table = TabularFile.read(dataset.get());
+                throw new IllegalArgumentException("a table needs the column to learn: --target COLUMN; "
+                        + dataset.get().getFileName() + " has " + String.join(", ",
+                                table.columns().stream().map(TabularFile.Column::name).toList()));
+            }
+            return TabularData.load(dataset.get(), target.get(), task, trainLimit, testLimit);
+        }
+        if (target.isPresent()) {
+            throw new IllegalArgumentException("--target " + target.get() + " names a column of a table; "
+                    + dataset.map(d -> d + " is not one (a .parquet or .csv file)").orElse("no --dataset file is given"));
+        }
+        if (task == Task.REGRESSION) {
+            if (dataset.isPresent()) {
+                throw new IllegalArgumentException("Fashion-MNIST (" + dataset.get() + ") is a classification; a"
+                        + " regression learns a column of a table (--dataset FILE.parquet|.csv --target COLUMN)");
+            }
+            LOG.warn("no dataset given for a regression; training on generated data (Friedman #1, "
+                    + "RunConfig.dataset_synthetic = true)");
+            return SyntheticData.friedman1(trainLimit > 0 ? trainLimit : SYNTHETIC_TRAIN,
+                    testLimit > 0 ? testLimit : SYNTHETIC_TEST, SyntheticData.FRIEDMAN_FEATURES, 1.0, seed);
+        }
+        return resolve(dataset, trainLimit, testLimit, seed);
     }
 
     /** As {@link #resolve(Optional, int, int, long)} with another default directory (for tests). */

@@ -37,6 +37,30 @@ public record Standardization(double mean, double std) {
         return new Standardization(mean, std > 0 ? std : 1);
     }
 
+    /** The mean and deviation of a regression's training targets (deviation 1 if they are all equal). */
+    public static Standardization ofTargets(LabeledData train) {
+        float[] t = train.targets();
+        if (t == null || t.length == 0) {
+            return new Standardization(0, 1);
+        }
+        double sum = 0;
+        for (float v : t) {
+            sum += v;
+        }
+        double mean = sum / t.length;
+        double squares = 0;
+        for (float v : t) {
+            squares += (v - mean) * (v - mean);
+        }
+        double std = Math.sqrt(squares / t.length);
+        return new Standardization(mean, std > 0 ? std : 1);
+    }
+
+    /** The value {@code standardized} stands for: {@code standardized x std + mean}. */
+    public double invert(float standardized) {
+        return standardized * std + mean;
+    }
+
     /** Writes {@code count} standardized values of {@code src} from {@code from} into {@code dst} at {@code to}. */
     public void apply(float[] src, int from, float[] dst, int to, int count) {
         float m = (float) mean;

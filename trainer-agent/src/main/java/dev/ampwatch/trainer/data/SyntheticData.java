@@ -37,6 +37,43 @@ public final class SyntheticData {
         return new Dataset(name, true, classes, train, validation, test);
     }
 
+    /** Features of {@link #friedman1} when no dataset is given: the five that matter and five of noise. */
+    public static final int FRIEDMAN_FEATURES = 10;
+
+    /**
+     * Friedman's first regression problem (Friedman 1991, "Multivariate adaptive regression splines"; scikit-learn's
+     * {@code make_friedman1}): features uniform on [0, 1], target {@code 10 sin(pi x1 x2) + 20 (x3 - 0.5)^2 + 10 x4
+     * + 5 x5} plus Gaussian noise of deviation {@code noise}; features past the fifth do not matter. Its noise-free
+     * target has variance ~23.8, so a model that learned it has R² ~ 1 - noise² / (23.8 + noise²).
+     */
+    public static Dataset friedman1(int trainSize, int testSize, int features, double noise, long seed) {
+        if (features < 5) {
+            throw new IllegalArgumentException("Friedman's problem needs at least 5 features, not " + features);
+        }
+        Random random = new Random(seed);
+        String name = String.format(java.util.Locale.ROOT, "synthetic regression (Friedman #1, %d features, noise %.2f)",
+                features, noise);
+        LabeledData train = friedman1(trainSize, features, noise, random);
+        LabeledData test = friedman1(testSize, features, noise, random);
+        LabeledData validation = friedman1(trainSize / Dataset.VALIDATION_SHARE, features, noise, random);
+        return new Dataset(name, true, 1, train, validation, test, dev.ampwatch.trainer.model.Task.REGRESSION);
+    }
+
+    private static LabeledData friedman1(int size, int features, double noise, Random random) {
+        float[] x = new float[size * features];
+        float[] y = new float[size];
+        for (int i = 0; i < size; i++) {
+            int row = i * features;
+            for (int f = 0; f < features; f++) {
+                x[row + f] = random.nextFloat();
+            }
+            double t = 10 * Math.sin(Math.PI * x[row] * x[row + 1]) + 20 * (x[row + 2] - 0.5) * (x[row + 2] - 0.5)
+                    + 10 * x[row + 3] + 5 * x[row + 4];
+            y[i] = (float) (t + noise * random.nextGaussian());
+        }
+        return LabeledData.withTargets(x, y, features);
+    }
+
     private static LabeledData sample(int size, float[][] prototypes, float noise, Random random) {
         int features = prototypes[0].length;
         float[] x = new float[size * features];

@@ -24,6 +24,7 @@ final class GpuBatch implements AutoCloseable {
     CUdeviceptr biasPartial;
     CUdeviceptr splitK;
     CUdeviceptr features;
+    /** Class labels (int) or a regression's targets (float): 4 bytes a row. */
     CUdeviceptr labels;
     CUdeviceptr rowLoss;
     CUdeviceptr predictions;

@@ -43,6 +43,8 @@ final class GpuMlp implements TrainableModel {
     private final OptimizerKind optimizer;
     /** The step's kernels as CUDA graphs ({@link StepGraphs#enabled()}), or null: launched one by one. */
     private final StepGraphs graphs;
+    /** Whether the loss is a regression's (mean squared error), a classifier's (softmax cross-entropy), or not yet known. */
+    private Boolean regression;
     private final LossScaler scaler;
     private final String convert; // conversion kernel, null in fp32
     private final GpuLayerKernels kernels;
@@ -112,9 +114,38 @@ final class GpuMlp implements TrainableModel {
     public StepResult trainStep(float[] x, int[] y, int n) {
         begin(n);
         checkLabels(y, n);
+        loss(false);
         ensureCapacity(n);
         dev.upload(batch.features, x, n * inputs);
         dev.upload(batch.labels, y, n);
+        return step(n);
+    }
+
+    @Override
+    public StepResult trainStep(float[] x, float[] targets, int n) {
+        begin(n);
+        if (classes != 1) {
+            throw new IllegalStateException("a regression step needs a model with one output, this one has " + classes);
+        }
+        loss(true);
+        ensureCapacity(n);
+        dev.upload(batch.features, x, n * inputs);
+        dev.upload(batch.labels, targets, n); // 4 bytes a row, as a label: the targets' buffer
+        return step(n);
+    }
+
+    /** Fixes the model's loss at its first step: a recorded step graph holds one loss kernel. */
+    private void loss(boolean meanSquaredError) {
+        Boolean was = regression;
+        if (was == null) {
+            regression = meanSquaredError;
+        } else if (was != meanSquaredError) {
+            throw new IllegalStateException("this model was trained as a " + (was ? "regression" : "classifier")
+                    + "; one model learns one task");
+        }
+    }
+
+    private StepResult step(int n) {
         float scale = scaler.scale();
         boolean checkOverflow = scaler.enabled();
         if (checkOverflow) {
@@ -147,8 +178,13 @@ final class GpuMlp implements TrainableModel {
 
     private void forwardAndBackward(int n, float scale, boolean checkOverflow) {
         forward(n);
-        dev.launch(KernelLaunch.elementwise("softmax_xent", n), batch.activations[layers - 1], batch.labels, n, classes,
-                scale, batch.gradients[layers - 1], batch.rowLoss);
+        if (regression) {
+            dev.launch(KernelLaunch.elementwise("mse", n), batch.activations[layers - 1], batch.labels, n, scale,
+                    batch.gradients[layers - 1], batch.rowLoss);
+        } else {
+            dev.launch(KernelLaunch.elementwise("softmax_xent", n), batch.activations[layers - 1], batch.labels, n,
+                    classes, scale, batch.gradients[layers - 1], batch.rowLoss);
+        }
         backward(n, checkOverflow);
     }
 

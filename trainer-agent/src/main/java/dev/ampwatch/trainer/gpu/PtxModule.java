@@ -15,10 +15,10 @@ import java.util.regex.Pattern;
  * none, and the GPU backend then reports itself unavailable.
  */
 public enum PtxModule {
-    /** Element-wise kernels: conversions, bias, ReLU, im2col/col2im, split-K sums, loss, overflow flag, optimizers (compute_75). */
+    /** Element-wise kernels: conversions, bias, ReLU, im2col/col2im, split-K sums, losses, overflow flag, optimizers (compute_75). */
     ELEMENTWISE("elementwise.ptx", ComputeCapability.BASELINE, List.of("convert_f32_f16", "convert_f32_bf16",
             "round_f32_tf32", "bias_add", "relu_forward", "relu_backward", "bias_grad", "bias_grad_partial", "im2col",
-            "col2im", "sum_slices", "softmax_xent", "flag_nonfinite", "argmax_rows", "sgd_momentum", "adam")),
+            "col2im", "sum_slices", "softmax_xent", "mse", "flag_nonfinite", "argmax_rows", "sgd_momentum", "adam")),
     /** FP32 SIMT GEMM and FP16 tensor-core GEMM (compute_75). */
     GEMM_SM75("gemm_sm75.ptx", ComputeCapability.BASELINE, List.of("gemm_fp32_nn", "gemm_fp32_tn", "gemm_fp32_nt",
             "gemm_f16_nn", "gemm_f16_tn", "gemm_f16_nt")),

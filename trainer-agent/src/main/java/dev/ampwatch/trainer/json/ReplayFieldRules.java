@@ -231,7 +231,7 @@ final class ReplayFieldRules implements FieldRules {
             throw new JsonFieldException("event_time", null, "is required; " + Timestamps.EXPECTED);
         }
         if (v.isTextual()) {
-            return Timestamps.parse("event_time", v.textValue(), null);
+            return Timestamps.parse("event_time", v.textValue(), null, false);
         }
         if (v.isNumber()) {
             return Timestamps.fromNumber("event_time", v.toString(), v.decimalValue(), v.isIntegralNumber());

@@ -45,6 +45,14 @@ public final class Timestamps {
      * @throws JsonFieldException naming the field and value, and what is accepted
      */
     public static Instant parse(String field, String text, ZoneId zone) {
+        return parse(field, text, zone, true);
+    }
+
+    /**
+     * As {@link #parse(String, String, ZoneId)}; {@code zoneOption} says whether the command has a {@code --time-zone}
+     * for this input (CSV has; JSON lines, which must carry their offset, have not), for the error's advice.
+     */
+    public static Instant parse(String field, String text, ZoneId zone, boolean zoneOption) {
         String t = text.trim();
         if (t.isEmpty()) {
             throw new JsonFieldException(field, null, "is empty; " + EXPECTED);
@@ -67,7 +75,8 @@ public final class Timestamps {
             }
             if (zone == null) {
                 throw new JsonFieldException(field, text, "has no UTC offset; write it as " + iso + "Z (UTC) or with "
-                        + "an offset such as " + iso + "+01:00, or pass --time-zone for timestamps without one");
+                        + "an offset such as " + iso + "+01:00" + (zoneOption ? ", or pass --time-zone for timestamps without one"
+                                : " (JSON timestamps carry their offset; --time-zone is for CSV)"));
             }
             return local.atZone(zone).toInstant().truncatedTo(ChronoUnit.MICROS);
         }

@@ -48,9 +48,10 @@ public final class TrainingEventJson {
             "epoch", "config", "metrics", "failure_reason");
     public static final List<String> CONFIG_FIELDS = List.of("precision", "batch_size", "hidden_units", "epochs", "learning_rate",
             "optimizer", "dataset", "dataset_synthetic", "train_samples", "parameter_count", "flops_per_sample",
-            "device_name", "backend", "seed", "learning_rate_schedule", "validation_samples", "phase", "conv_layers");
+            "device_name", "backend", "seed", "learning_rate_schedule", "validation_samples", "phase", "conv_layers", "task", "benchmark");
     public static final List<String> METRICS_FIELDS = List.of("loss", "train_accuracy", "validation_accuracy", "test_accuracy", "samples",
-            "samples_per_second", "duration_ms", "skipped_steps", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms");
+            "samples_per_second", "duration_ms", "skipped_steps", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms",
+            "train_rmse", "validation_rmse", "test_rmse", "test_mae", "test_r2");
 
     /** Where an epoch started: the event time of its EPOCH_STARTED, or null when none was read. */
     @FunctionalInterface
@@ -238,6 +239,8 @@ public final class TrainingEventJson {
                         ? r.longInteger(c.get("validation_samples"), "config.validation_samples", 0) : null)
                 .setPhase(has(c, "phase") ? phase(c.get("phase"), r) : null)
                 .setConvLayers(has(c, "conv_layers") ? convLayers(c.get("conv_layers"), r) : List.of())
+                .setTask(has(c, "task") ? task(c.get("task"), r) : null)
+                .setBenchmark(has(c, "benchmark") && r.bool(c.get("benchmark"), "config.benchmark"))
                 .build();
     }
 
@@ -272,6 +275,17 @@ public final class TrainingEventJson {
         throw new JsonFieldException("config.phase", "'" + text + "' is not a phase (training or inference)");
     }
 
+    /** {@code "classification"} or {@code "regression"}. */
+    private static dev.ampwatch.schema.RunTask task(JsonNode node, FieldRules r) {
+        String text = r.nonBlank(node, "config.task");
+        for (dev.ampwatch.schema.RunTask t : dev.ampwatch.schema.RunTask.values()) {
+            if (t.name().equalsIgnoreCase(text)) {
+                return t;
+            }
+        }
+        throw new JsonFieldException("config.task", "'" + text + "' is not a task (classification or regression)");
+    }
+
     /** @param epochStart the epoch's EPOCH_STARTED time (follow), for a missing duration */
     private static EpochMetrics metrics(JsonNode m, FieldRules r, Options o, Instant epochStart, Instant at) {
         r.allowOnly(m, "metrics", METRICS_FIELDS);
@@ -298,6 +312,11 @@ public final class TrainingEventJson {
                 .setLatencyP50Ms(has(m, "latency_p50_ms") ? r.nonNegative(m.get("latency_p50_ms"), "metrics.latency_p50_ms") : null)
                 .setLatencyP95Ms(has(m, "latency_p95_ms") ? r.nonNegative(m.get("latency_p95_ms"), "metrics.latency_p95_ms") : null)
                 .setLatencyP99Ms(has(m, "latency_p99_ms") ? r.nonNegative(m.get("latency_p99_ms"), "metrics.latency_p99_ms") : null)
+                .setTrainRmse(has(m, "train_rmse") ? r.nonNegative(m.get("train_rmse"), "metrics.train_rmse") : null)
+                .setValidationRmse(has(m, "validation_rmse") ? r.nonNegative(m.get("validation_rmse"), "metrics.validation_rmse") : null)
+                .setTestRmse(has(m, "test_rmse") ? r.nonNegative(m.get("test_rmse"), "metrics.test_rmse") : null)
+                .setTestMae(has(m, "test_mae") ? r.nonNegative(m.get("test_mae"), "metrics.test_mae") : null)
+                .setTestR2(has(m, "test_r2") ? r.number(m.get("test_r2"), "metrics.test_r2") : null)
                 .build();
     }
 
@@ -357,6 +376,12 @@ public final class TrainingEventJson {
             if (c.getPhase() != null) {
                 n.put("phase", c.getPhase().name().toLowerCase(Locale.ROOT));
             }
+            if (c.getTask() != null) {
+                n.put("task", c.getTask().name().toLowerCase(Locale.ROOT));
+            }
+            if (c.getBenchmark()) {
+                n.put("benchmark", true);
+            }
         }
         EpochMetrics m = e.getMetrics();
         if (m != null) {
@@ -386,6 +411,11 @@ public final class TrainingEventJson {
             if (m.getLatencyP99Ms() != null) {
                 n.put("latency_p99_ms", m.getLatencyP99Ms());
             }
+            putIfSet(n, "train_rmse", m.getTrainRmse());
+            putIfSet(n, "validation_rmse", m.getValidationRmse());
+            putIfSet(n, "test_rmse", m.getTestRmse());
+            putIfSet(n, "test_mae", m.getTestMae());
+            putIfSet(n, "test_r2", m.getTestR2());
         }
         if (e.getFailureReason() != null) {
             o.put("failure_reason", e.getFailureReason());
@@ -394,6 +424,12 @@ public final class TrainingEventJson {
             return JsonFields.MAPPER.writeValueAsString(o);
         } catch (JsonProcessingException ex) {
             throw new IllegalStateException("cannot write an event as JSON", ex);
+        }
+    }
+
+    private static void putIfSet(ObjectNode n, String field, Double value) {
+        if (value != null) {
+            n.put(field, value);
         }
     }
 }

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Shape of a classifier: {@code inputs} features; optionally {@code convolutions} in front (each a {@link ConvLayer}
  * with ReLU, over the input read as a square single-channel image, NHWC, as Fashion-MNIST's 28 x 28 pixels); ReLU
- * hidden layers of {@code hiddenUnits} neurons (input side first); and a softmax output over {@code classes}.
+ * hidden layers of {@code hiddenUnits} neurons (input side first); and an output layer of {@code classes} values: a
+ * softmax over the classes, or one value for a regression ({@link Task}; the loss is the caller's choice).
  * Without convolutions it is a multi-layer perceptron. Backend-independent, so the cost figures published in
  * RunConfig are the same on every backend. The backends run every layer as a GEMM ({@link #layers()}): a
  * convolution as one over its input's im2col matrix.
@@ -17,8 +18,8 @@ public record ModelSpec(int inputs, List<Integer> hiddenUnits, int classes, List
     public ModelSpec {
         hiddenUnits = List.copyOf(hiddenUnits);
         convolutions = List.copyOf(convolutions);
-        if (inputs < 1 || classes < 2) {
-            throw new IllegalArgumentException("need >= 1 input and >= 2 classes: " + inputs + ", " + classes);
+        if (inputs < 1 || classes < 1) { // one output: a regression (Task.REGRESSION)
+            throw new IllegalArgumentException("need >= 1 input and >= 1 output: " + inputs + ", " + classes);
         }
         for (int h : hiddenUnits) {
             if (h < 1) {

@@ -1,6 +1,7 @@
 package dev.ampwatch.trainer.sweep;
 
 import dev.ampwatch.trainer.model.ConvLayer;
+import dev.ampwatch.trainer.model.Task;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
 import java.nio.file.Path;
@@ -32,12 +33,14 @@ import java.util.Optional;
  * @param trainingSeed training seed of repeat 1; repeat r uses {@code trainingSeed + r - 1}
  * @param inference inference runs after each completed training run (the model just trained); empty: none
  * @param convLayers convolution layers in front of the hidden layers of every run (default none: MLPs)
+ * @param task what every run learns (default classification)
+ * @param target the column every run learns of a table ({@code dataset} a {@code .parquet} or {@code .csv} file)
  */
 public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer> batchSizes, List<List<Integer>> hidden,
         List<Integer> epochs, int repeats, RunSetting benchmark, Optional<Long> seed, Duration cooldown,
         Optional<String> experimentId, Optional<Path> dataset, int trainLimit, int testLimit, OptimizerKind optimizer,
         Optional<Double> learningRate, long trainingSeed, Optional<SweepInference> inference,
-        List<ConvLayer> convLayers) {
+        List<ConvLayer> convLayers, Task task, Optional<String> target) {
 
     public static final Duration DEFAULT_COOLDOWN = Duration.ofSeconds(30);
 
@@ -65,6 +68,10 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         require(trainLimit >= 0 && testLimit >= 0, "train_limit and test_limit must be >= 0 (0 = all)");
         experimentId.ifPresent(id -> require(!id.isBlank(), "experiment_id must not be blank"));
         learningRate.ifPresent(lr -> require(lr > 0 && Double.isFinite(lr), "learning_rate must be positive: " + lr));
+        Objects.requireNonNull(task, "task");
+        require(task == Task.CLASSIFICATION || inference.isEmpty(),
+                "inference: inference runs of a regression are not built yet; leave inference out of a regression grid");
+        target.ifPresent(t -> require(!t.isBlank(), "target must not be blank"));
     }
 
     public static Builder builder() {
@@ -74,19 +81,19 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
     /** A copy with another order seed. */
     public SweepGrid withSeed(long v) {
         return new SweepGrid(mode, precisions, batchSizes, hidden, epochs, repeats, benchmark, Optional.of(v), cooldown,
-                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers);
+                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers, task, target);
     }
 
     /** A copy with another experiment id. */
     public SweepGrid withExperimentId(String v) {
         return new SweepGrid(mode, precisions, batchSizes, hidden, epochs, repeats, benchmark, seed, cooldown,
-                Optional.of(v), dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers);
+                Optional.of(v), dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers, task, target);
     }
 
     /** A copy with another cool-down. */
     public SweepGrid withCooldown(Duration v) {
         return new SweepGrid(mode, precisions, batchSizes, hidden, epochs, repeats, benchmark, seed, v,
-                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers);
+                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers, task, target);
     }
 
     private static <T> List<T> distinct(String name, List<T> values) {
@@ -122,6 +129,8 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         private long trainingSeed = 42;
         private SweepInference inference;
         private List<ConvLayer> convLayers = List.of();
+        private Task task = Task.CLASSIFICATION;
+        private String target;
 
         private Builder() {}
 
@@ -143,6 +152,8 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         public Builder trainingSeed(long v) { trainingSeed = v; return this; }
         public Builder inference(SweepInference v) { inference = v; return this; }
         public Builder convLayers(List<ConvLayer> v) { convLayers = v; return this; }
+        public Builder task(Task v) { task = v; return this; }
+        public Builder target(String v) { target = v; return this; }
 
         public SweepGrid build() {
             return new SweepGrid(mode,
@@ -152,7 +163,7 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
                     epochs != null ? epochs : List.of(benchmark.epochs()),
                     repeats, benchmark, Optional.ofNullable(seed), cooldown, Optional.ofNullable(experimentId),
                     Optional.ofNullable(dataset), trainLimit, testLimit, optimizer, Optional.ofNullable(learningRate),
-                    trainingSeed, Optional.ofNullable(inference), convLayers);
+                    trainingSeed, Optional.ofNullable(inference), convLayers, task, Optional.ofNullable(target));
         }
     }
 }

@@ -50,6 +50,7 @@ import java.util.regex.Pattern;
  *   "cooldown": "30s",                    // 250ms, 30s, 2m, PT30S, or a number of seconds
  *   "experiment_id": "mp-sweep-1",
  *   "dataset": "/usr/share/datasets/fashion-mnist", "train_limit": 0, "test_limit": 0,
+ *   "task": "classification",             // or "regression", with "dataset": "houses.parquet", "target": "price"
  *   "optimizer": "sgd-momentum", "learning_rate": 0.05, "training_seed": 42,
  *   "inference": {"precisions": ["fp32", "int8"], "repeats": 3, "batch_size": 256},  // after each training run
  *   "comment": "free text, ignored"
@@ -65,7 +66,7 @@ import java.util.regex.Pattern;
 public final class SweepGridFile {
     static final List<String> KEYS = List.of("mode", "precisions", "batch_sizes", "hidden", "epochs", "repeats",
             "benchmark", "seed", "cooldown", "experiment_id", "dataset", "train_limit", "test_limit", "optimizer", "conv_layers",
-            "learning_rate", "training_seed", "inference", "comment");
+            "learning_rate", "training_seed", "inference", "task", "target", "comment");
     static final List<String> BENCHMARK_KEYS = List.of("precision", "batch_size", "hidden", "epochs");
     static final List<String> INFERENCE_KEYS = List.of("precisions", "repeats", "batch_size");
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
@@ -167,6 +168,12 @@ public final class SweepGridFile {
         }
         if (has(root, "conv_layers")) {
             b.convLayers(parseWith(root.get("conv_layers"), "conv_layers", ConvLayer::parseList));
+        }
+        if (has(root, "task")) {
+            b.task(parseWith(root.get("task"), "task", dev.ampwatch.trainer.model.Task::fromCliName));
+        }
+        if (has(root, "target")) {
+            b.target(nonBlank(root.get("target"), "target"));
         }
         if (has(root, "comment")) {
             text(root.get("comment"), "comment");

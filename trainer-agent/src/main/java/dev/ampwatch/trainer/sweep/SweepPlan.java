@@ -49,7 +49,7 @@ public record SweepPlan(SweepGrid grid, String experimentId, long seed, int conf
         TrainingOptions.Builder b = TrainingOptions.builder().precision(s.precision()).batchSize(s.batchSize())
                 .hiddenUnits(s.hiddenUnits()).convLayers(grid.convLayers()).epochs(s.epochs()).seed(trainingSeed(run)).experimentId(experimentId)
                 .datasetDir(grid.dataset().orElse(null)).trainLimit(grid.trainLimit()).testLimit(grid.testLimit())
-                .optimizer(grid.optimizer());
+                .optimizer(grid.optimizer()).task(grid.task()).target(grid.target().orElse(null));
         grid.learningRate().ifPresent(b::learningRate);
         return b;
     }

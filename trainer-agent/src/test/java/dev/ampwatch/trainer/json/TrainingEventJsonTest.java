@@ -95,7 +95,7 @@ class TrainingEventJsonTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "\"event_time\":\"2026-11-23T10:00:00\",\"kind\":\"RUN_STARTED\"   | event_time: \"2026-11-23T10:00:00\" has no UTC offset",
+        "\"event_time\":\"2026-11-23T10:00:00\",\"kind\":\"RUN_STARTED\"   | event_time: \"2026-11-23T10:00:00\" has no UTC offset; write it as 2026-11-23T10:00:00Z (UTC) or with an offset such as 2026-11-23T10:00:00+01:00 (JSON timestamps carry their offset; --time-zone is for CSV)",
         "\"event_time\":true,\"kind\":\"RUN_STARTED\"                       | event_time: \"true\" is not a timestamp; expected an ISO-8601",
         "\"kind\":\"RUN_STARTED\"                                           | event_time: is required",
         "\"event_time\":1,\"kind\":\"STARTED\"                              | kind: \"STARTED\" is not an event kind; accepted (any case): RUN_STARTED, EPOCH_STARTED, EPOCH_COMPLETED, RUN_COMPLETED, RUN_FAILED",
@@ -164,5 +164,34 @@ class TrainingEventJsonTest {
         assertThatThrownBy(() -> TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
                 + String.format(config, "[\"c32k3s1\",\"3x3\"]")))
                 .hasMessageContaining("config.conv_layers[1]").hasMessageContaining("expected c<channels>k<kernel>s<stride>");
+    }
+
+    @Test
+    void aRegressionsTaskAndErrorsRoundTripAndAreChecked() {
+        String config = "\"config\":{\"precision\":\"amp-fp16\",\"batch_size\":64,\"hidden_units\":[64],\"epochs\":3,"
+                + "\"learning_rate\":0.001,\"optimizer\":\"adam\",\"dataset\":\"houses.parquet (target price)\","
+                + "\"train_samples\":1000,\"parameter_count\":1,\"device_name\":\"cpu\",\"backend\":\"pytorch\",\"task\":%s}}";
+        TrainingEvent start = TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
+                + String.format(config, "\"regression\""));
+        assertThat(start.getConfig().getTask()).isEqualTo(dev.ampwatch.schema.RunTask.REGRESSION);
+        assertThat(start.getConfig().getBenchmark()).isFalse();
+        TrainingEvent benchmark = TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
+                + String.format(config, "\"classification\",\"benchmark\":true"));
+        assertThat(benchmark.getConfig().getBenchmark()).as("statistics.md: producers other than sweep may flag it").isTrue();
+        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(benchmark))).isEqualTo(benchmark);
+        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(start))).isEqualTo(start);
+        assertThatThrownBy(() -> TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
+                + String.format(config, "\"ranking\""))).hasMessageContaining("config.task")
+                .hasMessageContaining("not a task (classification or regression)");
+
+        String metrics = "\"metrics\":{\"loss\":0.2,\"samples\":1000,\"duration_ms\":900,\"samples_per_second\":1111.0,\"train_rmse\":1.5,"
+                + "\"validation_rmse\":1.75,\"test_rmse\":%s,\"test_mae\":1.25,\"test_r2\":-0.5}}";
+        TrainingEvent epoch = TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428001,\"kind\":\"EPOCH_COMPLETED\","
+                + "\"epoch\":1," + String.format(metrics, "1.625"));
+        assertThat(epoch.getMetrics().getTestRmse()).isEqualTo(1.625);
+        assertThat(epoch.getMetrics().getTestR2()).as("worse than the mean is a negative R²").isEqualTo(-0.5);
+        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(epoch))).isEqualTo(epoch);
+        assertThatThrownBy(() -> TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428001,\"kind\":\"EPOCH_COMPLETED\","
+                + "\"epoch\":1," + String.format(metrics, "-1"))).hasMessageContaining("metrics.test_rmse");
     }
 }

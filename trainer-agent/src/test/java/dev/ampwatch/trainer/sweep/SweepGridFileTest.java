@@ -58,6 +58,25 @@ class SweepGridFileTest {
     }
 
     @Test
+    void aRegressionGridLearnsATablesColumnInEveryRun() {
+        SweepGrid g = SweepGridFile.parse("{\"task\": \"regression\", \"dataset\": \"houses.parquet\", \"target\": \"price\","
+                + " \"precisions\": [\"fp32\", \"amp-bf16\"]}");
+        assertThat(g.task()).isEqualTo(dev.ampwatch.trainer.model.Task.REGRESSION);
+        SweepPlan plan = SweepPlanner.plan(g.withSeed(1));
+        assertThat(plan.runs()).allSatisfy(r -> {
+            var o = plan.options(r).build();
+            assertThat(o.task()).isEqualTo(dev.ampwatch.trainer.model.Task.REGRESSION);
+            assertThat(o.target()).contains("price");
+            assertThat(o.datasetDir()).contains(java.nio.file.Path.of("houses.parquet"));
+        });
+        assertThat(SweepGridFile.parse("{}").task()).isEqualTo(dev.ampwatch.trainer.model.Task.CLASSIFICATION);
+        assertThatThrownBy(() -> SweepGridFile.parse("{\"task\": \"ranking\"}")).hasMessageContaining("task")
+                .hasMessageContaining("classification or regression");
+        assertThatThrownBy(() -> SweepGridFile.parse("{\"task\": \"regression\", \"inference\": {\"precisions\": [\"int8\"]}}"))
+                .hasMessageContaining("inference runs of a regression are not built yet");
+    }
+
+    @Test
     void anEmptyObjectIsTheBenchmarkAloneWithDefaults() {
         SweepGrid g = SweepGridFile.parse("{}");
         assertThat(g.mode()).isEqualTo(SweepMode.GRID);

@@ -1,0 +1,248 @@
+package dev.ampwatch.trainer.data;
+
+import dev.ampwatch.trainer.model.Task;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A dataset from a table ({@link TabularFile}): one column is the target, every other numeric column a feature.
+ *
+ * <ul>
+ *   <li>Rows missing the target or any feature are left out, and counted in a warning.</li>
+ *   <li>The split is fixed by the file, not by the run's seed, so every run of an experiment is scored on the
+ *       same rows: a fifth of the rows (shuffled with {@link #SPLIT_SEED}) is the test split, one in
+ *       {@link Dataset#VALIDATION_SHARE} of the rest the validation split, the others the training split.</li>
+ *   <li>Each feature is standardized with its own mean and deviation over the training split (tabular columns
+ *       have units of their own; Fashion-MNIST's pixels share one scale, {@link Standardization}).</li>
+ *   <li>Classification: the target's distinct values, in order (numbers by value, text alphabetically), are the
+ *       classes 0, 1, ...; at most {@link #MAX_CLASSES}. Regression: a numeric target.</li>
+ * </ul>
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class TabularData {
+    /** Seed of the shuffle that splits a table: the same rows are test rows in every run. */
+    public static final long SPLIT_SEED = 0x5EED_2409_07853L;
+    /** One row in this many is a test row. */
+    public static final int TEST_SHARE = 5;
+    /** More distinct targets than this is not a classification (a regression's target, most likely). */
+    public static final int MAX_CLASSES = 1000;
+    private static final Logger LOG = LoggerFactory.getLogger(TabularData.class);
+
+    private TabularData() {}
+
+    /**
+     * @param target the target column's name
+     * @param trainLimit keep at most this many training rows; 0 keeps all
+     * @param testLimit keep at most this many test rows; 0 keeps all
+     */
+    public static Dataset load(Path file, String target, Task task, int trainLimit, int testLimit) throws IOException {
+        return of(TabularFile.read(file), target, task, trainLimit, testLimit);
+    }
+
+    static Dataset of(TabularFile table, String target, Task task, int trainLimit, int testLimit) throws IOException {
+        Path file = table.file();
+        TabularFile.Column y = null;
+        List<TabularFile.Column> features = new ArrayList<>();
+        List<String> text = new ArrayList<>();
+        for (TabularFile.Column c : table.columns()) {
+            if (c.name().equals(target)) {
+                y = c;
+            } else if (c.numeric()) {
+                features.add(c);
+            } else {
+                text.add(c.name());
+            }
+        }
+        if (y == null) {
+            List<String> names = new ArrayList<>();
+            table.columns().forEach(c -> names.add(c.name()));
+            throw new IOException(file + " has no column '" + target + "' to learn (--target); its columns: "
+                    + String.join(", ", names) + (table.unreadable().isEmpty() ? ""
+                            : "; not readable: " + String.join(", ", table.unreadable())));
+        }
+        if (features.isEmpty()) {
+            throw new IOException(file + " has no numeric column besides the target '" + target + "' to learn from");
+        }
+        if (!text.isEmpty() || !table.unreadable().isEmpty()) {
+            LOG.warn("{}: not features (not numbers): {}", file, String.join(", ",
+                    concat(text, table.unreadable())));
+        }
+        if (task == Task.REGRESSION && !y.numeric()) {
+            throw new IOException(file + ": the target '" + target + "' holds text, a regression needs numbers"
+                    + " (--task classification learns its values as classes)");
+        }
+        for (TabularFile.Column c : features) {
+            for (int r = 0; r < table.rows(); r++) {
+                if (Double.isInfinite(c.numbers()[r])) {
+                    throw new IOException(file + " row " + (r + 1) + ", column '" + c.name() + "': "
+                            + c.numbers()[r] + " is not a usable value");
+                }
+            }
+        }
+        int[] rows = completeRows(table, y, features);
+        if (rows.length < table.rows()) {
+            LOG.warn("{}: {} of {} rows miss the target or a feature and are left out", file,
+                    table.rows() - rows.length, table.rows());
+        }
+        if (rows.length < 3) {
+            throw new IOException(file + " has " + rows.length + " complete rows; a training, validation and test"
+                    + " split need more");
+        }
+        Random random = new Random(SPLIT_SEED);
+        for (int i = rows.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = rows[i];
+            rows[i] = rows[j];
+            rows[j] = t;
+        }
+        int testRows = Math.max(1, rows.length / TEST_SHARE);
+        int rest = rows.length - testRows;
+        int validationRows = rest / Dataset.VALIDATION_SHARE;
+        int trainRows = rest - validationRows;
+        int[] train = java.util.Arrays.copyOfRange(rows, testRows + validationRows, rows.length);
+        int[] validation = java.util.Arrays.copyOfRange(rows, testRows, testRows + validationRows);
+        int[] test = java.util.Arrays.copyOfRange(rows, 0, testRows);
+        if (trainLimit > 0 && trainLimit < trainRows) {
+            train = java.util.Arrays.copyOf(train, trainLimit);
+        }
+        if (testLimit > 0 && testLimit < testRows) {
+            test = java.util.Arrays.copyOf(test, testLimit);
+        }
+        double[][] scaling = scaling(features, train);
+        String name = file.getFileName() + " (target " + target + ")";
+        if (task == Task.REGRESSION) {
+            return new Dataset(name, false, 1, regression(features, scaling, y, train),
+                    regression(features, scaling, y, validation), regression(features, scaling, y, test), task);
+        }
+        int[] classOf = classes(y, rows, file, target);
+        int classes = java.util.Arrays.stream(classOf).max().orElse(0) + 1;
+        return new Dataset(name, false, classes, labelled(features, scaling, classOf, train),
+                labelled(features, scaling, classOf, validation), labelled(features, scaling, classOf, test), task);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private static int[] completeRows(TabularFile table, TabularFile.Column y, List<TabularFile.Column> features) {
+        int[] keep = new int[table.rows()];
+        int n = 0;
+        rows:
+        for (int r = 0; r < table.rows(); r++) {
+            if (y.numeric() ? Double.isNaN(y.numbers()[r]) : y.texts()[r] == null) {
+                continue;
+            }
+            for (TabularFile.Column c : features) {
+                if (Double.isNaN(c.numbers()[r])) {
+                    continue rows;
+                }
+            }
+            keep[n++] = r;
+        }
+        return java.util.Arrays.copyOf(keep, n);
+    }
+
+    /** Per feature: the training rows' mean and deviation (1 where the column is constant). */
+    private static double[][] scaling(List<TabularFile.Column> features, int[] train) {
+        double[][] meanStd = new double[features.size()][2];
+        for (int f = 0; f < features.size(); f++) {
+            double[] v = features.get(f).numbers();
+            double sum = 0;
+            for (int r : train) {
+                sum += v[r];
+            }
+            double mean = train.length == 0 ? 0 : sum / train.length;
+            double squares = 0;
+            for (int r : train) {
+                squares += (v[r] - mean) * (v[r] - mean);
+            }
+            double std = train.length == 0 ? 0 : Math.sqrt(squares / train.length);
+            meanStd[f][0] = mean;
+            meanStd[f][1] = std > 0 && Double.isFinite(std) ? std : 1;
+        }
+        return meanStd;
+    }
+
+    private static float[] features(List<TabularFile.Column> features, double[][] scaling, int[] rows) {
+        int k = features.size();
+        float[] x = new float[rows.length * k];
+        for (int i = 0; i < rows.length; i++) {
+            for (int f = 0; f < k; f++) {
+                x[i * k + f] = (float) ((features.get(f).numbers()[rows[i]] - scaling[f][0]) / scaling[f][1]);
+            }
+        }
+        return x;
+    }
+
+    private static LabeledData regression(List<TabularFile.Column> features, double[][] scaling, TabularFile.Column y,
+            int[] rows) {
+        float[] t = new float[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            t[i] = (float) y.numbers()[rows[i]];
+        }
+        return LabeledData.withTargets(features(features, scaling, rows), t, features.size());
+    }
+
+    private static LabeledData labelled(List<TabularFile.Column> features, double[][] scaling, int[] classOf,
+            int[] rows) {
+        int[] labels = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            labels[i] = classOf[rows[i]];
+        }
+        return new LabeledData(features(features, scaling, rows), labels, features.size());
+    }
+
+    /** Each row's class: the rank of its target among the distinct targets of {@code rows}. */
+    private static int[] classes(TabularFile.Column y, int[] rows, Path file, String target) throws IOException {
+        int[] classOf = new int[y.numeric() ? y.numbers().length : y.texts().length];
+        if (y.numeric()) {
+            TreeSet<Double> distinct = new TreeSet<>();
+            for (int r : rows) {
+                distinct.add(y.numbers()[r]);
+            }
+            checkCount(distinct.size(), file, target);
+            TreeMap<Double, Integer> rank = new TreeMap<>();
+            for (double v : distinct) {
+                rank.put(v, rank.size());
+            }
+            for (int r : rows) {
+                classOf[r] = rank.get(y.numbers()[r]);
+            }
+        } else {
+            TreeSet<String> distinct = new TreeSet<>();
+            for (int r : rows) {
+                distinct.add(y.texts()[r]);
+            }
+            checkCount(distinct.size(), file, target);
+            TreeMap<String, Integer> rank = new TreeMap<>();
+            for (String v : distinct) {
+                rank.put(v, rank.size());
+            }
+            for (int r : rows) {
+                classOf[r] = rank.get(y.texts()[r]);
+            }
+        }
+        return classOf;
+    }
+
+    private static void checkCount(int classes, Path file, String target) throws IOException {
+        if (classes > MAX_CLASSES) {
+            throw new IOException(file + ": the target '" + target + "' has " + classes + " distinct values, more"
+                    + " classes than " + MAX_CLASSES + "; a number to predict is --task regression");
+        }
+        if (classes < 2) {
+            throw new IOException(file + ": the target '" + target + "' has " + classes + " distinct value; a"
+                    + " classification needs 2 or more");
+        }
+    }
+}

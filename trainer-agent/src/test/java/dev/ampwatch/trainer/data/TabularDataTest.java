@@ -1,0 +1,123 @@
+package dev.ampwatch.trainer.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ampwatch.trainer.model.Task;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A table becomes a dataset: features, target, complete rows, a split fixed by the file, per-column scaling. */
+class TabularDataTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theParquetFixtureBecomesARegressionOnItsNumericColumns() throws Exception {
+        Dataset d = TabularData.load(TabularFileTest.fixture(), "y", Task.REGRESSION, 0, 0);
+        // 200 rows, 20 with a null x4 left out: 180 = 36 test + 12 validation (144 / 12) + 132 training
+        assertThat(d.test().size()).isEqualTo(36);
+        assertThat(d.validation().size()).isEqualTo(12);
+        assertThat(d.train().size()).isEqualTo(132);
+        assertThat(d.featureCount()).as("x1 x2 x3 x4 flag; the text column animal is no feature").isEqualTo(5);
+        assertThat(d.name()).isEqualTo("tabular.parquet (target y)");
+        assertThat(d.task()).isEqualTo(Task.REGRESSION);
+        assertThat(d.classes()).isEqualTo(1);
+        // every feature standardized over the training rows: mean 0, deviation 1 there
+        for (int f = 0; f < 5; f++) {
+            double sum = 0;
+            double squares = 0;
+            for (int r = 0; r < d.train().size(); r++) {
+                double v = d.train().features()[r * 5 + f];
+                sum += v;
+                squares += v * v;
+            }
+            assertThat(sum / d.train().size()).as("feature %d mean", f).isCloseTo(0, Offset.offset(1e-5));
+            assertThat(squares / d.train().size()).as("feature %d variance", f).isCloseTo(1, Offset.offset(1e-4));
+        }
+        // targets are kept in their units: y = 3 x1 - 2 x2 + 0.25 of the complete rows
+        float[] all = concat(d.train().targets(), d.validation().targets(), d.test().targets());
+        float[] expected = new float[180];
+        int n = 0;
+        for (int k = 0; k < 200; k++) {
+            if (k % 10 != 9) {
+                expected[n++] = (float) (3 * (k * 0.5) - 2 * (k % 7) + 0.25);
+            }
+        }
+        Arrays.sort(all);
+        Arrays.sort(expected);
+        assertThat(all).containsExactly(expected);
+    }
+
+    @Test
+    void theSplitIsTheFilesNotTheRunsAndLimitsCutIt() throws Exception {
+        Dataset a = TabularData.load(TabularFileTest.fixture(), "y", Task.REGRESSION, 0, 0);
+        Dataset b = TabularData.load(TabularFileTest.fixture(), "y", Task.REGRESSION, 0, 0);
+        assertThat(a.test().targets()).containsExactly(b.test().targets());
+        assertThat(a.train().features()).containsExactly(b.train().features());
+        Dataset cut = TabularData.load(TabularFileTest.fixture(), "y", Task.REGRESSION, 50, 10);
+        assertThat(cut.train().size()).isEqualTo(50);
+        assertThat(cut.test().size()).isEqualTo(10);
+        assertThat(cut.test().targets()).containsExactly(Arrays.copyOf(a.test().targets(), 10));
+    }
+
+    @Test
+    void classesAreTheTargetsDistinctValuesInOrder() throws Exception {
+        Dataset d = TabularData.load(TabularFileTest.fixture(), "animal", Task.CLASSIFICATION, 0, 0);
+        assertThat(d.classes()).isEqualTo(3);
+        assertThat(d.featureCount()).as("y is a feature when it is not the target").isEqualTo(6);
+        Path csv = dir.resolve("grades.csv");
+        Files.writeString(csv, "score,grade\n1,10\n2,-3\n3,10\n4,7\n5,-3\n6,7\n7,10\n8,7\n9,-3\n10,10\n");
+        Dataset g = TabularData.load(csv, "grade", Task.CLASSIFICATION, 0, 0);
+        assertThat(g.classes()).isEqualTo(3);
+        int[] labels = concat(g.train().labels(), g.validation().labels(), g.test().labels());
+        // -3 -> 0, 7 -> 1, 10 -> 2: three of -3, three of 7, four of 10
+        assertThat(Arrays.stream(labels).filter(l -> l == 0).count()).isEqualTo(3);
+        assertThat(Arrays.stream(labels).filter(l -> l == 1).count()).isEqualTo(3);
+        assertThat(Arrays.stream(labels).filter(l -> l == 2).count()).isEqualTo(4);
+    }
+
+    @Test
+    void tablesThatCannotBeLearnedSaySoAndWhy() throws Exception {
+        Path many = dir.resolve("many.csv");
+        StringBuilder rows = new StringBuilder("x,y\n");
+        for (int i = 0; i < 1200; i++) {
+            rows.append(i).append(',').append(i * 1.5).append('\n');
+        }
+        Files.writeString(many, rows);
+        assertThatThrownBy(() -> TabularData.load(many, "y", Task.CLASSIFICATION, 0, 0))
+                .hasMessageContaining("1200 distinct values").hasMessageContaining("--task regression");
+        Path one = dir.resolve("one.csv");
+        Files.writeString(one, "x,y\n1,0\n2,0\n3,0\n4,0\n");
+        assertThatThrownBy(() -> TabularData.load(one, "y", Task.CLASSIFICATION, 0, 0)).hasMessageContaining("2 or more");
+        Path onlyText = dir.resolve("text.csv");
+        Files.writeString(onlyText, "name,y\na,1\nb,2\nc,3\nd,4\n");
+        assertThatThrownBy(() -> TabularData.load(onlyText, "y", Task.REGRESSION, 0, 0))
+                .hasMessageContaining("no numeric column besides the target");
+        Path inf = dir.resolve("inf.csv");
+        Files.writeString(inf, "x,y\n1,1\nInfinity,2\n3,3\n4,4\n");
+        assertThatThrownBy(() -> TabularData.load(inf, "y", Task.REGRESSION, 0, 0))
+                .hasMessageContaining("row 2, column 'x'");
+        Path empty = dir.resolve("empty.csv");
+        Files.writeString(empty, "x,y\n1,\n,2\n");
+        assertThatThrownBy(() -> TabularData.load(empty, "y", Task.REGRESSION, 0, 0)).hasMessageContaining("0 complete rows");
+    }
+
+    private static float[] concat(float[]... parts) {
+        float[] all = new float[Arrays.stream(parts).mapToInt(p -> p.length).sum()];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
+    }
+
+    private static int[] concat(int[]... parts) {
+        return Arrays.stream(parts).flatMapToInt(Arrays::stream).toArray();
+    }
+}
