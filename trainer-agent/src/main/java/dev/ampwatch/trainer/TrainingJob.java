@@ -167,6 +167,10 @@ public final class TrainingJob {
                     options.runId(), options.precision().cliName(), current, options.epochs(), done, perEpoch,
                     lossSum / done, done / Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9))));
             model.synchronize();
+            if (!Double.isFinite(pass.meanLoss())) { // every later number would be NaN too: say so, and stop
+                throw new TrainingFailedException(options.runId(), "the loss diverged to " + pass.meanLoss() + " in epoch "
+                        + epoch + " (learning rate " + options.learningRate() + "): a lower --learning-rate may train", null);
+            }
             Instant trained = events.now();
             EpochMetrics.Builder scores = EpochMetrics.newBuilder();
             String quality = data.task() == Task.REGRESSION ? regressionScores(runner, data, scores)

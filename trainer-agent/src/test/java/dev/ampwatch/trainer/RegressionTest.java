@@ -122,6 +122,21 @@ class RegressionTest {
     }
 
     @Test
+    void aDivergedRunFailsSayingSoAndARegressionsDefaultRateIsLower() {
+        Dataset data = SyntheticData.friedman1(1000, 200, 10, 1.0, 7);
+        assertThatThrownBy(() -> new TrainingJob(options(Precision.FP32).optimizer(OptimizerKind.SGD_MOMENTUM)
+                .learningRate(50).build(), cpu, ticking(), events::add).run(data))
+                .hasMessageContaining("the loss diverged to").hasMessageContaining("a lower --learning-rate may train");
+        TrainingEvent last = events.get(events.size() - 1);
+        assertThat(last.getKind()).isEqualTo(EventKind.RUN_FAILED);
+        assertThat(last.getFailureReason()).contains("diverged").contains("epoch 1");
+        assertThat(TrainingOptions.builder().task(Task.REGRESSION).build().learningRate()).isEqualTo(0.01);
+        assertThat(TrainingOptions.builder().build().learningRate()).isEqualTo(0.05);
+        assertThat(TrainingOptions.builder().task(Task.REGRESSION).optimizer(OptimizerKind.ADAM).build().learningRate())
+                .isEqualTo(0.001);
+    }
+
+    @Test
     void aClassifierLearnsATablesTextLabels() throws Exception {
         Random random = new Random(9);
         StringBuilder csv = new StringBuilder("x1,x2,species\n");
