@@ -140,7 +140,7 @@ public final class AnalyzerApp implements AutoCloseable {
                     return failures.problem().map(why -> Response.text(503, "DOWN " + why + "\n"))
                             .orElseGet(() -> Response.text(200, "UP\n"));
                 })
-                .route("/runs", (path, query) -> {
+                .routeWithIds("/runs", (path, query) -> {
                     boolean local = query != null && query.contains("local=true");
                     String rest = path.substring("/runs".length());
                     if (rest.isEmpty() || rest.equals("/")) {

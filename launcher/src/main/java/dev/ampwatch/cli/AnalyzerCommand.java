@@ -25,8 +25,9 @@ final class AnalyzerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> client = kafka.reachableClientProperties();
+        // the options first: a bad value is the user's to fix before any broker matters
         AnalyzerConfig config = options.config(kafka.topics(), Path.of("ampwatch-data", "streams"));
+        Map<String, Object> client = kafka.reachableClientProperties();
         TopicSetup.ensure(client, config.topics(), options.partitions);
         Lifetime lifetime = new Lifetime();
         try (AnalyzerApp app = AnalyzerApp.start(config, client, options.metricsHost, options.metricsPort,

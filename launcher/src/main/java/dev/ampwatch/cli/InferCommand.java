@@ -66,7 +66,7 @@ final class InferCommand implements Callable<Integer> {
             }
         }
         ModelFile.SavedModel saved = ModelFile.read(model);
-        Dataset data = DatasetResolver.resolve(Optional.ofNullable(scope.dataset), 0, scope.testLimit, 42);
+        Dataset data = DatasetResolver.forModel(Optional.ofNullable(scope.dataset), saved, 0, scope.testLimit, 42);
         if (data.featureCount() != saved.spec().inputs()) {
             throw new CommandLine.ParameterException(spec.commandLine(), model + " takes " + saved.spec().inputs()
                     + " inputs; " + data.name() + " has " + data.featureCount());

@@ -87,7 +87,7 @@ final class SweepInferences {
         try {
             model = ModelFile.read(modelFile(trained.runId()));
             // the training run's own data: the same test split, and (generated data) the same seed
-            data = DatasetResolver.resolve(trained.datasetDir(), trained.trainLimit(), trained.testLimit(), trained.seed());
+            data = DatasetResolver.forModel(trained.datasetDir(), model, trained.trainLimit(), trained.testLimit(), trained.seed());
         } catch (IOException | RuntimeException e) {
             for (String precision : plan.inferenceOrder(run)) {
                 outcomes.add(new Outcome(trained.runId(), precision, "", "failed: " + e.getMessage(), null));

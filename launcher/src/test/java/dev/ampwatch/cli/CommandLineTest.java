@@ -68,6 +68,13 @@ class CommandLineTest {
     }
 
     @Test
+    void theAnalyzersOptionsAreCheckedBeforeTheBroker() {
+        // nothing listens on port 1: before, this said only "cannot reach Kafka"
+        assertThat(error(1, "analyzer", "--bootstrap-servers", "127.0.0.1:1", "--metrics-port", "0", "--forecast-confidence", "95"))
+                .contains("forecast").doesNotContain("Kafka");
+    }
+
+    @Test
     void aBadMapEntryNamesTheOptionOnce() {
         assertThat(error(2, "power-agent", "-S", "wattmeter.url"))
                 .contains("Value for option '--source-setting' (KEY=VALUE) should be in KEY=VALUE format but was wattmeter.url")

@@ -114,9 +114,15 @@ public record ReplayInput(List<ReplayRecord> records, List<Problem> problems, Li
             return "cannot read " + file + ": no such file";
         }
         if (e instanceof CharacterCodingException) {
-            return "cannot read " + file + ": it is not UTF-8 text (" + e.getMessage() + ")";
+            return "cannot read " + file + ": it is not UTF-8 text (save it as UTF-8, e.g. a spreadsheet's \"CSV UTF-8\")";
         }
-        return "cannot read " + file + ": " + e;
+        if (Files.isDirectory(file)) {
+            return "cannot read " + file + ": it is a directory, not a file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "cannot read " + file + ": permission denied";
+        }
+        return "cannot read " + file + ": " + e.getMessage();
     }
 
     private static String line(Path file, int good, String what, int bad) {

@@ -49,4 +49,16 @@ class ReplayInputTest {
         assertThat(shifted.get(shifted.size() - 1).eventTime()).isEqualTo(now.plusSeconds(2));
         assertThat(shifted).extracting(ReplayRecord::origin).containsExactlyElementsOf(sorted.stream().map(ReplayRecord::origin).toList());
     }
+
+    /** Found by a user review: "java.io.IOException: Is a directory" and "(Input length = 1)". */
+    @Test
+    void aFileThatCannotBeReadSaysWhyInWords(@TempDir Path dir) throws IOException {
+        Path latin1 = dir.resolve("latin1.jsonl");
+        Files.write(latin1, new byte[] {'#', ' ', (byte) 0xE9, '\n'});
+        PowerCsv.Defaults defaults = new PowerCsv.Defaults(null, null, SourceType.REPLAY, null);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReplayInput.read(List.of(), List.of(latin1), defaults))
+                .hasMessage("cannot read " + latin1 + ": it is not UTF-8 text (save it as UTF-8, e.g. a spreadsheet's \"CSV UTF-8\")");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReplayInput.read(List.of(dir), List.of(), defaults))
+                .hasMessageContaining("cannot read " + dir + ": it is a directory, not a file");
+    }
 }

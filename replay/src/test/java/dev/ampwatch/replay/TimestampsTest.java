@@ -38,6 +38,19 @@ class TimestampsTest {
                 .isEqualTo(Instant.parse("2026-11-23T10:00:00Z"));
     }
 
+    /** Found by a user review: both were resolved silently, the first to a time that never was, the second a guess. */
+    @org.junit.jupiter.api.Test
+    void localTimesThatAClockChangeSkippedOrRepeatedAreRefused() {
+        ZoneId berlin = ZoneId.of("Europe/Berlin");
+        assertThatThrownBy(() -> Timestamps.parse("timestamp", "2026-03-29 02:30:00", berlin))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("does not exist in Europe/Berlin (the clocks jumped from 02:00 to 03:00)");
+        assertThatThrownBy(() -> Timestamps.parse("timestamp", "2026-10-25 02:30:00", berlin))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("happens twice in Europe/Berlin")
+                .hasMessageContaining("2026-10-25T02:30:00+02:00 or 2026-10-25T02:30:00+01:00");
+        assertThat(Timestamps.parse("timestamp", "2026-10-25 03:30:00", berlin)).isEqualTo(Instant.parse("2026-10-25T02:30:00Z"));
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = ';', value = {
         "yesterday;                 is not a timestamp",

@@ -127,7 +127,7 @@ public final class InferenceJob {
     public static void warmUp(ModelFile.SavedModel model, List<String> precisions, int batchSize, String device, int threads, String host,
                               Dataset data) {
         Dataset slice = new Dataset(data.name(), data.synthetic(), data.classes(), data.train(), data.validation(),
-                data.test().rows(0, Math.min(WARM_UP_SAMPLES, data.test().size())));
+                data.test().rows(0, Math.min(WARM_UP_SAMPLES, data.test().size())), data.task(), data.table());
         for (String precision : precisions) {
             run(model, new Options(precision, batchSize, 1, "warm-up-" + precision, "warm-up", host), device, threads,
                     InstantSource.system(), TrainingListener.none(), slice);
@@ -152,9 +152,10 @@ public final class InferenceJob {
                 Instant end = events.now();
                 metrics.setDurationMs(Duration.between(start, end).toMillis());
                 listener.onEvent(events.epochCompleted(end, pass, metrics));
-                LOG.info("inference run {} ({}) pass {}/{}: accuracy {} loss {}, {} inferences/s, batch p50 {} ms p99 {} ms",
+                LOG.info("inference run {} ({}) pass {}/{}: {} loss {}, {} inferences/s, batch p50 {} ms p99 {} ms",
                         options.runId(), options.precision(), pass, options.repeats(),
-                        String.format("%.4f", metrics.getTestAccuracy()), String.format("%.4f", metrics.getLoss()),
+                        metrics.getTestRmse() != null ? String.format("RMSE %.4g", metrics.getTestRmse())
+                                : String.format("accuracy %.4f", metrics.getTestAccuracy()), String.format("%.4f", metrics.getLoss()),
                         String.format("%.0f", metrics.getSamplesPerSecond()), String.format("%.3f", metrics.getLatencyP50Ms()),
                         String.format("%.3f", metrics.getLatencyP99Ms()));
                 passes.add(metrics);
@@ -176,6 +177,9 @@ public final class InferenceJob {
     }
 
     private EpochMetrics pass(Engine engine, LabeledData test) {
+        if (model.task() == dev.ampwatch.trainer.model.Task.REGRESSION) {
+            return regressionPass(engine, test);
+        }
         int features = test.featureCount();
         int classes = model.spec().classes();
         float[] batch = new float[options.batchSize() * features];
@@ -206,6 +210,58 @@ public final class InferenceJob {
         double seconds = Math.max(System.nanoTime() - t0, 1_000L) / 1e9;
         Arrays.sort(millis);
         return EpochMetrics.newBuilder().setLoss(lossSum / test.size()).setTestAccuracy((double) correct / test.size())
+                .setSamples(test.size()).setSamplesPerSecond(test.size() / seconds).setDurationMs(0)
+                .setLatencyP50Ms(percentile(millis, 50)).setLatencyP95Ms(percentile(millis, 95))
+                .setLatencyP99Ms(percentile(millis, 99)).build();
+    }
+
+    /**
+     * A regression's pass: its outputs read in the target's units through the model's target scaling; RMSE, MAE and R²
+     * over the test rows, the loss as in training (squared error of the standardized target).
+     */
+    private EpochMetrics regressionPass(Engine engine, LabeledData test) {
+        int features = test.featureCount();
+        float[] batch = new float[options.batchSize() * features];
+        float[] outputs = new float[options.batchSize()];
+        int batches = (test.size() + options.batchSize() - 1) / options.batchSize();
+        double[] millis = new double[batches];
+        double squares = 0;
+        double absolute = 0;
+        double standardizedSquares = 0;
+        long t0 = System.nanoTime();
+        for (int b = 0; b < batches; b++) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new TrainingFailedException(options.runId(), "interrupted", null);
+            }
+            int from = b * options.batchSize();
+            int n = Math.min(options.batchSize(), test.size() - from);
+            System.arraycopy(test.features(), from * features, batch, 0, n * features);
+            long started = System.nanoTime();
+            engine.logits(batch, n, outputs);
+            millis[b] = (System.nanoTime() - started) / 1e6;
+            for (int r = 0; r < n; r++) {
+                double truth = test.targets()[from + r];
+                double error = model.target().invert(outputs[r]) - truth;
+                squares += error * error;
+                absolute += Math.abs(error);
+                double z = outputs[r] - (truth - model.target().mean()) / model.target().std();
+                standardizedSquares += z * z;
+            }
+        }
+        double seconds = Math.max(System.nanoTime() - t0, 1_000L) / 1e9;
+        Arrays.sort(millis);
+        double mean = 0;
+        for (float t : test.targets()) {
+            mean += t;
+        }
+        mean /= test.size();
+        double variance = 0;
+        for (float t : test.targets()) {
+            variance += (t - mean) * (t - mean);
+        }
+        return EpochMetrics.newBuilder().setLoss(standardizedSquares / test.size())
+                .setTestRmse(Math.sqrt(squares / test.size())).setTestMae(absolute / test.size())
+                .setTestR2(variance > 0 ? 1 - squares / variance : null)
                 .setSamples(test.size()).setSamplesPerSecond(test.size() / seconds).setDurationMs(0)
                 .setLatencyP50Ms(percentile(millis, 50)).setLatencyP95Ms(percentile(millis, 95))
                 .setLatencyP99Ms(percentile(millis, 99)).build();
@@ -295,6 +351,8 @@ public final class InferenceJob {
                 .setOptimizer("none").setDataset(data.name() + " (test split)").setDatasetSynthetic(data.synthetic())
                 .setTrainSamples(data.test().size()).setParameterCount(model.spec().parameterCount())
                 .setFlopsPerSample(2.0 * model.spec().macsPerSample()).setDeviceName(backend.deviceName()).setBackend(backend.name())
-                .setPhase(RunPhase.INFERENCE).build();
+                .setPhase(RunPhase.INFERENCE)
+                .setTask(model.task() == dev.ampwatch.trainer.model.Task.REGRESSION ? dev.ampwatch.schema.RunTask.REGRESSION
+                        : dev.ampwatch.schema.RunTask.CLASSIFICATION).build();
     }
 }

@@ -110,10 +110,6 @@ public final class TrainingJob {
             if (options.modelFile().isPresent()) {
                 ModelFile.checkWritable(options.modelFile().get()); // now, not after the run's hours of training
             }
-            if (options.modelFile().isPresent() && (options.task() == Task.REGRESSION || options.target().isPresent())) {
-                // a table's per-column scaling and a regression's target scaling are not in the model file yet
-                throw new IllegalArgumentException("--save-model is not built for tables or regressions yet");
-            }
             Dataset data = dataset != null ? dataset : DatasetResolver.resolve(options.datasetDir(), options.target(),
                     options.task(), options.trainLimit(), options.testLimit(), options.seed());
             if (data.task() != options.task()) {
@@ -199,7 +195,7 @@ public final class TrainingJob {
             }
         }
         if (options.modelFile().isPresent()) {
-            save(options.modelFile().get(), spec, runner, model, history.get(history.size() - 1));
+            save(options.modelFile().get(), spec, runner, model, history.get(history.size() - 1), data);
         }
         listener.onEvent(events.runCompleted(events.now()));
         return new TrainingResult(options.runId(), history, spec.parameterCount(), spec.flopsPerSample());
@@ -233,7 +229,7 @@ public final class TrainingJob {
     }
 
     /** The trained model and where it came from; a failure fails the run (it was asked for). */
-    private void save(Path file, ModelSpec spec, EpochRunner runner, TrainableModel model, EpochMetrics last) {
+    private void save(Path file, ModelSpec spec, EpochRunner runner, TrainableModel model, EpochMetrics last, Dataset data) {
         Map<String, String> trained = new LinkedHashMap<>();
         trained.put("run_id", options.runId());
         trained.put("experiment_id", options.experimentId());
@@ -252,9 +248,14 @@ public final class TrainingJob {
         if (last.getTestAccuracy() != null) {
             trained.put("test_accuracy", Double.toString(last.getTestAccuracy()));
         }
+        if (last.getTestRmse() != null) {
+            trained.put("test_rmse", Double.toString(last.getTestRmse()));
+        }
+        trained.put("dataset", data.name());
         trained.put("saved_at", events.now().toString());
         try {
-            ModelFile.write(file, new ModelFile.SavedModel(spec, runner.input(), model.parameters(), trained));
+            ModelFile.write(file, new ModelFile.SavedModel(spec, runner.input(), model.parameters(), trained, data.task(),
+                    runner.target(), data.table()));
         } catch (IOException | RuntimeException e) {
             throw new TrainingFailedException(options.runId(), "cannot save the model to " + file + ": " + e.getMessage(), e);
         }

@@ -58,6 +58,94 @@ class SavedModelTest {
         }
     }
 
+    /**
+     * A regression trained on a CSV table, saved (format version 2: task, target scaling, the table's columns and their
+     * scaling), read back and measured by inference on the same file: the test RMSE the run reported, in fp32; int8
+     * close to it.
+     */
+    @Test
+    void aTablesRegressionSavesItsScalingAndInferenceReproducesItsRmse(@TempDir Path dir) throws Exception {
+        java.util.Random random = new java.util.Random(4);
+        StringBuilder csv = new StringBuilder("area,rooms,city,price\n");
+        for (int i = 0; i < 1500; i++) {
+            double area = 40 + random.nextDouble() * 160;
+            int rooms = 1 + random.nextInt(6);
+            csv.append(String.format(java.util.Locale.ROOT, "%.2f,%d,%s,%.2f%n", area, rooms, i % 2 == 0 ? "x" : "y",
+                    3000 * area + 20000 * rooms + random.nextGaussian() * 10000));
+        }
+        Path table = Files.writeString(dir.resolve("houses.csv"), csv);
+        Path file = dir.resolve("houses.ampwmodel");
+        TrainingResult result = new TrainingJob(tiny().task(dev.ampwatch.trainer.model.Task.REGRESSION).epochs(4)
+                .precision(Precision.FP32).hiddenUnits(List.of(32)).datasetDir(table).target("price").saveModel(file).build(),
+                cpu, InstantSource.system(), events::add).run();
+        ModelFile.SavedModel saved = ModelFile.read(file);
+        assertThat(saved.task()).isEqualTo(dev.ampwatch.trainer.model.Task.REGRESSION);
+        assertThat(saved.table().target()).isEqualTo("price");
+        assertThat(saved.table().features()).extracting(dev.ampwatch.trainer.data.TableSchema.Column::name)
+                .containsExactly("area", "rooms");
+        assertThat(saved.target().std()).isGreaterThan(1000);
+        assertThat(Files.readAllBytes(file)[8]).as("format version 2").isEqualTo((byte) 2);
+        assertThat(saved.trained()).containsEntry("test_rmse", Double.toString(result.last().getTestRmse()))
+                .containsEntry("dataset", "houses.csv (target price)");
+
+        Dataset again = dev.ampwatch.trainer.data.DatasetResolver.forModel(java.util.Optional.of(table), saved, 0, 0, 42);
+        List<dev.ampwatch.schema.EpochMetrics> fp32 = InferenceJob.runOnCpu(saved,
+                new InferenceJob.Options("fp32", 64, 1, "inf-fp32", "exp-1", "host-a"), 2, InstantSource.system(), e -> { }, again);
+        assertThat(fp32.get(0).getTestRmse()).isCloseTo(result.last().getTestRmse(),
+                org.assertj.core.data.Offset.offset(1e-9 * result.last().getTestRmse()));
+        assertThat(fp32.get(0).getTestR2()).isCloseTo(result.last().getTestR2(), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(fp32.get(0).getTestAccuracy()).isNull();
+        List<dev.ampwatch.schema.EpochMetrics> int8 = InferenceJob.runOnCpu(saved,
+                new InferenceJob.Options("int8", 64, 1, "inf-int8", "exp-1", "host-a"), 2, InstantSource.system(), e -> { }, again);
+        assertThat(int8.get(0).getTestRmse()).as("int8 within 10 %% of fp32's error")
+                .isCloseTo(fp32.get(0).getTestRmse(), org.assertj.core.data.Percentage.withPercentage(10));
+
+        Path other = Files.writeString(dir.resolve("other.csv"), "area,price\n50,1\n60,2\n70,3\n80,4\n");
+        assertThatThrownBy(() -> dev.ampwatch.trainer.data.DatasetResolver.forModel(java.util.Optional.of(other), saved, 0, 0, 42))
+                .hasMessageContaining("has no numeric column 'rooms', a feature of the model");
+        assertThatThrownBy(() -> dev.ampwatch.trainer.data.DatasetResolver.forModel(java.util.Optional.empty(), saved, 0, 0, 42))
+                .hasMessageContaining("the model was trained on a table (houses.csv (target price))");
+    }
+
+    /** A classifier of a table's text labels keeps its classes: a file whose labels come in another order reads the same. */
+    @Test
+    void aTablesClassifierKeepsItsClassesByName(@TempDir Path dir) throws Exception {
+        java.util.Random random = new java.util.Random(2);
+        String[] names = {"setosa", "versicolor", "virginica"};
+        StringBuilder csv = new StringBuilder("x1,x2,species\n");
+        for (int i = 0; i < 900; i++) {
+            int k = i % 3;
+            csv.append(String.format(java.util.Locale.ROOT, "%.4f,%.4f,%s%n", k * 6 + random.nextGaussian(), -k * 4 + random.nextGaussian(), names[k]));
+        }
+        Path table = Files.writeString(dir.resolve("flowers.csv"), csv);
+        Path file = dir.resolve("flowers.ampwmodel");
+        TrainingResult result = new TrainingJob(tiny().epochs(5).learningRate(0.01).hiddenUnits(List.of(32))
+                .precision(Precision.FP32).datasetDir(table).target("species")
+                .saveModel(file).build(), cpu, InstantSource.system(), events::add).run();
+        ModelFile.SavedModel saved = ModelFile.read(file);
+        assertThat(saved.table().classes()).containsExactly("setosa", "versicolor", "virginica");
+        // new data with only two of the species, and one the model never saw: the known ones keep their classes
+        StringBuilder fresh = new StringBuilder("species,x2,x1\n");
+        for (int i = 0; i < 300; i++) {
+            int k = 1 + i % 2;
+            fresh.append(String.format(java.util.Locale.ROOT, "%s,%.4f,%.4f%n", names[k], -k * 4 + random.nextGaussian(),
+                    k * 6 + random.nextGaussian()));
+        }
+        fresh.append("unknown,0,0\n");
+        Path later = Files.writeString(dir.resolve("later.csv"), fresh);
+        Dataset same = dev.ampwatch.trainer.data.DatasetResolver.forModel(java.util.Optional.of(table), saved, 0, 0, 42);
+        assertThat(InferenceJob.runOnCpu(saved, new InferenceJob.Options("fp32", 64, 1, "inf-same", "exp-1", "host-a"), 2,
+                InstantSource.system(), e -> { }, same).get(0).getTestAccuracy()).as("the training file: the run's own test accuracy")
+                .isEqualTo(result.last().getTestAccuracy());
+        Dataset read = dev.ampwatch.trainer.data.DatasetResolver.forModel(java.util.Optional.of(later), saved, 0, 0, 42);
+        assertThat(read.classes()).isEqualTo(3);
+        assertThat(java.util.Arrays.stream(read.test().labels()).distinct().sorted().toArray()).containsExactly(1, 2);
+        List<dev.ampwatch.schema.EpochMetrics> passes = InferenceJob.runOnCpu(saved,
+                new InferenceJob.Options("fp32", 64, 1, "inf", "exp-1", "host-a"), 2, InstantSource.system(), e -> { }, read);
+        assertThat(passes.get(0).getTestAccuracy()).as("columns found by name, classes by value").isGreaterThan(0.95);
+        assertThat(result.last().getTestAccuracy()).isGreaterThan(0.95);
+    }
+
     @Test
     void aModelThatCannotBeSavedIsFoundBeforeTheTrainingNamingTheFile(@TempDir Path dir) throws Exception {
         Dataset data = SyntheticData.generate(100, 40, 12, 3, 0.5f, 0.2f, 3);

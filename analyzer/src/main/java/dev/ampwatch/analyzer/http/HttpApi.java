@@ -58,6 +58,8 @@ public final class HttpApi implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
+    /** What is served, for the 404's message. */
+    private final java.util.List<String> paths = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private HttpApi(HttpServer server, ExecutorService executor) {
         this.server = server;
@@ -81,17 +83,40 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    public HttpApi route(String prefix, Handler handler) {
-        server.createContext(prefix, exchange -> serve(exchange, handler));
+    /**
+     * Serves {@code path} itself and, where it ends with {@code /}, what is below it; anything else that starts the
+     * same (the JDK server matches contexts by prefix: {@code /metrics/x}, {@code /runsabc}) is a 404, as is every
+     * path no route has.
+     */
+    public HttpApi route(String path, Handler handler) {
+        paths.add(path.endsWith("/") ? path + "{id}" : path);
+        server.createContext(path, exchange -> serve(exchange, (p, q) -> p.equals(path) || path.endsWith("/") && p.startsWith(path)
+                ? handler.handle(p, q) : notFound(p)));
         return this;
+    }
+
+    /** Routes whose path may continue below them: {@code /runs} and {@code /runs/{id}}. */
+    public HttpApi routeWithIds(String path, Handler handler) {
+        paths.add(path);
+        paths.add(path + "/{id}");
+        server.createContext(path, exchange -> serve(exchange, (p, q) -> p.equals(path) || p.startsWith(path + "/")
+                ? handler.handle(p, q) : notFound(p)));
+        return this;
+    }
+
+    private Response notFound(String path) {
+        return Response.error(404, "nothing is served there (the path is not echoed); the analyzer serves " + String.join(", ", paths));
     }
 
     private static void serve(HttpExchange exchange, Handler handler) throws IOException {
         Response response;
         URI uri = exchange.getRequestURI();
+        String method = exchange.getRequestMethod();
+        boolean head = "HEAD".equals(method);
         try {
-            if (!"GET".equals(exchange.getRequestMethod())) {
-                response = Response.text(405, "only GET\n");
+            if (!"GET".equals(method) && !head) {
+                response = Response.error(405, "only GET and HEAD");
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
             } else {
                 response = handler.handle(uri.getPath(), uri.getRawQuery());
             }
@@ -105,6 +130,11 @@ public final class HttpApi implements AutoCloseable {
         exchange.getResponseHeaders().set("Content-Type", response.contentType());
         exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        if (head) { // what GET would answer, without the body
+            exchange.sendResponseHeaders(response.status(), -1);
+            exchange.close();
+            return;
+        }
         exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
@@ -112,6 +142,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     public void start() {
+        server.createContext("/", exchange -> serve(exchange, (p, q) -> notFound(p)));
         server.start();
     }
 

@@ -101,10 +101,12 @@ public final class HostStep {
         }
         HostTimeline timeline = timelines.timeline(host, nowMs);
         if (input instanceof HostInput.Sample s) {
+            long released = timeline.state().getReleasedUntilUs(); // before accept(): what was attributed when it came
             if (timeline.accept(s.sample(), s.encoded(), nowMs) == Verdict.LATE) {
-                deadLetter(input, DeadLetterKind.LATE, input.describe() + ": more than the grace (" + config.grace()
-                        + ") behind the samples already seen from host " + host + ", or before "
-                        + Micros.instant(timeline.state().getReleasedUntilUs()) + ", which is attributed already", nowMs, out);
+                deadLetter(input, DeadLetterKind.LATE, input.describe() + (Micros.of(s.sample().getEventTime()) < released
+                        ? ": before " + Micros.instant(released) + ", up to which host " + host + " is attributed already"
+                        : ": more than the grace (" + config.grace() + ") behind the samples already seen from host " + host),
+                        nowMs, out);
                 timelines.changed(timeline);
                 return;
             }

@@ -52,4 +52,30 @@ class HttpApiTest {
         assertThat(boom.statusCode()).isEqualTo(500);
         assertThat(boom.body()).doesNotContain("secret").doesNotContain("Exception");
     }
+
+    /** Found by a user review: the JDK server matches by prefix, answered unknown paths in HTML and refused HEAD. */
+    @Test
+    void unknownPathsAre404InJsonWithTheHeadersAndHeadAnswersAsGetWithoutABody() throws Exception {
+        api.route("/metrics", (path, query) -> Response.text(200, "m 1\n"))
+                .routeWithIds("/runs", (path, query) -> Response.text(200, "runs " + path + "\n")).start();
+        for (String path : new String[] {"/nope", "/metrics/x", "/runsabc", "/"}) {
+            HttpResponse<String> r = get(path);
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+            assertThat(r.headers().firstValue("Content-Type")).as(path).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+            assertThat(r.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+            assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+            assertThat(new ObjectMapper().readTree(r.body()).get("error").asText()).doesNotContain(path.length() > 1 ? path.substring(1) : "~")
+                    .contains("/metrics, /runs, /runs/{id}");
+        }
+        assertThat(get("/runs").body()).isEqualTo("runs /runs\n");
+        assertThat(get("/runs/r-1").body()).isEqualTo("runs /runs/r-1\n");
+        HttpResponse<String> head = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/metrics"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        HttpResponse<String> post = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/metrics"))
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
+    }
 }

@@ -85,7 +85,9 @@ public final class ReportCommand implements Callable<Integer> {
         write(out, ReportHtml.render(data));
         write(csvPath, ReportCsv.write(data, ReportHtml.labels(stats)));
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("wrote %s (%d runs, %d configurations) and %s%n", out, data.runs().size(), stats.getConfigurations().size(), csvPath);
+        int configurations = stats.getConfigurations().size();
+        w.printf("wrote %s (%d run%s, %d configuration%s) and %s%n", out, data.runs().size(), data.runs().size() == 1 ? "" : "s",
+                configurations, configurations == 1 ? "" : "s", csvPath);
         w.flush();
         return 0;
     }

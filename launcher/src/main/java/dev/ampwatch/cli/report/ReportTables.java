@@ -36,7 +36,7 @@ final class ReportTables {
             for (ConfigurationSummary c : ReportPlots.ordered(stats.getConfigurations())) {
                 for (MetricSummary m : c.getMetrics()) {
                     if (m.getMetric().equals(metric)) {
-                        int d = digits(m.getUnit());
+                        int d = digits(m.getUnit(), m.getMean());
                         t.append(Html.row(List.of(c.getLabel(), "" + c.getRuns(), "" + c.getFailedRuns(), "" + m.getN(),
                                 Numbers.fixed(m.getMean(), d), Numbers.fixed(m.getSd(), d + 1), Numbers.fixed(m.getCiLow(), d),
                                 Numbers.fixed(m.getCiHigh(), d), nz(m.getReason()))));
@@ -81,7 +81,8 @@ final class ReportTables {
             if (of.isEmpty()) {
                 continue;
             }
-            int d = digits(of.get(0).getUnit());
+            int d = digits(of.get(0).getUnit(), of.stream().map(Comparison::getMeanDifference).filter(java.util.Objects::nonNull)
+                    .map(Math::abs).max(Double::compare).orElse(null));
             StringBuilder t = new StringBuilder("<h4>Pairwise tests</h4>\n").append(table("tests-" + metric));
             t.append(Html.head(List.of("configuration - reference", "why", "n", "n ref", "difference", ci, "ratio",
                     "Welch t", "df", "p", "p (Holm)", "Mann-Whitney U", "p", "p (Holm)", "significant")));
@@ -115,7 +116,7 @@ final class ReportTables {
         t.append(Html.head(List.of("configuration", "check", "metric", "reference", "n", "n ref", "mean", "mean ref", "difference",
                 "ratio", "p (Holm)", "significant", "note")));
         for (RegressionCheck r : stats.getRegressions()) {
-            int d = digits(r.getUnit());
+            int d = digits(r.getUnit(), r.getMean());
             t.append(Html.row(List.of(r.getConfigurationLabel(), r.getCheck().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                     r.getMetric(), r.getReferenceLabel(), "" + r.getN(), "" + r.getNReference(), Numbers.fixed(r.getMean(), d),
                     Numbers.fixed(r.getMeanReference(), d), Numbers.signed(r.getMeanDifference(), d), percent(r.getMeanDifferenceRatio()),
@@ -191,8 +192,17 @@ final class ReportTables {
         return ratio == null ? "" : Numbers.signed(100 * ratio, 1) + " %";
     }
 
-    private static int digits(String unit) {
-        return unit.equals("ratio") ? 4 : unit.equals("J") ? 1 : 2;
+    /**
+     * Decimals for values of {@code unit} about {@code magnitude} large: the unit's usual ones, more where they would
+     * show fewer than three significant digits (energy per sample, ~0.03 J, read 0.0 with joules' one decimal).
+     */
+    static int digits(String unit, Double magnitude) {
+        int usual = unit.equals("ratio") ? 4 : unit.equals("J") ? 1 : 2;
+        if (magnitude == null || !Double.isFinite(magnitude) || magnitude == 0) {
+            return usual;
+        }
+        int needed = 2 - (int) Math.floor(Math.log10(Math.abs(magnitude)));
+        return Math.max(usual, Math.min(needed, 9));
     }
 
     private static String nz(String s) {

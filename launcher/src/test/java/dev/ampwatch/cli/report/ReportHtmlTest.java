@@ -134,6 +134,18 @@ class ReportHtmlTest {
         assertThat(training[header.indexOf("final_test_rmse")]).as("a classifier").isEmpty();
     }
 
+    /** A user review found energy per sample (~0.03 J) shown as 0.0 with joules' one decimal. */
+    @Test
+    void smallValuesKeepThreeSignificantDigits() {
+        assertThat(ReportTables.digits("J", 0.0314)).isEqualTo(4);
+        assertThat(Numbers.fixed(0.0314, ReportTables.digits("J", 0.0314))).isEqualTo("0.0314");
+        assertThat(ReportTables.digits("J", 2559.5)).isEqualTo(1);
+        assertThat(ReportTables.digits("W", 48.8)).isEqualTo(2);
+        assertThat(ReportTables.digits("ratio", 0.85)).isEqualTo(4);
+        assertThat(ReportTables.digits("J", null)).isEqualTo(1);
+        assertThat(ReportTables.digits("J", 1e-30)).as("bounded").isEqualTo(9);
+    }
+
     @Test
     void aRegressionShowsItsTestRmseWhereAClassifierShowsAccuracy() {
         RunEnergy run = RunEnergy.newBuilder(data.runs().get(0)).build();

@@ -126,6 +126,10 @@ final class PowercapTree {
      */
     static Discovery discover(Path sysfsRoot, SysfsReader reader) throws PowerSourceException {
         Path dir = powercapDir(sysfsRoot);
+        if (!Files.isDirectory(sysfsRoot)) { // a typo in the setting, not a missing driver
+            throw new PowerSourceException("the sysfs root " + sysfsRoot + " (" + RaplSource.SYSFS_ROOT + ") does not exist"
+                    + " or is not a directory");
+        }
         if (!Files.isDirectory(dir)) {
             throw new PowerSourceException("no powercap tree at " + dir + ": " + NO_DRIVER);
         }

@@ -295,12 +295,16 @@ class RaplSourceTest {
     }
 
     @Test
-    void noPowercapTreeSaysWhy() {
-        Path root = tmp.resolve("no-such-root");
+    void noPowercapTreeSaysWhy() throws Exception {
+        Path root = java.nio.file.Files.createDirectories(tmp.resolve("empty-root"));
         Availability availability = new RaplSource(root, SysfsReader.files()).availability();
         assertThat(availability.available()).isFalse();
         assertThat(availability.reason()).isEqualTo("no powercap tree at " + root.resolve("sys/class/powercap")
                 + ": no RAPL driver loaded (modprobe intel_rapl_msr) or not an x86 host");
+        // a root that does not exist is a typo in the setting: no driver advice (found by a user review)
+        Path typo = tmp.resolve("no-such-root");
+        assertThat(new RaplSource(typo, SysfsReader.files()).availability().reason())
+                .isEqualTo("the sysfs root " + typo + " (" + RaplSource.SYSFS_ROOT + ") does not exist or is not a directory");
     }
 
     @Test
@@ -382,7 +386,7 @@ class RaplSourceTest {
             assertThat(session.zones()).hasSize(4);
         }
         assertThatThrownBy(() -> elsewhere.open(new SourceContext("h", clock, Map.of())))
-                .isInstanceOf(PowerSourceException.class).hasMessageStartingWith("no powercap tree at ");
+                .isInstanceOf(PowerSourceException.class).hasMessageStartingWith("the sysfs root ");
         assertThatThrownBy(() -> elsewhere.open(new SourceContext("h", clock, Map.of(RaplSource.SYSFS_ROOT, " "))))
                 .isInstanceOf(PowerSourceException.class).hasMessageContaining(RaplSource.SYSFS_ROOT);
     }

@@ -12,9 +12,10 @@ import dev.ampwatch.trainer.model.Task;
  * @param classes number of classes, labels {@code 0 .. classes-1}; 1 for regression (the model's one output)
  * @param validation held out of training (may be empty)
  * @param task what the samples carry: class labels or regression targets
+ * @param table how the samples were read from a table (columns, scaling, classes), or null when they were not
  */
 public record Dataset(String name, boolean synthetic, int classes, LabeledData train, LabeledData validation,
-        LabeledData test, Task task) {
+        LabeledData test, Task task, TableSchema table) {
     /** Of every 12 training samples, one is held out for validation: 5,000 of Fashion-MNIST's 60,000. */
     public static final int VALIDATION_SHARE = 12;
 
@@ -37,7 +38,13 @@ public record Dataset(String name, boolean synthetic, int classes, LabeledData t
     /** A classification dataset. */
     public Dataset(String name, boolean synthetic, int classes, LabeledData train, LabeledData validation,
             LabeledData test) {
-        this(name, synthetic, classes, train, validation, test, Task.CLASSIFICATION);
+        this(name, synthetic, classes, train, validation, test, Task.CLASSIFICATION, null);
+    }
+
+    /** A dataset not read from a table. */
+    public Dataset(String name, boolean synthetic, int classes, LabeledData train, LabeledData validation,
+            LabeledData test, Task task) {
+        this(name, synthetic, classes, train, validation, test, task, null);
     }
 
     public int featureCount() {

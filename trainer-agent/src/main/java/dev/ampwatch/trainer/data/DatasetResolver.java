@@ -66,6 +66,26 @@ public final class DatasetResolver {
         return resolve(dataset, trainLimit, testLimit, seed);
     }
 
+    /**
+     * The data a saved model is measured on: a table read as the model reads one (its columns, scaling and classes;
+     * {@code dataset} must name a table then), generated Friedman data for a regression trained on it, or as
+     * {@link #resolve(Optional, int, int, long)} for an image classifier.
+     */
+    public static Dataset forModel(Optional<Path> dataset, dev.ampwatch.trainer.model.ModelFile.SavedModel model, int trainLimit,
+            int testLimit, long seed) throws IOException {
+        if (model.table() != null) {
+            if (dataset.isEmpty() || !TabularFile.isTable(dataset.get())) {
+                throw new IllegalArgumentException("the model was trained on a table (" + model.trained().getOrDefault("dataset",
+                        "target " + model.table().target()) + "): give it one with --dataset FILE.parquet|.csv");
+            }
+            return TabularData.load(dataset.get(), model.table(), model.task(), trainLimit, testLimit);
+        }
+        if (model.task() == Task.REGRESSION) {
+            return resolve(dataset, Optional.empty(), Task.REGRESSION, trainLimit, testLimit, seed);
+        }
+        return resolve(dataset, trainLimit, testLimit, seed);
+    }
+
     /** As {@link #resolve(Optional, int, int, long)} with another default directory (for tests). */
     public static Dataset resolve(Optional<Path> dir, Path defaultDir, int trainLimit, int testLimit, long seed)
             throws IOException {

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,10 +43,23 @@ public final class TabularData {
      * @param testLimit keep at most this many test rows; 0 keeps all
      */
     public static Dataset load(Path file, String target, Task task, int trainLimit, int testLimit) throws IOException {
-        return of(TabularFile.read(file), target, task, trainLimit, testLimit);
+        return of(TabularFile.read(file), target, task, trainLimit, testLimit, null);
+    }
+
+    /**
+     * A table read as a saved model reads it ({@code schema}: its columns in its order, scaled as in training, its
+     * classes); the same split as training's. A row whose class the model does not know is left out, with a warning.
+     */
+    public static Dataset load(Path file, TableSchema schema, Task task, int trainLimit, int testLimit) throws IOException {
+        return of(TabularFile.read(file), schema.target(), task, trainLimit, testLimit, schema);
     }
 
     static Dataset of(TabularFile table, String target, Task task, int trainLimit, int testLimit) throws IOException {
+        return of(table, target, task, trainLimit, testLimit, null);
+    }
+
+    private static Dataset of(TabularFile table, String target, Task task, int trainLimit, int testLimit, TableSchema schema)
+            throws IOException {
         Path file = table.file();
         TabularFile.Column y = null;
         List<TabularFile.Column> features = new ArrayList<>();
@@ -60,6 +72,18 @@ public final class TabularData {
             } else {
                 text.add(c.name());
             }
+        }
+        if (schema != null) { // the model's columns, in its order
+            List<TabularFile.Column> byModel = new ArrayList<>();
+            for (TableSchema.Column wanted : schema.features()) {
+                TabularFile.Column found = features.stream().filter(c -> c.name().equals(wanted.name())).findFirst().orElse(null);
+                if (found == null) {
+                    throw new IOException(file + " has no numeric column '" + wanted.name() + "', a feature of the model");
+                }
+                byModel.add(found);
+            }
+            features = byModel;
+            text = List.of();
         }
         if (y == null) {
             List<String> names = new ArrayList<>();
@@ -116,16 +140,38 @@ public final class TabularData {
         if (testLimit > 0 && testLimit < testRows) {
             test = java.util.Arrays.copyOf(test, testLimit);
         }
-        double[][] scaling = scaling(features, train);
+        double[][] scaling = schema != null ? schema.features().stream().map(c -> new double[] {c.mean(), c.std()})
+                .toArray(double[][]::new) : scaling(features, train);
         String name = file.getFileName() + " (target " + target + ")";
+        List<TableSchema.Column> columns = new ArrayList<>();
+        for (int f = 0; f < features.size(); f++) {
+            columns.add(new TableSchema.Column(features.get(f).name(), scaling[f][0], scaling[f][1]));
+        }
         if (task == Task.REGRESSION) {
             return new Dataset(name, false, 1, regression(features, scaling, y, train),
-                    regression(features, scaling, y, validation), regression(features, scaling, y, test), task);
+                    regression(features, scaling, y, validation), regression(features, scaling, y, test), task,
+                    new TableSchema(target, columns, List.of()));
         }
-        int[] classOf = classes(y, rows, file, target);
-        int classes = java.util.Arrays.stream(classOf).max().orElse(0) + 1;
-        return new Dataset(name, false, classes, labelled(features, scaling, classOf, train),
-                labelled(features, scaling, classOf, validation), labelled(features, scaling, classOf, test), task);
+        List<String> names = schema != null ? schema.classes() : classNames(y, rows, file, target);
+        int[] classOf = classOf(y, names);
+        if (schema != null) {
+            int before = rows.length;
+            train = known(train, classOf);
+            validation = known(validation, classOf);
+            test = known(test, classOf);
+            int after = train.length + validation.length + test.length;
+            if (after < before) {
+                LOG.warn("{}: {} rows have a '{}' the model was not trained on (its classes: {}) and are left out", file,
+                        before - after, target, names);
+            }
+        }
+        return new Dataset(name, false, names.size(), labelled(features, scaling, classOf, train),
+                labelled(features, scaling, classOf, validation), labelled(features, scaling, classOf, test), task,
+                new TableSchema(target, columns, names));
+    }
+
+    private static int[] known(int[] rows, int[] classOf) {
+        return java.util.Arrays.stream(rows).filter(r -> classOf[r] >= 0).toArray();
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
@@ -202,37 +248,45 @@ public final class TabularData {
         return new LabeledData(features(features, scaling, rows), labels, features.size());
     }
 
-    /** Each row's class: the rank of its target among the distinct targets of {@code rows}. */
-    private static int[] classes(TabularFile.Column y, int[] rows, Path file, String target) throws IOException {
-        int[] classOf = new int[y.numeric() ? y.numbers().length : y.texts().length];
+    /** The target's distinct values among {@code rows}, in order (numbers by value, text alphabetically), as text. */
+    private static List<String> classNames(TabularFile.Column y, int[] rows, Path file, String target) throws IOException {
+        List<String> names = new ArrayList<>();
         if (y.numeric()) {
             TreeSet<Double> distinct = new TreeSet<>();
             for (int r : rows) {
                 distinct.add(y.numbers()[r]);
             }
             checkCount(distinct.size(), file, target);
-            TreeMap<Double, Integer> rank = new TreeMap<>();
-            for (double v : distinct) {
-                rank.put(v, rank.size());
-            }
-            for (int r : rows) {
-                classOf[r] = rank.get(y.numbers()[r]);
-            }
+            distinct.forEach(v -> names.add(text(v)));
         } else {
             TreeSet<String> distinct = new TreeSet<>();
             for (int r : rows) {
                 distinct.add(y.texts()[r]);
             }
             checkCount(distinct.size(), file, target);
-            TreeMap<String, Integer> rank = new TreeMap<>();
-            for (String v : distinct) {
-                rank.put(v, rank.size());
-            }
-            for (int r : rows) {
-                classOf[r] = rank.get(y.texts()[r]);
-            }
+            names.addAll(distinct);
+        }
+        return names;
+    }
+
+    /** Each row's class: its target's index in {@code names}; -1 where it is missing or not among them. */
+    private static int[] classOf(TabularFile.Column y, List<String> names) {
+        java.util.Map<String, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            index.put(names.get(i), i);
+        }
+        int n = y.numeric() ? y.numbers().length : y.texts().length;
+        int[] classOf = new int[n];
+        for (int r = 0; r < n; r++) {
+            String v = y.numeric() ? Double.isNaN(y.numbers()[r]) ? null : text(y.numbers()[r]) : y.texts()[r];
+            classOf[r] = v == null ? -1 : index.getOrDefault(v, -1);
         }
         return classOf;
+    }
+
+    /** A number as a class name: {@code 3} for 3.0, {@code 2.5} for 2.5. */
+    private static String text(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
     }
 
     private static void checkCount(int classes, Path file, String target) throws IOException {

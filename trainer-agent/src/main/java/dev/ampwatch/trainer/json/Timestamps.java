@@ -78,6 +78,18 @@ public final class Timestamps {
                         + "an offset such as " + iso + "+01:00" + (zoneOption ? ", or pass --time-zone for timestamps without one"
                                 : " (JSON timestamps carry their offset; --time-zone is for CSV)"));
             }
+            // a clock change makes a local time missing (spring) or twice (autumn): guessing would be an hour off
+            java.util.List<java.time.ZoneOffset> offsets = zone.getRules().getValidOffsets(local);
+            if (offsets.isEmpty()) {
+                java.time.zone.ZoneOffsetTransition gap = zone.getRules().getTransition(local);
+                throw new JsonFieldException(field, text, "does not exist in " + zone + " (the clocks jumped from "
+                        + gap.getDateTimeBefore().toLocalTime() + " to " + gap.getDateTimeAfter().toLocalTime()
+                        + "); write it with its UTC offset");
+            }
+            if (offsets.size() > 1) {
+                throw new JsonFieldException(field, text, "happens twice in " + zone + " (the clocks went back); write it"
+                        + " with its UTC offset: " + iso + offsets.get(0) + " or " + iso + offsets.get(1));
+            }
             return local.atZone(zone).toInstant().truncatedTo(ChronoUnit.MICROS);
         }
         throw new JsonFieldException(field, text, "is not a timestamp; " + EXPECTED);

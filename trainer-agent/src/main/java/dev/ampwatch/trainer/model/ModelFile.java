@@ -40,20 +40,54 @@ import java.util.Map;
  *            (out float32)
  * checksum   32 bytes: SHA-256 of every byte before it
  * </pre>
+ * Format version 2 (a regression, or a model trained on a table) adds to the header {@code "task": "regression"},
+ * {@code "target_standardization": {"mean", "std"}} and {@code "table": {"target", "features": [{"name", "mean", "std"}],
+ * "classes": [...]}}; version 1 is still written for every other model, so older readers keep reading those.
  * A file of another version, with another magic, a wrong checksum (a changed byte, a truncated copy), or
  * tensors that do not fit its header is refused with a message naming the file and what is wrong. Files are
  * written to a temporary name and moved into place, so a reader never sees half a model.
  */
 public final class ModelFile {
-    /** What a file holds. */
-    public record SavedModel(ModelSpec spec, Standardization input, ModelParameters parameters, Map<String, String> trained) {
+    /**
+     * What a file holds.
+     *
+     * @param task what the model learned; a regression has one output, read through {@code target}
+     * @param target a regression's target scaling (the model's output is {@code (y - mean) / std}), else null
+     * @param table how the model reads a table (its columns, their scaling, its classes), or null when it was not
+     *     trained on one
+     */
+    public record SavedModel(ModelSpec spec, Standardization input, ModelParameters parameters, Map<String, String> trained,
+            Task task, Standardization target, dev.ampwatch.trainer.data.TableSchema table) {
         public SavedModel {
             parameters.requireShape(spec);
             trained = Map.copyOf(trained);
+            java.util.Objects.requireNonNull(task, "task");
+            if ((task == Task.REGRESSION) != (target != null)) {
+                throw new IllegalArgumentException("a regression, and only a regression, has a target scaling");
+            }
+            if (task == Task.REGRESSION && spec.classes() != 1) {
+                throw new IllegalArgumentException("a regression has one output, not " + spec.classes());
+            }
+            if (table != null && table.features().size() != spec.inputs()) {
+                throw new IllegalArgumentException("the table has " + table.features().size() + " feature columns, the model "
+                        + spec.inputs() + " inputs");
+            }
+            if (table != null && task == Task.CLASSIFICATION && table.classes().size() != spec.classes()) {
+                throw new IllegalArgumentException("the table names " + table.classes().size() + " classes, the model has "
+                        + spec.classes());
+            }
+        }
+
+        /** A classifier of images or generated data (format version 1). */
+        public SavedModel(ModelSpec spec, Standardization input, ModelParameters parameters, Map<String, String> trained) {
+            this(spec, input, parameters, trained, Task.CLASSIFICATION, null, null);
         }
     }
 
+    /** The format of a classifier not trained on a table: unchanged since the first. */
     public static final int VERSION = 1;
+    /** The format of a regression or of a model trained on a table: version 1's, with "task", "target_standardization" and "table". */
+    public static final int VERSION_TABLES = 2;
     static final byte[] MAGIC = "AMPWMODL".getBytes(StandardCharsets.US_ASCII);
     private static final int CHECKSUM = 32;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -69,10 +103,10 @@ public final class ModelFile {
         }
         long size = MAGIC.length + 4L + 4 + header.length + 4 * floats + CHECKSUM;
         if (size > Integer.MAX_VALUE - 8) {
-            throw new IOException("a model of " + floats + " parameters is too large for format version " + VERSION);
+            throw new IOException("a model of " + floats + " parameters is too large for format version " + version(model));
         }
         ByteBuffer b = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(MAGIC).putInt(VERSION).putInt(header.length).put(header);
+        b.put(MAGIC).putInt(version(model)).putInt(header.length).put(header);
         for (int l = 0; l < model.parameters().weights().size(); l++) {
             for (float v : model.parameters().weights().get(l)) {
                 b.putFloat(v);
@@ -144,9 +178,9 @@ public final class ModelFile {
             throw corrupt(file, "it ends after the magic");
         }
         int version = b.getInt();
-        if (version != VERSION) {
-            throw new IOException(file + " is a model file of format version " + version + "; this ampwatch reads version "
-                    + VERSION + " (save the model again with this version, or use the ampwatch that wrote it)");
+        if (version != VERSION && version != VERSION_TABLES) {
+            throw new IOException(file + " is a model file of format version " + version + "; this ampwatch reads versions "
+                    + VERSION + " and " + VERSION_TABLES + " (save the model again with this version, or use the ampwatch that wrote it)");
         }
         if (bytes.length < MAGIC.length + 8 + CHECKSUM) {
             throw corrupt(file, "it is " + bytes.length + " bytes, shorter than any model");
@@ -171,6 +205,9 @@ public final class ModelFile {
         b.position(b.position() + headerLength);
         ModelSpec spec;
         Standardization input;
+        Task task = Task.CLASSIFICATION;
+        Standardization target = null;
+        dev.ampwatch.trainer.data.TableSchema table = null;
         try {
             List<Integer> hidden = new ArrayList<>();
             header.required("hidden_units").forEach(h -> hidden.add(h.intValue()));
@@ -183,6 +220,16 @@ public final class ModelFile {
             }
             JsonNode s = header.required("input_standardization");
             input = new Standardization(s.required("mean").doubleValue(), s.required("std").doubleValue());
+            if (version == VERSION_TABLES) {
+                task = Task.fromCliName(header.path("task").asText("classification"));
+                if (header.has("target_standardization")) {
+                    JsonNode t = header.get("target_standardization");
+                    target = new Standardization(t.required("mean").doubleValue(), t.required("std").doubleValue());
+                }
+                if (header.has("table")) {
+                    table = table(header.get("table"));
+                }
+            }
         } catch (IllegalArgumentException e) {
             throw corrupt(file, "its header does not describe a model: " + e.getMessage());
         }
@@ -205,7 +252,25 @@ public final class ModelFile {
         }
         Map<String, String> trained = new LinkedHashMap<>();
         header.path("trained").fields().forEachRemaining(e -> trained.put(e.getKey(), e.getValue().asText()));
-        return new SavedModel(spec, input, new ModelParameters(weights, biases), trained);
+        try {
+            return new SavedModel(spec, input, new ModelParameters(weights, biases), trained, task, target, table);
+        } catch (IllegalArgumentException e) {
+            throw corrupt(file, "its header does not describe a model: " + e.getMessage());
+        }
+    }
+
+    /** Version 1 where it describes the model (a classifier not trained on a table): files read by every ampwatch. */
+    private static int version(SavedModel model) {
+        return model.task() == Task.CLASSIFICATION && model.table() == null ? VERSION : VERSION_TABLES;
+    }
+
+    private static dev.ampwatch.trainer.data.TableSchema table(JsonNode t) {
+        List<dev.ampwatch.trainer.data.TableSchema.Column> features = new ArrayList<>();
+        t.required("features").forEach(f -> features.add(new dev.ampwatch.trainer.data.TableSchema.Column(
+                f.required("name").asText(), f.required("mean").doubleValue(), f.required("std").doubleValue())));
+        List<String> classes = new ArrayList<>();
+        t.path("classes").forEach(c -> classes.add(c.asText()));
+        return new dev.ampwatch.trainer.data.TableSchema(t.required("target").asText(), features, classes);
     }
 
     private static String header(SavedModel model) {
@@ -218,6 +283,19 @@ public final class ModelFile {
         h.put("classes", model.spec().classes());
         h.put("activation", "relu");
         h.putObject("input_standardization").put("mean", model.input().mean()).put("std", model.input().std());
+        if (model.task() == Task.REGRESSION) {
+            h.put("task", model.task().cliName());
+            h.putObject("target_standardization").put("mean", model.target().mean()).put("std", model.target().std());
+        }
+        if (model.table() != null) {
+            ObjectNode t = h.putObject("table");
+            t.put("target", model.table().target());
+            var features = t.putArray("features");
+            model.table().features().forEach(f -> features.addObject().put("name", f.name()).put("mean", f.mean()).put("std", f.std()));
+            if (!model.table().classes().isEmpty()) {
+                model.table().classes().forEach(t.putArray("classes")::add);
+            }
+        }
         ObjectNode trained = h.putObject("trained");
         model.trained().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> trained.put(e.getKey(), e.getValue()));
         return h.toString();

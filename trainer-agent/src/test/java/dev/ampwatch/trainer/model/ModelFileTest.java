@@ -119,15 +119,41 @@ class ModelFileTest {
                 .hasMessageContaining("4 layers of parameters for a model of 2");
     }
 
+    /** Version 2: a regression of a table keeps its task, target scaling and the table's columns; the rest as version 1. */
+    @Test
+    void aTablesRegressionRoundTripsInVersion2() throws IOException {
+        ModelFile.SavedModel v1 = tiny();
+        dev.ampwatch.trainer.data.TableSchema table = new dev.ampwatch.trainer.data.TableSchema("price", List.of(
+                new dev.ampwatch.trainer.data.TableSchema.Column("area", 101.5, 46.25),
+                new dev.ampwatch.trainer.data.TableSchema.Column("rooms \"quoted\"", 3.5, 1.75)), List.of());
+        ModelFile.SavedModel regression = new ModelFile.SavedModel(new ModelSpec(2, List.of(1), 1), v1.input(),
+                new ModelParameters(List.of(new float[] {1.5f, -2.0f}, new float[] {3.0f}), List.of(new float[] {0.25f},
+                        new float[] {0.125f})), Map.of("run_id", "r"), Task.REGRESSION, new Standardization(250000, 80000), table);
+        Path file = dir.resolve("reg.ampwmodel");
+        ModelFile.write(file, regression);
+        assertThat(Files.readAllBytes(file)[8]).isEqualTo((byte) 2);
+        ModelFile.SavedModel read = ModelFile.read(file);
+        assertThat(read.task()).isEqualTo(Task.REGRESSION);
+        assertThat(read.target()).isEqualTo(new Standardization(250000, 80000));
+        assertThat(read.table()).isEqualTo(table);
+        assertThat(read.parameters().weights().get(1)).containsExactly(3.0f);
+        Path classic = dir.resolve("v1.ampwmodel");
+        ModelFile.write(classic, v1);
+        assertThat(Files.readAllBytes(classic)[8]).as("a classifier of images stays version 1").isEqualTo((byte) 1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ModelFile.SavedModel(new ModelSpec(3, List.of(1), 1),
+                v1.input(), new ModelParameters(List.of(new float[3], new float[1]), List.of(new float[1], new float[1])),
+                Map.of(), Task.REGRESSION, new Standardization(0, 1), table)).hasMessageContaining("2 feature columns, the model 3 inputs");
+    }
+
     @Test
     void refusesAnotherVersion() throws IOException {
-        Path file = dir.resolve("v2.ampwmodel");
+        Path file = dir.resolve("v3.ampwmodel");
         ModelFile.write(file, tiny());
         byte[] bytes = Files.readAllBytes(file);
-        bytes[8] = 2;
+        bytes[8] = 3;
         Files.write(file, resealed(bytes));
         assertThatThrownBy(() -> ModelFile.read(file)).isInstanceOf(IOException.class)
-                .hasMessageContaining(file + " is a model file of format version 2; this ampwatch reads version 1");
+                .hasMessageContaining(file + " is a model file of format version 3; this ampwatch reads versions 1 and 2");
     }
 
     @Test

@@ -1,0 +1,34 @@
+package dev.ampwatch.trainer.data;
+
+import java.util.List;
+
+/**
+ * How a model trained on a table reads one ({@link TabularData}): its feature columns in order, each scaled with the
+ * training rows' mean and deviation, the target column, and for a classifier the target's values in class order. A
+ * saved model keeps it (ModelFile format version 2), so inference reads a table exactly as training did, whatever
+ * rows the file holds now.
+ *
+ * @param target the column the model learned
+ * @param features the feature columns, in the model's input order
+ * @param classes a classifier's class values as text, class 0 first (numbers as written by {@link Double#toString}
+ *     for a numeric target); empty for a regression
+ */
+public record TableSchema(String target, List<Column> features, List<String> classes) {
+    /** A feature column and the scaling training gave it: {@code (value - mean) / std}. */
+    public record Column(String name, double mean, double std) {
+        public Column {
+            if (!Double.isFinite(mean) || !(std > 0) || !Double.isFinite(std)) {
+                throw new IllegalArgumentException("column " + name + " needs a finite mean and a positive deviation: "
+                        + mean + ", " + std);
+            }
+        }
+    }
+
+    public TableSchema {
+        features = List.copyOf(features);
+        classes = List.copyOf(classes);
+        if (features.isEmpty()) {
+            throw new IllegalArgumentException("a table's model needs at least one feature column");
+        }
+    }
+}
