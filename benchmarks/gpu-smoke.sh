@@ -36,6 +36,8 @@ prepare() {
   # what no step loads (the Kafka client and its codecs, OSHI, the serial port, ByteBuddy, JCuda's PTX compiler
   # binding): the bundle must fit the device tool's 64 MiB transfer with the working tree
   rm -f "$out"/lib/{kafka-clients,zstd-jni,snappy-java,lz4-java,oshi-core,jSerialComm,jna-platform,byte-buddy}-*.jar
+  # nor the tables' readers (Parquet, the Hadoop classes it links, CSV): no step trains on a table
+  rm -f "$out"/lib/{parquet-*,hadoop-*,jts-core,aircompressor,commons-csv,commons-pool}-*.jar
   if command -v zip > /dev/null; then # 8 MiB less to carry; without zip the bundle is still under the limit
     (cd "$out/lib" && zip -q -d jcuda-natives-*.jar 'lib/libJNvPTXCompiler-*')
   fi

@@ -9,6 +9,7 @@ import dev.ampwatch.trainer.backend.InferenceModel;
 import dev.ampwatch.trainer.backend.TrainableModel;
 import dev.ampwatch.trainer.cpu.CpuBackend;
 import dev.ampwatch.trainer.data.Dataset;
+import dev.ampwatch.trainer.data.Standardization;
 import dev.ampwatch.trainer.gpu.GpuBackend;
 import dev.ampwatch.trainer.gpu.GpuInt8Mlp;
 import dev.ampwatch.trainer.data.LabeledData;
@@ -180,39 +181,20 @@ public final class InferenceJob {
         if (model.task() == dev.ampwatch.trainer.model.Task.REGRESSION) {
             return regressionPass(engine, test);
         }
-        int features = test.featureCount();
         int classes = model.spec().classes();
-        float[] batch = new float[options.batchSize() * features];
-        float[] logits = new float[options.batchSize() * classes];
-        int batches = (test.size() + options.batchSize() - 1) / options.batchSize();
-        double[] millis = new double[batches];
-        double lossSum = 0;
-        long correct = 0;
-        long t0 = System.nanoTime();
-        for (int b = 0; b < batches; b++) {
-            if (Thread.currentThread().isInterrupted()) { // Ctrl-C: the run fails at its next batch, as a training run does
-                throw new TrainingFailedException(options.runId(), "interrupted", null);
-            }
-            int from = b * options.batchSize();
-            int n = Math.min(options.batchSize(), test.size() - from);
-            System.arraycopy(test.features(), from * features, batch, 0, n * features);
-            long started = System.nanoTime();
-            engine.logits(batch, n, logits);
-            millis[b] = (System.nanoTime() - started) / 1e6;
+        double[] lossSum = {0};
+        long[] correct = {0};
+        Timing timing = batches(engine, test, classes, (logits, from, n) -> {
             for (int r = 0; r < n; r++) {
                 int label = test.labels()[from + r];
-                lossSum += crossEntropy(logits, r * classes, classes, label);
+                lossSum[0] += crossEntropy(logits, r * classes, classes, label);
                 if (argmax(logits, r * classes, classes) == label) {
-                    correct++;
+                    correct[0]++;
                 }
             }
-        }
-        double seconds = Math.max(System.nanoTime() - t0, 1_000L) / 1e9;
-        Arrays.sort(millis);
-        return EpochMetrics.newBuilder().setLoss(lossSum / test.size()).setTestAccuracy((double) correct / test.size())
-                .setSamples(test.size()).setSamplesPerSecond(test.size() / seconds).setDurationMs(0)
-                .setLatencyP50Ms(percentile(millis, 50)).setLatencyP95Ms(percentile(millis, 95))
-                .setLatencyP99Ms(percentile(millis, 99)).build();
+        });
+        return timing.metrics(test.size()).setLoss(lossSum[0] / test.size()).setTestAccuracy((double) correct[0] / test.size())
+                .build();
     }
 
     /**
@@ -220,36 +202,18 @@ public final class InferenceJob {
      * over the test rows, the loss as in training (squared error of the standardized target).
      */
     private EpochMetrics regressionPass(Engine engine, LabeledData test) {
-        int features = test.featureCount();
-        float[] batch = new float[options.batchSize() * features];
-        float[] outputs = new float[options.batchSize()];
-        int batches = (test.size() + options.batchSize() - 1) / options.batchSize();
-        double[] millis = new double[batches];
-        double squares = 0;
-        double absolute = 0;
-        double standardizedSquares = 0;
-        long t0 = System.nanoTime();
-        for (int b = 0; b < batches; b++) {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new TrainingFailedException(options.runId(), "interrupted", null);
-            }
-            int from = b * options.batchSize();
-            int n = Math.min(options.batchSize(), test.size() - from);
-            System.arraycopy(test.features(), from * features, batch, 0, n * features);
-            long started = System.nanoTime();
-            engine.logits(batch, n, outputs);
-            millis[b] = (System.nanoTime() - started) / 1e6;
+        Standardization target = model.target();
+        double[] sums = new double[3]; // squared and absolute errors in the target's units, squared standardized errors
+        Timing timing = batches(engine, test, 1, (outputs, from, n) -> {
             for (int r = 0; r < n; r++) {
                 double truth = test.targets()[from + r];
-                double error = model.target().invert(outputs[r]) - truth;
-                squares += error * error;
-                absolute += Math.abs(error);
-                double z = outputs[r] - (truth - model.target().mean()) / model.target().std();
-                standardizedSquares += z * z;
+                double error = target.invert(outputs[r]) - truth;
+                sums[0] += error * error;
+                sums[1] += Math.abs(error);
+                double z = outputs[r] - (truth - target.mean()) / target.std();
+                sums[2] += z * z;
             }
-        }
-        double seconds = Math.max(System.nanoTime() - t0, 1_000L) / 1e9;
-        Arrays.sort(millis);
+        });
         double mean = 0;
         for (float t : test.targets()) {
             mean += t;
@@ -259,12 +223,48 @@ public final class InferenceJob {
         for (float t : test.targets()) {
             variance += (t - mean) * (t - mean);
         }
-        return EpochMetrics.newBuilder().setLoss(standardizedSquares / test.size())
-                .setTestRmse(Math.sqrt(squares / test.size())).setTestMae(absolute / test.size())
-                .setTestR2(variance > 0 ? 1 - squares / variance : null)
-                .setSamples(test.size()).setSamplesPerSecond(test.size() / seconds).setDurationMs(0)
-                .setLatencyP50Ms(percentile(millis, 50)).setLatencyP95Ms(percentile(millis, 95))
-                .setLatencyP99Ms(percentile(millis, 99)).build();
+        return timing.metrics(test.size()).setLoss(sums[2] / test.size()).setTestRmse(Math.sqrt(sums[0] / test.size()))
+                .setTestMae(sums[1] / test.size()).setTestR2(variance > 0 ? 1 - sums[0] / variance : null).build();
+    }
+
+    /** Told the outputs of each batch: {@code n} rows from test row {@code from}. */
+    @FunctionalInterface
+    private interface BatchScore {
+        void score(float[] outputs, int from, int n);
+    }
+
+    /** A pass's timing: each batch's milliseconds, sorted, and the whole pass's seconds. */
+    private record Timing(double[] sortedMillis, double seconds) {
+        EpochMetrics.Builder metrics(int samples) {
+            return EpochMetrics.newBuilder().setSamples(samples).setSamplesPerSecond(samples / seconds).setDurationMs(0)
+                    .setLatencyP50Ms(percentile(sortedMillis, 50)).setLatencyP95Ms(percentile(sortedMillis, 95))
+                    .setLatencyP99Ms(percentile(sortedMillis, 99));
+        }
+    }
+
+    /** Every batch of {@code test} through the engine, timed one by one; {@code score} sees each batch's outputs. */
+    private Timing batches(Engine engine, LabeledData test, int outputsPerRow, BatchScore score) {
+        int features = test.featureCount();
+        float[] batch = new float[options.batchSize() * features];
+        float[] outputs = new float[options.batchSize() * outputsPerRow];
+        int batches = (test.size() + options.batchSize() - 1) / options.batchSize();
+        double[] millis = new double[batches];
+        long t0 = System.nanoTime();
+        for (int b = 0; b < batches; b++) {
+            if (Thread.currentThread().isInterrupted()) { // Ctrl-C: the run fails at its next batch, as a training run does
+                throw new TrainingFailedException(options.runId(), "interrupted", null);
+            }
+            int from = b * options.batchSize();
+            int n = Math.min(options.batchSize(), test.size() - from);
+            System.arraycopy(test.features(), from * features, batch, 0, n * features);
+            long started = System.nanoTime();
+            engine.logits(batch, n, outputs);
+            millis[b] = (System.nanoTime() - started) / 1e6;
+            score.score(outputs, from, n);
+        }
+        double seconds = Math.max(System.nanoTime() - t0, 1_000L) / 1e9;
+        Arrays.sort(millis);
+        return new Timing(millis, seconds);
     }
 
     /** numpy's default (linear) percentile of sorted values. */

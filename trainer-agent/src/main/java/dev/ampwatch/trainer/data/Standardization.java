@@ -19,7 +19,15 @@ public record Standardization(double mean, double std) {
 
     /** The mean and deviation of every feature value of {@code train} (deviation 1 if they are all equal). */
     public static Standardization fit(LabeledData train) {
-        float[] x = train.features();
+        return of(train.features());
+    }
+
+    /** The mean and deviation of a regression's training targets (deviation 1 if they are all equal). */
+    public static Standardization ofTargets(LabeledData train) {
+        return train.targets() == null ? new Standardization(0, 1) : of(train.targets());
+    }
+
+    private static Standardization of(float[] x) {
         if (x.length == 0) {
             return new Standardization(0, 1);
         }
@@ -34,25 +42,6 @@ public record Standardization(double mean, double std) {
             squares += d * d;
         }
         double std = Math.sqrt(squares / x.length);
-        return new Standardization(mean, std > 0 ? std : 1);
-    }
-
-    /** The mean and deviation of a regression's training targets (deviation 1 if they are all equal). */
-    public static Standardization ofTargets(LabeledData train) {
-        float[] t = train.targets();
-        if (t == null || t.length == 0) {
-            return new Standardization(0, 1);
-        }
-        double sum = 0;
-        for (float v : t) {
-            sum += v;
-        }
-        double mean = sum / t.length;
-        double squares = 0;
-        for (float v : t) {
-            squares += (v - mean) * (v - mean);
-        }
-        double std = Math.sqrt(squares / t.length);
         return new Standardization(mean, std > 0 ? std : 1);
     }
 
