@@ -39,6 +39,8 @@ import picocli.CommandLine.Option;
                 + " was, newest last; then the count per kind.")
 final class DeadLettersCommand implements Callable<Integer> {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** What the analyzer writes in the kind header (docs/operations.md, "Bad input"). */
+    static final List<String> KINDS = List.of("deserialization", "invalid", "wrong-key", "duplicate", "late", "too-large");
 
     @Option(names = "--since", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Only dead letters from the last DURATION (e.g. 10m, 2h; default: all the topic holds).")
@@ -66,6 +68,14 @@ final class DeadLettersCommand implements Callable<Integer> {
         }
         if (since != null && (since.isNegative() || since.isZero())) {
             throw new IllegalArgumentException("--since must be a positive duration, e.g. 10m");
+        }
+        if (kinds != null) {
+            kinds = kinds.stream().map(k -> k.trim().toLowerCase(Locale.ROOT)).toList();
+            for (String k : kinds) {
+                if (!KINDS.contains(k)) {
+                    throw new IllegalArgumentException("--kind " + k + " is not a kind of dead letter; the kinds: " + String.join(", ", KINDS));
+                }
+            }
         }
         Map<String, Object> client = kafka.reachableClientProperties();
         String topic = kafka.topics().deadLetters();

@@ -72,7 +72,7 @@ final class InferCommand implements Callable<Integer> {
                     + " inputs; " + data.name() + " has " + data.featureCount());
         }
         String hostId = HostId.orLocal(scope.host);
-        System.out.printf("%-6s %-36s %9s %14s %10s %10s%n", "prec", "run", "accuracy", "inferences/s", "p50 [ms]", "p99 [ms]");
+        System.out.printf("%-6s %-36s %12s %14s %10s %10s%n", "prec", "run", "acc|rmse", "inferences/s", "p50 [ms]", "p99 [ms]");
         try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.reachableClientProperties(),
                 kafka.topics().trainingEvents().name())) {
             for (String precision : precisions) {
@@ -90,8 +90,8 @@ final class InferCommand implements Callable<Integer> {
                             hostId), backend, InstantSource.system(), publisher).run(data);
                 }
                 EpochMetrics last = passes.get(passes.size() - 1);
-                System.out.printf("%-6s %-36s %8.2f%% %14.0f %10.3f %10.3f%n", precision, runId, 100 * last.getTestAccuracy(),
-                        last.getSamplesPerSecond(), last.getLatencyP50Ms(), last.getLatencyP99Ms());
+                System.out.printf(java.util.Locale.ROOT, "%-6s %-36s %12s %14.0f %10.3f %10.3f%n", precision, runId,
+                        ResultTable.quality(last), last.getSamplesPerSecond(), last.getLatencyP50Ms(), last.getLatencyP99Ms());
             }
             publisher.flush();
         }

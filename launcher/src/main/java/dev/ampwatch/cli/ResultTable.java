@@ -12,7 +12,7 @@ final class ResultTable {
 
     static void print(PrintStream out, List<RunEnergy> runs) {
         out.printf("%n%-10s %-36s %9s %11s %11s %9s %9s %10s %9s %8s%n", "precision", "run", "time [s]", "energy [J]",
-                "net [J]", "avg [W]", "peak [W]", "mJ/sample", "CO2e [g]", "test acc");
+                "net [J]", "avg [W]", "peak [W]", "mJ/sample", "CO2e [g]", "test acc|rmse");
         for (RunEnergy r : runs) {
             out.printf("%-10s %-36s %9.2f %11.1f %11.1f %9.1f %9.1f %10.3f %9.4f %8s%n", precision(r), r.getRunId(),
                     r.getDurationSeconds(), r.getEnergyJoules(), r.getNetEnergyJoules(), r.getAveragePowerWatts(),
@@ -57,7 +57,7 @@ final class ResultTable {
             return;
         }
         out.printf("%n%-10s %-36s %7s %11s %11s %9s %13s %9s %9s %8s%n", "inference", "run", "passes", "inferences", "energy [J]",
-                "J/1000", "inferences/s", "p50 [ms]", "p99 [ms]", "test acc");
+                "J/1000", "inferences/s", "p50 [ms]", "p99 [ms]", "test acc|rmse");
         for (RunEnergy r : runs) {
             long inferences = r.getEpochs().stream().mapToLong(e -> e.getSamples() == null ? 0 : e.getSamples()).sum();
             out.printf("%-10s %-36s %7d %11d %11.1f %9.3f %13.0f %9.3f %9.3f %8s%n", precision(r), r.getRunId(), r.getEpochs().size(),
@@ -117,6 +117,17 @@ final class ResultTable {
 
     private static String precision(RunEnergy r) {
         return r.getConfig() == null ? "?" : r.getConfig().getPrecision();
+    }
+
+    /** What an epoch or pass achieved: test accuracy ("84.12%"), a regression's "rmse 1.234", or "n/a". */
+    static String quality(dev.ampwatch.schema.EpochMetrics m) {
+        if (m == null) {
+            return "";
+        }
+        if (m.getTestRmse() != null) {
+            return String.format(java.util.Locale.ROOT, "rmse %.4g", m.getTestRmse());
+        }
+        return m.getTestAccuracy() == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.2f%%", 100 * m.getTestAccuracy());
     }
 
     private static String accuracy(RunEnergy r) {

@@ -93,6 +93,27 @@ final class SweepCommand implements Callable<Integer> {
 
     private record Outcome(PlannedRun run, String runId, String status, TrainingResult result) {}
 
+    /**
+     * A grid's table read now, as its runs would read it: a missing file, target or column is the grid's to fix before
+     * the first run (and its cool-downs), named by the grid's keys.
+     */
+    private void checkTable(SweepPlan plan) {
+        SweepGrid grid = plan.grid();
+        boolean table = grid.dataset().map(dev.ampwatch.trainer.data.TabularFile::isTable).orElse(false);
+        if (!table && grid.target().isEmpty()) {
+            return;
+        }
+        TrainingOptions first = plan.options(plan.runs().get(0)).build();
+        try {
+            dev.ampwatch.trainer.data.DatasetResolver.resolve(first.datasetDir(), first.target(), first.task(), first.trainLimit(),
+                    first.testLimit(), first.seed());
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("grid " + gridFile + " (\"dataset\", \"target\", \"task\"): " + e.getMessage()
+                    .replace("--target COLUMN", "\"target\"").replace("--target", "\"target\"").replace("--dataset", "\"dataset\"")
+                    .replace("--task", "\"task\""), e);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -109,6 +130,7 @@ final class SweepCommand implements Callable<Integer> {
         SweepPlan plan = SweepPlanner.plan(grid);
         plan.describe().forEach(out::println);
         out.flush();
+        checkTable(plan);
         if (dryRun) {
             return 0;
         }
@@ -274,15 +296,14 @@ final class SweepCommand implements Callable<Integer> {
     private static void summary(PrintWriter out, SweepPlan plan, List<Outcome> outcomes) {
         out.printf("%nsweep %s: %d of %d runs%n", plan.experimentId(), outcomes.size(), plan.runs().size());
         out.printf("%4s  %-36s  %-9s %6s  %-12s %6s %6s  %9s %11s  %s%n", "#", "run", "precision", "batch", "hidden", "epochs",
-                "repeat", "test acc", "samples/s", "status");
+                "repeat", "acc|rmse", "samples/s", "status");
         for (Outcome o : outcomes) {
             RunSetting s = o.run().setting();
             String acc = "";
             String rate = "";
             if (o.result() != null) {
                 var last = o.result().last();
-                acc = last.getTestRmse() != null ? String.format(Locale.ROOT, "rmse %.4g", last.getTestRmse())
-                        : last.getTestAccuracy() == null ? "n/a" : String.format(Locale.ROOT, "%.2f%%", 100 * last.getTestAccuracy());
+                acc = ResultTable.quality(last);
                 rate = String.format(Locale.ROOT, "%.0f", last.getSamplesPerSecond());
             }
             out.printf(Locale.ROOT, "%4d  %-36s  %-9s %6d  %-12s %6d %6d  %9s %11s  %s%n", o.run().index(), o.runId(),

@@ -164,12 +164,12 @@ final class SweepInferences {
             return;
         }
         out.printf("%ninference runs: %d%n", outcomes.size());
-        out.printf("  %-36s  %-6s %-36s  %9s %14s %10s %10s  %s%n", "model (training run)", "prec", "run", "test acc",
+        out.printf("  %-36s  %-6s %-36s  %12s %14s %10s %10s  %s%n", "model (training run)", "prec", "run", "acc|rmse",
                 "inferences/s", "p50 [ms]", "p99 [ms]", "status");
         for (Outcome o : outcomes) {
             EpochMetrics m = o.last();
-            out.printf(Locale.ROOT, "  %-36s  %-6s %-36s  %9s %14s %10s %10s  %s%n", o.modelRunId(), o.precision(), o.runId(),
-                    m == null ? "" : String.format(Locale.ROOT, "%.2f%%", 100 * m.getTestAccuracy()),
+            out.printf(Locale.ROOT, "  %-36s  %-6s %-36s  %12s %14s %10s %10s  %s%n", o.modelRunId(), o.precision(), o.runId(),
+                    ResultTable.quality(m),
                     m == null ? "" : String.format(Locale.ROOT, "%.0f", m.getSamplesPerSecond()),
                     m == null ? "" : String.format(Locale.ROOT, "%.3f", m.getLatencyP50Ms()),
                     m == null ? "" : String.format(Locale.ROOT, "%.3f", m.getLatencyP99Ms()), o.status());

@@ -12,7 +12,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Trains a classifier (an MLP, or a CNN with --conv or --preset cnn, on Fashion-MNIST) once and publishes its run and epoch events.")
+        description = "Trains a model once and publishes its run and epoch events: a classifier of Fashion-MNIST (an MLP, or a CNN"
+                + " with --conv or --preset cnn), or a classifier or regression (--task) of a Parquet or CSV table (--dataset FILE"
+                + " --target COLUMN).")
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "fp32", description = "fp32, tf32, amp-fp16 or amp-bf16 (default: ${DEFAULT-VALUE}).")
     String precision;
@@ -45,7 +47,7 @@ final class TrainCommand implements Callable<Integer> {
             String quality = last.getTestRmse() != null
                     ? String.format(java.util.Locale.ROOT, "test RMSE %.4g, MAE %.4g, R² %.4f", last.getTestRmse(),
                             last.getTestMae(), last.getTestR2() == null ? Double.NaN : last.getTestR2())
-                    : "test accuracy " + (last.getTestAccuracy() == null ? "n/a" : String.format("%.2f%%", 100 * last.getTestAccuracy()));
+                    : "test accuracy " + ResultTable.quality(last);
             System.out.printf("run %s (%s): loss %.4f, %s, %.0f samples/s%n", result.runId(), options.precision().cliName(),
                     last.getLoss(), quality, last.getSamplesPerSecond());
         }

@@ -66,7 +66,7 @@ final class TrainOptions {
     int defaultEpochs = 5;
     int defaultTrainLimit = 0;
 
-    @Option(names = "--learning-rate", description = "Learning rate (default: 0.05 for sgd-momentum, 0.01 for a regression; 0.001 for adam).")
+    @Option(names = "--learning-rate", description = "Learning rate (default: 0.05 for sgd-momentum, 0.005 for a regression; 0.001 for adam).")
     Double learningRate;
 
     @Option(names = "--optimizer", defaultValue = "sgd-momentum", description = "sgd-momentum (sgd is the same) or adam (default: ${DEFAULT-VALUE}).")

@@ -75,6 +75,12 @@ class CommandLineTest {
     }
 
     @Test
+    void deadLettersKnowTheirKinds() {
+        assertThat(error(1, "dead-letters", "--bootstrap-servers", "127.0.0.1:1", "--kind", "bogus"))
+                .contains("--kind bogus is not a kind of dead letter; the kinds: deserialization, invalid, wrong-key, duplicate, late, too-large");
+    }
+
+    @Test
     void aBadMapEntryNamesTheOptionOnce() {
         assertThat(error(2, "power-agent", "-S", "wattmeter.url"))
                 .contains("Value for option '--source-setting' (KEY=VALUE) should be in KEY=VALUE format but was wattmeter.url")

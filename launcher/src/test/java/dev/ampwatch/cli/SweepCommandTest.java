@@ -30,6 +30,23 @@ class SweepCommandTest {
         return cli.execute(args);
     }
 
+    /** Found by a user review: a bad table was found only by the first run, after the plan and the warm-up. */
+    @Test
+    void aGridsTableIsCheckedBeforeAnyRunAndNamedByTheGridsKeys() throws Exception {
+        Path table = Files.writeString(dir.resolve("houses.csv"), "area,price\n1,2\n2,4\n3,6\n4,8\n5,10\n");
+        Path grid = Files.writeString(dir.resolve("grid.json"), """
+                {"task": "regression", "dataset": "%s", "target": "cost", "seed": 1}
+                """.formatted(table.toString().replace("\\", "/")));
+        assertThat(sweep("sweep", grid.toString(), "--dry-run")).isEqualTo(1);
+        assertThat(err.toString()).contains("grid " + grid + " (\"dataset\", \"target\", \"task\")")
+                .contains("has no column 'cost' to learn");
+        assertThat(out.toString()).contains("data: " + table + ", target cost, task regression");
+        Path good = Files.writeString(dir.resolve("good.json"), """
+                {"task": "regression", "dataset": "%s", "target": "price", "seed": 1}
+                """.formatted(table.toString().replace("\\", "/")));
+        assertThat(sweep("sweep", good.toString(), "--dry-run")).as(err.toString()).isZero();
+    }
+
     @Test
     void aDryRunPrintsTheShuffledPlanAndItsSeed() throws Exception {
         Path grid = Files.writeString(dir.resolve("grid.json"), """

@@ -23,7 +23,7 @@ import java.util.UUID;
  * @param batchSize samples per optimizer step (default 128)
  * @param hiddenUnits neurons per hidden layer, input side first (default [256, 128])
  * @param epochs passes over the training set (default 5)
- * @param learningRate step size (default: the optimizer's, 0.05 for sgd-momentum (0.01 for a regression), 0.001 for adam)
+ * @param learningRate step size (default: the optimizer's, 0.05 for sgd-momentum (0.005 for a regression), 0.001 for adam)
  * @param optimizer sgd-momentum (default) or adam
  * @param learningRateSchedule how the rate moves over the planned epochs' steps (default cosine decay to 0)
  * @param seed seed of weight init, shuffling and generated data (default 42)

@@ -130,7 +130,7 @@ class RegressionTest {
         TrainingEvent last = events.get(events.size() - 1);
         assertThat(last.getKind()).isEqualTo(EventKind.RUN_FAILED);
         assertThat(last.getFailureReason()).contains("diverged").contains("epoch 1");
-        assertThat(TrainingOptions.builder().task(Task.REGRESSION).build().learningRate()).isEqualTo(0.01);
+        assertThat(TrainingOptions.builder().task(Task.REGRESSION).build().learningRate()).isEqualTo(0.005);
         assertThat(TrainingOptions.builder().build().learningRate()).isEqualTo(0.05);
         assertThat(TrainingOptions.builder().task(Task.REGRESSION).optimizer(OptimizerKind.ADAM).build().learningRate())
                 .isEqualTo(0.001);

@@ -100,6 +100,13 @@ class SavedModelTest {
         assertThat(int8.get(0).getTestRmse()).as("int8 within 10 %% of fp32's error")
                 .isCloseTo(fp32.get(0).getTestRmse(), org.assertj.core.data.Percentage.withPercentage(10));
 
+        // the same rows and ten more: not the training file, so every row is scored (before, the split moved and
+        // training rows were scored as test rows, found by a user review)
+        Path more = Files.writeString(dir.resolve("houses-plus.csv"), csv + "100.00,2,x,350000.00\n".repeat(10));
+        Dataset plus = dev.ampwatch.trainer.data.DatasetResolver.forModel(java.util.Optional.of(more), saved, 0, 0, 42);
+        assertThat(plus.name()).isEqualTo("houses-plus.csv (target price, every row: not the training file)");
+        assertThat(plus.test().size()).isEqualTo(1510);
+        assertThat(again.test().size()).as("the training file: its test split").isEqualTo(300);
         Path other = Files.writeString(dir.resolve("other.csv"), "area,price\n50,1\n60,2\n70,3\n80,4\n");
         assertThatThrownBy(() -> dev.ampwatch.trainer.data.DatasetResolver.forModel(java.util.Optional.of(other), saved, 0, 0, 42))
                 .hasMessageContaining("has no numeric column 'rooms', a feature of the model");

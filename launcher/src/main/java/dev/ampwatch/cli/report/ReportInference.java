@@ -51,7 +51,7 @@ final class ReportInference {
                         + "of each pass's batch-time percentile. Completed runs only."))
                 .append("</p>\n<table id=\"inference\">\n")
                 .append(Html.head(List.of("configuration", "runs", "energy / 1,000 inferences [J]", ci, "inferences/s",
-                        "p50 [ms]", "p95 [ms]", "p99 [ms]", "test acc")));
+                        "p50 [ms]", "p95 [ms]", "p99 [ms]", "test acc | RMSE")));
         byKey.forEach((key, of) -> {
             if (of.isEmpty()) {
                 return;
@@ -63,19 +63,20 @@ final class ReportInference {
                     Numbers.fixed(times1000(mean(of, RunEnergy::getJoulesPerSample)), 3), interval,
                     Numbers.fixed(mean(of, RunEnergy::getSamplesPerSecond), 0), Numbers.fixed(mean(of, RunEnergy::getLatencyP50Ms), 3),
                     Numbers.fixed(mean(of, RunEnergy::getLatencyP95Ms), 3), Numbers.fixed(mean(of, RunEnergy::getLatencyP99Ms), 3),
-                    percent(mean(of, ReportCsv::accuracy)))));
+                    mean(of, ReportCsv::rmse) != null ? "RMSE " + Numbers.sig(mean(of, ReportCsv::rmse))
+                            : percent(mean(of, ReportCsv::accuracy)))));
         });
         b.append("</tbody></table>\n<details><summary>").append(Html.text("Inference runs (" + runs.size() + ")"))
                 .append("</summary>\n<table id=\"inference-runs\">\n")
                 .append(Html.head(List.of("run", "configuration", "status", "passes", "inferences", "energy [J]",
-                        "energy / 1,000 inferences [J]", "inferences/s", "p50 [ms]", "p95 [ms]", "p99 [ms]", "test acc")));
+                        "energy / 1,000 inferences [J]", "inferences/s", "p50 [ms]", "p95 [ms]", "p99 [ms]", "test acc | RMSE")));
         for (RunEnergy r : runs) {
             long inferences = r.getEpochs().stream().map(e -> e.getSamples()).filter(Objects::nonNull).mapToLong(Long::longValue).sum();
             b.append(Html.row(List.of(r.getRunId(), labelByKey.getOrDefault(ConfigurationKeys.of(r.getConfig()), ""),
                     r.getStatus().name(), "" + r.getEpochs().size(), "" + inferences, Numbers.fixed(r.getEnergyJoules(), 1),
                     Numbers.fixed(times1000(r.getJoulesPerSample()), 3), Numbers.fixed(r.getSamplesPerSecond(), 0),
                     Numbers.fixed(r.getLatencyP50Ms(), 3), Numbers.fixed(r.getLatencyP95Ms(), 3), Numbers.fixed(r.getLatencyP99Ms(), 3),
-                    percent(ReportCsv.accuracy(r)))));
+                    ReportCsv.quality(r))));
         }
         return b.append("</tbody></table>\n</details>\n</section>\n").toString();
     }

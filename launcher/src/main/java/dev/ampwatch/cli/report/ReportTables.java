@@ -129,7 +129,7 @@ final class ReportTables {
     static String runs(ReportData report, Map<String, String> labelByKey) {
         StringBuilder t = new StringBuilder(table("runs"));
         t.append(Html.head(List.of("run", "configuration", "status", "start", "time [s]", "energy [J]", "net [J]", "avg [W]", "peak [W]",
-                "test acc", "estimated")));
+                "test acc | RMSE", "estimated")));
         for (RunEnergy r : report.runs()) {
             t.append(Html.row(List.of(r.getRunId(), nz(labelByKey.get(ConfigurationKeys.of(r.getConfig()))), r.getStatus().name(),
                     r.getStartTime().toString(), Numbers.fixed(r.getDurationSeconds(), 2), Numbers.fixed(r.getEnergyJoules(), 1),

@@ -80,6 +80,10 @@ public final class DatasetResolver {
             }
             return TabularData.load(dataset.get(), model.table(), model.task(), trainLimit, testLimit);
         }
+        if (dataset.isPresent() && TabularFile.isTable(dataset.get())) {
+            throw new IllegalArgumentException("the model was not trained on a table (" + model.trained().getOrDefault("dataset",
+                    "images or generated data") + "): " + dataset.get() + " is no data for it");
+        }
         if (model.task() == Task.REGRESSION) {
             return resolve(dataset, Optional.empty(), Task.REGRESSION, trainLimit, testLimit, seed);
         }

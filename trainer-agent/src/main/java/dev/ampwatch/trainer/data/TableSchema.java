@@ -10,10 +10,12 @@ import java.util.List;
  *
  * @param target the column the model learned
  * @param features the feature columns, in the model's input order
- * @param classes a classifier's class values as text, class 0 first (numbers as written by {@link Double#toString}
- *     for a numeric target); empty for a regression
+ * @param classes a classifier's class values as text, class 0 first (an integral number without its ".0"); empty for
+ *     a regression
+ * @param source the SHA-256 (hex) of the file the model was trained on: inference of that file scores its test split,
+ *     of any other file every row; null when unknown
  */
-public record TableSchema(String target, List<Column> features, List<String> classes) {
+public record TableSchema(String target, List<Column> features, List<String> classes, String source) {
     /** A feature column and the scaling training gave it: {@code (value - mean) / std}. */
     public record Column(String name, double mean, double std) {
         public Column {
@@ -22,6 +24,10 @@ public record TableSchema(String target, List<Column> features, List<String> cla
                         + mean + ", " + std);
             }
         }
+    }
+
+    public TableSchema(String target, List<Column> features, List<String> classes) {
+        this(target, features, classes, null);
     }
 
     public TableSchema {

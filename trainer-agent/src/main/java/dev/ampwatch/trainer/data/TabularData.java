@@ -70,7 +70,7 @@ public final class TabularData {
             } else if (c.numeric()) {
                 features.add(c);
             } else {
-                text.add(c.name());
+                text.add(c.firstText() == null ? c.name() : c.name() + " (" + c.firstText() + ")");
             }
         }
         if (schema != null) { // the model's columns, in its order
@@ -85,10 +85,19 @@ public final class TabularData {
             features = byModel;
             text = List.of();
         }
+        if (schema == null) { // a column with no value at all would take every row with it
+            List<String> empty = features.stream().filter(c -> java.util.Arrays.stream(c.numbers()).allMatch(Double::isNaN))
+                    .map(TabularFile.Column::name).toList();
+            if (!empty.isEmpty()) {
+                LOG.warn("{}: no value in column(s) {}: not features", file, String.join(", ", empty));
+                features = features.stream().filter(c -> !empty.contains(c.name())).toList();
+            }
+        }
         if (y == null) {
             List<String> names = new ArrayList<>();
             table.columns().forEach(c -> names.add(c.name()));
-            throw new IOException(file + " has no column '" + target + "' to learn (--target); its columns: "
+            throw new IOException(file + " has no column '" + target + "' to learn" + (schema == null ? " (--target)"
+                    : ", the model's target") + "; its columns: "
                     + String.join(", ", names) + (table.unreadable().isEmpty() ? ""
                             : "; not readable: " + String.join(", ", table.unreadable())));
         }
@@ -103,18 +112,23 @@ public final class TabularData {
             throw new IOException(file + ": the target '" + target + "' holds text, a regression needs numbers"
                     + " (--task classification learns its values as classes)");
         }
-        for (TabularFile.Column c : features) {
+        List<TabularFile.Column> numeric = new ArrayList<>(features);
+        if (y.numeric()) {
+            numeric.add(y);
+        }
+        for (TabularFile.Column c : numeric) { // the model computes in float: beyond its range a value is infinite
             for (int r = 0; r < table.rows(); r++) {
-                if (Double.isInfinite(c.numbers()[r])) {
-                    throw new IOException(file + " row " + (r + 1) + ", column '" + c.name() + "': "
-                            + c.numbers()[r] + " is not a usable value");
+                double v = c.numbers()[r];
+                if (Double.isInfinite(v) || Math.abs(v) > Float.MAX_VALUE) {
+                    throw new IOException(file + " row " + (r + 1) + ", column '" + c.name() + "': " + v
+                            + " is not a usable value (beyond a float's range, " + Float.MAX_VALUE + ")");
                 }
             }
         }
         int[] rows = completeRows(table, y, features);
         if (rows.length < table.rows()) {
-            LOG.warn("{}: {} of {} rows miss the target or a feature and are left out", file,
-                    table.rows() - rows.length, table.rows());
+            LOG.warn("{}: {} of {} rows miss the target or a feature and are left out ({})", file,
+                    table.rows() - rows.length, table.rows(), missingPerColumn(table, y, features));
         }
         if (rows.length < 3) {
             throw new IOException(file + " has " + rows.length + " complete rows; a training, validation and test"
@@ -126,6 +140,20 @@ public final class TabularData {
             int t = rows[i];
             rows[i] = rows[j];
             rows[j] = t;
+        }
+        if (task == Task.REGRESSION && schema == null) {
+            double[] targets = y.numbers();
+            double first = targets[rows[0]];
+            if (java.util.Arrays.stream(rows).allMatch(r -> targets[r] == first)) {
+                throw new IOException(file + ": the target '" + target + "' is " + first + " in every row; a regression"
+                        + " needs a target that varies");
+            }
+        }
+        String digest = sha256(file);
+        if (schema != null && schema.source() != null && !schema.source().equals(digest)) {
+            // not the file the model was trained on: every row is new to it, none is a training row
+            LOG.warn("{} is not the file the model was trained on: all its {} complete rows are scored", file, rows.length);
+            return scoredWhole(file, target, task, schema, features, y, rows, testLimit);
         }
         int testRows = Math.max(1, rows.length / TEST_SHARE);
         int rest = rows.length - testRows;
@@ -150,7 +178,7 @@ public final class TabularData {
         if (task == Task.REGRESSION) {
             return new Dataset(name, false, 1, regression(features, scaling, y, train),
                     regression(features, scaling, y, validation), regression(features, scaling, y, test), task,
-                    new TableSchema(target, columns, List.of()));
+                    new TableSchema(target, columns, List.of(), digest));
         }
         List<String> names = schema != null ? schema.classes() : classNames(y, rows, file, target);
         int[] classOf = classOf(y, names);
@@ -167,7 +195,67 @@ public final class TabularData {
         }
         return new Dataset(name, false, names.size(), labelled(features, scaling, classOf, train),
                 labelled(features, scaling, classOf, validation), labelled(features, scaling, classOf, test), task,
-                new TableSchema(target, columns, names));
+                new TableSchema(target, columns, names, digest));
+    }
+
+    /**
+     * A file other than the model's training file, read as the model reads tables: every complete row (of a class the
+     * model knows) is a test row, and also the rows that calibrate quantized inference (INT8, FP8): there is no split
+     * to keep apart.
+     */
+    private static Dataset scoredWhole(Path file, String target, Task task, TableSchema schema,
+            List<TabularFile.Column> features, TabularFile.Column y, int[] rows, int testLimit) throws IOException {
+        double[][] scaling = schema.features().stream().map(c -> new double[] {c.mean(), c.std()}).toArray(double[][]::new);
+        String name = file.getFileName() + " (target " + target + ", every row: not the training file)";
+        if (testLimit > 0 && testLimit < rows.length) {
+            rows = java.util.Arrays.copyOf(rows, testLimit);
+        }
+        if (task == Task.REGRESSION) {
+            LabeledData all = regression(features, scaling, y, rows);
+            return new Dataset(name, false, 1, all.rows(0, 0), all, all, task, schema);
+        }
+        int[] classOf = classOf(y, schema.classes());
+        int[] known = known(rows, classOf);
+        if (known.length < rows.length) {
+            LOG.warn("{}: {} rows have a '{}' the model was not trained on (its classes: {}) and are left out", file,
+                    rows.length - known.length, target, schema.classes());
+        }
+        if (known.length == 0) {
+            throw new IOException(file + " has no complete row of a class the model knows (" + schema.classes() + ")");
+        }
+        LabeledData all = labelled(features, scaling, classOf, known);
+        return new Dataset(name, false, schema.classes().size(), all.rows(0, 0), all, all, task, schema);
+    }
+
+    /** Which columns the incomplete rows miss, most first: "target 'y': 3, 'b': 2". */
+    private static String missingPerColumn(TabularFile table, TabularFile.Column y, List<TabularFile.Column> features) {
+        java.util.Map<String, Integer> missing = new java.util.LinkedHashMap<>();
+        for (int r = 0; r < table.rows(); r++) {
+            if (y.numeric() ? Double.isNaN(y.numbers()[r]) : y.texts()[r] == null) {
+                missing.merge("target '" + y.name() + "'", 1, Integer::sum);
+            }
+            for (TabularFile.Column c : features) {
+                if (Double.isNaN(c.numbers()[r])) {
+                    missing.merge("'" + c.name() + "'", 1, Integer::sum);
+                }
+            }
+        }
+        return missing.entrySet().stream().sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed()).limit(5)
+                .map(e -> e.getKey() + ": " + e.getValue()).collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /** The file's SHA-256, hex: whether inference reads the very file the model was trained on. */
+    static String sha256(Path file) throws IOException {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                d.update(buffer, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(d.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
     }
 
     private static int[] known(int[] rows, int[] classOf) {

@@ -43,8 +43,15 @@ import org.apache.parquet.schema.Type;
  */
 public record TabularFile(Path file, List<Column> columns, List<String> unreadable, int rows) {
 
-    /** One column: {@code numbers} (NaN where missing) or {@code texts} (null where missing), the other null. */
-    public record Column(String name, double[] numbers, String[] texts) {
+    /**
+     * One column: {@code numbers} (NaN where missing) or {@code texts} (null where missing), the other null;
+     * {@code firstText} says, for a CSV column of text, where its first value that is no number is (null otherwise).
+     */
+    public record Column(String name, double[] numbers, String[] texts, String firstText) {
+        public Column(String name, double[] numbers, String[] texts) {
+            this(name, numbers, texts, null);
+        }
+
         public boolean numeric() {
             return numbers != null;
         }
@@ -79,6 +86,12 @@ public record TabularFile(Path file, List<Column> columns, List<String> unreadab
                 .withCodecFactory(new ParquetCodecs()).build();
         try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), options)) {
             MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (Type field : schema.getFields()) {
+                if (!seen.add(field.getName())) {
+                    throw new IOException(file + " has two columns named '" + field.getName() + "'");
+                }
+            }
             long total = reader.getRecordCount();
             if (total > Integer.MAX_VALUE) {
                 throw new IOException(file + " has " + total + " rows, more than one run can hold");
@@ -123,7 +136,8 @@ public record TabularFile(Path file, List<Column> columns, List<String> unreadab
             if (e instanceof IOException && String.valueOf(e.getMessage()).startsWith(file.toString())) {
                 throw e; // already says where
             }
-            throw new IOException(file + " is not a readable Parquet file (corrupt or truncated?): " + e.getMessage(), e);
+            String why = String.valueOf(e.getMessage()).replaceAll("org\\.apache\\.parquet\\.io\\.LocalInputFile@[0-9a-f]+", file.toString());
+            throw new IOException(file + " is not a readable Parquet file (corrupt or truncated?): " + why, e);
         }
     }
 
@@ -188,13 +202,24 @@ public record TabularFile(Path file, List<Column> columns, List<String> unreadab
         boolean gzip = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz");
         List<String> names;
         List<List<String>> values = new ArrayList<>();
-        try (Reader in = gzip
+        try (Reader in = withoutBom(gzip
                 ? new java.io.InputStreamReader(new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8)
-                : Files.newBufferedReader(file, StandardCharsets.UTF_8);
-                CSVParser parser = CSVParser.builder().setReader(in).setFormat(format).get()) {
+                : Files.newBufferedReader(file, StandardCharsets.UTF_8));
+                CSVParser parser = parser(in, format, file)) {
             names = parser.getHeaderNames();
             if (names.isEmpty()) {
                 throw new IOException(file + " has no header line naming its columns");
+            }
+            for (int c = 0; c < names.size(); c++) {
+                int first = names.indexOf(names.get(c));
+                if (first != c) {
+                    throw new IOException(file + " line 1: columns " + (first + 1) + " and " + (c + 1) + " are both named '"
+                            + names.get(c) + "'; a column is found by its name");
+                }
+            }
+            if (names.size() == 1 && names.get(0).contains(";")) {
+                throw new IOException(file + " line 1: one column named '" + names.get(0) + "': are its values separated by"
+                        + " semicolons? ampwatch reads comma-separated values (RFC 4180), with a dot as the decimal mark");
             }
             for (int c = 0; c < names.size(); c++) {
                 values.add(new ArrayList<>());
@@ -222,7 +247,30 @@ public record TabularFile(Path file, List<Column> columns, List<String> unreadab
         return new TabularFile(file, List.copyOf(columns), List.of(), rows);
     }
 
-    /** Numbers where every present value parses as one (empty, NA, NaN and null are missing), else text. */
+    /** The parser, or an error naming the file when the header cannot be one (a column without a name). */
+    private static CSVParser parser(Reader in, CSVFormat format, Path file) throws IOException {
+        try {
+            return CSVParser.builder().setReader(in).setFormat(format).get();
+        } catch (IllegalArgumentException e) { // Commons CSV: "A header name is missing in [a, b, ]"
+            throw new IOException(file + " line 1: " + e.getMessage() + " (a trailing comma?)", e);
+        }
+    }
+
+    /** The text without a leading byte-order mark (Excel's "CSV UTF-8" writes one). */
+    private static Reader withoutBom(Reader in) throws IOException {
+        java.io.PushbackReader r = new java.io.PushbackReader(in, 1);
+        int first = r.read();
+        if (first != -1 && first != '\uFEFF') {
+            r.unread(first);
+        }
+        return r;
+    }
+
+    /** A number as written in a table: decimal, with a dot and an optional exponent; or an infinity (refused later). */
+    private static final java.util.regex.Pattern NUMBER =
+            java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?|[+-]?(Infinity|inf)", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /** Numbers where every present value parses as one (empty, NA, N/A, -, NaN and null are missing), else text. */
     private static Column csvColumn(String name, List<String> values) {
         double[] numbers = new double[values.size()];
         for (int r = 0; r < numbers.length; r++) {
@@ -232,19 +280,24 @@ public record TabularFile(Path file, List<Column> columns, List<String> unreadab
                 continue;
             }
             try {
-                numbers[r] = Double.parseDouble(v);
+                if (!NUMBER.matcher(v).matches()) { // Java would also read 1d, 2f, 0x1p3: codes, not numbers
+                    throw new NumberFormatException(v);
+                }
+                numbers[r] = v.toLowerCase(Locale.ROOT).endsWith("inf") ? (v.startsWith("-") ? Double.NEGATIVE_INFINITY
+                        : Double.POSITIVE_INFINITY) : Double.parseDouble(v);
             } catch (NumberFormatException e) {
                 String[] texts = new String[values.size()];
                 for (int t = 0; t < texts.length; t++) {
                     texts[t] = missing(values.get(t)) ? null : values.get(t);
                 }
-                return new Column(name, null, texts);
+                return new Column(name, null, texts, "line " + (r + 2) + ": \"" + v + "\"");
             }
         }
         return new Column(name, numbers, null);
     }
 
     private static boolean missing(String v) {
-        return v.isEmpty() || v.equalsIgnoreCase("NA") || v.equalsIgnoreCase("NaN") || v.equalsIgnoreCase("null");
+        return v.isEmpty() || v.equalsIgnoreCase("NA") || v.equalsIgnoreCase("N/A") || v.equals("-") || v.equalsIgnoreCase("NaN")
+                || v.equalsIgnoreCase("null");
     }
 }

@@ -42,7 +42,7 @@ import java.util.Map;
  * </pre>
  * Format version 2 (a regression, or a model trained on a table) adds to the header {@code "task": "regression"},
  * {@code "target_standardization": {"mean", "std"}} and {@code "table": {"target", "features": [{"name", "mean", "std"}],
- * "classes": [...]}}; version 1 is still written for every other model, so older readers keep reading those.
+ * "classes": [...], "source_sha256"}}; version 1 is still written for every other model, so older readers keep reading those.
  * A file of another version, with another magic, a wrong checksum (a changed byte, a truncated copy), or
  * tensors that do not fit its header is refused with a message naming the file and what is wrong. Files are
  * written to a temporary name and moved into place, so a reader never sees half a model.
@@ -270,7 +270,8 @@ public final class ModelFile {
                 f.required("name").asText(), f.required("mean").doubleValue(), f.required("std").doubleValue())));
         List<String> classes = new ArrayList<>();
         t.path("classes").forEach(c -> classes.add(c.asText()));
-        return new dev.ampwatch.trainer.data.TableSchema(t.required("target").asText(), features, classes);
+        return new dev.ampwatch.trainer.data.TableSchema(t.required("target").asText(), features, classes,
+                t.has("source_sha256") ? t.get("source_sha256").asText() : null);
     }
 
     private static String header(SavedModel model) {
@@ -294,6 +295,9 @@ public final class ModelFile {
             model.table().features().forEach(f -> features.addObject().put("name", f.name()).put("mean", f.mean()).put("std", f.std()));
             if (!model.table().classes().isEmpty()) {
                 model.table().classes().forEach(t.putArray("classes")::add);
+            }
+            if (model.table().source() != null) {
+                t.put("source_sha256", model.table().source());
             }
         }
         ObjectNode trained = h.putObject("trained");

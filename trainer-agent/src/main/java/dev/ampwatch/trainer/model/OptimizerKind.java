@@ -27,12 +27,14 @@ public enum OptimizerKind {
     }
 
     /**
-     * The rate for a run of {@code task}: a regression's squared error has larger gradients than cross-entropy, and
-     * SGD-momentum at 0.05 diverged on a standardized target (a 4,000-row table, 2026-12-01: NaN in the first epoch;
-     * 0.02 trained, 0.01 steadily): 0.01 for SGD-momentum, Adam's 0.001 either way.
+     * The rate for a run of {@code task}: a regression's squared error has larger gradients than cross-entropy. SGD-
+     * momentum at 0.05 diverged on a standardized target (a 4,000-row table: NaN in the first epoch), and 0.01 was
+     * unsteady on a one-feature table (R² 0.70 after 3 epochs, 2,000 rows); 0.005 gave R² 0.974, 0.944 and 0.886 on
+     * that table, a 4,000-row table of 3 features and Friedman's problem (10,000 rows) after 3 epochs (2026-12-01,
+     * docs/trainer.md). Adam's 0.001 either way.
      */
     public double defaultLearningRate(Task task) {
-        return task == Task.REGRESSION && this == SGD_MOMENTUM ? 0.01 : defaultLearningRate;
+        return task == Task.REGRESSION && this == SGD_MOMENTUM ? 0.005 : defaultLearningRate;
     }
 
     /** Parses {@code sgd-momentum} (also {@code sgd}) or {@code adam}, ignoring case. */

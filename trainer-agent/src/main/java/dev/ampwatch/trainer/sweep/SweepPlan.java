@@ -75,6 +75,8 @@ public record SweepPlan(SweepGrid grid, String experimentId, long seed, int conf
                 experimentId, mode(), runs.size(), plural(runs.size()), configurations, plural(configurations),
                 grid.repeats(), plural(grid.repeats()), seed, format(cooldown())));
         lines.add("benchmark: " + benchmark());
+        lines.add("data: " + grid.dataset().map(Object::toString).orElse("the default (Fashion-MNIST if installed, else generated)")
+                + grid.target().map(t -> ", target " + t).orElse("") + ", task " + grid.task());
         grid.inference().ifPresent(i -> lines.add("after each completed training run, inference of its model in " + i
                 + ", each an inference run, in an order shuffled per run: " + runs.size() * i.precisions().size()
                 + " inference run" + plural(runs.size() * i.precisions().size())));

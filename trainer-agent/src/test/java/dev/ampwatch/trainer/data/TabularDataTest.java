@@ -107,6 +107,29 @@ class TabularDataTest {
         assertThatThrownBy(() -> TabularData.load(empty, "y", Task.REGRESSION, 0, 0)).hasMessageContaining("0 complete rows");
     }
 
+    /** Found by a user review of tables. */
+    @Test
+    void emptyColumnsHugeValuesAndConstantTargets() throws Exception {
+        Path empty = dir.resolve("empty-column.csv");
+        StringBuilder rows = new StringBuilder("x,nothing,y\n");
+        for (int i = 0; i < 20; i++) {
+            rows.append(i).append(",,").append(i * 2).append('\n');
+        }
+        Files.writeString(empty, rows);
+        Dataset d = TabularData.load(empty, "y", Task.REGRESSION, 0, 0);
+        assertThat(d.featureCount()).as("the column without a value is no feature; before, it took every row with it").isEqualTo(1);
+        assertThat(d.train().size() + d.validation().size() + d.test().size()).isEqualTo(20);
+
+        Path huge = dir.resolve("huge.csv");
+        Files.writeString(huge, "x,y\n1,1\n2,1e200\n3,3\n4,4\n");
+        assertThatThrownBy(() -> TabularData.load(huge, "y", Task.REGRESSION, 0, 0))
+                .hasMessageContaining("row 2, column 'y': 1.0E200 is not a usable value (beyond a float's range");
+        Path constant = dir.resolve("constant.csv");
+        Files.writeString(constant, "x,y\n1,5\n2,5\n3,5\n4,5\n");
+        assertThatThrownBy(() -> TabularData.load(constant, "y", Task.REGRESSION, 0, 0))
+                .hasMessageContaining("the target 'y' is 5.0 in every row; a regression needs a target that varies");
+    }
+
     private static float[] concat(float[]... parts) {
         float[] all = new float[Arrays.stream(parts).mapToInt(p -> p.length).sum()];
         int at = 0;

@@ -94,6 +94,31 @@ class TabularFileTest {
         assertThatThrownBy(() -> TabularFile.read(other)).hasMessageContaining("neither .parquet nor .csv");
     }
 
+    /** Found by a user review of tables: each was read wrongly or refused with a message that did not say why. */
+    @Test
+    void csvHeadersAndValuesAsSpreadsheetsWriteThem() throws Exception {
+        Path bom = dir.resolve("bom.csv");
+        Files.writeString(bom, "\uFEFFarea,price\n1,2\n");
+        assertThat(TabularFile.read(bom).columns()).extracting(TabularFile.Column::name).containsExactly("area", "price");
+        Path twice = dir.resolve("twice.csv");
+        Files.writeString(twice, "a,a,y\n1,2,3\n");
+        assertThatThrownBy(() -> TabularFile.read(twice)).hasMessage(twice + " line 1: columns 1 and 2 are both named 'a';"
+                + " a column is found by its name");
+        Path trailing = dir.resolve("trailing.csv");
+        Files.writeString(trailing, "a,b,\n1,2,\n");
+        assertThatThrownBy(() -> TabularFile.read(trailing)).hasMessageStartingWith(trailing + " line 1: ")
+                .hasMessageContaining("a trailing comma?");
+        Path semicolons = dir.resolve("semicolons.csv");
+        Files.writeString(semicolons, "a;b;y\n1,5;2;3\n");
+        assertThatThrownBy(() -> TabularFile.read(semicolons)).hasMessageContaining("separated by semicolons?");
+        Path codes = dir.resolve("codes.csv");
+        Files.writeString(codes, "code,amount,y\n1d,N/A,1\n2f,-,2\n3,4.5e1,3\n");
+        TabularFile t = TabularFile.read(codes);
+        assertThat(column(t, "code").numeric()).as("1d and 2f are codes, not numbers").isFalse();
+        assertThat(column(t, "code").firstText()).isEqualTo("line 2: \"1d\"");
+        assertThat(column(t, "amount").numbers()).containsExactly(Double.NaN, Double.NaN, 45.0);
+    }
+
     static Path fixture() throws Exception {
         return Path.of(TabularFileTest.class.getResource("/tabular/tabular.parquet").toURI());
     }

@@ -130,8 +130,9 @@ class SweepPlannerTest {
         List<String> lines = SweepPlanner.plan(grid).describe();
         assertThat(lines.get(0)).isEqualTo("sweep exp: one-at-a-time, 4 runs (2 configurations x 2 repeats), order seed 99, cool-down 1m30s");
         assertThat(lines.get(1)).isEqualTo("benchmark: fp32, batch 128, hidden 256,128, 5 epochs");
-        assertThat(lines).hasSize(2 + 1 + 4 + 1);
-        assertThat(lines.subList(3, 7)).allSatisfy(l -> assertThat(l).containsAnyOf("benchmark", "precisions"));
+        assertThat(lines.get(2)).isEqualTo("data: the default (Fashion-MNIST if installed, else generated), task classification");
+        assertThat(lines).hasSize(3 + 1 + 4 + 1);
+        assertThat(lines.subList(4, 8)).allSatisfy(l -> assertThat(l).containsAnyOf("benchmark", "precisions"));
     }
 
     @Test
