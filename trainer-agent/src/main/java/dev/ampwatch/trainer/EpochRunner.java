@@ -147,29 +147,24 @@ final class EpochRunner {
             return new Fit(Double.NaN, Double.NaN, Double.NaN);
         }
         float[] outputs = new float[EVAL_CHUNK];
-        double squares = 0;
-        double absolute = 0;
-        double sum = 0;
-        for (int from = 0; from < data.size(); from += EVAL_CHUNK) {
-            betweenBatches.run();
-            int n = Math.min(EVAL_CHUNK, data.size() - from);
-            input.apply(data.features(), from * features, batchX, 0, n * features);
+        double[] sums = new double[3]; // squared and absolute errors, targets
+        chunks(data, (from, n) -> {
             model.logits(batchX, n, outputs);
             for (int r = 0; r < n; r++) {
                 double truth = data.targets()[from + r];
                 double error = target.invert(outputs[r]) - truth;
-                squares += error * error;
-                absolute += Math.abs(error);
-                sum += truth;
+                sums[0] += error * error;
+                sums[1] += Math.abs(error);
+                sums[2] += truth;
             }
-        }
-        double mean = sum / data.size();
+        });
+        double mean = sums[2] / data.size();
         double variance = 0;
         for (float t : data.targets()) {
             variance += (t - mean) * (t - mean);
         }
-        return new Fit(Math.sqrt(squares / data.size()), absolute / data.size(),
-                variance > 0 ? 1 - squares / variance : Double.NaN);
+        return new Fit(Math.sqrt(sums[0] / data.size()), sums[1] / data.size(),
+                variance > 0 ? 1 - sums[0] / variance : Double.NaN);
     }
 
     /** Fraction of {@code data} the model classifies correctly, 0..1 (NaN for an empty set). */
@@ -178,18 +173,31 @@ final class EpochRunner {
             return Double.NaN;
         }
         int[] predicted = new int[EVAL_CHUNK];
-        long correct = 0;
+        long[] correct = {0};
+        chunks(data, (from, n) -> {
+            model.predict(batchX, n, predicted);
+            for (int r = 0; r < n; r++) {
+                if (predicted[r] == data.labels()[from + r]) {
+                    correct[0]++;
+                }
+            }
+        });
+        return (double) correct[0] / data.size();
+    }
+
+    /** Told each chunk of evaluated rows: {@code n} rows from {@code from}, standardized into the batch buffer. */
+    @FunctionalInterface
+    private interface Chunk {
+        void rows(int from, int n);
+    }
+
+    /** {@code data} in chunks of {@link #EVAL_CHUNK} rows, each standardized into {@code batchX} first. */
+    private void chunks(LabeledData data, Chunk chunk) {
         for (int from = 0; from < data.size(); from += EVAL_CHUNK) {
             betweenBatches.run();
             int n = Math.min(EVAL_CHUNK, data.size() - from);
             input.apply(data.features(), from * features, batchX, 0, n * features);
-            model.predict(batchX, n, predicted);
-            for (int r = 0; r < n; r++) {
-                if (predicted[r] == data.labels()[from + r]) {
-                    correct++;
-                }
-            }
+            chunk.rows(from, n);
         }
-        return (double) correct / data.size();
     }
 }
