@@ -79,24 +79,32 @@ final class DeadLettersCommand implements Callable<Integer> {
         }
         Map<String, Object> client = kafka.reachableClientProperties();
         String topic = kafka.topics().deadLetters();
-        List<Entry> entries = read(client, topic, since == null ? null : Instant.now().minus(since));
+        Read read = read(client, topic, since == null ? null : Instant.now().minus(since));
         java.io.PrintWriter out = spec.commandLine().getOut();
-        print(out, topic, entries);
+        print(out, topic, read);
         out.flush();
         return 0;
     }
 
-    List<Entry> read(Map<String, Object> client, String topic, Instant from) {
+    /** The newest {@code limit} dead letters read, oldest first, and how many of each kind there were in all. */
+    record Read(List<Entry> newest, Map<String, Integer> perKind) {
+        int total() {
+            return perKind.values().stream().mapToInt(Integer::intValue).sum();
+        }
+    }
+
+    Read read(Map<String, Object> client, String topic, Instant from) {
         Map<String, Object> props = new HashMap<>(client);
         props.put("group.id", "ampwatch-dead-letters-" + UUID.randomUUID()); // never committed: assign(), no auto-commit
         props.put("enable.auto.commit", "false");
         props.put("isolation.level", "read_committed");
-        List<Entry> out = new ArrayList<>();
+        java.util.PriorityQueue<Entry> newest = new java.util.PriorityQueue<>(Comparator.comparing(Entry::time)); // bounded
+        Map<String, Integer> perKind = new TreeMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, TIMEOUT);
             if (infos == null || infos.isEmpty()) {
-                return out; // no analyzer has set anything aside on this cluster (and prefix)
+                return new Read(List.of(), perKind); // no analyzer has set anything aside on this cluster (and prefix)
             }
             List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
             consumer.assign(partitions);
@@ -113,21 +121,31 @@ final class DeadLettersCommand implements Callable<Integer> {
                 }
             }
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
-            Instant deadline = Instant.now().plus(TIMEOUT);
+            Instant deadline = Instant.now().plus(TIMEOUT); // moved on whenever records come: a long topic is read whole
             while (partitions.stream().anyMatch(p -> consumer.position(p, TIMEOUT) < end.get(p))) {
                 if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("could not read " + topic + " to its end within " + TIMEOUT);
+                    throw new IllegalStateException("nothing more came from " + topic + " for " + TIMEOUT
+                            + " before its end: is the broker still there?");
                 }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                var records = consumer.poll(Duration.ofMillis(200));
+                if (!records.isEmpty()) {
+                    deadline = Instant.now().plus(TIMEOUT);
+                }
+                for (ConsumerRecord<byte[], byte[]> r : records) {
                     Entry e = entry(r);
                     if (kinds == null || kinds.contains(e.kind())) {
-                        out.add(e);
+                        perKind.merge(e.kind(), 1, Integer::sum);
+                        newest.add(e);
+                        if (newest.size() > limit) {
+                            newest.poll(); // the oldest goes: memory stays --limit entries, whatever the topic holds
+                        }
                     }
                 }
             }
         }
+        List<Entry> out = new ArrayList<>(newest);
         out.sort(Comparator.comparing(Entry::time));
-        return out;
+        return new Read(out, perKind);
     }
 
     static Entry entry(ConsumerRecord<byte[], byte[]> r) {
@@ -165,26 +183,23 @@ final class DeadLettersCommand implements Callable<Integer> {
         }
     }
 
-    void print(java.io.PrintWriter out, String topic, List<Entry> entries) {
-        if (entries.isEmpty()) {
+    void print(java.io.PrintWriter out, String topic, Read read) {
+        if (read.total() == 0) {
             out.println("no dead letters in " + topic + (since == null ? "" : " in the last " + since.toString().substring(2)
                     .toLowerCase(Locale.ROOT)) + (kinds == null ? "" : " of kind " + String.join(", ", kinds)) + ".");
             return;
         }
-        List<Entry> shown = entries.subList(Math.max(0, entries.size() - limit), entries.size());
-        if (shown.size() < entries.size()) {
-            out.println("(the newest " + shown.size() + " of " + entries.size() + "; --limit shows more)");
+        if (read.newest().size() < read.total()) {
+            out.println("(the newest " + read.newest().size() + " of " + read.total() + "; --limit shows more)");
         }
-        for (Entry e : shown) {
+        for (Entry e : read.newest()) {
             out.println(e.time() + "  " + e.kind() + "  from " + e.source() + "  key " + e.key());
             out.println("    why: " + e.reason());
             out.println("    was: " + e.was());
         }
-        Map<String, Integer> perKind = new TreeMap<>();
-        entries.forEach(e -> perKind.merge(e.kind(), 1, Integer::sum));
-        StringBuilder b = new StringBuilder().append(entries.size()).append(" dead letter").append(entries.size() == 1 ? "" : "s")
+        StringBuilder b = new StringBuilder().append(read.total()).append(" dead letter").append(read.total() == 1 ? "" : "s")
                 .append(" in ").append(topic).append(": ");
-        perKind.forEach((k, n) -> b.append(n).append(' ').append(k).append(", "));
+        read.perKind().forEach((k, n) -> b.append(n).append(' ').append(k).append(", "));
         out.println(b.substring(0, b.length() - 2));
     }
 

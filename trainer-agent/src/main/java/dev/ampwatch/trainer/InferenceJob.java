@@ -297,16 +297,24 @@ public final class InferenceJob {
         return best;
     }
 
+    /**
+     * The rows that calibrate INT8 and FP8: the validation split, held out of training and of the test; a table too
+     * small to have one (under 14 rows) calibrates on its training rows, and a file scored whole on its own rows.
+     */
+    private static dev.ampwatch.trainer.data.LabeledData calibration(Dataset data) {
+        return data.validation().size() > 0 ? data.validation() : data.train().size() > 0 ? data.train() : data.test();
+    }
+
     private Engine engine(Dataset data) {
         if (options.precision().equals("fp8")) {
-            Fp8Mlp q = Fp8Mlp.quantize(model.spec(), model.input(), model.parameters(), data.validation());
+            Fp8Mlp q = Fp8Mlp.quantize(model.spec(), model.input(), model.parameters(), calibration(data));
             if (backend instanceof GpuBackend gpu) { // FP8 tensor cores (sm_89+; GpuBackend.fp8Unavailable says why not)
                 return standardizing(gpu.fp8(q));
             }
             return onCpu(q); // E4M3 values held in floats: FP8's numerics, not its speed
         }
         if (options.precision().equals("int8")) {
-            Int8Mlp q = Int8Mlp.quantize(model.spec(), model.input(), model.parameters(), data.validation());
+            Int8Mlp q = Int8Mlp.quantize(model.spec(), model.input(), model.parameters(), calibration(data));
             if (backend instanceof GpuBackend gpu) { // the dp4a INT8 GEMM
                 return standardizing(gpu.int8(q));
             }

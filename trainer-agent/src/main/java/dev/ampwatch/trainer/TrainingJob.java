@@ -252,6 +252,8 @@ public final class TrainingJob {
             trained.put("test_rmse", Double.toString(last.getTestRmse()));
         }
         trained.put("dataset", data.name());
+        trained.put("train_limit", Integer.toString(options.trainLimit()));
+        trained.put("test_limit", Integer.toString(options.testLimit()));
         trained.put("saved_at", events.now().toString());
         try {
             ModelFile.write(file, new ModelFile.SavedModel(spec, runner.input(), model.parameters(), trained, data.task(),

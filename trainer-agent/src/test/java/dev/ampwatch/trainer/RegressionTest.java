@@ -136,6 +136,19 @@ class RegressionTest {
                 .isEqualTo(0.001);
     }
 
+    /** Found by a review: inference regenerated Friedman data with seed 42 and 10,000 training rows, scoring training rows. */
+    @Test
+    void inferenceOfAGeneratedRegressionScoresTheRunsOwnTestRows() throws Exception {
+        Path file = dir.resolve("friedman.ampwmodel");
+        new TrainingJob(options(Precision.FP32).epochs(1).seed(7).trainLimit(3000).testLimit(500).saveModel(file).build(), cpu,
+                ticking(), events::add).run();
+        Dataset trained = dev.ampwatch.trainer.data.DatasetResolver.resolve(java.util.Optional.empty(), java.util.Optional.empty(),
+                Task.REGRESSION, 3000, 500, 7);
+        Dataset measured = dev.ampwatch.trainer.data.DatasetResolver.forModel(java.util.Optional.empty(),
+                dev.ampwatch.trainer.model.ModelFile.read(file), 0, 500, 42);
+        assertThat(measured.test().targets()).containsExactly(trained.test().targets());
+    }
+
     @Test
     void aClassifierLearnsATablesTextLabels() throws Exception {
         Random random = new Random(9);

@@ -56,11 +56,12 @@ public final class RunTracker {
                     + clip(event.getHost()) + " (its start was never seen, or it ended already): nothing to end");
         }
         Long ended = known.isEmpty() ? state.getEndedRunsUs().get(event.getRunId()) : null;
-        Long finalized = known.isEmpty() ? state.getFinalizedRunsUs().get(event.getRunId()) : null;
+        Long finalized = known.isEmpty() && movedUs > 0 ? state.getFinalizedRunsUs().get(event.getRunId()) : null;
         if (finalized != null) {
-            // its final record is out: an event for it, whatever its time (the same trace replayed again, a straggler),
-            // would open a second, empty run under the same id whose final record replaces the real one (the run-energy
-            // topic is compacted by run id)
+            // its final record is out, and this event is late (its time was attributed already): a straggler, or the same
+            // trace replayed again. Moved forward it would open a second, empty run under the same id whose final record
+            // replaces the real one (the run-energy topic is compacted by run id). An event on time for a finished id is
+            // a new run reusing the id (follow --run-id baseline, an hour later), as before.
             return Optional.of(event.getKind() + " for run " + clip(event.getRunId()) + " on host " + clip(event.getHost())
                     + ", which ended already (at " + Micros.instant(finalized) + ") and whose final record is out: not"
                     + " reopened (a repeated trace, or an event after its run's end)");

@@ -55,12 +55,20 @@ public final class ExperimentRunsAggregator {
     static RunSettings settings(RunConfig c) {
         return RunSettings.newBuilder().setPrecision(c.getPrecision()).setBatchSize(c.getBatchSize())
                 .setHiddenUnits(List.copyOf(c.getHiddenUnits())).setEpochs(c.getEpochs())
-                .setLearningRate(c.getLearningRate()).setOptimizer(c.getOptimizer()).setDataset(c.getDataset())
+                .setLearningRate(c.getLearningRate()).setOptimizer(c.getOptimizer()).setDataset(dataset(c))
                 .setDatasetSynthetic(c.getDatasetSynthetic()).setTrainSamples(c.getTrainSamples())
                 .setDeviceName(c.getDeviceName()).setBackend(c.getBackend()).setBenchmark(c.getBenchmark())
                 .setPhase(c.getPhase() == null ? Configurations.TRAINING : c.getPhase().name().toLowerCase(Locale.ROOT))
                 .setConvLayers(convLayers(c.getConvLayers()))
                 .build();
+    }
+
+    /**
+     * The dataset as a factor's level: a regression's is marked, so a classifier and a regression of one table's column
+     * (the same RunConfig.dataset) are never one configuration; a classifier's reads as before the task existed.
+     */
+    static String dataset(RunConfig c) {
+        return c.getTask() == dev.ampwatch.schema.RunTask.REGRESSION ? c.getDataset() + " (regression)" : c.getDataset();
     }
 
     /** The convolution layers as {@code c32k3s1,c64k3s2}, input side first; empty for an MLP. */

@@ -46,13 +46,20 @@ public final class HostTimeline {
         }
     }
 
-    /** How long after its end a finalized run's id is refused to a new run (a trace replayed again). */
-    static final long FORGET_FINALIZED_RUNS_US = 7L * 24 * 3600 * 1_000_000;
-    /** Finalized run ids kept per host at most: the oldest go first. */
-    static final int MAX_FINALIZED_RUNS = 10_000;
+    /** How long after its end a finalized run's id refuses late events (a trace replayed again). */
+    static final long FORGET_FINALIZED_RUNS_US = 24L * 3600 * 1_000_000;
+    /**
+     * Finalized run ids kept per host at most, the oldest going first: ~45 bytes each in the host's state, which is
+     * written to the changelog at every commit.
+     */
+    static final int MAX_FINALIZED_RUNS = 1_000;
+    /** Event time between two prunings of the finalized run ids (not at every release). */
+    private static final long PRUNE_FINALIZED_EVERY_US = 60_000_000L;
 
     /** How long after its end a run's straggling events are still recognised as its. */
     static final long FORGET_ENDED_RUNS_US = 600_000_000L;
+    /** When the finalized run ids are pruned next (event time; not state: after a restore they are pruned at once). */
+    private long nextFinalizedPruneUs = Long.MIN_VALUE;
     /** A host whose attributed time is this far behind the analyzer's clock is catching up a backlog. */
     static final long CATCHING_UP_US = 60_000_000L;
 
@@ -280,9 +287,10 @@ public final class HostTimeline {
 
     private void forgetFinalized(long beforeUs) {
         Map<String, Long> finalized = state.getFinalizedRunsUs();
-        if (finalized.isEmpty()) {
+        if (finalized.isEmpty() || beforeUs < nextFinalizedPruneUs && finalized.size() <= MAX_FINALIZED_RUNS) {
             return;
         }
+        nextFinalizedPruneUs = beforeUs + PRUNE_FINALIZED_EVERY_US;
         finalized.values().removeIf(end -> end < beforeUs);
         if (finalized.size() > MAX_FINALIZED_RUNS) {
             List<Map.Entry<String, Long>> oldest = new ArrayList<>(finalized.entrySet());

@@ -57,6 +57,9 @@ class ExperimentRunsAggregatorTest {
         assertThat(Metric.FINAL_TEST_RMSE.of(r)).isEqualTo(1.75);
         assertThat(Metric.FINAL_TEST_ACCURACY.of(r)).isNull();
         assertThat(Metric.FINAL_TEST_RMSE.of(ExperimentRunsAggregator.finished(finalRecord("r5")))).as("a classifier").isNull();
+        // a classifier and a regression of one table's column are never one configuration (found by a review)
+        assertThat(r.getSettings().getDataset()).isEqualTo("fashion-mnist (regression)");
+        assertThat(ExperimentRunsAggregator.finished(finalRecord("r6")).getSettings().getDataset()).isEqualTo("fashion-mnist");
     }
 
     private static EpochEnergy regressionEpoch(int n, Double rmse) {

@@ -160,6 +160,31 @@ class SilentRunsTest {
                 .noneMatch(e -> e.getRunId().equals("r"));
     }
 
+    /** A run id used again later, on time (follow --run-id baseline an hour on): a new run, as before the fix above. */
+    @Test
+    void aRunIdUsedAgainLaterOnTimeIsANewRun() {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        List<RunEnergy> out = new ArrayList<>();
+        t.accept(event("r", 0, EventKind.RUN_STARTED), 0);
+        t.accept(event("r", 10, EventKind.RUN_COMPLETED), 0);
+        for (int s = 0; s <= 690; s++) {
+            t.accept(sample(s), 0);
+            out.addAll(t.advance(0).energy());
+        }
+        t.accept(event("r", 700, EventKind.RUN_STARTED), 0);
+        t.accept(event("r", 720, EventKind.RUN_COMPLETED), 0);
+        List<HostTimeline.Refused> refused = new ArrayList<>();
+        for (int s = 691; s <= 760; s++) {
+            t.accept(sample(s), 0);
+            HostTimeline.Release r = t.advance(0);
+            out.addAll(r.energy());
+            refused.addAll(r.refused());
+        }
+        assertThat(refused).isEmpty();
+        assertThat(out).filteredOn(RunEnergy::getIsFinal).extracting(RunEnergy::getEnergyJoules)
+                .containsExactly(1000.0, 2000.0);
+    }
+
     @Test
     void zeroNeverClosesARun() {
         AnalyzerConfig never = CONFIG.toBuilder().runSilence(Duration.ZERO).build();

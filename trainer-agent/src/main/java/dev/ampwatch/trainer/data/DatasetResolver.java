@@ -84,10 +84,24 @@ public final class DatasetResolver {
             throw new IllegalArgumentException("the model was not trained on a table (" + model.trained().getOrDefault("dataset",
                     "images or generated data") + "): " + dataset.get() + " is no data for it");
         }
+        if (dataset.isEmpty()) {
+            // generated data (or the default directory): the training run's seed and training limit, so generated test
+            // rows are the run's test rows and none of its training rows (they are drawn from one stream, training first)
+            seed = number(model.trained().get("seed"), seed);
+            trainLimit = (int) number(model.trained().get("train_limit"), trainLimit);
+        }
         if (model.task() == Task.REGRESSION) {
             return resolve(dataset, Optional.empty(), Task.REGRESSION, trainLimit, testLimit, seed);
         }
         return resolve(dataset, trainLimit, testLimit, seed);
+    }
+
+    private static long number(String text, long otherwise) {
+        try {
+            return text == null ? otherwise : Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return otherwise;
+        }
     }
 
     /** As {@link #resolve(Optional, int, int, long)} with another default directory (for tests). */

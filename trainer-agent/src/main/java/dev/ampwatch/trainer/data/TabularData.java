@@ -85,6 +85,9 @@ public final class TabularData {
             features = byModel;
             text = List.of();
         }
+        if (table.rows() == 0) {
+            throw new IOException(file + " has no rows, only its columns");
+        }
         if (schema == null) { // a column with no value at all would take every row with it
             List<String> empty = features.stream().filter(c -> java.util.Arrays.stream(c.numbers()).allMatch(Double::isNaN))
                     .map(TabularFile.Column::name).toList();
@@ -120,7 +123,7 @@ public final class TabularData {
             for (int r = 0; r < table.rows(); r++) {
                 double v = c.numbers()[r];
                 if (Double.isInfinite(v) || Math.abs(v) > Float.MAX_VALUE) {
-                    throw new IOException(file + " row " + (r + 1) + ", column '" + c.name() + "': " + v
+                    throw new IOException(file + " " + table.where(r) + ", column '" + c.name() + "': " + v
                             + " is not a usable value (beyond a float's range, " + Float.MAX_VALUE + ")");
                 }
             }
@@ -130,16 +133,16 @@ public final class TabularData {
             LOG.warn("{}: {} of {} rows miss the target or a feature and are left out ({})", file,
                     table.rows() - rows.length, table.rows(), missingPerColumn(table, y, features));
         }
-        if (rows.length < 3) {
-            throw new IOException(file + " has " + rows.length + " complete rows; a training, validation and test"
-                    + " split need more");
-        }
+
         Random random = new Random(SPLIT_SEED);
         for (int i = rows.length - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
             int t = rows[i];
             rows[i] = rows[j];
             rows[j] = t;
+        }
+        if (rows.length == 0) {
+            throw new IOException(file + " has 0 complete rows: every row misses the target or a feature");
         }
         if (task == Task.REGRESSION && schema == null) {
             double[] targets = y.numbers();
@@ -154,6 +157,10 @@ public final class TabularData {
             // not the file the model was trained on: every row is new to it, none is a training row
             LOG.warn("{} is not the file the model was trained on: all its {} complete rows are scored", file, rows.length);
             return scoredWhole(file, target, task, schema, features, y, rows, testLimit);
+        }
+        if (rows.length < 3) {
+            throw new IOException(file + " has " + rows.length + " complete rows; a training, validation and test"
+                    + " split need more");
         }
         int testRows = Math.max(1, rows.length / TEST_SHARE);
         int rest = rows.length - testRows;

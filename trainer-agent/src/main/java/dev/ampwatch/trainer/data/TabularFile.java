@@ -40,8 +40,9 @@ import org.apache.parquet.schema.Type;
  * @param columns the readable columns in the file's order
  * @param unreadable a column name and why it was not read, per column left out
  * @param rows rows in the file
+ * @param lines each row's line in a CSV file (its last, for a value spanning lines); null for Parquet
  */
-public record TabularFile(Path file, List<Column> columns, List<String> unreadable, int rows) {
+public record TabularFile(Path file, List<Column> columns, List<String> unreadable, int rows, int[] lines) {
 
     /**
      * One column: {@code numbers} (NaN where missing) or {@code texts} (null where missing), the other null;
@@ -131,10 +132,15 @@ public record TabularFile(Path file, List<Column> columns, List<String> unreadab
             if (row != rows) {
                 throw new IOException(file + ": its footer counts " + rows + " rows, its row groups hold " + row);
             }
-            return new TabularFile(file, List.copyOf(columns), List.copyOf(unreadable), rows);
+            return new TabularFile(file, List.copyOf(columns), List.copyOf(unreadable), rows, null);
         } catch (IOException | RuntimeException e) { // a bad footer or page header, ParquetDecodingException, ...
             if (e instanceof IOException && String.valueOf(e.getMessage()).startsWith(file.toString())) {
                 throw e; // already says where
+            }
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof UnsupportedOperationException) { // ParquetCodecs: a codec read nowhere here, not corruption
+                    throw new IOException(file + ": " + t.getMessage(), e);
+                }
             }
             String why = String.valueOf(e.getMessage()).replaceAll("org\\.apache\\.parquet\\.io\\.LocalInputFile@[0-9a-f]+", file.toString());
             throw new IOException(file + " is not a readable Parquet file (corrupt or truncated?): " + why, e);
@@ -202,9 +208,11 @@ public record TabularFile(Path file, List<Column> columns, List<String> unreadab
         boolean gzip = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz");
         List<String> names;
         List<List<String>> values = new ArrayList<>();
-        try (Reader in = withoutBom(gzip
-                ? new java.io.InputStreamReader(new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8)
-                : Files.newBufferedReader(file, StandardCharsets.UTF_8));
+        List<Integer> lines = new ArrayList<>();
+        try (java.io.InputStream raw = Files.newInputStream(file);
+                Reader in = withoutBom(new java.io.InputStreamReader(gzip ? gunzip(raw, file) : raw, StandardCharsets.UTF_8
+                        .newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)));
                 CSVParser parser = parser(in, format, file)) {
             names = parser.getHeaderNames();
             if (names.isEmpty()) {
@@ -235,16 +243,40 @@ public record TabularFile(Path file, List<Column> columns, List<String> unreadab
                 for (int c = 0; c < names.size(); c++) {
                     values.get(c).add(record.get(c));
                 }
+                lines.add((int) parser.getCurrentLineNumber()); // the record's (last) line: blank lines are skipped
             }
         } catch (java.io.UncheckedIOException e) { // Commons CSV wraps a malformed line (an open quote) so
+            if (e.getCause() instanceof java.nio.charset.CharacterCodingException) {
+                throw notUtf8(file, e);
+            }
             throw new IOException(file + " is not readable CSV: " + e.getCause().getMessage(), e);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw notUtf8(file, e);
         }
         int rows = values.isEmpty() ? 0 : values.get(0).size();
+        int[] lineOf = lines.stream().mapToInt(Integer::intValue).toArray();
         List<Column> columns = new ArrayList<>();
         for (int c = 0; c < names.size(); c++) {
-            columns.add(csvColumn(names.get(c), values.get(c)));
+            columns.add(csvColumn(names.get(c), values.get(c), lineOf));
         }
-        return new TabularFile(file, List.copyOf(columns), List.of(), rows);
+        return new TabularFile(file, List.copyOf(columns), List.of(), rows, lineOf);
+    }
+
+    private static IOException notUtf8(Path file, Exception e) {
+        return new IOException(file + " is not UTF-8 text (save it as UTF-8, e.g. a spreadsheet's \"CSV UTF-8\")", e);
+    }
+
+    private static java.io.InputStream gunzip(java.io.InputStream raw, Path file) throws IOException {
+        try {
+            return new GZIPInputStream(raw);
+        } catch (java.util.zip.ZipException e) {
+            throw new IOException(file + " is named .gz but is not gzip-compressed", e);
+        }
+    }
+
+    /** Where row {@code row} (0-based) is in the file, for messages: a CSV line, or a Parquet row. */
+    public String where(int row) {
+        return lines == null ? "row " + (row + 1) : "line " + lines[row];
     }
 
     /** The parser, or an error naming the file when the header cannot be one (a column without a name). */
@@ -271,7 +303,7 @@ public record TabularFile(Path file, List<Column> columns, List<String> unreadab
             java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?|[+-]?(Infinity|inf)", java.util.regex.Pattern.CASE_INSENSITIVE);
 
     /** Numbers where every present value parses as one (empty, NA, N/A, -, NaN and null are missing), else text. */
-    private static Column csvColumn(String name, List<String> values) {
+    private static Column csvColumn(String name, List<String> values, int[] lines) {
         double[] numbers = new double[values.size()];
         for (int r = 0; r < numbers.length; r++) {
             String v = values.get(r);
@@ -283,14 +315,15 @@ public record TabularFile(Path file, List<Column> columns, List<String> unreadab
                 if (!NUMBER.matcher(v).matches()) { // Java would also read 1d, 2f, 0x1p3: codes, not numbers
                     throw new NumberFormatException(v);
                 }
-                numbers[r] = v.toLowerCase(Locale.ROOT).endsWith("inf") ? (v.startsWith("-") ? Double.NEGATIVE_INFINITY
-                        : Double.POSITIVE_INFINITY) : Double.parseDouble(v);
+                String lower = v.toLowerCase(Locale.ROOT);
+                numbers[r] = lower.endsWith("inf") || lower.endsWith("infinity")
+                        ? (v.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY) : Double.parseDouble(v);
             } catch (NumberFormatException e) {
                 String[] texts = new String[values.size()];
                 for (int t = 0; t < texts.length; t++) {
                     texts[t] = missing(values.get(t)) ? null : values.get(t);
                 }
-                return new Column(name, null, texts, "line " + (r + 2) + ": \"" + v + "\"");
+                return new Column(name, null, texts, "line " + lines[r] + ": \"" + v + "\"");
             }
         }
         return new Column(name, numbers, null);

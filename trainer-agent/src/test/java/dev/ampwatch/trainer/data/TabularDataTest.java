@@ -101,7 +101,7 @@ class TabularDataTest {
         Path inf = dir.resolve("inf.csv");
         Files.writeString(inf, "x,y\n1,1\nInfinity,2\n3,3\n4,4\n");
         assertThatThrownBy(() -> TabularData.load(inf, "y", Task.REGRESSION, 0, 0))
-                .hasMessageContaining("row 2, column 'x'");
+                .hasMessageContaining("line 3, column 'x'");
         Path empty = dir.resolve("empty.csv");
         Files.writeString(empty, "x,y\n1,\n,2\n");
         assertThatThrownBy(() -> TabularData.load(empty, "y", Task.REGRESSION, 0, 0)).hasMessageContaining("0 complete rows");
@@ -123,7 +123,14 @@ class TabularDataTest {
         Path huge = dir.resolve("huge.csv");
         Files.writeString(huge, "x,y\n1,1\n2,1e200\n3,3\n4,4\n");
         assertThatThrownBy(() -> TabularData.load(huge, "y", Task.REGRESSION, 0, 0))
-                .hasMessageContaining("row 2, column 'y': 1.0E200 is not a usable value (beyond a float's range");
+                .hasMessageContaining("line 3, column 'y': 1.0E200 is not a usable value (beyond a float's range");
+        Path infinity = dir.resolve("infinity.csv");
+        Files.writeString(infinity, "x,y\n1,1\n\nINFINITY,2\n3,3\n4,4\n");
+        assertThatThrownBy(() -> TabularData.load(infinity, "y", Task.REGRESSION, 0, 0))
+                .as("an infinity is a value out of range (the blank line counted), not text").hasMessageContaining("line 4, column 'x'");
+        Path headerOnly = dir.resolve("header-only.csv");
+        Files.writeString(headerOnly, "x,y\n");
+        assertThatThrownBy(() -> TabularData.load(headerOnly, "y", Task.REGRESSION, 0, 0)).hasMessageContaining("has no rows");
         Path constant = dir.resolve("constant.csv");
         Files.writeString(constant, "x,y\n1,5\n2,5\n3,5\n4,5\n");
         assertThatThrownBy(() -> TabularData.load(constant, "y", Task.REGRESSION, 0, 0))

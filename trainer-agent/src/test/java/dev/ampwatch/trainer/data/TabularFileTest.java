@@ -119,6 +119,21 @@ class TabularFileTest {
         assertThat(column(t, "amount").numbers()).containsExactly(Double.NaN, Double.NaN, 45.0);
     }
 
+    /** Found by a review: a file handle left open, no file name, and a gzip name on a plain file. */
+    @Test
+    void aCsvThatIsNotUtf8OrNotGzipSaysSo() throws Exception {
+        Path latin1 = dir.resolve("latin1.csv");
+        Files.write(latin1, "Gr\u00f6\u00dfe,y\n1,2\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> TabularFile.read(latin1)).hasMessage(latin1 + " is not UTF-8 text (save it as UTF-8, e.g. a"
+                + " spreadsheet's \"CSV UTF-8\")");
+        Path notGzip = dir.resolve("plain.csv.gz");
+        Files.writeString(notGzip, "a,y\n1,2\n");
+        assertThatThrownBy(() -> TabularFile.read(notGzip)).hasMessage(notGzip + " is named .gz but is not gzip-compressed");
+        Path blank = dir.resolve("blank.csv");
+        Files.writeString(blank, "x,y\n1,2\n\nabc,3\n");
+        assertThat(column(TabularFile.read(blank), "x").firstText()).isEqualTo("line 4: \"abc\"");
+    }
+
     static Path fixture() throws Exception {
         return Path.of(TabularFileTest.class.getResource("/tabular/tabular.parquet").toURI());
     }
