@@ -16,8 +16,6 @@ import dev.ampwatch.trainer.model.Task;
 import dev.ampwatch.trainer.precision.Precision;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,7 +31,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * precision, the events carry RMSE, MAE and R² instead of accuracy, and a table on disk is learned by its column name.
  */
 class RegressionTest {
-    private static final Instant T0 = Instant.parse("2026-12-01T00:00:00Z");
     private final CpuBackend cpu = new CpuBackend(2);
     private final List<TrainingEvent> events = new ArrayList<>();
 
@@ -43,11 +40,6 @@ class RegressionTest {
     @AfterEach
     void close() {
         cpu.close();
-    }
-
-    private static InstantSource ticking() {
-        long[] reads = {0};
-        return () -> T0.plusSeconds(reads[0]++);
     }
 
     private static TrainingOptions.Builder options(Precision precision) {
@@ -61,7 +53,7 @@ class RegressionTest {
     void learnsFriedmansProblemInEveryPrecision(Precision precision) {
         // noise 1 on a target of variance ~23.8: the best model's R² is ~0.96; predicting the mean gives 0
         Dataset data = SyntheticData.friedman1(4000, 1000, 10, 1.0, 7);
-        TrainingResult result = new TrainingJob(options(precision).build(), cpu, ticking(), events::add).run(data);
+        TrainingResult result = new TrainingJob(options(precision).build(), cpu, TrainingJobTest.ticking(), events::add).run(data);
 
         EpochMetrics last = result.epochs().get(result.epochs().size() - 1);
         assertThat(last.getTestR2()).as("R² after 8 epochs, %s", precision).isGreaterThan(0.85);
@@ -97,7 +89,7 @@ class RegressionTest {
         Path file = dir.resolve("linear.csv");
         Files.writeString(file, csv);
         TrainingResult result = new TrainingJob(options(Precision.FP32).epochs(6).datasetDir(file).target("y").build(),
-                cpu, ticking(), events::add).run();
+                cpu, TrainingJobTest.ticking(), events::add).run();
         EpochMetrics last = result.epochs().get(result.epochs().size() - 1);
         assertThat(last.getTestR2()).as("a nearly linear target with id as a useless feature").isGreaterThan(0.97);
         assertThat(events.get(0).getConfig().getDataset()).isEqualTo("linear.csv (target y)");
@@ -110,13 +102,13 @@ class RegressionTest {
     void aTableNeedsItsTargetAndARegressionNeedsNumbers() throws Exception {
         Path file = dir.resolve("t.csv");
         Files.writeString(file, "a,label\n1,cat\n2,dog\n3,cat\n4,dog\n5,cat\n");
-        assertThatThrownBy(() -> new TrainingJob(options(Precision.FP32).datasetDir(file).build(), cpu, ticking(),
+        assertThatThrownBy(() -> new TrainingJob(options(Precision.FP32).datasetDir(file).build(), cpu, TrainingJobTest.ticking(),
                 events::add).run()).hasMessageContaining("--target COLUMN").hasMessageContaining("a, label");
         assertThatThrownBy(() -> new TrainingJob(options(Precision.FP32).datasetDir(file).target("price").build(), cpu,
-                ticking(), events::add).run()).hasMessageContaining("no column 'price'");
+                TrainingJobTest.ticking(), events::add).run()).hasMessageContaining("no column 'price'");
         assertThatThrownBy(() -> new TrainingJob(options(Precision.FP32).datasetDir(file).target("label").build(), cpu,
-                ticking(), events::add).run()).hasMessageContaining("holds text, a regression needs numbers");
-        assertThatThrownBy(() -> new TrainingJob(options(Precision.FP32).target("y").build(), cpu, ticking(),
+                TrainingJobTest.ticking(), events::add).run()).hasMessageContaining("holds text, a regression needs numbers");
+        assertThatThrownBy(() -> new TrainingJob(options(Precision.FP32).target("y").build(), cpu, TrainingJobTest.ticking(),
                 events::add).run()).hasMessageContaining("--target y names a column of a table");
         assertThat(events).as("runs that could not start publish nothing").isEmpty();
     }
@@ -125,7 +117,7 @@ class RegressionTest {
     void aDivergedRunFailsSayingSoAndARegressionsDefaultRateIsLower() {
         Dataset data = SyntheticData.friedman1(1000, 200, 10, 1.0, 7);
         assertThatThrownBy(() -> new TrainingJob(options(Precision.FP32).optimizer(OptimizerKind.SGD_MOMENTUM)
-                .learningRate(50).build(), cpu, ticking(), events::add).run(data))
+                .learningRate(50).build(), cpu, TrainingJobTest.ticking(), events::add).run(data))
                 .hasMessageContaining("the loss diverged to").hasMessageContaining("a lower --learning-rate may train");
         TrainingEvent last = events.get(events.size() - 1);
         assertThat(last.getKind()).isEqualTo(EventKind.RUN_FAILED);
@@ -141,7 +133,7 @@ class RegressionTest {
     void inferenceOfAGeneratedRegressionScoresTheRunsOwnTestRows() throws Exception {
         Path file = dir.resolve("friedman.ampwmodel");
         new TrainingJob(options(Precision.FP32).epochs(1).seed(7).trainLimit(3000).testLimit(500).saveModel(file).build(), cpu,
-                ticking(), events::add).run();
+                TrainingJobTest.ticking(), events::add).run();
         Dataset trained = dev.ampwatch.trainer.data.DatasetResolver.resolve(java.util.Optional.empty(), java.util.Optional.empty(),
                 Task.REGRESSION, 3000, 500, 7);
         Dataset measured = dev.ampwatch.trainer.data.DatasetResolver.forModel(java.util.Optional.empty(),
@@ -162,7 +154,7 @@ class RegressionTest {
         Path file = dir.resolve("flowers.csv");
         Files.writeString(file, csv);
         TrainingResult result = new TrainingJob(options(Precision.FP32).task(Task.CLASSIFICATION).epochs(4)
-                .datasetDir(file).target("species").build(), cpu, ticking(), events::add).run();
+                .datasetDir(file).target("species").build(), cpu, TrainingJobTest.ticking(), events::add).run();
         EpochMetrics last = result.epochs().get(result.epochs().size() - 1);
         assertThat(last.getTestAccuracy()).as("three well separated classes").isGreaterThan(0.95);
         assertThat(last.getTestRmse()).isNull();

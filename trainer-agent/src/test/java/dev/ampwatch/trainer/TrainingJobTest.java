@@ -34,7 +34,7 @@ class TrainingJobTest {
     }
 
     /** A clock that advances one second (plus a sub-microsecond bit) every time it is read. */
-    private static InstantSource ticking() {
+    static InstantSource ticking() {
         long[] reads = {0};
         return () -> T0.plusSeconds(reads[0]++);
     }

@@ -30,6 +30,12 @@ public final class RunTracker {
      */
     public static final int MAX_EPOCHS = 5_000;
 
+    /**
+     * How long after its end a finalized run's id refuses late events (a trace replayed again), in event time; an
+     * older id counts as forgotten whether or not the host's state still holds it.
+     */
+    public static final long FINALIZED_MEMORY_US = 24L * 3600 * 1_000_000;
+
     private final HostState state;
 
     public RunTracker(HostState state) {
@@ -57,7 +63,7 @@ public final class RunTracker {
         }
         Long ended = known.isEmpty() ? state.getEndedRunsUs().get(event.getRunId()) : null;
         Long finalized = known.isEmpty() && movedUs > 0 ? state.getFinalizedRunsUs().get(event.getRunId()) : null;
-        if (finalized != null) {
+        if (finalized != null && finalized >= t - FINALIZED_MEMORY_US) {
             // its final record is out, and this event is late (its time was attributed already): a straggler, or the same
             // trace replayed again. Moved forward it would open a second, empty run under the same id whose final record
             // replaces the real one (the run-energy topic is compacted by run id). An event on time for a finished id is

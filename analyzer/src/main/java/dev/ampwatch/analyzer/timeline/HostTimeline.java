@@ -46,14 +46,16 @@ public final class HostTimeline {
         }
     }
 
-    /** How long after its end a finalized run's id refuses late events (a trace replayed again). */
-    static final long FORGET_FINALIZED_RUNS_US = 24L * 3600 * 1_000_000;
     /**
      * Finalized run ids kept per host at most, the oldest going first: ~45 bytes each in the host's state, which is
      * written to the changelog at every commit.
      */
     static final int MAX_FINALIZED_RUNS = 1_000;
-    /** Event time between two prunings of the finalized run ids (not at every release). */
+    /**
+     * Event time between two prunings of the finalized run ids (not at every release). When they are pruned changes
+     * memory only: RunTracker ignores an id older than {@link RunTracker#FINALIZED_MEMORY_US} whether or not it is
+     * still here, so a restored analyzer decides as one that ran on.
+     */
     private static final long PRUNE_FINALIZED_EVERY_US = 60_000_000L;
 
     /** How long after its end a run's straggling events are still recognised as its. */
@@ -272,7 +274,7 @@ public final class HostTimeline {
         }
         state.setReleasedUntilUs(beforeUs);
         progress.forgetEndedBefore(beforeUs - FORGET_ENDED_RUNS_US);
-        forgetFinalized(beforeUs - FORGET_FINALIZED_RUNS_US);
+        forgetFinalized(beforeUs - RunTracker.FINALIZED_MEMORY_US);
         out.addAll(emitter.finals(state, beforeUs, hostQuiet));
         emitter.sealOldEpochs(state, beforeUs);
         out.addAll(emitter.running(state, beforeUs, run -> runningTotalDue(run, beforeUs, nowMs)));

@@ -43,8 +43,7 @@ final class GpuMlp implements TrainableModel {
     private final OptimizerKind optimizer;
     /** The step's kernels as CUDA graphs ({@link StepGraphs#enabled()}), or null: launched one by one. */
     private final StepGraphs graphs;
-    /** Whether the loss is a regression's (mean squared error), a classifier's (softmax cross-entropy), or not yet known. */
-    private Boolean regression;
+    private final GpuLoss loss;
     private final LossScaler scaler;
     private final String convert; // conversion kernel, null in fp32
     private final GpuLayerKernels kernels;
@@ -84,6 +83,7 @@ final class GpuMlp implements TrainableModel {
         roundedWeights = new CUdeviceptr[layers];
         dev.makeCurrent();
         graphs = StepGraphs.enabled() ? new StepGraphs(dev) : null;
+        loss = new GpuLoss(dev, classes);
         GpuLayout params = new GpuLayout(spec, precision, optimizer, 1);
         Random heInit = new Random(hyper.seed());
         try {
@@ -113,8 +113,7 @@ final class GpuMlp implements TrainableModel {
     @Override
     public StepResult trainStep(float[] x, int[] y, int n) {
         begin(n);
-        checkLabels(y, n);
-        loss(false);
+        loss.classifies(y, n);
         ensureCapacity(n);
         dev.upload(batch.features, x, n * inputs);
         dev.upload(batch.labels, y, n);
@@ -124,25 +123,11 @@ final class GpuMlp implements TrainableModel {
     @Override
     public StepResult trainStep(float[] x, float[] targets, int n) {
         begin(n);
-        if (classes != 1) {
-            throw new IllegalStateException("a regression step needs a model with one output, this one has " + classes);
-        }
-        loss(true);
+        loss.regresses();
         ensureCapacity(n);
         dev.upload(batch.features, x, n * inputs);
         dev.upload(batch.labels, targets, n); // 4 bytes a row, as a label: the targets' buffer
         return step(n);
-    }
-
-    /** Fixes the model's loss at its first step: a recorded step graph holds one loss kernel. */
-    private void loss(boolean meanSquaredError) {
-        Boolean was = regression;
-        if (was == null) {
-            regression = meanSquaredError;
-        } else if (was != meanSquaredError) {
-            throw new IllegalStateException("this model was trained as a " + (was ? "regression" : "classifier")
-                    + "; one model learns one task");
-        }
     }
 
     private StepResult step(int n) {
@@ -178,13 +163,7 @@ final class GpuMlp implements TrainableModel {
 
     private void forwardAndBackward(int n, float scale, boolean checkOverflow) {
         forward(n);
-        if (regression) {
-            dev.launch(KernelLaunch.elementwise("mse", n), batch.activations[layers - 1], batch.labels, n, scale,
-                    batch.gradients[layers - 1], batch.rowLoss);
-        } else {
-            dev.launch(KernelLaunch.elementwise("softmax_xent", n), batch.activations[layers - 1], batch.labels, n,
-                    classes, scale, batch.gradients[layers - 1], batch.rowLoss);
-        }
+        loss.launch(n, scale, batch.activations[layers - 1], batch.labels, batch.gradients[layers - 1], batch.rowLoss);
         backward(n, checkOverflow);
     }
 
@@ -360,14 +339,6 @@ final class GpuMlp implements TrainableModel {
             throw new IllegalArgumentException("batch must have >= 1 row: " + n);
         }
         dev.makeCurrent();
-    }
-
-    private void checkLabels(int[] y, int n) {
-        for (int i = 0; i < n; i++) {
-            if (y[i] < 0 || y[i] >= classes) {
-                throw new IllegalArgumentException("label " + y[i] + " of row " + i + " is not in 0.." + (classes - 1));
-            }
-        }
     }
 
     private void ensureCapacity(int n) {

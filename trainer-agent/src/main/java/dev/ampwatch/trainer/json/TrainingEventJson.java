@@ -4,9 +4,6 @@ import static dev.ampwatch.trainer.json.JsonFields.has;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.RunConfig;
@@ -237,9 +234,11 @@ public final class TrainingEventJson {
                         ? r.nonBlank(c.get("learning_rate_schedule"), "config.learning_rate_schedule") : null)
                 .setValidationSamples(has(c, "validation_samples")
                         ? r.longInteger(c.get("validation_samples"), "config.validation_samples", 0) : null)
-                .setPhase(has(c, "phase") ? phase(c.get("phase"), r) : null)
+                .setPhase(has(c, "phase") ? named(c.get("phase"), r, "config.phase", RunPhase.values(),
+                        "a phase (training or inference)") : null)
                 .setConvLayers(has(c, "conv_layers") ? convLayers(c.get("conv_layers"), r) : List.of())
-                .setTask(has(c, "task") ? task(c.get("task"), r) : null)
+                .setTask(has(c, "task") ? named(c.get("task"), r, "config.task", dev.ampwatch.schema.RunTask.values(),
+                        "a task (classification or regression)") : null)
                 .setBenchmark(has(c, "benchmark") && r.bool(c.get("benchmark"), "config.benchmark"))
                 .build();
     }
@@ -264,26 +263,15 @@ public final class TrainingEventJson {
                 .setStride(c.stride()).build();
     }
 
-    /** {@code "training"} or {@code "inference"}. */
-    private static RunPhase phase(JsonNode node, FieldRules r) {
-        String text = r.nonBlank(node, "config.phase");
-        for (RunPhase p : RunPhase.values()) {
-            if (p.name().equalsIgnoreCase(text)) {
-                return p;
+    /** One of {@code values} by its name in any case ({@code "training"}, {@code "regression"}), else the field's error. */
+    private static <E extends Enum<E>> E named(JsonNode node, FieldRules r, String path, E[] values, String what) {
+        String text = r.nonBlank(node, path);
+        for (E v : values) {
+            if (v.name().equalsIgnoreCase(text)) {
+                return v;
             }
         }
-        throw new JsonFieldException("config.phase", "'" + text + "' is not a phase (training or inference)");
-    }
-
-    /** {@code "classification"} or {@code "regression"}. */
-    private static dev.ampwatch.schema.RunTask task(JsonNode node, FieldRules r) {
-        String text = r.nonBlank(node, "config.task");
-        for (dev.ampwatch.schema.RunTask t : dev.ampwatch.schema.RunTask.values()) {
-            if (t.name().equalsIgnoreCase(text)) {
-                return t;
-            }
-        }
-        throw new JsonFieldException("config.task", "'" + text + "' is not a task (classification or regression)");
+        throw new JsonFieldException(path, "'" + text + "' is not " + what);
     }
 
     /** @param epochStart the epoch's EPOCH_STARTED time (follow), for a missing duration */
@@ -318,118 +306,5 @@ public final class TrainingEventJson {
                 .setTestMae(has(m, "test_mae") ? r.nonNegative(m.get("test_mae"), "metrics.test_mae") : null)
                 .setTestR2(has(m, "test_r2") ? r.number(m.get("test_r2"), "metrics.test_r2") : null)
                 .build();
-    }
-
-    /**
-     * Writes an event as one line of replay's JSON that {@link #parse} reads back to an equal event;
-     * fields that are null (or the default) are left out.
-     */
-    public static String toJson(TrainingEvent e) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("run_id", e.getRunId());
-        o.put("experiment_id", e.getExperimentId());
-        o.put("host", e.getHost());
-        if (!e.getDevices().isEmpty()) {
-            ArrayNode devices = o.putArray("devices");
-            e.getDevices().forEach(devices::add);
-        }
-        o.put("event_time", e.getEventTime().toString());
-        o.put("kind", e.getKind().name());
-        if (e.getEpoch() != null) {
-            o.put("epoch", e.getEpoch());
-        }
-        RunConfig c = e.getConfig();
-        if (c != null) {
-            ObjectNode n = o.putObject("config");
-            n.put("precision", c.getPrecision());
-            n.put("batch_size", c.getBatchSize());
-            ArrayNode hidden = n.putArray("hidden_units");
-            c.getHiddenUnits().forEach(hidden::add);
-            if (!c.getConvLayers().isEmpty()) {
-                ArrayNode conv = n.putArray("conv_layers");
-                c.getConvLayers().forEach(l -> conv.add(new dev.ampwatch.trainer.model.ConvLayer(l.getChannels(), l.getKernel(),
-                        l.getStride()).toString()));
-            }
-            n.put("epochs", c.getEpochs());
-            n.put("learning_rate", c.getLearningRate());
-            n.put("optimizer", c.getOptimizer());
-            n.put("dataset", c.getDataset());
-            if (c.getDatasetSynthetic()) {
-                n.put("dataset_synthetic", true);
-            }
-            n.put("train_samples", c.getTrainSamples());
-            n.put("parameter_count", c.getParameterCount());
-            if (c.getFlopsPerSample() != null) {
-                n.put("flops_per_sample", c.getFlopsPerSample());
-            }
-            n.put("device_name", c.getDeviceName());
-            n.put("backend", c.getBackend());
-            if (c.getSeed() != null) {
-                n.put("seed", c.getSeed());
-            }
-            if (c.getLearningRateSchedule() != null) {
-                n.put("learning_rate_schedule", c.getLearningRateSchedule());
-            }
-            if (c.getValidationSamples() != null) {
-                n.put("validation_samples", c.getValidationSamples());
-            }
-            if (c.getPhase() != null) {
-                n.put("phase", c.getPhase().name().toLowerCase(Locale.ROOT));
-            }
-            if (c.getTask() != null) {
-                n.put("task", c.getTask().name().toLowerCase(Locale.ROOT));
-            }
-            if (c.getBenchmark()) {
-                n.put("benchmark", true);
-            }
-        }
-        EpochMetrics m = e.getMetrics();
-        if (m != null) {
-            ObjectNode n = o.putObject("metrics");
-            n.put("loss", m.getLoss());
-            if (m.getTrainAccuracy() != null) {
-                n.put("train_accuracy", m.getTrainAccuracy());
-            }
-            if (m.getValidationAccuracy() != null) {
-                n.put("validation_accuracy", m.getValidationAccuracy());
-            }
-            if (m.getTestAccuracy() != null) {
-                n.put("test_accuracy", m.getTestAccuracy());
-            }
-            n.put("samples", m.getSamples());
-            n.put("samples_per_second", m.getSamplesPerSecond());
-            n.put("duration_ms", m.getDurationMs());
-            if (m.getSkippedSteps() != 0) {
-                n.put("skipped_steps", m.getSkippedSteps());
-            }
-            if (m.getLatencyP50Ms() != null) {
-                n.put("latency_p50_ms", m.getLatencyP50Ms());
-            }
-            if (m.getLatencyP95Ms() != null) {
-                n.put("latency_p95_ms", m.getLatencyP95Ms());
-            }
-            if (m.getLatencyP99Ms() != null) {
-                n.put("latency_p99_ms", m.getLatencyP99Ms());
-            }
-            putIfSet(n, "train_rmse", m.getTrainRmse());
-            putIfSet(n, "validation_rmse", m.getValidationRmse());
-            putIfSet(n, "test_rmse", m.getTestRmse());
-            putIfSet(n, "test_mae", m.getTestMae());
-            putIfSet(n, "test_r2", m.getTestR2());
-        }
-        if (e.getFailureReason() != null) {
-            o.put("failure_reason", e.getFailureReason());
-        }
-        try {
-            return JsonFields.MAPPER.writeValueAsString(o);
-        } catch (JsonProcessingException ex) {
-            throw new IllegalStateException("cannot write an event as JSON", ex);
-        }
-    }
-
-    private static void putIfSet(ObjectNode n, String field, Double value) {
-        if (value != null) {
-            n.put(field, value);
-        }
     }
 }

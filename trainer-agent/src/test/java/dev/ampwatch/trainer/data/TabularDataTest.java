@@ -91,20 +91,12 @@ class TabularDataTest {
         Files.writeString(many, rows);
         assertThatThrownBy(() -> TabularData.load(many, "y", Task.CLASSIFICATION, 0, 0))
                 .hasMessageContaining("1200 distinct values").hasMessageContaining("--task regression");
-        Path one = dir.resolve("one.csv");
-        Files.writeString(one, "x,y\n1,0\n2,0\n3,0\n4,0\n");
-        assertThatThrownBy(() -> TabularData.load(one, "y", Task.CLASSIFICATION, 0, 0)).hasMessageContaining("2 or more");
-        Path onlyText = dir.resolve("text.csv");
-        Files.writeString(onlyText, "name,y\na,1\nb,2\nc,3\nd,4\n");
-        assertThatThrownBy(() -> TabularData.load(onlyText, "y", Task.REGRESSION, 0, 0))
+        refusal("one.csv", "x,y\n1,0\n2,0\n3,0\n4,0\n", "y", Task.CLASSIFICATION).hasMessageContaining("2 or more");
+        refusal("text.csv", "name,y\na,1\nb,2\nc,3\nd,4\n", "y", Task.REGRESSION)
                 .hasMessageContaining("no numeric column besides the target");
-        Path inf = dir.resolve("inf.csv");
-        Files.writeString(inf, "x,y\n1,1\nInfinity,2\n3,3\n4,4\n");
-        assertThatThrownBy(() -> TabularData.load(inf, "y", Task.REGRESSION, 0, 0))
+        refusal("inf.csv", "x,y\n1,1\nInfinity,2\n3,3\n4,4\n", "y", Task.REGRESSION)
                 .hasMessageContaining("line 3, column 'x'");
-        Path empty = dir.resolve("empty.csv");
-        Files.writeString(empty, "x,y\n1,\n,2\n");
-        assertThatThrownBy(() -> TabularData.load(empty, "y", Task.REGRESSION, 0, 0)).hasMessageContaining("0 complete rows");
+        refusal("empty.csv", "x,y\n1,\n,2\n", "y", Task.REGRESSION).hasMessageContaining("0 complete rows");
     }
 
     /** Found by a user review of tables. */
@@ -120,21 +112,20 @@ class TabularDataTest {
         assertThat(d.featureCount()).as("the column without a value is no feature; before, it took every row with it").isEqualTo(1);
         assertThat(d.train().size() + d.validation().size() + d.test().size()).isEqualTo(20);
 
-        Path huge = dir.resolve("huge.csv");
-        Files.writeString(huge, "x,y\n1,1\n2,1e200\n3,3\n4,4\n");
-        assertThatThrownBy(() -> TabularData.load(huge, "y", Task.REGRESSION, 0, 0))
+        refusal("huge.csv", "x,y\n1,1\n2,1e200\n3,3\n4,4\n", "y", Task.REGRESSION)
                 .hasMessageContaining("line 3, column 'y': 1.0E200 is not a usable value (beyond a float's range");
-        Path infinity = dir.resolve("infinity.csv");
-        Files.writeString(infinity, "x,y\n1,1\n\nINFINITY,2\n3,3\n4,4\n");
-        assertThatThrownBy(() -> TabularData.load(infinity, "y", Task.REGRESSION, 0, 0))
+        refusal("infinity.csv", "x,y\n1,1\n\nINFINITY,2\n3,3\n4,4\n", "y", Task.REGRESSION)
                 .as("an infinity is a value out of range (the blank line counted), not text").hasMessageContaining("line 4, column 'x'");
-        Path headerOnly = dir.resolve("header-only.csv");
-        Files.writeString(headerOnly, "x,y\n");
-        assertThatThrownBy(() -> TabularData.load(headerOnly, "y", Task.REGRESSION, 0, 0)).hasMessageContaining("has no rows");
-        Path constant = dir.resolve("constant.csv");
-        Files.writeString(constant, "x,y\n1,5\n2,5\n3,5\n4,5\n");
-        assertThatThrownBy(() -> TabularData.load(constant, "y", Task.REGRESSION, 0, 0))
+        refusal("header-only.csv", "x,y\n", "y", Task.REGRESSION).hasMessageContaining("has no rows");
+        refusal("constant.csv", "x,y\n1,5\n2,5\n3,5\n4,5\n", "y", Task.REGRESSION)
                 .hasMessageContaining("the target 'y' is 5.0 in every row; a regression needs a target that varies");
+    }
+
+    /** What loading a table of {@code csv} (written to {@code name}) throws. */
+    private org.assertj.core.api.AbstractThrowableAssert<?, ? extends Throwable> refusal(String name, String csv, String target,
+            Task task) throws java.io.IOException {
+        Path file = Files.writeString(dir.resolve(name), csv);
+        return assertThatThrownBy(() -> TabularData.load(file, target, task, 0, 0));
     }
 
     private static float[] concat(float[]... parts) {

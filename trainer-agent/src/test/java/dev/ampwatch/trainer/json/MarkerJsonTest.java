@@ -24,7 +24,7 @@ class MarkerJsonTest {
         assertThat(e.getExperimentId()).isEmpty();
         assertThat(e.getHost()).isEqualTo("rig-1");
         assertThat(e.getEventTime()).isEqualTo(Instant.parse("2026-11-23T10:00:05Z"));
-        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(e))).isEqualTo(e);
+        assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(e))).isEqualTo(e);
     }
 
     @Test
@@ -33,7 +33,7 @@ class MarkerJsonTest {
                 + "\"kind\":\"progress\"}");
         assertThat(e.getRunId()).isEqualTo("r1");
         assertThat(e.getDevices()).containsExactly("gpu0");
-        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(e))).isEqualTo(e);
+        assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(e))).isEqualTo(e);
         assertThatThrownBy(() -> TrainingEventJson.parse("{\"run_id\":\"r1\"," + AT + "\"kind\":\"PROGRESS\"}"))
                 .hasMessageContaining("experiment_id: is required");
     }
@@ -43,7 +43,7 @@ class MarkerJsonTest {
         TrainingEvent e = TrainingEventJson.parse("{" + AT + "\"kind\":\"STREAM_END\"}");
         assertThat(e.getKind()).isEqualTo(EventKind.STREAM_END);
         assertThat(e.getRunId()).isEmpty();
-        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(e))).isEqualTo(e);
+        assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(e))).isEqualTo(e);
     }
 
     @ParameterizedTest

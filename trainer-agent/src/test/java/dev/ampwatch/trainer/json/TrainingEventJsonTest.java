@@ -70,7 +70,7 @@ class TrainingEventJsonTest {
         assertThat(lines).hasSize(6);
         for (String line : lines) {
             TrainingEvent e = TrainingEventJson.parse(line);
-            assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(e))).isEqualTo(e);
+            assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(e))).isEqualTo(e);
         }
         assertThat(lines.stream().map(TrainingEventJson::parse).map(TrainingEvent::getKind)).containsExactly(
                 EventKind.RUN_STARTED, EventKind.EPOCH_STARTED, EventKind.EPOCH_COMPLETED, EventKind.EPOCH_STARTED,
@@ -125,7 +125,7 @@ class TrainingEventJsonTest {
                 + "\"flops_per_sample\":2.5e9,\"device_name\":\"cpu\",\"backend\":\"cpu\"}}");
         assertThat(e.getConfig().getDatasetSynthetic()).isTrue();
         assertThat(e.getConfig().getFlopsPerSample()).isEqualTo(2.5e9);
-        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(e))).isEqualTo(e);
+        assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(e))).isEqualTo(e);
     }
 
     /** An inference run: its phase, validation split and schedule in the config, batch latencies in an epoch. */
@@ -137,12 +137,12 @@ class TrainingEventJsonTest {
                 + "\"parameter_count\":235146,\"phase\":\"inference\",\"validation_samples\":5000,"
                 + "\"learning_rate_schedule\":\"cosine\",\"device_name\":\"cpu\",\"backend\":\"cpu\"}}");
         assertThat(start.getConfig().getPhase()).isEqualTo(RunPhase.INFERENCE);
-        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(start))).isEqualTo(start);
+        assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(start))).isEqualTo(start);
         TrainingEvent epoch = TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428002,\"kind\":\"EPOCH_COMPLETED\","
                 + "\"epoch\":1,\"metrics\":{\"loss\":0.3,\"samples\":10000,\"samples_per_second\":5000,\"duration_ms\":2000,\"validation_accuracy\":0.88,"
                 + "\"latency_p50_ms\":1.5,\"latency_p95_ms\":2.25,\"latency_p99_ms\":4}}");
         assertThat(epoch.getMetrics().getLatencyP99Ms()).isEqualTo(4.0);
-        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(epoch))).isEqualTo(epoch);
+        assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(epoch))).isEqualTo(epoch);
         assertThatThrownBy(() -> TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
                 + "\"config\":{\"precision\":\"fp32\",\"batch_size\":1,\"hidden_units\":[],\"epochs\":1,\"learning_rate\":1,"
                 + "\"optimizer\":\"o\",\"dataset\":\"d\",\"train_samples\":0,\"parameter_count\":1,\"device_name\":\"cpu\",\"backend\":\"cpu\",\"phase\":\"serving\"}}"))
@@ -159,8 +159,8 @@ class TrainingEventJsonTest {
                 + String.format(config, "[\"c32k3s1\",\"c64k3s2\"]"));
         assertThat(start.getConfig().getConvLayers()).extracting(l -> l.getChannels() + "/" + l.getKernel() + "/" + l.getStride())
                 .containsExactly("32/3/1", "64/3/2");
-        assertThat(TrainingEventJson.toJson(start)).contains("\"conv_layers\":[\"c32k3s1\",\"c64k3s2\"]");
-        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(start))).isEqualTo(start);
+        assertThat(TrainingEventJsonWriter.toJson(start)).contains("\"conv_layers\":[\"c32k3s1\",\"c64k3s2\"]");
+        assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(start))).isEqualTo(start);
         assertThatThrownBy(() -> TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
                 + String.format(config, "[\"c32k3s1\",\"3x3\"]")))
                 .hasMessageContaining("config.conv_layers[1]").hasMessageContaining("expected c<channels>k<kernel>s<stride>");
@@ -178,8 +178,8 @@ class TrainingEventJsonTest {
         TrainingEvent benchmark = TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
                 + String.format(config, "\"classification\",\"benchmark\":true"));
         assertThat(benchmark.getConfig().getBenchmark()).as("statistics.md: producers other than sweep may flag it").isTrue();
-        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(benchmark))).isEqualTo(benchmark);
-        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(start))).isEqualTo(start);
+        assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(benchmark))).isEqualTo(benchmark);
+        assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(start))).isEqualTo(start);
         assertThatThrownBy(() -> TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
                 + String.format(config, "\"ranking\""))).hasMessageContaining("config.task")
                 .hasMessageContaining("not a task (classification or regression)");
@@ -190,7 +190,7 @@ class TrainingEventJsonTest {
                 + "\"epoch\":1," + String.format(metrics, "1.625"));
         assertThat(epoch.getMetrics().getTestRmse()).isEqualTo(1.625);
         assertThat(epoch.getMetrics().getTestR2()).as("worse than the mean is a negative R²").isEqualTo(-0.5);
-        assertThat(TrainingEventJson.parse(TrainingEventJson.toJson(epoch))).isEqualTo(epoch);
+        assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(epoch))).isEqualTo(epoch);
         assertThatThrownBy(() -> TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428001,\"kind\":\"EPOCH_COMPLETED\","
                 + "\"epoch\":1," + String.format(metrics, "-1"))).hasMessageContaining("metrics.test_rmse");
     }
