@@ -14,9 +14,10 @@
 # counter over the timed window, J per 1,000 samples; train-amp-fp16-small(-graphs): the demo's size without and with
 # CUDA graphs; train-*-cnn: the --preset cnn CNN at batch 256), infer-* (at least 300 batches and 8 s of 4,096 per inference
 # precision: inferences/s, TFLOP/s or TOPS, J per 1,000 inferences; int8 on the integer tensor cores, int8-dp4a through
-# dp4a, fp8 on sm_89+ only), accuracy-* (the default model trained 5 epochs on the slice per training precision),
+# dp4a, int4 as W4A8 through dp4a, fp8 on sm_89+ only), accuracy-* (the default model trained 5 epochs on the slice per training precision),
 # experiment (what --device auto does for a sweep: one device, an fp32 model trained, inference in every precision),
-# sanitizer-* (compute-sanitizer memcheck and racecheck of a short training run, memcheck of a short int8 inference).
+# sanitizer-* (compute-sanitizer memcheck and racecheck of a short training run, memcheck of a short int8 inference,
+# racecheck of a short int4 inference).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$here/benchmarks/target/gpu-smoke"
@@ -225,7 +226,7 @@ run() {
   for p in fp32 amp-fp16 amp-bf16; do
     measured train "$p" 50 "samples" 1000 50 6 cnn 256 cnn
   done
-  for p in fp32 fp16 bf16 int8 int8-dp4a fp8; do
+  for p in fp32 fp16 bf16 int8 int8-dp4a int4 fp8; do
     measured infer "$p" 60 "inferences" 1000 300 8
   done
 
@@ -254,11 +255,12 @@ run() {
   # compute-sanitizer: memcheck (out-of-bounds and misaligned accesses) and racecheck (shared-memory hazards: the
   # GEMMs' tiles) of a short training run per tool, and memcheck of a short int8 inference (the quantized kernels)
   local tool what san
-  for tool in memcheck:train racecheck:train memcheck:infer; do
+  for tool in memcheck:train racecheck:train memcheck:infer racecheck:infer4; do
     what=${tool#*:}; tool=${tool%%:*}
     if [[ $gpu == true ]] && command -v compute-sanitizer > /dev/null && [[ $(left 120) != 0 ]]; then
       local args=(train fp32 3 256)
       [[ $what == infer ]] && args=(infer int8 3 256)
+      [[ $what == infer4 ]] && args=(infer int4 3 256) # the W4A8 GEMM widens nibbles in shared memory
       san=$(timeout "$(bounded 120)" compute-sanitizer --tool "$tool" --error-exitcode 9 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke "${args[@]}" 2>&1); code=$?
       echo "$san" > "$out/logs/sanitizer-$tool-$what.log"
       if [[ $code -eq 0 ]]; then report PASS "sanitizer-$tool-$what" "$(echo "$san" | grep -m1 -E 'ERROR SUMMARY|RACECHECK SUMMARY' || echo 'no errors')"

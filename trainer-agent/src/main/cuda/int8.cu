@@ -80,6 +80,82 @@ extern "C" __global__ void gemm_s8_dp4a(const int *__restrict__ A, const int *__
     }
 }
 
+// W4A8 (Int4Mlp): y = relu?((sum_g (float) acc_g * wscale[g][n]) * xscale + bias[n]) for A (M x K4 int8x4 words, K4 a
+// multiple of 16) times the INT4 weights Bt4 (N x K4/2 words, 8 two's-complement nibbles each, input k in bits 4 (k % 8)
+// of word k / 8), wscale groups x N (group-major, a group = 64 inputs = one k-tile of 16 dp4a words). The tiles of
+// gemm_s8_dp4a; the nibbles are widened to bytes when staged in shared memory; after each k-tile (a group) its exact
+// int32 sums are scaled and added in FP32 in group order, with Int4Mlp's roundings, so y equals the CPU's bit for bit.
+extern "C" __global__ void gemm_s4_dp4a(const int *__restrict__ A, const unsigned *__restrict__ Bt4, const float *__restrict__ wscale,
+                                        const float *__restrict__ bias, float *__restrict__ y, int M, int N, int K4, float xscale,
+                                        int relu) {
+    __shared__ int As[Q_BK][Q_BM + 1];
+    __shared__ int Bs[Q_BK][Q_BN + 1];
+    const int m0 = blockIdx.y * Q_BM;
+    const int n0 = blockIdx.x * Q_BN;
+    const int tx = threadIdx.x % 16;
+    const int ty = threadIdx.x / 16;
+    const int K8 = K4 / 2;
+    float sum[4][4];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            sum[i][j] = 0.0f;
+
+    for (int k0 = 0; k0 < K4; k0 += Q_BK) {
+        for (int i = threadIdx.x; i < Q_BM * Q_BK; i += Q_THREADS) {
+            int r = i / Q_BK;
+            int kk = i - r * Q_BK;
+            int gm = m0 + r;
+            As[kk][r] = gm < M ? A[(long long) gm * K4 + k0 + kk] : 0;
+        }
+        for (int i = threadIdx.x; i < Q_BN * (Q_BK / 2); i += Q_THREADS) {
+            int r = i / (Q_BK / 2);
+            int kw = i - r * (Q_BK / 2);
+            int gn = n0 + r;
+            unsigned packed = gn < N ? Bt4[(long long) gn * K8 + k0 / 2 + kw] : 0u;
+            for (int h = 0; h < 2; h++) { // nibbles 4h..4h+3 -> the four sign-extended bytes of one dp4a word
+                unsigned word = 0u;
+                for (int b = 0; b < 4; b++) {
+                    int v = ((int) (packed << (28 - 4 * (4 * h + b)))) >> 28;
+                    word |= ((unsigned) v & 0xFFu) << (8 * b);
+                }
+                Bs[2 * kw + h][r] = (int) word;
+            }
+        }
+        __syncthreads();
+        int acc[4][4];
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+                acc[i][j] = 0;
+#pragma unroll
+        for (int kk = 0; kk < Q_BK; kk++) {
+            int a[4];
+            int b[4];
+            for (int i = 0; i < 4; i++) a[i] = As[kk][ty + 16 * i];
+            for (int j = 0; j < 4; j++) b[j] = Bs[kk][tx + 16 * j];
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++)
+                    acc[i][j] = __dp4a(a[i], b[j], acc[i][j]);
+        }
+        const float *gs = wscale + (long long) (k0 / Q_BK) * N;
+        for (int j = 0; j < 4; j++) {
+            int gn = n0 + tx + 16 * j;
+            float s = gn < N ? gs[gn] : 0.0f;
+            for (int i = 0; i < 4; i++) sum[i][j] = __fadd_rn(sum[i][j], __fmul_rn(__int2float_rn(acc[i][j]), s));
+        }
+        __syncthreads();
+    }
+    for (int i = 0; i < 4; i++) {
+        int gm = m0 + ty + 16 * i;
+        for (int j = 0; j < 4; j++) {
+            int gn = n0 + tx + 16 * j;
+            if (gm < M && gn < N) {
+                float v = __fadd_rn(__fmul_rn(sum[i][j], xscale), bias[gn]);
+                y[(long long) gm * N + gn] = (relu != 0 && v <= 0.0f) ? 0.0f : v; // Math.max(0f, v), as dequant_bias_act
+            }
+        }
+    }
+}
+
 // y = acc * (xscale * wscale[j]) + bias[j], then ReLU when relu != 0: Int8Mlp.logits' float steps in its order.
 extern "C" __global__ void dequant_bias_act(const int *__restrict__ acc, const float *__restrict__ wscale,
                                             const float *__restrict__ bias, float *__restrict__ y, int rows, int cols,

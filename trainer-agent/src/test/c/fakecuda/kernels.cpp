@@ -64,7 +64,7 @@ const std::vector<Kernel> &kernels() {
         FIBER_KERNEL(gemm_f16_nn), FIBER_KERNEL(gemm_f16_tn), FIBER_KERNEL(gemm_f16_nt),
         FIBER_KERNEL(gemm_bf16_nn), FIBER_KERNEL(gemm_bf16_tn), FIBER_KERNEL(gemm_bf16_nt),
         FIBER_KERNEL(gemm_tf32_nn), FIBER_KERNEL(gemm_tf32_tn), FIBER_KERNEL(gemm_tf32_nt),
-        PLAIN_KERNEL(quantize_s8), FIBER_KERNEL(gemm_s8_dp4a), PLAIN_KERNEL(dequant_bias_act),
+        PLAIN_KERNEL(quantize_s8), FIBER_KERNEL(gemm_s8_dp4a), PLAIN_KERNEL(dequant_bias_act), FIBER_KERNEL(gemm_s4_dp4a),
         FIBER_KERNEL(gemm_s8_mma),
         PLAIN_KERNEL(quantize_e4m3), FIBER_KERNEL(gemm_e4m3_mma), PLAIN_KERNEL(dequant_f32_bias_act),
     };

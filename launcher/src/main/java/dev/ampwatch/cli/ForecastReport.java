@@ -25,8 +25,11 @@ final class ForecastReport {
         long startUs = Micros.of(run.getStartTime());
         out.printf("%nforecast of run %s from its first %d epochs (%s model), for all %d planned, %.0f %% prediction intervals:%n",
                 run.getRunId(), f.getAfterEpoch(), f.getModel(), f.getPlannedEpochs(), 100 * f.getConfidence());
-        out.printf("  energy   %.1f J  (%.1f to %.1f J); %.1f J spent while profiling%n", f.getEnergyJoules(), f.getEnergyLowJoules(),
-                f.getEnergyHighJoules(), run.getEnergyJoules());
+        // the low bound is never below what was spent by the end of the epochs it rests on; the profiled run's own total
+        // also has what it spent stopping, which a whole run would not spend there (a review read the two as a contradiction)
+        out.printf("  energy   %.1f J  (%.1f to %.1f J); %.1f J spent by the end of epoch %d, %.1f J when the profiled run stopped%n",
+                f.getEnergyJoules(), f.getEnergyLowJoules(), f.getEnergyHighJoules(), spentBy(run, f.getAfterEpoch()), f.getAfterEpoch(),
+                run.getEnergyJoules());
         out.printf("  net      %.1f J  (%.1f to %.1f J) above idle%n", f.getNetEnergyJoules(), f.getNetEnergyLowJoules(),
                 f.getNetEnergyHighJoules());
         out.printf("  time     %s  (%s to %s), the last epoch ending at %s%n", human(Micros.of(f.getEndTime()) - startUs),
@@ -38,6 +41,12 @@ final class ForecastReport {
             out.println("  note: some power came from the ESTIMATE source (no hardware sensor found): modelled, not measured");
         }
         return 0;
+    }
+
+    /** Gross energy from the run's start to the end of epoch {@code k}: each epoch and the gap before it. */
+    static double spentBy(RunEnergy run, int k) {
+        return run.getEpochs().stream().filter(e -> e.getEpoch() <= k)
+                .mapToDouble(e -> e.getBeforeEnergyJoules() + e.getEnergyJoules()).sum();
     }
 
     private static String human(long micros) {

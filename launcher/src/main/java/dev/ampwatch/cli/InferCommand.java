@@ -33,7 +33,8 @@ final class InferCommand implements Callable<Integer> {
 
     @Option(names = "--precision", split = ",", defaultValue = "fp32,fp16,bf16,int8",
             description = "Inference precisions, one run each, in this order: fp32, fp16, bf16, int8 (post-training quantized, "
-                    + "calibrated on the validation split), fp8 (E4M3, per-tensor scales: the FP8 tensor cores of sm_89+ GPUs, "
+                    + "calibrated on the validation split), int4 (W4A8: 4-bit weights in groups of 64 inputs, INT8 activations), "
+                    + "fp8 (E4M3, per-tensor scales: the FP8 tensor cores of sm_89+ GPUs, "
                     + "else its numerics on the CPU) (default: ${DEFAULT-VALUE}).")
     List<String> precisions;
 
@@ -46,7 +47,7 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto",
             description = "auto (GPU 0 when it works for the precision, else the CPU, saying why), cpu, gpu or gpuN "
                     + "(default: ${DEFAULT-VALUE}). On the GPU: fp16/bf16 on tensor cores, int8 on the integer tensor cores "
-                    + "(sm_80+) or dp4a, fp8 on the FP8 tensor cores (sm_89+).")
+                    + "(sm_80+) or dp4a, int4 through dp4a, fp8 on the FP8 tensor cores (sm_89+).")
     String device;
 
     @Mixin

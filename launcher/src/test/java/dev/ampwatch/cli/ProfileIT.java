@@ -46,6 +46,12 @@ class ProfileIT {
             assertThat(code).as(out).isZero();
             assertThat(out).contains("forecast of run profiled-train from its first 2 epochs", "for all 6 planned", "energy ",
                     "time ", "CO2e ");
+            java.util.regex.Matcher energy = java.util.regex.Pattern.compile("energy +[0-9.]+ J +\\(([0-9.]+) to [0-9.]+ J\\); "
+                    + "([0-9.]+) J spent by the end of epoch 2, ([0-9.]+) J when the profiled run stopped").matcher(out);
+            assertThat(energy.find()).as(out).isTrue();
+            assertThat(Double.parseDouble(energy.group(1))).as("the low bound is never below what the epochs spent")
+                    .isGreaterThanOrEqualTo(Double.parseDouble(energy.group(2)));
+            assertThat(Double.parseDouble(energy.group(3))).isGreaterThanOrEqualTo(Double.parseDouble(energy.group(2)));
 
             StringWriter followOut = new StringWriter();
             CommandLine follow = Ampwatch.commandLine();

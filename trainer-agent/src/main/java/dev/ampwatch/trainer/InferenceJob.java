@@ -18,6 +18,7 @@ import dev.ampwatch.trainer.model.ModelFile;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
 import dev.ampwatch.trainer.quant.Fp8Mlp;
+import dev.ampwatch.trainer.quant.Int4Mlp;
 import dev.ampwatch.trainer.quant.Int8Mlp;
 import dev.ampwatch.trainer.quant.RowLogits;
 import java.time.Duration;
@@ -35,14 +36,15 @@ import org.slf4j.LoggerFactory;
  * run with {@code config.phase} INFERENCE. Each pass reports its samples (inferences), throughput, accuracy,
  * mean cross-entropy and the percentiles of the batch times; the analyzer attributes the energy, so the run's
  * {@code joules_per_sample} is energy per inference. INT8 is post-training quantized ({@link Int8Mlp}),
- * calibrated on the validation split before the run starts (on the GPU: the dp4a INT8 GEMM, {@link GpuInt8Mlp});
+ * calibrated on the validation split before the run starts (on the GPU: the dp4a INT8 GEMM, {@link GpuInt8Mlp}); int4
+ * is W4A8, 4-bit weights in groups of 64 inputs with INT8 activations ({@link Int4Mlp}; on the GPU dp4a too);
  * fp16 and bf16 round the GEMM inputs as autocast would (on the GPU: the tensor-core GEMMs); fp8 is E4M3 with
  * per-tensor scales ({@link Fp8Mlp}; on the CPU its numerics, on sm_89+ GPUs the FP8 tensor cores). Not thread-safe.
  */
 public final class InferenceJob {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceJob.class);
     /** The precisions an inference run takes. */
-    public static final List<String> PRECISIONS = List.of("fp32", "fp16", "bf16", "int8", "fp8");
+    public static final List<String> PRECISIONS = List.of("fp32", "fp16", "bf16", "int8", "int4", "fp8");
     /** Samples per request unless told otherwise. */
     public static final int DEFAULT_BATCH_SIZE = 256;
 
@@ -106,7 +108,7 @@ public final class InferenceJob {
 
     /**
      * The backend precision an inference precision runs its GEMMs in, and so what a GPU must support for it: fp16
-     * and bf16 the AMP GEMMs (tensor cores; bf16 needs sm_80), fp32 and int8 (dp4a) the baseline.
+     * and bf16 the AMP GEMMs (tensor cores; bf16 needs sm_80), fp32, int8 and int4 (dp4a) the baseline.
      */
     public static Precision backendPrecision(String inferencePrecision) {
         return switch (inferencePrecision) {
@@ -298,7 +300,7 @@ public final class InferenceJob {
     }
 
     /**
-     * The rows that calibrate INT8 and FP8: the validation split, held out of training and of the test; a table too
+     * The rows that calibrate INT8, INT4 and FP8: the validation split, held out of training and of the test; a table too
      * small to have one (under 14 rows) calibrates on its training rows, and a file scored whole on its own rows.
      */
     private static dev.ampwatch.trainer.data.LabeledData calibration(Dataset data) {
@@ -317,6 +319,13 @@ public final class InferenceJob {
             Int8Mlp q = Int8Mlp.quantize(model.spec(), model.input(), model.parameters(), calibration(data));
             if (backend instanceof GpuBackend gpu) { // the dp4a INT8 GEMM
                 return standardizing(gpu.int8(q));
+            }
+            return onCpu(q);
+        }
+        if (options.precision().equals("int4")) {
+            Int4Mlp q = Int4Mlp.quantize(model.spec(), model.input(), model.parameters(), calibration(data));
+            if (backend instanceof GpuBackend gpu) { // W4A8 through dp4a
+                return standardizing(gpu.int4(q));
             }
             return onCpu(q);
         }

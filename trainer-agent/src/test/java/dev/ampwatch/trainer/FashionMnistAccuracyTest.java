@@ -14,6 +14,7 @@ import dev.ampwatch.trainer.model.ModelFile;
 import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
 import dev.ampwatch.trainer.quant.Fp8Mlp;
+import dev.ampwatch.trainer.quant.Int4Mlp;
 import dev.ampwatch.trainer.quant.Int8Mlp;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * out for validation) reaches the 0.88 test accuracy the dataset's own benchmarks list for an MLP. About 80 s
  * on 2 cores; training is deterministic (fixed seed, and the GEMM's result does not depend on the thread
  * count), so the accuracy is reproducible: 0.8844 test, 0.8876 validation (docs/trainer.md). The saved
- * model then keeps its accuracy within a point when inferred in FP16, BF16 and INT8.
+ * model then keeps its accuracy within a point when inferred in FP16, BF16, INT8, INT4 (W4A8) and FP8.
  */
 class FashionMnistAccuracyTest {
 
@@ -43,7 +44,8 @@ class FashionMnistAccuracyTest {
         assertThat(result.last().getValidationAccuracy()).isGreaterThanOrEqualTo(0.88);
         double fp32 = result.last().getTestAccuracy();
 
-        // the same weights, inferred in every precision (measured: fp32 0.8844, fp16 0.8844, bf16 0.8843, int8 0.8849, fp8 0.8845)
+        // the same weights, inferred in every precision (measured: fp32 0.8844, fp16 0.8844, bf16 0.8843, int8 0.8849,
+        // int4 0.8839, fp8 0.8845)
         ModelFile.SavedModel saved = ModelFile.read(file);
         Dataset data = DatasetResolver.resolve(Optional.empty(), 0, 0, 42);
         try (CpuBackend cpu = new CpuBackend(2)) {
@@ -57,6 +59,9 @@ class FashionMnistAccuracyTest {
         }
         Int8Mlp int8 = Int8Mlp.quantize(saved.spec(), saved.input(), saved.parameters(), data.validation());
         assertThat(int8.accuracy(data.test())).as("int8, calibrated on the validation split").isCloseTo(fp32, within(0.01));
+        Int4Mlp int4 = Int4Mlp.quantize(saved.spec(), saved.input(), saved.parameters(), data.validation());
+        assertThat(int4.accuracy(data.test())).as("int4 (W4A8, groups of 64), calibrated on the validation split")
+                .isCloseTo(fp32, within(0.01));
         Fp8Mlp fp8 = Fp8Mlp.quantize(saved.spec(), saved.input(), saved.parameters(), data.validation());
         assertThat(fp8.accuracy(data.test())).as("fp8 (E4M3, per-tensor scales), calibrated on the validation split")
                 .isCloseTo(fp32, within(0.01));

@@ -59,7 +59,11 @@ class InferenceJobTest {
             });
             assertThat(passes.get(1).getTestAccuracy()).as("the same weights every pass").isEqualTo(passes.get(0).getTestAccuracy());
             assertThat(passes.get(0).getTestAccuracy()).as(precision)
-                    .isCloseTo(trained.last().getTestAccuracy(), within(precision.equals("fp32") ? 0 : precision.equals("fp8") ? 0.05 : 0.02));
+                    .isCloseTo(trained.last().getTestAccuracy(), within(switch (precision) {
+                        case "fp32" -> 0.0;
+                        case "fp8", "int4" -> 0.05; // 3 mantissa bits; 15 weight levels: a 12-8-3 model near chance moves most
+                        default -> 0.02;
+                    }));
         }
         // INT8 runs on the backend's threads, row blocks in parallel: the same logits as one thread, bit for bit
         try (CpuBackend three = new CpuBackend(3); CpuBackend one = new CpuBackend(1)) {
@@ -105,6 +109,6 @@ class InferenceJobTest {
     @Test
     void refusesAnUnknownPrecision() {
         assertThatThrownBy(() -> new InferenceJob.Options("fp4", 32, 1, "r", "e", "h"))
-                .hasMessageContaining("one of [fp32, fp16, bf16, int8, fp8]");
+                .hasMessageContaining("one of [fp32, fp16, bf16, int8, int4, fp8]");
     }
 }

@@ -90,11 +90,11 @@ public final class HostStep {
         Optional<String> invalid = input instanceof HostInput.Sample s ? validator.check(s.sample(), Instant.ofEpochMilli(nowMs))
                 : validator.check(((HostInput.Event) input).event(), Instant.ofEpochMilli(nowMs));
         if (invalid.isPresent()) {
-            deadLetter(input, DeadLetterKind.INVALID, invalid.get(), nowMs, out);
+            deadLetter(key, input, DeadLetterKind.INVALID, invalid.get(), nowMs, out);
             return;
         }
         if (!host.equals(key)) {
-            deadLetter(input, DeadLetterKind.WRONG_KEY, input.describe() + ": its key is " + quoted(key)
+            deadLetter(key, input, DeadLetterKind.WRONG_KEY, input.describe() + ": its key is " + quoted(key)
                     + ", not its host " + quoted(host) + "; both input topics must be keyed by host (docs/topics.md), or the "
                     + "record lands on a partition whose task never sees the host's other input", nowMs, out);
             return;
@@ -103,7 +103,7 @@ public final class HostStep {
         if (input instanceof HostInput.Sample s) {
             long released = timeline.state().getReleasedUntilUs(); // before accept(): what was attributed when it came
             if (timeline.accept(s.sample(), s.encoded(), nowMs) == Verdict.LATE) {
-                deadLetter(input, DeadLetterKind.LATE, input.describe() + (Micros.of(s.sample().getEventTime()) < released
+                deadLetter(key, input, DeadLetterKind.LATE, input.describe() + (Micros.of(s.sample().getEventTime()) < released
                         ? ": before " + Micros.instant(released) + ", up to which host " + host + " is attributed already"
                         : ": more than the grace (" + config.grace() + ") behind the samples already seen from host " + host),
                         nowMs, out);
@@ -165,7 +165,7 @@ public final class HostStep {
                     AmpwatchSerdes.powerSample().encode(d), DeadLetterKind.DUPLICATE, reason), nowMs);
         }
         for (HostTimeline.Refused r : release.refused()) {
-            deadLetter(new HostInput.Event(r.event()), DeadLetterKind.INVALID, r.reason(), nowMs, out);
+            deadLetter(r.event().getHost(), new HostInput.Event(r.event()), DeadLetterKind.INVALID, r.reason(), nowMs, out);
         }
         long timestampMs = Math.floorDiv(release.attributedUntilUs(), 1000);
         for (RunEnergy energy : release.energy()) {
@@ -205,10 +205,11 @@ public final class HostStep {
      * stay well under the broker's record size limit whatever the record held: a dead letter the broker
      * refuses would stop the engine on the record it was meant to set aside.
      */
-    private void deadLetter(HostInput input, DeadLetterKind kind, String reason, long nowMs, Out out) {
+    /** {@code input}'s dead letter under {@code key}: the record's key as received (topics.md: "as received"). */
+    private void deadLetter(String key, HostInput input, DeadLetterKind kind, String reason, long nowMs, Out out) {
         byte[] value = input instanceof HostInput.Sample s ? s.bytes()
                 : AmpwatchSerdes.trainingEvent().encode(((HostInput.Event) input).event());
-        deadLetter(input.host(), topicOf(input), value, kind, reason, nowMs, out);
+        deadLetter(key, topicOf(input), value, kind, reason, nowMs, out);
     }
 
     /** A dead letter with its value cut to {@link #MAX_DEAD_LETTER_VALUE_BYTES} (the reason says when). */

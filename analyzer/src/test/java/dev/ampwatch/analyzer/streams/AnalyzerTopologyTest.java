@@ -164,6 +164,8 @@ class AnalyzerTopologyTest {
         assertThat(letters).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.REASON))
                 .anySatisfy(reason -> assertThat(reason).contains("its key is \"r9\", not its host \"rig-1\""))
                 .anySatisfy(reason -> assertThat(reason).contains("has no value"));
+        assertThat(letters).as("dead letters keep the key as received (topics.md)").extracting(r -> r.key())
+                .containsExactlyInAnyOrder("r9", "rig-1");
     }
 
     @Test

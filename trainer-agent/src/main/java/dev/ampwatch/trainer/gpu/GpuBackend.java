@@ -123,6 +123,16 @@ public final class GpuBackend implements Backend {
     }
 
     /**
+     * The W4A8 engine of a model quantized to INT4 weights ({@link GpuInt4Mlp}: dp4a over the unpacked nibbles); close it
+     * before this backend.
+     *
+     * @throws IllegalArgumentException when this build lacks the kernels, or the model's groups are not the kernel's
+     */
+    public GpuInt4Mlp int4(dev.ampwatch.trainer.quant.Int4Mlp model) {
+        return new GpuInt4Mlp(device, model);
+    }
+
+    /**
      * The FP8 tensor-core engine of a quantized model ({@link GpuFp8Mlp}); close it before this backend.
      *
      * @throws IllegalArgumentException when this GPU or driver has no FP8 ({@link #fp8Unavailable()} says why)

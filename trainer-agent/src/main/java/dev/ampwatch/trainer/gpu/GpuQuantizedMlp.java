@@ -8,7 +8,7 @@ import java.util.List;
 import jcuda.driver.CUdeviceptr;
 
 /**
- * What the GPU's quantized models (INT8: {@link GpuInt8Mlp}, FP8: {@link GpuFp8Mlp}) share: their parameters
+ * What the GPU's quantized models (INT8: {@link GpuInt8Mlp}, W4A8: {@link GpuInt4Mlp}, FP8: {@link GpuFp8Mlp}) share: their parameters
  * uploaded once, and the buffers of a forward pass, grown to the largest batch seen: the activations (FP32,
  * the standardized input first, then each layer's output, which is the next one's input), a convolution's im2col
  * patches ({@link #gemmInput}: quantized as they are, the zero padding quantizing to 0), the quantized GEMM
@@ -74,6 +74,14 @@ abstract class GpuQuantizedMlp implements InferenceModel {
     /** A parameter in device memory, freed with the model. */
     final CUdeviceptr upload(byte[] values) {
         CUdeviceptr p = dev.alloc(values.length);
+        parameters.add(p);
+        dev.upload(p, values, values.length);
+        return p;
+    }
+
+    /** A parameter in device memory, freed with the model. */
+    final CUdeviceptr upload(int[] values) {
+        CUdeviceptr p = dev.alloc(4L * values.length);
         parameters.add(p);
         dev.upload(p, values, values.length);
         return p;

@@ -136,6 +136,15 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
         return (int) ((length + 31) / 32 * 32);
     }
 
+    /**
+     * Launch of the W4A8 GEMM ({@code gemm_s4_dp4a}): the INT8 GEMM's blocks and tiles, y (m x n, FP32) written with the
+     * bias and ReLU.
+     */
+    public static KernelLaunch gemmS4(int m, int n) {
+        KernelLaunch s8 = gemmS8(m, n);
+        return new KernelLaunch("gemm_s4_dp4a", s8.gridX(), s8.gridY(), s8.block());
+    }
+
     /** Entry point of the INT8 GEMM (dp4a, int32 accumulation). */
     public static final String GEMM_S8 = "gemm_s8_dp4a";
 

@@ -25,8 +25,11 @@ public enum PtxModule {
     /** BF16 and TF32 tensor-core GEMMs (compute_80). */
     GEMM_SM80("gemm_sm80.ptx", ComputeCapability.AMPERE, List.of("gemm_bf16_nn", "gemm_bf16_tn", "gemm_bf16_nt",
             "gemm_tf32_nn", "gemm_tf32_tn", "gemm_tf32_nt")),
-    /** INT8 inference: quantization, the dp4a integer GEMM (int32 accumulation), dequantization (compute_75). */
-    INT8("int8.ptx", ComputeCapability.BASELINE, List.of("quantize_s8", "gemm_s8_dp4a", "dequant_bias_act")),
+    /**
+     * INT8 inference: quantization, the dp4a integer GEMM (int32 accumulation), dequantization; and W4A8 (INT4
+     * weights in groups, INT8 activations) through dp4a (compute_75).
+     */
+    INT8("int8.ptx", ComputeCapability.BASELINE, List.of("quantize_s8", "gemm_s8_dp4a", "dequant_bias_act", "gemm_s4_dp4a")),
     /** The INT8 GEMM on the integer tensor cores (mma.sync m16n8k32 s8, int32 accumulation; compute_80). Optional. */
     INT8_SM80("int8_sm80.ptx", ComputeCapability.AMPERE, List.of("gemm_s8_mma")),
     /**

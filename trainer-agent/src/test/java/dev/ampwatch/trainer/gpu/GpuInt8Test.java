@@ -85,9 +85,9 @@ class GpuInt8Test {
         }
     }
 
-    /** Every inference precision runs on the GPU as an inference run of the GPU's device; INT8 scores as on the CPU. */
+    /** Every inference precision runs on the GPU as an inference run of the GPU's device; INT8 and INT4 score as on the CPU. */
     @ParameterizedTest
-    @ValueSource(strings = {"fp32", "fp16", "bf16", "int8"})
+    @ValueSource(strings = {"fp32", "fp16", "bf16", "int8", "int4"})
     void everyInferencePrecisionRunsOnTheGpu(String precision) throws Exception {
         GpuRequirement.assumeBackend(InferenceJob.backendPrecision(precision));
         Random rnd = new Random(3);
@@ -109,7 +109,7 @@ class GpuInt8Test {
         assertThat(start.getConfig().getBackend()).isEqualTo("jcuda");
         assertThat(start.getDevices()).containsExactly("gpu0");
         assertThat(gpuPasses).hasSize(2).allSatisfy(m -> assertThat(m.getSamples()).isEqualTo(1000));
-        if (precision.equals("int8")) {
+        if (precision.startsWith("int")) { // integer sums, float steps rounded as the CPU's
             assertThat(gpuPasses.get(0).getLoss()).isEqualTo(cpuPasses.get(0).getLoss());
             assertThat(gpuPasses.get(0).getTestAccuracy()).isEqualTo(cpuPasses.get(0).getTestAccuracy());
         } else { // FMA contraction and tensor-core summation order: close, not equal

@@ -19,8 +19,9 @@ import java.util.Random;
  *       random data (the work, not the learning, is measured): samples/s, achieved TFLOP/s (the model's FLOPs
  *       per sample x samples/s), the last loss and skipped steps. The script reads the GPU's power beside it.</li>
  * </ul>
- *   <li>{@code infer fp32|fp16|bf16|int8|int8-dp4a|fp8 BATCHES [HIDDEN]}: BATCHES forward passes at batch 4,096 in an inference
- *       precision (int8 through the dp4a kernels): inferences/s and achieved TFLOP/s (TOPS).</li>
+ *   <li>{@code infer fp32|fp16|bf16|int8|int8-dp4a|int4|fp8 BATCHES [HIDDEN]}: BATCHES forward passes at batch 4,096 in an
+ *       inference precision (int8-dp4a through the dp4a kernels, int4 as W4A8 through dp4a): inferences/s and achieved
+ *       TFLOP/s (TOPS).</li>
  * Exit status 0 PASS, 1 FAIL, 2 SKIP (no working GPU backend). Test code: not shipped.
  */
 public final class GpuSmoke {
@@ -45,7 +46,7 @@ public final class GpuSmoke {
                 case "experiment" -> experiment(Integer.parseInt(args[1]), java.nio.file.Path.of(args[2]));
                 default -> {
                     System.out.println("usage: GpuSmoke probe | train PRECISION STEPS [HIDDEN|cnn [MIN_SECONDS [BATCH]]]"
-                            + " | infer fp32|fp16|bf16|int8|int8-dp4a|fp8 BATCHES [HIDDEN|cnn [MIN_SECONDS [BATCH]]]"
+                            + " | infer fp32|fp16|bf16|int8|int8-dp4a|int4|fp8 BATCHES [HIDDEN|cnn [MIN_SECONDS [BATCH]]]"
                             + " | accuracy PRECISION EPOCHS DATASET_DIR"
                             + " | experiment EPOCHS DATASET_DIR");
                     yield 1;
@@ -113,6 +114,12 @@ public final class GpuSmoke {
                 GpuInt8Mlp g = precision.equals("int8-dp4a") ? gpu.int8(q, false) : gpu.int8(q);
                 forward = in -> g.logits(in, batch, logits);
                 engine = g;
+            } else if (precision.equals("int4")) { // W4A8: packed 4-bit weights through dp4a
+                dev.ampwatch.trainer.quant.Int4Mlp q = dev.ampwatch.trainer.quant.Int4Mlp.quantize(spec,
+                        new dev.ampwatch.trainer.data.Standardization(0, 1), parameters, GpuInt8Test.data(784, calibration, rnd));
+                GpuInt4Mlp g = gpu.int4(q);
+                forward = in -> g.logits(in, batch, logits);
+                engine = g;
             } else {
                 TrainableModel m = gpu.createModel(spec, HyperParameters.of(backend, OptimizerKind.SGD_MOMENTUM, 0.01, 1));
                 m.setParameters(parameters);
@@ -136,7 +143,7 @@ public final class GpuSmoke {
                 System.out.printf(Locale.ROOT, "PASS infer %s: %d batches of %d, %s, %.3f s, %.0f inferences/s, %.2f T%s/s, %s,"
                                 + " window %d-%d%n",
                         precision, done, batch, describe(spec), seconds, perSecond, perSecond * 2.0 * spec.macsPerSample() / 1e12,
-                        precision.startsWith("int8") || precision.equals("fp8") ? "OP" : "FLOP", gpu.deviceName(), from, to);
+                        precision.startsWith("int") || precision.equals("fp8") ? "OP" : "FLOP", gpu.deviceName(), from, to);
                 return Float.isFinite(logits[0]) ? 0 : 1;
             } catch (Exception e) {
                 throw new IllegalStateException(e);

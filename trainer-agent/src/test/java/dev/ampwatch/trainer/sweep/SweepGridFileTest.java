@@ -112,7 +112,7 @@ class SweepGridFileTest {
                 .contains(new SweepInference(java.util.List.of("bf16"), 3, 256));
         assertThat(SweepGridFile.parse("{}").inference()).isEmpty();
         assertThatThrownBy(() -> SweepGridFile.parse("{\"inference\": {\"precisions\": [\"fp4\"]}}"))
-                .hasMessageContaining("inference.precisions").hasMessageContaining("'fp4' is not one of [fp32, fp16, bf16, int8, fp8]");
+                .hasMessageContaining("inference.precisions").hasMessageContaining("'fp4' is not one of [fp32, fp16, bf16, int8, int4, fp8]");
         assertThatThrownBy(() -> SweepGridFile.parse("{\"inference\": {\"repeats\": 2}}"))
                 .hasMessageContaining("inference.precisions: is missing");
         assertThatThrownBy(() -> SweepGridFile.parse("{\"inference\": {\"precisions\": [\"fp32\"], \"passes\": 2}}"))
