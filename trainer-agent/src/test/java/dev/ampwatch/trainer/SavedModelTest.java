@@ -61,7 +61,7 @@ class SavedModelTest {
     /**
      * A regression trained on a CSV table, saved (format version 2: task, target scaling, the table's columns and their
      * scaling), read back and measured by inference on the same file: the test RMSE the run reported, in fp32; int8
-     * close to it; int4 (W4A8) worse, within twice it.
+     * close to it; int4 (W4A8) worse, within 2.5 times it.
      */
     @Test
     void aTablesRegressionSavesItsScalingAndInferenceReproducesItsRmse(@TempDir Path dir) throws Exception {
@@ -84,7 +84,7 @@ class SavedModelTest {
         assertThat(saved.table().features()).extracting(dev.ampwatch.trainer.data.TableSchema.Column::name)
                 .containsExactly("area", "rooms");
         assertThat(saved.target().std()).isGreaterThan(1000);
-        assertThat(Files.readAllBytes(file)[8]).as("format version 2").isEqualTo((byte) 2);
+        assertThat(Files.readAllBytes(file)[8]).as("format version 3: rows split by content").isEqualTo((byte) 3);
         assertThat(saved.trained()).containsEntry("test_rmse", Double.toString(result.last().getTestRmse()))
                 .containsEntry("dataset", "houses.csv (target price)");
 
@@ -101,18 +101,29 @@ class SavedModelTest {
                 .isCloseTo(fp32.get(0).getTestRmse(), org.assertj.core.data.Percentage.withPercentage(10));
         List<dev.ampwatch.schema.EpochMetrics> int4 = InferenceJob.runOnCpu(saved,
                 new InferenceJob.Options("int4", 64, 1, "inf-int4", "exp-1", "host-a"), 2, InstantSource.system(), e -> { }, again);
-        // 15 weight levels cost a regression's output far more than a classifier's argmax (measured: RMSE 35,246 against
-        // 20,196 in fp32 and 20,193 in int8; docs/trainer.md, "INT4")
-        assertThat(int4.get(0).getTestRmse()).as("int4 (W4A8): worse than fp32, within twice its error")
-                .isGreaterThan(fp32.get(0).getTestRmse()).isLessThan(2 * fp32.get(0).getTestRmse());
+        // 15 weight levels cost a regression's output far more than a classifier's argmax (measured: RMSE 40,335 against
+        // 20,771 in fp32 and 21,021 in int8; docs/trainer.md, "Inference precisions")
+        assertThat(int4.get(0).getTestRmse()).as("int4 (W4A8): worse than fp32, within 2.5 times its error")
+                .isGreaterThan(fp32.get(0).getTestRmse()).isLessThan(2.5 * fp32.get(0).getTestRmse());
 
-        // the same rows and ten more: not the training file, so every row is scored (before, the split moved and
-        // training rows were scored as test rows, found by a user review)
+        // the same rows and ten more (identical, so one split takes all ten): not the training file, so its test rows by
+        // content are scored: the training file's test rows, and the new rows if their content makes them test rows.
+        // (Before 2026-12-01 such a file was scored whole, ~80 % of it training rows; before that, split anew by a
+        // shuffle, which also scored training rows: found by a user review.)
         Path more = Files.writeString(dir.resolve("houses-plus.csv"), csv + "100.00,2,x,350000.00\n".repeat(10));
         Dataset plus = dev.ampwatch.trainer.data.DatasetResolver.forModel(java.util.Optional.of(more), saved, 0, 0, 42);
-        assertThat(plus.name()).isEqualTo("houses-plus.csv (target price, every row: not the training file)");
-        assertThat(plus.test().size()).isEqualTo(1510);
-        assertThat(again.test().size()).as("the training file: its test split").isEqualTo(300);
+        assertThat(plus.name()).isEqualTo("houses-plus.csv (target price, test rows by content: not the training file)");
+        assertThat(plus.test().size()).isIn(again.test().size(), again.test().size() + 10);
+        assertThat(again.test().size()).as("the training file: its test split, about a fifth of 1,500").isBetween(250, 350);
+        float[] before = again.test().targets();
+        float[] after = plus.test().targets();
+        java.util.List<Float> kept = new java.util.ArrayList<>();
+        for (float v : after) {
+            kept.add(v);
+        }
+        for (float v : before) {
+            assertThat(kept.remove((Float) v)).as("test row %s of the training file is a test row of the copy", v).isTrue();
+        }
         Path other = Files.writeString(dir.resolve("other.csv"), "area,price\n50,1\n60,2\n70,3\n80,4\n");
         assertThatThrownBy(() -> dev.ampwatch.trainer.data.DatasetResolver.forModel(java.util.Optional.of(other), saved, 0, 0, 42))
                 .hasMessageContaining("has no numeric column 'rooms', a feature of the model");

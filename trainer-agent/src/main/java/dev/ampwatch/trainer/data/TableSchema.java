@@ -12,10 +12,13 @@ import java.util.List;
  * @param features the feature columns, in the model's input order
  * @param classes a classifier's class values as text, class 0 first (an integral number without its ".0"); empty for
  *     a regression
- * @param source the SHA-256 (hex) of the file the model was trained on: inference of that file scores its test split,
- *     of any other file every row; null when unknown
+ * @param source the SHA-256 (hex) of the file the model was trained on; null when unknown
+ * @param split how the rows were split: {@code "row-hash"} ({@link RowSplit}: by each row's content, so any file is scored
+ *     on its test rows), or null for a model saved before 2026-12-01 (ModelFile format version 2), whose split was a
+ *     shuffle of the file's rows: inference of its training file (the same SHA-256) scores that file's test split, of
+ *     any other file every row
  */
-public record TableSchema(String target, List<Column> features, List<String> classes, String source) {
+public record TableSchema(String target, List<Column> features, List<String> classes, String source, String split) {
     /** A feature column and the scaling training gave it: {@code (value - mean) / std}. */
     public record Column(String name, double mean, double std) {
         public Column {
@@ -27,7 +30,12 @@ public record TableSchema(String target, List<Column> features, List<String> cla
     }
 
     public TableSchema(String target, List<Column> features, List<String> classes) {
-        this(target, features, classes, null);
+        this(target, features, classes, null, RowSplit.NAME);
+    }
+
+    /** Whether the rows were split by their content ({@link RowSplit}), as every model since format version 3. */
+    public boolean splitByRowContent() {
+        return RowSplit.NAME.equals(split);
     }
 
     public TableSchema {
@@ -35,6 +43,9 @@ public record TableSchema(String target, List<Column> features, List<String> cla
         classes = List.copyOf(classes);
         if (features.isEmpty()) {
             throw new IllegalArgumentException("a table's model needs at least one feature column");
+        }
+        if (split != null && !split.equals(RowSplit.NAME)) {
+            throw new IllegalArgumentException("split '" + split + "' (this ampwatch knows " + RowSplit.NAME + ")");
         }
     }
 }

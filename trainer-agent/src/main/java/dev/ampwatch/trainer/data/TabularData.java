@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,8 +14,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Rows missing the target or any feature are left out, and counted in a warning.</li>
- *   <li>The split is fixed by the file, not by the run's seed, so every run of an experiment is scored on the
- *       same rows: a fifth of the rows (shuffled with {@link #SPLIT_SEED}) is the test split, one in
+ *   <li>The split is fixed by each row's content ({@link RowSplit}), not by the run's seed or the file's order, so every
+ *       run of an experiment is scored on the same rows, and inference of any file that holds them (a copy saved
+ *       again, reordered, grown) on test rows only: about a fifth of the rows is the test split, one in
  *       {@link Dataset#VALIDATION_SHARE} of the rest the validation split, the others the training split.</li>
  *   <li>Each feature is standardized with its own mean and deviation over the training split (tabular columns
  *       have units of their own; Fashion-MNIST's pixels share one scale, {@link Standardization}).</li>
@@ -27,8 +27,6 @@ import org.slf4j.LoggerFactory;
  * <p>Stateless and thread-safe.
  */
 public final class TabularData {
-    /** Seed of the shuffle that splits a table: the same rows are test rows in every run. */
-    public static final long SPLIT_SEED = 0x5EED_2409_07853L;
     /** One row in this many is a test row. */
     public static final int TEST_SHARE = 5;
     /** More distinct targets than this is not a classification (a regression's target, most likely). */
@@ -134,13 +132,6 @@ public final class TabularData {
                     table.rows() - rows.length, table.rows(), missingPerColumn(table, y, features));
         }
 
-        Random random = new Random(SPLIT_SEED);
-        for (int i = rows.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = rows[i];
-            rows[i] = rows[j];
-            rows[j] = t;
-        }
         if (rows.length == 0) {
             throw new IOException(file + " has 0 complete rows: every row misses the target or a feature");
         }
@@ -153,31 +144,42 @@ public final class TabularData {
             }
         }
         String digest = sha256(file);
-        if (schema != null && schema.source() != null && !schema.source().equals(digest)) {
-            // not the file the model was trained on: every row is new to it, none is a training row
-            LOG.warn("{} is not the file the model was trained on: all its {} complete rows are scored", file, rows.length);
-            return scoredWhole(file, target, task, schema, features, y, rows, testLimit);
+        String name = file.getFileName() + " (target " + target + ")";
+        RowSplit.Rows split;
+        if (schema == null || schema.splitByRowContent()) {
+            if (schema == null && rows.length < 3) {
+                throw new IOException(file + " has " + rows.length + " complete rows; a training, validation and test"
+                        + " split need more");
+            }
+            split = RowSplit.of(rows, features, y, schema == null);
+            if (schema != null && !digest.equals(schema.source())) { // a copy, a grown file, another: its test rows by content
+                name = file.getFileName() + " (target " + target + ", test rows by content: not the training file)";
+                LOG.info("{} is not the file the model was trained on: its {} test rows by content are scored (rows the model"
+                        + " trained on are training rows in any file)", file, split.test().length);
+            }
+            if (split.test().length == 0) {
+                throw new IOException(file + ": none of its " + rows.length + " complete rows is a test row by its content"
+                        + " (one row in " + TEST_SHARE + " is); a model is scored on rows it never trained on");
+            }
+        } else { // a model saved before the split by row content: the file's rows shuffled
+            if (schema.source() != null && !schema.source().equals(digest)) {
+                // not the file the model was trained on: every row is new to it, none is a training row
+                LOG.warn("{} is not the file the model was trained on: all its {} complete rows are scored", file, rows.length);
+                return scoredWhole(file, target, task, schema, features, y, rows, testLimit);
+            }
+            split = RowSplit.shuffled(rows, file);
         }
-        if (rows.length < 3) {
-            throw new IOException(file + " has " + rows.length + " complete rows; a training, validation and test"
-                    + " split need more");
-        }
-        int testRows = Math.max(1, rows.length / TEST_SHARE);
-        int rest = rows.length - testRows;
-        int validationRows = rest / Dataset.VALIDATION_SHARE;
-        int trainRows = rest - validationRows;
-        int[] train = java.util.Arrays.copyOfRange(rows, testRows + validationRows, rows.length);
-        int[] validation = java.util.Arrays.copyOfRange(rows, testRows, testRows + validationRows);
-        int[] test = java.util.Arrays.copyOfRange(rows, 0, testRows);
-        if (trainLimit > 0 && trainLimit < trainRows) {
+        int[] train = split.train();
+        int[] validation = split.validation();
+        int[] test = split.test();
+        if (trainLimit > 0 && trainLimit < train.length) {
             train = java.util.Arrays.copyOf(train, trainLimit);
         }
-        if (testLimit > 0 && testLimit < testRows) {
+        if (testLimit > 0 && testLimit < test.length) {
             test = java.util.Arrays.copyOf(test, testLimit);
         }
         double[][] scaling = schema != null ? schema.features().stream().map(c -> new double[] {c.mean(), c.std()})
                 .toArray(double[][]::new) : scaling(features, train);
-        String name = file.getFileName() + " (target " + target + ")";
         List<TableSchema.Column> columns = new ArrayList<>();
         for (int f = 0; f < features.size(); f++) {
             columns.add(new TableSchema.Column(features.get(f).name(), scaling[f][0], scaling[f][1]));
@@ -185,7 +187,7 @@ public final class TabularData {
         if (task == Task.REGRESSION) {
             return new Dataset(name, false, 1, regression(features, scaling, y, train),
                     regression(features, scaling, y, validation), regression(features, scaling, y, test), task,
-                    new TableSchema(target, columns, List.of(), digest));
+                    new TableSchema(target, columns, List.of(), digest, RowSplit.NAME));
         }
         List<String> names = schema != null ? schema.classes() : classNames(y, rows, file, target);
         int[] classOf = classOf(y, names);
@@ -202,7 +204,7 @@ public final class TabularData {
         }
         return new Dataset(name, false, names.size(), labelled(features, scaling, classOf, train),
                 labelled(features, scaling, classOf, validation), labelled(features, scaling, classOf, test), task,
-                new TableSchema(target, columns, names, digest));
+                new TableSchema(target, columns, names, digest, RowSplit.NAME));
     }
 
     /**

@@ -42,7 +42,9 @@ import java.util.Map;
  * </pre>
  * Format version 2 (a regression, or a model trained on a table) adds to the header {@code "task": "regression"},
  * {@code "target_standardization": {"mean", "std"}} and {@code "table": {"target", "features": [{"name", "mean", "std"}],
- * "classes": [...], "source_sha256"}}; version 1 is still written for every other model, so older readers keep reading those.
+ * "classes": [...], "source_sha256"}}; version 3 (every model trained on a table since 2026-12-01) adds {@code table.split}
+ * ("row-hash": the rows split by their content), so an older reader refuses it rather than split the rows its own way;
+ * version 1 is still written for every other model, so older readers keep reading those.
  * A file of another version, with another magic, a wrong checksum (a changed byte, a truncated copy), or
  * tensors that do not fit its header is refused with a message naming the file and what is wrong. Files are
  * written to a temporary name and moved into place, so a reader never sees half a model.
@@ -88,6 +90,11 @@ public final class ModelFile {
     public static final int VERSION = 1;
     /** The format of a regression or of a model trained on a table: version 1's, with "task", "target_standardization" and "table". */
     public static final int VERSION_TABLES = 2;
+    /**
+     * Version 2's, with {@code table.split}: "row-hash", rows split by their content. Written for every table model since
+     * 2026-12-01, so an ampwatch that knows only the shuffled split (version 2) refuses it rather than score training rows.
+     */
+    public static final int VERSION_ROW_SPLIT = 3;
     static final byte[] MAGIC = "AMPWMODL".getBytes(StandardCharsets.US_ASCII);
     private static final int CHECKSUM = 32;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -178,9 +185,9 @@ public final class ModelFile {
             throw corrupt(file, "it ends after the magic");
         }
         int version = b.getInt();
-        if (version != VERSION && version != VERSION_TABLES) {
+        if (version < VERSION || version > VERSION_ROW_SPLIT) {
             throw new IOException(file + " is a model file of format version " + version + "; this ampwatch reads versions "
-                    + VERSION + " and " + VERSION_TABLES + " (save the model again with this version, or use the ampwatch that wrote it)");
+                    + VERSION + " to " + VERSION_ROW_SPLIT + " (save the model again with this version, or use the ampwatch that wrote it)");
         }
         if (bytes.length < MAGIC.length + 8 + CHECKSUM) {
             throw corrupt(file, "it is " + bytes.length + " bytes, shorter than any model");
@@ -220,7 +227,7 @@ public final class ModelFile {
             }
             JsonNode s = header.required("input_standardization");
             input = new Standardization(s.required("mean").doubleValue(), s.required("std").doubleValue());
-            if (version == VERSION_TABLES) {
+            if (version >= VERSION_TABLES) {
                 task = Task.fromCliName(header.path("task").asText("classification"));
                 if (header.has("target_standardization")) {
                     JsonNode t = header.get("target_standardization");
@@ -261,6 +268,9 @@ public final class ModelFile {
 
     /** Version 1 where it describes the model (a classifier not trained on a table): files read by every ampwatch. */
     private static int version(SavedModel model) {
+        if (model.table() != null && model.table().split() != null) {
+            return VERSION_ROW_SPLIT;
+        }
         return model.task() == Task.CLASSIFICATION && model.table() == null ? VERSION : VERSION_TABLES;
     }
 
@@ -271,7 +281,7 @@ public final class ModelFile {
         List<String> classes = new ArrayList<>();
         t.path("classes").forEach(c -> classes.add(c.asText()));
         return new dev.ampwatch.trainer.data.TableSchema(t.required("target").asText(), features, classes,
-                t.has("source_sha256") ? t.get("source_sha256").asText() : null);
+                t.has("source_sha256") ? t.get("source_sha256").asText() : null, t.has("split") ? t.get("split").asText() : null);
     }
 
     private static String header(SavedModel model) {
@@ -295,6 +305,9 @@ public final class ModelFile {
             model.table().features().forEach(f -> features.addObject().put("name", f.name()).put("mean", f.mean()).put("std", f.std()));
             if (!model.table().classes().isEmpty()) {
                 model.table().classes().forEach(t.putArray("classes")::add);
+            }
+            if (model.table().split() != null) {
+                t.put("split", model.table().split());
             }
             if (model.table().source() != null) {
                 t.put("source_sha256", model.table().source());

@@ -19,10 +19,11 @@ class TabularDataTest {
     @Test
     void theParquetFixtureBecomesARegressionOnItsNumericColumns() throws Exception {
         Dataset d = TabularData.load(TabularFileTest.fixture(), "y", Task.REGRESSION, 0, 0);
-        // 200 rows, 20 with a null x4 left out: 180 = 36 test + 12 validation (144 / 12) + 132 training
-        assertThat(d.test().size()).isEqualTo(36);
-        assertThat(d.validation().size()).isEqualTo(12);
-        assertThat(d.train().size()).isEqualTo(132);
+        // 200 rows, 20 with a null x4 left out: 180 split by their content (RowSplit; about 36 test, 12 validation and
+        // 132 training expected): 35 test + 15 validation + 130 training
+        assertThat(d.test().size()).isEqualTo(35);
+        assertThat(d.validation().size()).isEqualTo(15);
+        assertThat(d.train().size()).isEqualTo(130);
         assertThat(d.featureCount()).as("x1 x2 x3 x4 flag; the text column animal is no feature").isEqualTo(5);
         assertThat(d.name()).isEqualTo("tabular.parquet (target y)");
         assertThat(d.task()).isEqualTo(Task.REGRESSION);
@@ -52,6 +53,75 @@ class TabularDataTest {
         Arrays.sort(expected);
         assertThat(all).containsExactly(expected);
     }
+
+    @Test
+    void aRowsSplitFollowsItsContentSoAnotherCopyOfTheTableScoresNoTrainingRow() throws Exception {
+        StringBuilder csv = new StringBuilder("x1,x2,y\n");
+        for (int i = 0; i < 300; i++) {
+            csv.append(i * 0.25).append(',').append(i % 11).append(',').append(1000 + i).append('\n'); // y names the row
+        }
+        Path original = Files.writeString(dir.resolve("original.csv"), csv);
+        Dataset trained = TabularData.load(original, "y", Task.REGRESSION, 0, 0);
+        // the same rows reversed, with a text column first, numbers written another way, and 100 new rows
+        StringBuilder copy = new StringBuilder("note,y,x2,x1\n");
+        for (int i = 399; i >= 0; i--) {
+            copy.append("r").append(i).append(',').append(1000 + i).append(".0,").append(i % 11).append(',')
+                    .append(String.format(java.util.Locale.ROOT, "%.4e", i * 0.25)).append('\n');
+        }
+        Path other = Files.writeString(dir.resolve("copy.csv"), copy);
+        Dataset scored = TabularData.load(other, trained.table(), Task.REGRESSION, 0, 0);
+        assertThat(scored.name()).isEqualTo("copy.csv (target y, test rows by content: not the training file)");
+        java.util.Set<Float> test = set(scored.test().targets());
+        assertThat(test).as("the training file's test rows are test rows of the copy").containsAll(set(trained.test().targets()));
+        assertThat(test).as("no row the model trained on is scored").doesNotContainAnyElementsOf(set(trained.train().targets()))
+                .doesNotContainAnyElementsOf(set(trained.validation().targets()));
+        assertThat(set(scored.validation().targets())).containsAll(set(trained.validation().targets()));
+        assertThat(test.stream().filter(y -> y >= 1300)).as("new rows: about one in five is a test row").hasSizeBetween(10, 32);
+        // read as its training file: the same split, in the same (hash) order
+        Dataset again = TabularData.load(original, trained.table(), Task.REGRESSION, 0, 0);
+        assertThat(again.name()).isEqualTo("original.csv (target y)");
+        assertThat(again.test().targets()).containsExactly(trained.test().targets());
+    }
+
+    @Test
+    void aModelOfTheShuffledSplitSavedBeforeRowHashesReadsTablesAsItDid() throws Exception {
+        Dataset trained = TabularData.load(TabularFileTest.fixture(), "y", Task.REGRESSION, 0, 0);
+        TableSchema old = new TableSchema("y", trained.table().features(), java.util.List.of(),
+                TabularData.sha256(TabularFileTest.fixture()), null); // format version 2: no split named
+        Dataset own = TabularData.load(TabularFileTest.fixture(), old, Task.REGRESSION, 0, 0);
+        assertThat(own.test().size()).as("a fifth of 180 complete rows, shuffled").isEqualTo(36);
+        assertThat(own.validation().size()).isEqualTo(12);
+        Path copy = dir.resolve("copy.parquet");
+        Files.write(copy, Files.readAllBytes(TabularFileTest.fixture()));
+        Dataset same = TabularData.load(copy, old, Task.REGRESSION, 0, 0);
+        assertThat(same.name()).as("byte-identical: its test split").isEqualTo("copy.parquet (target y)");
+        Path csv = Files.writeString(dir.resolve("other.csv"), "x1,x2,x3,x4,flag,y\n1,2,3,4,1,5\n2,3,4,5,0,6\n");
+        Dataset other = TabularData.load(csv, old, Task.REGRESSION, 0, 0);
+        assertThat(other.name()).isEqualTo("other.csv (target y, every row: not the training file)");
+        assertThat(other.test().size()).isEqualTo(2);
+    }
+
+    private static java.util.Set<Float> set(float[] values) {
+        java.util.Set<Float> s = new java.util.HashSet<>();
+        for (float v : values) {
+            s.add(v);
+        }
+        return s;
+    }
+
+    @Test
+    void theRowHashIsPinnedBecauseSavedModelsRelyOnIt() {
+        // a saved model's test rows are the rows this hash picks: changing it would score training rows
+        TabularFile.Column a = new TabularFile.Column("a", new double[] {1.5, -0.0, 0.0}, null);
+        TabularFile.Column y = new TabularFile.Column("y", null, new String[] {"cat", "dog", "dog"});
+        assertThat(RowSplit.hash(0, java.util.List.of(a), y)).isEqualTo(HASH_OF_ROW_0);
+        assertThat(RowSplit.hash(1, java.util.List.of(a), y)).as("-0 and +0 are one value").isEqualTo(RowSplit.hash(2, java.util.List.of(a), y));
+        TabularFile.Column numeric = new TabularFile.Column("y", new double[] {0.1, 0.1f, 2}, null);
+        assertThat(RowSplit.hash(0, java.util.List.of(a), numeric)).as("numbers as the model sees them: floats")
+                .isEqualTo(RowSplit.hash(1, java.util.List.of(new TabularFile.Column("a", new double[] {1.5, 1.5, 0}, null)), numeric));
+    }
+
+    static final long HASH_OF_ROW_0 = 1397374159129385418L; // pinned from the first version, not computed elsewhere
 
     @Test
     void theSplitIsTheFilesNotTheRunsAndLimitsCutIt() throws Exception {

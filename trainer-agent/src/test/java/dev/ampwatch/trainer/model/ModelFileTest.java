@@ -121,7 +121,7 @@ class ModelFileTest {
 
     /** Version 2: a regression of a table keeps its task, target scaling and the table's columns; the rest as version 1. */
     @Test
-    void aTablesRegressionRoundTripsInVersion2() throws IOException {
+    void aTablesRegressionRoundTripsInVersion3AndAModelOfTheShuffledSplitInVersion2() throws IOException {
         ModelFile.SavedModel v1 = tiny();
         dev.ampwatch.trainer.data.TableSchema table = new dev.ampwatch.trainer.data.TableSchema("price", List.of(
                 new dev.ampwatch.trainer.data.TableSchema.Column("area", 101.5, 46.25),
@@ -131,12 +131,22 @@ class ModelFileTest {
                         new float[] {0.125f})), Map.of("run_id", "r"), Task.REGRESSION, new Standardization(250000, 80000), table);
         Path file = dir.resolve("reg.ampwmodel");
         ModelFile.write(file, regression);
-        assertThat(Files.readAllBytes(file)[8]).isEqualTo((byte) 2);
+        assertThat(Files.readAllBytes(file)[8]).as("rows split by content").isEqualTo((byte) 3);
         ModelFile.SavedModel read = ModelFile.read(file);
+        assertThat(read.table().splitByRowContent()).isTrue();
         assertThat(read.task()).isEqualTo(Task.REGRESSION);
         assertThat(read.target()).isEqualTo(new Standardization(250000, 80000));
         assertThat(read.table()).isEqualTo(table);
         assertThat(read.parameters().weights().get(1)).containsExactly(3.0f);
+        // a model saved before 2026-12-01: no split in its table, format version 2, read as it was written
+        dev.ampwatch.trainer.data.TableSchema shuffled = new dev.ampwatch.trainer.data.TableSchema("price", table.features(),
+                List.of(), "ab12", null);
+        Path old = dir.resolve("v2.ampwmodel");
+        ModelFile.write(old, new ModelFile.SavedModel(regression.spec(), regression.input(), regression.parameters(),
+                regression.trained(), Task.REGRESSION, regression.target(), shuffled));
+        assertThat(Files.readAllBytes(old)[8]).isEqualTo((byte) 2);
+        assertThat(ModelFile.read(old).table()).isEqualTo(shuffled);
+        assertThat(ModelFile.read(old).table().splitByRowContent()).isFalse();
         Path classic = dir.resolve("v1.ampwmodel");
         ModelFile.write(classic, v1);
         assertThat(Files.readAllBytes(classic)[8]).as("a classifier of images stays version 1").isEqualTo((byte) 1);
@@ -147,13 +157,13 @@ class ModelFileTest {
 
     @Test
     void refusesAnotherVersion() throws IOException {
-        Path file = dir.resolve("v3.ampwmodel");
+        Path file = dir.resolve("v4.ampwmodel");
         ModelFile.write(file, tiny());
         byte[] bytes = Files.readAllBytes(file);
-        bytes[8] = 3;
+        bytes[8] = 4;
         Files.write(file, resealed(bytes));
         assertThatThrownBy(() -> ModelFile.read(file)).isInstanceOf(IOException.class)
-                .hasMessageContaining(file + " is a model file of format version 3; this ampwatch reads versions 1 and 2");
+                .hasMessageContaining(file + " is a model file of format version 4; this ampwatch reads versions 1 to 3");
     }
 
     @Test
