@@ -35,6 +35,21 @@ extern "C" __global__ void quantize_s8(const float *__restrict__ x, signed char 
 #define Q_BK 16
 #define Q_THREADS 256
 
+// One k-tile of a thread's 4 x 4 values (rows ty + 16 i, columns tx + 16 j): Q_BK dp4a words of A and B from shared memory.
+__device__ __forceinline__ void dp4a_tile(const int (&As)[Q_BK][Q_BM + 1], const int (&Bs)[Q_BK][Q_BN + 1], int (&acc)[4][4], int tx,
+                                          int ty) {
+#pragma unroll
+    for (int kk = 0; kk < Q_BK; kk++) {
+        int a[4];
+        int b[4];
+        for (int i = 0; i < 4; i++) a[i] = As[kk][ty + 16 * i];
+        for (int j = 0; j < 4; j++) b[j] = Bs[kk][tx + 16 * j];
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+                acc[i][j] = __dp4a(a[i], b[j], acc[i][j]);
+    }
+}
+
 extern "C" __global__ void gemm_s8_dp4a(const int *__restrict__ A, const int *__restrict__ Bt, int *__restrict__ C, int M, int N,
                                         int K4) {
     __shared__ int As[Q_BK][Q_BM + 1];
@@ -59,16 +74,7 @@ extern "C" __global__ void gemm_s8_dp4a(const int *__restrict__ A, const int *__
             Bs[kk][r] = (gn < N && gk < K4) ? Bt[(long long) gn * K4 + gk] : 0;
         }
         __syncthreads();
-#pragma unroll
-        for (int kk = 0; kk < Q_BK; kk++) {
-            int a[4];
-            int b[4];
-            for (int i = 0; i < 4; i++) a[i] = As[kk][ty + 16 * i];
-            for (int j = 0; j < 4; j++) b[j] = Bs[kk][tx + 16 * j];
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++)
-                    acc[i][j] = __dp4a(a[i], b[j], acc[i][j]);
-        }
+        dp4a_tile(As, Bs, acc, tx, ty);
         __syncthreads();
     }
     for (int i = 0; i < 4; i++) {
@@ -126,16 +132,7 @@ extern "C" __global__ void gemm_s4_dp4a(const int *__restrict__ A, const unsigne
         for (int i = 0; i < 4; i++)
             for (int j = 0; j < 4; j++)
                 acc[i][j] = 0;
-#pragma unroll
-        for (int kk = 0; kk < Q_BK; kk++) {
-            int a[4];
-            int b[4];
-            for (int i = 0; i < 4; i++) a[i] = As[kk][ty + 16 * i];
-            for (int j = 0; j < 4; j++) b[j] = Bs[kk][tx + 16 * j];
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++)
-                    acc[i][j] = __dp4a(a[i], b[j], acc[i][j]);
-        }
+        dp4a_tile(As, Bs, acc, tx, ty);
         const float *gs = wscale + (long long) (k0 / Q_BK) * N;
         for (int j = 0; j < 4; j++) {
             int gn = n0 + tx + 16 * j;

@@ -38,7 +38,7 @@ public final class Int4Mlp implements RowLogits {
      * convolution's geometry (null for a dense layer). The arrays are the model's own: read them, never write.
      */
     public record Layer(int in, int out, int group, byte[] weights, float[] weightScales, float[] bias, float inputScale,
-            LayerShape.Conv conv) implements QuantizedLayer {
+            LayerShape.Conv conv) implements Int8Activations.Layer {
         /** Weight groups along the inputs: the last may be partial. */
         public int groups() {
             return (in - 1) / group + 1;
@@ -148,37 +148,15 @@ public final class Int4Mlp implements RowLogits {
      */
     @Override
     public void logits(float[] features, int from, int to, float[] logits) {
-        int inputs = layers[0].inputsPerSample();
-        float[] x = new float[inputs];
         int width = Arrays.stream(layers).mapToInt(Layer::out).max().orElse(0);
         int[] acc = new int[width];
         float[] sum = new float[width];
-        byte[] q = new byte[Arrays.stream(layers).mapToInt(l -> l.positions() * l.in()).max().orElse(0)];
-        for (int r = from; r < to; r++) {
-            input.apply(features, r * inputs, x, 0, inputs);
-            float[] a = x;
-            for (int l = 0; l < layers.length; l++) {
-                Layer layer = layers[l];
-                float[] rows = Patches.rows(a, layer.in(), layer.conv());
-                for (int i = 0; i < layer.positions() * layer.in(); i++) {
-                    q[i] = Int8Mlp.quantize(rows[i], layer.inputScale());
-                }
-                boolean last = l + 1 == layers.length;
-                float[] y = last ? null : new float[layer.positions() * layer.out()];
-                for (int pos = 0; pos < layer.positions(); pos++) {
-                    groupedGemv(q, pos * layer.in(), layer, acc, sum);
-                    for (int j = 0; j < layer.out(); j++) {
-                        float v = sum[j] * layer.inputScale() + layer.bias()[j];
-                        if (y != null) {
-                            y[pos * layer.out() + j] = Math.max(0f, v);
-                        } else {
-                            logits[r * classes + j] = v;
-                        }
-                    }
-                }
-                a = y;
+        Int8Activations.logits(input, layers, classes, features, from, to, logits, (layer, q, at, y, out) -> {
+            groupedGemv(q, at, layer, acc, sum);
+            for (int j = 0; j < layer.out(); j++) {
+                y[out + j] = sum[j] * layer.inputScale() + layer.bias()[j];
             }
-        }
+        });
     }
 
     /**

@@ -34,7 +34,7 @@ public final class Int8Mlp implements RowLogits {
      * them, never write (the GPU engine uploads them).
      */
     public record Layer(int in, int out, byte[] weights, float[] weightScales, float[] bias, float inputScale,
-            LayerShape.Conv conv) implements QuantizedLayer {
+            LayerShape.Conv conv) implements Int8Activations.Layer {
         /** A dense layer. */
         public Layer(int in, int out, byte[] weights, float[] weightScales, float[] bias, float inputScale) {
             this(in, out, weights, weightScales, bias, inputScale, null);
@@ -156,36 +156,14 @@ public final class Int8Mlp implements RowLogits {
      */
     @Override
     public void logits(float[] features, int from, int to, float[] logits) {
-        int inputs = layers[0].inputsPerSample();
-        float[] x = new float[inputs];
         int[] acc = new int[maxWidth()];
-        byte[] q = new byte[layers().stream().mapToInt(l -> l.positions() * l.in()).max().orElse(0)];
-        for (int r = from; r < to; r++) {
-            input.apply(features, r * inputs, x, 0, inputs);
-            float[] a = x;
-            for (int l = 0; l < layers.length; l++) {
-                Layer layer = layers[l];
-                float[] rows = Patches.rows(a, layer.in(), layer.conv()); // a convolution's patches: values and padding
-                for (int i = 0; i < layer.positions() * layer.in(); i++) {
-                    q[i] = quantize(rows[i], layer.inputScale());
-                }
-                boolean last = l + 1 == layers.length;
-                float[] y = last ? null : new float[layer.positions() * layer.out()];
-                for (int pos = 0; pos < layer.positions(); pos++) {
-                    Arrays.fill(acc, 0, layer.out(), 0);
-                    gemv(q, pos * layer.in(), layer, acc);
-                    for (int j = 0; j < layer.out(); j++) {
-                        float v = acc[j] * (layer.inputScale() * layer.weightScales()[j]) + layer.bias()[j];
-                        if (y != null) {
-                            y[pos * layer.out() + j] = Math.max(0f, v);
-                        } else {
-                            logits[r * classes + j] = v;
-                        }
-                    }
-                }
-                a = y;
+        Int8Activations.logits(input, layers, classes, features, from, to, logits, (layer, q, at, y, out) -> {
+            Arrays.fill(acc, 0, layer.out(), 0);
+            gemv(q, at, layer, acc);
+            for (int j = 0; j < layer.out(); j++) {
+                y[out + j] = acc[j] * (layer.inputScale() * layer.weightScales()[j]) + layer.bias()[j];
             }
-        }
+        });
     }
 
     /** {@code acc[j] += sum_i q[from + i] * W[i][j]} in 32-bit integers. */
