@@ -105,12 +105,12 @@ final class SweepCommand implements Callable<Integer> {
         }
         TrainingOptions first = plan.options(plan.runs().get(0)).build();
         try {
-            dev.ampwatch.trainer.data.DatasetResolver.resolve(first.datasetDir(), first.target(), first.task(), first.trainLimit(),
-                    first.testLimit(), first.seed());
+            dev.ampwatch.trainer.data.DatasetResolver.resolveTable(first.datasetDir(), first.tableColumns(), first.task(),
+                    first.trainLimit(), first.testLimit(), first.seed());
         } catch (java.io.IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("grid " + gridFile + " (\"dataset\", \"target\", \"task\"): " + e.getMessage()
                     .replace("--target COLUMN", "\"target\"").replace("--target", "\"target\"").replace("--dataset", "\"dataset\"")
-                    .replace("--task", "\"task\""), e);
+                    .replace("--task", "\"task\"").replace("--exclude", "\"exclude\"").replace("--split-by", "\"split_by\""), e);
         }
     }
 

@@ -90,8 +90,20 @@ final class TrainOptions {
     String task;
 
     @Option(names = "--target", paramLabel = "COLUMN",
-            description = "With --dataset FILE.parquet or FILE.csv: the column to learn; every other numeric column is a feature.")
+            description = "With --dataset FILE.parquet or FILE.csv: the column to learn; every other numeric column is a feature"
+                    + " (but those of --exclude and --split-by).")
     String target;
+
+    @Option(names = "--exclude", split = ",", paramLabel = "COLUMN",
+            description = "A table's columns that are no features (an id, a row number, a value that gives the answer away); "
+                    + "every other numeric column but the target is one.")
+    List<String> exclude = new java.util.ArrayList<>();
+
+    @Option(names = "--split-by", paramLabel = "COLUMN",
+            description = "A table's column whose value decides each row's split (test, validation, training), so rows of "
+                    + "one value (one patient's, one machine's, one day's) never straddle training and test; no feature. "
+                    + "Default: each row's own content decides.")
+    String splitBy;
 
     /** --epochs, else the command's default. */
     int epochs() {
@@ -112,7 +124,7 @@ final class TrainOptions {
                 .hiddenUnits(hidden != null ? hidden : p.hidden()).convLayers(convLayers(conv, p)).epochs(epochs()).optimizer(OptimizerKind.fromCliName(optimizer))
                 .learningRateSchedule(LearningRateSchedule.fromCliName(lrSchedule)).seed(seed)
                 .datasetDir(scope.dataset).trainLimit(trainLimit()).testLimit(scope.testLimit).experimentId(scope.experimentId)
-                .task(Task.fromCliName(task)).target(target);
+                .task(Task.fromCliName(task)).target(target).excludeColumns(exclude).splitBy(splitBy);
         if (learningRate != null) {
             b.learningRate(learningRate);
         }

@@ -110,7 +110,7 @@ public final class TrainingJob {
             if (options.modelFile().isPresent()) {
                 ModelFile.checkWritable(options.modelFile().get()); // now, not after the run's hours of training
             }
-            Dataset data = dataset != null ? dataset : DatasetResolver.resolve(options.datasetDir(), options.target(),
+            Dataset data = dataset != null ? dataset : DatasetResolver.resolveTable(options.datasetDir(), options.tableColumns(),
                     options.task(), options.trainLimit(), options.testLimit(), options.seed());
             if (data.task() != options.task()) {
                 throw new IllegalArgumentException("the dataset " + data.name() + " is for " + data.task()

@@ -1,6 +1,7 @@
 package dev.ampwatch.trainer;
 
 import dev.ampwatch.schema.host.HostId;
+import dev.ampwatch.trainer.data.TableColumns;
 import dev.ampwatch.trainer.model.ConvLayer;
 import dev.ampwatch.trainer.model.Task;
 import dev.ampwatch.trainer.model.HyperParameters;
@@ -42,12 +43,15 @@ import java.util.UUID;
  * @param convLayers convolution layers in front of the hidden layers, input side first (default none: an MLP)
  * @param task classification (default) or regression ({@link Task})
  * @param target the column a table's model learns ({@code datasetDir} a {@code .parquet} or {@code .csv} file)
+ * @param excludeColumns a table's columns that are no features (default none)
+ * @param splitBy a table's column whose value decides each row's split, so rows of one value share it (default: each
+ *     row's own content decides)
  */
 public record TrainingOptions(Precision precision, int batchSize, List<Integer> hiddenUnits, int epochs,
         double learningRate, OptimizerKind optimizer, LearningRateSchedule learningRateSchedule, long seed, Optional<Path> datasetDir, int trainLimit,
         int testLimit, int threads, String runId, String experimentId, String host, List<String> devices,
         float initialLossScale, int lossScaleGrowthInterval, Optional<Path> modelFile, List<ConvLayer> convLayers,
-        Task task, Optional<String> target) {
+        Task task, Optional<String> target, List<String> excludeColumns, Optional<String> splitBy) {
 
     public TrainingOptions {
         hiddenUnits = List.copyOf(hiddenUnits);
@@ -60,12 +64,23 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         require(!runId.isBlank() && !experimentId.isBlank(), "run id and experiment id must not be blank");
         java.util.Objects.requireNonNull(task, "task");
         require(target.isEmpty() || !target.get().isBlank(), "the target column must not be blank");
+        excludeColumns = List.copyOf(excludeColumns);
+        require(target.isPresent() || (excludeColumns.isEmpty() && splitBy.isEmpty()),
+                "--exclude and --split-by name columns of a table: give it with --dataset FILE --target COLUMN");
+        if (target.isPresent()) {
+            new TableColumns(target.get(), excludeColumns, splitBy); // checks the columns
+        }
         HostId.validate(host); // the join key with power samples: one rule for every producer
         hyperParameters(precision, optimizer, learningRate, seed, initialLossScale, lossScaleGrowthInterval);
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** The columns of a table the run reads, when it reads one ({@link #target()} given). */
+    public Optional<TableColumns> tableColumns() {
+        return target.map(t -> new TableColumns(t, excludeColumns, splitBy));
     }
 
     /** The backend-facing part of the options. */
@@ -110,6 +125,8 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         private List<ConvLayer> convLayers = List.of();
         private Task task = Task.CLASSIFICATION;
         private String target;
+        private List<String> excludeColumns = List.of();
+        private String splitBy;
 
         private Builder() {}
 
@@ -138,6 +155,9 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         public Builder task(Task v) { task = v; return this; }
         /** Null: no target column (Fashion-MNIST, generated data). */
         public Builder target(String v) { target = v; return this; }
+        public Builder excludeColumns(List<String> v) { excludeColumns = v; return this; }
+        /** Null: each row's content decides its split. */
+        public Builder splitBy(String v) { splitBy = v; return this; }
 
         public TrainingOptions build() {
             return new TrainingOptions(precision, batchSize, hiddenUnits, epochs,
@@ -146,7 +166,8 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
                     Optional.ofNullable(datasetDir), trainLimit, testLimit, threads,
                     runId != null ? runId : UUID.randomUUID().toString(), experimentId,
                     host != null ? host : HostId.local(), devices, initialLossScale, lossScaleGrowthInterval,
-                    Optional.ofNullable(modelFile), convLayers, task, Optional.ofNullable(target));
+                    Optional.ofNullable(modelFile), convLayers, task, Optional.ofNullable(target), excludeColumns,
+                    Optional.ofNullable(splitBy));
         }
     }
 }

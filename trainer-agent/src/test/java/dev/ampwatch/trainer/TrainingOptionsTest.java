@@ -8,6 +8,16 @@ import org.junit.jupiter.api.Test;
 
 class TrainingOptionsTest {
     @Test
+    void tableColumnsNeedATargetAndAreChecked() {
+        assertThatThrownBy(() -> TrainingOptions.builder().excludeColumns(java.util.List.of("id")).build())
+                .hasMessageContaining("--exclude and --split-by name columns of a table");
+        assertThatThrownBy(() -> TrainingOptions.builder().target("y").splitBy("y").build()).hasMessageContaining("other than the target");
+        org.assertj.core.api.Assertions.assertThat(TrainingOptions.builder().target("y").excludeColumns(java.util.List.of("id"))
+                .splitBy("site").build().tableColumns()).contains(new dev.ampwatch.trainer.data.TableColumns("y",
+                        java.util.List.of("id"), java.util.Optional.of("site")));
+    }
+
+    @Test
     void theDefaultHostIsTheSharedHostIdSoPowerSamplesJoin() {
         assertThat(TrainingOptions.builder().build().host()).isEqualTo(HostId.local());
         assertThat(TrainingOptions.builder().host("rig-7").build().host()).isEqualTo("rig-7");

@@ -40,6 +40,13 @@ public final class DatasetResolver {
      */
     public static Dataset resolve(Optional<Path> dataset, Optional<String> target, Task task, int trainLimit,
             int testLimit, long seed) throws IOException {
+        return resolveTable(dataset, target.map(TableColumns::of), task, trainLimit, testLimit, seed);
+    }
+
+    /** As {@link #resolve(Optional, Optional, Task, int, int, long)}, a table read with {@code columns}. */
+    public static Dataset resolveTable(Optional<Path> dataset, Optional<TableColumns> columns, Task task, int trainLimit,
+            int testLimit, long seed) throws IOException {
+        Optional<String> target = columns.map(TableColumns::target);
         if (dataset.isPresent() && TabularFile.isTable(dataset.get())) {
             if (target.isEmpty()) {
                 TabularFile table = TabularFile.read(dataset.get());
@@ -47,7 +54,7 @@ public final class DatasetResolver {
                         + dataset.get().getFileName() + " has " + String.join(", ",
                                 table.columns().stream().map(TabularFile.Column::name).toList()));
             }
-            return TabularData.load(dataset.get(), target.get(), task, trainLimit, testLimit);
+            return TabularData.load(dataset.get(), columns.get(), task, trainLimit, testLimit);
         }
         if (target.isPresent()) {
             throw new IllegalArgumentException("--target " + target.get() + " names a column of a table; "

@@ -14,11 +14,13 @@ import java.util.List;
  *     a regression
  * @param source the SHA-256 (hex) of the file the model was trained on; null when unknown
  * @param split how the rows were split: {@code "row-hash"} ({@link RowSplit}: by each row's content, so any file is scored
- *     on its test rows), or null for a model saved before 2026-12-01 (ModelFile format version 2), whose split was a
- *     shuffle of the file's rows: inference of its training file (the same SHA-256) scores that file's test split, of
- *     any other file every row
+ *     on its test rows), {@code "key-hash"} (by the value of the column {@code splitBy}), or null for a model saved before
+ *     2026-12-01 (ModelFile format version 2), whose split was a shuffle of the file's rows: inference of its training
+ *     file (the same SHA-256) scores that file's test split, of any other file every row
+ * @param splitBy the key column of a {@code "key-hash"} split, else null
  */
-public record TableSchema(String target, List<Column> features, List<String> classes, String source, String split) {
+public record TableSchema(String target, List<Column> features, List<String> classes, String source, String split,
+        String splitBy) {
     /** A feature column and the scaling training gave it: {@code (value - mean) / std}. */
     public record Column(String name, double mean, double std) {
         public Column {
@@ -30,12 +32,12 @@ public record TableSchema(String target, List<Column> features, List<String> cla
     }
 
     public TableSchema(String target, List<Column> features, List<String> classes) {
-        this(target, features, classes, null, RowSplit.NAME);
+        this(target, features, classes, null, RowSplit.NAME, null);
     }
 
-    /** Whether the rows were split by their content ({@link RowSplit}), as every model since format version 3. */
+    /** Whether the rows were split by their content or a key's ({@link RowSplit}), as every model since format version 3. */
     public boolean splitByRowContent() {
-        return RowSplit.NAME.equals(split);
+        return split != null;
     }
 
     public TableSchema {
@@ -44,8 +46,13 @@ public record TableSchema(String target, List<Column> features, List<String> cla
         if (features.isEmpty()) {
             throw new IllegalArgumentException("a table's model needs at least one feature column");
         }
-        if (split != null && !split.equals(RowSplit.NAME)) {
-            throw new IllegalArgumentException("split '" + split + "' (this ampwatch knows " + RowSplit.NAME + ")");
+        if (split != null && !split.equals(RowSplit.NAME) && !split.equals(RowSplit.KEY_NAME)) {
+            throw new IllegalArgumentException("split '" + split + "' (this ampwatch knows " + RowSplit.NAME + " and "
+                    + RowSplit.KEY_NAME + ")");
+        }
+        if (RowSplit.KEY_NAME.equals(split) != (splitBy != null)) {
+            throw new IllegalArgumentException("a " + RowSplit.KEY_NAME + " split names its key column, and only it: split "
+                    + split + ", split_by " + splitBy);
         }
     }
 }

@@ -41,7 +41,12 @@ public final class TabularData {
      * @param testLimit keep at most this many test rows; 0 keeps all
      */
     public static Dataset load(Path file, String target, Task task, int trainLimit, int testLimit) throws IOException {
-        return of(TabularFile.read(file), target, task, trainLimit, testLimit, null);
+        return load(file, TableColumns.of(target), task, trainLimit, testLimit);
+    }
+
+    /** As {@link #load(Path, String, Task, int, int)}, leaving {@code columns}' excluded columns and split key out of the features. */
+    public static Dataset load(Path file, TableColumns columns, Task task, int trainLimit, int testLimit) throws IOException {
+        return of(TabularFile.read(file), columns, task, trainLimit, testLimit, null);
     }
 
     /**
@@ -49,22 +54,37 @@ public final class TabularData {
      * classes); the same split as training's. A row whose class the model does not know is left out, with a warning.
      */
     public static Dataset load(Path file, TableSchema schema, Task task, int trainLimit, int testLimit) throws IOException {
-        return of(TabularFile.read(file), schema.target(), task, trainLimit, testLimit, schema);
+        return of(TabularFile.read(file), new TableColumns(schema.target(), List.of(), java.util.Optional.ofNullable(schema.splitBy())),
+                task, trainLimit, testLimit, schema);
     }
 
     static Dataset of(TabularFile table, String target, Task task, int trainLimit, int testLimit) throws IOException {
-        return of(table, target, task, trainLimit, testLimit, null);
+        return of(table, TableColumns.of(target), task, trainLimit, testLimit, null);
     }
 
-    private static Dataset of(TabularFile table, String target, Task task, int trainLimit, int testLimit, TableSchema schema)
+    private static Dataset of(TabularFile table, TableColumns columns, Task task, int trainLimit, int testLimit, TableSchema schema)
             throws IOException {
         Path file = table.file();
+        String target = columns.target();
+        TabularFile.Column key = columns.splitBy().map(k -> column(table, k)).orElse(null);
+        List<String> absent = new ArrayList<>(columns.exclude().stream().filter(c -> column(table, c) == null).toList());
+        if (columns.splitBy().isPresent() && key == null) {
+            absent.add(columns.splitBy().get());
+        }
+        if (!absent.isEmpty()) {
+            throw new IOException(file + " has no column " + String.join(", ", absent.stream().map(c -> "'" + c + "'").toList())
+                    + (schema == null ? " (--exclude, --split-by)" : ", which the model's rows were split by: its test rows cannot"
+                            + " be told apart from training rows") + "; its columns: " + String.join(", ",
+                                    table.columns().stream().map(TabularFile.Column::name).toList()));
+        }
         TabularFile.Column y = null;
         List<TabularFile.Column> features = new ArrayList<>();
         List<String> text = new ArrayList<>();
         for (TabularFile.Column c : table.columns()) {
             if (c.name().equals(target)) {
                 y = c;
+            } else if (columns.notAFeature(c.name())) {
+                continue; // --exclude, --split-by
             } else if (c.numeric()) {
                 features.add(c);
             } else {
@@ -113,28 +133,7 @@ public final class TabularData {
             throw new IOException(file + ": the target '" + target + "' holds text, a regression needs numbers"
                     + " (--task classification learns its values as classes)");
         }
-        List<TabularFile.Column> numeric = new ArrayList<>(features);
-        if (y.numeric()) {
-            numeric.add(y);
-        }
-        for (TabularFile.Column c : numeric) { // the model computes in float: beyond its range a value is infinite
-            for (int r = 0; r < table.rows(); r++) {
-                double v = c.numbers()[r];
-                if (Double.isInfinite(v) || Math.abs(v) > Float.MAX_VALUE) {
-                    throw new IOException(file + " " + table.where(r) + ", column '" + c.name() + "': " + v
-                            + " is not a usable value (beyond a float's range, " + Float.MAX_VALUE + ")");
-                }
-            }
-        }
-        int[] rows = completeRows(table, y, features);
-        if (rows.length < table.rows()) {
-            LOG.warn("{}: {} of {} rows miss the target or a feature and are left out ({})", file,
-                    table.rows() - rows.length, table.rows(), missingPerColumn(table, y, features));
-        }
-
-        if (rows.length == 0) {
-            throw new IOException(file + " has 0 complete rows: every row misses the target or a feature");
-        }
+        int[] rows = UsableRows.of(table, y, features, key);
         if (task == Task.REGRESSION && schema == null) {
             double[] targets = y.numbers();
             double first = targets[rows[0]];
@@ -144,16 +143,17 @@ public final class TabularData {
             }
         }
         String digest = sha256(file);
-        String name = file.getFileName() + " (target " + target + ")";
+        String name = file.getFileName() + " (target " + target + columns.describe() + ")";
         RowSplit.Rows split;
         if (schema == null || schema.splitByRowContent()) {
             if (schema == null && rows.length < 3) {
                 throw new IOException(file + " has " + rows.length + " complete rows; a training, validation and test"
                         + " split need more");
             }
-            split = RowSplit.of(rows, features, y, schema == null);
+            split = RowSplit.of(rows, features, y, key, schema == null);
             if (schema != null && !digest.equals(schema.source())) { // a copy, a grown file, another: its test rows by content
-                name = file.getFileName() + " (target " + target + ", test rows by content: not the training file)";
+                name = file.getFileName() + " (target " + target + columns.describe() + ", test rows by "
+                        + (key != null ? key.name() : "content") + ": not the training file)";
                 LOG.info("{} is not the file the model was trained on: its {} test rows by content are scored (rows the model"
                         + " trained on are training rows in any file)", file, split.test().length);
             }
@@ -180,14 +180,15 @@ public final class TabularData {
         }
         double[][] scaling = schema != null ? schema.features().stream().map(c -> new double[] {c.mean(), c.std()})
                 .toArray(double[][]::new) : scaling(features, train);
-        List<TableSchema.Column> columns = new ArrayList<>();
+        List<TableSchema.Column> schemaColumns = new ArrayList<>();
         for (int f = 0; f < features.size(); f++) {
-            columns.add(new TableSchema.Column(features.get(f).name(), scaling[f][0], scaling[f][1]));
+            schemaColumns.add(new TableSchema.Column(features.get(f).name(), scaling[f][0], scaling[f][1]));
         }
         if (task == Task.REGRESSION) {
             return new Dataset(name, false, 1, regression(features, scaling, y, train),
                     regression(features, scaling, y, validation), regression(features, scaling, y, test), task,
-                    new TableSchema(target, columns, List.of(), digest, RowSplit.NAME));
+                    new TableSchema(target, schemaColumns, List.of(), digest, key != null ? RowSplit.KEY_NAME : RowSplit.NAME,
+                            key != null ? key.name() : null));
         }
         List<String> names = schema != null ? schema.classes() : classNames(y, rows, file, target);
         int[] classOf = classOf(y, names);
@@ -204,7 +205,8 @@ public final class TabularData {
         }
         return new Dataset(name, false, names.size(), labelled(features, scaling, classOf, train),
                 labelled(features, scaling, classOf, validation), labelled(features, scaling, classOf, test), task,
-                new TableSchema(target, columns, names, digest, RowSplit.NAME));
+                new TableSchema(target, schemaColumns, names, digest, key != null ? RowSplit.KEY_NAME : RowSplit.NAME,
+                key != null ? key.name() : null));
     }
 
     /**
@@ -236,21 +238,8 @@ public final class TabularData {
         return new Dataset(name, false, schema.classes().size(), all.rows(0, 0), all, all, task, schema);
     }
 
-    /** Which columns the incomplete rows miss, most first: "target 'y': 3, 'b': 2". */
-    private static String missingPerColumn(TabularFile table, TabularFile.Column y, List<TabularFile.Column> features) {
-        java.util.Map<String, Integer> missing = new java.util.LinkedHashMap<>();
-        for (int r = 0; r < table.rows(); r++) {
-            if (y.numeric() ? Double.isNaN(y.numbers()[r]) : y.texts()[r] == null) {
-                missing.merge("target '" + y.name() + "'", 1, Integer::sum);
-            }
-            for (TabularFile.Column c : features) {
-                if (Double.isNaN(c.numbers()[r])) {
-                    missing.merge("'" + c.name() + "'", 1, Integer::sum);
-                }
-            }
-        }
-        return missing.entrySet().stream().sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed()).limit(5)
-                .map(e -> e.getKey() + ": " + e.getValue()).collect(java.util.stream.Collectors.joining(", "));
+    private static TabularFile.Column column(TabularFile table, String name) {
+        return table.columns().stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
     }
 
     /** The file's SHA-256, hex: whether inference reads the very file the model was trained on. */
@@ -275,24 +264,6 @@ public final class TabularData {
         List<String> all = new ArrayList<>(a);
         all.addAll(b);
         return all;
-    }
-
-    private static int[] completeRows(TabularFile table, TabularFile.Column y, List<TabularFile.Column> features) {
-        int[] keep = new int[table.rows()];
-        int n = 0;
-        rows:
-        for (int r = 0; r < table.rows(); r++) {
-            if (y.numeric() ? Double.isNaN(y.numbers()[r]) : y.texts()[r] == null) {
-                continue;
-            }
-            for (TabularFile.Column c : features) {
-                if (Double.isNaN(c.numbers()[r])) {
-                    continue rows;
-                }
-            }
-            keep[n++] = r;
-        }
-        return java.util.Arrays.copyOf(keep, n);
     }
 
     /** Per feature: the training rows' mean and deviation (1 where the column is constant). */

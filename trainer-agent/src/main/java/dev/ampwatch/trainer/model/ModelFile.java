@@ -43,7 +43,8 @@ import java.util.Map;
  * Format version 2 (a regression, or a model trained on a table) adds to the header {@code "task": "regression"},
  * {@code "target_standardization": {"mean", "std"}} and {@code "table": {"target", "features": [{"name", "mean", "std"}],
  * "classes": [...], "source_sha256"}}; version 3 (every model trained on a table since 2026-12-01) adds {@code table.split}
- * ("row-hash": the rows split by their content), so an older reader refuses it rather than split the rows its own way;
+ * ("row-hash": the rows split by their content; "key-hash" with {@code table.split_by}: by that column's value), so an older
+ * reader refuses it rather than split the rows its own way;
  * version 1 is still written for every other model, so older readers keep reading those.
  * A file of another version, with another magic, a wrong checksum (a changed byte, a truncated copy), or
  * tensors that do not fit its header is refused with a message naming the file and what is wrong. Files are
@@ -281,7 +282,8 @@ public final class ModelFile {
         List<String> classes = new ArrayList<>();
         t.path("classes").forEach(c -> classes.add(c.asText()));
         return new dev.ampwatch.trainer.data.TableSchema(t.required("target").asText(), features, classes,
-                t.has("source_sha256") ? t.get("source_sha256").asText() : null, t.has("split") ? t.get("split").asText() : null);
+                t.has("source_sha256") ? t.get("source_sha256").asText() : null, t.has("split") ? t.get("split").asText() : null,
+                t.has("split_by") ? t.get("split_by").asText() : null);
     }
 
     private static String header(SavedModel model) {
@@ -308,6 +310,9 @@ public final class ModelFile {
             }
             if (model.table().split() != null) {
                 t.put("split", model.table().split());
+            }
+            if (model.table().splitBy() != null) {
+                t.put("split_by", model.table().splitBy());
             }
             if (model.table().source() != null) {
                 t.put("source_sha256", model.table().source());

@@ -34,13 +34,14 @@ import java.util.Optional;
  * @param inference inference runs after each completed training run (the model just trained); empty: none
  * @param convLayers convolution layers in front of the hidden layers of every run (default none: MLPs)
  * @param task what every run learns (default classification)
- * @param target the column every run learns of a table ({@code dataset} a {@code .parquet} or {@code .csv} file)
+ * @param table the columns every run reads of a table ({@code dataset} a {@code .parquet} or {@code .csv} file): the target,
+ *     the columns that are no features, the split's key column
  */
 public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer> batchSizes, List<List<Integer>> hidden,
         List<Integer> epochs, int repeats, RunSetting benchmark, Optional<Long> seed, Duration cooldown,
         Optional<String> experimentId, Optional<Path> dataset, int trainLimit, int testLimit, OptimizerKind optimizer,
         Optional<Double> learningRate, long trainingSeed, Optional<SweepInference> inference,
-        List<ConvLayer> convLayers, Task task, Optional<String> target) {
+        List<ConvLayer> convLayers, Task task, Optional<dev.ampwatch.trainer.data.TableColumns> table) {
 
     public static final Duration DEFAULT_COOLDOWN = Duration.ofSeconds(30);
 
@@ -69,7 +70,12 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         experimentId.ifPresent(id -> require(!id.isBlank(), "experiment_id must not be blank"));
         learningRate.ifPresent(lr -> require(lr > 0 && Double.isFinite(lr), "learning_rate must be positive: " + lr));
         Objects.requireNonNull(task, "task");
-        target.ifPresent(t -> require(!t.isBlank(), "target must not be blank"));
+        Objects.requireNonNull(table, "table");
+    }
+
+    /** The column every run learns of a table. */
+    public Optional<String> target() {
+        return table.map(dev.ampwatch.trainer.data.TableColumns::target);
     }
 
     public static Builder builder() {
@@ -79,19 +85,19 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
     /** A copy with another order seed. */
     public SweepGrid withSeed(long v) {
         return new SweepGrid(mode, precisions, batchSizes, hidden, epochs, repeats, benchmark, Optional.of(v), cooldown,
-                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers, task, target);
+                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers, task, table);
     }
 
     /** A copy with another experiment id. */
     public SweepGrid withExperimentId(String v) {
         return new SweepGrid(mode, precisions, batchSizes, hidden, epochs, repeats, benchmark, seed, cooldown,
-                Optional.of(v), dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers, task, target);
+                Optional.of(v), dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers, task, table);
     }
 
     /** A copy with another cool-down. */
     public SweepGrid withCooldown(Duration v) {
         return new SweepGrid(mode, precisions, batchSizes, hidden, epochs, repeats, benchmark, seed, v,
-                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers, task, target);
+                experimentId, dataset, trainLimit, testLimit, optimizer, learningRate, trainingSeed, inference, convLayers, task, table);
     }
 
     private static <T> List<T> distinct(String name, List<T> values) {
@@ -129,6 +135,8 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         private List<ConvLayer> convLayers = List.of();
         private Task task = Task.CLASSIFICATION;
         private String target;
+        private List<String> excludeColumns = List.of();
+        private String splitBy;
 
         private Builder() {}
 
@@ -152,8 +160,12 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         public Builder convLayers(List<ConvLayer> v) { convLayers = v; return this; }
         public Builder task(Task v) { task = v; return this; }
         public Builder target(String v) { target = v; return this; }
+        public Builder excludeColumns(List<String> v) { excludeColumns = v; return this; }
+        public Builder splitBy(String v) { splitBy = v; return this; }
 
         public SweepGrid build() {
+            require(target != null || (excludeColumns.isEmpty() && splitBy == null),
+                    "exclude and split_by name columns of a table: give \"dataset\" and \"target\" too");
             return new SweepGrid(mode,
                     precisions != null ? precisions : List.of(benchmark.precision()),
                     batchSizes != null ? batchSizes : List.of(benchmark.batchSize()),
@@ -161,7 +173,8 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
                     epochs != null ? epochs : List.of(benchmark.epochs()),
                     repeats, benchmark, Optional.ofNullable(seed), cooldown, Optional.ofNullable(experimentId),
                     Optional.ofNullable(dataset), trainLimit, testLimit, optimizer, Optional.ofNullable(learningRate),
-                    trainingSeed, Optional.ofNullable(inference), convLayers, task, Optional.ofNullable(target));
+                    trainingSeed, Optional.ofNullable(inference), convLayers, task, Optional.ofNullable(target)
+                            .map(t -> new dev.ampwatch.trainer.data.TableColumns(t, excludeColumns, Optional.ofNullable(splitBy))));
         }
     }
 }

@@ -87,7 +87,7 @@ class TabularDataTest {
     void aModelOfTheShuffledSplitSavedBeforeRowHashesReadsTablesAsItDid() throws Exception {
         Dataset trained = TabularData.load(TabularFileTest.fixture(), "y", Task.REGRESSION, 0, 0);
         TableSchema old = new TableSchema("y", trained.table().features(), java.util.List.of(),
-                TabularData.sha256(TabularFileTest.fixture()), null); // format version 2: no split named
+                TabularData.sha256(TabularFileTest.fixture()), null, null); // format version 2: no split named
         Dataset own = TabularData.load(TabularFileTest.fixture(), old, Task.REGRESSION, 0, 0);
         assertThat(own.test().size()).as("a fifth of 180 complete rows, shuffled").isEqualTo(36);
         assertThat(own.validation().size()).isEqualTo(12);
@@ -99,6 +99,55 @@ class TabularDataTest {
         Dataset other = TabularData.load(csv, old, Task.REGRESSION, 0, 0);
         assertThat(other.name()).isEqualTo("other.csv (target y, every row: not the training file)");
         assertThat(other.test().size()).isEqualTo(2);
+    }
+
+    @Test
+    void excludedColumnsAreNoFeaturesAndASplitKeyKeepsItsRowsTogether() throws Exception {
+        StringBuilder csv = new StringBuilder("id,site,x,y\n");
+        for (int i = 0; i < 600; i++) {
+            csv.append(i).append(",s").append(i % 40).append(',').append(i * 0.5).append(',').append(10000 + i).append('\n');
+        }
+        Path file = Files.writeString(dir.resolve("sites.csv"), csv);
+        Dataset d = TabularData.load(file, new TableColumns("y", java.util.List.of("id"), java.util.Optional.of("site")),
+                Task.REGRESSION, 0, 0);
+        assertThat(d.featureCount()).as("only x: id excluded, site the split's key (and text)").isEqualTo(1);
+        assertThat(d.table().features()).extracting(TableSchema.Column::name).containsExactly("x");
+        assertThat(d.table().split()).isEqualTo("key-hash");
+        assertThat(d.table().splitBy()).isEqualTo("site");
+        assertThat(d.name()).isEqualTo("sites.csv (target y, without id, split by site)");
+        // y = 10000 + i names the row, i % 40 its site: every site's 15 rows are in one split
+        java.util.Map<Integer, java.util.Set<String>> splitsOfSite = new java.util.HashMap<>();
+        String[] names = {"train", "validation", "test"};
+        float[][] targets = {d.train().targets(), d.validation().targets(), d.test().targets()};
+        for (int k = 0; k < 3; k++) {
+            for (float y : targets[k]) {
+                splitsOfSite.computeIfAbsent(((int) y - 10000) % 40, x -> new java.util.HashSet<>()).add(names[k]);
+            }
+        }
+        assertThat(splitsOfSite).hasSize(40).allSatisfy((site, splits) -> assertThat(splits).as("site s%d", site).hasSize(1));
+        assertThat(d.test().size()).as("whole sites of 15 rows").isPositive().matches(n -> n % 15 == 0);
+        // a later file: new rows of the known sites follow their site's split, the model's key column is needed
+        StringBuilder later = new StringBuilder("site,x,y\n");
+        for (int i = 600; i < 800; i++) {
+            later.append("s").append(i % 40).append(',').append(i * 0.5).append(',').append(10000 + i).append('\n');
+        }
+        Dataset scored = TabularData.load(Files.writeString(dir.resolve("later.csv"), later), d.table(), Task.REGRESSION, 0, 0);
+        assertThat(scored.name()).isEqualTo("later.csv (target y, split by site, test rows by site: not the training file)");
+        java.util.Set<Integer> testSites = new java.util.HashSet<>();
+        for (float y : d.test().targets()) {
+            testSites.add(((int) y - 10000) % 40);
+        }
+        assertThat(scored.test().size()).isEqualTo(5 * testSites.size());
+        for (float y : scored.test().targets()) {
+            assertThat(testSites).contains(((int) y - 10000) % 40);
+        }
+        Path noSite = Files.writeString(dir.resolve("nosite.csv"), "x,y\n1,2\n3,4\n");
+        assertThatThrownBy(() -> TabularData.load(noSite, d.table(), Task.REGRESSION, 0, 0))
+                .hasMessageContaining("has no column 'site', which the model's rows were split by");
+        assertThatThrownBy(() -> TabularData.load(file, new TableColumns("y", java.util.List.of("ID"), java.util.Optional.empty()),
+                Task.REGRESSION, 0, 0)).hasMessageContaining("has no column 'ID' (--exclude, --split-by); its columns: id, site, x, y");
+        assertThatThrownBy(() -> new TableColumns("y", java.util.List.of("y"), java.util.Optional.empty()))
+                .hasMessageContaining("--exclude y is the target");
     }
 
     private static java.util.Set<Float> set(float[] values) {

@@ -140,13 +140,23 @@ class ModelFileTest {
         assertThat(read.parameters().weights().get(1)).containsExactly(3.0f);
         // a model saved before 2026-12-01: no split in its table, format version 2, read as it was written
         dev.ampwatch.trainer.data.TableSchema shuffled = new dev.ampwatch.trainer.data.TableSchema("price", table.features(),
-                List.of(), "ab12", null);
+                List.of(), "ab12", null, null);
         Path old = dir.resolve("v2.ampwmodel");
         ModelFile.write(old, new ModelFile.SavedModel(regression.spec(), regression.input(), regression.parameters(),
                 regression.trained(), Task.REGRESSION, regression.target(), shuffled));
         assertThat(Files.readAllBytes(old)[8]).isEqualTo((byte) 2);
         assertThat(ModelFile.read(old).table()).isEqualTo(shuffled);
         assertThat(ModelFile.read(old).table().splitByRowContent()).isFalse();
+        // rows split by a key column: the column's name travels with the model
+        dev.ampwatch.trainer.data.TableSchema bySite = new dev.ampwatch.trainer.data.TableSchema("price", table.features(),
+                List.of(), "ab12", "key-hash", "site");
+        Path keyed = dir.resolve("keyed.ampwmodel");
+        ModelFile.write(keyed, new ModelFile.SavedModel(regression.spec(), regression.input(), regression.parameters(),
+                regression.trained(), Task.REGRESSION, regression.target(), bySite));
+        assertThat(Files.readAllBytes(keyed)[8]).isEqualTo((byte) 3);
+        assertThat(ModelFile.read(keyed).table()).isEqualTo(bySite);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new dev.ampwatch.trainer.data.TableSchema("price", table.features(),
+                List.of(), null, "key-hash", null)).hasMessageContaining("names its key column");
         Path classic = dir.resolve("v1.ampwmodel");
         ModelFile.write(classic, v1);
         assertThat(Files.readAllBytes(classic)[8]).as("a classifier of images stays version 1").isEqualTo((byte) 1);

@@ -74,6 +74,16 @@ class SweepGridFileTest {
                 .hasMessageContaining("classification or regression");
         assertThat(SweepGridFile.parse("{\"task\": \"regression\", \"inference\": {\"precisions\": [\"int8\"]}}").inference())
                 .as("a regression's models are measured in inference too").isPresent();
+        SweepGrid keyed = SweepGridFile.parse("{\"dataset\": \"sites.csv\", \"target\": \"y\", \"exclude\": [\"id\", \"row\"],"
+                + " \"split_by\": \"site\"}");
+        assertThat(keyed.table()).contains(new dev.ampwatch.trainer.data.TableColumns("y", java.util.List.of("id", "row"),
+                java.util.Optional.of("site")));
+        SweepPlan keyedPlan = SweepPlanner.plan(keyed);
+        assertThat(keyedPlan.options(keyedPlan.runs().get(0)).build().tableColumns())
+                .as("every run reads the table so").isEqualTo(keyed.table());
+        assertThatThrownBy(() -> SweepGridFile.parse("{\"exclude\": [\"id\"]}")).hasMessageContaining("give \"dataset\" and \"target\"");
+        assertThatThrownBy(() -> SweepGridFile.parse("{\"target\": \"y\", \"exclude\": \"id\"}")).hasMessageContaining("a list of column names");
+        assertThatThrownBy(() -> SweepGridFile.parse("{\"target\": \"y\", \"split_by\": \"y\"}")).hasMessageContaining("other than the target");
     }
 
     @Test
