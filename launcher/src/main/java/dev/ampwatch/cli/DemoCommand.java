@@ -83,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
     boolean inference;
 
     @Option(names = "--inference-precisions", split = ",", defaultValue = "fp32,fp16,bf16,int8",
-            description = "Inference precisions (default: ${DEFAULT-VALUE}).")
+            description = "Inference precisions, of fp32, fp16, bf16, int8, int4 (W4A8) and fp8 (default: ${DEFAULT-VALUE}).")
     List<String> inferencePrecisions;
 
     @Option(names = "--inference-passes", defaultValue = "2",

@@ -82,8 +82,9 @@ final class InferCommand implements Callable<Integer> {
                 DeviceChoice choice;
                 try {
                     choice = DeviceChoice.pickForInference(device, precision, scope.threadsOrAllCores());
-                } catch (IllegalArgumentException e) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                } catch (IllegalArgumentException e) { // the device, not the command line: no usage text (a review)
+                    System.err.println("ampwatch infer: " + precision + ": " + e.getMessage());
+                    return 1;
                 }
                 System.out.println(precision + ": " + choice.explanation());
                 try (Backend backend = choice.backend()) {

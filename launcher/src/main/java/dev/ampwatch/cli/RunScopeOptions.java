@@ -6,11 +6,13 @@ import picocli.CommandLine.Option;
 /** Where a run's data comes from and whose run it is: the options training and inference share. */
 final class RunScopeOptions {
     @Option(names = "--dataset", paramLabel = "DIR|FILE",
-            description = "Directory of the Fashion-MNIST IDX files, or a table (.parquet, .csv, .csv.gz) with --target (default:"
-                    + " /usr/share/datasets/fashion-mnist if present, else generated data, flagged as such).")
+            description = "Directory of the Fashion-MNIST IDX files, or a table (.parquet, .csv, .csv.gz): train learns its"
+                    + " --target, infer reads it as the model was trained to (default: /usr/share/datasets/fashion-mnist if"
+                    + " present, else generated data, flagged as such).")
     Path dataset;
 
-    @Option(names = "--test-limit", defaultValue = "0", description = "Use only the first N test samples; 0 = all (default).")
+    @Option(names = "--test-limit", defaultValue = "0", description = "Use only the first N test samples; 0 = all (default). A table's"
+            + " test rows come in the order of their hash: the first N are a subset chosen by content, not the file's first rows.")
     int testLimit;
 
     @Option(names = "--threads", description = "CPU threads (default: all cores).")

@@ -110,7 +110,7 @@ final class SweepCommand implements Callable<Integer> {
         } catch (java.io.IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("grid " + gridFile + " (\"dataset\", \"target\", \"task\"): " + e.getMessage()
                     .replace("--target COLUMN", "\"target\"").replace("--target", "\"target\"").replace("--dataset", "\"dataset\"")
-                    .replace("--task", "\"task\"").replace("--exclude", "\"exclude\"").replace("--split-by", "\"split_by\""), e);
+                    .replace("--task", "\"task\"").replace("--exclude", "\"exclude\"").replace("--split-by-time", "\"split_by_time\"").replace("--split-by", "\"split_by\""), e);
         }
     }
 

@@ -80,7 +80,8 @@ final class TrainOptions {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of init, shuffling and generated data (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--train-limit", description = "Use only the first N training samples; 0 = all (default: all; demo: 12000).")
+    @Option(names = "--train-limit", description = "Use only the first N training samples; 0 = all (default: all; demo: 12000). A table's"
+            + " training rows come in the order of their hash: a subset chosen by content.")
     Integer trainLimit;
 
     @Option(names = "--task", defaultValue = "classification", paramLabel = "classification|regression",
@@ -91,7 +92,7 @@ final class TrainOptions {
 
     @Option(names = "--target", paramLabel = "COLUMN",
             description = "With --dataset FILE.parquet or FILE.csv: the column to learn; every other numeric column is a feature"
-                    + " (but those of --exclude and --split-by).")
+                    + " (but those of --exclude, --split-by and --split-by-time).")
     String target;
 
     @Option(names = "--exclude", split = ",", paramLabel = "COLUMN",
@@ -104,6 +105,12 @@ final class TrainOptions {
                     + "one value (one patient's, one machine's, one day's) never straddle training and test; no feature. "
                     + "Default: each row's own content decides.")
     String splitBy;
+
+    @Option(names = "--split-by-time", paramLabel = "COLUMN",
+            description = "A table's column of each row's time (a number, or ISO 8601 dates and times): the latest fifth of the"
+                    + " rows is the test split, the rows just before them validation, so no future row trains a model scored"
+                    + " on the past (forecasting); no feature. Later files: rows from the test cut-off on are test rows.")
+    String splitByTime;
 
     /** --epochs, else the command's default. */
     int epochs() {
@@ -124,7 +131,7 @@ final class TrainOptions {
                 .hiddenUnits(hidden != null ? hidden : p.hidden()).convLayers(convLayers(conv, p)).epochs(epochs()).optimizer(OptimizerKind.fromCliName(optimizer))
                 .learningRateSchedule(LearningRateSchedule.fromCliName(lrSchedule)).seed(seed)
                 .datasetDir(scope.dataset).trainLimit(trainLimit()).testLimit(scope.testLimit).experimentId(scope.experimentId)
-                .task(Task.fromCliName(task)).target(target).excludeColumns(exclude).splitBy(splitBy);
+                .task(Task.fromCliName(task)).target(target).excludeColumns(exclude).splitBy(splitBy).splitByTime(splitByTime);
         if (learningRate != null) {
             b.learningRate(learningRate);
         }

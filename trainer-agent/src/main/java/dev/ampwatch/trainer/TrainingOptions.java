@@ -46,12 +46,13 @@ import java.util.UUID;
  * @param excludeColumns a table's columns that are no features (default none)
  * @param splitBy a table's column whose value decides each row's split, so rows of one value share it (default: each
  *     row's own content decides)
+ * @param splitByTime a table's column of each row's time: the latest rows are the test split (default none)
  */
 public record TrainingOptions(Precision precision, int batchSize, List<Integer> hiddenUnits, int epochs,
         double learningRate, OptimizerKind optimizer, LearningRateSchedule learningRateSchedule, long seed, Optional<Path> datasetDir, int trainLimit,
         int testLimit, int threads, String runId, String experimentId, String host, List<String> devices,
         float initialLossScale, int lossScaleGrowthInterval, Optional<Path> modelFile, List<ConvLayer> convLayers,
-        Task task, Optional<String> target, List<String> excludeColumns, Optional<String> splitBy) {
+        Task task, Optional<String> target, List<String> excludeColumns, Optional<String> splitBy, Optional<String> splitByTime) {
 
     public TrainingOptions {
         hiddenUnits = List.copyOf(hiddenUnits);
@@ -65,10 +66,10 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         java.util.Objects.requireNonNull(task, "task");
         require(target.isEmpty() || !target.get().isBlank(), "the target column must not be blank");
         excludeColumns = List.copyOf(excludeColumns);
-        require(target.isPresent() || (excludeColumns.isEmpty() && splitBy.isEmpty()),
-                "--exclude and --split-by name columns of a table: give it with --dataset FILE --target COLUMN");
+        require(target.isPresent() || (excludeColumns.isEmpty() && splitBy.isEmpty() && splitByTime.isEmpty()),
+                "--exclude, --split-by and --split-by-time name columns of a table: give it with --dataset FILE --target COLUMN");
         if (target.isPresent()) {
-            new TableColumns(target.get(), excludeColumns, splitBy); // checks the columns
+            new TableColumns(target.get(), excludeColumns, splitBy, splitByTime); // checks the columns
         }
         HostId.validate(host); // the join key with power samples: one rule for every producer
         hyperParameters(precision, optimizer, learningRate, seed, initialLossScale, lossScaleGrowthInterval);
@@ -80,7 +81,7 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
 
     /** The columns of a table the run reads, when it reads one ({@link #target()} given). */
     public Optional<TableColumns> tableColumns() {
-        return target.map(t -> new TableColumns(t, excludeColumns, splitBy));
+        return target.map(t -> new TableColumns(t, excludeColumns, splitBy, splitByTime));
     }
 
     /** The backend-facing part of the options. */
@@ -127,6 +128,7 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         private String target;
         private List<String> excludeColumns = List.of();
         private String splitBy;
+        private String splitByTime;
 
         private Builder() {}
 
@@ -158,6 +160,8 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         public Builder excludeColumns(List<String> v) { excludeColumns = v; return this; }
         /** Null: each row's content decides its split. */
         public Builder splitBy(String v) { splitBy = v; return this; }
+        /** Null: no split by time. */
+        public Builder splitByTime(String v) { splitByTime = v; return this; }
 
         public TrainingOptions build() {
             return new TrainingOptions(precision, batchSize, hiddenUnits, epochs,
@@ -167,7 +171,7 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
                     runId != null ? runId : UUID.randomUUID().toString(), experimentId,
                     host != null ? host : HostId.local(), devices, initialLossScale, lossScaleGrowthInterval,
                     Optional.ofNullable(modelFile), convLayers, task, Optional.ofNullable(target), excludeColumns,
-                    Optional.ofNullable(splitBy));
+                    Optional.ofNullable(splitBy), Optional.ofNullable(splitByTime));
         }
     }
 }

@@ -10,7 +10,7 @@ class TrainingOptionsTest {
     @Test
     void tableColumnsNeedATargetAndAreChecked() {
         assertThatThrownBy(() -> TrainingOptions.builder().excludeColumns(java.util.List.of("id")).build())
-                .hasMessageContaining("--exclude and --split-by name columns of a table");
+                .hasMessageContaining("--exclude, --split-by and --split-by-time name columns of a table");
         assertThatThrownBy(() -> TrainingOptions.builder().target("y").splitBy("y").build()).hasMessageContaining("other than the target");
         org.assertj.core.api.Assertions.assertThat(TrainingOptions.builder().target("y").excludeColumns(java.util.List.of("id"))
                 .splitBy("site").build().tableColumns()).contains(new dev.ampwatch.trainer.data.TableColumns("y",

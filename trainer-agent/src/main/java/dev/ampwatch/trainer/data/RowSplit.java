@@ -17,9 +17,9 @@ import java.util.stream.IntStream;
  * {@code --test-limit} keep a content-chosen subset).
  *
  * <p>With a key column ({@code --split-by}) the hash is of the key's value alone, so every row of one key is in one split
- * (no patient, machine or day in both training and test). In a tiny training table (or one of few keys) chance may
- * leave a split empty: then the training rows of the smallest hash become test rows, and with no training row the
- * validation (else test) rows of the largest hash train; a table of 15 rows (keys) or more rarely needs either. {@link #shuffled} is the rule of models saved before it (format version 2). Stateless.
+ * (no patient, machine or day in both training and test). A row's split is its hash's, never moved: in a tiny table (or
+ * one of few keys) chance may leave the test or training split empty, and training refuses it rather than move rows
+ * that inference would then split otherwise; with 15 rows (keys) the chance is about 4 %, with 30 under 0.2 %. {@link #shuffled} is the rule of models saved before it (format version 2). Stateless.
  */
 final class RowSplit {
     /** What a model file's {@code table.split} says of this rule. */
@@ -37,73 +37,32 @@ final class RowSplit {
 
     /**
      * Splits {@code rows} (indices of complete rows) by the hash of {@code features}' and {@code target}'s values, or with
-     * a {@code key} column by the hash of its value alone, so rows of one key share a split. For training
-     * ({@code training}) a tiny table's empty split takes rows of another (below); inference never moves a row, which
-     * might be one the model trained on.
+     * a {@code key} column by the hash of its value alone, so rows of one key share a split. Never moves a row from the
+     * split its hash gives: inference splits any file by the same rule, so training's split must be the rule's, exactly
+     * (a review found a tiny table whose moved row was later scored). {@link TabularData} refuses to train when a split
+     * the rule gives is empty.
      */
-    static Rows of(int[] rows, List<TabularFile.Column> features, TabularFile.Column target, TabularFile.Column key,
-            boolean training) {
+    static Rows of(int[] rows, List<TabularFile.Column> features, TabularFile.Column target, TabularFile.Column key) {
         long[] hash = new long[rows.length];
         for (int i = 0; i < rows.length; i++) {
             hash[i] = key != null ? keyHash(rows[i], key) : hash(rows[i], features, target);
         }
         Integer[] order = IntStream.range(0, rows.length).boxed().toArray(Integer[]::new);
         Arrays.sort(order, Comparator.<Integer>comparingLong(i -> hash[i]).thenComparingInt(i -> rows[i]));
-        int[] sorted = new int[rows.length];
-        long[] sortedHash = new long[rows.length];
-        int[] split = new int[rows.length]; // 0 train, 1 validation, 2 test
-        for (int n = 0; n < rows.length; n++) {
-            sorted[n] = rows[order[n]];
-            sortedHash[n] = hash[order[n]];
-            long h = sortedHash[n];
-            split[n] = Long.remainderUnsigned(h, TabularData.TEST_SHARE) == 0 ? 2
-                    : Long.remainderUnsigned(Long.divideUnsigned(h, TabularData.TEST_SHARE), Dataset.VALIDATION_SHARE) == 0 ? 1 : 0;
-        }
-        if (training) {
-            nonEmpty(sortedHash, split);
-        }
-        return new Rows(pick(sorted, split, 0), pick(sorted, split, 1), pick(sorted, split, 2));
-    }
-
-    private static int[] pick(int[] sorted, int[] split, int which) {
-        return IntStream.range(0, sorted.length).filter(n -> split[n] == which).map(n -> sorted[n]).toArray();
-    }
-
-    /**
-     * At least one test and one training row where the table allows (a tiny table, or few keys, by chance): the training
-     * group of the smallest hash becomes test rows; with no training row, the validation (else test) group of the
-     * largest hash trains. A group is every row of one hash (one key, or identical rows), so a group never straddles.
-     */
-    private static void nonEmpty(long[] hash, int[] split) {
-        if (Arrays.stream(split).noneMatch(v -> v == 2)) {
-            int first = IntStream.range(0, split.length).filter(n -> split[n] == 0).findFirst().orElse(-1);
-            boolean otherTraining = first >= 0 && IntStream.range(0, split.length).anyMatch(n -> split[n] == 0 && hash[n] != hash[first]);
-            if (otherTraining) {
-                move(hash, split, first, 2);
+        IntStream.Builder train = IntStream.builder();
+        IntStream.Builder validation = IntStream.builder();
+        IntStream.Builder test = IntStream.builder();
+        for (int i : order) {
+            long h = hash[i];
+            if (Long.remainderUnsigned(h, TabularData.TEST_SHARE) == 0) {
+                test.add(rows[i]);
+            } else if (Long.remainderUnsigned(Long.divideUnsigned(h, TabularData.TEST_SHARE), Dataset.VALIDATION_SHARE) == 0) {
+                validation.add(rows[i]);
+            } else {
+                train.add(rows[i]);
             }
         }
-        if (Arrays.stream(split).noneMatch(v -> v == 0)) {
-            for (int from : new int[] {1, 2}) {
-                int last = IntStream.range(0, split.length).map(n -> split.length - 1 - n).filter(n -> split[n] == from)
-                        .findFirst().orElse(-1);
-                boolean otherLeft = last >= 0 && IntStream.range(0, split.length).anyMatch(n -> split[n] == from && hash[n] != hash[last]);
-                if (last >= 0 && (from == 1 || otherLeft)) {
-                    move(hash, split, last, 0);
-                    break;
-                }
-            }
-        }
-    }
-
-    /** Every row of {@code at}'s hash (its group) into split {@code to}. */
-    private static void move(long[] hash, int[] split, int at, int to) {
-        long h = hash[at];
-        int from = split[at];
-        for (int n = 0; n < split.length; n++) {
-            if (hash[n] == h && split[n] == from) {
-                split[n] = to;
-            }
-        }
+        return new Rows(train.build().toArray(), validation.build().toArray(), test.build().toArray());
     }
 
     /** A key's identity: its exact value (numbers unrounded: ids beyond a float's 24 bits stay apart), one zero for ±0. */

@@ -17,10 +17,13 @@ import java.util.List;
  *     on its test rows), {@code "key-hash"} (by the value of the column {@code splitBy}), or null for a model saved before
  *     2026-12-01 (ModelFile format version 2), whose split was a shuffle of the file's rows: inference of its training
  *     file (the same SHA-256) scores that file's test split, of any other file every row
- * @param splitBy the key column of a {@code "key-hash"} split, else null
+ * @param splitBy the key column of a {@code "key-hash"} split, the time column of a {@code "time"} split ({@link TimeSplit}),
+ *     else null
+ * @param testFrom a {@code "time"} split's first test time (rows at or after it are test rows), else null
+ * @param validationFrom a {@code "time"} split's first validation time, else null
  */
 public record TableSchema(String target, List<Column> features, List<String> classes, String source, String split,
-        String splitBy) {
+        String splitBy, Double testFrom, Double validationFrom) {
     /** A feature column and the scaling training gave it: {@code (value - mean) / std}. */
     public record Column(String name, double mean, double std) {
         public Column {
@@ -32,7 +35,12 @@ public record TableSchema(String target, List<Column> features, List<String> cla
     }
 
     public TableSchema(String target, List<Column> features, List<String> classes) {
-        this(target, features, classes, null, RowSplit.NAME, null);
+        this(target, features, classes, null, RowSplit.NAME, null, null, null);
+    }
+
+    /** A split by content or a key, or none named. */
+    public TableSchema(String target, List<Column> features, List<String> classes, String source, String split, String splitBy) {
+        this(target, features, classes, source, split, splitBy, null, null);
     }
 
     /** Whether the rows were split by their content or a key's ({@link RowSplit}), as every model since format version 3. */
@@ -46,13 +54,19 @@ public record TableSchema(String target, List<Column> features, List<String> cla
         if (features.isEmpty()) {
             throw new IllegalArgumentException("a table's model needs at least one feature column");
         }
-        if (split != null && !split.equals(RowSplit.NAME) && !split.equals(RowSplit.KEY_NAME)) {
-            throw new IllegalArgumentException("split '" + split + "' (this ampwatch knows " + RowSplit.NAME + " and "
-                    + RowSplit.KEY_NAME + ")");
+        if (split != null && !List.of(RowSplit.NAME, RowSplit.KEY_NAME, TimeSplit.NAME).contains(split)) {
+            throw new IllegalArgumentException("split '" + split + "' (this ampwatch knows " + RowSplit.NAME + ", "
+                    + RowSplit.KEY_NAME + " and " + TimeSplit.NAME + ")");
         }
-        if (RowSplit.KEY_NAME.equals(split) != (splitBy != null)) {
-            throw new IllegalArgumentException("a " + RowSplit.KEY_NAME + " split names its key column, and only it: split "
-                    + split + ", split_by " + splitBy);
+        boolean keyed = RowSplit.KEY_NAME.equals(split) || TimeSplit.NAME.equals(split);
+        if (keyed != (splitBy != null)) {
+            throw new IllegalArgumentException("a " + RowSplit.KEY_NAME + " or " + TimeSplit.NAME + " split names its column, and"
+                    + " only they: split " + split + ", split_by " + splitBy);
+        }
+        boolean timed = TimeSplit.NAME.equals(split);
+        if (timed != (testFrom != null && validationFrom != null) || (timed && !(validationFrom <= testFrom))) {
+            throw new IllegalArgumentException("a " + TimeSplit.NAME + " split has its cut-offs, validation_from <= test_from,"
+                    + " and only it: " + validationFrom + ", " + testFrom);
         }
     }
 }

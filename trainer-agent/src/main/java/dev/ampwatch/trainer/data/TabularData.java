@@ -54,7 +54,9 @@ public final class TabularData {
      * classes); the same split as training's. A row whose class the model does not know is left out, with a warning.
      */
     public static Dataset load(Path file, TableSchema schema, Task task, int trainLimit, int testLimit) throws IOException {
-        return of(TabularFile.read(file), new TableColumns(schema.target(), List.of(), java.util.Optional.ofNullable(schema.splitBy())),
+        boolean byTime = TimeSplit.NAME.equals(schema.split());
+        return of(TabularFile.read(file), new TableColumns(schema.target(), List.of(),
+                java.util.Optional.ofNullable(byTime ? null : schema.splitBy()), java.util.Optional.ofNullable(byTime ? schema.splitBy() : null)),
                 task, trainLimit, testLimit, schema);
     }
 
@@ -67,13 +69,17 @@ public final class TabularData {
         Path file = table.file();
         String target = columns.target();
         TabularFile.Column key = columns.splitBy().map(k -> column(table, k)).orElse(null);
+        TabularFile.Column time = columns.splitByTime().map(k -> column(table, k)).orElse(null);
         List<String> absent = new ArrayList<>(columns.exclude().stream().filter(c -> column(table, c) == null).toList());
         if (columns.splitBy().isPresent() && key == null) {
             absent.add(columns.splitBy().get());
         }
+        if (columns.splitByTime().isPresent() && time == null) {
+            absent.add(columns.splitByTime().get());
+        }
         if (!absent.isEmpty()) {
             throw new IOException(file + " has no column " + String.join(", ", absent.stream().map(c -> "'" + c + "'").toList())
-                    + (schema == null ? " (--exclude, --split-by)" : ", which the model's rows were split by: its test rows cannot"
+                    + (schema == null ? " (--exclude, --split-by, --split-by-time)" : ", which the model's rows were split by: its test rows cannot"
                             + " be told apart from training rows") + "; its columns: " + String.join(", ",
                                     table.columns().stream().map(TabularFile.Column::name).toList()));
         }
@@ -133,7 +139,7 @@ public final class TabularData {
             throw new IOException(file + ": the target '" + target + "' holds text, a regression needs numbers"
                     + " (--task classification learns its values as classes)");
         }
-        int[] rows = UsableRows.of(table, y, features, key);
+        int[] rows = UsableRows.of(table, y, features, key != null ? key : time);
         if (task == Task.REGRESSION && schema == null) {
             double[] targets = y.numbers();
             double first = targets[rows[0]];
@@ -142,29 +148,26 @@ public final class TabularData {
                         + " needs a target that varies");
             }
         }
+        // a classification's classes before the split: a table of one class is refused for that, not for its size
+        List<String> names = task == Task.CLASSIFICATION ? schema != null ? schema.classes() : classNames(y, rows, file, target) : null;
         String digest = sha256(file);
         String name = file.getFileName() + " (target " + target + columns.describe() + ")";
         RowSplit.Rows split;
+        double[] cutOffs = null; // a split by time's test_from and validation_from
         if (schema == null || schema.splitByRowContent()) {
-            if (schema == null && rows.length < 3) {
-                throw new IOException(file + " has " + rows.length + " complete rows; a training, validation and test"
-                        + " split need more");
-            }
-            split = RowSplit.of(rows, features, y, key, schema == null);
-            if (schema != null && !digest.equals(schema.source())) { // a copy, a grown file, another: its test rows by content
-                name = file.getFileName() + " (target " + target + columns.describe() + ", test rows by "
-                        + (key != null ? key.name() : "content") + ": not the training file)";
-                LOG.info("{} is not the file the model was trained on: its {} test rows by content are scored (rows the model"
-                        + " trained on are training rows in any file)", file, split.test().length);
-            }
-            if (split.test().length == 0) {
-                throw new IOException(file + ": none of its " + rows.length + " complete rows is a test row by its content"
-                        + " (one row in " + TEST_SHARE + " is); a model is scored on rows it never trained on");
+            SplitRules.Chosen chosen = SplitRules.choose(table, rows, features, y, key, time, schema, digest);
+            split = chosen.rows();
+            cutOffs = chosen.cutOffs();
+            if (chosen.rule() != null) { // a copy, a grown file, another: its test rows by the rule
+                name = file.getFileName() + " (target " + target + columns.describe() + ", test rows by " + chosen.rule()
+                        + ": not the training file)";
             }
         } else { // a model saved before the split by row content: the file's rows shuffled
             if (schema.source() != null && !schema.source().equals(digest)) {
                 // not the file the model was trained on: every row is new to it, none is a training row
-                LOG.warn("{} is not the file the model was trained on: all its {} complete rows are scored", file, rows.length);
+                LOG.warn("{} is not the file the model was trained on: all its {} complete rows are scored, rows the model"
+                        + " trained on too if the file holds them (a model saved before 2026-12-01; one trained again splits"
+                        + " tables by row content)", file, rows.length);
                 return scoredWhole(file, target, task, schema, features, y, rows, testLimit);
             }
             split = RowSplit.shuffled(rows, file);
@@ -187,10 +190,8 @@ public final class TabularData {
         if (task == Task.REGRESSION) {
             return new Dataset(name, false, 1, regression(features, scaling, y, train),
                     regression(features, scaling, y, validation), regression(features, scaling, y, test), task,
-                    new TableSchema(target, schemaColumns, List.of(), digest, key != null ? RowSplit.KEY_NAME : RowSplit.NAME,
-                            key != null ? key.name() : null));
+                    schema(target, schemaColumns, List.of(), digest, key, time, cutOffs));
         }
-        List<String> names = schema != null ? schema.classes() : classNames(y, rows, file, target);
         int[] classOf = classOf(y, names);
         if (schema != null) {
             int before = rows.length;
@@ -205,8 +206,7 @@ public final class TabularData {
         }
         return new Dataset(name, false, names.size(), labelled(features, scaling, classOf, train),
                 labelled(features, scaling, classOf, validation), labelled(features, scaling, classOf, test), task,
-                new TableSchema(target, schemaColumns, names, digest, key != null ? RowSplit.KEY_NAME : RowSplit.NAME,
-                key != null ? key.name() : null));
+                schema(target, schemaColumns, names, digest, key, time, cutOffs));
     }
 
     /**
@@ -236,6 +236,16 @@ public final class TabularData {
         }
         LabeledData all = labelled(features, scaling, classOf, known);
         return new Dataset(name, false, schema.classes().size(), all.rows(0, 0), all, all, task, schema);
+    }
+
+    /** What a model trained on this table keeps of it: its columns, classes, file and the rule of its split. */
+    private static TableSchema schema(String target, List<TableSchema.Column> columns, List<String> classes, String digest,
+            TabularFile.Column key, TabularFile.Column time, double[] cutOffs) {
+        if (time != null) {
+            return new TableSchema(target, columns, classes, digest, TimeSplit.NAME, time.name(), cutOffs[0], cutOffs[1]);
+        }
+        return new TableSchema(target, columns, classes, digest, key != null ? RowSplit.KEY_NAME : RowSplit.NAME,
+                key != null ? key.name() : null);
     }
 
     private static TabularFile.Column column(TabularFile table, String name) {

@@ -43,7 +43,8 @@ import java.util.Map;
  * Format version 2 (a regression, or a model trained on a table) adds to the header {@code "task": "regression"},
  * {@code "target_standardization": {"mean", "std"}} and {@code "table": {"target", "features": [{"name", "mean", "std"}],
  * "classes": [...], "source_sha256"}}; version 3 (every model trained on a table since 2026-12-01) adds {@code table.split}
- * ("row-hash": the rows split by their content; "key-hash" with {@code table.split_by}: by that column's value), so an older
+ * ("row-hash": the rows split by their content; "key-hash" with {@code table.split_by}: by that column's value; "time" with
+ * {@code split_by}, {@code test_from} and {@code validation_from}: by that column's time), so an older
  * reader refuses it rather than split the rows its own way;
  * version 1 is still written for every other model, so older readers keep reading those.
  * A file of another version, with another magic, a wrong checksum (a changed byte, a truncated copy), or
@@ -283,7 +284,8 @@ public final class ModelFile {
         t.path("classes").forEach(c -> classes.add(c.asText()));
         return new dev.ampwatch.trainer.data.TableSchema(t.required("target").asText(), features, classes,
                 t.has("source_sha256") ? t.get("source_sha256").asText() : null, t.has("split") ? t.get("split").asText() : null,
-                t.has("split_by") ? t.get("split_by").asText() : null);
+                t.has("split_by") ? t.get("split_by").asText() : null, t.has("test_from") ? t.get("test_from").doubleValue() : null,
+                t.has("validation_from") ? t.get("validation_from").doubleValue() : null);
     }
 
     private static String header(SavedModel model) {
@@ -313,6 +315,9 @@ public final class ModelFile {
             }
             if (model.table().splitBy() != null) {
                 t.put("split_by", model.table().splitBy());
+            }
+            if (model.table().testFrom() != null) {
+                t.put("test_from", model.table().testFrom()).put("validation_from", model.table().validationFrom());
             }
             if (model.table().source() != null) {
                 t.put("source_sha256", model.table().source());

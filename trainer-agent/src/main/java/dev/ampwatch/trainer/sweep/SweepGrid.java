@@ -137,6 +137,7 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         private String target;
         private List<String> excludeColumns = List.of();
         private String splitBy;
+        private String splitByTime;
 
         private Builder() {}
 
@@ -162,10 +163,11 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
         public Builder target(String v) { target = v; return this; }
         public Builder excludeColumns(List<String> v) { excludeColumns = v; return this; }
         public Builder splitBy(String v) { splitBy = v; return this; }
+        public Builder splitByTime(String v) { splitByTime = v; return this; }
 
         public SweepGrid build() {
-            require(target != null || (excludeColumns.isEmpty() && splitBy == null),
-                    "exclude and split_by name columns of a table: give \"dataset\" and \"target\" too");
+            require(target != null || (excludeColumns.isEmpty() && splitBy == null && splitByTime == null),
+                    "exclude, split_by and split_by_time name columns of a table: give \"dataset\" and \"target\" too");
             return new SweepGrid(mode,
                     precisions != null ? precisions : List.of(benchmark.precision()),
                     batchSizes != null ? batchSizes : List.of(benchmark.batchSize()),
@@ -174,7 +176,8 @@ public record SweepGrid(SweepMode mode, List<Precision> precisions, List<Integer
                     repeats, benchmark, Optional.ofNullable(seed), cooldown, Optional.ofNullable(experimentId),
                     Optional.ofNullable(dataset), trainLimit, testLimit, optimizer, Optional.ofNullable(learningRate),
                     trainingSeed, Optional.ofNullable(inference), convLayers, task, Optional.ofNullable(target)
-                            .map(t -> new dev.ampwatch.trainer.data.TableColumns(t, excludeColumns, Optional.ofNullable(splitBy))));
+                            .map(t -> new dev.ampwatch.trainer.data.TableColumns(t, excludeColumns, Optional.ofNullable(splitBy),
+                                    Optional.ofNullable(splitByTime))));
         }
     }
 }

@@ -52,6 +52,7 @@ import java.util.regex.Pattern;
  *   "dataset": "/usr/share/datasets/fashion-mnist", "train_limit": 0, "test_limit": 0,
  *   "task": "classification",             // or "regression", with "dataset": "houses.parquet", "target": "price"
  *   "exclude": ["id"], "split_by": "site",  // a table's columns that are no features; rows of one site in one split
+ *                                         // (or "split_by_time": "day": the latest rows are the test split)
  *   "optimizer": "sgd-momentum", "learning_rate": 0.05, "training_seed": 42,
  *   "inference": {"precisions": ["fp32", "int8"], "repeats": 3, "batch_size": 256},  // after each training run
  *   "comment": "free text, ignored"
@@ -67,7 +68,7 @@ import java.util.regex.Pattern;
 public final class SweepGridFile {
     static final List<String> KEYS = List.of("mode", "precisions", "batch_sizes", "hidden", "epochs", "repeats",
             "benchmark", "seed", "cooldown", "experiment_id", "dataset", "train_limit", "test_limit", "optimizer", "conv_layers",
-            "learning_rate", "training_seed", "inference", "task", "target", "exclude", "split_by", "comment");
+            "learning_rate", "training_seed", "inference", "task", "target", "exclude", "split_by", "split_by_time", "comment");
     static final List<String> BENCHMARK_KEYS = List.of("precision", "batch_size", "hidden", "epochs");
     static final List<String> INFERENCE_KEYS = List.of("precisions", "repeats", "batch_size");
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
@@ -187,6 +188,9 @@ public final class SweepGridFile {
         }
         if (has(root, "split_by")) {
             b.splitBy(nonBlank(root.get("split_by"), "split_by"));
+        }
+        if (has(root, "split_by_time")) {
+            b.splitByTime(nonBlank(root.get("split_by_time"), "split_by_time"));
         }
         if (has(root, "comment")) {
             text(root.get("comment"), "comment");

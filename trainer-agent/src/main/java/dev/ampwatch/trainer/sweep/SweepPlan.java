@@ -51,7 +51,8 @@ public record SweepPlan(SweepGrid grid, String experimentId, long seed, int conf
                 .datasetDir(grid.dataset().orElse(null)).trainLimit(grid.trainLimit()).testLimit(grid.testLimit())
                 .optimizer(grid.optimizer()).task(grid.task()).target(grid.target().orElse(null))
                 .excludeColumns(grid.table().map(t -> t.exclude()).orElse(List.of()))
-                .splitBy(grid.table().flatMap(t -> t.splitBy()).orElse(null));
+                .splitBy(grid.table().flatMap(t -> t.splitBy()).orElse(null))
+                .splitByTime(grid.table().flatMap(t -> t.splitByTime()).orElse(null));
         grid.learningRate().ifPresent(b::learningRate);
         return b;
     }
@@ -80,7 +81,8 @@ public record SweepPlan(SweepGrid grid, String experimentId, long seed, int conf
         lines.add("data: " + grid.dataset().map(Object::toString).orElse("the default (Fashion-MNIST if installed, else generated)")
                 + grid.target().map(t -> ", target " + t).orElse("")
                 + grid.table().map(t -> (t.exclude().isEmpty() ? "" : ", without " + String.join(", ", t.exclude()))
-                        + t.splitBy().map(k -> ", split by " + k).orElse("")).orElse("") + ", task " + grid.task());
+                        + t.splitBy().map(k -> ", split by " + k).orElse("")
+                        + t.splitByTime().map(k -> ", split by time (" + k + ")").orElse("")).orElse("") + ", task " + grid.task());
         grid.inference().ifPresent(i -> lines.add("after each completed training run, inference of its model in " + i
                 + ", each an inference run, in an order shuffled per run: " + runs.size() * i.precisions().size()
                 + " inference run" + plural(runs.size() * i.precisions().size())));

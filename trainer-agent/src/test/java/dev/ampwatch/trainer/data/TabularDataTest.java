@@ -145,9 +145,88 @@ class TabularDataTest {
         assertThatThrownBy(() -> TabularData.load(noSite, d.table(), Task.REGRESSION, 0, 0))
                 .hasMessageContaining("has no column 'site', which the model's rows were split by");
         assertThatThrownBy(() -> TabularData.load(file, new TableColumns("y", java.util.List.of("ID"), java.util.Optional.empty()),
-                Task.REGRESSION, 0, 0)).hasMessageContaining("has no column 'ID' (--exclude, --split-by); its columns: id, site, x, y");
+                Task.REGRESSION, 0, 0)).hasMessageContaining("has no column 'ID' (--exclude, --split-by, --split-by-time); its columns: id, site, x, y");
         assertThatThrownBy(() -> new TableColumns("y", java.util.List.of("y"), java.util.Optional.empty()))
                 .hasMessageContaining("--exclude y is the target");
+    }
+
+    @Test
+    void aTableTooSmallForItsSplitIsRefusedNotSplitByMovingRows() throws Exception {
+        // a review's tables: all three rows hash to the test split; none of four does. Moving a row at training made
+        // training's split differ from inference's, which then scored a row the model had trained on
+        Path allTest = Files.writeString(dir.resolve("tiny_alltest.csv"), "a,y\n16,33\n19,39\n23,47\n");
+        assertThatThrownBy(() -> TabularData.load(allTest, "y", Task.REGRESSION, 0, 0))
+                .hasMessageContaining("its 3 complete rows give no training row when split by their content");
+        Path noTest = Files.writeString(dir.resolve("tiny_notest.csv"), "a,y\n1,5\n2,8\n3,11\n4,14\n");
+        assertThatThrownBy(() -> TabularData.load(noTest, "y", Task.REGRESSION, 0, 0))
+                .hasMessageContaining("its 4 complete rows give no test row").hasMessageContaining("give more rows");
+        Path fewSites = Files.writeString(dir.resolve("few.csv"), "site,a,y\nA,1,2\nA,2,3\nB,3,4\nB,4,6\n");
+        assertThatThrownBy(() -> TabularData.load(fewSites, new TableColumns("y", java.util.List.of(), java.util.Optional.of("site")),
+                Task.REGRESSION, 0, 0)).hasMessageContaining("(2 values of 'site')").hasMessageContaining("split by 'site'");
+    }
+
+    @Test
+    void aSplitByTimeTestsTheLatestRowsAndLaterFilesFollowItsCutOffs() throws Exception {
+        // 300 days, two rows a day (y names the row); days as ISO dates, in shuffled file order
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        for (int d = 0; d < 300; d++) {
+            for (int k = 0; k < 2; k++) {
+                lines.add(java.time.LocalDate.of(2024, 1, 1).plusDays(d) + "," + (d % 7) + "," + (20000 + 2 * d + k));
+            }
+        }
+        java.util.Collections.shuffle(lines, new java.util.Random(3));
+        Path file = Files.writeString(dir.resolve("days.csv"), "day,weekday,y\n" + String.join("\n", lines) + "\n");
+        Dataset d = TabularData.load(file, new TableColumns("y", java.util.List.of(), java.util.Optional.empty(),
+                java.util.Optional.of("day")), Task.REGRESSION, 0, 0);
+        assertThat(d.name()).isEqualTo("days.csv (target y, split by time (day))");
+        assertThat(d.table().features()).extracting(TableSchema.Column::name).containsExactly("weekday");
+        // 600 rows: the latest 120 (days 240..299) test, 480 / 12 = 40 before them (days 220..239) validation
+        assertThat(d.test().size()).isEqualTo(120);
+        assertThat(d.validation().size()).isEqualTo(40);
+        assertThat(d.train().size()).isEqualTo(440);
+        float latestTraining = max(d.train().targets());
+        float earliestValidation = min(d.validation().targets());
+        assertThat(latestTraining).as("training ends before validation begins").isLessThan(earliestValidation);
+        assertThat(max(d.validation().targets())).isLessThan(min(d.test().targets()));
+        assertThat(d.test().targets()[0]).as("in time order").isEqualTo(20000 + 2 * 240);
+        assertThat(d.table().split()).isEqualTo("time");
+        assertThat(d.table().testFrom()).isEqualTo(java.time.LocalDate.of(2024, 1, 1).plusDays(240).toEpochDay() * 86_400.0);
+        // a later file of the following days, and a few old ones: only rows from the test cut-off on are test rows
+        StringBuilder later = new StringBuilder("y,day,weekday\n");
+        for (int dd = 280; dd < 330; dd++) {
+            later.append(20000 + 2 * dd).append(',').append(java.time.LocalDate.of(2024, 1, 1).plusDays(dd)).append("T12:00:00Z,")
+                    .append(dd % 7).append('\n');
+        }
+        later.append(20000).append(",2024-01-01,0\n");
+        Dataset scored = TabularData.load(Files.writeString(dir.resolve("later.csv"), later), d.table(), Task.REGRESSION, 0, 0);
+        assertThat(scored.name()).isEqualTo("later.csv (target y, split by time (day), test rows by time: not the training file)");
+        assertThat(scored.test().size()).isEqualTo(50);
+        assertThat(scored.train().size()).isEqualTo(1);
+        Path bad = Files.writeString(dir.resolve("bad.csv"), "day,weekday,y\n2024-01-01,1,2\nyesterday,2,3\n");
+        assertThatThrownBy(() -> TabularData.load(bad, new TableColumns("y", java.util.List.of(), java.util.Optional.empty(),
+                java.util.Optional.of("day")), Task.REGRESSION, 0, 0)).hasMessageContaining("line 3, column 'day': 'yesterday' is no time");
+        Path oneDay = Files.writeString(dir.resolve("oneday.csv"), "day,weekday,y\n" + "5,1,2\n".repeat(20) + "5,2,4\n");
+        assertThatThrownBy(() -> TabularData.load(oneDay, new TableColumns("y", java.util.List.of(), java.util.Optional.empty(),
+                java.util.Optional.of("day")), Task.REGRESSION, 0, 0)).hasMessageContaining("give no training row when split by time ('day')")
+                .hasMessageContaining("are all rows at one time?");
+        assertThatThrownBy(() -> new TableColumns("y", java.util.List.of(), java.util.Optional.of("a"), java.util.Optional.of("b")))
+                .hasMessageContaining("give one");
+    }
+
+    private static float max(float[] v) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (float x : v) {
+            m = Math.max(m, x);
+        }
+        return m;
+    }
+
+    private static float min(float[] v) {
+        float m = Float.POSITIVE_INFINITY;
+        for (float x : v) {
+            m = Math.min(m, x);
+        }
+        return m;
     }
 
     private static java.util.Set<Float> set(float[] values) {

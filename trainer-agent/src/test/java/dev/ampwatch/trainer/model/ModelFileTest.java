@@ -156,7 +156,14 @@ class ModelFileTest {
         assertThat(Files.readAllBytes(keyed)[8]).isEqualTo((byte) 3);
         assertThat(ModelFile.read(keyed).table()).isEqualTo(bySite);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new dev.ampwatch.trainer.data.TableSchema("price", table.features(),
-                List.of(), null, "key-hash", null)).hasMessageContaining("names its key column");
+                List.of(), null, "key-hash", null)).hasMessageContaining("names its column");
+        // rows split by time: the column and both cut-offs travel with the model
+        dev.ampwatch.trainer.data.TableSchema byDay = new dev.ampwatch.trainer.data.TableSchema("price", table.features(),
+                List.of(), "ab12", "time", "day", 1.7e9, 1.69e9);
+        Path timed = dir.resolve("timed.ampwmodel");
+        ModelFile.write(timed, new ModelFile.SavedModel(regression.spec(), regression.input(), regression.parameters(),
+                regression.trained(), Task.REGRESSION, regression.target(), byDay));
+        assertThat(ModelFile.read(timed).table()).isEqualTo(byDay);
         Path classic = dir.resolve("v1.ampwmodel");
         ModelFile.write(classic, v1);
         assertThat(Files.readAllBytes(classic)[8]).as("a classifier of images stays version 1").isEqualTo((byte) 1);
