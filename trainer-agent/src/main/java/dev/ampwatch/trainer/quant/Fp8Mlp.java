@@ -72,21 +72,14 @@ public final class Fp8Mlp implements RowLogits {
         return new Fp8Mlp(input, layers, spec.classes());
     }
 
+    @Override
+    public int classes() {
+        return classes;
+    }
+
     /** The quantized layers, input side first. */
     public List<Layer> layers() {
         return List.of(layers);
-    }
-
-    /** Fraction of {@code data} classified correctly. */
-    public double accuracy(LabeledData data) {
-        return Logits.accuracy(logits(data.features(), data.size()), classes, data);
-    }
-
-    /** The logits of the first {@code n} rows of {@code features} (raw), {@code n x classes}. */
-    public float[] logits(float[] features, int n) {
-        float[] logits = new float[n * classes];
-        logits(features, 0, n, logits);
-        return logits;
     }
 
     /** The logits of rows {@code [from, to)} into the same rows of {@code logits}; calls on disjoint ranges may run at once. */

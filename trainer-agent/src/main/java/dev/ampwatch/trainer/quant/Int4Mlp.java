@@ -130,16 +130,14 @@ public final class Int4Mlp implements RowLogits {
         return (byte) Math.max(-QMAX, Math.min(QMAX, q));
     }
 
+    @Override
+    public int classes() {
+        return classes;
+    }
+
     /** The quantized layers, input side first. */
     public List<Layer> layers() {
         return List.of(layers);
-    }
-
-    /** The logits of the first {@code n} rows of {@code features} (raw, as the dataset holds them), {@code n x classes}. */
-    public float[] logits(float[] features, int n) {
-        float[] logits = new float[n * classes];
-        logits(features, 0, n, logits);
-        return logits;
     }
 
     /**
@@ -184,16 +182,6 @@ public final class Int4Mlp implements RowLogits {
                 sum[j] += acc[j] * scales[g * out + j];
             }
         }
-    }
-
-    /** Writes the most likely class of each of the first {@code n} rows into {@code out}. */
-    public void predict(float[] features, int n, int[] out) {
-        Logits.argmax(logits(features, n), n, classes, out);
-    }
-
-    /** Fraction of {@code data} classified correctly. */
-    public double accuracy(LabeledData data) {
-        return Logits.accuracy(logits(data.features(), data.size()), classes, data);
     }
 
     Layer layer(int l) {

@@ -138,16 +138,14 @@ public final class Int8Mlp implements RowLogits {
         }
     }
 
+    @Override
+    public int classes() {
+        return classes;
+    }
+
     /** The quantized layers, input side first. */
     public List<Layer> layers() {
         return List.of(layers);
-    }
-
-    /** The logits of the first {@code n} rows of {@code features} (raw, as the dataset holds them), {@code n x classes}. */
-    public float[] logits(float[] features, int n) {
-        float[] logits = new float[n * classes];
-        logits(features, 0, n, logits);
-        return logits;
     }
 
     /**
@@ -179,16 +177,6 @@ public final class Int8Mlp implements RowLogits {
                 }
             }
         }
-    }
-
-    /** Writes the most likely class of each of the first {@code n} rows into {@code out}. */
-    public void predict(float[] features, int n, int[] out) {
-        Logits.argmax(logits(features, n), n, classes, out);
-    }
-
-    /** Fraction of {@code data} classified correctly. */
-    public double accuracy(LabeledData data) {
-        return Logits.accuracy(logits(data.features(), data.size()), classes, data);
     }
 
     Layer layer(int l) {
