@@ -7,6 +7,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -100,8 +101,18 @@ public final class ReplayStream {
         return stream.stream().map(r -> r.shiftedBy(offset)).toList();
     }
 
+    /** Hosts of power samples in {@code records} with no training event there: replay vouches for none of them. */
+    public static java.util.SortedSet<String> hostsWithoutEvents(List<ReplayRecord> records) {
+        Set<String> withEvents = new HashSet<>();
+        records.stream().filter(r -> r.event() != null).forEach(r -> withEvents.add(r.host()));
+        java.util.SortedSet<String> powerOnly = new java.util.TreeSet<>();
+        records.stream().filter(r -> r.sample() != null && !withEvents.contains(r.host())).forEach(r -> powerOnly.add(r.host()));
+        return powerOnly;
+    }
+
     /**
-     * Adds, to records sorted by event time, a {@code PROGRESS} for each host that had records since
+     * Adds, to records sorted by event time, for each host whose training events are among them (replay then being the
+     * only source of that host's events), a {@code PROGRESS} for each such host that had records since
      * its last one whenever the time passes a multiple of {@code interval} (since the epoch), placed
      * before the first record after that boundary; and after the last record, per host, a final
      * {@code PROGRESS} at its last record time (where no marker covers it yet) and a
@@ -117,6 +128,11 @@ public final class ReplayStream {
         Map<String, Instant> lastRecord = new LinkedHashMap<>(); // first-appearance order, for a stable end
         Map<String, Instant> lastProgress = new HashMap<>();
         Set<String> pending = new LinkedHashSet<>(); // hosts with records since their last PROGRESS
+        // only hosts whose training events this replay sends: for a host of power samples alone the events come from
+        // another producer (a later replay, a live trainer), and a marker would promise that there are none (a review:
+        // a power-only replay then an events-only one gave every run 0 J)
+        Set<String> vouched = new HashSet<>();
+        sorted.stream().filter(r -> r.event() != null).forEach(r -> vouched.add(r.host()));
         long previous = Long.MIN_VALUE;
         for (ReplayRecord r : sorted) {
             long t = micros(r.eventTime());
@@ -132,9 +148,12 @@ public final class ReplayStream {
                 }
             }
             out.add(r);
+            previous = t;
+            if (!vouched.contains(r.host())) {
+                continue;
+            }
             pending.add(r.host());
             lastRecord.put(r.host(), r.eventTime());
-            previous = t;
         }
         for (Map.Entry<String, Instant> e : lastRecord.entrySet()) {
             String host = e.getKey();

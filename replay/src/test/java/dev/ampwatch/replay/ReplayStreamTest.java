@@ -66,6 +66,25 @@ class ReplayStreamTest {
     }
 
     @Test
+    void aHostOfPowerSamplesAloneGetsNoMarkerItsEventsComeFromElsewhere() {
+        // a review: `replay --power` alone sent markers promising h2 had no training events; the events, replayed next,
+        // were then late and every run got 0 J
+        List<ReplayRecord> trace = List.of(sample("h1", at(0.2)), event("h1", at(0.5)), sample("h2", at(0.7)),
+                sample("h2", at(1.5)), sample("h1", at(1.6)));
+        assertThat(describe(ReplayStream.plan(trace, SECOND, null))).containsExactly(
+                "sample h1 00:00.200",
+                "event h1 00:00.500",
+                "sample h2 00:00.700",
+                "PROGRESS h1 00:01.000",
+                "sample h2 00:01.500",
+                "sample h1 00:01.600",
+                "PROGRESS h1 00:01.600",
+                "STREAM_END h1 00:01.600");
+        assertThat(ReplayStream.plan(List.of(sample("h2", at(0.7)), sample("h2", at(3.5))), SECOND, null))
+                .as("a power-only replay promises nothing about training events").noneMatch(ReplayRecord::marker);
+    }
+
+    @Test
     void markersAreHostWideTrainingEventsKeyedByHost() {
         List<ReplayRecord> stream = ReplayStream.plan(List.of(event("rig-1", at(0.5))), SECOND, null);
         assertThat(stream).hasSize(3);
@@ -82,15 +101,15 @@ class ReplayStreamTest {
 
     @Test
     void theIntervalSetsTheBoundaries() {
-        List<ReplayRecord> trace = List.of(sample("h", at(0.1)), sample("h", at(0.3)), sample("h", at(0.45)));
+        List<ReplayRecord> trace = List.of(event("h", at(0.1)), sample("h", at(0.3)), sample("h", at(0.45)));
         assertThat(describe(ReplayStream.plan(trace, Duration.ofMillis(250), null))).containsExactly(
-                "sample h 00:00.100", "PROGRESS h 00:00.250", "sample h 00:00.300", "sample h 00:00.450",
+                "event h 00:00.100", "PROGRESS h 00:00.250", "sample h 00:00.300", "sample h 00:00.450",
                 "PROGRESS h 00:00.450", "STREAM_END h 00:00.450");
     }
 
     @Test
     void shiftToNowMovesMarkersWithTheRecords() {
-        List<ReplayRecord> trace = List.of(sample("h1", at(0.2)), event("h2", at(1.7)), sample("h1", at(3.1)));
+        List<ReplayRecord> trace = List.of(event("h1", at(0.2)), event("h2", at(1.7)), sample("h1", at(3.1)));
         Instant now = Instant.parse("2030-01-01T12:00:00.123456789Z");
         List<ReplayRecord> recorded = ReplayStream.plan(trace, SECOND, null);
         List<ReplayRecord> shifted = ReplayStream.plan(trace, SECOND, now);

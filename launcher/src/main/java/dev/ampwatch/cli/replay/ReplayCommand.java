@@ -201,6 +201,14 @@ public final class ReplayCommand implements Callable<Integer> {
         out.printf("  %-40s %8d%n", topics.powerSamples().name(), perTopic.get(topics.powerSamples().name()));
         out.printf("  %-40s %8d (of them %d progress markers)%n", topics.trainingEvents().name(),
                 perTopic.get(topics.trainingEvents().name()), markers);
+        java.util.SortedSet<String> powerOnly = dev.ampwatch.replay.ReplayStream.hostsWithoutEvents(records);
+        if (!powerOnly.isEmpty()) {
+            out.println("  no training events of host(s) " + String.join(", ", powerOnly.stream().limit(10).toList())
+                    + (powerOnly.size() > 10 ? " (and " + (powerOnly.size() - 10) + " more)" : "") + " in this replay: no progress"
+                    + " markers for them, so their runs' events must come from their own producer (a trainer, another replay)"
+                    + " before the analyzer's --quiet-flush (30 s by default) flushes the power; replay a trace's power and"
+                    + " events in one command (docs/replay.md)");
+        }
         out.flush();
         return 0;
     }

@@ -87,6 +87,14 @@ class ReplayCommandTest {
     }
 
     @Test
+    void aPowerOnlyReplaySendsNoMarkersAndSaysWhereTheEventsMustComeFrom() {
+        Run r = new Run("--dry-run", "--power", "../docs/examples/power.csv");
+        assertThat(r.rc).as(r.err.toString()).isZero();
+        assertThat(r.out.toString()).containsPattern("training-events +0 \\(of them 0 progress markers\\)")
+                .contains("no training events of host(s) rig-1 in this replay: no progress markers for them");
+    }
+
+    @Test
     void skipBadKeepsTheGoodLines() {
         Run r = new Run("--dry-run", "--skip-bad", "--host", "h", "--power", res("bad-power.csv"),
                 "--events", res("bad-events.jsonl"));
