@@ -65,7 +65,9 @@ class ReplayIT {
                 "--power", "src/test/resources/replay/power.csv", "--events", "src/test/resources/replay/events.jsonl");
         assertThat(rc).as(out.toString()).isZero();
         assertThat(out.toString()).containsPattern(prefix.replace(".", "\\.") + "power-samples +5")
-                .containsPattern(prefix.replace(".", "\\.") + "training-events +10 \\(of them 6 progress markers\\)");
+                .containsPattern(prefix.replace(".", "\\.") + "training-events +8 \\(of them 4 progress markers\\)")
+                // it-other's wall meter alone: replay sends none of its training events, so it vouches for none
+                .contains("no training events of host(s) it-other in this replay");
 
         List<ConsumerRecord<String, PowerSample>> samples =
                 readAll(topics.powerSamples().name(), topics.powerSamples().valueSerde().deserializer(), 5);
@@ -88,8 +90,8 @@ class ReplayIT {
         });
 
         List<ConsumerRecord<String, TrainingEvent>> events =
-                readAll(topics.trainingEvents().name(), topics.trainingEvents().valueSerde().deserializer(), 10);
-        assertThat(events).hasSize(10).allSatisfy(r -> {
+                readAll(topics.trainingEvents().name(), topics.trainingEvents().valueSerde().deserializer(), 8);
+        assertThat(events).hasSize(8).allSatisfy(r -> {
             assertThat(r.key()).isEqualTo(r.value().getHost());
             assertThat(r.timestamp()).isEqualTo(r.value().getEventTime().toEpochMilli());
         });
@@ -103,9 +105,7 @@ class ReplayIT {
                 "EPOCH_COMPLETED it-rig 'it-run' 2026-11-23T10:00:01.900Z",
                 "RUN_COMPLETED it-rig 'it-run' 2026-11-23T10:00:02Z",
                 "PROGRESS it-rig '' 2026-11-23T10:00:02Z",
-                "STREAM_END it-rig '' 2026-11-23T10:00:02Z",
-                "PROGRESS it-other '' 2026-11-23T10:00:02Z",
-                "STREAM_END it-other '' 2026-11-23T10:00:02Z");
+                "STREAM_END it-rig '' 2026-11-23T10:00:02Z");
         assertThat(events.get(4).value().getMetrics().getSamplesPerSecond()).isEqualTo(600.5);
     }
 
@@ -130,11 +130,9 @@ class ReplayIT {
         Instant first = samples.get(0).value().getEventTime();
         assertThat(first).isBetween(before, Instant.now());
         assertThat(samples.get(1).value().getEventTime()).isEqualTo(first.plusSeconds(4));
-        // the markers moved with the samples: boundary 10:00:03 of the recorded times, then the end at 10:00:04
-        List<ConsumerRecord<String, TrainingEvent>> markers =
-                readAll(topics.trainingEvents().name(), topics.trainingEvents().valueSerde().deserializer(), 3);
-        assertThat(markers).extracting(r -> r.value().getKind() + " " + r.key() + " " + r.value().getEventTime())
-                .containsExactly("PROGRESS h " + first.plusSeconds(3), "PROGRESS h " + first.plusSeconds(4),
-                        "STREAM_END h " + first.plusSeconds(4));
+        // power alone: no markers (a review: they promised there were no training events, and the events replayed next
+        // were late); where markers are sent, --shift-to-now moves them with the records (ReplayStreamTest)
+        assertThat(out.toString()).containsPattern("training-events +0 \\(of them 0 progress markers\\)")
+                .contains("no training events of host(s) h in this replay");
     }
 }
