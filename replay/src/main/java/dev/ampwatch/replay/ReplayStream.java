@@ -101,10 +101,16 @@ public final class ReplayStream {
         return stream.stream().map(r -> r.shiftedBy(offset)).toList();
     }
 
+    /** Hosts with a training event in {@code records} (markers included): the hosts replay vouches for. */
+    private static Set<String> hostsWithEvents(List<ReplayRecord> records) {
+        Set<String> hosts = new HashSet<>();
+        records.stream().filter(r -> r.event() != null).forEach(r -> hosts.add(r.host()));
+        return hosts;
+    }
+
     /** Hosts of power samples in {@code records} with no training event there: replay vouches for none of them. */
     public static java.util.SortedSet<String> hostsWithoutEvents(List<ReplayRecord> records) {
-        Set<String> withEvents = new HashSet<>();
-        records.stream().filter(r -> r.event() != null).forEach(r -> withEvents.add(r.host()));
+        Set<String> withEvents = hostsWithEvents(records);
         java.util.SortedSet<String> powerOnly = new java.util.TreeSet<>();
         records.stream().filter(r -> r.sample() != null && !withEvents.contains(r.host())).forEach(r -> powerOnly.add(r.host()));
         return powerOnly;
@@ -131,8 +137,7 @@ public final class ReplayStream {
         // only hosts whose training events this replay sends: for a host of power samples alone the events come from
         // another producer (a later replay, a live trainer), and a marker would promise that there are none (a review:
         // a power-only replay then an events-only one gave every run 0 J)
-        Set<String> vouched = new HashSet<>();
-        sorted.stream().filter(r -> r.event() != null).forEach(r -> vouched.add(r.host()));
+        Set<String> vouched = hostsWithEvents(sorted);
         long previous = Long.MIN_VALUE;
         for (ReplayRecord r : sorted) {
             long t = micros(r.eventTime());

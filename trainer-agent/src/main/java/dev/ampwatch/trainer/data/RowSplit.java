@@ -1,8 +1,11 @@
 package dev.ampwatch.trainer.data;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
@@ -26,9 +29,9 @@ final class RowSplit {
     static final String NAME = "row-hash";
     /** What {@code table.split} says of a split by a key column's value ({@code table.split_by} names it). */
     static final String KEY_NAME = "key-hash";
-    private static final long SEED = 0x5EED_2409_07853L; // the hash's start: part of the contract, as the mixing
     /** Seed of the shuffle that split tables before the split by content (models of format version 2). */
     static final long SHUFFLE_SEED = 0x5EED_2409_07853L;
+    private static final long SEED = SHUFFLE_SEED; // the hash's start: part of the contract, as the mixing
 
     /** The three splits, rows of the file. */
     record Rows(int[] train, int[] validation, int[] test) {}
@@ -68,7 +71,7 @@ final class RowSplit {
     /** A key's identity: its exact value (numbers unrounded: ids beyond a float's 24 bits stay apart), one zero for ±0. */
     static long keyHash(int row, TabularFile.Column key) {
         long v = key.numeric() ? (key.numbers()[row] == 0 ? 0 : Double.doubleToLongBits(key.numbers()[row]))
-                : ((long) key.texts()[row].hashCode() << 32) ^ key.texts()[row].length();
+                : textBits(key.texts()[row]);
         return mix(KEY_SEED ^ (v + GOLDEN));
     }
 
@@ -81,12 +84,16 @@ final class RowSplit {
         for (TabularFile.Column c : features) {
             h = mix(h ^ (bits(c.numbers()[row]) + GOLDEN * ++i));
         }
-        long y = target.numeric() ? bits(target.numbers()[row])
-                : ((long) target.texts()[row].hashCode() << 32) ^ target.texts()[row].length();
+        long y = target.numeric() ? bits(target.numbers()[row]) : textBits(target.texts()[row]);
         return mix(h ^ (y + GOLDEN * ++i));
     }
 
     private static final long GOLDEN = 0x9E37_79B9_7F4A_7C15L;
+
+    /** A text value: String's hash (fixed by the Java specification) and its length. */
+    private static long textBits(String s) {
+        return ((long) s.hashCode() << 32) ^ s.length();
+    }
 
     /** A value as the model sees it (a float), one zero for +0 and -0. */
     private static long bits(double v) {
@@ -106,9 +113,9 @@ final class RowSplit {
      * a fifth (at least one) the test split, one in {@link Dataset#VALIDATION_SHARE} of the rest validation. It depends on
      * the file's order and row count, so only the very training file is split again this way.
      */
-    static Rows shuffled(int[] complete, java.nio.file.Path file) throws java.io.IOException {
+    static Rows shuffled(int[] complete, Path file) throws IOException {
         int[] rows = complete.clone();
-        java.util.Random random = new java.util.Random(SHUFFLE_SEED);
+        Random random = new Random(SHUFFLE_SEED);
         for (int i = rows.length - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
             int t = rows[i];
@@ -116,12 +123,12 @@ final class RowSplit {
             rows[j] = t;
         }
         if (rows.length < 3) {
-            throw new java.io.IOException(file + " has " + rows.length + " complete rows; a training, validation and test"
+            throw new IOException(file + " has " + rows.length + " complete rows; a training, validation and test"
                     + " split need more");
         }
         int testRows = Math.max(1, rows.length / TabularData.TEST_SHARE);
         int validationRows = (rows.length - testRows) / Dataset.VALIDATION_SHARE;
-        return new Rows(java.util.Arrays.copyOfRange(rows, testRows + validationRows, rows.length),
-                java.util.Arrays.copyOfRange(rows, testRows, testRows + validationRows), java.util.Arrays.copyOfRange(rows, 0, testRows));
+        return new Rows(Arrays.copyOfRange(rows, testRows + validationRows, rows.length),
+                Arrays.copyOfRange(rows, testRows, testRows + validationRows), Arrays.copyOfRange(rows, 0, testRows));
     }
 }

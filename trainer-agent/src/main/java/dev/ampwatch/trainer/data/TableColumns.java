@@ -51,7 +51,7 @@ public record TableColumns(String target, List<String> exclude, Optional<String>
     }
 
     /** What the dataset's name adds: ", without id, split by patient" (or ", split by time (day)"), or nothing. */
-    String describe() {
+    public String describe() {
         return (exclude.isEmpty() ? "" : ", without " + String.join(", ", exclude)) + splitBy.map(k -> ", split by " + k).orElse("")
                 + splitByTime.map(k -> ", split by time (" + k + ")").orElse("");
     }

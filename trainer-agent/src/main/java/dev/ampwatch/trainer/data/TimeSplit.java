@@ -60,12 +60,13 @@ final class TimeSplit {
             return LocalDate.parse(text).toEpochDay() * 86_400.0;
         }
         String iso = text.replace(' ', 'T');
+        Instant i;
         try {
-            return OffsetDateTime.parse(iso).toEpochSecond() + OffsetDateTime.parse(iso).getNano() / 1e9;
+            i = OffsetDateTime.parse(iso).toInstant();
         } catch (DateTimeParseException e) {
-            Instant i = LocalDateTime.parse(iso).toInstant(ZoneOffset.UTC);
-            return i.getEpochSecond() + i.getNano() / 1e9;
+            i = LocalDateTime.parse(iso).toInstant(ZoneOffset.UTC);
         }
+        return i.getEpochSecond() + i.getNano() / 1e9;
     }
 
     /** Training: the cut-offs from {@code rows}' times, and the split they give. */

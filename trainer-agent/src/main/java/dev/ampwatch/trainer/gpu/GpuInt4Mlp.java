@@ -23,10 +23,7 @@ public final class GpuInt4Mlp extends GpuQuantizedMlp {
 
     GpuInt4Mlp(CudaDevice dev, Int4Mlp model) {
         super(dev, model.layers(), GpuInt4Mlp::rowBytes);
-        if (!dev.hasKernel("gemm_s4_dp4a") || !dev.hasKernel("quantize_s8")) {
-            throw new IllegalArgumentException(dev.name + ": the INT4 kernels (gemm_s4_dp4a, quantize_s8) are not loaded ("
-                    + dev.capability + ")");
-        }
+        requireKernels(PtxModule.INT8, "INT4");
         this.layers = model.layers();
         for (Int4Mlp.Layer l : layers) {
             if (l.group() != Int4Mlp.GROUP) {

@@ -31,11 +31,7 @@ public final class GpuInt8Mlp extends GpuQuantizedMlp {
     /** @param tensorCores whether the GEMM runs on the integer tensor cores ({@code gemm_s8_mma}) or dp4a */
     GpuInt8Mlp(CudaDevice dev, Int8Mlp model, boolean tensorCores) {
         super(dev, model.layers(), k -> rowBytes(k, tensorCores));
-        for (String kernel : PtxModule.INT8.kernels()) {
-            if (!dev.hasKernel(kernel)) {
-                throw new IllegalArgumentException(dev.name + ": INT8 kernel " + kernel + " is not loaded (" + dev.capability + ")");
-            }
-        }
+        requireKernels(PtxModule.INT8, "INT8");
         if (tensorCores && !dev.hasKernel(MMA)) {
             throw new IllegalArgumentException(dev.name + " (" + dev.capability + ") has no INT8 mma kernel: it needs sm_80 or newer");
         }

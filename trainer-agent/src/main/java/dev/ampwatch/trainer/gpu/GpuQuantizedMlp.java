@@ -71,6 +71,15 @@ abstract class GpuQuantizedMlp implements InferenceModel {
     /** Queues the layers' kernels: {@link #activations} holds n standardized rows, and must end holding the logits. */
     abstract void forward(int n);
 
+    /** @throws IllegalArgumentException when a kernel of {@code module} is not loaded on this device */
+    final void requireKernels(PtxModule module, String what) {
+        for (String kernel : module.kernels()) {
+            if (!dev.hasKernel(kernel)) {
+                throw new IllegalArgumentException(dev.name + ": " + what + " kernel " + kernel + " is not loaded (" + dev.capability + ")");
+            }
+        }
+    }
+
     /** A parameter in device memory, freed with the model. */
     final CUdeviceptr upload(byte[] values) {
         CUdeviceptr p = dev.alloc(values.length);

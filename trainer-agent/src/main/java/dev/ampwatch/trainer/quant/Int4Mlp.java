@@ -41,7 +41,7 @@ public final class Int4Mlp implements RowLogits {
             LayerShape.Conv conv) implements Int8Activations.Layer {
         /** Weight groups along the inputs: the last may be partial. */
         public int groups() {
-            return (in - 1) / group + 1;
+            return Int4Mlp.groups(in, group);
         }
 
         /**
@@ -101,8 +101,7 @@ public final class Int4Mlp implements RowLogits {
             int in = shapes.get(l).in();
             int out = shapes.get(l).out();
             float[] fw = parameters.weights().get(l);
-            int groups = (in - 1) / group + 1;
-            float[] scales = new float[groups * out];
+            float[] scales = new float[groups(in, group) * out];
             for (int i = 0; i < in; i++) {
                 for (int j = 0; j < out; j++) {
                     int s = (i / group) * out + j;
@@ -124,10 +123,14 @@ public final class Int4Mlp implements RowLogits {
         return new Int4Mlp(input, layers, spec.classes());
     }
 
+    /** Groups of {@code group} along {@code in} inputs, the last maybe partial (no overflow for a group of any size). */
+    static int groups(int in, int group) {
+        return (in - 1) / group + 1;
+    }
+
     /** {@code clamp(rint(w / scale), -7, 7)}. */
     static byte quantize(float w, float scale) {
-        double q = Math.rint(w / scale);
-        return (byte) Math.max(-QMAX, Math.min(QMAX, q));
+        return Int8Mlp.symmetric(w, scale, QMAX);
     }
 
     @Override

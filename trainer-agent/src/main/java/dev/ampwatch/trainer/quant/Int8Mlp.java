@@ -90,8 +90,13 @@ public final class Int8Mlp implements RowLogits {
 
     /** {@code clamp(rint(x / scale), -127, 127)}. */
     static byte quantize(float x, float scale) {
+        return symmetric(x, scale, QMAX);
+    }
+
+    /** {@code clamp(rint(x / scale), -qmax, qmax)}: rint rounds half to even, as PyTorch's quantizers. */
+    static byte symmetric(float x, float scale, int qmax) {
         double q = Math.rint(x / scale);
-        return (byte) Math.max(-QMAX, Math.min(QMAX, q));
+        return (byte) Math.max(-qmax, Math.min(qmax, q));
     }
 
     /** The largest |input| of every layer over the calibration samples, by an FP32 forward pass. */

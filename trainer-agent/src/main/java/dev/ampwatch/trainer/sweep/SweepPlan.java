@@ -79,10 +79,7 @@ public record SweepPlan(SweepGrid grid, String experimentId, long seed, int conf
                 grid.repeats(), plural(grid.repeats()), seed, format(cooldown())));
         lines.add("benchmark: " + benchmark());
         lines.add("data: " + grid.dataset().map(Object::toString).orElse("the default (Fashion-MNIST if installed, else generated)")
-                + grid.target().map(t -> ", target " + t).orElse("")
-                + grid.table().map(t -> (t.exclude().isEmpty() ? "" : ", without " + String.join(", ", t.exclude()))
-                        + t.splitBy().map(k -> ", split by " + k).orElse("")
-                        + t.splitByTime().map(k -> ", split by time (" + k + ")").orElse("")).orElse("") + ", task " + grid.task());
+                + grid.table().map(t -> ", target " + t.target() + t.describe()).orElse("") + ", task " + grid.task());
         grid.inference().ifPresent(i -> lines.add("after each completed training run, inference of its model in " + i
                 + ", each an inference run, in an order shuffled per run: " + runs.size() * i.precisions().size()
                 + " inference run" + plural(runs.size() * i.precisions().size())));
