@@ -1,6 +1,7 @@
 package dev.ampwatch.analyzer.energy;
 
 import dev.ampwatch.analyzer.state.DeviceState;
+import dev.ampwatch.analyzer.state.FlushedRun;
 import dev.ampwatch.analyzer.state.HostState;
 import dev.ampwatch.analyzer.state.RunState;
 import dev.ampwatch.schema.RunEnergy;
@@ -85,9 +86,14 @@ public final class Emitter {
         List<RunEnergy> out = new ArrayList<>();
         List<RunState> open = new ArrayList<>(); // decoded Avro arrays do not support removal
         for (RunState run : runs) {
-            if (run.getEndUs() != null && (complete(host, run, attributedUntilUs)
-                    || hostQuiet && attributedUntilUs >= run.getEndUs())) {
-                countSilentDevices(host, run);
+            boolean complete = run.getEndUs() != null && complete(host, run, attributedUntilUs);
+            if (complete || run.getEndUs() != null && hostQuiet && attributedUntilUs >= run.getEndUs()) {
+                if (countSilentDevices(host, run) && !complete) {
+                    List<FlushedRun> flushed = new ArrayList<>(host.getFlushedRuns());
+                    flushed.add(FlushedRun.newBuilder().setRunId(run.getRunId()).setStartUs(run.getStartUs())
+                            .setEndUs(run.getEndUs()).setGpuDevices(run.getGpuDevices()).build());
+                    host.setFlushedRuns(flushed);
+                }
                 out.add(assembler.assemble(host, run, attributedUntilUs, true, configs.apply(run)));
                 host.getFinalizedRunsUs().put(run.getRunId(), run.getEndUs());
             } else {
@@ -123,13 +129,30 @@ public final class Emitter {
      * reading comes, that interval is a gap. The run leaves the state now and would never see it, so
      * the part of the gap inside the run is counted here.
      */
-    private static void countSilentDevices(HostState host, RunState run) {
+    private static boolean countSilentDevices(HostState host, RunState run) {
         long end = run.getEndUs();
+        boolean any = false;
         for (DeviceState d : host.getDevices().values()) {
             long overlapUs = end - Math.max(d.getLastTimeUs(), run.getStartUs());
             if (HostAttributor.uses(run, d) && d.getLastTimeUs() < end && overlapUs > 0) {
                 run.setGaps(run.getGaps() + 1);
                 run.setGapSeconds(run.getGapSeconds() + Micros.seconds(overlapUs));
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /**
+     * Forgets the runs a quiet flush finalized ({@link HostState#getFlushedRuns}) once the attributed time is
+     * the maximum gap past their end: a device's next reading can then no longer make an interval that
+     * reaches back into them (it would be a gap).
+     */
+    public void forgetFlushedRuns(HostState host, long attributedUntilUs) {
+        if (!host.getFlushedRuns().isEmpty()) {
+            List<FlushedRun> kept = new ArrayList<>(host.getFlushedRuns());
+            if (kept.removeIf(r -> r.getEndUs() + settings.maxGapUs() < attributedUntilUs)) {
+                host.setFlushedRuns(kept);
             }
         }
     }

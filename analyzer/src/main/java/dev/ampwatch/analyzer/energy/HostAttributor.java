@@ -3,6 +3,7 @@ package dev.ampwatch.analyzer.energy;
 import dev.ampwatch.analyzer.state.Accumulator;
 import dev.ampwatch.analyzer.state.DeviceState;
 import dev.ampwatch.analyzer.state.EpochState;
+import dev.ampwatch.analyzer.state.FlushedRun;
 import dev.ampwatch.analyzer.state.HostState;
 import dev.ampwatch.analyzer.state.RunState;
 import dev.ampwatch.schema.Component;
@@ -196,6 +197,16 @@ public final class HostAttributor {
                 }
             }
         }
+        for (FlushedRun run : state.getFlushedRuns()) { // rare: only after a quiet flush
+            for (long t : new long[] {run.getStartUs(), run.getEndUs()}) {
+                if (t > segment.startUs() && t < segment.endUs()) {
+                    if (n == cuts.length) {
+                        cuts = java.util.Arrays.copyOf(cuts, Math.max(4, n * 2));
+                    }
+                    cuts[n++] = t;
+                }
+            }
+        }
         if (n == 0) {
             return NO_CUTS;
         }
@@ -220,13 +231,14 @@ public final class HostAttributor {
                 active.add(run);
             }
         }
-        if (active.isEmpty()) {
+        int flushed = flushedSharing(device, a, b);
+        if (active.isEmpty() && flushed == 0) {
             device.setIdleJoules(device.getIdleJoules() + joules);
             device.setIdleSeconds(device.getIdleSeconds() + seconds);
             return;
         }
         device.setRunEnergyJoules(device.getRunEnergyJoules() + joules);
-        double share = 1.0 / active.size();
+        double share = 1.0 / (active.size() + flushed); // a flushed run's share goes to nobody: its final counted a gap
         String method = segment.method();
         for (RunState run : active) {
             add(run.getComponents(), key, device, method, joules * share, share * seconds, seconds);
@@ -245,6 +257,22 @@ public final class HostAttributor {
             }
             touch(run, joules * share, seconds);
         }
+    }
+
+    /**
+     * Runs a quiet flush finalized that shared the piece [a, b] of the device: the reading that straddles
+     * their end came after the flush (a delivery stall). They are gone, and their final record counted
+     * that time as a gap; counting them here keeps the runs still open at exactly their own share.
+     */
+    private int flushedSharing(DeviceState device, long a, long b) {
+        int n = 0;
+        for (FlushedRun run : state.getFlushedRuns()) {
+            if (covers(run.getStartUs(), run.getEndUs(), a, b)
+                    && (!GPU.equals(device.getComponent()) || run.getGpuDevices().contains(device.getDevice()))) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

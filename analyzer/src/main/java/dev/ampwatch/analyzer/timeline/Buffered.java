@@ -3,14 +3,20 @@ package dev.ampwatch.analyzer.timeline;
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.kafka.AmpwatchSerdes;
+import java.util.Comparator;
 
 /**
  * A record waiting in a host's {@link GraceBuffer}. Ordered by event time, training events before
- * samples at the same instant (a sample at a run's start belongs to the run), then by arrival on the
- * host; the order therefore depends on what each input delivered, never on how the two interleaved.
+ * samples at the same instant (a sample at a run's start belongs to the run); events then by arrival on
+ * the host, samples by device and value ({@link #compareReadings}); the order therefore depends on what
+ * each input delivered, never on how the two interleaved.
  * The encoded form is made only when the record is still buffered at a commit, and only once.
  */
 public final class Buffered implements Comparable<Buffered> {
+    private static final Comparator<Long> LONGS = Comparator.nullsFirst(Comparator.naturalOrder());
+    private static final Comparator<Double> DOUBLES = Comparator.nullsFirst(Comparator.naturalOrder());
+    private static final Comparator<Integer> INTS = Comparator.nullsFirst(Comparator.naturalOrder());
+
     private final long timeUs;
     private final long seq;
     private final long movedUs;
@@ -106,6 +112,42 @@ public final class Buffered implements Comparable<Buffered> {
             return c;
         }
         c = Boolean.compare(!isEvent(), !o.isEvent());
+        if (c == 0 && event == null) {
+            c = compareReadings(sample, o.sample);
+        }
         return c != 0 ? c : Long.compare(seq, o.seq);
+    }
+
+    /**
+     * Readings at the same instant, by device and then by value: the order no longer depends on how
+     * producers interleaved (several agents of one host, a retried batch). Of two conflicting readings of
+     * one device at one time the same one is applied whatever arrived first, and the other is a duplicate;
+     * and a run's peak power, summed over devices reading by reading, does not depend on arrival either.
+     */
+    static int compareReadings(PowerSample a, PowerSample b) {
+        // the component and device differ in the common case (several devices read at one instant)
+        int c = Integer.compare(a.getComponent().ordinal(), b.getComponent().ordinal());
+        if (c == 0) {
+            c = a.getDevice().compareTo(b.getDevice());
+        }
+        if (c == 0) {
+            c = LONGS.compare(a.getEnergyUj(), b.getEnergyUj());
+        }
+        if (c == 0) {
+            c = DOUBLES.compare(a.getPowerWatts(), b.getPowerWatts());
+        }
+        if (c == 0) {
+            c = LONGS.compare(a.getEnergyRangeUj(), b.getEnergyRangeUj());
+        }
+        if (c == 0) {
+            c = Integer.compare(a.getPowerKind().ordinal(), b.getPowerKind().ordinal());
+        }
+        if (c == 0) {
+            c = INTS.compare(a.getPowerWindowMs(), b.getPowerWindowMs());
+        }
+        if (c == 0) {
+            c = Integer.compare(a.getSource().ordinal(), b.getSource().ordinal());
+        }
+        return c;
     }
 }

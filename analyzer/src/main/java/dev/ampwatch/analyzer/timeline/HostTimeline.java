@@ -275,6 +275,7 @@ public final class HostTimeline {
         state.setReleasedUntilUs(beforeUs);
         progress.forgetEndedBefore(beforeUs - FORGET_ENDED_RUNS_US);
         forgetFinalized(beforeUs - RunTracker.FINALIZED_MEMORY_US);
+        emitter.forgetFlushedRuns(state, beforeUs);
         out.addAll(emitter.finals(state, beforeUs, hostQuiet));
         emitter.sealOldEpochs(state, beforeUs);
         out.addAll(emitter.running(state, beforeUs, run -> runningTotalDue(run, beforeUs, nowMs)));

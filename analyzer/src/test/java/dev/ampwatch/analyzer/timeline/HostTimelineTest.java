@@ -202,6 +202,102 @@ class HostTimelineTest {
                 .getEventTime());
     }
 
+    /**
+     * A delivery stall longer than the quiet flush right after a run's end (found by a determinism review:
+     * 40 s of stall in a replay): the flush finalizes the ended run without its device's reading after the
+     * end, which arrives later and straddles that end. The run still open must get exactly its own half of
+     * that interval, as without the stall, not the ended run's half too; the ended run's loss shows as a gap.
+     */
+    @Test
+    void aRunStillOpenGetsExactlyItsShareWhenAStallOutlastsTheQuietFlush() {
+        RunEnergy[] steady = stalled(false);
+        RunEnergy[] stalled = stalled(true);
+        double open = 100 * 5 + 50 * 20 + 100 * 30.0; // b [5, 60) shares [10, 30) with a; 100 W throughout
+        assertThat(steady[1].getEnergyJoules()).isCloseTo(open, within(1e-9));
+        assertThat(stalled[1].getEnergyJoules()).isCloseTo(open, within(1e-9)); // 4,550 J before: a's half of [29, 30]
+        assertThat(stalled[1].getNetEnergyJoules()).isCloseTo(steady[1].getNetEnergyJoules(), within(1e-9));
+        assertThat(stalled[1].getQuality().getGaps()).isZero();
+        assertThat(steady[0].getEnergyJoules()).isCloseTo(50 * 20.0, within(1e-9));
+        assertThat(stalled[0].getEnergyJoules()).isCloseTo(50 * 19.0, within(1e-9)); // [29, 30] never came in time
+        assertThat(stalled[0].getQuality().getGaps()).isEqualTo(1);
+        assertThat(stalled[0].getQuality().getGapSeconds()).isCloseTo(1.0, within(1e-12));
+    }
+
+    /** Runs a [10 s, 30 s) and b [5 s, 60 s) sharing the CPU package at 100 W; with the stall, nothing arrives after a's end for longer than the quiet flush. */
+    private static RunEnergy[] stalled(boolean stall) {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        List<RunEnergy> out = new ArrayList<>();
+        long now = 0;
+        for (int s = 0; s <= 65; s++) { // samples past b's end by more than the grace
+            if (s == 5) {
+                t.accept(event("b", 5, EventKind.RUN_STARTED, null), now);
+            } else if (s == 10) {
+                t.accept(event("a", 10, EventKind.RUN_STARTED, null), now);
+            } else if (s == 30) {
+                t.accept(event("a", 30, EventKind.RUN_COMPLETED, null), now);
+                if (stall) {
+                    now += CONFIG.timeline().quietFlush().toMillis() + 1;
+                    out.addAll(t.flushIfQuiet(now).energy());
+                    assertThat(out).filteredOn(RunEnergy::getIsFinal).extracting(RunEnergy::getRunId).containsExactly("a");
+                    assertThat(t.state().getFlushedRuns()).hasSize(1);
+                }
+            } else if (s == 60) {
+                t.accept(event("b", 60, EventKind.RUN_COMPLETED, null), now);
+            }
+            t.accept(PowerSample.newBuilder(GraceBufferTest.sample(s * 1_000_000L)).setPowerWatts(100.0).build(), now);
+            t.accept(event("", s, EventKind.PROGRESS, null), now); // a replay's promise holds the host
+            out.addAll(t.advance(now).energy());
+        }
+        t.accept(event("", 65, EventKind.STREAM_END, null), now);
+        out.addAll(t.advance(now).energy());
+        assertThat(t.state().getFlushedRuns()).isEmpty(); // forgotten once no reading can reach back into a
+        List<RunEnergy> finals = out.stream().filter(RunEnergy::getIsFinal).toList();
+        assertThat(finals).extracting(RunEnergy::getRunId).containsExactly("a", "b");
+        return finals.toArray(RunEnergy[]::new);
+    }
+
+    /**
+     * Two readings of one counter at one instant that disagree (two agents on one host, found by a determinism
+     * review with 200 such pairs shuffled: the first to arrive won, so the result depended on arrival): the
+     * same one is applied whatever came first, the other is the duplicate.
+     */
+    @Test
+    void conflictingReadingsOfADeviceAtOneInstantGiveTheSameFiguresWhicheverArrivedFirst() {
+        List<PowerSample> trueFirst = new ArrayList<>();
+        List<PowerSample> conflictFirst = new ArrayList<>();
+        RunEnergy a = conflicting(false, trueFirst);
+        RunEnergy b = conflicting(true, conflictFirst);
+        assertThat(b).isEqualTo(a);
+        assertThat(a.getEnergyJoules()).isCloseTo(18 * 50.0, within(1e-9)); // the lower counter is the one applied
+        assertThat(a.getQuality().getCounterResets()).isZero();
+        assertThat(trueFirst).isEqualTo(conflictFirst).extracting(PowerSample::getEnergyUj).containsExactly(503_000_000L);
+    }
+
+    /** A run [2 s, 20 s) on a 50 W package counter read each second; at 10 s a second reading 3 J higher. */
+    private static RunEnergy conflicting(boolean conflictFirst, List<PowerSample> duplicates) {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        List<RunEnergy> out = new ArrayList<>();
+        t.accept(event("r", 2, EventKind.RUN_STARTED, null), 0);
+        t.accept(event("r", 20, EventKind.RUN_COMPLETED, null), 0);
+        for (int s = 0; s <= 25; s++) {
+            PowerSample reading = PowerSample.newBuilder(GraceBufferTest.sample(s * 1_000_000L)).setPowerWatts(null)
+                    .setEnergyUj(s * 50_000_000L).build();
+            PowerSample conflict = PowerSample.newBuilder(reading).setEnergyUj(s * 50_000_000L + 3_000_000).build();
+            for (PowerSample p : s != 10 ? List.of(reading) : conflictFirst ? List.of(conflict, reading) : List.of(reading, conflict)) {
+                t.accept(p, 0);
+            }
+            t.accept(event("", s, EventKind.PROGRESS, null), 0);
+            HostTimeline.Release r = t.advance(0);
+            out.addAll(r.energy());
+            duplicates.addAll(r.duplicates());
+        }
+        t.accept(event("", 25, EventKind.STREAM_END, null), 0);
+        HostTimeline.Release r = t.advance(0);
+        out.addAll(r.energy());
+        duplicates.addAll(r.duplicates());
+        return out.stream().filter(RunEnergy::getIsFinal).findFirst().orElseThrow();
+    }
+
     /** Idle 50 W, a run [20 s, 40 s) at 100 W, idle 60 W until 80 s; released in one step or per second. */
     private static RunEnergy run(boolean stepBySecond) {
         HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
