@@ -68,17 +68,106 @@ class PartitionTaskTest {
         assertThat(straight.getEnergyJoules()).isEqualTo(39 * 100.0 + 60.0);
     }
 
+    /**
+     * A partition moved to another member at any record (found by a throughput pass in which one partition's runs
+     * were finalized at an epoch boundary with 70 % of their joules): two hosts with a run each, epochs, heartbeats
+     * every second, GPU window averages with counters and a wrapping CPU package counter, as the throughput harness
+     * sends them; restored from the changelog after every possible record, and every 7 records, the final records
+     * are those of the pass that never moved.
+     */
+    @Test
+    void aPartitionRestoredAtAnyRecordGivesTheSameFinalRecords() {
+        List<String[]> keys = new ArrayList<>();
+        List<HostInput> inputs = harnessLike(keys);
+        List<RunEnergy> straight = finals(run(inputs, keys, i -> false));
+        assertThat(straight).extracting(RunEnergy::getRunId).containsExactlyInAnyOrder("g-run", "h-run");
+        assertThat(straight).allSatisfy(r -> {
+            assertThat(r.getEpochs()).hasSize(5);
+            assertThat(r.getQuality().getGaps()).isZero();
+        });
+        for (int cut = 1; cut < inputs.size(); cut++) {
+            int at = cut;
+            assertThat(finals(run(inputs, keys, i -> i == at))).as("restored after %d of %d records", cut, inputs.size())
+                    .isEqualTo(straight);
+        }
+        assertThat(finals(run(inputs, keys, i -> i % 7 == 0))).as("restored every 7 records").isEqualTo(straight);
+    }
+
+    /** Two hosts' records in event-time order, events first at an instant; {@code keys} gets each record's host. */
+    private static List<HostInput> harnessLike(List<String[]> keys) {
+        List<HostInput> inputs = new ArrayList<>();
+        String[] hosts = {"g", "h"};
+        long[] cpu = {262_143_328_851L - 3_000_000_000L, 5_000_000L}; // g's wraps at ~30 s
+        long[] gpu = {1L << 39, 1L << 38};
+        for (int tenth = 0; tenth <= 700; tenth += 5) { // readings every 0.5 s, events at whole seconds
+            for (int h = 0; h < 2; h++) {
+                String host = hosts[h];
+                int start = 20 + 10 * h;
+                int end = 520 + 10 * h; // tenths of a second: runs of 50 s, 5 epochs of 10 s
+                if (tenth % 10 == 0) {
+                    List<TrainingEvent> due = new ArrayList<>();
+                    if (tenth == start) {
+                        due.add(hostEvent(host, tenth, EventKind.RUN_STARTED, null));
+                        due.add(hostEvent(host, tenth, EventKind.EPOCH_STARTED, 1));
+                    }
+                    if (tenth > start && tenth <= end && (tenth - start) % 100 == 0) {
+                        int k = (tenth - start) / 100;
+                        due.add(hostEvent(host, tenth, EventKind.EPOCH_COMPLETED, k));
+                        due.add(hostEvent(host, tenth, k < 5 ? EventKind.EPOCH_STARTED : EventKind.RUN_COMPLETED, k < 5 ? k + 1 : null));
+                    }
+                    if (tenth > start && tenth < end) {
+                        due.add(hostEvent(host, tenth, EventKind.PROGRESS, null));
+                    }
+                    for (TrainingEvent e : due) {
+                        inputs.add(new HostInput.Event(e));
+                        keys.add(new String[] {host});
+                    }
+                }
+                boolean busy = tenth > start && tenth <= end;
+                double watts = busy ? 250 + (tenth * 7 % 40) : 55 + (tenth * 3 % 5);
+                gpu[h] += Math.round(watts * 0.5e6);
+                cpu[h] = (cpu[h] + Math.round((busy ? 100 : 20) * 0.5e6)) % 262_143_328_851L;
+                Instant t = T0.plusMillis(tenth * 100L);
+                inputs.add(new HostInput.Sample(PowerSample.newBuilder().setHost(host).setSource(SourceType.NVML)
+                        .setComponent(Component.GPU).setDevice("gpu0").setEventTime(t).setPowerWatts(watts)
+                        .setPowerKind(dev.ampwatch.schema.PowerKind.WINDOW_AVERAGE).setPowerWindowMs(500).setEnergyUj(gpu[h]).build()));
+                keys.add(new String[] {host});
+                inputs.add(new HostInput.Sample(PowerSample.newBuilder().setHost(host).setSource(SourceType.RAPL)
+                        .setComponent(Component.CPU_PACKAGE).setDevice("package-0").setEventTime(t).setEnergyUj(cpu[h])
+                        .setEnergyRangeUj(262_143_328_851L).build()));
+                keys.add(new String[] {host});
+            }
+        }
+        return inputs;
+    }
+
+    private static TrainingEvent hostEvent(String host, int tenth, EventKind kind, Integer epoch) {
+        return TrainingEvent.newBuilder().setRunId(host + "-run").setExperimentId("e").setHost(host)
+                .setEventTime(T0.plusMillis(tenth * 100L)).setKind(kind).setEpoch(epoch).setDevices(List.of("gpu0")).build();
+    }
+
+    private static List<RunEnergy> finals(List<RunEnergy> out) {
+        return out.stream().filter(RunEnergy::getIsFinal).sorted(java.util.Comparator.comparing(RunEnergy::getRunId)).toList();
+    }
+
     /** Processes the inputs; after {@code cut} of them, writes back and goes on in a task restored from the writes. */
     private static List<RunEnergy> run(List<HostInput> inputs, int cut) {
+        List<String[]> keys = new ArrayList<>();
+        inputs.forEach(i -> keys.add(new String[] {"h"}));
+        return run(inputs, keys, i -> i == cut);
+    }
+
+    /** As above, restoring before every record {@code cutBefore} accepts. */
+    private static List<RunEnergy> run(List<HostInput> inputs, List<String[]> keys, java.util.function.IntPredicate cutBefore) {
         TreeMap<Bytes, byte[]> changelog = new TreeMap<>();
         List<RunEnergy> out = new ArrayList<>();
         PartitionTask task = task(new TreeMap<>(), changelog);
         for (int i = 0; i < inputs.size(); i++) {
-            if (i == cut) {
+            if (i > 0 && cutBefore.test(i)) {
                 task.timelines.writeBack();
                 task = task(new TreeMap<>(changelog), changelog);
             }
-            task.step.process("h", inputs.get(i), NOW_MS, collect(out));
+            task.step.process(keys.get(i)[0], inputs.get(i), NOW_MS, collect(out));
         }
         task.step.tick(NOW_MS + CONFIG.quietFlush().toMillis(), collect(out));
         return out;

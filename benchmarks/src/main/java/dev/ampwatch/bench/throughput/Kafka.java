@@ -31,6 +31,16 @@ final class Kafka {
             List<NewTopic> all = new ArrayList<>();
             names.forEach(n -> all.add(new NewTopic(n, Optional.of(partitions), Optional.empty())));
             admin.createTopics(all).all().get();
+            // a produce right after creation can meet partitions whose leader is not settled (NOT_LEADER_OR_FOLLOWER),
+            // and an idempotent producer then got OUT_OF_ORDER_SEQUENCE_NUMBER for two minutes once: wait for leaders
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (admin.describeTopics(names).allTopicNames().get().values().stream()
+                    .anyMatch(t -> t.partitions().stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty()))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topics " + names + " have partitions without a leader after 30 s");
+                }
+                Thread.onSpinWait();
+            }
         }
     }
 

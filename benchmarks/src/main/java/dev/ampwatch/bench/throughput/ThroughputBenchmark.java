@@ -85,6 +85,7 @@ public final class ThroughputBenchmark {
                 AnalyzerStep.Result r = AnalyzerStep.run(client, config, o, runs, brokerPid, null);
                 System.out.printf("  (warm-up pass %d of the %s engine over the same backlog: %.1f s, not counted)%n", pass, name,
                         r.fromStartSeconds());
+                sanity(fleet, r.finals()); // its figures count: every pass is a chance to catch a wrong one
             }
             AnalyzerConfig config = AnalyzerStep.config(outputsOf(client, topics, name, o), prefix + "analyzer-" + name,
                     dir.resolve("state-" + prefix + name), o, engine);
@@ -105,7 +106,7 @@ public final class ThroughputBenchmark {
     }
 
     /** The backlog's inputs with outputs of their own, so that each analyzer's finals are its own. */
-    private static Topics outputsOf(Map<String, Object> client, Topics topics, String name, ThroughputOptions o) throws Exception {
+    static Topics outputsOf(Map<String, Object> client, Topics topics, String name, ThroughputOptions o) throws Exception {
         Topics own = new Topics(topics.trainingEvents(), topics.powerSamples(),
                 new dev.ampwatch.schema.kafka.TopicSpec<>(topics.runEnergy().name() + "-" + name, topics.runEnergy().keySerde(),
                         topics.runEnergy().valueSerde()),
@@ -117,7 +118,7 @@ public final class ThroughputBenchmark {
     }
 
     /** Every run final, > 0 J, 10 epochs, and its total what the counters say. */
-    private static void sanity(List<SimulatedHost> fleet, Map<String, RunEnergy> finals) {
+    static boolean sanity(List<SimulatedHost> fleet, Map<String, RunEnergy> finals) {
         double worst = 0;
         int bad = 0;
         for (SimulatedHost h : fleet) {
@@ -128,9 +129,12 @@ public final class ThroughputBenchmark {
                     && Math.abs(epochs - e.getEnergyJoules()) < 1e-6 * e.getEnergyJoules() && e.getQuality().getGaps() == 0;
             if (!ok) {
                 bad++;
-                System.out.printf("  SANITY FAILED %s: %.3f J (expected %.3f), %d epochs summing to %.3f J, %d gaps, %d late%n",
-                        h.run.runId, e.getEnergyJoules(), h.expectedRunJoules(), e.getEpochs().size(), epochs,
-                        e.getQuality().getGaps(), e.getQuality().getLateSamples());
+                System.out.printf("  SANITY FAILED %s: %s%s, %.3f J (expected %.3f), %d epochs summing to %.3f J, %d gaps, %d late"
+                                + " samples, %d late events (moved %.3f s), ended %s%n",
+                        h.run.runId, e.getStatus(), e.getFailureReason() == null ? "" : " (" + e.getFailureReason() + ")",
+                        e.getEnergyJoules(), h.expectedRunJoules(), e.getEpochs().size(), epochs,
+                        e.getQuality().getGaps(), e.getQuality().getLateSamples(), e.getQuality().getLateEvents(),
+                        e.getQuality().getBoundaryShiftSeconds(), e.getEndTime());
             }
             worst = Math.max(worst, error);
         }
@@ -138,6 +142,7 @@ public final class ThroughputBenchmark {
         System.out.printf("sanity: %d/%d runs final with > 0 J, 10 epochs, epochs summing to the total, no gaps, total "
                         + "within 1e-6 of the counters (worst relative error %.1e); e.g. %s: %.1f kJ over %.0f s%n",
                 fleet.size() - bad, fleet.size(), worst, any.getRunId(), any.getEnergyJoules() / 1000, any.getDurationSeconds());
+        return bad == 0;
     }
 
     private static void latency(ThroughputOptions o, Map<String, Object> client, Path dir, String prefix, long brokerPid)
@@ -180,7 +185,7 @@ public final class ThroughputBenchmark {
         }
     }
 
-    private static void deleteQuietly(Path dir) {
+    static void deleteQuietly(Path dir) {
         try (var paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (Exception e) {
