@@ -26,6 +26,7 @@ import java.util.Map;
  * watermark moved in one step. Knows nothing of Kafka; not thread-safe.
  */
 public final class HostTimeline {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HostTimeline.class);
     /** What became of an input record. */
     public enum Verdict { BUFFERED, PROGRESS, LATE }
 
@@ -217,7 +218,10 @@ public final class HostTimeline {
         // the newest record's time would leave in the buffer until something new arrived
         long until = Math.max(Math.max(state.getMaxEventTimeUs() + 1, state.getReleasedUntilUs()),
                 buffer.isEmpty() ? Long.MIN_VALUE : buffer.lastTimeUs() + 1);
-        return release(until, true, nowMs);
+        Release out = release(until, true, nowMs);
+        LOG.info("host {}: nothing arrived for {} ms (--quiet-flush): attributed up to {}, {} run(s) final", state.getHost(),
+                nowMs - progress.lastArrivalMs(), Micros.instant(until), out.energy().stream().filter(RunEnergy::getIsFinal).count());
+        return out;
     }
 
     /**
@@ -236,6 +240,8 @@ public final class HostTimeline {
         Map<String, Long> silent = progress.silentRuns(settings.inputIdleUs(), settings.inputIdle().toMillis(), settings.runSilenceUs(),
                 quiet, nowMs);
         for (Map.Entry<String, Long> run : new java.util.TreeMap<>(silent).entrySet()) {
+            LOG.info("host {}: run {} closed as FAILED at {}, its last sign of life: its trainer fell silent{}", state.getHost(),
+                    run.getKey(), Micros.instant(run.getValue()), quiet ? " (the host is quiet)" : "");
             RunState known = state.getRuns().stream().filter(r -> r.getRunId().equals(run.getKey())).findFirst().orElse(null);
             TrainingEvent close = TrainingEvent.newBuilder().setRunId(run.getKey())
                     .setExperimentId(known == null ? "" : known.getExperimentId()).setHost(state.getHost())

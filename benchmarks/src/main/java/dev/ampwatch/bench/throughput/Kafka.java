@@ -34,13 +34,24 @@ final class Kafka {
             // a produce right after creation can meet partitions whose leader is not settled (NOT_LEADER_OR_FOLLOWER),
             // and an idempotent producer then got OUT_OF_ORDER_SEQUENCE_NUMBER for two minutes once: wait for leaders
             long deadline = System.nanoTime() + 30_000_000_000L;
-            while (admin.describeTopics(names).allTopicNames().get().values().stream()
-                    .anyMatch(t -> t.partitions().stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty()))) {
+            while (!allLed(admin, names)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("topics " + names + " have partitions without a leader after 30 s");
                 }
-                Thread.onSpinWait();
             }
+        }
+    }
+
+    /** Whether every partition of the topics has a leader (false while the topics are not known yet). */
+    private static boolean allLed(Admin admin, List<String> names) throws Exception {
+        try {
+            return admin.describeTopics(names).allTopicNames().get().values().stream()
+                    .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+                return false; // created, not propagated yet
+            }
+            throw e;
         }
     }
 
