@@ -21,7 +21,24 @@ final class Backlog {
         }
     }
 
+    /** A fleet's backlog on its topics: what was produced, over how many ticks. */
+    record Written(Topics topics, List<SimulatedHost> fleet, long ticks, Produced produced) {}
+
     private Backlog() {}
+
+    /**
+     * Creates the topics under {@code prefix} and writes a backlog of about {@code o.samples()} readings of
+     * {@code o.hosts()} hosts (one 10-epoch run each) ending a minute before now.
+     */
+    static Written write(Map<String, Object> client, String prefix, ThroughputOptions o) throws Exception {
+        Topics topics = Topics.withPrefix(prefix);
+        Kafka.createTopics(client, topics, o.partitions());
+        long perTick = (long) o.hosts() * Fleet.SAMPLES_PER_TICK;
+        long ticks = (o.samples() + perTick - 1) / perTick;
+        long baseUs = Fleet.alignToTick(Fleet.nowUs()) - ticks * Fleet.TICK_US - 60_000_000L;
+        List<SimulatedHost> fleet = Fleet.backlog(prefix, o.hosts(), ticks, baseUs);
+        return new Written(topics, fleet, ticks, produce(client, topics, fleet, ticks, baseUs));
+    }
 
     static Produced produce(Map<String, Object> client, Topics topics, List<SimulatedHost> fleet, long ticks, long baseUs) {
         long samples = 0;

@@ -48,13 +48,10 @@ public final class RebalanceStress {
         try (ChildProcessBroker broker = ChildProcessBroker.start(dir.resolve("broker"), "127.0.0.1", 0, Duration.ofSeconds(90))) {
             Map<String, Object> client = Map.of("bootstrap.servers", broker.bootstrapServers());
             String prefix = "rb-" + Long.toString(System.currentTimeMillis(), 36) + ".";
-            Topics topics = Topics.withPrefix(prefix);
-            Kafka.createTopics(client, topics, o.partitions());
-            long perTick = (long) o.hosts() * Fleet.SAMPLES_PER_TICK;
-            long ticks = (o.samples() + perTick - 1) / perTick;
-            long baseUs = Fleet.alignToTick(Fleet.nowUs()) - ticks * Fleet.TICK_US - 60_000_000L;
-            List<SimulatedHost> fleet = Fleet.backlog(prefix, o.hosts(), ticks, baseUs);
-            Backlog.Produced produced = Backlog.produce(client, topics, fleet, ticks, baseUs);
+            Backlog.Written backlog = Backlog.write(client, prefix, o);
+            Topics topics = backlog.topics();
+            List<SimulatedHost> fleet = backlog.fleet();
+            Backlog.Produced produced = backlog.produced();
             System.out.printf("backlog: %,d samples + %,d training events, %d hosts, %d partitions%n", produced.samples(),
                     produced.events(), o.hosts(), o.partitions());
             Kafka.createInternalTopics(client);

@@ -52,16 +52,13 @@ public final class ThroughputBenchmark {
 
     private static double backlog(ThroughputOptions o, Map<String, Object> client, Path dir, String prefix, long brokerPid)
             throws Exception {
-        Topics topics = Topics.withPrefix(prefix);
-        Kafka.createTopics(client, topics, o.partitions());
-        long perTick = (long) o.hosts() * Fleet.SAMPLES_PER_TICK;
-        long ticks = (o.samples() + perTick - 1) / perTick;
-        long baseUs = Fleet.alignToTick(Fleet.nowUs()) - ticks * Fleet.TICK_US - 60_000_000L;
-        List<SimulatedHost> fleet = Fleet.backlog(prefix, o.hosts(), ticks, baseUs);
-        Backlog.Produced produced = Backlog.produce(client, topics, fleet, ticks, baseUs);
+        Backlog.Written backlog = Backlog.write(client, prefix, o);
+        Topics topics = backlog.topics();
+        List<SimulatedHost> fleet = backlog.fleet();
+        Backlog.Produced produced = backlog.produced();
         System.out.printf("backlog: %,d samples + %,d training events, %d hosts x 50 samples/s over %.0f s of event time, "
                         + "%d partitions; produced in %.1f s (%,.0f samples/s)%n", produced.samples(), produced.events(),
-                o.hosts(), ticks * Fleet.TICK_US / 1e6, o.partitions(), produced.seconds(), produced.samplesPerSecond());
+                o.hosts(), backlog.ticks() * Fleet.TICK_US / 1e6, o.partitions(), produced.seconds(), produced.samplesPerSecond());
 
         double bytes = Ceiling.rateOfBytes(client, topics.powerSamples().name(), produced.samples());
         double decoded = Ceiling.rate(client, topics.powerSamples().name(), topics.powerSamples().valueSerde().deserializer(),
