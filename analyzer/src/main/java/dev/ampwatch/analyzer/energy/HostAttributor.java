@@ -190,9 +190,7 @@ public final class HostAttributor {
                     t = end == null ? Long.MIN_VALUE : end;
                 }
                 if (t > segment.startUs() && t < segment.endUs()) {
-                    if (n == cuts.length) {
-                        cuts = java.util.Arrays.copyOf(cuts, Math.max(4, n * 2));
-                    }
+                    cuts = withRoom(cuts, n);
                     cuts[n++] = t;
                 }
             }
@@ -200,9 +198,7 @@ public final class HostAttributor {
         for (FlushedRun run : state.getFlushedRuns()) { // rare: only after a quiet flush
             for (long t : new long[] {run.getStartUs(), run.getEndUs()}) {
                 if (t > segment.startUs() && t < segment.endUs()) {
-                    if (n == cuts.length) {
-                        cuts = java.util.Arrays.copyOf(cuts, Math.max(4, n * 2));
-                    }
+                    cuts = withRoom(cuts, n);
                     cuts[n++] = t;
                 }
             }
@@ -219,6 +215,11 @@ public final class HostAttributor {
             }
         }
         return java.util.Arrays.copyOf(sorted, distinct);
+    }
+
+    /** {@code cuts}, or a larger copy when its {@code n} entries fill it. */
+    private static long[] withRoom(long[] cuts, int n) {
+        return n < cuts.length ? cuts : java.util.Arrays.copyOf(cuts, Math.max(4, n * 2));
     }
 
     private void share(DeviceState device, String key, Segment segment, long a, long b) {
@@ -267,8 +268,7 @@ public final class HostAttributor {
     private int flushedSharing(DeviceState device, long a, long b) {
         int n = 0;
         for (FlushedRun run : state.getFlushedRuns()) {
-            if (covers(run.getStartUs(), run.getEndUs(), a, b)
-                    && (!GPU.equals(device.getComponent()) || run.getGpuDevices().contains(device.getDevice()))) {
+            if (covers(run.getStartUs(), run.getEndUs(), a, b) && uses(run.getGpuDevices(), device)) {
                 n++;
             }
         }
@@ -306,7 +306,12 @@ public final class HostAttributor {
     }
 
     static boolean uses(RunState run, DeviceState device) {
-        return !GPU.equals(device.getComponent()) || run.getGpuDevices().contains(device.getDevice());
+        return uses(run.getGpuDevices(), device);
+    }
+
+    /** A host-wide device is every run's; a GPU only the runs that list it. */
+    private static boolean uses(List<String> gpuDevices, DeviceState device) {
+        return !GPU.equals(device.getComponent()) || gpuDevices.contains(device.getDevice());
     }
 
     private void forOverlapping(DeviceState device, long t0, long t1, java.util.function.ObjLongConsumer<RunState> action) {

@@ -97,20 +97,12 @@ public final class RebalanceStress {
                     }
                     nextChurn = System.nanoTime() + churnMs * 1_000_000L;
                 }
-                for (ConsumerRecord<String, RunEnergy> r : out.poll(Duration.ofMillis(50))) {
-                    if (r.value().getIsFinal()) {
-                        finals.computeIfAbsent(r.value().getRunId(), k -> new java.util.ArrayList<>()).add(r.value());
-                    }
-                }
+                collectFinals(out, Duration.ofMillis(50), finals);
             }
             // a second final record of a run would be a bug too: read what else arrives for a moment
             long quietUntil = System.nanoTime() + 3_000_000_000L;
             while (System.nanoTime() < quietUntil) {
-                for (ConsumerRecord<String, RunEnergy> r : out.poll(Duration.ofMillis(100))) {
-                    if (r.value().getIsFinal()) {
-                        finals.computeIfAbsent(r.value().getRunId(), k -> new java.util.ArrayList<>()).add(r.value());
-                    }
-                }
+                collectFinals(out, Duration.ofMillis(100), finals);
             }
         } finally {
             while (!apps.isEmpty()) {
@@ -132,5 +124,14 @@ public final class RebalanceStress {
         long dead = Kafka.count(client, topics.deadLetters());
         System.out.printf("dead letters: %d%n", dead);
         return ok && dead == 0;
+    }
+
+    /** Polls once; every final record goes to its run's list (a second one there is a bug). */
+    private static void collectFinals(KafkaConsumer<String, RunEnergy> out, Duration poll, Map<String, List<RunEnergy>> finals) {
+        for (ConsumerRecord<String, RunEnergy> r : out.poll(poll)) {
+            if (r.value().getIsFinal()) {
+                finals.computeIfAbsent(r.value().getRunId(), k -> new java.util.ArrayList<>()).add(r.value());
+            }
+        }
     }
 }
