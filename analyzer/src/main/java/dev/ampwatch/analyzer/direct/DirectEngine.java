@@ -47,7 +47,7 @@ public final class DirectEngine implements AutoCloseable {
     record Settings(AnalyzerConfig config, AnalyzerListener listener, boolean exactlyOnce, String changelogTopic,
                     Map<String, Object> consumerBase, Map<String, Object> producerBase, String clientId, String transactionalId,
                     Consumer<Throwable> onFailure, java.util.function.BiConsumer<Integer, List<AutoCloseable>> clients,
-                    IntConsumer ensureChangelog) {
+                    IntConsumer ensureChangelog, Duration restorePatience) {
 
         Map<String, Object> consumer(int index) {
             Map<String, Object> p = new HashMap<>(consumerBase);
@@ -63,6 +63,14 @@ public final class DirectEngine implements AutoCloseable {
             Map<String, Object> p = new HashMap<>(consumerBase);
             p.remove(ConsumerConfig.GROUP_ID_CONFIG);
             p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-hosts-" + index + "-restore");
+            return p;
+        }
+
+        /** A consumer asked only for the changelog's end offsets, uncommitted writes included (ChangelogRestorer). */
+        Map<String, Object> written(int index) {
+            Map<String, Object> p = restorer(index);
+            p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-hosts-" + index + "-restore-end");
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
             return p;
         }
 
@@ -112,11 +120,21 @@ public final class DirectEngine implements AutoCloseable {
         String changelog = config.applicationId() + "-" + HostProcessor.TIMELINE_STORE + "-changelog";
         String transactionalId = config.applicationId() + "-hosts-" + processId(config);
         this.settings = new Settings(config, listener, exactlyOnce, changelog, consumer, producer, clientId, transactionalId,
-                onFailure, clients, this::ensureChangelog);
+                onFailure, clients, this::ensureChangelog, restorePatience(producer));
         int n = threads(clientProperties);
         for (int i = 0; i < n; i++) {
             members.add(new Member(settings, i, stop));
         }
+    }
+
+    /**
+     * How long a restore may wait on a transaction open on the changelog: one left open by a member cut off
+     * from the group ends when the broker aborts it, {@code transaction.timeout.ms} after it began, at its next
+     * check for timed-out transactions (every 10 s by default).
+     */
+    private static Duration restorePatience(Map<String, Object> producer) {
+        long timeoutMs = Long.parseLong(String.valueOf(producer.get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)));
+        return Duration.ofMillis(Math.max(60_000, 2 * timeoutMs + 20_000));
     }
 
     public void start() {

@@ -69,6 +69,7 @@ final class Member implements Runnable {
 
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaConsumer<byte[], byte[]> restorer;
+    private KafkaConsumer<byte[], byte[]> written;
     private KafkaProducer<byte[], byte[]> producer;
     private final Map<Integer, PartitionTask> tasks = new TreeMap<>();
     private Map<Integer, PartitionTask> revoked = new HashMap<>();
@@ -167,6 +168,7 @@ final class Member implements Runnable {
     private void generation() {
         consumer = new KafkaConsumer<>(settings.consumer(index), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         restorer = new KafkaConsumer<>(settings.restorer(index), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        written = new KafkaConsumer<>(settings.written(index), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         producer = new KafkaProducer<>(settings.producer(index), new ByteArraySerializer(), new ByteArraySerializer());
         settings.clients().accept(index, List.of(consumer, producer));
         outputs = new Outputs(producer, settings.exactlyOnce());
@@ -211,7 +213,7 @@ final class Member implements Runnable {
             outputs.abort();
         }
         commitRequested = false;
-        for (AutoCloseable c : new AutoCloseable[] {consumer, restorer, producer}) {
+        for (AutoCloseable c : new AutoCloseable[] {consumer, restorer, written, producer}) {
             if (c != null) {
                 try {
                     c.close();
@@ -222,6 +224,7 @@ final class Member implements Runnable {
         }
         consumer = null;
         restorer = null;
+        written = null;
         producer = null;
         outputs = null;
         tasks.clear();
@@ -377,7 +380,8 @@ final class Member implements Runnable {
             }
             Set<Integer> fresh = new HashSet<>(samples);
             fresh.removeAll(revoked.keySet());
-            Map<Integer, TreeMap<Bytes, byte[]>> restored = ChangelogRestorer.restore(restorer, settings.changelogTopic(), fresh);
+            Map<Integer, TreeMap<Bytes, byte[]>> restored = ChangelogRestorer.restore(restorer, written, settings.changelogTopic(), fresh,
+                    settings.restorePatience());
             for (int p : samples) {
                 PartitionTask kept = revoked.remove(p);
                 tasks.put(p, kept != null ? kept : newTask(p, restored.get(p)));
