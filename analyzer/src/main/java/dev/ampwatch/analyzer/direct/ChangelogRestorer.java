@@ -58,10 +58,15 @@ final class ChangelogRestorer {
         if (tps.isEmpty()) {
             return state;
         }
-        Map<TopicPartition, Long> begin = restorer.beginningOffsets(tps);
+        // offsets asked for assigned partitions (an unassigned one logs a warning per partition)
+        written.assign(tps);
         Map<TopicPartition, Long> end = written.endOffsets(tps);
+        written.assign(List.of());
+        restorer.assign(tps);
+        Map<TopicPartition, Long> begin = restorer.beginningOffsets(tps);
         List<TopicPartition> toRead = tps.stream().filter(tp -> end.get(tp) > begin.get(tp)).toList();
         if (toRead.isEmpty()) {
+            restorer.assign(List.of());
             return state;
         }
         restorer.assign(toRead);
