@@ -4,6 +4,7 @@
 # the counters say (RebalanceStress). Exit status 0 when every round was exact.
 #   benchmarks/rebalance.sh [--rounds=5] [--churn-ms=400] [--samples=1000000] [--hosts=20] [--partitions=4] [--threads=1]
 #                           [--open-transactions=false]  (true: a transaction held open on the changelog across each change)
+#                           [--engine=direct]  (or streams)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [[ -z "${AMPWATCH_BENCH_NO_BUILD:-}" ]]; then

@@ -21,10 +21,11 @@ import org.slf4j.LoggerFactory;
  * watermark), not up to the last stable offset it sees then. The member that had the partitions committed
  * its last transaction (state, outputs and input offsets together) before they moved, but the broker writes
  * that transaction's commit markers to the changelog a moment after the commit returns: until it has, the
- * last stable offset stops before that transaction's writes (measured here: right after a commit, 23 % of
- * 2,000 reads), while the committed input offsets, which the consumer fetches as stable, are already past
- * the records it processed. A restore that stopped at that last stable offset began from an older state at
- * newer offsets and lost what came between: the unexplained wrong pass of docs/benchmarks.md (2026-12-01).
+ * last stable offset stops before that transaction's writes (benchmarks/marker-window.sh: right after 36 %
+ * of commits, for up to ~130 ms), while the committed input offsets, which the consumer fetches as stable,
+ * are already past the records it processed. A restore that stopped at that last stable offset began from
+ * an older state at newer offsets and lost what came between (the wrong pass of docs/benchmarks.md,
+ * 2026-12-01).
  * Waiting for the high watermark waits for every transaction open on the changelog partition to end: the
  * previous owner's markers (milliseconds), or a member cut off from the group, which is fenced or whose
  * transaction times out ({@code transaction.timeout.ms}).

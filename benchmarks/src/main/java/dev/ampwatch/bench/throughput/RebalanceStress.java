@@ -41,7 +41,7 @@ public final class RebalanceStress {
             if (!a.startsWith("--") || eq < 0) {
                 throw new IllegalArgumentException("expected --name=value, got '" + a + "'\nusage: benchmarks/rebalance.sh "
                         + "[--rounds=5] [--churn-ms=400] [--samples=1000000] [--hosts=20] [--partitions=4] [--threads=1] "
-                        + "[--open-transactions=false]");
+                        + "[--open-transactions=false] [--engine=direct|streams]");
             }
             given.put(a.substring(2, eq), a.substring(eq + 1));
         }
@@ -51,7 +51,7 @@ public final class RebalanceStress {
         ThroughputOptions o = ThroughputOptions.parse(new String[] {
                 "--samples=" + given.getOrDefault("samples", "1000000"), "--hosts=" + given.getOrDefault("hosts", "20"),
                 "--partitions=" + given.getOrDefault("partitions", "4"), "--threads=" + given.getOrDefault("threads", "1"),
-                "--live-hosts=0"});
+                "--live-hosts=0", "--engines=" + given.getOrDefault("engine", "direct")});
         Path dir = Files.createTempDirectory("ampwatch-rebalance");
         int failed = 0;
         try (ChildProcessBroker broker = ChildProcessBroker.start(dir.resolve("broker"), "127.0.0.1", 0, Duration.ofSeconds(90))) {
