@@ -70,13 +70,15 @@ public final class AnalyzerApp implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RunMetrics runMetrics = new RunMetrics(registry, metricsRetention, Clock.systemUTC());
         boolean direct = requested.engine() == AnalyzerConfig.Engine.DIRECT;
+        // the attribution's processors look up their stream thread's consumer once started (HostProcessor)
+        java.util.concurrent.atomic.AtomicReference<KafkaStreams> streamsHolder = new java.util.concurrent.atomic.AtomicReference<>();
         // one admin client for what start-up asks the cluster: output limits, co-partitioning, internal topics
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminProperties(clientProperties))) {
             config = requested.toBuilder().maxOutputBytes(maxOutputBytes(admin, requested, clientProperties)).build();
             // on the direct engine Kafka Streams runs the statistics only, as its own application (group)
             streamsConfig = direct ? config.withApplicationId(config.applicationId() + STATISTICS_SUFFIX) : config;
             topology = direct ? AnalyzerTopology.statisticsTopology(streamsConfig, runMetrics)
-                    : AnalyzerTopology.buildTopology(config, runMetrics);
+                    : AnalyzerTopology.buildTopology(config, runMetrics, clientId -> fetchTotal(streamsHolder.get(), clientId));
             java.util.OptionalInt inputs = CoPartitioning.check(admin, config.topics());
             java.util.List<org.apache.kafka.clients.admin.NewTopic> internal = new java.util.ArrayList<>();
             if (direct) {
@@ -101,6 +103,7 @@ public final class AnalyzerApp implements AutoCloseable {
         }
         runMetrics.expectDeadLetters(config.topics());
         KafkaStreams streams = new KafkaStreams(topology, props);
+        streamsHolder.set(streams);
         KafkaStreamsMetrics streamsMetrics = null;
         ClientMetrics clientMetrics = new ClientMetrics(registry, config.kafkaClientMetrics());
         if (config.kafkaClientMetrics()) {
@@ -269,5 +272,20 @@ public final class AnalyzerApp implements AutoCloseable {
         }
         clientMetrics.close();
         registry.close();
+    }
+
+    /** The {@code fetch-total} metric of the Kafka Streams client's consumer {@code clientId}; null if none. */
+    private static org.apache.kafka.common.Metric fetchTotal(KafkaStreams streams, String clientId) {
+        if (streams == null) {
+            return null;
+        }
+        for (java.util.Map.Entry<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> e : streams.metrics().entrySet()) {
+            org.apache.kafka.common.MetricName n = e.getKey();
+            if (n.name().equals("fetch-total") && n.group().equals("consumer-fetch-manager-metrics")
+                    && clientId.equals(n.tags().get("client-id")) && !n.tags().containsKey("topic")) {
+                return e.getValue();
+            }
+        }
+        return null;
     }
 }

@@ -5,6 +5,7 @@ import dev.ampwatch.analyzer.AnalyzerListener;
 import dev.ampwatch.analyzer.streams.AnalyzerOutput;
 import dev.ampwatch.analyzer.streams.DeadLetters;
 import dev.ampwatch.analyzer.streams.HostStep;
+import dev.ampwatch.analyzer.streams.Receiving;
 import dev.ampwatch.analyzer.streams.TimelineCache;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.kafka.Topics;
@@ -74,6 +75,8 @@ final class Member implements Runnable {
     private final Map<Integer, PartitionTask> tasks = new TreeMap<>();
     private Map<Integer, PartitionTask> revoked = new HashMap<>();
     private Outputs outputs;
+    /** Since when this member has been receiving without a break (its tasks' idle rules count from then). */
+    private Receiving receiving;
     private boolean commitRequested;
     private long lastCommitMs;
 
@@ -172,6 +175,7 @@ final class Member implements Runnable {
         producer = new KafkaProducer<>(settings.producer(index), new ByteArraySerializer(), new ByteArraySerializer());
         settings.clients().accept(index, List.of(consumer, producer));
         outputs = new Outputs(producer, settings.exactlyOnce());
+        receiving = new Receiving(fetchResponses(consumer), Receiving.breakFor(config));
         consumer.subscribe(List.of(eventsTopic, samplesTopic), new Rebalance());
         long nowMs = System.currentTimeMillis();
         long nextTickMs = nowMs + HostStep.TICK.toMillis();
@@ -186,6 +190,7 @@ final class Member implements Runnable {
                 }
                 throw e;
             }
+            receiving.since(System.currentTimeMillis()); // every turn: a turn that came late (a blocked commit) is a break
             enqueue(records);
             processAvailable();
             nowMs = System.currentTimeMillis();
@@ -343,7 +348,29 @@ final class Member implements Runnable {
     private PartitionTask newTask(int partition, TreeMap<Bytes, byte[]> restored) {
         return new PartitionTask(partition, restored, (p, key, value) ->
                 send(new ProducerRecord<>(settings.changelogTopic(), p, null, key.get(), value)),
-                TimelineCache.Factory.of(config), timelines -> new HostStep(config, listener, timelines));
+                TimelineCache.Factory.of(config), timelines -> new HostStep(config, listener, timelines, receiving));
+    }
+
+    /**
+     * The consumer's count of fetch responses ({@code consumer-fetch-manager-metrics fetch-total}): it
+     * grows every {@code fetch.max.wait.ms} at least while the broker answers.
+     */
+    static java.util.function.LongSupplier fetchResponses(KafkaConsumer<?, ?> consumer) {
+        org.apache.kafka.common.Metric[] found = new org.apache.kafka.common.Metric[1];
+        return () -> {
+            if (found[0] == null) {
+                for (Map.Entry<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> e : consumer.metrics().entrySet()) {
+                    org.apache.kafka.common.MetricName n = e.getKey();
+                    if (n.name().equals("fetch-total") && n.group().equals("consumer-fetch-manager-metrics") && !n.tags().containsKey("topic")) {
+                        found[0] = e.getValue();
+                    }
+                }
+                if (found[0] == null) {
+                    return 0;
+                }
+            }
+            return (long) ((Number) found[0].metricValue()).doubleValue();
+        };
     }
 
     private static byte[] utf8(String s) {

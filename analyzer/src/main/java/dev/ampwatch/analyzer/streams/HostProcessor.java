@@ -18,6 +18,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
 
     private final AnalyzerConfig config;
     private final AnalyzerListener listener;
+    private final java.util.function.Function<String, org.apache.kafka.common.Metric> consumerFetches;
     private ProcessorContext<String, AnalyzerOutput> context;
     private HostStep step;
     private final HostStep.Out out = new HostStep.Out() {
@@ -42,17 +43,39 @@ public final class HostProcessor implements Processor<String, HostInput, String,
     }
 
     public HostProcessor(AnalyzerConfig config, AnalyzerListener listener) {
+        this(config, listener, null);
+    }
+
+    /**
+     * @param consumerFetches the {@code fetch-total} metric of the consumer with the given client id, or
+     *     null (the stream thread's consumer is {@code <thread name>-consumer}); null: none known
+     */
+    public HostProcessor(AnalyzerConfig config, AnalyzerListener listener,
+                         java.util.function.Function<String, org.apache.kafka.common.Metric> consumerFetches) {
         this.config = config;
         this.listener = listener;
+        this.consumerFetches = consumerFetches;
     }
 
     @Override
     public void init(ProcessorContext<String, AnalyzerOutput> context) {
         this.context = context;
         TimelineStore store = context.getStateStore(TIMELINE_STORE);
-        this.step = new HostStep(config, listener, store);
+        this.step = new HostStep(config, listener, store, receiving());
         // idle inputs, quiet hosts, and running totals held back while catching up all wait on this clock
         context.schedule(HostStep.TICK, PunctuationType.WALL_CLOCK_TIME, nowMs -> step.tick(nowMs, out));
+    }
+
+    /**
+     * The stream thread's consumer's fetch responses ({@link Receiving}), from the Kafka Streams client's
+     * metrics (its processors' own registry holds only Kafka Streams' metrics); null where there is no such
+     * consumer (TopologyTestDriver).
+     */
+    private Receiving receiving() {
+        org.apache.kafka.common.Metric fetches = consumerFetches == null ? null
+                : consumerFetches.apply(Thread.currentThread().getName() + "-consumer");
+        return fetches == null ? null
+                : new Receiving(() -> (long) ((Number) fetches.metricValue()).doubleValue(), Receiving.breakFor(config));
     }
 
     @Override

@@ -73,11 +73,23 @@ public final class HostStep {
     /** Per host: when its live figures were last reported (analyzer clock) and as of which attributed time. */
     private final Map<String, long[]> reported = new HashMap<>();
 
+    /** null: the engine is taken to receive all the time (tests that control the clock). */
+    private final Receiving receiving;
+
     public HostStep(AnalyzerConfig config, AnalyzerListener listener, Timelines timelines) {
+        this(config, listener, timelines, null);
+    }
+
+    /**
+     * @param receiving since when the engine has been receiving without a break: idle inputs, quiet hosts
+     *     and silent trainers are judged on the time since then only ({@link Receiving}); null: always
+     */
+    public HostStep(AnalyzerConfig config, AnalyzerListener listener, Timelines timelines, Receiving receiving) {
         this.config = config;
         this.listener = listener;
         this.validator = new InputValidator(config.maxFutureSkew());
         this.timelines = timelines;
+        this.receiving = receiving;
     }
 
     public void process(String key, HostInput input, long nowMs, Out out) {
@@ -100,6 +112,9 @@ public final class HostStep {
             return;
         }
         HostTimeline timeline = timelines.timeline(host, nowMs);
+        if (receiving != null) {
+            timeline.holdArrivals(receiving.since(nowMs));
+        }
         if (input instanceof HostInput.Sample s) {
             long released = timeline.state().getReleasedUntilUs(); // before accept(): what was attributed when it came
             if (timeline.accept(s.sample(), s.encoded(), nowMs) == Verdict.LATE) {
@@ -120,7 +135,9 @@ public final class HostStep {
 
     /** Lets idle inputs, quiet hosts and held-back running totals release; reports live figures. */
     public void tick(long nowMs, Out out) {
+        long since = receiving == null ? Long.MIN_VALUE : receiving.since(nowMs);
         for (HostTimeline timeline : new ArrayList<>(timelines.all(nowMs))) {
+            timeline.holdArrivals(since);
             Release advanced = timeline.advance(nowMs);
             Release flushed = timeline.flushIfQuiet(nowMs);
             Release held = timeline.heldRunningTotals(nowMs);

@@ -177,6 +177,11 @@ public final class HostTimeline {
         return Verdict.BUFFERED;
     }
 
+    /** The engine was not receiving before {@code sinceMs}: idle and quiet times count from then (InputProgress#holdArrivals). */
+    public void holdArrivals(long sinceMs) {
+        progress.holdArrivals(sinceMs);
+    }
+
     /** Attributes everything before the watermark, if it moved. */
     public Release advance(long nowMs) {
         closeSilentRuns(false, nowMs);
@@ -207,7 +212,8 @@ public final class HostTimeline {
     public Release flushIfQuiet(long nowMs) {
         long quietMs = settings.quietFlush().toMillis();
         boolean work = !buffer.isEmpty() || state.getRuns().stream().anyMatch(r -> r.getEndUs() != null);
-        if (quietMs == 0 || nowMs - progress.lastArrivalMs() < quietMs) {
+        long quietForMs = nowMs - progress.lastArrivalMs();
+        if (quietMs == 0 || quietForMs < quietMs) {
             return Release.NONE;
         }
         work |= closeSilentRuns(true, nowMs);
@@ -220,7 +226,7 @@ public final class HostTimeline {
                 buffer.isEmpty() ? Long.MIN_VALUE : buffer.lastTimeUs() + 1);
         Release out = release(until, true, nowMs);
         LOG.info("host {}: nothing arrived for {} ms (--quiet-flush): attributed up to {}, {} run(s) final", state.getHost(),
-                nowMs - progress.lastArrivalMs(), Micros.instant(until), out.energy().stream().filter(RunEnergy::getIsFinal).count());
+                quietForMs, Micros.instant(until), out.energy().stream().filter(RunEnergy::getIsFinal).count());
         return out;
     }
 

@@ -35,7 +35,9 @@ public final class InputProgress {
     private long sampleArrivalMs;
     private long hostPromiseArrivalMs;
     private final Map<String, Long> runArrivalMs = new HashMap<>();
-    private final long startedMs;
+    private long startedMs;
+    /** Arrival times were held up to this (holdArrivals). */
+    private long heldMs = Long.MIN_VALUE;
     private long lastArrivalMs;
     /** The earliest sample seen since this timeline was made; a hint, not state. */
     private long firstSampleUs = Long.MAX_VALUE;
@@ -61,6 +63,24 @@ public final class InputProgress {
         }
         sampleArrivalMs = nowMs;
         lastArrivalMs = nowMs;
+    }
+
+    /**
+     * Nothing could arrive before {@code sinceMs} (the engine was not receiving: a broker outage, a stalled
+     * process): every arrival time moves up to it, so that idle and quiet times count from then, as they do
+     * for a timeline loaded then.
+     */
+    public void holdArrivals(long sinceMs) {
+        if (sinceMs <= heldMs) {
+            return;
+        }
+        heldMs = sinceMs;
+        startedMs = Math.max(startedMs, sinceMs);
+        sampleArrivalMs = Math.max(sampleArrivalMs, sinceMs);
+        hostPromiseArrivalMs = Math.max(hostPromiseArrivalMs, sinceMs);
+        lastArrivalMs = Math.max(lastArrivalMs, sinceMs);
+        runArrivalMs.replaceAll((run, ms) -> Math.max(ms, sinceMs));
+        eventsChanged = true;
     }
 
     /** Whether a sample at {@code timeUs} is more than the grace behind the samples already seen. */

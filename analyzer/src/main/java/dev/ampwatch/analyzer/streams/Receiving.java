@@ -1,0 +1,72 @@
+package dev.ampwatch.analyzer.streams;
+
+import java.util.function.LongSupplier;
+
+/**
+ * Since when the engine has been receiving without a break: its consumer getting fetch responses (a
+ * consumer that is caught up gets one every {@code fetch.max.wait.ms}, 500 ms by default) and the engine's
+ * thread running, each no more than the break time apart ({@link #breakFor}: 5 s under
+ * the default 30 s idle and quiet times).
+ *
+ * <p>The rules that judge a host by what did not arrive (an input idle, a host quiet, a trainer silent for
+ * so long in the analyzer's clock) count only time since then: a broker outage, a commit blocked on an
+ * unreachable broker, or a stalled process is not a host that stopped sending, and its records are still
+ * in Kafka. Without this a 12 s outage closed a heartbeating run as FAILED at its last heartbeat before the
+ * outage (BrokerOutageIT). Not thread-safe: one per engine thread (or step).
+ */
+public final class Receiving {
+    /** The longest {@link #breakFor} gives: the defaults (30 s idle and quiet times) get it. */
+    public static final long MAX_BREAK_MS = 5000;
+    /** How often, at most, the fetch-response count is read (a metric). */
+    private static final long READ_EVERY_MS = 100;
+
+    private final LongSupplier fetchResponses;
+    private final long breakMs;
+    private long responses = Long.MIN_VALUE;
+    private long responseMs;
+    private long readMs = Long.MIN_VALUE;
+    private long calledMs = Long.MIN_VALUE;
+    private long sinceMs = Long.MIN_VALUE;
+
+    /**
+     * @param fetchResponses the cumulative count of fetch responses of the consumer that feeds the engine
+     * @param breakMs a pause longer than this between fetch responses, or between two calls, is a break
+     */
+    public Receiving(LongSupplier fetchResponses, long breakMs) {
+        this.fetchResponses = fetchResponses;
+        this.breakMs = breakMs;
+    }
+
+    /**
+     * The break time for {@code config}: a third of the shorter of {@code --input-idle} and
+     * {@code --quiet-flush} (those not 0), so that a break is noticed well before either could fire, within
+     * 1 s (two fetch waits: a shorter pause is how a caught-up consumer is answered) to {@link #MAX_BREAK_MS}
+     * (a slow or loaded broker answers late without being away).
+     */
+    public static long breakFor(dev.ampwatch.analyzer.AnalyzerConfig config) {
+        long shortest = Long.MAX_VALUE;
+        for (java.time.Duration d : new java.time.Duration[] {config.inputIdle(), config.quietFlush()}) {
+            if (!d.isZero()) {
+                shortest = Math.min(shortest, d.toMillis());
+            }
+        }
+        return shortest == Long.MAX_VALUE ? MAX_BREAK_MS : Math.max(1000, Math.min(MAX_BREAK_MS, shortest / 3));
+    }
+
+    /** When the engine last began receiving without a break, as of {@code nowMs} (the analyzer's clock). */
+    public long since(long nowMs) {
+        if (readMs == Long.MIN_VALUE || nowMs - readMs >= READ_EVERY_MS || nowMs < readMs) {
+            readMs = nowMs;
+            long r = fetchResponses.getAsLong();
+            if (r != responses) {
+                responses = r;
+                responseMs = nowMs;
+            }
+        }
+        if (calledMs == Long.MIN_VALUE || nowMs - calledMs > breakMs || nowMs - responseMs > breakMs) {
+            sinceMs = nowMs;
+        }
+        calledMs = nowMs;
+        return sinceMs;
+    }
+}

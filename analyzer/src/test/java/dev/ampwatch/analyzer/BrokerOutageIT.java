@@ -1,0 +1,134 @@
+package dev.ampwatch.analyzer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ampwatch.broker.InProcessBroker;
+import dev.ampwatch.schema.Component;
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.PowerSample;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.SourceType;
+import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.schema.kafka.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A broker outage in the middle of a run, on both engines: the run's trainer heartbeats and its power
+ * agent samples all along (what they send during the outage reaches Kafka after it, as the agents' spools
+ * deliver it), so the analyzer must attribute the run as if nothing happened. The outage outlasts
+ * {@code --quiet-flush} and {@code --input-idle} (5 s here), which count only time in which the analyzer was
+ * receiving (Receiving): before, the run was closed as FAILED at its last heartbeat before the outage, with
+ * half its joules.
+ */
+class BrokerOutageIT {
+    /** Longer than the quiet-flush and input-idle times of the analyzer below: the point of the test. */
+    private static final Duration OUTAGE = Duration.ofSeconds(12);
+
+    static final Instant T0 = Instant.now().minusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+
+    @ParameterizedTest
+    @EnumSource(AnalyzerConfig.Engine.class)
+    void aRunGoingOnThroughABrokerOutageIsAttributedAsIfThereWasNone(AnalyzerConfig.Engine engine, @TempDir Path dir) throws Exception {
+        InProcessBroker broker = InProcessBroker.start(dir.resolve("broker"));
+        String bootstrap = broker.bootstrapServers();
+        int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+        Map<String, Object> client = Map.of("bootstrap.servers", bootstrap);
+        Topics topics = Topics.withPrefix("outage.");
+        try (Admin admin = Admin.create(client)) {
+            List<NewTopic> all = new ArrayList<>();
+            topics.names().forEach(n -> all.add(new NewTopic(n, Optional.of(1), Optional.empty())));
+            admin.createTopics(all).all().get();
+        }
+        AnalyzerConfig config = AnalyzerConfig.defaults().toBuilder().applicationId("outage-" + engine).topics(topics)
+                .stateDir(dir.resolve("state")).engine(engine).inputIdle(Duration.ofSeconds(5)).quietFlush(Duration.ofSeconds(5)).build();
+        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(5))) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            produce(client, topics, 0, 10, true);
+            List<RunEnergy> seen = new ArrayList<>();
+            try (var out = reader(client, topics)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    out.poll(Duration.ofMillis(200)).forEach(r -> seen.add(r.value()));
+                    return seen.stream().anyMatch(e -> e.getEnergyJoules() > 0);
+                });
+            }
+            broker.close();
+            long downUntil = System.nanoTime() + OUTAGE.toNanos();
+            // the outage is a length of wall-clock time against the analyzer's wall-clock rules: nothing to wait for but it
+            await("the outage").atMost(OUTAGE.plusSeconds(10)).pollInterval(Duration.ofMillis(500)).until(() -> System.nanoTime() > downUntil);
+            broker = InProcessBroker.start(dir.resolve("broker"), "127.0.0.1", port);
+            produce(client, topics, 11, 22, false);
+            try (var out = reader(client, topics)) {
+                List<RunEnergy> finals = new ArrayList<>();
+                await().atMost(Duration.ofSeconds(120)).until(() -> {
+                    out.poll(Duration.ofMillis(200)).forEach(r -> {
+                        if (r.value().getIsFinal()) {
+                            finals.add(r.value());
+                        }
+                    });
+                    return !finals.isEmpty();
+                });
+                RunEnergy e = finals.get(0);
+                assertThat(e.getStatus()).as("status (%s)", e.getFailureReason()).hasToString("COMPLETED");
+                assertThat(e.getEnergyJoules()).isEqualTo(100.0 * 20, org.assertj.core.data.Offset.offset(1e-6));
+                assertThat(e.getQuality().getClosedSilent()).isFalse();
+                assertThat(e.getQuality().getGaps()).isZero();
+                assertThat(e.getQuality().getLateSamples()).isZero();
+                assertThat(e.getQuality().getLateEvents()).isZero();
+            }
+        } finally {
+            broker.close();
+        }
+    }
+
+    private static KafkaConsumer<String, RunEnergy> reader(Map<String, Object> client, Topics topics) {
+        Map<String, Object> p = new HashMap<>(client);
+        p.put("group.id", "outage-reader-" + System.nanoTime());
+        p.put("auto.offset.reset", "earliest");
+        p.put("isolation.level", "read_committed");
+        KafkaConsumer<String, RunEnergy> c = new KafkaConsumer<>(p, new StringDeserializer(), topics.runEnergy().valueSerde().deserializer());
+        c.subscribe(List.of(topics.runEnergy().name()));
+        return c;
+    }
+
+    private static void produce(Map<String, Object> client, Topics topics, int from, int to, boolean start) {
+        try (var samples = new KafkaProducer<>(client, new StringSerializer(), topics.powerSamples().valueSerde().serializer());
+             var events = new KafkaProducer<>(client, new StringSerializer(), topics.trainingEvents().valueSerde().serializer())) {
+            if (start) {
+                events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", event(0, EventKind.RUN_STARTED)));
+            }
+            for (int s = from; s <= to; s++) {
+                samples.send(new ProducerRecord<>(topics.powerSamples().name(), "rig", PowerSample.newBuilder().setHost("rig")
+                        .setSource(SourceType.NVML).setComponent(Component.GPU).setDevice("gpu0").setEventTime(T0.plusSeconds(s))
+                        .setEnergyUj(1_000_000_000L + 100_000_000L * s).setPowerWatts(100.0).build()));
+                if (s > 0 && s < 20) {
+                    events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", event(s, EventKind.PROGRESS)));
+                } else if (s == 20) {
+                    events.send(new ProducerRecord<>(topics.trainingEvents().name(), "rig", event(s, EventKind.RUN_COMPLETED)));
+                }
+            }
+        }
+    }
+
+    private static TrainingEvent event(int second, EventKind kind) {
+        return TrainingEvent.newBuilder().setRunId("run-outage").setExperimentId("exp").setHost("rig").setDevices(List.of("gpu0"))
+                .setEventTime(T0.plusSeconds(second)).setKind(kind).build();
+    }
+}
