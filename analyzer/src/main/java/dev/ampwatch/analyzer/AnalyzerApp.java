@@ -276,16 +276,6 @@ public final class AnalyzerApp implements AutoCloseable {
 
     /** The {@code fetch-total} metric of the Kafka Streams client's consumer {@code clientId}; null if none. */
     private static org.apache.kafka.common.Metric fetchTotal(KafkaStreams streams, String clientId) {
-        if (streams == null) {
-            return null;
-        }
-        for (java.util.Map.Entry<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> e : streams.metrics().entrySet()) {
-            org.apache.kafka.common.MetricName n = e.getKey();
-            if (n.name().equals("fetch-total") && n.group().equals("consumer-fetch-manager-metrics")
-                    && clientId.equals(n.tags().get("client-id")) && !n.tags().containsKey("topic")) {
-                return e.getValue();
-            }
-        }
-        return null;
+        return streams == null ? null : dev.ampwatch.analyzer.streams.Receiving.fetchTotal(streams.metrics(), clientId);
     }
 }

@@ -359,17 +359,9 @@ final class Member implements Runnable {
         org.apache.kafka.common.Metric[] found = new org.apache.kafka.common.Metric[1];
         return () -> {
             if (found[0] == null) {
-                for (Map.Entry<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> e : consumer.metrics().entrySet()) {
-                    org.apache.kafka.common.MetricName n = e.getKey();
-                    if (n.name().equals("fetch-total") && n.group().equals("consumer-fetch-manager-metrics") && !n.tags().containsKey("topic")) {
-                        found[0] = e.getValue();
-                    }
-                }
-                if (found[0] == null) {
-                    return 0;
-                }
+                found[0] = Receiving.fetchTotal(consumer.metrics(), null);
             }
-            return (long) ((Number) found[0].metricValue()).doubleValue();
+            return found[0] == null ? 0 : Receiving.count(found[0]);
         };
     }
 

@@ -75,7 +75,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         org.apache.kafka.common.Metric fetches = consumerFetches == null ? null
                 : consumerFetches.apply(Thread.currentThread().getName() + "-consumer");
         return fetches == null ? null
-                : new Receiving(() -> (long) ((Number) fetches.metricValue()).doubleValue(), Receiving.breakFor(config));
+                : new Receiving(() -> Receiving.count(fetches), Receiving.breakFor(config));
     }
 
     @Override

@@ -69,4 +69,25 @@ public final class Receiving {
         calledMs = nowMs;
         return sinceMs;
     }
+
+    /**
+     * A consumer's count of fetch responses ({@code consumer-fetch-manager-metrics fetch-total}), among
+     * {@code metrics}: of the consumer {@code clientId}, or of any one when null; null when there is none.
+     */
+    public static org.apache.kafka.common.Metric fetchTotal(
+            java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics, String clientId) {
+        for (java.util.Map.Entry<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> e : metrics.entrySet()) {
+            org.apache.kafka.common.MetricName n = e.getKey();
+            if (n.name().equals("fetch-total") && n.group().equals("consumer-fetch-manager-metrics") && !n.tags().containsKey("topic")
+                    && (clientId == null || clientId.equals(n.tags().get("client-id")))) {
+                return e.getValue();
+            }
+        }
+        return null;
+    }
+
+    /** A count metric's value. */
+    public static long count(org.apache.kafka.common.Metric metric) {
+        return (long) ((Number) metric.metricValue()).doubleValue();
+    }
 }
