@@ -78,7 +78,7 @@ public final class AnalyzerApp implements AutoCloseable {
             // on the direct engine Kafka Streams runs the statistics only, as its own application (group)
             streamsConfig = direct ? config.withApplicationId(config.applicationId() + STATISTICS_SUFFIX) : config;
             topology = direct ? AnalyzerTopology.statisticsTopology(streamsConfig, runMetrics)
-                    : AnalyzerTopology.buildTopology(config, runMetrics, clientId -> fetchTotal(streamsHolder.get(), clientId));
+                    : AnalyzerTopology.buildTopology(config, runMetrics, receivingFor(config, clientProperties, streamsHolder));
             java.util.OptionalInt inputs = CoPartitioning.check(admin, config.topics());
             java.util.List<org.apache.kafka.clients.admin.NewTopic> internal = new java.util.ArrayList<>();
             if (direct) {
@@ -274,8 +274,22 @@ public final class AnalyzerApp implements AutoCloseable {
         registry.close();
     }
 
-    /** The {@code fetch-total} metric of the Kafka Streams client's consumer {@code clientId}; null if none. */
-    private static org.apache.kafka.common.Metric fetchTotal(KafkaStreams streams, String clientId) {
-        return streams == null ? null : dev.ampwatch.analyzer.streams.Receiving.fetchTotal(streams.metrics(), clientId);
+    /**
+     * Since when a Kafka Streams consumer (by client id) has been receiving, from the client's metrics
+     * (Receiving); null, with a warning, where it has no fetch-total metric (idle rules then count outages too).
+     */
+    private static java.util.function.Function<String, dev.ampwatch.analyzer.streams.Receiving> receivingFor(
+            AnalyzerConfig config, Map<String, ?> clientProperties, java.util.concurrent.atomic.AtomicReference<KafkaStreams> streams) {
+        long breakMs = dev.ampwatch.analyzer.streams.Receiving.breakFor(config, dev.ampwatch.analyzer.streams.Receiving.fetchMaxWaitMs(
+                clientProperties, "main.consumer.fetch.max.wait.ms", "consumer.fetch.max.wait.ms", "fetch.max.wait.ms"));
+        return clientId -> {
+            KafkaStreams s = streams.get();
+            org.apache.kafka.common.Metric fetches = s == null ? null : dev.ampwatch.analyzer.streams.Receiving.fetchTotal(s.metrics(), clientId);
+            if (fetches == null) {
+                LOG.warn("no fetch-total metric for Kafka Streams consumer {}; idle and quiet times count broker outages too", clientId);
+                return null;
+            }
+            return new dev.ampwatch.analyzer.streams.Receiving(() -> dev.ampwatch.analyzer.streams.Receiving.count(fetches), breakMs);
+        };
     }
 }

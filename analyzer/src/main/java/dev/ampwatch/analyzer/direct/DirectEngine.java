@@ -120,7 +120,7 @@ public final class DirectEngine implements AutoCloseable {
         String changelog = config.applicationId() + "-" + HostProcessor.TIMELINE_STORE + "-changelog";
         String transactionalId = config.applicationId() + "-hosts-" + processId(config);
         this.settings = new Settings(config, listener, exactlyOnce, changelog, consumer, producer, clientId, transactionalId,
-                onFailure, clients, this::ensureChangelog, restorePatience(producer));
+                onFailure, clients, this::ensureChangelog, restorePatience(producer, consumer));
         int n = threads(clientProperties);
         for (int i = 0; i < n; i++) {
             members.add(new Member(settings, i, stop));
@@ -132,9 +132,11 @@ public final class DirectEngine implements AutoCloseable {
      * from the group ends when the broker aborts it, {@code transaction.timeout.ms} after it began, at its next
      * check for timed-out transactions (every 10 s by default).
      */
-    private static Duration restorePatience(Map<String, Object> producer) {
+    private static Duration restorePatience(Map<String, Object> producer, Map<String, Object> consumer) {
         long timeoutMs = Long.parseLong(String.valueOf(producer.get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)));
-        return Duration.ofMillis(Math.max(60_000, 2 * timeoutMs + 20_000));
+        // the restore runs inside poll(): past max.poll.interval.ms the member would be put out of the group mid-restore
+        long maxPollMs = Long.parseLong(String.valueOf(consumer.getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000)));
+        return Duration.ofMillis(Math.max(10_000, Math.min(Math.max(60_000, 2 * timeoutMs + 20_000), maxPollMs - 30_000)));
     }
 
     public void start() {

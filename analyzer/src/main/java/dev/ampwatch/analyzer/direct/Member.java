@@ -175,7 +175,8 @@ final class Member implements Runnable {
         producer = new KafkaProducer<>(settings.producer(index), new ByteArraySerializer(), new ByteArraySerializer());
         settings.clients().accept(index, List.of(consumer, producer));
         outputs = new Outputs(producer, settings.exactlyOnce());
-        receiving = new Receiving(fetchResponses(consumer), Receiving.breakFor(config));
+        receiving = receiving(consumer, Receiving.breakFor(config, Receiving.fetchMaxWaitMs(settings.consumer(index),
+                org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG)));
         consumer.subscribe(List.of(eventsTopic, samplesTopic), new Rebalance());
         long nowMs = System.currentTimeMillis();
         long nextTickMs = nowMs + HostStep.TICK.toMillis();
@@ -190,7 +191,9 @@ final class Member implements Runnable {
                 }
                 throw e;
             }
-            receiving.since(System.currentTimeMillis()); // every turn: a turn that came late (a blocked commit) is a break
+            if (receiving != null) {
+                receiving.since(System.currentTimeMillis()); // every turn: a turn that came late (a blocked commit) is a break
+            }
             enqueue(records);
             processAvailable();
             nowMs = System.currentTimeMillis();
@@ -352,17 +355,17 @@ final class Member implements Runnable {
     }
 
     /**
-     * The consumer's count of fetch responses ({@code consumer-fetch-manager-metrics fetch-total}): it
-     * grows every {@code fetch.max.wait.ms} at least while the broker answers.
+     * Since when the consumer has been receiving (Receiving), from its count of fetch responses; null
+     * (idle rules on the plain wall clock, as before) if the client has no such metric, with a warning.
      */
-    static java.util.function.LongSupplier fetchResponses(KafkaConsumer<?, ?> consumer) {
-        org.apache.kafka.common.Metric[] found = new org.apache.kafka.common.Metric[1];
-        return () -> {
-            if (found[0] == null) {
-                found[0] = Receiving.fetchTotal(consumer.metrics(), null);
-            }
-            return found[0] == null ? 0 : Receiving.count(found[0]);
-        };
+    private Receiving receiving(KafkaConsumer<?, ?> consumer, long breakMs) {
+        org.apache.kafka.common.Metric fetches = Receiving.fetchTotal(consumer.metrics(), null);
+        if (fetches == null) {
+            LOG.warn("direct engine member {}: its consumer has no fetch-total metric; idle and quiet times count broker "
+                    + "outages too", index);
+            return null;
+        }
+        return new Receiving(() -> Receiving.count(fetches), breakMs);
     }
 
     private static byte[] utf8(String s) {
@@ -399,6 +402,17 @@ final class Member implements Runnable {
             }
             Set<Integer> fresh = new HashSet<>(samples);
             fresh.removeAll(revoked.keySet());
+            if (!fresh.isEmpty()) {
+                // waits until no transaction that commits offsets of these partitions is pending (require_stable): a
+                // member cut off from the group after its offsets were accepted has then ended its transaction, and
+                // what that transaction wrote to the changelog is below the end the restore reads to
+                Set<TopicPartition> inputs = new HashSet<>();
+                fresh.forEach(p -> {
+                    inputs.add(new TopicPartition(samplesTopic, p));
+                    inputs.add(new TopicPartition(eventsTopic, p));
+                });
+                consumer.committed(inputs);
+            }
             Map<Integer, TreeMap<Bytes, byte[]>> restored = ChangelogRestorer.restore(restorer, written, settings.changelogTopic(), fresh,
                     settings.restorePatience());
             for (int p : samples) {

@@ -53,11 +53,11 @@ public final class AnalyzerTopology {
     }
 
     /**
-     * @param consumerFetches the {@code fetch-total} metric of the Kafka Streams consumer with a client id,
-     *     or null: how the attribution knows that it is receiving (Receiving); null for none (tests)
+     * @param receivingFor since when the Kafka Streams consumer with a client id has been receiving
+     *     (Receiving), or null; null for none: always receiving (tests)
      */
     public static Topology buildTopology(AnalyzerConfig config, AnalyzerListener listener,
-                                         java.util.function.Function<String, org.apache.kafka.common.Metric> consumerFetches) {
+                                         java.util.function.Function<String, Receiving> receivingFor) {
         Topics topics = config.topics();
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(new TimelineStoreBuilder(HostProcessor.TIMELINE_STORE, TimelineCache.Factory.of(config)));
@@ -76,7 +76,7 @@ public final class AnalyzerTopology {
                         .withTimestampExtractor(new EventTimeExtractor(config.maxFutureSkew())));
 
         events.merge(samples, Named.as("host-inputs"))
-                .process(() -> new HostProcessor(config, listener, consumerFetches), Named.as("attribute-energy"), HostProcessor.TIMELINE_STORE)
+                .process(() -> new HostProcessor(config, listener, receivingFor), Named.as("attribute-energy"), HostProcessor.TIMELINE_STORE)
                 .split(Named.as("route-"))
                 .branch((k, v) -> v instanceof AnalyzerOutput.Energy, Branched.withConsumer(energy -> {
                     KStream<String, RunEnergy> runs = energy

@@ -18,7 +18,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
 
     private final AnalyzerConfig config;
     private final AnalyzerListener listener;
-    private final java.util.function.Function<String, org.apache.kafka.common.Metric> consumerFetches;
+    private final java.util.function.Function<String, Receiving> receivingFor;
     private ProcessorContext<String, AnalyzerOutput> context;
     private HostStep step;
     private final HostStep.Out out = new HostStep.Out() {
@@ -47,14 +47,14 @@ public final class HostProcessor implements Processor<String, HostInput, String,
     }
 
     /**
-     * @param consumerFetches the {@code fetch-total} metric of the consumer with the given client id, or
-     *     null (the stream thread's consumer is {@code <thread name>-consumer}); null: none known
+     * @param receivingFor since when the consumer with the given client id has been receiving ({@link Receiving};
+     *     the stream thread's consumer is {@code <thread name>-consumer}), or null; null: always receiving (tests)
      */
     public HostProcessor(AnalyzerConfig config, AnalyzerListener listener,
-                         java.util.function.Function<String, org.apache.kafka.common.Metric> consumerFetches) {
+                         java.util.function.Function<String, Receiving> receivingFor) {
         this.config = config;
         this.listener = listener;
-        this.consumerFetches = consumerFetches;
+        this.receivingFor = receivingFor;
     }
 
     @Override
@@ -66,16 +66,9 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         context.schedule(HostStep.TICK, PunctuationType.WALL_CLOCK_TIME, nowMs -> step.tick(nowMs, out));
     }
 
-    /**
-     * The stream thread's consumer's fetch responses ({@link Receiving}), from the Kafka Streams client's
-     * metrics (its processors' own registry holds only Kafka Streams' metrics); null where there is no such
-     * consumer (TopologyTestDriver).
-     */
+    /** Since when the stream thread's consumer has been receiving; null where there is no such consumer (TopologyTestDriver). */
     private Receiving receiving() {
-        org.apache.kafka.common.Metric fetches = consumerFetches == null ? null
-                : consumerFetches.apply(Thread.currentThread().getName() + "-consumer");
-        return fetches == null ? null
-                : new Receiving(() -> Receiving.count(fetches), Receiving.breakFor(config));
+        return receivingFor == null ? null : receivingFor.apply(Thread.currentThread().getName() + "-consumer");
     }
 
     @Override

@@ -6,7 +6,9 @@ import java.util.function.LongSupplier;
  * Since when the engine has been receiving without a break: its consumer getting fetch responses (a
  * consumer that is caught up gets one every {@code fetch.max.wait.ms}, 500 ms by default) and the engine's
  * thread running, each no more than the break time apart ({@link #breakFor}: 5 s under
- * the default 30 s idle and quiet times).
+ * the default 30 s idle and quiet times). One consumer's count covers all its partitions: a cluster where
+ * only some input partitions lost their leader (several brokers, replication factor 1, one broker down) is
+ * still receiving for this rule.
  *
  * <p>The rules that judge a host by what did not arrive (an input idle, a host quiet, a trainer silent for
  * so long in the analyzer's clock) count only time since then: a broker outage, a commit blocked on an
@@ -38,19 +40,32 @@ public final class Receiving {
     }
 
     /**
-     * The break time for {@code config}: a third of the shorter of {@code --input-idle} and
-     * {@code --quiet-flush} (those not 0), so that a break is noticed well before either could fire, within
-     * 1 s (two fetch waits: a shorter pause is how a caught-up consumer is answered) to {@link #MAX_BREAK_MS}
+     * The break time for {@code config} and a consumer's {@code fetch.max.wait.ms}: a third of the shorter
+     * of {@code --input-idle} and {@code --quiet-flush} (those not 0), so that a break is noticed well before
+     * either could fire, within 2 s (and at least two fetch waits and a tick: a caught-up consumer is answered
+     * once per fetch wait, and a quiet Kafka Streams task looks only at its ticks) to {@link #MAX_BREAK_MS}
      * (a slow or loaded broker answers late without being away).
      */
-    public static long breakFor(dev.ampwatch.analyzer.AnalyzerConfig config) {
+    public static long breakFor(dev.ampwatch.analyzer.AnalyzerConfig config, long fetchMaxWaitMs) {
         long shortest = Long.MAX_VALUE;
         for (java.time.Duration d : new java.time.Duration[] {config.inputIdle(), config.quietFlush()}) {
             if (!d.isZero()) {
                 shortest = Math.min(shortest, d.toMillis());
             }
         }
-        return shortest == Long.MAX_VALUE ? MAX_BREAK_MS : Math.max(1000, Math.min(MAX_BREAK_MS, shortest / 3));
+        long floor = Math.max(2000, 2 * fetchMaxWaitMs + HostStep.TICK.toMillis());
+        return shortest == Long.MAX_VALUE ? Math.max(floor, MAX_BREAK_MS) : Math.max(floor, Math.min(MAX_BREAK_MS, shortest / 3));
+    }
+
+    /** A consumer's {@code fetch.max.wait.ms} among Kafka client settings under any of {@code keys}; 500 (the default) if none. */
+    public static long fetchMaxWaitMs(java.util.Map<?, ?> settings, String... keys) {
+        for (String key : keys) {
+            Object v = settings.get(key);
+            if (v != null) {
+                return Long.parseLong(String.valueOf(v).trim());
+            }
+        }
+        return 500;
     }
 
     /** When the engine last began receiving without a break, as of {@code nowMs} (the analyzer's clock). */

@@ -50,12 +50,31 @@ class ReceivingTest {
     }
 
     @Test
-    void theBreakIsAThirdOfTheShorterIdleOrQuietTimeWithin1To5Seconds() {
+    void aQuietTaskLookingOnlyAtItsTicksSeesNoBreakWhileResponsesCome() {
+        Receiving ticks = new Receiving(responses::get, 2000); // the floor: two 500 ms fetch waits and a 500 ms tick, at least 2 s
+        assertThat(ticks.since(10_000)).isEqualTo(10_000);
+        long nextResponse = 10_000;
+        for (long t = 10_000; t <= 70_000; t += 550) { // ticks a little late, responses every 500 ms + 120 ms round trip
+            while (nextResponse <= t) {
+                responses.incrementAndGet();
+                nextResponse += 620;
+            }
+            assertThat(ticks.since(t)).isEqualTo(10_000);
+        }
+    }
+
+    @Test
+    void theBreakIsAThirdOfTheShorterIdleOrQuietTimeWithin2To5SecondsAndAboveTheFetchWait() {
         dev.ampwatch.analyzer.AnalyzerConfig defaults = dev.ampwatch.analyzer.AnalyzerConfig.defaults();
-        assertThat(Receiving.breakFor(defaults)).isEqualTo(5000); // 30 s each
-        assertThat(Receiving.breakFor(defaults.toBuilder().quietFlush(java.time.Duration.ofSeconds(6)).build())).isEqualTo(2000);
-        assertThat(Receiving.breakFor(defaults.toBuilder().inputIdle(java.time.Duration.ofSeconds(1)).build())).isEqualTo(1000);
-        assertThat(Receiving.breakFor(defaults.toBuilder().inputIdle(java.time.Duration.ZERO).quietFlush(java.time.Duration.ZERO).build()))
+        assertThat(Receiving.breakFor(defaults, 500)).isEqualTo(5000); // 30 s each
+        assertThat(Receiving.breakFor(defaults.toBuilder().quietFlush(java.time.Duration.ofSeconds(9)).build(), 500)).isEqualTo(3000);
+        assertThat(Receiving.breakFor(defaults.toBuilder().inputIdle(java.time.Duration.ofSeconds(1)).build(), 500)).isEqualTo(2000);
+        assertThat(Receiving.breakFor(defaults.toBuilder().inputIdle(java.time.Duration.ZERO).quietFlush(java.time.Duration.ZERO).build(), 500))
                 .isEqualTo(5000);
+        // a consumer answered only every 5 s when caught up: a break must be longer than that, or every pause would be one
+        assertThat(Receiving.breakFor(defaults, 5000)).isEqualTo(10_500);
+        assertThat(Receiving.fetchMaxWaitMs(java.util.Map.of("consumer.fetch.max.wait.ms", "800"), "main.consumer.fetch.max.wait.ms",
+                "consumer.fetch.max.wait.ms")).isEqualTo(800);
+        assertThat(Receiving.fetchMaxWaitMs(java.util.Map.of(), "fetch.max.wait.ms")).isEqualTo(500);
     }
 }
