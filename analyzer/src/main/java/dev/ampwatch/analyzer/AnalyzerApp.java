@@ -284,12 +284,11 @@ public final class AnalyzerApp implements AutoCloseable {
                 clientProperties, "main.consumer.fetch.max.wait.ms", "consumer.fetch.max.wait.ms", "fetch.max.wait.ms"));
         return clientId -> {
             KafkaStreams s = streams.get();
-            org.apache.kafka.common.Metric fetches = s == null ? null : dev.ampwatch.analyzer.streams.Receiving.fetchTotal(s.metrics(), clientId);
-            if (fetches == null) {
+            dev.ampwatch.analyzer.streams.Receiving r = s == null ? null : dev.ampwatch.analyzer.streams.Receiving.of(s.metrics(), clientId, breakMs);
+            if (r == null) {
                 LOG.warn("no fetch-total metric for Kafka Streams consumer {}; idle and quiet times count broker outages too", clientId);
-                return null;
             }
-            return new dev.ampwatch.analyzer.streams.Receiving(() -> dev.ampwatch.analyzer.streams.Receiving.count(fetches), breakMs);
+            return r;
         };
     }
 }

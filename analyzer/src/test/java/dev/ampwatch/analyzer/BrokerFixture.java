@@ -28,7 +28,12 @@ final class BrokerFixture {
 
     /** Every topic of {@code topics}, with {@code partitions} partitions each. */
     static void createTopics(Topics topics, int partitions) throws ExecutionException, InterruptedException {
-        try (Admin admin = Admin.create(client())) {
+        createTopics(client(), topics, partitions);
+    }
+
+    /** Every topic of {@code topics} on the broker of {@code client}. */
+    static void createTopics(Map<String, Object> client, Topics topics, int partitions) throws ExecutionException, InterruptedException {
+        try (Admin admin = Admin.create(client)) {
             List<NewTopic> all = new ArrayList<>();
             topics.names().forEach(n -> all.add(new NewTopic(n, Optional.of(partitions), Optional.empty())));
             admin.createTopics(all).all().get();
@@ -49,7 +54,11 @@ final class BrokerFixture {
 
     /** A consumer's settings that read committed records from the start, in a group of its own. */
     static Map<String, Object> readCommitted(String name) {
-        Map<String, Object> p = new HashMap<>(client());
+        return readCommitted(client(), name);
+    }
+
+    static Map<String, Object> readCommitted(Map<String, Object> client, String name) {
+        Map<String, Object> p = new HashMap<>(client);
         p.put("group.id", name + "-reader-" + System.nanoTime());
         p.put("auto.offset.reset", "earliest");
         p.put("isolation.level", "read_committed");
@@ -58,7 +67,13 @@ final class BrokerFixture {
 
     /** The latest committed run energy of each run that {@code wanted} accepts, once {@code runs} runs have one. */
     static Map<String, RunEnergy> awaitRunEnergy(Topics topics, Predicate<RunEnergy> wanted, int runs, Duration timeout) {
-        try (var consumer = new KafkaConsumer<>(readCommitted("energy"), new StringDeserializer(),
+        return awaitRunEnergy(client(), topics, wanted, runs, timeout);
+    }
+
+    /** As above, on the broker of {@code client}. */
+    static Map<String, RunEnergy> awaitRunEnergy(Map<String, Object> client, Topics topics, Predicate<RunEnergy> wanted, int runs,
+                                                 Duration timeout) {
+        try (var consumer = new KafkaConsumer<>(readCommitted(client, "energy"), new StringDeserializer(),
                 topics.runEnergy().valueSerde().deserializer())) {
             consumer.subscribe(List.of(topics.runEnergy().name()));
             Map<String, RunEnergy> found = new HashMap<>();

@@ -14,17 +14,10 @@ import dev.ampwatch.schema.kafka.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,60 +45,29 @@ class BrokerOutageIT {
         int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
         Map<String, Object> client = Map.of("bootstrap.servers", bootstrap);
         Topics topics = Topics.withPrefix("outage.");
-        try (Admin admin = Admin.create(client)) {
-            List<NewTopic> all = new ArrayList<>();
-            topics.names().forEach(n -> all.add(new NewTopic(n, Optional.of(1), Optional.empty())));
-            admin.createTopics(all).all().get();
-        }
+        BrokerFixture.createTopics(client, topics, 1);
         AnalyzerConfig config = AnalyzerConfig.defaults().toBuilder().applicationId("outage-" + engine).topics(topics)
                 .stateDir(dir.resolve("state")).engine(engine).inputIdle(Duration.ofSeconds(5)).quietFlush(Duration.ofSeconds(5)).build();
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(5))) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             produce(client, topics, 0, 10, true);
-            List<RunEnergy> seen = new ArrayList<>();
-            try (var out = reader(client, topics)) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> {
-                    out.poll(Duration.ofMillis(200)).forEach(r -> seen.add(r.value()));
-                    return seen.stream().anyMatch(e -> e.getEnergyJoules() > 0);
-                });
-            }
+            BrokerFixture.awaitRunEnergy(client, topics, e -> e.getEnergyJoules() > 0, 1, Duration.ofSeconds(60));
             broker.close();
             long downUntil = System.nanoTime() + OUTAGE.toNanos();
             // the outage is a length of wall-clock time against the analyzer's wall-clock rules: nothing to wait for but it
             await("the outage").atMost(OUTAGE.plusSeconds(10)).pollInterval(Duration.ofMillis(500)).until(() -> System.nanoTime() > downUntil);
             broker = InProcessBroker.start(dir.resolve("broker"), "127.0.0.1", port);
             produce(client, topics, 11, 22, false);
-            try (var out = reader(client, topics)) {
-                List<RunEnergy> finals = new ArrayList<>();
-                await().atMost(Duration.ofSeconds(120)).until(() -> {
-                    out.poll(Duration.ofMillis(200)).forEach(r -> {
-                        if (r.value().getIsFinal()) {
-                            finals.add(r.value());
-                        }
-                    });
-                    return !finals.isEmpty();
-                });
-                RunEnergy e = finals.get(0);
-                assertThat(e.getStatus()).as("status (%s)", e.getFailureReason()).hasToString("COMPLETED");
-                assertThat(e.getEnergyJoules()).isEqualTo(100.0 * 20, org.assertj.core.data.Offset.offset(1e-6));
-                assertThat(e.getQuality().getClosedSilent()).isFalse();
-                assertThat(e.getQuality().getGaps()).isZero();
-                assertThat(e.getQuality().getLateSamples()).isZero();
-                assertThat(e.getQuality().getLateEvents()).isZero();
-            }
+            RunEnergy e = BrokerFixture.awaitRunEnergy(client, topics, RunEnergy::getIsFinal, 1, Duration.ofSeconds(120)).get("run-outage");
+            assertThat(e.getStatus()).as("status (%s)", e.getFailureReason()).hasToString("COMPLETED");
+            assertThat(e.getEnergyJoules()).isEqualTo(100.0 * 20, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(e.getQuality().getClosedSilent()).isFalse();
+            assertThat(e.getQuality().getGaps()).isZero();
+            assertThat(e.getQuality().getLateSamples()).isZero();
+            assertThat(e.getQuality().getLateEvents()).isZero();
         } finally {
             broker.close();
         }
-    }
-
-    private static KafkaConsumer<String, RunEnergy> reader(Map<String, Object> client, Topics topics) {
-        Map<String, Object> p = new HashMap<>(client);
-        p.put("group.id", "outage-reader-" + System.nanoTime());
-        p.put("auto.offset.reset", "earliest");
-        p.put("isolation.level", "read_committed");
-        KafkaConsumer<String, RunEnergy> c = new KafkaConsumer<>(p, new StringDeserializer(), topics.runEnergy().valueSerde().deserializer());
-        c.subscribe(List.of(topics.runEnergy().name()));
-        return c;
     }
 
     private static void produce(Map<String, Object> client, Topics topics, int from, int to, boolean start) {

@@ -112,6 +112,23 @@ final class ChangelogRestorer {
         return state;
     }
 
+    /**
+     * Fetches the committed offsets of {@code partitions} of the {@code inputs} as stable offsets, which
+     * waits until no transaction that commits them is pending: a member cut off from the group after its
+     * offsets were accepted has then ended its transaction, and what it wrote to the changelog is below
+     * the end {@link #restore} reads to. Before the restore of those partitions.
+     */
+    static void awaitStableOffsets(Consumer<?, ?> consumer, List<String> inputs, Set<Integer> partitions) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        Set<TopicPartition> tps = new java.util.HashSet<>();
+        for (String topic : inputs) {
+            partitions.forEach(p -> tps.add(new TopicPartition(topic, p)));
+        }
+        consumer.committed(tps);
+    }
+
     private static String describe(List<TopicPartition> behind, Map<TopicPartition, Long> positions, Map<TopicPartition, Long> end,
                                    Consumer<byte[], byte[]> restorer) {
         Map<TopicPartition, Long> stable = restorer.endOffsets(behind);

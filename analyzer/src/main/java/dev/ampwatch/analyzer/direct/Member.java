@@ -11,7 +11,6 @@ import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.kafka.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -51,8 +50,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Member implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Member.class);
-    /** Records fetched per input partition beyond which it is paused (Kafka Streams' buffered.records.per.partition). */
-    static final int MAX_BUFFERED = 1000;
 
     private final DirectEngine.Settings settings;
     private final int index;
@@ -209,7 +206,7 @@ final class Member implements Runnable {
             if (nowMs - lastCommitMs >= (soon ? config.liveCommitInterval().toMillis() : HostStep.BACKLOG_COMMIT_MS)) {
                 commit();
             }
-            flowControl();
+            FlowControl.apply(consumer, tasks.values(), samplesTopic, eventsTopic);
         }
         commit();
         consumer.close(); // leaves the group: its partitions move to the other members at once
@@ -293,33 +290,6 @@ final class Member implements Runnable {
         return true;
     }
 
-    /** Pauses an input partition holding more than {@link #MAX_BUFFERED} fetched records; resumes it at half. */
-    private void flowControl() {
-        List<TopicPartition> pause = new ArrayList<>();
-        List<TopicPartition> resume = new ArrayList<>();
-        Set<TopicPartition> paused = consumer.paused();
-        for (PartitionTask task : tasks.values()) {
-            check(new TopicPartition(samplesTopic, task.partition), task.samples.size(), paused, pause, resume);
-            check(new TopicPartition(eventsTopic, task.partition), task.events.size(), paused, pause, resume);
-        }
-        if (!pause.isEmpty()) {
-            consumer.pause(pause);
-        }
-        if (!resume.isEmpty()) {
-            consumer.resume(resume);
-        }
-    }
-
-    private static void check(TopicPartition tp, int buffered, Set<TopicPartition> paused, List<TopicPartition> pause,
-                              List<TopicPartition> resume) {
-        boolean isPaused = paused.contains(tp);
-        if (!isPaused && buffered > MAX_BUFFERED) {
-            pause.add(tp);
-        } else if (isPaused && buffered <= MAX_BUFFERED / 2) {
-            resume.add(tp);
-        }
-    }
-
     /**
      * Writes every changed timeline to the changelog and commits it with the outputs and the offsets of
      * everything processed, in one transaction (or, at least once, flushes and then commits the offsets).
@@ -359,13 +329,12 @@ final class Member implements Runnable {
      * (idle rules on the plain wall clock, as before) if the client has no such metric, with a warning.
      */
     private Receiving receiving(KafkaConsumer<?, ?> consumer, long breakMs) {
-        org.apache.kafka.common.Metric fetches = Receiving.fetchTotal(consumer.metrics(), null);
-        if (fetches == null) {
+        Receiving r = Receiving.of(consumer.metrics(), null, breakMs);
+        if (r == null) {
             LOG.warn("direct engine member {}: its consumer has no fetch-total metric; idle and quiet times count broker "
                     + "outages too", index);
-            return null;
         }
-        return new Receiving(() -> Receiving.count(fetches), breakMs);
+        return r;
     }
 
     private static byte[] utf8(String s) {
@@ -402,17 +371,7 @@ final class Member implements Runnable {
             }
             Set<Integer> fresh = new HashSet<>(samples);
             fresh.removeAll(revoked.keySet());
-            if (!fresh.isEmpty()) {
-                // waits until no transaction that commits offsets of these partitions is pending (require_stable): a
-                // member cut off from the group after its offsets were accepted has then ended its transaction, and
-                // what that transaction wrote to the changelog is below the end the restore reads to
-                Set<TopicPartition> inputs = new HashSet<>();
-                fresh.forEach(p -> {
-                    inputs.add(new TopicPartition(samplesTopic, p));
-                    inputs.add(new TopicPartition(eventsTopic, p));
-                });
-                consumer.committed(inputs);
-            }
+            ChangelogRestorer.awaitStableOffsets(consumer, List.of(samplesTopic, eventsTopic), fresh);
             Map<Integer, TreeMap<Bytes, byte[]>> restored = ChangelogRestorer.restore(restorer, written, settings.changelogTopic(), fresh,
                     settings.restorePatience());
             for (int p : samples) {

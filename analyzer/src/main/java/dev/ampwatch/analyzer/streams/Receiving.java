@@ -86,23 +86,20 @@ public final class Receiving {
     }
 
     /**
-     * A consumer's count of fetch responses ({@code consumer-fetch-manager-metrics fetch-total}), among
-     * {@code metrics}: of the consumer {@code clientId}, or of any one when null; null when there is none.
+     * Since when the consumer {@code clientId} (any one when null) among a Kafka client's {@code metrics} has
+     * been receiving, from its count of fetch responses ({@code consumer-fetch-manager-metrics fetch-total});
+     * null when there is no such metric.
      */
-    public static org.apache.kafka.common.Metric fetchTotal(
-            java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics, String clientId) {
+    public static Receiving of(java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics,
+                               String clientId, long breakMs) {
         for (java.util.Map.Entry<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> e : metrics.entrySet()) {
             org.apache.kafka.common.MetricName n = e.getKey();
             if (n.name().equals("fetch-total") && n.group().equals("consumer-fetch-manager-metrics") && !n.tags().containsKey("topic")
                     && (clientId == null || clientId.equals(n.tags().get("client-id")))) {
-                return e.getValue();
+                org.apache.kafka.common.Metric fetches = e.getValue();
+                return new Receiving(() -> (long) ((Number) fetches.metricValue()).doubleValue(), breakMs);
             }
         }
         return null;
-    }
-
-    /** A count metric's value. */
-    public static long count(org.apache.kafka.common.Metric metric) {
-        return (long) ((Number) metric.metricValue()).doubleValue();
     }
 }
