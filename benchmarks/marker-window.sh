@@ -4,9 +4,5 @@
 # docs/benchmarks.md).
 #   benchmarks/marker-window.sh [--commits=2000]
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [[ -z "${AMPWATCH_BENCH_NO_BUILD:-}" ]]; then
-  mvn -q -B -f "$here/pom.xml" -pl benchmarks -am -DskipTests package
-fi
-cp="$here/benchmarks/target/classes:$(cat "$here/benchmarks/target/classpath.txt")"
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 exec java -Xmx1g -cp "$cp" dev.ampwatch.bench.throughput.MarkerWindow "$@"

@@ -6,9 +6,5 @@
 #                           [--open-transactions=false]  (true: a transaction held open on the changelog across each change)
 #                           [--engine=direct]  (or streams)
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [[ -z "${AMPWATCH_BENCH_NO_BUILD:-}" ]]; then
-  mvn -q -B -f "$here/pom.xml" -pl benchmarks -am -DskipTests package
-fi
-cp="$here/benchmarks/target/classes:$(cat "$here/benchmarks/target/classpath.txt")"
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 exec java -Xmx3g -cp "$cp" dev.ampwatch.bench.throughput.RebalanceStress "$@"

@@ -12,11 +12,7 @@
 #   java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) dev.ampwatch.bench.throughput.JfrSummary FILE.jfr
 # AMPWATCH_BENCH_NO_BUILD=1 skips the Maven build (benchmarks/target must then hold one).
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [[ -z "${AMPWATCH_BENCH_NO_BUILD:-}" ]]; then
-  mvn -q -B -f "$here/pom.xml" -pl benchmarks -am -DskipTests package
-fi
-cp="$here/benchmarks/target/classes:$(cat "$here/benchmarks/target/classpath.txt")"
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 java -Xmx3g -XX:FlightRecorderOptions:stackdepth=128 -cp "$cp" dev.ampwatch.bench.throughput.ThroughputBenchmark "$@"
 # JDK 17's jfr tool has no 'view'; a newer JDK's does, on the same recording
 profile=""
