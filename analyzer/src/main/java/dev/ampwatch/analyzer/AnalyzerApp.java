@@ -70,15 +70,15 @@ public final class AnalyzerApp implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RunMetrics runMetrics = new RunMetrics(registry, metricsRetention, Clock.systemUTC());
         boolean direct = requested.engine() == AnalyzerConfig.Engine.DIRECT;
-        // the attribution's processors look up their stream thread's consumer once started (HostProcessor)
-        java.util.concurrent.atomic.AtomicReference<KafkaStreams> streamsHolder = new java.util.concurrent.atomic.AtomicReference<>();
+        // the attribution's processors look up their stream thread's consumer (HostProcessor)
+        dev.ampwatch.analyzer.streams.MainConsumers mainConsumers = new dev.ampwatch.analyzer.streams.MainConsumers();
         // one admin client for what start-up asks the cluster: output limits, co-partitioning, internal topics
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminProperties(clientProperties))) {
             config = requested.toBuilder().maxOutputBytes(maxOutputBytes(admin, requested, clientProperties)).build();
             // on the direct engine Kafka Streams runs the statistics only, as its own application (group)
             streamsConfig = direct ? config.withApplicationId(config.applicationId() + STATISTICS_SUFFIX) : config;
             topology = direct ? AnalyzerTopology.statisticsTopology(streamsConfig, runMetrics)
-                    : AnalyzerTopology.buildTopology(config, runMetrics, receivingFor(config, clientProperties, streamsHolder));
+                    : AnalyzerTopology.buildTopology(config, runMetrics, receivingFor(config, clientProperties, mainConsumers));
             java.util.OptionalInt inputs = CoPartitioning.check(admin, config.topics());
             java.util.List<org.apache.kafka.clients.admin.NewTopic> internal = new java.util.ArrayList<>();
             if (direct) {
@@ -102,8 +102,7 @@ public final class AnalyzerApp implements AutoCloseable {
             props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1); // the statistics are light; the threads attribute
         }
         runMetrics.expectDeadLetters(config.topics());
-        KafkaStreams streams = new KafkaStreams(topology, props);
-        streamsHolder.set(streams);
+        KafkaStreams streams = new KafkaStreams(topology, props, mainConsumers);
         KafkaStreamsMetrics streamsMetrics = null;
         ClientMetrics clientMetrics = new ClientMetrics(registry, config.kafkaClientMetrics());
         if (config.kafkaClientMetrics()) {
@@ -275,16 +274,17 @@ public final class AnalyzerApp implements AutoCloseable {
     }
 
     /**
-     * Since when a Kafka Streams consumer (by client id) has been receiving, from the client's metrics
-     * (Receiving); null, with a warning, where it has no fetch-total metric (idle rules then count outages too).
+     * Since when a Kafka Streams main consumer (by client id) has been receiving, its tasks judged on their own
+     * partitions too (Receiving); null, with a warning, where it has no fetch-total metric (idle rules then count
+     * outages too).
      */
     private static java.util.function.Function<String, dev.ampwatch.analyzer.streams.Receiving> receivingFor(
-            AnalyzerConfig config, Map<String, ?> clientProperties, java.util.concurrent.atomic.AtomicReference<KafkaStreams> streams) {
+            AnalyzerConfig config, Map<String, ?> clientProperties, dev.ampwatch.analyzer.streams.MainConsumers consumers) {
         long breakMs = dev.ampwatch.analyzer.streams.Receiving.breakFor(config, dev.ampwatch.analyzer.streams.Receiving.fetchMaxWaitMs(
                 clientProperties, "main.consumer.fetch.max.wait.ms", "consumer.fetch.max.wait.ms", "fetch.max.wait.ms"));
         return clientId -> {
-            KafkaStreams s = streams.get();
-            dev.ampwatch.analyzer.streams.Receiving r = s == null ? null : dev.ampwatch.analyzer.streams.Receiving.of(s.metrics(), clientId, breakMs);
+            org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> c = consumers.get(clientId);
+            dev.ampwatch.analyzer.streams.Receiving r = c == null ? null : dev.ampwatch.analyzer.streams.Receiving.of(c, breakMs);
             if (r == null) {
                 LOG.warn("no fetch-total metric for Kafka Streams consumer {}; idle and quiet times count broker outages too", clientId);
             }

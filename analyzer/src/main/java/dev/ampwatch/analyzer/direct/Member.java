@@ -321,15 +321,17 @@ final class Member implements Runnable {
     private PartitionTask newTask(int partition, TreeMap<Bytes, byte[]> restored) {
         return new PartitionTask(partition, restored, (p, key, value) ->
                 send(new ProducerRecord<>(settings.changelogTopic(), p, null, key.get(), value)),
-                TimelineCache.Factory.of(config), timelines -> new HostStep(config, listener, timelines, receiving));
+                TimelineCache.Factory.of(config), timelines -> new HostStep(config, listener, timelines, receiving == null ? null
+                        : receiving.task(List.of(new TopicPartition(samplesTopic, partition), new TopicPartition(eventsTopic, partition)))));
     }
 
     /**
-     * Since when the consumer has been receiving (Receiving), from its count of fetch responses; null
+     * Since when the consumer has been receiving (Receiving), from its count of fetch responses, each task's
+     * partitions from their leaders' answers; null
      * (idle rules on the plain wall clock, as before) if the client has no such metric, with a warning.
      */
     private Receiving receiving(KafkaConsumer<?, ?> consumer, long breakMs) {
-        Receiving r = Receiving.of(consumer.metrics(), null, breakMs);
+        Receiving r = Receiving.of(consumer, breakMs);
         if (r == null) {
             LOG.warn("direct engine member {}: its consumer has no fetch-total metric; idle and quiet times count broker "
                     + "outages too", index);

@@ -61,14 +61,20 @@ public final class HostProcessor implements Processor<String, HostInput, String,
     public void init(ProcessorContext<String, AnalyzerOutput> context) {
         this.context = context;
         TimelineStore store = context.getStateStore(TIMELINE_STORE);
-        this.step = new HostStep(config, listener, store, receiving());
+        this.step = new HostStep(config, listener, store, receiving(context.taskId().partition()));
         // idle inputs, quiet hosts, and running totals held back while catching up all wait on this clock
         context.schedule(HostStep.TICK, PunctuationType.WALL_CLOCK_TIME, nowMs -> step.tick(nowMs, out));
     }
 
-    /** Since when the stream thread's consumer has been receiving; null where there is no such consumer (TopologyTestDriver). */
-    private Receiving receiving() {
-        return receivingFor == null ? null : receivingFor.apply(Thread.currentThread().getName() + "-consumer");
+    /**
+     * Since when the stream thread's consumer has been receiving the task's partitions of both inputs; null where
+     * there is no such consumer (TopologyTestDriver).
+     */
+    private Receiving.Since receiving(int partition) {
+        Receiving r = receivingFor == null ? null : receivingFor.apply(Thread.currentThread().getName() + "-consumer");
+        return r == null ? null : r.task(java.util.List.of(
+                new org.apache.kafka.common.TopicPartition(config.topics().powerSamples().name(), partition),
+                new org.apache.kafka.common.TopicPartition(config.topics().trainingEvents().name(), partition)));
     }
 
     @Override

@@ -74,17 +74,17 @@ public final class HostStep {
     private final Map<String, long[]> reported = new HashMap<>();
 
     /** null: the engine is taken to receive all the time (tests that control the clock). */
-    private final Receiving receiving;
+    private final Receiving.Since receiving;
 
     public HostStep(AnalyzerConfig config, AnalyzerListener listener, Timelines timelines) {
         this(config, listener, timelines, null);
     }
 
     /**
-     * @param receiving since when the engine has been receiving without a break: idle inputs, quiet hosts
-     *     and silent trainers are judged on the time since then only ({@link Receiving}); null: always
+     * @param receiving since when the engine has been receiving this task's inputs without a break: idle inputs,
+     *     quiet hosts and silent trainers are judged on the time since then only ({@link Receiving#task}); null: always
      */
-    public HostStep(AnalyzerConfig config, AnalyzerListener listener, Timelines timelines, Receiving receiving) {
+    public HostStep(AnalyzerConfig config, AnalyzerListener listener, Timelines timelines, Receiving.Since receiving) {
         this.config = config;
         this.listener = listener;
         this.validator = new InputValidator(config.maxFutureSkew());

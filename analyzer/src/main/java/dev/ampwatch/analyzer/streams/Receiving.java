@@ -1,14 +1,28 @@
 package dev.ampwatch.analyzer.streams;
 
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Since when the engine has been receiving without a break: its consumer getting fetch responses (a
  * consumer that is caught up gets one every {@code fetch.max.wait.ms}, 500 ms by default) and the engine's
  * thread running, each no more than the break time apart ({@link #breakFor}: 5 s under
- * the default 30 s idle and quiet times). One consumer's count covers all its partitions: a cluster where
- * only some input partitions lost their leader (several brokers, replication factor 1, one broker down) is
- * still receiving for this rule.
+ * the default 30 s idle and quiet times). One consumer's count covers all its partitions, so a task is judged
+ * on its own input partitions too ({@link #task}, where the consumer is at hand: {@link #of(Consumer, long)}):
+ * each must have a leader that answers the consumer within the break time, unless the engine paused it. A
+ * cluster where only some input partitions lost their leader (several brokers, replication factor 1, one
+ * broker down) is then not receiving for the hosts on those partitions, and receiving for the others
+ * (PartialOutageIT).
  *
  * <p>The rules that judge a host by what did not arrive (an input idle, a host quiet, a trainer silent for
  * so long in the analyzer's clock) count only time since then: a broker outage, a commit blocked on an
@@ -17,6 +31,65 @@ import java.util.function.LongSupplier;
  * outage (BrokerOutageIT). Not thread-safe: one per engine thread (or step).
  */
 public final class Receiving {
+    /** Since when one task's inputs (or the whole engine) have been received without a break. */
+    @FunctionalInterface
+    public interface Since {
+        /** When receiving last began without a break, as of {@code nowMs} (the analyzer's clock). */
+        long since(long nowMs);
+    }
+
+    /**
+     * What a consumer knows of the partitions it reads; called on the consumer's own thread. {@link #of(Consumer, String)}
+     * asks the consumer itself (no network call).
+     */
+    public interface Reach {
+        /** Whether the engine paused {@code tp} (back-pressure): it is not fetched, so it need not be answered. */
+        boolean paused(TopicPartition tp);
+
+        /** The node id of {@code tp}'s leader as the consumer last learned it; -1 when it has none or is not known. */
+        int leader(TopicPartition tp);
+
+        /** How many responses the consumer has had from broker {@code node}; -1 when it never connected to it. */
+        long responses(int node);
+
+        /**
+         * A consumer's own reach: its paused partitions, its cached metadata, and its {@code consumer-node-metrics
+         * response-total} per node (any answer counts: a caught-up consumer fetches from each leader once per
+         * {@code fetch.max.wait.ms}).
+         */
+        static Reach of(Consumer<?, ?> consumer, String clientId) {
+            return new Reach() {
+                @Override
+                public boolean paused(TopicPartition tp) {
+                    return consumer.paused().contains(tp);
+                }
+
+                @Override
+                public int leader(TopicPartition tp) {
+                    try {
+                        // cached metadata of a subscribed topic; a topic not in it is "not known" (no wait)
+                        for (PartitionInfo p : consumer.partitionsFor(tp.topic(), Duration.ZERO)) {
+                            if (p.partition() == tp.partition()) {
+                                return p.leader() == null || p.leader().isEmpty() ? -1 : p.leader().id();
+                            }
+                        }
+                    } catch (KafkaException e) {
+                        // a timeout asking for a topic not cached, or a consumer closing: no leader known
+                    }
+                    return -1;
+                }
+
+                @Override
+                public long responses(int node) {
+                    Metric m = consumer.metrics().get(new MetricName("response-total", "consumer-node-metrics", "",
+                            Map.of("client-id", clientId, "node-id", "node-" + node)));
+                    return m == null ? -1 : (long) ((Number) m.metricValue()).doubleValue();
+                }
+            };
+        }
+    }
+
+
     /** The longest {@link #breakFor} gives: the defaults (30 s idle and quiet times) get it. */
     public static final long MAX_BREAK_MS = 5000;
     /** How often, at most, the fetch-response count is read (a metric). */
@@ -29,14 +102,24 @@ public final class Receiving {
     private long readMs = Long.MIN_VALUE;
     private long calledMs = Long.MIN_VALUE;
     private long sinceMs = Long.MIN_VALUE;
+    /** null: the engine's consumer only (all partitions judged as one). */
+    private final Reach reach;
+    /** Per broker node: {responses last read (MIN_VALUE: no baseline yet), when they last grew (MIN_VALUE: never seen to), read at}. */
+    private final Map<Integer, long[]> nodes = new HashMap<>();
 
     /**
      * @param fetchResponses the cumulative count of fetch responses of the consumer that feeds the engine
      * @param breakMs a pause longer than this between fetch responses, or between two calls, is a break
      */
     public Receiving(LongSupplier fetchResponses, long breakMs) {
+        this(fetchResponses, breakMs, null);
+    }
+
+    /** As {@link #Receiving(LongSupplier, long)}, judging each task's partitions too by {@code reach} (null: not). */
+    public Receiving(LongSupplier fetchResponses, long breakMs, Reach reach) {
         this.fetchResponses = fetchResponses;
         this.breakMs = breakMs;
+        this.reach = reach;
     }
 
     /**
@@ -86,20 +169,95 @@ public final class Receiving {
     }
 
     /**
+     * Since when a task reading {@code inputs} has been receiving: the engine ({@link #since(long)}) and each of
+     * the partitions, unless paused, led by a broker the consumer heard from within the break time (without a
+     * {@link Reach}, the engine alone). The same for all the task's hosts: both inputs of a host are on one
+     * partition number.
+     */
+    public Since task(Collection<TopicPartition> inputs) {
+        List<TopicPartition> own = List.copyOf(inputs);
+        long[][] judged = new long[own.size()][]; // per partition: {receiving since, judged at}
+        for (int i = 0; i < judged.length; i++) {
+            judged[i] = new long[] {Long.MIN_VALUE, Long.MIN_VALUE};
+        }
+        return nowMs -> {
+            long since = since(nowMs);
+            if (reach != null) {
+                for (int i = 0; i < judged.length; i++) {
+                    since = Math.max(since, partitionSince(own.get(i), judged[i], nowMs));
+                }
+            }
+            return since;
+        };
+    }
+
+    private long partitionSince(TopicPartition tp, long[] p, long nowMs) {
+        if (p[1] == Long.MIN_VALUE || nowMs - p[1] >= READ_EVERY_MS || nowMs < p[1]) {
+            p[1] = nowMs;
+            if (!answered(tp, nowMs)) {
+                p[0] = nowMs;
+            }
+        }
+        return p[0];
+    }
+
+    /** Whether {@code tp} is paused or its leader answered within the break time (a node's first count is only a baseline). */
+    private boolean answered(TopicPartition tp, long nowMs) {
+        if (reach.paused(tp)) {
+            return true;
+        }
+        int leader = reach.leader(tp);
+        if (leader < 0) {
+            return false;
+        }
+        long[] n = nodes.computeIfAbsent(leader, k -> new long[] {Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE});
+        if (n[2] == Long.MIN_VALUE || nowMs - n[2] >= READ_EVERY_MS || nowMs < n[2]) {
+            n[2] = nowMs;
+            long count = reach.responses(leader);
+            if (count < 0) {
+                n[0] = Long.MIN_VALUE;
+            } else if (count != n[0]) {
+                if (n[0] != Long.MIN_VALUE) {
+                    n[1] = nowMs;
+                }
+                n[0] = count;
+            }
+        }
+        return n[1] != Long.MIN_VALUE && nowMs - n[1] <= breakMs;
+    }
+
+    /**
+     * Since when {@code consumer} has been receiving, its tasks judged on their own partitions too ({@link #task});
+     * null when it has no fetch-response count. To be used on the consumer's thread.
+     */
+    public static Receiving of(Consumer<?, ?> consumer, long breakMs) {
+        Map.Entry<MetricName, ? extends Metric> fetches = fetchTotal(consumer.metrics(), null);
+        return fetches == null ? null : new Receiving(count(fetches.getValue()), breakMs,
+                Reach.of(consumer, fetches.getKey().tags().get("client-id")));
+    }
+
+    /**
      * Since when the consumer {@code clientId} (any one when null) among a Kafka client's {@code metrics} has
      * been receiving, from its count of fetch responses ({@code consumer-fetch-manager-metrics fetch-total});
-     * null when there is no such metric.
+     * null when there is no such metric. Its tasks are judged as the whole consumer.
      */
-    public static Receiving of(java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics,
-                               String clientId, long breakMs) {
-        for (java.util.Map.Entry<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> e : metrics.entrySet()) {
-            org.apache.kafka.common.MetricName n = e.getKey();
+    public static Receiving of(Map<MetricName, ? extends Metric> metrics, String clientId, long breakMs) {
+        Map.Entry<MetricName, ? extends Metric> fetches = fetchTotal(metrics, clientId);
+        return fetches == null ? null : new Receiving(count(fetches.getValue()), breakMs);
+    }
+
+    private static Map.Entry<MetricName, ? extends Metric> fetchTotal(Map<MetricName, ? extends Metric> metrics, String clientId) {
+        for (Map.Entry<MetricName, ? extends Metric> e : metrics.entrySet()) {
+            MetricName n = e.getKey();
             if (n.name().equals("fetch-total") && n.group().equals("consumer-fetch-manager-metrics") && !n.tags().containsKey("topic")
                     && (clientId == null || clientId.equals(n.tags().get("client-id")))) {
-                org.apache.kafka.common.Metric fetches = e.getValue();
-                return new Receiving(() -> (long) ((Number) fetches.metricValue()).doubleValue(), breakMs);
+                return e;
             }
         }
         return null;
+    }
+
+    private static LongSupplier count(Metric metric) {
+        return () -> (long) ((Number) metric.metricValue()).doubleValue();
     }
 }

@@ -2,7 +2,13 @@ package dev.ampwatch.analyzer.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 /** Since when an engine has been receiving: fetch responses and its own turns, each at most the break time (1.5 s here) apart. */
@@ -76,5 +82,110 @@ class ReceivingTest {
         assertThat(Receiving.fetchMaxWaitMs(java.util.Map.of("consumer.fetch.max.wait.ms", "800"), "main.consumer.fetch.max.wait.ms",
                 "consumer.fetch.max.wait.ms")).isEqualTo(800);
         assertThat(Receiving.fetchMaxWaitMs(java.util.Map.of(), "fetch.max.wait.ms")).isEqualTo(500);
+    }
+
+    /** A consumer's reach under the test's control: leaders, paused partitions and answers per broker. */
+    private static final class FakeReach implements Receiving.Reach {
+        final Map<TopicPartition, Integer> leaders = new HashMap<>();
+        final Set<TopicPartition> paused = new HashSet<>();
+        final Map<Integer, Long> responses = new HashMap<>();
+
+        @Override
+        public boolean paused(TopicPartition tp) {
+            return paused.contains(tp);
+        }
+
+        @Override
+        public int leader(TopicPartition tp) {
+            return leaders.getOrDefault(tp, -1);
+        }
+
+        @Override
+        public long responses(int node) {
+            return responses.getOrDefault(node, -1L);
+        }
+
+        void answer(int... nodes) {
+            for (int n : nodes) {
+                responses.merge(n, 1L, Long::sum);
+            }
+        }
+    }
+
+    private static final TopicPartition SAMPLES_0 = new TopicPartition("samples", 0);
+    private static final TopicPartition EVENTS_0 = new TopicPartition("events", 0);
+    private static final TopicPartition SAMPLES_1 = new TopicPartition("samples", 1);
+    private static final TopicPartition EVENTS_1 = new TopicPartition("events", 1);
+
+    @Test
+    void aTaskWhosePartitionsLostTheirLeaderIsNotReceivingWhileTheOthersAre() {
+        FakeReach reach = new FakeReach();
+        reach.leaders.putAll(Map.of(SAMPLES_0, 1, EVENTS_0, 1, SAMPLES_1, 2, EVENTS_1, 2));
+        Receiving r = new Receiving(responses::get, 1500, reach);
+        Receiving.Since task0 = r.task(List.of(SAMPLES_0, EVENTS_0));
+        Receiving.Since task1 = r.task(List.of(SAMPLES_1, EVENTS_1));
+        long t = 10_000;
+        for (; t < 12_000; t += 100) { // both brokers answer
+            responses.incrementAndGet();
+            reach.answer(1, 2);
+            task0.since(t);
+            task1.since(t);
+        }
+        assertThat(task0.since(t)).isEqualTo(10_000);
+        assertThat(task1.since(t)).isEqualTo(10_000);
+        for (; t <= 13_400; t += 100) { // broker 2 goes away (last answer at 11,900): the consumer still hears from broker 1
+            responses.incrementAndGet();
+            reach.answer(1);
+            assertThat(task0.since(t)).isEqualTo(10_000);
+            assertThat(task1.since(t)).isEqualTo(10_000); // within the break
+        }
+        for (; t <= 40_000; t += 100) {
+            responses.incrementAndGet();
+            reach.answer(1);
+            if (t == 20_000) {
+                reach.leaders.putAll(Map.of(SAMPLES_1, -1, EVENTS_1, -1)); // its partitions fenced: no leader
+            }
+            assertThat(task0.since(t)).isEqualTo(10_000);
+            assertThat(task1.since(t)).as("at %d", t).isEqualTo(t); // nothing counted as silence while away
+        }
+        reach.leaders.putAll(Map.of(SAMPLES_1, 2, EVENTS_1, 2)); // back, leading again
+        responses.incrementAndGet();
+        reach.answer(1, 2);
+        long back = t; // its count has grown since the last one seen before the outage: receiving since last judged not
+        for (; t <= 45_000; t += 100) {
+            responses.incrementAndGet();
+            reach.answer(1, 2);
+            assertThat(task1.since(t)).isEqualTo(back - 100);
+            assertThat(task0.since(t)).isEqualTo(10_000);
+        }
+    }
+
+    @Test
+    void aPausedPartitionNeedNotBeAnsweredAndAnUnknownLeaderIsNotReceiving() {
+        FakeReach reach = new FakeReach();
+        reach.leaders.putAll(Map.of(SAMPLES_0, 1, EVENTS_0, 3));
+        Receiving r = new Receiving(responses::get, 1500, reach);
+        Receiving.Since task = r.task(List.of(SAMPLES_0, EVENTS_0));
+        reach.paused.add(EVENTS_0); // its queue is full: not fetched, so broker 3 is not asked
+        reach.answer(1);
+        assertThat(task.since(10_000)).isEqualTo(10_000); // a broker's first count is only a baseline
+        for (long t = 10_100; t <= 20_000; t += 100) {
+            responses.incrementAndGet();
+            reach.answer(1);
+            assertThat(task.since(t)).isEqualTo(10_000);
+        }
+        reach.paused.clear();
+        reach.leaders.put(EVENTS_0, -1); // not known (a topic not in the consumer's metadata)
+        for (long t = 20_100; t <= 25_000; t += 100) {
+            responses.incrementAndGet();
+            reach.answer(1);
+            assertThat(task.since(t)).isEqualTo(t);
+        }
+        // without a reach a task is judged as the whole consumer
+        Receiving plain = new Receiving(responses::get, 1500);
+        Receiving.Since whole = plain.task(List.of(SAMPLES_0, EVENTS_0));
+        assertThat(whole.since(30_000)).isEqualTo(30_000);
+        responses.incrementAndGet();
+        assertThat(whole.since(30_100)).isEqualTo(30_000);
     }
 }
