@@ -70,15 +70,16 @@ public final class AnalyzerApp implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RunMetrics runMetrics = new RunMetrics(registry, metricsRetention, Clock.systemUTC());
         boolean direct = requested.engine() == AnalyzerConfig.Engine.DIRECT;
-        // the attribution's processors look up their stream thread's consumer (HostProcessor)
+        // the attribution's processors look up their stream thread's consumer (HostProcessor), or its metrics
         dev.ampwatch.analyzer.streams.MainConsumers mainConsumers = new dev.ampwatch.analyzer.streams.MainConsumers();
+        java.util.concurrent.atomic.AtomicReference<KafkaStreams> streamsHolder = new java.util.concurrent.atomic.AtomicReference<>();
         // one admin client for what start-up asks the cluster: output limits, co-partitioning, internal topics
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminProperties(clientProperties))) {
             config = requested.toBuilder().maxOutputBytes(maxOutputBytes(admin, requested, clientProperties)).build();
             // on the direct engine Kafka Streams runs the statistics only, as its own application (group)
             streamsConfig = direct ? config.withApplicationId(config.applicationId() + STATISTICS_SUFFIX) : config;
             topology = direct ? AnalyzerTopology.statisticsTopology(streamsConfig, runMetrics)
-                    : AnalyzerTopology.buildTopology(config, runMetrics, receivingFor(config, clientProperties, mainConsumers));
+                    : AnalyzerTopology.buildTopology(config, runMetrics, receivingFor(config, clientProperties, mainConsumers, streamsHolder));
             java.util.OptionalInt inputs = CoPartitioning.check(admin, config.topics());
             java.util.List<org.apache.kafka.clients.admin.NewTopic> internal = new java.util.ArrayList<>();
             if (direct) {
@@ -103,6 +104,7 @@ public final class AnalyzerApp implements AutoCloseable {
         }
         runMetrics.expectDeadLetters(config.topics());
         KafkaStreams streams = new KafkaStreams(topology, props, mainConsumers);
+        streamsHolder.set(streams);
         KafkaStreamsMetrics streamsMetrics = null;
         ClientMetrics clientMetrics = new ClientMetrics(registry, config.kafkaClientMetrics());
         if (config.kafkaClientMetrics()) {
@@ -275,18 +277,30 @@ public final class AnalyzerApp implements AutoCloseable {
 
     /**
      * Since when a Kafka Streams main consumer (by client id) has been receiving, its tasks judged on their own
-     * partitions too (Receiving); null, with a warning, where it has no fetch-total metric (idle rules then count
-     * outages too).
+     * partitions too where Kafka Streams made it through {@code consumers} (Receiving); else (a consumer Kafka Streams
+     * makes itself: {@code group.protocol=streams}) from the client's metrics alone, as one; null, with a warning,
+     * where it has no fetch-total metric (idle rules then count outages too).
      */
     private static java.util.function.Function<String, dev.ampwatch.analyzer.streams.Receiving> receivingFor(
-            AnalyzerConfig config, Map<String, ?> clientProperties, dev.ampwatch.analyzer.streams.MainConsumers consumers) {
+            AnalyzerConfig config, Map<String, ?> clientProperties, dev.ampwatch.analyzer.streams.MainConsumers consumers,
+            java.util.concurrent.atomic.AtomicReference<KafkaStreams> streams) {
         long breakMs = dev.ampwatch.analyzer.streams.Receiving.breakFor(config, dev.ampwatch.analyzer.streams.Receiving.fetchMaxWaitMs(
                 clientProperties, "main.consumer.fetch.max.wait.ms", "consumer.fetch.max.wait.ms", "fetch.max.wait.ms"));
         return clientId -> {
             org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> c = consumers.get(clientId);
-            dev.ampwatch.analyzer.streams.Receiving r = c == null ? null : dev.ampwatch.analyzer.streams.Receiving.of(c, breakMs);
+            if (c != null) {
+                dev.ampwatch.analyzer.streams.Receiving r = dev.ampwatch.analyzer.streams.Receiving.of(c, breakMs);
+                if (r != null) {
+                    return r;
+                }
+            }
+            KafkaStreams s = streams.get();
+            dev.ampwatch.analyzer.streams.Receiving r = s == null ? null : dev.ampwatch.analyzer.streams.Receiving.of(s.metrics(), clientId, breakMs);
             if (r == null) {
                 LOG.warn("no fetch-total metric for Kafka Streams consumer {}; idle and quiet times count broker outages too", clientId);
+            } else if (c == null) {
+                LOG.warn("Kafka Streams made consumer {} itself (not through the analyzer's client supplier): its tasks are judged "
+                        + "receiving as the whole consumer, so a partition without a leader does not hold its hosts", clientId);
             }
             return r;
         };

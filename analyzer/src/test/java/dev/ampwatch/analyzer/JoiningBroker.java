@@ -73,8 +73,15 @@ final class JoiningBroker implements AutoCloseable {
 
     /** Starts it (again: same port, same data). */
     void start() {
-        server = new KafkaRaftServer(KafkaConfig.fromProps(props), Time.SYSTEM);
-        server.startup();
+        KafkaRaftServer s = new KafkaRaftServer(KafkaConfig.fromProps(props), Time.SYSTEM);
+        try {
+            s.startup();
+        } catch (RuntimeException e) {
+            s.shutdown();
+            s.awaitShutdown();
+            throw e;
+        }
+        server = s;
     }
 
     /** Stops it, as a broker that went away. */

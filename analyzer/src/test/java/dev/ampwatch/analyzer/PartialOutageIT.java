@@ -28,17 +28,20 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A cluster of two brokers with replication factor 1 where one goes away in the middle of two runs: the inputs'
- * partition 1 (host rig-b) is on broker 2, everything else (partition 0 with host rig-a, the outputs, the changelogs,
- * the groups' and transactions' logs) on broker 1. The analyzer's consumer keeps hearing from broker 1, so it is
- * receiving as a whole; rig-b's task must still not judge rig-b quiet or its trainer silent while its partitions
- * have no leader (Receiving#task), and rig-a must go on being attributed meanwhile, and rig-c (on broker 1 too),
- * whose trainer dies during the outage, be closed as silent during it. Before, rig-b's run was closed as
- * FAILED at its last heartbeat before the outage, with about half its joules.
+ * A cluster of two brokers with replication factor 1 where one goes away in the middle of a run: the inputs'
+ * partition 1 (host rig-b) is on broker 2, everything else (partition 0 with hosts rig-a and rig-c, the outputs, the
+ * changelogs, the groups' and transactions' logs) on broker 1. The analyzer's consumer keeps hearing from broker 1, so
+ * it is receiving as a whole; rig-b's task must still not judge rig-b quiet or its trainer silent while its partitions
+ * have no leader (Receiving#task), while on partition 0 a run is attributed exactly and a killed trainer's run is
+ * closed as silent during the outage. rig-b heartbeats all along, through the outage (its producer keeps what it
+ * cannot deliver, as the agents' spools do), so nothing but the outage can make it look quiet. Before, rig-b's run was
+ * closed as FAILED at its last heartbeat before the outage.
  */
 class PartialOutageIT {
-    /** Longer than the quiet-flush and input-idle times of the analyzer below: the point of the test. */
-    private static final Duration OUTAGE = Duration.ofSeconds(12);
+    /** The analyzer's quiet-flush and input-idle times. */
+    private static final Duration QUIET = Duration.ofSeconds(8);
+    /** At least this long, and more than twice the quiet time: the point of the test. */
+    private static final Duration OUTAGE = Duration.ofSeconds(20);
 
     static final Instant T0 = Instant.now().minusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
 
@@ -52,48 +55,117 @@ class PartialOutageIT {
             BrokerFixture.createTopics(client, topics, 2);
             clusterLogsOnThisBroker(client);
             AnalyzerConfig config = AnalyzerConfig.defaults().toBuilder().applicationId("partial-" + engine).topics(topics)
-                    .stateDir(dir.resolve("state")).engine(engine).inputIdle(Duration.ofSeconds(5)).quietFlush(Duration.ofSeconds(5)).build();
+                    .stateDir(dir.resolve("state")).engine(engine).inputIdle(QUIET).quietFlush(QUIET).build();
             try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(5));
                  // joins once the analyzer made its topics, all on broker 1; then partition 1 of both inputs moves to it
                  JoiningBroker second = JoiningBroker.start(first, dir.resolve("broker-2"), 2)) {
                 assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
                 moveToBroker(client, topics, 1, second.nodeId());
-                produce(client, topics, "rig-a", 0, 0, 10, true);
-                produce(client, topics, "rig-b", 1, 0, 10, true);
-                BrokerFixture.awaitRunEnergy(client, topics, e -> e.getEnergyJoules() > 0, 2, Duration.ofSeconds(60));
-                second.stop();
-                long downUntil = System.nanoTime() + OUTAGE.toNanos();
-                // rig-a's partitions are on broker 1: its run goes on and ends during the outage, exactly
-                produce(client, topics, "rig-a", 0, 11, 20, false);
-                // and rig-c, on broker 1 too, is a trainer killed during the outage: its task is still receiving, so
-                // it is judged silent and closed at its last heartbeat (10 s in) while broker 2 is away
-                produce(client, topics, "rig-c", 0, 0, 10, true);
-                Map<String, RunEnergy> during = BrokerFixture.awaitRunEnergy(client, topics, e -> e.getIsFinal()
-                        && (e.getRunId().equals("run-rig-a") || e.getRunId().equals("run-rig-c")), 2, Duration.ofSeconds(60));
-                assertExact(during.get("run-rig-a"));
-                RunEnergy c = during.get("run-rig-c");
-                assertThat(c.getStatus()).hasToString("FAILED");
-                assertThat(c.getQuality().getClosedSilent()).isTrue();
-                assertThat(c.getEnergyJoules()).isEqualTo(100.0 * 10, org.assertj.core.data.Offset.offset(1e-6));
-                // the outage is a length of wall-clock time against the analyzer's wall-clock rules: nothing to wait for but it
-                await("the outage").atMost(OUTAGE.plusSeconds(60)).pollInterval(Duration.ofMillis(500))
-                        .until(() -> System.nanoTime() > downUntil);
-                second.start();
-                produce(client, topics, "rig-b", 1, 11, 20, false);
-                RunEnergy b = BrokerFixture.awaitRunEnergy(client, topics, e -> e.getRunId().equals("run-rig-b") && e.getIsFinal(), 1,
-                        Duration.ofSeconds(120)).get("run-rig-b");
-                assertExact(b);
+                RunEnergy b;
+                try (Heartbeats rigB = new Heartbeats(client, topics, "rig-b", 1)) {
+                    BrokerFixture.awaitRunEnergy(client, topics, e -> e.getRunId().equals("run-rig-b") && e.getEnergyJoules() > 0, 1,
+                            Duration.ofSeconds(60));
+                    second.stop();
+                    long downUntil = System.nanoTime() + OUTAGE.toNanos();
+                    // rig-a's partitions are on broker 1: a whole run during the outage, attributed exactly; and rig-c, on
+                    // broker 1 too, a trainer killed during the outage: its task is still receiving, so it is judged
+                    // silent and closed at its last heartbeat (10 s in) while broker 2 is away
+                    produce(client, topics, "rig-a", 0, 0, 20, true);
+                    produce(client, topics, "rig-c", 0, 0, 10, true);
+                    Map<String, RunEnergy> during = BrokerFixture.awaitRunEnergy(client, topics, e -> e.getIsFinal()
+                            && (e.getRunId().equals("run-rig-a") || e.getRunId().equals("run-rig-c")), 2, Duration.ofSeconds(60));
+                    assertExact(during.get("run-rig-a"), 20);
+                    RunEnergy c = during.get("run-rig-c");
+                    assertThat(c.getStatus()).hasToString("FAILED");
+                    assertThat(c.getQuality().getClosedSilent()).isTrue();
+                    assertThat(c.getEnergyJoules()).isEqualTo(100.0 * 10, org.assertj.core.data.Offset.offset(1e-6));
+                    // the outage is a length of wall-clock time against the analyzer's wall-clock rules: nothing to wait for but it
+                    await("the outage").atMost(OUTAGE.plusSeconds(60)).pollInterval(Duration.ofMillis(500))
+                            .until(() -> System.nanoTime() > downUntil);
+                    second.start();
+                    // what rig-b sent during the outage reaches the analyzer once broker 2 is back
+                    int sentDuringOutage = rigB.sent();
+                    RunEnergy caughtUp = BrokerFixture.awaitRunEnergy(client, topics, e -> e.getRunId().equals("run-rig-b")
+                            && (e.getIsFinal() || e.getEnergyJoules() >= 100.0 * sentDuringOutage - 1e-6), 1, Duration.ofSeconds(60))
+                            .get("run-rig-b");
+                    assertThat(caughtUp.getIsFinal()).as("rig-b's run ended, %s with %s J (%s)", caughtUp.getStatus(),
+                            caughtUp.getEnergyJoules(), caughtUp.getFailureReason()).isFalse();
+                    int end = rigB.complete();
+                    b = BrokerFixture.awaitRunEnergy(client, topics, e -> e.getRunId().equals("run-rig-b") && e.getIsFinal(), 1,
+                            Duration.ofSeconds(120)).get("run-rig-b");
+                    assertExact(b, end);
+                }
             }
         }
     }
 
-    private static void assertExact(RunEnergy e) {
+    private static void assertExact(RunEnergy e, int seconds) {
         assertThat(e.getStatus()).as("%s status (%s)", e.getRunId(), e.getFailureReason()).hasToString("COMPLETED");
-        assertThat(e.getEnergyJoules()).as(e.getRunId()).isEqualTo(100.0 * 20, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(e.getEnergyJoules()).as(e.getRunId()).isEqualTo(100.0 * seconds, org.assertj.core.data.Offset.offset(1e-6));
         assertThat(e.getQuality().getClosedSilent()).isFalse();
         assertThat(e.getQuality().getGaps()).isZero();
         assertThat(e.getQuality().getLateSamples()).isZero();
         assertThat(e.getQuality().getLateEvents()).isZero();
+    }
+
+    /**
+     * A running trainer and its power agent on {@code host}: the run's start, then a sample and a heartbeat per second
+     * of event time, four a second of wall-clock time, on a schedule, until {@link #complete()}.
+     */
+    private static final class Heartbeats implements AutoCloseable {
+        private final KafkaProducer<String, PowerSample> samples;
+        private final KafkaProducer<String, TrainingEvent> events;
+        private final Topics topics;
+        private final String host;
+        private final int partition;
+        private final java.util.concurrent.ScheduledExecutorService schedule = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        private final java.util.concurrent.atomic.AtomicInteger second = new java.util.concurrent.atomic.AtomicInteger();
+
+        Heartbeats(Map<String, Object> client, Topics topics, String host, int partition) {
+            this.samples = new KafkaProducer<>(client, new StringSerializer(), topics.powerSamples().valueSerde().serializer());
+            this.events = new KafkaProducer<>(client, new StringSerializer(), topics.trainingEvents().valueSerde().serializer());
+            this.topics = topics;
+            this.host = host;
+            this.partition = partition;
+            events.send(new ProducerRecord<>(topics.trainingEvents().name(), partition, host, event(host, 0, EventKind.RUN_STARTED)));
+            samples.send(sample(0));
+            schedule.scheduleAtFixedRate(() -> {
+                int s = second.get() + 1;
+                samples.send(sample(s));
+                events.send(new ProducerRecord<>(topics.trainingEvents().name(), partition, host, event(host, s, EventKind.PROGRESS)));
+                second.set(s);
+            }, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        private ProducerRecord<String, PowerSample> sample(int s) {
+            return new ProducerRecord<>(topics.powerSamples().name(), partition, host, PowerSample.newBuilder().setHost(host)
+                    .setSource(SourceType.NVML).setComponent(Component.GPU).setDevice("gpu0").setEventTime(T0.plusSeconds(s))
+                    .setEnergyUj(1_000_000_000L + 100_000_000L * s).setPowerWatts(100.0).build());
+        }
+
+        /** The last second sent so far. */
+        int sent() {
+            return second.get();
+        }
+
+        /** Stops the heartbeats and ends the run a second after the last; returns its length in seconds. */
+        int complete() throws InterruptedException {
+            schedule.shutdown();
+            assertThat(schedule.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            int end = second.get() + 1;
+            samples.send(sample(end));
+            events.send(new ProducerRecord<>(topics.trainingEvents().name(), partition, host, event(host, end, EventKind.RUN_COMPLETED)));
+            samples.flush();
+            events.flush();
+            return end;
+        }
+
+        @Override
+        public void close() {
+            schedule.shutdownNow();
+            samples.close(Duration.ofSeconds(10));
+            events.close(Duration.ofSeconds(10));
+        }
     }
 
     /**

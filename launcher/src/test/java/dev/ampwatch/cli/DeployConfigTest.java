@@ -71,14 +71,28 @@ class DeployConfigTest {
         for (String unit : new String[] {"ampwatch-power-agent.service", "ampwatch-analyzer.service"}) {
             String text = Files.readString(systemd.resolve(unit));
             String exec = line(text, "ExecStart=");
-            assertThat(exec).startsWith("/opt/ampwatch/bin/ampwatch ");
+            // a slim distribution's jar, its main class taking the command's options directly
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("/usr/bin/java( -\\S+)* -jar /opt/ampwatch/(ampwatch-(agent|analyzer)\\.jar)(.*)")
+                    .matcher(exec);
+            assertThat(m.matches()).as(unit + ": " + exec).isTrue();
+            if (unit.contains("power-agent")) {
+                assertThat(exec).contains("-jar /opt/ampwatch/ampwatch-agent.jar")
+                        .contains(Files.readString(Path.of("..", "deploy", "power-agent.jvm-options")).trim());
+            } else {
+                assertThat(exec).contains("-jar /opt/ampwatch/ampwatch-analyzer.jar");
+            }
+            // the jar the build writes: <finalName>-<classifier>.jar
+            assertThat(Path.of("pom.xml")).content().contains("<finalName>ampwatch</finalName>")
+                    .contains("<classifier>" + m.group(3) + "</classifier>");
             String config = line(text, "Environment=AMPWATCH_CONFIG=");
             assertThat(config).startsWith("/etc/ampwatch/");
             Path example = systemd.resolve(Path.of(config).getFileName());
             assertThat(example).as(unit + ": the example of " + config).exists();
-            String[] args = exec.substring("/opt/ampwatch/bin/ampwatch ".length()).split(" ");
-            var parsed = Ampwatch.commandLine(java.util.Map.of("AMPWATCH_CONFIG", example.toString())).parseArgs(args);
-            Object command = parsed.subcommand().commandSpec().userObject();
+            String rest = m.group(4).trim();
+            String[] args = rest.isEmpty() ? new String[0] : rest.split(" ");
+            java.util.Map<String, String> env = java.util.Map.of("AMPWATCH_CONFIG", example.toString());
+            var parsed = (m.group(3).equals("agent") ? AgentMain.commandLine(env) : AnalyzerMain.commandLine(env)).parseArgs(args);
+            Object command = parsed.commandSpec().userObject();
             if (command instanceof PowerAgentCommand agent) {
                 assertThat(agent.sources).containsExactly("nvml", "rapl");
                 assertThat(agent.kafka.bootstrapServers).isEqualTo("kafka-1.example:9092,kafka-2.example:9092");

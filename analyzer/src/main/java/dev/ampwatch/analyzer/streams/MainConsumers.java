@@ -1,5 +1,6 @@
 package dev.ampwatch.analyzer.streams;
 
+import java.lang.ref.WeakReference;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.admin.Admin;
@@ -16,14 +17,16 @@ import org.apache.kafka.streams.KafkaClientSupplier;
  * Kafka Streams' clients, as its default supplier makes them, with each stream thread's main consumer kept by
  * client id ({@code <thread name>-consumer}): the attribution's processors run on that thread and ask it what it
  * knows of their partitions ({@link Receiving#of(Consumer, long)}: paused, leader, answers per broker; no
- * network call). A replaced thread's consumer takes the place of the one it replaces under the same name.
+ * network call). Kept weakly: a thread that Kafka Streams replaced (a new thread, with a new name) lets its closed
+ * consumer go. With {@code group.protocol=streams} Kafka Streams makes its main consumers itself and none is kept here.
  */
 public final class MainConsumers implements KafkaClientSupplier {
-    private final Map<String, Consumer<byte[], byte[]>> byClientId = new ConcurrentHashMap<>();
+    private final Map<String, WeakReference<Consumer<byte[], byte[]>>> byClientId = new ConcurrentHashMap<>();
 
-    /** The main consumer with {@code clientId}, or null if Kafka Streams made none. Use it on its stream thread only. */
+    /** The main consumer with {@code clientId}, or null if none was made here. Use it on its stream thread only. */
     public Consumer<byte[], byte[]> get(String clientId) {
-        return byClientId.get(clientId);
+        WeakReference<Consumer<byte[], byte[]>> ref = byClientId.get(clientId);
+        return ref == null ? null : ref.get();
     }
 
     @Override
@@ -41,7 +44,8 @@ public final class MainConsumers implements KafkaClientSupplier {
         Consumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         Object clientId = config.get(ConsumerConfig.CLIENT_ID_CONFIG);
         if (clientId != null) {
-            byClientId.put(clientId.toString(), consumer);
+            byClientId.values().removeIf(ref -> ref.get() == null);
+            byClientId.put(clientId.toString(), new WeakReference<>(consumer));
         }
         return consumer;
     }

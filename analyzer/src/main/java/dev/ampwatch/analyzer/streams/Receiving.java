@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 
 /**
  * Since when the engine has been receiving without a break: its consumer getting fetch responses (a
@@ -19,7 +19,8 @@ import org.apache.kafka.common.TopicPartition;
  * thread running, each no more than the break time apart ({@link #breakFor}: 5 s under
  * the default 30 s idle and quiet times). One consumer's count covers all its partitions, so a task is judged
  * on its own input partitions too ({@link #task}, where the consumer is at hand: {@link #of(Consumer, long)}):
- * each must have a leader that answers the consumer within the break time, unless the engine paused it. A
+ * each must have a source (its leader, or the replica the consumer was sent to) that answers the consumer within
+ * the break time, unless the engine paused it. A
  * cluster where only some input partitions lost their leader (several brokers, replication factor 1, one
  * broker down) is then not receiving for the hosts on those partitions, and receiving for the others
  * (PartialOutageIT).
@@ -40,50 +41,77 @@ public final class Receiving {
 
     /**
      * What a consumer knows of the partitions it reads; called on the consumer's own thread. {@link #of(Consumer, String)}
-     * asks the consumer itself (no network call).
+     * asks the consumer itself.
      */
     public interface Reach {
         /** Whether the engine paused {@code tp} (back-pressure): it is not fetched, so it need not be answered. */
         boolean paused(TopicPartition tp);
 
-        /** The node id of {@code tp}'s leader as the consumer last learned it; -1 when it has none or is not known. */
-        int leader(TopicPartition tp);
+        /**
+         * The node id the consumer fetches {@code tp} from: its preferred read replica where the broker named one
+         * (follower fetching, {@code client.rack}), else its leader as the consumer last learned it; -1 when it has
+         * no leader or none is known.
+         */
+        int source(TopicPartition tp);
 
         /** How many responses the consumer has had from broker {@code node}; -1 when it never connected to it. */
         long responses(int node);
 
         /**
-         * A consumer's own reach: its paused partitions, its cached metadata, and its {@code consumer-node-metrics
-         * response-total} per node (any answer counts: a caught-up consumer fetches from each leader once per
-         * {@code fetch.max.wait.ms}).
+         * A consumer's own reach: its paused partitions, its cached metadata, its {@code preferred-read-replica} per
+         * partition and its {@code consumer-node-metrics response-total} per node (any answer counts: a caught-up
+         * consumer fetches from each source once per {@code fetch.max.wait.ms}). No network call for the subscribed
+         * topics, whose metadata the consumer holds; a consumer that cannot answer (closing) knows no source.
          */
         static Reach of(Consumer<?, ?> consumer, String clientId) {
             return new Reach() {
                 @Override
                 public boolean paused(TopicPartition tp) {
-                    return consumer.paused().contains(tp);
+                    try {
+                        return consumer.paused().contains(tp);
+                    } catch (RuntimeException e) {
+                        return false; // closing: not paused, and no source either
+                    }
                 }
 
                 @Override
-                public int leader(TopicPartition tp) {
+                public int source(TopicPartition tp) {
                     try {
-                        // cached metadata of a subscribed topic; a topic not in it is "not known" (no wait)
+                        Map<MetricName, ? extends Metric> metrics = consumer.metrics();
+                        for (String topic : new String[] {tp.topic(), tp.topic().replace('.', '_')}) {
+                            Metric replica = metrics.get(new MetricName("preferred-read-replica", "consumer-fetch-manager-metrics", "",
+                                    Map.of("client-id", clientId, "topic", topic, "partition", Integer.toString(tp.partition()))));
+                            if (replica != null) {
+                                int id = ((Number) replica.metricValue()).intValue();
+                                if (id >= 0) {
+                                    return id;
+                                }
+                                break;
+                            }
+                        }
+                        // the cached metadata of a subscribed topic; a topic not in it is asked for without waiting
                         for (PartitionInfo p : consumer.partitionsFor(tp.topic(), Duration.ZERO)) {
                             if (p.partition() == tp.partition()) {
                                 return p.leader() == null || p.leader().isEmpty() ? -1 : p.leader().id();
                             }
                         }
-                    } catch (KafkaException e) {
-                        // a timeout asking for a topic not cached, or a consumer closing: no leader known
+                    } catch (WakeupException e) {
+                        throw e; // meant for the engine's poll: closing
+                    } catch (RuntimeException e) {
+                        // a topic not cached (a timeout), or a consumer closing: none known
                     }
                     return -1;
                 }
 
                 @Override
                 public long responses(int node) {
-                    Metric m = consumer.metrics().get(new MetricName("response-total", "consumer-node-metrics", "",
-                            Map.of("client-id", clientId, "node-id", "node-" + node)));
-                    return m == null ? -1 : (long) ((Number) m.metricValue()).doubleValue();
+                    try {
+                        Metric m = consumer.metrics().get(new MetricName("response-total", "consumer-node-metrics", "",
+                                Map.of("client-id", clientId, "node-id", "node-" + node)));
+                        return m == null ? -1 : (long) ((Number) m.metricValue()).doubleValue();
+                    } catch (RuntimeException e) {
+                        return -1;
+                    }
                 }
             };
         }
@@ -170,7 +198,7 @@ public final class Receiving {
 
     /**
      * Since when a task reading {@code inputs} has been receiving: the engine ({@link #since(long)}) and each of
-     * the partitions, unless paused, led by a broker the consumer heard from within the break time (without a
+     * the partitions, unless paused, fetched from a broker the consumer heard from within the break time (without a
      * {@link Reach}, the engine alone). The same for all the task's hosts: both inputs of a host are on one
      * partition number.
      */
@@ -201,19 +229,19 @@ public final class Receiving {
         return p[0];
     }
 
-    /** Whether {@code tp} is paused or its leader answered within the break time (a node's first count is only a baseline). */
+    /** Whether {@code tp} is paused or its source answered within the break time (a node's first count is only a baseline). */
     private boolean answered(TopicPartition tp, long nowMs) {
         if (reach.paused(tp)) {
             return true;
         }
-        int leader = reach.leader(tp);
-        if (leader < 0) {
+        int source = reach.source(tp);
+        if (source < 0) {
             return false;
         }
-        long[] n = nodes.computeIfAbsent(leader, k -> new long[] {Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE});
+        long[] n = nodes.computeIfAbsent(source, k -> new long[] {Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE});
         if (n[2] == Long.MIN_VALUE || nowMs - n[2] >= READ_EVERY_MS || nowMs < n[2]) {
             n[2] = nowMs;
-            long count = reach.responses(leader);
+            long count = reach.responses(source);
             if (count < 0) {
                 n[0] = Long.MIN_VALUE;
             } else if (count != n[0]) {

@@ -96,7 +96,7 @@ class ReceivingTest {
         }
 
         @Override
-        public int leader(TopicPartition tp) {
+        public int source(TopicPartition tp) {
             return leaders.getOrDefault(tp, -1);
         }
 
