@@ -54,7 +54,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
     public enum Engine {
         /**
          * Plain consumers and a transactional producer, one group member per thread: the same step and
-         * changelog as {@link #STREAMS}, at ~2-3x its throughput (docs/benchmarks.md).
+         * changelog as {@link #STREAMS}, at 1.5-1.8x its throughput (docs/benchmarks.md).
          */
         DIRECT,
         /** A Kafka Streams processor; the reference, and what analyzers before the direct engine ran. */
