@@ -32,6 +32,7 @@ import org.apache.kafka.common.errors.WakeupException;
  * outage (BrokerOutageIT). Not thread-safe: one per engine thread (or step).
  */
 public final class Receiving {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Receiving.class);
     /** Since when one task's inputs (or the whole engine) have been received without a break. */
     @FunctionalInterface
     public interface Since {
@@ -203,40 +204,69 @@ public final class Receiving {
      * partition number.
      */
     public Since task(Collection<TopicPartition> inputs) {
-        List<TopicPartition> own = List.copyOf(inputs);
-        long[][] judged = new long[own.size()][]; // per partition: {receiving since, judged at}
-        for (int i = 0; i < judged.length; i++) {
-            judged[i] = new long[] {Long.MIN_VALUE, Long.MIN_VALUE};
-        }
+        List<Judged> own = inputs.stream().map(Judged::new).toList();
         return nowMs -> {
             long since = since(nowMs);
             if (reach != null) {
-                for (int i = 0; i < judged.length; i++) {
-                    since = Math.max(since, partitionSince(own.get(i), judged[i], nowMs));
+                for (Judged j : own) {
+                    since = Math.max(since, partitionSince(j, nowMs));
                 }
             }
             return since;
         };
     }
 
-    private long partitionSince(TopicPartition tp, long[] p, long nowMs) {
-        if (p[1] == Long.MIN_VALUE || nowMs - p[1] >= READ_EVERY_MS || nowMs < p[1]) {
-            p[1] = nowMs;
-            if (!answered(tp, nowMs)) {
-                p[0] = nowMs;
-            }
+    /** One input partition of a task, as last judged. */
+    private static final class Judged {
+        final TopicPartition tp;
+        /** Receiving since: when last judged not answering. */
+        long sinceMs = Long.MIN_VALUE;
+        long judgedMs = Long.MIN_VALUE;
+        /** When the present streak of not answering began; MIN_VALUE: answering. */
+        long silentFromMs = Long.MIN_VALUE;
+        /** Whether the present streak was logged. */
+        boolean warned;
+
+        Judged(TopicPartition tp) {
+            this.tp = tp;
         }
-        return p[0];
     }
 
-    /** Whether {@code tp} is paused or its source answered within the break time (a node's first count is only a baseline). */
-    private boolean answered(TopicPartition tp, long nowMs) {
+    private long partitionSince(Judged j, long nowMs) {
+        if (j.judgedMs == Long.MIN_VALUE || nowMs - j.judgedMs >= READ_EVERY_MS || nowMs < j.judgedMs) {
+            j.judgedMs = nowMs;
+            String why = unanswered(j.tp, nowMs);
+            if (why != null) {
+                j.sinceMs = nowMs;
+                if (j.silentFromMs == Long.MIN_VALUE) {
+                    j.silentFromMs = nowMs;
+                } else if (!j.warned && nowMs - j.silentFromMs >= breakMs) {
+                    j.warned = true;
+                    LOG.warn("input partition {}: {}; the hosts on partition {} are not judged idle or quiet until it answers "
+                            + "(what they send waits in Kafka)", j.tp, why, j.tp.partition());
+                }
+            } else {
+                if (j.warned) {
+                    LOG.info("input partition {} answers again after {} ms", j.tp, nowMs - j.silentFromMs);
+                }
+                j.silentFromMs = Long.MIN_VALUE;
+                j.warned = false;
+            }
+        }
+        return j.sinceMs;
+    }
+
+    /**
+     * Why {@code tp} is not answering, or null when it is paused or its source answered within the break time (a
+     * node's first count is only a baseline).
+     */
+    private String unanswered(TopicPartition tp, long nowMs) {
         if (reach.paused(tp)) {
-            return true;
+            return null;
         }
         int source = reach.source(tp);
         if (source < 0) {
-            return false;
+            return "it has no leader (or the analyzer's consumer knows none)";
         }
         long[] n = nodes.computeIfAbsent(source, k -> new long[] {Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE});
         if (n[2] == Long.MIN_VALUE || nowMs - n[2] >= READ_EVERY_MS || nowMs < n[2]) {
@@ -251,7 +281,11 @@ public final class Receiving {
                 n[0] = count;
             }
         }
-        return n[1] != Long.MIN_VALUE && nowMs - n[1] <= breakMs;
+        if (n[1] != Long.MIN_VALUE && nowMs - n[1] <= breakMs) {
+            return null;
+        }
+        return "broker " + source + ", which it is fetched from, " + (n[1] == Long.MIN_VALUE ? "has not answered the analyzer's consumer yet"
+                : "has not answered the analyzer's consumer for " + (nowMs - n[1]) + " ms");
     }
 
     /**

@@ -188,4 +188,44 @@ class ReceivingTest {
         responses.incrementAndGet();
         assertThat(whole.since(30_100)).isEqualTo(30_000);
     }
+
+    @Test
+    void aPartitionThatStopsAnsweringIsLoggedOnceWithItsBrokerAndAgainWhenItAnswers() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Receiving.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        logger.addAppender(logs);
+        try {
+            FakeReach reach = new FakeReach();
+            reach.leaders.putAll(Map.of(SAMPLES_1, 2, EVENTS_1, 2));
+            Receiving.Since task = new Receiving(responses::get, 1500, reach).task(List.of(SAMPLES_1, EVENTS_1));
+            long t = 10_000;
+            for (; t < 12_000; t += 100) { // starting up: the first count is a baseline, not logged
+                responses.incrementAndGet();
+                reach.answer(2);
+                task.since(t);
+            }
+            assertThat(logs.list).isEmpty();
+            for (; t < 30_000; t += 100) { // broker 2 away
+                responses.incrementAndGet();
+                task.since(t);
+            }
+            assertThat(logs.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).containsExactly(
+                    "input partition samples-1: broker 2, which it is fetched from, has not answered the analyzer's consumer for "
+                            + "3100 ms; the hosts on partition 1 are not judged idle or quiet until it answers (what they send waits in Kafka)",
+                    "input partition events-1: broker 2, which it is fetched from, has not answered the analyzer's consumer for "
+                            + "3100 ms; the hosts on partition 1 are not judged idle or quiet until it answers (what they send waits in Kafka)");
+            reach.leaders.putAll(Map.of(SAMPLES_1, 3, EVENTS_1, 3)); // moved to broker 3
+            for (; t < 32_000; t += 100) {
+                responses.incrementAndGet();
+                reach.answer(3);
+                task.since(t);
+            }
+            assertThat(logs.list).hasSize(4);
+            // judged not answering from 13,500 (1.6 s after its last answer) to 30,100 (broker 3's first count is a baseline)
+            assertThat(logs.list.get(2).getFormattedMessage()).isEqualTo("input partition samples-1 answers again after 16600 ms");
+        } finally {
+            logger.detachAppender(logs);
+        }
+    }
 }
