@@ -50,8 +50,8 @@ prepare() {
   "${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}/bin/jlink" --output "$out/jre" \
       --add-modules java.base,java.logging,java.management,java.naming,java.xml,jdk.unsupported \
       --strip-debug --no-header-files --no-man-pages
-  # Fashion-MNIST for the accuracy steps: the test set and the first 30,000 training images (the last 5,000 of
-  # them the validation split), so that the bundle fits; the same files give the CPU reference (docs/benchmarks.md)
+  # Fashion-MNIST for the accuracy steps: the test set and the first 30,000 training images (the last 2,500 of
+  # them the validation split: a twelfth, FashionMnist.load), so that the bundle fits; the same files give the CPU reference (docs/benchmarks.md)
   mkdir -p "$out/fashion-mnist"
   python3 - "$dataset" "$out/fashion-mnist" <<'PY'
 import gzip, shutil, struct, sys

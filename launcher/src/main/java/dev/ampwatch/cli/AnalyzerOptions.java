@@ -52,6 +52,11 @@ final class AnalyzerOptions {
                     + "one that never did after this long without an event, in the host's event time; 0s never (default: ${DEFAULT-VALUE}).")
     Duration runSilence;
 
+    @Option(names = "--max-future-skew", defaultValue = "1h", converter = DurationConverter.class,
+            description = "A record stamped further than this ahead of the analyzer's clock is refused (dead letter, kind "
+                    + "invalid): a host with a wrong clock would otherwise hold its timeline far in the future (default: ${DEFAULT-VALUE}).")
+    Duration maxFutureSkew;
+
     @Option(names = "--forecast-after-epochs", defaultValue = "2", paramLabel = "K",
             description = "Complete epochs a run needs before its total energy, end and CO2e are forecast (at least 2; "
                     + "docs/forecasts.md) (default: ${DEFAULT-VALUE}).")
@@ -131,6 +136,7 @@ final class AnalyzerOptions {
                 .carbonIntensity(carbonIntensity, hostCarbonIntensity)
                 .stateDir(stateDir != null ? stateDir : defaultStateDir)
                 .inputIdle(inputIdle).quietFlush(quietFlush).runSilence(runSilence).liveCommitInterval(liveCommitInterval)
+                .maxFutureSkew(maxFutureSkew)
                 .kafkaClientMetrics(kafkaClientMetrics).engine(engine)
                 .forecast(new ForecastSettings(forecastAfterEpochs, forecastConfidence, ForecastSettings.DEFAULTS.trendAlpha()))
                 .statistics(new StatisticsSettings(alpha, equivalenceMargin, StatisticsSettings.DEFAULTS.powerTarget(), null)).build();

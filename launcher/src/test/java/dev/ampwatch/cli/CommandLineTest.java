@@ -141,4 +141,14 @@ class CommandLineTest {
         assertThat(DurationConverter.parse("PT3S")).isEqualTo(Duration.ofSeconds(3));
         assertThatThrownBy(() -> DurationConverter.parse("soon")).hasMessageContaining("250ms");
     }
+
+    @Test
+    void theAnalyzersFutureSkewIsAnOptionThatReachesItsSettings() {
+        for (String[] args : new String[][] {{"analyzer"}, {"analyzer", "--max-future-skew", "10m"}}) {
+            AnalyzerCommand analyzer = (AnalyzerCommand) Ampwatch.commandLine(java.util.Map.of()).parseArgs(args)
+                    .subcommand().commandSpec().userObject();
+            assertThat(analyzer.options.config(analyzer.kafka.topics(), java.nio.file.Path.of("state")).maxFutureSkew())
+                    .isEqualTo(args.length == 1 ? Duration.ofHours(1) : Duration.ofMinutes(10));
+        }
+    }
 }

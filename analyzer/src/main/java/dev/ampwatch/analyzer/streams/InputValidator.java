@@ -96,7 +96,7 @@ final class InputValidator {
     }
 
     private String future(Instant now) {
-        return "event time is more than " + maxFutureSkew + " ahead of the analyzer clock (" + now + ")";
+        return "event time is more than " + maxFutureSkew + " ahead of the analyzer clock (" + now + "; --max-future-skew)";
     }
 
     private static Optional<String> fail(PowerSample s, String why) {
