@@ -72,6 +72,12 @@ public final class AnalyzerApp implements AutoCloseable {
         boolean direct = requested.engine() == AnalyzerConfig.Engine.DIRECT;
         // the attribution's processors look up their stream thread's consumer (HostProcessor), or its metrics
         dev.ampwatch.analyzer.streams.MainConsumers mainConsumers = new dev.ampwatch.analyzer.streams.MainConsumers();
+        // input partitions whose leader does not answer: their hosts wait (Receiving)
+        dev.ampwatch.analyzer.streams.UnansweredPartitions unanswered = new dev.ampwatch.analyzer.streams.UnansweredPartitions();
+        io.micrometer.core.instrument.Gauge.builder("ampwatch.analyzer.input.partitions.unanswered", unanswered,
+                        dev.ampwatch.analyzer.streams.UnansweredPartitions::count)
+                .description("Input partitions without a leader, or whose broker has not answered for longer than the break time: "
+                        + "the hosts on them are held, not judged idle or quiet").register(registry);
         java.util.concurrent.atomic.AtomicReference<KafkaStreams> streamsHolder = new java.util.concurrent.atomic.AtomicReference<>();
         // one admin client for what start-up asks the cluster: output limits, co-partitioning, internal topics
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminProperties(clientProperties))) {
@@ -79,7 +85,7 @@ public final class AnalyzerApp implements AutoCloseable {
             // on the direct engine Kafka Streams runs the statistics only, as its own application (group)
             streamsConfig = direct ? config.withApplicationId(config.applicationId() + STATISTICS_SUFFIX) : config;
             topology = direct ? AnalyzerTopology.statisticsTopology(streamsConfig, runMetrics)
-                    : AnalyzerTopology.buildTopology(config, runMetrics, receivingFor(config, clientProperties, mainConsumers, streamsHolder));
+                    : AnalyzerTopology.buildTopology(config, runMetrics, receivingFor(config, clientProperties, mainConsumers, streamsHolder, unanswered));
             java.util.OptionalInt inputs = CoPartitioning.check(admin, config.topics());
             java.util.List<org.apache.kafka.clients.admin.NewTopic> internal = new java.util.ArrayList<>();
             if (direct) {
@@ -125,7 +131,7 @@ public final class AnalyzerApp implements AutoCloseable {
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         DirectEngine engine = direct ? new DirectEngine(config, clientProperties, runMetrics, clientId, failures.recorder(registry, "direct"),
-                clientMetrics::bind) : null;
+                clientMetrics::bind, unanswered) : null;
         if (engine != null) {
             engine.start(); // its members join the group while the rest starts
         }
@@ -283,13 +289,13 @@ public final class AnalyzerApp implements AutoCloseable {
      */
     private static java.util.function.Function<String, dev.ampwatch.analyzer.streams.Receiving> receivingFor(
             AnalyzerConfig config, Map<String, ?> clientProperties, dev.ampwatch.analyzer.streams.MainConsumers consumers,
-            java.util.concurrent.atomic.AtomicReference<KafkaStreams> streams) {
+            java.util.concurrent.atomic.AtomicReference<KafkaStreams> streams, dev.ampwatch.analyzer.streams.UnansweredPartitions unanswered) {
         long breakMs = dev.ampwatch.analyzer.streams.Receiving.breakFor(config, dev.ampwatch.analyzer.streams.Receiving.fetchMaxWaitMs(
                 clientProperties, "main.consumer.fetch.max.wait.ms", "consumer.fetch.max.wait.ms", "fetch.max.wait.ms"));
         return clientId -> {
             org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> c = consumers.get(clientId);
             if (c != null) {
-                dev.ampwatch.analyzer.streams.Receiving r = dev.ampwatch.analyzer.streams.Receiving.of(c, breakMs);
+                dev.ampwatch.analyzer.streams.Receiving r = dev.ampwatch.analyzer.streams.Receiving.of(c, breakMs, unanswered);
                 if (r != null) {
                     return r;
                 }

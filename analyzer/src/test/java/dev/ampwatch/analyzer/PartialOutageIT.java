@@ -84,6 +84,9 @@ class PartialOutageIT {
                     produce(client, topics, "rig-c", 0, 0, 10, true);
                     if (!stateToo) {
                         assertRunsOfPartition0(client, topics);
+                        // both inputs' partition 1 counted for the alert (AnalyzerInputPartitionsUnanswered)
+                        await("the unanswered partitions on /metrics").atMost(Duration.ofSeconds(30))
+                                .until(() -> unanswered(app), n -> n == 2);
                     }
                     // the outage is a length of wall-clock time against the analyzer's wall-clock rules: nothing to wait for but it
                     await("the outage").atMost(OUTAGE.plusSeconds(60)).pollInterval(Duration.ofMillis(500))
@@ -99,6 +102,7 @@ class PartialOutageIT {
                             .get("run-rig-b");
                     assertThat(caughtUp.getIsFinal()).as("rig-b's run ended, %s with %s J (%s)", caughtUp.getStatus(),
                             caughtUp.getEnergyJoules(), caughtUp.getFailureReason()).isFalse();
+                    await("no unanswered partitions on /metrics").atMost(Duration.ofSeconds(30)).until(() -> unanswered(app), n -> n == 0);
                     int end = rigB.complete();
                     b = BrokerFixture.awaitRunEnergy(client, topics, e -> e.getRunId().equals("run-rig-b") && e.getIsFinal(), 1,
                             Duration.ofSeconds(120)).get("run-rig-b");
@@ -106,6 +110,10 @@ class PartialOutageIT {
                 }
             }
         }
+    }
+
+    private static double unanswered(AnalyzerApp app) throws Exception {
+        return BrokerFixture.sum(BrokerFixture.scrape(app), "ampwatch_analyzer_input_partitions_unanswered");
     }
 
     /** rig-a's run exact; rig-c's, whose trainer was killed 10 s in, closed as silent at its last heartbeat. */

@@ -47,7 +47,8 @@ public final class DirectEngine implements AutoCloseable {
     record Settings(AnalyzerConfig config, AnalyzerListener listener, boolean exactlyOnce, String changelogTopic,
                     Map<String, Object> consumerBase, Map<String, Object> producerBase, String clientId, String transactionalId,
                     Consumer<Throwable> onFailure, java.util.function.BiConsumer<Integer, List<AutoCloseable>> clients,
-                    IntConsumer ensureChangelog, Duration restorePatience) {
+                    IntConsumer ensureChangelog, Duration restorePatience,
+                    dev.ampwatch.analyzer.streams.UnansweredPartitions unanswered) {
 
         Map<String, Object> consumer(int index) {
             Map<String, Object> p = new HashMap<>(consumerBase);
@@ -102,6 +103,13 @@ public final class DirectEngine implements AutoCloseable {
      */
     public DirectEngine(AnalyzerConfig config, Map<String, ?> clientProperties, AnalyzerListener listener, String clientId,
                         Consumer<Throwable> onFailure, java.util.function.BiConsumer<Integer, List<AutoCloseable>> clients) {
+        this(config, clientProperties, listener, clientId, onFailure, clients, new dev.ampwatch.analyzer.streams.UnansweredPartitions());
+    }
+
+    /** As above, counting the input partitions its members judge not answering in {@code unanswered}. */
+    public DirectEngine(AnalyzerConfig config, Map<String, ?> clientProperties, AnalyzerListener listener, String clientId,
+                        Consumer<Throwable> onFailure, java.util.function.BiConsumer<Integer, List<AutoCloseable>> clients,
+                        dev.ampwatch.analyzer.streams.UnansweredPartitions unanswered) {
         boolean exactlyOnce = !"at_least_once".equals(String.valueOf(clientProperties.get("processing.guarantee")));
         Map<String, Object> consumer = filtered(clientProperties, ConsumerConfig.configNames(), "consumer.", "main.consumer.");
         consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -120,7 +128,7 @@ public final class DirectEngine implements AutoCloseable {
         String changelog = config.applicationId() + "-" + HostProcessor.TIMELINE_STORE + "-changelog";
         String transactionalId = config.applicationId() + "-hosts-" + processId(config);
         this.settings = new Settings(config, listener, exactlyOnce, changelog, consumer, producer, clientId, transactionalId,
-                onFailure, clients, this::ensureChangelog, restorePatience(producer, consumer));
+                onFailure, clients, this::ensureChangelog, restorePatience(producer, consumer), unanswered);
         int n = threads(clientProperties);
         for (int i = 0; i < n; i++) {
             members.add(new Member(settings, i, stop));

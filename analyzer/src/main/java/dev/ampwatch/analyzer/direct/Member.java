@@ -331,7 +331,7 @@ final class Member implements Runnable {
      * (idle rules on the plain wall clock, as before) if the client has no such metric, with a warning.
      */
     private Receiving receiving(KafkaConsumer<?, ?> consumer, long breakMs) {
-        Receiving r = Receiving.of(consumer, breakMs);
+        Receiving r = Receiving.of(consumer, breakMs, settings.unanswered());
         if (r == null) {
             LOG.warn("direct engine member {}: its consumer has no fetch-total metric; idle and quiet times count broker "
                     + "outages too", index);

@@ -133,6 +133,8 @@ public final class Receiving {
     private long sinceMs = Long.MIN_VALUE;
     /** null: the engine's consumer only (all partitions judged as one). */
     private final Reach reach;
+    /** Where partitions judged not answering are counted; null: nowhere. */
+    private final UnansweredPartitions unanswered;
     /** Per broker node: {responses last read (MIN_VALUE: no baseline yet), when they last grew (MIN_VALUE: never seen to), read at}. */
     private final Map<Integer, long[]> nodes = new HashMap<>();
 
@@ -146,9 +148,15 @@ public final class Receiving {
 
     /** As {@link #Receiving(LongSupplier, long)}, judging each task's partitions too by {@code reach} (null: not). */
     public Receiving(LongSupplier fetchResponses, long breakMs, Reach reach) {
+        this(fetchResponses, breakMs, reach, null);
+    }
+
+    /** As above, counting the partitions judged not answering (and logged) in {@code unanswered} (null: not). */
+    public Receiving(LongSupplier fetchResponses, long breakMs, Reach reach, UnansweredPartitions unanswered) {
         this.fetchResponses = fetchResponses;
         this.breakMs = breakMs;
         this.reach = reach;
+        this.unanswered = unanswered;
     }
 
     /**
@@ -240,14 +248,24 @@ public final class Receiving {
                 j.sinceMs = nowMs;
                 if (j.silentFromMs == Long.MIN_VALUE) {
                     j.silentFromMs = nowMs;
-                } else if (!j.warned && nowMs - j.silentFromMs >= breakMs) {
+                } else if (j.warned) {
+                    if (unanswered != null) {
+                        unanswered.unanswered(j.tp, nowMs);
+                    }
+                } else if (nowMs - j.silentFromMs >= breakMs) {
                     j.warned = true;
+                    if (unanswered != null) {
+                        unanswered.unanswered(j.tp, nowMs);
+                    }
                     LOG.warn("input partition {}: {}; the hosts on partition {} are not judged idle or quiet until it answers "
                             + "(what they send waits in Kafka)", j.tp, why, j.tp.partition());
                 }
             } else {
                 if (j.warned) {
                     LOG.info("input partition {} answers again after {} ms", j.tp, nowMs - j.silentFromMs);
+                    if (unanswered != null) {
+                        unanswered.answered(j.tp);
+                    }
                 }
                 j.silentFromMs = Long.MIN_VALUE;
                 j.warned = false;
@@ -293,9 +311,14 @@ public final class Receiving {
      * null when it has no fetch-response count. To be used on the consumer's thread.
      */
     public static Receiving of(Consumer<?, ?> consumer, long breakMs) {
+        return of(consumer, breakMs, null);
+    }
+
+    /** As above, counting the partitions judged not answering in {@code unanswered} (null: not). */
+    public static Receiving of(Consumer<?, ?> consumer, long breakMs, UnansweredPartitions unanswered) {
         Map.Entry<MetricName, ? extends Metric> fetches = fetchTotal(consumer.metrics(), null);
         return fetches == null ? null : new Receiving(count(fetches.getValue()), breakMs,
-                Reach.of(consumer, fetches.getKey().tags().get("client-id")));
+                Reach.of(consumer, fetches.getKey().tags().get("client-id")), unanswered);
     }
 
     /**

@@ -198,7 +198,9 @@ class ReceivingTest {
         try {
             FakeReach reach = new FakeReach();
             reach.leaders.putAll(Map.of(SAMPLES_1, 2, EVENTS_1, 2));
-            Receiving.Since task = new Receiving(responses::get, 1500, reach).task(List.of(SAMPLES_1, EVENTS_1));
+            AtomicLong now = new AtomicLong();
+            UnansweredPartitions unanswered = new UnansweredPartitions(now::get);
+            Receiving.Since task = new Receiving(responses::get, 1500, reach, unanswered).task(List.of(SAMPLES_1, EVENTS_1));
             long t = 10_000;
             for (; t < 12_000; t += 100) { // starting up: the first count is a baseline, not logged
                 responses.incrementAndGet();
@@ -209,6 +211,8 @@ class ReceivingTest {
             for (; t < 30_000; t += 100) { // broker 2 away
                 responses.incrementAndGet();
                 task.since(t);
+                now.set(t);
+                assertThat(unanswered.count()).as("at %d", t).isEqualTo(t < 15_000 ? 0 : 2); // counted once logged
             }
             assertThat(logs.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).containsExactly(
                     "input partition samples-1: broker 2, which it is fetched from, has not answered the analyzer's consumer for "
@@ -222,6 +226,13 @@ class ReceivingTest {
                 task.since(t);
             }
             assertThat(logs.list).hasSize(4);
+            assertThat(unanswered.count()).isZero();
+            // a partition no task judges any more (its task moved, its thread stalled) is forgotten after a minute
+            unanswered.unanswered(SAMPLES_0, t);
+            now.set(t + UnansweredPartitions.FORGET_MS);
+            assertThat(unanswered.count()).isEqualTo(1);
+            now.set(t + UnansweredPartitions.FORGET_MS + 1);
+            assertThat(unanswered.count()).isZero();
             // judged not answering from 13,500 (1.6 s after its last answer) to 30,100 (broker 3's first count is a baseline)
             assertThat(logs.list.get(2).getFormattedMessage()).isEqualTo("input partition samples-1 answers again after 16600 ms");
         } finally {
