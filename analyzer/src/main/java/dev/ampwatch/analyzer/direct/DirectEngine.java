@@ -100,13 +100,8 @@ public final class DirectEngine implements AutoCloseable {
      * @param clientId the base of the clients' ids
      * @param clients told about each member's new consumer and producer, by member index (client metrics):
      *     a member that starts over replaces its previous ones
+     * @param unanswered where the members count the input partitions they judge not answering (Receiving)
      */
-    public DirectEngine(AnalyzerConfig config, Map<String, ?> clientProperties, AnalyzerListener listener, String clientId,
-                        Consumer<Throwable> onFailure, java.util.function.BiConsumer<Integer, List<AutoCloseable>> clients) {
-        this(config, clientProperties, listener, clientId, onFailure, clients, new dev.ampwatch.analyzer.streams.UnansweredPartitions());
-    }
-
-    /** As above, counting the input partitions its members judge not answering in {@code unanswered}. */
     public DirectEngine(AnalyzerConfig config, Map<String, ?> clientProperties, AnalyzerListener listener, String clientId,
                         Consumer<Throwable> onFailure, java.util.function.BiConsumer<Integer, List<AutoCloseable>> clients,
                         dev.ampwatch.analyzer.streams.UnansweredPartitions unanswered) {

@@ -16,7 +16,7 @@ import org.apache.kafka.streams.KafkaClientSupplier;
 /**
  * Kafka Streams' clients, as its default supplier makes them, with each stream thread's main consumer kept by
  * client id ({@code <thread name>-consumer}): the attribution's processors run on that thread and ask it what it
- * knows of their partitions ({@link Receiving#of(Consumer, long)}: paused, leader, answers per broker; no
+ * knows of their partitions ({@link Receiving#of(Consumer, long, UnansweredPartitions)}: paused, leader, answers per broker; no
  * network call). Kept weakly: a thread that Kafka Streams replaced (a new thread, with a new name) lets its closed
  * consumer go. With {@code group.protocol=streams} Kafka Streams makes its main consumers itself and none is kept here.
  */

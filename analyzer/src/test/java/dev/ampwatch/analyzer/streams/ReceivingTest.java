@@ -85,7 +85,7 @@ class ReceivingTest {
     }
 
     /** A consumer's reach under the test's control: leaders, paused partitions and answers per broker. */
-    private static final class FakeReach implements Receiving.Reach {
+    private static final class FakeReach implements Reach {
         final Map<TopicPartition, Integer> leaders = new HashMap<>();
         final Set<TopicPartition> paused = new HashSet<>();
         final Map<Integer, Long> responses = new HashMap<>();
