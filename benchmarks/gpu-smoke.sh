@@ -9,15 +9,16 @@
 # `bash benchmarks/gpu-smoke.sh` (about 450 s on an H200; SMOKE_SECONDS, default 520, is the deadline).
 # Steps: facts (nvidia-smi, Java, nvcc), ptx (ISA of the built kernels), probe (per precision, with load time), nvml (the
 # power-agent's NVML source logging the GPU's energy counter and power every 50 ms for the rest of the script), tests
-# (the trainer's GPU tests through the JUnit console; skips are failures where the probe found a GPU), train-* (at least
+# (the trainer's GPU tests through the JUnit console; skips are failures where the probe found a GPU), gemm (every GEMM
+# kernel on a 4096^3 product, bit for bit against each other, then TFLOP/s each: SIMT FP32, WMMA, mma.sync), train-* (at least
 # 200 steps and 8 s per precision of a 784-2048-2048-10 MLP at batch 512: samples/s, TFLOP/s, joules from the energy
 # counter over the timed window, J per 1,000 samples; train-amp-fp16-small(-graphs): the demo's size without and with
 # CUDA graphs; train-*-cnn: the --preset cnn CNN at batch 256), infer-* (at least 300 batches and 8 s of 4,096 per inference
 # precision: inferences/s, TFLOP/s or TOPS, J per 1,000 inferences; int8 on the integer tensor cores, int8-dp4a through
 # dp4a, int4 as W4A8 through dp4a, fp8 on sm_89+ only), accuracy-* (the default model trained 5 epochs on the slice per training precision),
 # experiment (what --device auto does for a sweep: one device, an fp32 model trained, inference in every precision),
-# sanitizer-* (compute-sanitizer memcheck and racecheck of a short training run, memcheck of a short int8 inference,
-# racecheck of a short int4 inference).
+# sanitizer-* (compute-sanitizer memcheck and racecheck of every GEMM kernel on 264^3 and of a short training run,
+# memcheck of a short int8 inference, racecheck of a short int4 inference).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$here/benchmarks/target/gpu-smoke"
@@ -215,6 +216,15 @@ run() {
     report PASS nvml "$(grep -m1 '^#' "$out/logs/nvml.log"); $(grep -c gpu0 "$out/logs/nvml.log") readings so far, last: $(grep gpu0 "$out/logs/nvml.log" | tail -1)"
   fi
 
+  # every GEMM kernel on one 4096^3 product: checked against each other bit for bit, then timed (TFLOP/s); FAIL too
+  # where the mma.sync GEMMs failed their self-check on an sm_80+ GPU, so that training fell back to WMMA
+  if [[ $gpu != true ]]; then report SKIP gemm "no GPU"
+  elif [[ $(left 60) == 0 ]]; then report SKIP gemm "out of time (SMOKE_SECONDS)"
+  else
+    line=$(timeout "$(bounded 60)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke gemm 4096 1 2>&1 | tee "$out/logs/gemm.log" | tail -1)
+    case $line in PASS*) report PASS gemm "${line#PASS gemm }";; *) report FAIL gemm "$line";; esac
+  fi
+
   local p
   for p in fp32 tf32 amp-fp16 amp-bf16; do
     measured train "$p" 60 "samples" 1000 200 8
@@ -253,12 +263,14 @@ run() {
   fi
 
   # compute-sanitizer: memcheck (out-of-bounds and misaligned accesses) and racecheck (shared-memory hazards: the
-  # GEMMs' tiles) of a short training run per tool, and memcheck of a short int8 inference (the quantized kernels)
+  # GEMMs' tiles) of a short training run per tool, and memcheck of a short int8 inference (the quantized kernels);
+  # both of every GEMM kernel once per transpose on 264^3 (edges in both tiles of the mma.sync GEMMs: cp.async stages)
   local tool what san
-  for tool in memcheck:train racecheck:train memcheck:infer racecheck:infer4; do
+  for tool in memcheck:gemm racecheck:gemm memcheck:train racecheck:train memcheck:infer racecheck:infer4; do
     what=${tool#*:}; tool=${tool%%:*}
     if [[ $gpu == true ]] && command -v compute-sanitizer > /dev/null && [[ $(left 120) != 0 ]]; then
       local args=(train fp32 3 256)
+      [[ $what == gemm ]] && args=(gemm 264 0)
       [[ $what == infer ]] && args=(infer int8 3 256)
       [[ $what == infer4 ]] && args=(infer int4 3 256) # the W4A8 GEMM widens nibbles in shared memory
       san=$(timeout "$(bounded 120)" compute-sanitizer --tool "$tool" --error-exitcode 9 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke "${args[@]}" 2>&1); code=$?

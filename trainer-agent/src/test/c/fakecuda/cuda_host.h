@@ -21,12 +21,14 @@
 #undef __device__
 #undef __forceinline__
 #undef __launch_bounds__
+#undef __noinline__
 #undef __shared__
 #undef __align__
 #define __global__
 #define __device__
 #define __forceinline__ inline
 #define __launch_bounds__(...)
+#define __noinline__
 // one per kernel: a block's fibers share it, and the fake runs one launch at a time (kernels.cpp)
 #define __shared__ static
 #define __align__(n) __attribute__((aligned(n)))
@@ -157,3 +159,19 @@ static inline float __float_to_tf32(float v) {
 // The lanes' registers are gathered into the warp's whole A, B and C, multiplied, and scattered back.
 void fake_cuda_mma_m16n8k32_s8(int c[4], const unsigned a[4], const unsigned b[2]);
 void fake_cuda_mma_m16n8k32_e4m3(float c[4], const unsigned a[4], const unsigned b[2]);
+
+// ---- mma.sync.m16n8k16 (FP16 / BF16 inputs), ldmatrix and cp.async, for gemm_mma16.cuh --------------------------
+// mma: the PTX ISA's m16n8k16 16-bit layout ("Matrix Fragments for mma.m16n8k16"), g = lane / 4, t = lane % 4:
+// a[0..3] = A[g][2t..2t+1], A[g+8][2t..], A[g][8+2t..], A[g+8][8+2t..] (low half first); b[0..1] = B[2t..2t+1][g],
+// B[8+2t..][g]; c as for m16n8k32. Products summed in k order in FP32, as the WMMA emulation does.
+void fake_cuda_mma_m16n8k16(float c[4], const unsigned a[4], const unsigned b[2], bool bf16);
+// ldmatrix.sync.aligned.m8n8.x4(.trans).shared.b16, a warp-collective: lane L gives the address of row L % 8 of
+// matrix L / 8; r[j] of lane (g, t) is matrix j's row g, values 2t and 2t + 1 (trans: rows 2t and 2t + 1, value g).
+void fake_cuda_ldmatrix_x4(unsigned r[4], const void *row, bool trans);
+// cp.async.cg.shared.global of 16 bytes, the first `bytes` from gmem and zeros after: the source is read now, the
+// destination written when a cp.async.wait_group of this thread covers it (until then it holds NaN bytes, so a
+// kernel that reads a stage before waiting for it reads garbage here too)
+void fake_cuda_cp_async16(void *smem, const void *gmem, int bytes);
+void fake_cuda_cp_async_commit();
+void fake_cuda_cp_async_wait(int pending);
+static inline unsigned long long __cvta_generic_to_shared(const void *p) { return (unsigned long long) p; }

@@ -7,6 +7,7 @@
 #include "../../../main/cuda/elementwise.cu"
 #include "../../../main/cuda/gemm_sm75.cu"
 #include "../../../main/cuda/gemm_sm80.cu"
+#include "../../../main/cuda/gemm_mma.cu"
 #include "../../../main/cuda/int8.cu"
 #define INT8_MMA 1
 #include "../../../main/cuda/int8.cu"
@@ -64,6 +65,10 @@ const std::vector<Kernel> &kernels() {
         FIBER_KERNEL(gemm_f16_nn), FIBER_KERNEL(gemm_f16_tn), FIBER_KERNEL(gemm_f16_nt),
         FIBER_KERNEL(gemm_bf16_nn), FIBER_KERNEL(gemm_bf16_tn), FIBER_KERNEL(gemm_bf16_nt),
         FIBER_KERNEL(gemm_tf32_nn), FIBER_KERNEL(gemm_tf32_tn), FIBER_KERNEL(gemm_tf32_nt),
+        FIBER_KERNEL(gemm_f16_mma64_nn), FIBER_KERNEL(gemm_f16_mma64_tn), FIBER_KERNEL(gemm_f16_mma64_nt),
+        FIBER_KERNEL(gemm_f16_mma128_nn), FIBER_KERNEL(gemm_f16_mma128_tn), FIBER_KERNEL(gemm_f16_mma128_nt),
+        FIBER_KERNEL(gemm_bf16_mma64_nn), FIBER_KERNEL(gemm_bf16_mma64_tn), FIBER_KERNEL(gemm_bf16_mma64_nt),
+        FIBER_KERNEL(gemm_bf16_mma128_nn), FIBER_KERNEL(gemm_bf16_mma128_tn), FIBER_KERNEL(gemm_bf16_mma128_nt),
         PLAIN_KERNEL(quantize_s8), FIBER_KERNEL(gemm_s8_dp4a), PLAIN_KERNEL(dequant_bias_act), FIBER_KERNEL(gemm_s4_dp4a),
         FIBER_KERNEL(gemm_s8_mma),
         PLAIN_KERNEL(quantize_e4m3), FIBER_KERNEL(gemm_e4m3_mma), PLAIN_KERNEL(dequant_f32_bias_act),
@@ -330,6 +335,153 @@ void fake_cuda_mma_m16n8k32_e4m3(float c[4], const unsigned a[4], const unsigned
     mma8<float>(c, a, b, &WarpExchange::cf, [](unsigned char p, unsigned char q) { return e4m3(p) * e4m3(q); });
 }
 
+// ---- mma.sync.m16n8k16, ldmatrix, cp.async (gemm_mma16.cuh) -------------------------------------------------
+namespace {
+// One warp-collective ldmatrix or mma of a warp: its lanes' operands, and the results the first lane past the barrier
+// computes for all. A lane is at most one collective ahead of the others (each has a barrier), so two exchanges per
+// warp, used by the collectives' parity, need no second barrier: a lane writing collective n + 2's operands into
+// collective n's exchange has passed n + 1's barrier, so every lane has read n's results.
+struct Exchange16 {
+    unsigned long long op; // the collective this exchange holds (per-lane count, from 0 at the block's start)
+    bool done;             // d holds its results
+    unsigned a[32][4];
+    unsigned b[32][2];
+    float c[32][4];
+    float d[32][4];
+    const unsigned char *row[32];
+};
+Exchange16 exchange16[32][2];          // by warp of the block and the collective's parity
+unsigned long long collectives[1024]; // by thread of the block: its warp-collective ldmatrix and mma so far
+
+// this lane's exchange for its next collective
+Exchange16 &nextExchange() {
+    unsigned long long n = collectives[threadIdx.x]++;
+    Exchange16 &x = exchange16[threadIdx.x / 32][n & 1];
+    if (x.op != n) { // the first lane of the warp here
+        x.op = n;
+        x.done = false;
+    }
+    return x;
+}
+
+// every FP16 value as a float (the host's conversion is a software routine, and an mma decodes 384 values)
+const std::vector<float> &halfTable() {
+    static const std::vector<float> table = [] {
+        std::vector<float> t(65536);
+        for (unsigned i = 0; i < 65536; i++) {
+            __half_raw r;
+            r.x = (unsigned short) i;
+            t[i] = (float) __half(r);
+        }
+        return t;
+    }();
+    return table;
+}
+
+float half16(unsigned bits, bool bf16) {
+    return bf16 ? __uint_as_float(bits << 16) : halfTable()[bits];
+}
+float low16(unsigned word, bool bf16) { return half16(word & 0xffffu, bf16); }
+float high16(unsigned word, bool bf16) { return half16(word >> 16, bf16); }
+
+// the copies a thread has issued and not yet waited for, oldest first, each with its group: the committed groups are
+// the ones before `open`
+struct Copy {
+    unsigned char *dst;
+    unsigned long long group;
+    unsigned char data[16];
+};
+struct ThreadCopies {
+    std::vector<Copy> pending; // cleared, not freed, between blocks
+    unsigned long long open = 0;
+};
+ThreadCopies copies[1024]; // by thread of the block
+} // namespace
+
+void fake_cuda_mma_m16n8k16(float c[4], const unsigned a[4], const unsigned b[2], bool bf16) {
+    Exchange16 &x = nextExchange();
+    int lane = threadIdx.x % 32;
+    std::memcpy(x.a[lane], a, sizeof x.a[lane]);
+    std::memcpy(x.b[lane], b, sizeof x.b[lane]);
+    std::memcpy(x.c[lane], c, sizeof x.c[lane]);
+    fake_cuda_syncwarp();
+    if (!x.done) { // the first lane past the barrier multiplies for the whole warp
+        float A[16][16], Bt[8][16]; // Bt[n][k] = B[k][n]
+        for (int l = 0; l < 32; l++) {
+            int g = l / 4, t = l % 4;
+            // register r holds values 2t (low half) and 2t + 1 (high half)
+            A[g][2 * t] = low16(x.a[l][0], bf16), A[g][2 * t + 1] = high16(x.a[l][0], bf16);
+            A[g + 8][2 * t] = low16(x.a[l][1], bf16), A[g + 8][2 * t + 1] = high16(x.a[l][1], bf16);
+            A[g][8 + 2 * t] = low16(x.a[l][2], bf16), A[g][9 + 2 * t] = high16(x.a[l][2], bf16);
+            A[g + 8][8 + 2 * t] = low16(x.a[l][3], bf16), A[g + 8][9 + 2 * t] = high16(x.a[l][3], bf16);
+            Bt[g][2 * t] = low16(x.b[l][0], bf16), Bt[g][2 * t + 1] = high16(x.b[l][0], bf16);
+            Bt[g][8 + 2 * t] = low16(x.b[l][1], bf16), Bt[g][9 + 2 * t] = high16(x.b[l][1], bf16);
+        }
+        for (int l = 0; l < 32; l++) {
+            int g = l / 4, t = l % 4;
+            const int rows[4] = {g, g, g + 8, g + 8};
+            const int cols[4] = {2 * t, 2 * t + 1, 2 * t, 2 * t + 1};
+            for (int i = 0; i < 4; i++) {
+                float s = x.c[l][i];
+                for (int k = 0; k < 16; k++) s += A[rows[i]][k] * Bt[cols[i]][k]; // exact products: 11- or 8-bit significands
+                x.d[l][i] = s;
+            }
+        }
+        x.done = true;
+    }
+    std::memcpy(c, x.d[lane], sizeof x.d[lane]);
+}
+
+void fake_cuda_ldmatrix_x4(unsigned r[4], const void *row, bool trans) {
+    Exchange16 &x = nextExchange();
+    int lane = threadIdx.x % 32;
+    x.row[lane] = static_cast<const unsigned char *>(row);
+    fake_cuda_syncwarp();
+    int g = lane / 4, t = lane % 4;
+    for (int j = 0; j < 4; j++) {
+        unsigned short lo, hi;
+        if (trans) { // rows 2t and 2t + 1 of matrix j, value g of each
+            std::memcpy(&lo, x.row[8 * j + 2 * t] + 2 * g, 2);
+            std::memcpy(&hi, x.row[8 * j + 2 * t + 1] + 2 * g, 2);
+        } else { // row g of matrix j, values 2t and 2t + 1
+            std::memcpy(&lo, x.row[8 * j + g] + 4 * t, 2);
+            std::memcpy(&hi, x.row[8 * j + g] + 4 * t + 2, 2);
+        }
+        r[j] = (unsigned) lo | (unsigned) hi << 16;
+    }
+}
+
+void fake_cuda_cp_async16(void *smem, const void *gmem, int bytes) {
+    if (bytes < 0 || bytes > 16) {
+        std::fprintf(stderr, "fake libcuda: cp.async of 16 bytes with a source size of %d\n", bytes);
+        std::abort();
+    }
+    if (((unsigned long long) smem | (unsigned long long) gmem) % 16 != 0) {
+        std::fprintf(stderr, "fake libcuda: cp.async of 16 bytes from %p to %p: both must be 16-byte aligned\n", gmem, smem);
+        std::abort();
+    }
+    ThreadCopies &t = copies[threadIdx.x];
+    t.pending.emplace_back();
+    Copy &c = t.pending.back();
+    c.dst = static_cast<unsigned char *>(smem);
+    c.group = t.open;
+    std::memset(c.data, 0, sizeof c.data);
+    std::memcpy(c.data, gmem, (size_t) bytes);
+    std::memset(c.dst, 0xff, sizeof c.data); // NaN until a wait covers it
+}
+
+void fake_cuda_cp_async_commit() { copies[threadIdx.x].open++; }
+
+void fake_cuda_cp_async_wait(int pending) {
+    ThreadCopies &t = copies[threadIdx.x];
+    // groups before `open - pending` have landed
+    unsigned long long landed = t.open > (unsigned long long) pending ? t.open - (unsigned long long) pending : 0;
+    size_t i = 0;
+    for (; i < t.pending.size() && t.pending[i].group < landed; i++)
+        std::memcpy(t.pending[i].dst, t.pending[i].data, sizeof t.pending[i].data);
+    t.pending.erase(t.pending.begin(), t.pending.begin() + (long) i);
+}
+
 // ---- the interface to fake_cuda.cpp ----------------------------------------------------------------------------
 
 const void *fake_kernel_find(const char *name) {
@@ -380,6 +532,13 @@ std::string fake_kernel_run(const void *kernel, unsigned gx, unsigned gy, unsign
             }
             continue;
         }
+        for (unsigned t = 0; t < bx; t++) { // a block starts with no copy in flight and no collective done
+            copies[t].pending.clear();
+            copies[t].open = 0;
+            collectives[t] = 0;
+        }
+        for (auto &warp : exchange16)
+            for (Exchange16 &x : warp) x.op = ~0ull;
         block.kernel = &k;
         block.params = params;
         running = &block;

@@ -89,6 +89,18 @@ public final class GpuBackend implements Backend {
         return List.of("gpu" + device.ordinal);
     }
 
+    /**
+     * The kernels of FP16 and BF16 GEMMs here: "mma.sync (gemm_mma.ptx)", or "WMMA" and why not mma.sync (a GPU before
+     * sm_80, {@code -Dampwatch.gpu.gemm=wmma}, a failed self-check). FP32 and TF32 have one kernel each.
+     */
+    public String gemmKernels() {
+        if (device.gemmFamily() == KernelLaunch.GemmFamily.MMA) {
+            return "mma.sync (gemm_mma.ptx)";
+        }
+        String why = device.missing(PtxModule.GEMM_MMA);
+        return "WMMA" + (why == null ? "" : " (" + why + ")");
+    }
+
     public ComputeCapability capability() {
         return device.capability;
     }

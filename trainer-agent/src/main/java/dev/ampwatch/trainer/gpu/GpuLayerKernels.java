@@ -24,7 +24,7 @@ final class GpuLayerKernels {
 
     /** {@code C (m x n) = op(A) op(B)} over the whole of k, in the precision's GEMM ({@link KernelLaunch#gemm}). */
     void gemm(GemmOp op, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int m, int n, int k) {
-        dev.launch(KernelLaunch.gemm(precision, op, m, n, k), a, b, c, m, n, k, k);
+        dev.launch(KernelLaunch.gemm(dev.gemmFamily(), precision, op, m, n, k, 1), a, b, c, m, n, k, k);
     }
 
     /**
@@ -40,7 +40,7 @@ final class GpuLayerKernels {
             gemm(GemmOp.TN, x, dy, dw, in, out, rows);
             return;
         }
-        dev.launch(KernelLaunch.gemm(precision, GemmOp.TN, in, out, rows, slices), x, dy, splitK, in, out, rows,
+        dev.launch(KernelLaunch.gemm(dev.gemmFamily(), precision, GemmOp.TN, in, out, rows, slices), x, dy, splitK, in, out, rows,
                 KernelLaunch.gemmSliceLength(rows, slices));
         dev.launch(KernelLaunch.elementwise("sum_slices", (long) in * out), splitK, dw, slices, in * out);
     }

@@ -19,6 +19,18 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
     public static final int SIMT_THREADS = 256;
     /** Threads of the WMMA GEMM block: 4 warps, each computing 32 x 32 values as 2 x 2 fragments. */
     public static final int WMMA_THREADS = 128;
+    /** Threads of the mma.sync GEMM's 64 x 64 block (gemm_mma16.cuh): 4 warps of 32 x 32. */
+    public static final int MMA_THREADS = 128;
+    /** Threads of the mma.sync GEMM's 128 x 128 block: 8 warps of 64 x 32. */
+    public static final int MMA_LARGE_THREADS = 256;
+    /** The larger tile of the mma.sync GEMMs. */
+    public static final int MMA_LARGE_TILE = 128;
+    /**
+     * Fewest blocks a GEMM must make in tiles of 128 (slices included) to be run in them: about one wave of a
+     * data-centre GPU's SMs (132 on an H100 or H200); fewer, and tiles of 64 keep more SMs busy. A function of the
+     * shape only; the tile does not change the sums (each C value adds its k-steps in k order either way).
+     */
+    public static final int MMA_LARGE_TILE_MIN_BLOCKS = 128;
     /** Threads per block of the element-wise kernels. */
     public static final int ELEMENTWISE_THREADS = 256;
     /** Cap on element-wise blocks; the kernels use grid-stride loops, so any count is correct. */
@@ -46,6 +58,14 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
     /** A launch of a 2-D grid. */
     public KernelLaunch(String kernel, int gridX, int gridY, int block) {
         this(kernel, gridX, gridY, 1, block);
+    }
+
+    /** The kernels a device runs a GEMM of FP16 or BF16 inputs with (FP32 and TF32 have one kernel each). */
+    public enum GemmFamily {
+        /** WMMA in 64 x 64 tiles (gemm_sm75 / gemm_sm80): every GPU from sm_75. */
+        WMMA,
+        /** mma.sync.m16n8k16 with cp.async and ldmatrix in tiles of 64 or 128 (gemm_mma.ptx): sm_80 and newer. */
+        MMA
     }
 
     /** Entry point of {@code precision}'s GEMM for {@code op}, e.g. {@code gemm_f16_tn}. */
@@ -78,6 +98,22 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
      * {@code sum_slices} then adds in slice order.
      */
     public static KernelLaunch gemm(Precision precision, GemmOp op, int m, int n, int k, int slices) {
+        return gemm(GemmFamily.WMMA, precision, op, m, n, k, slices);
+    }
+
+    /**
+     * The same launch in {@code family}'s kernels: for FP16 and BF16 with {@link GemmFamily#MMA}, {@code
+     * gemm_f16_mma64_nn} and the like, in tiles of 128 or 64 ({@link #mmaTile}); the slices along k are the same in
+     * both families ({@link #gemmSlices}).
+     */
+    public static KernelLaunch gemm(GemmFamily family, Precision precision, GemmOp op, int m, int n, int k, int slices) {
+        if (family == GemmFamily.MMA && (precision == Precision.AMP_FP16 || precision == Precision.AMP_BF16)) {
+            KernelLaunch checked = gemm(GemmFamily.WMMA, precision, op, m, n, k, slices); // the same argument checks
+            int tile = mmaTile(m, n, slices);
+            String type = precision == Precision.AMP_FP16 ? "f16" : "bf16";
+            return new KernelLaunch("gemm_" + type + "_mma" + tile + "_" + op.suffix(), ceilDiv(n, tile),
+                    ceilDiv(m, tile), checked.gridZ(), tile == MMA_LARGE_TILE ? MMA_LARGE_THREADS : MMA_THREADS);
+        }
         if (m < 1 || n < 1 || k < 1) {
             throw new IllegalArgumentException("GEMM dimensions must be >= 1: m=" + m + " n=" + n + " k=" + k);
         }
@@ -90,6 +126,16 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
         }
         return new KernelLaunch(gemmKernel(precision, op), ceilDiv(n, GEMM_TILE), gridY, slices,
                 usesTensorCores(precision) ? WMMA_THREADS : SIMT_THREADS);
+    }
+
+    /**
+     * The mma.sync GEMM's tile for C of m x n in that many slices: 128 where m and n are both at least 128 and the
+     * tiles make {@link #MMA_LARGE_TILE_MIN_BLOCKS}, else {@link #GEMM_TILE} (a narrow C, such as a convolution's
+     * 9 x 32 weight gradient in many slices, would leave most of a large tile's warps multiplying zeros).
+     */
+    public static int mmaTile(int m, int n, int slices) {
+        long large = (long) ceilDiv(m, MMA_LARGE_TILE) * ceilDiv(n, MMA_LARGE_TILE) * slices;
+        return m >= MMA_LARGE_TILE && n >= MMA_LARGE_TILE && large >= MMA_LARGE_TILE_MIN_BLOCKS ? MMA_LARGE_TILE : GEMM_TILE;
     }
 
     /**

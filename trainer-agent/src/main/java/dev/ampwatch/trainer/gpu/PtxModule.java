@@ -26,6 +26,11 @@ public enum PtxModule {
     GEMM_SM80("gemm_sm80.ptx", ComputeCapability.AMPERE, List.of("gemm_bf16_nn", "gemm_bf16_tn", "gemm_bf16_nt",
             "gemm_tf32_nn", "gemm_tf32_tn", "gemm_tf32_nt")),
     /**
+     * FP16 and BF16 GEMMs on the tensor cores through mma.sync.m16n8k16, cp.async and ldmatrix, in tiles of 64 and 128
+     * (compute_80). Optional: without it, or when its self-check fails ({@link GemmSelfCheck}), the WMMA GEMMs run.
+     */
+    GEMM_MMA("gemm_mma.ptx", ComputeCapability.AMPERE, mmaKernels()),
+    /**
      * INT8 inference: quantization, the dp4a integer GEMM (int32 accumulation), dequantization; and W4A8 (INT4
      * weights in groups, INT8 activations) through dp4a (compute_75).
      */
@@ -37,6 +42,19 @@ public enum PtxModule {
      * PTX ISA 8.4). Optional: a GPU or driver that cannot load it runs everything else.
      */
     FP8("fp8.ptx", ComputeCapability.ADA, List.of("quantize_e4m3", "gemm_e4m3_mma", "dequant_f32_bias_act"));
+
+    /** gemm_mma.ptx's entry points: gemm_{f16,bf16}_mma{64,128}_{nn,tn,nt}. */
+    private static List<String> mmaKernels() {
+        List<String> names = new java.util.ArrayList<>();
+        for (String type : List.of("f16", "bf16")) {
+            for (int tile : new int[] {64, 128}) {
+                for (String op : List.of("nn", "tn", "nt")) {
+                    names.add("gemm_" + type + "_mma" + tile + "_" + op);
+                }
+            }
+        }
+        return List.copyOf(names);
+    }
 
     /** What the backend says when the build had no nvcc. */
     public static final String MISSING = "no PTX kernels in this build (nvcc was not available at build time)";
@@ -69,7 +87,8 @@ public enum PtxModule {
 
     /** Whether the backend works without this module (it then says why the module's kernels are missing). */
     public boolean optional() {
-        return this == FP8 || this == INT8_SM80; // INT8 falls back to dp4a without the tensor-core GEMM
+        return this == FP8 || this == INT8_SM80 // INT8 falls back to dp4a without the tensor-core GEMM
+                || this == GEMM_MMA; // FP16 / BF16 to the WMMA GEMMs
     }
 
     /** The module holding {@code kernel}. */

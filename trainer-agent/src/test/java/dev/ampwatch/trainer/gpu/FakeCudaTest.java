@@ -74,6 +74,7 @@ class FakeCudaTest {
                 try (GpuInt8Mlp g = gpu.int8(q)) {
                     assertThat(g.tensorCores()).as("dp4a: no integer tensor cores before sm_80").isFalse();
                 }
+                assertThat(gpu.gemmKernels()).isEqualTo("WMMA (gemm_mma.ptx needs sm_80 or newer; " + gpu.deviceName() + " is sm_75)");
             }
         });
     }
@@ -87,6 +88,7 @@ class FakeCudaTest {
             }
             try (GpuBackend gpu = GpuBackend.open(0, null)) {
                 assertThat(gpu.fp8Unavailable()).isEqualTo("fp8.ptx needs sm_89 or newer; " + gpu.deviceName() + " is sm_80");
+                assertThat(gpu.gemmKernels()).isEqualTo("mma.sync (gemm_mma.ptx)");
             }
         });
     }

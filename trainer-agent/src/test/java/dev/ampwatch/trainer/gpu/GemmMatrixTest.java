@@ -69,7 +69,68 @@ class GemmMatrixTest {
         exactProduct(precision, op, m, n, k, slices);
     }
 
+    static Stream<Arguments> mmaCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (Precision p : List.of(Precision.AMP_FP16, Precision.AMP_BF16)) {
+            for (GemmOp op : GemmOp.values()) {
+                for (int tile : new int[] {KernelLaunch.GEMM_TILE, KernelLaunch.MMA_LARGE_TILE}) {
+                    for (int[] s : MMA_SHAPES) {
+                        out.add(Arguments.of(p, op, tile, s[0], s[1], s[2], s[3]));
+                    }
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    /**
+     * m x n x k x slices for the mma.sync GEMMs (gemm_mma.ptx), run in both tiles whatever {@link KernelLaunch#mmaTile}
+     * would pick: the shapes above (ragged ones take the element-wise staging, the others the 16-byte cp.async), one
+     * past a 128-tile with several k-steps and a stage boundary mid-tile, a large one, and split along k with a last
+     * slice that starts mid-stage.
+     */
+    static final int[][] MMA_SHAPES = {{1, 1, 1, 1}, {65, 17, 33, 1}, {16, 16, 16, 1}, {100, 256, 784, 1}, {784, 256, 128, 1},
+        {1000, 10, 128, 1}, {128, 10, 1000, 1}, {136, 72, 80, 1}, {264, 200, 136, 1}, {512, 384, 256, 1},
+        {288, 64, 3000, 3}, {100, 130, 4096, 4}, {9, 32, 5000, 4}};
+
+    @ParameterizedTest(name = "{0} {1} mma{2} {3}x{4}x{5} in {6}")
+    @MethodSource("mmaCases")
+    void theMmaKernelsGiveTheExactProductBitForBit(Precision precision, GemmOp op, int tile, int m, int n, int k, int slices)
+            throws Exception {
+        GpuRequirement.assumeBackend(precision);
+        String type = precision == Precision.AMP_FP16 ? "f16" : "bf16";
+        String kernel = "gemm_" + type + "_mma" + tile + "_" + op.suffix();
+        try (CudaDevice dev = CudaDevice.open(0)) { // run even where the self-check failed: this says where
+            org.junit.jupiter.api.Assumptions.assumeTrue(dev.hasKernel(kernel) || GpuRequirement.required(),
+                    () -> "gemm_mma.ptx not loaded: " + dev.missing(PtxModule.GEMM_MMA));
+            assertThat(dev.hasKernel(kernel)).as("%s on %s: %s", kernel, dev.name, dev.missing(PtxModule.GEMM_MMA)).isTrue();
+        }
+        KernelLaunch launch = new KernelLaunch(kernel, KernelLaunch.ceilDiv(n, tile),
+                KernelLaunch.ceilDiv(m, tile), slices, tile == KernelLaunch.MMA_LARGE_TILE ? KernelLaunch.MMA_LARGE_THREADS
+                : KernelLaunch.MMA_THREADS);
+        exactProduct(precision, op, m, n, k, slices, launch);
+    }
+
+    @org.junit.jupiter.api.Test
+    void theDeviceRunsTheMmaKernelsForFp16AndBf16WhereTheyLoad() throws Exception {
+        GpuRequirement.assumeBackend(Precision.AMP_BF16);
+        try (CudaDevice dev = CudaDevice.open(0)) {
+            assertThat(dev.gemmFamily()).as("%s: %s", dev.name, dev.missing(PtxModule.GEMM_MMA))
+                    .isEqualTo(KernelLaunch.GemmFamily.MMA);
+            assertThat(KernelLaunch.gemm(dev.gemmFamily(), Precision.AMP_FP16, GemmOp.NN, 4096, 4096, 4096, 1).kernel())
+                    .isEqualTo("gemm_f16_mma128_nn");
+            assertThat(KernelLaunch.gemm(dev.gemmFamily(), Precision.AMP_BF16, GemmOp.TN, 784, 256, 128, 1).kernel())
+                    .isEqualTo("gemm_bf16_mma64_tn");
+        }
+    }
+
     private void exactProduct(Precision precision, GemmOp op, int m, int n, int k, int slices) throws Exception {
+        exactProduct(precision, op, m, n, k, slices,
+                slices == 1 ? KernelLaunch.gemm(precision, op, m, n, k) : KernelLaunch.gemm(precision, op, m, n, k, slices));
+    }
+
+    private void exactProduct(Precision precision, GemmOp op, int m, int n, int k, int slices, KernelLaunch launch)
+            throws Exception {
         GpuRequirement.assumeBackend(precision);
         Random rnd = new Random(31L * m + 7L * n + k);
         float[] a = quarters(rnd, m * k); // op(A) is m x k, stored as GemmOp says
@@ -92,10 +153,9 @@ class GemmMatrixTest {
             CUdeviceptr partial = slices > 1 ? dev.alloc(4L * slices * m * n) : null;
             try {
                 if (slices == 1) {
-                    dev.launch(KernelLaunch.gemm(precision, op, m, n, k), da, db, dc, m, n, k, k);
+                    dev.launch(launch, da, db, dc, m, n, k, k);
                 } else {
-                    dev.launch(KernelLaunch.gemm(precision, op, m, n, k, slices), da, db, partial, m, n, k,
-                            KernelLaunch.gemmSliceLength(k, slices));
+                    dev.launch(launch, da, db, partial, m, n, k, KernelLaunch.gemmSliceLength(k, slices));
                     dev.launch(KernelLaunch.elementwise("sum_slices", (long) m * n), partial, dc, slices, m * n);
                 }
                 dev.synchronize();

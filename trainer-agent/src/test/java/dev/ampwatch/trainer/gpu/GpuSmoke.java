@@ -19,6 +19,8 @@ import java.util.Random;
  *       random data (the work, not the learning, is measured): samples/s, achieved TFLOP/s (the model's FLOPs
  *       per sample x samples/s), the last loss and skipped steps. The script reads the GPU's power beside it.</li>
  * </ul>
+ *   <li>{@code gemm SIZE SECONDS}: every GEMM kernel on a SIZE^3 product, checked against each other bit for bit and
+ *       timed ({@link GemmBench});</li>
  *   <li>{@code infer fp32|fp16|bf16|int8|int8-dp4a|int4|fp8 BATCHES [HIDDEN]}: BATCHES forward passes at batch 4,096 in an
  *       inference precision (int8-dp4a through the dp4a kernels, int4 as W4A8 through dp4a): inferences/s and achieved
  *       TFLOP/s (TOPS).</li>
@@ -44,11 +46,12 @@ public final class GpuSmoke {
                         args.length > 4 ? Double.parseDouble(args[4]) : 0, args.length > 5 ? Integer.parseInt(args[5]) : 4096);
                 case "accuracy" -> accuracy(Precision.fromCliName(args[1]), Integer.parseInt(args[2]), java.nio.file.Path.of(args[3]));
                 case "experiment" -> experiment(Integer.parseInt(args[1]), java.nio.file.Path.of(args[2]));
+                case "gemm" -> GemmBench.run(Integer.parseInt(args[1]), Double.parseDouble(args[2]));
                 default -> {
                     System.out.println("usage: GpuSmoke probe | train PRECISION STEPS [HIDDEN|cnn [MIN_SECONDS [BATCH]]]"
                             + " | infer fp32|fp16|bf16|int8|int8-dp4a|int4|fp8 BATCHES [HIDDEN|cnn [MIN_SECONDS [BATCH]]]"
                             + " | accuracy PRECISION EPOCHS DATASET_DIR"
-                            + " | experiment EPOCHS DATASET_DIR");
+                            + " | experiment EPOCHS DATASET_DIR | gemm SIZE SECONDS");
                     yield 1;
                 }
             };

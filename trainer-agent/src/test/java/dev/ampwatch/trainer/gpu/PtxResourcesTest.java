@@ -102,6 +102,31 @@ class PtxResourcesTest {
         }
     }
 
+    /**
+     * gemm_mma.ptx: FP16 and BF16 products on the tensor cores through mma.sync.m16n8k16 with FP32 accumulation, the
+     * fragments read by ldmatrix (.trans where the stored layout is the fragment's transpose), the tiles staged by
+     * 16-byte cp.async with the zero-filling source size, and no WMMA.
+     */
+    @Test
+    void theMmaGemmsUseMmaSyncLdmatrixAndCpAsync() {
+        for (String type : new String[] {"f16", "bf16"}) {
+            for (int tile : new int[] {64, 128}) {
+                for (GemmOp op : GemmOp.values()) {
+                    String kernel = "gemm_" + type + "_mma" + tile + "_" + op.suffix();
+                    String body = entries.get(kernel);
+                    assertThat(body).as(kernel)
+                            .contains("mma.sync.aligned.m16n8k16.row.col.f32." + type + "." + type + ".f32")
+                            .containsPattern("cp\\.async\\.cg\\.shared\\.global \\[%r\\d+\\], \\[%rd\\d+\\], 16, %r\\d+;")
+                            .contains("cp.async.wait_group 1").doesNotContain("wmma");
+                    // A stored m x k (NN, NT) and B stored n x k (NT) are read as they are; B stored k x n (NN, TN) and A
+                    // stored k x m (TN) transposed
+                    assertThat(body.contains("ldmatrix.sync.aligned.m8n8.x4.shared.b16")).as(kernel).isEqualTo(op != GemmOp.TN);
+                    assertThat(body.contains("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16")).as(kernel).isEqualTo(op != GemmOp.NT);
+                }
+            }
+        }
+    }
+
     @Test
     void bf16GemmsRunOnTensorCoresWithFp32Accumulation() {
         for (GemmOp op : GemmOp.values()) {

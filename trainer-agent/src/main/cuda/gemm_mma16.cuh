@@ -1,0 +1,256 @@
+// Tensor-core GEMM through mma.sync.m16n8k16 (FP16 or BF16 inputs, FP32 accumulation) for sm_80 and newer, with the
+// operands staged through shared memory by cp.async in a two-stage pipeline and the fragments read by ldmatrix: the
+// shape of the fast Ampere GEMMs (CUTLASS's sm80 mma.sync kernels), without their swizzles and deeper pipelines.
+// Row-major C (M x N, FP32) = op(A) (M x K) * op(B) (K x N), op(X) = X or X^T as TRANS_A / TRANS_B say, the same
+// contract, split K included, as gemm_wmma.cuh's kernels, which stay for sm_75 (FP16) and TF32.
+//
+// Tiles (Mma16Tile): a block computes BM x BN of C with 4 warps (64 x 64, each warp 32 x 32) or 8 warps (128 x 128,
+// each warp 64 x 32), a warp's part as MI x NJ mma tiles of 16 x 8. Each k-step of BK = 32 stages op(A)'s BM x 32 and
+// op(B)'s 32 x BN in shared memory as they lie in global memory (rows along the stored matrix's contiguous dimension,
+// so every 16-byte chunk is one cp.async), padded by 8 halves a row: the 8 rows x 16 bytes one ldmatrix reads then
+// fall in 32 distinct banks. ldmatrix (.trans where the stored layout is the transpose of the fragment's) turns them
+// into the fragments of the PTX ISA's m16n8k16 layout ("Matrix Fragments for mma.m16n8k16", 16-bit types): with
+// g = lane / 4 and t = lane % 4, a = {A[g][2t..], A[g+8][2t..], A[g][8+2t..], A[g+8][8+2t..]}, b = {B[2t..][g],
+// B[8+2t..][g]}, c = {C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1]}.
+//
+// Pipeline: the copies of k-step s+1 are issued before the mma of step s, so they are in flight while the tensor
+// cores work; cp.async.wait_group 1 then __syncthreads make step s's stage visible to every warp, and the
+// __syncthreads after the mma keep a stage from being refilled while a warp still reads it.
+//
+// Edges: a chunk past M, N or the slice's end of k is zero-filled (cp.async's source size: the bytes past it read as
+// zero), so shapes that are not multiples of the tiles add nothing but zeros. The 16-byte copies need both inputs
+// 16-byte aligned, leading dimensions that are multiples of 8 and a slice that starts on one; otherwise (a layer of
+// 10 outputs, ragged test shapes) the block stages its tiles with plain loads, element by element, into the same
+// layout: slower, the same result. The choice is uniform over the grid.
+//
+// Sums: each C value adds its k-steps in k order, each k16 step inside the tensor core, as the WMMA kernels do.
+#pragma once
+#include <cuda_fp16.h>
+#include <cuda_bf16.h>
+
+#define M16_BK 32
+#define M16_PAD 8
+
+template <int BM, int BN> struct Mma16Tile {
+    static const int WARPS_M = 2;
+    static const int WARPS_N = BN / 32;
+    static const int THREADS = 32 * WARPS_M * WARPS_N;
+    static const int WM = BM / WARPS_M; // a warp's rows and columns of the block's tile
+    static const int WN = BN / WARPS_N;
+    static const int MI = WM / 16;       // its mma tiles along m and n
+    static const int NJ = WN / 8;
+    // blocks an SM must hold at once: two of 8 warps (at most 128 registers a thread) keep 16 warps to hide latency
+    static const int MIN_BLOCKS = BN == 128 ? 2 : 1;
+};
+
+// ---- the instructions, or the fake libcuda's emulation of them (trainer-agent/src/test/c/fakecuda) ----------------
+__device__ __forceinline__ void m16_cp_async16(void *smem, const void *gmem, int bytes) {
+#if defined(AMPWATCH_HOST_KERNELS)
+    fake_cuda_cp_async16(smem, gmem, bytes);
+#else
+    const unsigned s = (unsigned) __cvta_generic_to_shared(smem);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(s), "l"(gmem), "r"(bytes) : "memory");
+#endif
+}
+
+__device__ __forceinline__ void m16_cp_async_commit() {
+#if defined(AMPWATCH_HOST_KERNELS)
+    fake_cuda_cp_async_commit();
+#else
+    asm volatile("cp.async.commit_group;" ::: "memory");
+#endif
+}
+
+// every committed group of this thread but the newest PENDING has landed in shared memory
+template <int PENDING> __device__ __forceinline__ void m16_cp_async_wait() {
+#if defined(AMPWATCH_HOST_KERNELS)
+    fake_cuda_cp_async_wait(PENDING);
+#else
+    asm volatile("cp.async.wait_group %0;" ::"n"(PENDING) : "memory");
+#endif
+}
+
+// four 8 x 8 matrices of 16-bit values; lane L gives the address of row L % 8 of matrix L / 8
+template <bool TRANS> __device__ __forceinline__ void m16_ldmatrix_x4(unsigned r[4], const void *row) {
+#if defined(AMPWATCH_HOST_KERNELS)
+    fake_cuda_ldmatrix_x4(r, row, TRANS);
+#else
+    const unsigned s = (unsigned) __cvta_generic_to_shared(row);
+    if (TRANS) {
+        asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];"
+                     : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
+    } else {
+        asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
+                     : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
+    }
+#endif
+}
+
+template <typename T> struct Mma16;
+template <> struct Mma16<__half> {
+    __device__ __forceinline__ static void mma(float c[4], const unsigned a[4], const unsigned b[2]) {
+#if defined(AMPWATCH_HOST_KERNELS)
+        fake_cuda_mma_m16n8k16(c, a, b, false);
+#else
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
+    }
+};
+template <> struct Mma16<__nv_bfloat16> {
+    __device__ __forceinline__ static void mma(float c[4], const unsigned a[4], const unsigned b[2]) {
+#if defined(AMPWATCH_HOST_KERNELS)
+        fake_cuda_mma_m16n8k16(c, a, b, true);
+#else
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
+    }
+};
+
+// The unaligned path's chunk: element by element, zero past the edges (out of line: it is the rare path, and inlined
+// it would cost the fast one registers)
+template <typename T>
+__device__ __noinline__ void m16_chunk_slow(T *dst, const T *__restrict__ X, int ld, int gr, int rowEnd, int gc, int colEnd) {
+#pragma unroll
+    for (int e = 0; e < 8; e++)
+        dst[e] = (gr < rowEnd && gc + e < colEnd) ? X[(long long) gr * ld + gc + e] : static_cast<T>(0.0f);
+}
+
+// One operand's stage: ROWS x COLS 16-bit values as stored (row r, column c = element (r0 + r, c0 + c) of the stored
+// matrix, ld values a row), zero past rowEnd and colEnd. Chunks of 8 values: i = threadIdx.x, threadIdx.x + THREADS, ...
+template <typename T, int ROWS, int COLS, int THREADS>
+__device__ __forceinline__ void m16_stage(T *slab, const T *__restrict__ X, int ld, int r0, int rowEnd, int c0,
+                                          int colEnd, bool fast) {
+    const int PER_ROW = COLS / 8;
+#pragma unroll
+    for (int s = 0; s < ROWS * PER_ROW / THREADS; s++) {
+        const int i = threadIdx.x + s * THREADS;
+        const int r = i / PER_ROW, c = (i % PER_ROW) * 8;
+        T *dst = slab + r * (COLS + M16_PAD) + c;
+        const int gr = r0 + r, gc = c0 + c;
+        if (fast) {
+            const int valid = gr < rowEnd ? max(0, min(8, colEnd - gc)) : 0;
+            // an address inside the matrix even where nothing is read (cp.async reads no byte past the source size)
+            const T *src = valid > 0 ? X + (long long) gr * ld + gc : X;
+            m16_cp_async16(dst, src, 2 * valid);
+        } else {
+            m16_chunk_slow(dst, X, ld, gr, rowEnd, gc, colEnd);
+        }
+    }
+}
+
+template <typename T, bool TRANS_A, bool TRANS_B, int BM, int BN>
+__device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__restrict__ B, float *__restrict__ C,
+                                           int M, int N, int K, int kSlice) {
+    typedef Mma16Tile<BM, BN> Tile;
+    const int BK = M16_BK;
+    // op(A)'s tile as stored: BM rows of BK k-values, or (TRANS_A) BK rows of BM m-values; op(B)'s likewise
+    const int A_ROWS = TRANS_A ? BK : BM, A_COLS = TRANS_A ? BM : BK;
+    const int B_ROWS = TRANS_B ? BN : BK, B_COLS = TRANS_B ? BK : BN;
+    __shared__ __align__(16) T As[2][A_ROWS * (A_COLS + M16_PAD)];
+    __shared__ __align__(16) T Bs[2][B_ROWS * (B_COLS + M16_PAD)];
+
+    const int m0 = blockIdx.y * BM;
+    const int n0 = blockIdx.x * BN;
+    const int kBegin = blockIdx.z * kSlice;
+    const int kEnd = min(K, kBegin + kSlice);
+    C += (size_t) blockIdx.z * M * N;
+    const int ldA = TRANS_A ? M : K, ldB = TRANS_B ? K : N;
+    const bool fast = ((reinterpret_cast<unsigned long long>(A) | reinterpret_cast<unsigned long long>(B)) & 15) == 0
+                      && ldA % 8 == 0 && ldB % 8 == 0 && kBegin % 8 == 0;
+    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+    const int wm = (warp / Tile::WARPS_N) * Tile::WM;
+    const int wn = (warp % Tile::WARPS_N) * Tile::WN;
+    const int g = lane / 4, t = lane % 4;
+
+    float acc[Tile::MI][Tile::NJ][4];
+#pragma unroll
+    for (int i = 0; i < Tile::MI; i++)
+#pragma unroll
+        for (int j = 0; j < Tile::NJ; j++)
+#pragma unroll
+            for (int v = 0; v < 4; v++)
+                acc[i][j][v] = 0.0f;
+
+    // stage s <- the k-step from k0: op(A) rows m0.., op(B) columns n0..
+    auto stage = [&](int s, int k0) {
+        if (TRANS_A) m16_stage<T, A_ROWS, A_COLS, Tile::THREADS>(As[s], A, ldA, k0, kEnd, m0, M, fast);
+        else m16_stage<T, A_ROWS, A_COLS, Tile::THREADS>(As[s], A, ldA, m0, M, k0, kEnd, fast);
+        if (TRANS_B) m16_stage<T, B_ROWS, B_COLS, Tile::THREADS>(Bs[s], B, ldB, n0, N, k0, kEnd, fast);
+        else m16_stage<T, B_ROWS, B_COLS, Tile::THREADS>(Bs[s], B, ldB, k0, kEnd, n0, N, fast);
+        m16_cp_async_commit();
+    };
+
+    const int steps = (kEnd - kBegin + BK - 1) / BK;
+    if (steps > 0) stage(0, kBegin);
+    for (int step = 0; step < steps; step++) {
+        const int s = step & 1;
+        if (step + 1 < steps) stage(s ^ 1, kBegin + (step + 1) * BK);
+        else m16_cp_async_commit(); // an empty group, so that "all but the newest" is this step's
+        m16_cp_async_wait<1>();
+        __syncthreads();
+        const T *as = As[s];
+        const T *bs = Bs[s];
+#pragma unroll
+        for (int kk = 0; kk < BK; kk += 16) {
+            unsigned a[Tile::MI][4], b[Tile::NJ][2];
+#pragma unroll
+            for (int i = 0; i < Tile::MI; i++) {
+                const int mb = wm + 16 * i;
+                if (TRANS_A) // stored [k][m]: the transposed 8 x 8 matrices
+                    m16_ldmatrix_x4<true>(a[i], as + (kk + lane % 8 + 8 * (lane / 16)) * (A_COLS + M16_PAD) + mb + 8 * (lane / 8 % 2));
+                else
+                    m16_ldmatrix_x4<false>(a[i], as + (mb + lane % 16) * (A_COLS + M16_PAD) + kk + 8 * (lane / 16));
+            }
+#pragma unroll
+            for (int j = 0; j < Tile::NJ; j += 2) { // one ldmatrix.x4: b of tiles j and j + 1
+                const int nb = wn + 8 * j;
+                unsigned r[4];
+                if (TRANS_B) // stored [n][k]
+                    m16_ldmatrix_x4<false>(r, bs + (nb + lane % 8 + 8 * (lane / 16)) * (B_COLS + M16_PAD) + kk + 8 * (lane / 8 % 2));
+                else // stored [k][n]
+                    m16_ldmatrix_x4<true>(r, bs + (kk + lane % 8 + 8 * (lane / 8 % 2)) * (B_COLS + M16_PAD) + nb + 8 * (lane / 16));
+                b[j][0] = r[0];
+                b[j][1] = r[1];
+                b[j + 1][0] = r[2];
+                b[j + 1][1] = r[3];
+            }
+#pragma unroll
+            for (int i = 0; i < Tile::MI; i++)
+#pragma unroll
+                for (int j = 0; j < Tile::NJ; j++)
+                    Mma16<T>::mma(acc[i][j], a[i], b[j]);
+        }
+        __syncthreads(); // every warp has read stage s before the next step refills it
+    }
+#pragma unroll
+    for (int i = 0; i < Tile::MI; i++) {
+        const int ra = m0 + wm + 16 * i + g;
+        const int rb = ra + 8;
+#pragma unroll
+        for (int j = 0; j < Tile::NJ; j++) {
+            const int col = n0 + wn + 8 * j + 2 * t;
+            if (ra < M && col < N) C[(size_t) ra * N + col] = acc[i][j][0];
+            if (ra < M && col + 1 < N) C[(size_t) ra * N + col + 1] = acc[i][j][1];
+            if (rb < M && col < N) C[(size_t) rb * N + col] = acc[i][j][2];
+            if (rb < M && col + 1 < N) C[(size_t) rb * N + col + 1] = acc[i][j][3];
+        }
+    }
+}
+
+// The entry points: gemm_<type>_mma<tile>_<nn|tn|nt>, e.g. gemm_f16_mma128_tn (tile 64: 128 threads, 128: 256 threads)
+#define MMA16_GEMM_ENTRY(NAME, T, TA, TB, TILE)                                                                    \
+    extern "C" __global__ void __launch_bounds__(Mma16Tile<TILE, TILE>::THREADS, Mma16Tile<TILE, TILE>::MIN_BLOCKS)      \
+        NAME(const T *A, const T *B, float *C, int M, int N, int K, int kSlice) {                                  \
+        gemm_mma16<T, TA, TB, TILE, TILE>(A, B, C, M, N, K, kSlice);                                               \
+    }
+#define MMA16_GEMM_ENTRIES(PREFIX, T)                                                                              \
+    MMA16_GEMM_ENTRY(PREFIX##_mma64_nn, T, false, false, 64)                                                       \
+    MMA16_GEMM_ENTRY(PREFIX##_mma64_tn, T, true, false, 64)                                                        \
+    MMA16_GEMM_ENTRY(PREFIX##_mma64_nt, T, false, true, 64)                                                        \
+    MMA16_GEMM_ENTRY(PREFIX##_mma128_nn, T, false, false, 128)                                                     \
+    MMA16_GEMM_ENTRY(PREFIX##_mma128_tn, T, true, false, 128)                                                      \
+    MMA16_GEMM_ENTRY(PREFIX##_mma128_nt, T, false, true, 128)

@@ -1,0 +1,100 @@
+package dev.ampwatch.trainer.gpu;
+
+import dev.ampwatch.trainer.precision.HalfFloat;
+import dev.ampwatch.trainer.precision.Precision;
+import dev.ampwatch.trainer.precision.ReducedFloat;
+import java.util.Random;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * Runs every mma.sync GEMM of {@code gemm_mma.ptx} once on the device before a model may use them, against the exact
+ * product: each tile (64, 128) and transpose (NN, TN, NT) in FP16 and BF16, on a shape whose rows take the 16-byte
+ * cp.async path (136 x 72 x 80, in two slices along k, with partial tiles at every edge) and on one that takes the
+ * element-wise path (37 x 19 x 23). The inputs are multiples of 1/4 in [-1, 1], so every sum is exact in FP32 in any
+ * order and the result must equal the exact product bit for bit (as in GemmMatrixTest). Those kernels' fragment
+ * layouts (ldmatrix, mma.m16n8k16) cannot be checked without a GPU; this makes a GPU on which they are wrong fall back
+ * to the WMMA GEMMs with a warning instead of training on wrong products.
+ */
+final class GemmSelfCheck {
+    /** m, n, k, slices: the aligned shape in two slices along k (64 + 16), the ragged one whole. */
+    static final int[][] SHAPES = {{136, 72, 80, 2}, {37, 19, 23, 1}};
+
+    private GemmSelfCheck() {
+    }
+
+    /** What went wrong (the first kernel and value that differ), or null when every kernel gives the exact product. */
+    static String failure(CudaDevice dev) {
+        for (int[] s : SHAPES) {
+            for (Precision p : new Precision[] {Precision.AMP_FP16, Precision.AMP_BF16}) {
+                for (GemmOp op : GemmOp.values()) {
+                    for (int tile : new int[] {KernelLaunch.GEMM_TILE, KernelLaunch.MMA_LARGE_TILE}) {
+                        String wrong = check(dev, p, op, tile, s[0], s[1], s[2], s[3]);
+                        if (wrong != null) {
+                            return wrong;
+                        }
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String check(CudaDevice dev, Precision p, GemmOp op, int tile, int m, int n, int k, int slices) {
+        Random rnd = new Random(31L * m + 7L * n + k);
+        float[] a = quarters(rnd, m * k);
+        float[] b = quarters(rnd, k * n);
+        String kernel = "gemm_" + (p == Precision.AMP_FP16 ? "f16" : "bf16") + "_mma" + tile + "_" + op.suffix();
+        KernelLaunch launch = new KernelLaunch(kernel, KernelLaunch.ceilDiv(n, tile), KernelLaunch.ceilDiv(m, tile),
+                slices, tile == KernelLaunch.MMA_LARGE_TILE ? KernelLaunch.MMA_LARGE_THREADS : KernelLaunch.MMA_THREADS);
+        int slice = KernelLaunch.gemmSliceLength(k, slices);
+        CUdeviceptr da = halves(dev, p, a);
+        CUdeviceptr db = halves(dev, p, b);
+        CUdeviceptr dc = dev.alloc(4L * slices * m * n);
+        try {
+            dev.launch(launch, da, db, dc, m, n, k, slice);
+            dev.synchronize();
+            float[] c = new float[slices * m * n];
+            dev.download(c, dc, c.length);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double exact = 0;
+                    float got = 0;
+                    for (int z = 0; z < slices; z++) {
+                        got += c[z * m * n + i * n + j];
+                    }
+                    for (int l = 0; l < k; l++) {
+                        exact += (double) a[(int) op.indexA(i, l, m, k)] * b[(int) op.indexB(l, j, k, n)];
+                    }
+                    if (Float.floatToRawIntBits(got) != Float.floatToRawIntBits((float) exact)) {
+                        return kernel + " on " + m + "x" + n + "x" + k + (slices > 1 ? " in " + slices + " slices" : "")
+                                + ": C[" + i + "][" + j + "] = " + got + ", exact " + (float) exact;
+                    }
+                }
+            }
+            return null;
+        } finally {
+            dev.free(da);
+            dev.free(db);
+            dev.free(dc);
+        }
+    }
+
+    /** Multiples of 1/4 in [-1, 1]: exact in FP16 and BF16. */
+    private static float[] quarters(Random rnd, int count) {
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = (rnd.nextInt(9) - 4) / 4f;
+        }
+        return v;
+    }
+
+    private static CUdeviceptr halves(CudaDevice dev, Precision p, float[] values) {
+        short[] bits = new short[values.length];
+        for (int i = 0; i < values.length; i++) {
+            bits[i] = p == Precision.AMP_FP16 ? HalfFloat.fromFloat(values[i]) : ReducedFloat.toBfloat16Bits(values[i]);
+        }
+        CUdeviceptr d = dev.alloc(2L * bits.length);
+        dev.upload(d, bits, bits.length);
+        return d;
+    }
+}

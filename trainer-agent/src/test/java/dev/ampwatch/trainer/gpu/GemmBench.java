@@ -1,0 +1,158 @@
+package dev.ampwatch.trainer.gpu;
+
+import dev.ampwatch.trainer.precision.HalfFloat;
+import dev.ampwatch.trainer.precision.Precision;
+import dev.ampwatch.trainer.precision.ReducedFloat;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * The smoke script's {@code gemm} step ({@code GpuSmoke gemm SIZE SECONDS}): every GEMM kernel family on one square
+ * product, so the kernels are compared with each other on the same GPU in the same run. First each kernel computes
+ * the product once per transpose (NN, TN, NT), and every result must equal the FP32 SIMT kernel's of the same
+ * transpose bit for bit: the
+ * inputs are multiples of 1/4 in [-1, 1], so for SIZE up to 16,384 every sum is exact whatever the order (as in
+ * GemmMatrixTest), which checks the tensor-core kernels at a size the unit tests do not reach. Then each kernel's NN
+ * product is timed for at least SECONDS (0: the correctness pass alone, e.g. under compute-sanitizer): TFLOP/s at
+ * 2 SIZE^3 per product. Kernels: fp32 (SIMT FMA), tf32 (WMMA), f16 and bf16 through WMMA and through mma.sync in both
+ * tiles (where gemm_mma.ptx loaded: sm_80 and newer).
+ */
+final class GemmBench {
+    private GemmBench() {
+    }
+
+    private record Variant(String label, Precision precision, String prefix, int tile, int threads) {
+        /** The kernel of that transpose, and its grid for size x size in one slice. */
+        KernelLaunch launch(GemmOp op, int size) {
+            if (prefix == null) {
+                return KernelLaunch.gemm(precision, op, size, size, size);
+            }
+            return new KernelLaunch(prefix + op.suffix(), KernelLaunch.ceilDiv(size, tile), KernelLaunch.ceilDiv(size, tile), 1, threads);
+        }
+    }
+
+    static int run(int size, double seconds) throws GpuUnavailableException {
+        if (size < 1 || size > 16384) {
+            System.out.println("FAIL gemm: SIZE must be in [1, 16384] (exact sums), not " + size);
+            return 1;
+        }
+        GpuProbe probe = GpuBackend.probe(0, null);
+        if (!probe.available()) {
+            System.out.println("SKIP gemm: " + probe.reason());
+            return 2;
+        }
+        Random rnd = new Random(size);
+        float[] a = quarters(rnd, size * size);
+        float[] b = quarters(rnd, size * size);
+        try (CudaDevice dev = CudaDevice.open(0)) {
+            dev.makeCurrent();
+            List<Variant> variants = new ArrayList<>();
+            variants.add(new Variant("fp32", Precision.FP32, null, 0, 0));
+            for (Precision p : List.of(Precision.TF32, Precision.AMP_FP16, Precision.AMP_BF16)) {
+                if (dev.capability.supports(p)) {
+                    variants.add(new Variant(KernelLaunch.gemmKernel(p, GemmOp.NN).replace("gemm_", "").replace("_nn", "") + "-wmma",
+                            p, null, 0, 0));
+                }
+            }
+            for (String type : List.of("f16", "bf16")) {
+                for (int tile : new int[] {KernelLaunch.GEMM_TILE, KernelLaunch.MMA_LARGE_TILE}) {
+                    String kernel = "gemm_" + type + "_mma" + tile + "_";
+                    if (dev.hasKernel(kernel + "nn")) {
+                        variants.add(new Variant(type + "-mma" + tile, type.equals("f16") ? Precision.AMP_FP16 : Precision.AMP_BF16,
+                                kernel, tile, tile == KernelLaunch.MMA_LARGE_TILE ? KernelLaunch.MMA_LARGE_THREADS : KernelLaunch.MMA_THREADS));
+                    }
+                }
+            }
+            long n2 = (long) size * size;
+            CUdeviceptr c = dev.alloc(4 * n2);
+            java.util.Map<GemmOp, float[]> reference = new java.util.EnumMap<>(GemmOp.class); // fp32 SIMT's, per transpose
+            StringBuilder out = new StringBuilder();
+            boolean wrong = false;
+            for (Variant v : variants) {
+                CUdeviceptr da = upload(dev, v.precision(), a);
+                CUdeviceptr db = upload(dev, v.precision(), b);
+                try {
+                    for (GemmOp op : GemmOp.values()) {
+                        dev.launch(v.launch(op, size), da, db, c, size, size, size, size);
+                        dev.synchronize();
+                        float[] got = new float[(int) n2];
+                        dev.download(got, c, got.length);
+                        if (v.precision() == Precision.FP32) {
+                            reference.put(op, got);
+                        }
+                        String diff = firstDifference(reference.get(op), got, size);
+                        if (diff != null) {
+                            out.append(String.format(Locale.ROOT, "; %s %s WRONG: %s", v.label(), op, diff));
+                            wrong = true;
+                        }
+                    }
+                    if (seconds > 0) {
+                        KernelLaunch nn = v.launch(GemmOp.NN, size);
+                        int launches = 0;
+                        long t0 = System.nanoTime();
+                        while (launches < 3 || System.nanoTime() - t0 < seconds * 1e9) {
+                            dev.launch(nn, da, db, c, size, size, size, size);
+                            launches++;
+                            if (launches % 8 == 0) {
+                                dev.synchronize(); // bounds the queue; the clock stops only after the last one
+                            }
+                        }
+                        dev.synchronize();
+                        double s = (System.nanoTime() - t0) / 1e9;
+                        out.append(String.format(Locale.ROOT, "; %s %.2f TFLOP/s", v.label(), 2.0 * size * size * size * launches / s / 1e12));
+                    }
+                } finally {
+                    dev.free(da);
+                    dev.free(db);
+                }
+            }
+            dev.free(c);
+            // on sm_80 and newer training runs the mma.sync kernels unless told not to; anything else is a failure to look at
+            boolean fellBack = dev.capability.compareTo(ComputeCapability.AMPERE) >= 0 && dev.gemmFamily() != KernelLaunch.GemmFamily.MMA
+                    && !CudaDevice.gemmSetting(System.getProperty("ampwatch.gpu.gemm"), System.getenv("AMPWATCH_GPU_GEMM")).equals("wmma");
+            String family = dev.gemmFamily() == KernelLaunch.GemmFamily.MMA ? "mma.sync" : "WMMA (" + dev.missing(PtxModule.GEMM_MMA) + ")";
+            System.out.printf(Locale.ROOT, "%s gemm %d^3 on %s, %d kernels x NN/TN/NT %s the exact product; FP16/BF16 training on %s%s%n",
+                    wrong || fellBack ? "FAIL" : "PASS", size, dev.name, variants.size(), wrong ? "NOT all" : "all", family, out);
+            return wrong || fellBack ? 1 : 0;
+        }
+    }
+
+    /** Where {@code got} first differs from the FP32 SIMT kernel's product of the same transpose, or null. */
+    private static String firstDifference(float[] reference, float[] got, int size) {
+        if (reference == null) {
+            return "no fp32 reference";
+        }
+        for (int i = 0; i < got.length; i++) {
+            if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(reference[i])) {
+                return "C[" + i / size + "][" + i % size + "] = " + got[i] + ", fp32 SIMT " + reference[i];
+            }
+        }
+        return null;
+    }
+
+    private static float[] quarters(Random rnd, int count) {
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = (rnd.nextInt(9) - 4) / 4f;
+        }
+        return v;
+    }
+
+    private static CUdeviceptr upload(CudaDevice dev, Precision p, float[] values) {
+        if (p == Precision.FP32 || p == Precision.TF32) {
+            CUdeviceptr d = dev.alloc(4L * values.length);
+            dev.upload(d, values, values.length);
+            return d;
+        }
+        short[] bits = new short[values.length];
+        for (int i = 0; i < values.length; i++) {
+            bits[i] = p == Precision.AMP_FP16 ? HalfFloat.fromFloat(values[i]) : ReducedFloat.toBfloat16Bits(values[i]);
+        }
+        CUdeviceptr d = dev.alloc(2L * bits.length);
+        dev.upload(d, bits, bits.length);
+        return d;
+    }
+}
