@@ -62,6 +62,7 @@ const std::vector<Kernel> &kernels() {
         PLAIN_KERNEL(bias_grad_partial), PLAIN_KERNEL(im2col), PLAIN_KERNEL(col2im), PLAIN_KERNEL(sum_slices), PLAIN_KERNEL(softmax_xent), PLAIN_KERNEL(mse),
         PLAIN_KERNEL(flag_nonfinite), PLAIN_KERNEL(argmax_rows), PLAIN_KERNEL(sgd_momentum), PLAIN_KERNEL(adam),
         FIBER_KERNEL(gemm_fp32_nn), FIBER_KERNEL(gemm_fp32_tn), FIBER_KERNEL(gemm_fp32_nt),
+        FIBER_KERNEL(gemm_fp32_simt128_nn), FIBER_KERNEL(gemm_fp32_simt128_tn), FIBER_KERNEL(gemm_fp32_simt128_nt),
         FIBER_KERNEL(gemm_f16_nn), FIBER_KERNEL(gemm_f16_tn), FIBER_KERNEL(gemm_f16_nt),
         FIBER_KERNEL(gemm_bf16_nn), FIBER_KERNEL(gemm_bf16_tn), FIBER_KERNEL(gemm_bf16_nt),
         FIBER_KERNEL(gemm_tf32_nn), FIBER_KERNEL(gemm_tf32_tn), FIBER_KERNEL(gemm_tf32_nt),

@@ -107,13 +107,22 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
      * both families ({@link #gemmSlices}).
      */
     public static KernelLaunch gemm(GemmFamily family, Precision precision, GemmOp op, int m, int n, int k, int slices) {
-        if (family == GemmFamily.MMA && (precision == Precision.AMP_FP16 || precision == Precision.AMP_BF16)) {
-            KernelLaunch checked = gemm(GemmFamily.WMMA, precision, op, m, n, k, slices); // the same argument checks
-            int tile = mmaTile(m, n, slices);
-            String type = precision == Precision.AMP_FP16 ? "f16" : "bf16";
-            return new KernelLaunch("gemm_" + type + "_mma" + tile + "_" + op.suffix(), ceilDiv(n, tile),
-                    ceilDiv(m, tile), checked.gridZ(), tile == MMA_LARGE_TILE ? MMA_LARGE_THREADS : MMA_THREADS);
+        boolean mma = family == GemmFamily.MMA && (precision == Precision.AMP_FP16 || precision == Precision.AMP_BF16);
+        if (mma || precision == Precision.FP32) {
+            KernelLaunch checked = gemm64(precision, op, m, n, k, slices); // the same argument checks
+            int tile = gemmTile(m, n, slices);
+            if (!mma && tile == GEMM_TILE) {
+                return checked;
+            }
+            String type = mma ? (precision == Precision.AMP_FP16 ? "f16_mma" : "bf16_mma") : "fp32_simt";
+            return new KernelLaunch("gemm_" + type + tile + "_" + op.suffix(), ceilDiv(n, tile), ceilDiv(m, tile),
+                    checked.gridZ(), !mma ? SIMT_THREADS : tile == MMA_LARGE_TILE ? MMA_LARGE_THREADS : MMA_THREADS);
         }
+        return gemm64(precision, op, m, n, k, slices);
+    }
+
+    /** The launch in tiles of 64: the WMMA GEMMs and the FP32 SIMT one of 64 x 64. */
+    private static KernelLaunch gemm64(Precision precision, GemmOp op, int m, int n, int k, int slices) {
         if (m < 1 || n < 1 || k < 1) {
             throw new IllegalArgumentException("GEMM dimensions must be >= 1: m=" + m + " n=" + n + " k=" + k);
         }
@@ -129,11 +138,12 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
     }
 
     /**
-     * The mma.sync GEMM's tile for C of m x n in that many slices: 128 where m and n are both at least 128 and the
-     * tiles make {@link #MMA_LARGE_TILE_MIN_BLOCKS}, else {@link #GEMM_TILE} (a narrow C, such as a convolution's
-     * 9 x 32 weight gradient in many slices, would leave most of a large tile's warps multiplying zeros).
+     * The tile of the mma.sync GEMMs and the FP32 SIMT GEMM for C of m x n in that many slices: 128 where m and n are
+     * both at least 128 and the tiles make {@link #MMA_LARGE_TILE_MIN_BLOCKS}, else {@link #GEMM_TILE} (a narrow C,
+     * such as a convolution's 9 x 32 weight gradient in many slices, would leave most of a large tile's warps
+     * multiplying zeros).
      */
-    public static int mmaTile(int m, int n, int slices) {
+    public static int gemmTile(int m, int n, int slices) {
         long large = (long) ceilDiv(m, MMA_LARGE_TILE) * ceilDiv(n, MMA_LARGE_TILE) * slices;
         return m >= MMA_LARGE_TILE && n >= MMA_LARGE_TILE && large >= MMA_LARGE_TILE_MIN_BLOCKS ? MMA_LARGE_TILE : GEMM_TILE;
     }

@@ -19,9 +19,9 @@ public enum PtxModule {
     ELEMENTWISE("elementwise.ptx", ComputeCapability.BASELINE, List.of("convert_f32_f16", "convert_f32_bf16",
             "round_f32_tf32", "bias_add", "relu_forward", "relu_backward", "bias_grad", "bias_grad_partial", "im2col",
             "col2im", "sum_slices", "softmax_xent", "mse", "flag_nonfinite", "argmax_rows", "sgd_momentum", "adam")),
-    /** FP32 SIMT GEMM and FP16 tensor-core GEMM (compute_75). */
+    /** FP32 SIMT GEMMs (tiles of 64 and 128) and the FP16 WMMA tensor-core GEMM (compute_75). */
     GEMM_SM75("gemm_sm75.ptx", ComputeCapability.BASELINE, List.of("gemm_fp32_nn", "gemm_fp32_tn", "gemm_fp32_nt",
-            "gemm_f16_nn", "gemm_f16_tn", "gemm_f16_nt")),
+            "gemm_fp32_simt128_nn", "gemm_fp32_simt128_tn", "gemm_fp32_simt128_nt", "gemm_f16_nn", "gemm_f16_tn", "gemm_f16_nt")),
     /** BF16 and TF32 tensor-core GEMMs (compute_80). */
     GEMM_SM80("gemm_sm80.ptx", ComputeCapability.AMPERE, List.of("gemm_bf16_nn", "gemm_bf16_tn", "gemm_bf16_nt",
             "gemm_tf32_nn", "gemm_tf32_tn", "gemm_tf32_nt")),

@@ -17,7 +17,7 @@ import jcuda.driver.CUdeviceptr;
  * inputs are multiples of 1/4 in [-1, 1], so for SIZE up to 16,384 every sum is exact whatever the order (as in
  * GemmMatrixTest), which checks the tensor-core kernels at a size the unit tests do not reach. Then each kernel's NN
  * product is timed for at least SECONDS (0: the correctness pass alone, e.g. under compute-sanitizer): TFLOP/s at
- * 2 SIZE^3 per product. Kernels: fp32 (SIMT FMA), tf32 (WMMA), f16 and bf16 through WMMA and through mma.sync in both
+ * 2 SIZE^3 per product. Kernels: fp32 (SIMT FMA, tiles of 64 and 128), tf32 (WMMA), f16 and bf16 through WMMA and through mma.sync in both
  * tiles (where gemm_mma.ptx loaded: sm_80 and newer).
  */
 final class GemmBench {
@@ -50,7 +50,9 @@ final class GemmBench {
         try (CudaDevice dev = CudaDevice.open(0)) {
             dev.makeCurrent();
             List<Variant> variants = new ArrayList<>();
-            variants.add(new Variant("fp32", Precision.FP32, null, 0, 0));
+            variants.add(new Variant("fp32-simt64", Precision.FP32, "gemm_fp32_", KernelLaunch.GEMM_TILE, KernelLaunch.SIMT_THREADS));
+            variants.add(new Variant("fp32-simt128", Precision.FP32, "gemm_fp32_simt128_", KernelLaunch.MMA_LARGE_TILE,
+                    KernelLaunch.SIMT_THREADS));
             for (Precision p : List.of(Precision.TF32, Precision.AMP_FP16, Precision.AMP_BF16)) {
                 if (dev.capability.supports(p)) {
                     variants.add(new Variant(KernelLaunch.gemmKernel(p, GemmOp.NN).replace("gemm_", "").replace("_nn", "") + "-wmma",
@@ -81,7 +83,7 @@ final class GemmBench {
                         float[] got = new float[(int) n2];
                         dev.download(got, c, got.length);
                         if (v.precision() == Precision.FP32) {
-                            reference.put(op, got);
+                            reference.putIfAbsent(op, got); // the first: the 64-tile SIMT kernel
                         }
                         String diff = firstDifference(reference.get(op), got, size);
                         if (diff != null) {

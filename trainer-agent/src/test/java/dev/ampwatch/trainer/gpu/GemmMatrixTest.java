@@ -71,7 +71,7 @@ class GemmMatrixTest {
 
     static Stream<Arguments> mmaCases() {
         List<Arguments> out = new ArrayList<>();
-        for (Precision p : List.of(Precision.AMP_FP16, Precision.AMP_BF16)) {
+        for (Precision p : List.of(Precision.FP32, Precision.AMP_FP16, Precision.AMP_BF16)) {
             for (GemmOp op : GemmOp.values()) {
                 for (int tile : new int[] {KernelLaunch.GEMM_TILE, KernelLaunch.MMA_LARGE_TILE}) {
                     for (int[] s : MMA_SHAPES) {
@@ -84,7 +84,7 @@ class GemmMatrixTest {
     }
 
     /**
-     * m x n x k x slices for the mma.sync GEMMs (gemm_mma.ptx), run in both tiles whatever {@link KernelLaunch#mmaTile}
+     * m x n x k x slices for the mma.sync GEMMs (gemm_mma.ptx) and the FP32 SIMT GEMM, run in both tiles whatever {@link KernelLaunch#gemmTile}
      * would pick: the shapes above (ragged ones take the element-wise staging, the others the 16-byte cp.async), one
      * past a 128-tile with several k-steps and a stage boundary mid-tile, a large one, and split along k with a last
      * slice that starts mid-stage.
@@ -93,21 +93,22 @@ class GemmMatrixTest {
         {1000, 10, 128, 1}, {128, 10, 1000, 1}, {136, 72, 80, 1}, {264, 200, 136, 1}, {512, 384, 256, 1},
         {288, 64, 3000, 3}, {100, 130, 4096, 4}, {9, 32, 5000, 4}};
 
-    @ParameterizedTest(name = "{0} {1} mma{2} {3}x{4}x{5} in {6}")
+    @ParameterizedTest(name = "{0} {1} tile {2} {3}x{4}x{5} in {6}")
     @MethodSource("mmaCases")
-    void theMmaKernelsGiveTheExactProductBitForBit(Precision precision, GemmOp op, int tile, int m, int n, int k, int slices)
+    void theKernelsOfBothTilesGiveTheExactProductBitForBit(Precision precision, GemmOp op, int tile, int m, int n, int k, int slices)
             throws Exception {
         GpuRequirement.assumeBackend(precision);
-        String type = precision == Precision.AMP_FP16 ? "f16" : "bf16";
-        String kernel = "gemm_" + type + "_mma" + tile + "_" + op.suffix();
+        String kernel = precision == Precision.FP32 && tile == KernelLaunch.GEMM_TILE ? "gemm_fp32_" + op.suffix()
+                : "gemm_" + (precision == Precision.FP32 ? "fp32_simt" : precision == Precision.AMP_FP16 ? "f16_mma" : "bf16_mma")
+                        + tile + "_" + op.suffix();
         try (CudaDevice dev = CudaDevice.open(0)) { // run even where the self-check failed: this says where
             org.junit.jupiter.api.Assumptions.assumeTrue(dev.hasKernel(kernel) || GpuRequirement.required(),
                     () -> "gemm_mma.ptx not loaded: " + dev.missing(PtxModule.GEMM_MMA));
             assertThat(dev.hasKernel(kernel)).as("%s on %s: %s", kernel, dev.name, dev.missing(PtxModule.GEMM_MMA)).isTrue();
         }
         KernelLaunch launch = new KernelLaunch(kernel, KernelLaunch.ceilDiv(n, tile),
-                KernelLaunch.ceilDiv(m, tile), slices, tile == KernelLaunch.MMA_LARGE_TILE ? KernelLaunch.MMA_LARGE_THREADS
-                : KernelLaunch.MMA_THREADS);
+                KernelLaunch.ceilDiv(m, tile), slices, precision == Precision.FP32 ? KernelLaunch.SIMT_THREADS
+                        : tile == KernelLaunch.MMA_LARGE_TILE ? KernelLaunch.MMA_LARGE_THREADS : KernelLaunch.MMA_THREADS);
         exactProduct(precision, op, m, n, k, slices, launch);
     }
 

@@ -265,22 +265,26 @@ class KernelLaunchTest {
 
     /**
      * With the mma.sync GEMMs, FP16 and BF16 run in tiles of 128 (256 threads) where C is at least 128 x 128 and those
-     * make at least 128 blocks, else of 64 (128 threads), in the same slices as the WMMA ones; FP32 and TF32 keep their
-     * kernels.
+     * make at least 128 blocks, else of 64 (128 threads), in the same slices as the WMMA ones; FP32 picks its SIMT
+     * kernel's tile by the same rule in either family, TF32 keeps its WMMA kernel.
      */
     @Test
-    void theMmaFamilyPicksItsTileByTheShape() {
+    void theTiledKernelsArePickedByTheShape() {
         KernelLaunch large = KernelLaunch.gemm(KernelLaunch.GemmFamily.MMA, Precision.AMP_FP16, GemmOp.NN, 4096, 4096, 4096, 1);
         assertThat(large).isEqualTo(new KernelLaunch("gemm_f16_mma128_nn", 32, 32, 1, 256));
         KernelLaunch small = KernelLaunch.gemm(KernelLaunch.GemmFamily.MMA, Precision.AMP_BF16, GemmOp.TN, 784, 256, 128, 1);
         assertThat(small).isEqualTo(new KernelLaunch("gemm_bf16_mma64_tn", 4, 13, 1, 128));
         // 16 x 8 tiles of 128 = 128 blocks: the large tile; one row fewer, the small one
-        assertThat(KernelLaunch.mmaTile(2048, 1024, 1)).isEqualTo(128);
-        assertThat(KernelLaunch.mmaTile(1920, 1024, 1)).isEqualTo(64);
-        assertThat(KernelLaunch.mmaTile(1024, 1024, 2)).isEqualTo(128); // slices count as blocks
-        assertThat(KernelLaunch.mmaTile(100, 100_000, 1)).as("C narrower than a large tile").isEqualTo(64);
+        assertThat(KernelLaunch.gemmTile(2048, 1024, 1)).isEqualTo(128);
+        assertThat(KernelLaunch.gemmTile(1920, 1024, 1)).isEqualTo(64);
+        assertThat(KernelLaunch.gemmTile(1024, 1024, 2)).isEqualTo(128); // slices count as blocks
+        assertThat(KernelLaunch.gemmTile(100, 100_000, 1)).as("C narrower than a large tile").isEqualTo(64);
         KernelLaunch split = KernelLaunch.gemm(KernelLaunch.GemmFamily.MMA, Precision.AMP_BF16, GemmOp.TN, 9, 32, 256 * 784, 196);
         assertThat(split).isEqualTo(new KernelLaunch("gemm_bf16_mma64_tn", 1, 1, 196, 128));
+        // FP32 takes the same tiles in either family: its SIMT kernel of 128 x 128 (256 threads, 8 x 8 values each)
+        assertThat(KernelLaunch.gemm(Precision.FP32, GemmOp.TN, 4096, 4096, 4096))
+                .isEqualTo(new KernelLaunch("gemm_fp32_simt128_tn", 32, 32, 1, 256));
+        assertThat(KernelLaunch.gemm(Precision.TF32, GemmOp.TN, 4096, 4096, 4096).kernel()).isEqualTo("gemm_tf32_tn");
         for (Precision p : List.of(Precision.FP32, Precision.TF32)) {
             assertThat(KernelLaunch.gemm(KernelLaunch.GemmFamily.MMA, p, GemmOp.NT, 100, 200, 300, 1))
                     .isEqualTo(KernelLaunch.gemm(p, GemmOp.NT, 100, 200, 300));
