@@ -18,10 +18,10 @@
 // __syncthreads after the mma keep a stage from being refilled while a warp still reads it.
 //
 // Edges: a chunk past M, N or the slice's end of k is zero-filled (cp.async's source size: the bytes past it read as
-// zero), so shapes that are not multiples of the tiles add nothing but zeros. The 16-byte copies need both inputs
-// 16-byte aligned, leading dimensions that are multiples of 8 and a slice that starts on one; otherwise (a layer of
-// 10 outputs, ragged test shapes) the block stages its tiles with plain loads, element by element, into the same
-// layout: slower, the same result. The choice is uniform over the grid.
+// zero), so shapes that are not multiples of the tiles add nothing but zeros. The 16-byte copies need an input
+// 16-byte aligned, its leading dimension a multiple of 8 and a slice that starts on one; otherwise (a layer of 10
+// outputs, a convolution's 9-wide patches, ragged test shapes) the block stages that operand with plain loads,
+// element by element, into the same layout: slower, the same result. The choice is per operand, uniform over the grid.
 //
 // Sums: each C value adds its k-steps in k order, each k16 step inside the tensor core, as the WMMA kernels do.
 #pragma once
@@ -31,15 +31,19 @@
 #define M16_BK 32
 #define M16_PAD 8
 
-template <int BM, int BN> struct Mma16Tile {
-    static const int WARPS_M = 2;
-    static const int WARPS_N = BN / 32;
+// A block of BM x BN as WARPS_M x WARPS_N warps: 64 x 64 as 2 x 2 warps of 32 x 32; 128 x 128 as 2 x 4 warps of
+// 64 x 32 (mma128) or as 2 x 2 warps of 64 x 64 (mma128w4: CUTLASS's usual Ampere shape, 1.5x fewer shared-memory
+// bytes per mma, 128 accumulators a thread).
+template <int BM, int BN, int WARPS_M_, int WARPS_N_> struct Mma16Tile {
+    static const int WARPS_M = WARPS_M_;
+    static const int WARPS_N = WARPS_N_;
     static const int THREADS = 32 * WARPS_M * WARPS_N;
     static const int WM = BM / WARPS_M; // a warp's rows and columns of the block's tile
     static const int WN = BN / WARPS_N;
     static const int MI = WM / 16;       // its mma tiles along m and n
     static const int NJ = WN / 8;
-    // blocks an SM must hold at once: two of 8 warps (at most 128 registers a thread) keep 16 warps to hide latency
+    // blocks an SM must hold at once: two of 8 warps (at most 128 registers a thread) keep 16 warps to hide latency;
+    // two of 4 warps with 64 x 64 each (at most 255 registers)
     static const int MIN_BLOCKS = BN == 128 ? 2 : 1;
 };
 
@@ -142,10 +146,10 @@ __device__ __forceinline__ void m16_stage(T *slab, const T *__restrict__ X, int 
     }
 }
 
-template <typename T, bool TRANS_A, bool TRANS_B, int BM, int BN>
+template <typename T, bool TRANS_A, bool TRANS_B, int BM, int BN, int WARPS_M, int WARPS_N>
 __device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__restrict__ B, float *__restrict__ C,
                                            int M, int N, int K, int kSlice) {
-    typedef Mma16Tile<BM, BN> Tile;
+    typedef Mma16Tile<BM, BN, WARPS_M, WARPS_N> Tile;
     const int BK = M16_BK;
     // op(A)'s tile as stored: BM rows of BK k-values, or (TRANS_A) BK rows of BM m-values; op(B)'s likewise
     const int A_ROWS = TRANS_A ? BK : BM, A_COLS = TRANS_A ? BM : BK;
@@ -159,8 +163,9 @@ __device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__r
     const int kEnd = min(K, kBegin + kSlice);
     C += (size_t) blockIdx.z * M * N;
     const int ldA = TRANS_A ? M : K, ldB = TRANS_B ? K : N;
-    const bool fast = ((reinterpret_cast<unsigned long long>(A) | reinterpret_cast<unsigned long long>(B)) & 15) == 0
-                      && ldA % 8 == 0 && ldB % 8 == 0 && kBegin % 8 == 0;
+    // each operand on its own: a convolution's weight gradient (TN, A = the 9-wide patches) copies B by cp.async still
+    const bool fastA = (reinterpret_cast<unsigned long long>(A) & 15) == 0 && ldA % 8 == 0 && kBegin % 8 == 0;
+    const bool fastB = (reinterpret_cast<unsigned long long>(B) & 15) == 0 && ldB % 8 == 0 && kBegin % 8 == 0;
     const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
     const int wm = (warp / Tile::WARPS_N) * Tile::WM;
     const int wn = (warp % Tile::WARPS_N) * Tile::WN;
@@ -177,10 +182,10 @@ __device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__r
 
     // stage s <- the k-step from k0: op(A) rows m0.., op(B) columns n0..
     auto stage = [&](int s, int k0) {
-        if (TRANS_A) m16_stage<T, A_ROWS, A_COLS, Tile::THREADS>(As[s], A, ldA, k0, kEnd, m0, M, fast);
-        else m16_stage<T, A_ROWS, A_COLS, Tile::THREADS>(As[s], A, ldA, m0, M, k0, kEnd, fast);
-        if (TRANS_B) m16_stage<T, B_ROWS, B_COLS, Tile::THREADS>(Bs[s], B, ldB, n0, N, k0, kEnd, fast);
-        else m16_stage<T, B_ROWS, B_COLS, Tile::THREADS>(Bs[s], B, ldB, k0, kEnd, n0, N, fast);
+        if (TRANS_A) m16_stage<T, A_ROWS, A_COLS, Tile::THREADS>(As[s], A, ldA, k0, kEnd, m0, M, fastA);
+        else m16_stage<T, A_ROWS, A_COLS, Tile::THREADS>(As[s], A, ldA, m0, M, k0, kEnd, fastA);
+        if (TRANS_B) m16_stage<T, B_ROWS, B_COLS, Tile::THREADS>(Bs[s], B, ldB, n0, N, k0, kEnd, fastB);
+        else m16_stage<T, B_ROWS, B_COLS, Tile::THREADS>(Bs[s], B, ldB, k0, kEnd, n0, N, fastB);
         m16_cp_async_commit();
     };
 
@@ -241,16 +246,21 @@ __device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__r
     }
 }
 
-// The entry points: gemm_<type>_mma<tile>_<nn|tn|nt>, e.g. gemm_f16_mma128_tn (tile 64: 128 threads, 128: 256 threads)
-#define MMA16_GEMM_ENTRY(NAME, T, TA, TB, TILE)                                                                    \
-    extern "C" __global__ void __launch_bounds__(Mma16Tile<TILE, TILE>::THREADS, Mma16Tile<TILE, TILE>::MIN_BLOCKS)      \
+// The entry points: gemm_<type>_mma<tile>[w4]_<nn|tn|nt>, e.g. gemm_f16_mma128_tn (tile 64: 4 warps; 128: 8 warps;
+// 128w4: 4 warps)
+#define MMA16_GEMM_ENTRY(NAME, T, TA, TB, TILE, WM_, WN_)                                                          \
+    extern "C" __global__ void __launch_bounds__(Mma16Tile<TILE, TILE, WM_, WN_>::THREADS,                         \
+                                                 Mma16Tile<TILE, TILE, WM_, WN_>::MIN_BLOCKS)                      \
         NAME(const T *A, const T *B, float *C, int M, int N, int K, int kSlice) {                                  \
-        gemm_mma16<T, TA, TB, TILE, TILE>(A, B, C, M, N, K, kSlice);                                               \
+        gemm_mma16<T, TA, TB, TILE, TILE, WM_, WN_>(A, B, C, M, N, K, kSlice);                                     \
     }
 #define MMA16_GEMM_ENTRIES(PREFIX, T)                                                                              \
-    MMA16_GEMM_ENTRY(PREFIX##_mma64_nn, T, false, false, 64)                                                       \
-    MMA16_GEMM_ENTRY(PREFIX##_mma64_tn, T, true, false, 64)                                                        \
-    MMA16_GEMM_ENTRY(PREFIX##_mma64_nt, T, false, true, 64)                                                        \
-    MMA16_GEMM_ENTRY(PREFIX##_mma128_nn, T, false, false, 128)                                                     \
-    MMA16_GEMM_ENTRY(PREFIX##_mma128_tn, T, true, false, 128)                                                      \
-    MMA16_GEMM_ENTRY(PREFIX##_mma128_nt, T, false, true, 128)
+    MMA16_GEMM_ENTRY(PREFIX##_mma64_nn, T, false, false, 64, 2, 2)                                                 \
+    MMA16_GEMM_ENTRY(PREFIX##_mma64_tn, T, true, false, 64, 2, 2)                                                  \
+    MMA16_GEMM_ENTRY(PREFIX##_mma64_nt, T, false, true, 64, 2, 2)                                                  \
+    MMA16_GEMM_ENTRY(PREFIX##_mma128_nn, T, false, false, 128, 2, 4)                                               \
+    MMA16_GEMM_ENTRY(PREFIX##_mma128_tn, T, true, false, 128, 2, 4)                                                \
+    MMA16_GEMM_ENTRY(PREFIX##_mma128_nt, T, false, true, 128, 2, 4)                                                \
+    MMA16_GEMM_ENTRY(PREFIX##_mma128w4_nn, T, false, false, 128, 2, 2)                                             \
+    MMA16_GEMM_ENTRY(PREFIX##_mma128w4_tn, T, true, false, 128, 2, 2)                                              \
+    MMA16_GEMM_ENTRY(PREFIX##_mma128w4_nt, T, false, true, 128, 2, 2)

@@ -1,6 +1,6 @@
 // The kernels of src/main/cuda compiled for the host (cuda_host.h), a table of them by name, and the launcher that
 // runs a grid of them: block after block; within a block, thread after thread, or, for kernels that synchronize
-// (__syncthreads, warp-collective mma), every thread as a fiber switched at its barriers.
+// (__syncthreads, warp-collective mma), every thread as a fiber switched at its barriers, warp by warp (runFibers).
 #include "cuda_host.h"
 
 #define AMPWATCH_HOST_KERNELS 1
@@ -70,6 +70,8 @@ const std::vector<Kernel> &kernels() {
         FIBER_KERNEL(gemm_f16_mma128_nn), FIBER_KERNEL(gemm_f16_mma128_tn), FIBER_KERNEL(gemm_f16_mma128_nt),
         FIBER_KERNEL(gemm_bf16_mma64_nn), FIBER_KERNEL(gemm_bf16_mma64_tn), FIBER_KERNEL(gemm_bf16_mma64_nt),
         FIBER_KERNEL(gemm_bf16_mma128_nn), FIBER_KERNEL(gemm_bf16_mma128_tn), FIBER_KERNEL(gemm_bf16_mma128_nt),
+        FIBER_KERNEL(gemm_f16_mma128w4_nn), FIBER_KERNEL(gemm_f16_mma128w4_tn), FIBER_KERNEL(gemm_f16_mma128w4_nt),
+        FIBER_KERNEL(gemm_bf16_mma128w4_nn), FIBER_KERNEL(gemm_bf16_mma128w4_tn), FIBER_KERNEL(gemm_bf16_mma128w4_nt),
         PLAIN_KERNEL(quantize_s8), FIBER_KERNEL(gemm_s8_dp4a), PLAIN_KERNEL(dequant_bias_act), FIBER_KERNEL(gemm_s4_dp4a),
         FIBER_KERNEL(gemm_s8_mma),
         PLAIN_KERNEL(quantize_e4m3), FIBER_KERNEL(gemm_e4m3_mma), PLAIN_KERNEL(dequant_f32_bias_act),
@@ -233,14 +235,30 @@ std::string runFibers(Block &b, unsigned threads) {
         f.state = READY;
         f.context.start(f.stack, fiberMain);
     }
-    for (;;) {
+    // Warp by warp: a warp runs (its warp barriers opening as its lanes reach them) until every lane waits at the
+    // block barrier or has returned, then the next warp; the order reverses at every block barrier. So one warp gets
+    // a whole phase ahead of the others, first and then last, as a GPU may schedule it: a kernel that reads shared
+    // memory another warp writes without a __syncthreads between, or refills a buffer another warp still reads,
+    // reads the wrong values here too instead of passing because the threads went in lockstep.
+    const unsigned warps = (threads + 31) / 32;
+    for (unsigned long long phase = 0;; phase++) {
         bool ran = false;
-        for (unsigned t = 0; t < threads; t++) {
-            if (b.fibers[t].state != READY) continue;
-            b.current = (int) t;
-            setThread(t);
-            Context::swap(b.scheduler, b.fibers[t].context);
-            ran = true;
+        for (unsigned i = 0; i < warps; i++) {
+            const unsigned w = phase % 2 == 0 ? i : warps - 1 - i;
+            const unsigned first = w * 32, lanes = std::min(32u, threads - first);
+            for (;;) {
+                for (unsigned t = first; t < first + lanes; t++) {
+                    if (b.fibers[t].state != READY) continue;
+                    b.current = (int) t;
+                    setThread(t);
+                    Context::swap(b.scheduler, b.fibers[t].context);
+                    ran = true;
+                }
+                unsigned at = 0; // a warp barrier opens when every lane of the warp is at it
+                for (unsigned t = first; t < first + lanes; t++) at += b.fibers[t].state == AT_WARP_BARRIER;
+                if (at != lanes) break;
+                for (unsigned t = first; t < first + lanes; t++) b.fibers[t].state = READY;
+            }
         }
         unsigned done = 0, atBlock = 0;
         for (unsigned t = 0; t < threads; t++) {
@@ -248,22 +266,13 @@ std::string runFibers(Block &b, unsigned threads) {
             atBlock += b.fibers[t].state == AT_BLOCK_BARRIER;
         }
         if (done == threads) return "";
-        bool released = false;
-        for (unsigned w = 0; w * 32 < threads; w++) { // a warp barrier opens when every lane of the warp is at it
-            unsigned lanes = std::min(32u, threads - w * 32), at = 0;
-            for (unsigned l = 0; l < lanes; l++) at += b.fibers[w * 32 + l].state == AT_WARP_BARRIER;
-            if (at == lanes) {
-                for (unsigned l = 0; l < lanes; l++) b.fibers[w * 32 + l].state = READY;
-                released = true;
-            }
-        }
-        if (!released && atBlock > 0 && atBlock + done == threads) {
+        if (atBlock > 0 && atBlock + done == threads) {
             if (done > 0) return "__syncthreads() reached by " + std::to_string(atBlock) + " of " + std::to_string(threads)
                                  + " threads of a block, the others had returned (undefined on a GPU)";
             for (unsigned t = 0; t < threads; t++) b.fibers[t].state = READY;
-            released = true;
+            continue;
         }
-        if (!released && !ran) return "threads of a block wait at different barriers (a deadlock on a GPU)";
+        if (!ran) return "threads of a block wait at different barriers (a deadlock on a GPU)";
     }
 }
 

@@ -210,7 +210,7 @@ final class CudaDevice implements AutoCloseable {
         if (failure.isPresent()) {
             missing.put(PtxModule.GEMM_MMA, "its self-check failed: " + failure.get());
             LOG.warn("{}: the mma.sync GEMMs (gemm_mma.ptx) failed their self-check, so FP16 and BF16 run on the WMMA"
-                    + " GEMMs (slower, the same sums): {}", name, failure.get());
+                    + " GEMMs (slower): {}", name, failure.get());
             return KernelLaunch.GemmFamily.WMMA;
         }
         return KernelLaunch.GemmFamily.MMA;

@@ -8,16 +8,19 @@ import jcuda.driver.CUdeviceptr;
 
 /**
  * Runs every mma.sync GEMM of {@code gemm_mma.ptx} once on the device before a model may use them, against the exact
- * product: each tile (64, 128) and transpose (NN, TN, NT) in FP16 and BF16, on a shape whose rows take the 16-byte
- * cp.async path (136 x 72 x 80, in two slices along k, with partial tiles at every edge) and on one that takes the
- * element-wise path (37 x 19 x 23). The inputs are multiples of 1/4 in [-1, 1], so every sum is exact in FP32 in any
- * order and the result must equal the exact product bit for bit (as in GemmMatrixTest). Those kernels' fragment
- * layouts (ldmatrix, mma.m16n8k16) cannot be checked without a GPU; this makes a GPU on which they are wrong fall back
- * to the WMMA GEMMs with a warning instead of training on wrong products.
+ * product: each block (64, 128 in 8 warps and in 4) and transpose (NN, TN, NT) in FP16 and BF16, on a shape whose rows take the 16-byte
+ * cp.async path (136 x 200 x 208 in two slices along k: 4 k-steps and 3 with a partial last one, so both stages are
+ * refilled; partial tiles at every edge; every warp of a 128-tile busy) and on one that takes the element-wise path
+ * (37 x 19 x 23). The inputs are multiples of 1/4 in [-1, 1], so every sum is exact in FP32 in any order and the
+ * result must equal the exact product bit for bit (as in GemmMatrixTest); C is filled with NaN first, so a value the
+ * kernel never writes cannot pass. Those kernels' fragment layouts (ldmatrix, mma.m16n8k16) cannot be checked
+ * without a GPU; this makes a GPU on which they are wrong fall back to the WMMA GEMMs with a warning instead of
+ * training on wrong products. A launch the driver refuses is a failure too; a kernel fault that destroys the
+ * context (an illegal address) cannot be recovered from here and fails the device's opening with the driver's error.
  */
 final class GemmSelfCheck {
-    /** m, n, k, slices: the aligned shape in two slices along k (64 + 16), the ragged one whole. */
-    static final int[][] SHAPES = {{136, 72, 80, 2}, {37, 19, 23, 1}};
+    /** m, n, k, slices: the aligned shape in two slices along k (128 + 80), the ragged one whole. */
+    static final int[][] SHAPES = {{136, 200, 208, 2}, {37, 19, 23, 1}};
 
     private GemmSelfCheck() {
     }
@@ -27,8 +30,8 @@ final class GemmSelfCheck {
         for (int[] s : SHAPES) {
             for (Precision p : new Precision[] {Precision.AMP_FP16, Precision.AMP_BF16}) {
                 for (GemmOp op : GemmOp.values()) {
-                    for (int tile : new int[] {KernelLaunch.GEMM_TILE, KernelLaunch.MMA_LARGE_TILE}) {
-                        String wrong = check(dev, p, op, tile, s[0], s[1], s[2], s[3]);
+                    for (KernelLaunch.MmaBlock block : KernelLaunch.MmaBlock.values()) {
+                        String wrong = check(dev, p, op, block, s[0], s[1], s[2], s[3]);
                         if (wrong != null) {
                             return wrong;
                         }
@@ -39,20 +42,27 @@ final class GemmSelfCheck {
         return null;
     }
 
-    private static String check(CudaDevice dev, Precision p, GemmOp op, int tile, int m, int n, int k, int slices) {
+    private static String check(CudaDevice dev, Precision p, GemmOp op, KernelLaunch.MmaBlock block, int m, int n, int k,
+            int slices) {
         Random rnd = new Random(31L * m + 7L * n + k);
         float[] a = quarters(rnd, m * k);
         float[] b = quarters(rnd, k * n);
-        String kernel = "gemm_" + (p == Precision.AMP_FP16 ? "f16" : "bf16") + "_mma" + tile + "_" + op.suffix();
-        KernelLaunch launch = new KernelLaunch(kernel, KernelLaunch.ceilDiv(n, tile), KernelLaunch.ceilDiv(m, tile),
-                slices, tile == KernelLaunch.MMA_LARGE_TILE ? KernelLaunch.MMA_LARGE_THREADS : KernelLaunch.MMA_THREADS);
+        KernelLaunch launch = block.launch(p, op, m, n, slices);
+        String kernel = launch.kernel();
         int slice = KernelLaunch.gemmSliceLength(k, slices);
         CUdeviceptr da = halves(dev, p, a);
         CUdeviceptr db = halves(dev, p, b);
         CUdeviceptr dc = dev.alloc(4L * slices * m * n);
         try {
-            dev.launch(launch, da, db, dc, m, n, k, slice);
-            dev.synchronize();
+            float[] nan = new float[slices * m * n];
+            java.util.Arrays.fill(nan, Float.NaN);
+            dev.upload(dc, nan, nan.length);
+            try {
+                dev.launch(launch, da, db, dc, m, n, k, slice);
+                dev.synchronize();
+            } catch (GpuException e) {
+                return kernel + " on " + m + "x" + n + "x" + k + ": " + e.getMessage();
+            }
             float[] c = new float[slices * m * n];
             dev.download(c, dc, c.length);
             for (int i = 0; i < m; i++) {

@@ -19,12 +19,45 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
     public static final int SIMT_THREADS = 256;
     /** Threads of the WMMA GEMM block: 4 warps, each computing 32 x 32 values as 2 x 2 fragments. */
     public static final int WMMA_THREADS = 128;
-    /** Threads of the mma.sync GEMM's 64 x 64 block (gemm_mma16.cuh): 4 warps of 32 x 32. */
-    public static final int MMA_THREADS = 128;
-    /** Threads of the mma.sync GEMM's 128 x 128 block: 8 warps of 64 x 32. */
-    public static final int MMA_LARGE_THREADS = 256;
-    /** The larger tile of the mma.sync GEMMs. */
+    /** The larger tile of the mma.sync GEMMs and the FP32 SIMT GEMM. */
     public static final int MMA_LARGE_TILE = 128;
+
+    /** The blocks of the mma.sync GEMMs (gemm_mma16.cuh): the kernel's name part, its tile and its threads. */
+    public enum MmaBlock {
+        /** 64 x 64 as 4 warps of 32 x 32. */
+        MMA64("mma64", GEMM_TILE, 128),
+        /** 128 x 128 as 8 warps of 64 x 32. */
+        MMA128("mma128", MMA_LARGE_TILE, 256),
+        /** 128 x 128 as 4 warps of 64 x 64 (the large tile's default: fewer shared-memory bytes per mma). */
+        MMA128W4("mma128w4", MMA_LARGE_TILE, 128);
+
+        private final String part;
+        private final int tile;
+        private final int threads;
+
+        MmaBlock(String part, int tile, int threads) {
+            this.part = part;
+            this.tile = tile;
+            this.threads = threads;
+        }
+
+        public int tile() {
+            return tile;
+        }
+
+        /** e.g. gemm_bf16_mma128w4_tn. */
+        public String kernel(Precision precision, GemmOp op) {
+            return "gemm_" + (precision == Precision.AMP_FP16 ? "f16" : "bf16") + "_" + part + "_" + op.suffix();
+        }
+
+        /** Its launch for C of m x n in that many slices (precision FP16 or BF16). */
+        public KernelLaunch launch(Precision precision, GemmOp op, int m, int n, int slices) {
+            return new KernelLaunch(kernel(precision, op), ceilDiv(n, tile), ceilDiv(m, tile), slices, threads);
+        }
+    }
+
+    /** The block a 128-wide tile runs in: {@link MmaBlock#MMA128W4}. */
+    public static final MmaBlock MMA_LARGE_BLOCK = MmaBlock.MMA128W4;
     /**
      * Fewest blocks a GEMM must make in tiles of 128 (slices included) to be run in them: about one wave of a
      * data-centre GPU's SMs (132 on an H100 or H200); fewer, and tiles of 64 keep more SMs busy. A function of the
@@ -114,9 +147,11 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
             if (!mma && tile == GEMM_TILE) {
                 return checked;
             }
-            String type = mma ? (precision == Precision.AMP_FP16 ? "f16_mma" : "bf16_mma") : "fp32_simt";
-            return new KernelLaunch("gemm_" + type + tile + "_" + op.suffix(), ceilDiv(n, tile), ceilDiv(m, tile),
-                    checked.gridZ(), !mma ? SIMT_THREADS : tile == MMA_LARGE_TILE ? MMA_LARGE_THREADS : MMA_THREADS);
+            if (mma) {
+                return (tile == GEMM_TILE ? MmaBlock.MMA64 : MMA_LARGE_BLOCK).launch(precision, op, m, n, checked.gridZ());
+            }
+            return new KernelLaunch("gemm_fp32_simt" + tile + "_" + op.suffix(), ceilDiv(n, tile), ceilDiv(m, tile),
+                    checked.gridZ(), SIMT_THREADS);
         }
         return gemm64(precision, op, m, n, k, slices);
     }

@@ -43,13 +43,14 @@ public enum PtxModule {
      */
     FP8("fp8.ptx", ComputeCapability.ADA, List.of("quantize_e4m3", "gemm_e4m3_mma", "dequant_f32_bias_act"));
 
-    /** gemm_mma.ptx's entry points: gemm_{f16,bf16}_mma{64,128}_{nn,tn,nt}. */
+    /** gemm_mma.ptx's entry points: gemm_{f16,bf16}_{mma64,mma128,mma128w4}_{nn,tn,nt}. */
     private static List<String> mmaKernels() {
         List<String> names = new java.util.ArrayList<>();
-        for (String type : List.of("f16", "bf16")) {
-            for (int tile : new int[] {64, 128}) {
-                for (String op : List.of("nn", "tn", "nt")) {
-                    names.add("gemm_" + type + "_mma" + tile + "_" + op);
+        for (dev.ampwatch.trainer.precision.Precision p : List.of(dev.ampwatch.trainer.precision.Precision.AMP_FP16,
+                dev.ampwatch.trainer.precision.Precision.AMP_BF16)) {
+            for (KernelLaunch.MmaBlock block : KernelLaunch.MmaBlock.values()) {
+                for (GemmOp op : GemmOp.values()) {
+                    names.add(block.kernel(p, op));
                 }
             }
         }

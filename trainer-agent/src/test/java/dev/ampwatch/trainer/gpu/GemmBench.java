@@ -17,20 +17,30 @@ import jcuda.driver.CUdeviceptr;
  * inputs are multiples of 1/4 in [-1, 1], so for SIZE up to 16,384 every sum is exact whatever the order (as in
  * GemmMatrixTest), which checks the tensor-core kernels at a size the unit tests do not reach. Then each kernel's NN
  * product is timed for at least SECONDS (0: the correctness pass alone, e.g. under compute-sanitizer): TFLOP/s at
- * 2 SIZE^3 per product. Kernels: fp32 (SIMT FMA, tiles of 64 and 128), tf32 (WMMA), f16 and bf16 through WMMA and through mma.sync in both
- * tiles (where gemm_mma.ptx loaded: sm_80 and newer).
+ * 2 SIZE^3 per product. Kernels: fp32 (SIMT FMA, tiles of 64 and 128), tf32 (WMMA), f16 and bf16 through WMMA and through mma.sync in
+ * each block (64; 128 in 8 warps; 128 in 4 warps; where gemm_mma.ptx loaded: sm_80 and newer).
  */
 final class GemmBench {
     private GemmBench() {
     }
 
-    private record Variant(String label, Precision precision, String prefix, int tile, int threads) {
+    /** One kernel family: FP32 SIMT in a tile of 64 or 128, a WMMA one (block null, tile 0), an mma.sync block. */
+    private record Variant(String label, Precision precision, KernelLaunch.MmaBlock block, int simtTile) {
+        Variant(String label, Precision precision, KernelLaunch.MmaBlock block) {
+            this(label, precision, block, 0);
+        }
+
         /** The kernel of that transpose, and its grid for size x size in one slice. */
         KernelLaunch launch(GemmOp op, int size) {
-            if (prefix == null) {
-                return KernelLaunch.gemm(precision, op, size, size, size);
+            if (block != null) {
+                return block.launch(precision, op, size, size, 1);
             }
-            return new KernelLaunch(prefix + op.suffix(), KernelLaunch.ceilDiv(size, tile), KernelLaunch.ceilDiv(size, tile), 1, threads);
+            if (simtTile > 0) {
+                String kernel = simtTile == KernelLaunch.GEMM_TILE ? "gemm_fp32_" : "gemm_fp32_simt128_";
+                return new KernelLaunch(kernel + op.suffix(), KernelLaunch.ceilDiv(size, simtTile), KernelLaunch.ceilDiv(size, simtTile),
+                        1, KernelLaunch.SIMT_THREADS);
+            }
+            return KernelLaunch.gemm(precision, op, size, size, size); // the WMMA family's
         }
     }
 
@@ -50,21 +60,19 @@ final class GemmBench {
         try (CudaDevice dev = CudaDevice.open(0)) {
             dev.makeCurrent();
             List<Variant> variants = new ArrayList<>();
-            variants.add(new Variant("fp32-simt64", Precision.FP32, "gemm_fp32_", KernelLaunch.GEMM_TILE, KernelLaunch.SIMT_THREADS));
-            variants.add(new Variant("fp32-simt128", Precision.FP32, "gemm_fp32_simt128_", KernelLaunch.MMA_LARGE_TILE,
-                    KernelLaunch.SIMT_THREADS));
+            variants.add(new Variant("fp32-simt64", Precision.FP32, null, KernelLaunch.GEMM_TILE));
+            variants.add(new Variant("fp32-simt128", Precision.FP32, null, KernelLaunch.MMA_LARGE_TILE));
             for (Precision p : List.of(Precision.TF32, Precision.AMP_FP16, Precision.AMP_BF16)) {
                 if (dev.capability.supports(p)) {
                     variants.add(new Variant(KernelLaunch.gemmKernel(p, GemmOp.NN).replace("gemm_", "").replace("_nn", "") + "-wmma",
-                            p, null, 0, 0));
+                            p, null));
                 }
             }
-            for (String type : List.of("f16", "bf16")) {
-                for (int tile : new int[] {KernelLaunch.GEMM_TILE, KernelLaunch.MMA_LARGE_TILE}) {
-                    String kernel = "gemm_" + type + "_mma" + tile + "_";
-                    if (dev.hasKernel(kernel + "nn")) {
-                        variants.add(new Variant(type + "-mma" + tile, type.equals("f16") ? Precision.AMP_FP16 : Precision.AMP_BF16,
-                                kernel, tile, tile == KernelLaunch.MMA_LARGE_TILE ? KernelLaunch.MMA_LARGE_THREADS : KernelLaunch.MMA_THREADS));
+            for (Precision p : List.of(Precision.AMP_FP16, Precision.AMP_BF16)) {
+                for (KernelLaunch.MmaBlock block : KernelLaunch.MmaBlock.values()) {
+                    String nn = block.kernel(p, GemmOp.NN);
+                    if (dev.hasKernel(nn)) {
+                        variants.add(new Variant(nn.replace("gemm_", "").replace("_nn", "").replace('_', '-'), p, block));
                     }
                 }
             }

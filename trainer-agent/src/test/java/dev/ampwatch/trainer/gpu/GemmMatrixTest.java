@@ -73,9 +73,9 @@ class GemmMatrixTest {
         List<Arguments> out = new ArrayList<>();
         for (Precision p : List.of(Precision.FP32, Precision.AMP_FP16, Precision.AMP_BF16)) {
             for (GemmOp op : GemmOp.values()) {
-                for (int tile : new int[] {KernelLaunch.GEMM_TILE, KernelLaunch.MMA_LARGE_TILE}) {
+                for (String block : p == Precision.FP32 ? List.of("simt64", "simt128") : List.of("mma64", "mma128", "mma128w4")) {
                     for (int[] s : MMA_SHAPES) {
-                        out.add(Arguments.of(p, op, tile, s[0], s[1], s[2], s[3]));
+                        out.add(Arguments.of(p, op, block, s[0], s[1], s[2], s[3]));
                     }
                 }
             }
@@ -93,22 +93,24 @@ class GemmMatrixTest {
         {1000, 10, 128, 1}, {128, 10, 1000, 1}, {136, 72, 80, 1}, {264, 200, 136, 1}, {512, 384, 256, 1},
         {288, 64, 3000, 3}, {100, 130, 4096, 4}, {9, 32, 5000, 4}};
 
-    @ParameterizedTest(name = "{0} {1} tile {2} {3}x{4}x{5} in {6}")
+    @ParameterizedTest(name = "{0} {1} {2} {3}x{4}x{5} in {6}")
     @MethodSource("mmaCases")
-    void theKernelsOfBothTilesGiveTheExactProductBitForBit(Precision precision, GemmOp op, int tile, int m, int n, int k, int slices)
-            throws Exception {
+    void theKernelsOfEveryBlockGiveTheExactProductBitForBit(Precision precision, GemmOp op, String block, int m, int n, int k,
+            int slices) throws Exception {
         GpuRequirement.assumeBackend(precision);
-        String kernel = precision == Precision.FP32 && tile == KernelLaunch.GEMM_TILE ? "gemm_fp32_" + op.suffix()
-                : "gemm_" + (precision == Precision.FP32 ? "fp32_simt" : precision == Precision.AMP_FP16 ? "f16_mma" : "bf16_mma")
-                        + tile + "_" + op.suffix();
+        KernelLaunch launch = switch (block) {
+            case "simt64" -> new KernelLaunch("gemm_fp32_" + op.suffix(), KernelLaunch.ceilDiv(n, 64), KernelLaunch.ceilDiv(m, 64),
+                    slices, KernelLaunch.SIMT_THREADS);
+            case "simt128" -> new KernelLaunch("gemm_fp32_simt128_" + op.suffix(), KernelLaunch.ceilDiv(n, 128),
+                    KernelLaunch.ceilDiv(m, 128), slices, KernelLaunch.SIMT_THREADS);
+            default -> KernelLaunch.MmaBlock.valueOf(block.toUpperCase(java.util.Locale.ROOT)).launch(precision, op, m, n, slices);
+        };
+        String kernel = launch.kernel();
         try (CudaDevice dev = CudaDevice.open(0)) { // run even where the self-check failed: this says where
             org.junit.jupiter.api.Assumptions.assumeTrue(dev.hasKernel(kernel) || GpuRequirement.required(),
                     () -> "gemm_mma.ptx not loaded: " + dev.missing(PtxModule.GEMM_MMA));
             assertThat(dev.hasKernel(kernel)).as("%s on %s: %s", kernel, dev.name, dev.missing(PtxModule.GEMM_MMA)).isTrue();
         }
-        KernelLaunch launch = new KernelLaunch(kernel, KernelLaunch.ceilDiv(n, tile),
-                KernelLaunch.ceilDiv(m, tile), slices, precision == Precision.FP32 ? KernelLaunch.SIMT_THREADS
-                        : tile == KernelLaunch.MMA_LARGE_TILE ? KernelLaunch.MMA_LARGE_THREADS : KernelLaunch.MMA_THREADS);
         exactProduct(precision, op, m, n, k, slices, launch);
     }
 
@@ -119,7 +121,7 @@ class GemmMatrixTest {
             assertThat(dev.gemmFamily()).as("%s: %s", dev.name, dev.missing(PtxModule.GEMM_MMA))
                     .isEqualTo(KernelLaunch.GemmFamily.MMA);
             assertThat(KernelLaunch.gemm(dev.gemmFamily(), Precision.AMP_FP16, GemmOp.NN, 4096, 4096, 4096, 1).kernel())
-                    .isEqualTo("gemm_f16_mma128_nn");
+                    .isEqualTo("gemm_f16_mma128w4_nn");
             assertThat(KernelLaunch.gemm(dev.gemmFamily(), Precision.AMP_BF16, GemmOp.TN, 784, 256, 128, 1).kernel())
                     .isEqualTo("gemm_bf16_mma64_tn");
         }

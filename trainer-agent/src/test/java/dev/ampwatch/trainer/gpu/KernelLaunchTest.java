@@ -264,14 +264,14 @@ class KernelLaunchTest {
     }
 
     /**
-     * With the mma.sync GEMMs, FP16 and BF16 run in tiles of 128 (256 threads) where C is at least 128 x 128 and those
+     * With the mma.sync GEMMs, FP16 and BF16 run in tiles of 128 (4 warps of 64 x 64) where C is at least 128 x 128 and those
      * make at least 128 blocks, else of 64 (128 threads), in the same slices as the WMMA ones; FP32 picks its SIMT
      * kernel's tile by the same rule in either family, TF32 keeps its WMMA kernel.
      */
     @Test
     void theTiledKernelsArePickedByTheShape() {
         KernelLaunch large = KernelLaunch.gemm(KernelLaunch.GemmFamily.MMA, Precision.AMP_FP16, GemmOp.NN, 4096, 4096, 4096, 1);
-        assertThat(large).isEqualTo(new KernelLaunch("gemm_f16_mma128_nn", 32, 32, 1, 256));
+        assertThat(large).isEqualTo(new KernelLaunch("gemm_f16_mma128w4_nn", 32, 32, 1, 128));
         KernelLaunch small = KernelLaunch.gemm(KernelLaunch.GemmFamily.MMA, Precision.AMP_BF16, GemmOp.TN, 784, 256, 128, 1);
         assertThat(small).isEqualTo(new KernelLaunch("gemm_bf16_mma64_tn", 4, 13, 1, 128));
         // 16 x 8 tiles of 128 = 128 blocks: the large tile; one row fewer, the small one

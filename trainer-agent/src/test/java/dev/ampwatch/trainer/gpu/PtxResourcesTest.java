@@ -109,10 +109,11 @@ class PtxResourcesTest {
      */
     @Test
     void theMmaGemmsUseMmaSyncLdmatrixAndCpAsync() {
-        for (String type : new String[] {"f16", "bf16"}) {
-            for (int tile : new int[] {64, 128}) {
+        for (Precision p : new Precision[] {Precision.AMP_FP16, Precision.AMP_BF16}) {
+            String type = p == Precision.AMP_FP16 ? "f16" : "bf16";
+            for (KernelLaunch.MmaBlock block : KernelLaunch.MmaBlock.values()) {
                 for (GemmOp op : GemmOp.values()) {
-                    String kernel = "gemm_" + type + "_mma" + tile + "_" + op.suffix();
+                    String kernel = block.kernel(p, op);
                     String body = entries.get(kernel);
                     assertThat(body).as(kernel)
                             .contains("mma.sync.aligned.m16n8k16.row.col.f32." + type + "." + type + ".f32")
