@@ -90,28 +90,22 @@ template <bool TRANS> __device__ __forceinline__ void m16_ldmatrix_x4(unsigned r
 #endif
 }
 
+// D = A B + C on the tensor cores, TY the inputs' PTX type ("f16" or "bf16")
+#if defined(AMPWATCH_HOST_KERNELS)
+#define M16_MMA(TY, BF16, c, a, b) fake_cuda_mma_m16n8k16(c, a, b, BF16)
+#else
+#define M16_MMA(TY, BF16, c, a, b)                                                                                     \
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." TY "." TY ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "   \
+                 "{%0,%1,%2,%3};"                                                                                    \
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])                                                    \
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]))
+#endif
 template <typename T> struct Mma16;
 template <> struct Mma16<__half> {
-    __device__ __forceinline__ static void mma(float c[4], const unsigned a[4], const unsigned b[2]) {
-#if defined(AMPWATCH_HOST_KERNELS)
-        fake_cuda_mma_m16n8k16(c, a, b, false);
-#else
-        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-#endif
-    }
+    __device__ __forceinline__ static void mma(float c[4], const unsigned a[4], const unsigned b[2]) { M16_MMA("f16", false, c, a, b); }
 };
 template <> struct Mma16<__nv_bfloat16> {
-    __device__ __forceinline__ static void mma(float c[4], const unsigned a[4], const unsigned b[2]) {
-#if defined(AMPWATCH_HOST_KERNELS)
-        fake_cuda_mma_m16n8k16(c, a, b, true);
-#else
-        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-#endif
-    }
+    __device__ __forceinline__ static void mma(float c[4], const unsigned a[4], const unsigned b[2]) { M16_MMA("bf16", true, c, a, b); }
 };
 
 // The unaligned path's chunk: element by element, zero past the edges (out of line: it is the rare path, and inlined

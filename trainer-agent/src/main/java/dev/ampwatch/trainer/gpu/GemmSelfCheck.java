@@ -50,8 +50,8 @@ final class GemmSelfCheck {
         KernelLaunch launch = block.launch(p, op, m, n, slices);
         String kernel = launch.kernel();
         int slice = KernelLaunch.gemmSliceLength(k, slices);
-        CUdeviceptr da = halves(dev, p, a);
-        CUdeviceptr db = halves(dev, p, b);
+        CUdeviceptr da = upload(dev, p, a);
+        CUdeviceptr db = upload(dev, p, b);
         CUdeviceptr dc = dev.alloc(4L * slices * m * n);
         try {
             float[] nan = new float[slices * m * n];
@@ -89,8 +89,8 @@ final class GemmSelfCheck {
         }
     }
 
-    /** Multiples of 1/4 in [-1, 1]: exact in FP16 and BF16. */
-    private static float[] quarters(Random rnd, int count) {
+    /** Multiples of 1/4 in [-1, 1]: exact in FP16, BF16 and TF32, their products multiples of 1/16. */
+    static float[] quarters(Random rnd, int count) {
         float[] v = new float[count];
         for (int i = 0; i < count; i++) {
             v[i] = (rnd.nextInt(9) - 4) / 4f;
@@ -98,7 +98,13 @@ final class GemmSelfCheck {
         return v;
     }
 
-    private static CUdeviceptr halves(CudaDevice dev, Precision p, float[] values) {
+    /** The matrix as that precision's GEMM reads it: FP32 words (fp32, tf32), or FP16 / BF16 halves. */
+    static CUdeviceptr upload(CudaDevice dev, Precision p, float[] values) {
+        if (p == Precision.FP32 || p == Precision.TF32) {
+            CUdeviceptr d = dev.alloc(4L * values.length);
+            dev.upload(d, values, values.length);
+            return d;
+        }
         short[] bits = new short[values.length];
         for (int i = 0; i < values.length; i++) {
             bits[i] = p == Precision.AMP_FP16 ? HalfFloat.fromFloat(values[i]) : ReducedFloat.toBfloat16Bits(values[i]);

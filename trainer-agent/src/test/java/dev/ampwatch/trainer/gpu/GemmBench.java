@@ -1,8 +1,6 @@
 package dev.ampwatch.trainer.gpu;
 
-import dev.ampwatch.trainer.precision.HalfFloat;
 import dev.ampwatch.trainer.precision.Precision;
-import dev.ampwatch.trainer.precision.ReducedFloat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -55,8 +53,8 @@ final class GemmBench {
             return 2;
         }
         Random rnd = new Random(size);
-        float[] a = quarters(rnd, size * size);
-        float[] b = quarters(rnd, size * size);
+        float[] a = GemmSelfCheck.quarters(rnd, size * size);
+        float[] b = GemmSelfCheck.quarters(rnd, size * size);
         try (CudaDevice dev = CudaDevice.open(0)) {
             dev.makeCurrent();
             List<Variant> variants = new ArrayList<>();
@@ -82,8 +80,8 @@ final class GemmBench {
             StringBuilder out = new StringBuilder();
             boolean wrong = false;
             for (Variant v : variants) {
-                CUdeviceptr da = upload(dev, v.precision(), a);
-                CUdeviceptr db = upload(dev, v.precision(), b);
+                CUdeviceptr da = GemmSelfCheck.upload(dev, v.precision(), a);
+                CUdeviceptr db = GemmSelfCheck.upload(dev, v.precision(), b);
                 try {
                     for (GemmOp op : GemmOp.values()) {
                         dev.launch(v.launch(op, size), da, db, c, size, size, size, size);
@@ -141,28 +139,5 @@ final class GemmBench {
             }
         }
         return null;
-    }
-
-    private static float[] quarters(Random rnd, int count) {
-        float[] v = new float[count];
-        for (int i = 0; i < count; i++) {
-            v[i] = (rnd.nextInt(9) - 4) / 4f;
-        }
-        return v;
-    }
-
-    private static CUdeviceptr upload(CudaDevice dev, Precision p, float[] values) {
-        if (p == Precision.FP32 || p == Precision.TF32) {
-            CUdeviceptr d = dev.alloc(4L * values.length);
-            dev.upload(d, values, values.length);
-            return d;
-        }
-        short[] bits = new short[values.length];
-        for (int i = 0; i < values.length; i++) {
-            bits[i] = p == Precision.AMP_FP16 ? HalfFloat.fromFloat(values[i]) : ReducedFloat.toBfloat16Bits(values[i]);
-        }
-        CUdeviceptr d = dev.alloc(2L * bits.length);
-        dev.upload(d, bits, bits.length);
-        return d;
     }
 }

@@ -2,9 +2,7 @@ package dev.ampwatch.trainer.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ampwatch.trainer.precision.HalfFloat;
 import dev.ampwatch.trainer.precision.Precision;
-import dev.ampwatch.trainer.precision.ReducedFloat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -136,8 +134,8 @@ class GemmMatrixTest {
             throws Exception {
         GpuRequirement.assumeBackend(precision);
         Random rnd = new Random(31L * m + 7L * n + k);
-        float[] a = quarters(rnd, m * k); // op(A) is m x k, stored as GemmOp says
-        float[] b = quarters(rnd, k * n);
+        float[] a = GemmSelfCheck.quarters(rnd, m * k); // op(A) is m x k, stored as GemmOp says
+        float[] b = GemmSelfCheck.quarters(rnd, k * n);
         float[] expected = new float[m * n];
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
@@ -150,8 +148,8 @@ class GemmMatrixTest {
         }
         try (CudaDevice dev = CudaDevice.open(0)) {
             dev.makeCurrent();
-            CUdeviceptr da = upload(dev, precision, a);
-            CUdeviceptr db = upload(dev, precision, b);
+            CUdeviceptr da = GemmSelfCheck.upload(dev, precision, a);
+            CUdeviceptr db = GemmSelfCheck.upload(dev, precision, b);
             CUdeviceptr dc = dev.alloc(4L * m * n);
             CUdeviceptr partial = slices > 1 ? dev.alloc(4L * slices * m * n) : null;
             try {
@@ -298,30 +296,5 @@ class GemmMatrixTest {
                 bytes[r * ld + l] = fp8 ? GpuFp8Mlp.e4m3Bits(v) : (byte) v;
             }
         }
-    }
-
-    /** Multiples of 1/4 in [-1, 1]. */
-    private static float[] quarters(Random rnd, int count) {
-        float[] v = new float[count];
-        for (int i = 0; i < count; i++) {
-            v[i] = (rnd.nextInt(9) - 4) / 4f;
-        }
-        return v;
-    }
-
-    /** The matrix as the kernel of that precision reads it: FP32 words, or FP16 / BF16 halves. */
-    private static CUdeviceptr upload(CudaDevice dev, Precision precision, float[] values) {
-        CUdeviceptr p = dev.alloc((long) GpuLayout.gemmInputBytes(precision) * values.length);
-        switch (precision) {
-            case FP32, TF32 -> dev.upload(p, values, values.length);
-            case AMP_FP16, AMP_BF16 -> {
-                short[] bits = new short[values.length];
-                for (int i = 0; i < values.length; i++) {
-                    bits[i] = precision == Precision.AMP_FP16 ? HalfFloat.fromFloat(values[i]) : ReducedFloat.toBfloat16Bits(values[i]);
-                }
-                dev.upload(p, bits, bits.length);
-            }
-        }
-        return p;
     }
 }
