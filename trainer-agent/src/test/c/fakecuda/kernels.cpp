@@ -408,11 +408,14 @@ struct ThreadCopies {
 ThreadCopies copies[1024]; // by thread of the block
 } // namespace
 
+bool fake_cuda_mma16_broken = false;
+
 void fake_cuda_mma_m16n8k16(float c[4], const unsigned a[4], const unsigned b[2], bool bf16) {
     Exchange16 &x = nextExchange();
     int lane = threadIdx.x % 32;
     std::memcpy(x.a[lane], a, sizeof x.a[lane]);
-    std::memcpy(x.b[lane], b, sizeof x.b[lane]);
+    x.b[lane][0] = b[fake_cuda_mma16_broken ? 1 : 0];
+    x.b[lane][1] = b[fake_cuda_mma16_broken ? 0 : 1];
     std::memcpy(x.c[lane], c, sizeof x.c[lane]);
     fake_cuda_syncwarp();
     if (!x.done) { // the first lane past the barrier multiplies for the whole warp

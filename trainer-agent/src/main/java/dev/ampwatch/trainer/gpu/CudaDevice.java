@@ -216,6 +216,11 @@ final class CudaDevice implements AutoCloseable {
         return KernelLaunch.GemmFamily.MMA;
     }
 
+    /** Forgets the self-checks' outcomes, so that the next opening checks again (tests that play another GPU). */
+    static void forgetSelfChecks() {
+        SELF_CHECKS.clear();
+    }
+
     /** "mma" (the default) or "wmma" from the system property, else the environment variable; anything else is refused. */
     static String gemmSetting(String property, String env) throws GpuUnavailableException {
         String value = property != null ? property : env != null ? env : "mma";

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ampwatch.trainer.data.Standardization;
+import dev.ampwatch.trainer.model.HyperParameters;
+import dev.ampwatch.trainer.model.ModelSpec;
+import dev.ampwatch.trainer.model.OptimizerKind;
 import dev.ampwatch.trainer.precision.Precision;
 import dev.ampwatch.trainer.quant.Int8Mlp;
 import java.nio.file.Files;
@@ -91,6 +94,49 @@ class FakeCudaTest {
                 assertThat(gpu.gemmKernels()).isEqualTo("mma.sync (gemm_mma.ptx)");
             }
         });
+    }
+
+    /**
+     * A GPU whose mma.m16n8k16 does not take the fragments as the kernels lay them out (the fake swaps B's registers):
+     * the self-check at open catches it, naming the kernel and a value, and FP16 trains on the WMMA GEMMs, to the
+     * same model as where WMMA was chosen outright.
+     */
+    @Test
+    void aGpuOnWhichTheMmaGemmsAreWrongTrainsOnWmma() throws Exception {
+        ModelSpec spec = new ModelSpec(784, java.util.List.of(64), 10);
+        HyperParameters hyper = new HyperParameters(Precision.AMP_FP16, OptimizerKind.SGD_MOMENTUM, 0.05, 3, 1024f, 2000);
+        Random rnd = new Random(9);
+        float[] x = new float[32 * 784];
+        int[] y = new int[32];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextFloat();
+        }
+        for (int i = 0; i < y.length; i++) {
+            y[i] = rnd.nextInt(10);
+        }
+        CudaDevice.forgetSelfChecks();
+        try {
+            double[] fallback = new double[1];
+            playing("mma16=broken", () -> {
+                try (GpuBackend gpu = GpuBackend.open(0, Precision.AMP_FP16); var model = gpu.createModel(spec, hyper)) {
+                    assertThat(gpu.gemmKernels()).startsWith("WMMA (its self-check failed: gemm_f16_mma64_nn on 136x200x208 in 2"
+                            + " slices: C[0][0] = ");
+                    fallback[0] = model.trainStep(x, y, 32).loss() + model.trainStep(x, y, 32).loss();
+                }
+            });
+            CudaDevice.forgetSelfChecks();
+            playing("", () -> {
+                System.setProperty("ampwatch.gpu.gemm", "wmma");
+                try (GpuBackend gpu = GpuBackend.open(0, Precision.AMP_FP16); var model = gpu.createModel(spec, hyper)) {
+                    assertThat(gpu.gemmKernels()).isEqualTo("WMMA (not used: -Dampwatch.gpu.gemm=wmma (or AMPWATCH_GPU_GEMM=wmma))");
+                    assertThat(model.trainStep(x, y, 32).loss() + model.trainStep(x, y, 32).loss()).isEqualTo(fallback[0]);
+                } finally {
+                    System.clearProperty("ampwatch.gpu.gemm");
+                }
+            });
+        } finally {
+            CudaDevice.forgetSelfChecks();
+        }
     }
 
     @Test
