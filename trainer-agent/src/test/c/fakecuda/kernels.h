@@ -14,3 +14,6 @@ std::string fake_kernel_run(const void *kernel, unsigned gx, unsigned gy, unsign
 // set by the module load from the fake's settings (mma16=broken): the emulated mma.m16n8k16 swaps B's two registers,
 // as a GPU would whose fragment layout differed from the one the kernels assume (FakeCudaTest: the self-check)
 extern bool fake_cuda_mma16_broken;
+// resets the warp-collective emulation (warp_ops.cpp) for a block of that many threads: no copy in flight, no
+// collective done
+void fake_cuda_warp_ops_reset(unsigned threads);

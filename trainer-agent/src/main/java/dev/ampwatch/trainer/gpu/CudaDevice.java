@@ -66,10 +66,7 @@ final class CudaDevice implements AutoCloseable {
     private final Map<PtxModule, String> missing = new java.util.EnumMap<>(PtxModule.class);
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CudaDevice.class);
     private static final java.util.concurrent.atomic.AtomicBoolean CACHE_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
-    /** Outcome of {@link GemmSelfCheck} per device ordinal, once per JVM: empty when the mma.sync GEMMs passed. */
-    private static final Map<Integer, Optional<String>> SELF_CHECKS = new java.util.concurrent.ConcurrentHashMap<>();
-    /** The FP16 / BF16 GEMMs this device runs ({@link #gemmFamily()}). */
-    private KernelLaunch.GemmFamily gemmFamily = KernelLaunch.GemmFamily.WMMA;
+    private KernelLaunch.GemmFamily gemmFamily = KernelLaunch.GemmFamily.WMMA; // FP16 / BF16 GEMMs: gemmFamily()
     private boolean closed;
     /** Where {@link #launch} queues: null, the legacy default stream; a capturing stream while {@link StepGraphs} records. */
     private jcuda.driver.CUstream launchStream;
@@ -159,7 +156,7 @@ final class CudaDevice implements AutoCloseable {
                     d.load(m);
                 }
             }
-            d.gemmFamily = d.chooseGemmFamily();
+            d.gemmFamily = GemmSelfCheck.choose(d, d.missing);
         } catch (GpuUnavailableException | RuntimeException e) {
             d.close();
             throw e;
@@ -190,46 +187,6 @@ final class CudaDevice implements AutoCloseable {
             }
             functions.put(kernel, f);
         }
-    }
-
-    /**
-     * The mma.sync GEMMs where gemm_mma.ptx loaded, {@code -Dampwatch.gpu.gemm} (or {@code AMPWATCH_GPU_GEMM}) is not
-     * {@code wmma}, and they pass {@link GemmSelfCheck} (once per device and JVM); else the WMMA GEMMs, the reason
-     * kept as the module's {@link #missing} (and logged when the self-check failed).
-     */
-    private KernelLaunch.GemmFamily chooseGemmFamily() throws GpuUnavailableException {
-        if (missing.containsKey(PtxModule.GEMM_MMA)) {
-            return KernelLaunch.GemmFamily.WMMA;
-        }
-        String wanted = gemmSetting(System.getProperty("ampwatch.gpu.gemm"), System.getenv("AMPWATCH_GPU_GEMM"));
-        if (wanted.equals("wmma")) {
-            missing.put(PtxModule.GEMM_MMA, "not used: -Dampwatch.gpu.gemm=wmma (or AMPWATCH_GPU_GEMM=wmma)");
-            return KernelLaunch.GemmFamily.WMMA;
-        }
-        Optional<String> failure = SELF_CHECKS.computeIfAbsent(ordinal, o -> Optional.ofNullable(GemmSelfCheck.failure(this)));
-        if (failure.isPresent()) {
-            missing.put(PtxModule.GEMM_MMA, "its self-check failed: " + failure.get());
-            LOG.warn("{}: the mma.sync GEMMs (gemm_mma.ptx) failed their self-check, so FP16 and BF16 run on the WMMA"
-                    + " GEMMs (slower): {}", name, failure.get());
-            return KernelLaunch.GemmFamily.WMMA;
-        }
-        return KernelLaunch.GemmFamily.MMA;
-    }
-
-    /** Forgets the self-checks' outcomes, so that the next opening checks again (tests that play another GPU). */
-    static void forgetSelfChecks() {
-        SELF_CHECKS.clear();
-    }
-
-    /** "mma" (the default) or "wmma" from the system property, else the environment variable; anything else is refused. */
-    static String gemmSetting(String property, String env) throws GpuUnavailableException {
-        String value = property != null ? property : env != null ? env : "mma";
-        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
-        if (!v.equals("mma") && !v.equals("wmma")) {
-            throw new GpuUnavailableException("ampwatch.gpu.gemm (or AMPWATCH_GPU_GEMM) is '" + value
-                    + "'; it takes mma (the default: mma.sync GEMMs on sm_80 and newer) or wmma (the WMMA GEMMs)");
-        }
-        return v;
     }
 
     /** The kernels FP16 and BF16 GEMMs run on here: {@link KernelLaunch.GemmFamily#MMA} or the WMMA ones. */

@@ -3,7 +3,10 @@ package dev.ampwatch.trainer.gpu;
 import dev.ampwatch.trainer.precision.HalfFloat;
 import dev.ampwatch.trainer.precision.Precision;
 import dev.ampwatch.trainer.precision.ReducedFloat;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import jcuda.driver.CUdeviceptr;
 
 /**
@@ -22,7 +25,50 @@ final class GemmSelfCheck {
     /** m, n, k, slices: the aligned shape in two slices along k (128 + 80), the ragged one whole. */
     static final int[][] SHAPES = {{136, 200, 208, 2}, {37, 19, 23, 1}};
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CudaDevice.class);
+    /** The outcome per device ordinal, once per JVM: empty when the mma.sync GEMMs passed. */
+    private static final Map<Integer, Optional<String>> OUTCOMES = new ConcurrentHashMap<>();
+
     private GemmSelfCheck() {
+    }
+
+    /**
+     * The FP16 / BF16 GEMMs of {@code dev}: the mma.sync ones where gemm_mma.ptx loaded (not in {@code missing}),
+     * {@code -Dampwatch.gpu.gemm} (or {@code AMPWATCH_GPU_GEMM}) is not {@code wmma}, and they pass the check (once per
+     * device and JVM, logged when they fail); else the WMMA ones, the reason put in {@code missing}.
+     */
+    static KernelLaunch.GemmFamily choose(CudaDevice dev, Map<PtxModule, String> missing) throws GpuUnavailableException {
+        if (missing.containsKey(PtxModule.GEMM_MMA)) {
+            return KernelLaunch.GemmFamily.WMMA;
+        }
+        if (setting(System.getProperty("ampwatch.gpu.gemm"), System.getenv("AMPWATCH_GPU_GEMM")).equals("wmma")) {
+            missing.put(PtxModule.GEMM_MMA, "not used: -Dampwatch.gpu.gemm=wmma (or AMPWATCH_GPU_GEMM=wmma)");
+            return KernelLaunch.GemmFamily.WMMA;
+        }
+        Optional<String> failure = OUTCOMES.computeIfAbsent(dev.ordinal, o -> Optional.ofNullable(failure(dev)));
+        if (failure.isPresent()) {
+            LOG.warn("{}: the mma.sync GEMMs (gemm_mma.ptx) failed their self-check, so FP16 and BF16 run on the WMMA"
+                    + " GEMMs (slower): {}", dev.name, failure.get());
+            missing.put(PtxModule.GEMM_MMA, "its self-check failed: " + failure.get());
+            return KernelLaunch.GemmFamily.WMMA;
+        }
+        return KernelLaunch.GemmFamily.MMA;
+    }
+
+    /** "mma" (the default) or "wmma" from the system property, else the environment variable; anything else is refused. */
+    static String setting(String property, String env) throws GpuUnavailableException {
+        String value = property != null ? property : env != null ? env : "mma";
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals("mma") && !v.equals("wmma")) {
+            throw new GpuUnavailableException("ampwatch.gpu.gemm (or AMPWATCH_GPU_GEMM) is '" + value
+                    + "'; it takes mma (the default: mma.sync GEMMs on sm_80 and newer) or wmma (the WMMA GEMMs)");
+        }
+        return v;
+    }
+
+    /** Forgets the outcomes, so that the next opening checks again (tests that play another GPU). */
+    static void forget() {
+        OUTCOMES.clear();
     }
 
     /** What went wrong (the first kernel and value that differ), or null when every kernel gives the exact product. */

@@ -114,7 +114,7 @@ class FakeCudaTest {
         for (int i = 0; i < y.length; i++) {
             y[i] = rnd.nextInt(10);
         }
-        CudaDevice.forgetSelfChecks();
+        GemmSelfCheck.forget();
         try {
             double[] fallback = new double[1];
             playing("mma16=broken", () -> {
@@ -124,7 +124,7 @@ class FakeCudaTest {
                     fallback[0] = model.trainStep(x, y, 32).loss() + model.trainStep(x, y, 32).loss();
                 }
             });
-            CudaDevice.forgetSelfChecks();
+            GemmSelfCheck.forget();
             playing("", () -> {
                 System.setProperty("ampwatch.gpu.gemm", "wmma");
                 try (GpuBackend gpu = GpuBackend.open(0, Precision.AMP_FP16); var model = gpu.createModel(spec, hyper)) {
@@ -135,7 +135,7 @@ class FakeCudaTest {
                 }
             });
         } finally {
-            CudaDevice.forgetSelfChecks();
+            GemmSelfCheck.forget();
         }
     }
 

@@ -120,7 +120,7 @@ final class GemmBench {
             dev.free(c);
             // on sm_80 and newer training runs the mma.sync kernels unless told not to; anything else is a failure to look at
             boolean fellBack = dev.capability.compareTo(ComputeCapability.AMPERE) >= 0 && dev.gemmFamily() != KernelLaunch.GemmFamily.MMA
-                    && !CudaDevice.gemmSetting(System.getProperty("ampwatch.gpu.gemm"), System.getenv("AMPWATCH_GPU_GEMM")).equals("wmma");
+                    && !GemmSelfCheck.setting(System.getProperty("ampwatch.gpu.gemm"), System.getenv("AMPWATCH_GPU_GEMM")).equals("wmma");
             String family = dev.gemmFamily() == KernelLaunch.GemmFamily.MMA ? "mma.sync" : "WMMA (" + dev.missing(PtxModule.GEMM_MMA) + ")";
             System.out.printf(Locale.ROOT, "%s gemm %d^3 on %s, %d kernels x NN/TN/NT %s the exact product; FP16/BF16 training on %s%s%n",
                     wrong || fellBack ? "FAIL" : "PASS", size, dev.name, variants.size(), wrong ? "NOT all" : "all", family, out);

@@ -295,11 +295,11 @@ class KernelLaunchTest {
 
     @Test
     void theGemmSettingTakesMmaOrWmma() throws Exception {
-        assertThat(CudaDevice.gemmSetting(null, null)).isEqualTo("mma");
-        assertThat(CudaDevice.gemmSetting("WMMA", null)).isEqualTo("wmma");
-        assertThat(CudaDevice.gemmSetting(null, "wmma")).isEqualTo("wmma");
-        assertThat(CudaDevice.gemmSetting("mma", "wmma")).as("the property wins").isEqualTo("mma");
-        assertThatThrownBy(() -> CudaDevice.gemmSetting("cublas", null)).isInstanceOf(GpuUnavailableException.class)
+        assertThat(GemmSelfCheck.setting(null, null)).isEqualTo("mma");
+        assertThat(GemmSelfCheck.setting("WMMA", null)).isEqualTo("wmma");
+        assertThat(GemmSelfCheck.setting(null, "wmma")).isEqualTo("wmma");
+        assertThat(GemmSelfCheck.setting("mma", "wmma")).as("the property wins").isEqualTo("mma");
+        assertThatThrownBy(() -> GemmSelfCheck.setting("cublas", null)).isInstanceOf(GpuUnavailableException.class)
                 .hasMessage("ampwatch.gpu.gemm (or AMPWATCH_GPU_GEMM) is 'cublas'; it takes mma (the default: mma.sync GEMMs on"
                         + " sm_80 and newer) or wmma (the WMMA GEMMs)");
     }
