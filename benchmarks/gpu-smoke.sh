@@ -142,6 +142,30 @@ measured() {
   fi
 }
 
+# sanitize TOOL:WHAT...: compute-sanitizer (memcheck: out-of-bounds and misaligned accesses; racecheck: shared-memory
+# hazards, the GEMMs' tiles) of WHAT: gemm (every GEMM kernel once per transpose on 264^3: edges in both tiles of the
+# mma.sync GEMMs, both cp.async stages), train (a short fp32 training run), infer (a short int8 inference: the
+# quantized kernels), infer4 (int4: the W4A8 GEMM widens nibbles in shared memory)
+sanitize() {
+  local spec tool what san code
+  for spec in "$@"; do
+    what=${spec#*:}; tool=${spec%%:*}
+    if [[ $gpu == true ]] && command -v compute-sanitizer > /dev/null && [[ $(left 120) != 0 ]]; then
+      local args=(train fp32 3 256)
+      [[ $what == gemm ]] && args=(gemm 264 0)
+      [[ $what == infer ]] && args=(infer int8 3 256)
+      [[ $what == infer4 ]] && args=(infer int4 3 256)
+      san=$(timeout "$(bounded 120)" compute-sanitizer --tool "$tool" --error-exitcode 9 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke "${args[@]}" 2>&1); code=$?
+      echo "$san" > "$out/logs/sanitizer-$tool-$what.log"
+      if [[ $code -eq 0 ]]; then report PASS "sanitizer-$tool-$what" "$(echo "$san" | grep -m1 -E 'ERROR SUMMARY|RACECHECK SUMMARY' || echo 'no errors')"
+      elif echo "$san" | grep -q "Device not supported"; then report SKIP "sanitizer-$tool-$what" "compute-sanitizer: Device not supported (this runtime)"
+      else report FAIL "sanitizer-$tool-$what" "exit $code: $(echo "$san" | grep -m3 -E 'ERROR|Invalid|hazard' | tr '\n' ' ')"; fi
+    else
+      report SKIP "sanitizer-$tool-$what" "$([[ $gpu != true ]] && echo 'no GPU' || { command -v compute-sanitizer > /dev/null && echo 'out of time (SMOKE_SECONDS)' || echo 'compute-sanitizer not installed'; })"
+    fi
+  done
+}
+
 run() {
   if [[ ! -d "$out/classes" && -f "$bundle/gpu-smoke.tar.xz" ]]; then # the carried bundle: unpack it (python: no xz needed)
     python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$bundle/gpu-smoke.tar.xz" "$(dirname "$out")"
@@ -225,13 +249,15 @@ run() {
     case $line in PASS*) report PASS gemm "${line#PASS gemm }";; *) report FAIL gemm "$line";; esac
   fi
 
+  # the order is the findings' order of importance, so that a deadline cuts the least: first the compute-bound
+  # preset (784-8192-8192-10, batch 4096: what FP32 against mixed precision is about), then the 2048-wide shape
   local p
+  for p in fp32 tf32 amp-fp16 amp-bf16; do
+    measured train "$p" 60 "samples" 1000 20 6 8192 4096 xl
+  done
   for p in fp32 tf32 amp-fp16 amp-bf16; do
     measured train "$p" 60 "samples" 1000 200 8
   done
-  # the demo's size (784-256-256-10, batch 128) is launch-bound on a data-centre GPU: the same step as CUDA graphs
-  measured train amp-fp16 45 "samples" 1000 200 5 256 128 small
-  measured train amp-fp16 45 "samples" 1000 200 5 256 128 small-graphs -Dampwatch.gpu.graphs=true
   # the --preset cnn model (convolutions c32k3s1,c64k3s2,c128k3s2 as im2col GEMMs, hidden 256) at batch 256
   for p in fp32 amp-fp16 amp-bf16; do
     measured train "$p" 50 "samples" 1000 50 6 cnn 256 cnn
@@ -239,6 +265,10 @@ run() {
   for p in fp32 fp16 bf16 int8 int8-dp4a int4 fp8; do
     measured infer "$p" 60 "inferences" 1000 300 8
   done
+  sanitize memcheck:gemm racecheck:gemm
+  # the demo's size (784-256-256-10, batch 128) is launch-bound on a data-centre GPU: the same step as CUDA graphs
+  measured train amp-fp16 45 "samples" 1000 200 5 256 128 small
+  measured train amp-fp16 45 "samples" 1000 200 5 256 128 small-graphs -Dampwatch.gpu.graphs=true
 
   # what a precision does to the model: the default MLP trained on the carried Fashion-MNIST subset
   local line dir="${AMPWATCH_DATASET_SMOKE:-$out/fashion-mnist}"
@@ -262,26 +292,7 @@ run() {
     fi
   fi
 
-  # compute-sanitizer: memcheck (out-of-bounds and misaligned accesses) and racecheck (shared-memory hazards: the
-  # GEMMs' tiles) of a short training run per tool, and memcheck of a short int8 inference (the quantized kernels);
-  # both of every GEMM kernel once per transpose on 264^3 (edges in both tiles of the mma.sync GEMMs: cp.async stages)
-  local tool what san
-  for tool in memcheck:gemm racecheck:gemm memcheck:train racecheck:train memcheck:infer racecheck:infer4; do
-    what=${tool#*:}; tool=${tool%%:*}
-    if [[ $gpu == true ]] && command -v compute-sanitizer > /dev/null && [[ $(left 120) != 0 ]]; then
-      local args=(train fp32 3 256)
-      [[ $what == gemm ]] && args=(gemm 264 0)
-      [[ $what == infer ]] && args=(infer int8 3 256)
-      [[ $what == infer4 ]] && args=(infer int4 3 256) # the W4A8 GEMM widens nibbles in shared memory
-      san=$(timeout "$(bounded 120)" compute-sanitizer --tool "$tool" --error-exitcode 9 "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke "${args[@]}" 2>&1); code=$?
-      echo "$san" > "$out/logs/sanitizer-$tool-$what.log"
-      if [[ $code -eq 0 ]]; then report PASS "sanitizer-$tool-$what" "$(echo "$san" | grep -m1 -E 'ERROR SUMMARY|RACECHECK SUMMARY' || echo 'no errors')"
-      elif echo "$san" | grep -q "Device not supported"; then report SKIP "sanitizer-$tool-$what" "compute-sanitizer: Device not supported (this runtime)"
-      else report FAIL "sanitizer-$tool-$what" "exit $code: $(echo "$san" | grep -m3 -E 'ERROR|Invalid|hazard' | tr '\n' ' ')"; fi
-    else
-      report SKIP "sanitizer-$tool-$what" "$([[ $gpu != true ]] && echo 'no GPU' || { command -v compute-sanitizer > /dev/null && echo 'out of time (SMOKE_SECONDS)' || echo 'compute-sanitizer not installed'; })"
-    fi
-  done
+  sanitize memcheck:train racecheck:train memcheck:infer racecheck:infer4
 
   [[ -n $logger ]] && kill "$logger" 2> /dev/null
   echo "summary: $pass PASS, $fail FAIL, $skip SKIP ($SECONDS s)"
