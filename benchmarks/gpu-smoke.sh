@@ -10,7 +10,8 @@
 # Steps: facts (nvidia-smi, Java, nvcc), ptx (ISA of the built kernels), probe (per precision, with load time), nvml (the
 # power-agent's NVML source logging the GPU's energy counter and power every 50 ms for the rest of the script), tests
 # (the trainer's GPU tests through the JUnit console; skips are failures where the probe found a GPU), gemm (every GEMM
-# kernel on a 4096^3 product, bit for bit against each other, then TFLOP/s each: SIMT FP32, WMMA, mma.sync), train-* (at least
+# kernel on a 4096^3 product, bit for bit against each other, then TFLOP/s each: SIMT FP32, WMMA, mma.sync), train-*-xl (the
+# compute-bound preset, 784-8192-8192-10 at batch 4096, at least 20 steps and 6 s per precision), train-* (at least
 # 200 steps and 8 s per precision of a 784-2048-2048-10 MLP at batch 512: samples/s, TFLOP/s, joules from the energy
 # counter over the timed window, J per 1,000 samples; train-amp-fp16-small(-graphs): the demo's size without and with
 # CUDA graphs; train-*-cnn: the --preset cnn CNN at batch 256), infer-* (at least 300 batches and 8 s of 4,096 per inference
