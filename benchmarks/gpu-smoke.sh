@@ -6,7 +6,8 @@
 #                                     # benchmarks/target/gpu-bundle/gpu-smoke.tar.xz (45 MiB: no Maven, Java or network there)
 #   benchmarks/gpu-smoke.sh           # on the GPU machine (or here: the GPU steps say SKIP): unpacks the bundle, runs the steps
 # With the device tool: `prepare` here, then `run` with carry=["benchmarks/target/gpu-bundle"] and
-# `bash benchmarks/gpu-smoke.sh` (about 450 s on an H200; SMOKE_SECONDS, default 520, is the deadline).
+# `bash benchmarks/gpu-smoke.sh` (about 450 s on an H200; SMOKE_SECONDS, default 520, is the deadline; SMOKE_ONLY, a
+# regular expression over step names such as 'gemm|train-.*-xl', runs only those steps after the always-run ones).
 # Steps: facts (nvidia-smi, Java, nvcc), ptx (ISA of the built kernels), probe (per precision, with load time), nvml (the
 # power-agent's NVML source logging the GPU's energy counter and power every 50 ms for the rest of the script), tests
 # (the trainer's GPU tests through the JUnit console; skips are failures where the probe found a GPU), gemm (every GEMM
@@ -83,6 +84,15 @@ report() { # STATUS STEP TEXT
   case "$1" in PASS) pass=$((pass + 1));; FAIL) fail=$((fail + 1));; *) skip=$((skip + 1));; esac
 }
 
+# chosen STEP: whether SMOKE_ONLY (an extended regular expression over step names, e.g. 'gemm|train-.*-xl'; unset:
+# every step) selects the step; facts, ptx, probe and nvml always run. A step left out says so (SKIP), so that a
+# second, shorter call after a fix reruns what it needs and nothing else.
+chosen() {
+  if [[ -z ${SMOKE_ONLY:-} ]] || [[ $1 =~ ^(${SMOKE_ONLY})$ ]]; then return 0; fi
+  report SKIP "$1" "not selected (SMOKE_ONLY=$SMOKE_ONLY)"
+  return 1
+}
+
 # left LIMIT: LIMIT seconds, or fewer when the script's deadline (SMOKE_SECONDS, default 520) is nearer; 0 when
 # under 15 s are left (the step is then skipped, so that the steps after the slow one still report)
 left() {
@@ -125,6 +135,7 @@ measured() {
   local kind=$1 p=$2 unit=$4 per=$5 count=$6 seconds=$7 hidden=${8:-2048} batch=${9:-} step="$1-$2${10:+-${10}}" line code
   local energy rate limit opts=(${11:-})
   limit=$(left "$3")
+  chosen "$step" || return
   if [[ $gpu != true ]]; then report SKIP "$step" "no GPU"; return; fi
   if ((limit == 0)); then report SKIP "$step" "out of time (SMOKE_SECONDS)"; return; fi
   line=$(timeout "$limit" "${java[0]}" "${opts[@]}" "${java[@]:1}" dev.ampwatch.trainer.gpu.GpuSmoke "$kind" "$p" "$count" "$hidden" "$seconds" $batch 2>&1 \
@@ -151,6 +162,7 @@ sanitize() {
   local spec tool what san code
   for spec in "$@"; do
     what=${spec#*:}; tool=${spec%%:*}
+    chosen "sanitizer-$tool-$what" || continue
     if [[ $gpu == true ]] && command -v compute-sanitizer > /dev/null && [[ $(left 120) != 0 ]]; then
       local args=(train fp32 3 256)
       [[ $what == gemm ]] && args=(gemm 264 0)
@@ -207,8 +219,19 @@ run() {
   done
   [[ -n "$worst" ]] && report PASS ptx "PTX ISA:$worst"
 
-  local probe code
+  local probe code retry
   probe=$(timeout "$(bounded 120)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke probe 2>&1); code=$?
+  # a GPU is there but no backend opens: the mma.sync GEMMs' self-check runs at every opening, and a kernel that
+  # faults there (an illegal address) ends the context. Try once without them; where that works, the rest of the
+  # script runs on the WMMA GEMMs (AMPWATCH_GPU_GEMM=wmma) and this says why, so the session still measures the rest
+  if [[ $code -ne 0 && -z ${AMPWATCH_GPU_GEMM:-} ]] && command -v nvidia-smi > /dev/null; then
+    retry=$(AMPWATCH_GPU_GEMM=wmma timeout "$(bounded 120)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke probe 2>&1)
+    if [[ $? -eq 0 ]]; then
+      report FAIL mma "no GPU backend opens with the mma.sync GEMMs, it does without them; the rest runs on WMMA (AMPWATCH_GPU_GEMM=wmma): $(echo "$probe" | grep -m1 -v '^PASS' | cut -c1-300)"
+      export AMPWATCH_GPU_GEMM=wmma
+      probe=$retry; code=0
+    fi
+  fi
   echo "$probe" | sed 's/^/  /'
   case $code in
     0) gpu=true; report PASS probe "a GPU backend works";;
@@ -222,17 +245,19 @@ run() {
   fi
 
   local tests summary
-  tests=$(timeout "$(bounded 240)" "$jre" -Dampwatch.requireGpu=$gpu -jar "$out/junit/junit-platform-console-standalone-$junit_version.jar" \
-      execute --class-path "$cp" --select-package dev.ampwatch.trainer.gpu --exclude-classname '.*FakeCudaTest' --details=tree --disable-banner --disable-ansi-colors \
-      --reports-dir "$out/logs/junit" 2>&1); code=$?
-  echo "$tests" > "$out/logs/tests.log"
-  summary=$(echo "$tests" | grep -E "tests (successful|failed|skipped|aborted)" | tr -s ' ' | tr '\n' ';')
-  if [[ $code -ne 0 ]]; then
-    report FAIL tests "exit $code: $summary"; echo "$tests" | grep -E "MethodSource|=>|✘" | head -40 | sed 's/^/  /'
-  elif [[ $gpu == true ]]; then
-    report PASS tests "$summary (GPU required: no skip passes)"
-  else
-    report SKIP tests "GPU tests skipped (no GPU); the CPU-side ones ran: $summary"
+  if chosen tests; then
+    tests=$(timeout "$(bounded 240)" "$jre" -Dampwatch.requireGpu=$gpu -jar "$out/junit/junit-platform-console-standalone-$junit_version.jar" \
+        execute --class-path "$cp" --select-package dev.ampwatch.trainer.gpu --exclude-classname '.*FakeCudaTest' --details=tree --disable-banner --disable-ansi-colors \
+        --reports-dir "$out/logs/junit" 2>&1); code=$?
+    echo "$tests" > "$out/logs/tests.log"
+    summary=$(echo "$tests" | grep -E "tests (successful|failed|skipped|aborted)" | tr -s ' ' | tr '\n' ';')
+    if [[ $code -ne 0 ]]; then
+      report FAIL tests "exit $code: $summary"; echo "$tests" | grep -E "MethodSource|=>|✘" | head -40 | sed 's/^/  /'
+    elif [[ $gpu == true ]]; then
+      report PASS tests "$summary (GPU required: no skip passes)"
+    else
+      report SKIP tests "GPU tests skipped (no GPU); the CPU-side ones ran: $summary"
+    fi
   fi
 
   if [[ -n $logger ]] && ! kill -0 "$logger" 2> /dev/null; then
@@ -243,7 +268,8 @@ run() {
 
   # every GEMM kernel on one 4096^3 product: checked against each other bit for bit, then timed (TFLOP/s); FAIL too
   # where the mma.sync GEMMs failed their self-check on an sm_80+ GPU, so that training fell back to WMMA
-  if [[ $gpu != true ]]; then report SKIP gemm "no GPU"
+  if ! chosen gemm; then :
+  elif [[ $gpu != true ]]; then report SKIP gemm "no GPU"
   elif [[ $(left 60) == 0 ]]; then report SKIP gemm "out of time (SMOKE_SECONDS)"
   else
     line=$(timeout "$(bounded 60)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke gemm 4096 1 2>&1 | tee "$out/logs/gemm.log" | tail -1)
@@ -274,6 +300,7 @@ run() {
   # what a precision does to the model: the default MLP trained on the carried Fashion-MNIST subset
   local line dir="${AMPWATCH_DATASET_SMOKE:-$out/fashion-mnist}"
   for p in fp32 amp-fp16 amp-bf16; do
+    chosen "accuracy-$p" || continue
     if [[ $gpu != true ]]; then report SKIP "accuracy-$p" "no GPU"; continue; fi
     if [[ $(left 60) == 0 ]]; then report SKIP "accuracy-$p" "out of time (SMOKE_SECONDS)"; continue; fi
     line=$(timeout "$(bounded 60)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke accuracy "$p" 5 "$dir" 2>&1 | tee "$out/logs/accuracy-$p.log" | tail -1)
@@ -282,7 +309,8 @@ run() {
 
   # what a sweep or the demo does with --device auto, without Kafka: one device for the experiment, an fp32 model
   # trained on it, then inference of that model in every inference precision on the same device
-  if [[ $gpu != true ]]; then report SKIP experiment "no GPU"
+  if ! chosen experiment; then :
+  elif [[ $gpu != true ]]; then report SKIP experiment "no GPU"
   elif [[ $(left 90) == 0 ]]; then report SKIP experiment "out of time (SMOKE_SECONDS)"
   else
     line=$(timeout "$(bounded 90)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke experiment 3 "$dir" 2>&1 | tee "$out/logs/experiment.log" | grep -v INFO)

@@ -1,17 +1,24 @@
-// Tensor-core GEMM through mma.sync.m16n8k16 (FP16 or BF16 inputs, FP32 accumulation) for sm_80 and newer, with the
-// operands staged through shared memory by cp.async in a two-stage pipeline and the fragments read by ldmatrix: the
-// shape of the fast Ampere GEMMs (CUTLASS's sm80 mma.sync kernels), without their swizzles and deeper pipelines.
-// Row-major C (M x N, FP32) = op(A) (M x K) * op(B) (K x N), op(X) = X or X^T as TRANS_A / TRANS_B say, the same
-// contract, split K included, as gemm_wmma.cuh's kernels, which stay for sm_75 (FP16) and TF32.
+// Tensor-core GEMMs through mma.sync for sm_80 and newer: m16n8k16 for FP16 or BF16 inputs, m16n8k8 for TF32 inputs
+// (FP32 storage), FP32 accumulation, with the operands staged through shared memory by cp.async in a two-stage pipeline
+// and the fragments read by ldmatrix: the shape of the fast Ampere GEMMs (CUTLASS's sm80 mma.sync kernels), without
+// their swizzles and deeper pipelines. Row-major C (M x N, FP32) = op(A) (M x K) * op(B) (K x N), op(X) = X or X^T as
+// TRANS_A / TRANS_B say, the same contract, split K included, as gemm_wmma.cuh's kernels, which stay for sm_75 (FP16).
 //
-// Tiles (Mma16Tile): a block computes BM x BN of C with 4 warps (64 x 64, each warp 32 x 32) or 8 warps (128 x 128,
-// each warp 64 x 32), a warp's part as MI x NJ mma tiles of 16 x 8. Each k-step of BK = 32 stages op(A)'s BM x 32 and
-// op(B)'s 32 x BN in shared memory as they lie in global memory (rows along the stored matrix's contiguous dimension,
-// so every 16-byte chunk is one cp.async), padded by 8 halves a row: the 8 rows x 16 bytes one ldmatrix reads then
-// fall in 32 distinct banks. ldmatrix (.trans where the stored layout is the transpose of the fragment's) turns them
-// into the fragments of the PTX ISA's m16n8k16 layout ("Matrix Fragments for mma.m16n8k16", 16-bit types): with
-// g = lane / 4 and t = lane % 4, a = {A[g][2t..], A[g+8][2t..], A[g][8+2t..], A[g+8][8+2t..]}, b = {B[2t..][g],
-// B[8+2t..][g]}, c = {C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1]}.
+// Tiles (Mma16Tile): a block computes BM x BN of C with 4 warps (64 x 64, each warp 32 x 32; or 128 x 128, each warp
+// 64 x 64) or 8 warps (128 x 128, each warp 64 x 32), a warp's part as MI x NJ mma tiles of 16 x 8. Each k-step of BK
+// (32 16-bit values, 16 TF32 ones: 64 bytes of a row either way) stages op(A)'s BM x BK and op(B)'s BK x BN in shared
+// memory as they lie in global memory (rows along the stored matrix's contiguous dimension, so every 16-byte chunk is
+// one cp.async), each row padded so that the reads below meet no bank conflict.
+//
+// Fragments, with g = lane / 4 and t = lane % 4 (the PTX ISA's "Matrix Fragments for mma.m16n8k16" and "... m16n8k8"):
+// - 16-bit: a = {A[g][2t..], A[g+8][2t..], A[g][8+2t..], A[g+8][8+2t..]}, b = {B[2t..][g], B[8+2t..][g]}, two values a
+//   register; read by ldmatrix from either stored layout (.trans where it is the transpose of the fragment's).
+// - TF32: a = {A[g][t], A[g+8][t], A[g][t+4], A[g+8][t+4]}, b = {B[t][g], B[t+4][g]}, one value a register. Where the
+//   stored rows run along k (A as M x K, B as N x K), a 16-byte row of 4 values is what ldmatrix (b16, not .trans) hands
+//   a lane as one register, so ldmatrix reads these too; the other layouts are read as single words, from rows padded
+//   to 8 banks apart so that a warp's 32 reads meet 32 banks. Each value goes through cvt.rna.tf32.f32 as the WMMA
+//   TF32 kernel's __float_to_tf32 does (the identity on values already rounded to TF32).
+// - c = {C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1]} for both.
 //
 // Pipeline: the copies of k-step s+1 are issued before the mma of step s, so they are in flight while the tensor
 // cores work; cp.async.wait_group 1 then __syncthreads make step s's stage visible to every warp, and the
@@ -19,17 +26,26 @@
 //
 // Edges: a chunk past M, N or the slice's end of k is zero-filled (cp.async's source size: the bytes past it read as
 // zero), so shapes that are not multiples of the tiles add nothing but zeros. The 16-byte copies need an input
-// 16-byte aligned, its leading dimension a multiple of 8 and a slice that starts on one; otherwise (a layer of 10
-// outputs, a convolution's 9-wide patches, ragged test shapes) the block stages that operand with plain loads,
-// element by element, into the same layout: slower, the same result. The choice is per operand, uniform over the grid.
+// 16-byte aligned, its leading dimension a multiple of a chunk's values (8 or 4) and a slice that starts on one;
+// otherwise (a layer of 10 outputs, a convolution's 9-wide patches, ragged test shapes) the block stages that operand
+// with plain loads, element by element, into the same layout: slower, the same result. The choice is per operand,
+// uniform over the grid.
 //
-// Sums: each C value adds its k-steps in k order, each k16 step inside the tensor core, as the WMMA kernels do.
+// Sums: each C value adds its k-steps in k order, each k16 (k8) step inside the tensor core, as the WMMA kernels do.
 #pragma once
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
 
-#define M16_BK 32
-#define M16_PAD 8
+// The input type's shape of the loop: values of one 16-byte chunk, of a k-step (BK) and of one mma (KSTEP); the padding
+// of a stored row that runs along k (PAD_K) and of one that runs along m or n (PAD_MN), in values
+template <typename T> struct MmaInput {
+    static const int CHUNK = 8, BK = 32, KSTEP = 16, PAD_K = 8, PAD_MN = 8;
+};
+// TF32: 20-word rows along k put ldmatrix's 8 rows of 16 bytes in 32 distinct banks; BM + 8 words (a multiple of 32
+// plus 8) put the single-word reads' rows t = 0..3 at banks 8t + g
+template <> struct MmaInput<float> {
+    static const int CHUNK = 4, BK = 16, KSTEP = 8, PAD_K = 4, PAD_MN = 8;
+};
 
 // A block of BM x BN as WARPS_M x WARPS_N warps: 64 x 64 as 2 x 2 warps of 32 x 32; 128 x 128 as 2 x 4 warps of
 // 64 x 32 (mma128) or as 2 x 2 warps of 64 x 64 (mma128w4: CUTLASS's usual Ampere shape, 1.5x fewer shared-memory
@@ -107,49 +123,131 @@ template <> struct Mma16<__half> {
 template <> struct Mma16<__nv_bfloat16> {
     __device__ __forceinline__ static void mma(float c[4], const unsigned a[4], const unsigned b[2]) { M16_MMA("bf16", true, c, a, b); }
 };
+template <> struct Mma16<float> { // mma.sync.m16n8k8 with TF32 inputs
+    __device__ __forceinline__ static void mma(float c[4], const unsigned a[4], const unsigned b[2]) {
+#if defined(AMPWATCH_HOST_KERNELS)
+        fake_cuda_mma_m16n8k8_tf32(c, a, b);
+#else
+        asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+                     "{%0,%1,%2,%3};"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
+    }
+};
+
+// cvt.rna.tf32.f32 of a value's bits: TF32 in a 32-bit register, as the tensor cores read it
+__device__ __forceinline__ unsigned m16_tf32(unsigned bits) {
+#if defined(AMPWATCH_HOST_KERNELS)
+    return __float_as_uint(nvcuda::wmma::__float_to_tf32(__uint_as_float(bits)));
+#else
+    unsigned r;
+    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(__uint_as_float(bits)));
+    return r;
+#endif
+}
 
 // The unaligned path's chunk: element by element, zero past the edges (out of line: it is the rare path, and inlined
 // it would cost the fast one registers)
 template <typename T>
 __device__ __noinline__ void m16_chunk_slow(T *dst, const T *__restrict__ X, int ld, int gr, int rowEnd, int gc, int colEnd) {
 #pragma unroll
-    for (int e = 0; e < 8; e++)
+    for (int e = 0; e < MmaInput<T>::CHUNK; e++)
         dst[e] = (gr < rowEnd && gc + e < colEnd) ? X[(long long) gr * ld + gc + e] : static_cast<T>(0.0f);
 }
 
-// One operand's stage: ROWS x COLS 16-bit values as stored (row r, column c = element (r0 + r, c0 + c) of the stored
-// matrix, ld values a row), zero past rowEnd and colEnd. Chunks of 8 values: i = threadIdx.x, threadIdx.x + THREADS, ...
-template <typename T, int ROWS, int COLS, int THREADS>
+// One operand's stage: ROWS x COLS values as stored (row r, column c = element (r0 + r, c0 + c) of the stored matrix,
+// ld values a row; LD values a row in shared memory), zero past rowEnd and colEnd. Chunks of 16 bytes:
+// i = threadIdx.x, threadIdx.x + THREADS, ...
+template <typename T, int ROWS, int COLS, int LD, int THREADS>
 __device__ __forceinline__ void m16_stage(T *slab, const T *__restrict__ X, int ld, int r0, int rowEnd, int c0,
                                           int colEnd, bool fast) {
-    const int PER_ROW = COLS / 8;
+    const int CHUNK = MmaInput<T>::CHUNK;
+    const int PER_ROW = COLS / CHUNK;
+    static_assert(ROWS * PER_ROW % THREADS == 0, "a stage is whole chunks for every thread");
 #pragma unroll
     for (int s = 0; s < ROWS * PER_ROW / THREADS; s++) {
         const int i = threadIdx.x + s * THREADS;
-        const int r = i / PER_ROW, c = (i % PER_ROW) * 8;
-        T *dst = slab + r * (COLS + M16_PAD) + c;
+        const int r = i / PER_ROW, c = (i % PER_ROW) * CHUNK;
+        T *dst = slab + r * LD + c;
         const int gr = r0 + r, gc = c0 + c;
         if (fast) {
-            const int valid = gr < rowEnd ? max(0, min(8, colEnd - gc)) : 0;
+            const int valid = gr < rowEnd ? max(0, min(CHUNK, colEnd - gc)) : 0;
             // an address inside the matrix even where nothing is read (cp.async reads no byte past the source size)
             const T *src = valid > 0 ? X + (long long) gr * ld + gc : X;
-            m16_cp_async16(dst, src, 2 * valid);
+            m16_cp_async16(dst, src, (int) sizeof(T) * valid);
         } else {
             m16_chunk_slow(dst, X, ld, gr, rowEnd, gc, colEnd);
         }
     }
 }
 
+// A's fragments of mma tile i (rows mb..mb+15) at k-offset kk of a stage (as: op(A)'s stage, LD values a row)
+template <typename T, bool TRANS_A, int LD>
+__device__ __forceinline__ void m16_fragment_a(unsigned a[4], const T *as, int mb, int kk, int lane) {
+    if (sizeof(T) == 2) {
+        if (TRANS_A) // stored [k][m]: the transposed 8 x 8 matrices
+            m16_ldmatrix_x4<true>(a, as + (kk + lane % 8 + 8 * (lane / 16)) * LD + mb + 8 * (lane / 8 % 2));
+        else
+            m16_ldmatrix_x4<false>(a, as + (mb + lane % 16) * LD + kk + 8 * (lane / 16));
+    } else {
+        const int g = lane / 4, t = lane % 4;
+        if (TRANS_A) { // stored [k][m]: single words
+            const unsigned *w = reinterpret_cast<const unsigned *>(as);
+            a[0] = w[(kk + t) * LD + mb + g];
+            a[1] = w[(kk + t) * LD + mb + g + 8];
+            a[2] = w[(kk + t + 4) * LD + mb + g];
+            a[3] = w[(kk + t + 4) * LD + mb + g + 8];
+        } else { // stored [m][k]: matrices {rows mb.., k kk..kk+3}, {mb+8.., kk..}, {mb.., kk+4..}, {mb+8.., kk+4..}
+            m16_ldmatrix_x4<false>(a, as + (mb + lane % 16) * LD + kk + 4 * (lane / 16));
+        }
+#pragma unroll
+        for (int v = 0; v < 4; v++) a[v] = m16_tf32(a[v]);
+    }
+}
+
+// B's fragments of mma tiles j and j + 1 (columns nb..nb+15) at k-offset kk of a stage
+template <typename T, bool TRANS_B, int LD>
+__device__ __forceinline__ void m16_fragment_b2(unsigned b0[2], unsigned b1[2], const T *bs, int nb, int kk, int lane) {
+    unsigned r[4];
+    if (sizeof(T) == 2) {
+        if (TRANS_B) // stored [n][k]
+            m16_ldmatrix_x4<false>(r, bs + (nb + lane % 8 + 8 * (lane / 16)) * LD + kk + 8 * (lane / 8 % 2));
+        else // stored [k][n]
+            m16_ldmatrix_x4<true>(r, bs + (kk + lane % 8 + 8 * (lane / 8 % 2)) * LD + nb + 8 * (lane / 16));
+    } else {
+        const int g = lane / 4, t = lane % 4;
+        if (TRANS_B) { // stored [n][k]: matrices {n nb.., k kk..kk+3}, {nb.., kk+4..}, {nb+8.., kk..}, {nb+8.., kk+4..}
+            m16_ldmatrix_x4<false>(r, bs + (nb + lane % 8 + 8 * (lane / 16)) * LD + kk + 4 * (lane / 8 % 2));
+        } else { // stored [k][n]: single words
+            const unsigned *w = reinterpret_cast<const unsigned *>(bs);
+            r[0] = w[(kk + t) * LD + nb + g];
+            r[1] = w[(kk + t + 4) * LD + nb + g];
+            r[2] = w[(kk + t) * LD + nb + 8 + g];
+            r[3] = w[(kk + t + 4) * LD + nb + 8 + g];
+        }
+#pragma unroll
+        for (int v = 0; v < 4; v++) r[v] = m16_tf32(r[v]);
+    }
+    b0[0] = r[0];
+    b0[1] = r[1];
+    b1[0] = r[2];
+    b1[1] = r[3];
+}
+
 template <typename T, bool TRANS_A, bool TRANS_B, int BM, int BN, int WARPS_M, int WARPS_N>
 __device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__restrict__ B, float *__restrict__ C,
                                            int M, int N, int K, int kSlice) {
     typedef Mma16Tile<BM, BN, WARPS_M, WARPS_N> Tile;
-    const int BK = M16_BK;
+    typedef MmaInput<T> In;
+    const int BK = In::BK;
     // op(A)'s tile as stored: BM rows of BK k-values, or (TRANS_A) BK rows of BM m-values; op(B)'s likewise
     const int A_ROWS = TRANS_A ? BK : BM, A_COLS = TRANS_A ? BM : BK;
     const int B_ROWS = TRANS_B ? BN : BK, B_COLS = TRANS_B ? BK : BN;
-    __shared__ __align__(16) T As[2][A_ROWS * (A_COLS + M16_PAD)];
-    __shared__ __align__(16) T Bs[2][B_ROWS * (B_COLS + M16_PAD)];
+    const int A_LD = A_COLS + (TRANS_A ? In::PAD_MN : In::PAD_K);
+    const int B_LD = B_COLS + (TRANS_B ? In::PAD_K : In::PAD_MN);
+    __shared__ __align__(16) T As[2][A_ROWS * A_LD];
+    __shared__ __align__(16) T Bs[2][B_ROWS * B_LD];
 
     const int m0 = blockIdx.y * BM;
     const int n0 = blockIdx.x * BN;
@@ -158,8 +256,8 @@ __device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__r
     C += (size_t) blockIdx.z * M * N;
     const int ldA = TRANS_A ? M : K, ldB = TRANS_B ? K : N;
     // each operand on its own: a convolution's weight gradient (TN, A = the 9-wide patches) copies B by cp.async still
-    const bool fastA = (reinterpret_cast<unsigned long long>(A) & 15) == 0 && ldA % 8 == 0 && kBegin % 8 == 0;
-    const bool fastB = (reinterpret_cast<unsigned long long>(B) & 15) == 0 && ldB % 8 == 0 && kBegin % 8 == 0;
+    const bool fastA = (reinterpret_cast<unsigned long long>(A) & 15) == 0 && ldA % In::CHUNK == 0 && kBegin % In::CHUNK == 0;
+    const bool fastB = (reinterpret_cast<unsigned long long>(B) & 15) == 0 && ldB % In::CHUNK == 0 && kBegin % In::CHUNK == 0;
     const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
     const int wm = (warp / Tile::WARPS_N) * Tile::WM;
     const int wn = (warp % Tile::WARPS_N) * Tile::WN;
@@ -176,10 +274,10 @@ __device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__r
 
     // stage s <- the k-step from k0: op(A) rows m0.., op(B) columns n0..
     auto stage = [&](int s, int k0) {
-        if (TRANS_A) m16_stage<T, A_ROWS, A_COLS, Tile::THREADS>(As[s], A, ldA, k0, kEnd, m0, M, fastA);
-        else m16_stage<T, A_ROWS, A_COLS, Tile::THREADS>(As[s], A, ldA, m0, M, k0, kEnd, fastA);
-        if (TRANS_B) m16_stage<T, B_ROWS, B_COLS, Tile::THREADS>(Bs[s], B, ldB, n0, N, k0, kEnd, fastB);
-        else m16_stage<T, B_ROWS, B_COLS, Tile::THREADS>(Bs[s], B, ldB, k0, kEnd, n0, N, fastB);
+        if (TRANS_A) m16_stage<T, A_ROWS, A_COLS, A_LD, Tile::THREADS>(As[s], A, ldA, k0, kEnd, m0, M, fastA);
+        else m16_stage<T, A_ROWS, A_COLS, A_LD, Tile::THREADS>(As[s], A, ldA, m0, M, k0, kEnd, fastA);
+        if (TRANS_B) m16_stage<T, B_ROWS, B_COLS, B_LD, Tile::THREADS>(Bs[s], B, ldB, n0, N, k0, kEnd, fastB);
+        else m16_stage<T, B_ROWS, B_COLS, B_LD, Tile::THREADS>(Bs[s], B, ldB, k0, kEnd, n0, N, fastB);
         m16_cp_async_commit();
     };
 
@@ -191,32 +289,15 @@ __device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__r
         else m16_cp_async_commit(); // an empty group, so that "all but the newest" is this step's
         m16_cp_async_wait<1>();
         __syncthreads();
-        const T *as = As[s];
-        const T *bs = Bs[s];
 #pragma unroll
-        for (int kk = 0; kk < BK; kk += 16) {
+        for (int kk = 0; kk < BK; kk += In::KSTEP) {
             unsigned a[Tile::MI][4], b[Tile::NJ][2];
 #pragma unroll
-            for (int i = 0; i < Tile::MI; i++) {
-                const int mb = wm + 16 * i;
-                if (TRANS_A) // stored [k][m]: the transposed 8 x 8 matrices
-                    m16_ldmatrix_x4<true>(a[i], as + (kk + lane % 8 + 8 * (lane / 16)) * (A_COLS + M16_PAD) + mb + 8 * (lane / 8 % 2));
-                else
-                    m16_ldmatrix_x4<false>(a[i], as + (mb + lane % 16) * (A_COLS + M16_PAD) + kk + 8 * (lane / 16));
-            }
+            for (int i = 0; i < Tile::MI; i++)
+                m16_fragment_a<T, TRANS_A, A_LD>(a[i], As[s], wm + 16 * i, kk, lane);
 #pragma unroll
-            for (int j = 0; j < Tile::NJ; j += 2) { // one ldmatrix.x4: b of tiles j and j + 1
-                const int nb = wn + 8 * j;
-                unsigned r[4];
-                if (TRANS_B) // stored [n][k]
-                    m16_ldmatrix_x4<false>(r, bs + (nb + lane % 8 + 8 * (lane / 16)) * (B_COLS + M16_PAD) + kk + 8 * (lane / 8 % 2));
-                else // stored [k][n]
-                    m16_ldmatrix_x4<true>(r, bs + (kk + lane % 8 + 8 * (lane / 8 % 2)) * (B_COLS + M16_PAD) + nb + 8 * (lane / 16));
-                b[j][0] = r[0];
-                b[j][1] = r[1];
-                b[j + 1][0] = r[2];
-                b[j + 1][1] = r[3];
-            }
+            for (int j = 0; j < Tile::NJ; j += 2) // one ldmatrix.x4 (or 4 words): b of tiles j and j + 1
+                m16_fragment_b2<T, TRANS_B, B_LD>(b[j], b[j + 1], Bs[s], wn + 8 * j, kk, lane);
 #pragma unroll
             for (int i = 0; i < Tile::MI; i++)
 #pragma unroll
@@ -240,8 +321,8 @@ __device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__r
     }
 }
 
-// The entry points: gemm_<type>_mma<tile>[w4]_<nn|tn|nt>, e.g. gemm_f16_mma128_tn (tile 64: 4 warps; 128: 8 warps;
-// 128w4: 4 warps)
+// The entry points: gemm_<type>_mma<tile>[w4]_<nn|tn|nt>, e.g. gemm_f16_mma128_tn or gemm_tf32_mma64_nn (tile 64:
+// 4 warps; 128: 8 warps; 128w4: 4 warps)
 #define MMA16_GEMM_ENTRY(NAME, T, TA, TB, TILE, WM_, WN_)                                                          \
     extern "C" __global__ void __launch_bounds__(Mma16Tile<TILE, TILE, WM_, WN_>::THREADS,                         \
                                                  Mma16Tile<TILE, TILE, WM_, WN_>::MIN_BLOCKS)                      \

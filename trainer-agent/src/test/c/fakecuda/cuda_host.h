@@ -165,6 +165,9 @@ void fake_cuda_mma_m16n8k32_e4m3(float c[4], const unsigned a[4], const unsigned
 // a[0..3] = A[g][2t..2t+1], A[g+8][2t..], A[g][8+2t..], A[g+8][8+2t..] (low half first); b[0..1] = B[2t..2t+1][g],
 // B[8+2t..][g]; c as for m16n8k32. Products summed in k order in FP32, as the WMMA emulation does.
 void fake_cuda_mma_m16n8k16(float c[4], const unsigned a[4], const unsigned b[2], bool bf16);
+// mma.sync.m16n8k8 with TF32 inputs ("Matrix Fragments for mma.m16n8k8", .tf32): a[0..3] = A[g][t], A[g+8][t],
+// A[g][t+4], A[g+8][t+4]; b[0..1] = B[t][g], B[t+4][g]; c as above; each input's 13 low mantissa bits ignored.
+void fake_cuda_mma_m16n8k8_tf32(float c[4], const unsigned a[4], const unsigned b[2]);
 // ldmatrix.sync.aligned.m8n8.x4(.trans).shared.b16, a warp-collective: lane L gives the address of row L % 8 of
 // matrix L / 8; r[j] of lane (g, t) is matrix j's row g, values 2t and 2t + 1 (trans: rows 2t and 2t + 1, value g).
 void fake_cuda_ldmatrix_x4(unsigned r[4], const void *row, bool trans);

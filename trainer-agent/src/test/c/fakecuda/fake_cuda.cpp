@@ -256,7 +256,7 @@ CUresult loadModule(CUmodule *module, const void *image, char *log, size_t logSi
         return CUDA_ERROR_INVALID_PTX;
     }
     if (needed > driverVersion()) return CUDA_ERROR_UNSUPPORTED_PTX_VERSION;
-    // mma16=broken plays a GPU whose mma.m16n8k16 does not take B's registers as the kernels lay them out
+    // mma16=broken plays a GPU whose mma.m16n8k16 and m16n8k8 do not take B's registers as the kernels lay them out
     fake_cuda_mma16_broken = setting("mma16", "FAKE_CUDA_MMA16") == "broken";
     std::string target = token(ptx, ".target");
     int major, minor, sm = 0;

@@ -11,7 +11,7 @@ size_t fake_kernel_param_size(const void *kernel, int i);
 // runs the grid to completion on the calling thread; "" or what went wrong
 std::string fake_kernel_run(const void *kernel, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                             unsigned bz, void **params);
-// set by the module load from the fake's settings (mma16=broken): the emulated mma.m16n8k16 swaps B's two registers,
+// set by the module load from the fake's settings (mma16=broken): the emulated mma.m16n8k16 and m16n8k8 swap B's two registers,
 // as a GPU would whose fragment layout differed from the one the kernels assume (FakeCudaTest: the self-check)
 extern bool fake_cuda_mma16_broken;
 // resets the warp-collective emulation (warp_ops.cpp) for a block of that many threads: no copy in flight, no

@@ -1,6 +1,6 @@
 // The warp-collective instructions the kernels use through inline PTX, emulated for the fake libcuda's fibers
 // (kernels.cpp): mma.sync.m16n8k32 with 8-bit inputs (int8.cu, fp8.cu), and mma.sync.m16n8k16 with 16-bit inputs,
-// ldmatrix and cp.async (gemm_mma16.cuh), from the PTX ISA's fragment layouts and semantics (cuda_host.h).
+// mma.sync.m16n8k8 with TF32 inputs, ldmatrix and cp.async (gemm_mma16.cuh), from the PTX ISA's fragment layouts and semantics (cuda_host.h).
 #include "cuda_host.h"
 #include "kernels.h"
 
@@ -173,7 +173,44 @@ void fake_cuda_mma_m16n8k16(float c[4], const unsigned a[4], const unsigned b[2]
     std::memcpy(c, x.d[lane], sizeof x.d[lane]);
 }
 
+void fake_cuda_mma_m16n8k8_tf32(float c[4], const unsigned a[4], const unsigned b[2]) {
+    Exchange16 &x = nextExchange();
+    int lane = threadIdx.x % 32;
+    std::memcpy(x.a[lane], a, sizeof x.a[lane]);
+    x.b[lane][0] = b[fake_cuda_mma16_broken ? 1 : 0];
+    x.b[lane][1] = b[fake_cuda_mma16_broken ? 0 : 1];
+    std::memcpy(x.c[lane], c, sizeof x.c[lane]);
+    fake_cuda_syncwarp();
+    if (!x.done) { // the first lane past the barrier multiplies for the whole warp
+        // the tensor cores read a TF32 operand's sign, exponent and 10 mantissa bits: the 13 low bits are dropped
+        auto tf32 = [](unsigned bits) { return __uint_as_float(bits & 0xffffe000u); };
+        float A[16][8], Bt[8][8]; // Bt[n][k] = B[k][n]
+        for (int l = 0; l < 32; l++) {
+            int g = l / 4, t = l % 4;
+            A[g][t] = tf32(x.a[l][0]), A[g + 8][t] = tf32(x.a[l][1]);
+            A[g][t + 4] = tf32(x.a[l][2]), A[g + 8][t + 4] = tf32(x.a[l][3]);
+            Bt[g][t] = tf32(x.b[l][0]), Bt[g][t + 4] = tf32(x.b[l][1]);
+        }
+        for (int l = 0; l < 32; l++) {
+            int g = l / 4, t = l % 4;
+            const int rows[4] = {g, g, g + 8, g + 8};
+            const int cols[4] = {2 * t, 2 * t + 1, 2 * t, 2 * t + 1};
+            for (int i = 0; i < 4; i++) {
+                float s = x.c[l][i];
+                for (int k = 0; k < 8; k++) s += A[rows[i]][k] * Bt[cols[i]][k]; // exact products: 11-bit significands
+                x.d[l][i] = s;
+            }
+        }
+        x.done = true;
+    }
+    std::memcpy(c, x.d[lane], sizeof x.d[lane]);
+}
+
 void fake_cuda_ldmatrix_x4(unsigned r[4], const void *row, bool trans) {
+    if ((unsigned long long) row % 16 != 0) { // the PTX ISA: each row's address 16-byte aligned (a GPU faults)
+        std::fprintf(stderr, "fake libcuda: ldmatrix row at %p (thread %u): not 16-byte aligned\n", row, threadIdx.x);
+        std::abort();
+    }
     Exchange16 &x = nextExchange();
     int lane = threadIdx.x % 32;
     x.row[lane] = static_cast<const unsigned char *>(row);

@@ -66,7 +66,7 @@ final class CudaDevice implements AutoCloseable {
     private final Map<PtxModule, String> missing = new java.util.EnumMap<>(PtxModule.class);
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CudaDevice.class);
     private static final java.util.concurrent.atomic.AtomicBoolean CACHE_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
-    private KernelLaunch.GemmFamily gemmFamily = KernelLaunch.GemmFamily.WMMA; // FP16 / BF16 GEMMs: gemmFamily()
+    private KernelLaunch.GemmFamily gemmFamily = KernelLaunch.GemmFamily.WMMA; // FP16 / BF16 / TF32 GEMMs: gemmFamily()
     private boolean closed;
     /** Where {@link #launch} queues: null, the legacy default stream; a capturing stream while {@link StepGraphs} records. */
     private jcuda.driver.CUstream launchStream;
@@ -189,7 +189,7 @@ final class CudaDevice implements AutoCloseable {
         }
     }
 
-    /** The kernels FP16 and BF16 GEMMs run on here: {@link KernelLaunch.GemmFamily#MMA} or the WMMA ones. */
+    /** The kernels FP16, BF16 and TF32 GEMMs run on here: {@link KernelLaunch.GemmFamily#MMA} or the WMMA ones. */
     KernelLaunch.GemmFamily gemmFamily() {
         return gemmFamily;
     }

@@ -11,19 +11,20 @@ import jcuda.driver.CUdeviceptr;
 
 /**
  * Runs every mma.sync GEMM of {@code gemm_mma.ptx} once on the device before a model may use them, against the exact
- * product: each block (64, 128 in 8 warps and in 4) and transpose (NN, TN, NT) in FP16 and BF16, on a shape whose rows take the 16-byte
- * cp.async path (136 x 200 x 208 in two slices along k: 4 k-steps and 3 with a partial last one, so both stages are
- * refilled; partial tiles at every edge; every warp of a 128-tile busy) and on one that takes the element-wise path
+ * product: each block (64, 128 in 8 warps and in 4) and transpose (NN, TN, NT) in FP16, BF16 and TF32, on a shape whose rows take the 16-byte
+ * cp.async path (136 x 200 x 216 in two slices along k, 128 + 88: 4 k-steps of 32 and 3 with a partial last one in FP16
+ * and BF16, 8 of 16 and 6 in TF32, so both stages are refilled; partial tiles at every edge; every warp of a 128-tile
+ * busy) and on one that takes the element-wise path
  * (37 x 19 x 23). The inputs are multiples of 1/4 in [-1, 1], so every sum is exact in FP32 in any order and the
  * result must equal the exact product bit for bit (as in GemmMatrixTest); C is filled with NaN first, so a value the
- * kernel never writes cannot pass. Those kernels' fragment layouts (ldmatrix, mma.m16n8k16) cannot be checked
+ * kernel never writes cannot pass. Those kernels' fragment layouts (ldmatrix, mma.m16n8k16, mma.m16n8k8) cannot be checked
  * without a GPU; this makes a GPU on which they are wrong fall back to the WMMA GEMMs with a warning instead of
  * training on wrong products. A launch the driver refuses is a failure too; a kernel fault that destroys the
  * context (an illegal address) cannot be recovered from here and fails the device's opening with the driver's error.
  */
 final class GemmSelfCheck {
-    /** m, n, k, slices: the aligned shape in two slices along k (128 + 80), the ragged one whole. */
-    static final int[][] SHAPES = {{136, 200, 208, 2}, {37, 19, 23, 1}};
+    /** m, n, k, slices: the aligned shape in two slices along k (128 + 88), the ragged one whole. */
+    static final int[][] SHAPES = {{136, 200, 216, 2}, {37, 19, 23, 1}};
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CudaDevice.class);
     /** The outcome per device ordinal, once per JVM: empty when the mma.sync GEMMs passed. */
@@ -33,7 +34,7 @@ final class GemmSelfCheck {
     }
 
     /**
-     * The FP16 / BF16 GEMMs of {@code dev}: the mma.sync ones where gemm_mma.ptx loaded (not in {@code missing}),
+     * The FP16 / BF16 / TF32 GEMMs of {@code dev}: the mma.sync ones where gemm_mma.ptx loaded (not in {@code missing}),
      * {@code -Dampwatch.gpu.gemm} (or {@code AMPWATCH_GPU_GEMM}) is not {@code wmma}, and they pass the check (once per
      * device and JVM, logged when they fail); else the WMMA ones, the reason put in {@code missing}.
      */
@@ -47,7 +48,7 @@ final class GemmSelfCheck {
         }
         Optional<String> failure = OUTCOMES.computeIfAbsent(dev.ordinal, o -> Optional.ofNullable(failure(dev)));
         if (failure.isPresent()) {
-            LOG.warn("{}: the mma.sync GEMMs (gemm_mma.ptx) failed their self-check, so FP16 and BF16 run on the WMMA"
+            LOG.warn("{}: the mma.sync GEMMs (gemm_mma.ptx) failed their self-check, so FP16, BF16 and TF32 run on the WMMA"
                     + " GEMMs (slower): {}", dev.name, failure.get());
             missing.put(PtxModule.GEMM_MMA, "its self-check failed: " + failure.get());
             return KernelLaunch.GemmFamily.WMMA;
@@ -74,7 +75,7 @@ final class GemmSelfCheck {
     /** What went wrong (the first kernel and value that differ), or null when every kernel gives the exact product. */
     static String failure(CudaDevice dev) {
         for (int[] s : SHAPES) {
-            for (Precision p : new Precision[] {Precision.AMP_FP16, Precision.AMP_BF16}) {
+            for (Precision p : KernelLaunch.MMA_PRECISIONS) {
                 for (GemmOp op : GemmOp.values()) {
                     for (KernelLaunch.MmaBlock block : KernelLaunch.MmaBlock.values()) {
                         String wrong = check(dev, p, op, block, s[0], s[1], s[2], s[3]);

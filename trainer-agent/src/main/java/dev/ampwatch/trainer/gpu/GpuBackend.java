@@ -14,7 +14,7 @@ import java.util.List;
  * driver's {@code libcuda.so.1}: no CUDA toolkit, cuBLAS or NVRTC of a matching version.
  *
  * <p>Precision: fp32 runs an FP32 SIMT GEMM (FMA on CUDA cores, no tensor cores, i.e. TF32 off);
- * tf32, amp-fp16 and amp-bf16 run WMMA tensor-core GEMMs on inputs rounded to TF32, FP16 or BF16
+ * tf32, amp-fp16 and amp-bf16 run tensor-core GEMMs (mma.sync on sm_80 and newer, else WMMA) on inputs rounded to TF32, FP16 or BF16
  * (round to nearest even, as the CPU backend rounds), accumulating in FP32. Master weights,
  * optimizer state, bias, activations and loss are FP32; amp-fp16 scales the loss dynamically and
  * skips steps whose gradients overflow.
@@ -90,8 +90,8 @@ public final class GpuBackend implements Backend {
     }
 
     /**
-     * The kernels of FP16 and BF16 GEMMs here: "mma.sync (gemm_mma.ptx)", or "WMMA" and why not mma.sync (a GPU before
-     * sm_80, {@code -Dampwatch.gpu.gemm=wmma}, a failed self-check). FP32 and TF32 have one kernel each.
+     * The kernels of FP16, BF16 and TF32 GEMMs here: "mma.sync (gemm_mma.ptx)", or "WMMA" and why not mma.sync (a GPU
+     * before sm_80, {@code -Dampwatch.gpu.gemm=wmma}, a failed self-check). FP32 runs the SIMT GEMMs either way.
      */
     public String gemmKernels() {
         if (device.gemmFamily() == KernelLaunch.GemmFamily.MMA) {

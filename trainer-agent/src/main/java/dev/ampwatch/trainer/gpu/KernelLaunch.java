@@ -45,12 +45,18 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
             return tile;
         }
 
-        /** e.g. gemm_bf16_mma128w4_tn. */
+        /** e.g. gemm_bf16_mma128w4_tn, gemm_tf32_mma64_nn. */
         public String kernel(Precision precision, GemmOp op) {
-            return "gemm_" + (precision == Precision.AMP_FP16 ? "f16" : "bf16") + "_" + part + "_" + op.suffix();
+            String type = switch (precision) {
+                case AMP_FP16 -> "f16";
+                case AMP_BF16 -> "bf16";
+                case TF32 -> "tf32";
+                case FP32 -> throw new IllegalArgumentException("fp32 has no mma.sync GEMM (it runs on the SIMT cores)");
+            };
+            return "gemm_" + type + "_" + part + "_" + op.suffix();
         }
 
-        /** Its launch for C of m x n in that many slices (precision FP16 or BF16). */
+        /** Its launch for C of m x n in that many slices (precision FP16, BF16 or TF32). */
         public KernelLaunch launch(Precision precision, GemmOp op, int m, int n, int slices) {
             return new KernelLaunch(kernel(precision, op), ceilDiv(n, tile), ceilDiv(m, tile), slices, threads);
         }
@@ -93,13 +99,20 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
         this(kernel, gridX, gridY, 1, block);
     }
 
-    /** The kernels a device runs a GEMM of FP16 or BF16 inputs with (FP32 and TF32 have one kernel each). */
+    /** The kernels a device runs a GEMM of FP16, BF16 or TF32 inputs with (FP32 runs the SIMT ones either way). */
     public enum GemmFamily {
-        /** WMMA in 64 x 64 tiles (gemm_sm75 / gemm_sm80): every GPU from sm_75. */
+        /** WMMA in 64 x 64 tiles (gemm_sm75 / gemm_sm80): every GPU from sm_75 (TF32 and BF16 from sm_80). */
         WMMA,
-        /** mma.sync.m16n8k16 with cp.async and ldmatrix in tiles of 64 or 128 (gemm_mma.ptx): sm_80 and newer. */
+        /**
+         * mma.sync (m16n8k16 for FP16 and BF16, m16n8k8 for TF32) with cp.async and ldmatrix in tiles of 64 or 128
+         * (gemm_mma.ptx): sm_80 and newer.
+         */
         MMA
     }
+
+    /** The precisions that have mma.sync GEMMs ({@link MmaBlock}): the tensor-core ones. */
+    public static final java.util.List<Precision> MMA_PRECISIONS = java.util.List.of(Precision.AMP_FP16, Precision.AMP_BF16,
+            Precision.TF32);
 
     /** Entry point of {@code precision}'s GEMM for {@code op}, e.g. {@code gemm_f16_tn}. */
     public static String gemmKernel(Precision precision, GemmOp op) {
@@ -135,12 +148,12 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
     }
 
     /**
-     * The same launch in {@code family}'s kernels: for FP16 and BF16 with {@link GemmFamily#MMA}, {@code
+     * The same launch in {@code family}'s kernels: for FP16, BF16 and TF32 with {@link GemmFamily#MMA}, {@code
      * gemm_f16_mma64_nn} and the like, in tiles of 128 or 64 ({@link #mmaTile}); the slices along k are the same in
      * both families ({@link #gemmSlices}).
      */
     public static KernelLaunch gemm(GemmFamily family, Precision precision, GemmOp op, int m, int n, int k, int slices) {
-        boolean mma = family == GemmFamily.MMA && (precision == Precision.AMP_FP16 || precision == Precision.AMP_BF16);
+        boolean mma = family == GemmFamily.MMA && MMA_PRECISIONS.contains(precision);
         if (mma || precision == Precision.FP32) {
             KernelLaunch checked = gemm64(precision, op, m, n, k, slices); // the same argument checks
             int tile = gemmTile(m, n, slices);

@@ -26,7 +26,7 @@ public enum PtxModule {
     GEMM_SM80("gemm_sm80.ptx", ComputeCapability.AMPERE, List.of("gemm_bf16_nn", "gemm_bf16_tn", "gemm_bf16_nt",
             "gemm_tf32_nn", "gemm_tf32_tn", "gemm_tf32_nt")),
     /**
-     * FP16 and BF16 GEMMs on the tensor cores through mma.sync.m16n8k16, cp.async and ldmatrix, in tiles of 64 and 128
+     * FP16, BF16 and TF32 GEMMs on the tensor cores through mma.sync (m16n8k16, m16n8k8), cp.async and ldmatrix, in tiles of 64 and 128
      * (compute_80). Optional: without it, or when its self-check fails ({@link GemmSelfCheck}), the WMMA GEMMs run.
      */
     GEMM_MMA("gemm_mma.ptx", ComputeCapability.AMPERE, mmaKernels()),
@@ -46,8 +46,7 @@ public enum PtxModule {
     /** gemm_mma.ptx's entry points: gemm_{f16,bf16}_{mma64,mma128,mma128w4}_{nn,tn,nt}. */
     private static List<String> mmaKernels() {
         List<String> names = new java.util.ArrayList<>();
-        for (dev.ampwatch.trainer.precision.Precision p : List.of(dev.ampwatch.trainer.precision.Precision.AMP_FP16,
-                dev.ampwatch.trainer.precision.Precision.AMP_BF16)) {
+        for (dev.ampwatch.trainer.precision.Precision p : KernelLaunch.MMA_PRECISIONS) {
             for (KernelLaunch.MmaBlock block : KernelLaunch.MmaBlock.values()) {
                 for (GemmOp op : GemmOp.values()) {
                     names.add(block.kernel(p, op));
@@ -89,7 +88,7 @@ public enum PtxModule {
     /** Whether the backend works without this module (it then says why the module's kernels are missing). */
     public boolean optional() {
         return this == FP8 || this == INT8_SM80 // INT8 falls back to dp4a without the tensor-core GEMM
-                || this == GEMM_MMA; // FP16 / BF16 to the WMMA GEMMs
+                || this == GEMM_MMA; // FP16 / BF16 / TF32 to the WMMA GEMMs
     }
 
     /** The module holding {@code kernel}. */

@@ -15,7 +15,7 @@ import jcuda.driver.CUdeviceptr;
  * inputs are multiples of 1/4 in [-1, 1], so for SIZE up to 16,384 every sum is exact whatever the order (as in
  * GemmMatrixTest), which checks the tensor-core kernels at a size the unit tests do not reach. Then each kernel's NN
  * product is timed for at least SECONDS (0: the correctness pass alone, e.g. under compute-sanitizer): TFLOP/s at
- * 2 SIZE^3 per product. Kernels: fp32 (SIMT FMA, tiles of 64 and 128), tf32 (WMMA), f16 and bf16 through WMMA and through mma.sync in
+ * 2 SIZE^3 per product. Kernels: fp32 (SIMT FMA, tiles of 64 and 128), tf32, f16 and bf16 through WMMA and through mma.sync in
  * each block (64; 128 in 8 warps; 128 in 4 warps; where gemm_mma.ptx loaded: sm_80 and newer).
  */
 final class GemmBench {
@@ -66,7 +66,7 @@ final class GemmBench {
                             p, null));
                 }
             }
-            for (Precision p : List.of(Precision.AMP_FP16, Precision.AMP_BF16)) {
+            for (Precision p : KernelLaunch.MMA_PRECISIONS) {
                 for (KernelLaunch.MmaBlock block : KernelLaunch.MmaBlock.values()) {
                     String nn = block.kernel(p, GemmOp.NN);
                     if (dev.hasKernel(nn)) {

@@ -69,7 +69,7 @@ class GemmMatrixTest {
 
     static Stream<Arguments> mmaCases() {
         List<Arguments> out = new ArrayList<>();
-        for (Precision p : List.of(Precision.FP32, Precision.AMP_FP16, Precision.AMP_BF16)) {
+        for (Precision p : List.of(Precision.FP32, Precision.AMP_FP16, Precision.AMP_BF16, Precision.TF32)) {
             for (GemmOp op : GemmOp.values()) {
                 for (String block : p == Precision.FP32 ? List.of("simt64", "simt128") : List.of("mma64", "mma128", "mma128w4")) {
                     for (int[] s : MMA_SHAPES) {
@@ -113,7 +113,7 @@ class GemmMatrixTest {
     }
 
     @org.junit.jupiter.api.Test
-    void theDeviceRunsTheMmaKernelsForFp16AndBf16WhereTheyLoad() throws Exception {
+    void theDeviceRunsTheMmaKernelsForFp16Bf16AndTf32WhereTheyLoad() throws Exception {
         GpuRequirement.assumeBackend(Precision.AMP_BF16);
         try (CudaDevice dev = CudaDevice.open(0)) {
             assertThat(dev.gemmFamily()).as("%s: %s", dev.name, dev.missing(PtxModule.GEMM_MMA))
@@ -122,6 +122,8 @@ class GemmMatrixTest {
                     .isEqualTo("gemm_f16_mma128w4_nn");
             assertThat(KernelLaunch.gemm(dev.gemmFamily(), Precision.AMP_BF16, GemmOp.TN, 784, 256, 128, 1).kernel())
                     .isEqualTo("gemm_bf16_mma64_tn");
+            assertThat(KernelLaunch.gemm(dev.gemmFamily(), Precision.TF32, GemmOp.NT, 4096, 4096, 4096, 1).kernel())
+                    .isEqualTo("gemm_tf32_mma128w4_nt");
         }
     }
 

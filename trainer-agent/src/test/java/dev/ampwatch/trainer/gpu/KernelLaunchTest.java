@@ -266,7 +266,7 @@ class KernelLaunchTest {
     /**
      * With the mma.sync GEMMs, FP16 and BF16 run in tiles of 128 (4 warps of 64 x 64) where C is at least 128 x 128 and those
      * make at least 128 blocks, else of 64 (128 threads), in the same slices as the WMMA ones; FP32 picks its SIMT
-     * kernel's tile by the same rule in either family, TF32 keeps its WMMA kernel.
+     * kernel's tile by the same rule in either family; TF32 takes the mma.sync blocks as FP16 and BF16 do.
      */
     @Test
     void theTiledKernelsArePickedByTheShape() {
@@ -284,11 +284,15 @@ class KernelLaunchTest {
         // FP32 takes the same tiles in either family: its SIMT kernel of 128 x 128 (256 threads, 8 x 8 values each)
         assertThat(KernelLaunch.gemm(Precision.FP32, GemmOp.TN, 4096, 4096, 4096))
                 .isEqualTo(new KernelLaunch("gemm_fp32_simt128_tn", 32, 32, 1, 256));
+        assertThat(KernelLaunch.gemm(KernelLaunch.GemmFamily.MMA, Precision.FP32, GemmOp.NT, 100, 200, 300, 1))
+                .isEqualTo(KernelLaunch.gemm(Precision.FP32, GemmOp.NT, 100, 200, 300));
         assertThat(KernelLaunch.gemm(Precision.TF32, GemmOp.TN, 4096, 4096, 4096).kernel()).isEqualTo("gemm_tf32_tn");
-        for (Precision p : List.of(Precision.FP32, Precision.TF32)) {
-            assertThat(KernelLaunch.gemm(KernelLaunch.GemmFamily.MMA, p, GemmOp.NT, 100, 200, 300, 1))
-                    .isEqualTo(KernelLaunch.gemm(p, GemmOp.NT, 100, 200, 300));
-        }
+        assertThat(KernelLaunch.gemm(KernelLaunch.GemmFamily.MMA, Precision.TF32, GemmOp.TN, 4096, 4096, 4096, 1))
+                .isEqualTo(new KernelLaunch("gemm_tf32_mma128w4_tn", 32, 32, 1, 128));
+        assertThat(KernelLaunch.gemm(KernelLaunch.GemmFamily.MMA, Precision.TF32, GemmOp.NT, 100, 200, 300, 1))
+                .isEqualTo(new KernelLaunch("gemm_tf32_mma64_nt", 4, 2, 1, 128));
+        assertThatThrownBy(() -> KernelLaunch.MmaBlock.MMA64.kernel(Precision.FP32, GemmOp.NN))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SIMT");
         assertThatThrownBy(() -> KernelLaunch.gemm(KernelLaunch.GemmFamily.MMA, Precision.AMP_FP16, GemmOp.NN, 0, 10, 10, 1))
                 .isInstanceOf(IllegalArgumentException.class);
     }

@@ -128,6 +128,27 @@ class PtxResourcesTest {
         }
     }
 
+    /**
+     * gemm_mma.ptx's TF32 GEMMs: mma.sync.m16n8k8 with TF32 inputs, every input value through cvt.rna.tf32.f32 (as the
+     * WMMA kernel's __float_to_tf32), ldmatrix (not .trans: a 16-byte row of 4 values is one register a lane) where the
+     * stored rows run along k (A in NN and NT, B in NT), single-word reads elsewhere, the same cp.async staging.
+     */
+    @Test
+    void theTf32MmaGemmsUseMmaSyncM16n8k8() {
+        for (KernelLaunch.MmaBlock block : KernelLaunch.MmaBlock.values()) {
+            for (GemmOp op : GemmOp.values()) {
+                String kernel = block.kernel(Precision.TF32, op);
+                String body = entries.get(kernel);
+                assertThat(body).as(kernel)
+                        .contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32")
+                        .contains("cvt.rna.tf32.f32")
+                        .containsPattern("cp\\.async\\.cg\\.shared\\.global \\[%r\\d+\\], \\[%rd\\d+\\], 16, %r\\d+;")
+                        .contains("cp.async.wait_group 1").doesNotContain("wmma").doesNotContain(".trans");
+                assertThat(body.contains("ldmatrix.sync.aligned.m8n8.x4.shared.b16")).as(kernel).isEqualTo(op != GemmOp.TN);
+            }
+        }
+    }
+
     @Test
     void bf16GemmsRunOnTensorCoresWithFp32Accumulation() {
         for (GemmOp op : GemmOp.values()) {
