@@ -11,7 +11,8 @@
 # Steps: facts (nvidia-smi, Java, nvcc), ptx (ISA of the built kernels), probe (per precision, with load time), nvml (the
 # power-agent's NVML source logging the GPU's energy counter and power every 50 ms for the rest of the script), tests
 # (the trainer's GPU tests through the JUnit console; skips are failures where the probe found a GPU), gemm (every GEMM
-# kernel on a 4096^3 product, bit for bit against each other, then TFLOP/s each: SIMT FP32, WMMA, mma.sync), train-*-xl (the
+# kernel on a 4096^3 product, bit for bit against each other, then TFLOP/s each: SIMT FP32, WMMA, mma.sync, the mma.sync
+# ones also at every other pipeline depth), train-*-xl (the
 # compute-bound preset, 784-8192-8192-10 at batch 4096, at least 20 steps and 6 s per precision), train-* (at least
 # 200 steps and 8 s per precision of a 784-2048-2048-10 MLP at batch 512: samples/s, TFLOP/s, joules from the energy
 # counter over the timed window, J per 1,000 samples; train-amp-fp16-small(-graphs): the demo's size without and with
@@ -270,9 +271,9 @@ run() {
   # where the mma.sync GEMMs failed their self-check on an sm_80+ GPU, so that training fell back to WMMA
   if ! chosen gemm; then :
   elif [[ $gpu != true ]]; then report SKIP gemm "no GPU"
-  elif [[ $(left 60) == 0 ]]; then report SKIP gemm "out of time (SMOKE_SECONDS)"
+  elif [[ $(left 90) == 0 ]]; then report SKIP gemm "out of time (SMOKE_SECONDS)"
   else
-    line=$(timeout "$(bounded 60)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke gemm 4096 1 2>&1 | tee "$out/logs/gemm.log" | tail -1)
+    line=$(timeout "$(bounded 90)" "${java[@]}" dev.ampwatch.trainer.gpu.GpuSmoke gemm 4096 1 2>&1 | tee "$out/logs/gemm.log" | tail -1)
     case $line in PASS*) report PASS gemm "${line#PASS gemm }";; *) report FAIL gemm "$line";; esac
   fi
 

@@ -20,9 +20,13 @@
 //   TF32 kernel's __float_to_tf32 does (the identity on values already rounded to TF32).
 // - c = {C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1]} for both.
 //
-// Pipeline: the copies of k-step s+1 are issued before the mma of step s, so they are in flight while the tensor
-// cores work; cp.async.wait_group 1 then __syncthreads make step s's stage visible to every warp, and the
-// __syncthreads after the mma keep a stage from being refilled while a warp still reads it.
+// Pipeline (CUTLASS's "multistage" order): STAGES buffers in dynamic shared memory, the stage count the launch's size
+// of it (%dynamic_smem_size / the bytes of one stage, 2 to 4: the host picks it per GPU, CudaDevice). The prologue
+// issues the copies of the first STAGES - 1 k-steps; at step s, cp.async.wait_group STAGES - 2 then __syncthreads make
+// step s's stage visible to every warp and tell that every warp is done with step s - 1's buffer, which the copies of
+// step s + STAGES - 1 then refill while the tensor cores work on step s. Each thread commits exactly one group per
+// step (empty past the end), so "all but the newest STAGES - 2" is always step s's. The stage count changes when
+// copies are issued, never what is summed or in which order: every count gives the same bits.
 //
 // Edges: a chunk past M, N or the slice's end of k is zero-filled (cp.async's source size: the bytes past it read as
 // zero), so shapes that are not multiples of the tiles add nothing but zeros. The 16-byte copies need an input
@@ -38,6 +42,9 @@
 
 // The input type's shape of the loop: values of one 16-byte chunk, of a k-step (BK) and of one mma (KSTEP); the padding
 // of a stored row that runs along k (PAD_K) and of one that runs along m or n (PAD_MN), in values
+// the most stages a launch's shared memory may hold (the pipeline waits with an immediate of at most 2)
+#define M16_MAX_STAGES 4
+
 template <typename T> struct MmaInput {
     static const int CHUNK = 8, BK = 32, KSTEP = 16, PAD_K = 8, PAD_MN = 8;
 };
@@ -87,6 +94,32 @@ template <int PENDING> __device__ __forceinline__ void m16_cp_async_wait() {
     fake_cuda_cp_async_wait(PENDING);
 #else
     asm volatile("cp.async.wait_group %0;" ::"n"(PENDING) : "memory");
+#endif
+}
+
+// the same for a count known only at run time (0 to 2: the instruction takes an immediate)
+__device__ __forceinline__ void m16_cp_async_wait_n(int pending) {
+    if (pending <= 0) m16_cp_async_wait<0>();
+    else if (pending == 1) m16_cp_async_wait<1>();
+    else m16_cp_async_wait<2>();
+}
+
+// the block's dynamic shared memory and its size in bytes (the launch's sharedMemBytes)
+__device__ __forceinline__ unsigned char *m16_dynamic_smem() {
+#if defined(AMPWATCH_HOST_KERNELS)
+    return fake_cuda_dynamic_smem();
+#else
+    extern __shared__ __align__(16) unsigned char m16_smem[];
+    return m16_smem;
+#endif
+}
+__device__ __forceinline__ unsigned m16_dynamic_smem_size() {
+#if defined(AMPWATCH_HOST_KERNELS)
+    return fake_cuda_dynamic_smem_size();
+#else
+    unsigned bytes;
+    asm("mov.u32 %0, %%dynamic_smem_size;" : "=r"(bytes));
+    return bytes;
 #endif
 }
 
@@ -246,14 +279,23 @@ __device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__r
     const int B_ROWS = TRANS_B ? BN : BK, B_COLS = TRANS_B ? BK : BN;
     const int A_LD = A_COLS + (TRANS_A ? In::PAD_MN : In::PAD_K);
     const int B_LD = B_COLS + (TRANS_B ? In::PAD_K : In::PAD_MN);
-    __shared__ __align__(16) T As[2][A_ROWS * A_LD];
-    __shared__ __align__(16) T Bs[2][B_ROWS * B_LD];
+    // one stage: op(A)'s tile then op(B)'s (KernelLaunch.MmaBlock#stageBytes says the same), a multiple of 16 bytes
+    const int STAGE_ELEMENTS = A_ROWS * A_LD + B_ROWS * B_LD;
+    T *const smem = reinterpret_cast<T *>(m16_dynamic_smem());
+    const int stages = min(M16_MAX_STAGES, (int) (m16_dynamic_smem_size() / (sizeof(T) * STAGE_ELEMENTS)));
 
     const int m0 = blockIdx.y * BM;
     const int n0 = blockIdx.x * BN;
     const int kBegin = blockIdx.z * kSlice;
     const int kEnd = min(K, kBegin + kSlice);
     C += (size_t) blockIdx.z * M * N;
+    if (stages < 2) { // launched without room for two stages: NaN, loud in every check, rather than a wrong product
+        for (int i = threadIdx.x; i < BM * BN; i += Tile::THREADS) {
+            const int r = m0 + i / BN, c = n0 + i % BN;
+            if (r < M && c < N) C[(size_t) r * N + c] = __uint_as_float(0x7fc00000u);
+        }
+        return;
+    }
     const int ldA = TRANS_A ? M : K, ldB = TRANS_B ? K : N;
     // each operand on its own: a convolution's weight gradient (TN, A = the 9-wide patches) copies B by cp.async still
     const bool fastA = (reinterpret_cast<unsigned long long>(A) & 15) == 0 && ldA % In::CHUNK == 0 && kBegin % In::CHUNK == 0;
@@ -272,40 +314,47 @@ __device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__r
             for (int v = 0; v < 4; v++)
                 acc[i][j][v] = 0.0f;
 
-    // stage s <- the k-step from k0: op(A) rows m0.., op(B) columns n0..
-    auto stage = [&](int s, int k0) {
-        if (TRANS_A) m16_stage<T, A_ROWS, A_COLS, A_LD, Tile::THREADS>(As[s], A, ldA, k0, kEnd, m0, M, fastA);
-        else m16_stage<T, A_ROWS, A_COLS, A_LD, Tile::THREADS>(As[s], A, ldA, m0, M, k0, kEnd, fastA);
-        if (TRANS_B) m16_stage<T, B_ROWS, B_COLS, B_LD, Tile::THREADS>(Bs[s], B, ldB, n0, N, k0, kEnd, fastB);
-        else m16_stage<T, B_ROWS, B_COLS, B_LD, Tile::THREADS>(Bs[s], B, ldB, k0, kEnd, n0, N, fastB);
+    // buffer s <- the k-step from k0 (op(A) rows m0.., op(B) columns n0..), committed as one group; past the last
+    // k-step an empty group, so that each step commits one
+    const int steps = (kEnd - kBegin + BK - 1) / BK;
+    auto stage = [&](int s, int step) {
+        if (step < steps) {
+            T *as = smem + s * STAGE_ELEMENTS, *bs = as + A_ROWS * A_LD;
+            const int k0 = kBegin + step * BK;
+            if (TRANS_A) m16_stage<T, A_ROWS, A_COLS, A_LD, Tile::THREADS>(as, A, ldA, k0, kEnd, m0, M, fastA);
+            else m16_stage<T, A_ROWS, A_COLS, A_LD, Tile::THREADS>(as, A, ldA, m0, M, k0, kEnd, fastA);
+            if (TRANS_B) m16_stage<T, B_ROWS, B_COLS, B_LD, Tile::THREADS>(bs, B, ldB, n0, N, k0, kEnd, fastB);
+            else m16_stage<T, B_ROWS, B_COLS, B_LD, Tile::THREADS>(bs, B, ldB, k0, kEnd, n0, N, fastB);
+        }
         m16_cp_async_commit();
     };
 
-    const int steps = (kEnd - kBegin + BK - 1) / BK;
-    if (steps > 0) stage(0, kBegin);
+    for (int s = 0; s < stages - 1; s++) stage(s, s);
+    int read = 0, write = stages - 1; // the buffers of step `step` and of step + stages - 1
     for (int step = 0; step < steps; step++) {
-        const int s = step & 1;
-        if (step + 1 < steps) stage(s ^ 1, kBegin + (step + 1) * BK);
-        else m16_cp_async_commit(); // an empty group, so that "all but the newest" is this step's
-        m16_cp_async_wait<1>();
-        __syncthreads();
+        m16_cp_async_wait_n(stages - 2); // this thread's copies of step `step` have landed
+        __syncthreads();                  // everyone's have; and every warp is done with step - 1's buffer (`write`)
+        stage(write, step + stages - 1);
+        const T *as = smem + read * STAGE_ELEMENTS, *bs = as + A_ROWS * A_LD;
 #pragma unroll
         for (int kk = 0; kk < BK; kk += In::KSTEP) {
             unsigned a[Tile::MI][4], b[Tile::NJ][2];
 #pragma unroll
             for (int i = 0; i < Tile::MI; i++)
-                m16_fragment_a<T, TRANS_A, A_LD>(a[i], As[s], wm + 16 * i, kk, lane);
+                m16_fragment_a<T, TRANS_A, A_LD>(a[i], as, wm + 16 * i, kk, lane);
 #pragma unroll
             for (int j = 0; j < Tile::NJ; j += 2) // one ldmatrix.x4 (or 4 words): b of tiles j and j + 1
-                m16_fragment_b2<T, TRANS_B, B_LD>(b[j], b[j + 1], Bs[s], wn + 8 * j, kk, lane);
+                m16_fragment_b2<T, TRANS_B, B_LD>(b[j], b[j + 1], bs, wn + 8 * j, kk, lane);
 #pragma unroll
             for (int i = 0; i < Tile::MI; i++)
 #pragma unroll
                 for (int j = 0; j < Tile::NJ; j++)
                     Mma16<T>::mma(acc[i][j], a[i], b[j]);
         }
-        __syncthreads(); // every warp has read stage s before the next step refills it
+        read = read + 1 == stages ? 0 : read + 1;
+        write = write + 1 == stages ? 0 : write + 1;
     }
+    m16_cp_async_wait<0>(); // the trailing empty groups: nothing is in flight when the block ends
 #pragma unroll
     for (int i = 0; i < Tile::MI; i++) {
         const int ra = m0 + wm + 16 * i + g;

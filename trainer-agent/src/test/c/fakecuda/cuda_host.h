@@ -175,6 +175,10 @@ void fake_cuda_ldmatrix_x4(unsigned r[4], const void *row, bool trans);
 // destination written when a cp.async.wait_group of this thread covers it (until then it holds NaN bytes, so a
 // kernel that reads a stage before waiting for it reads garbage here too)
 void fake_cuda_cp_async16(void *smem, const void *gmem, int bytes);
+// a block's dynamic shared memory (extern __shared__) and its size, the launch's sharedMemBytes (%dynamic_smem_size);
+// NaN bytes at every block's start, as nothing a block did not write is known on a GPU
+unsigned char *fake_cuda_dynamic_smem();
+unsigned fake_cuda_dynamic_smem_size();
 void fake_cuda_cp_async_commit();
 void fake_cuda_cp_async_wait(int pending);
 static inline unsigned long long __cvta_generic_to_shared(const void *p) { return (unsigned long long) p; }

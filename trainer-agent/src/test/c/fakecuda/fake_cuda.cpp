@@ -16,6 +16,9 @@
 // - A kernel's fault is reported as a GPU reports it, asynchronously: its launch succeeds and the next synchronizing
 //   call (a copy, a memset, cuCtxSynchronize, the next launch) returns the error. Unlike a GPU's, the context is usable
 //   again once the error was returned (tests go on in the same process).
+// - Shared memory as the capability has it (per SM and the most a block may opt in to); a launch asking for more than
+//   48 KB of dynamic shared memory is refused unless cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES) allowed it,
+//   as the driver refuses it. A block's dynamic shared memory reads NaN bytes until written.
 // - Stream capture as the driver enforces it: a copy, memset, synchronize or legacy-stream launch from the capturing
 //   thread fails with CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED and invalidates the capture.
 // Everything else of the driver API is absent: a call to it fails to resolve, loudly.
@@ -81,6 +84,19 @@ void capability(int *major, int *minor) {
 }
 
 void say(const std::string &what) { std::fprintf(stderr, "fake libcuda: %s\n", what.c_str()); }
+
+// shared memory of the emulated GPU, in bytes: per SM, and the most one block may opt in to (the CUDA C
+// Programming Guide's table of compute capabilities); a block gets 48 KB of dynamic shared memory without opting in
+int sharedPerSm() {
+    int major, minor;
+    capability(&major, &minor);
+    if (major == 9) return 233472;                           // Hopper: 228 KB
+    if (major == 8 && (minor == 0 || minor == 7)) return 167936; // A100, Orin: 164 KB
+    if (major >= 8) return 102400;                           // sm_86, sm_89, sm_120: 100 KB
+    return 65536;                                            // Turing: 64 KB
+}
+int sharedOptinPerBlock() { return sharedPerSm() == 65536 ? 65536 : sharedPerSm() - 1024; }
+constexpr unsigned DEFAULT_DYNAMIC_SMEM = 49152;
 
 // ---- memory --------------------------------------------------------------------------------------------------------
 
@@ -149,8 +165,12 @@ struct Launch {
     const void *kernel;
     unsigned grid[3];
     unsigned block[3];
+    unsigned sharedBytes;
     std::vector<std::vector<char>> params;
 };
+
+std::mutex attributeLock;
+std::map<const void *, int> maxDynamicShared; // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, by kernel
 
 struct Graph {
     std::vector<Launch> launches;
@@ -191,7 +211,8 @@ struct Profile {
 
 CUresult run(const Launch &l, void **params) {
     auto start = std::chrono::steady_clock::now();
-    std::string error = fake_kernel_run(l.kernel, l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], params);
+    std::string error = fake_kernel_run(l.kernel, l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2],
+                                        l.sharedBytes, params);
     const char *name = fake_kernel_name(l.kernel);
     if (profile.on) {
         std::lock_guard<std::mutex> guard(profile.lock);
@@ -320,6 +341,8 @@ CUresult cuDeviceGetAttribute(int *value, CUdevice_attribute attribute, CUdevice
     case CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT: *value = 1; break;
     case CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK: *value = 1024; break;
     case CU_DEVICE_ATTRIBUTE_WARP_SIZE: *value = 32; break;
+    case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR: *value = sharedPerSm(); break;
+    case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN: *value = sharedOptinPerBlock(); break;
     default: *value = 0;
     }
     return CUDA_SUCCESS;
@@ -360,6 +383,19 @@ CUresult cuModuleGetFunction(CUfunction *function, CUmodule module, const char *
     auto it = m->kernels.find(name);
     if (it == m->kernels.end()) return CUDA_ERROR_NOT_FOUND;
     *function = reinterpret_cast<CUfunction>(const_cast<void *>(it->second));
+    return CUDA_SUCCESS;
+}
+
+CUresult cuFuncSetAttribute(CUfunction function, CUfunction_attribute attribute, int value) {
+    if (function == nullptr) return CUDA_ERROR_INVALID_HANDLE;
+    if (attribute != CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES) return CUDA_ERROR_NOT_SUPPORTED;
+    if (value < 0 || value > sharedOptinPerBlock()) {
+        say(std::string("kernel ") + fake_kernel_name(function) + ": CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES "
+            + std::to_string(value) + ", more than a block may opt in to (" + std::to_string(sharedOptinPerBlock()) + ")");
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    std::lock_guard<std::mutex> guard(attributeLock);
+    maxDynamicShared[reinterpret_cast<const void *>(function)] = value;
     return CUDA_SUCCESS;
 }
 
@@ -438,13 +474,23 @@ CUresult cuLaunchKernel(CUfunction function, unsigned int gx, unsigned int gy, u
                         unsigned int by, unsigned int bz, unsigned int sharedBytes, CUstream stream, void **params,
                         void **extra) {
     if (function == nullptr) return CUDA_ERROR_INVALID_HANDLE;
-    if (extra != nullptr || sharedBytes != 0) return CUDA_ERROR_NOT_SUPPORTED;
+    if (extra != nullptr) return CUDA_ERROR_NOT_SUPPORTED;
     const void *kernel = reinterpret_cast<const void *>(function);
     if (gx == 0 || gy == 0 || gz == 0 || bx == 0 || by == 0 || bz == 0 || gy > 65535 || gz > 65535) {
         say(std::string("kernel ") + fake_kernel_name(kernel) + ": invalid grid or block");
         return CUDA_ERROR_INVALID_VALUE;
     }
-    Launch l{kernel, {gx, gy, gz}, {bx, by, bz}, {}};
+    if (sharedBytes > DEFAULT_DYNAMIC_SMEM) { // more than 48 KB only up to what the kernel's attribute allows
+        std::lock_guard<std::mutex> guard(attributeLock);
+        auto it = maxDynamicShared.find(kernel);
+        if (it == maxDynamicShared.end() || (unsigned) it->second < sharedBytes) {
+            say(std::string("kernel ") + fake_kernel_name(kernel) + ": " + std::to_string(sharedBytes)
+                + " bytes of dynamic shared memory, more than its CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES ("
+                + std::to_string(it == maxDynamicShared.end() ? (int) DEFAULT_DYNAMIC_SMEM : it->second) + ")");
+            return CUDA_ERROR_INVALID_VALUE;
+        }
+    }
+    Launch l{kernel, {gx, gy, gz}, {bx, by, bz}, sharedBytes, {}};
     int n = fake_kernel_param_count(kernel);
     for (int i = 0; i < n; i++) {
         size_t size = fake_kernel_param_size(kernel, i);

@@ -35,6 +35,13 @@ dim3 blockDim;
 dim3 gridDim;
 
 namespace {
+alignas(16) unsigned char dynamicSmem[FAKE_CUDA_MAX_DYNAMIC_SMEM];
+unsigned dynamicSmemBytes = 0;
+} // namespace
+unsigned char *fake_cuda_dynamic_smem() { return dynamicSmem; }
+unsigned fake_cuda_dynamic_smem_size() { return dynamicSmemBytes; }
+
+namespace {
 
 enum Mode { PLAIN, FIBERS };
 
@@ -308,12 +315,14 @@ static unsigned long long coprimeStride(unsigned long long n) {
 }
 
 std::string fake_kernel_run(const void *kernel, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
-                            unsigned bz, void **params) {
+                            unsigned bz, unsigned sharedBytes, void **params) {
     static std::mutex launchLock; // JVM threads may launch at once; the emulation runs one grid at a time
     std::lock_guard<std::mutex> guard(launchLock);
     const Kernel &k = *static_cast<const Kernel *>(kernel);
     if (by != 1 || bz != 1) return "only blocks of x threads are emulated";
     if (bx > 1024) return "more than 1024 threads per block";
+    if (sharedBytes > FAKE_CUDA_MAX_DYNAMIC_SMEM) return std::to_string(sharedBytes) + " bytes of dynamic shared memory";
+    dynamicSmemBytes = sharedBytes;
     gridDim = dim3(gx, gy, gz);
     blockDim = dim3(bx, 1, 1);
     static Block block;
@@ -335,6 +344,7 @@ std::string fake_kernel_run(const void *kernel, unsigned gx, unsigned gy, unsign
             continue;
         }
         fake_cuda_warp_ops_reset(bx); // a block starts with no copy in flight and no collective done
+        std::memset(dynamicSmem, 0xff, sharedBytes);
         block.kernel = &k;
         block.params = params;
         running = &block;

@@ -63,6 +63,8 @@ final class CudaDevice implements AutoCloseable {
     private final CUcontext context;
     private final List<CUmodule> modules = new ArrayList<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
+    /** The dynamic shared memory a kernel is launched with (the mma.sync GEMMs' pipeline stages: MmaStages); else 0. */
+    private final Map<String, Integer> dynamicShared = new HashMap<>();
     private final Map<PtxModule, String> missing = new java.util.EnumMap<>(PtxModule.class);
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CudaDevice.class);
     private static final java.util.concurrent.atomic.AtomicBoolean CACHE_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
@@ -156,6 +158,7 @@ final class CudaDevice implements AutoCloseable {
                     d.load(m);
                 }
             }
+            MmaStages.configure(d, d.missing);
             d.gemmFamily = GemmSelfCheck.choose(d, d.missing);
         } catch (GpuUnavailableException | RuntimeException e) {
             d.close();
@@ -326,6 +329,11 @@ final class CudaDevice implements AutoCloseable {
      * NULL), {@link Integer}, {@link Float}, in the kernel's parameter order.
      */
     void launch(KernelLaunch launch, Object... args) {
+        launchWithShared(launch, dynamicShared.getOrDefault(launch.kernel(), 0), args);
+    }
+
+    /** {@link #launch} with that many bytes of dynamic shared memory, whatever the kernel's setting (tests). */
+    void launchWithShared(KernelLaunch launch, int sharedBytes, Object... args) {
         CUfunction f = functions.get(launch.kernel());
         if (f == null) {
             throw new GpuException("kernel " + launch.kernel() + " is not loaded on " + name + " (" + capability + ")");
@@ -343,7 +351,7 @@ final class CudaDevice implements AutoCloseable {
                 throw new IllegalArgumentException("kernel argument " + i + " of " + launch.kernel() + ": " + a);
             }
         }
-        check(cuLaunchKernel(f, launch.gridX(), launch.gridY(), launch.gridZ(), launch.block(), 1, 1, 0, launchStream, Pointer.to(params),
+        check(cuLaunchKernel(f, launch.gridX(), launch.gridY(), launch.gridZ(), launch.block(), 1, 1, sharedBytes, launchStream, Pointer.to(params),
                 null), "cuLaunchKernel(" + launch.kernel() + ")");
         if (debugSync && launchStream == null) { // a recorded launch runs later, with its graph
             int r = cuCtxSynchronize();
@@ -352,6 +360,35 @@ final class CudaDevice implements AutoCloseable {
                         + launch.block() + ") failed on " + name + ": " + CUresult.stringFor(r) + " (found by ampwatch.gpu.debugSync)");
             }
         }
+    }
+
+    /** An attribute of the device (cuDeviceGetAttribute), e.g. its shared memory per SM. */
+    int attribute(int attribute) throws GpuUnavailableException {
+        int[] value = {0};
+        require(cuDeviceGetAttribute(value, attribute, device), "cuDeviceGetAttribute(" + attribute + ")");
+        return value[0];
+    }
+
+    /**
+     * Launches {@code kernel} with that much dynamic shared memory from now on, allowing it up to {@code maxBytes}
+     * (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, which a kernel needs past 48 KB).
+     */
+    void setDynamicShared(String kernel, int bytes, int maxBytes) throws GpuUnavailableException {
+        CUfunction f = functions.get(kernel);
+        if (f == null) {
+            throw new GpuUnavailableException("kernel " + kernel + " is not loaded on " + name);
+        }
+        if (maxBytes > 48 * 1024) {
+            require(jcuda.driver.JCudaDriver.cuFuncSetAttribute(f,
+                    jcuda.driver.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, maxBytes),
+                    "cuFuncSetAttribute(" + kernel + ", MAX_DYNAMIC_SHARED_SIZE_BYTES, " + maxBytes + ")");
+        }
+        dynamicShared.put(kernel, bytes);
+    }
+
+    /** The dynamic shared memory {@code kernel} is launched with: 0 unless {@link #setDynamicShared} said. */
+    int dynamicShared(String kernel) {
+        return dynamicShared.getOrDefault(kernel, 0);
     }
 
     /** Waits until every queued launch and copy is done; reports asynchronous kernel errors. */

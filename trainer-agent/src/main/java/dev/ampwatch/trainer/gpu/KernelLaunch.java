@@ -56,10 +56,56 @@ public record KernelLaunch(String kernel, int gridX, int gridY, int gridZ, int b
             return "gemm_" + type + "_" + part + "_" + op.suffix();
         }
 
+        /**
+         * Bytes of shared memory one pipeline stage of this block takes (gemm_mma16.cuh's STAGE_ELEMENTS): op(A)'s tile
+         * and op(B)'s as stored, a k-step of 32 16-bit or 16 TF32 values, rows padded by 8 values where they run along
+         * m or n and by 8 (16-bit) or 4 (TF32) where they run along k.
+         */
+        public int stageBytes(Precision precision, GemmOp op) {
+            boolean tf32 = precision == Precision.TF32;
+            int bk = tf32 ? 16 : 32;
+            int padK = tf32 ? 4 : 8;
+            int padMn = 8;
+            int aRows = op.transposeA() ? bk : tile;
+            int aLd = op.transposeA() ? tile + padMn : bk + padK;
+            int bRows = op.transposeB() ? tile : bk;
+            int bLd = op.transposeB() ? bk + padK : tile + padMn;
+            return (tf32 ? 4 : 2) * (aRows * aLd + bRows * bLd);
+        }
+
+        /**
+         * Blocks an SM should hold at once, what the stage count leaves room for: two of the 128 tiles (their registers
+         * allow no more: 8 warps of up to 128, or 4 of up to 255), three of the 64 tile.
+         */
+        public int blocksPerSm() {
+            return this == MMA64 ? 3 : 2;
+        }
+
         /** Its launch for C of m x n in that many slices (precision FP16, BF16 or TF32). */
         public KernelLaunch launch(Precision precision, GemmOp op, int m, int n, int slices) {
             return new KernelLaunch(kernel(precision, op), ceilDiv(n, tile), ceilDiv(m, tile), slices, threads);
         }
+    }
+
+    /** The most pipeline stages of the mma.sync GEMMs (their wait takes an immediate of at most 2 groups in flight). */
+    public static final int MMA_MAX_STAGES = 4;
+    /** Shared memory the driver keeps per block on sm_80 and newer, besides what the kernel asks for. */
+    private static final int RESERVED_SHARED_PER_BLOCK = 1024;
+
+    /**
+     * Pipeline stages for an mma.sync GEMM block on a GPU with that much shared memory per SM and per block (opt-in):
+     * as many as let {@code blocksPerSm} blocks share an SM, at most {@link #MMA_MAX_STAGES}, at least 2 where one
+     * block of 2 fits; 0 where not even that (the kernels cannot run there). The count changes when tiles are copied,
+     * never the sums: any count gives the same bits. An H100 or H200 (228 KB an SM) and an A100 (164 KB) get 4
+     * stages for every block; an sm_86, sm_89 or sm_120 GPU (100 KB) 2 for the 128 tiles, 3 for the 64 one.
+     */
+    public static int mmaStages(int stageBytes, int blocksPerSm, int sharedPerSm, int optinPerBlock) {
+        int byBlock = optinPerBlock / stageBytes;
+        if (byBlock < 2) {
+            return 0;
+        }
+        int bySm = (sharedPerSm / blocksPerSm - RESERVED_SHARED_PER_BLOCK) / stageBytes;
+        return Math.max(2, Math.min(MMA_MAX_STAGES, Math.min(bySm, byBlock)));
     }
 
     /** The block a 128-wide tile runs in: {@link MmaBlock#MMA128W4}. */

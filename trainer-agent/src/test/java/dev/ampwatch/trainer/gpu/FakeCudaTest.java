@@ -97,6 +97,57 @@ class FakeCudaTest {
     }
 
     /**
+     * The mma.sync GEMMs' pipeline on GPUs of less shared memory: an sm_86 (100 KB an SM) runs the 128 tiles in 2 stages
+     * and the 64 tile in 3, an A100 all in 4, the fake's default sm_90 too; each passes the self-check, and a model
+     * trains to the same bits on each (the stage count changes when tiles are copied, never the sums).
+     */
+    @Test
+    void theMmaPipelineDepthFollowsTheGpusSharedMemoryAndChangesNoBits() throws Exception {
+        ModelSpec spec = new ModelSpec(784, java.util.List.of(136), 10);
+        Random rnd = new Random(5);
+        float[] x = new float[200 * 784];
+        int[] y = new int[200];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextFloat();
+        }
+        for (int i = 0; i < y.length; i++) {
+            y[i] = rnd.nextInt(10);
+        }
+        java.util.Map<String, Double> losses = new java.util.TreeMap<>();
+        GemmSelfCheck.forget();
+        try {
+            for (String[] gpu : new String[][] {{"8.6", "2", "3"}, {"8.0", "4", "4"}, {"9.0", "4", "4"}}) {
+                GemmSelfCheck.forget();
+                playing("cc=" + gpu[0], () -> {
+                    try (CudaDevice dev = CudaDevice.open(0)) {
+                        assertThat(dev.gemmFamily()).as("sm %s: %s", gpu[0], dev.missing(PtxModule.GEMM_MMA))
+                                .isEqualTo(KernelLaunch.GemmFamily.MMA);
+                        for (Precision p : KernelLaunch.MMA_PRECISIONS) {
+                            for (GemmOp op : GemmOp.values()) {
+                                assertThat(MmaStages.stages(dev, KernelLaunch.MmaBlock.MMA128W4, p, op)).isEqualTo(Integer.parseInt(gpu[1]));
+                                assertThat(MmaStages.stages(dev, KernelLaunch.MmaBlock.MMA128, p, op)).isEqualTo(Integer.parseInt(gpu[1]));
+                                assertThat(MmaStages.stages(dev, KernelLaunch.MmaBlock.MMA64, p, op)).isEqualTo(Integer.parseInt(gpu[2]));
+                            }
+                        }
+                    }
+                    for (Precision p : java.util.List.of(Precision.AMP_BF16, Precision.TF32)) {
+                        HyperParameters hyper = new HyperParameters(p, OptimizerKind.SGD_MOMENTUM, 0.05, 3, 1f, 2000);
+                        try (GpuBackend backend = GpuBackend.open(0, p); var model = backend.createModel(spec, hyper)) {
+                            double loss = model.trainStep(x, y, 200).loss() + model.trainStep(x, y, 200).loss();
+                            Double before = losses.putIfAbsent(p.cliName(), loss);
+                            if (before != null) {
+                                assertThat(loss).as("%s on sm %s", p, gpu[0]).isEqualTo(before);
+                            }
+                        }
+                    }
+                });
+            }
+        } finally {
+            GemmSelfCheck.forget();
+        }
+    }
+
+    /**
      * A GPU whose mma.m16n8k16 does not take the fragments as the kernels lay them out (the fake swaps B's registers):
      * the self-check at open catches it, naming the kernel and a value, and FP16 trains on the WMMA GEMMs, to the
      * same model as where WMMA was chosen outright.

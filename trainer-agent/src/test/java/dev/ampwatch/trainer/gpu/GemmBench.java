@@ -16,7 +16,8 @@ import jcuda.driver.CUdeviceptr;
  * GemmMatrixTest), which checks the tensor-core kernels at a size the unit tests do not reach. Then each kernel's NN
  * product is timed for at least SECONDS (0: the correctness pass alone, e.g. under compute-sanitizer): TFLOP/s at
  * 2 SIZE^3 per product. Kernels: fp32 (SIMT FMA, tiles of 64 and 128), tf32, f16 and bf16 through WMMA and through mma.sync in
- * each block (64; 128 in 8 warps; 128 in 4 warps; where gemm_mma.ptx loaded: sm_80 and newer).
+ * each block (64; 128 in 8 warps; 128 in 4 warps; where gemm_mma.ptx loaded: sm_80 and newer), each mma.sync block
+ * in the pipeline depth the device chose (MmaStages) and then, for half the time, in every other depth that fits.
  */
 final class GemmBench {
     private GemmBench() {
@@ -99,18 +100,19 @@ final class GemmBench {
                     }
                     if (seconds > 0) {
                         KernelLaunch nn = v.launch(GemmOp.NN, size);
-                        int launches = 0;
-                        long t0 = System.nanoTime();
-                        while (launches < 3 || System.nanoTime() - t0 < seconds * 1e9) {
-                            dev.launch(nn, da, db, c, size, size, size, size);
-                            launches++;
-                            if (launches % 8 == 0) {
-                                dev.synchronize(); // bounds the queue; the clock stops only after the last one
+                        int shared = dev.dynamicShared(nn.kernel());
+                        out.append(String.format(Locale.ROOT, "; %s %.2f TFLOP/s", v.label(), tflops(dev, nn, shared, da, db, c, size, seconds)));
+                        if (v.block() != null) { // the mma.sync pipeline at each depth that fits, the device's choice first
+                            int stageBytes = v.block().stageBytes(v.precision(), GemmOp.NN);
+                            out.append(String.format(Locale.ROOT, " (%d stages", shared / stageBytes));
+                            for (int stages = 2; stages <= KernelLaunch.MMA_MAX_STAGES; stages++) {
+                                if (stages * stageBytes != shared && stages * stageBytes <= maxShared(dev)) {
+                                    out.append(String.format(Locale.ROOT, "; %d: %.2f", stages,
+                                            tflops(dev, nn, stages * stageBytes, da, db, c, size, seconds / 2)));
+                                }
                             }
+                            out.append(')');
                         }
-                        dev.synchronize();
-                        double s = (System.nanoTime() - t0) / 1e9;
-                        out.append(String.format(Locale.ROOT, "; %s %.2f TFLOP/s", v.label(), 2.0 * size * size * size * launches / s / 1e12));
                     }
                 } finally {
                     dev.free(da);
@@ -122,9 +124,35 @@ final class GemmBench {
             boolean fellBack = dev.capability.compareTo(ComputeCapability.AMPERE) >= 0 && dev.gemmFamily() != KernelLaunch.GemmFamily.MMA
                     && !GemmSelfCheck.setting(System.getProperty("ampwatch.gpu.gemm"), System.getenv("AMPWATCH_GPU_GEMM")).equals("wmma");
             String family = dev.gemmFamily() == KernelLaunch.GemmFamily.MMA ? "mma.sync" : "WMMA (" + dev.missing(PtxModule.GEMM_MMA) + ")";
-            System.out.printf(Locale.ROOT, "%s gemm %d^3 on %s, %d kernels x NN/TN/NT %s the exact product; FP16/BF16 training on %s%s%n",
+            System.out.printf(Locale.ROOT, "%s gemm %d^3 on %s, %d kernels x NN/TN/NT %s the exact product; FP16/BF16/TF32 training on %s%s%n",
                     wrong || fellBack ? "FAIL" : "PASS", size, dev.name, variants.size(), wrong ? "NOT all" : "all", family, out);
             return wrong || fellBack ? 1 : 0;
+        }
+    }
+
+    /** TFLOP/s of {@code launch} (size^3) with that much dynamic shared memory, over at least {@code seconds}. */
+    private static double tflops(CudaDevice dev, KernelLaunch launch, int shared, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c,
+            int size, double seconds) {
+        int launches = 0;
+        long t0 = System.nanoTime();
+        while (launches < 3 || System.nanoTime() - t0 < seconds * 1e9) {
+            dev.launchWithShared(launch, shared, a, b, c, size, size, size, size);
+            launches++;
+            if (launches % 8 == 0) {
+                dev.synchronize(); // bounds the queue; the clock stops only after the last one
+            }
+        }
+        dev.synchronize();
+        double s = (System.nanoTime() - t0) / 1e9;
+        return 2.0 * size * size * size * launches / s / 1e12;
+    }
+
+    /** The most dynamic shared memory the mma.sync kernels may be launched with here (MmaStages allows up to 4 stages). */
+    private static int maxShared(CudaDevice dev) {
+        try {
+            return dev.attribute(jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+        } catch (GpuUnavailableException e) {
+            return 48 * 1024;
         }
     }
 

@@ -112,6 +112,62 @@ class GemmMatrixTest {
         exactProduct(precision, op, m, n, k, slices, launch);
     }
 
+    static Stream<Arguments> stageCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (Precision p : List.of(Precision.AMP_FP16, Precision.TF32)) {
+            for (GemmOp op : GemmOp.values()) {
+                for (KernelLaunch.MmaBlock block : KernelLaunch.MmaBlock.values()) {
+                    for (int stages : new int[] {2, 3}) {
+                        for (int[] s : new int[][] {{136, 72, 80, 1}, {288, 64, 3000, 3}}) {
+                            out.add(Arguments.of(p, op, block, stages, s[0], s[1], s[2], s[3]));
+                        }
+                    }
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    /**
+     * The mma.sync GEMMs take their pipeline depth from the launch's dynamic shared memory (MmaStages gives a GPU as
+     * many stages as fit, 4 on the fake's sm_90, which the cases above run): 2 and 3 stages, on a shape of a few
+     * k-steps and on one of 32 a slice, give the same exact product.
+     */
+    @ParameterizedTest(name = "{0} {1} {2} in {3} stages {4}x{5}x{6} in {7}")
+    @MethodSource("stageCases")
+    void everyPipelineDepthGivesTheExactProduct(Precision precision, GemmOp op, KernelLaunch.MmaBlock block, int stages,
+            int m, int n, int k, int slices) throws Exception {
+        exactProduct(precision, op, m, n, k, slices, block.launch(precision, op, m, n, slices),
+                stages * block.stageBytes(precision, op));
+    }
+
+    /** Launched without room for two stages, an mma.sync GEMM writes NaN everywhere rather than a wrong product. */
+    @org.junit.jupiter.api.Test
+    void anMmaGemmWithoutRoomForTwoStagesWritesNaN() throws Exception {
+        GpuRequirement.assumeBackend(Precision.AMP_BF16);
+        KernelLaunch.MmaBlock block = KernelLaunch.MmaBlock.MMA64;
+        KernelLaunch launch = block.launch(Precision.AMP_BF16, GemmOp.NN, 70, 70, 1);
+        try (CudaDevice dev = CudaDevice.open(0)) {
+            dev.makeCurrent();
+            CUdeviceptr a = GemmSelfCheck.upload(dev, Precision.AMP_BF16, new float[70 * 64]);
+            CUdeviceptr b = GemmSelfCheck.upload(dev, Precision.AMP_BF16, new float[64 * 70]);
+            CUdeviceptr c = dev.alloc(4L * 70 * 70);
+            try {
+                dev.launchWithShared(launch, 2 * block.stageBytes(Precision.AMP_BF16, GemmOp.NN) - 1, a, b, c, 70, 70, 64, 64);
+                dev.synchronize();
+                float[] out = new float[70 * 70];
+                dev.download(out, c, out.length);
+                for (float v : out) {
+                    assertThat(v).isNaN();
+                }
+            } finally {
+                dev.free(a);
+                dev.free(b);
+                dev.free(c);
+            }
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void theDeviceRunsTheMmaKernelsForFp16Bf16AndTf32WhereTheyLoad() throws Exception {
         GpuRequirement.assumeBackend(Precision.AMP_BF16);
@@ -134,6 +190,12 @@ class GemmMatrixTest {
 
     private void exactProduct(Precision precision, GemmOp op, int m, int n, int k, int slices, KernelLaunch launch)
             throws Exception {
+        exactProduct(precision, op, m, n, k, slices, launch, -1);
+    }
+
+    /** The product through {@code launch} with that much dynamic shared memory (-1: the device's setting). */
+    private void exactProduct(Precision precision, GemmOp op, int m, int n, int k, int slices, KernelLaunch launch,
+            int sharedBytes) throws Exception {
         GpuRequirement.assumeBackend(precision);
         Random rnd = new Random(31L * m + 7L * n + k);
         float[] a = GemmSelfCheck.quarters(rnd, m * k); // op(A) is m x k, stored as GemmOp says
@@ -155,10 +217,11 @@ class GemmMatrixTest {
             CUdeviceptr dc = dev.alloc(4L * m * n);
             CUdeviceptr partial = slices > 1 ? dev.alloc(4L * slices * m * n) : null;
             try {
+                int shared = sharedBytes >= 0 ? sharedBytes : dev.dynamicShared(launch.kernel());
                 if (slices == 1) {
-                    dev.launch(launch, da, db, dc, m, n, k, k);
+                    dev.launchWithShared(launch, shared, da, db, dc, m, n, k, k);
                 } else {
-                    dev.launch(launch, da, db, partial, m, n, k, KernelLaunch.gemmSliceLength(k, slices));
+                    dev.launchWithShared(launch, shared, da, db, partial, m, n, k, KernelLaunch.gemmSliceLength(k, slices));
                     dev.launch(KernelLaunch.elementwise("sum_slices", (long) m * n), partial, dc, slices, m * n);
                 }
                 dev.synchronize();

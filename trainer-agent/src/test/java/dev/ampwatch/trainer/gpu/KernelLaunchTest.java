@@ -268,6 +268,44 @@ class KernelLaunchTest {
      * make at least 128 blocks, else of 64 (128 threads), in the same slices as the WMMA ones; FP32 picks its SIMT
      * kernel's tile by the same rule in either family; TF32 takes the mma.sync blocks as FP16 and BF16 do.
      */
+    /**
+     * A pipeline stage's bytes are gemm_mma16.cuh's (op(A)'s and op(B)'s tiles as stored, rows padded), and the stage
+     * count is as deep as lets the block's share of an SM hold it: H100 / H200 (228 KB an SM, 227 KB a block) and A100
+     * (164, 163) 4 stages, an sm_86 / sm_89 / sm_120 GPU (100, 99) 2 for the 128 tiles and 3 for the 64 one.
+     */
+    @Test
+    void theMmaPipelineIsAsDeepAsTheGpusSharedMemoryAllows() {
+        KernelLaunch.MmaBlock w4 = KernelLaunch.MmaBlock.MMA128W4;
+        KernelLaunch.MmaBlock small = KernelLaunch.MmaBlock.MMA64;
+        // FP16 NN: A 128 x (32 + 8), B 32 x (128 + 8) halves; TN: A stored k x m; NT: B stored n x k; TF32: k-steps of 16
+        assertThat(w4.stageBytes(Precision.AMP_FP16, GemmOp.NN)).isEqualTo(2 * (128 * 40 + 32 * 136));
+        assertThat(w4.stageBytes(Precision.AMP_BF16, GemmOp.TN)).isEqualTo(2 * (32 * 136 + 32 * 136));
+        assertThat(w4.stageBytes(Precision.AMP_FP16, GemmOp.NT)).isEqualTo(2 * (128 * 40 + 128 * 40));
+        assertThat(w4.stageBytes(Precision.TF32, GemmOp.NN)).isEqualTo(4 * (128 * 20 + 16 * 136));
+        assertThat(small.stageBytes(Precision.TF32, GemmOp.NT)).isEqualTo(4 * (64 * 20 + 64 * 20));
+        int hopper = 233472;
+        int ampere = 167936;
+        int ada = 102400;
+        for (GemmOp op : GemmOp.values()) {
+            for (Precision p : KernelLaunch.MMA_PRECISIONS) {
+                for (KernelLaunch.MmaBlock block : KernelLaunch.MmaBlock.values()) {
+                    int bytes = block.stageBytes(p, op);
+                    assertThat(KernelLaunch.mmaStages(bytes, block.blocksPerSm(), hopper, hopper - 1024)).isEqualTo(4);
+                    assertThat(KernelLaunch.mmaStages(bytes, block.blocksPerSm(), ampere, ampere - 1024)).isEqualTo(4);
+                    assertThat(KernelLaunch.mmaStages(bytes, block.blocksPerSm(), ada, ada - 1024))
+                            .isEqualTo(block == small ? 3 : 2);
+                    // the blocks' share of an SM fits what they ask for (1 KB a block kept by the driver)
+                    int stages = KernelLaunch.mmaStages(bytes, block.blocksPerSm(), ampere, ampere - 1024);
+                    assertThat(block.blocksPerSm() * (stages * bytes + 1024)).isLessThanOrEqualTo(ampere);
+                }
+            }
+        }
+        // not even two stages fit one block: 0, the kernels cannot run there
+        assertThat(KernelLaunch.mmaStages(20480, 2, 65536, 40000)).isZero();
+        // two fit a block but not two blocks an SM: 2 stages, one block at a time
+        assertThat(KernelLaunch.mmaStages(20480, 2, 65536, 65536)).isEqualTo(2);
+    }
+
     @Test
     void theTiledKernelsArePickedByTheShape() {
         KernelLaunch large = KernelLaunch.gemm(KernelLaunch.GemmFamily.MMA, Precision.AMP_FP16, GemmOp.NN, 4096, 4096, 4096, 1);

@@ -118,7 +118,9 @@ class PtxResourcesTest {
                     assertThat(body).as(kernel)
                             .contains("mma.sync.aligned.m16n8k16.row.col.f32." + type + "." + type + ".f32")
                             .containsPattern("cp\\.async\\.cg\\.shared\\.global \\[%r\\d+\\], \\[%rd\\d+\\], 16, %r\\d+;")
-                            .contains("cp.async.wait_group 1").doesNotContain("wmma");
+                            .contains("cp.async.wait_group 1").doesNotContain("wmma")
+                            // the pipeline's depth is the launch's dynamic shared memory: waits for 2 to 4 stages
+                            .contains("%dynamic_smem_size").contains("cp.async.wait_group 0").contains("cp.async.wait_group 2");
                     // A stored m x k (NN, NT) and B stored n x k (NT) are read as they are; B stored k x n (NN, TN) and A
                     // stored k x m (TN) transposed
                     assertThat(body.contains("ldmatrix.sync.aligned.m8n8.x4.shared.b16")).as(kernel).isEqualTo(op != GemmOp.TN);
@@ -143,7 +145,8 @@ class PtxResourcesTest {
                         .contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32")
                         .contains("cvt.rna.tf32.f32")
                         .containsPattern("cp\\.async\\.cg\\.shared\\.global \\[%r\\d+\\], \\[%rd\\d+\\], 16, %r\\d+;")
-                        .contains("cp.async.wait_group 1").doesNotContain("wmma").doesNotContain(".trans");
+                        .contains("cp.async.wait_group 1").doesNotContain("wmma").doesNotContain(".trans")
+                        .contains("%dynamic_smem_size");
                 assertThat(body.contains("ldmatrix.sync.aligned.m8n8.x4.shared.b16")).as(kernel).isEqualTo(op != GemmOp.TN);
             }
         }
