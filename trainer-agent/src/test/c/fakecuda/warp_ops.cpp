@@ -138,7 +138,12 @@ ThreadCopies copies[1024]; // by thread of the block
 
 bool fake_cuda_mma16_broken = false;
 
-void fake_cuda_mma_m16n8k16(float c[4], const unsigned a[4], const unsigned b[2], bool bf16) {
+namespace {
+// A warp-collective mma of K products a value: the lanes hand in their registers (B's two swapped where mma16=broken),
+// the first lane past the warp barrier gathers the warp's A (16 x K) and B^T (8 x K) from them through `gather`
+// (lane l's registers, g = l / 4, t = l % 4) and multiplies for all, each product exact in FP32, summed in k order
+// onto C; every lane takes its c from the results.
+template <int K, typename Gather> void warpMma(float c[4], const unsigned a[4], const unsigned b[2], Gather gather) {
     Exchange16 &x = nextExchange();
     int lane = threadIdx.x % 32;
     std::memcpy(x.a[lane], a, sizeof x.a[lane]);
@@ -146,25 +151,16 @@ void fake_cuda_mma_m16n8k16(float c[4], const unsigned a[4], const unsigned b[2]
     x.b[lane][1] = b[fake_cuda_mma16_broken ? 0 : 1];
     std::memcpy(x.c[lane], c, sizeof x.c[lane]);
     fake_cuda_syncwarp();
-    if (!x.done) { // the first lane past the barrier multiplies for the whole warp
-        float A[16][16], Bt[8][16]; // Bt[n][k] = B[k][n]
-        for (int l = 0; l < 32; l++) {
-            int g = l / 4, t = l % 4;
-            // register r holds values 2t (low half) and 2t + 1 (high half)
-            A[g][2 * t] = low16(x.a[l][0], bf16), A[g][2 * t + 1] = high16(x.a[l][0], bf16);
-            A[g + 8][2 * t] = low16(x.a[l][1], bf16), A[g + 8][2 * t + 1] = high16(x.a[l][1], bf16);
-            A[g][8 + 2 * t] = low16(x.a[l][2], bf16), A[g][9 + 2 * t] = high16(x.a[l][2], bf16);
-            A[g + 8][8 + 2 * t] = low16(x.a[l][3], bf16), A[g + 8][9 + 2 * t] = high16(x.a[l][3], bf16);
-            Bt[g][2 * t] = low16(x.b[l][0], bf16), Bt[g][2 * t + 1] = high16(x.b[l][0], bf16);
-            Bt[g][8 + 2 * t] = low16(x.b[l][1], bf16), Bt[g][9 + 2 * t] = high16(x.b[l][1], bf16);
-        }
+    if (!x.done) {
+        float A[16][K], Bt[8][K]; // Bt[n][k] = B[k][n]
+        for (int l = 0; l < 32; l++) gather(x.a[l], x.b[l], l / 4, l % 4, A, Bt);
         for (int l = 0; l < 32; l++) {
             int g = l / 4, t = l % 4;
             const int rows[4] = {g, g, g + 8, g + 8};
             const int cols[4] = {2 * t, 2 * t + 1, 2 * t, 2 * t + 1};
             for (int i = 0; i < 4; i++) {
                 float s = x.c[l][i];
-                for (int k = 0; k < 16; k++) s += A[rows[i]][k] * Bt[cols[i]][k]; // exact products: 11- or 8-bit significands
+                for (int k = 0; k < K; k++) s += A[rows[i]][k] * Bt[cols[i]][k];
                 x.d[l][i] = s;
             }
         }
@@ -172,38 +168,29 @@ void fake_cuda_mma_m16n8k16(float c[4], const unsigned a[4], const unsigned b[2]
     }
     std::memcpy(c, x.d[lane], sizeof x.d[lane]);
 }
+} // namespace
+
+void fake_cuda_mma_m16n8k16(float c[4], const unsigned a[4], const unsigned b[2], bool bf16) {
+    // register r holds values 2t (low half) and 2t + 1 (high half); products exact: 11- or 8-bit significands
+    warpMma<16>(c, a, b, [bf16](const unsigned *ra, const unsigned *rb, int g, int t, float (*A)[16], float (*Bt)[16]) {
+        A[g][2 * t] = low16(ra[0], bf16), A[g][2 * t + 1] = high16(ra[0], bf16);
+        A[g + 8][2 * t] = low16(ra[1], bf16), A[g + 8][2 * t + 1] = high16(ra[1], bf16);
+        A[g][8 + 2 * t] = low16(ra[2], bf16), A[g][9 + 2 * t] = high16(ra[2], bf16);
+        A[g + 8][8 + 2 * t] = low16(ra[3], bf16), A[g + 8][9 + 2 * t] = high16(ra[3], bf16);
+        Bt[g][2 * t] = low16(rb[0], bf16), Bt[g][2 * t + 1] = high16(rb[0], bf16);
+        Bt[g][8 + 2 * t] = low16(rb[1], bf16), Bt[g][9 + 2 * t] = high16(rb[1], bf16);
+    });
+}
 
 void fake_cuda_mma_m16n8k8_tf32(float c[4], const unsigned a[4], const unsigned b[2]) {
-    Exchange16 &x = nextExchange();
-    int lane = threadIdx.x % 32;
-    std::memcpy(x.a[lane], a, sizeof x.a[lane]);
-    x.b[lane][0] = b[fake_cuda_mma16_broken ? 1 : 0];
-    x.b[lane][1] = b[fake_cuda_mma16_broken ? 0 : 1];
-    std::memcpy(x.c[lane], c, sizeof x.c[lane]);
-    fake_cuda_syncwarp();
-    if (!x.done) { // the first lane past the barrier multiplies for the whole warp
-        // the tensor cores read a TF32 operand's sign, exponent and 10 mantissa bits: the 13 low bits are dropped
+    // the tensor cores read a TF32 operand's sign, exponent and 10 mantissa bits: the 13 low bits are dropped;
+    // products exact (11-bit significands)
+    warpMma<8>(c, a, b, [](const unsigned *ra, const unsigned *rb, int g, int t, float (*A)[8], float (*Bt)[8]) {
         auto tf32 = [](unsigned bits) { return __uint_as_float(bits & 0xffffe000u); };
-        float A[16][8], Bt[8][8]; // Bt[n][k] = B[k][n]
-        for (int l = 0; l < 32; l++) {
-            int g = l / 4, t = l % 4;
-            A[g][t] = tf32(x.a[l][0]), A[g + 8][t] = tf32(x.a[l][1]);
-            A[g][t + 4] = tf32(x.a[l][2]), A[g + 8][t + 4] = tf32(x.a[l][3]);
-            Bt[g][t] = tf32(x.b[l][0]), Bt[g][t + 4] = tf32(x.b[l][1]);
-        }
-        for (int l = 0; l < 32; l++) {
-            int g = l / 4, t = l % 4;
-            const int rows[4] = {g, g, g + 8, g + 8};
-            const int cols[4] = {2 * t, 2 * t + 1, 2 * t, 2 * t + 1};
-            for (int i = 0; i < 4; i++) {
-                float s = x.c[l][i];
-                for (int k = 0; k < 8; k++) s += A[rows[i]][k] * Bt[cols[i]][k]; // exact products: 11-bit significands
-                x.d[l][i] = s;
-            }
-        }
-        x.done = true;
-    }
-    std::memcpy(c, x.d[lane], sizeof x.d[lane]);
+        A[g][t] = tf32(ra[0]), A[g + 8][t] = tf32(ra[1]);
+        A[g][t + 4] = tf32(ra[2]), A[g + 8][t + 4] = tf32(ra[3]);
+        Bt[g][t] = tf32(rb[0]), Bt[g][t + 4] = tf32(rb[1]);
+    });
 }
 
 void fake_cuda_ldmatrix_x4(unsigned r[4], const void *row, bool trans) {

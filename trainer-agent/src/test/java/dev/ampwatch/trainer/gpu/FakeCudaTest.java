@@ -105,14 +105,8 @@ class FakeCudaTest {
     void theMmaPipelineDepthFollowsTheGpusSharedMemoryAndChangesNoBits() throws Exception {
         ModelSpec spec = new ModelSpec(784, java.util.List.of(136), 10);
         Random rnd = new Random(5);
-        float[] x = new float[200 * 784];
-        int[] y = new int[200];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = rnd.nextFloat();
-        }
-        for (int i = 0; i < y.length; i++) {
-            y[i] = rnd.nextInt(10);
-        }
+        float[] x = GpuTrainingParityTest.features(rnd, 200);
+        int[] y = GpuTrainingParityTest.labels(rnd, 200);
         java.util.Map<String, Double> losses = new java.util.TreeMap<>();
         GemmSelfCheck.forget();
         try {
