@@ -355,6 +355,8 @@ __device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__r
         write = write + 1 == stages ? 0 : write + 1;
     }
     m16_cp_async_wait<0>(); // the trailing empty groups: nothing is in flight when the block ends
+    // a lane's two values of a row as one 8-byte store where every such pair is 8-byte aligned: C aligned, N and col even
+    const bool pairs = N % 2 == 0 && (reinterpret_cast<unsigned long long>(C) & 7) == 0;
 #pragma unroll
     for (int i = 0; i < Tile::MI; i++) {
         const int ra = m0 + wm + 16 * i + g;
@@ -362,6 +364,18 @@ __device__ __forceinline__ void gemm_mma16(const T *__restrict__ A, const T *__r
 #pragma unroll
         for (int j = 0; j < Tile::NJ; j++) {
             const int col = n0 + wn + 8 * j + 2 * t;
+            if (pairs && col + 1 < N) {
+                float2 v;
+                if (ra < M) {
+                    v.x = acc[i][j][0], v.y = acc[i][j][1];
+                    *reinterpret_cast<float2 *>(C + (size_t) ra * N + col) = v;
+                }
+                if (rb < M) {
+                    v.x = acc[i][j][2], v.y = acc[i][j][3];
+                    *reinterpret_cast<float2 *>(C + (size_t) rb * N + col) = v;
+                }
+                continue;
+            }
             if (ra < M && col < N) C[(size_t) ra * N + col] = acc[i][j][0];
             if (ra < M && col + 1 < N) C[(size_t) ra * N + col + 1] = acc[i][j][1];
             if (rb < M && col < N) C[(size_t) rb * N + col] = acc[i][j][2];

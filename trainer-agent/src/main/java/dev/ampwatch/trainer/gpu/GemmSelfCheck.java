@@ -12,9 +12,9 @@ import jcuda.driver.CUdeviceptr;
 /**
  * Runs every mma.sync GEMM of {@code gemm_mma.ptx} once on the device before a model may use them, against the exact
  * product: each block (64, 128 in 8 warps and in 4) and transpose (NN, TN, NT) in FP16, BF16 and TF32, on a shape whose rows take the 16-byte
- * cp.async path (136 x 200 x 216 in two slices along k, 128 + 88: 4 k-steps of 32 and 3 with a partial last one in FP16
- * and BF16, 8 of 16 and 6 in TF32, so both stages are refilled; partial tiles at every edge; every warp of a 128-tile
- * busy) and on one that takes the element-wise path
+ * cp.async path (136 x 200 x 344 in two slices along k, 192 + 152: 6 k-steps of 32 and 5 with a partial last one in
+ * FP16 and BF16, 12 of 16 and 10 in TF32, more than the 4 stages of the deepest pipeline, so buffers are refilled;
+ * partial tiles at every edge; every warp of a 128-tile busy), in the pipeline depth the device will use, and on one that takes the element-wise path
  * (37 x 19 x 23). The inputs are multiples of 1/4 in [-1, 1], so every sum is exact in FP32 in any order and the
  * result must equal the exact product bit for bit (as in GemmMatrixTest); C is filled with NaN first, so a value the
  * kernel never writes cannot pass. Those kernels' fragment layouts (ldmatrix, mma.m16n8k16, mma.m16n8k8) cannot be checked
@@ -23,8 +23,8 @@ import jcuda.driver.CUdeviceptr;
  * context (an illegal address) cannot be recovered from here and fails the device's opening with the driver's error.
  */
 final class GemmSelfCheck {
-    /** m, n, k, slices: the aligned shape in two slices along k (128 + 88), the ragged one whole. */
-    static final int[][] SHAPES = {{136, 200, 216, 2}, {37, 19, 23, 1}};
+    /** m, n, k, slices: the aligned shape in two slices along k (192 + 152), the ragged one whole. */
+    static final int[][] SHAPES = {{136, 200, 344, 2}, {37, 19, 23, 1}};
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CudaDevice.class);
     /** The outcome per device ordinal, once per JVM: empty when the mma.sync GEMMs passed. */

@@ -164,7 +164,7 @@ class FakeCudaTest {
             double[] fallback = new double[1];
             playing("mma16=broken", () -> {
                 try (GpuBackend gpu = GpuBackend.open(0, Precision.AMP_FP16); var model = gpu.createModel(spec, hyper)) {
-                    assertThat(gpu.gemmKernels()).startsWith("WMMA (its self-check failed: gemm_f16_mma64_nn on 136x200x216 in 2"
+                    assertThat(gpu.gemmKernels()).startsWith("WMMA (its self-check failed: gemm_f16_mma64_nn on 136x200x344 in 2"
                             + " slices: C[0][0] = ");
                     fallback[0] = model.trainStep(x, y, 32).loss() + model.trainStep(x, y, 32).loss();
                 }
