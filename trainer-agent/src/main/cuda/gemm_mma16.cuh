@@ -1,5 +1,5 @@
 // Tensor-core GEMMs through mma.sync for sm_80 and newer: m16n8k16 for FP16 or BF16 inputs, m16n8k8 for TF32 inputs
-// (FP32 storage), FP32 accumulation, with the operands staged through shared memory by cp.async in a two-stage pipeline
+// (FP32 storage), FP32 accumulation, with the operands staged through shared memory by a cp.async pipeline of 2 to 4 stages
 // and the fragments read by ldmatrix: the shape of the fast Ampere GEMMs (CUTLASS's sm80 mma.sync kernels), without
 // their swizzles and deeper pipelines. Row-major C (M x N, FP32) = op(A) (M x K) * op(B) (K x N), op(X) = X or X^T as
 // TRANS_A / TRANS_B say, the same contract, split K included, as gemm_wmma.cuh's kernels, which stay for sm_75 (FP16).
@@ -21,7 +21,7 @@
 // - c = {C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1]} for both.
 //
 // Pipeline (CUTLASS's "multistage" order): STAGES buffers in dynamic shared memory, the stage count the launch's size
-// of it (%dynamic_smem_size / the bytes of one stage, 2 to 4: the host picks it per GPU, CudaDevice). The prologue
+// of it (%dynamic_smem_size / the bytes of one stage, 2 to 4: the host picks it per GPU and kernel, MmaStages). The prologue
 // issues the copies of the first STAGES - 1 k-steps; at step s, cp.async.wait_group STAGES - 2 then __syncthreads make
 // step s's stage visible to every warp and tell that every warp is done with step s - 1's buffer, which the copies of
 // step s + STAGES - 1 then refill while the tensor cores work on step s. Each thread commits exactly one group per

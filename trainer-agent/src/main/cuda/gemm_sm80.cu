@@ -1,5 +1,6 @@
-// Tensor-core GEMMs that need compute capability 8.0 (Ampere) or newer, built as PTX compute_80:
-// BF16 inputs (amp-bf16) and TF32 inputs (tf32), both with FP32 accumulation.
+// WMMA tensor-core GEMMs that need compute capability 8.0 (Ampere) or newer, built as PTX compute_80: BF16 inputs
+// (amp-bf16) and TF32 inputs (tf32), both with FP32 accumulation. The fallback of the mma.sync GEMMs (gemm_mma.cu):
+// they run where those do not load, fail their self-check or -Dampwatch.gpu.gemm=wmma says so.
 #include "gemm_wmma.cuh"
 
 // TF32: FP32 storage, the tensor cores read 10 mantissa bits (m16n16k8 fragments)
