@@ -292,6 +292,7 @@ public final class AnalyzerApp implements AutoCloseable {
             java.util.concurrent.atomic.AtomicReference<KafkaStreams> streams, dev.ampwatch.analyzer.streams.UnansweredPartitions unanswered) {
         long breakMs = dev.ampwatch.analyzer.streams.Receiving.breakFor(config, dev.ampwatch.analyzer.streams.Receiving.fetchMaxWaitMs(
                 clientProperties, "main.consumer.fetch.max.wait.ms", "consumer.fetch.max.wait.ms", "fetch.max.wait.ms"));
+        java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet(); // once per consumer, not per task
         return clientId -> {
             org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> c = consumers.get(clientId);
             if (c != null) {
@@ -302,6 +303,9 @@ public final class AnalyzerApp implements AutoCloseable {
             }
             KafkaStreams s = streams.get();
             dev.ampwatch.analyzer.streams.Receiving r = s == null ? null : dev.ampwatch.analyzer.streams.Receiving.of(s.metrics(), clientId, breakMs);
+            if (!warned.add(clientId)) {
+                return r;
+            }
             if (r == null) {
                 LOG.warn("no fetch-total metric for Kafka Streams consumer {}; idle and quiet times count broker outages too", clientId);
             } else if (c == null) {

@@ -117,7 +117,7 @@ class PartialOutageIT {
     }
 
     /** rig-a's run exact; rig-c's, whose trainer was killed 10 s in, closed as silent at its last heartbeat. */
-    private static void assertRunsOfPartition0(Map<String, Object> client, Topics topics) {
+    static void assertRunsOfPartition0(Map<String, Object> client, Topics topics) {
         Map<String, RunEnergy> runs = BrokerFixture.awaitRunEnergy(client, topics, e -> e.getIsFinal()
                 && (e.getRunId().equals("run-rig-a") || e.getRunId().equals("run-rig-c")), 2, Duration.ofSeconds(120));
         assertExact(runs.get("run-rig-a"), 20);
@@ -129,7 +129,7 @@ class PartialOutageIT {
         assertThat(c.getQuality().getLateSamples()).isZero();
     }
 
-    private static void assertExact(RunEnergy e, int seconds) {
+    static void assertExact(RunEnergy e, int seconds) {
         assertThat(e.getStatus()).as("%s status (%s)", e.getRunId(), e.getFailureReason()).hasToString("COMPLETED");
         assertThat(e.getEnergyJoules()).as(e.getRunId()).isEqualTo(100.0 * seconds, org.assertj.core.data.Offset.offset(1e-6));
         assertThat(e.getQuality().getClosedSilent()).isFalse();
@@ -234,7 +234,7 @@ class PartialOutageIT {
         }
     }
 
-    private static void produce(Map<String, Object> client, Topics topics, String host, int partition, int from, int to, boolean start) {
+    static void produce(Map<String, Object> client, Topics topics, String host, int partition, int from, int to, boolean start) {
         try (var samples = new KafkaProducer<>(client, new StringSerializer(), topics.powerSamples().valueSerde().serializer());
              var events = new KafkaProducer<>(client, new StringSerializer(), topics.trainingEvents().valueSerde().serializer())) {
             String eventsTopic = topics.trainingEvents().name();
