@@ -16,8 +16,10 @@
 // - TF32: a = {A[g][t], A[g+8][t], A[g][t+4], A[g+8][t+4]}, b = {B[t][g], B[t+4][g]}, one value a register. Where the
 //   stored rows run along k (A as M x K, B as N x K), a 16-byte row of 4 values is what ldmatrix (b16, not .trans) hands
 //   a lane as one register, so ldmatrix reads these too; the other layouts are read as single words, from rows padded
-//   to 8 banks apart so that a warp's 32 reads meet 32 banks. Each value goes through cvt.rna.tf32.f32 as the WMMA
-//   TF32 kernel's __float_to_tf32 does (the identity on values already rounded to TF32).
+//   to 8 banks apart so that a warp's 32 reads meet 32 banks. The inputs must be TF32 values already (round_f32_tf32
+//   rounds every operand before a TF32 GEMM, to nearest even as the CPU does): the tensor cores ignore the 13 low
+//   mantissa bits, and converting each fragment here (cvt.rna, 2-3 instructions a value, once per warp that reads it)
+//   would cost about as many issue slots as the mma themselves on Hopper.
 // - c = {C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1]} for both.
 //
 // Pipeline (CUTLASS's "multistage" order): STAGES buffers in dynamic shared memory, the stage count the launch's size
@@ -169,16 +171,6 @@ template <> struct Mma16<float> { // mma.sync.m16n8k8 with TF32 inputs
     }
 };
 
-// cvt.rna.tf32.f32 of a value's bits: TF32 in a 32-bit register, as the tensor cores read it
-__device__ __forceinline__ unsigned m16_tf32(unsigned bits) {
-#if defined(AMPWATCH_HOST_KERNELS)
-    return __float_as_uint(nvcuda::wmma::__float_to_tf32(__uint_as_float(bits)));
-#else
-    unsigned r;
-    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(__uint_as_float(bits)));
-    return r;
-#endif
-}
 
 // The unaligned path's chunk: element by element, zero past the edges (out of line: it is the rare path, and inlined
 // it would cost the fast one registers)
@@ -234,8 +226,6 @@ __device__ __forceinline__ void m16_fragment_a(unsigned a[4], const T *as, int m
         } else { // stored [m][k]: matrices {rows mb.., k kk..kk+3}, {mb+8.., kk..}, {mb.., kk+4..}, {mb+8.., kk+4..}
             m16_ldmatrix_x4<false>(a, as + (mb + lane % 16) * LD + kk + 4 * (lane / 16));
         }
-#pragma unroll
-        for (int v = 0; v < 4; v++) a[v] = m16_tf32(a[v]);
     }
 }
 
@@ -259,8 +249,6 @@ __device__ __forceinline__ void m16_fragment_b2(unsigned b0[2], unsigned b1[2], 
             r[2] = w[(kk + t) * LD + nb + 8 + g];
             r[3] = w[(kk + t + 4) * LD + nb + 8 + g];
         }
-#pragma unroll
-        for (int v = 0; v < 4; v++) r[v] = m16_tf32(r[v]);
     }
     b0[0] = r[0];
     b0[1] = r[1];

@@ -131,8 +131,8 @@ class PtxResourcesTest {
     }
 
     /**
-     * gemm_mma.ptx's TF32 GEMMs: mma.sync.m16n8k8 with TF32 inputs, every input value through cvt.rna.tf32.f32 (as the
-     * WMMA kernel's __float_to_tf32), ldmatrix (not .trans: a 16-byte row of 4 values is one register a lane) where the
+     * gemm_mma.ptx's TF32 GEMMs: mma.sync.m16n8k8 with TF32 inputs, no conversion of the fragments (round_f32_tf32
+     * rounds every operand first), ldmatrix (not .trans: a 16-byte row of 4 values is one register a lane) where the
      * stored rows run along k (A in NN and NT, B in NT), single-word reads elsewhere, the same cp.async staging.
      */
     @Test
@@ -143,7 +143,7 @@ class PtxResourcesTest {
                 String body = entries.get(kernel);
                 assertThat(body).as(kernel)
                         .contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32")
-                        .contains("cvt.rna.tf32.f32")
+                        .doesNotContain("cvt.rna.tf32.f32") // the inputs are TF32 already (round_f32_tf32)
                         .containsPattern("cp\\.async\\.cg\\.shared\\.global \\[%r\\d+\\], \\[%rd\\d+\\], 16, %r\\d+;")
                         .contains("cp.async.wait_group 1").doesNotContain("wmma").doesNotContain(".trans")
                         .contains("%dynamic_smem_size");
