@@ -23,6 +23,25 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @EnabledIf("dev.ampwatch.trainer.gpu.GpuParityTest#gpuWorks")
 class GemmMatrixTest {
+    /** One device for the class: opening one loads every module, which on a GPU costs tens of milliseconds a case. */
+    private static CudaDevice shared;
+
+    private static synchronized CudaDevice device() throws GpuUnavailableException {
+        if (shared == null) {
+            shared = CudaDevice.open(0);
+        }
+        shared.makeCurrent();
+        return shared;
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static synchronized void closeDevice() {
+        if (shared != null) {
+            shared.close();
+            shared = null;
+        }
+    }
+
     /** m x n x k: edges (1, one past a 16-tile, odd) and the demo model's layers (rows 100 / 1000, 784-256-128-10). */
     static final int[][] SHAPES = {{1, 1, 1}, {65, 17, 33}, {16, 16, 16}, {100, 256, 784}, {784, 256, 128}, {1000, 10, 128},
         {128, 10, 1000}};
@@ -104,11 +123,10 @@ class GemmMatrixTest {
             default -> KernelLaunch.MmaBlock.valueOf(block.toUpperCase(java.util.Locale.ROOT)).launch(precision, op, m, n, slices);
         };
         String kernel = launch.kernel();
-        try (CudaDevice dev = CudaDevice.open(0)) { // run even where the self-check failed: this says where
-            org.junit.jupiter.api.Assumptions.assumeTrue(dev.hasKernel(kernel) || GpuRequirement.required(),
-                    () -> "gemm_mma.ptx not loaded: " + dev.missing(PtxModule.GEMM_MMA));
-            assertThat(dev.hasKernel(kernel)).as("%s on %s: %s", kernel, dev.name, dev.missing(PtxModule.GEMM_MMA)).isTrue();
-        }
+        CudaDevice dev = device(); // run even where the self-check failed: this says where
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.hasKernel(kernel) || GpuRequirement.required(),
+                () -> "gemm_mma.ptx not loaded: " + dev.missing(PtxModule.GEMM_MMA));
+        assertThat(dev.hasKernel(kernel)).as("%s on %s: %s", kernel, dev.name, dev.missing(PtxModule.GEMM_MMA)).isTrue();
         exactProduct(precision, op, m, n, k, slices, launch);
     }
 
@@ -147,40 +165,37 @@ class GemmMatrixTest {
         GpuRequirement.assumeBackend(Precision.AMP_BF16);
         KernelLaunch.MmaBlock block = KernelLaunch.MmaBlock.MMA64;
         KernelLaunch launch = block.launch(Precision.AMP_BF16, GemmOp.NN, 70, 70, 1);
-        try (CudaDevice dev = CudaDevice.open(0)) {
-            dev.makeCurrent();
-            CUdeviceptr a = GemmSelfCheck.upload(dev, Precision.AMP_BF16, new float[70 * 64]);
-            CUdeviceptr b = GemmSelfCheck.upload(dev, Precision.AMP_BF16, new float[64 * 70]);
-            CUdeviceptr c = dev.alloc(4L * 70 * 70);
-            try {
-                dev.launchWithShared(launch, 2 * block.stageBytes(Precision.AMP_BF16, GemmOp.NN) - 1, a, b, c, 70, 70, 64, 64);
-                dev.synchronize();
-                float[] out = new float[70 * 70];
-                dev.download(out, c, out.length);
-                for (float v : out) {
-                    assertThat(v).isNaN();
-                }
-            } finally {
-                dev.free(a);
-                dev.free(b);
-                dev.free(c);
+        CudaDevice dev = device();
+        CUdeviceptr a = GemmSelfCheck.upload(dev, Precision.AMP_BF16, new float[70 * 64]);
+        CUdeviceptr b = GemmSelfCheck.upload(dev, Precision.AMP_BF16, new float[64 * 70]);
+        CUdeviceptr c = dev.alloc(4L * 70 * 70);
+        try {
+            dev.launchWithShared(launch, 2 * block.stageBytes(Precision.AMP_BF16, GemmOp.NN) - 1, a, b, c, 70, 70, 64, 64);
+            dev.synchronize();
+            float[] out = new float[70 * 70];
+            dev.download(out, c, out.length);
+            for (float v : out) {
+                assertThat(v).isNaN();
             }
+        } finally {
+            dev.free(a);
+            dev.free(b);
+            dev.free(c);
         }
     }
 
     @org.junit.jupiter.api.Test
     void theDeviceRunsTheMmaKernelsForFp16Bf16AndTf32WhereTheyLoad() throws Exception {
         GpuRequirement.assumeBackend(Precision.AMP_BF16);
-        try (CudaDevice dev = CudaDevice.open(0)) {
-            assertThat(dev.gemmFamily()).as("%s: %s", dev.name, dev.missing(PtxModule.GEMM_MMA))
-                    .isEqualTo(KernelLaunch.GemmFamily.MMA);
-            assertThat(KernelLaunch.gemm(dev.gemmFamily(), Precision.AMP_FP16, GemmOp.NN, 4096, 4096, 4096, 1).kernel())
-                    .isEqualTo("gemm_f16_mma128w4_nn");
-            assertThat(KernelLaunch.gemm(dev.gemmFamily(), Precision.AMP_BF16, GemmOp.TN, 784, 256, 128, 1).kernel())
-                    .isEqualTo("gemm_bf16_mma64_tn");
-            assertThat(KernelLaunch.gemm(dev.gemmFamily(), Precision.TF32, GemmOp.NT, 4096, 4096, 4096, 1).kernel())
-                    .isEqualTo("gemm_tf32_mma128w4_nt");
-        }
+        CudaDevice dev = device();
+        assertThat(dev.gemmFamily()).as("%s: %s", dev.name, dev.missing(PtxModule.GEMM_MMA))
+                .isEqualTo(KernelLaunch.GemmFamily.MMA);
+        assertThat(KernelLaunch.gemm(dev.gemmFamily(), Precision.AMP_FP16, GemmOp.NN, 4096, 4096, 4096, 1).kernel())
+                .isEqualTo("gemm_f16_mma128w4_nn");
+        assertThat(KernelLaunch.gemm(dev.gemmFamily(), Precision.AMP_BF16, GemmOp.TN, 784, 256, 128, 1).kernel())
+                .isEqualTo("gemm_bf16_mma64_tn");
+        assertThat(KernelLaunch.gemm(dev.gemmFamily(), Precision.TF32, GemmOp.NT, 4096, 4096, 4096, 1).kernel())
+                .isEqualTo("gemm_tf32_mma128w4_nt");
     }
 
     private void exactProduct(Precision precision, GemmOp op, int m, int n, int k, int slices) throws Exception {
@@ -210,40 +225,38 @@ class GemmMatrixTest {
                 expected[i * n + j] = (float) sum; // exact: see the class comment
             }
         }
-        try (CudaDevice dev = CudaDevice.open(0)) {
-            dev.makeCurrent();
-            CUdeviceptr da = GemmSelfCheck.upload(dev, precision, a);
-            CUdeviceptr db = GemmSelfCheck.upload(dev, precision, b);
-            CUdeviceptr dc = dev.alloc(4L * m * n);
-            CUdeviceptr partial = slices > 1 ? dev.alloc(4L * slices * m * n) : null;
-            try {
-                int shared = sharedBytes >= 0 ? sharedBytes : dev.dynamicShared(launch.kernel());
-                if (slices == 1) {
-                    dev.launchWithShared(launch, shared, da, db, dc, m, n, k, k);
-                } else {
-                    dev.launchWithShared(launch, shared, da, db, partial, m, n, k, KernelLaunch.gemmSliceLength(k, slices));
-                    dev.launch(KernelLaunch.elementwise("sum_slices", (long) m * n), partial, dc, slices, m * n);
-                }
-                dev.synchronize();
-                float[] c = new float[m * n];
-                dev.download(c, dc, m * n);
-                int wrong = 0;
-                String first = null;
-                for (int i = 0; i < c.length; i++) {
-                    if (Float.floatToRawIntBits(c[i]) != Float.floatToRawIntBits(expected[i])) {
-                        wrong++;
-                        if (first == null) {
-                            first = "C[" + i / n + "][" + i % n + "] = " + c[i] + ", exact " + expected[i];
-                        }
+        CudaDevice dev = device();
+        CUdeviceptr da = GemmSelfCheck.upload(dev, precision, a);
+        CUdeviceptr db = GemmSelfCheck.upload(dev, precision, b);
+        CUdeviceptr dc = dev.alloc(4L * m * n);
+        CUdeviceptr partial = slices > 1 ? dev.alloc(4L * slices * m * n) : null;
+        try {
+            int shared = sharedBytes >= 0 ? sharedBytes : dev.dynamicShared(launch.kernel());
+            if (slices == 1) {
+                dev.launchWithShared(launch, shared, da, db, dc, m, n, k, k);
+            } else {
+                dev.launchWithShared(launch, shared, da, db, partial, m, n, k, KernelLaunch.gemmSliceLength(k, slices));
+                dev.launch(KernelLaunch.elementwise("sum_slices", (long) m * n), partial, dc, slices, m * n);
+            }
+            dev.synchronize();
+            float[] c = new float[m * n];
+            dev.download(c, dc, m * n);
+            int wrong = 0;
+            String first = null;
+            for (int i = 0; i < c.length; i++) {
+                if (Float.floatToRawIntBits(c[i]) != Float.floatToRawIntBits(expected[i])) {
+                    wrong++;
+                    if (first == null) {
+                        first = "C[" + i / n + "][" + i % n + "] = " + c[i] + ", exact " + expected[i];
                     }
                 }
-                assertThat(wrong).as(precision.cliName() + " " + op + " " + m + "x" + n + "x" + k + ": " + first).isZero();
-            } finally {
-                dev.free(da);
-                dev.free(db);
-                dev.free(dc);
-                dev.free(partial);
             }
+            assertThat(wrong).as(precision.cliName() + " " + op + " " + m + "x" + n + "x" + k + ": " + first).isZero();
+        } finally {
+            dev.free(da);
+            dev.free(db);
+            dev.free(dc);
+            dev.free(partial);
         }
     }
 
@@ -292,63 +305,62 @@ class GemmMatrixTest {
                 }
             }
         }
-        try (CudaDevice dev = CudaDevice.open(0)) {
-            if (!dev.hasKernel(kernel)) {
-                assertThat(dp4a).as("every GPU the backend runs on has dp4a").isFalse();
-                return; // the tensor-core kernels need sm_80 (INT8) and sm_89 (FP8): nothing to check on this GPU
-            }
-            List<KernelLaunch> grids = new ArrayList<>();
-            if (dp4a) {
-                grids.add(KernelLaunch.gemmS8(m, n));
-            } else {
-                KernelLaunch full = KernelLaunch.mmaTiles(kernel, m, n);
-                grids.add(full);
-                for (int rows : new int[] {1, 3}) {
-                    if (rows < full.gridY()) {
-                        grids.add(new KernelLaunch(kernel, full.gridX(), rows, full.block()));
-                    }
+        CudaDevice dev = device();
+        if (!dev.hasKernel(kernel)) {
+            assertThat(dp4a).as("every GPU the backend runs on has dp4a").isFalse();
+            return; // the tensor-core kernels need sm_80 (INT8) and sm_89 (FP8): nothing to check on this GPU
+        }
+        List<KernelLaunch> grids = new ArrayList<>();
+        if (dp4a) {
+            grids.add(KernelLaunch.gemmS8(m, n));
+        } else {
+            KernelLaunch full = KernelLaunch.mmaTiles(kernel, m, n);
+            grids.add(full);
+            for (int rows : new int[] {1, 3}) {
+                if (rows < full.gridY()) {
+                    grids.add(new KernelLaunch(kernel, full.gridX(), rows, full.block()));
                 }
             }
-            CUdeviceptr da = dev.alloc(a.length);
-            CUdeviceptr db = dev.alloc(bt.length);
-            CUdeviceptr dc = dev.alloc(4L * m * n);
-            try {
-                dev.upload(da, a, a.length);
-                dev.upload(db, bt, bt.length);
-                for (KernelLaunch grid : grids) {
-                    dev.zero(dc, 4L * m * n);
-                    if (dp4a) {
-                        dev.launch(grid, da, db, dc, m, n, ld / 4);
-                    } else {
-                        dev.launch(grid, da, db, dc, m, n, ld);
-                    }
-                    dev.synchronize();
-                    int[] c = new int[m * n];
-                    float[] f = new float[m * n];
-                    if (fp8) {
-                        dev.download(f, dc, m * n);
-                    } else {
-                        dev.download(c, dc, m * n);
-                    }
-                    int wrong = 0;
-                    String first = null;
-                    for (int i = 0; i < m * n; i++) {
-                        boolean right = fp8 ? f[i] == (float) expected[i] : c[i] == expected[i];
-                        if (!right) {
-                            wrong++;
-                            if (first == null) {
-                                first = "C[" + i / n + "][" + i % n + "] = " + (fp8 ? f[i] : c[i]) + ", exact " + expected[i];
-                            }
+        }
+        CUdeviceptr da = dev.alloc(a.length);
+        CUdeviceptr db = dev.alloc(bt.length);
+        CUdeviceptr dc = dev.alloc(4L * m * n);
+        try {
+            dev.upload(da, a, a.length);
+            dev.upload(db, bt, bt.length);
+            for (KernelLaunch grid : grids) {
+                dev.zero(dc, 4L * m * n);
+                if (dp4a) {
+                    dev.launch(grid, da, db, dc, m, n, ld / 4);
+                } else {
+                    dev.launch(grid, da, db, dc, m, n, ld);
+                }
+                dev.synchronize();
+                int[] c = new int[m * n];
+                float[] f = new float[m * n];
+                if (fp8) {
+                    dev.download(f, dc, m * n);
+                } else {
+                    dev.download(c, dc, m * n);
+                }
+                int wrong = 0;
+                String first = null;
+                for (int i = 0; i < m * n; i++) {
+                    boolean right = fp8 ? f[i] == (float) expected[i] : c[i] == expected[i];
+                    if (!right) {
+                        wrong++;
+                        if (first == null) {
+                            first = "C[" + i / n + "][" + i % n + "] = " + (fp8 ? f[i] : c[i]) + ", exact " + expected[i];
                         }
                     }
-                    assertThat(wrong).as("%s %dx%dx%d on %dx%d blocks: %s", kernel, m, n, k, grid.gridX(), grid.gridY(), first)
-                            .isZero();
                 }
-            } finally {
-                dev.free(da);
-                dev.free(db);
-                dev.free(dc);
+                assertThat(wrong).as("%s %dx%dx%d on %dx%d blocks: %s", kernel, m, n, k, grid.gridX(), grid.gridY(), first)
+                        .isZero();
             }
+        } finally {
+            dev.free(da);
+            dev.free(db);
+            dev.free(dc);
         }
     }
 

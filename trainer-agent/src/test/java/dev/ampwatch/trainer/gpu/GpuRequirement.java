@@ -19,10 +19,17 @@ final class GpuRequirement {
         return Boolean.getBoolean(PROPERTY);
     }
 
+    /** The precisions whose backend probed usable in this JVM: once is enough (a probe opens the device). */
+    private static final java.util.Set<Precision> USABLE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /** The GPU backend at {@code precision} is usable, or the test is skipped (failed when required). */
     static void assumeBackend(Precision precision) {
+        if (USABLE.contains(precision)) {
+            return;
+        }
         GpuProbe probe = GpuBackend.probe(precision);
         assume(probe.available(), "GPU backend for " + precision + " unavailable: " + probe.reason());
+        USABLE.add(precision);
     }
 
     /** The name the fake libcuda (src/test/c/fakecuda) gives its device. */
