@@ -21,7 +21,8 @@ final class ResultTable {
         }
         RunEnergy baseline = runs.stream().filter(r -> "fp32".equals(precision(r))).findFirst().orElse(null);
         boolean onePerPrecision = runs.stream().map(ResultTable::precision).distinct().count() == runs.size();
-        if (baseline != null && onePerPrecision) { // with repeats, the statistics' verdicts compare them
+        // with repeats, the statistics' verdicts compare them; an unmeasured baseline has no ratio to give
+        if (baseline != null && onePerPrecision && !baseline.getQuality().getUnmeasured()) {
             for (RunEnergy r : runs) {
                 if (r != baseline) {
                     out.printf("%-10s vs fp32: energy x%.3f, time x%.3f, average power %+.1f W%n", precision(r),
@@ -41,6 +42,10 @@ final class ResultTable {
             out.printf("note: %d gap(s) and %d late record(s) in these runs; see the quality field of each run.%n", gaps, late);
         }
         for (RunEnergy r : runs) {
+            if (r.getQuality().getUnmeasured()) {
+                out.printf("note: run %s: no power reading of host %s fell in it (is a power-agent running for the host, under"
+                        + " that name?): its 0 J is not a measurement.%n", r.getRunId(), r.getHost());
+            }
             if (r.getQuality().getBoundariesMoved()) {
                 out.printf("note: run %s: %d training event(s) arrived after their time was attributed and were applied "
                         + "%.3f s later in total; its boundaries moved, its totals are not exact.%n", r.getRunId(),

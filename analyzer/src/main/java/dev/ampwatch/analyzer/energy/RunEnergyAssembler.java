@@ -90,7 +90,8 @@ public final class RunEnergyAssembler {
                         .setGapSeconds(run.getGapSeconds()).setLateSamples(run.getLateRecords())
                         .setCounterResets(run.getCounterResets())
                         .setLateEvents(run.getLateEvents()).setBoundaryShiftSeconds(Micros.seconds(run.getBoundaryShiftUs()))
-                        .setBoundariesMoved(run.getLateEvents() > 0).setClosedSilent(run.getClosedSilent()).build())
+                        .setBoundariesMoved(run.getLateEvents() > 0).setClosedSilent(run.getClosedSilent())
+                        .setUnmeasured(components.isEmpty()).build())
                 .build();
         if (isFinal) {
             out.setForecastChecks(forecaster.checks(out, settings.carbonIntensityGramsPerKwh()));

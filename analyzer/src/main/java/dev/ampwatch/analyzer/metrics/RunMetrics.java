@@ -154,6 +154,9 @@ public final class RunMetrics implements AnalyzerListener {
         t.meters.add(FunctionCounter.builder("ampwatch.run.late.samples", t, tr -> tr.latest.getQuality().getLateSamples())
                 .description("Samples in the run that arrived too late to be attributed").tags(tags).register(registry));
         t.meters.add(gauge("ampwatch.run.finished", t, tr -> tr.latest.getIsFinal() ? 1 : 0, null, "1 once the final totals are in", tags));
+        t.meters.add(gauge("ampwatch.run.unmeasured", t, tr -> tr.latest.getQuality().getUnmeasured() ? 1 : 0, null,
+                "1 while no power reading of the run's host fell in the run: its energy is not measured (no power-agent"
+                        + " for the host, or one that names it differently)", tags));
         if (first.getConfig() != null && first.getConfig().getPhase() == RunPhase.INFERENCE) {
             t.meters.add(gauge("ampwatch.run.energy.per.1000.inferences", t, tr -> tr.latest.getJoulesPerSample() == null
                     ? Double.NaN : 1000 * tr.latest.getJoulesPerSample(), "joules",

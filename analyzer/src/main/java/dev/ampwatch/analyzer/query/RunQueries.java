@@ -116,6 +116,7 @@ public final class RunQueries {
         m.put("average_power_watts", e.getAveragePowerWatts());
         m.put("co2e_grams", e.getCo2eGrams());
         m.put("estimated", e.getQuality().getEstimated());
+        m.put("unmeasured", e.getQuality().getUnmeasured());
         boolean inference = e.getConfig() != null && e.getConfig().getPhase() == RunPhase.INFERENCE;
         m.put("phase", inference ? "inference" : "training");
         m.put("joules_per_sample", e.getJoulesPerSample());

@@ -157,7 +157,8 @@ class HostTimelineTest {
 
     /**
      * A run on a host from which no power sample came (no power-agent there): no forecast, with the reason, rather than
-     * a confident 0 J (found by a user review of {@code profile}).
+     * a confident 0 J (found by a user review of {@code profile}), and quality.unmeasured (a second review: the 0 J
+     * itself looked measured in /runs, the metrics and the summary).
      */
     @Test
     void aRunWithoutAnyPowerReadingGetsNoForecastButTheReason() {
@@ -179,6 +180,7 @@ class HostTimelineTest {
             assertThat(r.getComponents()).isEmpty();
             assertThat(r.getForecast()).isNull();
             assertThat(r.getForecastWithheld()).isEqualTo("no power readings for the run on host h (is a power-agent running for it?)");
+            assertThat(r.getQuality().getUnmeasured()).as("0 J flagged as not measured").isTrue();
         });
     }
 

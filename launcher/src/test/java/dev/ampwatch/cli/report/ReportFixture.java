@@ -22,7 +22,7 @@ import java.util.Random;
  * 40 s of 4 epochs, with running totals every 2 s. One run id and the experiment id carry HTML, to check
  * the escaping.
  */
-final class ReportFixture {
+public final class ReportFixture {
     static final String EXPERIMENT = "exp-<b>\"&'";
     static final String HOSTILE_RUN = "run-<script>alert(1)</script>";
     static final Instant T0 = Instant.parse("2026-11-29T10:00:00Z");
@@ -100,7 +100,7 @@ final class ReportFixture {
                 .build();
     }
 
-    static RunEnergy run(String id, String precision, int batch, double watts, Instant start, int seconds, boolean completed,
+    public static RunEnergy run(String id, String precision, int batch, double watts, Instant start, int seconds, boolean completed,
                          boolean benchmark) {
         RunConfig config = RunConfig.newBuilder().setPrecision(precision).setBatchSize(batch).setHiddenUnits(List.of(256, 128))
                 .setEpochs(4).setLearningRate(0.01).setOptimizer("sgd-momentum").setDataset("fashion-mnist")

@@ -1,0 +1,41 @@
+package dev.ampwatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ampwatch.cli.report.ReportFixture;
+import dev.ampwatch.schema.DataQuality;
+import dev.ampwatch.schema.RunEnergy;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The demo's table of training runs: what it says besides the numbers. */
+class ResultTableTest {
+    private static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
+
+    /**
+     * A run during which no power reading of its host arrived (quality.unmeasured) is named, with what to check, and
+     * is no baseline for ratios: its 0 J is not a measurement (a user review found it shown as one).
+     */
+    @Test
+    void anUnmeasuredRunIsNamedAndGivesNoRatios() {
+        RunEnergy measured = ReportFixture.run("amp", "amp-bf16", 128, 60, T0, 40, true, true);
+        RunEnergy fp32 = ReportFixture.run("base", "fp32", 128, 60, T0, 40, true, true);
+        RunEnergy unmeasured = RunEnergy.newBuilder(fp32).setEnergyJoules(0).setNetEnergyJoules(0).setAveragePowerWatts(0)
+                .setQuality(DataQuality.newBuilder(fp32.getQuality()).setUnmeasured(true).build()).build();
+
+        String text = print(List.of(unmeasured, measured));
+        assertThat(text).contains("note: run base: no power reading of host rig fell in it (is a power-agent running for the"
+                + " host, under that name?): its 0 J is not a measurement.").doesNotContain("vs fp32");
+        assertThat(print(List.of(fp32, measured))).contains("amp-bf16   vs fp32: energy x1.000").doesNotContain("no power reading");
+    }
+
+    private static String print(List<RunEnergy> runs) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ResultTable.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), runs);
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+}
