@@ -110,12 +110,25 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
             return;
         }
         Set<String> known = new TreeSet<>();
-        collect(root, known);
+        collect(root, known, false);
+        Set<String> repeatable = new TreeSet<>();
+        collect(root, repeatable, true);
         Set<String> unknown = new TreeSet<>();
+        Set<String> commandLineOnly = new TreeSet<>();
         for (String key : file.stringPropertyNames()) {
-            if (!known.contains(key)) {
+            if (known.contains(key)) {
+                continue;
+            }
+            if (repeatable.contains(key)) {
+                commandLineOnly.add(key);
+            } else {
                 unknown.add(key);
             }
+        }
+        if (!commandLineOnly.isEmpty()) {
+            throw new IllegalArgumentException("config file " + filePath + " (" + CONFIG_VARIABLE + "): " + commandLineOnly
+                    + (commandLineOnly.size() == 1 ? " is a repeatable KEY=VALUE option" : " are repeatable KEY=VALUE options")
+                    + ", given on the command line only (e.g. --interval estimate=250ms -S wattmeter.type=shelly)");
         }
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("config file " + filePath + " (" + CONFIG_VARIABLE + "): no option is named "
@@ -124,17 +137,23 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
         }
     }
 
-    private static void collect(CommandLine cli, Set<String> known) {
+
+
+    /**
+     * The names, plain and command-prefixed, of {@code cli}'s commands' options that the file may set, or (repeatable)
+     * of the KEY=VALUE ones it may not (maps: command line only).
+     */
+    private static void collect(CommandLine cli, Set<String> out, boolean repeatable) {
         CommandSpec spec = cli.getCommandSpec();
         for (OptionSpec o : spec.options()) {
-            if (fromDefaults(o)) {
+            if (fromDefaults(o) != repeatable) {
                 for (String name : names(o)) {
-                    known.add(name);
-                    known.add(spec.name() + "." + name);
+                    out.add(name);
+                    out.add(spec.name() + "." + name);
                 }
             }
         }
-        cli.getSubcommands().values().forEach(sub -> collect(sub, known));
+        cli.getSubcommands().values().forEach(sub -> collect(sub, out, repeatable));
     }
 
     static String variable(String name) {

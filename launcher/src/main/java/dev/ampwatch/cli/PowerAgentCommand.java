@@ -23,8 +23,8 @@ final class PowerAgentCommand implements Callable<Integer> {
             description = "Host id written into every sample and used as its Kafka key (default: " + HostIdConverter.DEFAULT + ").")
     String host;
 
-    @Option(names = "--sources", split = ",", paramLabel = "NAME",
-            description = "Sources to try, in order of preference (default: nvml,rapl,wattmeter,estimate).")
+    @Option(names = "--sources", split = ",", paramLabel = "NAME", defaultValue = "nvml,rapl,wattmeter,estimate",
+            description = "Sources to try, in order of preference (default: ${DEFAULT-VALUE}).")
     List<String> sources;
 
     @Option(names = "--interval", paramLabel = "SOURCE=DURATION",

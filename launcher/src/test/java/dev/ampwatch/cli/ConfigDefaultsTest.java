@@ -50,6 +50,29 @@ class ConfigDefaultsTest {
                 .hasMessageContaining("does not exist");
     }
 
+    /**
+     * A repeatable KEY=VALUE option in the file is named as such, not as an option that does not exist (a user review
+     * took "no option is named [interval]" for a missing option); and the power-agent's --sources shows the default
+     * in effect, the environment's included.
+     */
+    @Test
+    void aRepeatableOptionInTheConfigFileIsNamedAsCommandLineOnly(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("ampwatch.properties");
+        Files.writeString(file, "interval=estimate=250ms\npower-agent.source-setting=wattmeter.type=shelly\n");
+        assertThatThrownBy(() -> Ampwatch.commandLine(Map.of("AMPWATCH_CONFIG", file.toString())))
+                .hasMessageContaining("[interval, power-agent.source-setting] are repeatable KEY=VALUE options, given on the"
+                        + " command line only").hasMessageNotContaining("no option is named");
+
+        java.io.StringWriter out = new java.io.StringWriter();
+        CommandLine cli = Ampwatch.commandLine(Map.of("AMPWATCH_SOURCES", "estimate"));
+        cli.setOut(new java.io.PrintWriter(out, true));
+        assertThat(cli.execute("power-agent", "--help")).isZero();
+        assertThat(out.toString().replaceAll("\\s+", " ")).contains("(default: estimate)");
+        PowerAgentCommand agent = (PowerAgentCommand) Ampwatch.commandLine(Map.of()).parseArgs("power-agent").subcommand()
+                .commandSpec().userObject();
+        assertThat(agent.sources).isEqualTo(dev.ampwatch.power.PowerAgentConfig.DEFAULT_SOURCES);
+    }
+
     @Test
     void aBadValueFromTheEnvironmentIsAnErrorNamingTheOption() {
         CommandLine cli = Ampwatch.commandLine(Map.of("AMPWATCH_HTTP_PORT", "abc"));

@@ -134,7 +134,12 @@ public final class TrainingJob {
                 throw e instanceof TrainingFailedException tfe ? tfe
                         : new TrainingFailedException(options.runId(), "did not start: " + reason, e);
             }
-            LOG.error("training run {} failed: {}", options.runId(), reason, e);
+            // a failure the trainer itself diagnosed (a diverging loss, bad input) is its message; a stack trace only for
+            // the unexpected, or with -Dampwatch.debug=true
+            boolean diagnosed = e instanceof TrainingFailedException || e instanceof IllegalArgumentException
+                    || e instanceof java.io.IOException;
+            LOG.error("training run {} failed: {}", options.runId(), reason,
+                    diagnosed && !Boolean.getBoolean("ampwatch.debug") ? null : e);
             try {
                 listener.onEvent(events.runFailed(events.now(), reason));
             } catch (RuntimeException publishFailure) {
