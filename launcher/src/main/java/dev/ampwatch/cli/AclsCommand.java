@@ -32,13 +32,13 @@ final class AclsCommand implements Callable<Integer> {
     @Option(names = "--agent", paramLabel = "PRINCIPAL", description = "The power-agents' principal (e.g. User:agent).")
     String agent;
 
-    @Option(names = "--trainer", paramLabel = "PRINCIPAL", description = "The principal of train, sweep and follow (e.g. User:trainer).")
+    @Option(names = "--trainer", paramLabel = "PRINCIPAL", description = "The principal of train, sweep, follow, infer and profile (e.g. User:trainer).")
     String trainer;
 
     @Option(names = "--analyzer", paramLabel = "PRINCIPAL", description = "The analyzers' principal (e.g. User:analyzer).")
     String analyzer;
 
-    @Option(names = "--reader", paramLabel = "PRINCIPAL", description = "A principal that reads the results (ampwatch report).")
+    @Option(names = "--reader", paramLabel = "PRINCIPAL", description = "A principal that reads the results (ampwatch report, ampwatch dead-letters).")
     String reader;
 
     @Option(names = "--application-id", defaultValue = "ampwatch-analyzer",
@@ -83,6 +83,9 @@ final class AclsCommand implements Callable<Integer> {
         }
         if (trainer != null) {
             topic(out, trainer, topics.trainingEvents().name(), AclOperation.WRITE, AclOperation.DESCRIBE);
+            // profile and follow --profile-epochs read their run's energy back (RunEnergyWatcher's groups)
+            topic(out, trainer, topics.runEnergy().name(), AclOperation.READ, AclOperation.DESCRIBE);
+            out.add(allow(trainer, ResourceType.GROUP, RunEnergyWatcher.GROUP_PREFIX, PatternType.PREFIXED, AclOperation.READ));
         }
         if (analyzer != null) {
             for (String input : List.of(topics.powerSamples().name(), topics.trainingEvents().name())) {
@@ -104,6 +107,9 @@ final class AclsCommand implements Callable<Integer> {
                 topic(out, reader, output, AclOperation.READ, AclOperation.DESCRIBE);
             }
             out.add(allow(reader, ResourceType.GROUP, "ampwatch-report-", PatternType.PREFIXED, AclOperation.READ));
+            // ampwatch dead-letters, where the AnalyzerDeadLetters alert's runbook sends the operator
+            topic(out, reader, topics.deadLetters(), AclOperation.READ, AclOperation.DESCRIBE);
+            out.add(allow(reader, ResourceType.GROUP, DeadLettersCommand.GROUP_PREFIX, PatternType.PREFIXED, AclOperation.READ));
         }
         return out;
     }

@@ -38,6 +38,8 @@ import picocli.CommandLine.Option;
                 + " wrong-key, duplicate, late, too-large), source topic, key, the analyzer's reason and what the record"
                 + " was, newest last; then the count per kind.")
 final class DeadLettersCommand implements Callable<Integer> {
+    /** Its consumer's group name starts so (never joined: `ampwatch acls` lets the reader role use it). */
+    static final String GROUP_PREFIX = "ampwatch-dead-letters-";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** What the analyzer writes in the kind header (docs/operations.md, "Bad input"). */
     static final List<String> KINDS = List.of("deserialization", "invalid", "wrong-key", "duplicate", "late", "too-large");
@@ -95,7 +97,7 @@ final class DeadLettersCommand implements Callable<Integer> {
 
     Read read(Map<String, Object> client, String topic, Instant from) {
         Map<String, Object> props = new HashMap<>(client);
-        props.put("group.id", "ampwatch-dead-letters-" + UUID.randomUUID()); // never committed: assign(), no auto-commit
+        props.put("group.id", GROUP_PREFIX + UUID.randomUUID()); // never committed: assign(), no auto-commit
         props.put("enable.auto.commit", "false");
         props.put("isolation.level", "read_committed");
         java.util.PriorityQueue<Entry> newest = new java.util.PriorityQueue<>(Comparator.comparing(Entry::time)); // bounded

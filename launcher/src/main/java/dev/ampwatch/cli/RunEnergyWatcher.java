@@ -14,11 +14,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads the run-energy topic (committed records only) until the final totals of given runs are in. */
 final class RunEnergyWatcher implements AutoCloseable {
+    /** Its consumer groups' names start so (one a watcher; `ampwatch acls` lets the trainer role read them). */
+    static final String GROUP_PREFIX = "ampwatch-demo-";
     private final KafkaConsumer<String, RunEnergy> consumer;
     private final Map<String, RunEnergy> finals = new HashMap<>();
 
     RunEnergyWatcher(Map<String, Object> clientProperties, Topics topics) {
-        consumer = new KafkaConsumer<>(committedFromStart(clientProperties, "ampwatch-demo-"), new StringDeserializer(), topics.runEnergy().valueSerde().deserializer());
+        consumer = new KafkaConsumer<>(committedFromStart(clientProperties, GROUP_PREFIX), new StringDeserializer(), topics.runEnergy().valueSerde().deserializer());
         consumer.subscribe(List.of(topics.runEnergy().name()));
     }
 

@@ -37,7 +37,7 @@ class SecuredPipelineIT {
 
     @Test
     void aRunIsMeasuredEndToEndWithEveryComponentAuthenticated(@TempDir Path dir) throws Exception {
-        BrokerSecurity security = BrokerSecurity.prepare(dir.resolve("broker"), "127.0.0.1", List.of("analyzer", "agent", "trainer"));
+        BrokerSecurity security = BrokerSecurity.prepare(dir.resolve("broker"), "127.0.0.1", List.of("analyzer", "agent", "trainer", "reader"));
         try (InProcessBroker broker = InProcessBroker.start(dir.resolve("broker"), "127.0.0.1", 0, security)) {
             String bootstrap = broker.bootstrapServers();
             Topics topics = Topics.withPrefix(PREFIX);
@@ -46,7 +46,7 @@ class SecuredPipelineIT {
             // the broker's authorizer lets users do only what ACLs grant: each role the least it needs
             assertThat(Ampwatch.commandLine().execute("acls", "--kafka-config", security.clientConfig(BrokerSecurity.ADMIN).toString(),
                     "--topic-prefix", PREFIX, "--application-id", "secure-analyzer", "--agent", "User:agent", "--trainer", "User:trainer",
-                    "--analyzer", "User:analyzer")).isZero();
+                    "--analyzer", "User:analyzer", "--reader", "User:reader")).isZero();
             assertForbidden(security.clientProperties("agent", bootstrap), topics.trainingEvents().name());
             assertForbidden(security.clientProperties("trainer", bootstrap), topics.powerSamples().name());
             assertForbidden(security.clientProperties("trainer", bootstrap), topics.runEnergy().name());
@@ -70,6 +70,18 @@ class SecuredPipelineIT {
                         .as(out.toString()).isZero();
 
                 RunEnergy run = awaitFinal(admin, topics, "secure-run", dir);
+                // the trainer's principal reads its run's energy back, as profile and follow --profile-epochs do
+                try (RunEnergyWatcher watcher = new RunEnergyWatcher(security.clientProperties("trainer", bootstrap), topics)) {
+                    assertThat(watcher.awaitFinal(java.util.Set.of("secure-run"), Duration.ofSeconds(60)))
+                            .containsKey("secure-run");
+                }
+                // the reader's principal lists the dead letters, where the AnalyzerDeadLetters alert sends the operator
+                StringWriter letters = new StringWriter();
+                CommandLine deadLetters = Ampwatch.commandLine();
+                deadLetters.setOut(new PrintWriter(letters, true));
+                deadLetters.setErr(new PrintWriter(letters, true));
+                assertThat(deadLetters.execute("dead-letters", "--kafka-config", security.clientConfig("reader").toString(),
+                        "--topic-prefix", PREFIX, "--since", "1h")).as(letters.toString()).isZero();
                 assertThat(run.getEnergyJoules()).as("%s", run).isPositive();
                 assertThat(run.getDurationSeconds()).isBetween(1.5, 10.0); // the trainer slept 2 s between its start and end lines
                 assertThat(run.getComponents()).anySatisfy(c -> assertThat(c.getComponent()).isEqualTo(Component.CPU_PACKAGE));
