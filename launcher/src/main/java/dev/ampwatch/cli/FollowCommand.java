@@ -197,7 +197,7 @@ final class FollowCommand implements Callable<Integer> {
         try (RunEnergyWatcher watcher = new RunEnergyWatcher(kafka.clientProperties(null), kafka.topics())) {
             dev.ampwatch.schema.RunEnergy energy = watcher.awaitFinal(java.util.Set.of(run), wait).get(run);
             if (energy == null) {
-                err.println("ampwatch follow: no final record of run " + run + " within " + wait
+                err.println("ampwatch follow: no final record of run " + run + " within " + DurationConverter.text(wait)
                         + " (is an analyzer running on these topics, and a power-agent on this host?)");
                 return 1;
             }

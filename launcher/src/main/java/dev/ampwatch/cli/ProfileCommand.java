@@ -99,7 +99,7 @@ final class ProfileCommand implements Callable<Integer> {
         System.out.println("stopped after " + profileEpochs + " epochs; waiting for the analyzer's record of the run ...");
         RunEnergy run = watcher.awaitFinal(Set.of(options.runId()), wait).get(options.runId());
         if (run == null) {
-            System.err.println("ampwatch: no final record of run " + options.runId() + " within " + wait
+            System.err.println("ampwatch: no final record of run " + options.runId() + " within " + DurationConverter.text(wait)
                     + " (is an analyzer running on these topics, and a power-agent on this host?)");
             return 1;
         }

@@ -91,7 +91,7 @@ final class TopicSource {
             Instant deadline = Instant.now().plus(timeout);
             while (partitions.stream().anyMatch(p -> consumer.position(p, timeout) < end.get(p))) {
                 if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("could not read " + topic + " to its end within " + timeout);
+                    throw new IllegalStateException("could not read " + topic + " to its end within " + dev.ampwatch.cli.DurationConverter.text(timeout));
                 }
                 consumer.poll(Duration.ofMillis(200)).forEach(each);
             }
