@@ -60,7 +60,6 @@ public final class Ampwatch {
         ConfigDefaults defaults = new ConfigDefaults(env);
         cli.setDefaultValueProvider(defaults);
         defaults.check(cli);
-        CommandLine.IParameterExceptionHandler parameters = cli.getParameterExceptionHandler();
         cli.setParameterExceptionHandler((e, args) -> {
             // a bad value from AMPWATCH_* or the config file is that variable's or file's, not an option typed here
             java.util.Optional<String> origin = e.getArgSpec() instanceof CommandLine.Model.OptionSpec o && !typed(o, args)
@@ -75,7 +74,14 @@ public final class Ampwatch {
                 failed.usage(failed.getOut()); // the defaults are applied before --help is seen: help anyway
                 return 0;
             }
-            return parameters.handleParseException(repaired(e), args);
+            // the error, and where the options are: the whole usage (up to 280 lines for demo) would scroll it away
+            CommandLine failed = e.getCommandLine();
+            java.io.PrintWriter err = failed.getErr();
+            err.println(failed.getColorScheme().errorText("ampwatch: " + repaired(e).getMessage()));
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+                err.println("See '" + failed.getCommandSpec().qualifiedName() + " --help' for the options.");
+            }
+            return failed.getCommandSpec().exitCodeOnInvalidInput();
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println(commandLine.getColorScheme().errorText("ampwatch: " + e.getMessage()));

@@ -44,7 +44,7 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "256", description = "Samples per request (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--device", defaultValue = "auto",
+    @Option(names = "--device", defaultValue = "auto", converter = DeviceConverter.class,
             description = "auto (GPU 0 when it works for the precision, else the CPU, saying why), cpu, gpu or gpuN "
                     + "(default: ${DEFAULT-VALUE}). On the GPU: fp16/bf16 on tensor cores, int8 on the integer tensor cores "
                     + "(sm_80+) or dp4a, int4 through dp4a, fp8 on the FP8 tensor cores (sm_89+).")

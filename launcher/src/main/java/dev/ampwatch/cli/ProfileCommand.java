@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
             "prediction intervals. Starts a broker, the analyzer and the power-agent here, unless --bootstrap-servers is",
             "given: then an analyzer and a power-agent for this host must be running. External trainers: follow --profile-epochs."})
 final class ProfileCommand implements Callable<Integer> {
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, tf32, amp-fp16 or amp-bf16 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--precision", defaultValue = "fp32", converter = TrainingPrecisionConverter.class, description = "fp32, tf32, amp-fp16 or amp-bf16 (default: ${DEFAULT-VALUE}).")
     String precision;
 
     @Option(names = "--run-id", description = "Run id (default: a random UUID).")

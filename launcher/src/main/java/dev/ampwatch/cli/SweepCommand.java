@@ -68,7 +68,7 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|gpu|gpuN",
+    @Option(names = "--device", defaultValue = "auto", converter = DeviceConverter.class, paramLabel = "auto|cpu|gpu|gpuN",
             description = "Where every run trains and infers: one device for the whole sweep, so its configurations compare "
                     + "(default auto: GPU 0 when it works for every precision of the grid, else the CPU; says why).")
     String device;

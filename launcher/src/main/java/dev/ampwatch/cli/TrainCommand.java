@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
                 + " with --conv or --preset cnn), or a classifier or regression (--task) of a Parquet or CSV table (--dataset FILE"
                 + " --target COLUMN).")
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, tf32, amp-fp16 or amp-bf16 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--precision", defaultValue = "fp32", converter = TrainingPrecisionConverter.class, description = "fp32, tf32, amp-fp16 or amp-bf16 (default: ${DEFAULT-VALUE}).")
     String precision;
 
     @Option(names = "--run-id", description = "Run id (default: a random UUID).")

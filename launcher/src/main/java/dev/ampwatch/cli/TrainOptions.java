@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 
 /** Training settings shared by {@code train} and {@code demo}. */
 final class TrainOptions {
-    @Option(names = "--device", defaultValue = "auto",
+    @Option(names = "--device", defaultValue = "auto", converter = DeviceConverter.class,
             description = "auto, cpu, gpu or gpuN: auto takes the GPU (JCuda) when one works for the precision and says why not otherwise;"
                     + " the demo takes one device for all its runs, the GPU only when it works for every precision (default: ${DEFAULT-VALUE}).")
     String device;

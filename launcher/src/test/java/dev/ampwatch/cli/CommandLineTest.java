@@ -23,6 +23,23 @@ class CommandLineTest {
         assertThat(out.toString()).contains("Usage: ampwatch " + command);
     }
 
+    /**
+     * A mistyped option value is one error line and where the options are, exit 2: the whole usage (280 lines for demo)
+     * scrolled the error away (a user review); a mistyped option name still gets picocli's suggestion.
+     */
+    @Test
+    void aBadOptionIsOneLineAndWhereTheOptionsAre() {
+        String err = error(2, "demo", "--grace", "2");
+        assertThat(err.lines()).containsExactly("ampwatch: Invalid value for option '--grace': '2' is not a duration; use e.g. 250ms, 2s, 5m, 1h or PT2S",
+                "See 'ampwatch demo --help' for the options.");
+        // values checked when the command line is read, before any Kafka or training: exit 2 like every usage error
+        assertThat(error(2, "sweep", "--device", "foo", "grid.json")).contains("'foo' is not a device; use auto, cpu, gpu or gpuN");
+        assertThat(error(2, "train", "--precision", "fp64")).contains("'fp64' is not a training precision");
+        assertThat(error(2, "profile", "--precision", "int8")).contains("'int8' is not a training precision");
+        assertThat(error(2, "train", "--epoch", "3")).contains("Unknown options: '--epoch', '3'").contains("Possible solutions: --epochs")
+                .doesNotContain("Usage:");
+    }
+
     /** Runs the command line and returns what it printed on stderr; asserts the exit code. */
     private static String error(int exitCode, String... args) {
         StringWriter err = new StringWriter();

@@ -33,6 +33,11 @@ public record DeviceChoice(Backend backend, String explanation) {
         return pick(device, precision, threads, precision.toString());
     }
 
+    /** Whether {@code device} is one of auto, cpu, gpu, gpuN (any case, surrounding blanks ignored). */
+    public static boolean valid(String device) {
+        return device != null && device.trim().toLowerCase(Locale.ROOT).matches("auto|cpu|gpu\\d*");
+    }
+
     /** As {@link #pick(String, Precision, int)}, its messages naming the work as {@code what} (e.g. "int8 inference"). */
     private static DeviceChoice pick(String device, Precision precision, int threads, String what) {
         String d = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
