@@ -74,16 +74,12 @@ public final class Ampwatch {
                 failed.usage(failed.getOut()); // the defaults are applied before --help is seen: help anyway
                 return 0;
             }
-            // the error, and where the options are: the whole usage (up to 280 lines for demo) would scroll it away
-            CommandLine failed = e.getCommandLine();
-            java.io.PrintWriter err = failed.getErr();
-            err.println(failed.getColorScheme().errorText("ampwatch: " + repaired(e).getMessage()));
-            if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
-                err.println("See '" + failed.getCommandSpec().qualifiedName() + " --help' for the options.");
-            }
-            return failed.getCommandSpec().exitCodeOnInvalidInput();
+            return usageError(e);
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof CommandLine.ParameterException usage) { // an option value a command judged before doing anything
+                return usageError(usage);
+            }
             commandLine.getErr().println(commandLine.getColorScheme().errorText("ampwatch: " + e.getMessage()));
             if (Boolean.getBoolean("ampwatch.debug")) {
                 e.printStackTrace(commandLine.getErr());
@@ -91,6 +87,20 @@ public final class Ampwatch {
             return 1;
         });
         return cli;
+    }
+
+    /**
+     * A usage error: the message, and where the options are (the whole usage, up to 280 lines for demo, would scroll
+     * it away); picocli's suggestion for a mistyped option name. Exit 2.
+     */
+    private static int usageError(CommandLine.ParameterException e) {
+        CommandLine failed = e.getCommandLine();
+        java.io.PrintWriter err = failed.getErr();
+        err.println(failed.getColorScheme().errorText("ampwatch: " + repaired(e).getMessage()));
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+            err.println("See '" + failed.getCommandSpec().qualifiedName() + " --help' for the options.");
+        }
+        return failed.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /** Whether {@code args} ask for help ({@code -h} or {@code --help} before any {@code --}). */

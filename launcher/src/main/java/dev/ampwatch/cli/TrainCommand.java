@@ -33,13 +33,32 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /**
+     * The run's options, every value checked before anything connects to Kafka or trains: a bad one (a hidden layer
+     * of 0 neurons, a dataset that is not there) is a usage error naming the option (exit 2), as a wrong type is.
+     */
+    private TrainingOptions options() {
+        try {
+            TrainingOptions.Builder b = train.builder(Precision.fromCliName(precision));
+            if (runId != null) {
+                b.runId(runId);
+            }
+            TrainingOptions options = b.saveModel(saveModel).build();
+            options.datasetDir().filter(d -> !java.nio.file.Files.exists(d)).ifPresent(d -> {
+                throw new IllegalArgumentException("--dataset " + d + ": no such file or directory");
+            });
+            return options;
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
     @Override
     public Integer call() {
-        TrainingOptions.Builder b = train.builder(Precision.fromCliName(precision));
-        if (runId != null) {
-            b.runId(runId);
-        }
-        TrainingOptions options = b.saveModel(saveModel).build();
+        TrainingOptions options = options();
         try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.reachableClientProperties(),
                 kafka.topics().trainingEvents().name())) {
             TrainingResult result = DeviceChoice.train(train.device, options, publisher, System.out, ProgressBar.forTerminal(), job -> job);

@@ -36,6 +36,11 @@ class CommandLineTest {
         assertThat(error(2, "sweep", "--device", "foo", "grid.json")).contains("'foo' is not a device; use auto, cpu, gpu or gpuN");
         assertThat(error(2, "train", "--precision", "fp64")).contains("'fp64' is not a training precision");
         assertThat(error(2, "profile", "--precision", "int8")).contains("'int8' is not a training precision");
+        // and the values only the run's options can judge, still before Kafka (nothing listens on port 1)
+        assertThat(error(2, "train", "--bootstrap-servers", "127.0.0.1:1", "--hidden", "0"))
+                .contains("--hidden: every layer needs at least 1 neuron: [0]").doesNotContain("Kafka");
+        assertThat(error(2, "train", "--bootstrap-servers", "127.0.0.1:1", "--dataset", "/nope/fashion"))
+                .contains("--dataset /nope/fashion: no such file or directory").doesNotContain("Kafka");
         assertThat(error(2, "train", "--epoch", "3")).contains("Unknown options: '--epoch', '3'").contains("Possible solutions: --epochs")
                 .doesNotContain("Usage:");
     }

@@ -59,6 +59,8 @@ public record TrainingOptions(Precision precision, int batchSize, List<Integer> 
         devices = List.copyOf(devices);
         convLayers = List.copyOf(convLayers);
         require(batchSize >= 1, "batch size must be >= 1: " + batchSize);
+        require(hiddenUnits.stream().allMatch(h -> h >= 1),
+                "--hidden: every layer needs at least 1 neuron: " + hiddenUnits);
         require(epochs >= 1, "epochs must be >= 1: " + epochs);
         require(threads >= 1, "threads must be >= 1: " + threads);
         require(trainLimit >= 0 && testLimit >= 0, "sample limits must be >= 0 (0 = all)");
