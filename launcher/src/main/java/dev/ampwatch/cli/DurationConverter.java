@@ -17,17 +17,24 @@ public final class DurationConverter implements ITypeConverter<Duration> {
 
     /** The duration as one would type it: {@code 250ms}, {@code 10s}, {@code 5m}, {@code 2h}, else seconds ({@code 90.5s}). */
     public static String text(Duration d) {
-        long ms = d.toMillis();
-        if (d.toNanos() % 1_000_000 != 0 || ms < 1000 && ms > 0) {
-            return d.toNanos() % 1_000_000 == 0 ? ms + "ms" : d.toNanos() / 1e9 + "s";
+        long nanos = d.toNanos();
+        if (nanos % 1_000_000 != 0) {
+            return nanos / 1e9 + "s";
         }
-        if (ms % 3_600_000 == 0 && ms > 0) {
+        long ms = nanos / 1_000_000;
+        if (ms == 0) {
+            return "0s";
+        }
+        if (ms % 3_600_000 == 0) {
             return ms / 3_600_000 + "h";
         }
-        if (ms % 60_000 == 0 && ms > 0) {
+        if (ms % 60_000 == 0) {
             return ms / 60_000 + "m";
         }
-        return ms % 1000 == 0 ? ms / 1000 + "s" : ms / 1000.0 + "s";
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms < 1000 ? ms + "ms" : ms / 1000.0 + "s";
     }
 
     public static Duration parse(String value) {
