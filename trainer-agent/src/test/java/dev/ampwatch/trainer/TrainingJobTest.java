@@ -161,11 +161,11 @@ class TrainingJobTest {
         TrainingOptions options = tiny().datasetDir(dir.resolve("nope")).build();
         assertThatThrownBy(() -> new TrainingJob(options, cpu, ticking(), events::add).run())
                 .isInstanceOf(TrainingFailedException.class).hasMessageContaining("did not start").hasMessageContaining("nope");
-        Dataset data = SyntheticData.generate(50, 10, 12, 3, 0.5f, 0.2f, 3);
-        assertThatThrownBy(() -> new TrainingJob(tiny().hiddenUnits(List.of(16, 0)).build(), cpu, ticking(), events::add).run(data))
-                .isInstanceOf(TrainingFailedException.class).hasMessageContaining("did not start")
-                .hasMessageContaining("hidden layer sizes must be >= 1");
+        // a layer of 0 units is refused with the options, before any job (the CLI's usage error, before Kafka)
+        assertThatThrownBy(() -> tiny().hiddenUnits(List.of(16, 0)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("--hidden: every layer needs at least 1 neuron: [16, 0]");
         // a model file that cannot be written is found before the training, not after it
+        Dataset data = SyntheticData.generate(50, 10, 12, 3, 0.5f, 0.2f, 3);
         Path notADirectory = dir.resolve("plain-file");
         assertThatCode(() -> java.nio.file.Files.writeString(notADirectory, "x")).doesNotThrowAnyException();
         TrainingOptions saving = tiny().saveModel(notADirectory.resolve("model.ampwmodel")).build();
