@@ -107,7 +107,7 @@ public final class GpuBackend implements Backend {
 
     /** The driver's CUDA version, e.g. "13.0". */
     public String driverCudaVersion() {
-        return CudaDevice.cudaVersion(device.driverVersion);
+        return DriverSupport.cudaVersion(device.driverVersion);
     }
 
     /** @throws IllegalArgumentException when this GPU cannot run the precision's kernels */

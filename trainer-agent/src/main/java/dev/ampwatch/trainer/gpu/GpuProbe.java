@@ -28,6 +28,6 @@ public record GpuProbe(boolean available, String reason, int ordinal, String dev
         if (!available) {
             return reason;
         }
-        return deviceName + " (" + capability + ", driver CUDA " + CudaDevice.cudaVersion(driverVersion) + ", PTX kernels)";
+        return deviceName + " (" + capability + ", driver CUDA " + DriverSupport.cudaVersion(driverVersion) + ", PTX kernels)";
     }
 }

@@ -55,7 +55,7 @@ final class JitLoad {
 
     /** Why the module did not load, with what to do about it and what the JIT compiler logged. */
     static String failure(String file, int result, String isa, int driverVersion, String jitLog) {
-        String reason = CudaDevice.moduleLoadFailure(file, result, isa, driverVersion);
+        String reason = DriverSupport.moduleLoadFailure(file, result, isa, driverVersion);
         return jitLog == null || jitLog.isBlank() ? reason : reason + "; the JIT compiler said: " + jitLog.replace('\n', ' ');
     }
 }

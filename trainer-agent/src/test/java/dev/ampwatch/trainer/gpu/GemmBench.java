@@ -104,7 +104,7 @@ final class GemmBench {
                         out.append(String.format(Locale.ROOT, "; %s %.2f TFLOP/s", v.label(), tflops(dev, nn, shared, da, db, c, size, seconds)));
                         if (v.block() != null) { // the mma.sync pipeline at each depth that fits, the device's choice first
                             int stageBytes = v.block().stageBytes(v.precision(), GemmOp.NN);
-                            out.append(String.format(Locale.ROOT, " (%d stages", shared / stageBytes));
+                            out.append(String.format(Locale.ROOT, " (%d stages", MmaStages.stages(dev, v.block(), v.precision(), GemmOp.NN)));
                             for (int stages = 2; stages <= KernelLaunch.MMA_MAX_STAGES; stages++) {
                                 if (stages * stageBytes != shared && stages * stageBytes <= maxShared(dev)) {
                                     out.append(String.format(Locale.ROOT, "; %d: %.2f", stages,

@@ -73,11 +73,11 @@ class GpuProbeTest {
 
     @Test
     void aDriverTooOldForThePtxIsToldSo() {
-        assertThat(CudaDevice.moduleLoadFailure("gemm_sm80.ptx", CUresult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION, "9.0", 12080))
+        assertThat(DriverSupport.moduleLoadFailure("gemm_sm80.ptx", CUresult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION, "9.0", 12080))
                 .isEqualTo("loading gemm_sm80.ptx failed: CUDA_ERROR_UNSUPPORTED_PTX_VERSION (the kernels are PTX ISA 9.0,"
                         + " newer than this driver, which supports CUDA 12.8; update the NVIDIA driver or build with an"
                         + " nvcc no newer than the driver)");
-        assertThat(CudaDevice.moduleLoadFailure("elementwise.ptx", CUresult.CUDA_ERROR_INVALID_PTX, "9.0", 13000))
+        assertThat(DriverSupport.moduleLoadFailure("elementwise.ptx", CUresult.CUDA_ERROR_INVALID_PTX, "9.0", 13000))
                 .isEqualTo("loading elementwise.ptx failed: CUDA_ERROR_INVALID_PTX");
         // the JIT compiler's error log (cuModuleLoadDataEx with CU_JIT_ERROR_LOG_BUFFER) is appended, on one line
         byte[] log = new byte[JitLoad.LOG_BYTES];
@@ -92,24 +92,24 @@ class GpuProbeTest {
         assertThat(JitLoad.failure("fp8.ptx", CUresult.CUDA_ERROR_INVALID_PTX, "8.4", 12080, JitLoad.log(new byte[8])))
                 .isEqualTo("loading fp8.ptx failed: CUDA_ERROR_INVALID_PTX");
         assertThat(JitLoad.log(null)).isEmpty();
-        assertThat(CudaDevice.cudaVersion(13000)).isEqualTo("13.0");
-        assertThat(CudaDevice.cudaVersion(12080)).isEqualTo("12.8");
+        assertThat(DriverSupport.cudaVersion(13000)).isEqualTo("13.0");
+        assertThat(DriverSupport.cudaVersion(12080)).isEqualTo("12.8");
     }
 
     /** A driver too old for the kernels' PTX ISA is named before the load is tried, with what it needs. */
     @Test
     void aDriverTooOldForThePtxIsaIsToldWhatItNeeds() {
-        assertThat(CudaDevice.cudaFor("8.0")).isEqualTo(12000);
-        assertThat(CudaDevice.cudaFor("8.5")).isEqualTo(12050);
-        assertThat(CudaDevice.cudaFor("8.7")).isEqualTo(12080);
-        assertThat(CudaDevice.cudaFor("9.0")).isEqualTo(13000);
-        assertThat(CudaDevice.cudaFor("7.8")).isEqualTo(11080);
-        assertThat(CudaDevice.cudaFor("x")).isEqualTo(-1);
-        assertThat(CudaDevice.driverTooOld("gemm_sm80.ptx", "8.0", 11040)).isEqualTo("gemm_sm80.ptx is PTX ISA 8.0, which needs a "
+        assertThat(DriverSupport.cudaFor("8.0")).isEqualTo(12000);
+        assertThat(DriverSupport.cudaFor("8.5")).isEqualTo(12050);
+        assertThat(DriverSupport.cudaFor("8.7")).isEqualTo(12080);
+        assertThat(DriverSupport.cudaFor("9.0")).isEqualTo(13000);
+        assertThat(DriverSupport.cudaFor("7.8")).isEqualTo(11080);
+        assertThat(DriverSupport.cudaFor("x")).isEqualTo(-1);
+        assertThat(DriverSupport.driverTooOld("gemm_sm80.ptx", "8.0", 11040)).isEqualTo("gemm_sm80.ptx is PTX ISA 8.0, which needs a "
                 + "driver that supports CUDA 12.0 (R525 or newer); this driver supports CUDA 11.4: update the NVIDIA driver");
-        assertThat(CudaDevice.driverTooOld("gemm_sm80.ptx", "8.0", 12020)).isNull();
-        assertThat(CudaDevice.driverTooOld("elementwise.ptx", "9.0", 12080)).contains("CUDA 13.0 (R580 or newer)");
-        assertThat(CudaDevice.driverTooOld("elementwise.ptx", "10.1", 12080)).as("unknown ISA: the driver decides").isNull();
+        assertThat(DriverSupport.driverTooOld("gemm_sm80.ptx", "8.0", 12020)).isNull();
+        assertThat(DriverSupport.driverTooOld("elementwise.ptx", "9.0", 12080)).contains("CUDA 13.0 (R580 or newer)");
+        assertThat(DriverSupport.driverTooOld("elementwise.ptx", "10.1", 12080)).as("unknown ISA: the driver decides").isNull();
     }
 
     @Test

@@ -55,7 +55,7 @@ class PtxResourcesTest {
             int version = Integer.parseInt(isa[0]) * 10 + Integer.parseInt(isa[1]);
             if (m == PtxModule.FP8) { // FP8 mma needs ISA 8.4 (R550 and newer); optional: a driver that cannot load it runs the rest
                 assertThat(version).as(m.fileName()).isEqualTo(84);
-                assertThat(CudaDevice.driverTooOld(m.fileName(), "8.4", 12020)).contains("CUDA 12.4").contains("update the NVIDIA driver");
+                assertThat(DriverSupport.driverTooOld(m.fileName(), "8.4", 12020)).contains("CUDA 12.4").contains("update the NVIDIA driver");
             } else {
                 assertThat(version).as(m.fileName()).isLessThanOrEqualTo(80);
             }
