@@ -86,6 +86,9 @@ final class AclsCommand implements Callable<Integer> {
             // profile and follow --profile-epochs read their run's energy back (RunEnergyWatcher's groups)
             topic(out, trainer, topics.runEnergy().name(), AclOperation.READ, AclOperation.DESCRIBE);
             out.add(allow(trainer, ResourceType.GROUP, RunEnergyWatcher.GROUP_PREFIX, PatternType.PREFIXED, AclOperation.READ));
+            // ... and check first that the analyzer's group has members and that this host's readings arrive (PipelineCheck)
+            out.add(allow(trainer, ResourceType.GROUP, applicationId, PatternType.LITERAL, AclOperation.DESCRIBE));
+            topic(out, trainer, topics.powerSamples().name(), AclOperation.READ);
         }
         if (analyzer != null) {
             for (String input : List.of(topics.powerSamples().name(), topics.trainingEvents().name())) {

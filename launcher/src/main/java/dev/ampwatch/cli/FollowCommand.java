@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -90,6 +91,14 @@ final class FollowCommand implements Callable<Integer> {
                     + "\"dataset\":\"imagenette\",\"train_samples\":9469,\"parameter_count\":11689512}'"})
     String wholeRun;
 
+    @Option(names = "--application-id", defaultValue = "ampwatch-analyzer",
+            description = "With --profile-epochs: the running analyzer's application id, checked before the trainer starts (default: ${DEFAULT-VALUE}).")
+    String applicationId;
+
+    @Option(names = "--no-pipeline-check", description = "With --profile-epochs: start the trainer without first checking that an "
+            + "analyzer runs (--application-id) and that this host's power readings arrive.")
+    boolean noPipelineCheck;
+
     @Option(names = "--wait", defaultValue = "2m", converter = DurationConverter.class,
             description = "With --profile-epochs: how long to wait for the analyzer's final record of the run (default: ${DEFAULT-VALUE}).")
     Duration wait;
@@ -124,8 +133,11 @@ final class FollowCommand implements Callable<Integer> {
         FileTail tail = fromFile == null ? null : new FileTail(fromFile, fromStart);
 
         // heartbeats for the open runs come from the publisher, as for train and sweep
-        KafkaTrainingPublisher publisher = listener == null
-                ? new KafkaTrainingPublisher(kafka.reachableClientProperties(), kafka.topics().trainingEvents().name()) : null;
+        Map<String, Object> client = listener == null ? kafka.reachableClientProperties() : null;
+        if (client != null && profileEpochs != null && !noPipelineCheck && !pipelineReady(client, defaults.host())) {
+            return 1;
+        }
+        KafkaTrainingPublisher publisher = client == null ? null : new KafkaTrainingPublisher(client, kafka.topics().trainingEvents().name());
         TrainingListener sink = listener != null ? listener : publisher;
         // lines without event_time are stamped through the publisher, so no heartbeat covers one still on its way
         TrainerLines lines = new TrainerLines(defaults, sink.stampClock(InstantSource.system()), () -> UUID.randomUUID().toString());
@@ -185,6 +197,18 @@ final class FollowCommand implements Callable<Integer> {
                     + (config == null ? "nothing" : config.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
         }
         return config;
+    }
+
+    /** Before a profiled trainer starts: an analyzer running, this host's readings arriving; says what is missing. */
+    private boolean pipelineReady(Map<String, Object> client, String host) {
+        PipelineCheck.Result check = PipelineCheck.run(client, kafka.topics(), applicationId, host, InstantSource.system());
+        check.notes().forEach(n -> err.println("ampwatch follow: note: " + n));
+        check.problems().forEach(problem -> err.println("ampwatch follow: " + problem));
+        if (!check.ok()) {
+            err.println("ampwatch follow: the trainer was not started (--no-pipeline-check starts it anyway)");
+        }
+        err.flush();
+        return check.ok();
     }
 
     /** The analyzer's forecast of the profiled run, from its final record. */

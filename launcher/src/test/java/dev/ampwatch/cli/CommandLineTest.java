@@ -45,6 +45,21 @@ class CommandLineTest {
                 .doesNotContain("Usage:");
     }
 
+    /**
+     * profile on one's own cluster starts no analyzer and samples no power here: the options of those would be silently
+     * ignored (a user review found --forecast-after-epochs so), so they are refused before any Kafka connection.
+     */
+    @Test
+    void profileOnOnesOwnClusterRefusesTheOptionsOfWhatItWouldStartHere() {
+        assertThat(error(2, "profile", "--bootstrap-servers", "127.0.0.1:1", "--forecast-after-epochs", "3", "--idle", "2s"))
+                .contains("--forecast-after-epochs, --idle apply only to the analyzer and power sampling that profile starts here")
+                .contains("set them there").doesNotContain("Kafka at");
+        assertThat(error(2, "profile", "--bootstrap-servers", "127.0.0.1:1", "--profile-epochs", "1"))
+                .contains("--profile-epochs 1 must be at least 2 and fewer than the planned --epochs");
+        // the running analyzer's id is what the check before training looks for: allowed (fails here on the broker, exit 1)
+        assertThat(error(1, "profile", "--bootstrap-servers", "127.0.0.1:1", "--application-id", "a1")).contains("cannot reach Kafka");
+    }
+
     /** Runs the command line and returns what it printed on stderr; asserts the exit code. */
     private static String error(int exitCode, String... args) {
         StringWriter err = new StringWriter();

@@ -1,6 +1,7 @@
 package dev.ampwatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.ampwatch.broker.SharedBroker;
 import dev.ampwatch.schema.RunEnergy;
@@ -31,13 +32,16 @@ class ProfileIT {
     @Test
     void profileAndFollowStopAfterTwoEpochsAndPrintTheForecastOfTheWholeRun(@TempDir Path dir) throws Exception {
         try (LocalRig rig = LocalRig.start(dir, "profile-it", HOST, Duration.ofMillis(200))) {
+            // profile and follow check first that the analyzer runs and this host's readings arrive: the agent's first is awaited
+            await().atMost(Duration.ofSeconds(60)).until(() -> PipelineCheck.run(rig.client(), rig.topics(), "profile-it", HOST,
+                    java.time.InstantSource.system()).ok());
             ByteArrayOutputStream printed = new ByteArrayOutputStream();
             PrintStream stdout = System.out;
             int code;
             System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
             try {
                 code = Ampwatch.commandLine().execute("profile", "--bootstrap-servers", SharedBroker.bootstrapServers(),
-                        "--topic-prefix", "profile-it.", "--host", HOST, "--run-id", "profiled-train", "--experiment-id", "profile-it",
+                        "--topic-prefix", "profile-it.", "--application-id", "profile-it", "--host", HOST, "--run-id", "profiled-train", "--experiment-id", "profile-it",
                         "--epochs", "6", "--profile-epochs", "2", "--train-limit", "3000", "--test-limit", "500", "--device", "cpu");
             } finally {
                 System.setOut(stdout);
@@ -59,7 +63,7 @@ class ProfileIT {
             follow.setErr(new PrintWriter(followOut, true));
             String trainer = trainer(6);
             assertThat(follow.execute("follow", "--bootstrap-servers", SharedBroker.bootstrapServers(), "--topic-prefix", "profile-it.",
-                    "--host", HOST, "--run-id", "profiled-follow", "--experiment-id", "profile-it",
+                    "--application-id", "profile-it", "--host", HOST, "--run-id", "profiled-follow", "--experiment-id", "profile-it",
                     "--profile-epochs", "2", "--", "sh", "-c", trainer)).as(followOut.toString()).isZero();
             assertThat(followOut.toString()).contains("profiled for 2 epochs: stopping the trainer",
                     "forecast of run profiled-follow from its first 2 epochs").doesNotContain("epoch 3 completed");
@@ -70,7 +74,7 @@ class ProfileIT {
             steps.setOut(new PrintWriter(stepsOut, true));
             steps.setErr(new PrintWriter(stepsOut, true));
             assertThat(steps.execute("follow", "--bootstrap-servers", SharedBroker.bootstrapServers(), "--topic-prefix", "profile-it.",
-                    "--host", HOST, "--run-id", "profiled-steps", "--experiment-id", "profile-it", "--steps-per-epoch", "5",
+                    "--application-id", "profile-it", "--host", HOST, "--run-id", "profiled-steps", "--experiment-id", "profile-it", "--steps-per-epoch", "5",
                     "--profile-epochs", "2", "--", "sh", "-c", stepTrainer(30))).as(stepsOut.toString()).isZero();
             assertThat(stepsOut.toString()).contains("forecast of run profiled-steps from its first 2 epochs", "for all 6 planned");
 

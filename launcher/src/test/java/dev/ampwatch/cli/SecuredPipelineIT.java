@@ -75,6 +75,11 @@ class SecuredPipelineIT {
                     assertThat(watcher.awaitFinal(java.util.Set.of("secure-run"), Duration.ofSeconds(60)))
                             .containsKey("secure-run");
                 }
+                // ... and may check first that the analyzer runs and the rig's readings arrive (profile, follow --profile-epochs)
+                PipelineCheck.Result check = PipelineCheck.run(security.clientProperties("trainer", bootstrap), topics, "secure-analyzer",
+                        "secure-rig", java.time.InstantSource.system());
+                assertThat(check.problems()).isEmpty();
+                assertThat(check.notes()).as("nothing left unchecked for want of an ACL").isEmpty();
                 // the reader's principal lists the dead letters, where the AnalyzerDeadLetters alert sends the operator
                 StringWriter letters = new StringWriter();
                 CommandLine deadLetters = Ampwatch.commandLine();
