@@ -74,8 +74,9 @@ final class InferCommand implements Callable<Integer> {
         }
         String hostId = HostId.orLocal(scope.host);
         System.out.printf("%-6s %-36s %12s %14s %10s %10s%n", "prec", "run", "acc|rmse", "inferences/s", "p50 [ms]", "p99 [ms]");
-        try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.reachableClientProperties(),
-                kafka.topics().trainingEvents().name())) {
+        java.util.Map<String, Object> client = kafka.reachableClientProperties();
+        PipelineCheck.warnIfUnmeasured(client, kafka.topics(), hostId, System.err::println, "infer");
+        try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(client, kafka.topics().trainingEvents().name())) {
             for (String precision : precisions) {
                 String runId = UUID.randomUUID().toString();
                 List<EpochMetrics> passes;

@@ -76,6 +76,17 @@ final class PipelineCheck {
         return new Result(List.copyOf(problems), List.copyOf(notes));
     }
 
+    /**
+     * For commands that only publish (train, sweep, infer): an analyzer may attribute their runs later, from the
+     * topics, but readings of the host that were never taken cannot be; so, before anything is trained, a warning
+     * when no recent reading of {@code host} is there (nothing when it could not be checked).
+     */
+    static void warnIfUnmeasured(Map<String, Object> client, Topics topics, String host, java.util.function.Consumer<String> err,
+                                 String command) {
+        power(client, topics, host, InstantSource.system()).filter(Finding::problem)
+                .ifPresent(f -> err.accept("ampwatch " + command + ": warning: " + f.message()));
+    }
+
     /** A problem with the analyzer's group, or that it could not be checked; empty when it runs. */
     static Optional<Finding> analyzer(Map<String, Object> client, String applicationId) {
         try (Admin admin = Admin.create(adminProperties(client))) {

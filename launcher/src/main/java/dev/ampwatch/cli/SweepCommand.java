@@ -141,10 +141,16 @@ final class SweepCommand implements Callable<Integer> {
         out.println("device: " + resolved.explanation());
         out.flush();
 
-        KafkaTrainingPublisher publisher = listener == null
-                ? new KafkaTrainingPublisher(kafka.reachableClientProperties(), kafka.topics().trainingEvents().name()) : null;
-        TrainingListener sink = listener != null ? listener : publisher;
         String hostId = HostId.orLocal(host);
+        java.util.Map<String, Object> client = listener == null ? kafka.reachableClientProperties() : null;
+        if (client != null) { // hours of runs whose host nobody measures are worth a word before the first
+            PipelineCheck.warnIfUnmeasured(client, kafka.topics(), hostId, line -> {
+                spec.commandLine().getErr().println(line);
+                spec.commandLine().getErr().flush();
+            }, "sweep");
+        }
+        KafkaTrainingPublisher publisher = client == null ? null : new KafkaTrainingPublisher(client, kafka.topics().trainingEvents().name());
+        TrainingListener sink = listener != null ? listener : publisher;
         Lifetime lifetime = new Lifetime();
         Thread trainer = Thread.currentThread();
         Thread stopper = new Thread(() -> {

@@ -59,8 +59,9 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TrainingOptions options = options();
-        try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(kafka.reachableClientProperties(),
-                kafka.topics().trainingEvents().name())) {
+        java.util.Map<String, Object> client = kafka.reachableClientProperties();
+        PipelineCheck.warnIfUnmeasured(client, kafka.topics(), options.host(), System.err::println, "train");
+        try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(client, kafka.topics().trainingEvents().name())) {
             TrainingResult result = DeviceChoice.train(train.device, options, publisher, System.out, ProgressBar.forTerminal(), job -> job);
             var last = result.last();
             String quality = last.getTestRmse() != null

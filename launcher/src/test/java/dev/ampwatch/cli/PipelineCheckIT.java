@@ -32,7 +32,8 @@ import picocli.CommandLine;
  * profile and follow --profile-epochs on one's own cluster (a real broker, a real analyzer) refuse to train when
  * what would measure the run is missing, before anything is trained or published, saying what is missing: no
  * analyzer ever ran under the application id, one ran and stopped (its group is empty), no reading of this host,
- * or only an old one. With both there, the check passes (ProfileIT trains through it).
+ * or only an old one. With both there, the check passes (ProfileIT trains through it). train, which only publishes,
+ * warns and trains.
  */
 class PipelineCheckIT {
     static final String HOST = "check-rig";
@@ -92,6 +93,22 @@ class PipelineCheckIT {
                 "the trainer was not started (--no-pipeline-check starts it anyway)");
         assertThat(started).doesNotExist();
         assertThat(trainingEvents(client, topics)).isZero();
+
+        // train (like sweep and infer) only publishes, and an analyzer may come later: it trains, after a warning
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        int code;
+        System.setErr(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            code = Ampwatch.commandLine().execute("train", "--bootstrap-servers", SharedBroker.bootstrapServers(), "--topic-prefix",
+                    "check-it.", "--host", "unwatched-rig", "--epochs", "1", "--train-limit", "300", "--test-limit", "100", "--device", "cpu");
+        } finally {
+            System.setErr(stderr);
+        }
+        String warned = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(code).as(warned).isZero();
+        assertThat(warned).contains("ampwatch train: warning: no recent power reading of host 'unwatched-rig'");
+        assertThat(trainingEvents(client, topics)).isPositive();
     }
 
     /** Runs profile against the test's topics (a tiny run); returns stdout and stderr; asserts the exit code. */
