@@ -234,7 +234,8 @@ final class ReportPlots {
             List<String> levels = new ArrayList<>();
             Map<String, Map<String, double[]>> byPrecision = new LinkedHashMap<>();
             for (ConfigurationSummary c : configurations) {
-                Double mean = c.getMetrics().stream().filter(m -> m.getMetric().equals("average_power_watts"))
+                // a configuration whose every run failed has no mean (and Stream.findFirst throws on a null)
+                Double mean = c.getMetrics().stream().filter(m -> m.getMetric().equals("average_power_watts") && m.getMean() != null)
                         .map(MetricSummary::getMean).findFirst().orElse(null);
                 if (mean == null) {
                     continue;

@@ -78,6 +78,31 @@ class ReportHtmlTest {
         assertThat(html).contains("data-plots=\"6\"").contains("from the runs&#39; running totals");
     }
 
+    /**
+     * A configuration whose every run failed (out of memory in every repeat, say) has no means: the report shows it
+     * with its failed runs and leaves it out of the plots; it threw a NullPointerException ("ampwatch: null", a review).
+     */
+    @Test
+    void aConfigurationWhoseEveryRunFailedIsReportedNotACrash() {
+        java.util.List<RunEnergy> runs = new java.util.ArrayList<>(data.runs());
+        dev.ampwatch.analyzer.state.ExperimentRuns experiment = new dev.ampwatch.analyzer.state.ExperimentRuns(ReportFixture.EXPERIMENT,
+                new java.util.ArrayList<>());
+        for (RunEnergy r : runs) {
+            experiment = dev.ampwatch.analyzer.stats.ExperimentRunsAggregator.add(ReportFixture.EXPERIMENT, r, experiment);
+        }
+        for (int i = 0; i < 2; i++) {
+            RunEnergy failed = ReportFixture.run("oom-" + i, "amp-bf16", 32, 90, ReportFixture.T0.plusSeconds(7200 + 60L * i), 5, false, false);
+            runs.add(failed);
+            experiment = dev.ampwatch.analyzer.stats.ExperimentRunsAggregator.add(ReportFixture.EXPERIMENT, failed, experiment);
+        }
+        ReportData withFailures = new ReportData(dev.ampwatch.analyzer.stats.ExperimentStatistics.compute(experiment), runs,
+                data.runningTotals(), "a test fixture");
+        String rendered = ReportHtml.render(withFailures);
+        assertThat(table(rendered, "descriptive-average_power_watts")).contains(">amp-bf16 bs=32<");
+        assertThat(rows(rendered, "runs")).isEqualTo(22);
+        assertThat(ReportCsv.write(withFailures, ReportHtml.labels(withFailures.stats())).split("\r\n")).hasSize(23);
+    }
+
     @Test
     void csvHasOneExactRowPerRunAndQuotesWhatNeedsIt() {
         String csv = ReportCsv.write(data, ReportHtml.labels(data.stats()));
