@@ -23,6 +23,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -94,13 +95,27 @@ final class SweepCommand implements Callable<Integer> {
     private record Outcome(PlannedRun run, String runId, String status, TrainingResult result) {}
 
     /**
-     * A grid's table read now, as its runs would read it: a missing file, target or column is the grid's to fix before
-     * the first run (and its cool-downs), named by the grid's keys.
+     * A grid's data checked now, as its runs would read it: a missing directory or file, target or column is the grid's
+     * to fix before the first run (and its cool-downs; every run failed alike before, a review), named by the grid's keys.
+     * A table is read; of a Fashion-MNIST directory the four files are looked for.
      */
-    private void checkTable(SweepPlan plan) {
+    private void checkDataset(SweepPlan plan) {
         SweepGrid grid = plan.grid();
         boolean table = grid.dataset().map(dev.ampwatch.trainer.data.TabularFile::isTable).orElse(false);
         if (!table && grid.target().isEmpty()) {
+            Optional<Path> runs = plan.options(plan.runs().get(0)).build().datasetDir(); // as the runs resolve it
+            if (runs.isPresent()) {
+                Path dir = runs.get();
+                try {
+                    if (!java.nio.file.Files.exists(dir)) {
+                        throw new java.io.IOException(dir + ": no such file or directory");
+                    }
+                    dev.ampwatch.trainer.data.FashionMnist.checkPresent(dir);
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("grid " + gridFile + " (\"dataset\"): " + e.getMessage()
+                            + "; give a Fashion-MNIST directory (the four idx files, .gz or not) or a .parquet/.csv table", e);
+                }
+            }
             return;
         }
         TrainingOptions first = plan.options(plan.runs().get(0)).build();
@@ -130,7 +145,7 @@ final class SweepCommand implements Callable<Integer> {
         SweepPlan plan = SweepPlanner.plan(grid);
         plan.describe().forEach(out::println);
         out.flush();
-        checkTable(plan);
+        checkDataset(plan);
         if (dryRun) {
             return 0;
         }

@@ -47,6 +47,21 @@ class SweepCommandTest {
         assertThat(sweep("sweep", good.toString(), "--dry-run")).as(err.toString()).isZero();
     }
 
+    /** A review: a grid naming a missing directory failed every run alike, a cool-down after each; --dry-run said nothing. */
+    @Test
+    void aGridsDatasetDirectoryIsCheckedBeforeAnyRun() throws Exception {
+        Path grid = Files.writeString(dir.resolve("nope.json"), """
+                {"precisions": ["fp32"], "repeats": 3, "dataset": "%s"}
+                """.formatted(dir.resolve("nope").toString().replace("\\", "/")));
+        assertThat(sweep("sweep", grid.toString(), "--dry-run")).isEqualTo(1);
+        assertThat(err.toString()).contains("grid " + grid + " (\"dataset\"): " + dir.resolve("nope") + ": no such file or directory");
+        Files.createDirectories(dir.resolve("nope"));
+        Files.write(dir.resolve("nope/train-images-idx3-ubyte.gz"), new byte[0]);
+        assertThat(sweep("sweep", grid.toString(), "--no-warm-up")).isEqualTo(1);
+        assertThat(err.toString()).contains("no train-labels-idx1-ubyte file in " + dir.resolve("nope"));
+        assertThat(events).as("nothing trained, nothing published").isEmpty();
+    }
+
     @Test
     void aDryRunPrintsTheShuffledPlanAndItsSeed() throws Exception {
         Path grid = Files.writeString(dir.resolve("grid.json"), """

@@ -24,12 +24,17 @@ public final class FashionMnist {
     /** Whether {@code dir} holds all four files (under any accepted spelling). */
     public static boolean isPresent(Path dir) {
         try {
-            for (String base : bases()) {
-                find(dir, base);
-            }
+            checkPresent(dir);
             return true;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /** Throws, naming the first missing file and the spellings tried, unless {@code dir} holds all four files. */
+    public static void checkPresent(Path dir) throws IOException {
+        for (String base : bases()) {
+            find(dir, base);
         }
     }
 
