@@ -127,7 +127,15 @@ class ReplayCommandTest {
         assertThat(r.rc).isEqualTo(1);
         assertThat(r.err.toString()).contains(csv + ":2: event time 1999-12-31T23:58:20Z is before 2000-01-01")
                 .contains(csv + ":4: event time").contains("more than 1 h after now")
-                .contains("nothing published: fix them, or pass --skip-bad to publish the 1 other records without them.");
+                .contains("2 event times the broker or the analyzer refuse:")
+                .contains("nothing published: fix them, or pass --skip-bad to publish the 1 good records without them.");
+        // with lines bad in their format too: one listing of all, and the good records counted without either
+        java.nio.file.Files.writeString(csv, "garbage\n", java.nio.file.StandardOpenOption.APPEND);
+        Run both = new Run("--dry-run", "--power", csv.toString());
+        assertThat(both.rc).isEqualTo(1);
+        assertThat(both.err.toString()).contains("1 bad line:", csv + ":5:", "and 2 event times the broker or the analyzer refuse:",
+                csv + ":2: event time 1999-12-31T23:58:20Z", "nothing published: fix the bad lines, or pass --skip-bad to publish the "
+                + "1 good records without them.");
         Run skip = new Run("--dry-run", "--skip-bad", "--power", csv.toString());
         assertThat(skip.rc).isZero();
         assertThat(skip.out.toString()).contains("would publish event times 2026-11-23T10:00:00Z .. ");
