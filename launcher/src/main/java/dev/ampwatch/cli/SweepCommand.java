@@ -317,7 +317,7 @@ final class SweepCommand implements Callable<Integer> {
     private static void summary(PrintWriter out, SweepPlan plan, List<Outcome> outcomes) {
         out.printf("%nsweep %s: %d of %d runs%n", plan.experimentId(), outcomes.size(), plan.runs().size());
         out.printf("%4s  %-36s  %-9s %6s  %-12s %6s %6s  %9s %11s  %s%n", "#", "run", "precision", "batch", "hidden", "epochs",
-                "repeat", "acc|rmse", "samples/s", "status");
+                "repeat", "acc|rmse", "train/s", "status");
         for (Outcome o : outcomes) {
             RunSetting s = o.run().setting();
             String acc = "";
@@ -330,6 +330,12 @@ final class SweepCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%4d  %-36s  %-9s %6d  %-12s %6d %6d  %9s %11s  %s%n", o.run().index(), o.runId(),
                     s.precision(), s.batchSize(), s.hiddenText(), s.epochs(), o.run().repeat(), acc, rate, o.status());
         }
+        // the energy is the analyzer's, which may still be attributing the last run: said where to find it (a review
+        // missed it here), and which samples per second this is (the report's differ, by what they span)
+        out.println("train/s: the last epoch's training samples per second by the trainer's clock, evaluation excluded (the");
+        out.println("  analyzer's samples_per_second in /runs and the report spans the epochs' event time, evaluation included).");
+        out.printf("energy, power and the statistics of these runs: ampwatch report --experiment %s (with the same Kafka options)%n",
+                plan.experimentId());
         out.flush();
     }
 
