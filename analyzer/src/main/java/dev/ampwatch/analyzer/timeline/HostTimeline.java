@@ -262,6 +262,15 @@ public final class HostTimeline {
         return !silent.isEmpty();
     }
 
+    /**
+     * The event as its producer sent it: a late one was moved forward to be applied, and a dead letter shows what
+     * was sent (a review saw every refused event of a replayed trace at the one time they had been moved to).
+     */
+    private static TrainingEvent asSent(Buffered b) {
+        return b.movedUs() == 0 ? b.event() : TrainingEvent.newBuilder(b.event())
+                .setEventTime(Micros.instant(Micros.of(b.event().getEventTime()) - b.movedUs())).build();
+    }
+
     private Release release(long beforeUs, boolean hostQuiet, long nowMs) {
         List<RunEnergy> out = new ArrayList<>();
         List<PowerSample> duplicates = List.of(); // rare: made when needed
@@ -275,7 +284,7 @@ public final class HostTimeline {
                 java.util.Optional<String> why = runs.apply(b.event(), b.movedUs());
                 if (why.isPresent()) {
                     refused = refused.isEmpty() ? new ArrayList<>() : refused;
-                    refused.add(new Refused(b.event(), why.get()));
+                    refused.add(new Refused(asSent(b), why.get()));
                 }
             } else if (b.isLate()) {
                 countLate(b.timeUs());

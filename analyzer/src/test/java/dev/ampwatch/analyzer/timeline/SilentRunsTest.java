@@ -150,6 +150,9 @@ class SilentRunsTest {
         assertThat(refused).as("released by the quiet flush, not left waiting for new data").hasSize(4)
                 .allSatisfy(r -> assertThat(r.reason()).contains("ended already"));
         assertThat(refused.get(0).reason()).contains("RUN_STARTED").contains("final record is out");
+        // the dead letters show the events as sent, at their own times, not at the time they were moved to
+        assertThat(refused).extracting(r -> r.event().getEventTime()).containsExactlyElementsOf(trace.stream()
+                .map(TrainingEvent::getEventTime).toList());
         for (int s = 41; s <= 60; s++) {
             t.accept(sample(s), 0);
             HostTimeline.Release r = t.advance(0);
