@@ -66,16 +66,17 @@ final class DeadLettersCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (limit < 0) {
-            throw new IllegalArgumentException("--limit " + limit + " is not a count: give 0 or more");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--limit " + limit + " is not a count: give 0 or more");
         }
         if (since != null && (since.isNegative() || since.isZero())) {
-            throw new IllegalArgumentException("--since must be a positive duration, e.g. 10m");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--since must be a positive duration, e.g. 10m");
         }
         if (kinds != null) {
             kinds = kinds.stream().map(k -> k.trim().toLowerCase(Locale.ROOT)).toList();
             for (String k : kinds) {
                 if (!KINDS.contains(k)) {
-                    throw new IllegalArgumentException("--kind " + k + " is not a kind of dead letter; the kinds: " + String.join(", ", KINDS));
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--kind " + k
+                            + " is not a kind of dead letter; the kinds: " + String.join(", ", KINDS));
                 }
             }
         }

@@ -43,6 +43,11 @@ class CommandLineTest {
                 .contains("--dataset /nope/fashion: no such file or directory").doesNotContain("Kafka");
         assertThat(error(2, "train", "--epoch", "3")).contains("Unknown options: '--epoch', '3'").contains("Possible solutions: --epochs")
                 .doesNotContain("Usage:");
+        // option values judged by the command itself are usage errors too (were exit 1 without the pointer to --help; a review)
+        assertThat(error(2, "dead-letters", "--kind", "lat")).contains("--kind lat is not a kind of dead letter")
+                .contains("See 'ampwatch dead-letters --help'");
+        assertThat(error(2, "dead-letters", "--limit", "-1")).contains("--limit -1 is not a count");
+        assertThat(error(2, "replay", "--partitions", "0", "--power", "p.csv")).contains("--partitions 0: a topic needs at least 1 partition");
     }
 
     /**
@@ -113,7 +118,7 @@ class CommandLineTest {
 
     @Test
     void deadLettersKnowTheirKinds() {
-        assertThat(error(1, "dead-letters", "--bootstrap-servers", "127.0.0.1:1", "--kind", "bogus"))
+        assertThat(error(2, "dead-letters", "--bootstrap-servers", "127.0.0.1:1", "--kind", "bogus"))
                 .contains("--kind bogus is not a kind of dead letter; the kinds: deserialization, invalid, wrong-key, duplicate, late, too-large");
     }
 

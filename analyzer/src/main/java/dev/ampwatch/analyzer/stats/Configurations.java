@@ -148,12 +148,14 @@ record Configurations(List<Configuration> all, List<String> varying, int without
         return factor.equals(PHASE) && TRAINING.equals(level) || factor.equals(CONV_LAYERS) && level.isEmpty();
     }
 
-    /** The precision and each factor of {@code varying} as short=level; an MLP's label has no conv= (as its key). */
+    /** The precision and each factor of {@code varying} as short=level; an MLP's label has no conv= (as its key), an empty level reads none. */
     private static String label(Map<String, String> levels, List<String> varying) {
         StringBuilder b = new StringBuilder(levels.get(PRECISION));
         for (String factor : varying) {
             if (!factor.equals(PRECISION) && !(factor.equals(CONV_LAYERS) && levels.get(factor).isEmpty())) {
-                b.append(' ').append(FACTORS.get(factor)).append('=').append(levels.get(factor));
+                // an empty level (a model without hidden layers) reads "none", not "h=" (a review)
+                String level = levels.get(factor);
+                b.append(' ').append(FACTORS.get(factor)).append('=').append(level.isEmpty() ? "none" : level);
             }
         }
         return b.toString();

@@ -51,6 +51,14 @@ class ConvLayersTest {
                 .extracting(t -> t.getFactors().toString()).containsExactly("[precision, conv_layers]");
     }
 
+    /** A model without hidden layers (logistic regression) is labelled h=none, not "h=" (a review). */
+    @Test
+    void aModelWithoutHiddenLayersIsLabelledNone() {
+        ExperimentStats s = ExperimentStatistics.compute(new Runs().add("fp32", 32, 0, false, FP32_32)
+                .add("fp32", 32, 256, false, FP32_128).experiment());
+        assertThat(s.getConfigurations()).extracting(ConfigurationSummary::getLabel).containsExactlyInAnyOrder("fp32 h=none", "fp32 h=256");
+    }
+
     @Test
     void theKeyOfARunConfigHasTheConvolutionLayersOnlyWhenThereAreSome() {
         RunConfig mlp = RunConfig.newBuilder().setPrecision("fp32").setBatchSize(32).setHiddenUnits(List.of(256)).setEpochs(5)

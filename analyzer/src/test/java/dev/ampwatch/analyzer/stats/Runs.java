@@ -76,7 +76,8 @@ final class Runs {
     }
 
     static RunSettings settings(String precision, int batchSize, int hidden, boolean benchmark) {
-        return RunSettings.newBuilder().setPrecision(precision).setBatchSize(batchSize).setHiddenUnits(List.of(hidden))
+        return RunSettings.newBuilder().setPrecision(precision).setBatchSize(batchSize)
+                .setHiddenUnits(hidden == 0 ? List.of() : List.of(hidden)) // 0: no hidden layer (a linear model)
                 .setEpochs(5).setLearningRate(0.01).setOptimizer("sgd-momentum").setDataset("fashion-mnist")
                 .setDatasetSynthetic(false).setTrainSamples(1_000).setDeviceName("cpu (2 threads)").setBackend("cpu")
                 .setBenchmark(benchmark).build();

@@ -113,6 +113,10 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "nothing to replay: give --power FILE.csv and/or --events FILE.jsonl");
         }
+        if (partitions < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--partitions " + partitions
+                    + ": a topic needs at least 1 partition");
+        }
         if (progressInterval.compareTo(Duration.ofMillis(1)) < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--progress-interval: " + progressInterval.toMillis() + " ms is too short; expected at least 1ms, e.g. 1s");

@@ -18,10 +18,12 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "report", mixinStandardHelpOptions = true,
         header = "Writes one self-contained HTML report (and a CSV of the runs) of an experiment.",
-        description = {"Writes one self-contained HTML report of an experiment (plots and the tables a paper prints:",
-            "descriptive statistics, ANOVA, pairwise tests with Holm, effect sizes, TOST, power, regression checks)",
-            "and a CSV of its runs. Statistics come from --analyzer (GET /experiments/ID) when given, else from the",
-            "experiment-stats topic; runs from the run-energy topic with --bootstrap-servers, else from --analyzer.",
+        description = {"Writes one self-contained HTML report of an experiment (plots and the tables",
+            "a paper prints: descriptive statistics, ANOVA, pairwise tests with Holm,",
+            "effect sizes, TOST, power, regression checks) and a CSV of its runs.",
+            "Statistics come from --analyzer (GET /experiments/ID) when given, else from",
+            "the experiment-stats topic; runs from the run-energy topic with",
+            "--bootstrap-servers, else from --analyzer.",
             "",
             "  ampwatch report --experiment sweep-1a2b --bootstrap-servers 127.0.0.1:9092 --out report.html",
             ""})

@@ -78,7 +78,7 @@ final class TopicSource {
                 infos = consumer.partitionsFor(topic, timeout);
             } catch (org.apache.kafka.common.errors.TimeoutException e) {
                 throw new IllegalStateException("Kafka at " + client.get("bootstrap.servers") + " did not answer within "
-                        + timeout + " (asked for topic " + topic + "): is it running, is --bootstrap-servers right?", e);
+                        + dev.ampwatch.cli.DurationConverter.text(timeout) + " (asked for topic " + topic + "): is it running, is --bootstrap-servers right?", e);
             }
             if (infos == null || infos.isEmpty()) {
                 throw new IllegalStateException("topic " + topic + " does not exist on " + client.get("bootstrap.servers")

@@ -53,9 +53,24 @@ public final class JsonFields {
         for (Iterator<String> names = object.fieldNames(); names.hasNext();) {
             String name = names.next();
             if (!allowed.contains(name)) {
-                throw new JsonFieldException(join(path, name), "unknown field; expected one of " + String.join(", ", allowed));
+                String hint = closeTo(name, allowed).map(n -> " (did you mean " + n + "?)").orElse("");
+                throw new JsonFieldException(join(path, name), "unknown field" + hint + "; expected one of " + String.join(", ", allowed));
             }
         }
+    }
+
+    /**
+     * The accepted name a misspelt one most likely meant: the same in snake_case (batchSizes, batch-sizes), or with an
+     * s more or less (batch_size for batch_sizes); empty when none is that close.
+     */
+    static java.util.Optional<String> closeTo(String name, Collection<String> allowed) {
+        String snake = name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replace('-', '_').toLowerCase(java.util.Locale.ROOT);
+        for (String candidate : List.of(snake, snake + "s", snake.endsWith("s") ? snake.substring(0, snake.length() - 1) : snake)) {
+            if (!candidate.equals(name) && allowed.contains(candidate)) {
+                return java.util.Optional.of(candidate);
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     public static String text(JsonNode v, String path) {

@@ -139,7 +139,9 @@ class SweepGridFileTest {
                 .isInstanceOf(JsonFieldException.class)
                 .hasMessage("batch_sizes[0]: expected an integer, got the string \"64\" (write numbers and booleans without quotes)");
         assertThatThrownBy(() -> SweepGridFile.parse("{\"batch_size\": [64]}"))
-                .hasMessageStartingWith("batch_size: unknown field; expected one of mode, precisions, batch_sizes");
+                .hasMessageStartingWith("batch_size: unknown field (did you mean batch_sizes?); expected one of mode, precisions, batch_sizes");
+        assertThatThrownBy(() -> SweepGridFile.parse("{\"batchSizes\": [64]}")).hasMessageContaining("(did you mean batch_sizes?)");
+        assertThatThrownBy(() -> SweepGridFile.parse("{\"cool-down\": \"1s\"}")).hasMessageStartingWith("cool-down: unknown field; ");
         assertThatThrownBy(() -> SweepGridFile.parse("{\"precisions\": [\"fp64\"]}"))
                 .hasMessageContaining("precisions[0]").hasMessageContaining("fp64").hasMessageContaining("amp-bf16");
         assertThatThrownBy(() -> SweepGridFile.parse("{\"mode\": \"random\"}")).hasMessageContaining("grid or one-at-a-time");
