@@ -112,6 +112,13 @@ final class ReportTables {
         if (stats.getRegressions().isEmpty()) {
             return "<p>No regression check: it needs a mixed precision configuration with an fp32 twin.</p>\n";
         }
+        if (stats.getRegressions().stream().allMatch(r -> r.getWelchPHolm() == null)) {
+            // none computed (too few runs yet): one line of why, not a table of rows that each say it (a review)
+            java.util.Set<String> why = new java.util.TreeSet<>();
+            stats.getRegressions().forEach(r -> why.addAll(r.getReasons()));
+            return "<p id=\"regressions-none\">No regression check computed yet (" + stats.getRegressions().size() + " checks): "
+                    + Html.text(why.isEmpty() ? "not enough runs" : String.join("; ", why)) + ".</p>\n";
+        }
         StringBuilder t = new StringBuilder(table("regressions"));
         t.append(Html.head(List.of("configuration", "check", "metric", "reference", "n", "n ref", "mean", "mean ref", "difference",
                 "ratio", "p (Holm)", "significant", "note")));

@@ -103,6 +103,22 @@ class ReportHtmlTest {
         assertThat(ReportCsv.write(withFailures, ReportHtml.labels(withFailures.stats())).split("\r\n")).hasSize(23);
     }
 
+    /** With three runs a configuration, no regression check is computed: one line says why, not a table of 12 such rows. */
+    @Test
+    void regressionChecksNotYetComputedAreOneLine() {
+        java.util.List<RunEnergy> runs = data.runs().subList(0, 12); // the first 3 repeats of the 4 configurations
+        dev.ampwatch.analyzer.state.ExperimentRuns experiment = new dev.ampwatch.analyzer.state.ExperimentRuns(ReportFixture.EXPERIMENT,
+                new java.util.ArrayList<>());
+        for (RunEnergy r : runs) {
+            experiment = dev.ampwatch.analyzer.stats.ExperimentRunsAggregator.add(ReportFixture.EXPERIMENT, r, experiment);
+        }
+        ExperimentStats stats = dev.ampwatch.analyzer.stats.ExperimentStatistics.compute(experiment);
+        assertThat(stats.getRegressions()).isNotEmpty().allSatisfy(r -> assertThat(r.getWelchPHolm()).isNull());
+        String rendered = ReportHtml.render(new ReportData(stats, runs, data.runningTotals(), "a test fixture"));
+        assertThat(rendered).doesNotContain("<table id=\"regressions\">")
+                .containsPattern("<p id=\"regressions-none\">No regression check computed yet \\(\\d+ checks\\): [^<]*needs");
+    }
+
     @Test
     void csvHasOneExactRowPerRunAndQuotesWhatNeedsIt() {
         String csv = ReportCsv.write(data, ReportHtml.labels(data.stats()));
