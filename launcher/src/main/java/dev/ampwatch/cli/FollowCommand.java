@@ -125,11 +125,11 @@ final class FollowCommand implements Callable<Integer> {
                     ? "--profile-epochs " + profileEpochs + ": a forecast needs at least 2 complete epochs"
                     : "--profile-epochs stops the trainer: give its command after --, not --from-file alone");
         }
-        JsonNode wholeRunConfig = wholeRun == null ? null : wholeRunConfig();
         out = spec.commandLine().getOut();
         err = spec.commandLine().getErr();
         FollowDefaults defaults = new FollowDefaults(experimentId, Optional.ofNullable(runId), HostId.orLocal(host), devices,
                 backend, deviceName);
+        JsonNode wholeRunConfig = wholeRun == null ? null : wholeRunConfig(defaults);
         FileTail tail = fromFile == null ? null : new FileTail(fromFile, fromStart);
 
         // heartbeats for the open runs come from the publisher, as for train and sweep
@@ -168,7 +168,7 @@ final class FollowCommand implements Callable<Integer> {
     }
 
     /** --whole-run's JSON object, given inline or as a file's path; the combinations it cannot work with are refused. */
-    private JsonNode wholeRunConfig() {
+    private JsonNode wholeRunConfig(FollowDefaults defaults) {
         if (command.isEmpty() || fromFile != null || stepsPerEpoch != null || profileEpochs != null) {
             throw new ParameterException(spec.commandLine(), "--whole-run makes the command one run from its start to its exit: "
                     + "give the command after --, without --from-file, --steps-per-epoch or --profile-epochs (which read the "
@@ -195,6 +195,11 @@ final class FollowCommand implements Callable<Integer> {
         if (config == null || !config.isObject()) {
             throw new ParameterException(spec.commandLine(), from + ": expected a JSON object (a run_started line's config), got "
                     + (config == null ? "nothing" : config.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+        }
+        try { // checked as the run_started line it stands for, now: a usage error before anything starts (was exit 1; a review)
+            new TrainerLines(defaults).wholeRun().startWholeRun(config);
+        } catch (dev.ampwatch.trainer.json.JsonFieldException e) {
+            throw new ParameterException(spec.commandLine(), from + ": " + e.getMessage());
         }
         return config;
     }

@@ -155,7 +155,7 @@ class FollowCommandTest {
     void wholeRunRefusesABadConfigBeforeTheCommandStarts(@TempDir Path dir) {
         Path marker = dir.resolve("ran");
         String bad = WHOLE_RUN_CONFIG.replace("\"batch_size\":64", "\"batch_size\":\"64\"");
-        assertThat(follow("follow", "--whole-run", bad, "--", "touch", marker.toString())).isEqualTo(1);
+        assertThat(follow("follow", "--whole-run", bad, "--", "touch", marker.toString())).isEqualTo(2); // a usage error, as the other bad values of --whole-run
         assertThat(err.toString()).contains("--whole-run: config.batch_size: expected an integer, got the string \"64\"");
         assertThat(marker).doesNotExist();
         assertThat(events).isEmpty();
