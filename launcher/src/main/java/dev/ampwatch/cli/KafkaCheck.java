@@ -77,15 +77,7 @@ final class KafkaCheck {
     /** Fails within {@link #REACH_TIMEOUT} when no broker of {@code bootstrap.servers} answers, saying what to check. */
     static void reachable(Map<String, Object> props) {
         Object servers = props.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
-        Map<String, Object> admin = new TreeMap<>();
-        Set<String> names = AdminClientConfig.configNames();
-        props.forEach((k, v) -> {
-            if (names.contains(k)) {
-                admin.put(k, v);
-            }
-        });
-        admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) REACH_TIMEOUT.toMillis());
-        admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) REACH_TIMEOUT.toMillis());
+        Map<String, Object> admin = adminProperties(props, REACH_TIMEOUT);
         String what = "cannot reach Kafka at " + servers;
         String check = ": is a broker running there (`ampwatch broker` starts one), is the address right, and does it "
                 + "need TLS or SASL (-X security.protocol=..., --kafka-config FILE)?";
@@ -111,6 +103,20 @@ final class KafkaCheck {
         } finally {
             client.close(Duration.ZERO);
         }
+    }
+
+    /** The admin client's share of client properties (no warnings about the rest), answering within {@code timeout}. */
+    static Map<String, Object> adminProperties(Map<String, Object> props, Duration timeout) {
+        Map<String, Object> admin = new TreeMap<>();
+        Set<String> names = AdminClientConfig.configNames();
+        props.forEach((k, v) -> {
+            if (names.contains(k)) {
+                admin.put(k, v);
+            }
+        });
+        admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        return admin;
     }
 
     private static String rootMessage(Throwable e) {

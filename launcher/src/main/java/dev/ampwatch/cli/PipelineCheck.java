@@ -18,7 +18,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -89,7 +88,7 @@ final class PipelineCheck {
 
     /** A problem with the analyzer's group, or that it could not be checked; empty when it runs. */
     static Optional<Finding> analyzer(Map<String, Object> client, String applicationId) {
-        try (Admin admin = Admin.create(adminProperties(client))) {
+        try (Admin admin = Admin.create(KafkaCheck.adminProperties(client, TIMEOUT))) {
             Optional<GroupListing> group = admin.listGroups().all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).stream()
                     .filter(g -> g.groupId().equals(applicationId)).findFirst();
             if (group.isEmpty()) {
@@ -186,19 +185,6 @@ final class PipelineCheck {
         } catch (RuntimeException notASample) {
             return null; // bad records are the analyzer's to set aside; here they are just not a reading
         }
-    }
-
-    private static Map<String, Object> adminProperties(Map<String, Object> client) {
-        Map<String, Object> admin = new HashMap<>();
-        Set<String> names = AdminClientConfig.configNames();
-        client.forEach((k, v) -> {
-            if (names.contains(k)) {
-                admin.put(k, v);
-            }
-        });
-        admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
-        admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
-        return admin;
     }
 
     private static String reason(Throwable e) {
