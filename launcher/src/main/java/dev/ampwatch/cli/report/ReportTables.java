@@ -39,13 +39,27 @@ final class ReportTables {
                         int d = digits(m.getUnit(), m.getMean());
                         t.append(Html.row(List.of(c.getLabel(), "" + c.getRuns(), "" + c.getFailedRuns(), "" + m.getN(),
                                 Numbers.fixed(m.getMean(), d), Numbers.fixed(m.getSd(), d + 1), Numbers.fixed(m.getCiLow(), d),
-                                Numbers.fixed(m.getCiHigh(), d), nz(m.getReason()))));
+                                Numbers.fixed(m.getCiHigh(), d), note(m))));
                     }
                 }
             }
             b.append(section(metric, unit(stats, metric), t.append("</tbody></table>\n").toString()));
         }
         return b.toString();
+    }
+
+    /**
+     * The summary's own reason, and a word when its t interval reaches below 0 for a quantity that cannot (all but net
+     * energy, which is below 0 when a run drew less than idle): such a low end is no bound, only too few runs for their
+     * spread (a review read -7.6 J as a result).
+     */
+    static String note(MetricSummary m) {
+        String reason = nz(m.getReason());
+        if (m.getCiLow() == null || m.getCiLow() >= 0 || m.getMetric().equals("net_energy_joules")) {
+            return reason;
+        }
+        String below = "the interval reaches below 0, which this quantity cannot: too few runs for their spread";
+        return reason.isEmpty() ? below : reason + "; " + below;
     }
 
     static String anova(ExperimentStats stats) {

@@ -120,6 +120,15 @@ class ReportHtmlTest {
     }
 
     @Test
+    void aConfidenceIntervalBelowZeroOfAQuantityThatCannotBeIsSaidToBeNoBound() {
+        MetricSummary energy = MetricSummary.newBuilder(data.stats().getConfigurations().get(0).getMetrics().get(0))
+                .setMetric("energy_joules").setCiLow(-7.6).setReason(null).build();
+        assertThat(ReportTables.note(energy)).contains("reaches below 0, which this quantity cannot");
+        assertThat(ReportTables.note(MetricSummary.newBuilder(energy).setMetric("net_energy_joules").build())).isEmpty();
+        assertThat(ReportTables.note(MetricSummary.newBuilder(energy).setCiLow(1.0).build())).isEmpty();
+    }
+
+    @Test
     void csvHasOneExactRowPerRunAndQuotesWhatNeedsIt() {
         String csv = ReportCsv.write(data, ReportHtml.labels(data.stats()));
         String[] lines = csv.split("\r\n");
