@@ -100,18 +100,6 @@ final class DemoCommand implements Callable<Integer> {
     TrainOptions train;
 
     /** The statistics' verdict per mixed precision, in words with the numbers (docs/statistics.md). */
-    private static void printVerdicts(ExperimentStats stats) {
-        var settings = stats.getSettings();
-        System.out.printf("%nlower precisions vs fp32 at the same settings (Welch's t with Holm, %s %% intervals; energy: TOST within +-%s %%):%n",
-                Verdicts.confidence(settings == null ? 0.05 : settings.getAlpha()),
-                Numbers.sig(100 * (settings == null ? 0.05 : settings.getEquivalenceMarginRatio())));
-        List<String> verdicts = Verdicts.of(stats);
-        if (verdicts.isEmpty()) {
-            System.out.println("  none: no mixed precision ran next to fp32");
-        }
-        verdicts.forEach(v -> System.out.println("  " + v));
-    }
-
     /**
      * The inference runs: each inference precision {@code --repeats} times in a shuffled order, run r of a
      * precision on the model of fp32 training run r, after the cool-down. Returns true when stopped (Ctrl-C).
@@ -236,7 +224,7 @@ final class DemoCommand implements Callable<Integer> {
                 System.err.println("ampwatch: the analyzer wrote no statistics for experiment " + train.scope.experimentId + " within 60 s");
                 return 1;
             }
-            printVerdicts(stats);
+            Verdicts.print(System.out, stats);
             Path html = report != null ? report : dataDir.resolve("report.html");
             try {
                 ReportCommand.fromTopics(client, config.topics(), train.scope.experimentId, stats, html);

@@ -74,6 +74,14 @@ final class SweepCommand implements Callable<Integer> {
                     + "(default auto: GPU 0 when it works for every precision of the grid, else the CPU; says why).")
     String device;
 
+    @Option(names = "--application-id", defaultValue = "ampwatch-analyzer",
+            description = "The analyzer whose results (energy, verdicts) the sweep waits for at its end, when it runs (default: ${DEFAULT-VALUE}).")
+    String applicationId;
+
+    @Option(names = "--results-wait", defaultValue = "2m", converter = DurationConverter.class,
+            description = "How long to wait after the last run for the analyzer's results of the runs; 0s: do not wait (default: ${DEFAULT-VALUE}).")
+    Duration resultsWait;
+
     @Option(names = "--host", converter = HostIdConverter.class,
             description = "Host id, as the power-agent writes it, and the events' Kafka key (default: " + HostIdConverter.DEFAULT + ").")
     String host;
@@ -255,7 +263,63 @@ final class SweepCommand implements Callable<Integer> {
         }
         boolean allCompleted = outcomes.stream().allMatch(o -> o.status().equals("completed"))
                 && (inferences == null || inferences.allCompleted());
+        if (client != null && !outcomes.isEmpty()) {
+            if (!interrupted && !aborted && !resultsWait.isZero()) {
+                results(client, plan, outcomes, inferences == null ? List.of() : inferences.runIds(), out);
+            } else {
+                out.println("energy, power and the statistics of these runs: " + reportCommand(plan));
+                out.flush();
+            }
+        }
         return interrupted ? 130 : aborted || !allCompleted ? 1 : 0;
+    }
+
+    private static String reportCommand(SweepPlan plan) {
+        return "ampwatch report --experiment " + plan.experimentId() + " (with the same Kafka options)";
+    }
+
+    /**
+     * The runs' energy and the statistics' verdicts, as the demo prints them, when an analyzer runs on these topics
+     * (--application-id): waited for at most --results-wait after the last run (its final record comes once the
+     * analyzer has its host's readings past the run's end). A sweep printed only accuracy and throughput before (a
+     * review); without an analyzer it says where the results will be.
+     */
+    private void results(java.util.Map<String, Object> client, SweepPlan plan, List<Outcome> outcomes, List<String> inferenceIds,
+                         PrintWriter out) {
+        String report = reportCommand(plan);
+        java.util.Optional<PipelineCheck.Finding> noAnalyzer = PipelineCheck.analyzer(client, applicationId);
+        if (noAnalyzer.isPresent()) {
+            out.println("no results here: " + noAnalyzer.get().message());
+            out.println("once an analyzer has attributed the runs: " + report);
+            out.flush();
+            return;
+        }
+        java.util.Set<String> runIds = new java.util.LinkedHashSet<>();
+        outcomes.forEach(o -> runIds.add(o.runId()));
+        runIds.addAll(inferenceIds);
+        out.printf("%nwaiting up to %s for the analyzer's results of the %d runs ...%n", DurationConverter.text(resultsWait), runIds.size());
+        out.flush();
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream table = new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8);
+        try (RunEnergyWatcher watcher = new RunEnergyWatcher(client, kafka.topics());
+             ExperimentStatsWatcher stats = new ExperimentStatsWatcher(client, kafka.topics())) {
+            java.util.Map<String, dev.ampwatch.schema.RunEnergy> finals = watcher.awaitFinal(runIds, resultsWait);
+            List<dev.ampwatch.schema.RunEnergy> in = runIds.stream().filter(finals::containsKey).map(finals::get).toList();
+            ResultTable.print(table, in.stream().filter(r -> !inferenceIds.contains(r.getRunId())).toList());
+            ResultTable.printInference(table, in.stream().filter(r -> inferenceIds.contains(r.getRunId())).toList());
+            if (finals.size() < runIds.size()) {
+                table.printf("the final records of %d run(s) did not arrive within %s: see them later with %s%n",
+                        runIds.size() - finals.size(), DurationConverter.text(resultsWait), report);
+            } else {
+                dev.ampwatch.schema.ExperimentStats s = stats.await(plan.experimentId(), runIds.size(), Duration.ofSeconds(60));
+                if (s != null) {
+                    dev.ampwatch.cli.report.Verdicts.print(table, s);
+                }
+                table.println("the whole analysis (tables, plots, CSV): " + report);
+            }
+        }
+        out.print(printed.toString(java.nio.charset.StandardCharsets.UTF_8));
+        out.flush();
     }
 
     private TrainingOptions.Builder machine(TrainingOptions.Builder b, String hostId) {
@@ -334,8 +398,6 @@ final class SweepCommand implements Callable<Integer> {
         // missed it here), and which samples per second this is (the report's differ, by what they span)
         out.println("train/s: the last epoch's training samples per second by the trainer's clock, evaluation excluded (the");
         out.println("  analyzer's samples_per_second in /runs and the report spans the epochs' event time, evaluation included).");
-        out.printf("energy, power and the statistics of these runs: ampwatch report --experiment %s (with the same Kafka options)%n",
-                plan.experimentId());
         out.flush();
     }
 

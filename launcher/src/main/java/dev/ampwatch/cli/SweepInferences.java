@@ -71,6 +71,11 @@ final class SweepInferences {
         return new SweepInferences(plan, keep, false, warmUp, hostId, device, sink, lifetime, out);
     }
 
+    /** The inference runs published so far (a run that could not start has none). */
+    List<String> runIds() {
+        return outcomes.stream().map(Outcome::runId).filter(id -> !id.isEmpty()).toList();
+    }
+
     /** Where the training run {@code runId} saves its model. */
     Path modelFile(String runId) {
         return dir.resolve(runId + ".ampwmodel");

@@ -117,8 +117,12 @@ class InferIT {
                 """);
         try (LocalRig rig = LocalRig.start(dir, "infer-sweep-it", HOST, Duration.ofMillis(100))) {
             AnalyzerApp app = rig.app();
-            run("sweep", grid.toString(), "--no-warm-up", "--threads", "1", "--host", HOST, "--bootstrap-servers",
-                    SharedBroker.bootstrapServers(), "--topic-prefix", "infer-sweep-it.");
+            String swept = run("sweep", grid.toString(), "--no-warm-up", "--threads", "1", "--host", HOST, "--bootstrap-servers",
+                    SharedBroker.bootstrapServers(), "--topic-prefix", "infer-sweep-it.", "--application-id", "infer-sweep-it");
+            // with the analyzer running, the sweep ends with the runs' energy and the verdicts, as the demo does
+            assertThat(swept).contains("waiting up to 2m for the analyzer's results of the 12 runs", "energy [J]",
+                    "lower precisions vs fp32 at the same settings", "amp-bf16 vs fp32", "int8 phase=inference vs fp32 phase=inference", "the whole analysis (tables, plots, CSV): "
+                    + "ampwatch report --experiment infer-sweep-it").doesNotContain("did not arrive");
             String url = "http://127.0.0.1:" + app.httpPort();
             com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
             com.fasterxml.jackson.databind.JsonNode stats = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120))

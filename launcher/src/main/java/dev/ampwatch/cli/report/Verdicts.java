@@ -11,10 +11,23 @@ import java.util.Locale;
  * Each mixed precision configuration against fp32 at the same settings, in plain words with the numbers:
  * its average power (difference, ratio, interval, Holm-adjusted Welch p) and its energy (significant
  * difference, equivalence within the margin, or neither, with the runs a decision would need). Used by the
- * demo's last lines and the report's summary.
+ * demo's and the sweep's last lines and the report's summary.
  */
 public final class Verdicts {
     private Verdicts() {}
+
+    /** The verdicts under a line saying what they rest on: the demo's and the sweep's last lines. */
+    public static void print(java.io.PrintStream out, ExperimentStats stats) {
+        var settings = stats.getSettings();
+        out.printf("%nlower precisions vs fp32 at the same settings (Welch's t with Holm, %s %% intervals; energy: TOST within +-%s %%):%n",
+                confidence(settings == null ? 0.05 : settings.getAlpha()),
+                Numbers.sig(100 * (settings == null ? 0.05 : settings.getEquivalenceMarginRatio())));
+        List<String> verdicts = of(stats);
+        if (verdicts.isEmpty()) {
+            out.println("  none: no mixed precision ran next to fp32");
+        }
+        verdicts.forEach(v -> out.println("  " + v));
+    }
 
     public static List<String> of(ExperimentStats stats) {
         double alpha = stats.getSettings() == null ? 0.05 : stats.getSettings().getAlpha();
