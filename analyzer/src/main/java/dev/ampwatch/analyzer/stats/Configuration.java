@@ -14,9 +14,10 @@ import java.util.Map;
  * @param benchmark whether its runs are flagged as the experiment's benchmark configuration
  * @param completed its completed runs, the only ones in any statistic
  * @param failed how many of its runs failed
+ * @param unmeasured how many of its runs completed without a power reading of their host (in no statistic)
  */
 record Configuration(String key, String label, Map<String, String> levels, boolean benchmark,
-                     List<FinishedRun> completed, int failed) {
+                     List<FinishedRun> completed, int failed, int unmeasured) {
     Configuration {
         levels = Map.copyOf(levels);
         completed = List.copyOf(completed);

@@ -57,6 +57,7 @@ record Configurations(List<Configuration> all, List<String> varying, int without
         Map<String, Map<String, String>> levelsByKey = new TreeMap<>();
         Map<String, List<FinishedRun>> completed = new TreeMap<>();
         Map<String, Integer> failed = new TreeMap<>();
+        Map<String, Integer> unmeasured = new TreeMap<>();
         Set<String> benchmark = new HashSet<>();
         int withoutSettings = 0;
         for (FinishedRun r : runs) {
@@ -70,6 +71,8 @@ record Configurations(List<Configuration> all, List<String> varying, int without
             completed.computeIfAbsent(key, k -> new ArrayList<>());
             if ("COMPLETED".equals(r.getStatus())) {
                 completed.get(key).add(r);
+            } else if (ExperimentRunsAggregator.UNMEASURED.equals(r.getStatus())) {
+                unmeasured.merge(key, 1, Integer::sum);
             } else {
                 failed.merge(key, 1, Integer::sum);
             }
@@ -99,7 +102,7 @@ record Configurations(List<Configuration> all, List<String> varying, int without
                 labelled.add(PHASE); // training labels read as in a training-only experiment
             }
             all.add(new Configuration(key, label(levels, labelled), levels, benchmark.contains(key), completed.get(key),
-                    failed.getOrDefault(key, 0)));
+                    failed.getOrDefault(key, 0), unmeasured.getOrDefault(key, 0)));
         });
         return new Configurations(all, varying, withoutSettings, varyingByPhase);
     }

@@ -35,7 +35,7 @@ public final class ExperimentRunsAggregator {
         RunConfig c = run.getConfig();
         return FinishedRun.newBuilder().setRunId(run.getRunId())
                 .setGroup(c == null ? "unknown" : c.getPrecision())
-                .setStatus(run.getStatus().name()).setEnergyJoules(run.getEnergyJoules())
+                .setStatus(status(run)).setEnergyJoules(run.getEnergyJoules())
                 .setAveragePowerWatts(run.getAveragePowerWatts()).setDurationSeconds(run.getDurationSeconds())
                 .setEndUs(Micros.of(run.getEndTime() != null ? run.getEndTime() : run.getAttributedUntil()))
                 .setSettings(c == null ? null : settings(c))
@@ -51,6 +51,18 @@ public final class ExperimentRunsAggregator {
                 .setFlopsPerSample(c == null ? null : c.getFlopsPerSample())
                 .build();
     }
+
+    /**
+     * COMPLETED, FAILED, or UNMEASURED for a completed run during which no power reading of its host arrived: its 0 J
+     * is not a measurement and must not pull a configuration's mean down (an operator review found it averaged in).
+     */
+    static String status(RunEnergy run) {
+        return run.getStatus() == dev.ampwatch.schema.RunStatus.COMPLETED && run.getQuality().getUnmeasured()
+                ? UNMEASURED : run.getStatus().name();
+    }
+
+    /** The status of a completed run without measurements (in ExperimentRuns' state, not in any published schema). */
+    public static final String UNMEASURED = "UNMEASURED";
 
     static RunSettings settings(RunConfig c) {
         return RunSettings.newBuilder().setPrecision(c.getPrecision()).setBatchSize(c.getBatchSize())

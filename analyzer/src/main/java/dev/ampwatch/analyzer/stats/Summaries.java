@@ -34,7 +34,7 @@ final class Summaries {
             }
             out.add(ConfigurationSummary.newBuilder().setKey(c.key()).setLabel(c.label()).setPrecision(c.precision())
                     .setBenchmark(c.benchmark()).setFactors(factors).setRuns(c.completed().size())
-                    .setFailedRuns(c.failed()).setMetrics(summaries).build());
+                    .setFailedRuns(c.failed()).setUnmeasuredRuns(c.unmeasured()).setMetrics(summaries).build());
         }
         return out;
     }

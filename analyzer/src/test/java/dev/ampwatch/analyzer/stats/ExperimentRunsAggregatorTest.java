@@ -75,6 +75,31 @@ class ExperimentRunsAggregatorTest {
         assertThat(e.getRuns()).hasSize(1);
     }
 
+    /**
+     * A completed run without a power reading of its host (quality.unmeasured, 0 J) is in no statistic, only counted:
+     * an operator review saw (190.5 J + 0 J) / 2 reported as the configuration's mean energy.
+     */
+    @Test
+    void anUnmeasuredRunIsCountedButInNoStatistic() {
+        ExperimentRuns e = new ExperimentRuns("exp", new ArrayList<>());
+        e = ExperimentRunsAggregator.add("exp", finalRecord("measured-1"), e);
+        e = ExperimentRunsAggregator.add("exp", finalRecord("measured-2"), e);
+        RunEnergy unmeasured = RunEnergy.newBuilder(finalRecord("unmeasured")).setEnergyJoules(0).setAveragePowerWatts(0)
+                .setComponents(List.of()).setQuality(DataQuality.newBuilder().setEstimated(false).setGaps(0).setGapSeconds(0)
+                        .setLateSamples(0).setUnmeasured(true).build()).build();
+        e = ExperimentRunsAggregator.add("exp", unmeasured, e);
+        assertThat(e.getRuns()).extracting(dev.ampwatch.analyzer.state.FinishedRun::getStatus)
+                .containsExactly("COMPLETED", "COMPLETED", "UNMEASURED");
+        dev.ampwatch.schema.ExperimentStats stats = ExperimentStatistics.compute(e);
+        dev.ampwatch.schema.ConfigurationSummary c = stats.getConfigurations().get(0);
+        assertThat(c.getRuns()).isEqualTo(2);
+        assertThat(c.getUnmeasuredRuns()).isEqualTo(1);
+        assertThat(c.getFailedRuns()).isZero();
+        assertThat(c.getMetrics()).filteredOn(m -> m.getMetric().equals("energy_joules")).singleElement()
+                .satisfies(m -> assertThat(m.getMean()).isEqualTo(1000.0));
+        assertThat(stats.getGroups()).singleElement().satisfies(g -> assertThat(g.getMeanEnergyJoules()).isEqualTo(1000.0));
+    }
+
     private static RunEnergy finalRecord(String runId) {
         RunConfig config = RunConfig.newBuilder().setPrecision("amp-fp16").setBatchSize(32).setHiddenUnits(List.of(256, 128))
                 .setEpochs(3).setLearningRate(0.01).setOptimizer("adam").setDataset("fashion-mnist").setTrainSamples(10_000)

@@ -16,7 +16,8 @@ final class ReportCsv {
             "batch_size", "hidden_units", "epochs", "learning_rate", "benchmark", "status", "start_time", "end_time",
             "duration_seconds", "energy_joules", "net_energy_joules", "average_power_watts", "peak_power_watts",
             "energy_per_sample_joules", "co2e_grams", "final_test_accuracy_ratio", "estimated", "gaps", "phase", "samples_per_second",
-            "energy_per_1000_inferences_joules", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "conv_layers", "final_test_rmse");
+            "energy_per_1000_inferences_joules", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "conv_layers", "final_test_rmse",
+            "host", "unmeasured");
 
     private ReportCsv() {}
 
@@ -40,7 +41,7 @@ final class ReportCsv {
                     inference ? Numbers.exact(ReportInference.times1000(r.getJoulesPerSample())) : "",
                     Numbers.exact(r.getLatencyP50Ms()), Numbers.exact(r.getLatencyP95Ms()), Numbers.exact(r.getLatencyP99Ms()),
                     c == null ? "" : ExperimentRunsAggregator.convLayers(c.getConvLayers()).replace(',', ' '),
-                    Numbers.exact(rmse(r))));
+                    Numbers.exact(rmse(r)), r.getHost(), "" + r.getQuality().getUnmeasured()));
             b.append(line(cells));
         }
         return b.toString();

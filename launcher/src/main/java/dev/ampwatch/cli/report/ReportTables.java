@@ -32,12 +32,12 @@ final class ReportTables {
         StringBuilder b = new StringBuilder();
         for (String metric : metrics(stats)) {
             StringBuilder t = new StringBuilder(table("descriptive-" + metric));
-            t.append(Html.head(List.of("configuration", "runs", "failed", "n", "mean", "sd", ci + " low", ci + " high", "note")));
+            t.append(Html.head(List.of("configuration", "runs", "failed", "unmeasured", "n", "mean", "sd", ci + " low", ci + " high", "note")));
             for (ConfigurationSummary c : ReportPlots.ordered(stats.getConfigurations())) {
                 for (MetricSummary m : c.getMetrics()) {
                     if (m.getMetric().equals(metric)) {
                         int d = digits(m.getUnit(), m.getMean());
-                        t.append(Html.row(List.of(c.getLabel(), "" + c.getRuns(), "" + c.getFailedRuns(), "" + m.getN(),
+                        t.append(Html.row(List.of(c.getLabel(), "" + c.getRuns(), "" + c.getFailedRuns(), "" + c.getUnmeasuredRuns(), "" + m.getN(),
                                 Numbers.fixed(m.getMean(), d), Numbers.fixed(m.getSd(), d + 1), Numbers.fixed(m.getCiLow(), d),
                                 Numbers.fixed(m.getCiHigh(), d), note(m))));
                     }
@@ -152,7 +152,8 @@ final class ReportTables {
         t.append(Html.head(List.of("run", "configuration", "status", "start", "time [s]", "energy [J]", "net [J]", "avg [W]", "peak [W]",
                 "test acc | RMSE", "estimated")));
         for (RunEnergy r : report.runs()) {
-            t.append(Html.row(List.of(r.getRunId(), nz(labelByKey.get(ConfigurationKeys.of(r.getConfig()))), r.getStatus().name(),
+            t.append(Html.row(List.of(r.getRunId(), nz(labelByKey.get(ConfigurationKeys.of(r.getConfig()))),
+                    r.getStatus().name() + (r.getQuality().getUnmeasured() ? " (unmeasured: no power reading of " + r.getHost() + ")" : ""),
                     r.getStartTime().toString(), Numbers.fixed(r.getDurationSeconds(), 2), Numbers.fixed(r.getEnergyJoules(), 1),
                     Numbers.fixed(r.getNetEnergyJoules(), 1), Numbers.fixed(r.getAveragePowerWatts(), 2),
                     Numbers.fixed(r.getPeakPowerWatts(), 1), ReportCsv.quality(r), r.getQuality().getEstimated() ? "yes" : "no")));

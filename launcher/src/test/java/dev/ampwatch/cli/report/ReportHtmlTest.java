@@ -39,7 +39,7 @@ class ReportHtmlTest {
                 .findFirst().orElseThrow();
         MetricSummary power = amp32.getMetrics().stream().filter(m -> m.getMetric().equals("average_power_watts")).findFirst().orElseThrow();
         assertThat(table(html, "descriptive-average_power_watts"))
-                .contains("<th scope=\"row\">amp-fp16 bs=32</th><td class=\"num\">5</td><td class=\"num\">0</td><td class=\"num\">5</td>"
+                .contains("<th scope=\"row\">amp-fp16 bs=32</th><td class=\"num\">5</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">5</td>"
                         + "<td class=\"num\">" + Numbers.fixed(power.getMean(), 2) + "</td>");
         Comparison c = comparison(stats, "average_power_watts", "amp-fp16 bs=32");
         assertThat(c.getMeanDifference()).isBetween(-9.0, -7.0);
@@ -95,12 +95,20 @@ class ReportHtmlTest {
             runs.add(failed);
             experiment = dev.ampwatch.analyzer.stats.ExperimentRunsAggregator.add(ReportFixture.EXPERIMENT, failed, experiment);
         }
+        // and a completed run without a power reading of its host: counted as unmeasured, in no mean
+        RunEnergy unmeasured = RunEnergy.newBuilder(ReportFixture.run("no-agent", "fp32", 32, 0, ReportFixture.T0.plusSeconds(7400), 5,
+                true, false)).setEnergyJoules(0).setAveragePowerWatts(0).setQuality(dev.ampwatch.schema.DataQuality.newBuilder()
+                .setEstimated(false).setGaps(0).setGapSeconds(0).setLateSamples(0).setUnmeasured(true).build()).build();
+        runs.add(unmeasured);
+        experiment = dev.ampwatch.analyzer.stats.ExperimentRunsAggregator.add(ReportFixture.EXPERIMENT, unmeasured, experiment);
         ReportData withFailures = new ReportData(dev.ampwatch.analyzer.stats.ExperimentStatistics.compute(experiment), runs,
                 data.runningTotals(), "a test fixture");
         String rendered = ReportHtml.render(withFailures);
-        assertThat(table(rendered, "descriptive-average_power_watts")).contains(">amp-bf16 bs=32<");
-        assertThat(rows(rendered, "runs")).isEqualTo(22);
-        assertThat(ReportCsv.write(withFailures, ReportHtml.labels(withFailures.stats())).split("\r\n")).hasSize(23);
+        assertThat(table(rendered, "descriptive-average_power_watts")).contains(">amp-bf16 bs=32<")
+                .contains("<th scope=\"row\">fp32 bs=32</th><td class=\"num\">5</td><td class=\"num\">0</td><td class=\"num\">1</td>");
+        assertThat(table(rendered, "runs")).contains("COMPLETED (unmeasured: no power reading of rig)");
+        assertThat(rows(rendered, "runs")).isEqualTo(23);
+        assertThat(ReportCsv.write(withFailures, ReportHtml.labels(withFailures.stats())).split("\r\n")).hasSize(24);
     }
 
     /** With three runs a configuration, no regression check is computed: one line says why, not a table of 12 such rows. */
@@ -179,7 +187,9 @@ class ReportHtmlTest {
         assertThat(inference[header.indexOf("energy_per_1000_inferences_joules")]).isEqualTo("" + 1000 * last.getJoulesPerSample());
         assertThat(inference[header.indexOf("samples_per_second")]).isEqualTo("5000.0");
         assertThat(inference[header.indexOf("latency_p99_ms")]).isEqualTo("4.0");
-        assertThat(header).last().isEqualTo("final_test_rmse");
+        assertThat(header).endsWith("final_test_rmse", "host", "unmeasured"); // new columns last: old readers' indexes hold
+        assertThat(training[header.indexOf("host")]).isEqualTo("rig");
+        assertThat(training[header.indexOf("unmeasured")]).isEqualTo("false");
         assertThat(training[header.indexOf("conv_layers")]).as("an MLP").isEmpty();
         assertThat(training[header.indexOf("final_test_rmse")]).as("a classifier").isEmpty();
     }
