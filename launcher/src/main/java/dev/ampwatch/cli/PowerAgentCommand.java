@@ -71,6 +71,13 @@ final class PowerAgentCommand implements Callable<Integer> {
         PowerAgentConfig c = PowerAgentConfig.defaults().withTopic(kafka.topics().powerSamples().name())
                 .withSpoolDir(spoolDir).withSendInterval(sendInterval).withHost(HostId.orLocal(host));
         if (sources != null) {
+            // a misspelt name in a list dropped that source without an error (a review: nvml,rapl1 loses the CPU's power)
+            List<String> installed = dev.ampwatch.power.PowerSourceRegistry.discover().names();
+            List<String> unknown = sources.stream().filter(n -> !installed.contains(n)).toList();
+            if (!unknown.isEmpty()) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--sources: no source named "
+                        + String.join(", ", unknown) + " is installed; installed: " + String.join(", ", installed));
+            }
             c = c.withSources(sources);
         }
         for (Map.Entry<String, String> e : intervals.entrySet()) {
@@ -116,8 +123,10 @@ final class PowerAgentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PowerAgentConfig config = config();
         if (listSources) {
-            System.out.println(SourceStatus.formatAll(PowerAgent.listSources(config)));
-            return 0;
+            List<SourceStatus> statuses = PowerAgent.listSources(config);
+            System.out.println(SourceStatus.formatAll(statuses));
+            // a pre-flight script can tell: 1 when no configured source could be opened here (the agent would not start)
+            return statuses.stream().anyMatch(st -> st.state() == SourceStatus.State.AVAILABLE) ? 0 : 1;
         }
         Lifetime lifetime = new Lifetime();
         dev.ampwatch.power.metrics.AgentStats stats;

@@ -150,6 +150,21 @@ class CommandLineTest {
             System.setOut(old);
         }
         assertThat(bytes.toString()).contains("estimate").contains("nvml");
+        // no configured source available here (no NVML on this machine): exit 1, so a pre-flight script can tell
+        System.setOut(new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true));
+        try {
+            assertThat(Ampwatch.commandLine().execute("power-agent", "--list-sources", "--sources", "nvml",
+                    "-S", "nvml.library=/nonexistent/libnvidia-ml.so.1")).isEqualTo(1);
+        } finally {
+            System.setOut(old);
+        }
+    }
+
+    /** A misspelt source in a list dropped that source silently (a review: nvml,rapl1 loses the CPU's power). */
+    @Test
+    void aSourceNameNoSourceHasIsAUsageError() {
+        assertThat(error(2, "power-agent", "--list-sources", "--sources", "estimate,rapl1"))
+                .contains("--sources: no source named rapl1 is installed; installed: ").contains("estimate").contains("rapl");
     }
 
     /** A source setting with a typo is refused, naming the source's settings, instead of silently ignored. */

@@ -130,6 +130,17 @@ public final class PowerAgent implements AutoCloseable {
                     new NvmlMetrics(nvml).bindTo(registry);
                 }
             }
+            // every configured source and what became of it at start: a configured source that could not be opened (RAPL
+            // without permission, a container without /sys) is otherwise invisible, as it has no per-source series
+            for (SourceStatus status : sources.statuses()) {
+                if (status.state() != SourceStatus.State.NOT_CONFIGURED) {
+                    Gauge.builder("ampwatch.power.source.status", () -> 1)
+                            .description("1 per configured source, its state at start: opened, superseded (its "
+                                    + "components covered by an earlier source), unavailable, open_failed or not_installed; --list-sources says why")
+                            .tags("source", status.name(), "state", status.state().name().toLowerCase(java.util.Locale.ROOT))
+                            .register(registry);
+                }
+            }
             Gauge.builder("ampwatch.power.pending", publisher, Publisher::pendingSamples).baseUnit("samples")
                     .description("samples taken but not yet confirmed by Kafka (buffer or spool depth)")
                     .register(registry);
