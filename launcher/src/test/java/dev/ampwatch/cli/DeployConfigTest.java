@@ -129,8 +129,12 @@ class DeployConfigTest {
         java.util.Set<String> volumes = new java.util.HashSet<>();
         pod.get("volumes").forEach(v -> volumes.add(v.get("name").asText()));
         assertThat(volumes).containsAll(mounts);
-        assertThat(container.at("/volumeMounts/0/mountPath").asText()).isEqualTo("/sys/class/powercap");
+        // the host's /sys, read-only, as the RAPL source's root: the container runtime masks /sys/devices/virtual/powercap,
+        // where /sys/class/powercap's links point, so a mount of /sys/class/powercap alone reads no zone (an operator review)
+        assertThat(container.at("/volumeMounts/0/mountPath").asText()).isEqualTo("/host/sys");
         assertThat(container.at("/volumeMounts/0/readOnly").asBoolean()).isTrue();
+        assertThat(pod.at("/volumes/0/hostPath/path").asText()).isEqualTo("/sys");
+        assertThat(env).containsEntry("AMPWATCH_RAPL_SYSFS_ROOT", "/host");
     }
 
     @Test
