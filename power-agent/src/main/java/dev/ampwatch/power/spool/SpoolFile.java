@@ -63,6 +63,7 @@ public final class SpoolFile implements AutoCloseable {
             long committed = Files.exists(position) ? Long.parseLong(Files.readString(position).strip()) : 0;
             FileChannel channel = FileChannel.open(dir.resolve("spool.log"), StandardOpenOption.CREATE,
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
+            lockOrRefuse(dir, channel);
             SpoolFile spool = new SpoolFile(dir, channel, maxBytes, Math.min(committed, channel.size()));
             spool.recover();
             return spool;
@@ -70,6 +71,29 @@ public final class SpoolFile implements AutoCloseable {
             throw new IllegalStateException("cannot open the sample spool in " + dir + ": " + e.getMessage()
                     + " (is the directory writable? set another with --spool-dir)", e);
         }
+    }
+
+    /**
+     * One agent a spool: a second one on the same directory (two agents started from one working directory, whose
+     * default spool is relative) read the first's records as its own, truncated them as corrupt and lost them (an
+     * operator review). An exclusive lock on the spool file, held while it is open and released by the OS when the
+     * process dies, refuses the second with the first's pid; nothing of the spool is read or changed before.
+     */
+    private static void lockOrRefuse(Path dir, FileChannel channel) throws IOException {
+        java.nio.channels.FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException sameProcess) {
+            lock = null;
+        }
+        Path pid = dir.resolve("agent.pid");
+        if (lock == null) {
+            channel.close();
+            String holder = Files.exists(pid) ? Files.readString(pid).strip() : "?";
+            throw new IllegalStateException("the sample spool in " + dir + " is in use by another power-agent (pid " + holder
+                    + "): give each agent its own --spool-dir");
+        }
+        Files.writeString(pid, ProcessHandle.current().pid() + "\n");
     }
 
     private void recover() throws IOException {

@@ -28,6 +28,35 @@ class SpoolFileTest {
         }
     }
 
+    /** A second agent on the same spool read the first's records as its own and lost them (an operator review). */
+    @Test
+    void aSpoolInUseIsRefusedAndLeftAsItIs(@TempDir Path dir) throws Exception {
+        try (SpoolFile spool = SpoolFile.open(dir, 1 << 20)) {
+            spool.append("kept".getBytes(StandardCharsets.UTF_8));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpoolFile.open(dir, 1 << 20))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("the sample spool in " + dir + " is in use by another power-agent (pid " + ProcessHandle.current().pid()
+                            + "): give each agent its own --spool-dir");
+            assertThat(spool.readPending(10)).extracting(e -> new String(e.payload(), StandardCharsets.UTF_8)).containsExactly("kept");
+        }
+        // another process holding the lock (POSIX record locks, as the JVM takes them): refused too, the spool untouched
+        long size = Files.size(dir.resolve("spool.log"));
+        Process holder = new ProcessBuilder("python3", "-c", "import fcntl,sys; f=open(sys.argv[1],'r+'); fcntl.lockf(f, fcntl.LOCK_EX); "
+                + "print('locked', flush=True); sys.stdin.read()", dir.resolve("spool.log").toString()).start();
+        try {
+            assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine()).isEqualTo("locked");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpoolFile.open(dir, 1 << 20))
+                    .hasMessageContaining("is in use by another power-agent");
+            assertThat(Files.size(dir.resolve("spool.log"))).isEqualTo(size);
+        } finally {
+            holder.getOutputStream().close();
+            holder.waitFor();
+        }
+        try (SpoolFile spool = SpoolFile.open(dir, 1 << 20)) { // the holder gone, the records are there for the next agent
+            assertThat(spool.readPending(10)).hasSize(1);
+        }
+    }
+
     @Test
     void unconfirmedRecordsSurviveARestart(@TempDir Path dir) {
         try (SpoolFile spool = SpoolFile.open(dir, 1 << 20)) {
