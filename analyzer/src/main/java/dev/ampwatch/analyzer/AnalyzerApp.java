@@ -120,6 +120,12 @@ public final class AnalyzerApp implements AutoCloseable {
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
+                if (running.getCount() > 0) {
+                    // the stores are restored now: the metrics of what finished before this start, off the stream thread
+                    Thread seeding = new Thread(() -> restoreMetrics(streams, runMetrics), "ampwatch-metrics-restore");
+                    seeding.setDaemon(true);
+                    seeding.start();
+                }
                 running.countDown();
             }
         });
@@ -174,6 +180,39 @@ public final class AnalyzerApp implements AutoCloseable {
         LOG.info("analyzer {} started ({} engine); http://{}:{}/metrics and /runs", config.applicationId(),
                 config.engine().name().toLowerCase(java.util.Locale.ROOT), httpHost, http.port());
         return new AnalyzerApp(http, engine, streams, registry, streamsMetrics, clientMetrics, running);
+    }
+
+    /**
+     * Series of what finished before this process started, from the local stores: the experiments' statistics (the
+     * most recently computed last, so ExperimentMetrics keeps the newest) and the runs that ended within the retention.
+     * Without it a restart (an upgrade, an OOM kill) emptied /metrics of finished runs and experiments until their next
+     * change, resolving their alerts (an operator review). Best effort: a store that moved away meanwhile is skipped.
+     */
+    static void restoreMetrics(KafkaStreams streams, RunMetrics metrics) {
+        try {
+            java.util.List<dev.ampwatch.schema.ExperimentStats> stats = new java.util.ArrayList<>();
+            try (var it = streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(AnalyzerTopology.EXPERIMENT_STATS_STORE,
+                    org.apache.kafka.streams.state.QueryableStoreTypes.<String, dev.ampwatch.schema.ExperimentStats>keyValueStore())).all()) {
+                it.forEachRemaining(kv -> stats.add(kv.value));
+            }
+            stats.sort(java.util.Comparator.comparing(dev.ampwatch.schema.ExperimentStats::getComputedAt));
+            stats.forEach(metrics::onExperimentStats);
+            int runs = 0;
+            try (var it = streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(AnalyzerTopology.RUN_ENERGY_STORE,
+                    org.apache.kafka.streams.state.QueryableStoreTypes.<String, dev.ampwatch.schema.RunEnergy>keyValueStore())).all()) {
+                while (it.hasNext()) {
+                    dev.ampwatch.schema.RunEnergy run = it.next().value;
+                    if (run != null && run.getIsFinal()) {
+                        metrics.restore(run);
+                        runs++;
+                    }
+                }
+            }
+            LOG.info("metrics restored from the local stores: {} experiments, finished runs checked against the retention: {}",
+                    stats.size(), runs);
+        } catch (RuntimeException e) {
+            LOG.warn("could not restore the metrics of finished runs and experiments from the local stores: {}", e.toString());
+        }
     }
 
     /**

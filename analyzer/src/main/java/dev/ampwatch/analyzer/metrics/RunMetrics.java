@@ -75,6 +75,28 @@ public final class RunMetrics implements AnalyzerListener {
         volatile boolean latencyMeters;
     }
 
+    /**
+     * A finished run read back from the analyzer's store at start (its series were in the memory of the process that
+     * stopped): registered as if just seen, and retired {@code retention} after its end by event time, so a restart
+     * neither drops recent runs from /metrics (their alerts resolved, the dashboards' run lists emptied: an operator
+     * review) nor keeps old ones an hour longer. Not when the run is already tracked: what arrived live is newer.
+     */
+    public void restore(RunEnergy finalRun) {
+        if (!finalRun.getIsFinal() || runs.containsKey(finalRun.getRunId())) {
+            return;
+        }
+        java.time.Instant end = finalRun.getEndTime() != null ? finalRun.getEndTime() : finalRun.getAttributedUntil();
+        long endMs = Math.min(end.toEpochMilli(), clock.millis());
+        if (clock.millis() - endMs > retention.toMillis()) {
+            return;
+        }
+        onRunEnergy(finalRun);
+        Tracked t = runs.get(finalRun.getRunId());
+        if (t != null) {
+            t.finishedAtMs = endMs;
+        }
+    }
+
     @Override
     public void onRunEnergy(RunEnergy energy) {
         Tracked t = runs.computeIfAbsent(energy.getRunId(), id -> register(energy));
