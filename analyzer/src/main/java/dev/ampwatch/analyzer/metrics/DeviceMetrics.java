@@ -16,8 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Live power per host, component and device, from the analyzer's attributed stream (event time): what a
  * rig draws now, the energy measured on each device, how much of it went to runs, and each device's idle
- * baseline. Series exist for the devices that reported, and go when their host has reported nothing for
- * the retention. Counters only grow: after a restart the stream thread redoes what was not committed, and
+ * baseline. Series exist for the devices that reported within the max gap of their host's attributed time,
+ * and all of a host's go when it has reported nothing for the retention. Counters only grow: after a restart the stream thread redoes what was not committed, and
  * a value it reports again lower is ignored until it passes the last one (the totals come from the
  * committed state, so they are exactly-once; the counter never dips into a false reset). Thread-safe.
  */
@@ -53,6 +53,16 @@ public final class DeviceMetrics {
         Host h = hosts.computeIfAbsent(host, this::register);
         h.attributedUntilSeconds = Math.max(h.attributedUntilSeconds, attributedUntilUs / 1e6);
         h.reportedAtMs = clock.millis();
+        // a device the host no longer reports (no reading for longer than the max gap) goes: its last watts are not now's
+        java.util.Set<String> reported = new java.util.HashSet<>();
+        devices.forEach(d -> reported.add(d.component() + "/" + d.device()));
+        h.devices.entrySet().removeIf(e -> {
+            if (reported.contains(e.getKey())) {
+                return false;
+            }
+            e.getValue().meters.forEach(registry::remove);
+            return true;
+        });
         for (LiveDevice d : devices) {
             Device dev = h.devices.computeIfAbsent(d.component() + "/" + d.device(), k -> register(host, d));
             dev.watts = d.powerWatts();
@@ -90,6 +100,10 @@ public final class DeviceMetrics {
         Host h = new Host();
         h.meters.add(Gauge.builder("ampwatch.host.attributed.until.timestamp", h, x -> x.attributedUntilSeconds)
                 .baseUnit("seconds").description("Event time up to which the host's energy is attributed; time() minus it is the lag")
+                .tags("host", host).register(registry));
+        h.meters.add(Gauge.builder("ampwatch.host.reported.timestamp", h, x -> x.reportedAtMs / 1000.0)
+                .baseUnit("seconds").description("When (the analyzer's clock) the host's attributed time last moved: a rig whose "
+                        + "agent died stops here, and its devices' last watts are not its power now")
                 .tags("host", host).register(registry));
         return h;
     }

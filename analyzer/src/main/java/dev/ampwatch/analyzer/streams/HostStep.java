@@ -163,7 +163,13 @@ public final class HostStep {
         }
         reported.put(timeline.host(), new long[] {nowMs, until});
         List<LiveDevice> devices = new ArrayList<>(timeline.state().getDevices().size());
+        long staleBeforeUs = until - config.maxGap().toNanos() / 1000;
         for (DeviceState d : timeline.state().getDevices().values()) {
+            if (d.getLastTimeUs() < staleBeforeUs) {
+                // no reading for longer than the max gap before the attributed time: not drawing its last power now (a
+                // source replaced on a rig, estimate by RAPL, kept its old device's watts in the fleet's sums: a review)
+                continue;
+            }
             Double idle = RunEnergyAssembler.idleWatts(d, config.minIdle());
             devices.add(new LiveDevice(d.getComponent(), d.getDevice(), d.getPowerWatts() == null ? Double.NaN : d.getPowerWatts(),
                     d.getEnergyJoules(), d.getRunEnergyJoules(), idle == null ? Double.NaN : idle));

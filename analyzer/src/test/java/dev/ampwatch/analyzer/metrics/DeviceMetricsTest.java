@@ -41,6 +41,16 @@ class DeviceMetricsTest {
     }
 
     @Test
+    void aDeviceTheHostNoLongerReportsLosesItsSeriesAndTheHostSaysWhenItLastReported() {
+        metrics.update("rig", 5_000_000, List.of(new LiveDevice("CPU_PACKAGE", "cpu", 22.7, 100.0, 0.0, Double.NaN)));
+        clock.advance(Duration.ofSeconds(30));
+        metrics.update("rig", 35_000_000, List.of(new LiveDevice("CPU_PACKAGE", "package-0", 9.5, 50.0, 0.0, Double.NaN)));
+        assertThat(registry.scrape()).contains("ampwatch_device_power_watts{component=\"CPU_PACKAGE\",device=\"package-0\",host=\"rig\"} 9.5")
+                .doesNotContain("device=\"cpu\"")
+                .contains("ampwatch_host_reported_timestamp_seconds{host=\"rig\"} 1.79599683E9"); // 2026-11-30T00:00:30Z
+    }
+
+    @Test
     void aHostSilentForTheRetentionLosesItsSeries() {
         metrics.update("rig", 5_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1000.0, 600.0, 80.0)));
         clock.advance(Duration.ofMinutes(10));
