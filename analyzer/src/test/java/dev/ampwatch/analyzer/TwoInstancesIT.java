@@ -70,6 +70,20 @@ class TwoInstancesIT {
                 assertThat(runs).hasSize(HOSTS.size());
             }
             assertThat(get(first, "/runs/no-such-run").statusCode()).isEqualTo(404);
+
+            // a third instance: with two partitions one instance holds none of the statistics' partitions, and every
+            // instance, that one too, lists every run (it answered 503 for good: an operator review)
+            try (AnalyzerApp third = AnalyzerApp.start(config.withStateDir(a.resolveSibling(a.getFileName() + "-third")), client,
+                    "127.0.0.1", 0, Duration.ofMinutes(5))) {
+                assertThat(third.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                for (AnalyzerApp app : List.of(first, second, third)) {
+                    await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+                        HttpResponse<String> list = get(app, "/runs");
+                        assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
+                        assertThat(Json.read(list.body(), List.class)).hasSize(HOSTS.size());
+                    });
+                }
+            }
         }
     }
 

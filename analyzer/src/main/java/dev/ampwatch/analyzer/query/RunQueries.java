@@ -75,10 +75,16 @@ public final class RunQueries {
     @SuppressWarnings("unchecked")
     public Response runs(int limit, boolean localOnly) throws IOException, InterruptedException {
         List<Map<String, Object>> all = new ArrayList<>();
-        try (KeyValueIterator<String, RunEnergy> it = store().all()) {
-            it.forEachRemaining(kv -> all.add(summary(kv.value)));
-        } catch (InvalidStateStoreException e) {
-            return notReady(e);
+        // an instance that holds none of the store's partitions (more instances than partitions: a standby) has nothing
+        // of its own to add, and answered 503 for good while the others had everything (an operator review)
+        boolean holdsSome = streams.state() != KafkaStreams.State.RUNNING || streams.streamsMetadataForStore(AnalyzerTopology.RUN_ENERGY_STORE)
+                .stream().anyMatch(m -> m.hostInfo().equals(self));
+        if (holdsSome) {
+            try (KeyValueIterator<String, RunEnergy> it = store().all()) {
+                it.forEachRemaining(kv -> all.add(summary(kv.value)));
+            } catch (InvalidStateStoreException e) {
+                return notReady(e);
+            }
         }
         if (!localOnly) {
             for (StreamsMetadata m : streams.streamsMetadataForStore(AnalyzerTopology.RUN_ENERGY_STORE)) {
