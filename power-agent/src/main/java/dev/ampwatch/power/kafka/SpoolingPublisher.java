@@ -124,6 +124,13 @@ public final class SpoolingPublisher implements Publisher, SampleSink.Batching {
                 }
             } catch (KafkaException | IllegalStateException e) {
                 connected = false;
+                // each sample of the batch Kafka did not take counts as a failed send (it stays spooled and goes again):
+                // the counter showed 0 through a whole outage (an operator review)
+                perSource(batch).forEach((source, n) -> {
+                    for (int i = 0; i < n; i++) {
+                        stats.source(source).sendFailed();
+                    }
+                });
                 warnings.warn("send", null, "power publisher: cannot deliver to topic {} ({}); {} samples kept "
                         + "in {} and sent in order when Kafka is back", topic, e.toString(), spool.pendingRecords(), spool.dir());
                 closeQuietly(producer);
@@ -144,25 +151,34 @@ public final class SpoolingPublisher implements Publisher, SampleSink.Batching {
      */
     private void send(Producer<String, byte[]> producer, List<SpoolFile.Entry> batch) {
         spool.sync();
-        Map<String, Integer> perSource = new HashMap<>();
         producer.beginTransaction();
         for (SpoolFile.Entry e : batch) {
             ByteBuffer b = ByteBuffer.wrap(e.payload());
-            byte[] source = new byte[b.getShort()];
-            b.get(source);
+            b.position(b.position() + Short.BYTES + b.getShort(0)); // past the source's name
             byte[] avro = new byte[b.remaining()];
             b.get(avro);
             PowerSample sample = AmpwatchSerdes.powerSample().decode(avro);
             producer.send(new ProducerRecord<>(topic, null, sample.getEventTime().toEpochMilli(), sample.getHost(), avro));
-            perSource.merge(new String(source, StandardCharsets.UTF_8), 1, Integer::sum);
         }
         commit(producer);
         spool.commit(batch.get(batch.size() - 1).next(), batch.size());
-        perSource.forEach((source, n) -> {
+        perSource(batch).forEach((source, n) -> {
             for (int i = 0; i < n; i++) {
                 stats.source(source).published();
             }
         });
+    }
+
+    /** How many samples of each source a batch of spooled records holds (each record starts with its source's name). */
+    private static Map<String, Integer> perSource(List<SpoolFile.Entry> batch) {
+        Map<String, Integer> out = new HashMap<>();
+        for (SpoolFile.Entry e : batch) {
+            ByteBuffer b = ByteBuffer.wrap(e.payload());
+            byte[] source = new byte[b.getShort()];
+            b.get(source);
+            out.merge(new String(source, StandardCharsets.UTF_8), 1, Integer::sum);
+        }
+        return out;
     }
 
     /** A commit that timed out may have happened; retrying the same commit is safe, and tells. */

@@ -41,7 +41,7 @@ public final class PowerAgentMetrics implements MeterBinder {
                     s, SourceStats::samplesDropped);
             counter(registry, "ampwatch.power.reads.failed", "source reads that threw", s,
                     SourceStats::readsFailed);
-            counter(registry, "ampwatch.power.sends.failed", "samples Kafka failed to accept", s,
+            counter(registry, "ampwatch.power.sends.failed", "samples Kafka failed to accept, per attempt (spooled ones are sent again)", s,
                     SourceStats::sendsFailed);
             Gauge.builder("ampwatch.power.sample.age", s, this::ageSeconds)
                     .description("seconds since the event time of the newest sample")
