@@ -46,6 +46,13 @@ final class ResultTable {
                 out.printf("note: run %s: no power reading of host %s fell in it (is a power-agent running for the host, under"
                         + " that name?): its 0 J is not a measurement.%n", r.getRunId(), r.getHost());
             }
+            if (!r.getQuality().getUnmeasured() && !r.getComponents().isEmpty()
+                    && r.getComponents().stream().allMatch(c -> c.getSamples() <= 1)) {
+                // a run shorter than the sampling interval: a review took its peak (= its average) for a measurement
+                out.printf("note: run %s: at most one reading of each device fell in its %.2f s (shorter than the sampling "
+                        + "interval): its energy is interpolated from the readings around it and its peak is that one reading; "
+                        + "sample faster (power-agent --interval) for runs this short.%n", r.getRunId(), r.getDurationSeconds());
+            }
             if (r.getQuality().getBoundariesMoved()) {
                 out.printf("note: run %s: %d training event(s) arrived after their time was attributed and were applied "
                         + "%.3f s later in total; its boundaries moved, its totals are not exact.%n", r.getRunId(),

@@ -33,6 +33,21 @@ class ResultTableTest {
         assertThat(print(List.of(fp32, measured))).contains("amp-bf16   vs fp32: energy x1.000").doesNotContain("no power reading");
     }
 
+    /** A run shorter than the sampling interval has one reading a device: said, so its peak is not read as one. */
+    @Test
+    void aRunWithOneReadingADeviceSaysSo() {
+        RunEnergy run = ReportFixture.run("short", "fp32", 128, 60, T0, 40, true, true);
+        dev.ampwatch.schema.ComponentEnergy one = dev.ampwatch.schema.ComponentEnergy.newBuilder()
+                .setComponent(dev.ampwatch.schema.Component.CPU_PACKAGE).setDevice("package-0")
+                .setSource(dev.ampwatch.schema.SourceType.RAPL).setMethod("counter").setEnergyJoules(5).setNetEnergyJoules(1)
+                .setCoveredSeconds(0.14).setSamples(1).build();
+        RunEnergy shortRun = RunEnergy.newBuilder(run).setDurationSeconds(0.14).setComponents(List.of(one)).build();
+        assertThat(print(List.of(shortRun))).contains("note: run short: at most one reading of each device fell in its 0.14 s");
+        RunEnergy longRun = RunEnergy.newBuilder(run).setComponents(List.of(dev.ampwatch.schema.ComponentEnergy.newBuilder(one)
+                .setSamples(40).build())).build();
+        assertThat(print(List.of(longRun))).doesNotContain("at most one reading");
+    }
+
     private static String print(List<RunEnergy> runs) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ResultTable.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), runs);
