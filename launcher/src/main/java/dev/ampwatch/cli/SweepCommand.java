@@ -265,61 +265,14 @@ final class SweepCommand implements Callable<Integer> {
                 && (inferences == null || inferences.allCompleted());
         if (client != null && !outcomes.isEmpty()) {
             if (!interrupted && !aborted && !resultsWait.isZero()) {
-                results(client, plan, outcomes, inferences == null ? List.of() : inferences.runIds(), out);
+                new SweepResults(client, kafka.topics(), applicationId, resultsWait, plan.experimentId())
+                        .print(outcomes.stream().map(Outcome::runId).toList(), inferences == null ? List.of() : inferences.runIds(), out);
             } else {
-                out.println("energy, power and the statistics of these runs: " + reportCommand(plan));
+                out.println("energy, power and the statistics of these runs: " + SweepResults.reportCommand(plan.experimentId()));
                 out.flush();
             }
         }
         return interrupted ? 130 : aborted || !allCompleted ? 1 : 0;
-    }
-
-    private static String reportCommand(SweepPlan plan) {
-        return "ampwatch report --experiment " + plan.experimentId() + " (with the same Kafka options)";
-    }
-
-    /**
-     * The runs' energy and the statistics' verdicts, as the demo prints them, when an analyzer runs on these topics
-     * (--application-id): waited for at most --results-wait after the last run (its final record comes once the
-     * analyzer has its host's readings past the run's end). A sweep printed only accuracy and throughput before (a
-     * review); without an analyzer it says where the results will be.
-     */
-    private void results(java.util.Map<String, Object> client, SweepPlan plan, List<Outcome> outcomes, List<String> inferenceIds,
-                         PrintWriter out) {
-        String report = reportCommand(plan);
-        java.util.Optional<PipelineCheck.Finding> noAnalyzer = PipelineCheck.analyzer(client, applicationId);
-        if (noAnalyzer.isPresent()) {
-            out.println("no results here: " + noAnalyzer.get().message());
-            out.println("once an analyzer has attributed the runs: " + report);
-            out.flush();
-            return;
-        }
-        java.util.Set<String> runIds = new java.util.LinkedHashSet<>();
-        outcomes.forEach(o -> runIds.add(o.runId()));
-        runIds.addAll(inferenceIds);
-        out.printf("%nwaiting up to %s for the analyzer's results of the %d runs ...%n", DurationConverter.text(resultsWait), runIds.size());
-        out.flush();
-        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream table = new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8);
-        try (RunEnergyWatcher watcher = new RunEnergyWatcher(client, kafka.topics());
-             ExperimentStatsWatcher stats = new ExperimentStatsWatcher(client, kafka.topics())) {
-            java.util.Map<String, dev.ampwatch.schema.RunEnergy> finals = watcher.awaitFinal(runIds, resultsWait);
-            List<dev.ampwatch.schema.RunEnergy> in = runIds.stream().filter(finals::containsKey).map(finals::get).toList();
-            ResultTable.print(table, in.stream().filter(r -> !inferenceIds.contains(r.getRunId())).toList());
-            ResultTable.printInference(table, in.stream().filter(r -> inferenceIds.contains(r.getRunId())).toList());
-            if (finals.size() < runIds.size()) {
-                table.printf("the final records of %d run(s) did not arrive within %s: see them later with %s%n",
-                        runIds.size() - finals.size(), DurationConverter.text(resultsWait), report);
-            } else {
-                dev.ampwatch.schema.ExperimentStats s = stats.await(plan.experimentId(), runIds.size(), Duration.ofSeconds(60));
-                if (s != null) {
-                    dev.ampwatch.cli.report.Verdicts.print(table, s);
-                }
-                table.println("the whole analysis (tables, plots, CSV): " + report);
-            }
-        }
-        out.print(printed.toString(java.nio.charset.StandardCharsets.UTF_8));
-        out.flush();
     }
 
     private TrainingOptions.Builder machine(TrainingOptions.Builder b, String hostId) {
