@@ -106,6 +106,9 @@ final class FollowCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Mixin
+    PublishOptions publish;
+
     @Spec
     CommandSpec spec;
 
@@ -137,7 +140,7 @@ final class FollowCommand implements Callable<Integer> {
         if (client != null && profileEpochs != null && !noPipelineCheck && !pipelineReady(client, defaults.host())) {
             return 1;
         }
-        KafkaTrainingPublisher publisher = client == null ? null : new KafkaTrainingPublisher(client, kafka.topics().trainingEvents().name());
+        KafkaTrainingPublisher publisher = client == null ? null : publish.publisher(client, kafka, spec.commandLine().getErr(), "follow");
         TrainingListener sink = listener != null ? listener : publisher;
         // lines without event_time are stamped through the publisher, so no heartbeat covers one still on its way
         TrainerLines lines = new TrainerLines(defaults, sink.stampClock(InstantSource.system()), () -> UUID.randomUUID().toString());
@@ -152,19 +155,25 @@ final class FollowCommand implements Callable<Integer> {
             session.wholeRun(wholeRunConfig);
         }
         Lifetime lifetime = new Lifetime();
+        int code = 1;
         try {
-            int code = command.isEmpty() ? session.attach(lifetime::await) : session.run(command, experimentId, runId, lifetime::await);
-            return session.profiledRun() != null && code == 0 ? forecast(session.profiledRun()) : code;
+            code = command.isEmpty() ? session.attach(lifetime::await) : session.run(command, experimentId, runId, lifetime::await);
+            code = session.profiledRun() != null && code == 0 ? forecast(session.profiledRun()) : code;
         } finally {
             try {
                 if (publisher != null) {
-                    publisher.close();
+                    publisher.close(); // waits up to --publish-wait for what Kafka has not taken, then saves it
                 }
             } catch (RuntimeException e) {
-                session.failed(e);
+                if (e != session.publishFailure()) { // events saved for replay, or a failure not reported yet
+                    err.println("ampwatch follow: " + e.getMessage());
+                    err.flush();
+                }
+                code = code == 0 ? 1 : code;
             }
             lifetime.closed();
         }
+        return code;
     }
 
     /** --whole-run's JSON object, given inline or as a file's path; the combinations it cannot work with are refused. */

@@ -56,6 +56,9 @@ final class InferCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Mixin
+    PublishOptions publish;
+
     @Spec
     CommandSpec spec;
 
@@ -76,7 +79,7 @@ final class InferCommand implements Callable<Integer> {
         System.out.printf("%-6s %-36s %12s %14s %10s %10s%n", "prec", "run", "acc|rmse", "inferences/s", "p50 [ms]", "p99 [ms]");
         java.util.Map<String, Object> client = kafka.reachableClientProperties();
         PipelineCheck.warnIfUnmeasured(client, kafka.topics(), hostId, System.err::println, "infer");
-        try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(client, kafka.topics().trainingEvents().name())) {
+        try (KafkaTrainingPublisher publisher = publish.publisher(client, kafka, new java.io.PrintWriter(System.err, true), "infer")) {
             for (String precision : precisions) {
                 String runId = UUID.randomUUID().toString();
                 List<EpochMetrics> passes;
@@ -96,7 +99,6 @@ final class InferCommand implements Callable<Integer> {
                 System.out.printf(java.util.Locale.ROOT, "%-6s %-36s %12s %14.0f %10.3f %10.3f%n", precision, runId,
                         ResultTable.quality(last), last.getSamplesPerSecond(), last.getLatencyP50Ms(), last.getLatencyP99Ms());
             }
-            publisher.flush();
         }
         System.out.println("energy per 1,000 inferences: 1,000 x joules_per_sample of each run (GET /runs/{id} of the analyzer, "
                 + "ampwatch_run_energy_per_1000_inferences_joules on /metrics)");

@@ -63,6 +63,9 @@ final class ProfileCommand implements Callable<Integer> {
     KafkaOptions kafka;
 
     @Mixin
+    PublishOptions publish;
+
+    @Mixin
     AnalyzerOptions analyzer;
 
     @Spec
@@ -143,7 +146,7 @@ final class ProfileCommand implements Callable<Integer> {
         TrainingOptions options = b.build();
         String reason = ForecastReport.reason(profileEpochs, "ampwatch profile --profile-epochs " + profileEpochs);
         System.out.printf("profiling run %s: %s, %d of %d planned epochs ...%n", options.runId(), precision, profileEpochs, options.epochs());
-        try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(client, kafka.topics().trainingEvents().name())) {
+        try (KafkaTrainingPublisher publisher = publish.publisher(client, kafka, new java.io.PrintWriter(System.err, true), "profile")) {
             DeviceChoice.train(train.device, options, publisher, System.out, ProgressBar.forTerminal(),
                     job -> job.stoppingAfter(profileEpochs, reason));
         }

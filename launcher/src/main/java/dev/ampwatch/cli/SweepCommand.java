@@ -89,6 +89,9 @@ final class SweepCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Mixin
+    PublishOptions publish;
+
     @Spec
     CommandSpec spec;
 
@@ -172,7 +175,7 @@ final class SweepCommand implements Callable<Integer> {
                 spec.commandLine().getErr().flush();
             }, "sweep");
         }
-        KafkaTrainingPublisher publisher = client == null ? null : new KafkaTrainingPublisher(client, kafka.topics().trainingEvents().name());
+        KafkaTrainingPublisher publisher = client == null ? null : publish.publisher(client, kafka, spec.commandLine().getErr(), "sweep");
         TrainingListener sink = listener != null ? listener : publisher;
         Lifetime lifetime = new Lifetime();
         Thread trainer = Thread.currentThread();

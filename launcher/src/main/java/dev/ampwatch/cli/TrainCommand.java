@@ -33,6 +33,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Mixin
+    PublishOptions publish;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -61,7 +64,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingOptions options = options();
         java.util.Map<String, Object> client = kafka.reachableClientProperties();
         PipelineCheck.warnIfUnmeasured(client, kafka.topics(), options.host(), System.err::println, "train");
-        try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(client, kafka.topics().trainingEvents().name())) {
+        try (KafkaTrainingPublisher publisher = publish.publisher(client, kafka, new java.io.PrintWriter(System.err, true), "train")) {
             TrainingResult result = DeviceChoice.train(train.device, options, publisher, System.out, ProgressBar.forTerminal(), job -> job);
             var last = result.last();
             String quality = last.getTestRmse() != null
