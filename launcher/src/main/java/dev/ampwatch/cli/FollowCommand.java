@@ -123,6 +123,10 @@ final class FollowCommand implements Callable<Integer> {
         if (command.isEmpty() && fromFile == null) {
             throw new ParameterException(spec.commandLine(), "give the training command after -- (or --from-file PATH to follow a file)");
         }
+        if (fromStart && fromFile == null) {
+            throw new ParameterException(spec.commandLine(), "--from-start only works with --from-file PATH (it reads what the "
+                    + "file already holds); the trainer's stdout is read from its start anyway");
+        }
         if (profileEpochs != null && (profileEpochs < 2 || command.isEmpty())) {
             throw new ParameterException(spec.commandLine(), profileEpochs < 2
                     ? "--profile-epochs " + profileEpochs + ": a forecast needs at least 2 complete epochs"

@@ -180,6 +180,14 @@ class FollowCommandTest {
     }
 
     @Test
+    void fromStartWithoutFromFileIsAUsageError(@TempDir Path dir) {
+        Path marker = dir.resolve("ran");
+        assertThat(follow("follow", "--from-start", "--", "touch", marker.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--from-start only works with --from-file");
+        assertThat(marker).doesNotExist();
+    }
+
+    @Test
     void anUnknownProgramIsAClearError() {
         assertThat(follow("follow", "--", "no-such-trainer-xyz")).isEqualTo(1);
         assertThat(err.toString()).contains("cannot start no-such-trainer-xyz");

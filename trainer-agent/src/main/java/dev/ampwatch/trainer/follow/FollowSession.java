@@ -5,10 +5,10 @@ import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.json.JsonFieldException;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,11 +127,8 @@ public final class FollowSession {
         stopper.start();
         try {
             if (tail == null) {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        handle(line);
-                    }
+                try (Reader r = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+                    readLines(r);
                 } catch (IOException e) {
                     if (profiled == null) {
                         throw e;
@@ -165,7 +162,8 @@ public final class FollowSession {
             } else if (!lines.openRuns().isEmpty()) {
                 publishAll(lines.failUnfinished("trainer exited (code 0) without run_completed"));
             } else if (!lines.anyEvent()) {
-                err.println("ampwatch follow: the trainer printed no ampwatch lines; nothing published (format: docs/trainer.md)");
+                err.println("ampwatch follow: the trainer printed no ampwatch lines; nothing published (format: docs/trainer.md; "
+                        + "for a script you cannot change, --whole-run CONFIG measures the whole command as one run)");
             }
             return code != 0 ? code : publishFailure != null ? 1 : 0;
         } finally {
@@ -199,11 +197,62 @@ public final class FollowSession {
         }
     }
 
+    /**
+     * Reads the trainer's stdout as lines ended by {@code \n} only: a {@code \r} (a progress bar redrawn in place) is
+     * passed through as it is, and what a line held before it is shown at once, unless it may be an ampwatch line
+     * (then the line is read whole when it ends).
+     */
+    private void readLines(Reader r) throws IOException {
+        StringBuilder line = new StringBuilder();
+        boolean shown = false; // part of this line is passed through already
+        char[] buf = new char[8192];
+        int n;
+        while ((n = r.read(buf)) != -1) {
+            for (int i = 0; i < n; i++) {
+                char c = buf[i];
+                if (c == '\n') {
+                    handle(line.toString(), shown);
+                    line.setLength(0);
+                    shown = false;
+                    continue;
+                }
+                line.append(c);
+                boolean crlf = i + 1 < n && buf[i + 1] == '\n';
+                if (c == '\r' && !crlf && profiled == null && line.indexOf("\"" + TrainerLines.MARKER + "\"") < 0) {
+                    out.print(line); // a progress bar's update, shown as it comes
+                    out.flush();
+                    line.setLength(0);
+                    shown = true;
+                }
+            }
+        }
+        if (line.length() > 0 || shown) {
+            handle(line.toString(), shown); // the last line, without its newline
+        }
+    }
+
     private void handle(String line) {
+        handle(line, false);
+    }
+
+    /** @param shown whether the line's beginning was passed through already (its newline is still due) */
+    private void handle(String line, boolean shown) {
         if (profiled != null) {
             return; // stopped for profiling: what it printed while stopping (a next epoch's start) is not the run's
         }
         TrainerLines.Outcome o = lines.accept(line);
+        if (o instanceof TrainerLines.Embedded e) {
+            out.println(e.text()); // the text before the ampwatch object, as a line of its own
+            out.flush();
+            o = e.read();
+        } else if (shown && !(o instanceof TrainerLines.Passthrough)) {
+            out.println(); // ends what was shown of the line
+            out.flush();
+        }
+        for (String note : lines.takeNotes()) {
+            err.println("ampwatch follow: " + (tail != null ? tail.file() + ":" : "") + note);
+            err.flush();
+        }
         if (o instanceof TrainerLines.Passthrough p) {
             out.println(p.line());
             out.flush();

@@ -72,7 +72,7 @@ final class StepWindows {
                     throw new JsonFieldException("step", "must be >= 0, got " + step);
                 }
                 Long samples = JsonFields.has(root, "samples") ? JsonFields.longInteger(root.get("samples"), "samples") : null;
-                double loss = JsonFields.number(JsonFields.required(root, "loss", "loss"), "loss");
+                double loss = JsonFields.measurement(JsonFields.required(root, "loss", "loss"), "loss"); // NaN: diverged
                 ObjectNode progress = root.deepCopy();
                 progress.remove(List.of("step", "samples", "loss"));
                 progress.put(TrainerLines.MARKER, "progress");

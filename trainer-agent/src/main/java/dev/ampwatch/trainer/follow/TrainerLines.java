@@ -3,6 +3,7 @@ package dev.ampwatch.trainer.follow;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.trainer.json.JsonFieldException;
@@ -13,6 +14,7 @@ import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,6 +22,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Turns the lines an external trainer prints (or writes to a file) into {@link TrainingEvent}s.
@@ -46,6 +50,14 @@ import java.util.function.Supplier;
  * {@link Rejected rejected} with a message naming the field (numbers written as strings, unknown
  * fields, missing required fields, fields on the wrong kind of event).
  *
+ * <p>Only what follows a line's last carriage return is read (a progress bar redrawn with {@code \r}
+ * ends with the trainer's next line); an ampwatch object that starts later in the line, at
+ * <code>{"ampwatch"</code> (after a progress bar that ended without a newline), is read too, and the text
+ * before it is {@link Embedded passed through}. {@code NaN} and {@code Infinity} are read as numbers:
+ * accepted where a measurement can diverge (loss, RMSE, ...), refused by name elsewhere. A run's epochs
+ * follow one another: an epoch completed twice, or out of order, is refused; an epoch started while another
+ * is open ends the open one first (its epoch_completed was lost), so published epochs never overlap.
+ *
  * <p>The fields are read by {@link TrainingEventJson} ({@link TrainingEventJson.Options#follow});
  * this class adds what follow keeps per run. Filled in when absent: {@code run_id},
  * {@code experiment_id}, {@code host}, {@code devices} from the run's earlier lines, else the
@@ -61,7 +73,7 @@ public final class TrainerLines {
     public static final String MARKER = TrainingEventJson.MARKER;
 
     /** What became of one line. */
-    public sealed interface Outcome permits Passthrough, Event, Events, Rejected {}
+    public sealed interface Outcome permits Passthrough, Event, Events, Rejected, Embedded {}
 
     /** Not an ampwatch line: the trainer's own output, to be shown as it is. */
     public record Passthrough(String line) implements Outcome {}
@@ -71,6 +83,13 @@ public final class TrainerLines {
 
     /** A valid ampwatch line that stands for several events, in order (steps mode: {@link #withStepsPerEpoch}). */
     public record Events(List<TrainingEvent> events) implements Outcome {}
+
+    /**
+     * A line with an ampwatch object after the trainer's own text (a progress bar that ended without a newline):
+     * {@code text}, everything before the object ({@code \r}s included), is passed through as a line; {@code read}
+     * is what the object stands for ({@link Event}, {@link Events} or {@link Rejected}).
+     */
+    public record Embedded(String text, Outcome read) implements Outcome {}
 
     /** An ampwatch line that cannot be published; {@code reason} names the field and what is wrong. */
     public record Rejected(long lineNumber, String line, String reason) implements Outcome {
@@ -82,6 +101,11 @@ public final class TrainerLines {
 
     private static final class RunState {
         final Map<Integer, Instant> epochStarts = new HashMap<>();
+        final java.util.Set<Integer> completedEpochs = new HashSet<>();
+        /** The epoch started and not completed; null when none. */
+        Integer openEpoch;
+        /** The highest epoch started or completed; 0 before the first. */
+        int lastEpoch;
         boolean started;
         boolean ended;
         String experimentId;
@@ -100,6 +124,11 @@ public final class TrainerLines {
     private long lineNumber;
     private StepWindows windows;
     private boolean wholeRun;
+    /** Events the current line makes before its own (an open epoch it closes). */
+    private final List<TrainingEvent> preceding = new ArrayList<>();
+    /** Notes for the user about lines that were published with a change or a doubt; see {@link #takeNotes}. */
+    private final List<String> notes = new ArrayList<>();
+    private boolean nonFiniteNoted;
 
     /** With the system clock and random UUIDs as run ids. */
     public TrainerLines(FollowDefaults defaults) {
@@ -154,40 +183,113 @@ public final class TrainerLines {
         return event(line);
     }
 
-    /** Reads the next line (without its line terminator). */
+    /** Where an ampwatch object starts after the trainer's own text on the same line. */
+    private static final Pattern MARKED = Pattern.compile("\\{\\s*\"" + MARKER + "\"\\s*:");
+
+    /**
+     * Reads the next line (without its {@code \n}; a {@code \r} before it, as in CR LF, is accepted). Only the
+     * text after the line's last {@code \r} is read; an ampwatch object there is either the whole of it (after
+     * blanks) or starts later, at <code>{"ampwatch"</code>: then the text before it is passed through
+     * ({@link Embedded}).
+     */
     public Outcome accept(String line) {
         lineNumber++;
+        preceding.clear();
         if (wholeRun) {
             return new Passthrough(line);
         }
-        String trimmed = line.strip();
-        if (!trimmed.startsWith("{")) {
+        String body = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+        int from = body.lastIndexOf('\r') + 1;
+        String last = body.substring(from);
+        String stripped = last.stripLeading();
+        int lead = stripped.startsWith("{") ? last.length() - stripped.length() : -1;
+        Matcher m = MARKED.matcher(last);
+        int marked = m.find(Math.max(lead + 1, 0)) ? m.start() : -1;
+        Outcome read = lead >= 0 ? read(last.substring(lead), line) : null;
+        int at = lead;
+        if (marked >= 0 && (read == null || read instanceof Rejected)) {
+            // a progress bar (or any text) ended without a newline and the JSON line came right after it
+            Outcome later = read(last.substring(marked), line);
+            if (later != null) {
+                read = later;
+                at = marked;
+            }
+        }
+        if (read == null) {
             return new Passthrough(line);
         }
+        String before = line.substring(0, from + at);
+        return before.isBlank() ? read : new Embedded(before, read);
+    }
+
+    /** What an object that starts {@code json} stands for; null when it is not an ampwatch object (passed through). */
+    private Outcome read(String json, String line) {
         JsonNode root;
         try {
-            root = JsonFields.MAPPER.readTree(trimmed);
+            root = JsonFields.LINE_MAPPER.readTree(json.strip());
         } catch (JsonProcessingException e) {
-            if (trimmed.contains("\"" + MARKER + "\"")) {
-                return new Rejected(lineNumber, line, "is not valid JSON: " + e.getOriginalMessage());
+            if (json.contains("\"" + MARKER + "\"")) {
+                return new Rejected(lineNumber, line, "is not valid JSON: " + JsonFields.problem(e));
             }
-            return new Passthrough(line);
+            return null;
         }
         if (root == null || !root.isObject() || !root.has(MARKER)) {
-            return new Passthrough(line);
+            return null;
         }
         try {
+            List<TrainingEvent> out;
             if (windows != null || marker(root).equals("step")) {
                 if (windows == null) {
                     throw new JsonFieldException(MARKER, "step lines need follow --steps-per-epoch N: how many steps make one epoch");
                 }
-                List<TrainingEvent> out = windows.accept(root, this::event);
-                return out.size() == 1 ? new Event(out.get(0)) : new Events(List.copyOf(out));
+                out = new ArrayList<>(windows.accept(root, this::event));
+            } else {
+                out = new ArrayList<>(List.of(event(root)));
             }
-            return new Event(event(root));
+            out.forEach(this::noteNonFinite);
+            out.addAll(0, preceding); // an open epoch this line closed
+            preceding.clear();
+            return out.size() == 1 ? new Event(out.get(0)) : new Events(List.copyOf(out));
         } catch (JsonFieldException e) {
+            preceding.clear();
             return new Rejected(lineNumber, line, e.getMessage());
         }
+    }
+
+    /**
+     * What the user should know about the lines read since the last call, each {@code line N: ...}: an open epoch
+     * closed by the next one's start, a diverged (NaN or infinite) metric published as it is (said once).
+     */
+    public List<String> takeNotes() {
+        List<String> out = List.copyOf(notes);
+        notes.clear();
+        return out;
+    }
+
+    private void noteNonFinite(TrainingEvent e) {
+        EpochMetrics m = e.getMetrics();
+        if (nonFiniteNoted || m == null) {
+            return;
+        }
+        String field = !Double.isFinite(m.getLoss()) ? "loss" : nonFinite(m.getTrainRmse()) ? "train_rmse"
+                : nonFinite(m.getValidationRmse()) ? "validation_rmse" : nonFinite(m.getTestRmse()) ? "test_rmse"
+                : nonFinite(m.getTestMae()) ? "test_mae" : nonFinite(m.getTestR2()) ? "test_r2" : null;
+        if (field != null) {
+            nonFiniteNoted = true;
+            double v = field.equals("loss") ? m.getLoss() : switch (field) {
+                case "train_rmse" -> m.getTrainRmse();
+                case "validation_rmse" -> m.getValidationRmse();
+                case "test_rmse" -> m.getTestRmse();
+                case "test_mae" -> m.getTestMae();
+                default -> m.getTestR2();
+            };
+            notes.add("line " + lineNumber + ": metrics." + field + " is " + v + " (diverged?): published as it is; ampwatch's "
+                    + "statistics and reports leave values that are not finite out (said once)");
+        }
+    }
+
+    private static boolean nonFinite(Double v) {
+        return v != null && !Double.isFinite(v);
     }
 
     /** Lines read so far. */
@@ -247,6 +349,8 @@ public final class TrainerLines {
             throw new JsonFieldException("host", "host " + b.getHost() + " is not this follow's host " + defaults.host()
                     + "; run follow on the trainer's machine, or give it --host");
         }
+        TrainingEvent closing = kind == EventKind.EPOCH_STARTED || kind == EventKind.EPOCH_COMPLETED
+                ? epochOrder(runId, existing, kind, b.getEpoch(), b.getEventTime()) : null;
 
         RunState s = state(runId);
         // a run's events share experiment, host and devices: later lines inherit what RUN_STARTED said
@@ -265,11 +369,78 @@ public final class TrainerLines {
                 s.started = true;
                 current = runId;
             }
-            case EPOCH_STARTED -> s.epochStarts.put(b.getEpoch(), b.getEventTime());
+            case EPOCH_STARTED -> {
+                if (closing != null) {
+                    preceding.add(closing);
+                    s.completedEpochs.add(closing.getEpoch());
+                    notes.add("line " + lineNumber + ": epoch " + closing.getEpoch() + " had no epoch_completed when epoch "
+                            + b.getEpoch() + " started: closed at epoch " + b.getEpoch() + "'s start, so epochs do not overlap; "
+                            + "published with loss NaN and 0 samples (unknown)");
+                }
+                s.epochStarts.put(b.getEpoch(), b.getEventTime());
+                s.openEpoch = b.getEpoch();
+                s.lastEpoch = Math.max(s.lastEpoch, b.getEpoch());
+            }
+            case EPOCH_COMPLETED -> {
+                s.completedEpochs.add(b.getEpoch());
+                s.openEpoch = null;
+                s.lastEpoch = Math.max(s.lastEpoch, b.getEpoch());
+            }
             case RUN_COMPLETED, RUN_FAILED -> s.ended = true;
             default -> { }
         }
         return b.build();
+    }
+
+    /**
+     * Checks that an epoch line follows the run's earlier ones (the run's state is not changed): epochs are numbered
+     * in the order they run, each completed once, and an epoch_completed ends the open epoch. An epoch_started while
+     * another epoch is open (its epoch_completed was lost or refused) is accepted: the open epoch is closed at the new
+     * one's start by the EPOCH_COMPLETED returned, with loss NaN and 0 samples (unknown), so the epochs published
+     * never overlap.
+     *
+     * @return the open epoch's closing event; null when there is none to close
+     */
+    private TrainingEvent epochOrder(String runId, RunState s, EventKind kind, int epoch, Instant at) {
+        Integer open = s.openEpoch;
+        if (kind == EventKind.EPOCH_COMPLETED) {
+            if (s.completedEpochs.contains(epoch)) {
+                throw new JsonFieldException("epoch", "epoch " + epoch + " has already completed");
+            }
+            if (open != null && open != epoch) {
+                throw new JsonFieldException("epoch", "epoch " + open + " is open (its epoch_started was read); an epoch_completed "
+                        + "of epoch " + epoch + " cannot end it");
+            }
+            if (open == null && epoch <= s.lastEpoch) {
+                throw new JsonFieldException("epoch", "epoch " + epoch + " comes after epoch " + s.lastEpoch
+                        + "; epochs are numbered in the order they run");
+            }
+            Instant start = open == null ? null : s.epochStarts.get(epoch);
+            if (start != null && at.isBefore(start)) {
+                throw TrainingEventJson.beforeItsStart(epoch, at, start);
+            }
+            return null;
+        }
+        if (s.completedEpochs.contains(epoch)) {
+            throw new JsonFieldException("epoch", "epoch " + epoch + " has already completed; epochs are numbered in the order they run");
+        }
+        if (open != null && open == epoch) {
+            throw new JsonFieldException("epoch", "epoch " + epoch + " has already started");
+        }
+        if (epoch <= s.lastEpoch) {
+            throw new JsonFieldException("epoch", "epoch " + epoch + " comes after epoch " + s.lastEpoch
+                    + "; epochs are numbered in the order they run");
+        }
+        if (open == null) {
+            return null;
+        }
+        Instant start = s.epochStarts.get(open);
+        if (at.isBefore(start)) {
+            throw new JsonFieldException("event_time", at + " is before the open epoch " + open + "'s epoch_started at " + start);
+        }
+        long ms = java.time.Duration.between(start, at).toMillis();
+        return base(runId, s, at, EventKind.EPOCH_COMPLETED).setEpoch(open).setMetrics(EpochMetrics.newBuilder()
+                .setLoss(Double.NaN).setSamples(0).setSamplesPerSecond(0).setDurationMs(ms).build()).build();
     }
 
     /** The marker's event name, normalized ({@code epoch_started}); empty when it is not a name. */
@@ -288,7 +459,14 @@ public final class TrainerLines {
         if (s != null && s.ended) {
             throw ended(runId, EventKind.EPOCH_COMPLETED);
         }
-        return s == null ? null : s.epochStarts.get(epoch);
+        if (s != null && s.completedEpochs.contains(epoch)) {
+            throw new JsonFieldException("epoch", "epoch " + epoch + " has already completed"); // said before its metrics' problems
+        }
+        if (s != null && s.openEpoch != null && s.openEpoch != epoch) {
+            throw new JsonFieldException("epoch", "epoch " + s.openEpoch + " is open (its epoch_started was read); an "
+                    + "epoch_completed of epoch " + epoch + " cannot end it");
+        }
+        return s == null || s.openEpoch == null || s.openEpoch != epoch ? null : s.epochStarts.get(epoch);
     }
 
     private static JsonFieldException ended(String runId, EventKind kind) {

@@ -32,6 +32,12 @@ interface FieldRules {
     /** A finite number. */
     double number(JsonNode v, String path);
 
+    /** A measurement that can diverge (a loss, an error): any number, NaN and infinities included where the input has them. */
+    double measurement(JsonNode v, String path);
+
+    /** A measurement >= 0 that can diverge: NaN and +Infinity included where the input has them. */
+    double nonNegativeMeasurement(JsonNode v, String path);
+
     double positive(JsonNode v, String path);
 
     double nonNegative(JsonNode v, String path);

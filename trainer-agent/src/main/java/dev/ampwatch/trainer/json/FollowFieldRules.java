@@ -134,7 +134,30 @@ final class FollowFieldRules implements FieldRules {
     }
 
     @Override
+    public double measurement(JsonNode v, String path) {
+        return JsonFields.measurement(v, path);
+    }
+
+    @Override
+    public double nonNegativeMeasurement(JsonNode v, String path) {
+        double d = JsonFields.measurement(v, path);
+        if (d < 0) { // NaN and +Infinity: diverged
+            throw new JsonFieldException(path, JsonFields.nonFinite(v) ? JsonFields.nonFiniteText(v) + " is not a number >= 0"
+                    : "must be >= 0, got " + d);
+        }
+        return d;
+    }
+
+    /** NaN or an infinity where a range is checked: {@code metrics.test_accuracy: NaN is not a fraction 0 to 1}. */
+    private static void finite(JsonNode v, String path, String what) {
+        if (JsonFields.nonFinite(v)) {
+            throw new JsonFieldException(path, JsonFields.nonFiniteText(v) + " is not " + what);
+        }
+    }
+
+    @Override
     public double positive(JsonNode v, String path) {
+        finite(v, path, "a number > 0");
         double d = number(v, path);
         if (d <= 0) {
             throw new JsonFieldException(path, "must be positive, got " + v);
@@ -144,6 +167,7 @@ final class FollowFieldRules implements FieldRules {
 
     @Override
     public double nonNegative(JsonNode v, String path) {
+        finite(v, path, "a number >= 0");
         double d = number(v, path);
         if (d < 0) {
             throw new JsonFieldException(path, "must be >= 0, got " + d);
@@ -153,6 +177,7 @@ final class FollowFieldRules implements FieldRules {
 
     @Override
     public double fraction(JsonNode v, String path) {
+        finite(v, path, "a fraction 0 to 1");
         double d = number(v, path);
         if (d < 0 || d > 1) {
             throw new JsonFieldException(path, "must be within 0..1 (a fraction, not a percentage), got " + v);
@@ -185,6 +210,7 @@ final class FollowFieldRules implements FieldRules {
         if (v == null) {
             return options.clock().instant().truncatedTo(ChronoUnit.MICROS);
         }
+        finite(v, path, "a time");
         if (v.isNumber()) {
             BigDecimal seconds = v.decimalValue();
             if (seconds.compareTo(MAX_EPOCH_SECONDS) > 0) {

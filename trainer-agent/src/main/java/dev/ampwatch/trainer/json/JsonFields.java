@@ -32,7 +32,41 @@ public final class JsonFields {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();
 
+    /**
+     * {@link #MAPPER} that also reads {@code NaN}, {@code Infinity} and {@code -Infinity} as numbers (Python's
+     * json.dumps writes them for a diverged loss): follow's lines, whose rules say where such a value is accepted.
+     */
+    public static final ObjectMapper LINE_MAPPER = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
+
     private JsonFields() {}
+
+    /** What is wrong with JSON that does not parse, without Jackson's hints about its own settings. */
+    public static String problem(com.fasterxml.jackson.core.JsonProcessingException e) {
+        String m = e.getOriginalMessage();
+        int feature = m.indexOf("Feature.");
+        if (feature >= 0) { // "Non-standard token 'x': enable `JsonReadFeature.ALLOW_...` to allow"
+            int cut = m.lastIndexOf(':', feature);
+            m = cut > 0 ? m.substring(0, cut) : "unsupported syntax";
+        }
+        String where = e.getLocation() == null || e.getLocation().getColumnNr() < 1 ? ""
+                : " (at character " + e.getLocation().getColumnNr() + ")";
+        return m + where;
+    }
+
+    /** Whether {@code v} is NaN or an infinity (read by {@link #LINE_MAPPER}). */
+    public static boolean nonFinite(JsonNode v) {
+        return v.isNumber() && (v.isDouble() || v.isFloat()) && !Double.isFinite(v.doubleValue());
+    }
+
+    /** {@code NaN}, {@code Infinity} or {@code -Infinity}, as the line wrote it. */
+    public static String nonFiniteText(JsonNode v) {
+        return Double.toString(v.doubleValue());
+    }
 
     /** Whether {@code parent} has {@code name} with a non-null value. */
     public static boolean has(JsonNode parent, String name) {
@@ -110,6 +144,9 @@ public final class JsonFields {
         if (!v.isNumber()) {
             throw wrongType(v, path, "an integer");
         }
+        if (nonFinite(v)) {
+            throw new JsonFieldException(path, nonFiniteText(v) + " is not an integer");
+        }
         BigDecimal d = v.decimalValue();
         try {
             BigInteger i = d.stripTrailingZeros().toBigIntegerExact();
@@ -126,9 +163,17 @@ public final class JsonFields {
         }
         double d = v.doubleValue();
         if (!Double.isFinite(d)) {
-            throw new JsonFieldException(path, "must be finite: " + v);
+            throw new JsonFieldException(path, nonFiniteText(v) + " is not a finite number");
         }
         return d;
+    }
+
+    /** A measurement that can diverge (a loss): any number, NaN and the infinities included. */
+    public static double measurement(JsonNode v, String path) {
+        if (!v.isNumber()) {
+            throw wrongType(v, path, "a number");
+        }
+        return v.doubleValue();
     }
 
     /** An integer of at least {@code min}. */

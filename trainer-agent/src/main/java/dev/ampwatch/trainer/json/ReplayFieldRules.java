@@ -165,6 +165,17 @@ final class ReplayFieldRules implements FieldRules {
         return d;
     }
 
+    /** Replay's files are strict JSON, without NaN or Infinity: a finite number, as before. */
+    @Override
+    public double measurement(JsonNode v, String path) {
+        return number(v, path);
+    }
+
+    @Override
+    public double nonNegativeMeasurement(JsonNode v, String path) {
+        return nonNegative(v, path);
+    }
+
     @Override
     public double nonNegative(JsonNode v, String path) {
         double d = number(v, path);

@@ -164,7 +164,7 @@ public final class TrainingEventJson {
         if (has(root, "metrics")) {
             ReplayFieldRules.onlyOn("metrics", kind, EventKind.EPOCH_COMPLETED);
             JsonNode m = r.object(root.get("metrics"), "metrics");
-            b.setMetrics(metrics(m, r, o, epoch == null ? null : o.follow() ? o.epochStarts().of(runId, epoch) : null, at));
+            b.setMetrics(metrics(m, r, o, epoch, epoch == null ? null : o.follow() ? o.epochStarts().of(runId, epoch) : null, at));
         } else if (follow && kind == EventKind.EPOCH_COMPLETED) {
             throw r.missing("metrics");
         }
@@ -176,6 +176,12 @@ public final class TrainingEventJson {
             b.setFailureReason(reason);
         }
         return b;
+    }
+
+    /** follow's refusal of an epoch_completed stamped before its own epoch_started. */
+    public static JsonFieldException beforeItsStart(int epoch, Instant at, Instant start) {
+        return new JsonFieldException("event_time", at + " is before epoch " + epoch + "'s epoch_started at " + start
+                + "; stamp epoch_completed when the epoch ends");
     }
 
     /** {@code run_id}, {@code experiment_id}, {@code host}: required by replay, filled in by follow. */
@@ -275,10 +281,10 @@ public final class TrainingEventJson {
     }
 
     /** @param epochStart the epoch's EPOCH_STARTED time (follow), for a missing duration */
-    private static EpochMetrics metrics(JsonNode m, FieldRules r, Options o, Instant epochStart, Instant at) {
+    private static EpochMetrics metrics(JsonNode m, FieldRules r, Options o, Integer epoch, Instant epochStart, Instant at) {
         r.allowOnly(m, "metrics", METRICS_FIELDS);
         EpochMetrics.Builder b = EpochMetrics.newBuilder()
-                .setLoss(r.number(required(m, "loss", "metrics.loss", r), "metrics.loss"))
+                .setLoss(r.measurement(required(m, "loss", "metrics.loss", r), "metrics.loss"))
                 .setTrainAccuracy(has(m, "train_accuracy") ? r.fraction(m.get("train_accuracy"), "metrics.train_accuracy") : null)
                 .setValidationAccuracy(has(m, "validation_accuracy")
                         ? r.fraction(m.get("validation_accuracy"), "metrics.validation_accuracy") : null)
@@ -289,6 +295,8 @@ public final class TrainingEventJson {
             durationMs = r.longInteger(m.get("duration_ms"), "metrics.duration_ms", 0);
         } else if (o.follow() && epochStart != null && !at.isBefore(epochStart)) {
             durationMs = Duration.between(epochStart, at).toMillis();
+        } else if (o.follow() && epochStart != null) {
+            throw beforeItsStart(epoch, at, epochStart); // not a missing duration: the epoch would end before it started
         } else {
             throw o.follow() ? new JsonFieldException("metrics.duration_ms",
                     "is missing (required unless this epoch's epoch_started was read)") : r.missing("metrics.duration_ms");
@@ -300,11 +308,11 @@ public final class TrainingEventJson {
                 .setLatencyP50Ms(has(m, "latency_p50_ms") ? r.nonNegative(m.get("latency_p50_ms"), "metrics.latency_p50_ms") : null)
                 .setLatencyP95Ms(has(m, "latency_p95_ms") ? r.nonNegative(m.get("latency_p95_ms"), "metrics.latency_p95_ms") : null)
                 .setLatencyP99Ms(has(m, "latency_p99_ms") ? r.nonNegative(m.get("latency_p99_ms"), "metrics.latency_p99_ms") : null)
-                .setTrainRmse(has(m, "train_rmse") ? r.nonNegative(m.get("train_rmse"), "metrics.train_rmse") : null)
-                .setValidationRmse(has(m, "validation_rmse") ? r.nonNegative(m.get("validation_rmse"), "metrics.validation_rmse") : null)
-                .setTestRmse(has(m, "test_rmse") ? r.nonNegative(m.get("test_rmse"), "metrics.test_rmse") : null)
-                .setTestMae(has(m, "test_mae") ? r.nonNegative(m.get("test_mae"), "metrics.test_mae") : null)
-                .setTestR2(has(m, "test_r2") ? r.number(m.get("test_r2"), "metrics.test_r2") : null)
+                .setTrainRmse(has(m, "train_rmse") ? r.nonNegativeMeasurement(m.get("train_rmse"), "metrics.train_rmse") : null)
+                .setValidationRmse(has(m, "validation_rmse") ? r.nonNegativeMeasurement(m.get("validation_rmse"), "metrics.validation_rmse") : null)
+                .setTestRmse(has(m, "test_rmse") ? r.nonNegativeMeasurement(m.get("test_rmse"), "metrics.test_rmse") : null)
+                .setTestMae(has(m, "test_mae") ? r.nonNegativeMeasurement(m.get("test_mae"), "metrics.test_mae") : null)
+                .setTestR2(has(m, "test_r2") ? r.measurement(m.get("test_r2"), "metrics.test_r2") : null)
                 .build();
     }
 }

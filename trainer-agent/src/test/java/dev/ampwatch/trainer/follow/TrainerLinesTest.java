@@ -148,7 +148,7 @@ class TrainerLinesTest {
                 + "\"host\":\"rig-1\",\"devices\":[\"gpu0\"],\"event_time\":\"2026-11-23T10:00:00.500Z\",\"kind\":\"EPOCH_STARTED\",\"epoch\":1}"));
         assertThat(e.getKind()).isEqualTo(EventKind.EPOCH_STARTED);
         assertThat(e.getRunId()).isEqualTo("example-run-1");
-        TrainingEvent ms = event(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":2,\"event_time\":1795424400500}"));
+        TrainingEvent ms = event(t.accept("{\"ampwatch\":\"progress\",\"event_time\":1795424400500}"));
         assertThat(ms.getEventTime()).isEqualTo(Instant.ofEpochMilli(1795424400500L));
     }
 
@@ -249,5 +249,144 @@ class TrainerLinesTest {
         assertThat(rejection(bound.accept(START.replace("{\"ampwatch\": \"run_started\",", "{\"ampwatch\": \"run_started\", \"run_id\": \"r-8\","))))
                 .contains("not this follow's run (--run-id r-7)");
         assertThat(event(bound.accept(START)).getRunId()).isEqualTo("r-7");
+    }
+    private static final String EPOCH1 = "{\"ampwatch\":\"epoch_started\",\"epoch\":1,\"event_time\":\"2026-11-23T09:00:01Z\"}";
+    private static final String DONE1 = "{\"ampwatch\":\"epoch_completed\",\"epoch\":1,\"event_time\":\"2026-11-23T09:00:03Z\","
+            + "\"metrics\":{\"loss\":0.5,\"test_accuracy\":0.8,\"samples\":1000}}";
+
+    private static List<TrainingEvent> events(TrainerLines.Outcome o) {
+        if (o instanceof TrainerLines.Event e) {
+            return List.of(e.event());
+        }
+        assertThat(o).as(o.toString()).isInstanceOf(TrainerLines.Events.class);
+        return ((TrainerLines.Events) o).events();
+    }
+
+    /** Keras' progress bar ends without a newline: the callback's JSON line lands on the bar's line. */
+    @Test
+    void anAmpwatchObjectLaterInALineIsReadAndTheTextBeforeItPassedThrough() {
+        TrainerLines t = lines(Optional.of("r"));
+        event(t.accept(START));
+        event(t.accept(EPOCH1));
+        TrainerLines.Outcome o = t.accept("10/10 [==========] - loss: 0.5" + DONE1);
+        assertThat(o).isInstanceOf(TrainerLines.Embedded.class);
+        TrainerLines.Embedded e = (TrainerLines.Embedded) o;
+        assertThat(e.text()).isEqualTo("10/10 [==========] - loss: 0.5");
+        TrainingEvent done = event(e.read());
+        assertThat(done.getKind()).isEqualTo(EventKind.EPOCH_COMPLETED);
+        assertThat(done.getMetrics().getDurationMs()).isEqualTo(2000);
+
+        // after a carriage return (a bar redrawn in place): what follows the last \r is read, the rest passed through as it is
+        event(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":2}"));
+        TrainerLines.Embedded cr = (TrainerLines.Embedded) t.accept("1/10 [=.........]\r10/10 [==========]\r"
+                + "{\"ampwatch\":\"epoch_completed\",\"epoch\":2,\"metrics\":{\"loss\":0.4,\"samples\":1000,\"duration_ms\":10}}\r");
+        assertThat(cr.text()).isEqualTo("1/10 [=.........]\r10/10 [==========]\r");
+        assertThat(event(cr.read()).getEpoch()).isEqualTo(2);
+
+        // a broken one after text is reported, its text still passed through
+        TrainerLines.Embedded broken = (TrainerLines.Embedded) t.accept("loss: 0.3 {\"ampwatch\": \"run_completed\", ");
+        assertThat(broken.text()).isEqualTo("loss: 0.3 ");
+        assertThat(rejection(broken.read())).startsWith("is not valid JSON");
+        // text mentioning ampwatch, or other JSON after text, is only text
+        for (String line : List.of("see {\"ampwatch\" docs}", "epoch 3 {\"loss\": 0.3}", "a\rb\r", "x\r{\"level\":\"info\"}")) {
+            assertThat(t.accept(line)).isEqualTo(new TrainerLines.Passthrough(line));
+        }
+    }
+
+    /** Python's json.dumps writes NaN and Infinity for a diverged loss (common in fp16). */
+    @Test
+    void aDivergedLossIsPublishedButARangeCheckedFieldIsRefusedByName() {
+        TrainerLines t = lines(Optional.of("r"));
+        event(t.accept(START));
+        event(t.accept(EPOCH1));
+        String nan = "{\"ampwatch\":\"epoch_completed\",\"epoch\":1,\"metrics\":{\"loss\":NaN,\"samples\":10,\"duration_ms\":100,"
+                + "\"test_rmse\":Infinity,\"test_r2\":-Infinity}}";
+        TrainingEvent e = event(t.accept(nan));
+        assertThat(e.getMetrics().getLoss()).isNaN();
+        assertThat(e.getMetrics().getTestRmse()).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(e.getMetrics().getTestR2()).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(t.takeNotes()).singleElement().asString().contains("line 3").contains("metrics.loss is NaN");
+        assertThat(t.takeNotes()).isEmpty();
+        // survives the Avro round trip
+        var serde = AmpwatchSerdes.trainingEvent();
+        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", e)).getMetrics().getLoss()).isNaN();
+
+        event(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":2}"));
+        String base = "{\"ampwatch\":\"epoch_completed\",\"epoch\":2,\"metrics\":{\"loss\":1.0,\"samples\":10,\"duration_ms\":100";
+        assertThat(rejection(t.accept(base + ",\"test_accuracy\":NaN}}"))).isEqualTo("metrics.test_accuracy: NaN is not a fraction 0 to 1");
+        assertThat(rejection(t.accept(base.replace("\"samples\":10", "\"samples\":NaN") + "}}")))
+                .isEqualTo("metrics.samples: NaN is not an integer");
+        assertThat(rejection(t.accept(base.replace("\"duration_ms\":100", "\"duration_ms\":Infinity") + "}}")))
+                .isEqualTo("metrics.duration_ms: Infinity is not an integer");
+        assertThat(rejection(t.accept(base + ",\"test_rmse\":-Infinity}}"))).isEqualTo("metrics.test_rmse: -Infinity is not a number >= 0");
+        assertThat(rejection(t.accept(base + ",\"samples_per_second\":NaN}}")))
+                .isEqualTo("metrics.samples_per_second: NaN is not a number >= 0");
+        assertThat(rejection(t.accept("{\"ampwatch\":\"progress\",\"event_time\":NaN}"))).isEqualTo("event_time: NaN is not a time");
+        String broken = rejection(t.accept("{\"ampwatch\":\"run_completed\",\"event_time\":nan}"));
+        assertThat(broken).startsWith("is not valid JSON").doesNotContain("Feature").doesNotContain("enable");
+        assertThat(event(t.accept(base + "}}")).getEpoch()).isEqualTo(2);
+    }
+
+    /** A run's epochs follow one another: what is published never has two at once, nor one twice. */
+    @Test
+    void duplicateAndOutOfOrderEpochsAreRefused() {
+        TrainerLines t = lines(Optional.of("r"));
+        event(t.accept(START));
+        event(t.accept(EPOCH1));
+        event(t.accept(DONE1));
+        TrainerLines.Rejected again = (TrainerLines.Rejected) t.accept(DONE1.replace("\"test_accuracy\":0.8,", ""));
+        assertThat(again.message()).isEqualTo("line 4: epoch: epoch 1 has already completed");
+        assertThat(rejection(t.accept(EPOCH1))).isEqualTo("epoch: epoch 1 has already completed; epochs are numbered in the order they run");
+
+        event(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":3}")); // skipping a number is fine
+        assertThat(rejection(t.accept("{\"ampwatch\":\"epoch_completed\",\"epoch\":2,\"metrics\":{\"loss\":0.8,\"samples\":10,"
+                + "\"duration_ms\":10}}"))).isEqualTo("epoch: epoch 3 is open (its epoch_started was read); an epoch_completed of "
+                + "epoch 2 cannot end it");
+        assertThat(rejection(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":3}"))).isEqualTo("epoch: epoch 3 has already started");
+        assertThat(rejection(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":2}")))
+                .isEqualTo("epoch: epoch 2 comes after epoch 3; epochs are numbered in the order they run");
+        TrainingEvent three = event(t.accept("{\"ampwatch\":\"epoch_completed\",\"epoch\":3,\"metrics\":{\"loss\":0.7,\"samples\":10}}"));
+        assertThat(three.getEpoch()).isEqualTo(3);
+        // without epoch_started lines (duration_ms given) they go forward too
+        event(t.accept("{\"ampwatch\":\"epoch_completed\",\"epoch\":4,\"metrics\":{\"loss\":0.6,\"samples\":10,\"duration_ms\":10}}"));
+        assertThat(rejection(t.accept("{\"ampwatch\":\"epoch_completed\",\"epoch\":2,\"metrics\":{\"loss\":0.6,\"samples\":10,"
+                + "\"duration_ms\":10}}"))).isEqualTo("epoch: epoch 2 comes after epoch 4; epochs are numbered in the order they run");
+    }
+
+    /** An epoch whose epoch_completed was lost ends where the next one starts, flagged: the two never overlap. */
+    @Test
+    void anEpochStartedWhileAnotherIsOpenClosesTheOpenOneFirst() {
+        TrainerLines t = lines(Optional.of("r"));
+        event(t.accept(START));
+        event(t.accept(EPOCH1));
+        List<TrainingEvent> out = events(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":2,\"event_time\":\"2026-11-23T09:00:05Z\"}"));
+        assertThat(out).extracting(TrainingEvent::getKind, TrainingEvent::getEpoch).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(EventKind.EPOCH_COMPLETED, 1), org.assertj.core.groups.Tuple.tuple(EventKind.EPOCH_STARTED, 2));
+        TrainingEvent closed = out.get(0);
+        assertThat(closed.getEventTime()).isEqualTo(Instant.parse("2026-11-23T09:00:05Z"));
+        assertThat(closed.getRunId()).isEqualTo("r");
+        assertThat(closed.getMetrics().getDurationMs()).isEqualTo(4000);
+        assertThat(closed.getMetrics().getLoss()).isNaN();
+        assertThat(closed.getMetrics().getSamples()).isZero();
+        assertThat(t.takeNotes()).singleElement().asString()
+                .isEqualTo("line 3: epoch 1 had no epoch_completed when epoch 2 started: closed at epoch 2's start, so epochs "
+                        + "do not overlap; published with loss NaN and 0 samples (unknown)");
+        // a late epoch_completed of the closed epoch is then refused
+        assertThat(rejection(t.accept(DONE1))).contains("epoch 1 has already completed");
+        // one stamped before the open epoch's start cannot close it
+        assertThat(rejection(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":3,\"event_time\":\"2026-11-23T09:00:04Z\"}")))
+                .isEqualTo("event_time: 2026-11-23T09:00:04Z is before the open epoch 2's epoch_started at 2026-11-23T09:00:05Z");
+    }
+
+    @Test
+    void anEpochCompletedStampedBeforeItsStartSaysSo() {
+        TrainerLines t = lines(Optional.of("r"));
+        event(t.accept(START));
+        event(t.accept(EPOCH1));
+        String early = "{\"ampwatch\":\"epoch_completed\",\"epoch\":1,\"event_time\":\"2026-11-23T08:00:00Z\",\"metrics\":{\"loss\":1,\"samples\":10";
+        String expected = "event_time: 2026-11-23T08:00:00Z is before epoch 1's epoch_started at 2026-11-23T09:00:01Z; stamp "
+                + "epoch_completed when the epoch ends";
+        assertThat(rejection(t.accept(early + "}}"))).isEqualTo(expected);
+        assertThat(rejection(t.accept(early + ",\"duration_ms\":100}}"))).isEqualTo(expected);
     }
 }

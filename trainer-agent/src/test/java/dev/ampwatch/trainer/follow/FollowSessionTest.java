@@ -1,0 +1,83 @@
+package dev.ampwatch.trainer.follow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.TrainingEvent;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/** {@link FollowSession} over a POSIX shell script standing in for a trainer; events go to a list. */
+class FollowSessionTest {
+    static final String START = "{\"ampwatch\":\"run_started\",\"config\":{\"precision\":\"fp32\",\"batch_size\":64,"
+            + "\"epochs\":1,\"learning_rate\":0.01,\"optimizer\":\"sgd\",\"dataset\":\"x\",\"train_samples\":1000,\"parameter_count\":10}}";
+
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+    final List<TrainingEvent> events = Collections.synchronizedList(new ArrayList<>());
+
+    int run(String script) throws Exception {
+        TrainerLines lines = new TrainerLines(new FollowDefaults("exp", Optional.of("r"), "rig-1", List.of(), "external", "unknown"),
+                InstantSource.system(), () -> "generated");
+        FollowSession session = new FollowSession(lines, null, events::add, new PrintWriter(out, true), new PrintWriter(err, true), null);
+        return session.run(List.of("sh", "-c", script), "exp", "r", timeout -> {
+            if (timeout == null) {
+                new CountDownLatch(1).await(); // never stopped
+            }
+            return false;
+        });
+    }
+
+    /** A progress bar redraws itself with \r: passed through as it is, not made into lines. */
+    @Test
+    void carriageReturnsArePassedThroughUnchanged() throws Exception {
+        String script = "printf '%s\\n' '" + START + "'; printf 'epoch 1\\n1/3 [=..]\\r2/3 [==.]\\r3/3 [===]\\r\\n'; "
+                + "printf 'windows line\\r\\n'; printf '{\"ampwatch\":\"run_completed\"}\\r\\n'; printf 'no newline at the end'";
+        assertThat(run(script)).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo("epoch 1\n1/3 [=..]\r2/3 [==.]\r3/3 [===]\r\nwindows line\r\nno newline at the end\n");
+        assertThat(events).extracting(TrainingEvent::getKind).containsExactly(EventKind.RUN_STARTED, EventKind.RUN_COMPLETED);
+    }
+
+    /** Keras: the epoch's JSON line printed right after a bar that ends without a newline. */
+    @Test
+    void anEpochAfterAProgressBarIsPublishedAndTheBarPassedThrough() throws Exception {
+        String script = "printf '%s\\n' '" + START + "'; printf '%s\\n' '{\"ampwatch\":\"epoch_started\",\"epoch\":1}'; "
+                + "printf '\\r1/2 [=.] - loss: 0.6\\r2/2 [==] - loss: 0.5'; "
+                + "printf '%s\\n' '{\"ampwatch\":\"epoch_completed\",\"epoch\":1,\"metrics\":{\"loss\":0.5,\"samples\":1000}}'; "
+                + "printf '\\r1/2 [=.]\\r'; printf '%s\\n' '{\"ampwatch\":\"run_completed\"}'";
+        assertThat(run(script)).as(err.toString()).isZero();
+        assertThat(events).extracting(TrainingEvent::getKind).containsExactly(EventKind.RUN_STARTED, EventKind.EPOCH_STARTED,
+                EventKind.EPOCH_COMPLETED, EventKind.RUN_COMPLETED);
+        assertThat(out.toString()).isEqualTo("\r1/2 [=.] - loss: 0.6\r2/2 [==] - loss: 0.5\n\r1/2 [=.]\r\n");
+        assertThat(err.toString()).doesNotContain("not published");
+    }
+
+    @Test
+    void aTrainerWithoutAmpwatchLinesIsPointedToWholeRun() throws Exception {
+        assertThat(run("echo hello")).isZero();
+        assertThat(events).isEmpty();
+        assertThat(err.toString()).contains("the trainer printed no ampwatch lines; nothing published")
+                .contains("--whole-run");
+    }
+
+    @Test
+    void notesAndRefusalsGoToStderr() throws Exception {
+        String script = "printf '%s\\n' '" + START + "'; printf '%s\\n' '{\"ampwatch\":\"epoch_started\",\"epoch\":1}'; "
+                + "printf '%s\\n' '{\"ampwatch\":\"epoch_completed\",\"epoch\":1,\"metrics\":{\"loss\":NaN,\"samples\":1000}}'; "
+                + "printf '%s\\n' '{\"ampwatch\":\"epoch_completed\",\"epoch\":1,\"metrics\":{\"loss\":0.5,\"samples\":1000}}'; "
+                + "printf '%s\\n' '{\"ampwatch\":\"run_completed\"}'";
+        assertThat(run(script)).as(err.toString()).isZero();
+        assertThat(events).extracting(TrainingEvent::getKind).containsExactly(EventKind.RUN_STARTED, EventKind.EPOCH_STARTED,
+                EventKind.EPOCH_COMPLETED, EventKind.RUN_COMPLETED);
+        assertThat(err.toString()).contains("line 3: metrics.loss is NaN")
+                .contains("line 4: epoch: epoch 1 has already completed; not published")
+                .containsOnlyOnce("epoch 1 completed");
+    }
+}
