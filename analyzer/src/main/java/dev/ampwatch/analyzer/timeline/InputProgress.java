@@ -28,6 +28,7 @@ import java.util.Map;
  * or dead-lettered, and flagged). The arrival clock is a hint kept in memory, never stored. Not thread-safe.
  */
 public final class InputProgress {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InputProgress.class);
     /** How often, at most, idle inputs are looked for on the per-record path. */
     static final long RECHECK_MS = 100;
 
@@ -44,6 +45,8 @@ public final class InputProgress {
     private long lastEventsProgress;
     private long eventsCheckedMs;
     private boolean eventsChanged = true;
+    /** The events input of a host that never showed one was given up, and the log said so; a hint, not state. */
+    private boolean toldEventsIdle;
 
     public InputProgress(HostState state, long nowMs) {
         this.state = state;
@@ -165,6 +168,13 @@ public final class InputProgress {
             // past it within a second and every run lost its start, silently, in the throughput harness)
             boolean gaveUp = stale(startedMs, idleMs, nowMs)
                     && samplesUntil != null && firstSampleUs != Long.MAX_VALUE && samplesUntil - firstSampleUs >= idleUs;
+            if (gaveUp && !toldEventsIdle) { // once per timeline: a separate replay of its events started too late, say
+                toldEventsIdle = true;
+                LOG.info("host {}: no training event of it arrived within the input idle time ({} s) of its first power sample "
+                        + "here, while its samples moved on: its power is attributed without runs from now on, and training "
+                        + "events of it older than the attributed time will be late (a replay of its events must start within "
+                        + "that time of its power's; docs/replay.md)", state.getHost(), idleMs / 1000);
+            }
             return gaveUp || idleMs == 0 && idleUs == 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
         }
         Long promise = state.getHostProgressUs();

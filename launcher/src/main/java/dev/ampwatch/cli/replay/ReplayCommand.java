@@ -203,7 +203,8 @@ public final class ReplayCommand implements Callable<Integer> {
             out.println("  no training events of host(s) " + String.join(", ", powerOnly.stream().limit(10).toList())
                     + (powerOnly.size() > 10 ? " (and " + (powerOnly.size() - 10) + " more)" : "") + " in this replay: no progress"
                     + " markers for them, so their runs' events must come from their own producer (a trainer, another replay)"
-                    + " before the analyzer's --quiet-flush (30 s by default) flushes the power; replay a trace's power and"
+                    + " that starts within the analyzer's --input-idle (30 s by default) of this replay's start: later, the"
+                    + " analyzer attributes their power without runs and their events arrive late; replay a trace's power and"
                     + " events in one command (docs/replay.md)");
         }
         out.flush();
