@@ -228,11 +228,16 @@ public final class Forecaster {
         double high = spent + joules.high() + 2 * tail;
         double idleWatts = epochSeconds > 0 ? idleJoules / epochSeconds : 0;
         double idleForecast = idleWatts * Micros.seconds(endUs - runStartUs);
+        // as for gross, what is spent is spent: net does not fall below the net of the epochs so far (a review saw
+        // "-7590.9 to 28829.9 J" where gross' low was what was spent and the whole run's idle was taken off it)
+        double netPoint = gross - idleForecast;
+        double netSpent = spent - idleWatts * Micros.seconds(afterEndUs - runStartUs);
+        double netLow = Math.min(netPoint, Math.max(low - idleForecast, netSpent));
         double toGrams = gramsPerKwh / 3.6e6;
         EnergyForecast f = EnergyForecast.newBuilder().setAfterEpoch(after).setEpochsUsed(c - from).setPlannedEpochs(planned)
                 .setModel(model).setConfidence(settings.confidence())
                 .setEnergyJoules(gross).setEnergyLowJoules(low).setEnergyHighJoules(high)
-                .setNetEnergyJoules(gross - idleForecast).setNetEnergyLowJoules(low - idleForecast)
+                .setNetEnergyJoules(netPoint).setNetEnergyLowJoules(netLow)
                 .setNetEnergyHighJoules(high - idleForecast)
                 .setEndTime(Micros.instant(endUs)).setEndLowTime(Micros.instant(endLowUs)).setEndHighTime(Micros.instant(endHighUs))
                 .setCo2eGrams(gross * toGrams).setCo2eLowGrams(low * toGrams).setCo2eHighGrams(high * toGrams)

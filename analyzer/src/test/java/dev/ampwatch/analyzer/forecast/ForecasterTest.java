@@ -37,6 +37,30 @@ class ForecasterTest {
         assertThat(r.forecast().getNetEnergyJoules()).isCloseTo(r.forecast().getEnergyJoules() - 2 * (2 + 10 * 11 - 1), within(1e-9));
     }
 
+    /**
+     * Net's low bound, like gross', is never below what is spent: epochs whose power is idle's (net 0, the ESTIMATE
+     * source on a busy machine) and a wide gross interval gave a net interval reaching thousands of joules below zero.
+     */
+    @Test
+    void netsLowBoundIsNotBelowTheNetSpent() {
+        List<EpochEnergy> noisy = new ArrayList<>();
+        long t = 0;
+        double[] joules = {100, 400, 150, 380};
+        for (int e = 1; e <= 4; e++) { // 10 s epochs at 10-40 W, all of it idle power but 1 J an epoch
+            noisy.add(EpochEnergy.newBuilder().setEpoch(e).setStartTime(Instant.ofEpochSecond(t)).setEndTime(Instant.ofEpochSecond(t + 10))
+                    .setEnergyJoules(joules[e - 1]).setNetEnergyJoules(1).setBeforeEnergyJoules(0).build());
+            t += 10;
+        }
+        var f = forecaster.latest(noisy, 4, 40, 0, 400).forecast();
+        double spent = 100 + 400 + 150 + 380;
+        double idleWatts = (spent - 4) / 40;
+        double netSpent = spent - idleWatts * 40; // 4 J
+        assertThat(f.getEnergyLowJoules()).as("gross' low is what was spent").isCloseTo(spent, within(1e-6));
+        assertThat(f.getNetEnergyLowJoules()).isCloseTo(netSpent, within(1e-6));
+        assertThat(f.getNetEnergyLowJoules()).isLessThanOrEqualTo(f.getNetEnergyJoules());
+        assertThat(f.getNetEnergyHighJoules()).isGreaterThanOrEqualTo(f.getNetEnergyJoules());
+    }
+
     @Test
     void anEpochCutShortByTheRunsFailureIsNotUsed() {
         List<EpochEnergy> e = epochs(4);
