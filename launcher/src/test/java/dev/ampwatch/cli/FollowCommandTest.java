@@ -168,7 +168,7 @@ class FollowCommandTest {
         assertThat(err.toString()).contains("cannot read --whole-run " + dir.resolve("missing.json") + ": no such file");
         assertThat(follow("follow", "--whole-run", WHOLE_RUN_CONFIG, "--steps-per-epoch", "100", "--", "true")).isEqualTo(2);
         assertThat(err.toString()).contains("--whole-run makes the command one run from its start to its exit");
-        assertThat(follow("follow", "--whole-run", WHOLE_RUN_CONFIG, "--", "no-such-trainer-xyz")).isEqualTo(1);
+        assertThat(follow("follow", "--whole-run", WHOLE_RUN_CONFIG, "--", "no-such-trainer-xyz")).isEqualTo(127);
         assertThat(err.toString()).contains("cannot start no-such-trainer-xyz");
         assertThat(events).as("a command that cannot start leaves no run behind").isEmpty();
     }
@@ -188,9 +188,11 @@ class FollowCommandTest {
     }
 
     @Test
-    void anUnknownProgramIsAClearError() {
-        assertThat(follow("follow", "--", "no-such-trainer-xyz")).isEqualTo(1);
+    void anUnknownProgramIsAClearError(@TempDir Path dir) throws Exception {
+        assertThat(follow("follow", "--", "no-such-trainer-xyz")).as("a shell's status for a command not found").isEqualTo(127);
         assertThat(err.toString()).contains("cannot start no-such-trainer-xyz");
+        Path notExecutable = java.nio.file.Files.writeString(dir.resolve("train.sh"), "echo hi\n");
+        assertThat(follow("follow", "--", notExecutable.toString())).as("found, not executable").isEqualTo(126);
         assertThat(events).isEmpty();
     }
 

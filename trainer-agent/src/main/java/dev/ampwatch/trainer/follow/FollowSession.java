@@ -106,8 +106,10 @@ public final class FollowSession {
         Process process;
         try {
             process = pb.start();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+        } catch (IOException e) { // as a shell says it: 126 found but not executable, 127 not found
+            err.println("ampwatch follow: cannot start " + command.get(0) + ": " + e.getMessage());
+            err.flush();
+            return String.valueOf(e.getMessage()).contains("error=13") ? 126 : 127;
         }
         if (wholeRunStarted != null) {
             publish(wholeRunStarted); // only once the command runs: one that cannot start leaves no run behind
