@@ -96,7 +96,13 @@ public final class AnalyzerApp implements AutoCloseable {
             } else {
                 inputs.ifPresent(n -> internal.addAll(AnalyzerTopology.internalTopics(config, topology, n, clientProperties)));
             }
-            InternalTopics.create(admin, internal);
+            java.util.Set<String> created = InternalTopics.create(admin, internal);
+            // the first start after an upgrade from a store restored from the run-energy topic itself (AnalyzerTopology)
+            String runEnergyChangelog = streamsConfig.applicationId() + AnalyzerTopology.RUN_ENERGY_CHANGELOG_SUFFIX;
+            if (created.contains(runEnergyChangelog)) {
+                dev.ampwatch.analyzer.streams.RunEnergyChangelogSeed.seed(clientProperties, config.topics().runEnergy().name(),
+                        runEnergyChangelog);
+            }
         }
         HttpApi http = HttpApi.bind(httpHost, httpPort);
         Properties props = AnalyzerTopology.streamsProperties(streamsConfig, clientProperties, runMetrics);

@@ -115,14 +115,22 @@ public final class AnalyzerTopology {
     }
 
     /**
-     * The run-energy table restores from its own (compacted) source topic instead of a changelog that
-     * would copy every running total a second time.
+     * No optimization: the run-energy table keeps a changelog of its own ({@link #RUN_ENERGY_CHANGELOG_SUFFIX}) instead
+     * of restoring from its source topic. A source-topic store restores only up to the group's committed offset, and
+     * Kafka Streams 4.3 reads a committed offset the coordinator cannot give just then (a broker restarting) as 0
+     * (KAFKA-20416): after a broker outage longer than {@code max.block.ms} had failed a commit under exactly-once, the
+     * wiped store was declared restored while empty and went on from the committed offset, so {@code /runs} and the
+     * restored {@code /metrics} series lost every run finished before the outage for good. A changelog restores to its
+     * end offset, whatever the group's offsets. The price: each running total is written twice (compacted).
      */
     private static Properties optimizations() {
         Properties p = new Properties();
-        p.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.REUSE_KTABLE_SOURCE_TOPICS);
+        p.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.NO_OPTIMIZATION);
         return p;
     }
+
+    /** The run-energy store's changelog: {@code <application id>} followed by this. */
+    public static final String RUN_ENERGY_CHANGELOG_SUFFIX = "-" + RUN_ENERGY_STORE + "-changelog";
 
     /** Final runs, grouped by experiment, become the experiment's statistics (topic and store). */
     private static void experimentStatistics(KStream<String, RunEnergy> runs, AnalyzerConfig config, AnalyzerListener listener) {
@@ -182,7 +190,7 @@ public final class AnalyzerTopology {
     /** The internal topics Kafka Streams would create for {@code topology}, to create before it starts. */
     public static List<NewTopic> internalTopics(AnalyzerConfig config, Topology topology, int partitions,
                                                 Map<String, ?> clientProperties) {
-        return InternalTopics.of(config.applicationId(), topology.describe(), config.topics(), Set.of(RUN_ENERGY_STORE),
+        return InternalTopics.of(config.applicationId(), topology.describe(), config.topics(), Set.of(),
                 partitions, replicationFactor(clientProperties));
     }
 

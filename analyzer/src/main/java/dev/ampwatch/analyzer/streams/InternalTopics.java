@@ -65,12 +65,18 @@ public final class InternalTopics {
         return out;
     }
 
-    /** Creates the ones missing; a failure is only logged (Kafka Streams then creates them itself). */
-    public static void create(Admin admin, List<NewTopic> internal) {
+    /**
+     * Creates the ones missing; a failure is only logged (Kafka Streams then creates them itself).
+     *
+     * @return the names of those created here (not those that existed)
+     */
+    public static Set<String> create(Admin admin, List<NewTopic> internal) {
+        Set<String> made = new TreeSet<>();
         try {
             admin.createTopics(internal).values().forEach((name, created) -> {
                 try {
                     created.get(30, TimeUnit.SECONDS);
+                    made.add(name);
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         LOG.warn("could not create internal topic {} up front ({}); Kafka Streams will create it", name,
@@ -85,5 +91,6 @@ public final class InternalTopics {
         } catch (RuntimeException e) {
             LOG.warn("could not create the internal topics up front ({}); Kafka Streams will create them", e.getMessage());
         }
+        return made;
     }
 }

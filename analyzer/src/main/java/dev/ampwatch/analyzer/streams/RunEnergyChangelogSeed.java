@@ -1,0 +1,76 @@
+package dev.ampwatch.analyzer.streams;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fills a run-energy store changelog just created (the first start after an upgrade from an analyzer whose store
+ * restored from the run-energy topic itself) with the latest committed record of each run, partition for partition.
+ * Without it Kafka Streams, finding no offset of the new changelog in the local store, wipes it under exactly-once,
+ * restores the empty changelog and goes on from the group's committed offset: {@code /runs} would lose every run
+ * finished before the upgrade, as the broker outage of KAFKA-20416 did. A fresh deployment copies nothing.
+ */
+public final class RunEnergyChangelogSeed {
+    private static final Logger LOG = LoggerFactory.getLogger(RunEnergyChangelogSeed.class);
+
+    private RunEnergyChangelogSeed() {}
+
+    /** @return the records written */
+    public static int seed(Map<String, ?> clientProperties, String runEnergyTopic, String changelog) {
+        Map<String, Object> c = new HashMap<>(clientProperties);
+        c.keySet().removeIf(k -> !org.apache.kafka.clients.consumer.ConsumerConfig.configNames().contains(k));
+        c.remove("group.id");
+        c.put("isolation.level", "read_committed");
+        c.put("enable.auto.commit", "false");
+        Map<TopicPartition, Map<Bytes, ConsumerRecord<byte[], byte[]>>> latest = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(runEnergyTopic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(runEnergyTopic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30)); // the LSO: read_committed
+            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not read " + runEnergyTopic + " to its end within 5 minutes");
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (r.key() != null && r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+                        latest.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new LinkedHashMap<>())
+                                .put(Bytes.wrap(r.key()), r);
+                    }
+                }
+            }
+        }
+        Map<String, Object> p = new HashMap<>(clientProperties);
+        p.keySet().removeIf(k -> !org.apache.kafka.clients.producer.ProducerConfig.configNames().contains(k));
+        p.remove("transactional.id");
+        int written = 0;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (var e : latest.entrySet()) {
+                for (ConsumerRecord<byte[], byte[]> r : e.getValue().values()) {
+                    if (r.value() != null) { // a tombstone: the run is gone, nothing to restore
+                        producer.send(new ProducerRecord<>(changelog, e.getKey().partition(), r.timestamp(), r.key(), r.value()));
+                        written++;
+                    }
+                }
+            }
+            producer.flush();
+        }
+        LOG.info("run-energy store changelog {} created: seeded with the latest record of {} runs from {}", changelog, written, runEnergyTopic);
+        return written;
+    }
+}
