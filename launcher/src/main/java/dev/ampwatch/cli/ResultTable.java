@@ -46,6 +46,11 @@ final class ResultTable {
                 out.printf("note: run %s: no power reading of host %s fell in it (is a power-agent running for the host, under"
                         + " that name?): its 0 J is not a measurement.%n", r.getRunId(), r.getHost());
             }
+            if (!r.getQuality().getUnmeasured() && !r.getQuality().getMissingDevices().isEmpty()) {
+                out.printf("note: run %s: no reading of its device(s) %s fell in it: its energy leaves them out (does the "
+                        + "power-agent of %s report them under these ids? `ampwatch power-agent --list-sources`)%n", r.getRunId(),
+                        String.join(", ", r.getQuality().getMissingDevices().stream().map(Object::toString).toList()), r.getHost());
+            }
             if (!r.getQuality().getUnmeasured() && !r.getComponents().isEmpty()
                     && r.getComponents().stream().allMatch(c -> c.getSamples() <= 1)) {
                 // a run shorter than the sampling interval: a review took its peak (= its average) for a measurement

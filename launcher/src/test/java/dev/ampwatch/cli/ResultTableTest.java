@@ -48,6 +48,16 @@ class ResultTableTest {
         assertThat(print(List.of(longRun))).doesNotContain("at most one reading");
     }
 
+    /** A device the run names without a reading in it (cuda:0 for gpu0, a review): said, with where to look. */
+    @Test
+    void aRunWithAnUnmeasuredDeviceSaysWhich() {
+        RunEnergy run = ReportFixture.run("gpu-run", "fp32", 128, 60, T0, 40, true, true);
+        RunEnergy named = RunEnergy.newBuilder(run).setQuality(dev.ampwatch.schema.DataQuality.newBuilder(run.getQuality())
+                .setMissingDevices(List.of("cuda:0")).build()).build();
+        assertThat(print(List.of(named))).contains("note: run gpu-run: no reading of its device(s) cuda:0 fell in it");
+        assertThat(print(List.of(run))).doesNotContain("no reading of its device");
+    }
+
     private static String print(List<RunEnergy> runs) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ResultTable.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), runs);

@@ -91,7 +91,7 @@ public final class RunEnergyAssembler {
                         .setCounterResets(run.getCounterResets())
                         .setLateEvents(run.getLateEvents()).setBoundaryShiftSeconds(Micros.seconds(run.getBoundaryShiftUs()))
                         .setBoundariesMoved(run.getLateEvents() > 0).setClosedSilent(run.getClosedSilent())
-                        .setUnmeasured(components.isEmpty()).build())
+                        .setUnmeasured(components.isEmpty()).setMissingDevices(missingDevices(run, components)).build())
                 .build();
         if (isFinal) {
             out.setForecastChecks(forecaster.checks(out, settings.carbonIntensityGramsPerKwh()));
@@ -236,5 +236,18 @@ public final class RunEnergyAssembler {
 
     private static double netJoules(Accumulator acc, Double idleWatts) {
         return idleWatts == null ? acc.getJoules() : acc.getJoules() - idleWatts * acc.getShareSeconds();
+    }
+
+    /**
+     * The devices the run names that no reading of it fell in: a device id the power-agent does not report (a review
+     * named cuda:0 where the agent reports gpu0 and got a COMPLETED run with the host's energy only, unflagged).
+     */
+    private static List<String> missingDevices(RunState run, List<ComponentEnergy> components) {
+        if (run.getGpuDevices() == null || run.getGpuDevices().isEmpty()) {
+            return List.of();
+        }
+        Set<String> measured = new java.util.HashSet<>();
+        components.forEach(c -> measured.add(c.getDevice()));
+        return run.getGpuDevices().stream().map(Object::toString).filter(d -> !measured.contains(d)).distinct().sorted().toList();
     }
 }

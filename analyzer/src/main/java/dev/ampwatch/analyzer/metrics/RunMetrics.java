@@ -179,6 +179,8 @@ public final class RunMetrics implements AnalyzerListener {
         t.meters.add(gauge("ampwatch.run.unmeasured", t, tr -> tr.latest.getQuality().getUnmeasured() ? 1 : 0, null,
                 "1 while no power reading of the run's host fell in the run: its energy is not measured (no power-agent"
                         + " for the host, or one that names it differently)", tags));
+        t.meters.add(gauge("ampwatch.run.missing.devices", t, tr -> tr.latest.getQuality().getMissingDevices().size(), null,
+                "Devices the run names that no power reading fell in (quality.missing_devices): its energy leaves them out", tags));
         if (first.getConfig() != null && first.getConfig().getPhase() == RunPhase.INFERENCE) {
             t.meters.add(gauge("ampwatch.run.energy.per.1000.inferences", t, tr -> tr.latest.getJoulesPerSample() == null
                     ? Double.NaN : 1000 * tr.latest.getJoulesPerSample(), "joules",

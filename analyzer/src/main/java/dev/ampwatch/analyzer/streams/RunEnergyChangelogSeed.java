@@ -32,7 +32,7 @@ public final class RunEnergyChangelogSeed {
     public static int seed(Map<String, ?> clientProperties, String runEnergyTopic, String changelog) {
         Map<String, Object> c = new HashMap<>(clientProperties);
         c.keySet().removeIf(k -> !org.apache.kafka.clients.consumer.ConsumerConfig.configNames().contains(k));
-        c.remove("group.id");
+        c.keySet().removeIf(k -> k.startsWith("group.")); // no group (assigned partitions): group.protocol=streams is not a consumer's
         c.put("isolation.level", "read_committed");
         c.put("enable.auto.commit", "false");
         Map<TopicPartition, Map<Bytes, ConsumerRecord<byte[], byte[]>>> latest = new HashMap<>();

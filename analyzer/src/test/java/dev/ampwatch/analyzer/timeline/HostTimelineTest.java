@@ -7,6 +7,8 @@ import dev.ampwatch.analyzer.AnalyzerConfig;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.Component;
+import dev.ampwatch.schema.SourceType;
 import dev.ampwatch.schema.TrainingEvent;
 import java.util.ArrayList;
 import java.util.List;
@@ -182,6 +184,27 @@ class HostTimelineTest {
             assertThat(r.getForecastWithheld()).isEqualTo("no power readings for the run on host h (is a power-agent running for it?)");
             assertThat(r.getQuality().getUnmeasured()).as("0 J flagged as not measured").isTrue();
         });
+    }
+
+    /**
+     * A run naming a device no reading fell in (a review: --devices cuda:0 where the agent reports gpu0) is flagged,
+     * not passed off as a GPU run's energy; the devices that were read are not.
+     */
+    @Test
+    void aRunNamingADeviceWithoutReadingsSaysWhich() {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        t.accept(TrainingEvent.newBuilder(event("r", 0, EventKind.RUN_STARTED, null)).setDevices(List.of("cuda:0", "gpu1")).build(), 0);
+        for (int s = 0; s <= 10; s++) {
+            t.accept(GraceBufferTest.sample(s * 1_000_000L), 0);
+            t.accept(PowerSample.newBuilder(GraceBufferTest.sample(s * 1_000_000L)).setSource(SourceType.NVML).setComponent(Component.GPU)
+                    .setDevice("gpu1").setPowerWatts(100.0).build(), 0);
+        }
+        t.accept(TrainingEvent.newBuilder(event("r", 9, EventKind.RUN_COMPLETED, null)).setDevices(List.of("cuda:0", "gpu1")).build(), 0);
+        List<RunEnergy> out = new ArrayList<>(t.flushIfQuiet(CONFIG.timeline().quietFlush().toMillis() + 1).energy());
+        RunEnergy last = out.get(out.size() - 1);
+        assertThat(last.getIsFinal()).isTrue();
+        assertThat(last.getQuality().getUnmeasured()).isFalse();
+        assertThat(last.getQuality().getMissingDevices()).map(Object::toString).containsExactly("cuda:0");
     }
 
     @Test

@@ -153,7 +153,10 @@ final class ReportTables {
                 "test acc | RMSE", "estimated")));
         for (RunEnergy r : report.runs()) {
             t.append(Html.row(List.of(r.getRunId(), nz(labelByKey.get(ConfigurationKeys.of(r.getConfig()))),
-                    r.getStatus().name() + (r.getQuality().getUnmeasured() ? " (unmeasured: no power reading of " + r.getHost() + ")" : ""),
+                    r.getStatus().name() + (r.getQuality().getUnmeasured() ? " (unmeasured: no power reading of " + r.getHost() + ")"
+                            : r.getQuality().getMissingDevices().isEmpty() ? ""
+                            : " (no reading of " + String.join(", ", r.getQuality().getMissingDevices().stream().map(Object::toString).toList())
+                                    + ": left out)"),
                     r.getStartTime().toString(), Numbers.fixed(r.getDurationSeconds(), 2), Numbers.fixed(r.getEnergyJoules(), 1),
                     Numbers.fixed(r.getNetEnergyJoules(), 1), Numbers.fixed(r.getAveragePowerWatts(), 2),
                     Numbers.fixed(r.getPeakPowerWatts(), 1), ReportCsv.quality(r), r.getQuality().getEstimated() ? "yes" : "no")));
