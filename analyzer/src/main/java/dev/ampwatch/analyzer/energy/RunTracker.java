@@ -13,8 +13,8 @@ import java.util.Optional;
 
 /**
  * Applies training events (in event-time order) to a host's runs: opens runs and epochs, closes them.
- * An event for a run whose start was never seen opens the run at that event's time; an end for a run
- * that is not open is refused (returned as the reason), not turned into an empty run.
+ * Only a RUN_STARTED opens a run: any other event of a run that is not open (its start was never seen, or it ended
+ * already) is refused (returned as the reason; the caller dead-letters it), not turned into a run of its own.
  */
 public final class RunTracker {
     /**
@@ -78,7 +78,14 @@ public final class RunTracker {
             return Optional.of(event.getKind() + " for run " + clip(event.getRunId()) + " on host " + clip(event.getHost())
                     + ", which ended already" + " (it may have been closed because its trainer fell silent): not reopened");
         }
-        RunState run = known.orElseGet(() -> open(event, t));
+        if (known.isEmpty() && event.getKind() != dev.ampwatch.schema.EventKind.RUN_STARTED) {
+            // an epoch of a run whose start never came (lost, refused, or never sent): a run opened here would have no
+            // configuration and only part of its energy, and would never end, so never have a final record
+            return Optional.of(describe(event) + ", which is not open on host " + clip(event.getHost())
+                    + " (its start was never seen, or it ended already): not attributed; a run's events count only"
+                    + " after its RUN_STARTED");
+        }
+        RunState run = known.orElseGet(() -> open(event, t)); // only a RUN_STARTED gets here without a run
         if (movedUs > 0) {
             run.setLateEvents(run.getLateEvents() + 1);
             run.setBoundaryShiftUs(run.getBoundaryShiftUs() + movedUs);
@@ -146,6 +153,12 @@ public final class RunTracker {
             }
         }
         return false;
+    }
+
+    /** "EPOCH_COMPLETED 3 for run r on host h": what a refusal is about. */
+    private static String describe(TrainingEvent event) {
+        return event.getKind() + (event.getEpoch() == null ? "" : " " + event.getEpoch()) + " for run " + clip(event.getRunId())
+                + " on host " + clip(event.getHost());
     }
 
     private static String clip(String s) {

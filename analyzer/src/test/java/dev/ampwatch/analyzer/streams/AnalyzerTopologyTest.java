@@ -308,6 +308,24 @@ class AnalyzerTopologyTest {
                 .contains("RUN_COMPLETED for run ghost, which has no open run on host rig-1");
     }
 
+    /** An auditor's find: epoch events of a run that never started vanished; they are dead-lettered with the reason. */
+    @Test
+    void epochEventsOfARunThatNeverStartedAreDeadLettered() {
+        event("ghost", 1, EventKind.EPOCH_STARTED, 1);
+        event("ghost", 5, EventKind.EPOCH_COMPLETED, 1);
+        for (int s = 0; s <= 30; s++) {
+            sample(s, 10.0);
+        }
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        assertThat(energy.readValuesToList()).as("no run energy for a run that never started").isEmpty();
+        var letters = dead.readRecordsToList();
+        assertThat(letters).hasSize(2).allSatisfy(r -> {
+            assertThat(DeadLetters.header(r.headers(), DeadLetters.KIND)).isEqualTo("invalid");
+            assertThat(DeadLetters.header(r.headers(), DeadLetters.REASON)).contains("for run ghost on host rig-1, which is not open");
+        });
+        assertThat(DeadLetters.header(letters.get(1).headers(), DeadLetters.REASON)).startsWith("EPOCH_COMPLETED 1 for run ghost");
+    }
+
     @Test
     void milliwattsSentAsWattsAreRejectedWithTheLikelyCause() {
         sample(0, 250_000);
