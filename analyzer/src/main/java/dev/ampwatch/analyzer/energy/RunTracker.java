@@ -13,8 +13,11 @@ import java.util.Optional;
 
 /**
  * Applies training events (in event-time order) to a host's runs: opens runs and epochs, closes them.
- * An event for a run whose start was never seen opens the run at that event's time; an end for a run
- * that is not open is refused (returned as the reason), not turned into an empty run.
+ * Only a RUN_STARTED opens a run, and a run id names one run: any other event of a run that is not open (its start
+ * was never seen, or it ended already), and any event of a run id that ended already (the id used again, a trace
+ * replayed again), is refused (returned as the reason) and dead-lettered by the caller, never turned into a run of
+ * its own. A finalized run's id is remembered in the host's state ({@code finalized_runs_us}, restored from the
+ * changelog), for {@link #FINALIZED_MEMORY_US} of event time and at most 1,000 ids per host.
  */
 public final class RunTracker {
     /**
@@ -31,8 +34,8 @@ public final class RunTracker {
     public static final int MAX_EPOCHS = 5_000;
 
     /**
-     * How long after its end a finalized run's id refuses late events (a trace replayed again), in event time; an
-     * older id counts as forgotten whether or not the host's state still holds it.
+     * How long after its end a finalized run's id refuses events (its id used again, a trace replayed again), in event
+     * time; an older id counts as forgotten whether or not the host's state still holds it.
      */
     public static final long FINALIZED_MEMORY_US = 24L * 3600 * 1_000_000;
 
@@ -52,33 +55,52 @@ public final class RunTracker {
      */
     public Optional<String> apply(TrainingEvent event, long movedUs) {
         long t = Micros.of(event.getEventTime());
+        long sentUs = t - movedUs; // the time the trainer gave it: a late event was moved forward to be applied
         Optional<RunState> known = find(event.getRunId());
         boolean ends = event.getKind() == dev.ampwatch.schema.EventKind.RUN_COMPLETED
                 || event.getKind() == dev.ampwatch.schema.EventKind.RUN_FAILED;
-        if (known.isEmpty() && ends) {
-            // nothing to end: its start never came, or the run was finalized already (a repeated end);
-            // opening a run here would report a zero-length run with 0 J as a real one
-            return Optional.of(event.getKind() + " for run " + clip(event.getRunId()) + ", which has no open run on host "
-                    + clip(event.getHost()) + " (its start was never seen, or it ended already): nothing to end");
+        boolean starts = event.getKind() == dev.ampwatch.schema.EventKind.RUN_STARTED;
+        String id = clip(event.getRunId());
+        if (known.isEmpty()) {
+            Long finalized = state.getFinalizedRunsUs().get(event.getRunId());
+            if (finalized != null && finalized >= t - FINALIZED_MEMORY_US) {
+                // its final record is out: whatever this event is (the id used again, a straggler, the same trace replayed
+                // again), opening the id again would make a second run whose final record replaces the real one (the
+                // run-energy topic, the run store and the statistics are keyed by run id)
+                return Optional.of(describe(event) + ": run " + id + " ended already at " + Micros.instant(finalized)
+                        + " and its final record is out; a run id can be used once: not reopened (the id used again by"
+                        + " another run, a repeated trace, or an event after its run's end)");
+            }
+            if (ends) {
+                // nothing to end: its start never came, or the run was finalized already (a repeated end);
+                // opening a run here would report a zero-length run with 0 J as a real one
+                return Optional.of(event.getKind() + " for run " + id + ", which has no open run on host "
+                        + clip(event.getHost()) + " (its start was never seen, or it ended already): nothing to end");
+            }
+            Long ended = state.getEndedRunsUs().get(event.getRunId());
+            if (ended != null && sentUs >= ended) { // by the time the trainer gave it: a late start is moved, not refused
+                // after its end arrived (a trainer that fell silent, was closed and came back; an end refused as nothing
+                // to end): opening it again would report a second, partial run under the same id
+                return Optional.of(describe(event) + ": run " + id + " ended already at " + Micros.instant(ended)
+                        + "; a run id can be used once: not reopened (it may have been closed because its trainer fell silent)");
+            }
+            if (!starts) {
+                // an epoch of a run whose start never came (lost, refused, or never sent): a run opened here would have no
+                // configuration and only part of its energy, and would never end, so never have a final record
+                return Optional.of(describe(event) + ", which is not open on host " + clip(event.getHost())
+                        + " (its start was never seen, or it ended already): not attributed; a run's events count only"
+                        + " after its RUN_STARTED");
+            }
+        } else if (known.get().getEndUs() != null && (starts || sentUs >= known.get().getEndUs())) {
+            // ended and waiting for its devices' last readings: this is not the run's own (a late event sent before the
+            // end still is)
+            return Optional.of(describe(event) + ": run " + id + " ended already at " + Micros.instant(known.get().getEndUs())
+                    + "; a run id can be used once: not reopened");
+        } else if (starts) {
+            return Optional.of(describe(event) + ": run " + id + " is open already (started at "
+                    + Micros.instant(known.get().getStartUs()) + "); a run id can be used once: not started again");
         }
-        Long ended = known.isEmpty() ? state.getEndedRunsUs().get(event.getRunId()) : null;
-        Long finalized = known.isEmpty() && movedUs > 0 ? state.getFinalizedRunsUs().get(event.getRunId()) : null;
-        if (finalized != null && finalized >= t - FINALIZED_MEMORY_US) {
-            // its final record is out, and this event is late (its time was attributed already): a straggler, or the same
-            // trace replayed again. Moved forward it would open a second, empty run under the same id whose final record
-            // replaces the real one (the run-energy topic is compacted by run id). An event on time for a finished id is
-            // a new run reusing the id (follow --run-id baseline, an hour later), as before.
-            return Optional.of(event.getKind() + " for run " + clip(event.getRunId()) + " on host " + clip(event.getHost())
-                    + ", which ended already (at " + Micros.instant(finalized) + ") and whose final record is out: not"
-                    + " reopened (a repeated trace, or an event after its run's end)");
-        }
-        if (ended != null && t - movedUs >= ended) { // by the time the trainer gave it: a late start is moved, not refused
-            // after its end, which was applied and its final record is out (a trainer that fell silent and
-            // came back): opening it again would report a second, partial run under the same id
-            return Optional.of(event.getKind() + " for run " + clip(event.getRunId()) + " on host " + clip(event.getHost())
-                    + ", which ended already" + " (it may have been closed because its trainer fell silent): not reopened");
-        }
-        RunState run = known.orElseGet(() -> open(event, t));
+        RunState run = known.orElseGet(() -> open(event, t)); // only a RUN_STARTED gets here without a run
         if (movedUs > 0) {
             run.setLateEvents(run.getLateEvents() + 1);
             run.setBoundaryShiftUs(run.getBoundaryShiftUs() + movedUs);
@@ -146,6 +168,12 @@ public final class RunTracker {
             }
         }
         return false;
+    }
+
+    /** "EPOCH_COMPLETED 3 for run r on host h": what a refusal is about. */
+    private static String describe(TrainingEvent event) {
+        return event.getKind() + (event.getEpoch() == null ? "" : " " + event.getEpoch()) + " for run " + clip(event.getRunId())
+                + " on host " + clip(event.getHost());
     }
 
     private static String clip(String s) {

@@ -7,8 +7,9 @@ import java.util.Comparator;
 
 /**
  * A record waiting in a host's {@link GraceBuffer}. Ordered by event time, training events before
- * samples at the same instant (a sample at a run's start belongs to the run); events then by arrival on
- * the host, samples by device and value ({@link #compareReadings}); the order therefore depends on what
+ * samples at the same instant (a sample at a run's start belongs to the run); events then by kind (starts,
+ * epochs, ends: {@link #rank}) and by arrival on the host, samples by device and value ({@link #compareReadings});
+ * the order therefore depends on what
  * each input delivered, never on how the two interleaved.
  * The encoded form is made only when the record is still buffered at a commit, and only once.
  */
@@ -114,8 +115,24 @@ public final class Buffered implements Comparable<Buffered> {
         c = Boolean.compare(!isEvent(), !o.isEvent());
         if (c == 0 && event == null) {
             c = compareReadings(sample, o.sample);
+        } else if (c == 0) {
+            c = Integer.compare(rank(event), rank(o.event));
         }
         return c != 0 ? c : Long.compare(seq, o.seq);
+    }
+
+    /**
+     * Events at the same instant: starts, then epochs (and anything else), then ends. A run's events are in order on
+     * their partition, but a run's start and its first epoch, or its last epoch and its end, are often stamped alike,
+     * and an epoch event of a run that is not open (yet, or any more) is refused (RunTracker): so the order at one
+     * instant does not rest on arrival.
+     */
+    private static int rank(TrainingEvent e) {
+        return switch (e.getKind()) {
+            case RUN_STARTED -> 0;
+            case RUN_COMPLETED, RUN_FAILED -> 2;
+            default -> 1;
+        };
     }
 
     /**

@@ -308,6 +308,76 @@ class AnalyzerTopologyTest {
                 .contains("RUN_COMPLETED for run ghost, which has no open run on host rig-1");
     }
 
+    /**
+     * follow --run-id used twice (a user's report): every event of the second use is dead-lettered, naming the run id,
+     * and the first run's final record is the only one (before, the second use's later events opened the id again and
+     * its final record, with no config and part of the joules, replaced the first).
+     */
+    @Test
+    void aRunIdUsedAgainIsDeadLetteredEveryEventOfItAndTheFirstRunStands() {
+        event("my-run-1", 0, EventKind.RUN_STARTED, null);
+        event("my-run-1", 0, EventKind.EPOCH_STARTED, 1);
+        for (int s = 0; s <= 10; s++) {
+            sample(s, 20);
+        }
+        event("my-run-1", 10, EventKind.EPOCH_COMPLETED, 1);
+        event("my-run-1", 10, EventKind.RUN_COMPLETED, null);
+        for (int s = 11; s <= 15; s++) {
+            sample(s, 20);
+        }
+        RunEnergy first = finalRecord();
+        assertThat(first.getEnergyJoules()).isCloseTo(200.0, within(1e-9));
+
+        // the second use, on time, after more than the ten minutes an ended run's straggling events are recognised
+        int from = 700;
+        event("my-run-1", from, EventKind.RUN_STARTED, null);
+        event("my-run-1", from, EventKind.EPOCH_STARTED, 1);
+        for (int s = from; s <= from + 40; s++) {
+            sample(s, 30);
+            if (s == from + 20) {
+                event("my-run-1", s, EventKind.EPOCH_COMPLETED, 1);
+                event("my-run-1", s, EventKind.EPOCH_STARTED, 2);
+            } else if (s < from + 40) {
+                event("my-run-1", s, EventKind.PROGRESS, null);
+            }
+        }
+        event("my-run-1", from + 40, EventKind.EPOCH_COMPLETED, 2);
+        event("my-run-1", from + 40, EventKind.RUN_COMPLETED, null);
+        for (int s = from + 41; s <= from + 50; s++) {
+            sample(s, 30);
+        }
+        driver.advanceWallClockTime(Duration.ofSeconds(31)); // quiet: everything is attributed
+
+        assertThat(energy.readValuesToList()).as("nothing more for the run id").isEmpty();
+        var letters = dead.readRecordsToList();
+        assertThat(letters).hasSize(6).allSatisfy(r -> {
+            assertThat(DeadLetters.header(r.headers(), DeadLetters.KIND)).isEqualTo("invalid");
+            assertThat(DeadLetters.header(r.headers(), DeadLetters.REASON))
+                    .contains("run my-run-1 ended already at 2026-11-23T10:00:10Z").contains("a run id can be used once");
+        });
+        assertThat(letters).extracting(r -> topics.trainingEvents().valueSerde().deserializer().deserialize("", r.value()).getKind())
+                .containsExactly(EventKind.RUN_STARTED, EventKind.EPOCH_STARTED, EventKind.EPOCH_COMPLETED,
+                        EventKind.EPOCH_STARTED, EventKind.EPOCH_COMPLETED, EventKind.RUN_COMPLETED);
+    }
+
+    /** An auditor's find: epoch events of a run that never started vanished; they are dead-lettered with the reason. */
+    @Test
+    void epochEventsOfARunThatNeverStartedAreDeadLettered() {
+        event("ghost", 1, EventKind.EPOCH_STARTED, 1);
+        event("ghost", 5, EventKind.EPOCH_COMPLETED, 1);
+        for (int s = 0; s <= 30; s++) {
+            sample(s, 10.0);
+        }
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        assertThat(energy.readValuesToList()).as("no run energy for a run that never started").isEmpty();
+        var letters = dead.readRecordsToList();
+        assertThat(letters).hasSize(2).allSatisfy(r -> {
+            assertThat(DeadLetters.header(r.headers(), DeadLetters.KIND)).isEqualTo("invalid");
+            assertThat(DeadLetters.header(r.headers(), DeadLetters.REASON)).contains("for run ghost on host rig-1, which is not open");
+        });
+        assertThat(DeadLetters.header(letters.get(1).headers(), DeadLetters.REASON)).startsWith("EPOCH_COMPLETED 1 for run ghost");
+    }
+
     @Test
     void milliwattsSentAsWattsAreRejectedWithTheLikelyCause() {
         sample(0, 250_000);

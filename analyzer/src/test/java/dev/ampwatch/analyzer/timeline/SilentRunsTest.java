@@ -163,21 +163,25 @@ class SilentRunsTest {
                 .noneMatch(e -> e.getRunId().equals("r"));
     }
 
-    /** A run id used again later, on time (follow --run-id baseline an hour on): a new run, as before the fix above. */
+    /**
+     * A run id is remembered for a day of event time after its run's end (RunIdsTest: within it, every event of a second
+     * use is refused); after that it is forgotten and names a new run, as before 2026-12-02 an id used again an hour on did.
+     */
     @Test
-    void aRunIdUsedAgainLaterOnTimeIsANewRun() {
+    void aRunIdUsedAgainAfterADayIsANewRun() {
         HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
         List<RunEnergy> out = new ArrayList<>();
         t.accept(event("r", 0, EventKind.RUN_STARTED), 0);
         t.accept(event("r", 10, EventKind.RUN_COMPLETED), 0);
-        for (int s = 0; s <= 690; s++) {
+        for (int s = 0; s <= 20; s++) {
             t.accept(sample(s), 0);
             out.addAll(t.advance(0).energy());
         }
-        t.accept(event("r", 700, EventKind.RUN_STARTED), 0);
-        t.accept(event("r", 720, EventKind.RUN_COMPLETED), 0);
+        int day = (int) (RunTracker.FINALIZED_MEMORY_US / 1_000_000);
+        t.accept(event("r", day + 100, EventKind.RUN_STARTED), 0);
+        t.accept(event("r", day + 120, EventKind.RUN_COMPLETED), 0);
         List<HostTimeline.Refused> refused = new ArrayList<>();
-        for (int s = 691; s <= 760; s++) {
+        for (int s = day + 90; s <= day + 160; s++) {
             t.accept(sample(s), 0);
             HostTimeline.Release r = t.advance(0);
             out.addAll(r.energy());
