@@ -40,14 +40,11 @@ class TrainerBrokerOutageIT {
     @Test
     void eventsGivenDuringAnOutageArriveOnceInOrderWhenTheBrokerIsBack(@TempDir Path dir) throws Exception {
         Path brokerDir = dir.resolve("broker");
-        InProcessBroker broker = InProcessBroker.start(brokerDir, "127.0.0.1", 0);
+        InProcessBroker broker = startWithTopic(brokerDir, 0);
         int port = broker.config().brokerPort();
         String bootstrap = broker.bootstrapServers();
-        createTopic(bootstrap);
         List<String> notices = new CopyOnWriteArrayList<>();
-        // a short max.block.ms: the producer refuses sends without metadata within the outage, the path that failed
-        KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 500), TOPIC).undelivered(Duration.ofSeconds(60), dir, notices::add);
+        KafkaTrainingPublisher publisher = publisher(bootstrap).undelivered(Duration.ofSeconds(60), dir, notices::add);
         try {
             publisher.onEvent(event(EventKind.RUN_STARTED, 0, null));
             publisher.onEvent(event(EventKind.EPOCH_STARTED, 1, 1));
@@ -79,12 +76,10 @@ class TrainerBrokerOutageIT {
     @Test
     void aBrokerStillDownAtTheEndLeavesAFileThatReplayPublishes(@TempDir Path dir) throws Exception {
         Path brokerDir = dir.resolve("broker");
-        InProcessBroker broker = InProcessBroker.start(brokerDir, "127.0.0.1", 0);
+        InProcessBroker broker = startWithTopic(brokerDir, 0);
         int port = broker.config().brokerPort();
         String bootstrap = broker.bootstrapServers();
-        createTopic(bootstrap);
-        KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 500), TOPIC).undelivered(Duration.ofSeconds(1), dir, n -> { });
+        KafkaTrainingPublisher publisher = publisher(bootstrap).undelivered(Duration.ofSeconds(1), dir, n -> { });
         publisher.onEvent(event(EventKind.RUN_STARTED, 0, null));
         await().atMost(Duration.ofSeconds(60)).until(() -> publisher.unacknowledged() == 0);
         broker.close();
@@ -122,10 +117,18 @@ class TrainerBrokerOutageIT {
         return b.build();
     }
 
-    private static void createTopic(String bootstrap) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+    private static InProcessBroker startWithTopic(Path brokerDir, int port) throws Exception {
+        InProcessBroker broker = InProcessBroker.start(brokerDir, "127.0.0.1", port);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, Optional.of(1), Optional.empty()))).all().get();
         }
+        return broker;
+    }
+
+    /** A short max.block.ms: the producer refuses sends without metadata within the outage, the path that failed. */
+    private static KafkaTrainingPublisher publisher(String bootstrap) {
+        return new KafkaTrainingPublisher(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.MAX_BLOCK_MS_CONFIG, 500),
+                TOPIC);
     }
 
     /** The topic's events but heartbeats (and replay's end marker), once a RUN_COMPLETED was read. */
