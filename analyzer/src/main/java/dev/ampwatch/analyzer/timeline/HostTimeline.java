@@ -93,6 +93,8 @@ public final class HostTimeline {
     private boolean changed;
     /** Samples set aside since the last {@link #takeSetAside()}. */
     private List<SetAside> setAside = List.of();
+    /** The earliest and latest time of the held samples (state.jump_suspects), kept so as not to decode them each time; null: not known yet. */
+    private long[] heldSpan;
 
     private HostTimeline(HostState state, GraceBuffer buffer, AttributionSettings attribution, TimelineSettings settings,
                         long nowMs) {
@@ -194,31 +196,32 @@ public final class HostTimeline {
 
     private Verdict hold(PowerSample sample, byte[] encoded, long t, long nowMs) {
         progress.heldSample(nowMs); // the input delivered: not idle, though its progress stays
-        List<ByteBuffer> held = state.getJumpSuspects();
-        long earliest = Long.MAX_VALUE;
-        long latest = Long.MIN_VALUE;
-        for (ByteBuffer b : held) {
-            long u = Micros.of(decode(b).getEventTime());
-            earliest = Math.min(earliest, u);
-            latest = Math.max(latest, u);
+        if (heldSpan == null) { // a timeline just restored: from the state, once
+            heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE};
+            for (ByteBuffer b : state.getJumpSuspects()) {
+                long u = Micros.of(decode(b).getEventTime());
+                heldSpan[0] = Math.min(heldSpan[0], u);
+                heldSpan[1] = Math.max(heldSpan[1], u);
+            }
         }
-        if (!held.isEmpty() && t < latest - settings.graceUs()) {
+        if (!state.getJumpSuspects().isEmpty() && t < heldSpan[1] - settings.graceUs()) {
             refuteHeld(sample, "went on more than the grace behind them");
-            held = List.of();
-            earliest = Long.MAX_VALUE;
-            latest = Long.MIN_VALUE;
         }
-        List<ByteBuffer> next = new ArrayList<>(held.size() + 1);
-        next.addAll(held);
+        if (!(state.getJumpSuspects() instanceof ArrayList)) {
+            state.setJumpSuspects(new ArrayList<>(state.getJumpSuspects())); // Avro's default cannot grow
+        }
+        List<ByteBuffer> next = state.getJumpSuspects();
         next.add(ByteBuffer.wrap(encoded != null ? encoded : AmpwatchSerdes.powerSample().encode(sample)));
-        earliest = Math.min(earliest, t);
-        latest = Math.max(latest, t);
+        long earliest = Math.min(heldSpan[0], t);
+        long latest = Math.max(heldSpan[1], t);
+        heldSpan[0] = earliest;
+        heldSpan[1] = latest;
         if (latest - earliest < settings.confirmJumpUs() && next.size() < MAX_HELD) {
-            state.setJumpSuspects(next);
             return Verdict.HELD;
         }
         // confirmed: the host moved on. Taken in their order of arrival, as without the guard
         state.setJumpSuspects(new ArrayList<>());
+        heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE};
         LOG.info("host {}: its samples jumped {} ahead (from {} to {}), confirmed by {} sample(s) spanning {}", state.getHost(),
                 Duration.ofNanos((earliest - state.getSamplesUntilUs()) * 1000), Micros.instant(state.getSamplesUntilUs()),
                 Micros.instant(earliest), next.size(), Duration.ofNanos((latest - earliest) * 1000));
@@ -251,6 +254,7 @@ public final class HostTimeline {
         LOG.info("host {}: {} sample(s) up to {} ahead of its samples (at {}) set aside as a clock glitch (dead letters, kind time-jump)",
                 state.getHost(), state.getJumpSuspects().size(), Duration.ofNanos(ahead * 1000), Micros.instant(until));
         state.setJumpSuspects(new ArrayList<>());
+        heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE};
     }
 
     private void setAside(SetAside a) {
