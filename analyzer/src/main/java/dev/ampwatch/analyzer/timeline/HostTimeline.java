@@ -78,6 +78,8 @@ public final class HostTimeline {
      * jump before they span {@link TimelineSettings#confirmJumpUs()} has moved on (many devices, fast sampling).
      */
     static final int MAX_HELD = 1_000;
+    /** And at most these bytes of them: the host's state is one changelog record, which the broker takes up to 1 MB of. */
+    static final int MAX_HELD_BYTES = 256 * 1024;
 
     private final HostState state;
     private final GraceBuffer buffer;
@@ -93,7 +95,10 @@ public final class HostTimeline {
     private boolean changed;
     /** Samples set aside since the last {@link #takeSetAside()}. */
     private List<SetAside> setAside = List.of();
-    /** The earliest and latest time of the held samples (state.jump_suspects), kept so as not to decode them each time; null: not known yet. */
+    /**
+     * The earliest and latest time of the held samples (state.jump_suspects) and their bytes, kept so as not to decode them
+     * each time; null: not known yet.
+     */
     private long[] heldSpan;
 
     private HostTimeline(HostState state, GraceBuffer buffer, AttributionSettings attribution, TimelineSettings settings,
@@ -197,11 +202,12 @@ public final class HostTimeline {
     private Verdict hold(PowerSample sample, byte[] encoded, long t, long nowMs) {
         progress.heldSample(nowMs); // the input delivered: not idle, though its progress stays
         if (heldSpan == null) { // a timeline just restored: from the state, once
-            heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE};
+            heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0};
             for (ByteBuffer b : state.getJumpSuspects()) {
                 long u = Micros.of(decode(b).getEventTime());
                 heldSpan[0] = Math.min(heldSpan[0], u);
                 heldSpan[1] = Math.max(heldSpan[1], u);
+                heldSpan[2] += b.remaining();
             }
         }
         if (!state.getJumpSuspects().isEmpty() && t < heldSpan[1] - settings.graceUs()) {
@@ -211,27 +217,29 @@ public final class HostTimeline {
             state.setJumpSuspects(new ArrayList<>(state.getJumpSuspects())); // Avro's default cannot grow
         }
         List<ByteBuffer> next = state.getJumpSuspects();
-        next.add(ByteBuffer.wrap(encoded != null ? encoded : AmpwatchSerdes.powerSample().encode(sample)));
+        ByteBuffer bytes = ByteBuffer.wrap(encoded != null ? encoded : AmpwatchSerdes.powerSample().encode(sample));
+        next.add(bytes);
         long earliest = Math.min(heldSpan[0], t);
         long latest = Math.max(heldSpan[1], t);
         heldSpan[0] = earliest;
         heldSpan[1] = latest;
-        if (latest - earliest < settings.confirmJumpUs() && next.size() < MAX_HELD) {
+        heldSpan[2] += bytes.remaining();
+        if (latest - earliest < settings.confirmJumpUs() && next.size() < MAX_HELD && heldSpan[2] < MAX_HELD_BYTES) {
             return Verdict.HELD;
         }
         // confirmed: the host moved on. Taken in their order of arrival, as without the guard
         state.setJumpSuspects(new ArrayList<>());
-        heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE};
+        heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0};
         LOG.info("host {}: its samples jumped {} ahead (from {} to {}), confirmed by {} sample(s) spanning {}", state.getHost(),
                 Duration.ofNanos((earliest - state.getSamplesUntilUs()) * 1000), Micros.instant(state.getSamplesUntilUs()),
                 Micros.instant(earliest), next.size(), Duration.ofNanos((latest - earliest) * 1000));
         for (int i = 0; i < next.size() - 1; i++) {
-            byte[] bytes = bytes(next.get(i));
-            PowerSample p = AmpwatchSerdes.powerSample().decode(bytes);
+            byte[] b = bytes(next.get(i));
+            PowerSample p = AmpwatchSerdes.powerSample().decode(b);
             long u = Micros.of(p.getEventTime());
             long released = state.getReleasedUntilUs();
-            if (take(p, bytes, u, nowMs) == Verdict.LATE) {
-                setAside(new SetAside(p, bytes, true, lateReason(u, released)));
+            if (take(p, b, u, nowMs) == Verdict.LATE) {
+                setAside(new SetAside(p, b, true, lateReason(u, released)));
             }
         }
         return take(sample, encoded, t, nowMs);
@@ -254,7 +262,7 @@ public final class HostTimeline {
         LOG.info("host {}: {} sample(s) up to {} ahead of its samples (at {}) set aside as a clock glitch (dead letters, kind time-jump)",
                 state.getHost(), state.getJumpSuspects().size(), Duration.ofNanos(ahead * 1000), Micros.instant(until));
         state.setJumpSuspects(new ArrayList<>());
-        heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE};
+        heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0};
     }
 
     private void setAside(SetAside a) {
