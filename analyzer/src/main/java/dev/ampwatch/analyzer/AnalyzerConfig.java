@@ -42,13 +42,16 @@ import java.util.Objects;
  * @param engine what runs the attribution: {@link Engine#DIRECT} (plain clients, the default) or
  *     {@link Engine#STREAMS} (Kafka Streams); the statistics run on Kafka Streams either way
  * @param forecast how runs' totals are forecast from their first epochs (docs/forecasts.md)
+ * @param maxTimeJump a sample stamped more than this ahead of its host's samples moves nothing until the host's next
+ *     samples confirm the jump (they go on beyond it) or refute it (one comes back: the sample is dead-lettered, kind
+ *     time-jump); zero: off (docs/energy.md, "Samples far ahead of their host")
  */
 public record AnalyzerConfig(String applicationId, Topics topics, Duration grace, Duration maxGap,
                              Duration emitInterval, Duration minIdle, double carbonIntensityGramsPerKwh,
                              Map<String, Double> carbonIntensityByHost, Duration maxFutureSkew, Path stateDir,
                              Duration inputIdle, Duration quietFlush, Duration runSilence, StatisticsSettings statistics,
                              Duration liveCommitInterval, boolean kafkaClientMetrics, int maxOutputBytes, Engine engine,
-                             dev.ampwatch.analyzer.forecast.ForecastSettings forecast) {
+                             dev.ampwatch.analyzer.forecast.ForecastSettings forecast, Duration maxTimeJump) {
 
     /** What runs the attribution of samples to runs (docs/architecture: "Engines"). */
     public enum Engine {
@@ -79,6 +82,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         }
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(forecast, "forecast");
+        requirePositive("max-time-jump", maxTimeJump, true);
         carbonIntensityByHost = Map.copyOf(carbonIntensityByHost);
         new AttributionSettings(maxGap, emitInterval, minIdle, carbonIntensityGramsPerKwh); // validates
     }
@@ -91,12 +95,13 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
                 Duration.ofMillis(500), Duration.ofSeconds(5), 400.0, Map.of(), dev.ampwatch.schema.time.EventTimes.MAX_FUTURE_SKEW,
                 Path.of(System.getProperty("java.io.tmpdir"), "ampwatch-streams"), Duration.ofSeconds(30), Duration.ofSeconds(30),
                 Duration.ofMinutes(30), StatisticsSettings.DEFAULTS, Duration.ofMillis(100), true,
-                DEFAULT_MAX_OUTPUT_BYTES, Engine.DIRECT, dev.ampwatch.analyzer.forecast.ForecastSettings.DEFAULTS);
+                DEFAULT_MAX_OUTPUT_BYTES, Engine.DIRECT, dev.ampwatch.analyzer.forecast.ForecastSettings.DEFAULTS,
+                TimelineSettings.DEFAULT_MAX_TIME_JUMP);
     }
 
     /** How hosts' timelines wait for their inputs. */
     public TimelineSettings timeline() {
-        return new TimelineSettings(grace, inputIdle, quietFlush, runSilence);
+        return new TimelineSettings(grace, inputIdle, quietFlush, runSilence, maxTimeJump);
     }
 
     public AttributionSettings attributionFor(String host) {
@@ -158,6 +163,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         private int maxOutputBytes;
         private Engine engine;
         private dev.ampwatch.analyzer.forecast.ForecastSettings forecast;
+        private Duration maxTimeJump;
 
         private Builder(AnalyzerConfig c) {
             applicationId = c.applicationId;
@@ -179,6 +185,7 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
             maxOutputBytes = c.maxOutputBytes;
             engine = c.engine;
             forecast = c.forecast;
+            maxTimeJump = c.maxTimeJump;
         }
 
         public Builder applicationId(String v) { applicationId = v; return this; }
@@ -203,11 +210,12 @@ public record AnalyzerConfig(String applicationId, Topics topics, Duration grace
         public Builder maxOutputBytes(int v) { maxOutputBytes = v; return this; }
         public Builder engine(Engine v) { engine = v; return this; }
         public Builder forecast(dev.ampwatch.analyzer.forecast.ForecastSettings v) { forecast = v; return this; }
+        public Builder maxTimeJump(Duration v) { maxTimeJump = v; return this; }
 
         public AnalyzerConfig build() {
             return new AnalyzerConfig(applicationId, topics, grace, maxGap, emitInterval, minIdle, carbonIntensity,
                     carbonIntensityByHost, maxFutureSkew, stateDir, inputIdle, quietFlush, runSilence, statistics,
-                    liveCommitInterval, kafkaClientMetrics, maxOutputBytes, engine, forecast);
+                    liveCommitInterval, kafkaClientMetrics, maxOutputBytes, engine, forecast, maxTimeJump);
         }
     }
 

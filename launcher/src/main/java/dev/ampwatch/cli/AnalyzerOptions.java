@@ -27,6 +27,12 @@ final class AnalyzerOptions {
             description = "Readings further apart are reported as a gap, not integrated (default: ${DEFAULT-VALUE}).")
     Duration maxGap;
 
+    @Option(names = "--max-time-jump", defaultValue = "10s", converter = DurationConverter.class,
+            description = "A sample stamped further than this ahead of its host's samples (event time) moves nothing until the "
+                    + "host's next samples confirm the jump; if one comes back instead, it is a clock glitch: dead letter, kind "
+                    + "time-jump. Keep it above the longest sampling interval; 0s off (default: ${DEFAULT-VALUE}).")
+    Duration maxTimeJump;
+
     @Option(names = "--emit-interval", defaultValue = "500ms", converter = DurationConverter.class,
             description = "Running totals of a live run at most this often, in event time (default: ${DEFAULT-VALUE}).")
     Duration emitInterval;
@@ -132,7 +138,7 @@ final class AnalyzerOptions {
 
     AnalyzerConfig config(Topics topics, Path defaultStateDir) {
         return AnalyzerConfig.defaults().toBuilder().applicationId(applicationId).topics(topics).grace(grace)
-                .maxGap(maxGap).emitInterval(emitInterval).minIdle(minIdle)
+                .maxGap(maxGap).maxTimeJump(maxTimeJump).emitInterval(emitInterval).minIdle(minIdle)
                 .carbonIntensity(carbonIntensity, hostCarbonIntensity)
                 .stateDir(stateDir != null ? stateDir : defaultStateDir)
                 .inputIdle(inputIdle).quietFlush(quietFlush).runSilence(runSilence).liveCommitInterval(liveCommitInterval)

@@ -35,14 +35,14 @@ import picocli.CommandLine.Option;
 @Command(name = "dead-letters", mixinStandardHelpOptions = true,
         header = "Lists the records the analyzer set aside, with why.",
         description = "Reads the dead-letter topic to its end and prints each record's time, kind (deserialization, invalid,"
-                + " wrong-key, duplicate, late, too-large), source topic, key, the analyzer's reason and what the record"
+                + " wrong-key, duplicate, late, time-jump, too-large), source topic, key, the analyzer's reason and what the record"
                 + " was, newest last; then the count per kind.")
 final class DeadLettersCommand implements Callable<Integer> {
     /** Its consumer's group name starts so (never joined: `ampwatch acls` lets the reader role use it). */
     static final String GROUP_PREFIX = "ampwatch-dead-letters-";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** What the analyzer writes in the kind header (docs/operations.md, "Bad input"). */
-    static final List<String> KINDS = List.of("deserialization", "invalid", "wrong-key", "duplicate", "late", "too-large");
+    static final List<String> KINDS = List.of("deserialization", "invalid", "wrong-key", "duplicate", "late", "time-jump", "too-large");
 
     @Option(names = "--since", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Only dead letters from the last DURATION (e.g. 10m, 2h; default: all the topic holds).")

@@ -119,7 +119,7 @@ class CommandLineTest {
     @Test
     void deadLettersKnowTheirKinds() {
         assertThat(error(2, "dead-letters", "--bootstrap-servers", "127.0.0.1:1", "--kind", "bogus"))
-                .contains("--kind bogus is not a kind of dead letter; the kinds: deserialization, invalid, wrong-key, duplicate, late, too-large");
+                .contains("--kind bogus is not a kind of dead letter; the kinds: deserialization, invalid, wrong-key, duplicate, late, time-jump, too-large");
     }
 
     @Test

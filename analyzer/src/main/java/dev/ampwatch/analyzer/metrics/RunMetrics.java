@@ -141,7 +141,7 @@ public final class RunMetrics implements AnalyzerListener {
                 continue; // an output's; the broker took every input record already
             }
             deadLetters(topics.powerSamples().name(), kind.header());
-            if (kind != DeadLetterKind.LATE && kind != DeadLetterKind.DUPLICATE) { // training events are never late or duplicate
+            if (kind != DeadLetterKind.LATE && kind != DeadLetterKind.DUPLICATE && kind != DeadLetterKind.TIME_JUMP) { // samples' only
                 deadLetters(topics.trainingEvents().name(), kind.header());
             }
         }

@@ -18,6 +18,11 @@ public sealed interface AnalyzerOutput permits AnalyzerOutput.Energy, AnalyzerOu
         LATE,
         /** A second reading of a device at a time already applied. */
         DUPLICATE,
+        /**
+         * A sample stamped more than {@code --max-time-jump} ahead of its host's samples that the host's next samples did
+         * not follow (a clock glitch): never attributed.
+         */
+        TIME_JUMP,
         /** Run energy larger than the broker or the producer accept: sent without its epochs, whole here. */
         TOO_LARGE;
 

@@ -117,11 +117,15 @@ public final class HostStep {
         }
         if (input instanceof HostInput.Sample s) {
             long released = timeline.state().getReleasedUntilUs(); // before accept(): what was attributed when it came
-            if (timeline.accept(s.sample(), s.encoded(), nowMs) == Verdict.LATE) {
-                deadLetter(key, input, DeadLetterKind.LATE, input.describe() + (Micros.of(s.sample().getEventTime()) < released
-                        ? ": before " + Micros.instant(released) + ", up to which host " + host + " is attributed already"
-                        : ": more than the grace (" + config.grace() + ") behind the samples already seen from host " + host),
+            Verdict verdict = timeline.accept(s.sample(), s.encoded(), nowMs);
+            for (HostTimeline.SetAside a : timeline.takeSetAside()) { // held samples it refuted, or a confirmed jump's late ones
+                HostInput.Sample aside = new HostInput.Sample(a.sample(), a.encoded());
+                deadLetter(key, aside, a.late() ? DeadLetterKind.LATE : DeadLetterKind.TIME_JUMP, aside.describe() + ": " + a.reason(),
                         nowMs, out);
+            }
+            if (verdict == Verdict.LATE) {
+                deadLetter(key, input, DeadLetterKind.LATE, input.describe() + ": "
+                        + timeline.lateReason(Micros.of(s.sample().getEventTime()), released), nowMs, out);
                 timelines.changed(timeline);
                 return;
             }

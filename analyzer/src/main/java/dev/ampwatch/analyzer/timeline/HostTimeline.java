@@ -13,6 +13,8 @@ import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.kafka.AmpwatchSerdes;
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,7 +30,13 @@ import java.util.Map;
 public final class HostTimeline {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HostTimeline.class);
     /** What became of an input record. */
-    public enum Verdict { BUFFERED, PROGRESS, LATE }
+    public enum Verdict { BUFFERED, PROGRESS, LATE, HELD }
+
+    /**
+     * A sample set aside on a later sample's arrival: a held jump refuted (a clock glitch: {@code late} false), or a
+     * sample of a confirmed jump that is late among the others. {@code reason} says why, without the sample itself.
+     */
+    public record SetAside(PowerSample sample, byte[] encoded, boolean late, String reason) {}
 
     /** What an advance produced: run energy records and samples repeating a reading already applied. */
     /** A training event that cannot be applied, with why. */
@@ -65,6 +73,13 @@ public final class HostTimeline {
     private long nextFinalizedPruneUs = Long.MIN_VALUE;
     /** A host whose attributed time is this far behind the analyzer's clock is catching up a backlog. */
     static final long CATCHING_UP_US = 60_000_000L;
+    /**
+     * Samples held as a possible jump at most (~100 bytes each in the host's state): a host sending this many beyond the
+     * jump before they span {@link TimelineSettings#confirmJumpUs()} has moved on (many devices, fast sampling).
+     */
+    static final int MAX_HELD = 1_000;
+    /** And at most these bytes of them: the host's state is one changelog record, which the broker takes up to 1 MB of. */
+    static final int MAX_HELD_BYTES = 256 * 1024;
 
     private final HostState state;
     private final GraceBuffer buffer;
@@ -78,6 +93,13 @@ public final class HostTimeline {
     private final HostAttributor attributor;
     private final RunTracker runs;
     private boolean changed;
+    /** Samples set aside since the last {@link #takeSetAside()}. */
+    private List<SetAside> setAside = List.of();
+    /**
+     * The earliest and latest time of the held samples (state.jump_suspects) and their bytes, kept so as not to decode them
+     * each time; null: not known yet.
+     */
+    private long[] heldSpan;
 
     private HostTimeline(HostState state, GraceBuffer buffer, AttributionSettings attribution, TimelineSettings settings,
                         long nowMs) {
@@ -136,9 +158,132 @@ public final class HostTimeline {
         return accept(sample, null, nowMs);
     }
 
-    /** As {@link #accept(PowerSample, long)}; {@code encoded}: the sample's bytes as it came (null: encode when stored). */
+    /**
+     * As {@link #accept(PowerSample, long)}; {@code encoded}: the sample's bytes as it came (null: encode when stored).
+     *
+     * <p>A sample more than {@code maxTimeJump} ahead of the host's samples progress moves nothing by itself (one valid
+     * sample stamped far ahead by a clock glitch would otherwise make every later sample, at its true time, late): it is
+     * held ({@link Verdict#HELD}) until the host's next samples decide. Those that go on beyond the jump (not more than
+     * the grace behind the held ones) confirm it once the held samples span {@link TimelineSettings#confirmJumpUs()}:
+     * they are taken then, in their order of arrival, as they would have been at once. One that comes back near the
+     * progress (within the grace behind it up to the jump ahead), or beyond the jump but more than the grace behind the
+     * held samples, refutes them: they are set aside ({@link #takeSetAside()}), never attributed, and moved nothing.
+     * Only the samples input decides, in its order: the same records give the same joules.
+     */
     public Verdict accept(PowerSample sample, byte[] encoded, long nowMs) {
         long t = Micros.of(sample.getEventTime());
+        long until = state.getSamplesUntilUs();
+        long jumpUs = settings.maxTimeJumpUs();
+        if (jumpUs > 0 && until != Long.MIN_VALUE) {
+            if (t - until > jumpUs) {
+                return hold(sample, encoded, t, nowMs);
+            }
+            if (!state.getJumpSuspects().isEmpty() && t >= until - settings.graceUs()) {
+                refuteHeld(sample, "came back near them");
+            }
+        }
+        return take(sample, encoded, t, nowMs);
+    }
+
+    /** Samples set aside since the last call (a refuted jump's, a confirmed jump's late ones): to dead-letter. */
+    public List<SetAside> takeSetAside() {
+        List<SetAside> out = setAside;
+        setAside = List.of();
+        return out;
+    }
+
+    /** Why a sample at {@code tUs} is late, {@code releasedUs} being what was attributed when it came. */
+    public String lateReason(long tUs, long releasedUs) {
+        return tUs < releasedUs
+                ? "before " + Micros.instant(releasedUs) + ", up to which host " + state.getHost() + " is attributed already"
+                : "more than the grace (" + settings.grace() + ") behind the samples already seen from host " + state.getHost();
+    }
+
+    private Verdict hold(PowerSample sample, byte[] encoded, long t, long nowMs) {
+        progress.heldSample(nowMs); // the input delivered: not idle, though its progress stays
+        if (heldSpan == null) { // a timeline just restored: from the state, once
+            heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0};
+            for (ByteBuffer b : state.getJumpSuspects()) {
+                long u = Micros.of(decode(b).getEventTime());
+                heldSpan[0] = Math.min(heldSpan[0], u);
+                heldSpan[1] = Math.max(heldSpan[1], u);
+                heldSpan[2] += b.remaining();
+            }
+        }
+        if (!state.getJumpSuspects().isEmpty() && t < heldSpan[1] - settings.graceUs()) {
+            refuteHeld(sample, "went on more than the grace behind them");
+        }
+        if (!(state.getJumpSuspects() instanceof ArrayList)) {
+            state.setJumpSuspects(new ArrayList<>(state.getJumpSuspects())); // Avro's default cannot grow
+        }
+        List<ByteBuffer> next = state.getJumpSuspects();
+        ByteBuffer bytes = ByteBuffer.wrap(encoded != null ? encoded : AmpwatchSerdes.powerSample().encode(sample));
+        next.add(bytes);
+        long earliest = Math.min(heldSpan[0], t);
+        long latest = Math.max(heldSpan[1], t);
+        heldSpan[0] = earliest;
+        heldSpan[1] = latest;
+        heldSpan[2] += bytes.remaining();
+        if (latest - earliest < settings.confirmJumpUs() && next.size() < MAX_HELD && heldSpan[2] < MAX_HELD_BYTES) {
+            return Verdict.HELD;
+        }
+        // confirmed: the host moved on. Taken in their order of arrival, as without the guard
+        state.setJumpSuspects(new ArrayList<>());
+        heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0};
+        LOG.info("host {}: its samples jumped {} ahead (from {} to {}), confirmed by {} sample(s) spanning {}", state.getHost(),
+                Duration.ofNanos((earliest - state.getSamplesUntilUs()) * 1000), Micros.instant(state.getSamplesUntilUs()),
+                Micros.instant(earliest), next.size(), Duration.ofNanos((latest - earliest) * 1000));
+        for (int i = 0; i < next.size() - 1; i++) {
+            byte[] b = bytes(next.get(i));
+            PowerSample p = AmpwatchSerdes.powerSample().decode(b);
+            long u = Micros.of(p.getEventTime());
+            long released = state.getReleasedUntilUs();
+            if (take(p, b, u, nowMs) == Verdict.LATE) {
+                setAside(new SetAside(p, b, true, lateReason(u, released)));
+            }
+        }
+        return take(sample, encoded, t, nowMs);
+    }
+
+    /** The held samples are a clock glitch, as {@code by} shows: set aside, never attributed. */
+    private void refuteHeld(PowerSample by, String how) {
+        long until = state.getSamplesUntilUs();
+        long ahead = Long.MIN_VALUE;
+        for (ByteBuffer b : state.getJumpSuspects()) {
+            byte[] bytes = bytes(b);
+            PowerSample p = AmpwatchSerdes.powerSample().decode(bytes);
+            long u = Micros.of(p.getEventTime());
+            ahead = Math.max(ahead, u - until);
+            setAside(new SetAside(p, bytes, false, "stamped " + Duration.ofNanos((u - until) * 1000) + " ahead of the samples already seen from host "
+                    + state.getHost() + " (up to " + Micros.instant(until) + "), more than --max-time-jump (" + settings.maxTimeJump()
+                    + "), and the host's next samples did not follow: its next, " + by.getComponent() + "/" + by.getDevice() + " at "
+                    + by.getEventTime() + ", " + how + "; a clock glitch, not attributed"));
+        }
+        LOG.info("host {}: {} sample(s) up to {} ahead of its samples (at {}) set aside as a clock glitch (dead letters, kind time-jump)",
+                state.getHost(), state.getJumpSuspects().size(), Duration.ofNanos(ahead * 1000), Micros.instant(until));
+        state.setJumpSuspects(new ArrayList<>());
+        heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0};
+    }
+
+    private void setAside(SetAside a) {
+        if (setAside.isEmpty()) {
+            setAside = new ArrayList<>();
+        }
+        setAside.add(a);
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+
+    private static PowerSample decode(ByteBuffer b) {
+        return AmpwatchSerdes.powerSample().decode(bytes(b));
+    }
+
+    /** A sample's usual path: buffered, or refused as late. */
+    private Verdict take(PowerSample sample, byte[] encoded, long t, long nowMs) {
         if (t < state.getReleasedUntilUs() || progress.sampleBehind(t, settings.graceUs())) {
             state.setLateRecords(state.getLateRecords() + 1);
             if (t < state.getReleasedUntilUs()) {

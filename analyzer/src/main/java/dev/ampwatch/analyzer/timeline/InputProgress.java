@@ -69,6 +69,15 @@ public final class InputProgress {
     }
 
     /**
+     * A sample held as a possible jump (HostTimeline): the samples input delivered, so it is not idle, but its progress
+     * stays where it was until the jump is confirmed.
+     */
+    public void heldSample(long nowMs) {
+        sampleArrivalMs = nowMs;
+        lastArrivalMs = nowMs;
+    }
+
+    /**
      * Nothing could arrive before {@code sinceMs} (the engine was not receiving: a broker outage, a stalled
      * process): every arrival time moves up to it, so that idle and quiet times count from then, as they do
      * for a timeline loaded then.

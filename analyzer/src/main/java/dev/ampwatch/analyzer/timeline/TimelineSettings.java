@@ -13,16 +13,44 @@ import java.time.Duration;
  * @param runSilence a run whose trainer never sent heartbeats and sent nothing for this long of the host's
  *     event time (with its events input declared idle) is closed as FAILED; runs that heartbeat are closed
  *     as soon as their events input is declared idle; zero: runs are never closed by the analyzer
+ * @param maxTimeJump a sample stamped more than this ahead of its host's samples moves nothing until the host's next
+ *     samples confirm the jump or refute it (a clock glitch: dead-lettered); zero: no sample is held
  */
-public record TimelineSettings(Duration grace, Duration inputIdle, Duration quietFlush, Duration runSilence) {
+public record TimelineSettings(Duration grace, Duration inputIdle, Duration quietFlush, Duration runSilence,
+                               Duration maxTimeJump) {
+    /** The default of {@code --max-time-jump}. */
+    public static final Duration DEFAULT_MAX_TIME_JUMP = Duration.ofSeconds(10);
+
     public TimelineSettings(Duration grace, Duration inputIdle, Duration quietFlush) {
         this(grace, inputIdle, quietFlush, Duration.ZERO);
     }
 
+    public TimelineSettings(Duration grace, Duration inputIdle, Duration quietFlush, Duration runSilence) {
+        this(grace, inputIdle, quietFlush, runSilence, DEFAULT_MAX_TIME_JUMP);
+    }
+
     public TimelineSettings {
-        if (grace.isNegative() || inputIdle.isNegative() || quietFlush.isNegative() || runSilence.isNegative()) {
+        if (grace.isNegative() || inputIdle.isNegative() || quietFlush.isNegative() || runSilence.isNegative()
+                || maxTimeJump.isNegative()) {
             throw new IllegalArgumentException("timeline durations must not be negative: " + this);
         }
+    }
+
+    /** This with another {@code maxTimeJump}. */
+    public TimelineSettings withMaxTimeJump(Duration jump) {
+        return new TimelineSettings(grace, inputIdle, quietFlush, runSilence, jump);
+    }
+
+    long maxTimeJumpUs() {
+        return maxTimeJump.toNanos() / 1000;
+    }
+
+    /**
+     * How much event time a held jump's samples must span to confirm it: the grace, at least a second. A clock glitch
+     * stamps the samples of a moment (of every device read then, a few ms apart) ahead, not a second of them.
+     */
+    long confirmJumpUs() {
+        return Math.max(graceUs(), 1_000_000L);
     }
 
     long graceUs() {

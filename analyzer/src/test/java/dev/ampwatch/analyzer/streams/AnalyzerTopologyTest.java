@@ -270,6 +270,32 @@ class AnalyzerTopologyTest {
         assertThat(dead.isEmpty()).isTrue();
     }
 
+    /**
+     * One valid sample 42 min ahead of its host's stream (a clock glitch, found by an audit: every later sample of the host
+     * was late): the next sample comes back, so it is dead-lettered as a time jump and the run keeps all of its joules.
+     */
+    @Test
+    void aSampleFarAheadOfItsHostThatTheNextDoesNotFollowIsDeadLetteredAsATimeJump() {
+        event("r7", 0.0, EventKind.RUN_STARTED, null);
+        for (int s = 0; s <= 12; s++) {
+            sample(s, 10);
+            if (s == 3) {
+                sample(3 + 42 * 60, 999);
+            }
+            if (s == 8) {
+                event("r7", 8.0, EventKind.RUN_COMPLETED, null);
+            }
+        }
+        RunEnergy result = finalRecord();
+        assertThat(result.getEnergyJoules()).isCloseTo(80.0, within(1e-9));
+        assertThat(result.getQuality().getLateSamples()).isZero();
+        TestRecord<String, byte[]> letter = dead.readRecord();
+        assertThat(DeadLetters.header(letter.headers(), DeadLetters.KIND)).isEqualTo("time-jump");
+        assertThat(DeadLetters.header(letter.headers(), DeadLetters.REASON)).contains("host=rig-1 CPU_PACKAGE/package-0 at 2026-11-23T10:42:03Z",
+                "stamped PT42M ahead of the samples already seen from host rig-1 (up to 2026-11-23T10:00:03Z)", "a clock glitch");
+        assertThat(dead.isEmpty()).isTrue();
+    }
+
     @Test
     void aSampleStampedFarInTheFutureIsRejected() {
         Instant future = T0.plus(Duration.ofDays(30));
