@@ -228,13 +228,21 @@ public final class HostTimeline {
             return Verdict.HELD;
         }
         // confirmed: the host moved on. Taken in their order of arrival, as without the guard
-        state.setJumpSuspects(new ArrayList<>());
-        heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0};
+        next.remove(next.size() - 1);
         LOG.info("host {}: its samples jumped {} ahead (from {} to {}), confirmed by {} sample(s) spanning {}", state.getHost(),
                 Duration.ofNanos((earliest - state.getSamplesUntilUs()) * 1000), Micros.instant(state.getSamplesUntilUs()),
-                Micros.instant(earliest), next.size(), Duration.ofNanos((latest - earliest) * 1000));
-        for (int i = 0; i < next.size() - 1; i++) {
-            byte[] b = bytes(next.get(i));
+                Micros.instant(earliest), next.size() + 1, Duration.ofNanos((latest - earliest) * 1000));
+        takeHeld(nowMs);
+        return take(sample, encoded, t, nowMs);
+    }
+
+    /** The held samples are taken, in their order of arrival: a jump confirmed, or a host that went quiet after it. */
+    private void takeHeld(long nowMs) {
+        List<ByteBuffer> held = state.getJumpSuspects();
+        state.setJumpSuspects(new ArrayList<>());
+        heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0};
+        for (ByteBuffer h : held) {
+            byte[] b = bytes(h);
             PowerSample p = AmpwatchSerdes.powerSample().decode(b);
             long u = Micros.of(p.getEventTime());
             long released = state.getReleasedUntilUs();
@@ -242,7 +250,6 @@ public final class HostTimeline {
                 setAside(new SetAside(p, b, true, lateReason(u, released)));
             }
         }
-        return take(sample, encoded, t, nowMs);
     }
 
     /** The held samples are a clock glitch, as {@code by} shows: set aside, never attributed. */
@@ -360,6 +367,14 @@ public final class HostTimeline {
         long quietForMs = nowMs - progress.lastArrivalMs();
         if (quietMs == 0 || quietForMs < quietMs) {
             return Release.NONE;
+        }
+        if (!state.getJumpSuspects().isEmpty()) {
+            // the host went quiet after samples held as a possible jump (a sparse meter's last reading, more than
+            // --max-time-jump after the one before): nothing refuted them, so they are its last readings, not a glitch
+            LOG.info("host {}: quiet after {} sample(s) held as a jump: taken as its last readings", state.getHost(),
+                    state.getJumpSuspects().size());
+            takeHeld(nowMs);
+            work = true;
         }
         work |= closeSilentRuns(true, nowMs);
         if (!work) {

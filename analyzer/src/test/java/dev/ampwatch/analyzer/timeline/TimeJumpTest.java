@@ -154,6 +154,44 @@ class TimeJumpTest {
         assertThat(guarded.finals).singleElement().satisfies(a -> assertThat(a.getQuality().getGaps()).isEqualTo(11)); // at --max-gap 10 s
     }
 
+    /**
+     * A sparse meter's last reading comes more than the jump after the one before and nothing follows it: held, it is
+     * taken when the host goes quiet (--quiet-flush), so the run that ended before it is as without the guard.
+     */
+    @Test
+    void aSparseMetersLastReadingIsTakenWhenTheHostGoesQuiet() {
+        List<Object> in = new ArrayList<>();
+        in.add(event("a", 10, EventKind.RUN_STARTED));
+        for (int s = 0; s <= 330; s += 30) {
+            if (s == 330) {
+                in.add(event("a", 310, EventKind.RUN_COMPLETED));
+            }
+            in.add(cpu(s * S));
+        }
+        assertThat(quietFinals(in, CONFIG.timeline())).isEqualTo(quietFinals(in, OFF)).singleElement()
+                .satisfies(a -> {
+                    assertThat(a.getEndTime().getEpochSecond()).isEqualTo(310);
+                    assertThat(a.getQuality().getGaps()).as("to its end, the held reading included").isZero();
+                });
+    }
+
+    /** With --max-gap 60 s, so that the meter's 30 s intervals are integrated and the last one counts. */
+    private static List<RunEnergy> quietFinals(List<Object> in, TimelineSettings settings) {
+        AnalyzerConfig sparse = CONFIG.toBuilder().maxGap(java.time.Duration.ofSeconds(60)).build();
+        HostTimeline t = HostTimeline.create("h", sparse.attributionFor("h"), settings, 0);
+        List<RunEnergy> out = new ArrayList<>();
+        for (Object r : in) {
+            if (r instanceof PowerSample p) {
+                t.accept(p, 0);
+            } else {
+                t.accept((TrainingEvent) r, 0);
+            }
+            out.addAll(t.advance(0).energy());
+        }
+        out.addAll(t.flushIfQuiet(settings.quietFlush().toMillis() + 1).energy());
+        return out.stream().filter(RunEnergy::getIsFinal).toList();
+    }
+
     /** A restart between the glitch and the sample that refutes it (the held sample is in the changelog) decides the same. */
     @Test
     void aHeldSampleSurvivesARestart() {
