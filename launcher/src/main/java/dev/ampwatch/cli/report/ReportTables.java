@@ -150,7 +150,7 @@ final class ReportTables {
     static String runs(ReportData report, Map<String, String> labelByKey) {
         StringBuilder t = new StringBuilder(table("runs"));
         t.append(Html.head(List.of("run", "configuration", "status", "start", "time [s]", "energy [J]", "net [J]", "avg [W]", "peak [W]",
-                "test acc | RMSE", "estimated")));
+                "CO2e [g]", "test acc | RMSE", "estimated")));
         for (RunEnergy r : report.runs()) {
             t.append(Html.row(List.of(r.getRunId(), nz(labelByKey.get(ConfigurationKeys.of(r.getConfig()))),
                     r.getStatus().name() + (r.getQuality().getUnmeasured() ? " (unmeasured: no power reading of " + r.getHost() + ")"
@@ -159,7 +159,8 @@ final class ReportTables {
                                     + ": left out)"),
                     r.getStartTime().toString(), Numbers.fixed(r.getDurationSeconds(), 2), Numbers.fixed(r.getEnergyJoules(), 1),
                     Numbers.fixed(r.getNetEnergyJoules(), 1), Numbers.fixed(r.getAveragePowerWatts(), 2),
-                    Numbers.fixed(r.getPeakPowerWatts(), 1), ReportCsv.quality(r), r.getQuality().getEstimated() ? "yes" : "no")));
+                    Numbers.fixed(r.getPeakPowerWatts(), 1), Numbers.fixed(r.getCo2eGrams(), 4), ReportCsv.quality(r),
+                    r.getQuality().getEstimated() ? "yes" : "no")));
         }
         return t.append("</tbody></table>\n").toString();
     }

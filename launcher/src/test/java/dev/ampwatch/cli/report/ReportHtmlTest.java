@@ -26,6 +26,8 @@ class ReportHtmlTest {
                 "<table id=\"regressions\">", "<table id=\"runs\">");
         assertThat(html).contains("<th>p (Holm)</th>", "<th>Hedges&#39; g</th>", "<th>TOST p</th>", "<th>runs needed per group</th>");
         assertThat(rows(html, "runs")).isEqualTo(20);
+        // each run's CO2e, as on /runs and in the CSV (a review found the page without it)
+        assertThat(table(html, "runs")).contains("<th>CO2e [g]</th>");
         assertThat(rows(html, "descriptive-average_power_watts")).isEqualTo(4);
         // every term of the 2x2 factorial, then the residual
         assertThat(table(html, "anova-factorial-type-ii-average_power_watts"))
