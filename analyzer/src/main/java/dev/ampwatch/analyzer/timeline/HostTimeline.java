@@ -13,8 +13,6 @@ import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.schema.kafka.AmpwatchSerdes;
-import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -73,14 +71,6 @@ public final class HostTimeline {
     private long nextFinalizedPruneUs = Long.MIN_VALUE;
     /** A host whose attributed time is this far behind the analyzer's clock is catching up a backlog. */
     static final long CATCHING_UP_US = 60_000_000L;
-    /**
-     * Samples held as a possible jump at most (~100 bytes each in the host's state): a host sending this many beyond the
-     * jump before they span {@link TimelineSettings#confirmJumpUs()} has moved on (many devices, fast sampling).
-     */
-    static final int MAX_HELD = 1_000;
-    /** And at most these bytes of them: the host's state is one changelog record, which the broker takes up to 1 MB of. */
-    static final int MAX_HELD_BYTES = 256 * 1024;
-
     private final HostState state;
     private final GraceBuffer buffer;
     private final InputProgress progress;
@@ -95,11 +85,7 @@ public final class HostTimeline {
     private boolean changed;
     /** Samples set aside since the last {@link #takeSetAside()}. */
     private List<SetAside> setAside = List.of();
-    /**
-     * The earliest and latest time of the held samples (state.jump_suspects) and their bytes, kept so as not to decode them
-     * each time; null: not known yet.
-     */
-    private long[] heldSpan;
+    private final TimeJumpGuard jumps;
 
     private HostTimeline(HostState state, GraceBuffer buffer, AttributionSettings attribution, TimelineSettings settings,
                         long nowMs) {
@@ -111,6 +97,7 @@ public final class HostTimeline {
         this.emitter = new Emitter(attribution, this::config);
         this.attributor = new HostAttributor(state, attribution);
         this.runs = new RunTracker(state);
+        this.jumps = new TimeJumpGuard(state, settings, this::setAside);
     }
 
     public static HostTimeline create(String host, AttributionSettings attribution, TimelineSettings settings, long nowMs) {
@@ -172,15 +159,15 @@ public final class HostTimeline {
      */
     public Verdict accept(PowerSample sample, byte[] encoded, long nowMs) {
         long t = Micros.of(sample.getEventTime());
-        long until = state.getSamplesUntilUs();
-        long jumpUs = settings.maxTimeJumpUs();
-        if (jumpUs > 0 && until != Long.MIN_VALUE) {
-            if (t - until > jumpUs) {
-                return hold(sample, encoded, t, nowMs);
+        if (jumps.ahead(t)) {
+            progress.heldSample(nowMs); // the input delivered: not idle, though its progress stays
+            List<TimeJumpGuard.Held> confirmed = jumps.hold(sample, encoded, t);
+            if (confirmed == null) {
+                return Verdict.HELD;
             }
-            if (!state.getJumpSuspects().isEmpty() && t >= until - settings.graceUs()) {
-                refuteHeld(sample, "came back near them");
-            }
+            takeHeld(confirmed, nowMs);
+        } else {
+            jumps.notAhead(sample, t);
         }
         return take(sample, encoded, t, nowMs);
     }
@@ -199,77 +186,14 @@ public final class HostTimeline {
                 : "more than the grace (" + settings.grace() + ") behind the samples already seen from host " + state.getHost();
     }
 
-    private Verdict hold(PowerSample sample, byte[] encoded, long t, long nowMs) {
-        progress.heldSample(nowMs); // the input delivered: not idle, though its progress stays
-        if (heldSpan == null) { // a timeline just restored: from the state, once
-            heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0};
-            for (ByteBuffer b : state.getJumpSuspects()) {
-                long u = Micros.of(decode(b).getEventTime());
-                heldSpan[0] = Math.min(heldSpan[0], u);
-                heldSpan[1] = Math.max(heldSpan[1], u);
-                heldSpan[2] += b.remaining();
-            }
-        }
-        if (!state.getJumpSuspects().isEmpty() && t < heldSpan[1] - settings.graceUs()) {
-            refuteHeld(sample, "went on more than the grace behind them");
-        }
-        if (!(state.getJumpSuspects() instanceof ArrayList)) {
-            state.setJumpSuspects(new ArrayList<>(state.getJumpSuspects())); // Avro's default cannot grow
-        }
-        List<ByteBuffer> next = state.getJumpSuspects();
-        ByteBuffer bytes = ByteBuffer.wrap(encoded != null ? encoded : AmpwatchSerdes.powerSample().encode(sample));
-        next.add(bytes);
-        long earliest = Math.min(heldSpan[0], t);
-        long latest = Math.max(heldSpan[1], t);
-        heldSpan[0] = earliest;
-        heldSpan[1] = latest;
-        heldSpan[2] += bytes.remaining();
-        if (latest - earliest < settings.confirmJumpUs() && next.size() < MAX_HELD && heldSpan[2] < MAX_HELD_BYTES) {
-            return Verdict.HELD;
-        }
-        // confirmed: the host moved on. Taken in their order of arrival, as without the guard
-        next.remove(next.size() - 1);
-        LOG.info("host {}: its samples jumped {} ahead (from {} to {}), confirmed by {} sample(s) spanning {}", state.getHost(),
-                Duration.ofNanos((earliest - state.getSamplesUntilUs()) * 1000), Micros.instant(state.getSamplesUntilUs()),
-                Micros.instant(earliest), next.size() + 1, Duration.ofNanos((latest - earliest) * 1000));
-        takeHeld(nowMs);
-        return take(sample, encoded, t, nowMs);
-    }
-
-    /** The held samples are taken, in their order of arrival: a jump confirmed, or a host that went quiet after it. */
-    private void takeHeld(long nowMs) {
-        List<ByteBuffer> held = state.getJumpSuspects();
-        state.setJumpSuspects(new ArrayList<>());
-        heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0};
-        for (ByteBuffer h : held) {
-            byte[] b = bytes(h);
-            PowerSample p = AmpwatchSerdes.powerSample().decode(b);
-            long u = Micros.of(p.getEventTime());
+    /** Samples no longer held as a possible jump, taken in their order of arrival; those late by now are set aside. */
+    private void takeHeld(List<TimeJumpGuard.Held> held, long nowMs) {
+        for (TimeJumpGuard.Held h : held) {
             long released = state.getReleasedUntilUs();
-            if (take(p, b, u, nowMs) == Verdict.LATE) {
-                setAside(new SetAside(p, b, true, lateReason(u, released)));
+            if (take(h.sample(), h.encoded(), h.tUs(), nowMs) == Verdict.LATE) {
+                setAside(new SetAside(h.sample(), h.encoded(), true, lateReason(h.tUs(), released)));
             }
         }
-    }
-
-    /** The held samples are a clock glitch, as {@code by} shows: set aside, never attributed. */
-    private void refuteHeld(PowerSample by, String how) {
-        long until = state.getSamplesUntilUs();
-        long ahead = Long.MIN_VALUE;
-        for (ByteBuffer b : state.getJumpSuspects()) {
-            byte[] bytes = bytes(b);
-            PowerSample p = AmpwatchSerdes.powerSample().decode(bytes);
-            long u = Micros.of(p.getEventTime());
-            ahead = Math.max(ahead, u - until);
-            setAside(new SetAside(p, bytes, false, "stamped " + Duration.ofNanos((u - until) * 1000) + " ahead of the samples already seen from host "
-                    + state.getHost() + " (up to " + Micros.instant(until) + "), more than --max-time-jump (" + settings.maxTimeJump()
-                    + "), and the host's next samples did not follow: its next, " + by.getComponent() + "/" + by.getDevice() + " at "
-                    + by.getEventTime() + ", " + how + "; a clock glitch, not attributed"));
-        }
-        LOG.info("host {}: {} sample(s) up to {} ahead of its samples (at {}) set aside as a clock glitch (dead letters, kind time-jump)",
-                state.getHost(), state.getJumpSuspects().size(), Duration.ofNanos(ahead * 1000), Micros.instant(until));
-        state.setJumpSuspects(new ArrayList<>());
-        heldSpan = new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0};
     }
 
     private void setAside(SetAside a) {
@@ -277,16 +201,6 @@ public final class HostTimeline {
             setAside = new ArrayList<>();
         }
         setAside.add(a);
-    }
-
-    private static byte[] bytes(ByteBuffer b) {
-        byte[] out = new byte[b.remaining()];
-        b.duplicate().get(out);
-        return out;
-    }
-
-    private static PowerSample decode(ByteBuffer b) {
-        return AmpwatchSerdes.powerSample().decode(bytes(b));
     }
 
     /** A sample's usual path: buffered, or refused as late. */
@@ -368,12 +282,11 @@ public final class HostTimeline {
         if (quietMs == 0 || quietForMs < quietMs) {
             return Release.NONE;
         }
-        if (!state.getJumpSuspects().isEmpty()) {
+        if (!jumps.isEmpty()) {
             // the host went quiet after samples held as a possible jump (a sparse meter's last reading, more than
             // --max-time-jump after the one before): nothing refuted them, so they are its last readings, not a glitch
-            LOG.info("host {}: quiet after {} sample(s) held as a jump: taken as its last readings", state.getHost(),
-                    state.getJumpSuspects().size());
-            takeHeld(nowMs);
+            LOG.info("host {}: quiet after {} sample(s) held as a jump: taken as its last readings", state.getHost(), jumps.size());
+            takeHeld(jumps.takeAll(), nowMs);
             work = true;
         }
         work |= closeSilentRuns(true, nowMs);

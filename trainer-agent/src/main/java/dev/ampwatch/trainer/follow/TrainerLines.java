@@ -13,8 +13,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -99,25 +97,11 @@ public final class TrainerLines {
         }
     }
 
-    private static final class RunState {
-        final Map<Integer, Instant> epochStarts = new HashMap<>();
-        final java.util.Set<Integer> completedEpochs = new HashSet<>();
-        /** The epoch started and not completed; null when none. */
-        Integer openEpoch;
-        /** The highest epoch started or completed; 0 before the first. */
-        int lastEpoch;
-        boolean started;
-        boolean ended;
-        String experimentId;
-        String host;
-        List<String> devices;
-    }
-
     private final FollowDefaults defaults;
     private final InstantSource clock;
     private final TrainingEventJson.Options options;
     private final Supplier<String> newRunId;
-    private final Map<String, RunState> runs = new LinkedHashMap<>();
+    private final Map<String, FollowedRun> runs = new LinkedHashMap<>();
     private final String fallbackRunId;
     private boolean fallbackUsed;
     private String current;
@@ -315,9 +299,9 @@ public final class TrainerLines {
         Instant now = now();
         List<TrainingEvent> out = new ArrayList<>();
         for (String id : openRuns()) {
-            RunState s = runs.get(id);
+            FollowedRun s = runs.get(id);
             s.ended = true;
-            out.add(base(id, s, now, EventKind.RUN_FAILED).setFailureReason(reason).build());
+            out.add(s.event(now, EventKind.RUN_FAILED).setFailureReason(reason).build());
         }
         return out;
     }
@@ -328,7 +312,7 @@ public final class TrainerLines {
         EventKind kind = b.getKind();
         String runId = kind == EventKind.PROGRESS ? progressRunId(b.hasRunId() ? b.getRunId() : null)
                 : runId(b.hasRunId() ? b.getRunId() : null, kind);
-        RunState existing = runs.get(runId);
+        FollowedRun existing = runs.get(runId);
         if (existing != null && existing.ended) {
             throw ended(runId, kind);
         }
@@ -350,9 +334,9 @@ public final class TrainerLines {
                     + "; run follow on the trainer's machine, or give it --host");
         }
         TrainingEvent closing = kind == EventKind.EPOCH_STARTED || kind == EventKind.EPOCH_COMPLETED
-                ? epochOrder(runId, existing, kind, b.getEpoch(), b.getEventTime()) : null;
+                ? existing.checkEpoch(kind, b.getEpoch(), b.getEventTime()) : null;
 
-        RunState s = state(runId);
+        FollowedRun s = state(runId);
         // a run's events share experiment, host and devices: later lines inherit what RUN_STARTED said
         if (b.hasExperimentId()) {
             s.experimentId = b.getExperimentId();
@@ -372,75 +356,18 @@ public final class TrainerLines {
             case EPOCH_STARTED -> {
                 if (closing != null) {
                     preceding.add(closing);
-                    s.completedEpochs.add(closing.getEpoch());
+                    s.epochCompleted(closing.getEpoch());
                     notes.add("line " + lineNumber + ": epoch " + closing.getEpoch() + " had no epoch_completed when epoch "
                             + b.getEpoch() + " started: closed at epoch " + b.getEpoch() + "'s start, so epochs do not overlap; "
                             + "published with loss NaN and 0 samples (unknown)");
                 }
-                s.epochStarts.put(b.getEpoch(), b.getEventTime());
-                s.openEpoch = b.getEpoch();
-                s.lastEpoch = Math.max(s.lastEpoch, b.getEpoch());
+                s.epochStarted(b.getEpoch(), b.getEventTime());
             }
-            case EPOCH_COMPLETED -> {
-                s.completedEpochs.add(b.getEpoch());
-                s.openEpoch = null;
-                s.lastEpoch = Math.max(s.lastEpoch, b.getEpoch());
-            }
+            case EPOCH_COMPLETED -> s.epochCompleted(b.getEpoch());
             case RUN_COMPLETED, RUN_FAILED -> s.ended = true;
             default -> { }
         }
         return b.build();
-    }
-
-    /**
-     * Checks that an epoch line follows the run's earlier ones (the run's state is not changed): epochs are numbered
-     * in the order they run, each completed once, and an epoch_completed ends the open epoch. An epoch_started while
-     * another epoch is open (its epoch_completed was lost or refused) is accepted: the open epoch is closed at the new
-     * one's start by the EPOCH_COMPLETED returned, with loss NaN and 0 samples (unknown), so the epochs published
-     * never overlap.
-     *
-     * @return the open epoch's closing event; null when there is none to close
-     */
-    private TrainingEvent epochOrder(String runId, RunState s, EventKind kind, int epoch, Instant at) {
-        Integer open = s.openEpoch;
-        if (kind == EventKind.EPOCH_COMPLETED) {
-            if (s.completedEpochs.contains(epoch)) {
-                throw new JsonFieldException("epoch", "epoch " + epoch + " has already completed");
-            }
-            if (open != null && open != epoch) {
-                throw new JsonFieldException("epoch", "epoch " + open + " is open (its epoch_started was read); an epoch_completed "
-                        + "of epoch " + epoch + " cannot end it");
-            }
-            if (open == null && epoch <= s.lastEpoch) {
-                throw new JsonFieldException("epoch", "epoch " + epoch + " comes after epoch " + s.lastEpoch
-                        + "; epochs are numbered in the order they run");
-            }
-            Instant start = open == null ? null : s.epochStarts.get(epoch);
-            if (start != null && at.isBefore(start)) {
-                throw TrainingEventJson.beforeItsStart(epoch, at, start);
-            }
-            return null;
-        }
-        if (s.completedEpochs.contains(epoch)) {
-            throw new JsonFieldException("epoch", "epoch " + epoch + " has already completed; epochs are numbered in the order they run");
-        }
-        if (open != null && open == epoch) {
-            throw new JsonFieldException("epoch", "epoch " + epoch + " has already started");
-        }
-        if (epoch <= s.lastEpoch) {
-            throw new JsonFieldException("epoch", "epoch " + epoch + " comes after epoch " + s.lastEpoch
-                    + "; epochs are numbered in the order they run");
-        }
-        if (open == null) {
-            return null;
-        }
-        Instant start = s.epochStarts.get(open);
-        if (at.isBefore(start)) {
-            throw new JsonFieldException("event_time", at + " is before the open epoch " + open + "'s epoch_started at " + start);
-        }
-        long ms = java.time.Duration.between(start, at).toMillis();
-        return base(runId, s, at, EventKind.EPOCH_COMPLETED).setEpoch(open).setMetrics(EpochMetrics.newBuilder()
-                .setLoss(Double.NaN).setSamples(0).setSamplesPerSecond(0).setDurationMs(ms).build()).build();
     }
 
     /** The marker's event name, normalized ({@code epoch_started}); empty when it is not a name. */
@@ -455,18 +382,11 @@ public final class TrainerLines {
      */
     private Instant epochStart(String givenRunId, int epoch) {
         String runId = runId(givenRunId, EventKind.EPOCH_COMPLETED);
-        RunState s = runs.get(runId);
+        FollowedRun s = runs.get(runId);
         if (s != null && s.ended) {
             throw ended(runId, EventKind.EPOCH_COMPLETED);
         }
-        if (s != null && s.completedEpochs.contains(epoch)) {
-            throw new JsonFieldException("epoch", "epoch " + epoch + " has already completed"); // said before its metrics' problems
-        }
-        if (s != null && s.openEpoch != null && s.openEpoch != epoch) {
-            throw new JsonFieldException("epoch", "epoch " + s.openEpoch + " is open (its epoch_started was read); an "
-                    + "epoch_completed of epoch " + epoch + " cannot end it");
-        }
-        return s == null || s.openEpoch == null || s.openEpoch != epoch ? null : s.epochStarts.get(epoch);
+        return s == null ? null : s.startOfCompleted(epoch);
     }
 
     private static JsonFieldException ended(String runId, EventKind kind) {
@@ -504,19 +424,8 @@ public final class TrainerLines {
         return fallbackRunId;
     }
 
-    private RunState state(String runId) {
-        return runs.computeIfAbsent(runId, id -> {
-            RunState s = new RunState();
-            s.experimentId = defaults.experimentId();
-            s.host = defaults.host();
-            s.devices = defaults.devices();
-            return s;
-        });
-    }
-
-    private static TrainingEvent.Builder base(String runId, RunState s, Instant at, EventKind kind) {
-        return TrainingEvent.newBuilder().setRunId(runId).setExperimentId(s.experimentId).setHost(s.host)
-                .setDevices(s.devices).setEventTime(at).setKind(kind);
+    private FollowedRun state(String runId) {
+        return runs.computeIfAbsent(runId, id -> new FollowedRun(id, defaults));
     }
 
     private Instant now() {

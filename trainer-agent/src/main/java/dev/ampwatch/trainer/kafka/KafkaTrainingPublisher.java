@@ -2,41 +2,25 @@ package dev.ampwatch.trainer.kafka;
 
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.TrainingEvent;
-import dev.ampwatch.schema.kafka.AmpwatchSerdes;
 import dev.ampwatch.schema.kafka.Topics;
 import dev.ampwatch.trainer.TrainingListener;
-import dev.ampwatch.trainer.json.TrainingEventJsonWriter;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,22 +76,14 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
     private final AtomicReference<PublishException> failure = new AtomicReference<>();
     private final Object lock = new Object();
     private final RunProgress progress = new RunProgress(); // guarded by lock
-    private final ArrayDeque<Pending> queued = new ArrayDeque<>(); // guarded by lock: not yet given to the producer
-    private final TreeMap<Long, Pending> inFlight = new TreeMap<>(); // guarded by lock: given, not yet acknowledged
-    private long nextSeq; // guarded by lock
+    private final Outbox outbox = new Outbox(); // guarded by lock
     private boolean draining; // guarded by lock: a drain is running or submitted
     private boolean abandoned; // guarded by lock: closed without waiting any longer
-    private Instant stalledSince; // guarded by lock: when the notices said Kafka was not taking events
-    private String stallCause; // guarded by lock
     private HeartbeatScheduler.Repeating heartbeats; // guarded by lock; set while a run is open
     private boolean closed; // guarded by lock
     private Duration closeWait = DEFAULT_CLOSE_WAIT;
     private Path undeliveredDir = Path.of("");
     private Consumer<String> notices = LOG::warn;
-
-    /** An event in the outbox, with when it was given (the publisher's clock). */
-    private record Pending(long seq, TrainingEvent event, Instant given) {
-    }
 
     /**
      * @param clientProperties Kafka producer properties (at least {@code bootstrap.servers});
@@ -120,8 +96,7 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
 
     /** As {@link #KafkaTrainingPublisher(Map, String)}, with a PROGRESS every {@code heartbeatInterval}. */
     public KafkaTrainingPublisher(Map<String, Object> clientProperties, String topic, Duration heartbeatInterval) {
-        this(new KafkaProducer<>(producerConfig(clientProperties), new StringSerializer(),
-                AmpwatchSerdes.trainingEvent().serializer()), topic, InstantSource.system(), heartbeatInterval,
+        this(TrainingEventsProducer.create(clientProperties), topic, InstantSource.system(), heartbeatInterval,
                 HeartbeatScheduler.daemon(), senderThread());
     }
 
@@ -188,21 +163,6 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
         return this;
     }
 
-    /** The caller's properties plus the settings this publisher depends on. */
-    static Map<String, Object> producerConfig(Map<String, Object> clientProperties) {
-        Map<String, Object> config = new HashMap<>(clientProperties);
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        // never expire: an event waits out a broker outage in the producer, and close() decides what is undelivered
-        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
-        // a send waiting for metadata (no broker reachable) gives up after this and is tried again: the sender
-        // sees close() at least this often
-        config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
-        config.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG); // instances are passed instead
-        config.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
-        return config;
-    }
-
     public String topic() {
         return topic;
     }
@@ -267,7 +227,7 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
     /** Events given and not yet acknowledged by Kafka (queued or in the producer). */
     public int unacknowledged() {
         synchronized (lock) {
-            return queued.size() + inFlight.size();
+            return outbox.size();
         }
     }
 
@@ -285,15 +245,14 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
                 heartbeats = null;
             }
         }
-        List<Pending> left;
+        List<TrainingEvent> left;
         try {
             scheduler.close();
             kick();
             boolean acknowledged = awaitAcknowledged(closeWait, true);
             synchronized (lock) {
                 abandoned = !acknowledged;
-                left = new ArrayList<>(inFlight.values());
-                left.addAll(queued);
+                left = outbox.unacknowledged();
                 lock.notifyAll();
             }
             producer.close(acknowledged ? Duration.ofSeconds(30) : Duration.ZERO);
@@ -302,7 +261,7 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
                 service.shutdownNow();
             }
         }
-        List<TrainingEvent> unsent = left.stream().map(Pending::event).filter(e -> e.getKind() != EventKind.PROGRESS).toList();
+        List<TrainingEvent> unsent = left.stream().filter(e -> e.getKind() != EventKind.PROGRESS).toList();
         if (!unsent.isEmpty()) {
             throw saved(unsent);
         }
@@ -318,27 +277,15 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
         }
     }
 
-    /** Into the outbox, under the lock; a heartbeat replaces the same run's older one still at the end of it. */
+    /** Into the outbox, under the lock. */
     private void enqueue(TrainingEvent event) {
-        if (event.getKind() == EventKind.PROGRESS) {
-            for (Iterator<Pending> it = queued.descendingIterator(); it.hasNext(); ) {
-                Pending p = it.next();
-                if (p.event().getKind() != EventKind.PROGRESS) {
-                    break; // only heartbeats after every event: the newer one covers the same events
-                }
-                if (p.event().getRunId().equals(event.getRunId())) {
-                    it.remove();
-                    break;
-                }
-            }
-        }
-        queued.addLast(new Pending(nextSeq++, event, clock.instant()));
+        outbox.add(event, clock.instant());
     }
 
     /** Starts a drain unless one is running. */
     private void kick() {
         synchronized (lock) {
-            if (draining || queued.isEmpty() || abandoned) {
+            if (draining || !outbox.hasQueued() || abandoned) {
                 return;
             }
             draining = true;
@@ -355,35 +302,19 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
     /** Gives the outbox to the producer, oldest first; an event the producer refused for now is tried again first. */
     private void drain() {
         while (true) {
-            Pending next;
+            Outbox.Pending next;
             synchronized (lock) {
-                if (queued.isEmpty() || abandoned || failure.get() != null) {
+                if (!outbox.hasQueued() || abandoned || failure.get() != null) {
                     draining = false;
                     lock.notifyAll();
                     return;
                 }
-                next = queued.pollFirst();
-                inFlight.put(next.seq(), next);
+                next = outbox.next();
             }
             RuntimeException refused = null;
             try {
-                AtomicReference<RuntimeException> failedInSend = new AtomicReference<>();
-                java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean(true);
-                Thread drainer = Thread.currentThread();
-                producer.send(new ProducerRecord<>(topic, next.event().getHost(), next.event()), (metadata, e) -> {
-                    // the producer completes a send it did not append (no metadata after max.block.ms) within send(),
-                    // on this thread; any later completion is Kafka's answer
-                    if (e instanceof org.apache.kafka.common.errors.TimeoutException t && sending.get()
-                            && Thread.currentThread() == drainer) {
-                        failedInSend.set(t);
-                    } else {
-                        acknowledged(next, e);
-                    }
-                });
-                sending.set(false);
-                refused = failedInSend.get();
-            } catch (org.apache.kafka.common.errors.TimeoutException e) { // the same, thrown (MockProducer, older clients)
-                refused = e;
+                refused = TrainingEventsProducer.send(producer, new ProducerRecord<>(topic, next.event().getHost(), next.event()),
+                        (metadata, e) -> acknowledged(next, e));
             } catch (KafkaException | IllegalStateException e) { // serialization, closed
                 boolean quiet;
                 synchronized (lock) {
@@ -397,8 +328,7 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
                 // not appended: no metadata (no broker reachable) or the buffer full, after max.block.ms; the same
                 // event first when the next heartbeat, event or wait starts a drain again
                 synchronized (lock) {
-                    inFlight.remove(next.seq());
-                    queued.addFirst(next);
+                    outbox.refused(next);
                     noticeStall(refused.getMessage());
                     draining = false;
                     lock.notifyAll();
@@ -409,17 +339,16 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
     }
 
 
-    private void acknowledged(Pending p, Exception e) {
+    private void acknowledged(Outbox.Pending p, Exception e) {
         synchronized (lock) {
             if (abandoned) {
                 return;
             }
             if (e == null) {
-                inFlight.remove(p.seq());
-                if (stalledSince != null && queued.isEmpty() && inFlight.isEmpty()) {
-                    notices.accept("Kafka takes the training events again: every event held since "
-                            + stalledSince.truncatedTo(ChronoUnit.SECONDS) + " is on the broker, nothing was lost");
-                    stalledSince = null;
+                outbox.acknowledged(p);
+                String recovered = outbox.recoveryNotice();
+                if (recovered != null) {
+                    notices.accept(recovered);
                 }
             }
             lock.notifyAll();
@@ -431,19 +360,9 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
 
     /** Under the lock: says once that Kafka has not taken the oldest event for {@link #STALL_NOTICE}. */
     private void noticeStall(String cause) {
-        if (cause != null) {
-            stallCause = cause;
-        }
-        Pending oldest = inFlight.isEmpty() ? queued.peekFirst() : inFlight.firstEntry().getValue();
-        if (stalledSince != null || oldest == null) {
-            return;
-        }
-        Instant now = clock.instant();
-        if (Duration.between(oldest.given(), now).compareTo(STALL_NOTICE) >= 0) {
-            stalledSince = oldest.given();
-            notices.accept("Kafka has not taken the training events for " + Duration.between(oldest.given(), now).toSeconds()
-                    + " s" + (stallCause == null ? "" : " (" + stallCause + ")") + ": holding " + (queued.size() + inFlight.size())
-                    + " in memory and retrying; the training goes on and nothing is lost while this process runs");
+        String notice = outbox.stallNotice(clock.instant(), cause, STALL_NOTICE);
+        if (notice != null) {
+            notices.accept(notice);
         }
     }
 
@@ -452,7 +371,7 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
         long deadline = System.nanoTime() + max.toNanos();
         boolean told = false;
         synchronized (lock) {
-            while (!(queued.isEmpty() && inFlight.isEmpty())) {
+            while (!outbox.isEmpty()) {
                 if (failure.get() != null) {
                     return false;
                 }
@@ -460,10 +379,10 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
                 if (left <= 0) {
                     return false;
                 }
-                if (closing && !told && stalledSince != null) {
+                if (closing && !told && outbox.stalledSince() != null) {
                     told = true;
-                    notices.accept("waiting up to " + max.toSeconds() + " s for Kafka to take " + (queued.size() + inFlight.size())
-                            + " training events (held since " + stalledSince.truncatedTo(ChronoUnit.SECONDS)
+                    notices.accept("waiting up to " + max.toSeconds() + " s for Kafka to take " + outbox.size()
+                            + " training events (held since " + outbox.stalledSince().truncatedTo(ChronoUnit.SECONDS)
                             + "); what it has not taken then is saved to a file for ampwatch replay");
                 }
                 try {
@@ -481,25 +400,13 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
 
     /** Writes the events Kafka did not take as replayable JSON lines; the exception to throw, naming the file. */
     private PublishException saved(List<TrainingEvent> unsent) {
-        String runs = unsent.stream().map(TrainingEvent::getRunId).distinct().collect(Collectors.joining(", "));
         String why;
         synchronized (lock) {
             PublishException failed = failure.get();
             why = failed != null ? failed.getMessage()
-                    : "Kafka did not take them within " + closeWait.toSeconds() + " s" + (stallCause == null ? "" : " (" + stallCause + ")");
+                    : "Kafka did not take them within " + closeWait.toSeconds() + " s" + outbox.stallCause();
         }
-        String head = unsent.size() + " training event(s) of run(s) " + runs + " not on topic " + topic + ": " + why;
-        Path file = undeliveredDir.resolve("ampwatch-undelivered-events-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-                .withZone(ZoneOffset.UTC).format(clock.instant()) + "-" + ProcessHandle.current().pid() + ".jsonl").toAbsolutePath();
-        try {
-            Files.createDirectories(file.getParent());
-            Files.write(file, unsent.stream().map(TrainingEventJsonWriter::toJson).toList(), StandardCharsets.UTF_8);
-        } catch (IOException | RuntimeException e) {
-            LOG.error("cannot save the undelivered training events to {}: {}", file, e.toString());
-            return new PublishException(head + "; and they could not be saved to " + file + " (" + e + ")", failure.get());
-        }
-        return new PublishException(head + "; saved to " + file + ": publish them once the broker is back with "
-                + "`ampwatch replay --events " + file + "` (and your --bootstrap-servers)", failure.get());
+        return UndeliveredEvents.save(unsent, topic, why, undeliveredDir, clock.instant(), failure.get());
     }
 
     private void recordFailure(String runId, EventKind kind, Exception e) {

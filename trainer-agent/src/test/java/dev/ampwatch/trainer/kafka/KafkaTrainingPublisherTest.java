@@ -159,7 +159,7 @@ class KafkaTrainingPublisherTest {
 
     @Test
     void producerConfigForcesIdempotenceAndAcksAll() {
-        Map<String, Object> config = KafkaTrainingPublisher.producerConfig(Map.of(
+        Map<String, Object> config = TrainingEventsProducer.config(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092",
                 ProducerConfig.ACKS_CONFIG, "1",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false));
