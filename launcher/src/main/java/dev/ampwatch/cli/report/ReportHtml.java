@@ -65,7 +65,8 @@ public final class ReportHtml {
                 .append(Html.text("Each mixed precision configuration's latest runs (its newest min(3, n/2)) against its "
                         + "earlier runs and against fp32 at the same settings; the alert rules use these."))
                 .append("</p>\n").append(ReportTables.regressions(stats))
-                .append("</section>\n<section id=\"runs\">\n<h2>Runs</h2>\n").append(ReportTables.runs(report, labels(stats)))
+                .append("</section>\n").append(ReportForecasts.section(report, labels(stats)))
+                .append("<section id=\"runs\">\n<h2>Runs</h2>\n").append(ReportTables.runs(report, labels(stats)))
                 .append("</section>\n<section id=\"not-computed\">\n<h2>Not computed</h2>\n").append(ReportTables.notComputed(stats))
                 .append("</section>\n</main>\n<pre id=\"script-errors\" hidden></pre>\n")
                 .append("<script type=\"application/json\" id=\"report-data\">").append(Html.scriptJson(json(data)))

@@ -233,4 +233,65 @@ class ReportHtmlTest {
     static int rows(String html, String id) {
         return (int) Pattern.compile("<tr><th scope=\"row\">").matcher(table(html, id)).results().count();
     }
+
+    /**
+     * The forecasts section: the statistics' accuracy of the runs' first forecasts, each scored run's first forecast
+     * against what it cost, and a profiled run's forecast unscored (a review found the report without forecasts).
+     */
+    @Test
+    void forecastsShowEachRunsFirstForecastAgainstWhatItCostAndAProfiledRunsUnscored() {
+        assertThat(html).contains("<section id=\"forecasts\">").contains("No run was forecast");
+        java.util.List<RunEnergy> runs = new java.util.ArrayList<>();
+        dev.ampwatch.analyzer.state.ExperimentRuns experiment = new dev.ampwatch.analyzer.state.ExperimentRuns(ReportFixture.EXPERIMENT,
+                new java.util.ArrayList<>());
+        for (int i = 0; i < data.runs().size(); i++) {
+            RunEnergy r = data.runs().get(i);
+            if (i < 4) { // first forecasts 2, 4, 6 and 8 % high, inside their +-10 % intervals; then one 1 % high
+                double actual = r.getEnergyJoules();
+                double first = actual * (1 + 0.02 * (i + 1));
+                r = RunEnergy.newBuilder(r).setForecastChecks(List.of(check(2, first, actual, 10.0 * i),
+                        check(3, actual * 1.01, actual, 1.0))).build();
+            }
+            runs.add(r);
+            experiment = dev.ampwatch.analyzer.stats.ExperimentRunsAggregator.add(ReportFixture.EXPERIMENT, r, experiment);
+        }
+        RunEnergy profiled = RunEnergy.newBuilder(ReportFixture.run("profiled-1", "fp32", 32, 100, ReportFixture.T0.plusSeconds(9000),
+                20, false, false)).setFailureReason("profiled: stopped after 2 epochs (ampwatch profile)")
+                .setForecast(dev.ampwatch.schema.EnergyForecast.newBuilder().setAfterEpoch(2).setEpochsUsed(2).setPlannedEpochs(4)
+                        .setModel("steady").setConfidence(0.95).setEnergyJoules(4012.5).setEnergyLowJoules(3900.25).setEnergyHighJoules(4200)
+                        .setNetEnergyJoules(2800).setNetEnergyLowJoules(2700).setNetEnergyHighJoules(2900)
+                        .setEndTime(ReportFixture.T0.plusSeconds(9040)).setEndLowTime(ReportFixture.T0.plusSeconds(9039))
+                        .setEndHighTime(ReportFixture.T0.plusSeconds(9041)).setCo2eGrams(0.45).setCo2eLowGrams(0.43).setCo2eHighGrams(0.47)
+                        .build()).build();
+        runs.add(profiled);
+        experiment = dev.ampwatch.analyzer.stats.ExperimentRunsAggregator.add(ReportFixture.EXPERIMENT, profiled, experiment);
+        ExperimentStats stats = dev.ampwatch.analyzer.stats.ExperimentStatistics.compute(experiment);
+        assertThat(stats.getForecastAccuracy()).isNotNull();
+        assertThat(stats.getForecastAccuracy().getRuns()).isEqualTo(4);
+        String rendered = ReportHtml.render(new ReportData(stats, runs, data.runningTotals(), "a test fixture"));
+
+        // medians of 2, 4, 6, 8 %: 5 %; numpy's 90th percentile (linear): 7.4 %; inside their intervals: all four
+        assertThat(rendered).contains("<p id=\"forecast-accuracy\">The first forecast of 4 completed run(s), scored at their end: "
+                + "median error +5.0 % (the bias), median absolute error 5.0 %, 90th percentile 7.4 %; the actual total lay inside "
+                + "the forecast&#39;s prediction interval in 100 % of them.</p>");
+        String table = table(rendered, "forecasts-table");
+        assertThat(rows(rendered, "forecasts-table")).isEqualTo(5);
+        RunEnergy second = runs.get(1);
+        double first = second.getEnergyJoules() * 1.04;
+        assertThat(table).contains("<tr><th scope=\"row\">run-1</th><td>amp-fp16 bs=32</td><td>COMPLETED</td><td class=\"num\">2</td>"
+                + "<td class=\"num\">4</td><td>steady</td><td class=\"num\">" + Numbers.fixed(first, 1) + "</td><td>"
+                + Numbers.fixed(first * 0.9, 1) + " to " + Numbers.fixed(first * 1.1, 1) + "</td><td class=\"num\">"
+                + Numbers.fixed(second.getEnergyJoules(), 1) + "</td><td class=\"num\">+4.0 %</td><td>yes</td><td class=\"num\">+10.0</td>"
+                + "<td>the last of its 2 forecasts: error +1.0 %</td></tr>");
+        assertThat(table).contains("<tr><th scope=\"row\">profiled-1</th><td>fp32 bs=32</td><td>FAILED</td><td class=\"num\">2</td>"
+                + "<td class=\"num\">4</td><td>steady</td><td class=\"num\">4012.5</td><td>3900.3 to 4200.0</td><td></td><td></td>"
+                + "<td></td><td></td><td>profiled: stopped after 2 epochs (ampwatch profile): not scored, the run did not complete "
+                + "its planned epochs</td></tr>");
+    }
+
+    private static dev.ampwatch.schema.ForecastCheck check(int afterEpoch, double forecast, double actual, double endErrorSeconds) {
+        return dev.ampwatch.schema.ForecastCheck.newBuilder().setAfterEpoch(afterEpoch).setModel("steady").setEnergyJoules(forecast)
+                .setEnergyLowJoules(forecast * 0.9).setEnergyHighJoules(forecast * 1.1).setErrorRatio((forecast - actual) / actual)
+                .setInsideInterval(actual >= forecast * 0.9 && actual <= forecast * 1.1).setEndErrorSeconds(endErrorSeconds).build();
+    }
 }
