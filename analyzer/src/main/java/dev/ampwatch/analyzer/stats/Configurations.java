@@ -65,6 +65,9 @@ record Configurations(List<Configuration> all, List<String> varying, int without
                 withoutSettings++;
                 continue;
             }
+            if (ExperimentRunsAggregator.PROFILED.equals(r.getStatus())) {
+                continue; // a short run stopped on purpose to be forecast: not one of the study's runs, nor a failure
+            }
             Map<String, String> levels = levels(r.getSettings());
             String key = key(levels);
             levelsByKey.put(key, levels);

@@ -54,15 +54,25 @@ public final class ExperimentRunsAggregator {
 
     /**
      * COMPLETED, FAILED, or UNMEASURED for a completed run during which no power reading of its host arrived: its 0 J
-     * is not a measurement and must not pull a configuration's mean down (an operator review found it averaged in).
+     * is not a measurement and must not pull a configuration's mean down (an operator review found it averaged in); or
+     * PROFILED for a run stopped on purpose after its first epochs to be forecast ({@code ampwatch profile},
+     * {@code follow --profile-epochs}: RUN_FAILED with a reason that starts {@value #PROFILED_REASON}), which did not fail.
      */
     static String status(RunEnergy run) {
+        if (run.getStatus() == dev.ampwatch.schema.RunStatus.FAILED && run.getFailureReason() != null
+                && run.getFailureReason().startsWith(PROFILED_REASON)) {
+            return PROFILED;
+        }
         return run.getStatus() == dev.ampwatch.schema.RunStatus.COMPLETED && run.getQuality().getUnmeasured()
                 ? UNMEASURED : run.getStatus().name();
     }
 
     /** The status of a completed run without measurements (in ExperimentRuns' state, not in any published schema). */
     public static final String UNMEASURED = "UNMEASURED";
+    /** The status of a profiled run (in ExperimentRuns' state only): in no statistic and no count of its configuration. */
+    public static final String PROFILED = "PROFILED";
+    /** How the failure reason of a profiled run starts (ampwatch profile, follow --profile-epochs). */
+    public static final String PROFILED_REASON = "profiled: ";
 
     static RunSettings settings(RunConfig c) {
         return RunSettings.newBuilder().setPrecision(c.getPrecision()).setBatchSize(c.getBatchSize())

@@ -100,6 +100,35 @@ class ExperimentRunsAggregatorTest {
         assertThat(stats.getGroups()).singleElement().satisfies(g -> assertThat(g.getMeanEnergyJoules()).isEqualTo(1000.0));
     }
 
+    /**
+     * A run stopped after its first epochs to be forecast (ampwatch profile, follow --profile-epochs) did not fail: it is
+     * in no statistic and no count, and makes no configuration of its own (a review saw it counted as a failed run).
+     */
+    @Test
+    void aProfiledRunIsNeitherFailedNorInAnyStatistic() {
+        ExperimentRuns e = new ExperimentRuns("exp", new ArrayList<>());
+        e = ExperimentRunsAggregator.add("exp", finalRecord("measured-1"), e);
+        e = ExperimentRunsAggregator.add("exp", finalRecord("measured-2"), e);
+        RunEnergy profiled = RunEnergy.newBuilder(finalRecord("profiled")).setStatus(RunStatus.FAILED).setEnergyJoules(400)
+                .setFailureReason("profiled: stopped after 2 epochs (ampwatch profile --profile-epochs 2)").build();
+        e = ExperimentRunsAggregator.add("exp", profiled, e);
+        RunEnergy otherConfig = RunEnergy.newBuilder(finalRecord("profiled-bs64")).setStatus(RunStatus.FAILED)
+                .setFailureReason("profiled: stopped after 3 epochs (ampwatch follow --profile-epochs 3)").build();
+        otherConfig.getConfig().setBatchSize(64);
+        e = ExperimentRunsAggregator.add("exp", otherConfig, e);
+        RunEnergy failed = RunEnergy.newBuilder(finalRecord("oom")).setStatus(RunStatus.FAILED).setFailureReason("out of memory").build();
+        e = ExperimentRunsAggregator.add("exp", failed, e);
+        assertThat(e.getRuns()).extracting(FinishedRun::getStatus).containsExactly("COMPLETED", "COMPLETED", "PROFILED", "PROFILED", "FAILED");
+        dev.ampwatch.schema.ExperimentStats stats = ExperimentStatistics.compute(e);
+        assertThat(stats.getConfigurations()).as("no configuration of bs=64: only a profiled run had it").singleElement()
+                .satisfies(c -> {
+                    assertThat(c.getRuns()).isEqualTo(2);
+                    assertThat(c.getFailedRuns()).as("the out-of-memory run only").isEqualTo(1);
+                    assertThat(c.getMetrics()).filteredOn(m -> m.getMetric().equals("energy_joules")).singleElement()
+                            .satisfies(m -> assertThat(m.getMean()).isEqualTo(1000.0));
+                });
+    }
+
     private static RunEnergy finalRecord(String runId) {
         RunConfig config = RunConfig.newBuilder().setPrecision("amp-fp16").setBatchSize(32).setHiddenUnits(List.of(256, 128))
                 .setEpochs(3).setLearningRate(0.01).setOptimizer("adam").setDataset("fashion-mnist").setTrainSamples(10_000)
