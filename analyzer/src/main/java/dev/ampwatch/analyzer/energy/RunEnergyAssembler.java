@@ -93,7 +93,7 @@ public final class RunEnergyAssembler {
                         .setBoundariesMoved(run.getLateEvents() > 0).setClosedSilent(run.getClosedSilent())
                         .setUnmeasured(components.isEmpty()).setMissingDevices(missingDevices(run, components)).build())
                 .build();
-        if (isFinal) {
+        if (isFinal && !components.isEmpty()) { // an unmeasured run's 0 J scores any 0 J forecast perfect: no check (a review)
             out.setForecastChecks(forecaster.checks(out, settings.carbonIntensityGramsPerKwh()));
         }
         return out;

@@ -1,6 +1,7 @@
 package dev.ampwatch.analyzer.stats;
 
 import dev.ampwatch.schema.RunConfig;
+import dev.ampwatch.schema.RunEnergy;
 
 /**
  * The configuration key of a run, as {@code ExperimentStats.configurations[].key} has it, for readers that
@@ -10,8 +11,13 @@ import dev.ampwatch.schema.RunConfig;
 public final class ConfigurationKeys {
     private ConfigurationKeys() {}
 
-    /** Every factor of {@code config} as name=level, joined by '|'; null when there is no config. */
-    public static String of(RunConfig config) {
-        return config == null ? null : Configurations.key(Configurations.levels(ExperimentRunsAggregator.settings(config)));
+    /** Every factor of {@code run}'s configuration as name=level, joined by '|'; null when it has no config. */
+    public static String of(RunEnergy run) {
+        return run.getConfig() == null ? null : Configurations.key(Configurations.levels(ExperimentRunsAggregator.settings(run)));
+    }
+
+    /** The key of a run of {@code config} on at most one GPU (the GPUs come from a run's energy). */
+    static String of(RunConfig config) {
+        return Configurations.key(Configurations.levels(ExperimentRunsAggregator.settings(config)));
     }
 }

@@ -36,6 +36,10 @@ record Configurations(List<Configuration> all, List<String> varying, int without
      * {@code c32k3s1,c64k3s2}); empty for an MLP.
      */
     static final String CONV_LAYERS = "conv_layers";
+    /** Runs on one GPU and on two are never one configuration (the GPUs with energy in the run; 1 for fewer). */
+    static final String GPUS = "gpus";
+    /** Samples held out for validation (RunConfig.validation_samples; 0 for none): evaluating them costs energy. */
+    static final String VALIDATION_SAMPLES = "validation_samples";
 
     Configurations {
         all = List.copyOf(all);
@@ -134,7 +138,9 @@ record Configurations(List<Configuration> all, List<String> varying, int without
         l.put("optimizer", s.getOptimizer());
         l.put("dataset", s.getDataset() + (s.getDatasetSynthetic() ? " (synthetic)" : ""));
         l.put("train_samples", Long.toString(s.getTrainSamples()));
+        l.put(VALIDATION_SAMPLES, Long.toString(s.getValidationSamples()));
         l.put("device", s.getDeviceName());
+        l.put(GPUS, Integer.toString(Math.max(1, s.getGpus()))); // a CPU run's device name sets it apart already
         l.put("backend", s.getBackend());
         l.put(PHASE, s.getPhase());
         return l;
@@ -149,9 +155,13 @@ record Configurations(List<Configuration> all, List<String> varying, int without
                 .map(f -> f + "=" + levels.get(f)).collect(Collectors.joining("|"));
     }
 
-    /** The level a key leaves out: the phase's training and an MLP's (empty) convolution layers. */
+    /**
+     * The level a key leaves out: the phase's training, an MLP's (empty) convolution layers, one GPU and no validation
+     * split, so the keys of runs before those factors read as before.
+     */
     private static boolean omitted(String factor, String level) {
-        return factor.equals(PHASE) && TRAINING.equals(level) || factor.equals(CONV_LAYERS) && level.isEmpty();
+        return factor.equals(PHASE) && TRAINING.equals(level) || factor.equals(CONV_LAYERS) && level.isEmpty()
+                || factor.equals(GPUS) && level.equals("1") || factor.equals(VALIDATION_SAMPLES) && level.equals("0");
     }
 
     /** The precision and each factor of {@code varying} as short=level; an MLP's label has no conv= (as its key), an empty level reads none. */
@@ -178,7 +188,9 @@ record Configurations(List<Configuration> all, List<String> varying, int without
         f.put("optimizer", "opt");
         f.put("dataset", "data");
         f.put("train_samples", "n");
+        f.put(VALIDATION_SAMPLES, "val");
         f.put("device", "dev");
+        f.put(GPUS, "gpus");
         f.put("backend", "backend");
         f.put(PHASE, "phase");
         return java.util.Collections.unmodifiableMap(f);

@@ -38,7 +38,7 @@ public final class ExperimentRunsAggregator {
                 .setStatus(status(run)).setEnergyJoules(run.getEnergyJoules())
                 .setAveragePowerWatts(run.getAveragePowerWatts()).setDurationSeconds(run.getDurationSeconds())
                 .setEndUs(Micros.of(run.getEndTime() != null ? run.getEndTime() : run.getAttributedUntil()))
-                .setSettings(c == null ? null : settings(c))
+                .setSettings(c == null ? null : settings(run))
                 .setNetEnergyJoules(run.getNetEnergyJoules())
                 .setGpuEnergyJoules(gpuJoules(run.getComponents()))
                 .setEpochsCompleted((int) run.getEpochs().stream().filter(e -> e.getEndTime() != null).count())
@@ -74,8 +74,31 @@ public final class ExperimentRunsAggregator {
     /** How the failure reason of a profiled run starts (ampwatch profile, follow --profile-epochs). */
     public static final String PROFILED_REASON = "profiled: ";
 
+    /** The settings of a run of {@code c} whose GPUs are not known (at its start: the energy-model estimate). */
     static RunSettings settings(RunConfig c) {
-        return RunSettings.newBuilder().setPrecision(c.getPrecision()).setBatchSize(c.getBatchSize())
+        return settings(c, 0);
+    }
+
+    /** The settings of {@code run}: its config and its GPUs ({@link #gpus}). */
+    static RunSettings settings(RunEnergy run) {
+        return settings(run.getConfig(), gpus(run));
+    }
+
+    /**
+     * The run's GPUs: those with energy in it and those it names without a reading ({@code quality.missing_devices}, all
+     * of them for a run without any reading), so that runs on one GPU and on two are never one configuration (a review
+     * found them pooled into a mean of neither) and an unmeasured run stays in its configuration's count.
+     */
+    static int gpus(RunEnergy run) {
+        java.util.Set<String> gpus = new java.util.HashSet<>();
+        run.getComponents().stream().filter(e -> e.getComponent() == Component.GPU).forEach(e -> gpus.add(e.getDevice().toString()));
+        run.getQuality().getMissingDevices().forEach(d -> gpus.add(d.toString()));
+        return gpus.size();
+    }
+
+    static RunSettings settings(RunConfig c, int gpus) {
+        return RunSettings.newBuilder().setGpus(gpus)
+                .setValidationSamples(c.getValidationSamples() == null ? 0 : c.getValidationSamples()).setPrecision(c.getPrecision()).setBatchSize(c.getBatchSize())
                 .setHiddenUnits(List.copyOf(c.getHiddenUnits())).setEpochs(c.getEpochs())
                 .setLearningRate(c.getLearningRate()).setOptimizer(c.getOptimizer()).setDataset(dataset(c))
                 .setDatasetSynthetic(c.getDatasetSynthetic()).setTrainSamples(c.getTrainSamples())

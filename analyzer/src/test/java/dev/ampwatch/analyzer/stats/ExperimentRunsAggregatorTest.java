@@ -86,7 +86,7 @@ class ExperimentRunsAggregatorTest {
         e = ExperimentRunsAggregator.add("exp", finalRecord("measured-2"), e);
         RunEnergy unmeasured = RunEnergy.newBuilder(finalRecord("unmeasured")).setEnergyJoules(0).setAveragePowerWatts(0)
                 .setComponents(List.of()).setQuality(DataQuality.newBuilder().setEstimated(false).setGaps(0).setGapSeconds(0)
-                        .setLateSamples(0).setUnmeasured(true).build()).build();
+                        .setLateSamples(0).setUnmeasured(true).setMissingDevices(List.of("gpu0", "gpu1")).build()).build();
         e = ExperimentRunsAggregator.add("exp", unmeasured, e);
         assertThat(e.getRuns()).extracting(dev.ampwatch.analyzer.state.FinishedRun::getStatus)
                 .containsExactly("COMPLETED", "COMPLETED", "UNMEASURED");
@@ -127,6 +127,40 @@ class ExperimentRunsAggregatorTest {
                     assertThat(c.getMetrics()).filteredOn(m -> m.getMetric().equals("energy_joules")).singleElement()
                             .satisfies(m -> assertThat(m.getMean()).isEqualTo(1000.0));
                 });
+    }
+
+    /**
+     * Runs on two GPUs and on one, and runs with a validation split and without, are never one configuration: a review
+     * got one "fp32 bs=64" of 9 runs whose mean energy (5,579 J) belonged to none of its three setups. A run whose
+     * second GPU had no reading (missing_devices) is still a two-GPU run.
+     */
+    @Test
+    void gpusAndAValidationSplitAreFactors() {
+        ExperimentRuns e = new ExperimentRuns("exp", new ArrayList<>());
+        e = ExperimentRunsAggregator.add("exp", finalRecord("two-gpus-1"), e);
+        e = ExperimentRunsAggregator.add("exp", finalRecord("two-gpus-2"), e);
+        RunEnergy oneMissing = RunEnergy.newBuilder(finalRecord("two-gpus-3")).setComponents(List.of(component(Component.GPU, "gpu0", 400)))
+                .setQuality(DataQuality.newBuilder().setEstimated(false).setGaps(0).setGapSeconds(0).setLateSamples(0)
+                        .setMissingDevices(List.of("gpu1")).build()).build();
+        e = ExperimentRunsAggregator.add("exp", oneMissing, e);
+        for (String id : List.of("one-gpu-1", "one-gpu-2")) {
+            e = ExperimentRunsAggregator.add("exp", RunEnergy.newBuilder(finalRecord(id))
+                    .setComponents(List.of(component(Component.GPU, "gpu0", 500))).setEnergyJoules(500).build(), e);
+        }
+        for (String id : List.of("validated-1", "validated-2")) {
+            RunEnergy validated = finalRecord(id);
+            validated.getConfig().setValidationSamples(10_000L);
+            e = ExperimentRunsAggregator.add("exp", RunEnergy.newBuilder(validated).setEnergyJoules(1200).build(), e);
+        }
+        dev.ampwatch.schema.ExperimentStats stats = ExperimentStatistics.compute(e);
+        assertThat(stats.getConfigurations()).extracting(dev.ampwatch.schema.ConfigurationSummary::getLabel, c -> c.getRuns())
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("amp-fp16 gpus=2", 3),
+                        org.assertj.core.groups.Tuple.tuple("amp-fp16 val=10000 gpus=2", 2),
+                        org.assertj.core.groups.Tuple.tuple("amp-fp16", 2));
+        // one GPU and no validation split: the key as before these factors, so restored runs keep their configuration
+        assertThat(ConfigurationKeys.of(RunEnergy.newBuilder(finalRecord("k")).setComponents(List.of(component(Component.GPU, "gpu0", 1)))
+                .build())).doesNotContain("gpus").doesNotContain("validation_samples");
+        assertThat(ConfigurationKeys.of(finalRecord("k"))).endsWith("|gpus=2");
     }
 
     private static RunEnergy finalRecord(String runId) {

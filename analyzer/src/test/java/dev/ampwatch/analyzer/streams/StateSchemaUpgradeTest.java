@@ -130,11 +130,11 @@ class StateSchemaUpgradeTest {
 
     /**
      * v2: before run settings; v3: before the phase (a v3 run reads as training); v4: before convolution layers (an MLP);
-     * v5: before a regression's test RMSE.
+     * v5: before a regression's test RMSE; v6: before the GPUs and validation samples (one GPU, none: keys as before).
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"ExperimentRuns.v2.avsc", "ExperimentRuns.v3.avsc", "ExperimentRuns.v4.avsc",
-            "ExperimentRuns.v5.avsc"})
+            "ExperimentRuns.v5.avsc", "ExperimentRuns.v6.avsc"})
     void experimentRunsOfEarlierVersionsAreReadable(String version) throws Exception {
         Schema writer;
         try (InputStream in = getClass().getResourceAsStream("/dev/ampwatch/analyzer/state/history/" + version)) {
@@ -216,6 +216,6 @@ class StateSchemaUpgradeTest {
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(dev.ampwatch.analyzer.state.HostState.getClassSchema()))
                 .as("HostState changed: keep the previous one as HostState.v9.avsc").isEqualTo(1345398810227491966L);
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(ExperimentRuns.getClassSchema()))
-                .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v6.avsc").isEqualTo(-4846836511212293435L);
+                .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v7.avsc").isEqualTo(2842606553385702009L);
     }
 }

@@ -170,17 +170,19 @@ class HostTimelineTest {
                 .setHiddenUnits(List.of(8)).setEpochs(5).setLearningRate(0.1).setOptimizer("sgd-momentum").setDataset("d")
                 .setTrainSamples(100).setParameterCount(10).setDeviceName("cpu").setBackend("cpu").build());
         t.accept(start, 0);
-        for (int epoch = 1; epoch <= 3; epoch++) {
+        for (int epoch = 1; epoch <= 5; epoch++) { // every planned epoch, so the final record scores its forecasts
             t.accept(event("r", epoch - 1, EventKind.EPOCH_STARTED, epoch), 0);
             TrainingEvent done = event("r", epoch, EventKind.EPOCH_COMPLETED, epoch);
             done.setMetrics(dev.ampwatch.schema.EpochMetrics.newBuilder().setLoss(0.3).setSamples(100).setSamplesPerSecond(1)
                     .setDurationMs(1).build());
             t.accept(done, 0);
         }
+        t.accept(event("r", 5, EventKind.RUN_COMPLETED, null), 0);
         List<RunEnergy> out = new ArrayList<>(t.flushIfQuiet(CONFIG.timeline().quietFlush().toMillis() + 1).energy());
         assertThat(out).isNotEmpty().allSatisfy(r -> {
             assertThat(r.getComponents()).isEmpty();
             assertThat(r.getForecast()).isNull();
+            assertThat(r.getForecastChecks()).as("no forecast scored on 0 J that nothing measured (a review saw a 'perfect' one)").isEmpty();
             assertThat(r.getForecastWithheld()).isEqualTo("no power readings for the run on host h (is a power-agent running for it?)");
             assertThat(r.getQuality().getUnmeasured()).as("0 J flagged as not measured").isTrue();
         });

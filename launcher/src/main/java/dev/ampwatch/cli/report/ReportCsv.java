@@ -25,7 +25,7 @@ final class ReportCsv {
         StringBuilder b = new StringBuilder(line(HEADER));
         for (RunEnergy r : report.runs()) {
             RunConfig c = r.getConfig();
-            String key = ConfigurationKeys.of(c);
+            String key = ConfigurationKeys.of(r);
             List<String> cells = new ArrayList<>(List.of(r.getRunId(), r.getExperimentId(), labelByKey.getOrDefault(key, ""),
                     key == null ? "" : key));
             cells.addAll(c == null ? List.of("", "", "", "", "", "") : List.of(c.getPrecision(), "" + c.getBatchSize(),

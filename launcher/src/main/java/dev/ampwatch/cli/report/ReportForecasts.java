@@ -30,6 +30,7 @@ final class ReportForecasts {
                     + "interval in " + Numbers.fixed(100 * a.getInsideIntervalRatio(), 0) + " % of them.")).append("</p>\n");
         }
         List<RunEnergy> forecast = report.runs().stream()
+                .filter(r -> !r.getQuality().getUnmeasured()) // 0 J that nothing measured scores no forecast (a review)
                 .filter(r -> !r.getForecastChecks().isEmpty() || r.getForecast() != null).toList();
         if (forecast.isEmpty()) {
             String why = report.runs().stream().map(RunEnergy::getForecastWithheld).filter(Objects::nonNull).findFirst()
@@ -39,7 +40,7 @@ final class ReportForecasts {
         b.append("<table id=\"forecasts-table\">\n").append(Html.head(List.of("run", "configuration", "status", "after epoch",
                 "of", "model", "forecast [J]", "interval [J]", "actual [J]", "error", "inside", "end error [s]", "note")));
         for (RunEnergy r : forecast) {
-            String label = labelByKey.getOrDefault(ConfigurationKeys.of(r.getConfig()), "");
+            String label = labelByKey.getOrDefault(ConfigurationKeys.of(r), "");
             Integer planned = r.getConfig() == null ? null : r.getConfig().getEpochs();
             if (!r.getForecastChecks().isEmpty()) { // a run that completed its planned epochs: its first forecast, scored
                 ForecastCheck c = r.getForecastChecks().get(0);

@@ -76,10 +76,13 @@ public final class ReportHtml {
 
     private static String summary(ReportData report) {
         ExperimentStats s = report.stats();
-        long completed = report.runs().stream().filter(r -> r.getStatus() == RunStatus.COMPLETED).count();
+        long completed = report.runs().stream().filter(r -> r.getStatus() == RunStatus.COMPLETED && !r.getQuality().getUnmeasured()).count();
+        long unmeasured = report.runs().stream().filter(r -> r.getStatus() == RunStatus.COMPLETED && r.getQuality().getUnmeasured()).count();
         boolean estimated = report.runs().stream().anyMatch(r -> r.getQuality().getEstimated());
         StringBuilder b = new StringBuilder("<p>");
-        b.append(Html.text(completed + " completed run(s) of " + report.runs().size() + " in " + s.getConfigurations().size()
+        b.append(Html.text(completed + " completed run(s) of " + report.runs().size()
+                + (unmeasured == 0 ? "" : " (and " + unmeasured + " completed without a power reading: unmeasured, in no statistic)")
+                + " in " + s.getConfigurations().size()
                 + " configuration(s); statistics as of " + s.getComputedAt() + " (event time of the newest run)."));
         if (s.getSettings() != null) {
             b.append(' ').append(Html.text("Significance level " + Numbers.sig(s.getSettings().getAlpha()) + ", equivalence margin \u00b1"

@@ -42,7 +42,7 @@ final class ReportInference {
         }
         for (RunEnergy r : runs) {
             if (r.getStatus() == RunStatus.COMPLETED) {
-                byKey.computeIfAbsent(ConfigurationKeys.of(r.getConfig()), k -> new ArrayList<>()).add(r);
+                byKey.computeIfAbsent(ConfigurationKeys.of(r), k -> new ArrayList<>()).add(r);
             }
         }
         StringBuilder b = new StringBuilder("<section id=\"inference\">\n<h2>Inference</h2>\n<p>")
@@ -72,7 +72,7 @@ final class ReportInference {
                         "energy / 1,000 inferences [J]", "inferences/s", "p50 [ms]", "p95 [ms]", "p99 [ms]", "test acc | RMSE")));
         for (RunEnergy r : runs) {
             long inferences = r.getEpochs().stream().map(e -> e.getSamples()).filter(Objects::nonNull).mapToLong(Long::longValue).sum();
-            b.append(Html.row(List.of(r.getRunId(), labelByKey.getOrDefault(ConfigurationKeys.of(r.getConfig()), ""),
+            b.append(Html.row(List.of(r.getRunId(), labelByKey.getOrDefault(ConfigurationKeys.of(r), ""),
                     r.getStatus().name(), "" + r.getEpochs().size(), "" + inferences, Numbers.fixed(r.getEnergyJoules(), 1),
                     Numbers.fixed(times1000(r.getJoulesPerSample()), 3), Numbers.fixed(r.getSamplesPerSecond(), 0),
                     Numbers.fixed(r.getLatencyP50Ms(), 3), Numbers.fixed(r.getLatencyP95Ms(), 3), Numbers.fixed(r.getLatencyP99Ms(), 3),

@@ -88,7 +88,7 @@ final class ReportPlots {
         boolean fromTotals = false;
         boolean fromEpochs = false;
         for (RunEnergy run : report.runs()) {
-            String label = labelByKey.get(ConfigurationKeys.of(run.getConfig()));
+            String label = labelByKey.get(ConfigurationKeys.of(run));
             if (run.getStatus() != RunStatus.COMPLETED || label == null) {
                 continue;
             }
@@ -158,7 +158,9 @@ final class ReportPlots {
         for (ConfigurationSummary c : configurations) {
             List<Double> values = new ArrayList<>();
             for (RunEnergy run : report.runs()) {
-                if (run.getStatus() == RunStatus.COMPLETED && c.getKey().equals(ConfigurationKeys.of(run.getConfig()))) {
+                // an unmeasured run's 0 is no measurement: in no statistic, so not a dot either (a review saw its 0 W in the box)
+                if (run.getStatus() == RunStatus.COMPLETED && !run.getQuality().getUnmeasured()
+                        && c.getKey().equals(ConfigurationKeys.of(run))) {
                     values.add(round(value.apply(run)));
                 }
             }

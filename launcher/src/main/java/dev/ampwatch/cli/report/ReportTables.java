@@ -152,7 +152,7 @@ final class ReportTables {
         t.append(Html.head(List.of("run", "configuration", "status", "start", "time [s]", "energy [J]", "net [J]", "avg [W]", "peak [W]",
                 "CO2e [g]", "test acc | RMSE", "estimated")));
         for (RunEnergy r : report.runs()) {
-            t.append(Html.row(List.of(r.getRunId(), nz(labelByKey.get(ConfigurationKeys.of(r.getConfig()))),
+            t.append(Html.row(List.of(r.getRunId(), nz(labelByKey.get(ConfigurationKeys.of(r))),
                     r.getStatus().name() + (r.getQuality().getUnmeasured() ? " (unmeasured: no power reading of " + r.getHost() + ")"
                             : r.getQuality().getMissingDevices().isEmpty() ? ""
                             : " (no reading of " + String.join(", ", r.getQuality().getMissingDevices().stream().map(Object::toString).toList())

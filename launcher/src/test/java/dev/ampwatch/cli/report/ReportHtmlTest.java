@@ -109,6 +109,14 @@ class ReportHtmlTest {
         assertThat(table(rendered, "descriptive-average_power_watts")).contains(">amp-bf16 bs=32<")
                 .contains("<th scope=\"row\">fp32 bs=32</th><td class=\"num\">5</td><td class=\"num\">0</td><td class=\"num\">1</td>");
         assertThat(table(rendered, "runs")).contains("COMPLETED (unmeasured: no power reading of rig)");
+        // counted apart in the header, and no dot at 0 W in the plots: it is in no statistic (a review saw it in the box)
+        assertThat(rendered).contains("(and 1 completed without a power reading: unmeasured, in no statistic)");
+        assertThat(ReportPlots.of(withFailures)).filteredOn(p -> p.id().equals("power-by-configuration")).singleElement()
+                .satisfies(p -> assertThat((List<?>) p.data().get("categories")).anySatisfy(c -> {
+                    java.util.Map<?, ?> category = (java.util.Map<?, ?>) c;
+                    assertThat(category.get("label")).isEqualTo("fp32 bs=32");
+                    assertThat((List<Object>) category.get("values")).hasSize(5).doesNotContain(0.0);
+                }));
         assertThat(rows(rendered, "runs")).isEqualTo(23);
         assertThat(ReportCsv.write(withFailures, ReportHtml.labels(withFailures.stats())).split("\r\n")).hasSize(24);
     }
