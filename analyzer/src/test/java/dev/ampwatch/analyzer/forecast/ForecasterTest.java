@@ -35,6 +35,8 @@ class ForecasterTest {
         assertThat(r.forecast().getEndTime()).isEqualTo(Instant.ofEpochSecond(2 + 10 * 11 - 1));
         // net: the idle power seen in the epochs, (100 - 80) J / 10 s = 2 W, over the whole forecast duration
         assertThat(r.forecast().getNetEnergyJoules()).isCloseTo(r.forecast().getEnergyJoules() - 2 * (2 + 10 * 11 - 1), within(1e-9));
+        assertThat(r.forecast().getNotes()).as("said to be no 95 % interval").anyMatch(n -> n.startsWith("the 3 epochs used cost the same "
+                + "to the joule: there is no variation to build the prediction interval from, so it has no width and is no 95 % interval"));
     }
 
     /**
