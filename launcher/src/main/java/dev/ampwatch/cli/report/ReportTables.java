@@ -38,7 +38,7 @@ final class ReportTables {
                     if (m.getMetric().equals(metric)) {
                         int d = digits(m.getUnit(), m.getMean());
                         t.append(Html.row(List.of(c.getLabel(), "" + c.getRuns(), "" + c.getFailedRuns(), "" + c.getUnmeasuredRuns(), "" + m.getN(),
-                                Numbers.fixed(m.getMean(), d), Numbers.fixed(m.getSd(), d + 1), Numbers.fixed(m.getCiLow(), d),
+                                Numbers.fixed(m.getMean(), d), sd(m.getSd(), d + 1), Numbers.fixed(m.getCiLow(), d),
                                 Numbers.fixed(m.getCiHigh(), d), note(m))));
                     }
                 }
@@ -134,14 +134,15 @@ final class ReportTables {
                     + Html.text(why.isEmpty() ? "not enough runs" : String.join("; ", why)) + ".</p>\n";
         }
         StringBuilder t = new StringBuilder(table("regressions"));
+        String ci = Verdicts.confidence(ReportPlots.alpha(stats)) + " % CI";
         t.append(Html.head(List.of("configuration", "check", "metric", "reference", "n", "n ref", "mean", "mean ref", "difference",
-                "ratio", "p (Holm)", "significant", "note")));
+                ci, "ratio", "p", "p (Holm)", "significant", "note")));
         for (RegressionCheck r : stats.getRegressions()) {
             int d = digits(r.getUnit(), r.getMean());
             t.append(Html.row(List.of(r.getConfigurationLabel(), r.getCheck().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                     r.getMetric(), r.getReferenceLabel(), "" + r.getN(), "" + r.getNReference(), Numbers.fixed(r.getMean(), d),
-                    Numbers.fixed(r.getMeanReference(), d), Numbers.signed(r.getMeanDifference(), d), percent(r.getMeanDifferenceRatio()),
-                    Numbers.p(r.getWelchPHolm()), r.getWelchPHolm() == null ? "" : r.getSignificant() ? "yes" : "no",
+                    Numbers.fixed(r.getMeanReference(), d), Numbers.signed(r.getMeanDifference(), d), interval(r.getCiLow(), r.getCiHigh(), d),
+                    percent(r.getMeanDifferenceRatio()), Numbers.p(r.getWelchP()), Numbers.p(r.getWelchPHolm()), r.getWelchPHolm() == null ? "" : r.getSignificant() ? "yes" : "no",
                     String.join("; ", r.getReasons()))));
         }
         return t.append("</tbody></table>\n").toString();
@@ -229,6 +230,12 @@ final class ReportTables {
         }
         int needed = 2 - (int) Math.floor(Math.log10(Math.abs(magnitude)));
         return Math.max(usual, Math.min(needed, 9));
+    }
+
+    /** A standard deviation to {@code digits} decimals, or to 4 significant digits where those would read 0 (a review saw "0.00000"). */
+    static String sd(Double sd, int digits) {
+        String fixed = Numbers.fixed(sd, digits);
+        return sd != null && sd != 0 && fixed.matches("-?0\\.?0*") ? Numbers.sig(sd) : fixed;
     }
 
     private static String nz(String s) {

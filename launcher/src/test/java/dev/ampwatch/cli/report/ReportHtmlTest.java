@@ -297,6 +297,15 @@ class ReportHtmlTest {
                 + "its planned epochs</td></tr>");
     }
 
+    /** A standard deviation too small for its decimals reads in significant digits, not as 0 (a review saw "0.00000"). */
+    @Test
+    void aTinyStandardDeviationIsNotShownAsZero() {
+        assertThat(ReportTables.sd(5.5e-7, 5)).isEqualTo("5.500e-07");
+        assertThat(ReportTables.sd(0.0123, 3)).isEqualTo("0.012");
+        assertThat(ReportTables.sd(0.0, 3)).isEqualTo("0.000");
+        assertThat(ReportTables.sd(null, 3)).isEmpty();
+    }
+
     private static dev.ampwatch.schema.ForecastCheck check(int afterEpoch, double forecast, double actual, double endErrorSeconds) {
         return dev.ampwatch.schema.ForecastCheck.newBuilder().setAfterEpoch(afterEpoch).setModel("steady").setEnergyJoules(forecast)
                 .setEnergyLowJoules(forecast * 0.9).setEnergyHighJoules(forecast * 1.1).setErrorRatio((forecast - actual) / actual)
