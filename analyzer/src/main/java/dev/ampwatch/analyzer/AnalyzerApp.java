@@ -44,9 +44,12 @@ public final class AnalyzerApp implements AutoCloseable {
     private final KafkaStreamsMetrics streamsMetrics;
     private final ClientMetrics clientMetrics;
     private final CountDownLatch running;
+    private final java.util.concurrent.ExecutorService restorer;
 
     private AnalyzerApp(HttpApi http, DirectEngine engine, KafkaStreams streams, PrometheusMeterRegistry registry,
-                        KafkaStreamsMetrics streamsMetrics, ClientMetrics clientMetrics, CountDownLatch running) {
+                        KafkaStreamsMetrics streamsMetrics, ClientMetrics clientMetrics, CountDownLatch running,
+                        java.util.concurrent.ExecutorService restorer) {
+        this.restorer = restorer;
         this.http = http;
         this.engine = engine;
         this.streams = streams;
@@ -87,6 +90,7 @@ public final class AnalyzerApp implements AutoCloseable {
             topology = direct ? AnalyzerTopology.statisticsTopology(streamsConfig, runMetrics)
                     : AnalyzerTopology.buildTopology(config, runMetrics, receivingFor(config, clientProperties, mainConsumers, streamsHolder, unanswered));
             java.util.OptionalInt inputs = CoPartitioning.check(admin, config.topics());
+            inputs.ifPresent(runMetrics::inputPartitions); // which hosts a partition moving here or away holds
             java.util.List<org.apache.kafka.clients.admin.NewTopic> internal = new java.util.ArrayList<>();
             if (direct) {
                 inputs.ifPresent(n -> internal.add(DirectEngine.changelogTopic(DirectEngine.changelogTopic(config), n,
@@ -124,14 +128,26 @@ public final class AnalyzerApp implements AutoCloseable {
             streamsMetrics.bindTo(registry);
         }
         CountDownLatch running = new CountDownLatch(1);
+        // reads the stores off the engines' threads, one pass at a time
+        java.util.concurrent.ExecutorService restorer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "ampwatch-metrics-restore");
+            t.setDaemon(true);
+            return t;
+        });
+        // a partition of hosts gained (a rebalance: another instance left or this one took over): the finished runs of its
+        // hosts within the retention, read back as at start (an operator review: they had vanished from every instance).
+        // Only while the stores can be read; otherwise the next RUNNING below does it
+        runMetrics.whenPartitionsGained(() -> submit(restorer, () -> {
+            if (streams.state() == KafkaStreams.State.RUNNING) {
+                restoreMetrics(streams, runMetrics, false);
+            }
+        }));
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
-                if (running.getCount() > 0) {
-                    // the stores are restored now: the metrics of what finished before this start, off the stream thread
-                    Thread seeding = new Thread(() -> restoreMetrics(streams, runMetrics), "ampwatch-metrics-restore");
-                    seeding.setDaemon(true);
-                    seeding.start();
-                }
+                // the stores are restored now: at start, the metrics of what finished before it; after a rebalance, the
+                // finished runs of the hosts this instance took over (RunMetrics.restore skips runs it already has)
+                boolean first = running.getCount() > 0;
+                submit(restorer, () -> restoreMetrics(streams, runMetrics, first));
                 running.countDown();
             }
         });
@@ -181,11 +197,12 @@ public final class AnalyzerApp implements AutoCloseable {
                 engine.close();
             }
             http.close();
+            restorer.shutdownNow();
             throw e;
         }
         LOG.info("analyzer {} started ({} engine); http://{}:{}/metrics and /runs", config.applicationId(),
                 config.engine().name().toLowerCase(java.util.Locale.ROOT), httpHost, http.port());
-        return new AnalyzerApp(http, engine, streams, registry, streamsMetrics, clientMetrics, running);
+        return new AnalyzerApp(http, engine, streams, registry, streamsMetrics, clientMetrics, running, restorer);
     }
 
     /**
@@ -194,12 +211,30 @@ public final class AnalyzerApp implements AutoCloseable {
      * Without it a restart (an upgrade, an OOM kill) emptied /metrics of finished runs and experiments until their next
      * change, resolving their alerts (an operator review). Best effort: a store that moved away meanwhile is skipped.
      */
+    private static void submit(java.util.concurrent.ExecutorService executor, Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("closing: the metrics are not read back from the stores");
+        }
+    }
+
     static void restoreMetrics(KafkaStreams streams, RunMetrics metrics) {
+        restoreMetrics(streams, metrics, true);
+    }
+
+    /**
+     * @param experiments whether to read back the experiments' statistics too (at start); after a rebalance only the
+     *     finished runs: those of hosts this instance does not process are skipped ({@link RunMetrics#restore})
+     */
+    static void restoreMetrics(KafkaStreams streams, RunMetrics metrics, boolean experiments) {
         try {
             java.util.List<dev.ampwatch.schema.ExperimentStats> stats = new java.util.ArrayList<>();
-            try (var it = streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(AnalyzerTopology.EXPERIMENT_STATS_STORE,
-                    org.apache.kafka.streams.state.QueryableStoreTypes.<String, dev.ampwatch.schema.ExperimentStats>keyValueStore())).all()) {
-                it.forEachRemaining(kv -> stats.add(kv.value));
+            if (experiments) {
+                try (var it = streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(AnalyzerTopology.EXPERIMENT_STATS_STORE,
+                        org.apache.kafka.streams.state.QueryableStoreTypes.<String, dev.ampwatch.schema.ExperimentStats>keyValueStore())).all()) {
+                    it.forEachRemaining(kv -> stats.add(kv.value));
+                }
             }
             stats.sort(java.util.Comparator.comparing(dev.ampwatch.schema.ExperimentStats::getComputedAt));
             stats.forEach(metrics::onExperimentStats);
@@ -214,8 +249,8 @@ public final class AnalyzerApp implements AutoCloseable {
                     }
                 }
             }
-            LOG.info("metrics restored from the local stores: {} experiments, finished runs checked against the retention: {}",
-                    stats.size(), runs);
+            LOG.info("metrics restored from the local stores: {} experiments, finished runs checked against the retention and "
+                    + "this instance's hosts: {}", stats.size(), runs);
         } catch (RuntimeException e) {
             LOG.warn("could not restore the metrics of finished runs and experiments from the local stores: {}", e.toString());
         }
@@ -319,6 +354,7 @@ public final class AnalyzerApp implements AutoCloseable {
         // session timeout (45 s) waited for its old self to time out before it got any partition
         streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        restorer.shutdownNow();
         if (streamsMetrics != null) {
             streamsMetrics.close();
         }

@@ -21,6 +21,18 @@ public interface AnalyzerListener {
      */
     default void onHostProgress(String host, long attributedUntilUs, java.util.List<LiveDevice> devices) {}
 
+    /**
+     * This instance now processes the hosts of input partition {@code partition} (a Kafka Streams task of the
+     * attribution initialized, a direct engine member assigned it): their series are this instance's to export.
+     */
+    default void onPartitionAssigned(int partition) {}
+
+    /**
+     * This instance no longer processes the hosts of input partition {@code partition} (its task closed, revoked or
+     * lost): the instance that takes it over reports them; the series of its hosts, their runs and devices go here.
+     */
+    default void onPartitionReleased(int partition) {}
+
     /** A record was set aside; {@code kind} is deserialization, invalid, duplicate or late. */
     void onDeadLetter(String sourceTopic, String kind);
 

@@ -232,6 +232,8 @@ final class Member implements Runnable {
         written = null;
         producer = null;
         outputs = null;
+        tasks.keySet().forEach(listener::onPartitionReleased); // a failed member's partitions go to whoever takes them
+        revoked.keySet().forEach(listener::onPartitionReleased);
         tasks.clear();
         revoked = new HashMap<>();
     }
@@ -380,7 +382,9 @@ final class Member implements Runnable {
                 PartitionTask kept = revoked.remove(p);
                 tasks.put(p, kept != null ? kept : newTask(p, restored.get(p)));
             }
+            revoked.keySet().forEach(listener::onPartitionReleased); // moved to another member: its hosts' series go here
             revoked = new HashMap<>();
+            samples.forEach(listener::onPartitionAssigned);
             LOG.info("direct engine member {} has partitions {}", index, samples);
             assigned.countDown();
         }
@@ -388,6 +392,8 @@ final class Member implements Runnable {
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             outputs.abort();
+            tasks.keySet().forEach(listener::onPartitionReleased);
+            revoked.keySet().forEach(listener::onPartitionReleased);
             tasks.clear();
             revoked = new HashMap<>();
         }

@@ -37,8 +37,17 @@ public final class DeviceMetrics {
     }
 
     private static final class Host {
-        volatile double attributedUntilSeconds;
-        volatile long reportedAtMs;
+        final String name;
+        volatile double attributedUntilSeconds = Double.NaN;
+        /** When (analyzer clock) this instance saw the attributed time move; -1 until it has. */
+        volatile long reportedAtMs = -1;
+        /** When (analyzer clock) the host was last updated here (registered, or its attributed time told): for retiring. */
+        volatile long updatedAtMs;
+        boolean reportedRegistered;
+
+        Host(String name) {
+            this.name = name;
+        }
         final Map<String, Device> devices = new ConcurrentHashMap<>();
         final List<Meter> meters = new ArrayList<>();
     }
@@ -51,8 +60,19 @@ public final class DeviceMetrics {
 
     public void update(String host, long attributedUntilUs, List<LiveDevice> devices) {
         Host h = hosts.computeIfAbsent(host, this::register);
-        h.attributedUntilSeconds = Math.max(h.attributedUntilSeconds, attributedUntilUs / 1e6);
-        h.reportedAtMs = clock.millis();
+        long now = clock.millis();
+        double until = attributedUntilUs / 1e6;
+        double before = h.attributedUntilSeconds;
+        h.updatedAtMs = now;
+        if (Double.isNaN(before)) {
+            // the first figure this instance has of the host: after a start, a restore or a partition moving here it is
+            // the stored attributed time, which did not move now; the reported time waits for the first real move
+            h.attributedUntilSeconds = until;
+        } else if (until > before) {
+            h.attributedUntilSeconds = until;
+            h.reportedAtMs = now;
+            registerReported(h);
+        }
         // a device the host no longer reports (no reading for longer than the max gap) goes: its last watts are not now's
         java.util.Set<String> reported = new java.util.HashSet<>();
         devices.forEach(d -> reported.add(d.component() + "/" + d.device()));
@@ -87,25 +107,67 @@ public final class DeviceMetrics {
         long now = clock.millis();
         hosts.entrySet().removeIf(e -> {
             Host h = e.getValue();
-            if (now - h.reportedAtMs <= retention.toMillis()) {
+            if (now - h.updatedAtMs <= retention.toMillis()) {
                 return false;
             }
-            h.meters.forEach(registry::remove);
-            h.devices.values().forEach(d -> d.meters.forEach(registry::remove));
+            remove(h);
             return true;
         });
     }
 
+    /**
+     * Removes every series of the hosts {@code which} selects, at once: their partition moved to another instance, which
+     * reports them from now on (an operator review: the copies left here froze and were summed with the new owner's).
+     */
+    public void removeHosts(java.util.function.Predicate<String> which) {
+        hosts.entrySet().removeIf(e -> {
+            if (!which.test(e.getKey())) {
+                return false;
+            }
+            remove(e.getValue());
+            return true;
+        });
+    }
+
+    /** The hosts with series here. */
+    public java.util.Set<String> hosts() {
+        return java.util.Set.copyOf(hosts.keySet());
+    }
+
+    private void remove(Host h) {
+        synchronized (h) {
+            h.meters.forEach(registry::remove);
+            h.meters.clear();
+        }
+        h.devices.values().forEach(d -> d.meters.forEach(registry::remove));
+    }
+
     private Host register(String host) {
-        Host h = new Host();
+        Host h = new Host(host);
+        h.updatedAtMs = clock.millis();
         h.meters.add(Gauge.builder("ampwatch.host.attributed.until.timestamp", h, x -> x.attributedUntilSeconds)
                 .baseUnit("seconds").description("Event time up to which the host's energy is attributed; time() minus it is the lag")
                 .tags("host", host).register(registry));
-        h.meters.add(Gauge.builder("ampwatch.host.reported.timestamp", h, x -> x.reportedAtMs / 1000.0)
-                .baseUnit("seconds").description("When (the analyzer's clock) the host's attributed time last moved: a rig whose "
-                        + "agent died stops here, and its devices' last watts are not its power now")
-                .tags("host", host).register(registry));
         return h;
+    }
+
+    /**
+     * The reported time, once the attributed time has moved on this instance: not at the first figure after a start or a
+     * partition move, when it only read back the stored time (a long-silent host then counted as live for minutes).
+     */
+    private void registerReported(Host h) {
+        if (h.reportedRegistered) {
+            return;
+        }
+        synchronized (h) {
+            if (!h.reportedRegistered) {
+                h.meters.add(Gauge.builder("ampwatch.host.reported.timestamp", h, x -> x.reportedAtMs / 1000.0)
+                        .baseUnit("seconds").description("When (the analyzer's clock) the host's attributed time last moved: a rig "
+                                + "whose agent died stops here, and its devices' last watts are not its power now")
+                        .tags("host", h.name).register(registry));
+                h.reportedRegistered = true;
+            }
+        }
     }
 
     private Device register(String host, LiveDevice d) {

@@ -35,6 +35,13 @@ public final class RunMetrics implements AnalyzerListener {
     private final ExperimentMetrics experiments;
     private final DeviceMetrics devices;
     private volatile long lastExpiryMs = Long.MIN_VALUE / 2;
+    /** The input partitions (hosts) this instance processes now; see {@link #owns}. */
+    private final java.util.Set<Integer> ownedPartitions = ConcurrentHashMap.newKeySet();
+    /** The inputs' partition count; 0 while unknown (then every host counts as owned, as before 2026-12-02). */
+    private volatile int inputPartitions;
+    /** Asked to read back the finished runs of the hosts gained (AnalyzerApp), or null. */
+    private volatile Runnable onPartitionsGained;
+    private final Object ownership = new Object();
 
     public RunMetrics(MeterRegistry registry, Duration retention, Clock clock) {
         this.registry = registry;
@@ -82,8 +89,14 @@ public final class RunMetrics implements AnalyzerListener {
      * review) nor keeps old ones an hour longer. Not when the run is already tracked: what arrived live is newer.
      */
     public void restore(RunEnergy finalRun) {
-        if (!finalRun.getIsFinal() || runs.containsKey(finalRun.getRunId())) {
-            return;
+        synchronized (ownership) {
+            restoreOwned(finalRun);
+        }
+    }
+
+    private void restoreOwned(RunEnergy finalRun) {
+        if (!finalRun.getIsFinal() || runs.containsKey(finalRun.getRunId()) || !owns(finalRun.getHost())) {
+            return; // a host another instance processes: that one exports its runs (no run summed twice over instances)
         }
         java.time.Instant end = finalRun.getEndTime() != null ? finalRun.getEndTime() : finalRun.getAttributedUntil();
         long endMs = Math.min(end.toEpochMilli(), clock.millis());
@@ -116,6 +129,73 @@ public final class RunMetrics implements AnalyzerListener {
             t.finishedAtMs = clock.millis();
         }
         retireExpired();
+    }
+
+    /**
+     * The inputs' partition count, which maps a host to its partition as the producers' default partitioner does (the
+     * UTF-8 host name's murmur2 hash); until it is set every host counts as this instance's.
+     */
+    public void inputPartitions(int partitions) {
+        this.inputPartitions = partitions;
+    }
+
+    /** Called (on an engine's thread) when this instance gained an input partition: reads back its finished runs. */
+    public void whenPartitionsGained(Runnable action) {
+        this.onPartitionsGained = action;
+    }
+
+    /** Whether this instance processes {@code host}'s input partition (always while the partition count is unknown). */
+    public boolean owns(String host) {
+        int n = inputPartitions;
+        return n <= 0 || host == null || ownedPartitions.contains(partitionOf(host, n));
+    }
+
+    /** The input partition of a host: the Kafka producer's default for a String key. */
+    public static int partitionOf(String host, int partitions) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                host.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+    }
+
+    @Override
+    public void onPartitionAssigned(int partition) {
+        boolean gained;
+        synchronized (ownership) {
+            gained = ownedPartitions.add(partition);
+        }
+        Runnable r = onPartitionsGained;
+        if (gained && r != null) {
+            r.run();
+        }
+    }
+
+    /**
+     * Removes the series of the partition's hosts: their runs (running or finished), devices and host gauges. The new
+     * owner registers them as it processes (and the finished runs within the retention from its store, {@link #restore}).
+     */
+    @Override
+    public void onPartitionReleased(int partition) {
+        synchronized (ownership) {
+            ownedPartitions.remove(partition);
+            int n = inputPartitions;
+            if (n <= 0) {
+                return; // which hosts are the partition's is unknown: keep them (the behaviour before 2026-12-02)
+            }
+            java.util.function.Predicate<String> moved = host -> host != null && partitionOf(host, n) == partition;
+            devices.removeHosts(moved);
+            runs.entrySet().removeIf(entry -> {
+                Tracked t = entry.getValue();
+                if (!moved.test(t.latest.getHost())) {
+                    return false;
+                }
+                remove(t);
+                return true;
+            });
+        }
+    }
+
+    private void remove(Tracked t) {
+        t.meters.forEach(registry::remove);
+        t.componentMeters.values().forEach(registry::remove);
     }
 
     @Override
@@ -307,8 +387,7 @@ public final class RunMetrics implements AnalyzerListener {
         runs.entrySet().removeIf(entry -> {
             Tracked t = entry.getValue();
             if (t.finishedAtMs >= 0 && now - t.finishedAtMs > retention.toMillis()) {
-                t.meters.forEach(registry::remove);
-                t.componentMeters.values().forEach(registry::remove);
+                remove(t);
                 return true;
             }
             return false;

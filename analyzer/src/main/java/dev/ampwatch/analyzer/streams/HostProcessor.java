@@ -62,6 +62,7 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         this.context = context;
         TimelineStore store = context.getStateStore(TIMELINE_STORE);
         this.step = new HostStep(config, listener, store, receiving(context.taskId().partition()));
+        listener.onPartitionAssigned(context.taskId().partition()); // its hosts' series are this instance's now
         // idle inputs, quiet hosts, and running totals held back while catching up all wait on this clock
         context.schedule(HostStep.TICK, PunctuationType.WALL_CLOCK_TIME, nowMs -> step.tick(nowMs, out));
     }
@@ -75,6 +76,14 @@ public final class HostProcessor implements Processor<String, HostInput, String,
         return r == null ? null : r.task(java.util.List.of(
                 new org.apache.kafka.common.TopicPartition(config.topics().powerSamples().name(), partition),
                 new org.apache.kafka.common.TopicPartition(config.topics().trainingEvents().name(), partition)));
+    }
+
+    /** The task closes (revoked, moved, or the app stops): its hosts' series go; their new owner reports them. */
+    @Override
+    public void close() {
+        if (context != null) {
+            listener.onPartitionReleased(context.taskId().partition());
+        }
     }
 
     @Override

@@ -60,4 +60,40 @@ class DeviceMetricsTest {
         metrics.retire();
         assertThat(registry.scrape()).doesNotContain("host=\"rig\"");
     }
+
+    /**
+     * The reported time says when the attributed time last moved: the first figure this instance gets of a host (after a
+     * start, a restore or a partition moving here: the stored time) does not set it, nor does one that did not move
+     * (an operator review, 2026-12-02: long-silent hosts counted as live on the fleet panels after every rebalance).
+     */
+    @Test
+    void theReportedTimeWaitsForTheAttributedTimeToMove() {
+        metrics.update("rig", 5_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1000.0, 600.0, 80.0)));
+        assertThat(registry.scrape()).contains("ampwatch_host_attributed_until_timestamp_seconds{host=\"rig\"} 5.0")
+                .doesNotContain("ampwatch_host_reported_timestamp_seconds");
+        clock.advance(Duration.ofSeconds(10));
+        metrics.update("rig", 5_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1000.0, 600.0, 80.0)));
+        assertThat(registry.scrape()).doesNotContain("ampwatch_host_reported_timestamp_seconds");
+        clock.advance(Duration.ofSeconds(10));
+        metrics.update("rig", 6_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1250.0, 600.0, 80.0)));
+        assertThat(registry.scrape()).contains("ampwatch_host_reported_timestamp_seconds{host=\"rig\"} 1.79599682E9"); // 00:00:20Z
+        clock.advance(Duration.ofSeconds(10));
+        metrics.update("rig", 6_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1250.0, 600.0, 80.0)));
+        assertThat(registry.scrape()).contains("ampwatch_host_reported_timestamp_seconds{host=\"rig\"} 1.79599682E9");
+    }
+
+    /** A host whose partition moved away loses all its series at once; when it comes back they are registered anew. */
+    @Test
+    void aRemovedHostLosesItsSeriesAndComesBackFresh() {
+        metrics.update("rig", 5_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1000.0, 600.0, 80.0)));
+        metrics.update("rig", 6_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1100.0, 600.0, 80.0)));
+        metrics.update("other", 6_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1100.0, 600.0, 80.0)));
+        metrics.removeHosts("rig"::equals);
+        assertThat(registry.scrape()).doesNotContain("host=\"rig\"").contains("host=\"other\"");
+        assertThat(metrics.hosts()).containsExactly("other");
+        metrics.update("rig", 9_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1400.0, 700.0, 80.0)));
+        assertThat(registry.scrape()).contains("ampwatch_device_energy_joules_total{component=\"GPU\",device=\"gpu0\",host=\"rig\"} 1400.0")
+                .contains("ampwatch_host_attributed_until_timestamp_seconds{host=\"rig\"} 9.0")
+                .doesNotContain("ampwatch_host_reported_timestamp_seconds{host=\"rig\"}");
+    }
 }

@@ -103,6 +103,72 @@ class RunMetricsTest {
         assertThat(scrape).containsPattern("ampwatch_run_inference_latency_seconds\\{[^}]*percentile=\"95\"[^}]*\\} 0.004");
     }
 
+    /**
+     * With several instances a host's series are its partition owner's: when the partition moves away, its hosts' runs
+     * (running or finished), devices and host gauges leave this instance's /metrics, the other hosts' stay; the finished
+     * runs come back (restore) when the partition does (an operator review, 2026-12-02).
+     */
+    @Test
+    void aReleasedPartitionTakesItsHostsSeriesAwayAndAGainedOneBringsBackItsFinishedRuns() {
+        int partitions = 4;
+        String moving = "rig-a";
+        String staying = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "rig-" + i)
+                .filter(h -> RunMetrics.partitionOf(h, partitions) != RunMetrics.partitionOf(moving, partitions)).findFirst().orElseThrow();
+        int p = RunMetrics.partitionOf(moving, partitions);
+        metrics.inputPartitions(partitions);
+        java.util.concurrent.atomic.AtomicInteger gained = new java.util.concurrent.atomic.AtomicInteger();
+        metrics.whenPartitionsGained(gained::incrementAndGet);
+        for (int i = 0; i < partitions; i++) {
+            metrics.onPartitionAssigned(i);
+        }
+        assertThat(gained).hasValue(partitions);
+        RunEnergy running = RunEnergy.newBuilder(run("live", moving)).setIsFinal(false).setStatus(RunStatus.RUNNING).build();
+        metrics.onRunEnergy(running);
+        RunEnergy done = RunEnergy.newBuilder(run("done", moving)).setEndTime(clock.instant().minusSeconds(30)).build();
+        metrics.onRunEnergy(done);
+        metrics.onRunEnergy(run("other", staying));
+        metrics.onHostProgress(moving, 5_000_000, List.of(new dev.ampwatch.analyzer.LiveDevice("GPU", "gpu0", 250, 1000, 600, 80)));
+        metrics.onHostProgress(staying, 5_000_000, List.of(new dev.ampwatch.analyzer.LiveDevice("GPU", "gpu0", 250, 1000, 600, 80)));
+        assertThat(registry.scrape()).contains("host=\"" + moving + "\"");
+
+        metrics.onPartitionReleased(p);
+        String scrape = registry.scrape();
+        assertThat(scrape).doesNotContain("host=\"" + moving + "\"")
+                .contains("ampwatch_run_energy_joules_total{experiment_id=\"exp\",host=\"" + staying + "\"")
+                .contains("ampwatch_device_power_watts{component=\"GPU\",device=\"gpu0\",host=\"" + staying + "\"}");
+        assertThat(metrics.owns(moving)).isFalse();
+        metrics.restore(done); // read back from a store while another instance has the host: not here
+        assertThat(registry.scrape()).doesNotContain("host=\"" + moving + "\"");
+
+        metrics.onPartitionAssigned(p); // it comes back: the finished run is read back, the rest as it is processed
+        assertThat(gained).hasValue(partitions + 1);
+        metrics.restore(done);
+        assertThat(registry.get("ampwatch.run.energy").tag("run_id", "done").functionCounter().count()).isEqualTo(1000);
+        assertThat(registry.find("ampwatch.run.energy").tag("run_id", "live").functionCounter()).isNull();
+        metrics.onRunEnergy(running);
+        metrics.onHostProgress(moving, 6_000_000, List.of(new dev.ampwatch.analyzer.LiveDevice("GPU", "gpu0", 240, 1240, 600, 80)));
+        assertThat(registry.scrape()).contains("ampwatch_run_finished{experiment_id=\"exp\",host=\"" + moving + "\"")
+                .contains("ampwatch_device_energy_joules_total{component=\"GPU\",device=\"gpu0\",host=\"" + moving + "\"} 1240.0");
+    }
+
+    /** Until the inputs' partition count is known every host is this instance's (one instance: nothing changes). */
+    @Test
+    void withoutThePartitionCountNothingIsReleased() {
+        metrics.onPartitionAssigned(0);
+        metrics.onRunEnergy(run("done", "rig"));
+        metrics.onPartitionReleased(0);
+        assertThat(registry.find("ampwatch.run.energy").tag("run_id", "done").functionCounter()).isNotNull();
+        assertThat(metrics.owns("anything")).isTrue();
+    }
+
+    @Test
+    void theHostPartitionIsTheProducersDefault() {
+        for (String host : List.of("rig-a", "rig-live", "gpu-node-17", "")) {
+            assertThat(RunMetrics.partitionOf(host, 12)).isEqualTo(org.apache.kafka.clients.producer.internals.BuiltInPartitioner
+                    .partitionForKey(host.getBytes(java.nio.charset.StandardCharsets.UTF_8), 12));
+        }
+    }
+
     private static RunEnergy run(String runId, String host) {
         return RunEnergy.newBuilder().setRunId(runId).setExperimentId("exp").setHost(host).setStatus(RunStatus.COMPLETED)
                 .setIsFinal(true).setConfig(null).setStartTime(Instant.EPOCH).setEndTime(Instant.ofEpochSecond(10))
