@@ -154,13 +154,13 @@ class ExperimentRunsAggregatorTest {
         }
         dev.ampwatch.schema.ExperimentStats stats = ExperimentStatistics.compute(e);
         assertThat(stats.getConfigurations()).extracting(dev.ampwatch.schema.ConfigurationSummary::getLabel, c -> c.getRuns())
-                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("amp-fp16 gpus=2", 3),
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("amp-fp16 val=0 gpus=2", 3), // labels name the varying factors
                         org.assertj.core.groups.Tuple.tuple("amp-fp16 val=10000 gpus=2", 2),
-                        org.assertj.core.groups.Tuple.tuple("amp-fp16", 2));
+                        org.assertj.core.groups.Tuple.tuple("amp-fp16 val=0 gpus=1", 2));
         // one GPU and no validation split: the key as before these factors, so restored runs keep their configuration
         assertThat(ConfigurationKeys.of(RunEnergy.newBuilder(finalRecord("k")).setComponents(List.of(component(Component.GPU, "gpu0", 1)))
                 .build())).doesNotContain("gpus").doesNotContain("validation_samples");
-        assertThat(ConfigurationKeys.of(finalRecord("k"))).endsWith("|gpus=2");
+        assertThat(ConfigurationKeys.of(finalRecord("k"))).contains("|device=gpu|gpus=2|");
     }
 
     private static RunEnergy finalRecord(String runId) {
