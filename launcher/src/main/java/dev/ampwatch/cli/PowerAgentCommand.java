@@ -80,7 +80,12 @@ final class PowerAgentCommand implements Callable<Integer> {
             }
             c = c.withSources(sources);
         }
+        List<String> installedSources = dev.ampwatch.power.PowerSourceRegistry.discover().names();
         for (Map.Entry<String, String> e : intervals.entrySet()) {
+            if (!installedSources.contains(e.getKey())) { // a typo was ignored silently, sampling at the default (a review)
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--interval " + e.getKey() + "=" + e.getValue()
+                        + ": no source named " + e.getKey() + " is installed; installed: " + String.join(", ", installedSources));
+            }
             c = c.withInterval(e.getKey(), DurationConverter.parse(e.getValue()));
         }
         try {

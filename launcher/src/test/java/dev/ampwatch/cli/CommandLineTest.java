@@ -167,6 +167,13 @@ class CommandLineTest {
                 .contains("--sources: no source named rapl1 is installed; installed: ").contains("estimate").contains("rapl");
     }
 
+    /** So is a misspelt source in --interval (a review: rpl=20ms sampled RAPL at 100 ms without a word). */
+    @Test
+    void anIntervalOfASourceNameNoSourceHasIsAUsageError() {
+        assertThat(error(2, "power-agent", "--list-sources", "--interval", "rpl=20ms"))
+                .contains("--interval rpl=20ms: no source named rpl is installed; installed: ").contains("estimate");
+    }
+
     /** A source setting with a typo is refused, naming the source's settings, instead of silently ignored. */
     @Test
     void refusesSourceSettingsNoSourceHas() {

@@ -6,7 +6,8 @@ import dev.ampwatch.schema.PowerSample;
 
 /**
  * Turns two consecutive readings of one device into energy, following docs/energy.md: counters win
- * over power; a window average spanning the interval is constant power; other power is a trapezoid; a counter that went backwards wrapped (if its range is known) or was reset; an interval
+ * over power; a window average spanning the interval is constant power; other power is a trapezoid; a counter that went backwards wrapped (if its range is known and the wrap implies less
+ * than {@link #MAX_WRAP_WATTS}) or was reset; an interval
  * longer than the maximum gap is not integrated.
  */
 public final class Integration {
@@ -21,6 +22,12 @@ public final class Integration {
 
     /** The two readings share no quantity (e.g. one has only power, the other only a counter). */
     public record NotIntegrable(long startUs, long endUs) implements Outcome {}
+
+    /**
+     * More than this mean power over an interval in which a ranged counter went backwards is no wrap but a reset: no one
+     * device the agents read with a range (a RAPL zone) draws it, and a wrap's interval holds what the device drew.
+     */
+    static final double MAX_WRAP_WATTS = 10_000;
 
     private Integration() {}
 
@@ -46,7 +53,9 @@ public final class Integration {
                     return new CounterReset(t0, t1);
                 }
                 delta += range;
-                if (delta < 0) {
+                // a wrap passes the top of the range; a counter that restarted from 0 (a driver reload, a VM moved, a
+                // reboot) taken for one adds the rest of the range: 257 kJ in 100 ms, 2.6 MW from one CPU package (a review)
+                if (delta < 0 || delta / 1e6 > MAX_WRAP_WATTS * Micros.seconds(Math.max(1, t1 - t0))) {
                     return new CounterReset(t0, t1);
                 }
             }

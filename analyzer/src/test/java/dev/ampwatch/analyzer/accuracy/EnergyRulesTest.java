@@ -49,6 +49,29 @@ class EnergyRulesTest {
         assertThat(r.getQuality().getCounterResets()).isZero();
     }
 
+    /**
+     * A ranged counter that restarts from 0 far below the top of its range (a driver reload, a VM moved) is a reset, not
+     * a wrap: taken for a wrap it added the rest of the range, 257 kJ in 100 ms (a review of the power-agent).
+     */
+    @Test
+    void aRangedCounterThatRestartsFarBelowItsTopIsAResetNotAWrap() {
+        h = new TopologyHarness("ranged-reset");
+        h.start("r", 0);
+        long range = 262_143_328_850L; // RAPL max_energy_range_uj + 1
+        long[] counter = {5_400_000_000L, 5_410_000_000L, 5_000_000L, 15_000_000L};
+        for (int s = 0; s < counter.length; s++) {
+            h.counter(Component.CPU_PACKAGE, "package-0", us(s), counter[s], range);
+        }
+        h.complete("r", us(3));
+        for (int s = 4; s <= 8; s++) {
+            h.counter(Component.CPU_PACKAGE, "package-0", us(s), 15_000_000L + 10_000_000L * (s - 3), range);
+        }
+        RunEnergy r = h.finalOf("r");
+        assertThat(r.getEnergyJoules()).isCloseTo(20.0, within(EXACT)); // [0,1] and [2,3]; [1,2] is the reset
+        assertThat(r.getQuality().getCounterResets()).isEqualTo(1);
+        assertThat(r.getPeakPowerWatts()).isLessThan(100);
+    }
+
     @Test
     void aCounterThatGoesBackwardsWithoutARangeIsAResetCountedAndNotIntegrated() {
         h = new TopologyHarness("reset");

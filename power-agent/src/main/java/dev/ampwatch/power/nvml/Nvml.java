@@ -81,9 +81,17 @@ public final class Nvml {
             throw new PowerSourceException("NVML library " + name + " not found (" + NvmlSource.LIBRARY
                     + " names a file that does not exist)");
         }
+        if (name.contains("/") && Files.isDirectory(Path.of(name))) {
+            throw new PowerSourceException("NVML library " + name + " is a directory (" + NvmlSource.LIBRARY
+                    + " names the library file, e.g. /usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1)");
+        }
         try {
             return new Nvml(Native.load(name, NvmlLibrary.class), name);
         } catch (UnsatisfiedLinkError e) {
+            if (name.contains("/")) { // the file exists: JNA's last word is its resource-path search, the loader's is suppressed
+                throw new PowerSourceException("NVML library " + name + " exists but could not be loaded (" + NvmlSource.LIBRARY
+                        + "): " + loaderCause(e), e);
+            }
             throw new PowerSourceException("NVML library " + name + (missing(e) ? " not found" : " could "
                     + "not be loaded") + " (" + NvmlSource.LIBRARY + "): " + firstLine(e), e);
         } catch (LinkageError | RuntimeException e) {
@@ -97,6 +105,17 @@ public final class Nvml {
         } catch (InvalidPathException e) {
             return false;
         }
+    }
+
+    /** The dynamic loader's own reason (an invalid ELF header, a wrong architecture) among JNA's attempts, else JNA's. */
+    private static String loaderCause(UnsatisfiedLinkError e) {
+        for (Throwable t : e.getSuppressed()) {
+            String m = String.valueOf(t.getMessage());
+            if (!m.contains("resource path")) {
+                return m.lines().findFirst().orElse(m);
+            }
+        }
+        return firstLine(e);
     }
 
     private static boolean missing(UnsatisfiedLinkError e) {

@@ -16,17 +16,29 @@ import java.util.OptionalLong;
  */
 record MeterValue(OptionalDouble watts, OptionalLong energyUj) {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MeterValue.class);
+    /** The kinds of unusable power already said, so each is said once (a plug reporting -0.3 W at idle would say it forever). */
+    private static final java.util.Set<String> SAID = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     MeterValue {
-        watts.ifPresent(w -> {
-            if (!Double.isFinite(w) || w < 0) {
-                throw new IllegalArgumentException("power must be finite and >= 0: " + w + " W");
-            }
-        });
         energyUj.ifPresent(e -> {
             if (e < 0) {
                 throw new IllegalArgumentException("energy total must be >= 0: " + e + " µJ");
             }
         });
+        if (watts.isPresent() && (!Double.isFinite(watts.getAsDouble()) || watts.getAsDouble() < 0)) {
+            double w = watts.getAsDouble();
+            if (energyUj.isEmpty()) {
+                throw new IllegalArgumentException("power must be finite and >= 0: " + w + " W");
+            }
+            // the meter's own total is the measurement the analyzer integrates: a reading is not lost for its power field
+            // (a review: a plug's -100 W, null, NaN or Inf power dropped readings whose total was valid)
+            String kind = Double.isNaN(w) ? "NaN" : Double.isInfinite(w) ? "infinite" : "negative";
+            if (SAID.add(kind)) {
+                LOG.warn("wattmeter: a {} power ({} W) is no power reading: published its energy total without it (said once)", kind, w);
+            }
+            watts = OptionalDouble.empty();
+        }
         if (watts.isEmpty() && energyUj.isEmpty()) {
             throw new IllegalArgumentException("neither power nor energy");
         }

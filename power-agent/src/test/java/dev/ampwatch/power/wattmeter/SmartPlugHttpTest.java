@@ -210,6 +210,23 @@ class SmartPlugHttpTest {
         }
     }
 
+    /**
+     * A negative power (a bidirectional plug's noise around 0 W at idle) beside a valid energy total: the total is the
+     * measurement, published without the power (a review: such readings were dropped whole, and a plug that kept
+     * reporting -0.3 W published nothing).
+     */
+    @Test
+    void aNegativePowerBesideAValidTotalKeepsTheTotal() throws Exception {
+        server.json("/rpc/Switch.GetStatus?id=0", SHELLY);
+        try (PowerSession session = open("shelly")) {
+            server.json("/rpc/Switch.GetStatus?id=0", "{\"id\":0, \"apower\":-0.3, \"aenergy\":{\"total\":6.532}}");
+            PowerReading r = only(session.read(T0));
+            assertThat(r.energyUj()).hasValue(23_515_200_000L);
+            assertThat(r.powerWatts()).isEmpty();
+            assertThat(r.powerKind()).isEqualTo(PowerKind.UNKNOWN);
+        }
+    }
+
     @Test
     void aSlowPlugFailsTheReadAfterTheTimeout() throws Exception {
         server.json("/report", MYSTROM);
