@@ -132,7 +132,7 @@ public final class SpoolingPublisher implements Publisher, SampleSink.Batching {
                     }
                 });
                 warnings.warn("send", null, "power publisher: cannot deliver to topic {} ({}); {} samples kept "
-                        + "in {} and sent in order when Kafka is back", topic, e.toString(), spool.pendingRecords(), spool.dir());
+                        + "in {} and sent in order when Kafka is back", topic, describe(e), spool.pendingRecords(), spool.dir());
                 closeQuietly(producer);
                 producer = null; // a new producer fences the old one and aborts what it left open
                 if (closing) {
@@ -158,9 +158,22 @@ public final class SpoolingPublisher implements Publisher, SampleSink.Batching {
             byte[] avro = new byte[b.remaining()];
             b.get(avro);
             PowerSample sample = AmpwatchSerdes.powerSample().decode(avro);
-            producer.send(new ProducerRecord<>(topic, null, sample.getEventTime().toEpochMilli(), sample.getHost(), avro));
+            var sent = producer.send(new ProducerRecord<>(topic, null, sample.getEventTime().toEpochMilli(), sample.getHost(), avro));
+            if (sent.isDone()) {
+                // the Kafka 4 producer answers a send it could not append (no metadata after max.block.ms: no broker) with a
+                // failed future, not an exception: without this each of the batch's samples waited max.block.ms in turn
+                // (250 s for 50) before the commit failed, and nothing was said meanwhile (a review)
+                try {
+                    sent.get();
+                } catch (java.util.concurrent.ExecutionException failed) {
+                    throw failed.getCause() instanceof KafkaException k ? k : new KafkaException(failed.getCause());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new org.apache.kafka.common.errors.InterruptException(interrupted);
+                }
+            }
         }
-        commit(producer);
+        commit(producer, batch.size());
         spool.commit(batch.get(batch.size() - 1).next(), batch.size());
         perSource(batch).forEach((source, n) -> {
             for (int i = 0; i < n; i++) {
@@ -181,8 +194,12 @@ public final class SpoolingPublisher implements Publisher, SampleSink.Batching {
         return out;
     }
 
-    /** A commit that timed out may have happened; retrying the same commit is safe, and tells. */
-    private void commit(Producer<String, byte[]> producer) {
+    /**
+     * A commit that timed out may have happened; retrying the same commit is safe, and tells. A broker outage shows
+     * here first (the sends are buffered): it is said while it lasts, not only once Kafka is back (a review saw nothing
+     * logged through a 16 s outage, then an "error state" warning after it).
+     */
+    private void commit(Producer<String, byte[]> producer, int samples) {
         for (int attempt = 1; ; attempt++) {
             try {
                 producer.commitTransaction();
@@ -191,9 +208,21 @@ public final class SpoolingPublisher implements Publisher, SampleSink.Batching {
                 if (closing && attempt >= 3) {
                     throw e;
                 }
-                LOG.debug("commit timed out (attempt {}); retrying", attempt);
+                connected = false;
+                warnings.warn("send", null, "power publisher: Kafka has not confirmed {} samples to topic {} ({}; retrying, attempt {}); "
+                        + "{} samples kept in {} and sent in order when Kafka is back; sampling goes on", samples, topic, e.getMessage(),
+                        attempt, spool.pendingRecords(), spool.dir());
             }
         }
+    }
+
+    /** The exception and its root cause: "error state" alone does not say that the broker went away. */
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? e.toString() : e + "; cause: " + root;
     }
 
     private static byte[] encode(String source, PowerSample sample) {

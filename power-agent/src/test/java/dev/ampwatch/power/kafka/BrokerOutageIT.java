@@ -40,6 +40,10 @@ class BrokerOutageIT {
             admin.createTopics(List.of(new NewTopic(TOPIC, Optional.of(1), Optional.empty()))).all().get();
         }
         AgentStats stats = new AgentStats();
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SpoolingPublisher.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> warnings = new ch.qos.logback.core.read.ListAppender<>();
+        warnings.start();
+        log.addAppender(warnings);
         SpoolingPublisher publisher = KafkaPublishers.spooling(Map.of("bootstrap.servers", bootstrap), TOPIC, "rig",
                 stats, dir.resolve("spool"), PowerAgentConfig.DEFAULT_SEND_INTERVAL, InstantSource.system());
         try {
@@ -53,6 +57,9 @@ class BrokerOutageIT {
                 publisher.accept("fake", sample(i)); // taken while the broker is down
             }
             assertThat(publisher.pendingSamples()).isEqualTo(50);
+            // said while the broker is down, not only once it is back (a review: nothing through a 16 s outage)
+            await("a warning during the outage").atMost(Duration.ofSeconds(30)).until(() -> warnings.list.stream()
+                    .anyMatch(w -> w.getFormattedMessage().startsWith("power publisher: ") && w.getFormattedMessage().contains("kept in")));
 
             broker = InProcessBroker.start(brokerDir, "127.0.0.1", port);
             for (int i = 100; i < 150; i++) {
@@ -62,6 +69,7 @@ class BrokerOutageIT {
             assertThat(publisher.pendingSamples()).isZero();
         } finally {
             publisher.close();
+            log.detachAppender(warnings);
         }
         try {
             List<Instant> times = readAll(bootstrap, 150);
