@@ -63,14 +63,17 @@ public final class HostAttributor {
             return false;
         }
         Integration.Outcome outcome = Integration.between(previous, sample, settings.maxGapUs());
-        if (outcome instanceof Integration.Integrated i) {
-            distribute(previous, key, i.segment());
-            Segment segment = i.segment();
+        Segment integrated = outcome instanceof Integration.Integrated i ? i.segment()
+                : outcome instanceof Integration.CounterReset r ? r.byPower() : null;
+        if (integrated != null) {
+            distribute(previous, key, integrated);
+            Segment segment = integrated;
             double seconds = Micros.seconds(segment.endUs() - segment.startUs());
             if (seconds > 0) {
                 previous.setPowerWatts(segment.joules(segment.startUs(), segment.endUs()) / seconds);
             }
-        } else if (outcome instanceof Integration.Gap g) {
+        }
+        if (outcome instanceof Integration.Gap g) {
             forOverlapping(previous, g.startUs(), g.endUs(), (run, overlapUs) -> {
                 run.setGaps(run.getGaps() + 1);
                 run.setGapSeconds(run.getGapSeconds() + Micros.seconds(overlapUs));

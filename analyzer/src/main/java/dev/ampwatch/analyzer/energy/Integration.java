@@ -18,7 +18,11 @@ public final class Integration {
 
     public record Gap(long startUs, long endUs) implements Outcome {}
 
-    public record CounterReset(long startUs, long endUs) implements Outcome {}
+    /**
+     * A counter that was reset: counted; {@code byPower}, when both readings also have a power, integrates the interval by
+     * it (as without counters), else null: the interval is not integrated.
+     */
+    public record CounterReset(long startUs, long endUs, Segment byPower) implements Outcome {}
 
     /** The two readings share no quantity (e.g. one has only power, the other only a counter). */
     public record NotIntegrable(long startUs, long endUs) implements Outcome {}
@@ -50,26 +54,40 @@ public final class Integration {
             if (delta < 0) {
                 Long range = current.getEnergyRangeUj() != null ? current.getEnergyRangeUj() : previous.getEnergyRangeUj();
                 if (range == null || range <= 0) {
-                    return new CounterReset(t0, t1);
+                    return reset(previous, current, t0, t1);
                 }
                 delta += range;
                 // a wrap passes the top of the range; a counter that restarted from 0 (a driver reload, a VM moved, a
                 // reboot) taken for one adds the rest of the range: 257 kJ in 100 ms, 2.6 MW from one CPU package (a review)
                 if (delta < 0 || delta / 1e6 > MAX_WRAP_WATTS * Micros.seconds(Math.max(1, t1 - t0))) {
-                    return new CounterReset(t0, t1);
+                    return reset(previous, current, t0, t1);
                 }
             }
             return new Integrated(Segment.constant(t0, t1, delta / 1_000_000.0, Segment.COUNTER));
         }
+        Segment byPower = byPower(previous, current, t0, t1);
+        return byPower != null ? new Integrated(byPower) : new NotIntegrable(t0, t1);
+    }
+
+    /**
+     * A reset counter's interval, integrated by the readings' power when both have one (a plug that rebooted says its
+     * watts on either side: a review saw 100 J of a 100 W interval lost), else not.
+     */
+    private static CounterReset reset(DeviceState previous, PowerSample current, long t0, long t1) {
+        return new CounterReset(t0, t1, byPower(previous, current, t0, t1));
+    }
+
+    /** The interval by power: a window average spanning it, else the trapezoid; null without a power on both sides. */
+    private static Segment byPower(DeviceState previous, PowerSample current, long t0, long t1) {
         Double p0 = previous.getLastPowerWatts();
         Double p1 = current.getPowerWatts();
         if (p1 != null && coversInterval(current, t1 - t0)) {
             // the reading is the mean power over (at least) this whole interval: exact as constant power
-            return new Integrated(Segment.constant(t0, t1, p1 * Micros.seconds(t1 - t0), Segment.WINDOW_AVERAGE));
+            return Segment.constant(t0, t1, p1 * Micros.seconds(t1 - t0), Segment.WINDOW_AVERAGE);
         }
         if (p0 != null && p1 != null) {
-            return new Integrated(new Segment(t0, t1, p0, p1, Segment.TRAPEZOID));
+            return new Segment(t0, t1, p0, p1, Segment.TRAPEZOID);
         }
-        return new NotIntegrable(t0, t1);
+        return null;
     }
 }

@@ -72,6 +72,29 @@ class EnergyRulesTest {
         assertThat(r.getPeakPowerWatts()).isLessThan(100);
     }
 
+    /**
+     * A plug that rebooted (its total back to 0) says its watts on both sides of the reset: that interval is integrated
+     * by them, and the reset still counted (a review saw a 100 W second lost: 2100.4 J of 2200).
+     */
+    @Test
+    void aResetBetweenReadingsThatAlsoHavePowerIsIntegratedByThePower() {
+        h = new TopologyHarness("reset-with-power");
+        h.start("r", 0);
+        long[] counter = {1_000_000_000L, 1_100_000_000L, 0L, 100_000_000L};
+        for (int s = 0; s < counter.length; s++) {
+            h.pipe(TopologyHarness.sample(Component.WALL, "wall", us(s)).setEnergyUj(counter[s]).setPowerWatts(100.0)
+                    .setPowerKind(dev.ampwatch.schema.PowerKind.INSTANT).build());
+        }
+        h.complete("r", us(3));
+        for (int s = 4; s <= 8; s++) {
+            h.pipe(TopologyHarness.sample(Component.WALL, "wall", us(s)).setEnergyUj(100_000_000L * (s - 2)).setPowerWatts(100.0)
+                    .setPowerKind(dev.ampwatch.schema.PowerKind.INSTANT).build());
+        }
+        RunEnergy r = h.finalOf("r");
+        assertThat(r.getEnergyJoules()).isCloseTo(300.0, within(EXACT)); // two counter seconds and the reset second by power
+        assertThat(r.getQuality().getCounterResets()).isEqualTo(1);
+    }
+
     @Test
     void aCounterThatGoesBackwardsWithoutARangeIsAResetCountedAndNotIntegrated() {
         h = new TopologyHarness("reset");

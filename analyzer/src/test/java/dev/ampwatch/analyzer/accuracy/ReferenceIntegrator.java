@@ -165,17 +165,29 @@ public final class ReferenceIntegrator {
             long delta = r1.energyUj() - r0.energyUj();
             if (delta < 0 && knownRange != null) {
                 delta += knownRange;
+                if (delta / 1e6 / seconds > 10_000) { // no wrap: more than any ranged device draws
+                    delta = -1;
+                }
             }
-            if (delta < 0) { // a reset: nothing integrated, counted in the runs it overlaps
+            if (delta < 0) { // a reset: counted in the runs it overlaps; integrated by power if both readings have one
                 for (RunSpec run : runs) {
                     long overlap = Math.min(t1, run.endUs()) - Math.max(t0, run.startUs());
                     if (overlap > 0 && run.mayUse(device)) {
                         results.get(run.id()).counterResets++;
                     }
                 }
-                return;
+                if (r1.watts() != null && r1.kind() == PowerKind.WINDOW_AVERAGE && r1.windowMs() != null
+                        && Math.abs(r1.windowMs() * 1000L - (t1 - t0)) <= 1000) {
+                    p0 = p1 = r1.watts();
+                } else if (r0.watts() != null && r1.watts() != null) {
+                    p0 = r0.watts();
+                    p1 = r1.watts();
+                } else {
+                    return;
+                }
+            } else {
+                p0 = p1 = delta / 1e6 / seconds;
             }
-            p0 = p1 = delta / 1e6 / seconds;
         } else if (r1.watts() != null && r1.kind() == PowerKind.WINDOW_AVERAGE && r1.windowMs() != null
                 && Math.abs(r1.windowMs() * 1000L - (t1 - t0)) <= 1000) {
             p0 = p1 = r1.watts();
