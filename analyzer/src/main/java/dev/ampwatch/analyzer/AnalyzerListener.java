@@ -22,6 +22,15 @@ public interface AnalyzerListener {
     default void onHostProgress(String host, long attributedUntilUs, java.util.List<LiveDevice> devices) {}
 
     /**
+     * As {@link #onHostProgress(String, long, java.util.List)}, with the newest event time received from the host
+     * ({@code receivedUntilUs}): equal to or below the attributed time once everything it sent is attributed (a host
+     * that went quiet), above it while some waits (a host sending, or an analyzer behind).
+     */
+    default void onHostProgress(String host, long attributedUntilUs, long receivedUntilUs, java.util.List<LiveDevice> devices) {
+        onHostProgress(host, attributedUntilUs, devices);
+    }
+
+    /**
      * This instance now processes the hosts of input partition {@code partition} (a Kafka Streams task of the
      * attribution initialized, a direct engine member assigned it): their series are this instance's to export.
      */

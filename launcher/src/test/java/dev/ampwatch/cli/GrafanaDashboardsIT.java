@@ -68,11 +68,11 @@ class GrafanaDashboardsIT {
         AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("grafana-it").withTopics(topics)
                 .withStateDir(dir.resolve("state"));
         // a rig's power agent (the estimate source) on topics of its own, for the agent-health panels
-        Topics agentTopics = Topics.withPrefix("grafana-it-agent.");
-        TopicSetup.ensure(client, agentTopics, 1);
         dev.ampwatch.power.PowerAgentConfig agentConfig = dev.ampwatch.power.PowerAgentConfig.defaults().withHost("grafana-rig")
                 .withSources(List.of("estimate")).withInterval("estimate", Duration.ofMillis(500))
-                .withTopic(agentTopics.powerSamples().name());
+                // on the analyzer's topics: a live host, whose attributed time moves every second, for the live power and lag
+                // panels (a host only replayed from history is not live: it has no reported time, and its records all attributed)
+                .withTopic(topics.powerSamples().name());
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(10));
              dev.ampwatch.power.PowerAgent agent = dev.ampwatch.power.PowerAgent.start(agentConfig, client);
              MetricsEndpoint agentMetrics = MetricsEndpoint.start("127.0.0.1", 0, agent.metrics())) {

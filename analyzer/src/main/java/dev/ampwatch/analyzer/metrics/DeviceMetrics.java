@@ -39,11 +39,14 @@ public final class DeviceMetrics {
     private static final class Host {
         final String name;
         volatile double attributedUntilSeconds = Double.NaN;
+        /** The newest event time received from the host, as of its last progress; NaN until told. */
+        volatile double receivedUntilSeconds = Double.NaN;
         /** When (analyzer clock) this instance saw the attributed time move; -1 until it has. */
         volatile long reportedAtMs = -1;
         /** When (analyzer clock) the host was last updated here (registered, or its attributed time told): for retiring. */
         volatile long updatedAtMs;
         boolean reportedRegistered;
+        boolean receivedRegistered;
 
         Host(String name) {
             this.name = name;
@@ -56,6 +59,28 @@ public final class DeviceMetrics {
         this.registry = registry;
         this.retention = retention;
         this.clock = clock;
+    }
+
+    /**
+     * The newest event time received from {@code host} as of its progress just told ({@link #update}): a host whose
+     * received time is not above its attributed time has everything it sent attributed (it went quiet), so its growing
+     * {@code time() - attributed} is its silence, not the analyzer's lag (an operator review read it as lag).
+     */
+    public void received(String host, long receivedUntilUs) {
+        Host h = hosts.get(host);
+        if (h == null || receivedUntilUs == Long.MIN_VALUE) {
+            return;
+        }
+        h.receivedUntilSeconds = receivedUntilUs / 1e6;
+        synchronized (h) { // registered at the first figure: no NaN series before it
+            if (!h.receivedRegistered) {
+                h.meters.add(Gauge.builder("ampwatch.host.received.until.timestamp", h, x -> x.receivedUntilSeconds)
+                        .baseUnit("seconds").description("Newest event time received from the host, as of its last progress: not "
+                                + "above the attributed time once everything it sent is attributed (a quiet host, whose lag is its silence)")
+                        .tags("host", host).register(registry));
+                h.receivedRegistered = true;
+            }
+        }
     }
 
     public void update(String host, long attributedUntilUs, List<LiveDevice> devices) {

@@ -204,6 +204,13 @@ public final class RunMetrics implements AnalyzerListener {
     }
 
     @Override
+    public void onHostProgress(String host, long attributedUntilUs, long receivedUntilUs,
+                               java.util.List<dev.ampwatch.analyzer.LiveDevice> live) {
+        devices.update(host, attributedUntilUs, live);
+        devices.received(host, receivedUntilUs);
+    }
+
+    @Override
     public void onDeadLetter(String sourceTopic, String kind) {
         deadLetters(sourceTopic, kind).increment();
     }

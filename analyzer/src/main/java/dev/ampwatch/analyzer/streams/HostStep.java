@@ -178,7 +178,7 @@ public final class HostStep {
             devices.add(new LiveDevice(d.getComponent(), d.getDevice(), d.getPowerWatts() == null ? Double.NaN : d.getPowerWatts(),
                     d.getEnergyJoules(), d.getRunEnergyJoules(), idle == null ? Double.NaN : idle));
         }
-        listener.onHostProgress(timeline.host(), until, devices);
+        listener.onHostProgress(timeline.host(), until, timeline.state().getMaxEventTimeUs(), devices);
     }
 
     private void forward(Release release, long nowMs, Out out) {

@@ -29,6 +29,19 @@ class DeviceMetricsTest {
         assertThat(registry.scrape()).contains("ampwatch_device_idle_power_watts{component=\"GPU\",device=\"gpu0\",host=\"rig\"} 80.0");
     }
 
+    /** A host with records waiting reads received above attributed; one whose every record is attributed, not above. */
+    @Test
+    void theReceivedTimeSaysWhetherAHostsRecordsWaitOrItWentQuiet() {
+        metrics.update("rig", 5_000_000, List.of());
+        assertThat(registry.scrape()).doesNotContain("ampwatch_host_received_until_timestamp_seconds");
+        metrics.received("rig", 7_000_000);
+        assertThat(registry.scrape()).contains("ampwatch_host_received_until_timestamp_seconds{host=\"rig\"} 7.0");
+        metrics.update("rig", 7_000_001, List.of()); // the quiet flush: everything attributed
+        metrics.received("rig", 7_000_000);
+        assertThat(registry.scrape()).contains("ampwatch_host_received_until_timestamp_seconds{host=\"rig\"} 7.0")
+                .contains("ampwatch_host_attributed_until_timestamp_seconds{host=\"rig\"} 7.000001");
+    }
+
     @Test
     void aValueReportedAgainLowerAfterARestartDoesNotMakeTheCounterDip() {
         metrics.update("rig", 9_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1000.0, 600.0, Double.NaN)));
