@@ -141,6 +141,15 @@ public final class ReferenceIntegrator {
         return results;
     }
 
+    /** Power at both ends by the power rules: a window average spanning the interval, else the two readings; null: none. */
+    private static double[] byPower(Reading r0, Reading r1, long intervalUs) {
+        if (r1.watts() != null && r1.kind() == PowerKind.WINDOW_AVERAGE && r1.windowMs() != null
+                && Math.abs(r1.windowMs() * 1000L - intervalUs) <= 1000) {
+            return new double[] {r1.watts(), r1.watts()};
+        }
+        return r0.watts() != null && r1.watts() != null ? new double[] {r0.watts(), r1.watts()} : null;
+    }
+
     private void interval(DeviceTrace device, Reading r0, Reading r1, Long knownRange, List<RunSpec> runs,
                           Map<String, RunResult> results) {
         long t0 = r0.tUs();
@@ -159,8 +168,7 @@ public final class ReferenceIntegrator {
             }
             return;
         }
-        double p0;
-        double p1;
+        double[] p; // the power at t0 and at t1
         if (r0.energyUj() != null && r1.energyUj() != null) {
             long delta = r1.energyUj() - r0.energyUj();
             if (delta < 0 && knownRange != null) {
@@ -176,27 +184,18 @@ public final class ReferenceIntegrator {
                         results.get(run.id()).counterResets++;
                     }
                 }
-                if (r1.watts() != null && r1.kind() == PowerKind.WINDOW_AVERAGE && r1.windowMs() != null
-                        && Math.abs(r1.windowMs() * 1000L - (t1 - t0)) <= 1000) {
-                    p0 = p1 = r1.watts();
-                } else if (r0.watts() != null && r1.watts() != null) {
-                    p0 = r0.watts();
-                    p1 = r1.watts();
-                } else {
-                    return;
-                }
+                p = byPower(r0, r1, t1 - t0);
             } else {
-                p0 = p1 = delta / 1e6 / seconds;
+                p = new double[] {delta / 1e6 / seconds, delta / 1e6 / seconds};
             }
-        } else if (r1.watts() != null && r1.kind() == PowerKind.WINDOW_AVERAGE && r1.windowMs() != null
-                && Math.abs(r1.windowMs() * 1000L - (t1 - t0)) <= 1000) {
-            p0 = p1 = r1.watts();
-        } else if (r0.watts() != null && r1.watts() != null) {
-            p0 = r0.watts();
-            p1 = r1.watts();
         } else {
+            p = byPower(r0, r1, t1 - t0);
+        }
+        if (p == null) {
             return;
         }
+        double p0 = p[0];
+        double p1 = p[1];
 
         TreeSet<Long> cuts = new TreeSet<>(List.of(t0, t1));
         for (RunSpec run : runs) {
