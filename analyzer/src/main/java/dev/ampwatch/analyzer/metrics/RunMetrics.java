@@ -36,9 +36,7 @@ public final class RunMetrics implements AnalyzerListener {
     private final DeviceMetrics devices;
     private volatile long lastExpiryMs = Long.MIN_VALUE / 2;
     /** The input partitions (hosts) this instance processes now; see {@link #owns}. */
-    private final java.util.Set<Integer> ownedPartitions = ConcurrentHashMap.newKeySet();
-    /** The inputs' partition count; 0 while unknown (then every host counts as owned, as before 2026-12-02). */
-    private volatile int inputPartitions;
+    private final HostPartitions partitions = new HostPartitions();
     /** Asked to read back the finished runs of the hosts gained (AnalyzerApp), or null. */
     private volatile Runnable onPartitionsGained;
     private final Object ownership = new Object();
@@ -136,7 +134,7 @@ public final class RunMetrics implements AnalyzerListener {
      * UTF-8 host name's murmur2 hash); until it is set every host counts as this instance's.
      */
     public void inputPartitions(int partitions) {
-        this.inputPartitions = partitions;
+        this.partitions.count(partitions);
     }
 
     /** Called (on an engine's thread) when this instance gained an input partition: reads back its finished runs. */
@@ -146,21 +144,19 @@ public final class RunMetrics implements AnalyzerListener {
 
     /** Whether this instance processes {@code host}'s input partition (always while the partition count is unknown). */
     public boolean owns(String host) {
-        int n = inputPartitions;
-        return n <= 0 || host == null || ownedPartitions.contains(partitionOf(host, n));
+        return partitions.owns(host);
     }
 
     /** The input partition of a host: the Kafka producer's default for a String key. */
     public static int partitionOf(String host, int partitions) {
-        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
-                host.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+        return HostPartitions.of(host, partitions);
     }
 
     @Override
     public void onPartitionAssigned(int partition) {
         boolean gained;
         synchronized (ownership) {
-            gained = ownedPartitions.add(partition);
+            gained = partitions.gain(partition);
         }
         Runnable r = onPartitionsGained;
         if (gained && r != null) {
@@ -175,12 +171,10 @@ public final class RunMetrics implements AnalyzerListener {
     @Override
     public void onPartitionReleased(int partition) {
         synchronized (ownership) {
-            ownedPartitions.remove(partition);
-            int n = inputPartitions;
-            if (n <= 0) {
+            java.util.function.Predicate<String> moved = partitions.release(partition);
+            if (moved == null) {
                 return; // which hosts are the partition's is unknown: keep them (the behaviour before 2026-12-02)
             }
-            java.util.function.Predicate<String> moved = host -> host != null && partitionOf(host, n) == partition;
             devices.removeHosts(moved);
             runs.entrySet().removeIf(entry -> {
                 Tracked t = entry.getValue();

@@ -24,7 +24,7 @@ final class ReportForecasts {
         ForecastAccuracy a = stats.getForecastAccuracy();
         if (a != null) {
             b.append("<p id=\"forecast-accuracy\">").append(Html.text("The first forecast of " + a.getRuns() + " completed run(s), "
-                    + "scored at their end: median error " + percent(a.getMedianErrorRatio()) + " (the bias), median absolute error "
+                    + "scored at their end: median error " + ReportTables.percent(a.getMedianErrorRatio()) + " (the bias), median absolute error "
                     + Numbers.fixed(100 * a.getMedianAbsErrorRatio(), 1) + " %, 90th percentile "
                     + Numbers.fixed(100 * a.getP90AbsErrorRatio(), 1) + " %; the actual total lay inside the forecast's prediction "
                     + "interval in " + Numbers.fixed(100 * a.getInsideIntervalRatio(), 0) + " % of them.")).append("</p>\n");
@@ -46,16 +46,16 @@ final class ReportForecasts {
                 ForecastCheck c = r.getForecastChecks().get(0);
                 b.append(Html.row(List.of(r.getRunId(), label, r.getStatus().name(), "" + c.getAfterEpoch(), planned == null ? "" : "" + planned,
                         c.getModel(), Numbers.fixed(c.getEnergyJoules(), 1),
-                        Numbers.fixed(c.getEnergyLowJoules(), 1) + " to " + Numbers.fixed(c.getEnergyHighJoules(), 1),
-                        Numbers.fixed(r.getEnergyJoules(), 1), percent(c.getErrorRatio()), c.getInsideInterval() ? "yes" : "no",
+                        ReportTables.interval(c.getEnergyLowJoules(), c.getEnergyHighJoules(), 1),
+                        Numbers.fixed(r.getEnergyJoules(), 1), ReportTables.percent(c.getErrorRatio()), c.getInsideInterval() ? "yes" : "no",
                         Numbers.signed(c.getEndErrorSeconds(), 1),
                         r.getForecastChecks().size() > 1 ? "the last of its " + r.getForecastChecks().size() + " forecasts: error "
-                                + percent(r.getForecastChecks().get(r.getForecastChecks().size() - 1).getErrorRatio()) : "")));
+                                + ReportTables.percent(r.getForecastChecks().get(r.getForecastChecks().size() - 1).getErrorRatio()) : "")));
             } else { // stopped after its first epochs (profiled), or not ended: the forecast is what there is
                 EnergyForecast f = r.getForecast();
                 b.append(Html.row(List.of(r.getRunId(), label, r.getStatus().name(), "" + f.getAfterEpoch(), "" + f.getPlannedEpochs(),
                         f.getModel(), Numbers.fixed(f.getEnergyJoules(), 1),
-                        Numbers.fixed(f.getEnergyLowJoules(), 1) + " to " + Numbers.fixed(f.getEnergyHighJoules(), 1), "", "", "", "",
+                        ReportTables.interval(f.getEnergyLowJoules(), f.getEnergyHighJoules(), 1), "", "", "", "",
                         (r.getFailureReason() != null ? r.getFailureReason() + ": " : r.getIsFinal() ? "" : "running: ")
                                 + "not scored, the run did not complete its planned epochs")));
             }
@@ -64,9 +64,5 @@ final class ReportForecasts {
                 + "forecast's prediction interval; end error is the forecast end of the last epoch minus the actual one."))
                 .append("</p>\n");
         return b.append("</section>\n").toString();
-    }
-
-    private static String percent(double ratio) {
-        return Numbers.signed(100 * ratio, 1) + " %";
     }
 }

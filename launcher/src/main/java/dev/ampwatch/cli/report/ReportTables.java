@@ -211,11 +211,11 @@ final class ReportTables {
         return String.join(", ", c.getKinds().stream().map(k -> k.name().equals("PRECISION_VS_FP32") ? "vs fp32" : "vs benchmark").toList());
     }
 
-    private static String interval(Double lo, Double hi, int digits) {
+    static String interval(Double lo, Double hi, int digits) {
         return lo == null || hi == null ? "" : Numbers.fixed(lo, digits) + " to " + Numbers.fixed(hi, digits);
     }
 
-    private static String percent(Double ratio) {
+    static String percent(Double ratio) {
         return ratio == null ? "" : Numbers.signed(100 * ratio, 1) + " %";
     }
 
