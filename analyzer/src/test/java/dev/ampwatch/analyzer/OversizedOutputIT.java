@@ -164,6 +164,11 @@ class OversizedOutputIT {
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
             admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes",
                     Integer.toString(limit)), AlterConfigOp.OpType.SET)))).all().get();
+            // the broker applies an accepted change when its metadata catches up: until then the analyzer, reading the topic's
+            // limit at start, could still read Kafka's default and send what the broker then refuses (a CI run on a busy machine)
+            org.awaitility.Awaitility.await("max.message.bytes " + limit + " of " + topic).atMost(Duration.ofSeconds(60))
+                    .until(() -> Integer.toString(limit).equals(admin.describeConfigs(List.of(resource)).all().get().get(resource)
+                            .get("max.message.bytes").value()));
         }
         AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(5));
         assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
