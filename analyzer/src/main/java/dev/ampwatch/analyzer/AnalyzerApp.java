@@ -134,20 +134,18 @@ public final class AnalyzerApp implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        // a partition of hosts gained (a rebalance: another instance left or this one took over): the finished runs of its
-        // hosts within the retention, read back as at start (an operator review: they had vanished from every instance).
-        // Only while the stores can be read; otherwise the next RUNNING below does it
-        runMetrics.whenPartitionsGained(() -> submit(restorer, () -> {
-            if (streams.state() == KafkaStreams.State.RUNNING) {
-                restoreMetrics(streams, runMetrics, false);
-            }
-        }));
+        MetricsReadBack readBack = new MetricsReadBack(clientProperties, config.topics().runEnergy().name(),
+                config.topics().runEnergy().valueSerde().deserializer(), metricsRetention, Clock.systemUTC(), runMetrics,
+                restorer, self);
+        // a partition of hosts gained (at start, or a rebalance: another instance left or this one took over): the finished
+        // runs of its hosts within the retention, read back (an operator review: they had vanished from every instance)
+        runMetrics.whenPartitionsGained(readBack::finishedRuns);
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
-                // the stores are restored now: at start, the metrics of what finished before it; after a rebalance, the
-                // finished runs of the hosts this instance took over (RunMetrics.restore skips runs it already has)
-                boolean first = running.getCount() > 0;
-                submit(restorer, () -> restoreMetrics(streams, runMetrics, first));
+                // the stores are restored now: the experiments' statistics of the partitions this instance has (at start,
+                // what was computed before it; after a rebalance, those gained, and those lost no longer exported)
+                readBack.experiments(streams);
+                readBack.finishedRuns(); // where the partition count is unknown, no partition is gained: every host is ours
                 running.countDown();
             }
         });
@@ -203,57 +201,6 @@ public final class AnalyzerApp implements AutoCloseable {
         LOG.info("analyzer {} started ({} engine); http://{}:{}/metrics and /runs", config.applicationId(),
                 config.engine().name().toLowerCase(java.util.Locale.ROOT), httpHost, http.port());
         return new AnalyzerApp(http, engine, streams, registry, streamsMetrics, clientMetrics, running, restorer);
-    }
-
-    /**
-     * Series of what finished before this process started, from the local stores: the experiments' statistics (the
-     * most recently computed last, so ExperimentMetrics keeps the newest) and the runs that ended within the retention.
-     * Without it a restart (an upgrade, an OOM kill) emptied /metrics of finished runs and experiments until their next
-     * change, resolving their alerts (an operator review). Best effort: a store that moved away meanwhile is skipped.
-     */
-    private static void submit(java.util.concurrent.ExecutorService executor, Runnable task) {
-        try {
-            executor.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            LOG.debug("closing: the metrics are not read back from the stores");
-        }
-    }
-
-    static void restoreMetrics(KafkaStreams streams, RunMetrics metrics) {
-        restoreMetrics(streams, metrics, true);
-    }
-
-    /**
-     * @param experiments whether to read back the experiments' statistics too (at start); after a rebalance only the
-     *     finished runs: those of hosts this instance does not process are skipped ({@link RunMetrics#restore})
-     */
-    static void restoreMetrics(KafkaStreams streams, RunMetrics metrics, boolean experiments) {
-        try {
-            java.util.List<dev.ampwatch.schema.ExperimentStats> stats = new java.util.ArrayList<>();
-            if (experiments) {
-                try (var it = streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(AnalyzerTopology.EXPERIMENT_STATS_STORE,
-                        org.apache.kafka.streams.state.QueryableStoreTypes.<String, dev.ampwatch.schema.ExperimentStats>keyValueStore())).all()) {
-                    it.forEachRemaining(kv -> stats.add(kv.value));
-                }
-            }
-            stats.sort(java.util.Comparator.comparing(dev.ampwatch.schema.ExperimentStats::getComputedAt));
-            stats.forEach(metrics::onExperimentStats);
-            int runs = 0;
-            try (var it = streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(AnalyzerTopology.RUN_ENERGY_STORE,
-                    org.apache.kafka.streams.state.QueryableStoreTypes.<String, dev.ampwatch.schema.RunEnergy>keyValueStore())).all()) {
-                while (it.hasNext()) {
-                    dev.ampwatch.schema.RunEnergy run = it.next().value;
-                    if (run != null && run.getIsFinal()) {
-                        metrics.restore(run);
-                        runs++;
-                    }
-                }
-            }
-            LOG.info("metrics restored from the local stores: {} experiments, finished runs checked against the retention and "
-                    + "this instance's hosts: {}", stats.size(), runs);
-        } catch (RuntimeException e) {
-            LOG.warn("could not restore the metrics of finished runs and experiments from the local stores: {}", e.toString());
-        }
     }
 
     /**

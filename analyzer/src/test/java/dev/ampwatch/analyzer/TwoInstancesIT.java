@@ -105,6 +105,10 @@ class TwoInstancesIT {
             admin.createTopics(all).all().get();
         }
         assertThat(HOSTS.stream().map(h -> dev.ampwatch.analyzer.metrics.RunMetrics.partitionOf(h, 2)).distinct()).hasSize(2);
+        // runs whose run-energy partition (by run id) is their host's, and runs whose is not: whichever store partition
+        // the second instance gets, some of its hosts' finished runs are in the other instance's store
+        assertThat(HOSTS.stream().map(h -> dev.ampwatch.analyzer.metrics.RunMetrics.partitionOf(h, 2)
+                == dev.ampwatch.analyzer.metrics.RunMetrics.partitionOf("run-" + h, 2)).distinct()).hasSize(2);
         AnalyzerConfig config = AnalyzerConfig.defaults().withApplicationId("series-follow-partitions-" + name).withTopics(topics)
                 .withStateDir(a).toBuilder().engine(engine).build();
         Instant t0 = Instant.now().minusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS); // within the retention
@@ -114,6 +118,7 @@ class TwoInstancesIT {
             await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
                 String m = get(first, "/metrics").body();
                 for (String host : HOSTS) {
+                    assertThat(series(m, "ampwatch_experiment_group_runs", "experiment_id=\"exp-" + host + "\"")).as(host).isNotEmpty();
                     assertThat(series(m, "ampwatch_run_finished", "run_id=\"run-" + host + "\"")).as(host).containsExactly("1.0");
                     assertThat(series(m, "ampwatch_run_finished", "run_id=\"live-" + host + "\"")).as(host).containsExactly("0.0");
                     assertThat(series(m, "ampwatch_device_energy_joules_total", "host=\"" + host + "\"")).as(host).hasSize(1);
@@ -134,6 +139,19 @@ class TwoInstancesIT {
                         String h = "host=\"" + host + "\"";
                         assertThat(series(m1, "ampwatch_device_power_watts", h).size() + series(m2, "ampwatch_device_power_watts", h).size())
                                 .as(host).isLessThanOrEqualTo(1);
+                        // each finished run on exactly one instance: the one processing its host, whichever instance has its
+                        // run id's partition of the run-energy store (half of them were on neither: an operator re-check)
+                        String run = "run_id=\"run-" + host + "\"";
+                        assertThat(series(m1, "ampwatch_run_finished", run).size() + series(m2, "ampwatch_run_finished", run).size())
+                                .as(run).isEqualTo(1);
+                        // each experiment's statistics on exactly one instance, the one its statistics partition is on now
+                        // (the one whose local store answers for it): the instance that gave it away kept a frozen copy
+                        String exp = "experiment_id=\"exp-" + host + "\"";
+                        boolean on1 = !series(m1, "ampwatch_experiment_group_runs", exp).isEmpty();
+                        boolean on2 = !series(m2, "ampwatch_experiment_group_runs", exp).isEmpty();
+                        assertThat(on1 ^ on2).as(exp + " on exactly one instance").isTrue();
+                        assertThat(get(on1 ? first : second, "/experiments/exp-" + host + "?local=true").statusCode())
+                                .as(exp + " exported where its statistics are").isEqualTo(200);
                     }
                 });
             }
@@ -180,7 +198,11 @@ class TwoInstancesIT {
     }
 
     private static TrainingEvent event(String run, String host, Instant t0, int second, EventKind kind) {
-        return TrainingEvent.newBuilder().setRunId(run).setExperimentId("two").setHost(host).setDevices(List.of("gpu0"))
-                .setEventTime(t0.plusSeconds(second)).setKind(kind).build();
+        dev.ampwatch.schema.RunConfig config = kind != EventKind.RUN_STARTED ? null : dev.ampwatch.schema.RunConfig.newBuilder()
+                .setPrecision("fp32").setBatchSize(32).setHiddenUnits(List.of(64)).setEpochs(1).setLearningRate(0.01)
+                .setOptimizer("sgd").setDataset("test").setTrainSamples(100).setParameterCount(1000).setDeviceName("gpu0")
+                .setBackend("test").build(); // a configuration: the run counts in its experiment's statistics
+        return TrainingEvent.newBuilder().setRunId(run).setExperimentId("exp-" + host).setHost(host).setDevices(List.of("gpu0"))
+                .setEventTime(t0.plusSeconds(second)).setKind(kind).setConfig(config).build();
     }
 }

@@ -48,8 +48,13 @@ public final class ExperimentMetrics {
         this.maxExperiments = maxExperiments;
     }
 
-    public synchronized void update(ExperimentStats stats) {
+    /** @return false where a newer computation of the experiment is held already (nothing changed) */
+    public synchronized boolean update(ExperimentStats stats) {
         String id = stats.getExperimentId();
+        ExperimentStats held = latest.get(id);
+        if (held != null && stats.getComputedAt().isBefore(held.getComputedAt())) {
+            return false; // read back from the store while a newer one came live
+        }
         latest.put(id, stats);
         List<Meter> old = meters.remove(id);
         if (old != null) {
@@ -101,6 +106,24 @@ public final class ExperimentMetrics {
             meters.remove(oldest).forEach(registry::remove);
             latest.remove(oldest);
         }
+        return true;
+    }
+
+    /** Removes the series of the experiments {@code which} accepts (their statistics partition moved to another instance). */
+    public synchronized void remove(java.util.function.Predicate<String> which) {
+        meters.entrySet().removeIf(e -> {
+            if (!which.test(e.getKey())) {
+                return false;
+            }
+            e.getValue().forEach(registry::remove);
+            latest.remove(e.getKey());
+            return true;
+        });
+    }
+
+    /** The experiments whose series are exported here. */
+    public synchronized java.util.Set<String> experiments() {
+        return java.util.Set.copyOf(meters.keySet());
     }
 
     private List<Meter> comparison(String id, Comparison c, String name, String unit) {

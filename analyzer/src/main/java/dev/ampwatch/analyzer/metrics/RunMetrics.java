@@ -61,11 +61,27 @@ public final class RunMetrics implements AnalyzerListener {
 
     @Override
     public void onExperimentStats(dev.ampwatch.schema.ExperimentStats stats) {
-        experiments.update(stats);
+        if (!experiments.update(stats)) {
+            return; // older than what is held
+        }
         if (stats.getEnergyModel() != null) {
             models.put(stats.getExperimentId(), EnergyModel.from(stats.getEnergyModel()));
         } else {
             models.remove(stats.getExperimentId());
+        }
+    }
+
+    /**
+     * The experiments whose statistics partitions this instance is active for, read back from its store after a
+     * rebalance (oldest first): registered, and those {@code elsewhere} says another instance has now removed.
+     */
+    public void experimentsHere(List<dev.ampwatch.schema.ExperimentStats> local, java.util.function.Predicate<String> elsewhere) {
+        local.forEach(this::onExperimentStats);
+        java.util.function.Predicate<String> gone = id -> local.stream().noneMatch(s -> s.getExperimentId().equals(id))
+                && elsewhere.test(id);
+        experiments.remove(gone);
+        synchronized (models) {
+            models.keySet().removeIf(gone);
         }
     }
 

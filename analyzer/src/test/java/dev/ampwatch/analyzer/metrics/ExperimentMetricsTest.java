@@ -41,6 +41,26 @@ class ExperimentMetricsTest {
         assertThat(registry.find("ampwatch.experiment.test.p.value").gauges()).hasSize(1);
     }
 
+    /**
+     * A rebalance reads the statistics back from the store while new ones come live: an older computation does not
+     * replace a newer; an experiment whose statistics partition moved to another instance is removed (2026-12-02).
+     */
+    @Test
+    void anOlderComputationDoesNotReplaceANewerAndMovedExperimentsGo() {
+        ExperimentMetrics metrics = new ExperimentMetrics(registry, 10);
+        ExperimentStats newer = ExperimentStats.newBuilder(stats("e1", 0.01)).setComputedAt(Instant.EPOCH.plusSeconds(60)).build();
+        assertThat(metrics.update(newer)).isTrue();
+        assertThat(metrics.update(stats("e1", 0.2))).isFalse(); // computed at EPOCH: before
+        assertThat(registry.get("ampwatch.experiment.test.p.value").tag("experiment_id", "e1").gauge().value()).isEqualTo(0.01);
+        metrics.update(stats("e2", 0.5));
+
+        metrics.remove("e1"::equals);
+        assertThat(registry.find("ampwatch.experiment.test.p.value").gauges())
+                .extracting(g -> g.getId().getTag("experiment_id")).containsExactly("e2");
+        assertThat(metrics.experiments()).containsExactly("e2");
+        assertThat(metrics.update(stats("e1", 0.2))).isTrue(); // back: anything is newer than nothing
+    }
+
     @Test
     void keepsOnlyTheMostRecentExperiments() {
         ExperimentMetrics metrics = new ExperimentMetrics(registry, 2);

@@ -151,6 +151,27 @@ class RunMetricsTest {
                 .contains("ampwatch_device_energy_joules_total{component=\"GPU\",device=\"gpu0\",host=\"" + moving + "\"} 1240.0");
     }
 
+    /**
+     * After a rebalance the experiments of this instance's statistics partitions are read back: those not among them
+     * that another instance has now go, those whose owner is unknown (no metadata yet) stay (2026-12-02).
+     */
+    @Test
+    void experimentsFollowTheirStatisticsPartition() {
+        for (String id : List.of("stays", "moved", "unknown")) {
+            metrics.onExperimentStats(experiment(id));
+        }
+        metrics.experimentsHere(List.of(experiment("stays"), experiment("gained")), id -> !id.equals("unknown"));
+        assertThat(registry.find("ampwatch.experiment.group.runs").gauges())
+                .extracting(g -> g.getId().getTag("experiment_id")).containsExactlyInAnyOrder("stays", "gained", "unknown");
+    }
+
+    private dev.ampwatch.schema.ExperimentStats experiment(String id) {
+        return dev.ampwatch.schema.ExperimentStats.newBuilder().setExperimentId(id).setComputedAt(clock.instant())
+                .setGroups(List.of(dev.ampwatch.schema.GroupSummary.newBuilder().setGroup("fp32").setRuns(2)
+                        .setMeanEnergyJoules(10.0).setStddevEnergyJoules(1.0).setMeanPowerWatts(5.0).setMeanDurationSeconds(2.0).build()))
+                .build();
+    }
+
     /** Until the inputs' partition count is known every host is this instance's (one instance: nothing changes). */
     @Test
     void withoutThePartitionCountNothingIsReleased() {

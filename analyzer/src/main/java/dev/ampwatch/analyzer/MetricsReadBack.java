@@ -1,0 +1,213 @@
+package dev.ampwatch.analyzer;
+
+import dev.ampwatch.analyzer.metrics.RunMetrics;
+import dev.ampwatch.analyzer.streams.AnalyzerTopology;
+import dev.ampwatch.schema.ExperimentStats;
+import dev.ampwatch.schema.RunEnergy;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads back the series /metrics exported before this instance had them: a restart, or a partition moving here.
+ * <ul>
+ *   <li>Finished runs: from the run-energy topic, not the local store. A finished run's series belong to the instance
+ *       that processes its host (its host's input partition), but the store is partitioned by run id, so with several
+ *       instances a run's store partition is often on another instance: half of the recently finished runs were on
+ *       no instance's /metrics (an operator re-check, 2026-12-02). The topic holds every run's latest record; records
+ *       are stamped with their attributed time, so a run that ended within the retention is at or after the offset of
+ *       {@code now - retention}, and only that tail is read.</li>
+ *   <li>Experiments' statistics: those of the statistics partitions this instance is active for, from the local store,
+ *       at every rebalance's end; an experiment whose partition moved away is no longer exported here (it kept a
+ *       frozen copy beside the new owner's, so a regression alert could go on firing from stale figures).</li>
+ * </ul>
+ * Best effort: what cannot be read is logged, and live processing goes on registering what it sees. One read at a
+ * time on the given executor; requests made while one waits are served by it.
+ */
+final class MetricsReadBack {
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsReadBack.class);
+    /** How long one read of the run-energy topic's tail may take before it gives up with what it has. */
+    static final Duration READ_LIMIT = Duration.ofMinutes(2);
+
+    private final Map<String, Object> consumerProperties;
+    private final String runEnergyTopic;
+    private final Deserializer<RunEnergy> runEnergy;
+    private final Duration retention;
+    private final Clock clock;
+    private final RunMetrics metrics;
+    private final ExecutorService executor;
+    private final AtomicBoolean runsRequested = new AtomicBoolean();
+    private final HostInfo self;
+
+    MetricsReadBack(Map<String, ?> clientProperties, String runEnergyTopic, Deserializer<RunEnergy> runEnergy,
+                    Duration retention, Clock clock, RunMetrics metrics, ExecutorService executor, HostInfo self) {
+        this.self = self;
+        this.consumerProperties = consumerProperties(clientProperties);
+        this.runEnergyTopic = runEnergyTopic;
+        this.runEnergy = runEnergy;
+        this.retention = retention;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.executor = executor;
+    }
+
+    /** Asks for the finished runs within the retention to be read back (those of hosts not processed here are skipped). */
+    void finishedRuns() {
+        if (runsRequested.compareAndSet(false, true)) {
+            submit(() -> {
+                runsRequested.set(false); // a partition gained from now on asks for another read
+                readFinishedRuns();
+            });
+        }
+    }
+
+    /** Asks for the experiments' series to be made those of the statistics partitions this instance is active for. */
+    void experiments(KafkaStreams streams) {
+        submit(() -> reconcileExperiments(streams));
+    }
+
+    private void submit(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("closing: the metrics are not read back");
+        }
+    }
+
+    private void readFinishedRuns() {
+        long sinceMs = clock.millis() - retention.toMillis();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            Latest latest = latest(consumer, runEnergyTopic, runEnergy, sinceMs, READ_LIMIT);
+            int finished = 0;
+            for (RunEnergy run : latest.runs().values()) {
+                if (run.getIsFinal()) {
+                    metrics.restore(run); // skips runs of hosts processed elsewhere, older than the retention, or tracked
+                    finished++;
+                }
+            }
+            LOG.info("finished runs read back from {} since {}: {} (those of this instance's hosts within the retention are on "
+                    + "/metrics){}", runEnergyTopic, java.time.Instant.ofEpochMilli(sinceMs), finished,
+                    latest.problem() == null ? "" : "; " + latest.problem());
+        } catch (RuntimeException e) {
+            LOG.warn("could not read back the finished runs from {} for /metrics (live runs are not affected): {}",
+                    runEnergyTopic, e.toString());
+        }
+    }
+
+    /** What a read of the topic's tail found: each run's latest record, and what kept it from being whole (or null). */
+    record Latest(Map<String, RunEnergy> runs, String problem) {}
+
+    /**
+     * Each run's latest committed record at or after {@code sinceMs} (the records' timestamps), in every partition
+     * of {@code topic}; records that do not decode are skipped and counted.
+     */
+    static Latest latest(Consumer<byte[], byte[]> consumer, String topic, Deserializer<RunEnergy> deserializer, long sinceMs,
+                         Duration limit) {
+        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        Map<TopicPartition, Long> query = new HashMap<>();
+        partitions.forEach(tp -> query.put(tp, Math.max(0, sinceMs)));
+        Map<TopicPartition, OffsetAndTimestamp> from = consumer.offsetsForTimes(query, Duration.ofSeconds(30));
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30)); // the LSO: read_committed
+        List<TopicPartition> toRead = partitions.stream()
+                .filter(tp -> from.get(tp) != null && from.get(tp).offset() < end.get(tp)).toList();
+        Map<String, RunEnergy> runs = new LinkedHashMap<>();
+        consumer.assign(toRead);
+        toRead.forEach(tp -> consumer.seek(tp, from.get(tp).offset()));
+        long deadline = System.nanoTime() + limit.toNanos();
+        int undecodable = 0;
+        Set<TopicPartition> behind = new HashSet<>(toRead);
+        while (!behind.isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                return new Latest(runs, "partitions " + behind + " not read to their end within " + limit);
+            }
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                if (r.offset() >= end.get(tp) || r.key() == null) {
+                    continue;
+                }
+                String runId = new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
+                if (r.value() == null) {
+                    runs.remove(runId); // a tombstone: the run was deleted
+                    continue;
+                }
+                try {
+                    runs.put(runId, deserializer.deserialize(r.topic(), r.value()));
+                } catch (RuntimeException e) {
+                    undecodable++;
+                }
+            }
+            behind.removeIf(tp -> consumer.position(tp, Duration.ofSeconds(30)) >= end.get(tp));
+        }
+        return new Latest(runs, undecodable == 0 ? null : undecodable + " records that are no run energy skipped");
+    }
+
+    /**
+     * The experiments of the statistics partitions this instance is active for (the local store without standbys), the
+     * most recently computed registered last so the bounded gauges keep the newest; the others are removed.
+     */
+    private void reconcileExperiments(KafkaStreams streams) {
+        try {
+            List<ExperimentStats> stats = new ArrayList<>();
+            try (var it = streams.store(StoreQueryParameters.fromNameAndType(AnalyzerTopology.EXPERIMENT_STATS_STORE,
+                    QueryableStoreTypes.<String, ExperimentStats>keyValueStore())).all()) {
+                it.forEachRemaining(kv -> {
+                    if (kv.value != null) {
+                        stats.add(kv.value);
+                    }
+                });
+            }
+            stats.sort(Comparator.comparing(ExperimentStats::getComputedAt));
+            metrics.experimentsHere(stats, id -> elsewhere(streams, id));
+            LOG.info("experiments' statistics on /metrics: the {} of the statistics partitions this instance has", stats.size());
+        } catch (RuntimeException e) {
+            LOG.warn("could not read back the experiments' statistics from the local store: {}", e.toString());
+        }
+    }
+
+    /** Whether Kafka Streams says another instance is active for the experiment's statistics now. */
+    private boolean elsewhere(KafkaStreams streams, String experimentId) {
+        KeyQueryMetadata owner = streams.queryMetadataForKey(AnalyzerTopology.EXPERIMENT_STATS_STORE, experimentId,
+                Serdes.String().serializer());
+        return owner != null && !owner.equals(KeyQueryMetadata.NOT_AVAILABLE) && owner.activeHost() != null
+                && !owner.activeHost().equals(self);
+    }
+
+    /** A consumer's connection and security settings, no group (partitions assigned), committed records only. */
+    private static Map<String, Object> consumerProperties(Map<String, ?> clientProperties) {
+        Map<String, Object> c = new HashMap<>(clientProperties);
+        c.keySet().removeIf(k -> !ConsumerConfig.configNames().contains(k) || k.startsWith("group."));
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, (clientProperties.get(ConsumerConfig.CLIENT_ID_CONFIG) == null ? "ampwatch-analyzer"
+                : String.valueOf(clientProperties.get(ConsumerConfig.CLIENT_ID_CONFIG))) + "-metrics-read-back");
+        return c;
+    }
+}
