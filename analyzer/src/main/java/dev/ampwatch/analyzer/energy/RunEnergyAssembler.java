@@ -50,8 +50,9 @@ public final class RunEnergyAssembler {
             if (Nesting.countsInTotal(Component.valueOf(acc.getComponent()), present)) {
                 gross += acc.getJoules();
                 net += accNet;
+                // a model the total leaves out (a CPU estimate under a wall meter) does not make the total an estimate
+                estimated |= SourceType.ESTIMATE.name().equals(acc.getSource());
             }
-            estimated |= SourceType.ESTIMATE.name().equals(acc.getSource());
         }
         components.sort(java.util.Comparator.comparing((ComponentEnergy c) -> c.getComponent().ordinal())
                 .thenComparing(ComponentEnergy::getDevice));

@@ -10,6 +10,8 @@ import dev.ampwatch.schema.ComponentEnergy;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.PowerKind;
+import dev.ampwatch.schema.SourceType;
 import dev.ampwatch.schema.TrainingEvent;
 import java.util.List;
 import java.util.Map;
@@ -191,6 +193,32 @@ class EnergyRulesTest {
         assertThat(component(r, Component.CPU_PACKAGE, "package-0").getEnergyJoules()).isCloseTo(1000.0, within(EXACT));
         assertThat(component(r, Component.GPU, "gpu0").getEnergyJoules()).isCloseTo(1500.0, within(EXACT));
         assertThat(r.getEpochs()).isEmpty();
+    }
+
+    /**
+     * A modelled CPU (the power-agent's estimate source, open by default beside a wall meter) that the wall meter
+     * contains is shown but not in the total: the total is measured, not estimated (a PyTorch user's review: every
+     * such run was flagged estimated). Without the wall meter the estimate is in the total and flags it.
+     */
+    @Test
+    void anEstimateTheWallMeterContainsDoesNotFlagTheMeasuredTotal() {
+        for (boolean wall : new boolean[] {true, false}) {
+            h = new TopologyHarness("estimate-under-wall-" + wall);
+            h.start("r", 0);
+            for (int s = 0; s <= 15; s++) {
+                if (s == 11) {
+                    h.complete("r", us(10));
+                }
+                if (wall) {
+                    h.power(Component.WALL, "wall", us(s), 300);
+                }
+                h.pipe(TopologyHarness.sample(Component.CPU_PACKAGE, "cpu", us(s)).setSource(SourceType.ESTIMATE)
+                        .setPowerWatts(40.0).setPowerKind(PowerKind.INSTANT).build());
+            }
+            RunEnergy r = h.finalOf("r");
+            assertThat(r.getEnergyJoules()).as("wall " + wall).isCloseTo(wall ? 3000.0 : 400.0, within(EXACT));
+            assertThat(r.getQuality().getEstimated()).as("wall " + wall).isEqualTo(!wall);
+        }
     }
 
     @Test
