@@ -44,8 +44,10 @@ final class RunMeters {
         Tags tags = tags(first);
         t.meters.add(FunctionCounter.builder("ampwatch.run.energy", t, tr -> tr.latest.getEnergyJoules())
                 .baseUnit("joules").description("Gross energy attributed to the run").tags(tags).register(registry));
-        t.meters.add(FunctionCounter.builder("ampwatch.run.net.energy", t, tr -> Math.max(0, tr.latest.getNetEnergyJoules()))
-                .baseUnit("joules").description("Energy above the idle baseline").tags(tags).register(registry));
+        // a gauge: net energy falls while the run draws less than the idle baseline, and can be negative (docs/energy.md);
+        // a counter clamped at 0 showed 0 for half of a review's runs and biased every sum upwards
+        t.meters.add(t.gauge("ampwatch.run.net.energy", tr -> tr.latest.getNetEnergyJoules(), "joules",
+                "Energy above the idle baseline (gross minus idle power over the run's time; can be negative)", tags));
         t.meters.add(FunctionCounter.builder("ampwatch.run.co2e", t, tr -> tr.latest.getCo2eGrams())
                 .baseUnit("grams").description("CO2-equivalent emissions of the run's gross energy").tags(tags).register(registry));
         t.meters.add(t.gauge("ampwatch.run.power.average", tr -> tr.latest.getAveragePowerWatts(), "watts", "Average power", tags));

@@ -37,6 +37,14 @@ class RunMetricsTest {
         assertThat(registry.scrape()).doesNotContain("ampwatch_run_");
     }
 
+    /** Net energy is below 0 when a run draws less than the idle baseline: the gauge says so, unclamped (a user's review). */
+    @Test
+    void netEnergyBelowTheIdleBaselineIsNegativeOnMetrics() {
+        metrics.onRunEnergy(RunEnergy.newBuilder(run("below-idle", "rig")).setNetEnergyJoules(-7.75).build());
+        assertThat(registry.scrape()).containsPattern("ampwatch_run_net_energy_joules\\{[^}]*run_id=\"below-idle\"[^}]*} -7\\.75")
+                .doesNotContain("ampwatch_run_net_energy_joules_total");
+    }
+
     /**
      * A run that starts after its experiment's statistics hold a model-size fit gets the estimate on /metrics,
      * the same as the fit gives; one outside the fit's range gets none; a forecast shows beside it.
