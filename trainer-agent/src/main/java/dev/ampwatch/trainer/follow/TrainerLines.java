@@ -314,6 +314,12 @@ public final class TrainerLines {
                 : runId(b.hasRunId() ? b.getRunId() : null, kind);
         FollowedRun existing = runs.get(runId);
         if (existing != null && existing.ended) {
+            if (kind == EventKind.RUN_STARTED && !b.hasRunId() && defaults.runId().isPresent()) {
+                // a trainer that trains several runs under one --run-id (a user's review: the second run was dropped)
+                throw new JsonFieldException("run_id", "run " + runId + " has already ended, and --run-id names one run: "
+                        + "this trainer starts another; leave --run-id out (each run_started gets its own id) or give each "
+                        + "run_started a run_id");
+            }
             throw ended(runId, kind);
         }
         if (kind == EventKind.RUN_STARTED && existing != null && existing.started) {

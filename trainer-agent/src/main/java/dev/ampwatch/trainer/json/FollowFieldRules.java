@@ -2,6 +2,7 @@ package dev.ampwatch.trainer.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.time.EventTimes;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -23,6 +24,8 @@ final class FollowFieldRules implements FieldRules {
             "host", "devices", "event_time");
     /** Numbers above this are integer milliseconds since the epoch, below it seconds (as in replay). */
     private static final BigDecimal MAX_EPOCH_SECONDS = new BigDecimal("1e11");
+    /** Above this an integer is no millisecond count of this era (year 5138): microseconds or nanoseconds. */
+    private static final BigDecimal MAX_EPOCH_MILLIS = new BigDecimal("1e14");
 
     private FollowFieldRules() {}
 
@@ -214,6 +217,10 @@ final class FollowFieldRules implements FieldRules {
         if (v.isNumber()) {
             BigDecimal seconds = v.decimalValue();
             if (seconds.compareTo(MAX_EPOCH_SECONDS) > 0) {
+                if (v.isIntegralNumber() && seconds.compareTo(MAX_EPOCH_MILLIS) > 0) {
+                    throw new JsonFieldException(path, "expected seconds since the epoch (e.g. Python's time.time()) or integer "
+                            + "milliseconds, got " + v + ", which looks like microseconds or nanoseconds");
+                }
                 if (!v.isIntegralNumber()) {
                     throw new JsonFieldException(path, "expected seconds since the epoch (e.g. Python's time.time()) or integer "
                             + "milliseconds, got " + v + ", which looks like milliseconds with a fraction");
@@ -223,16 +230,36 @@ final class FollowFieldRules implements FieldRules {
             if (seconds.signum() < 0) {
                 throw new JsonFieldException(path, "must not be before 1970, got " + v);
             }
-            return Instant.EPOCH.plus(seconds.movePointRight(6).longValue(), ChronoUnit.MICROS);
+            return inRange(Instant.EPOCH.plus(seconds.movePointRight(6).longValue(), ChronoUnit.MICROS), v.toString(), options);
         }
         if (!v.isTextual()) {
             throw new JsonFieldException(path, "expected an ISO-8601 instant or seconds since the epoch, got " + JsonFields.describe(v));
         }
         try {
-            return OffsetDateTime.parse(v.asText().trim()).toInstant().truncatedTo(ChronoUnit.MICROS);
+            return inRange(OffsetDateTime.parse(v.asText().trim()).toInstant().truncatedTo(ChronoUnit.MICROS), "'" + v.asText() + "'",
+                    options);
         } catch (DateTimeParseException e) {
             throw new JsonFieldException(path, "'" + v.asText() + "' is not an ISO-8601 instant with an offset "
                     + "(e.g. 2026-11-23T10:00:00.250Z) nor a number of seconds since the epoch");
         }
+    }
+
+    /**
+     * A time the analyzer and the broker take (EventTimes): a line stamped with {@code time.monotonic()} or
+     * {@code perf_counter()} (seconds since boot, read as 1970) was published, dead-lettered by the analyzer, and its run
+     * vanished, or was closed as failed, while follow said "completed" (a PyTorch user's review).
+     */
+    private static Instant inRange(Instant t, String given, TrainingEventJson.Options options) {
+        if (t.isBefore(EventTimes.EARLIEST)) {
+            throw new JsonFieldException("event_time", given + " is " + t + ", before 2000-01-01, which the analyzer refuses: "
+                    + "stamp lines with the wall clock (Python's time.time()), not time.monotonic() or time.perf_counter()");
+        }
+        Instant now = options.clock().instant();
+        if (t.isAfter(now.plus(EventTimes.MAX_FUTURE_SKEW))) {
+            throw new JsonFieldException("event_time", given + " is " + t + ", more than 1 h after now ("
+                    + now.truncatedTo(ChronoUnit.SECONDS) + "), which the broker and the analyzer refuse (a clock set wrong, or "
+                    + "a time in the wrong unit?)");
+        }
+        return t;
     }
 }

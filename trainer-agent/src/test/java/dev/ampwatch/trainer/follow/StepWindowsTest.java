@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /** Steps mode of follow: a trainer's step lines become one epoch per N steps, planned from total_steps. */
 class StepWindowsTest {
-    static final String START = "{\"ampwatch\": \"run_started\", \"event_time\": 1000, \"total_steps\": 1000, \"config\": "
+    /** Added to the tests' times (1000 s on): wall-clock seconds of 2025, as follow takes (not seconds since boot). */
+    static final long OFF = 1_764_000_000L;
+    static final String START = "{\"ampwatch\": \"run_started\", \"event_time\": " + (OFF + 1000) + ", \"total_steps\": 1000, \"config\": "
             + "{\"precision\": \"amp-bf16\", \"batch_size\": 8, \"epochs\": 1, \"learning_rate\": 0.0003, \"optimizer\": \"adamw\","
             + " \"dataset\": \"c4\", \"train_samples\": 8000, \"parameter_count\": 124000000}}";
 
@@ -31,7 +33,7 @@ class StepWindowsTest {
     }
 
     private static String step(long step, double seconds) {
-        return "{\"ampwatch\": \"step\", \"step\": " + step + ", \"loss\": " + (3.0 - step / 1000.0) + ", \"event_time\": " + seconds + "}";
+        return "{\"ampwatch\": \"step\", \"step\": " + step + ", \"loss\": " + (3.0 - step / 1000.0) + ", \"event_time\": " + (OFF + seconds) + "}";
     }
 
     @Test
@@ -44,11 +46,11 @@ class StepWindowsTest {
         for (int i = 0; i < steps.length; i++) {
             all.addAll(events(t.accept(step(steps[i], 1000 + 10 * (i + 1)))));
         }
-        all.addAll(events(t.accept("{\"ampwatch\": \"run_completed\", \"event_time\": 1075}")));
+        all.addAll(events(t.accept("{\"ampwatch\": \"run_completed\", \"event_time\": " + (OFF + 1075) + "}")));
 
         List<TrainingEvent> epochs = all.stream().filter(e -> e.getKind() == EventKind.EPOCH_STARTED
                 || e.getKind() == EventKind.EPOCH_COMPLETED).toList();
-        assertThat(epochs).extracting(e -> e.getKind().name().charAt(6) + "" + e.getEpoch() + "@" + e.getEventTime().getEpochSecond())
+        assertThat(epochs).extracting(e -> e.getKind().name().charAt(6) + "" + e.getEpoch() + "@" + (e.getEventTime().getEpochSecond() - OFF))
                 .containsExactly("S1@1000", "C1@1020", "S2@1020", "C2@1040", "S3@1040", "C3@1050", "S4@1050", "C4@1070");
         TrainingEvent second = epochs.get(3);
         assertThat(second.getMetrics().getSamples()).as("250 steps of batch 8").isEqualTo(2000);
@@ -64,7 +66,7 @@ class StepWindowsTest {
         t.accept(START);
         t.accept(step(300, 1010)); // window 1 ends here, at the line that passed its last step, and window 2 starts
         t.accept(step(450, 1015));
-        List<TrainingEvent> end = events(t.accept("{\"ampwatch\": \"run_completed\", \"event_time\": 1020}"));
+        List<TrainingEvent> end = events(t.accept("{\"ampwatch\": \"run_completed\", \"event_time\": " + (OFF + 1020) + "}"));
         assertThat(end).extracting(TrainingEvent::getKind).containsExactly(EventKind.EPOCH_COMPLETED, EventKind.RUN_COMPLETED);
         assertThat(end.get(0).getEpoch()).isEqualTo(2);
         assertThat(end.get(0).getMetrics().getSamples()).as("steps 300..450 of batch 8").isEqualTo(150 * 8);
