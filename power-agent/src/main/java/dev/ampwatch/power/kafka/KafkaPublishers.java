@@ -63,12 +63,12 @@ public final class KafkaPublishers {
 
     /**
      * A started publisher that spools to {@code spoolDir} and sends in transactions (transactional.id
-     * {@code ampwatch-power-agent-<host>} unless given): no sample lost or duplicated across outages.
+     * {@link #transactionalId} unless given): no sample lost or duplicated across outages.
      */
     public static SpoolingPublisher spooling(Map<String, Object> clientProperties, String topic, String host,
             AgentStats stats, Path spoolDir, Duration sendInterval, InstantSource clock) {
         Map<String, Object> props = producerProperties(clientProperties, host);
-        props.putIfAbsent(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "ampwatch-power-agent-" + host);
+        props.putIfAbsent(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(host, spoolDir));
         // fail fast while the broker is away: the spool holds the samples, the sender retries
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000");
         props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
@@ -77,6 +77,29 @@ public final class KafkaPublishers {
         SpoolFile spool = SpoolFile.open(spoolDir, DEFAULT_SPOOL_BYTES);
         return new SpoolingPublisher(() -> new KafkaProducer<>(props, new StringSerializer(),
                 new ByteArraySerializer()), topic, stats, spool, sendInterval, clock);
+    }
+
+    /**
+     * {@code ampwatch-power-agent-<host>-<spool>}: the spool directory's path hashed (8 hex digits of SHA-256). An agent
+     * restarted on its spool keeps its id, so the broker fences a stuck earlier self; two agents of one host (a wattmeter
+     * agent beside the default one) have their own spools (locked, SpoolFile) and so their own ids. With the host alone
+     * they fenced each other's transactions every few seconds ({@code InvalidProducerEpochException}, a sample delayed
+     * past the grace and dead-lettered as late: a user's review).
+     */
+    public static String transactionalId(String host, Path spoolDir) {
+        Path path = spoolDir.toAbsolutePath().normalize();
+        try {
+            path = path.toRealPath(); // one spool reached through a link is one agent's
+        } catch (java.io.IOException e) {
+            // not there yet: its absolute path
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "ampwatch-power-agent-" + host + "-" + java.util.HexFormat.of().formatHex(digest, 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java platform", e);
+        }
     }
 
     private static void enforce(Map<String, Object> props, String key, String value) {
