@@ -213,7 +213,10 @@ public final class TrainingEventJson {
     private static RunConfig config(JsonNode c, FieldRules r, Options o) {
         r.allowOnly(c, "config", CONFIG_FIELDS);
         return RunConfig.newBuilder()
-                .setPrecision(r.nonBlank(required(c, "precision", "config.precision", r), "config.precision"))
+                // lower case: "FP32" is fp32, the reference the statistics compare every precision with (a user's
+                // review: FP32 runs were compared against a missing fp32 and nothing was compared)
+                .setPrecision(r.nonBlank(required(c, "precision", "config.precision", r), "config.precision").trim()
+                        .toLowerCase(java.util.Locale.ROOT))
                 .setBatchSize(r.integer(required(c, "batch_size", "config.batch_size", r), "config.batch_size", 1))
                 .setHiddenUnits(has(c, "hidden_units") ? r.positiveIntegers(c.get("hidden_units"), "config.hidden_units")
                         : absent("config.hidden_units", r, o, List.of()))

@@ -43,6 +43,15 @@ class TrainingEventJsonTest {
         assertThat(c.getSeed()).isEqualTo(7L);
     }
 
+    /** "FP32" is fp32: the reference the statistics compare with is matched by name (a user's review). */
+    @Test
+    void precisionIsReadInLowerCase() {
+        TrainingEvent e = TrainingEventJson.parse("{" + BASE + "\"event_time\":\"2026-11-23T10:00:00Z\",\"kind\":\"RUN_STARTED\","
+                + "\"config\":{\"precision\":\" FP32 \",\"batch_size\":64,\"hidden_units\":[8],\"epochs\":2,\"learning_rate\":0.05,\"optimizer\":\"sgd\","
+                + "\"dataset\":\"d\",\"train_samples\":100,\"parameter_count\":10,\"device_name\":\"cpu\",\"backend\":\"pytorch\"}}");
+        assertThat(e.getConfig().getPrecision()).isEqualTo("fp32");
+    }
+
     @Test
     void readsEpochMetricsAndEpochSecondsAndMillis() {
         TrainingEvent e = TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428005.5,\"kind\":\"epoch_completed\","
