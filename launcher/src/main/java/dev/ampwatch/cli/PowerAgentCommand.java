@@ -135,7 +135,8 @@ final class PowerAgentCommand implements Callable<Integer> {
         }
         Lifetime lifetime = new Lifetime();
         dev.ampwatch.power.metrics.AgentStats stats;
-        try (PowerAgent agent = PowerAgent.start(config, kafka.clientProperties(null));
+        Map<String, Object> client = kafka.clientProperties(null);
+        try (PowerAgent agent = PowerAgent.start(config, client);
              MetricsEndpoint metrics = metricsPort < 0 ? null : MetricsEndpoint.start(metricsHost, metricsPort, agent.metrics())) {
             System.out.println("power-agent on host " + config.host() + ":\n" + SourceStatus.formatAll(agent.sourceStatuses())
                     + (metrics == null ? "" : "\nmetrics on http://" + metricsHost + ":" + metrics.port() + "/metrics"));
@@ -144,7 +145,7 @@ final class PowerAgentCommand implements Callable<Integer> {
         } finally {
             lifetime.closed();
         }
-        return exitCode(stats, config);
+        return exitCode(stats, config, String.valueOf(client.get("bootstrap.servers")));
     }
 
     /**
@@ -152,6 +153,11 @@ final class PowerAgentCommand implements Callable<Integer> {
      * credentials, ACLs, a missing topic), so a service manager or script sees the failure; 0 otherwise.
      */
     static int exitCode(dev.ampwatch.power.metrics.AgentStats stats, PowerAgentConfig config) {
+        return exitCode(stats, config, null);
+    }
+
+    /** @param kafka the bootstrap servers, named in the message (a review: "check the broker address" did not give it) */
+    static int exitCode(dev.ampwatch.power.metrics.AgentStats stats, PowerAgentConfig config, String kafka) {
         long read = stats.all().stream().mapToLong(dev.ampwatch.power.metrics.SourceStats::samplesRead).sum();
         long published = stats.all().stream().mapToLong(dev.ampwatch.power.metrics.SourceStats::samplesPublished).sum();
         if (read == 0 || published > 0) {
@@ -161,7 +167,7 @@ final class PowerAgentCommand implements Callable<Integer> {
         long dropped = stats.all().stream().mapToLong(dev.ampwatch.power.metrics.SourceStats::samplesDropped).sum();
         System.err.println("ampwatch power-agent: none of the " + read + " samples read was delivered to Kafka (" + failed
                 + " sends failed, " + dropped + " samples dropped" + config.spoolDir().map(d -> "; the rest stay in the spool " + d + " for the next start").orElse("")
-                + "); check the broker address, the credentials and the topic's ACLs");
+                + "); check the broker address" + (kafka == null ? "" : " (" + kafka + ")") + ", the credentials and the topic's ACLs");
         return 3;
     }
 }

@@ -75,8 +75,9 @@ public final class KafkaPublishers {
         props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "15000");
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
         SpoolFile spool = SpoolFile.open(spoolDir, DEFAULT_SPOOL_BYTES);
+        Object kafka = props.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG);
         return new SpoolingPublisher(() -> new KafkaProducer<>(props, new StringSerializer(),
-                new ByteArraySerializer()), topic, stats, spool, sendInterval, clock);
+                new ByteArraySerializer()), topic, kafka == null ? null : String.valueOf(kafka), stats, spool, sendInterval, clock);
     }
 
     /**

@@ -39,6 +39,8 @@ public final class SpoolingPublisher implements Publisher, SampleSink.Batching {
 
     private final Supplier<Producer<String, byte[]>> producers;
     private final String topic;
+    /** The topic, and the Kafka it is on where known, for messages. */
+    private final String where;
     private final AgentStats stats;
     private final SpoolFile spool;
     private final RateLimitedLog warnings;
@@ -54,8 +56,15 @@ public final class SpoolingPublisher implements Publisher, SampleSink.Batching {
      */
     public SpoolingPublisher(Supplier<Producer<String, byte[]>> producers, String topic, AgentStats stats,
                              SpoolFile spool, Duration linger, InstantSource clock) {
+        this(producers, topic, null, stats, spool, linger, clock);
+    }
+
+    /** @param kafka the bootstrap servers, named in the warnings (null: not named) */
+    public SpoolingPublisher(Supplier<Producer<String, byte[]>> producers, String topic, String kafka, AgentStats stats,
+                             SpoolFile spool, Duration linger, InstantSource clock) {
         this.producers = producers;
         this.topic = topic;
+        this.where = kafka == null ? topic : topic + " at " + kafka;
         this.stats = stats;
         this.spool = spool;
         this.linger = linger;
@@ -132,7 +141,7 @@ public final class SpoolingPublisher implements Publisher, SampleSink.Batching {
                     }
                 });
                 warnings.warn("send", null, "power publisher: cannot deliver to topic {} ({}); {} samples kept "
-                        + "in {} and sent in order when Kafka is back", topic, describe(e), spool.pendingRecords(), spool.dir());
+                        + "in {} and sent in order when Kafka is back", where, describe(e), spool.pendingRecords(), spool.dir());
                 closeQuietly(producer);
                 producer = null; // a new producer fences the old one and aborts what it left open
                 if (closing) {
@@ -210,7 +219,7 @@ public final class SpoolingPublisher implements Publisher, SampleSink.Batching {
                 }
                 connected = false;
                 warnings.warn("send", null, "power publisher: Kafka has not confirmed {} samples to topic {} ({}; retrying, attempt {}); "
-                        + "{} samples kept in {} and sent in order when Kafka is back; sampling goes on", samples, topic, e.getMessage(),
+                        + "{} samples kept in {} and sent in order when Kafka is back; sampling goes on", samples, where, e.getMessage(),
                         attempt, spool.pendingRecords(), spool.dir());
             }
         }
@@ -222,7 +231,12 @@ public final class SpoolingPublisher implements Publisher, SampleSink.Batching {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        return root == e ? e.toString() : e + "; cause: " + root;
+        String described = root == e ? e.toString() : e + "; cause: " + root;
+        if (root instanceof TimeoutException && String.valueOf(root.getMessage()).contains("not present in metadata")) {
+            // what the producer says when no broker answers: it read as a missing topic (a review)
+            described += ": no broker answered in time (is Kafka down or the address wrong?), or the topic does not exist";
+        }
+        return described;
     }
 
     private static byte[] encode(String source, PowerSample sample) {

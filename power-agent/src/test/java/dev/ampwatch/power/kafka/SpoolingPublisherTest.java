@@ -26,6 +26,16 @@ import org.junit.jupiter.api.io.TempDir;
  * producer: ampwatch_power_sends_failed_total stayed 0 through a whole broker outage (an operator review).
  */
 class SpoolingPublisherTest {
+    /** What the Kafka 4 producer says when no broker answers read as a missing topic: the warning says both (a review). */
+    @Test
+    void aMetadataTimeoutSaysNoBrokerAnsweredOrNoTopic() {
+        String said = SpoolingPublisher.describe(new KafkaException("send failed", new org.apache.kafka.common.errors.TimeoutException(
+                "Topic demo.power-samples not present in metadata after 5000 ms.")));
+        assertThat(said).contains("not present in metadata")
+                .endsWith(": no broker answered in time (is Kafka down or the address wrong?), or the topic does not exist");
+        assertThat(SpoolingPublisher.describe(new KafkaException("refused"))).isEqualTo("org.apache.kafka.common.KafkaException: refused");
+    }
+
     @Test
     void aRefusedTransactionCountsItsSamplesAsFailedSendsAndTheyGoAgain(@TempDir Path dir) throws Exception {
         AgentStats stats = new AgentStats();
