@@ -200,7 +200,7 @@ public final class ExperimentMetrics {
 
     /** Help text of the per-group and per-test gauges (promtool wants one on every family). */
     private static final Map<String, String> DESCRIPTIONS = Map.of(
-            "ampwatch.experiment.group.runs", "Finished runs in the configuration group",
+            "ampwatch.experiment.group.runs", "Completed, measured runs in the configuration group (those its statistics rest on; failed, unmeasured and profiled runs are not counted)",
             "ampwatch.experiment.group.energy.mean", "Mean gross energy per run of the configuration group",
             "ampwatch.experiment.group.power.mean", "Mean of the runs' average power in the configuration group",
             "ampwatch.experiment.test.p.value", "p-value of the test (Welch's t per comparison, one-way ANOVA across configurations)",
