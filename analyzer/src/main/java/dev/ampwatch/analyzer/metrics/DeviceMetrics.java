@@ -95,8 +95,10 @@ public final class DeviceMetrics {
             h.attributedUntilSeconds = until;
         } else if (until > before) {
             h.attributedUntilSeconds = until;
-            h.reportedAtMs = now;
-            registerReported(h);
+            if (attributedUntilUs / 1000 >= now - LIVE.toMillis()) {
+                h.reportedAtMs = now;
+                registerReported(h);
+            } // a replay of old readings moves the attributed time, but its watts are not the host's power now (a review)
         }
         // a device the host no longer reports (no reading for longer than the max gap) goes: its last watts are not now's
         java.util.Set<String> reported = new java.util.HashSet<>();
@@ -177,7 +179,13 @@ public final class DeviceMetrics {
     }
 
     /**
-     * The reported time, once the attributed time has moved on this instance: not at the first figure after a start or a
+     * How recent (by the analyzer's clock) the attributed time must be for its move to count as the host reporting: a
+     * replayed trace from last week moved it, and the fleet's live-power panels counted its watts as now for 2 minutes.
+     */
+    static final java.time.Duration LIVE = java.time.Duration.ofMinutes(10);
+
+    /**
+     * The reported time, once the attributed time has moved on this instance, to within {@link #LIVE} of now: not at the first figure after a start or a
      * partition move, when it only read back the stored time (a long-silent host then counted as live for minutes).
      */
     private void registerReported(Host h) {

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 class DeviceMetricsTest {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final TestClock clock = new TestClock(Instant.parse("2026-11-30T00:00:00Z"));
+    /** The clock's start in microseconds: attributed times near it are live. */
+    static final long NOW_US = Instant.parse("2026-11-30T00:00:00Z").toEpochMilli() * 1000;
     final DeviceMetrics metrics = new DeviceMetrics(registry, Duration.ofMinutes(10), clock);
 
     @Test
@@ -55,9 +57,9 @@ class DeviceMetricsTest {
 
     @Test
     void aDeviceTheHostNoLongerReportsLosesItsSeriesAndTheHostSaysWhenItLastReported() {
-        metrics.update("rig", 5_000_000, List.of(new LiveDevice("CPU_PACKAGE", "cpu", 22.7, 100.0, 0.0, Double.NaN)));
+        metrics.update("rig", NOW_US + 5_000_000, List.of(new LiveDevice("CPU_PACKAGE", "cpu", 22.7, 100.0, 0.0, Double.NaN)));
         clock.advance(Duration.ofSeconds(30));
-        metrics.update("rig", 35_000_000, List.of(new LiveDevice("CPU_PACKAGE", "package-0", 9.5, 50.0, 0.0, Double.NaN)));
+        metrics.update("rig", NOW_US + 35_000_000, List.of(new LiveDevice("CPU_PACKAGE", "package-0", 9.5, 50.0, 0.0, Double.NaN)));
         assertThat(registry.scrape()).contains("ampwatch_device_power_watts{component=\"CPU_PACKAGE\",device=\"package-0\",host=\"rig\"} 9.5")
                 .doesNotContain("device=\"cpu\"")
                 .contains("ampwatch_host_reported_timestamp_seconds{host=\"rig\"} 1.79599683E9"); // 2026-11-30T00:00:30Z
@@ -81,18 +83,33 @@ class DeviceMetricsTest {
      */
     @Test
     void theReportedTimeWaitsForTheAttributedTimeToMove() {
-        metrics.update("rig", 5_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1000.0, 600.0, 80.0)));
-        assertThat(registry.scrape()).contains("ampwatch_host_attributed_until_timestamp_seconds{host=\"rig\"} 5.0")
+        metrics.update("rig", NOW_US + 5_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1000.0, 600.0, 80.0)));
+        assertThat(registry.scrape()).contains("ampwatch_host_attributed_until_timestamp_seconds{host=\"rig\"} 1.795996805E9")
                 .doesNotContain("ampwatch_host_reported_timestamp_seconds");
         clock.advance(Duration.ofSeconds(10));
-        metrics.update("rig", 5_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1000.0, 600.0, 80.0)));
+        metrics.update("rig", NOW_US + 5_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1000.0, 600.0, 80.0)));
         assertThat(registry.scrape()).doesNotContain("ampwatch_host_reported_timestamp_seconds");
         clock.advance(Duration.ofSeconds(10));
-        metrics.update("rig", 6_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1250.0, 600.0, 80.0)));
+        metrics.update("rig", NOW_US + 6_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1250.0, 600.0, 80.0)));
         assertThat(registry.scrape()).contains("ampwatch_host_reported_timestamp_seconds{host=\"rig\"} 1.79599682E9"); // 00:00:20Z
         clock.advance(Duration.ofSeconds(10));
-        metrics.update("rig", 6_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1250.0, 600.0, 80.0)));
+        metrics.update("rig", NOW_US + 6_000_000, List.of(new LiveDevice("GPU", "gpu0", 250.0, 1250.0, 600.0, 80.0)));
         assertThat(registry.scrape()).contains("ampwatch_host_reported_timestamp_seconds{host=\"rig\"} 1.79599682E9");
+    }
+
+    /**
+     * A replayed trace from last week moves the attributed time, but its watts are not the host's power now: no reported
+     * time (the fleet's live-power panels counted them for 2 minutes: a review). Readings of now then set it.
+     */
+    @Test
+    void aReplayOfOldReadingsDoesNotCountAsReporting() {
+        long weekAgoUs = NOW_US - Duration.ofDays(7).toNanos() / 1000;
+        metrics.update("rig", weekAgoUs, List.of(new LiveDevice("GPU", "gpu0", 50.5, 1000.0, 600.0, 80.0)));
+        metrics.update("rig", weekAgoUs + 1_000_000, List.of(new LiveDevice("GPU", "gpu0", 50.5, 1050.0, 600.0, 80.0)));
+        assertThat(registry.scrape()).contains("ampwatch_device_power_watts{component=\"GPU\",device=\"gpu0\",host=\"rig\"} 50.5")
+                .doesNotContain("ampwatch_host_reported_timestamp_seconds");
+        metrics.update("rig", NOW_US - 9 * 60_000_000L, List.of(new LiveDevice("GPU", "gpu0", 60.0, 1100.0, 600.0, 80.0)));
+        assertThat(registry.scrape()).contains("ampwatch_host_reported_timestamp_seconds{host=\"rig\"} 1.7959968E9");
     }
 
     /** A host whose partition moved away loses all its series at once; when it comes back they are registered anew. */
