@@ -62,7 +62,8 @@ public final class ExperimentMetrics {
         }
         List<Meter> bound = new ArrayList<>();
         for (GroupSummary g : first(stats.getGroups())) {
-            Tags tags = Tags.of("experiment_id", id, "group", g.getGroup());
+            // phase, as on the comparisons: the experiment dashboard's Phase selector had nothing to filter these by
+            Tags tags = Tags.of("experiment_id", id, "group", g.getGroup(), "phase", groupPhase(stats, g.getGroup()));
             bound.add(gauge("ampwatch.experiment.group.runs", null, tags, id, s -> group(s, g.getGroup()).getRuns()));
             bound.add(gauge("ampwatch.experiment.group.energy.mean", "joules", tags, id,
                     s -> group(s, g.getGroup()).getMeanEnergyJoules()));
@@ -107,6 +108,12 @@ public final class ExperimentMetrics {
             latest.remove(oldest);
         }
         return true;
+    }
+
+    /** The phase of the configuration a group summarizes (training where no configuration has its label: v1 groups). */
+    static String groupPhase(ExperimentStats stats, String group) {
+        return stats.getConfigurations().stream().filter(c -> c.getLabel().equals(group)).findFirst()
+                .map(c -> phase(c.getKey())).orElse("training");
     }
 
     /** Removes the series of the experiments {@code which} accepts (their statistics partition moved to another instance). */

@@ -61,6 +61,25 @@ class ExperimentMetricsTest {
         assertThat(metrics.update(stats("e1", 0.2))).isTrue(); // back: anything is newer than nothing
     }
 
+    /** A group's series carry its configuration's phase, so the experiment dashboard's Phase selector filters them (a review). */
+    @Test
+    void groupSeriesCarryTheirConfigurationsPhase() {
+        ExperimentStats stats = ExperimentStats.newBuilder(stats("e1", 0.5)).setGroups(List.of(group("int8 inference", 50), group("fp32", 100)))
+                .setConfigurations(List.of(configuration("precision=int8|batch_size=256|phase=inference", "int8 inference"),
+                        configuration("precision=fp32|batch_size=256", "fp32"))).build();
+        new ExperimentMetrics(registry, 10).update(stats);
+        assertThat(registry.get("ampwatch.experiment.group.runs").tag("group", "int8 inference").gauge().getId().getTag("phase"))
+                .isEqualTo("inference");
+        assertThat(registry.get("ampwatch.experiment.group.runs").tag("group", "fp32").gauge().getId().getTag("phase"))
+                .isEqualTo("training");
+    }
+
+    private static dev.ampwatch.schema.ConfigurationSummary configuration(String key, String label) {
+        return dev.ampwatch.schema.ConfigurationSummary.newBuilder().setKey(key).setLabel(label)
+                .setPrecision(label.split(" ")[0]).setFactors(List.of()).setRuns(3).setMetrics(List.of())
+                .build();
+    }
+
     @Test
     void keepsOnlyTheMostRecentExperiments() {
         ExperimentMetrics metrics = new ExperimentMetrics(registry, 2);
