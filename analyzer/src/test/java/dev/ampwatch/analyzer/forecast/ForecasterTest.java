@@ -61,6 +61,10 @@ class ForecasterTest {
         assertThat(f.getNetEnergyLowJoules()).isCloseTo(netSpent, within(1e-6));
         assertThat(f.getNetEnergyLowJoules()).isLessThanOrEqualTo(f.getNetEnergyJoules());
         assertThat(f.getNetEnergyHighJoules()).isGreaterThanOrEqualTo(f.getNetEnergyJoules());
+        // the epochs ran back to back: the forecast says it has nothing to forecast the run's last moments from (a review)
+        assertThat(f.getNotes()).anyMatch(n -> n.startsWith("the epochs ran back to back: what the run does after its last epoch"));
+        assertThat(forecaster.latest(epochs(3), 3, 10, 0, 400).forecast().getNotes())
+                .noneMatch(n -> n.startsWith("the epochs ran back to back"));
     }
 
     @Test
