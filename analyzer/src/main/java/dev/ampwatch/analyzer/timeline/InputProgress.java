@@ -179,10 +179,11 @@ public final class InputProgress {
                     && samplesUntil != null && firstSampleUs != Long.MAX_VALUE && samplesUntil - firstSampleUs >= idleUs;
             if (gaveUp && !toldEventsIdle) { // once per timeline: a separate replay of its events started too late, say
                 toldEventsIdle = true;
-                LOG.info("host {}: no training event of it arrived within the input idle time ({} s) of its first power sample "
-                        + "here, while its samples moved on: its power is attributed without runs from now on, and training "
-                        + "events of it older than the attributed time will be late (a replay of its events must start within "
-                        + "that time of its power's; docs/replay.md)", state.getHost(), idleMs / 1000);
+                // live, this is the usual start (the agent before the first trainer): said as such, not as a loss (a review)
+                LOG.info("host {}: power samples but no training event yet (input idle time {} s): its power is attributed as "
+                        + "idle time until a run starts, which is as it should be when the power-agent starts before the "
+                        + "trainer; when replaying, its training events must start within that time of its power's or they are "
+                        + "late (docs/replay.md)", state.getHost(), idleMs / 1000);
             }
             return gaveUp || idleMs == 0 && idleUs == 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
         }

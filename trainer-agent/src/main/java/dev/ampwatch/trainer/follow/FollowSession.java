@@ -156,9 +156,9 @@ public final class FollowSession {
                 return 130;
             }
             if (code != 0 && !lines.anyEvent()) {
-                err.println("ampwatch follow: the trainer exited with code " + code + " before it started a run; nothing published");
+                err.println("ampwatch follow: the trainer exited with code " + exit(code) + " before it started a run; nothing published");
             } else if (code != 0) {
-                publishAll(lines.failUnfinished("trainer exited with code " + code));
+                publishAll(lines.failUnfinished("trainer exited with code " + exit(code)));
             } else if (wholeRunConfig != null) {
                 publish(lines.completeWholeRun());
             } else if (!lines.openRuns().isEmpty()) {
@@ -329,5 +329,22 @@ public final class FollowSession {
             Thread.currentThread().interrupt();
         }
         family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** An exit code, with the signal it stands for above 128 (a review read "code 137" without knowing it was SIGKILL). */
+    static String exit(int code) {
+        if (code <= 128 || code > 128 + 64) {
+            return String.valueOf(code);
+        }
+        int signal = code - 128;
+        String name = switch (signal) {
+            case 2 -> "SIGINT";
+            case 6 -> "SIGABRT";
+            case 9 -> "SIGKILL, e.g. the out-of-memory killer or kill -9";
+            case 11 -> "SIGSEGV";
+            case 15 -> "SIGTERM";
+            default -> "signal " + signal;
+        };
+        return code + " (128 + " + signal + ": killed by " + name + ")";
     }
 }

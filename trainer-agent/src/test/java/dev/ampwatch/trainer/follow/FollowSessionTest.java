@@ -36,6 +36,15 @@ class FollowSessionTest {
     }
 
     /** A progress bar redraws itself with \r: passed through as it is, not made into lines. */
+    /** An exit above 128 names its signal: 137 is SIGKILL (a review read the bare number). */
+    @Test
+    void anExitCodeAbove128NamesItsSignal() {
+        org.assertj.core.api.Assertions.assertThat(FollowSession.exit(1)).isEqualTo("1");
+        org.assertj.core.api.Assertions.assertThat(FollowSession.exit(137))
+                .isEqualTo("137 (128 + 9: killed by SIGKILL, e.g. the out-of-memory killer or kill -9)");
+        org.assertj.core.api.Assertions.assertThat(FollowSession.exit(143)).isEqualTo("143 (128 + 15: killed by SIGTERM)");
+    }
+
     @Test
     void carriageReturnsArePassedThroughUnchanged() throws Exception {
         String script = "printf '%s\\n' '" + START + "'; printf 'epoch 1\\n1/3 [=..]\\r2/3 [==.]\\r3/3 [===]\\r\\n'; "
