@@ -2,18 +2,12 @@ package dev.ampwatch.analyzer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ampwatch.schema.Component;
-import dev.ampwatch.schema.ComponentEnergy;
-import dev.ampwatch.schema.DataQuality;
 import dev.ampwatch.schema.RunEnergy;
-import dev.ampwatch.schema.RunStatus;
-import dev.ampwatch.schema.SourceType;
 import dev.ampwatch.schema.kafka.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -65,17 +59,6 @@ class MetricsReadBackIT {
     }
 
     private static RunEnergy run(String runId, boolean finished) {
-        return RunEnergy.newBuilder().setRunId(runId).setExperimentId("exp").setHost("rig")
-                .setStatus(finished ? RunStatus.COMPLETED : RunStatus.RUNNING).setIsFinal(finished).setConfig(null)
-                .setStartTime(Instant.EPOCH).setEndTime(finished ? Instant.ofEpochSecond(10) : null)
-                .setAttributedUntil(Instant.ofEpochSecond(10)).setDurationSeconds(10).setEnergyJoules(1000)
-                .setNetEnergyJoules(600).setAveragePowerWatts(100).setPeakPowerWatts(120).setJoulesPerSample(0.05)
-                .setCo2eGrams(0.1).setCarbonIntensityGPerKwh(400).setAttributionRule("even-split")
-                .setComponents(List.of(ComponentEnergy.newBuilder().setComponent(Component.GPU).setDevice("gpu0")
-                        .setSource(SourceType.NVML).setMethod("counter").setEnergyJoules(1000).setNetEnergyJoules(600)
-                        .setCoveredSeconds(10).setSamples(100).build()))
-                .setEpochs(List.of())
-                .setQuality(DataQuality.newBuilder().setEstimated(false).setGaps(0).setGapSeconds(0).setLateSamples(0).build())
-                .build();
+        return finished ? FinishedRuns.of(runId, "rig") : FinishedRuns.running(runId, "rig");
     }
 }

@@ -100,6 +100,40 @@ public final class HostAttributor {
                 .build();
     }
 
+    /**
+     * The run's power now as its total counts it: each device's latest power, without the components another one
+     * contains (Nesting: a modelled CPU under a wall meter added its 65 W to a 120 W wall's peak: a review).
+     */
+    private static double countedPower(RunState run) {
+        boolean containers = false; // per sample: the sets only where a component can contain another
+        for (Accumulator a : run.getComponents().values()) {
+            String c = a.getComponent();
+            if (c.equals(WALL) || c.equals(PSYS) || c.equals(PACKAGE)) {
+                containers = true;
+                break;
+            }
+        }
+        java.util.Set<Component> present = Nesting.noneYet();
+        if (containers) {
+            for (Accumulator a : run.getComponents().values()) {
+                present.add(Component.valueOf(a.getComponent()));
+            }
+        }
+        double total = 0;
+        for (Map.Entry<String, Double> e : run.getDevicePowerWatts().entrySet()) {
+            Accumulator acc = run.getComponents().get(e.getKey());
+            if (containers && acc != null && !Nesting.countsInTotal(Component.valueOf(acc.getComponent()), present)) {
+                continue;
+            }
+            total += e.getValue();
+        }
+        return total;
+    }
+
+    private static final String WALL = Component.WALL.name();
+    private static final String PSYS = Component.PSYS.name();
+    private static final String PACKAGE = Component.CPU_PACKAGE.name();
+
     /** Splits the segment at every run and epoch boundary inside it and shares each piece. */
     private void distribute(DeviceState device, String key, Segment segment) {
         long[] cuts = cutsInside(segment);
@@ -115,11 +149,7 @@ public final class HostAttributor {
             Accumulator acc = run.getComponents().get(key);
             acc.setSamples(acc.getSamples() + 1);
             run.getDevicePowerWatts().put(key, touchedJoules[i] / touchedSeconds[i]);
-            double total = 0;
-            for (double w : run.getDevicePowerWatts().values()) {
-                total += w;
-            }
-            run.setPeakPowerWatts(Math.max(run.getPeakPowerWatts(), total));
+            run.setPeakPowerWatts(Math.max(run.getPeakPowerWatts(), countedPower(run)));
             touchedRuns[i] = null;
         }
     }

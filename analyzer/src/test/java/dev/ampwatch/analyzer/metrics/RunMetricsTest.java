@@ -3,12 +3,8 @@ package dev.ampwatch.analyzer.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ampwatch.analyzer.TestClock;
-import dev.ampwatch.schema.Component;
-import dev.ampwatch.schema.ComponentEnergy;
-import dev.ampwatch.schema.DataQuality;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.RunStatus;
-import dev.ampwatch.schema.SourceType;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -199,16 +195,6 @@ class RunMetricsTest {
     }
 
     private static RunEnergy run(String runId, String host) {
-        return RunEnergy.newBuilder().setRunId(runId).setExperimentId("exp").setHost(host).setStatus(RunStatus.COMPLETED)
-                .setIsFinal(true).setConfig(null).setStartTime(Instant.EPOCH).setEndTime(Instant.ofEpochSecond(10))
-                .setAttributedUntil(Instant.ofEpochSecond(10)).setDurationSeconds(10).setEnergyJoules(1000)
-                .setNetEnergyJoules(600).setAveragePowerWatts(100).setPeakPowerWatts(120).setJoulesPerSample(0.05)
-                .setCo2eGrams(0.1).setCarbonIntensityGPerKwh(400).setAttributionRule("even-split")
-                .setComponents(List.of(ComponentEnergy.newBuilder().setComponent(Component.GPU).setDevice("gpu0")
-                        .setSource(SourceType.NVML).setMethod("counter").setEnergyJoules(1000).setNetEnergyJoules(600)
-                        .setCoveredSeconds(10).setSamples(100).build()))
-                .setEpochs(List.of())
-                .setQuality(DataQuality.newBuilder().setEstimated(false).setGaps(0).setGapSeconds(0).setLateSamples(0).build())
-                .build();
+        return dev.ampwatch.analyzer.FinishedRuns.of(runId, host);
     }
 }
