@@ -186,7 +186,8 @@ final class MetricsReadBack {
             }
             stats.sort(Comparator.comparing(ExperimentStats::getComputedAt));
             metrics.experimentsHere(stats, id -> elsewhere(streams, id));
-            LOG.info("experiments' statistics on /metrics: the {} of the statistics partitions this instance has", stats.size());
+            LOG.info("experiments' statistics on /metrics: {} experiments, those of the statistics partitions this instance has",
+                    stats.size());
         } catch (RuntimeException e) {
             LOG.warn("could not read back the experiments' statistics from the local store: {}", e.toString());
         }

@@ -1,6 +1,8 @@
 package dev.ampwatch.analyzer.metrics;
 
 import dev.ampwatch.analyzer.LiveDevice;
+import dev.ampwatch.analyzer.energy.Nesting;
+import dev.ampwatch.schema.Component;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -34,6 +36,7 @@ public final class DeviceMetrics {
         volatile double idleWatts = Double.NaN;
         final List<Meter> meters = new ArrayList<>();
         boolean idleRegistered;
+        volatile double inHostTotal = 1;
     }
 
     private static final class Host {
@@ -110,8 +113,13 @@ public final class DeviceMetrics {
             e.getValue().meters.forEach(registry::remove);
             return true;
         });
+        java.util.Set<Component> present = Nesting.noneYet();
+        devices.forEach(d -> component(d).ifPresent(present::add));
         for (LiveDevice d : devices) {
             Device dev = h.devices.computeIfAbsent(d.component() + "/" + d.device(), k -> register(host, d));
+            // whether a sum over the host's devices counts it: not a CPU inside a wall meter (a review saw a fleet panel
+            // show 174 W for a host whose wall read 100 W: the wall and the modelled CPU and DRAM inside it, summed)
+            dev.inHostTotal = component(d).map(c -> Nesting.countsInTotal(c, present)).orElse(true) ? 1 : 0;
             dev.watts = d.powerWatts();
             dev.joules = Math.max(dev.joules, d.energyJoules());
             dev.runJoules = Math.max(dev.runJoules, d.runEnergyJoules());
@@ -203,9 +211,21 @@ public final class DeviceMetrics {
         }
     }
 
+    private static java.util.Optional<Component> component(LiveDevice d) {
+        try {
+            return java.util.Optional.of(Component.valueOf(d.component()));
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     private Device register(String host, LiveDevice d) {
         Device dev = new Device();
         Tags tags = tags(host, d);
+        dev.meters.add(Gauge.builder("ampwatch.device.counted.in.host", dev, x -> x.inHostTotal)
+                .description("1 when a sum over the host's devices counts this one, 0 when another contains it (a CPU or DRAM "
+                        + "inside a wall meter, a package inside psys): add 'and on (host, component, device) "
+                        + "ampwatch_device_counted_in_host == 1' to a sum of power or energy across components").tags(tags).register(registry));
         dev.meters.add(Gauge.builder("ampwatch.device.power", dev, x -> x.watts).baseUnit("watts")
                 .description("Mean power of the device over its latest attributed stretch (event time)").tags(tags).register(registry));
         dev.meters.add(FunctionCounter.builder("ampwatch.device.energy", dev, x -> x.joules).baseUnit("joules")

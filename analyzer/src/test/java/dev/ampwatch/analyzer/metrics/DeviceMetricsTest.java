@@ -112,6 +112,20 @@ class DeviceMetricsTest {
         assertThat(registry.scrape()).contains("ampwatch_host_reported_timestamp_seconds{host=\"rig\"} 1.7959968E9");
     }
 
+    /**
+     * A sum over a host's devices counts each joule once: a CPU inside a wall meter is marked out of the host's total
+     * (a review: a fleet panel showed 174 W for a host whose wall read 100 W); without the wall it counts.
+     */
+    @Test
+    void devicesInsideAWallMeterAreMarkedOutOfTheHostsTotal() {
+        metrics.update("rig", 5_000_000, List.of(new LiveDevice("WALL", "wall", 100.0, 1000.0, 0.0, Double.NaN),
+                new LiveDevice("CPU_PACKAGE", "cpu", 65.0, 650.0, 0.0, Double.NaN)));
+        assertThat(registry.scrape()).contains("ampwatch_device_counted_in_host{component=\"WALL\",device=\"wall\",host=\"rig\"} 1.0")
+                .contains("ampwatch_device_counted_in_host{component=\"CPU_PACKAGE\",device=\"cpu\",host=\"rig\"} 0.0");
+        metrics.update("rig", 6_000_000, List.of(new LiveDevice("CPU_PACKAGE", "cpu", 65.0, 715.0, 0.0, Double.NaN)));
+        assertThat(registry.scrape()).contains("ampwatch_device_counted_in_host{component=\"CPU_PACKAGE\",device=\"cpu\",host=\"rig\"} 1.0");
+    }
+
     /** A host whose partition moved away loses all its series at once; when it comes back they are registered anew. */
     @Test
     void aRemovedHostLosesItsSeriesAndComesBackFresh() {

@@ -232,7 +232,9 @@ public final class SpoolingPublisher implements Publisher, SampleSink.Batching {
             root = root.getCause();
         }
         String described = root == e ? e.toString() : e + "; cause: " + root;
-        if (root instanceof TimeoutException && String.valueOf(root.getMessage()).contains("not present in metadata")) {
+        String message = String.valueOf(root.getMessage());
+        if (root instanceof TimeoutException && (message.contains("not present in metadata") || message.contains("InitProducerId")
+                || message.contains("initializing transactional state"))) {
             // what the producer says when no broker answers: it read as a missing topic (a review)
             described += ": no broker answered in time (is Kafka down or the address wrong?), or the topic does not exist";
         }

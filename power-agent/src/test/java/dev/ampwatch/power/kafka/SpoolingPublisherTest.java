@@ -33,6 +33,8 @@ class SpoolingPublisherTest {
                 "Topic demo.power-samples not present in metadata after 5000 ms.")));
         assertThat(said).contains("not present in metadata")
                 .endsWith(": no broker answered in time (is Kafka down or the address wrong?), or the topic does not exist");
+        assertThat(SpoolingPublisher.describe(new org.apache.kafka.common.errors.TimeoutException(
+                "Timeout expired after 5000ms while awaiting InitProducerId"))).contains("no broker answered in time");
         assertThat(SpoolingPublisher.describe(new KafkaException("refused"))).isEqualTo("org.apache.kafka.common.KafkaException: refused");
     }
 

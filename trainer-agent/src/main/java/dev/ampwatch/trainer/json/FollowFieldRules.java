@@ -217,7 +217,7 @@ final class FollowFieldRules implements FieldRules {
         if (v.isNumber()) {
             BigDecimal seconds = v.decimalValue();
             if (seconds.compareTo(MAX_EPOCH_SECONDS) > 0) {
-                if (v.isIntegralNumber() && seconds.compareTo(MAX_EPOCH_MILLIS) > 0) {
+                if (seconds.compareTo(MAX_EPOCH_MILLIS) > 0) { // time.time() * 1e6 is a float too (a re-check)
                     throw new JsonFieldException(path, "expected seconds since the epoch (e.g. Python's time.time()) or integer "
                             + "milliseconds, got " + v + ", which looks like microseconds or nanoseconds");
                 }

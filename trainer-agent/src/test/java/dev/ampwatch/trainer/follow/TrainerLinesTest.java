@@ -153,6 +153,8 @@ class TrainerLinesTest {
                         + "lines with the wall clock (Python's time.time()), not time.monotonic() or time.perf_counter()");
         assertThat(rejection(t.accept("{\"ampwatch\": \"epoch_started\", \"epoch\": 1, \"event_time\": 1795424400500000}")))
                 .contains("looks like microseconds or nanoseconds");
+        assertThat(rejection(t.accept("{\"ampwatch\": \"epoch_started\", \"epoch\": 1, \"event_time\": 1795424400500000.75}")))
+                .contains("looks like microseconds or nanoseconds");
         assertThat(rejection(t.accept("{\"ampwatch\": \"epoch_started\", \"epoch\": 1, \"event_time\": \"2099-01-01T00:00:00Z\"}")))
                 .contains("more than 1 h after now");
         assertThat(t.anyEvent()).as("refused lines change nothing").isFalse();
