@@ -3,7 +3,6 @@ package dev.ampwatch.trainer.follow;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.EventKind;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.trainer.json.JsonFieldException;
@@ -100,11 +99,8 @@ public final class TrainerLines {
     private final FollowDefaults defaults;
     private final InstantSource clock;
     private final TrainingEventJson.Options options;
-    private final Supplier<String> newRunId;
     private final Map<String, FollowedRun> runs = new LinkedHashMap<>();
-    private final String fallbackRunId;
-    private boolean fallbackUsed;
-    private String current;
+    private final RunIdChoice runIds;
     private long lineNumber;
     private StepWindows windows;
     private boolean wholeRun;
@@ -122,8 +118,7 @@ public final class TrainerLines {
     public TrainerLines(FollowDefaults defaults, InstantSource clock, Supplier<String> newRunId) {
         this.defaults = Objects.requireNonNull(defaults);
         this.clock = Objects.requireNonNull(clock);
-        this.newRunId = Objects.requireNonNull(newRunId);
-        this.fallbackRunId = defaults.runId().orElseGet(newRunId);
+        this.runIds = new RunIdChoice(defaults.runId(), Objects.requireNonNull(newRunId));
         this.options = TrainingEventJson.Options.follow(clock, defaults.backend(), defaults.deviceName(), this::epochStart);
     }
 
@@ -251,29 +246,12 @@ public final class TrainerLines {
     }
 
     private void noteNonFinite(TrainingEvent e) {
-        EpochMetrics m = e.getMetrics();
-        if (nonFiniteNoted || m == null) {
-            return;
-        }
-        String field = !Double.isFinite(m.getLoss()) ? "loss" : nonFinite(m.getTrainRmse()) ? "train_rmse"
-                : nonFinite(m.getValidationRmse()) ? "validation_rmse" : nonFinite(m.getTestRmse()) ? "test_rmse"
-                : nonFinite(m.getTestMae()) ? "test_mae" : nonFinite(m.getTestR2()) ? "test_r2" : null;
-        if (field != null) {
+        String diverged = nonFiniteNoted ? null : DivergedMetrics.first(e.getMetrics());
+        if (diverged != null) {
             nonFiniteNoted = true;
-            double v = field.equals("loss") ? m.getLoss() : switch (field) {
-                case "train_rmse" -> m.getTrainRmse();
-                case "validation_rmse" -> m.getValidationRmse();
-                case "test_rmse" -> m.getTestRmse();
-                case "test_mae" -> m.getTestMae();
-                default -> m.getTestR2();
-            };
-            notes.add("line " + lineNumber + ": metrics." + field + " is " + v + " (diverged?): published as it is; ampwatch's "
+            notes.add("line " + lineNumber + ": " + diverged + " (diverged?): published as it is; ampwatch's "
                     + "statistics and reports leave values that are not finite out (said once)");
         }
-    }
-
-    private static boolean nonFinite(Double v) {
-        return v != null && !Double.isFinite(v);
     }
 
     /** Lines read so far. */
@@ -310,8 +288,8 @@ public final class TrainerLines {
         // everything is read before the run state is touched, so a rejected line changes nothing
         TrainingEvent.Builder b = TrainingEventJson.read(root, options);
         EventKind kind = b.getKind();
-        String runId = kind == EventKind.PROGRESS ? progressRunId(b.hasRunId() ? b.getRunId() : null)
-                : runId(b.hasRunId() ? b.getRunId() : null, kind);
+        String runId = kind == EventKind.PROGRESS ? runIds.ofProgress(b.hasRunId() ? b.getRunId() : null, runs::containsKey)
+                : runIds.of(b.hasRunId() ? b.getRunId() : null, kind);
         FollowedRun existing = runs.get(runId);
         if (existing != null && existing.ended) {
             if (kind == EventKind.RUN_STARTED && !b.hasRunId() && defaults.runId().isPresent()) {
@@ -357,7 +335,7 @@ public final class TrainerLines {
         switch (kind) {
             case RUN_STARTED -> {
                 s.started = true;
-                current = runId;
+                runIds.started(runId);
             }
             case EPOCH_STARTED -> {
                 if (closing != null) {
@@ -387,7 +365,7 @@ public final class TrainerLines {
      * metrics are read, so a line for a run that has ended is refused as such first.
      */
     private Instant epochStart(String givenRunId, int epoch) {
-        String runId = runId(givenRunId, EventKind.EPOCH_COMPLETED);
+        String runId = runIds.of(givenRunId, EventKind.EPOCH_COMPLETED);
         FollowedRun s = runs.get(runId);
         if (s != null && s.ended) {
             throw ended(runId, EventKind.EPOCH_COMPLETED);
@@ -397,37 +375,6 @@ public final class TrainerLines {
 
     private static JsonFieldException ended(String runId, EventKind kind) {
         return new JsonFieldException("run_id", "run " + runId + " has already ended; " + name(kind) + " comes too late");
-    }
-
-    /**
-     * The run a progress line speaks for: its own, else the last run started. A promise about a run
-     * nothing was read of is refused rather than starting a run of its own.
-     */
-    private String progressRunId(String given) {
-        String runId = given != null ? given : current;
-        if (runId == null || !runs.containsKey(runId)) {
-            throw new JsonFieldException("run_id", (runId == null ? "no run has started yet"
-                    : "nothing was read of run " + runId) + "; progress comes after the run's run_started");
-        }
-        return runId;
-    }
-
-    private String runId(String given, EventKind kind) {
-        if (given != null) {
-            return given;
-        }
-        if (kind == EventKind.RUN_STARTED) {
-            if (!fallbackUsed || defaults.runId().isPresent()) {
-                fallbackUsed = true;
-                return fallbackRunId;
-            }
-            return newRunId.get();
-        }
-        if (current != null) {
-            return current;
-        }
-        fallbackUsed = true;
-        return fallbackRunId;
     }
 
     private FollowedRun state(String runId) {
