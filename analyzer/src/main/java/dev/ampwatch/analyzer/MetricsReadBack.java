@@ -2,6 +2,7 @@ package dev.ampwatch.analyzer;
 
 import dev.ampwatch.analyzer.metrics.RunMetrics;
 import dev.ampwatch.analyzer.streams.AnalyzerTopology;
+import dev.ampwatch.analyzer.streams.RunEnergyChangelogSeed;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.RunEnergy;
 import java.time.Clock;
@@ -201,12 +202,9 @@ final class MetricsReadBack {
                 && !owner.activeHost().equals(self);
     }
 
-    /** A consumer's connection and security settings, no group (partitions assigned), committed records only. */
+    /** The read-committed consumer settings (RunEnergyChangelogSeed's), with a client id of its own. */
     private static Map<String, Object> consumerProperties(Map<String, ?> clientProperties) {
-        Map<String, Object> c = new HashMap<>(clientProperties);
-        c.keySet().removeIf(k -> !ConsumerConfig.configNames().contains(k) || k.startsWith("group."));
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Map<String, Object> c = RunEnergyChangelogSeed.readCommitted(clientProperties);
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, (clientProperties.get(ConsumerConfig.CLIENT_ID_CONFIG) == null ? "ampwatch-analyzer"
                 : String.valueOf(clientProperties.get(ConsumerConfig.CLIENT_ID_CONFIG))) + "-metrics-read-back");
         return c;

@@ -28,13 +28,21 @@ public final class RunEnergyChangelogSeed {
 
     private RunEnergyChangelogSeed() {}
 
-    /** @return the records written */
-    public static int seed(Map<String, ?> clientProperties, String runEnergyTopic, String changelog) {
+    /**
+     * A consumer's connection and security settings of {@code clientProperties}, without a group (partitions assigned:
+     * group.protocol=streams is not a consumer's), reading committed records only, committing nothing.
+     */
+    public static Map<String, Object> readCommitted(Map<String, ?> clientProperties) {
         Map<String, Object> c = new HashMap<>(clientProperties);
-        c.keySet().removeIf(k -> !org.apache.kafka.clients.consumer.ConsumerConfig.configNames().contains(k));
-        c.keySet().removeIf(k -> k.startsWith("group.")); // no group (assigned partitions): group.protocol=streams is not a consumer's
+        c.keySet().removeIf(k -> !org.apache.kafka.clients.consumer.ConsumerConfig.configNames().contains(k) || k.startsWith("group."));
         c.put("isolation.level", "read_committed");
         c.put("enable.auto.commit", "false");
+        return c;
+    }
+
+    /** @return the records written */
+    public static int seed(Map<String, ?> clientProperties, String runEnergyTopic, String changelog) {
+        Map<String, Object> c = readCommitted(clientProperties);
         Map<TopicPartition, Map<Bytes, ConsumerRecord<byte[], byte[]>>> latest = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(runEnergyTopic, Duration.ofSeconds(30)).stream()

@@ -9,7 +9,6 @@ import dev.ampwatch.power.metrics.AgentStats;
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.SourceType;
-import dev.ampwatch.schema.kafka.AmpwatchSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,8 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,19 +81,7 @@ class BrokerOutageIT {
     }
 
     private static List<Instant> readAll(String bootstrap, int expected) {
-        List<Instant> times = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", bootstrap,
-                "group.id", "outage-check", "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
-                new StringDeserializer(), AmpwatchSerdes.powerSample().deserializer())) {
-            consumer.subscribe(List.of(TOPIC));
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> times.add(r.value().getEventTime()));
-                return times.size() >= expected;
-            });
-            // anything duplicated would follow right behind
-            consumer.poll(Duration.ofSeconds(1)).forEach(r -> times.add(r.value().getEventTime()));
-        }
-        return times;
+        return CommittedSamples.read(bootstrap, TOPIC, "outage-check", expected, PowerSample::getEventTime);
     }
 
     private static PowerSample sample(int i) {

@@ -8,19 +8,15 @@ import dev.ampwatch.power.metrics.AgentStats;
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.SourceType;
-import dev.ampwatch.schema.kafka.AmpwatchSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,18 +70,7 @@ class TwoAgentsOneHostIT {
     }
 
     private static List<String> readAll(String bootstrap, int expected) {
-        List<String> seen = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", bootstrap,
-                "group.id", "two-agents-check", "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
-                new StringDeserializer(), AmpwatchSerdes.powerSample().deserializer())) {
-            consumer.subscribe(List.of(TOPIC));
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> seen.add(r.value().getDevice() + "@" + r.value().getEventTime()));
-                return seen.size() >= expected;
-            });
-            consumer.poll(Duration.ofSeconds(1)).forEach(r -> seen.add(r.value().getDevice() + "@" + r.value().getEventTime()));
-        }
-        return seen;
+        return CommittedSamples.read(bootstrap, TOPIC, "two-agents-check", expected, s -> s.getDevice() + "@" + s.getEventTime());
     }
 
     private static PowerSample sample(Component component, String device, int i) {
