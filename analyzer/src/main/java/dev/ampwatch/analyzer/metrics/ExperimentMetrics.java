@@ -71,8 +71,10 @@ public final class ExperimentMetrics {
                     s -> group(s, g.getGroup()).getMeanPowerWatts()));
         }
         for (SignificanceTest t : first(stats.getTests())) {
+            // a test's groups are of one phase (Welch per comparison, ANOVA within a phase): the first group's
             Tags tags = Tags.of("experiment_id", id, "test", t.getName(), "metric", t.getMetric(),
-                    "groups", String.join(",", t.getGroups()));
+                    "groups", String.join(",", t.getGroups()),
+                    "phase", t.getGroups().isEmpty() ? "training" : groupPhase(stats, t.getGroups().get(0)));
             bound.add(gauge("ampwatch.experiment.test.p.value", null, tags, id, s -> test(s, t).getPValue()));
             bound.add(gauge("ampwatch.experiment.test.statistic", null, tags, id, s -> test(s, t).getStatistic()));
         }

@@ -61,16 +61,28 @@ class ExperimentMetricsTest {
         assertThat(metrics.update(stats("e1", 0.2))).isTrue(); // back: anything is newer than nothing
     }
 
-    /** A group's series carry its configuration's phase, so the experiment dashboard's Phase selector filters them (a review). */
+    /**
+     * A group's series, and a v1 test's, carry their configuration's phase, so the experiment dashboard's Phase selector
+     * filters them (a review; the tests' since 2026-12-02).
+     */
     @Test
-    void groupSeriesCarryTheirConfigurationsPhase() {
+    void groupAndTestSeriesCarryTheirConfigurationsPhase() {
+        SignificanceTest inference = SignificanceTest.newBuilder().setName("welch-t").setMetric("energy_joules")
+                .setGroups(List.of("int8 inference", "fp32 inference")).setStatistic(2.0).setPValue(0.1)
+                .setSignificant(false).setAlpha(0.05).build();
+        SignificanceTest training = SignificanceTest.newBuilder(inference).setGroups(List.of("fp32")).build();
         ExperimentStats stats = ExperimentStats.newBuilder(stats("e1", 0.5)).setGroups(List.of(group("int8 inference", 50), group("fp32", 100)))
                 .setConfigurations(List.of(configuration("precision=int8|batch_size=256|phase=inference", "int8 inference"),
-                        configuration("precision=fp32|batch_size=256", "fp32"))).build();
+                        configuration("precision=fp32|batch_size=256", "fp32")))
+                .setTests(List.of(inference, training)).build();
         new ExperimentMetrics(registry, 10).update(stats);
         assertThat(registry.get("ampwatch.experiment.group.runs").tag("group", "int8 inference").gauge().getId().getTag("phase"))
                 .isEqualTo("inference");
         assertThat(registry.get("ampwatch.experiment.group.runs").tag("group", "fp32").gauge().getId().getTag("phase"))
+                .isEqualTo("training");
+        assertThat(registry.get("ampwatch.experiment.test.p.value").tag("groups", "int8 inference,fp32 inference")
+                .gauge().getId().getTag("phase")).isEqualTo("inference");
+        assertThat(registry.get("ampwatch.experiment.test.statistic").tag("groups", "fp32").gauge().getId().getTag("phase"))
                 .isEqualTo("training");
     }
 
