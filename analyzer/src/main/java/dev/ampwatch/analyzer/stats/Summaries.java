@@ -49,6 +49,10 @@ final class Summaries {
         if (s.n() < 2) {
             return b.setReason("too few runs for a standard deviation: 1 (needs 2)").build();
         }
+        if (!(s.sd() > 0)) { // a zero-width "95 % interval" from identical runs is none (a review, 2026-12-02)
+            return b.setSd(0.0).setReason("zero variance: the " + s.n() + " runs have the same value, so the interval"
+                    + " of the mean is undefined").build();
+        }
         double half = new TDistribution(null, s.n() - 1, Welch.QUANTILE_ACCURACY)
                 .inverseCumulativeProbability(1 - alpha / 2) * s.sd() / Math.sqrt(s.n());
         return b.setSd(s.sd()).setCiLow(s.mean() - half).setCiHigh(s.mean() + half).build();
@@ -76,8 +80,10 @@ final class Summaries {
         List<SignificanceTest> out = new ArrayList<>();
         for (Comparison c : comparisons) {
             if (LEGACY_METRICS.contains(c.getMetric()) && c.getWelchP() != null) {
+                // the verdict is the comparison's (Holm): the unadjusted p said "significant" where the comparison
+                // beside it in the same record did not (a review, 2026-12-02: p 0.036 against Holm's 0.144)
                 out.add(test("welch-t", c.getMetric(), List.of(c.getConfigurationLabel(), c.getReferenceLabel()),
-                        c.getWelchT(), c.getWelchP(), alpha));
+                        c.getWelchT(), c.getWelchP(), alpha).setSignificant(c.getSignificant()).build());
             }
         }
         for (AnovaTable t : anova) {
@@ -90,15 +96,15 @@ final class Summaries {
                 List<String> groups = configurations.all().stream().filter(c -> c.sample(m).n() > 0)
                         .filter(c -> t.getPhase() == null || t.getPhase().equals(c.levels().get(Configurations.PHASE)))
                         .map(Configuration::label).toList();
-                out.add(test("anova", t.getMetric(), groups, row.getF(), row.getPValue(), alpha));
+                out.add(test("anova", t.getMetric(), groups, row.getF(), row.getPValue(), alpha).build());
             }
         }
         return out;
     }
 
-    private static SignificanceTest test(String name, String metric, List<String> groups, double statistic, double p,
-                                         double alpha) {
+    private static SignificanceTest.Builder test(String name, String metric, List<String> groups, double statistic, double p,
+                                                 double alpha) {
         return SignificanceTest.newBuilder().setName(name).setMetric(metric).setGroups(groups)
-                .setStatistic(statistic).setPValue(p).setSignificant(p < alpha).setAlpha(alpha).build();
+                .setStatistic(statistic).setPValue(p).setSignificant(p < alpha).setAlpha(alpha);
     }
 }

@@ -159,6 +159,35 @@ class AnovaReferenceTest {
         assertThat(row(table(stats, "factorial-type-ii"), "precision").getDf()).isEqualTo(1);
     }
 
+    /**
+     * Runs identical within each configuration: no residual variance, whatever rounding the least-squares fits leave. A
+     * review (2026-12-02) got F = 1.9e32, p = 0 from the factorial table for an accuracy of 0.8 in every run, and F = 1e60
+     * for durations identical within each configuration, where the one-way table said why there was no F.
+     */
+    @Test
+    void runsIdenticalWithinEachConfigurationHaveNoFInEitherTable() {
+        for (double[] cellValues : new double[][] {{0.8, 0.8, 0.8, 0.8}, {61.3, 17.9, 58.1, 20.7}}) {
+            ExperimentStats stats = ExperimentStatistics.compute(new Runs()
+                    .add("amp-fp16", 128, 256, false, cellValues[0], cellValues[0], cellValues[0])
+                    .add("amp-fp16", 32, 256, false, cellValues[1], cellValues[1])
+                    .add("amp-bf16", 128, 256, false, cellValues[0], cellValues[0])
+                    .add("amp-bf16", 32, 256, false, cellValues[1], cellValues[1], cellValues[1], cellValues[1])
+                    .add("fp32", 128, 256, true, cellValues[2], cellValues[2], cellValues[2])
+                    .add("fp32", 32, 256, false, cellValues[3], cellValues[3]).experiment());
+            for (String kind : List.of("one-way", "factorial-type-ii")) {
+                AnovaTable table = table(stats, kind);
+                for (AnovaRow row : table.getRows()) {
+                    assertThat(row.getF()).as(kind + " " + row.getTerm() + " F of " + cellValues[0]).isNull();
+                    assertThat(row.getPValue()).as(kind + " " + row.getTerm() + " p").isNull();
+                    if (!row.getTerm().equals("residual")) {
+                        assertThat(row.getReason()).as(kind + " " + row.getTerm()).startsWith("zero residual variance");
+                    }
+                }
+                assertThat(row(table, "residual").getSumOfSquares()).as(kind + " residual SS").isZero();
+            }
+        }
+    }
+
     private static void assertRow(AnovaRow row, int df, double ss, Double f, Double p) {
         assertThat(row.getDf()).as(row.getTerm() + " df").isEqualTo(df);
         assertThat(row.getSumOfSquares()).as(row.getTerm() + " SS").isCloseTo(ss, within(TOL));

@@ -31,6 +31,29 @@ class ExperimentStatisticsTest {
                         "anova:energy_joules", "anova:average_power_watts");
     }
 
+    /**
+     * A v1 test's verdict is its comparison's (Holm over the experiment's comparisons): with the unadjusted p the same
+     * record said significant in {@code tests} and not significant in {@code comparisons} (a review, 2026-12-02).
+     * Here p = 0.021 among three comparisons whose other two have p = 1: Holm's p is 3 * 0.021 = 0.063.
+     */
+    @Test
+    void aV1WelchTestsVerdictIsItsComparisonsHolmVerdict() {
+        ExperimentStats stats = ExperimentStatistics.compute(new Runs().add("amp-fp16", 128, A1).add("fp32", 128, A2)
+                .add("amp-fp16", 32, 100, 101, 99).add("fp32", 32, 99, 101, 100)
+                .add("amp-fp16", 64, 90, 92, 91, 93).add("fp32", 64, 93, 91, 92, 90).experiment());
+
+        Comparison c = stats.getComparisons().stream().filter(x -> x.getMetric().equals("average_power_watts")
+                && x.getConfigurationLabel().equals("amp-fp16 bs=128")).findFirst().orElseThrow();
+        assertThat(c.getWelchP()).isCloseTo(0.021, within(0.0015));
+        assertThat(c.getWelchPHolm()).isCloseTo(3 * c.getWelchP(), within(1e-12));
+        assertThat(c.getSignificant()).isFalse();
+        SignificanceTest welch = stats.getTests().stream().filter(t -> t.getName().equals("welch-t")
+                && t.getMetric().equals("average_power_watts") && t.getGroups().contains("amp-fp16 bs=128"))
+                .findFirst().orElseThrow();
+        assertThat(welch.getPValue()).isEqualTo(c.getWelchP()); // unadjusted, as v1 wrote it
+        assertThat(welch.getSignificant()).isFalse();
+    }
+
     @Test
     void aGroupWithOneRunGetsAReasonAndFailedRunsCountOnlyAsFailed() {
         ExperimentStats stats = ExperimentStatistics.compute(new Runs().add("fp32", 128, 100, 101)
@@ -69,6 +92,13 @@ class ExperimentStatisticsTest {
         assertThat(stats.getAnova()).filteredOn(t -> t.getMetric().equals("average_power_watts")).singleElement()
                 .satisfies(t -> assertThat(t.getRows().get(0).getReason())
                         .isEqualTo("zero residual variance: every configuration's runs are identical"));
+        MetricSummary fp32Power = stats.getConfigurations().stream().filter(x -> x.getLabel().equals("fp32"))
+                .findFirst().orElseThrow().getMetrics().stream().filter(m -> m.getMetric().equals("average_power_watts"))
+                .findFirst().orElseThrow();
+        assertThat(fp32Power.getSd()).isZero(); // no zero-width "95 % interval" (a review, 2026-12-02)
+        assertThat(fp32Power.getCiLow()).isNull();
+        assertThat(fp32Power.getReason()).isEqualTo("zero variance: the 3 runs have the same value, so the interval of the"
+                + " mean is undefined");
         assertThat(NoNaN.in(stats)).isEmpty();
     }
 
