@@ -58,6 +58,11 @@ final class ResultTable {
                         + "interval): its energy is interpolated from the readings around it and its peak is that one reading; "
                         + "sample faster (power-agent --interval) for runs this short.%n", r.getRunId(), r.getDurationSeconds());
             }
+            if (!r.getQuality().getNoIdleBaseline().isEmpty()) {
+                out.printf("note: run %s: no idle baseline yet for %s (less than --min-idle of idle seen before it): its net is "
+                        + "its gross there, and the statistics leave it out of net energy.%n", r.getRunId(),
+                        String.join(", ", r.getQuality().getNoIdleBaseline()));
+            }
             if (r.getQuality().getBoundariesMoved()) {
                 out.printf("note: run %s: %d training event(s) arrived after their time was attributed and were applied "
                         + "%.3f s later in total; its boundaries moved, its totals are not exact.%n", r.getRunId(),

@@ -39,6 +39,7 @@ public final class RunEnergyAssembler {
         double gross = 0;
         double net = 0;
         boolean estimated = false;
+        List<String> noBaseline = new ArrayList<>();
         for (Accumulator acc : run.getComponents().values()) {
             Double idle = idleWatts(host, acc);
             double accNet = netJoules(acc, idle);
@@ -52,6 +53,9 @@ public final class RunEnergyAssembler {
                 net += accNet;
                 // a model the total leaves out (a CPU estimate under a wall meter) does not make the total an estimate
                 estimated |= SourceType.ESTIMATE.name().equals(acc.getSource());
+                if (idle == null) { // its net is its gross: not energy above idle (a review found runs without a
+                    noBaseline.add(acc.getComponent() + "/" + acc.getDevice()); // baseline averaged with the others)
+                }
             }
         }
         components.sort(java.util.Comparator.comparing((ComponentEnergy c) -> c.getComponent().ordinal())
@@ -92,7 +96,8 @@ public final class RunEnergyAssembler {
                         .setCounterResets(run.getCounterResets())
                         .setLateEvents(run.getLateEvents()).setBoundaryShiftSeconds(Micros.seconds(run.getBoundaryShiftUs()))
                         .setBoundariesMoved(run.getLateEvents() > 0).setClosedSilent(run.getClosedSilent())
-                        .setUnmeasured(components.isEmpty()).setMissingDevices(missingDevices(run, components)).build())
+                        .setUnmeasured(components.isEmpty()).setMissingDevices(missingDevices(run, components))
+                        .setNoIdleBaseline(noBaseline.stream().sorted().toList()).build())
                 .build();
         if (isFinal && !components.isEmpty()) { // an unmeasured run's 0 J scores any 0 J forecast perfect: no check (a review)
             out.setForecastChecks(forecaster.checks(out, settings.carbonIntensityGramsPerKwh()));

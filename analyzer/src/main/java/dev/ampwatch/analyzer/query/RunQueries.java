@@ -123,6 +123,7 @@ public final class RunQueries {
         m.put("co2e_grams", e.getCo2eGrams());
         m.put("estimated", e.getQuality().getEstimated());
         m.put("unmeasured", e.getQuality().getUnmeasured());
+        m.put("no_idle_baseline", List.copyOf(e.getQuality().getNoIdleBaseline())); // net = gross for these
         boolean inference = e.getConfig() != null && e.getConfig().getPhase() == RunPhase.INFERENCE;
         m.put("phase", inference ? "inference" : "training");
         m.put("joules_per_sample", e.getJoulesPerSample());

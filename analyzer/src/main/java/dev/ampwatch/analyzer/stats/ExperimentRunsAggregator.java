@@ -39,7 +39,8 @@ public final class ExperimentRunsAggregator {
                 .setAveragePowerWatts(run.getAveragePowerWatts()).setDurationSeconds(run.getDurationSeconds())
                 .setEndUs(Micros.of(run.getEndTime() != null ? run.getEndTime() : run.getAttributedUntil()))
                 .setSettings(c == null ? null : settings(run))
-                .setNetEnergyJoules(run.getNetEnergyJoules())
+                // a run whose counted components had no idle baseline yet has net = gross: no net energy to compare
+                .setNetEnergyJoules(run.getQuality().getNoIdleBaseline().isEmpty() ? run.getNetEnergyJoules() : null)
                 .setGpuEnergyJoules(gpuJoules(run.getComponents()))
                 .setEpochsCompleted((int) run.getEpochs().stream().filter(e -> e.getEndTime() != null).count())
                 .setJoulesPerSample(run.getJoulesPerSample())

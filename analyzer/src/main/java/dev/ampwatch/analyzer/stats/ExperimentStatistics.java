@@ -41,6 +41,15 @@ public final class ExperimentStatistics {
                     .setReason(configurations.withoutSettings() + " run(s) left out of every statistic: their start"
                             + " event was not seen, so their configuration is unknown").build());
         }
+        long withoutBaseline = configurations.all().stream().flatMap(c -> c.completed().stream())
+                .filter(r -> r.getNetEnergyJoules() == null).count();
+        if (withoutBaseline > 0) {
+            notComputed.add(NotComputed.newBuilder().setAnalysis("net energy of some runs").setMetric(Metric.NET_ENERGY.id())
+                    .setReason(withoutBaseline + " completed run(s) left out of " + Metric.NET_ENERGY.id() + ": a component"
+                            + " they count had no idle baseline yet (RunEnergy quality.no_idle_baseline: less than the"
+                            + " analyzer's --min-idle of idle seen on the host before them), so their net energy is their"
+                            + " gross").build());
+        }
         List<Metric> metrics = new ArrayList<>();
         for (Metric m : Metric.values()) {
             if (configurations.all().stream().anyMatch(c -> c.sample(m).n() > 0)) {

@@ -101,6 +101,36 @@ class ExperimentRunsAggregatorTest {
     }
 
     /**
+     * A run whose counted components had no idle baseline yet (the first run after a power-agent started) has net = gross:
+     * it is left out of net energy only, and the statistics say so. A review (2026-12-02) got fp32's net energy sd 374 J
+     * instead of 10 J, and amp-fp16 vs fp32 -14.3 % where it was +6.0 %, from two such runs averaged in.
+     */
+    @Test
+    void aRunWithoutAnIdleBaselineIsLeftOutOfNetEnergyOnly() {
+        ExperimentRuns e = new ExperimentRuns("exp", new ArrayList<>());
+        e = ExperimentRunsAggregator.add("exp", finalRecord("with-baseline-1"), e);
+        e = ExperimentRunsAggregator.add("exp", finalRecord("with-baseline-2"), e);
+        RunEnergy first = finalRecord("first");
+        first.setNetEnergyJoules(first.getEnergyJoules()); // gross: no baseline
+        first.getQuality().setNoIdleBaseline(List.of("GPU/0", "GPU/1"));
+        e = ExperimentRunsAggregator.add("exp", first, e);
+
+        dev.ampwatch.schema.ExperimentStats stats = ExperimentStatistics.compute(e);
+        dev.ampwatch.schema.ConfigurationSummary c = stats.getConfigurations().get(0);
+        assertThat(c.getRuns()).isEqualTo(3);
+        assertThat(c.getMetrics()).filteredOn(m -> m.getMetric().equals("net_energy_joules")).singleElement()
+                .satisfies(m -> {
+                    assertThat(m.getN()).isEqualTo(2);
+                    assertThat(m.getMean()).isEqualTo(600.0);
+                });
+        assertThat(c.getMetrics()).filteredOn(m -> m.getMetric().equals("energy_joules")).singleElement()
+                .satisfies(m -> assertThat(m.getN()).isEqualTo(3));
+        assertThat(stats.getNotComputed()).filteredOn(n -> n.getAnalysis().equals("net energy of some runs")).singleElement()
+                .satisfies(n -> assertThat(n.getReason()).startsWith("1 completed run(s) left out of net_energy_joules: a"
+                        + " component they count had no idle baseline yet"));
+    }
+
+    /**
      * A run stopped after its first epochs to be forecast (ampwatch profile, follow --profile-epochs) did not fail: it is
      * in no statistic and no count, and makes no configuration of its own (a review saw it counted as a failed run).
      */

@@ -36,6 +36,36 @@ class HostTimelineTest {
         assertThat(oneStep.getNetEnergyJoules()).isCloseTo(gross - 20 * idle, within(1e-9));
     }
 
+    /**
+     * A run that starts before {@code --min-idle} of idle was seen on its host has net = gross, and says so
+     * ({@code quality.no_idle_baseline}); the next run, with a baseline, says nothing (a review, 2026-12-02: the
+     * statistics averaged such runs' gross into net energy).
+     */
+    @Test
+    void aRunBeforeTheIdleBaselineSaysItsNetIsItsGross() {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        List<RunEnergy> out = new ArrayList<>();
+        for (int s = 0; s <= 80; s++) {
+            if (s == 2 || s == 40) {
+                t.accept(event("r" + s, s, EventKind.RUN_STARTED, null), 500);
+            } else if (s == 12 || s == 50) {
+                t.accept(event("r" + (s - 10), s, EventKind.RUN_COMPLETED, null), 500);
+            }
+            PowerSample p = GraceBufferTest.sample(s * 1_000_000L);
+            p.setPowerWatts(s >= 2 && s < 12 || s >= 40 && s < 50 ? 100.0 : 50.0);
+            t.accept(p, 500);
+            out.addAll(t.advance(500).energy());
+        }
+        RunEnergy first = out.stream().filter(r -> r.getIsFinal() && r.getRunId().equals("r2")).findFirst().orElseThrow();
+        RunEnergy second = out.stream().filter(r -> r.getIsFinal() && r.getRunId().equals("r40")).findFirst().orElseThrow();
+        assertThat(first.getComponents().get(0).getIdlePowerWatts()).isNull(); // 2 s of idle: under the default 5 s
+        assertThat(first.getNetEnergyJoules()).isEqualTo(first.getEnergyJoules());
+        assertThat(first.getQuality().getNoIdleBaseline()).containsExactly("CPU_PACKAGE/package-0");
+        assertThat(second.getComponents().get(0).getIdlePowerWatts()).isNotNull();
+        assertThat(second.getNetEnergyJoules()).isLessThan(second.getEnergyJoules());
+        assertThat(second.getQuality().getNoIdleBaseline()).isEmpty();
+    }
+
     @Test
     void samplesThatRaceFarAheadOfANewHostsFirstEventChangeNothing() {
         RunEnergy inOrder = raced(false);

@@ -17,7 +17,7 @@ final class ReportCsv {
             "duration_seconds", "energy_joules", "net_energy_joules", "average_power_watts", "peak_power_watts",
             "energy_per_sample_joules", "co2e_grams", "final_test_accuracy_ratio", "estimated", "gaps", "phase", "samples_per_second",
             "energy_per_1000_inferences_joules", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "conv_layers", "final_test_rmse",
-            "host", "unmeasured", "missing_devices");
+            "host", "unmeasured", "missing_devices", "no_idle_baseline");
 
     private ReportCsv() {}
 
@@ -42,7 +42,8 @@ final class ReportCsv {
                     Numbers.exact(r.getLatencyP50Ms()), Numbers.exact(r.getLatencyP95Ms()), Numbers.exact(r.getLatencyP99Ms()),
                     c == null ? "" : ExperimentRunsAggregator.convLayers(c.getConvLayers()).replace(',', ' '),
                     Numbers.exact(rmse(r)), r.getHost(), "" + r.getQuality().getUnmeasured(),
-                    r.getQuality().getMissingDevices().stream().map(Object::toString).collect(Collectors.joining(" "))));
+                    r.getQuality().getMissingDevices().stream().map(Object::toString).collect(Collectors.joining(" ")),
+                    String.join(" ", r.getQuality().getNoIdleBaseline())));
             b.append(line(cells));
         }
         return b.toString();
