@@ -110,9 +110,9 @@ class GrafanaDashboardsIT {
                 assertThat(value(port, "ampwatch-experiment", "Power difference (reduced precision - FP32)", "bargauge"))
                         .isBetween(-10.0, -6.0);
                 // fp32 inference at 60 W for 6 s over 30,000 inferences: 12 J per 1,000 (int8: 9 J); 5,000 per second
-                assertThat(value(port, "ampwatch-experiment", "Energy per 1,000 inferences, per precision", "bargauge"))
+                assertThat(value(port, "ampwatch-experiment", "Energy per 1,000 inferences, per configuration", "bargauge"))
                         .isBetween(8.0, 13.0);
-                assertThat(value(port, "ampwatch-experiment", "Inferences per second, per precision", "bargauge"))
+                assertThat(value(port, "ampwatch-experiment", "Inferences per second, per configuration", "bargauge"))
                         .isCloseTo(5_000.0, org.assertj.core.api.Assertions.within(1e-6));
                 // every ampwatch family passes Prometheus' own lint (help text, units, naming); what remains
                 // is Kafka's client metrics, named by Kafka (--no-kafka-client-metrics leaves them out)

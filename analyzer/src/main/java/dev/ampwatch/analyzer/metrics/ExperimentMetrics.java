@@ -70,6 +70,12 @@ public final class ExperimentMetrics {
             bound.add(gauge("ampwatch.experiment.group.power.mean", "watts", tags, id,
                     s -> group(s, g.getGroup()).getMeanPowerWatts()));
         }
+        for (dev.ampwatch.schema.ConfigurationSummary c : first(stats.getConfigurations())) {
+            // 1 per configuration: joins the run series (configuration_key) to the configuration's label
+            Tags tags = Tags.of("experiment_id", id, "configuration", c.getLabel(), "configuration_key", c.getKey(),
+                    "phase", phase(c.getKey()));
+            bound.add(gauge("ampwatch.experiment.configuration.info", null, tags, id, s -> 1));
+        }
         for (SignificanceTest t : first(stats.getTests())) {
             // a test's groups are of one phase (Welch per comparison, ANOVA within a phase): the first group's
             Tags tags = Tags.of("experiment_id", id, "test", t.getName(), "metric", t.getMetric(),
@@ -214,6 +220,7 @@ public final class ExperimentMetrics {
             "ampwatch.experiment.group.power.mean", "Mean of the runs' average power in the configuration group",
             "ampwatch.experiment.test.p.value", "p-value of the test (Welch's t per comparison, one-way ANOVA across configurations)",
             "ampwatch.experiment.test.statistic", "Statistic of the test (t or F)",
+            "ampwatch.experiment.configuration.info", "1 per configuration of the experiment: its label (configuration) and key (configuration_key, as on the run series)",
             "ampwatch.experiment.forecast.error.median", "Median |forecast - actual| / actual of the runs' first forecasts",
             "ampwatch.experiment.forecast.error.p90", "90th percentile of |forecast - actual| / actual of the runs' first forecasts",
             "ampwatch.experiment.forecast.inside.interval", "Share of runs whose total lay inside their first forecast's interval");

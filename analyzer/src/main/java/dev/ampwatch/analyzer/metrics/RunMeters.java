@@ -1,6 +1,7 @@
 package dev.ampwatch.analyzer.metrics;
 
 import dev.ampwatch.analyzer.energy.Micros;
+import dev.ampwatch.analyzer.stats.ConfigurationKeys;
 import dev.ampwatch.analyzer.stats.EnergyModel;
 import dev.ampwatch.schema.ComponentEnergy;
 import dev.ampwatch.schema.EnergyForecast;
@@ -174,8 +175,12 @@ final class RunMeters {
     private static Tags tags(RunEnergy e) {
         String precision = e.getConfig() == null ? "unknown" : e.getConfig().getPrecision();
         boolean inference = e.getConfig() != null && e.getConfig().getPhase() == RunPhase.INFERENCE;
+        // configuration_key: the statistics' configuration of the run, so a dashboard can average runs per configuration
+        // (joined with ampwatch_experiment_configuration_info for its label) instead of pooling settings by precision
+        String key = ConfigurationKeys.of(e);
         return Tags.of("run_id", e.getRunId(), "experiment_id", e.getExperimentId(), "host", e.getHost(),
-                "precision", precision, "phase", inference ? "inference" : "training");
+                "precision", precision, "phase", inference ? "inference" : "training",
+                "configuration_key", key == null ? "unknown" : key);
     }
 
     /** Takes in a newer record of the run: its devices' counters, and the forecast and throughput series once it has them. */

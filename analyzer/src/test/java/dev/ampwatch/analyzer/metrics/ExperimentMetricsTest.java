@@ -84,6 +84,10 @@ class ExperimentMetricsTest {
                 .gauge().getId().getTag("phase")).isEqualTo("inference");
         assertThat(registry.get("ampwatch.experiment.test.statistic").tag("groups", "fp32").gauge().getId().getTag("phase"))
                 .isEqualTo("training");
+        // the join from run series (configuration_key) to the configuration's label, for per-configuration panels
+        assertThat(registry.get("ampwatch.experiment.configuration.info").tag("configuration", "int8 inference")
+                .tag("configuration_key", "precision=int8|batch_size=256|phase=inference").tag("phase", "inference")
+                .gauge().value()).isEqualTo(1.0);
     }
 
     private static dev.ampwatch.schema.ConfigurationSummary configuration(String key, String label) {

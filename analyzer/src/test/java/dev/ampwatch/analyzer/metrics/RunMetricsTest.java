@@ -95,6 +95,9 @@ class RunMetricsTest {
         metrics.onRunEnergy(run("training", "h"));
         assertThat(registry.get("ampwatch.run.energy.per.1000.inferences").tag("run_id", "inference").gauge().value()).isEqualTo(12.5);
         assertThat(registry.find("ampwatch.run.energy.per.1000.inferences").tag("run_id", "training").gauge()).isNull();
+        // its configuration, as the statistics key it: dashboards average runs per configuration, not per precision
+        assertThat(registry.get("ampwatch.run.energy.per.1000.inferences").tag("run_id", "inference").gauge().getId()
+                .getTag("configuration_key")).startsWith("precision=int8|batch_size=256|").contains("phase=inference");
         assertThat(registry.get("ampwatch.run.samples.per.second").tag("run_id", "inference").gauge().value()).isEqualTo(8000.0);
         assertThat(registry.get("ampwatch.run.inference.latency").tag("run_id", "inference").tag("percentile", "50").gauge().value())
                 .isEqualTo(0.0025);
@@ -138,7 +141,7 @@ class RunMetricsTest {
         metrics.onPartitionReleased(p);
         String scrape = registry.scrape();
         assertThat(scrape).doesNotContain("host=\"" + moving + "\"")
-                .contains("ampwatch_run_energy_joules_total{experiment_id=\"exp\",host=\"" + staying + "\"")
+                .contains("ampwatch_run_energy_joules_total{configuration_key=\"unknown\",experiment_id=\"exp\",host=\"" + staying + "\"")
                 .contains("ampwatch_device_power_watts{component=\"GPU\",device=\"gpu0\",host=\"" + staying + "\"}");
         assertThat(metrics.owns(moving)).isFalse();
         metrics.restore(done); // read back from a store while another instance has the host: not here
@@ -151,7 +154,7 @@ class RunMetricsTest {
         assertThat(registry.find("ampwatch.run.energy").tag("run_id", "live").functionCounter()).isNull();
         metrics.onRunEnergy(running);
         metrics.onHostProgress(moving, 6_000_000, List.of(new dev.ampwatch.analyzer.LiveDevice("GPU", "gpu0", 240, 1240, 600, 80)));
-        assertThat(registry.scrape()).contains("ampwatch_run_finished{experiment_id=\"exp\",host=\"" + moving + "\"")
+        assertThat(registry.scrape()).contains("ampwatch_run_finished{configuration_key=\"unknown\",experiment_id=\"exp\",host=\"" + moving + "\"")
                 .contains("ampwatch_device_energy_joules_total{component=\"GPU\",device=\"gpu0\",host=\"" + moving + "\"} 1240.0");
     }
 
