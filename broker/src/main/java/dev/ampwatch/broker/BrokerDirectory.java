@@ -24,14 +24,26 @@ final class BrokerDirectory {
 
     /** The config to start with: the remembered ports if still free, else new free ports. */
     static BrokerConfig plan(Path dataDir, String host, int requestedPort, BrokerSecurity security) {
+        return plan(dataDir, host, requestedPort, 0, security);
+    }
+
+    /** As {@link #plan(Path, String, int, BrokerSecurity)}, with the KRaft controller's port when {@code requestedController} > 0. */
+    static BrokerConfig plan(Path dataDir, String host, int requestedPort, int requestedController, BrokerSecurity security) {
         Properties remembered = load(dataDir.resolve(PORTS_FILE));
         int broker = requestedPort > 0 ? requestedPort : Integer.parseInt(remembered.getProperty("broker.port", "0"));
-        int controller = Integer.parseInt(remembered.getProperty("controller.port", "0"));
+        int controller = requestedController > 0 ? requestedController
+                : Integer.parseInt(remembered.getProperty("controller.port", "0"));
+        if (requestedPort > 0 && requestedPort == requestedController) {
+            throw new IllegalArgumentException("the client port and the controller port must differ, both are " + requestedPort);
+        }
         if (broker <= 0 || !Ports.isFree(host, broker)) {
             if (requestedPort > 0) {
                 throw new IllegalStateException("port " + requestedPort + " on " + host + " is in use");
             }
             broker = Ports.free(host);
+        }
+        if (requestedController > 0 && (controller == broker || !Ports.isFree(host, controller))) {
+            throw new IllegalStateException("controller port " + requestedController + " on " + host + " is in use");
         }
         if (controller <= 0 || controller == broker || !Ports.isFree(host, controller)) {
             do {

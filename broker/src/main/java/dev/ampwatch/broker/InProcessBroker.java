@@ -42,9 +42,17 @@ public final class InProcessBroker implements KafkaBroker {
      * written next to them ({@link BrokerSecurity#clientConfig}).
      */
     public static InProcessBroker start(Path dataDir, String host, int port, BrokerSecurity security) {
+        return start(dataDir, host, port, 0, security);
+    }
+
+    /**
+     * As {@link #start(Path, String, int, BrokerSecurity)}, the KRaft controller listening on {@code controllerPort}
+     * when it is above 0 (else the port of the last start on this directory if free, or a free one).
+     */
+    public static InProcessBroker start(Path dataDir, String host, int port, int controllerPort, BrokerSecurity security) {
         RuntimeException last = null;
-        for (int attempt = 1; attempt <= (port > 0 ? 1 : BIND_ATTEMPTS); attempt++) {
-            BrokerConfig config = BrokerDirectory.plan(dataDir, host, port, security);
+        for (int attempt = 1; attempt <= (port > 0 || controllerPort > 0 ? 1 : BIND_ATTEMPTS); attempt++) {
+            BrokerConfig config = BrokerDirectory.plan(dataDir, host, port, controllerPort, security);
             KafkaRaftServer server = null;
             try {
                 BrokerDirectory.prepare(config);

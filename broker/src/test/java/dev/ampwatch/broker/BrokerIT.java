@@ -1,6 +1,7 @@
 package dev.ampwatch.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
@@ -33,6 +34,22 @@ class BrokerIT {
                 assertThat(admin.listTopics().names().get()).contains("kept");
             }
             assertThat(consumeAll(broker.bootstrapServers(), "kept", 1)).containsExactly("before restart");
+        }
+    }
+
+    /** Where ports are allotted, both listeners are chosen: the controller's too (two reviews found it random, 2026-12-02). */
+    @Test
+    void theControllerListensOnTheRequestedPortAndARestartKeepsIt(@TempDir Path dir) throws Exception {
+        int controller = Ports.free("127.0.0.1");
+        try (InProcessBroker broker = InProcessBroker.start(dir, "127.0.0.1", 0, controller, null)) {
+            assertThat(broker.config().controllerPort()).isEqualTo(controller);
+            assertThat(Ports.isFree("127.0.0.1", controller)).isFalse();
+            createTopic(broker.bootstrapServers(), "kept");
+            assertThatThrownBy(() -> InProcessBroker.start(dir.resolve("other"), "127.0.0.1", 0, controller, null))
+                    .hasMessageContaining("controller port " + controller + " on 127.0.0.1 is in use");
+        }
+        try (InProcessBroker broker = InProcessBroker.start(dir)) { // the port of the last start, still free
+            assertThat(broker.config().controllerPort()).isEqualTo(controller);
         }
     }
 

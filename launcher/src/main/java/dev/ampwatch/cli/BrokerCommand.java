@@ -26,6 +26,10 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "9092", description = "Client port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--controller-port", defaultValue = "0", description = "The KRaft controller's port (a second listener, on --host; "
+            + "127.0.0.1 with --secure); 0: the port of the last start on --data-dir if free, else a free one (default: ${DEFAULT-VALUE}).")
+    int controllerPort;
+
     @Option(names = "--partitions", defaultValue = "1", description = "Partitions of topics it creates (default: ${DEFAULT-VALUE}).")
     int partitions;
 
@@ -51,7 +55,7 @@ final class BrokerCommand implements Callable<Integer> {
         }
         BrokerSecurity security = secure ? BrokerSecurity.prepare(dataDir, host, users) : null;
         Lifetime lifetime = new Lifetime();
-        try (InProcessBroker broker = InProcessBroker.start(dataDir, host, port, security)) {
+        try (InProcessBroker broker = InProcessBroker.start(dataDir, host, port, controllerPort, security)) {
             Map<String, Object> admin = security == null ? Map.of("bootstrap.servers", broker.bootstrapServers())
                     : security.clientProperties(BrokerSecurity.ADMIN, broker.bootstrapServers());
             TopicSetup.ensure(admin, kafka.topics(), partitions);
