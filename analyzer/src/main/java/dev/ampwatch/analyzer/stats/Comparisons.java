@@ -64,7 +64,8 @@ final class Comparisons {
         Welch welch = Welch.of(a, r);
         if (welch == null) {
             reasons.add(ZERO_VARIANCE);
-            return b;
+            // the margin is defined (a fraction of the reference mean) even where TOST is not (a review, 2026-12-02)
+            return ratios ? b.setEquivalenceMargin(s.equivalenceMarginRatio() * Math.abs(refMean)) : b;
         }
         double[] ci = welch.interval(1 - s.alpha());
         b.setWelchT(welch.t()).setWelchDf(welch.df()).setWelchP(welch.p()).setCiLow(ci[0]).setCiHigh(ci[1]);

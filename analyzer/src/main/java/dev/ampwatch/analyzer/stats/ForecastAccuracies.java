@@ -11,17 +11,29 @@ import org.apache.commons.math3.stat.descriptive.rank.Percentile.EstimationType;
 final class ForecastAccuracies {
     private ForecastAccuracies() {}
 
-    /** Over each completed run's scored first forecast; null when there is none. */
+    /**
+     * Over each completed training run's scored first forecast (an experiment of inference runs only: its inference
+     * runs'), never both phases pooled (a review found inference passes mixed into it, 2026-12-02); null when there is none.
+     */
     static ForecastAccuracy of(List<FinishedRun> runs) {
+        boolean anyTraining = runs.stream().anyMatch(r -> scored(r) && !inference(r));
         List<Double> errors = new ArrayList<>();
         int inside = 0;
         for (FinishedRun r : runs) {
-            if ("COMPLETED".equals(r.getStatus()) && r.getForecastErrorRatio() != null) {
+            if (scored(r) && inference(r) != anyTraining) {
                 errors.add(r.getForecastErrorRatio());
                 inside += Boolean.TRUE.equals(r.getForecastInside()) ? 1 : 0;
             }
         }
         return of(errors.stream().mapToDouble(Double::doubleValue).toArray(), inside);
+    }
+
+    private static boolean scored(FinishedRun r) {
+        return "COMPLETED".equals(r.getStatus()) && r.getForecastErrorRatio() != null;
+    }
+
+    private static boolean inference(FinishedRun r) {
+        return r.getSettings() != null && "inference".equals(r.getSettings().getPhase());
     }
 
     /** Over the relative errors of some estimates, {@code inside} of which held the actual value; null for none. */

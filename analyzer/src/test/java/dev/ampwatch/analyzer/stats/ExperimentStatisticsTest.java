@@ -82,6 +82,7 @@ class ExperimentStatisticsTest {
 
         Comparison c = power(stats);
         assertThat(c.getMeanDifference()).isZero();
+        assertThat(c.getEquivalenceMargin()).isEqualTo(5.0); // 5 % of 100 W: defined without variance
         assertThat(c.getWelchT()).isNull();
         assertThat(c.getHedgesG()).isNull();
         assertThat(c.getTostP()).isNull();

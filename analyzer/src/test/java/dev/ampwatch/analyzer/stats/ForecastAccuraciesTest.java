@@ -36,6 +36,22 @@ class ForecastAccuraciesTest {
         assertThat(a.getInsideIntervalRatio()).isCloseTo(6.0 / 7, within(1e-15));
     }
 
+    /** Training and inference forecasts are never pooled: training's where there is any, else inference's (2026-12-02). */
+    @Test
+    void trainingRunsForecastsAreNotPooledWithInferencePasses() {
+        FinishedRun inference = run("infer", "COMPLETED", 0.5, false);
+        inference.setSettings(ExperimentRunsAggregator.settings(dev.ampwatch.schema.RunConfig.newBuilder().setPrecision("int8")
+                .setBatchSize(64).setHiddenUnits(List.of(64)).setEpochs(2).setLearningRate(0).setOptimizer("none")
+                .setDataset("d").setTrainSamples(100).setParameterCount(1000).setDeviceName("cpu").setBackend("cpu")
+                .setPhase(dev.ampwatch.schema.RunPhase.INFERENCE).build()));
+        assertThat(ForecastAccuracies.of(List.of(run("train", "COMPLETED", 0.01, true), inference)))
+                .satisfies(a -> {
+                    assertThat(a.getRuns()).isEqualTo(1);
+                    assertThat(a.getMedianErrorRatio()).isEqualTo(0.01);
+                });
+        assertThat(ForecastAccuracies.of(List.of(inference)).getMedianErrorRatio()).isEqualTo(0.5);
+    }
+
     @Test
     void noScoredForecastNoAccuracy() {
         assertThat(ForecastAccuracies.of(List.of(run("none", "COMPLETED", null, null)))).isNull();
