@@ -159,7 +159,9 @@ final class ReportTables {
                             : " (no reading of " + String.join(", ", r.getQuality().getMissingDevices().stream().map(Object::toString).toList())
                                     + ": left out)"),
                     r.getStartTime().toString(), Numbers.fixed(r.getDurationSeconds(), 2), Numbers.fixed(r.getEnergyJoules(), 1),
-                    Numbers.fixed(r.getNetEnergyJoules(), 1), Numbers.fixed(r.getAveragePowerWatts(), 2),
+                    // net = gross where no idle baseline was learned yet: said, as the statistics leave it out
+                    Numbers.fixed(r.getNetEnergyJoules(), 1) + (r.getQuality().getNoIdleBaseline().isEmpty() ? ""
+                            : " (no idle baseline: = gross)"), Numbers.fixed(r.getAveragePowerWatts(), 2),
                     Numbers.fixed(r.getPeakPowerWatts(), 1), Numbers.fixed(r.getCo2eGrams(), 4), ReportCsv.quality(r),
                     r.getQuality().getEstimated() ? "yes" : "no")));
         }
