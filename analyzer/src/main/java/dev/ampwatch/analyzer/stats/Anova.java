@@ -175,7 +175,8 @@ final class Anova {
 
     /**
      * A residual sum of squares at or below this is rounding, not variance: {@link #NEGLIGIBLE} of the values' uncentered
-     * sum of squares (values alike to about 1e-10 of their size). The least-squares fits leave ~1e-32 of it where every
+     * sum of squares (values alike to about 1e-13 of their size; a re-check found 1e-20 called values 1e-11 apart
+     * identical). The least-squares fits leave ~1e-32 of it or less where every
      * configuration's runs are identical: a review (2026-12-02) got F = 1.9e32, p = 0 for a test accuracy of exactly 0.8
      * in all 39 runs, and F = 1e60 for durations identical within each configuration, where the one-way table (whose
      * within-configuration sum is exactly 0 then) gave the reason.
@@ -188,7 +189,7 @@ final class Anova {
         return NEGLIGIBLE * total;
     }
 
-    static final double NEGLIGIBLE = 1e-20;
+    static final double NEGLIGIBLE = 1e-26;
 
     private static AnovaRow row(String term, int df, double rawSs, double residualSs, int residualDf, double negligible) {
         double ss = rawSs > negligible ? rawSs : 0; // the fits' rounding is no sum of squares

@@ -41,14 +41,15 @@ public final class ExperimentStatistics {
                     .setReason(configurations.withoutSettings() + " run(s) left out of every statistic: their start"
                             + " event was not seen, so their configuration is unknown").build());
         }
-        long withoutBaseline = configurations.all().stream().flatMap(c -> c.completed().stream())
-                .filter(r -> r.getNetEnergyJoules() == null).count();
-        if (withoutBaseline > 0) {
+        List<String> withoutBaseline = configurations.all().stream().flatMap(c -> c.completed().stream())
+                .filter(r -> r.getNetEnergyJoules() == null).map(FinishedRun::getRunId).sorted().toList();
+        if (!withoutBaseline.isEmpty()) {
             notComputed.add(NotComputed.newBuilder().setAnalysis("net energy of some runs").setMetric(Metric.NET_ENERGY.id())
-                    .setReason(withoutBaseline + " completed run(s) left out of " + Metric.NET_ENERGY.id() + ": a component"
-                            + " they count had no idle baseline yet (RunEnergy quality.no_idle_baseline: less than the"
-                            + " analyzer's --min-idle of idle seen on the host before them), so their net energy is their"
-                            + " gross").build());
+                    .setReason(withoutBaseline.size() + " completed run(s) left out of " + Metric.NET_ENERGY.id() + ": a"
+                            + " component they count had no idle baseline yet (RunEnergy quality.no_idle_baseline: less than"
+                            + " the analyzer's --min-idle of idle seen on the host before them), so their net energy is"
+                            + " their gross: " + String.join(", ", withoutBaseline.subList(0, Math.min(20, withoutBaseline.size())))
+                            + (withoutBaseline.size() > 20 ? ", ..." : "")).build());
         }
         List<Metric> metrics = new ArrayList<>();
         for (Metric m : Metric.values()) {

@@ -30,7 +30,14 @@ final class Summaries {
             }
             List<MetricSummary> summaries = new ArrayList<>();
             for (Metric m : metrics) {
-                summaries.add(summary(m, c.sample(m), alpha));
+                MetricSummary summary = summary(m, c.sample(m), alpha);
+                long noBaseline = m == Metric.NET_ENERGY ? c.completed().stream().filter(r -> r.getNetEnergyJoules() == null).count() : 0;
+                if (noBaseline > 0) { // say on the row why n is below the configuration's runs (a re-check, 2026-12-02)
+                    String why = noBaseline + " of its " + c.completed().size() + " runs left out: no idle baseline yet"
+                            + " (quality.no_idle_baseline)";
+                    summary.setReason(summary.getReason() == null ? why : summary.getReason() + "; " + why);
+                }
+                summaries.add(summary);
             }
             out.add(ConfigurationSummary.newBuilder().setKey(c.key()).setLabel(c.label()).setPrecision(c.precision())
                     .setBenchmark(c.benchmark()).setFactors(factors).setRuns(c.completed().size())

@@ -188,6 +188,24 @@ class AnovaReferenceTest {
         }
     }
 
+    /** Values 1e-12 apart are distinct: a re-check (2026-12-02) found a tolerance of 1e-20 called them identical. */
+    @Test
+    void valuesATrillionthApartAreVarianceNotRounding() {
+        double a = 0.8;
+        double b = 0.8 + 1e-12;
+        ExperimentStats stats = ExperimentStatistics.compute(new Runs()
+                .add("amp-fp16", 128, 256, false, a, b, a)
+                .add("amp-fp16", 32, 256, false, b, a)
+                .add("fp32", 128, 256, true, a, b, b)
+                .add("fp32", 32, 256, false, a, b).experiment());
+        for (String kind : List.of("one-way", "factorial-type-ii")) {
+            AnovaRow residual = row(table(stats, kind), "residual");
+            assertThat(residual.getSumOfSquares()).as(kind).isPositive();
+            assertThat(table(stats, kind).getRows().get(0).getReason()).as(kind).isNull();
+            assertThat(table(stats, kind).getRows().get(0).getPValue()).as(kind).isNotNull();
+        }
+    }
+
     private static void assertRow(AnovaRow row, int df, double ss, Double f, Double p) {
         assertThat(row.getDf()).as(row.getTerm() + " df").isEqualTo(df);
         assertThat(row.getSumOfSquares()).as(row.getTerm() + " SS").isCloseTo(ss, within(TOL));

@@ -122,12 +122,13 @@ class ExperimentRunsAggregatorTest {
                 .satisfies(m -> {
                     assertThat(m.getN()).isEqualTo(2);
                     assertThat(m.getMean()).isEqualTo(600.0);
+                    assertThat(m.getReason()).endsWith("; 1 of its 3 runs left out: no idle baseline yet (quality.no_idle_baseline)");
                 });
         assertThat(c.getMetrics()).filteredOn(m -> m.getMetric().equals("energy_joules")).singleElement()
                 .satisfies(m -> assertThat(m.getN()).isEqualTo(3));
         assertThat(stats.getNotComputed()).filteredOn(n -> n.getAnalysis().equals("net energy of some runs")).singleElement()
                 .satisfies(n -> assertThat(n.getReason()).startsWith("1 completed run(s) left out of net_energy_joules: a"
-                        + " component they count had no idle baseline yet"));
+                        + " component they count had no idle baseline yet").endsWith("their gross: first"));
     }
 
     /**
