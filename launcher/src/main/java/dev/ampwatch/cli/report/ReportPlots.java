@@ -107,7 +107,8 @@ final class ReportPlots {
             return null;
         }
         String how = fromTotals && fromEpochs ? "from running totals where the topic still has them, else per epoch"
-                : fromTotals ? "from the runs' running totals: attributed energy between two totals over the time between them"
+                : fromTotals ? "from the runs' running totals: attributed energy between two totals over the time between them,"
+                        + " over windows of at least 1 s and four readings"
                 : "per epoch: each epoch's energy over its duration (no running totals available)";
         return new Plot("power-over-time", "Power over time, per run",
                 "Attributed power (all components) against seconds since the run started, " + how + ". One line per run, "
@@ -115,7 +116,12 @@ final class ReportPlots {
                 Map.of("type", "lines", "x", "time since run start [s]", "y", "power [W]", "series", series));
     }
 
-    private static List<double[]> fromTotals(RunEnergy run, List<RunEnergy> totals) {
+    /**
+     * Power over windows of running totals at least {@link #window} long: a total's energy is complete only up to the
+     * readings that had arrived, so totals close together differ by lumps of whole readings (a review, 2026-12-02: 0.73 J
+     * between a last running total and the final record 20 us later plotted as 36,408 W for a run that peaked at 74 W).
+     */
+    static List<double[]> fromTotals(RunEnergy run, List<RunEnergy> totals) {
         List<RunEnergy> all = new ArrayList<>(totals);
         all.add(run);
         all.sort(java.util.Comparator.comparing(RunEnergy::getAttributedUntil));
@@ -123,9 +129,24 @@ final class ReportPlots {
         if (all.size() < 3) {
             return points;
         }
+        double window = window(run);
+        List<RunEnergy> anchors = new ArrayList<>(List.of(all.get(0)));
         for (int i = 1; i < all.size(); i++) {
-            RunEnergy a = all.get(i - 1);
-            RunEnergy b = all.get(i);
+            if (seconds(anchors.get(anchors.size() - 1).getAttributedUntil(), all.get(i).getAttributedUntil()) >= window) {
+                anchors.add(all.get(i));
+            }
+        }
+        RunEnergy last = all.get(all.size() - 1);
+        if (anchors.get(anchors.size() - 1) != last) {
+            if (anchors.size() > 1) {
+                anchors.set(anchors.size() - 1, last); // a short last stretch joins the window before it
+            } else {
+                anchors.add(last);
+            }
+        }
+        for (int i = 1; i < anchors.size(); i++) {
+            RunEnergy a = anchors.get(i - 1);
+            RunEnergy b = anchors.get(i);
             double dt = seconds(a.getAttributedUntil(), b.getAttributedUntil());
             if (dt > 0) {
                 double mid = seconds(run.getStartTime(), a.getAttributedUntil()) + dt / 2;
@@ -133,6 +154,17 @@ final class ReportPlots {
             }
         }
         return points;
+    }
+
+    /** At least 1 s, four readings of the run's slowest-read device, and a hundredth of the run. */
+    static double window(RunEnergy run) {
+        double interval = 0;
+        for (var c : run.getComponents()) {
+            if (c.getSamples() > 1) {
+                interval = Math.max(interval, c.getCoveredSeconds() / (c.getSamples() - 1));
+            }
+        }
+        return Math.max(1.0, Math.max(4 * interval, run.getDurationSeconds() / 100));
     }
 
     private static List<double[]> fromEpochs(RunEnergy run) {
@@ -229,6 +261,7 @@ final class ReportPlots {
         Set<String> factors = new LinkedHashSet<>();
         configurations.forEach(c -> c.getFactors().stream().filter(FactorLevel::getVaries).forEach(f -> factors.add(f.getFactor())));
         factors.remove("precision");
+        factors.remove("phase"); // one phase is plotted: an "effect of phase" with one level read as a test of it (a review)
         if (factors.isEmpty()) {
             factors.add("precision");
         }
@@ -252,8 +285,8 @@ final class ReportPlots {
                 sum[0] += mean;
                 sum[1]++;
             }
-            if (levels.isEmpty()) {
-                continue;
+            if (levels.size() < 2) {
+                continue; // no effect to show with one level
             }
             levels.sort(ReportPlots::compareLevels);
             List<Map<String, Object>> lines = new ArrayList<>();

@@ -168,6 +168,9 @@ class ReportHtmlTest {
         assertThat(ReportHtml.render(data)).doesNotContain("id=\"inference\"");
         ReportData mixed = ReportFixture.withInference();
         String html = ReportHtml.render(mixed);
+        // the effect plots are of the training configurations: no "effect of phase" with the one level training (a review)
+        assertThat(Pattern.compile("data-plot=\"([^\"]+)\"").matcher(html).results().map(m -> m.group(1)).toList())
+                .contains("effects-batch_size").doesNotContain("effects-phase");
         assertThat(rows(html, "inference")).isEqualTo(2);
         assertThat(rows(html, "inference-runs")).isEqualTo(6);
         double[] fp32 = mixed.runs().stream().filter(r -> r.getRunId().startsWith("inference-")
