@@ -112,6 +112,7 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, Integer> seen = new java.util.HashMap<>();
         TrainingOptions first = models.get(0);
         Dataset data = DatasetResolver.resolve(first.datasetDir(), first.trainLimit(), first.testLimit(), first.seed());
+        Map<Long, Dataset> dataBySeed = new java.util.HashMap<>(Map.of(first.seed(), data));
         System.out.println("warming up the JIT for each inference precision (short, unmeasured passes) ...");
         InferenceJob.warmUp(ModelFile.read(first.modelFile().orElseThrow()), inferencePrecisions, InferenceJob.DEFAULT_BATCH_SIZE,
                 device, first.threads(), host, data);
@@ -122,10 +123,16 @@ final class DemoCommand implements Callable<Integer> {
             }
             TrainingOptions trained = models.get(seen.merge(precision, 1, Integer::sum) - 1);
             ModelFile.SavedModel model = ModelFile.read(trained.modelFile().orElseThrow());
+            // the model's own data (generated data depends on the seed), loaded once per seed
+            Dataset own = dataBySeed.get(trained.seed());
+            if (own == null) {
+                own = DatasetResolver.resolve(trained.datasetDir(), trained.trainLimit(), trained.testLimit(), trained.seed());
+                dataBySeed.put(trained.seed(), own);
+            }
             String runId = UUID.randomUUID().toString();
             System.out.printf("[%d/%d] inference %s of model %s: run %s ...%n", ++i, order.size(), precision, trained.runId(), runId);
             InferenceJob.run(model, new InferenceJob.Options(precision, InferenceJob.DEFAULT_BATCH_SIZE, inferencePasses, runId,
-                    trained.experimentId(), host), device, trained.threads(), java.time.InstantSource.system(), publisher, data);
+                    trained.experimentId(), host), device, trained.threads(), java.time.InstantSource.system(), publisher, own);
             runIds.add(runId);
         }
         return false;
@@ -190,15 +197,20 @@ final class DemoCommand implements Callable<Integer> {
                     shuffleSeed, String.join(", ", order));
             try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(client, config.topics().trainingEvents().name())) {
                 int i = 0;
+                Map<String, Integer> repeat = new java.util.HashMap<>();
                 for (String p : order) {
                     if (lifetime.await(i == 0 ? idle : cooldown)) {
                         return 130;
                     }
                     String runId = UUID.randomUUID().toString();
-                    TrainingOptions options = train.builder(Precision.fromCliName(p)).host(powerConfig.host()).runId(runId)
+                    // repeat r trains with --seed + r - 1, as a sweep's repeats do: repeats of one seed were identical
+                    // trainings, so the runs replicated only the measurement (a review, 2026-12-02)
+                    long seed = train.seed + repeat.merge(p, 1, Integer::sum) - 1;
+                    TrainingOptions options = train.builder(Precision.fromCliName(p)).seed(seed).host(powerConfig.host()).runId(runId)
                             .saveModel(infer && p.equals("fp32") ? dataDir.resolve("models").resolve(runId + ".ampwmodel") : null)
                             .build();
-                    System.out.printf("[%d/%d] training %s: run %s, %d epochs ...%n", ++i, order.size(), p, options.runId(), options.epochs());
+                    System.out.printf("[%d/%d] training %s: run %s, %d epochs, seed %d ...%n", ++i, order.size(), p, options.runId(),
+                            options.epochs(), options.seed());
                     device.train(options, publisher, ProgressBar.forTerminal());
                     runIds.add(options.runId());
                     if (options.modelFile().isPresent()) {

@@ -51,13 +51,7 @@ final class ResultTable {
                         + "power-agent of %s report them under these ids? `ampwatch power-agent --list-sources`)%n", r.getRunId(),
                         String.join(", ", r.getQuality().getMissingDevices().stream().map(Object::toString).toList()), r.getHost());
             }
-            if (!r.getQuality().getUnmeasured() && !r.getComponents().isEmpty()
-                    && r.getComponents().stream().allMatch(c -> c.getSamples() <= 1)) {
-                // a run shorter than the sampling interval: a review took its peak (= its average) for a measurement
-                out.printf("note: run %s: at most one reading of each device fell in its %.2f s (shorter than the sampling "
-                        + "interval): its energy is interpolated from the readings around it and its peak is that one reading; "
-                        + "sample faster (power-agent --interval) for runs this short.%n", r.getRunId(), r.getDurationSeconds());
-            }
+            noteFewReadings(out, r);
             if (!r.getQuality().getNoIdleBaseline().isEmpty()) {
                 out.printf("note: run %s: no idle baseline yet for %s (less than --min-idle of idle seen before it): its net is "
                         + "its gross there, and the statistics leave it out of net energy.%n", r.getRunId(),
@@ -98,7 +92,18 @@ final class ResultTable {
                     "(" + of.size() + ")", "", "", "", 1000 * mean(of, RunEnergy::getJoulesPerSample),
                     mean(of, RunEnergy::getSamplesPerSecond), mean(of, RunEnergy::getLatencyP50Ms), mean(of, RunEnergy::getLatencyP99Ms)));
         }
+        runs.forEach(r -> noteFewReadings(out, r)); // inference runs are often the short ones (a review: 6 of 8 at 0.1 s)
         out.println("J/1000 = gross energy per 1,000 inferences; latency = time of one batch (median over the passes).");
+    }
+
+    /** A run shorter than the sampling interval: a review took its peak (= its average) for a measurement. */
+    private static void noteFewReadings(PrintStream out, RunEnergy r) {
+        if (!r.getQuality().getUnmeasured() && !r.getComponents().isEmpty()
+                && r.getComponents().stream().allMatch(c -> c.getSamples() <= 1)) {
+            out.printf("note: run %s: at most one reading of each device fell in its %.2f s (shorter than the sampling "
+                    + "interval): its energy is interpolated from the readings around it and its peak is that one reading; "
+                    + "sample faster (power-agent --interval) for runs this short.%n", r.getRunId(), r.getDurationSeconds());
+        }
     }
 
     /** The mean of the runs' known values; NaN when none is known. */

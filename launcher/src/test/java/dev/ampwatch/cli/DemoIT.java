@@ -38,7 +38,10 @@ class DemoIT {
                 .containsPattern("(?m)^  amp-bf16 vs fp32: draws [0-9.]+ W (less|more) \\(.*95 % CI .*\\), (not )?significant after Holm "
                         + "\\(p [=<] [0-9.]+\\); energy: ")
                 .containsPattern("(?m)^  int8 phase=inference vs fp32 phase=inference: draws [0-9.]+ W (less|more)")
-                .contains("report: " + dir.resolve("report.html").toAbsolutePath());
+                .contains("report: " + dir.resolve("report.html").toAbsolutePath())
+                // repeat r trains with --seed + r - 1 (42, 43): repeats of one seed were identical trainings (a review)
+                .containsPattern("training fp32: run \\S+, 1 epochs, seed 42 ").containsPattern("training fp32: run \\S+, 1 epochs, seed 43 ")
+                .containsPattern("training amp-bf16: run \\S+, 1 epochs, seed 43 ");
         // one device for every run, said once, first (no GPU here: all on the CPU, saying why)
         assertThat(out.lines().filter(l -> l.startsWith("device: ") || l.contains("chosen with --device"))).singleElement()
                 .asString().startsWith("device: ");

@@ -46,6 +46,20 @@ class ResultTableTest {
         RunEnergy longRun = RunEnergy.newBuilder(run).setComponents(List.of(dev.ampwatch.schema.ComponentEnergy.newBuilder(one)
                 .setSamples(40).build())).build();
         assertThat(print(List.of(longRun))).doesNotContain("at most one reading");
+        // the inference table says it too: inference runs are often the short ones (a review: 6 of 8 runs at 0.1 s)
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ResultTable.printInference(new PrintStream(bytes, true, StandardCharsets.UTF_8), List.of(shortRun));
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("note: run short: at most one reading of each device fell in its 0.14 s");
+    }
+
+    /** A run before its host's idle baseline says its net is its gross (a review, 2026-12-02). */
+    @Test
+    void aRunWithoutAnIdleBaselineSaysItsNetIsItsGross() {
+        RunEnergy run = ReportFixture.run("first", "fp32", 128, 60, T0, 40, true, true);
+        RunEnergy first = RunEnergy.newBuilder(run).setQuality(DataQuality.newBuilder(run.getQuality())
+                .setNoIdleBaseline(List.of("CPU_PACKAGE/cpu")).build()).build();
+        assertThat(print(List.of(first))).contains("note: run first: no idle baseline yet for CPU_PACKAGE/cpu");
+        assertThat(print(List.of(run))).doesNotContain("no idle baseline");
     }
 
     /** A device the run names without a reading in it (cuda:0 for gpu0, a review): said, with where to look. */
