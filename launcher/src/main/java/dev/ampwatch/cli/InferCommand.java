@@ -96,12 +96,16 @@ final class InferCommand implements Callable<Integer> {
                             hostId), backend, InstantSource.system(), publisher).run(data);
                 }
                 EpochMetrics last = passes.get(passes.size() - 1);
-                System.out.printf(java.util.Locale.ROOT, "%-6s %-36s %12s %14.0f %10.3f %10.3f%n", precision, runId,
-                        ResultTable.quality(last), last.getSamplesPerSecond(), last.getLatencyP50Ms(), last.getLatencyP99Ms());
+                PassSummary all = PassSummary.of(passes); // over the passes, as the analyzer's /runs has them
+                System.out.printf(java.util.Locale.ROOT, "%-6s %-36s %12s %14s %10s %10s%n", precision, runId,
+                        ResultTable.quality(last), PassSummary.fixed(all.inferencesPerSecond(), 0), PassSummary.fixed(all.latencyP50Ms(), 3),
+                        PassSummary.fixed(all.latencyP99Ms(), 3));
             }
         }
+        System.out.println("inferences/s over all passes, latency = time of one batch (median over the passes); accuracy of the last pass.");
         System.out.println("energy per 1,000 inferences: 1,000 x joules_per_sample of each run (GET /runs/{id} of the analyzer, "
-                + "ampwatch_run_energy_per_1000_inferences_joules on /metrics)");
+                + "ampwatch_run_energy_per_1000_inferences_joules on /metrics, or `ampwatch report`); run infer again with the"
+                + " same --experiment-id for repeats: the statistics compare precisions from 2 runs each");
         return 0;
     }
 }

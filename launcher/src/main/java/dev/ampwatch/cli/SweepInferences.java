@@ -32,7 +32,8 @@ final class SweepInferences {
     enum Stop { NONE, INTERRUPTED, KAFKA }
 
     /** An inference run after a training run: its model's run, precision, and the last pass (null unless completed). */
-    private record Outcome(String modelRunId, String precision, String runId, String status, EpochMetrics last) {}
+    /** {@code last}: the last pass (its accuracy), {@code passes}: the figures over all passes, as the analyzer's. */
+    private record Outcome(String modelRunId, String precision, String runId, String status, EpochMetrics last, PassSummary passes) {}
 
     private final SweepPlan plan;
     private final SweepInference spec;
@@ -95,7 +96,7 @@ final class SweepInferences {
             data = DatasetResolver.forModel(trained.datasetDir(), model, trained.trainLimit(), trained.testLimit(), trained.seed());
         } catch (IOException | RuntimeException e) {
             for (String precision : plan.inferenceOrder(run)) {
-                outcomes.add(new Outcome(trained.runId(), precision, "", "failed: " + e.getMessage(), null));
+                outcomes.add(new Outcome(trained.runId(), precision, "", "failed: " + e.getMessage(), null, null));
             }
             return Stop.NONE;
         }
@@ -119,15 +120,16 @@ final class SweepInferences {
                 List<EpochMetrics> passes = InferenceJob.run(model, new InferenceJob.Options(precision, spec.batchSize(),
                         spec.repeats(), runId, plan.experimentId(), hostId), device, trained.threads(), InstantSource.system(),
                         SweepCommand.markingBenchmark(sink, run.benchmark() && precision.equals("fp32")), data);
-                outcomes.add(new Outcome(trained.runId(), precision, runId, "completed", passes.get(passes.size() - 1)));
+                outcomes.add(new Outcome(trained.runId(), precision, runId, "completed", passes.get(passes.size() - 1),
+                        PassSummary.of(passes)));
             } catch (IllegalArgumentException e) { // the sweep's device stopped working for this precision
-                outcomes.add(new Outcome(trained.runId(), precision, runId, "failed: " + e.getMessage(), null));
+                outcomes.add(new Outcome(trained.runId(), precision, runId, "failed: " + e.getMessage(), null, null));
             } catch (TrainingFailedException e) {
                 if (lifetime.stopped() || Thread.currentThread().isInterrupted() || "interrupted".equals(e.reason())) {
-                    outcomes.add(new Outcome(trained.runId(), precision, runId, "interrupted", null));
+                    outcomes.add(new Outcome(trained.runId(), precision, runId, "interrupted", null, null));
                     return Stop.INTERRUPTED;
                 }
-                outcomes.add(new Outcome(trained.runId(), precision, runId, "failed: " + e.reason(), null));
+                outcomes.add(new Outcome(trained.runId(), precision, runId, "failed: " + e.reason(), null, null));
                 if (SweepCommand.causedBy(e, PublishException.class)) {
                     return Stop.KAFKA; // Kafka cannot be written: the sweep stops, as after a training run
                 }
@@ -173,11 +175,10 @@ final class SweepInferences {
                 "inferences/s", "p50 [ms]", "p99 [ms]", "status");
         for (Outcome o : outcomes) {
             EpochMetrics m = o.last();
+            PassSummary p = o.passes() == null ? new PassSummary(null, null, null) : o.passes();
             out.printf(Locale.ROOT, "  %-36s  %-6s %-36s  %12s %14s %10s %10s  %s%n", o.modelRunId(), o.precision(), o.runId(),
-                    ResultTable.quality(m),
-                    m == null ? "" : String.format(Locale.ROOT, "%.0f", m.getSamplesPerSecond()),
-                    m == null ? "" : String.format(Locale.ROOT, "%.3f", m.getLatencyP50Ms()),
-                    m == null ? "" : String.format(Locale.ROOT, "%.3f", m.getLatencyP99Ms()), o.status());
+                    ResultTable.quality(m), PassSummary.fixed(p.inferencesPerSecond(), 0), PassSummary.fixed(p.latencyP50Ms(), 3),
+                    PassSummary.fixed(p.latencyP99Ms(), 3), o.status());
         }
         out.flush();
     }
