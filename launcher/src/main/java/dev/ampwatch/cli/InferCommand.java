@@ -64,6 +64,11 @@ final class InferCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (repeats < 1 || batchSize < 1) { // named, before anything is printed or read (a review)
+            throw new CommandLine.ParameterException(spec.commandLine(), repeats < 1
+                    ? "--repeats " + repeats + " is not a number of passes: give 1 or more"
+                    : "--batch-size " + batchSize + " is not a batch size: give 1 or more");
+        }
         for (String p : precisions) {
             if (!InferenceJob.PRECISIONS.contains(p)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--precision " + p + ": one of " + InferenceJob.PRECISIONS);

@@ -36,6 +36,12 @@ class CommandLineTest {
         assertThat(error(2, "sweep", "--device", "foo", "grid.json")).contains("'foo' is not a device; use auto, cpu, gpu or gpuN");
         assertThat(error(2, "train", "--precision", "fp64")).contains("'fp64' is not a training precision");
         assertThat(error(2, "profile", "--precision", "int8")).contains("'int8' is not a training precision");
+        // the demo judges every option before it starts anything: --epochs 0 was refused after 25 s, exit 1 (a review)
+        assertThat(error(2, "demo", "--epochs", "0")).contains("epochs must be >= 1: 0").contains("ampwatch demo --help");
+        assertThat(error(2, "demo", "--repeats", "0")).contains("--repeats 0 is not a number of runs");
+        assertThat(error(2, "demo", "--precisions", "fp64")).contains("fp64");
+        assertThat(error(2, "infer", "--model", "none.ampwmodel", "--repeats", "0")).contains("--repeats 0 is not a number of passes");
+        assertThat(error(2, "infer", "--model", "none.ampwmodel", "--batch-size", "0")).contains("--batch-size 0 is not a batch size");
         // and the values only the run's options can judge, still before Kafka (nothing listens on port 1)
         assertThat(error(2, "train", "--bootstrap-servers", "127.0.0.1:1", "--hidden", "0"))
                 .contains("--hidden: every layer needs at least 1 neuron: [0]").doesNotContain("Kafka");
