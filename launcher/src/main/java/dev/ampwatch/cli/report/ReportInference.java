@@ -58,7 +58,9 @@ final class ReportInference {
             }
             MetricSummary energy = metric(report.stats(), key, ENERGY_PER_SAMPLE);
             String interval = energy == null || energy.getCiLow() == null || energy.getCiHigh() == null ? ""
-                    : Numbers.fixed(1000 * energy.getCiLow(), 3) + " to " + Numbers.fixed(1000 * energy.getCiHigh(), 3);
+                    : Numbers.fixed(1000 * energy.getCiLow(), 3) + " to " + Numbers.fixed(1000 * energy.getCiHigh(), 3)
+                    // as the descriptive table says it: a low end below 0 is no bound (a review read it as one)
+                    + (energy.getCiLow() < 0 ? " (below 0, which energy cannot be: too few runs for their spread)" : "");
             b.append(Html.row(List.of(labelByKey.getOrDefault(key, key), "" + of.size(),
                     Numbers.fixed(times1000(mean(of, RunEnergy::getJoulesPerSample)), 3), interval,
                     Numbers.fixed(mean(of, RunEnergy::getSamplesPerSecond), 0), Numbers.fixed(mean(of, RunEnergy::getLatencyP50Ms), 3),
