@@ -139,15 +139,19 @@ final class MetricsReadBack {
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30)); // the LSO: read_committed
         List<TopicPartition> toRead = partitions.stream()
                 .filter(tp -> from.get(tp) != null && from.get(tp).offset() < end.get(tp)).toList();
-        Map<String, RunEnergy> runs = new LinkedHashMap<>();
+        // each run's latest record kept as bytes and decoded once at the end: decoding every running total held the read
+        // to a fifth of a plain consumer's rate (ReadBackBenchmark, docs/benchmarks.md)
+        Map<String, byte[]> latest = new LinkedHashMap<>();
         consumer.assign(toRead);
         toRead.forEach(tp -> consumer.seek(tp, from.get(tp).offset()));
         long deadline = System.nanoTime() + limit.toNanos();
         int undecodable = 0;
         Set<TopicPartition> behind = new HashSet<>(toRead);
+        String problem = null;
         while (!behind.isEmpty()) {
             if (System.nanoTime() > deadline) {
-                return new Latest(runs, "partitions " + behind + " not read to their end within " + limit);
+                problem = "partitions " + behind + " not read to their end within " + limit;
+                break;
             }
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                 TopicPartition tp = new TopicPartition(r.topic(), r.partition());
@@ -156,18 +160,32 @@ final class MetricsReadBack {
                 }
                 String runId = new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
                 if (r.value() == null) {
-                    runs.remove(runId); // a tombstone: the run was deleted
-                    continue;
-                }
-                try {
-                    runs.put(runId, deserializer.deserialize(r.topic(), r.value()));
-                } catch (RuntimeException e) {
-                    undecodable++;
+                    latest.remove(runId); // a tombstone: the run was deleted
+                } else if (singleObject(r.value())) {
+                    latest.put(runId, r.value());
+                } else {
+                    undecodable++; // no Avro record: the run's record before it stands
                 }
             }
             behind.removeIf(tp -> consumer.position(tp, Duration.ofSeconds(30)) >= end.get(tp));
         }
-        return new Latest(runs, undecodable == 0 ? null : undecodable + " records that are no run energy skipped");
+        Map<String, RunEnergy> runs = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> e : latest.entrySet()) {
+            try {
+                runs.put(e.getKey(), deserializer.deserialize(topic, e.getValue()));
+            } catch (RuntimeException ex) {
+                undecodable++;
+            }
+        }
+        if (problem == null && undecodable > 0) {
+            problem = undecodable + " records that are no run energy skipped";
+        }
+        return new Latest(runs, problem);
+    }
+
+    /** Avro's single-object encoding (AvroSerde): C3 01, then an 8-byte schema fingerprint. */
+    private static boolean singleObject(byte[] value) {
+        return value.length > 10 && value[0] == (byte) 0xC3 && value[1] == (byte) 0x01;
     }
 
     /**
