@@ -175,7 +175,7 @@ final class SweepInferences {
                 "inferences/s", "p50 [ms]", "p99 [ms]", "status");
         for (Outcome o : outcomes) {
             EpochMetrics m = o.last();
-            PassSummary p = o.passes() == null ? new PassSummary(null, null, null) : o.passes();
+            PassSummary p = o.passes() == null ? PassSummary.NONE : o.passes();
             out.printf(Locale.ROOT, "  %-36s  %-6s %-36s  %12s %14s %10s %10s  %s%n", o.modelRunId(), o.precision(), o.runId(),
                     ResultTable.quality(m), PassSummary.fixed(p.inferencesPerSecond(), 0), PassSummary.fixed(p.latencyP50Ms(), 3),
                     PassSummary.fixed(p.latencyP99Ms(), 3), o.status());

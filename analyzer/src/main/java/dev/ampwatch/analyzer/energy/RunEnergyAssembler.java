@@ -221,7 +221,15 @@ public final class RunEnergyAssembler {
 
     /** The median of the epochs' values (the mean of the middle two for an even count); null when none has one. */
     static Double medianOf(List<EpochEnergy> epochs, java.util.function.Function<EpochEnergy, Double> value) {
-        double[] v = epochs.stream().map(value).filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).sorted().toArray();
+        return median(epochs.stream().map(value));
+    }
+
+    /**
+     * The median of the known values (the mean of the middle two for an even count); null when none is known. A run's
+     * latency percentiles are this over its passes; {@code infer} prints them the same way.
+     */
+    public static Double median(java.util.stream.Stream<Double> values) {
+        double[] v = values.filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).sorted().toArray();
         if (v.length == 0) {
             return null;
         }
