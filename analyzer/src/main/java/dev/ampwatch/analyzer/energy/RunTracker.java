@@ -9,6 +9,7 @@ import dev.ampwatch.schema.kafka.AmpwatchSerdes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -39,7 +40,21 @@ public final class RunTracker {
      */
     public static final long FINALIZED_MEMORY_US = 24L * 3600 * 1_000_000;
 
+    /**
+     * Finalized run ids kept per host at most, the oldest going first: ~45 bytes each in the host's state, which is
+     * written to the changelog at every commit.
+     */
+    static final int MAX_FINALIZED_RUNS = 1_000;
+    /**
+     * Event time between two prunings of the finalized run ids (not at every release). When they are pruned changes
+     * memory only: an id older than {@link #FINALIZED_MEMORY_US} is ignored whether or not it is still here, so a
+     * restored analyzer decides as one that ran on.
+     */
+    private static final long PRUNE_FINALIZED_EVERY_US = 60_000_000L;
+
     private final HostState state;
+    /** When the finalized run ids are pruned next (event time; not state: after a restore they are pruned at once). */
+    private long nextFinalizedPruneUs = Long.MIN_VALUE;
 
     public RunTracker(HostState state) {
         this.state = state;
@@ -231,5 +246,31 @@ public final class RunTracker {
         run.setBetween(new HashMap<>());
         run.getEpochs().add(e);
         return e;
+    }
+
+    /** Forgets the finalized run ids that ended before {@code beforeUs}, and the oldest beyond {@link #MAX_FINALIZED_RUNS}. */
+    public void forgetFinalized(long beforeUs) {
+        Map<String, Long> finalized = state.getFinalizedRunsUs();
+        if (finalized.isEmpty() || beforeUs < nextFinalizedPruneUs && finalized.size() <= MAX_FINALIZED_RUNS) {
+            return;
+        }
+        nextFinalizedPruneUs = beforeUs + PRUNE_FINALIZED_EVERY_US;
+        finalized.values().removeIf(end -> end < beforeUs);
+        if (finalized.size() > MAX_FINALIZED_RUNS) {
+            List<Map.Entry<String, Long>> oldest = new ArrayList<>(finalized.entrySet());
+            oldest.sort(Map.Entry.comparingByValue());
+            for (Map.Entry<String, Long> e : oldest.subList(0, finalized.size() - MAX_FINALIZED_RUNS)) {
+                finalized.remove(e.getKey());
+            }
+        }
+    }
+
+    /** Counts a late record at {@code t} on every run whose interval holds it. */
+    public void countLate(long t) {
+        for (RunState run : state.getRuns()) {
+            if (run.getStartUs() <= t && (run.getEndUs() == null || run.getEndUs() > t)) {
+                run.setLateRecords(run.getLateRecords() + 1);
+            }
+        }
     }
 }

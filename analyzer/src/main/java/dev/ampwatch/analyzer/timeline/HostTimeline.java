@@ -53,22 +53,8 @@ public final class HostTimeline {
         }
     }
 
-    /**
-     * Finalized run ids kept per host at most, the oldest going first: ~45 bytes each in the host's state, which is
-     * written to the changelog at every commit.
-     */
-    static final int MAX_FINALIZED_RUNS = 1_000;
-    /**
-     * Event time between two prunings of the finalized run ids (not at every release). When they are pruned changes
-     * memory only: RunTracker ignores an id older than {@link RunTracker#FINALIZED_MEMORY_US} whether or not it is
-     * still here, so a restored analyzer decides as one that ran on.
-     */
-    private static final long PRUNE_FINALIZED_EVERY_US = 60_000_000L;
-
     /** How long after its end a run's straggling events are still recognised as its. */
     static final long FORGET_ENDED_RUNS_US = 600_000_000L;
-    /** When the finalized run ids are pruned next (event time; not state: after a restore they are pruned at once). */
-    private long nextFinalizedPruneUs = Long.MIN_VALUE;
     /** A host whose attributed time is this far behind the analyzer's clock is catching up a backlog. */
     static final long CATCHING_UP_US = 60_000_000L;
     private final HostState state;
@@ -77,8 +63,7 @@ public final class HostTimeline {
     private final AttributionSettings attribution;
     private final TimelineSettings settings;
     private final Map<String, RunConfig> configs = new HashMap<>();
-    /** Analyzer clock of each run's last running total; a hint, not state. */
-    private final Map<String, Long> lastRunningMs = new HashMap<>();
+    private final RunningTotalPacer pacer;
     private final Emitter emitter;
     private final HostAttributor attributor;
     private final RunTracker runs;
@@ -98,6 +83,7 @@ public final class HostTimeline {
         this.attributor = new HostAttributor(state, attribution);
         this.runs = new RunTracker(state);
         this.jumps = new TimeJumpGuard(state, settings, this::setAside);
+        this.pacer = new RunningTotalPacer(attribution.emitInterval().toMillis());
     }
 
     public static HostTimeline create(String host, AttributionSettings attribution, TimelineSettings settings, long nowMs) {
@@ -208,7 +194,7 @@ public final class HostTimeline {
         if (t < state.getReleasedUntilUs() || progress.sampleBehind(t, settings.graceUs())) {
             state.setLateRecords(state.getLateRecords() + 1);
             if (t < state.getReleasedUntilUs()) {
-                countLate(t);
+                runs.countLate(t);
             } else { // count it on its runs when its time is attributed, whatever has arrived by then
                 buffer.add(Buffered.lateSample(t, nextSeq(), sample, encoded));
             }
@@ -267,7 +253,7 @@ public final class HostTimeline {
         if (until == Long.MIN_VALUE || state.getRuns().isEmpty()) {
             return Release.NONE;
         }
-        List<RunEnergy> out = emitter.running(state, until, run -> runningTotalDue(run, until, nowMs));
+        List<RunEnergy> out = emitter.running(state, until, run -> pacer.due(run.getRunId(), until, nowMs));
         return out.isEmpty() ? Release.NONE : new Release(out, List.of(), List.of(), until);
     }
 
@@ -360,7 +346,7 @@ public final class HostTimeline {
                     refused.add(new Refused(asSent(b), why.get()));
                 }
             } else if (b.isLate()) {
-                countLate(b.timeUs());
+                runs.countLate(b.timeUs());
             } else if (!attributor.apply(b.sample())) {
                 duplicates = duplicates.isEmpty() ? new ArrayList<>() : duplicates;
                 duplicates.add(b.sample());
@@ -368,53 +354,18 @@ public final class HostTimeline {
         }
         state.setReleasedUntilUs(beforeUs);
         progress.forgetEndedBefore(beforeUs - FORGET_ENDED_RUNS_US);
-        forgetFinalized(beforeUs - RunTracker.FINALIZED_MEMORY_US);
+        runs.forgetFinalized(beforeUs - RunTracker.FINALIZED_MEMORY_US);
         emitter.forgetFlushedRuns(state, beforeUs);
         out.addAll(emitter.finals(state, beforeUs, hostQuiet));
         emitter.sealOldEpochs(state, beforeUs);
-        out.addAll(emitter.running(state, beforeUs, run -> runningTotalDue(run, beforeUs, nowMs)));
+        out.addAll(emitter.running(state, beforeUs, run -> pacer.due(run.getRunId(), beforeUs, nowMs)));
         for (RunEnergy e : out) {
             if (e.getIsFinal()) {
                 configs.remove(e.getRunId());
-                lastRunningMs.remove(e.getRunId());
+                pacer.forget(e.getRunId());
             }
         }
         return new Release(out, duplicates, refused, beforeUs);
-    }
-
-    private void forgetFinalized(long beforeUs) {
-        Map<String, Long> finalized = state.getFinalizedRunsUs();
-        if (finalized.isEmpty() || beforeUs < nextFinalizedPruneUs && finalized.size() <= MAX_FINALIZED_RUNS) {
-            return;
-        }
-        nextFinalizedPruneUs = beforeUs + PRUNE_FINALIZED_EVERY_US;
-        finalized.values().removeIf(end -> end < beforeUs);
-        if (finalized.size() > MAX_FINALIZED_RUNS) {
-            List<Map.Entry<String, Long>> oldest = new ArrayList<>(finalized.entrySet());
-            oldest.sort(Map.Entry.comparingByValue());
-            for (Map.Entry<String, Long> e : oldest.subList(0, finalized.size() - MAX_FINALIZED_RUNS)) {
-                finalized.remove(e.getKey());
-            }
-        }
-    }
-
-    /**
-     * Live, a run's running total goes out once per emit interval of event time. A host that is catching
-     * up (a backlog: attributed time far behind the analyzer's clock) would send one per interval of the
-     * backlog's event time, thousands a second that nobody watches; then it is once per emit interval of
-     * the analyzer's clock. Only intermediate records are thinned: final records do not depend on it.
-     */
-    private boolean runningTotalDue(RunState run, long attributedUntilUs, long nowMs) {
-        if (nowMs * 1000 - attributedUntilUs < CATCHING_UP_US) {
-            lastRunningMs.put(run.getRunId(), nowMs);
-            return true;
-        }
-        Long last = lastRunningMs.get(run.getRunId());
-        if (last != null && nowMs - last < attribution.emitInterval().toMillis()) {
-            return false;
-        }
-        lastRunningMs.put(run.getRunId(), nowMs);
-        return true;
     }
 
     private RunConfig config(RunState run) {
@@ -434,11 +385,4 @@ public final class HostTimeline {
         return seq;
     }
 
-    private void countLate(long t) {
-        for (RunState run : state.getRuns()) {
-            if (run.getStartUs() <= t && (run.getEndUs() == null || run.getEndUs() > t)) {
-                run.setLateRecords(run.getLateRecords() + 1);
-            }
-        }
-    }
 }
