@@ -158,7 +158,8 @@ final class FollowCommand implements Callable<Integer> {
         if (wholeRunConfig != null) {
             session.wholeRun(wholeRunConfig);
         }
-        Lifetime lifetime = new Lifetime();
+        // on Ctrl-C: the trainer's two grace periods (FollowSession), then Kafka's acknowledgement of the runs' failures
+        Lifetime lifetime = new Lifetime(FollowSession.STOP_GRACE.multipliedBy(2).plus(publish.publishWait).plusSeconds(15));
         int code = 1;
         try {
             code = command.isEmpty() ? session.attach(lifetime::await) : session.run(command, experimentId, runId, lifetime::await);

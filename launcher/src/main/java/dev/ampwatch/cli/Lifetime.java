@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps a command running until Ctrl-C (or SIGTERM) or until a duration has passed. On Ctrl-C the
- * shutdown hook waits (up to 30 s) for the command to close what it started, so child processes and
+ * shutdown hook waits (up to 30 s, or the wait given) for the command to close what it started, so child processes and
  * transactions end cleanly instead of being cut off by the JVM's exit.
  */
 final class Lifetime {
@@ -14,10 +14,15 @@ final class Lifetime {
     private final CountDownLatch closed = new CountDownLatch(1);
 
     Lifetime() {
+        this(Duration.ofSeconds(30));
+    }
+
+    /** @param closeWait how long the JVM's exit on Ctrl-C waits for {@link #closed()} at most */
+    Lifetime(Duration closeWait) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop.countDown();
             try {
-                closed.await(30, TimeUnit.SECONDS);
+                closed.await(closeWait.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -20,14 +20,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * What {@code ampwatch follow} does with a trainer (docs/trainer.md): starts its command and reads its stdout, or
  * follows the file it appends to, turns its ampwatch lines into events ({@link TrainerLines}) for {@code sink},
  * passes every other line through to {@code out}, reports on {@code err}, and settles the runs it left open when it
- * exits, fails or is stopped (SIGTERM to the trainer and what it started, SIGKILL after a grace period). With
+ * exits, fails or is stopped (Ctrl-C or SIGTERM: a grace period for the trainer to end by itself, as a terminal's Ctrl-C
+ * reached it too, then SIGTERM to it and what it started, SIGKILL after a second grace period). With
  * {@code profileEpochs} it stops the trainer once a run has completed that many epochs and fails the run with the
  * profiling reason ({@link #profiledRun()}). In {@link #wholeRun whole-run mode} the command is one run from its start to
  * its exit, whatever it prints. Not thread-safe: one per trainer.
  */
 public final class FollowSession {
     private static final Duration POLL = Duration.ofMillis(200);
-    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    /** How long a stopped trainer has to end by itself, and then after SIGTERM. */
+    public static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
     /** The signal to stop: true when it came within the time given (null: wait for it). */
     @FunctionalInterface
@@ -47,6 +49,7 @@ public final class FollowSession {
     private volatile String profiled;
     private volatile Process trainer;
     private RuntimeException publishFailure;
+    private Duration stopGrace = STOP_GRACE;
 
     /**
      * @param tail the file the trainer appends its lines to; null: its stdout
@@ -60,6 +63,12 @@ public final class FollowSession {
         this.out = out;
         this.err = err;
         this.profileEpochs = profileEpochs;
+    }
+
+    /** Sets both grace periods of a stop (tests); returns this. */
+    FollowSession stopGrace(Duration grace) {
+        this.stopGrace = grace;
+        return this;
     }
 
     /** The run stopped for profiling, or null. */
@@ -120,7 +129,7 @@ public final class FollowSession {
             try {
                 lifetime.await(null);
                 stopped.set(true);
-                stop(process);
+                stop(process, true);
             } catch (InterruptedException e) {
                 // the trainer ended by itself
             }
@@ -171,7 +180,7 @@ public final class FollowSession {
         } finally {
             stopper.interrupt();
             if (process.isAlive()) {
-                stop(process);
+                stop(process, false);
             }
             err.flush();
         }
@@ -302,7 +311,10 @@ public final class FollowSession {
             profiled = event.getRunId();
             err.println("ampwatch follow: run " + profiled + " profiled for " + profileEpochs + " epochs: stopping the trainer");
             err.flush();
-            stop(trainer);
+            Process p = trainer;
+            Thread stopping = new Thread(() -> stop(p, false), "ampwatch-follow-profiled"); // its output is still read meanwhile
+            stopping.setDaemon(true);
+            stopping.start();
         }
     }
 
@@ -315,20 +327,34 @@ public final class FollowSession {
         }
     }
 
-    /** SIGTERM to the trainer and everything it started; SIGKILL to what is left after the grace period. */
-    private static void stop(Process process) {
-        List<ProcessHandle> family = new ArrayList<>(process.descendants().toList());
-        process.destroy();
-        family.forEach(ProcessHandle::destroy);
+    /**
+     * Stops the trainer and everything it started: with {@code graceFirst} (follow was stopped by Ctrl-C or SIGTERM, which
+     * a terminal or a service manager sends the trainer too) it first has the grace period to end by itself, e.g. to save
+     * a checkpoint in its KeyboardInterrupt handler; then SIGTERM, and SIGKILL to what is left after the grace period.
+     * Signals go through the process handles: {@link Process#destroy()} would also close the trainer's stdout under the
+     * reader, which then failed with "Stream closed" before the open runs were failed (a review: a trainer that caught
+     * SIGINT and SIGTERM left its run open, taking half of every later run's energy on the host).
+     */
+    private void stop(Process process, boolean graceFirst) {
         try {
-            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
+            if (graceFirst && process.waitFor(stopGrace.toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
             }
+            List<ProcessHandle> family = new ArrayList<>(process.descendants().toList());
+            process.toHandle().destroy();
+            family.forEach(ProcessHandle::destroy);
+            if (!process.waitFor(stopGrace.toMillis(), TimeUnit.MILLISECONDS)) {
+                err.println("ampwatch follow: the trainer did not end within " + stopGrace.toSeconds() + " s of SIGTERM: SIGKILL");
+                err.flush();
+            }
+            family.addAll(process.descendants().toList());
+            process.toHandle().destroyForcibly();
+            family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         } catch (InterruptedException e) {
-            process.destroyForcibly();
+            process.toHandle().destroyForcibly();
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
             Thread.currentThread().interrupt();
         }
-        family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
     }
 
     /** An exit code, with the signal it stands for above 128 (a review read "code 137" without knowing it was SIGKILL). */

@@ -167,9 +167,9 @@ public final class TrainerLines {
 
     /**
      * Reads the next line (without its {@code \n}; a {@code \r} before it, as in CR LF, is accepted). Only the
-     * text after the line's last {@code \r} is read; an ampwatch object there is either the whole of it (after
-     * blanks) or starts later, at <code>{"ampwatch"</code>: then the text before it is passed through
-     * ({@link Embedded}).
+     * text after the line's last {@code \r} is read (an ampwatch object before it is noted as overwritten); an ampwatch
+     * object there is either the whole of it (after blanks) or starts later, at <code>{"ampwatch"</code>: then the text
+     * before it is passed through ({@link Embedded}).
      */
     public Outcome accept(String line) {
         lineNumber++;
@@ -180,6 +180,10 @@ public final class TrainerLines {
         String body = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
         int from = body.lastIndexOf('\r') + 1;
         String last = body.substring(from);
+        if (from > 0 && MARKED.matcher(body.substring(0, from)).find()) {
+            notes.add("line " + lineNumber + ": an ampwatch object followed by \\r on the same line was overwritten by what came "
+                    + "after it (a progress bar?) and not read: end each ampwatch object with a newline");
+        }
         String stripped = last.stripLeading();
         int lead = stripped.startsWith("{") ? last.length() - stripped.length() : -1;
         Matcher m = MARKED.matcher(last);

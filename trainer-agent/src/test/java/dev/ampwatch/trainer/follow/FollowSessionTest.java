@@ -35,6 +35,68 @@ class FollowSessionTest {
         });
     }
 
+    /**
+     * Runs {@code script} and stops follow (as Ctrl-C does) once the run has started; with {@code terminalCtrlC} the
+     * trainer gets SIGINT too, as a terminal's Ctrl-C sends it to the whole foreground process group.
+     */
+    int runStopped(String script, boolean terminalCtrlC) throws Exception {
+        TrainerLines lines = new TrainerLines(new FollowDefaults("exp", Optional.of("r"), "rig-1", List.of(), "external", "unknown"),
+                InstantSource.system(), () -> "generated");
+        CountDownLatch started = new CountDownLatch(1);
+        FollowSession session = new FollowSession(lines, null, e -> {
+            events.add(e);
+            if (e.getKind() == EventKind.RUN_STARTED) {
+                started.countDown();
+            }
+        }, new PrintWriter(out, true), new PrintWriter(err, true), null).stopGrace(java.time.Duration.ofSeconds(3));
+        return session.run(List.of("sh", "-c", script), "exp", "r", timeout -> {
+            if (timeout != null) {
+                return false;
+            }
+            started.await();
+            if (terminalCtrlC) {
+                for (ProcessHandle trainer : ProcessHandle.current().children().toList()) {
+                    try {
+                        new ProcessBuilder("kill", "-INT", String.valueOf(trainer.pid())).inheritIO().start().waitFor();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+            return true;
+        });
+    }
+
+    /**
+     * A trainer that ignores SIGINT and SIGTERM is killed after the grace periods, and its run still fails as
+     * interrupted before follow returns 130. Before, SIGTERM went through Process.destroy(), which also closed the
+     * trainer's stdout under the reader: follow failed with "Stream closed" and the run stayed open (a review).
+     */
+    @Test
+    void aTrainerIgnoringSignalsIsKilledAndItsRunFailsAsInterrupted() throws Exception {
+        String script = "trap '' INT TERM; printf '%s\\n' '" + START + "'; while true; do echo working; sleep 0.1; done";
+        assertThat(runStopped(script, false)).as(err.toString()).isEqualTo(130);
+        assertThat(events).extracting(TrainingEvent::getKind).containsExactly(EventKind.RUN_STARTED, EventKind.RUN_FAILED);
+        assertThat(events.get(1).getFailureReason()).isEqualTo("interrupted");
+        assertThat(err.toString()).contains("did not end within 3 s of SIGTERM: SIGKILL").contains("run r failed: interrupted")
+                .doesNotContain("Stream closed");
+    }
+
+    /**
+     * Ctrl-C in a terminal reaches the trainer too: it has the grace period to end by itself (a checkpoint saved in its
+     * KeyboardInterrupt handler) before follow sends SIGTERM. Before, SIGTERM came 0.1 s after the SIGINT and cut the
+     * save short (a review).
+     */
+    @Test
+    void aTrainerSavingACheckpointOnCtrlCIsNotCutShort() throws Exception {
+        String script = "trap 'echo saving; sleep 1; echo checkpoint saved; exit 1' INT; trap 'echo got SIGTERM; exit 143' TERM; "
+                + "printf '%s\\n' '" + START + "'; while true; do sleep 0.1; done";
+        assertThat(runStopped(script, true)).as(err.toString()).isEqualTo(130);
+        assertThat(out.toString()).contains("saving\ncheckpoint saved\n").doesNotContain("SIGTERM");
+        assertThat(events).extracting(TrainingEvent::getKind).containsExactly(EventKind.RUN_STARTED, EventKind.RUN_FAILED);
+        assertThat(events.get(1).getFailureReason()).isEqualTo("interrupted");
+    }
+
     /** A progress bar redraws itself with \r: passed through as it is, not made into lines. */
     /** An exit above 128 names its signal: 137 is SIGKILL (a review read the bare number). */
     @Test

@@ -282,6 +282,12 @@ class TrainerLinesTest {
                 + "{\"ampwatch\":\"epoch_completed\",\"epoch\":2,\"metrics\":{\"loss\":0.4,\"samples\":1000,\"duration_ms\":10}}\r");
         assertThat(cr.text()).isEqualTo("1/10 [=.........]\r10/10 [==========]\r");
         assertThat(event(cr.read()).getEpoch()).isEqualTo(2);
+        assertThat(t.takeNotes()).isEmpty();
+        // an object a \r overwrote (printed without its newline before a bar, as tqdm does) is said, not dropped silently
+        assertThat(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":3}\r 1/10 [=.........]"))
+                .isInstanceOf(TrainerLines.Passthrough.class);
+        assertThat(t.takeNotes()).singleElement().asString().contains("line 6: an ampwatch object followed by \\r")
+                .contains("not read: end each ampwatch object with a newline");
 
         // a broken one after text is reported, its text still passed through
         TrainerLines.Embedded broken = (TrainerLines.Embedded) t.accept("loss: 0.3 {\"ampwatch\": \"run_completed\", ");
