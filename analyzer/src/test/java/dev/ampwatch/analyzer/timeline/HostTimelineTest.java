@@ -163,6 +163,36 @@ class HostTimelineTest {
         assertThat(last.getJoulesPerSample()).isEqualTo(last.getEnergyJoules() / 30_000);
     }
 
+    /**
+     * A run that failed inside an epoch (or is still in one) has energy whose samples were never reported: its energy per
+     * sample is the energy up to its last completed epoch's end over that epoch's samples (a review: the whole energy
+     * over them read 0.0574 J per sample for 0.0433). 10 W throughout: 10 J before epoch 1, 40 J in it (10,000 samples),
+     * then 10 J before epoch 2 and 20 J in it until the failure.
+     */
+    @Test
+    void aFailedRunsEnergyPerSampleLeavesOutTheEpochItDidNotComplete() {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        List<RunEnergy> out = new ArrayList<>();
+        t.accept(event("r", 0, EventKind.RUN_STARTED, null), 0);
+        t.accept(event("r", 1, EventKind.EPOCH_STARTED, 1), 0);
+        TrainingEvent done = event("r", 5, EventKind.EPOCH_COMPLETED, 1);
+        done.setMetrics(dev.ampwatch.schema.EpochMetrics.newBuilder().setLoss(0.3).setSamples(10_000).setSamplesPerSecond(2500).setDurationMs(4000).build());
+        t.accept(done, 0);
+        t.accept(event("r", 6, EventKind.EPOCH_STARTED, 2), 0);
+        t.accept(TrainingEvent.newBuilder(event("r", 8, EventKind.RUN_FAILED, null)).setFailureReason("crashed").build(), 0);
+        for (int s = 0; s <= 20; s++) {
+            t.accept(GraceBufferTest.sample(s * 1_000_000L), 0);
+            out.addAll(t.advance(0).energy());
+        }
+        RunEnergy running = out.stream().filter(e -> !e.getIsFinal() && e.getAttributedUntil().getEpochSecond() == 7)
+                .findFirst().orElseThrow();
+        assertThat(running.getJoulesPerSample()).isCloseTo(50.0 / 10_000, org.assertj.core.data.Offset.offset(1e-15));
+        RunEnergy last = out.stream().filter(RunEnergy::getIsFinal).findFirst().orElseThrow();
+        assertThat(last.getStatus()).isEqualTo(dev.ampwatch.schema.RunStatus.FAILED);
+        assertThat(last.getEnergyJoules()).isCloseTo(80.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(last.getJoulesPerSample()).isCloseTo(50.0 / 10_000, org.assertj.core.data.Offset.offset(1e-15));
+    }
+
     /** A regression's epochs keep their test RMSE (EpochMetrics.test_rmse) through the state into the run's record. */
     @Test
     void aRegressionsEpochsCarryTheirTestRmse() {
