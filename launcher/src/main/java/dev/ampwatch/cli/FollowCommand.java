@@ -141,6 +141,7 @@ final class FollowCommand implements Callable<Integer> {
 
         // heartbeats for the open runs come from the publisher, as for train and sweep
         Map<String, Object> client = listener == null ? kafka.reachableClientProperties() : null;
+        RunIdCheck.beforeStart(spec.commandLine(), client, kafka.topics(), runId, defaults.host(), "follow");
         if (client != null && profileEpochs != null && !noPipelineCheck && !pipelineReady(client, defaults.host())) {
             return 1;
         }

@@ -88,6 +88,7 @@ final class ProfileCommand implements Callable<Integer> {
         if (ownCluster) {
             Map<String, Object> client = kafka.reachableClientProperties();
             String host = HostId.orLocal(train.scope.host);
+            RunIdCheck.beforeStart(spec.commandLine(), client, kafka.topics(), runId, host, "profile");
             if (!noPipelineCheck && !pipelineReady(client, host)) {
                 return 1;
             }

@@ -63,6 +63,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         TrainingOptions options = options();
         java.util.Map<String, Object> client = kafka.reachableClientProperties();
+        RunIdCheck.beforeStart(spec.commandLine(), client, kafka.topics(), runId, options.host(), "train");
         PipelineCheck.warnIfUnmeasured(client, kafka.topics(), options.host(), System.err::println, "train");
         try (KafkaTrainingPublisher publisher = publish.publisher(client, kafka, new java.io.PrintWriter(System.err, true), "train")) {
             TrainingResult result = DeviceChoice.train(train.device, options, publisher, System.out, ProgressBar.forTerminal(), job -> job);

@@ -93,9 +93,18 @@ public final class Verdicts {
         }
         return ratio + ", neither a significant difference nor equivalent " + within + " (TOST " + Numbers.pEquals(c.getTostP())
                 + (c.getRunsNeededPerGroup() == null || c.getPowerDifference() == null ? "" : "; "
-                + c.getRunsNeededPerGroup() + " runs per configuration would detect " + (Math.abs(c.getPowerDifference()) >= 100
-                        ? Numbers.fixed(c.getPowerDifference(), 0) : Numbers.sig(c.getPowerDifference()))
-                + " J with 80 % power") + ")";
+                + c.getRunsNeededPerGroup() + " runs per configuration would detect a difference as small as "
+                + (Math.abs(c.getPowerDifference()) >= 100 ? Numbers.fixed(c.getPowerDifference(), 0) : Numbers.sig(c.getPowerDifference()))
+                + " J" + (isMargin(c) ? " (the margin)" : "") + " with 80 % power") + ")";
+    }
+
+    /**
+     * Whether the power analysis is for the equivalence margin (its default), not the difference seen: a review read "286
+     * runs would detect 49.99 J" next to a -92 % difference as the runs needed to confirm that difference.
+     */
+    private static boolean isMargin(Comparison c) {
+        return c.getEquivalenceMargin() != null
+                && Math.abs(Math.abs(c.getPowerDifference()) - Math.abs(c.getEquivalenceMargin())) <= 1e-9 * Math.abs(c.getEquivalenceMargin());
     }
 
     public static String confidence(double alpha) {

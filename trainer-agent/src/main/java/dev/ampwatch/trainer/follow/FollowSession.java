@@ -171,7 +171,10 @@ public final class FollowSession {
             } else if (wholeRunConfig != null) {
                 publish(lines.completeWholeRun());
             } else if (!lines.openRuns().isEmpty()) {
+                // the training may have worked, its measurement did not: a job's exit status says so (a review's CI saw 0)
                 publishAll(lines.failUnfinished("trainer exited (code 0) without run_completed"));
+                err.println("ampwatch follow: the trainer exited 0 without run_completed: its runs were failed; exit status 1");
+                return 1;
             } else if (!lines.anyEvent()) {
                 err.println("ampwatch follow: the trainer printed no ampwatch lines; nothing published (format: docs/trainer.md; "
                         + "for a script you cannot change, --whole-run CONFIG measures the whole command as one run)");

@@ -97,6 +97,15 @@ class FollowSessionTest {
         assertThat(events.get(1).getFailureReason()).isEqualTo("interrupted");
     }
 
+    /** Exit 0 without run_completed: the run is failed and follow's status says the measurement did not complete. */
+    @Test
+    void aTrainerExiting0WithARunOpenFailsItAndExits1() throws Exception {
+        assertThat(run("printf '%s\\n' '" + START + "'")).isEqualTo(1);
+        assertThat(events).extracting(TrainingEvent::getKind).containsExactly(EventKind.RUN_STARTED, EventKind.RUN_FAILED);
+        assertThat(events.get(1).getFailureReason()).isEqualTo("trainer exited (code 0) without run_completed");
+        assertThat(err.toString()).contains("exit status 1");
+    }
+
     /** A progress bar redraws itself with \r: passed through as it is, not made into lines. */
     /** An exit above 128 names its signal: 137 is SIGKILL (a review read the bare number). */
     @Test
