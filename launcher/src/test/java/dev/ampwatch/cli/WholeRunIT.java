@@ -41,6 +41,7 @@ class WholeRunIT {
                 assertThat(ok.getEnergyJoules()).as("the estimate source's power over the run").isGreaterThan(0.0);
                 assertThat(ok.getJoulesPerSample()).as("no epochs were reported, so no samples").isNull();
                 assertThat(ok.getConfig().getPrecision()).isEqualTo("amp-bf16");
+                assertThat(ok.getConfig().getWholeCommand()).as("start-up included: never pooled with trainer-reported runs").isTrue();
                 RunEnergy failed = finals.get("whole-failed");
                 assertThat(failed).isNotNull();
                 assertThat(failed.getStatus()).isEqualTo(RunStatus.FAILED);

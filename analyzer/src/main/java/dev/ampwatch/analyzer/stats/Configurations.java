@@ -40,6 +40,12 @@ record Configurations(List<Configuration> all, List<String> varying, int without
     static final String GPUS = "gpus";
     /** Samples held out for validation (RunConfig.validation_samples; 0 for none): evaluating them costs energy. */
     static final String VALIDATION_SAMPLES = "validation_samples";
+    /**
+     * What a run's span covers: {@code trainer} (from run_started to its end, as the trainer reported them) or
+     * {@code whole-command} (follow --whole-run: the command from its start to its exit, start-up included). A review found
+     * the two pooled into one configuration (203 J and 43 J runs, sd 117 J).
+     */
+    static final String SPAN = "span";
 
     Configurations {
         all = List.copyOf(all);
@@ -143,6 +149,7 @@ record Configurations(List<Configuration> all, List<String> varying, int without
         l.put(GPUS, Integer.toString(Math.max(1, s.getGpus()))); // a CPU run's device name sets it apart already
         l.put("backend", s.getBackend());
         l.put(PHASE, s.getPhase());
+        l.put(SPAN, s.getWholeCommand() ? "whole-command" : "trainer");
         return l;
     }
 
@@ -156,12 +163,13 @@ record Configurations(List<Configuration> all, List<String> varying, int without
     }
 
     /**
-     * The level a key leaves out: the phase's training, an MLP's (empty) convolution layers, one GPU and no validation
-     * split, so the keys of runs before those factors read as before.
+     * The level a key leaves out: the phase's training, an MLP's (empty) convolution layers, one GPU, no validation
+     * split and a trainer-reported span, so the keys of runs before those factors read as before.
      */
     private static boolean omitted(String factor, String level) {
         return factor.equals(PHASE) && TRAINING.equals(level) || factor.equals(CONV_LAYERS) && level.isEmpty()
-                || factor.equals(GPUS) && level.equals("1") || factor.equals(VALIDATION_SAMPLES) && level.equals("0");
+                || factor.equals(GPUS) && level.equals("1") || factor.equals(VALIDATION_SAMPLES) && level.equals("0")
+                || factor.equals(SPAN) && level.equals("trainer");
     }
 
     /** The precision and each factor of {@code varying} as short=level; an MLP's label has no conv= (as its key), an empty level reads none. */
@@ -193,6 +201,7 @@ record Configurations(List<Configuration> all, List<String> varying, int without
         f.put(GPUS, "gpus");
         f.put("backend", "backend");
         f.put(PHASE, "phase");
+        f.put(SPAN, "span");
         return java.util.Collections.unmodifiableMap(f);
     }
 }

@@ -106,6 +106,7 @@ public final class ExperimentRunsAggregator {
                 .setDeviceName(c.getDeviceName()).setBackend(c.getBackend()).setBenchmark(c.getBenchmark())
                 .setPhase(c.getPhase() == null ? Configurations.TRAINING : c.getPhase().name().toLowerCase(Locale.ROOT))
                 .setConvLayers(convLayers(c.getConvLayers()))
+                .setWholeCommand(c.getWholeCommand())
                 .build();
     }
 

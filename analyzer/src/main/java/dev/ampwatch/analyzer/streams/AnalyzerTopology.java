@@ -184,7 +184,7 @@ public final class AnalyzerTopology {
      */
     static AvroSerde<ExperimentRuns> experimentRunsSerde() {
         return StateSchemas.serde(ExperimentRuns.class, ExperimentRuns.getClassSchema(), "ExperimentRuns.v1.avsc",
-                "ExperimentRuns.v2.avsc", "ExperimentRuns.v3.avsc", "ExperimentRuns.v4.avsc", "ExperimentRuns.v5.avsc", "ExperimentRuns.v6.avsc");
+                "ExperimentRuns.v2.avsc", "ExperimentRuns.v3.avsc", "ExperimentRuns.v4.avsc", "ExperimentRuns.v5.avsc", "ExperimentRuns.v6.avsc", "ExperimentRuns.v7.avsc");
     }
 
     /** The internal topics Kafka Streams would create for {@code topology}, to create before it starts. */

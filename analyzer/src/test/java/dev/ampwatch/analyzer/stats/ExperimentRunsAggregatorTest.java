@@ -194,6 +194,32 @@ class ExperimentRunsAggregatorTest {
         assertThat(ConfigurationKeys.of(finalRecord("k"))).contains("|device=gpu|gpus=2|");
     }
 
+    /**
+     * A whole command's run (follow --whole-run: start-up included) and runs its trainer reported are never one
+     * configuration, however alike their settings: a review got one "amp-bf16" of 203 J and 272 J whole-command runs and
+     * 41 J and 43 J instrumented ones (mean 139.6 J, sd 116.7 J). The key of a trainer-reported run reads as before.
+     */
+    @Test
+    void aWholeCommandsRunIsNeverPooledWithTrainerReportedRuns() {
+        ExperimentRuns e = new ExperimentRuns("exp", new ArrayList<>());
+        for (String id : List.of("lines-1", "lines-2")) {
+            e = ExperimentRunsAggregator.add("exp", RunEnergy.newBuilder(finalRecord(id)).setEnergyJoules(42).build(), e);
+        }
+        for (String id : List.of("whole-1", "whole-2")) {
+            RunEnergy whole = finalRecord(id);
+            whole.getConfig().setWholeCommand(true);
+            e = ExperimentRunsAggregator.add("exp", RunEnergy.newBuilder(whole).setEnergyJoules(230).build(), e);
+        }
+        dev.ampwatch.schema.ExperimentStats stats = ExperimentStatistics.compute(e);
+        assertThat(stats.getConfigurations()).extracting(dev.ampwatch.schema.ConfigurationSummary::getLabel, c -> c.getRuns())
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("amp-fp16 span=trainer", 2),
+                        org.assertj.core.groups.Tuple.tuple("amp-fp16 span=whole-command", 2));
+        assertThat(ConfigurationKeys.of(finalRecord("k"))).doesNotContain("span");
+        RunEnergy whole = finalRecord("w");
+        whole.getConfig().setWholeCommand(true);
+        assertThat(ConfigurationKeys.of(whole)).endsWith("|span=whole-command");
+    }
+
     private static RunEnergy finalRecord(String runId) {
         RunConfig config = RunConfig.newBuilder().setPrecision("amp-fp16").setBatchSize(32).setHiddenUnits(List.of(256, 128))
                 .setEpochs(3).setLearningRate(0.01).setOptimizer("adam").setDataset("fashion-mnist").setTrainSamples(10_000)

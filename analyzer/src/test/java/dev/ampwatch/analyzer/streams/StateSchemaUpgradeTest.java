@@ -130,11 +130,12 @@ class StateSchemaUpgradeTest {
 
     /**
      * v2: before run settings; v3: before the phase (a v3 run reads as training); v4: before convolution layers (an MLP);
-     * v5: before a regression's test RMSE; v6: before the GPUs and validation samples (one GPU, none: keys as before).
+     * v5: before a regression's test RMSE; v6: before the GPUs and validation samples (one GPU, none: keys as before);
+     * v7: before whole-command runs (a run its trainer reported).
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"ExperimentRuns.v2.avsc", "ExperimentRuns.v3.avsc", "ExperimentRuns.v4.avsc",
-            "ExperimentRuns.v5.avsc", "ExperimentRuns.v6.avsc"})
+            "ExperimentRuns.v5.avsc", "ExperimentRuns.v6.avsc", "ExperimentRuns.v7.avsc"})
     void experimentRunsOfEarlierVersionsAreReadable(String version) throws Exception {
         Schema writer;
         try (InputStream in = getClass().getResourceAsStream("/dev/ampwatch/analyzer/state/history/" + version)) {
@@ -216,6 +217,6 @@ class StateSchemaUpgradeTest {
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(dev.ampwatch.analyzer.state.HostState.getClassSchema()))
                 .as("HostState changed: keep the previous one as HostState.v9.avsc").isEqualTo(1345398810227491966L);
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(ExperimentRuns.getClassSchema()))
-                .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v7.avsc").isEqualTo(2842606553385702009L);
+                .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v8.avsc").isEqualTo(-3766355624394362392L);
     }
 }

@@ -144,7 +144,7 @@ public final class TrainerLines {
 
     /**
      * The RUN_STARTED of the whole run, stamped now, with {@code config} as a run_started line's {@code config}
-     * (the same rules and defaults).
+     * (the same rules and defaults) and {@code whole_command} set.
      *
      * @throws JsonFieldException naming the config field that is wrong
      */
@@ -152,7 +152,9 @@ public final class TrainerLines {
         ObjectNode line = JsonFields.MAPPER.createObjectNode();
         line.put(MARKER, "run_started");
         line.set("config", config);
-        return event(line);
+        TrainingEvent started = event(line);
+        started.getConfig().setWholeCommand(true); // its span has the command's start-up: never pooled with trainer-reported runs
+        return started;
     }
 
     /** The RUN_COMPLETED of the whole run, stamped now. */

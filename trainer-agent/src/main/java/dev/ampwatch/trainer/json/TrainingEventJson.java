@@ -45,7 +45,8 @@ public final class TrainingEventJson {
             "epoch", "config", "metrics", "failure_reason");
     public static final List<String> CONFIG_FIELDS = List.of("precision", "batch_size", "hidden_units", "epochs", "learning_rate",
             "optimizer", "dataset", "dataset_synthetic", "train_samples", "parameter_count", "flops_per_sample",
-            "device_name", "backend", "seed", "learning_rate_schedule", "validation_samples", "phase", "conv_layers", "task", "benchmark");
+            "device_name", "backend", "seed", "learning_rate_schedule", "validation_samples", "phase", "conv_layers", "task", "benchmark",
+            "whole_command");
     public static final List<String> METRICS_FIELDS = List.of("loss", "train_accuracy", "validation_accuracy", "test_accuracy", "samples",
             "samples_per_second", "duration_ms", "skipped_steps", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms",
             "train_rmse", "validation_rmse", "test_rmse", "test_mae", "test_r2");
@@ -249,6 +250,7 @@ public final class TrainingEventJson {
                 .setTask(has(c, "task") ? named(c.get("task"), r, "config.task", dev.ampwatch.schema.RunTask.values(),
                         "a task (classification or regression)") : null)
                 .setBenchmark(has(c, "benchmark") && r.bool(c.get("benchmark"), "config.benchmark"))
+                .setWholeCommand(has(c, "whole_command") && r.bool(c.get("whole_command"), "config.whole_command"))
                 .build();
     }
 

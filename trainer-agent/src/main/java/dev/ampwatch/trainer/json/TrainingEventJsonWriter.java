@@ -78,6 +78,9 @@ public final class TrainingEventJsonWriter {
         if (c.getBenchmark()) {
             n.put("benchmark", true);
         }
+        if (c.getWholeCommand()) {
+            n.put("whole_command", true); // follow --whole-run's run, saved for replay: still never pooled with trainer-reported runs
+        }
     }
 
     private static void metrics(ObjectNode n, EpochMetrics m) {

@@ -188,6 +188,12 @@ class TrainingEventJsonTest {
                 + String.format(config, "\"classification\",\"benchmark\":true"));
         assertThat(benchmark.getConfig().getBenchmark()).as("statistics.md: producers other than sweep may flag it").isTrue();
         assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(benchmark))).isEqualTo(benchmark);
+        // a whole command's run (follow --whole-run) saved for replay stays one: its span includes the start-up
+        TrainingEvent whole = TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
+                + String.format(config, "\"classification\",\"whole_command\":true"));
+        assertThat(whole.getConfig().getWholeCommand()).isTrue();
+        assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(whole))).isEqualTo(whole);
+        assertThat(benchmark.getConfig().getWholeCommand()).isFalse();
         assertThat(TrainingEventJson.parse(TrainingEventJsonWriter.toJson(start))).isEqualTo(start);
         assertThatThrownBy(() -> TrainingEventJson.parse("{" + BASE + "\"event_time\":1795428000,\"kind\":\"RUN_STARTED\","
                 + String.format(config, "\"ranking\""))).hasMessageContaining("config.task")
