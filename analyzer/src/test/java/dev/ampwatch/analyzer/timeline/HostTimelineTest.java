@@ -193,6 +193,46 @@ class HostTimelineTest {
         assertThat(last.getJoulesPerSample()).isCloseTo(50.0 / 10_000, org.assertj.core.data.Offset.offset(1e-15));
     }
 
+    /**
+     * A forecast from epochs shorter than the power readings are apart says so: their energies are interpolated between
+     * readings spanning several epochs (a review: 0.12-0.32 s epochs under a 1 s source, no word of it). 10 W read every
+     * second; 20 planned epochs of {@code epochMs} each, back to back.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {250, 2000})
+    void aForecastFromEpochsShorterThanTheReadingsSpacingSaysSo(long epochMs) {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        TrainingEvent start = InputProgressTest.event("r", 0, EventKind.RUN_STARTED);
+        start.setConfig(dev.ampwatch.schema.RunConfig.newBuilder().setPrecision("fp32").setBatchSize(32)
+                .setHiddenUnits(List.of(8)).setEpochs(20).setLearningRate(0.1).setOptimizer("sgd-momentum").setDataset("d")
+                .setTrainSamples(100).setParameterCount(10).setDeviceName("cpu").setBackend("cpu").build());
+        t.accept(start, 0);
+        long epochUs = epochMs * 1000;
+        for (int epoch = 1; epoch <= 20; epoch++) {
+            t.accept(TrainingEvent.newBuilder(InputProgressTest.event("r", (epoch - 1) * epochUs, EventKind.EPOCH_STARTED))
+                    .setEpoch(epoch).build(), 0);
+            TrainingEvent done = TrainingEvent.newBuilder(InputProgressTest.event("r", epoch * epochUs, EventKind.EPOCH_COMPLETED))
+                    .setEpoch(epoch).build();
+            done.setMetrics(dev.ampwatch.schema.EpochMetrics.newBuilder().setLoss(0.3).setSamples(100).setSamplesPerSecond(1)
+                    .setDurationMs(epochMs).build());
+            t.accept(done, 0);
+        }
+        t.accept(InputProgressTest.event("r", 20 * epochUs, EventKind.RUN_COMPLETED), 0);
+        List<RunEnergy> out = new ArrayList<>();
+        for (int s = 0; s <= 20 * epochMs / 1000 + 15; s++) {
+            t.accept(GraceBufferTest.sample(s * 1_000_000L), 0);
+            out.addAll(t.advance(0).energy());
+        }
+        RunEnergy last = out.stream().filter(RunEnergy::getIsFinal).findFirst().orElseThrow();
+        assertThat(last.getForecast()).isNotNull();
+        if (epochMs < 1000) {
+            assertThat(last.getForecast().getNotes()).anySatisfy(n -> assertThat(n).startsWith("the epochs used last 0.25 s on "
+                    + "average, less than the").contains("s between the host's power readings: their energies are interpolated"));
+        } else {
+            assertThat(last.getForecast().getNotes()).noneSatisfy(n -> assertThat(n).contains("power readings"));
+        }
+    }
+
     /** A regression's epochs keep their test RMSE (EpochMetrics.test_rmse) through the state into the run's record. */
     @Test
     void aRegressionsEpochsCarryTheirTestRmse() {
