@@ -7,7 +7,7 @@ import dev.ampwatch.schema.PowerSample;
 /**
  * Turns two consecutive readings of one device into energy, following docs/energy.md: counters win
  * over power; a window average spanning the interval is constant power; other power is a trapezoid; a counter that went backwards wrapped (if its range is known and the wrap implies less
- * than {@link #MAX_WRAP_WATTS}) or was reset; an interval
+ * than {@link #MAX_WRAP_WATTS}) or was reset, and one that jumped ahead by more than {@link #MAX_STEP_WATTS} was reset; an interval
  * longer than the maximum gap is not integrated.
  */
 public final class Integration {
@@ -32,6 +32,13 @@ public final class Integration {
      * device the agents read with a range (a RAPL zone) draws it, and a wrap's interval holds what the device drew.
      */
     static final double MAX_WRAP_WATTS = 10_000;
+    /**
+     * More than this mean power between two counter readings of one device is no energy but a glitch: the most any
+     * reading may say (the analyzer's limit for power, 20 kW per device). A review's one reading of 0 in a 45 W package's
+     * ~100 kJ counter was a reset (right), and the next step, 0 to 100 kJ in 0.1 s, was counted as 1 MW: 101,570 J for a
+     * 900 J run. Such a step is a counter reset too: not integrated, or integrated by the readings' power when they have one.
+     */
+    static final double MAX_STEP_WATTS = 20_000;
 
     private Integration() {}
 
@@ -62,6 +69,8 @@ public final class Integration {
                 if (delta < 0 || delta / 1e6 > MAX_WRAP_WATTS * Micros.seconds(Math.max(1, t1 - t0))) {
                     return reset(previous, current, t0, t1);
                 }
+            } else if (delta / 1e6 > MAX_STEP_WATTS * Micros.seconds(Math.max(1, t1 - t0))) {
+                return reset(previous, current, t0, t1);
             }
             return new Integrated(Segment.constant(t0, t1, delta / 1_000_000.0, Segment.COUNTER));
         }

@@ -40,6 +40,20 @@ final class InputValidator {
         if (s.getEnergyUj() != null && s.getEnergyUj() < 0) {
             return fail(s, "energy_uj=" + s.getEnergyUj() + " is negative");
         }
+        // what replay refuses in a file, refused on the topic too (a review sent them straight to Kafka)
+        Long range = s.getEnergyRangeUj();
+        if (range != null && range <= 0) {
+            return fail(s, "energy_range_uj=" + range + " is not positive");
+        }
+        if (range != null && s.getEnergyUj() != null && s.getEnergyUj() >= range) {
+            return fail(s, "energy_uj=" + s.getEnergyUj() + " is at or above energy_range_uj=" + range + " (a counter wraps below it)");
+        }
+        if (s.getPowerWindowMs() != null && s.getPowerWindowMs() <= 0) {
+            return fail(s, "power_window_ms=" + s.getPowerWindowMs() + " is not positive");
+        }
+        if (s.getDevice().isBlank()) {
+            return fail(s, "device is blank: a reading must name its device (gpu0, package-0, ...)");
+        }
         Optional<String> host = hostProblem(s.getHost());
         if (host.isPresent()) {
             return fail(s, host.get());

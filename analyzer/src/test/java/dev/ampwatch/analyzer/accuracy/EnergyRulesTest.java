@@ -97,6 +97,30 @@ class EnergyRulesTest {
         assertThat(r.getQuality().getCounterResets()).isEqualTo(1);
     }
 
+    /**
+     * One glitched reading of 0 in a counter of ~100 kJ: the drop is a reset, and so is the step back up (100 kJ in 1 s,
+     * no device draws 100 kW). A review got 101,570 J for a 900 J run: the step back up was counted as energy.
+     * 10 W throughout: [0,1], [3,4] and [4,5] integrated (30 J), [1,2] and [2,3] the two resets.
+     */
+    @Test
+    void aGlitchedReadingOfZeroIsTwoResetsNotAHundredKilojoules() {
+        h = new TopologyHarness("glitch");
+        h.start("r", 0);
+        long base = 100_000_000_000L; // 100 kJ
+        long[] counter = {base, base + 10_000_000L, 0L, base + 30_000_000L, base + 40_000_000L, base + 50_000_000L};
+        for (int s = 0; s < counter.length; s++) {
+            h.counter(Component.CPU_PACKAGE, "package-0", us(s), counter[s], null);
+        }
+        h.complete("r", us(5));
+        for (int s = 6; s <= 10; s++) {
+            h.counter(Component.CPU_PACKAGE, "package-0", us(s), base + 10_000_000L * s, null);
+        }
+        RunEnergy r = h.finalOf("r");
+        assertThat(r.getEnergyJoules()).isCloseTo(30.0, within(EXACT));
+        assertThat(r.getQuality().getCounterResets()).isEqualTo(2);
+        assertThat(r.getPeakPowerWatts()).isLessThan(100);
+    }
+
     @Test
     void aCounterThatGoesBackwardsWithoutARangeIsAResetCountedAndNotIntegrated() {
         h = new TopologyHarness("reset");

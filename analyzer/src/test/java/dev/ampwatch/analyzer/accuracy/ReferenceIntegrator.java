@@ -176,6 +176,8 @@ public final class ReferenceIntegrator {
                 if (delta / 1e6 / seconds > 10_000) { // no wrap: more than any ranged device draws
                     delta = -1;
                 }
+            } else if (delta / 1e6 / seconds > 20_000) { // a step forward no device draws: a glitch, as a reset
+                delta = -1;
             }
             if (delta < 0) { // a reset: counted in the runs it overlaps; integrated by power if both readings have one
                 for (RunSpec run : runs) {

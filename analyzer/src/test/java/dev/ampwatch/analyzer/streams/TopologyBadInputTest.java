@@ -263,4 +263,25 @@ class TopologyBadInputTest extends TopologyDriverFixture {
         assertThat(DeadLetters.header(dead.readRecord().headers(), DeadLetters.REASON))
                 .contains("power_watts=250000.0").contains("milliwatts sent as watts?");
     }
+
+    /**
+     * What replay refuses in a file is refused on the topic too: a counter at or above its range, a range of 0, a window
+     * of no length, a blank device (a review produced them straight to Kafka; a blank device then counted in runs).
+     */
+    @Test
+    void readingsReplayRefusesAreDeadLetteredOnTheTopicToo() {
+        java.util.function.Function<Integer, PowerSample.Builder> at = s -> PowerSample.newBuilder().setHost("rig-1")
+                .setSource(SourceType.RAPL).setComponent(Component.CPU_PACKAGE).setDevice("package-0")
+                .setEventTime(T0.plusSeconds(s));
+        samples.pipeInput("rig-1", at.apply(0).setEnergyUj(500L).setEnergyRangeUj(500L).build(), T0);
+        samples.pipeInput("rig-1", at.apply(1).setEnergyUj(5L).setEnergyRangeUj(0L).build(), T0.plusSeconds(1));
+        samples.pipeInput("rig-1", at.apply(2).setPowerWatts(50.0).setPowerKind(dev.ampwatch.schema.PowerKind.WINDOW_AVERAGE)
+                .setPowerWindowMs(0).build(), T0.plusSeconds(2));
+        samples.pipeInput("rig-1", at.apply(3).setDevice(" ").setPowerWatts(1.2).build(), T0.plusSeconds(3));
+        assertThat(dead.readRecordsToList()).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.REASON))
+                .satisfiesExactly(r -> assertThat(r).contains("energy_uj=500 is at or above energy_range_uj=500"),
+                        r -> assertThat(r).contains("energy_range_uj=0 is not positive"),
+                        r -> assertThat(r).contains("power_window_ms=0 is not positive"),
+                        r -> assertThat(r).contains("device is blank"));
+    }
 }
