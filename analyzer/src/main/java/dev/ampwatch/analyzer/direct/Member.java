@@ -209,7 +209,9 @@ final class Member implements Runnable {
             FlowControl.apply(consumer, tasks.values(), samplesTopic, eventsTopic);
         }
         commit();
-        consumer.close(); // leaves the group: its partitions move to the other members at once
+        // leaves the group (a static member stays by default): its partitions move to the other members at once
+        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.groupMembershipOperation(
+                org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         consumer = null;
     }
 
