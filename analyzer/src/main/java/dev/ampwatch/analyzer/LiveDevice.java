@@ -9,6 +9,14 @@ package dev.ampwatch.analyzer;
  * @param energyJoules energy attributed on the device since the analyzer first saw it (all of it: runs and idle)
  * @param runEnergyJoules of it, the energy attributed to runs
  * @param idlePowerWatts the idle baseline (mean power while no run used the device); NaN until enough idle time was seen
+ * @param energyUntilSeconds the event time (epoch seconds) up to which {@code energyJoules} is integrated: the device's
+ *     latest reading, which the host's attributed time may be past; NaN when not known (then the attributed time)
  */
 public record LiveDevice(String component, String device, double powerWatts, double energyJoules, double runEnergyJoules,
-                         double idlePowerWatts) {}
+                         double idlePowerWatts, double energyUntilSeconds) {
+    /** A device whose energy is integrated up to its host's attributed time. */
+    public LiveDevice(String component, String device, double powerWatts, double energyJoules, double runEnergyJoules,
+                      double idlePowerWatts) {
+        this(component, device, powerWatts, energyJoules, runEnergyJoules, idlePowerWatts, Double.NaN);
+    }
+}

@@ -29,8 +29,17 @@ public final class DeviceMetrics {
     private final Clock clock;
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
 
+    /**
+     * The live power gauge is the device's mean power over this much of its latest attributed time (its energy over the
+     * time), not over its latest interval: one 0.1 s interval read 70-141 W for a steady 95 W, and a counter that steps
+     * every 100 ms read every 50 ms alternated 0 W and 202 W for a steady 100 W (an operator review, 2026-12-02).
+     */
+    static final double POWER_WINDOW_SECONDS = 5;
+
     private static final class Device {
         volatile double watts = Double.NaN;
+        /** (attributed until s, energy J) of the latest reports, the oldest at least POWER_WINDOW_SECONDS back when known. */
+        final java.util.ArrayDeque<double[]> history = new java.util.ArrayDeque<>();
         volatile double joules;
         volatile double runJoules;
         volatile double idleWatts = Double.NaN;
@@ -120,7 +129,7 @@ public final class DeviceMetrics {
             // whether a sum over the host's devices counts it: not a CPU inside a wall meter (a review saw a fleet panel
             // show 174 W for a host whose wall read 100 W: the wall and the modelled CPU and DRAM inside it, summed)
             dev.inHostTotal = component(d).map(c -> Nesting.countsInTotal(c, present)).orElse(true) ? 1 : 0;
-            dev.watts = d.powerWatts();
+            dev.watts = windowed(dev, until, d);
             dev.joules = Math.max(dev.joules, d.energyJoules());
             dev.runJoules = Math.max(dev.runJoules, d.runEnergyJoules());
             dev.idleWatts = d.idlePowerWatts();
@@ -135,6 +144,30 @@ public final class DeviceMetrics {
                 }
             }
         }
+    }
+
+    /** The device's mean power over the last {@link #POWER_WINDOW_SECONDS} of attributed time (or what history there is). */
+    private static double windowed(Device dev, double attributedUntilSeconds, LiveDevice d) {
+        // the energy's own end (the latest reading), not the host's attributed time, which may be past it: 120 W read 126.3
+        double untilSeconds = Double.isNaN(d.energyUntilSeconds()) ? attributedUntilSeconds : d.energyUntilSeconds();
+        double[] newest = dev.history.peekLast();
+        if (newest != null && (untilSeconds <= newest[0] || d.energyJoules() < newest[1])) {
+            if (untilSeconds == newest[0] && d.energyJoules() == newest[1]) {
+                return dev.watts; // nothing moved
+            }
+            dev.history.clear(); // redone from an earlier state (a restart, a partition moving back): start over
+        }
+        dev.history.addLast(new double[] {untilSeconds, d.energyJoules()});
+        while (dev.history.size() > 2) {
+            java.util.Iterator<double[]> it = dev.history.iterator();
+            it.next();
+            if (untilSeconds - it.next()[0] < POWER_WINDOW_SECONDS) {
+                break;
+            }
+            dev.history.removeFirst(); // the next one spans the window already
+        }
+        double[] base = dev.history.peekFirst();
+        return base[0] < untilSeconds ? (d.energyJoules() - base[1]) / (untilSeconds - base[0]) : d.powerWatts();
     }
 
     /** Removes the series of hosts that reported nothing for the retention. */

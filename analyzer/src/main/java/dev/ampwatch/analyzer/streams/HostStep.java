@@ -176,7 +176,7 @@ public final class HostStep {
             }
             Double idle = RunEnergyAssembler.idleWatts(d, config.minIdle());
             devices.add(new LiveDevice(d.getComponent(), d.getDevice(), d.getPowerWatts() == null ? Double.NaN : d.getPowerWatts(),
-                    d.getEnergyJoules(), d.getRunEnergyJoules(), idle == null ? Double.NaN : idle));
+                    d.getEnergyJoules(), d.getRunEnergyJoules(), idle == null ? Double.NaN : idle, d.getLastTimeUs() / 1e6));
         }
         listener.onHostProgress(timeline.host(), until, timeline.state().getMaxEventTimeUs(), devices);
     }

@@ -31,6 +31,27 @@ class DeviceMetricsTest {
         assertThat(registry.scrape()).contains("ampwatch_device_idle_power_watts{component=\"GPU\",device=\"gpu0\",host=\"rig\"} 80.0");
     }
 
+    /**
+     * The live power is the mean over the last 5 s of attributed time: a counter that steps every 100 ms read every
+     * 50 ms gives intervals of 0 W and 200 W for a steady 100 W (an operator review saw the gauge alternate 0 and 202 W).
+     */
+    @Test
+    void theLivePowerIsTheMeanOverTheLastFiveSecondsNotTheLatestInterval() {
+        double joules = 0;
+        for (int i = 1; i <= 200; i++) { // 10 s of 50 ms intervals
+            double watts = i % 2 == 0 ? 200.0 : 0.0;
+            joules += watts * 0.05;
+            metrics.update("rig", NOW_US + i * 50_000L, List.of(new LiveDevice("GPU", "gpu0", watts, joules, 0.0, Double.NaN)));
+        }
+        assertThat(registry.scrape()).contains("ampwatch_device_power_watts{component=\"GPU\",device=\"gpu0\",host=\"rig\"} 100.0");
+        // a change of draw shows within the window: 5 s at 300 W
+        for (int i = 201; i <= 300; i++) {
+            joules += 300 * 0.05;
+            metrics.update("rig", NOW_US + i * 50_000L, List.of(new LiveDevice("GPU", "gpu0", 300.0, joules, 0.0, Double.NaN)));
+        }
+        assertThat(registry.scrape()).contains("ampwatch_device_power_watts{component=\"GPU\",device=\"gpu0\",host=\"rig\"} 300.0");
+    }
+
     /** A host with records waiting reads received above attributed; one whose every record is attributed, not above. */
     @Test
     void theReceivedTimeSaysWhetherAHostsRecordsWaitOrItWentQuiet() {
@@ -105,7 +126,7 @@ class DeviceMetricsTest {
     void aReplayOfOldReadingsDoesNotCountAsReporting() {
         long weekAgoUs = NOW_US - Duration.ofDays(7).toNanos() / 1000;
         metrics.update("rig", weekAgoUs, List.of(new LiveDevice("GPU", "gpu0", 50.5, 1000.0, 600.0, 80.0)));
-        metrics.update("rig", weekAgoUs + 1_000_000, List.of(new LiveDevice("GPU", "gpu0", 50.5, 1050.0, 600.0, 80.0)));
+        metrics.update("rig", weekAgoUs + 1_000_000, List.of(new LiveDevice("GPU", "gpu0", 50.5, 1050.5, 600.0, 80.0)));
         assertThat(registry.scrape()).contains("ampwatch_device_power_watts{component=\"GPU\",device=\"gpu0\",host=\"rig\"} 50.5")
                 .doesNotContain("ampwatch_host_reported_timestamp_seconds");
         metrics.update("rig", NOW_US - 9 * 60_000_000L, List.of(new LiveDevice("GPU", "gpu0", 60.0, 1100.0, 600.0, 80.0)));
