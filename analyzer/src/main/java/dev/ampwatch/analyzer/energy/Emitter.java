@@ -88,7 +88,7 @@ public final class Emitter {
         for (RunState run : runs) {
             boolean complete = run.getEndUs() != null && complete(host, run, attributedUntilUs);
             if (complete || run.getEndUs() != null && hostQuiet && attributedUntilUs >= run.getEndUs()) {
-                if (countSilentDevices(host, run) && !complete) {
+                if (countSilentDevices(host, run, settings.maxGapUs()) && !complete) {
                     List<FlushedRun> flushed = new ArrayList<>(host.getFlushedRuns());
                     flushed.add(FlushedRun.newBuilder().setRunId(run.getRunId()).setStartUs(run.getStartUs())
                             .setEndUs(run.getEndUs()).setGpuDevices(run.getGpuDevices()).build());
@@ -129,18 +129,44 @@ public final class Emitter {
      * reading comes, that interval is a gap. The run leaves the state now and would never see it, so
      * the part of the gap inside the run is counted here.
      */
-    private static boolean countSilentDevices(HostState host, RunState run) {
+    private static boolean countSilentDevices(HostState host, RunState run, long maxGapUs) {
         long end = run.getEndUs();
         boolean any = false;
         for (DeviceState d : host.getDevices().values()) {
             long overlapUs = end - Math.max(d.getLastTimeUs(), run.getStartUs());
-            if (HostAttributor.uses(run, d) && d.getLastTimeUs() < end && overlapUs > 0) {
+            if (HostAttributor.uses(run, d) && d.getLastTimeUs() < end && overlapUs > 0 && !retired(host, run, d, maxGapUs)) {
                 run.setGaps(run.getGaps() + 1);
                 run.setGapSeconds(run.getGapSeconds() + Micros.seconds(overlapUs));
                 any = true;
             }
         }
         return any;
+    }
+
+    /** A device silent this long before a run's start is gone, not missing from the run (a one-off reading, a removed meter). */
+    static final long RETIRED_US = 600_000_000L;
+
+    /**
+     * Whether {@code d} stopped reporting before {@code run} began (more than the maximum gap before its start) and is
+     * no gap in the run's measurement: another device of its component reads in the run (a source replaced, the estimate's
+     * "cpu" by RAPL's "package-0"), or it has been silent for {@link #RETIRED_US}. A review saw every later run of a host
+     * report its whole duration as gaps after such a switch, and after one reading of a one-off device, with exact joules.
+     * A device that stopped during the run, or shortly before it with nothing to replace it, is a gap as before.
+     */
+    static boolean retired(HostState host, RunState run, DeviceState d, long maxGapUs) {
+        long start = run.getStartUs();
+        if (d.getLastTimeUs() >= start - maxGapUs) {
+            return false;
+        }
+        if (d.getLastTimeUs() < start - RETIRED_US) {
+            return true;
+        }
+        for (DeviceState o : host.getDevices().values()) {
+            if (o != d && o.getComponent().equals(d.getComponent()) && HostAttributor.uses(run, o) && o.getLastTimeUs() >= start) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

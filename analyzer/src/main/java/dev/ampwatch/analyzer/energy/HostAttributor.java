@@ -75,8 +75,10 @@ public final class HostAttributor {
         }
         if (outcome instanceof Integration.Gap g) {
             forOverlapping(previous, g.startUs(), g.endUs(), (run, overlapUs) -> {
-                run.setGaps(run.getGaps() + 1);
-                run.setGapSeconds(run.getGapSeconds() + Micros.seconds(overlapUs));
+                if (!Emitter.retired(state, run, previous, settings.maxGapUs())) { // a device back after it was gone
+                    run.setGaps(run.getGaps() + 1);
+                    run.setGapSeconds(run.getGapSeconds() + Micros.seconds(overlapUs));
+                }
             });
         } else if (outcome instanceof Integration.CounterReset r) {
             forOverlapping(previous, r.startUs(), r.endUs(),

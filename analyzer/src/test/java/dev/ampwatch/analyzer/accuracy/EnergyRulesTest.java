@@ -121,6 +121,36 @@ class EnergyRulesTest {
         assertThat(r.getPeakPowerWatts()).isLessThan(100);
     }
 
+    /**
+     * A source replaced on a rig (the estimate's "cpu" by RAPL's "package-0" at 30 s) is no gap in a run that starts a
+     * minute later, nor is a one-off device read once (a "fan" at 5 s) in a run more than 10 minutes later; in between,
+     * with nothing of its component replacing it, the fan is a gap (it may be a sensor that died). A review saw every later
+     * run report its whole duration as gaps, its joules exact. A device that stops during a run is a gap as before.
+     */
+    @Test
+    void aDeviceGoneBeforeARunStartedIsNoGapInIt() {
+        h = new TopologyHarness("retired");
+        h.power(Component.OTHER, "fan", us(5), 3.0);
+        for (int s = 0; s <= 30; s++) {
+            h.power(Component.CPU_PACKAGE, "cpu", us(s), 40.0);
+        }
+        for (int s = 30; s <= 760; s++) {
+            h.power(Component.CPU_PACKAGE, "package-0", us(s), 50.0);
+            if (s == 60 || s == 700) {
+                h.start(s == 60 ? "r" : "late", us(s));
+            } else if (s == 80 || s == 720) {
+                h.complete(s == 80 ? "r" : "late", us(s));
+            }
+        }
+        RunEnergy r = h.finalOf("r");
+        assertThat(r.getEnergyJoules()).isCloseTo(50.0 * 20, within(EXACT));
+        assertThat(r.getQuality().getGaps()).as("the fan, silent for less than 10 minutes: maybe a dead sensor").isEqualTo(1);
+        assertThat(r.getQuality().getGapSeconds()).isCloseTo(20.0, within(EXACT));
+        RunEnergy late = h.finalOf("late");
+        assertThat(late.getEnergyJoules()).isCloseTo(50.0 * 20, within(EXACT));
+        assertThat(late.getQuality().getGaps()).isZero();
+    }
+
     @Test
     void aCounterThatGoesBackwardsWithoutARangeIsAResetCountedAndNotIntegrated() {
         h = new TopologyHarness("reset");
