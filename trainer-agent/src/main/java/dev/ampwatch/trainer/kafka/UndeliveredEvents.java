@@ -38,7 +38,10 @@ final class UndeliveredEvents {
             LOG.error("cannot save the undelivered training events to {}: {}", file, e.toString());
             return new PublishException(head + "; and they could not be saved to " + file + " (" + e + ")", failure);
         }
-        return new PublishException(head + "; saved to " + file + ": publish them once the broker is back with "
-                + "`ampwatch replay --events " + file + "` (and your --bootstrap-servers)", failure);
+        return new PublishException(head + "; saved to " + file + ": publish them as soon as the broker is back with "
+                + "`ampwatch replay --events " + file + "` (and your --bootstrap-servers). The analyzer applies them as they "
+                + "were only while it has not attributed their time yet (it does once this host's events input has been "
+                + "idle for --input-idle, 30 s by default, after the broker is back); later they are late, and a run whose "
+                + "every event came late has none of its energy (docs/trainer.md, \"When the broker is down\")", failure);
     }
 }
