@@ -20,7 +20,7 @@ class DeployConfigTest {
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
-        assertThat(out).contains("15 rules found");
+        assertThat(out).contains("16 rules found");
     }
 
     @Test
@@ -49,7 +49,7 @@ class DeployConfigTest {
             assertThat(rule).as(name).contains("runbook_url: \"docs/operations.md#" + anchor + "\"");
             assertThat(docs).as("the anchor of " + name + " in docs/operations.md").contains("id=\"" + anchor + "\"");
         }
-        assertThat(n).isEqualTo(15);
+        assertThat(n).isEqualTo(16);
     }
 
     @Test
@@ -59,7 +59,7 @@ class DeployConfigTest {
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
-        assertThat(out).contains("15 rules found");
+        assertThat(out).contains("16 rules found");
         var targets = new com.fasterxml.jackson.databind.ObjectMapper().readTree(DEPLOY.resolve("targets").resolve("rigs.json").toFile());
         assertThat(targets).allSatisfy(group -> assertThat(group.get("targets")).isNotEmpty());
     }

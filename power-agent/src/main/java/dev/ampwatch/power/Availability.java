@@ -6,8 +6,8 @@ import java.util.Objects;
  * Whether a {@link PowerSource} can work on this host, and why not when it cannot. Immutable.
  *
  * @param available true when the source can be opened
- * @param reason why the source is unavailable (empty when available), e.g. {@code
- *     "/sys/class/powercap not found"}
+ * @param reason why the source is unavailable, e.g. {@code "/sys/class/powercap not found"}; for an available
+ *     source, what it will leave out (a RAPL zone it cannot read), or empty when nothing
  */
 public record Availability(boolean available, String reason) {
 
@@ -22,6 +22,11 @@ public record Availability(boolean available, String reason) {
 
     public static Availability ok() {
         return AVAILABLE;
+    }
+
+    /** Available, but leaving something out: {@code note} says what and why (shown by {@code --list-sources}). */
+    public static Availability partly(String note) {
+        return note == null || note.isBlank() ? AVAILABLE : new Availability(true, note);
     }
 
     public static Availability unavailable(String reason) {

@@ -146,7 +146,7 @@ public final class PowerSourceRegistry {
             }
             Availability availability = safeAvailability(source, context);
             if (availability.available()) {
-                choice.add(source, new SourceStatus(name, State.AVAILABLE, ""));
+                choice.add(source, new SourceStatus(name, State.AVAILABLE, availability.reason()));
             } else {
                 choice.add(null, new SourceStatus(name, State.UNAVAILABLE, availability.reason()));
             }

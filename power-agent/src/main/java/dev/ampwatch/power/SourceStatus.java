@@ -7,7 +7,8 @@ import java.util.Objects;
  *
  * @param name the source name ({@link PowerSource#name()} or the configured name)
  * @param state the outcome
- * @param reason why the source is not used; empty when {@code state} is OPENED or AVAILABLE
+ * @param reason why the source is not used; for one AVAILABLE, what it will leave out (empty when nothing); empty
+ *     when OPENED
  */
 public record SourceStatus(String name, State state, String reason) {
 

@@ -15,7 +15,8 @@ import java.util.function.ToDoubleFunction;
  * counters {@code ampwatch.power.samples.read}, {@code .published}, {@code .dropped}, {@code
  * ampwatch.power.reads.failed}, {@code ampwatch.power.sends.failed}, and the gauge {@code
  * ampwatch.power.sample.age} (seconds since the newest sample's event time; NaN before the
- * first). Thread-safe; the meters read the live {@link SourceStats}.
+ * first), and per device read the gauge {@code ampwatch.power.device.sample.age} (tags source, device).
+ * Thread-safe; the meters read the live {@link SourceStats}.
  */
 public final class PowerAgentMetrics implements MeterBinder {
 
@@ -46,13 +47,18 @@ public final class PowerAgentMetrics implements MeterBinder {
             Gauge.builder("ampwatch.power.sample.age", s, this::ageSeconds)
                     .description("seconds since the event time of the newest sample")
                     .baseUnit("seconds").tag("source", name).register(registry);
+            s.onNewDevice((device, last) -> Gauge.builder("ampwatch.power.device.sample.age", last, l -> age(l.get()))
+                    .description("seconds since the event time of the newest sample of this device (a RAPL zone, a GPU, a meter)")
+                    .baseUnit("seconds").tag("source", name).tag("device", device).register(registry));
         }
     }
 
+    private double age(java.time.Instant t) {
+        return t == null ? Double.NaN : Duration.between(t, clock.instant()).toNanos() / 1e9;
+    }
+
     private double ageSeconds(SourceStats s) {
-        return s.lastSampleTime()
-                .map(t -> Duration.between(t, clock.instant()).toNanos() / 1e9)
-                .orElse(Double.NaN);
+        return age(s.lastSampleTime().orElse(null));
     }
 
     private static void counter(MeterRegistry registry, String name, String description,

@@ -3,7 +3,9 @@ package dev.ampwatch.power.metrics;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Counters of one source, updated by samplers and the publisher. Thread-safe. */
@@ -16,6 +18,9 @@ public final class SourceStats {
     private final LongAdder sendsFailed = new LongAdder();
     private final LongAdder samplesDropped = new LongAdder();
     private final AtomicReference<Instant> lastSampleTime = new AtomicReference<>();
+    /** Per device: the event time of its newest sample. */
+    private final ConcurrentHashMap<String, AtomicReference<Instant>> lastDeviceSample = new ConcurrentHashMap<>();
+    private volatile BiConsumer<String, AtomicReference<Instant>> onNewDevice = (device, last) -> { };
 
     SourceStats(String source) {
         this.source = Objects.requireNonNull(source, "source");
@@ -30,6 +35,25 @@ public final class SourceStats {
         samplesRead.add(count);
         lastSampleTime.accumulateAndGet(eventTime,
                 (prev, next) -> prev == null || next.isAfter(prev) ? next : prev);
+    }
+
+    /**
+     * A sample of {@code device} with event time {@code eventTime} was read: a device that stops being read (a RAPL zone
+     * whose counter fails, one GPU of several) shows by its own age, while the source's newest sample stays fresh.
+     */
+    public void deviceRead(String device, Instant eventTime) {
+        AtomicReference<Instant> last = lastDeviceSample.computeIfAbsent(device, d -> {
+            AtomicReference<Instant> created = new AtomicReference<>();
+            onNewDevice.accept(d, created);
+            return created;
+        });
+        last.accumulateAndGet(eventTime, (prev, next) -> prev == null || next.isAfter(prev) ? next : prev);
+    }
+
+    /** Called with each device read from now on, and at once with those read so far (meters registered on the go). */
+    synchronized void onNewDevice(BiConsumer<String, AtomicReference<Instant>> listener) {
+        this.onNewDevice = Objects.requireNonNull(listener, "listener");
+        lastDeviceSample.forEach(listener);
     }
 
     public void readFailed() {

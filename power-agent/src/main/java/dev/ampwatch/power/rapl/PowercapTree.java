@@ -173,19 +173,25 @@ final class PowercapTree {
         }
         named.sort(Comparator.comparingInt(Named::top).thenComparingInt(Named::sub));
 
-        // Probe each counter: a permission error is the user's to fix, so it fails the source;
-        // any other failure leaves that zone out.
+        // Probe each counter: a zone that cannot be read is left out, and the others are read. A permission error is the
+        // user's to fix: it fails the source when no zone can be read (the usual case: every counter root-only), and
+        // is named among the zones left out otherwise (a udev rule that opened some zones only).
         List<Named> readable = new ArrayList<>();
+        PowerSourceException denied = null;
         for (Named z : named) {
             Path energy = z.dir().resolve("energy_uj");
             try {
                 readLong(reader, energy);
                 readable.add(z);
             } catch (AccessDeniedException e) {
-                throw new PowerSourceException(permissionDenied(energy), e);
+                denied = denied != null ? denied : new PowerSourceException(permissionDenied(energy), e);
+                skipped.add(z.id() + " (" + z.name() + "): permission denied reading " + energy);
             } catch (IOException | RuntimeException e) {
                 skipped.add(z.id() + " (" + z.name() + "): " + describe(energy, e));
             }
+        }
+        if (readable.isEmpty() && denied != null) {
+            throw denied;
         }
         if (readable.isEmpty()) {
             throw new PowerSourceException("no readable RAPL zone under " + dir + ": "

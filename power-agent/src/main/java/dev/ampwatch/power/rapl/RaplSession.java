@@ -99,21 +99,34 @@ public final class RaplSession implements PowerSession {
     /** {@code max_energy_range_uj} of zone {@code i}, or {@link #UNKNOWN} (warned once per zone). */
     private long readRange(int i) {
         RaplZone zone = zones.get(i);
-        String reason;
-        try {
-            long max = PowercapTree.readLong(reader, zone.rangeFile());
-            if (max > 0 && max < Long.MAX_VALUE) {
-                return max;
-            }
-            reason = zone.rangeFile() + " reads " + max + ", not a usable range";
-        } catch (IOException | RuntimeException e) {
-            reason = PowercapTree.describe(zone.rangeFile(), e);
+        long[] max = new long[1];
+        String reason = range(reader, zone, max);
+        if (reason == null) {
+            return max[0];
         }
         if (rangeWarned.add(zone.zoneId())) {
             log.warn("rapl: {} is not published until its wraparound range can be read: {}",
                     zone.device(), reason);
         }
         return UNKNOWN;
+    }
+
+    /** Why {@code zone}'s wraparound range cannot be used now, or null when it can. */
+    static String rangeProblem(SysfsReader reader, RaplZone zone) {
+        return range(reader, zone, new long[1]);
+    }
+
+    /** Reads {@code zone}'s {@code max_energy_range_uj} into {@code max[0]}: null, or why it is not usable. */
+    private static String range(SysfsReader reader, RaplZone zone, long[] max) {
+        try {
+            max[0] = PowercapTree.readLong(reader, zone.rangeFile());
+            if (max[0] > 0 && max[0] < Long.MAX_VALUE) {
+                return null;
+            }
+            return zone.rangeFile() + " reads " + max[0] + ", not a usable range";
+        } catch (IOException | RuntimeException e) {
+            return PowercapTree.describe(zone.rangeFile(), e);
+        }
     }
 
     /** Nothing to release: every read opens and closes its files. */

@@ -9,6 +9,8 @@ import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.SourceType;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -123,10 +125,22 @@ public final class RaplSource implements PowerSource {
         }
     }
 
+    /**
+     * Available when some zone's counter can be read; what will not be published is said (a zone left out, or one
+     * whose wraparound range cannot be read: {@link RaplSession} publishes it once it can).
+     */
     private Availability probe(Path sysfsRoot) {
         try {
-            PowercapTree.discover(sysfsRoot, reader);
-            return Availability.ok();
+            PowercapTree.Discovery found = PowercapTree.discover(sysfsRoot, reader);
+            List<String> notes = new ArrayList<>();
+            found.skipped().forEach(s -> notes.add("left out " + s));
+            for (RaplZone zone : found.zones()) {
+                String why = RaplSession.rangeProblem(reader, zone);
+                if (why != null) {
+                    notes.add(zone.device() + " not published until its range can be read: " + why);
+                }
+            }
+            return Availability.partly(String.join("; ", notes));
         } catch (PowerSourceException e) {
             return Availability.unavailable(e.getMessage());
         } catch (RuntimeException e) {

@@ -71,6 +71,7 @@ final class SourceSampler implements Runnable {
         }
         stats.read(samples.size(), samples.stream().map(PowerSample::getEventTime)
                 .max(Instant::compareTo).orElse(now));
+        samples.forEach(sample -> stats.deviceRead(sample.getDevice(), sample.getEventTime()));
         if (sink instanceof SampleSink.Batching batching) {
             try {
                 batching.acceptAll(name, samples);

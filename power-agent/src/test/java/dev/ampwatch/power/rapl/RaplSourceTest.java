@@ -211,6 +211,36 @@ class RaplSourceTest {
     }
 
     @Test
+    void aZoneTheAgentMayNotReadIsLeftOutAndTheOthersAreRead() throws Exception {
+        // a udev rule that opened some zones only (an operator review: one such zone made the whole source unavailable)
+        SysfsFixture server = SysfsFixture.copy("server-2s", tmp);
+        Path denied = server.zone("intel-rapl:1").resolve("energy_uj");
+        SysfsReader oneRootOnly = file -> {
+            if (file.equals(denied)) {
+                throw new AccessDeniedException(file.toString());
+            }
+            return SysfsReader.files().read(file);
+        };
+        RaplSource source = source(server, oneRootOnly);
+        Availability availability = source.availability();
+        assertThat(availability.available()).isTrue();
+        assertThat(availability.reason()).isEqualTo("left out intel-rapl:1 (package-1): permission denied reading " + denied);
+        try (RaplSession session = open(source, context(server))) {
+            assertThat(session.read(clock.advance(Duration.ofMillis(100)))).extracting(PowerReading::device)
+                    .containsExactly("package-0", "package-0/dram", "package-1/dram");
+        }
+    }
+
+    @Test
+    void listingSaysWhichZoneWaitsForItsRange() {
+        SysfsFixture server = SysfsFixture.copy("server-2s", tmp).delete("intel-rapl:1", "max_energy_range_uj");
+        Availability availability = source(server).availability();
+        assertThat(availability.available()).isTrue();
+        assertThat(availability.reason()).isEqualTo("package-1 not published until its range can be read: cannot read "
+                + server.zone("intel-rapl:1").resolve("max_energy_range_uj") + ": no such file");
+    }
+
+    @Test
     void permissionErrorFromRealFileModes() throws Exception {
         SysfsFixture server = SysfsFixture.copy("server-2s", tmp);
         Path counter = server.zone("intel-rapl:0").resolve("energy_uj");
