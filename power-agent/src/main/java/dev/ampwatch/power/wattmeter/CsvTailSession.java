@@ -81,7 +81,8 @@ final class CsvTailSession implements PowerSession {
     private Instant lastTime;
 
     /** Which column holds what; {@code energy} is WH, KWH, JOULES or null. */
-    private record Columns(char separator, int time, int watts, int energyIndex, Col energy) {}
+    /** Where each value is; {@code width}: how many fields a row has (the header's, or 2 without one). */
+    private record Columns(char separator, int time, int watts, int energyIndex, Col energy, int width, boolean header) {}
 
     private CsvTailSession(Path file, String device, ZoneId zone, InstantSource clock) {
         this.file = file;
@@ -243,9 +244,17 @@ final class CsvTailSession implements PowerSession {
                 }
                 return null;
             }
-            columns = new Columns(sep, 0, 1, -1, null);
+            columns = new Columns(sep, 0, 1, -1, null, 2, false);
         }
         String[] f = split(line, columns.separator());
+        for (int i = columns.width(); i < f.length; i++) {
+            // "11:00,120,5" read as 120 W would be a wrong number: a decimal comma, or a column the header lacks
+            if (!f[i].isEmpty()) {
+                throw new IllegalArgumentException(f.length + " fields where the " + (columns.header() ? "header has" : "rows have") + " " + columns.width()
+                        + " in '" + line + "'" + (columns.separator() == ',' ? " (a decimal comma? write 120.5, or separate the "
+                        + "fields with ';')" : ""));
+            }
+        }
         if (columns.time() >= f.length || f[columns.time()].isEmpty()) {
             throw new IllegalArgumentException("no timestamp");
         }
@@ -291,7 +300,7 @@ final class CsvTailSession implements PowerSession {
             throw new IllegalArgumentException("header '" + line + "' needs a timestamp column and watts, wh, kwh "
                     + "or joules");
         }
-        return new Columns(sep, time, watts, energyIndex, energy);
+        return new Columns(sep, time, watts, energyIndex, energy, names.length, true);
     }
 
     private static String[] split(String line, char sep) {

@@ -176,6 +176,27 @@ class CsvTailSessionTest {
     }
 
     @Test
+    void aRowWithMoreFieldsThanItsHeaderIsRefusedNotReadAsItsFirstFields() throws Exception {
+        // a decimal comma in a comma-separated log: "250,5" was published as 250 W (an operator review)
+        Path file = tmp.resolve("comma.csv");
+        append(file, "timestamp,watts\n");
+        try (PowerSession session = open(file)) {
+            append(file, "11:00:00,250,5\n");
+            assertThatThrownBy(() -> read(session)).isInstanceOf(PowerSourceException.class)
+                    .hasMessage(file + ":2: 3 fields where the header has 2 in '11:00:00,250,5' (a decimal comma? write 120.5, "
+                            + "or separate the fields with ';')");
+            append(file, "11:00:30,251.5,\n"); // an empty trailing field is no value
+            assertThat(read(session)).extracting(PowerReading::powerWatts).containsExactly(OptionalDouble.of(251.5));
+        }
+        Path plain = tmp.resolve("plain.csv");
+        append(plain, "11:00:00,250,5\n");
+        try (PowerSession session = open(plain, WattmeterSource.FROM_START, "true")) {
+            assertThatThrownBy(() -> read(session)).isInstanceOf(PowerSourceException.class)
+                    .hasMessageContaining("3 fields where the rows have 2");
+        }
+    }
+
+    @Test
     void aHeaderWithoutValuesIsReported() throws Exception {
         Path file = tmp.resolve("odd.csv");
         append(file, "when,volts\n");
