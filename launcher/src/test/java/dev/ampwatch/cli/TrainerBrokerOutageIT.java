@@ -54,6 +54,7 @@ class TrainerBrokerOutageIT {
             publisher.onEvent(event(EventKind.EPOCH_COMPLETED, 2, 1)); // returns: the trainer goes on
             publisher.onEvent(event(EventKind.EPOCH_STARTED, 3, 2));
             await().atMost(Duration.ofSeconds(60)).until(() -> notices.stream().anyMatch(n -> n.contains("has not taken")));
+            assertThat(notices).anyMatch(n -> n.startsWith("Kafka at " + bootstrap + " has not taken the training events"));
             assertThat(publisher.unacknowledged()).isPositive();
 
             broker = InProcessBroker.start(brokerDir, "127.0.0.1", port);
@@ -103,7 +104,8 @@ class TrainerBrokerOutageIT {
         } finally {
             broker.close();
         }
-        assertThat(message).contains("ampwatch replay --events " + file);
+        assertThat(message).contains("ampwatch replay --events " + file + " --bootstrap-servers " + bootstrap + "`")
+                .contains("Kafka at " + bootstrap + " did not take them within 1 s");
     }
 
     private static TrainingEvent event(EventKind kind, int second, Integer epoch) {

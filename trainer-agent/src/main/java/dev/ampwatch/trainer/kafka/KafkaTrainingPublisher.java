@@ -83,6 +83,8 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
     private boolean closed; // guarded by lock
     private Duration closeWait = DEFAULT_CLOSE_WAIT;
     private Path undeliveredDir = Path.of("");
+    /** The cluster's address where known (the notices and the replay command name it); null over a given producer. */
+    private volatile String bootstrapServers;
     private Consumer<String> notices = LOG::warn;
 
     /**
@@ -98,6 +100,13 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
     public KafkaTrainingPublisher(Map<String, Object> clientProperties, String topic, Duration heartbeatInterval) {
         this(TrainingEventsProducer.create(clientProperties), topic, InstantSource.system(), heartbeatInterval,
                 HeartbeatScheduler.daemon(), senderThread());
+        Object servers = clientProperties.get("bootstrap.servers");
+        if (servers != null && !String.valueOf(servers).isBlank()) {
+            bootstrapServers = String.valueOf(servers).strip();
+            synchronized (lock) {
+                outbox.describedAs("Kafka at " + bootstrapServers);
+            }
+        }
     }
 
     /** Publishes to the default training-events topic. */
@@ -404,9 +413,9 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
         synchronized (lock) {
             PublishException failed = failure.get();
             why = failed != null ? failed.getMessage()
-                    : "Kafka did not take them within " + closeWait.toSeconds() + " s" + outbox.stallCause();
+                    : outbox.kafka() + " did not take them within " + closeWait.toSeconds() + " s" + outbox.stallCause();
         }
-        return UndeliveredEvents.save(unsent, topic, why, undeliveredDir, clock.instant(), failure.get());
+        return UndeliveredEvents.save(unsent, topic, why, undeliveredDir, clock.instant(), failure.get(), bootstrapServers);
     }
 
     private void recordFailure(String runId, EventKind kind, Exception e) {

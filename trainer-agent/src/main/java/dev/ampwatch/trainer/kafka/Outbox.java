@@ -26,6 +26,8 @@ final class Outbox {
     private long nextSeq;
     private Instant stalledSince; // when the notices said Kafka was not taking events
     private String stallCause;
+    /** How the notices name the cluster: "Kafka", or "Kafka at HOST:PORT" where the address is known. */
+    private String kafka = "Kafka";
 
     /** At the end; a heartbeat replaces the same run's older one still at the end of the queue. */
     void add(TrainingEvent event, Instant given) {
@@ -89,6 +91,16 @@ final class Outbox {
         return all;
     }
 
+    /** Names the cluster in the notices ("Kafka at 127.0.0.1:9092"). */
+    void describedAs(String kafka) {
+        this.kafka = kafka;
+    }
+
+    /** How the notices name the cluster. */
+    String kafka() {
+        return kafka;
+    }
+
     /**
      * The notice, once, that Kafka has not taken the oldest event for {@code after}, naming the producer's last refusal
      * ({@code cause}, kept when null); null when there is nothing to say.
@@ -102,7 +114,7 @@ final class Outbox {
             return null;
         }
         stalledSince = oldest.given();
-        return "Kafka has not taken the training events for " + Duration.between(oldest.given(), now).toSeconds() + " s"
+        return kafka + " has not taken the training events for " + Duration.between(oldest.given(), now).toSeconds() + " s"
                 + (stallCause == null ? "" : " (" + stallCause + ")") + ": holding " + size()
                 + " in memory and retrying; the training goes on and nothing is lost while this process runs";
     }
@@ -112,7 +124,7 @@ final class Outbox {
         if (stalledSince == null || !isEmpty()) {
             return null;
         }
-        String notice = "Kafka takes the training events again: every event held since "
+        String notice = kafka + " takes the training events again: every event held since "
                 + stalledSince.truncatedTo(ChronoUnit.SECONDS) + " is on the broker, nothing was lost";
         stalledSince = null;
         return notice;

@@ -24,9 +24,11 @@ final class UndeliveredEvents {
 
     /**
      * Writes {@code unsent} to {@code ampwatch-undelivered-events-<UTC>-<pid>.jsonl} under {@code dir}; returns the
-     * exception to throw, saying which runs, why ({@code why}) and where they are or why they could not be saved.
+     * exception to throw, saying which runs, why ({@code why}) and where they are or why they could not be saved, and the
+     * replay command (with {@code bootstrapServers}, the cluster's address, when not null).
      */
-    static PublishException save(List<TrainingEvent> unsent, String topic, String why, Path dir, Instant now, Throwable failure) {
+    static PublishException save(List<TrainingEvent> unsent, String topic, String why, Path dir, Instant now, Throwable failure,
+                                 String bootstrapServers) {
         String runs = unsent.stream().map(TrainingEvent::getRunId).distinct().collect(Collectors.joining(", "));
         String head = unsent.size() + " training event(s) of run(s) " + runs + " not on topic " + topic + ": " + why;
         Path file = dir.resolve("ampwatch-undelivered-events-" + STAMP.format(now) + "-" + ProcessHandle.current().pid() + ".jsonl")
@@ -39,7 +41,8 @@ final class UndeliveredEvents {
             return new PublishException(head + "; and they could not be saved to " + file + " (" + e + ")", failure);
         }
         return new PublishException(head + "; saved to " + file + ": publish them as soon as the broker is back with "
-                + "`ampwatch replay --events " + file + "` (and your --bootstrap-servers). The analyzer applies them as they "
+                + "`ampwatch replay --events " + file + (bootstrapServers == null ? "` (and your --bootstrap-servers)"
+                : " --bootstrap-servers " + bootstrapServers + "` (and your other Kafka settings)") + ". The analyzer applies them as they "
                 + "were only while it has not attributed their time yet (it does once this host's events input has been "
                 + "idle for --input-idle, 30 s by default, after the broker is back); later they are late, and a run whose "
                 + "every event came late has none of its energy (docs/trainer.md, \"When the broker is down\")", failure);
