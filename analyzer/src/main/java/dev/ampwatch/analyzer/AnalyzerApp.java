@@ -79,8 +79,9 @@ public final class AnalyzerApp implements AutoCloseable {
         dev.ampwatch.analyzer.streams.UnansweredPartitions unanswered = new dev.ampwatch.analyzer.streams.UnansweredPartitions();
         io.micrometer.core.instrument.Gauge.builder("ampwatch.analyzer.input.partitions.unanswered", unanswered,
                         dev.ampwatch.analyzer.streams.UnansweredPartitions::count)
-                .description("Input partitions without a leader, or whose broker has not answered for longer than the break time: "
-                        + "the hosts on them are held, not judged idle or quiet").register(registry);
+                .description("Input partitions without a leader, or whose broker has not answered for longer than the break time, "
+                        + "or whose thread's commit has waited on Kafka as long: the hosts on them are held, not judged idle or quiet")
+                .register(registry);
         java.util.concurrent.atomic.AtomicReference<KafkaStreams> streamsHolder = new java.util.concurrent.atomic.AtomicReference<>();
         // one admin client for what start-up asks the cluster: output limits, co-partitioning, internal topics
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminProperties(clientProperties))) {

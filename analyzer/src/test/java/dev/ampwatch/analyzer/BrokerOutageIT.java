@@ -54,6 +54,12 @@ class BrokerOutageIT {
             BrokerFixture.awaitRunEnergy(client, topics, e -> e.getEnergyJoules() > 0, 1, Duration.ofSeconds(60));
             broker.close();
             long downUntil = System.nanoTime() + OUTAGE.toNanos();
+            if (engine == AnalyzerConfig.Engine.DIRECT) {
+                // the outage shows on the gauge whether it found the member polling (judged) or in a commit (waiting)
+                AnalyzerApp running = app;
+                await("the outage on the unanswered gauge").atMost(OUTAGE).until(() -> BrokerFixture.sum(BrokerFixture.scrape(running),
+                        "ampwatch_analyzer_input_partitions_unanswered") > 0);
+            }
             // the outage is a length of wall-clock time against the analyzer's wall-clock rules: nothing to wait for but it
             await("the outage").atMost(OUTAGE.plusSeconds(10)).pollInterval(Duration.ofMillis(500)).until(() -> System.nanoTime() > downUntil);
             broker = InProcessBroker.start(dir.resolve("broker"), "127.0.0.1", port);

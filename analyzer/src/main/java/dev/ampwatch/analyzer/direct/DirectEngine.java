@@ -49,6 +49,9 @@ public final class DirectEngine implements AutoCloseable {
                     Consumer<Throwable> onFailure, java.util.function.BiConsumer<Integer, List<AutoCloseable>> clients,
                     IntConsumer ensureChangelog, Duration restorePatience,
                     dev.ampwatch.analyzer.streams.UnansweredPartitions unanswered) {
+        Settings {
+            unanswered = unanswered == null ? new dev.ampwatch.analyzer.streams.UnansweredPartitions() : unanswered;
+        }
 
         Map<String, Object> consumer(int index) {
             Map<String, Object> p = new HashMap<>(consumerBase);

@@ -11,6 +11,7 @@ import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.kafka.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -319,7 +320,18 @@ final class Member implements Runnable {
             }
             task.offsetsMoved = false;
         }
-        outputs.commit(offsets, consumer);
+        // a commit blocks up to max.block.ms when the broker does not answer: its partitions count as unanswered meanwhile
+        List<TopicPartition> inputs = new ArrayList<>();
+        for (PartitionTask task : tasks.values()) {
+            inputs.add(new TopicPartition(samplesTopic, task.partition));
+            inputs.add(new TopicPartition(eventsTopic, task.partition));
+        }
+        settings.unanswered().waitingOnKafka(this, inputs);
+        try {
+            outputs.commit(offsets, consumer);
+        } finally {
+            settings.unanswered().doneWaiting(this);
+        }
     }
 
     private PartitionTask newTask(int partition, TreeMap<Bytes, byte[]> restored) {
