@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiConsumer;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 
 /** Counters of one source, updated by samplers and the publisher. Thread-safe. */
 public final class SourceStats {
@@ -20,7 +20,7 @@ public final class SourceStats {
     private final AtomicReference<Instant> lastSampleTime = new AtomicReference<>();
     /** Per device: the event time of its newest sample. */
     private final ConcurrentHashMap<String, AtomicReference<Instant>> lastDeviceSample = new ConcurrentHashMap<>();
-    private volatile BiConsumer<String, AtomicReference<Instant>> onNewDevice = (device, last) -> { };
+    private BiConsumer<String, AtomicReference<Instant>> onNewDevice = (device, last) -> { }; // guarded by this
 
     SourceStats(String source) {
         this.source = Objects.requireNonNull(source, "source");
@@ -42,11 +42,16 @@ public final class SourceStats {
      * whose counter fails, one GPU of several) shows by its own age, while the source's newest sample stays fresh.
      */
     public void deviceRead(String device, Instant eventTime) {
-        AtomicReference<Instant> last = lastDeviceSample.computeIfAbsent(device, d -> {
-            AtomicReference<Instant> created = new AtomicReference<>();
-            onNewDevice.accept(d, created);
-            return created;
-        });
+        AtomicReference<Instant> last = lastDeviceSample.get(device);
+        if (last == null) {
+            synchronized (this) { // with onNewDevice: a device first read while the meters are bound is registered once
+                last = lastDeviceSample.computeIfAbsent(device, d -> {
+                    AtomicReference<Instant> created = new AtomicReference<>();
+                    onNewDevice.accept(d, created);
+                    return created;
+                });
+            }
+        }
         last.accumulateAndGet(eventTime, (prev, next) -> prev == null || next.isAfter(prev) ? next : prev);
     }
 
