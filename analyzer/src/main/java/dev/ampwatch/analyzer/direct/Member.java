@@ -311,20 +311,19 @@ final class Member implements Runnable {
             return;
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (PartitionTask task : tasks.values()) {
-            if (task.samplesNext >= 0) {
-                offsets.put(new TopicPartition(samplesTopic, task.partition), new OffsetAndMetadata(task.samplesNext));
-            }
-            if (task.eventsNext >= 0) {
-                offsets.put(new TopicPartition(eventsTopic, task.partition), new OffsetAndMetadata(task.eventsNext));
-            }
-            task.offsetsMoved = false;
-        }
         // a commit blocks up to max.block.ms when the broker does not answer: its partitions count as unanswered meanwhile
         List<TopicPartition> inputs = new ArrayList<>();
         for (PartitionTask task : tasks.values()) {
-            inputs.add(new TopicPartition(samplesTopic, task.partition));
-            inputs.add(new TopicPartition(eventsTopic, task.partition));
+            TopicPartition samples = new TopicPartition(samplesTopic, task.partition);
+            TopicPartition events = new TopicPartition(eventsTopic, task.partition);
+            inputs.addAll(List.of(samples, events));
+            if (task.samplesNext >= 0) {
+                offsets.put(samples, new OffsetAndMetadata(task.samplesNext));
+            }
+            if (task.eventsNext >= 0) {
+                offsets.put(events, new OffsetAndMetadata(task.eventsNext));
+            }
+            task.offsetsMoved = false;
         }
         settings.unanswered().waitingOnKafka(this, inputs);
         try {
