@@ -56,7 +56,7 @@ public final class TimelineCache implements HostStep.Timelines {
     }
 
     private static final AvroSerde<HostState> HOST_SERDE = StateSchemas.serde(HostState.class, HostState.getClassSchema(),
-            "HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc", "HostState.v4.avsc", "HostState.v5.avsc", "HostState.v6.avsc", "HostState.v7.avsc", "HostState.v8.avsc");
+            "HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc", "HostState.v4.avsc", "HostState.v5.avsc", "HostState.v6.avsc", "HostState.v7.avsc", "HostState.v8.avsc", "HostState.v9.avsc");
     /** How hosts' states are written to and read from the changelog: every earlier layout reads. */
     static AvroSerde<HostState> serde() {
         return HOST_SERDE;

@@ -41,9 +41,9 @@ class AnalyzerTopologyTest extends TopologyDriverFixture {
         assertThat(last.getEpochs().get(1).getEnergyJoules()).isCloseTo(180.0, within(1e-9));
         assertThat(last.getDurationSeconds()).isCloseTo(10.0, within(1e-9));
         assertThat(last.getQuality().getEstimated()).isTrue();
-        // idle baseline when the run was finalized (attributed up to 16 s): [0, 5.5) holds 85.25 J and
-        // [15.5, 16) 20.75 J, so 106 J over 6 s
-        double idle = 106.0 / 6;
+        // idle baseline when the run was finalized (attributed up to 16 s): [0, 5] holds 75 J; the readings [5, 6]
+        // and [15, 16] span the run's start and end (their line is the run's power too), so they are not idle
+        double idle = 75.0 / 5;
         assertThat(last.getComponents().get(0).getIdlePowerWatts()).isCloseTo(idle, within(1e-9));
         assertThat(last.getNetEnergyJoules()).isCloseTo(310.0 - idle * 10, within(1e-9));
         assertThat(last.getCo2eGrams()).isCloseTo(310.0 / 3.6e6 * 400, within(1e-12));

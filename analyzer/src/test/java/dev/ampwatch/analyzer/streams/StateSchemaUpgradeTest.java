@@ -50,11 +50,13 @@ class StateSchemaUpgradeTest {
      * v1: before live device totals; v2: before silent runs were closed; v3: before epochs were sealed;
      * v4: before the gaps between epochs were kept (forecasts); v5: before validation accuracy and latencies;
      * v6: before a regression's test RMSE; v7: before runs finalized by a quiet flush were kept (flushed_runs);
-     * v8: before samples far ahead of their host's stream were held (jump_suspects).
+     * v8: before samples far ahead of their host's stream were held (jump_suspects); v9: before a device kept the end
+     * of its latest run (last_run_end_us: the reading interval across it is not idle).
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc",
-            "HostState.v4.avsc", "HostState.v5.avsc", "HostState.v6.avsc", "HostState.v7.avsc", "HostState.v8.avsc"})
+            "HostState.v4.avsc", "HostState.v5.avsc", "HostState.v6.avsc", "HostState.v7.avsc", "HostState.v8.avsc",
+            "HostState.v9.avsc"})
     void hostStateWrittenByEarlierAnalyzersStillDecodes(String version) throws Exception {
         Schema v1;
         try (InputStream in = getClass().getResourceAsStream("/dev/ampwatch/analyzer/state/history/" + version)) {
@@ -77,7 +79,7 @@ class StateSchemaUpgradeTest {
         encoded.get(bytes);
 
         dev.ampwatch.analyzer.state.HostState read = StateSchemas.serde(dev.ampwatch.analyzer.state.HostState.class,
-                dev.ampwatch.analyzer.state.HostState.getClassSchema(), "HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc", "HostState.v4.avsc", "HostState.v5.avsc", "HostState.v6.avsc", "HostState.v7.avsc", "HostState.v8.avsc").decode(bytes);
+                dev.ampwatch.analyzer.state.HostState.getClassSchema(), "HostState.v1.avsc", "HostState.v2.avsc", "HostState.v3.avsc", "HostState.v4.avsc", "HostState.v5.avsc", "HostState.v6.avsc", "HostState.v7.avsc", "HostState.v8.avsc", "HostState.v9.avsc").decode(bytes);
 
         assertThat(read.getHost()).isEqualTo("h");
         assertThat(read.getHeartbeatRuns()).isEmpty();
@@ -215,7 +217,7 @@ class StateSchemaUpgradeTest {
     @Test
     void aChangedStateSchemaHasItsPreviousVersionInTheHistory() {
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(dev.ampwatch.analyzer.state.HostState.getClassSchema()))
-                .as("HostState changed: keep the previous one as HostState.v9.avsc").isEqualTo(1345398810227491966L);
+                .as("HostState changed: keep the previous one as HostState.v10.avsc").isEqualTo(2288527789365009799L);
         assertThat(org.apache.avro.SchemaNormalization.parsingFingerprint64(ExperimentRuns.getClassSchema()))
                 .as("ExperimentRuns changed: keep the previous one as ExperimentRuns.v8.avsc").isEqualTo(-3766355624394362392L);
     }

@@ -27,9 +27,9 @@ class HostTimelineTest {
         RunEnergy oneStep = run(false);
         RunEnergy manySteps = run(true);
         assertThat(oneStep).isEqualTo(manySteps);
-        // idle before the run: 19 s at 50 W and the ramp [19, 20] to 100 W (75 W on average); the 60 W
-        // after the run must not leak into the baseline of a run that was complete at 40 s
-        double idle = (19 * 50.0 + 75.0) / 20;
+        // idle before the run: 19 s at 50 W; the reading interval [19, 20] touches the run's start (its line carries
+        // the run's power: not idle), and the 60 W after the run must not leak into the baseline of a run complete at 40 s
+        double idle = 50.0;
         assertThat(oneStep.getComponents().get(0).getIdlePowerWatts()).isCloseTo(idle, within(1e-12));
         double gross = 19 * 100.0 + 80.0; // the last second ramps down to 60 W
         assertThat(oneStep.getEnergyJoules()).isCloseTo(gross, within(1e-9));
@@ -64,6 +64,75 @@ class HostTimelineTest {
         assertThat(second.getComponents().get(0).getIdlePowerWatts()).isNotNull();
         assertThat(second.getNetEnergyJoules()).isLessThan(second.getEnergyJoules());
         assertThat(second.getQuality().getNoIdleBaseline()).isEmpty();
+    }
+
+    /**
+     * Six identical runs of 10 s at 100 W, 2 s apart, idle exactly 20 W, a reading every second (a review's trace,
+     * 2026-12-03): the reading intervals across a run's start and end carry the run's power and are not idle, so every
+     * run's baseline is 20 W and its net the paper's ∫P dt − 20 W × 10 s. Before, the interval after each end fed the
+     * idle mean, which never forgets: baselines 22.1 to 26.6 W, net energy falling 2.7 to 8.5 % over identical runs.
+     * Counters the same (their difference across an end is the run's power too).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void theReadingsAcrossARunsStartAndEndAreNotIdle(boolean counter) {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        long[][] runs = new long[6][];
+        long startUs = 10_300_000L;
+        for (int i = 0; i < runs.length; i++) {
+            runs[i] = new long[] {startUs, startUs + 10_000_000L};
+            t.accept(InputProgressTest.event("r" + i, runs[i][0], EventKind.RUN_STARTED), 0);
+            t.accept(InputProgressTest.event("r" + i, runs[i][1], EventKind.RUN_COMPLETED), 0);
+            startUs += 12_000_000L;
+        }
+        List<RunEnergy> out = new ArrayList<>();
+        double energyUj = 0;
+        for (int s = 0; s <= 90; s++) {
+            long tUs = s * 1_000_000L;
+            boolean inRun = java.util.Arrays.stream(runs).anyMatch(r -> r[0] <= tUs && tUs < r[1]);
+            PowerSample p = GraceBufferTest.sample(tUs);
+            if (counter) { // a counter's second before tUs at this power (readings mark the changes, as the power's did)
+                p.setPowerWatts(null);
+                p.setEnergyUj((long) energyUj);
+                energyUj += (inRun ? 100.0 : 20.0) * 1e6;
+            } else {
+                p.setPowerWatts(inRun ? 100.0 : 20.0);
+            }
+            t.accept(p, 0);
+        }
+        t.accept(event("", 90, EventKind.STREAM_END, null), 0);
+        out.addAll(t.advance(0).energy());
+        List<RunEnergy> finals = out.stream().filter(RunEnergy::getIsFinal).toList();
+        assertThat(finals).hasSize(6);
+        for (RunEnergy r : finals) {
+            assertThat(r.getComponents().get(0).getIdlePowerWatts()).as(r.getRunId()).isCloseTo(20.0, within(1e-12));
+            assertThat(r.getNetEnergyJoules()).as(r.getRunId()).isCloseTo(r.getEnergyJoules() - 20.0 * 10, within(1e-9));
+            if (!counter) { // the ramps into [10.3, 11] and out of [20, 20.3]: 50.4 + 900 + 26.4 J
+                assertThat(r.getEnergyJoules()).as(r.getRunId()).isCloseTo(976.8, within(1e-9));
+            }
+        }
+    }
+
+    /**
+     * 4.8 s of idle before a run, readings every 0.5 s: under the default 5 s of {@code --min-idle}, so no baseline,
+     * whatever idle comes after the run's end (a review: the 0.2 s after the end made it 5.0 s, a baseline of 41.56 W).
+     */
+    @Test
+    void idleAfterARunsEndDoesNotMakeItsBaseline() {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        t.accept(InputProgressTest.event("r", 4_800_000L, EventKind.RUN_STARTED), 0);
+        t.accept(InputProgressTest.event("r", 14_800_000L, EventKind.RUN_COMPLETED), 0);
+        for (int i = 0; i <= 60; i++) {
+            long tUs = i * 500_000L;
+            PowerSample p = GraceBufferTest.sample(tUs);
+            p.setPowerWatts(tUs >= 4_800_000L && tUs < 14_800_000L ? 100.0 : 40.0);
+            t.accept(p, 0);
+        }
+        t.accept(event("", 30, EventKind.STREAM_END, null), 0);
+        RunEnergy r = t.advance(0).energy().stream().filter(RunEnergy::getIsFinal).findFirst().orElseThrow();
+        assertThat(r.getComponents().get(0).getIdlePowerWatts()).isNull();
+        assertThat(r.getQuality().getNoIdleBaseline()).containsExactly("CPU_PACKAGE/package-0");
+        assertThat(r.getNetEnergyJoules()).isEqualTo(r.getEnergyJoules());
     }
 
     @Test
