@@ -12,6 +12,7 @@ import dev.ampwatch.trainer.DeviceChoice;
 import dev.ampwatch.trainer.InferenceJob;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.TrainingOptions;
+import dev.ampwatch.trainer.WarmUp;
 import dev.ampwatch.trainer.TrainingProgress;
 import dev.ampwatch.trainer.data.Dataset;
 import dev.ampwatch.trainer.data.DatasetResolver;
@@ -116,9 +117,10 @@ final class DemoCommand implements Callable<Integer> {
         TrainingOptions first = models.get(0);
         Dataset data = DatasetResolver.resolve(first.datasetDir(), first.trainLimit(), first.testLimit(), first.seed());
         Map<Long, Dataset> dataBySeed = new java.util.HashMap<>(Map.of(first.seed(), data));
-        System.out.println("warming up the JIT for each inference precision (short, unmeasured passes) ...");
+        System.out.println("warming up the JIT for each inference precision (short passes, experiment "
+                + WarmUp.experimentId(first.experimentId()) + ") ...");
         InferenceJob.warmUp(ModelFile.read(first.modelFile().orElseThrow()), inferencePrecisions, InferenceJob.DEFAULT_BATCH_SIZE,
-                device, first.threads(), host, data);
+                device, first.threads(), host, data, first.experimentId(), publisher);
         int i = 0;
         for (String precision : order) {
             if (lifetime.await(cooldown)) {
@@ -204,10 +206,6 @@ final class DemoCommand implements Callable<Integer> {
             PowerAgentConfig powerConfig = pipeline.power;
             ExperimentStatsWatcher statsWatcher = pipeline.add(new ExperimentStatsWatcher(client, config.topics()));
 
-            // the first run would otherwise pay for the JIT compiler warming up, and look worse than it is
-            System.out.println("warming up the JIT (a short, unmeasured run) ...");
-            device.train(train.builder(Precision.FP32).host(powerConfig.host()).runId("warm-up-" + UUID.randomUUID())
-                    .epochs(1).trainLimit(2_000).testLimit(500).build(), TrainingListener.none(), TrainingProgress.none());
             Set<String> runIds = new LinkedHashSet<>();
             Set<String> inferenceIds = new LinkedHashSet<>();
             List<TrainingOptions> models = new java.util.ArrayList<>();
@@ -216,6 +214,12 @@ final class DemoCommand implements Callable<Integer> {
             System.out.printf("%d runs (%d of each precision) in a shuffled order (--order-seed %d): %s%n", order.size(), repeats,
                     shuffleSeed, String.join(", ", order));
             try (KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(client, config.topics().trainingEvents().name())) {
+                // the first run would otherwise pay for the JIT compiler warming up, and look worse than it is; published as
+                // a run of its own experiment, so the analyzer does not learn its power as idle (WarmUp)
+                TrainingOptions warm = train.builder(Precision.FP32).host(powerConfig.host()).runId(WarmUp.runId("training"))
+                        .experimentId(WarmUp.experimentId(train.scope.experimentId)).epochs(1).trainLimit(2_000).testLimit(500).build();
+                System.out.println("warming up the JIT (a short run, experiment " + warm.experimentId() + ") ...");
+                device.train(warm, publisher, TrainingProgress.none());
                 int i = 0;
                 Map<String, Integer> repeat = new java.util.HashMap<>();
                 for (String p : order) {

@@ -197,10 +197,10 @@ final class SweepCommand implements Callable<Integer> {
                 ? SweepInferences.start(plan, keepModels, warmUp, hostId, resolved.device(), sink, lifetime, out) : null;
         try {
             if (warmUp) {
-                warmUp(plan, hostId, resolved, out);
+                warmUp(plan, hostId, resolved, sink, out);
             }
             for (PlannedRun run : plan.runs()) {
-                if (run.index() > 1 && !plan.cooldown().isZero()) {
+                if ((run.index() > 1 || warmUp) && !plan.cooldown().isZero()) { // the warm-up is a run: the host idles after it
                     out.printf("cool-down %s ...%n", text(plan.cooldown()));
                     out.flush();
                     if (lifetime.await(plan.cooldown())) {
@@ -323,15 +323,19 @@ final class SweepCommand implements Callable<Integer> {
         return threads != null ? threads : Runtime.getRuntime().availableProcessors();
     }
 
-    /** A short unpublished run of the benchmark so the first measured run does not pay for the JIT compiler. */
-    private void warmUp(SweepPlan plan, String hostId, DeviceChoice.Resolved device, PrintWriter out) {
+    /**
+     * A short run of the benchmark so the first measured run does not pay for the JIT compiler, published under
+     * {@link dev.ampwatch.trainer.WarmUp#experimentId} (so the analyzer does not learn it as idle power).
+     */
+    private void warmUp(SweepPlan plan, String hostId, DeviceChoice.Resolved device, TrainingListener sink, PrintWriter out) {
         int trainLimit = plan.grid().trainLimit() == 0 ? 2_000 : Math.min(2_000, plan.grid().trainLimit());
         int testLimit = plan.grid().testLimit() == 0 ? 500 : Math.min(500, plan.grid().testLimit());
         PlannedRun bench = new PlannedRun(0, plan.benchmark(), 1, true, "benchmark");
-        out.println("warming up the JIT (a short, unpublished run) ...");
+        String experiment = dev.ampwatch.trainer.WarmUp.experimentId(plan.experimentId());
+        out.println("warming up the JIT (a short run, experiment " + experiment + ") ...");
         out.flush();
-        train(device, machine(plan.options(bench), hostId).runId("warm-up-" + UUID.randomUUID())
-                .epochs(1).trainLimit(trainLimit).testLimit(testLimit).build(), TrainingListener.none());
+        train(device, machine(plan.options(bench), hostId).runId(dev.ampwatch.trainer.WarmUp.runId("training")).experimentId(experiment)
+                .epochs(1).trainLimit(trainLimit).testLimit(testLimit).build(), sink);
     }
 
     private static void summary(PrintWriter out, SweepPlan plan, List<Outcome> outcomes) {

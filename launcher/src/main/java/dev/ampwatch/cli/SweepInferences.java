@@ -101,9 +101,11 @@ final class SweepInferences {
             return Stop.NONE;
         }
         if (warmUp && outcomes.isEmpty()) { // before the first measured inference of each precision
-            out.println("warming up the JIT for each inference precision (short, unpublished passes) ...");
+            out.println("warming up the JIT for each inference precision (short passes, experiment "
+                    + dev.ampwatch.trainer.WarmUp.experimentId(plan.experimentId()) + ") ...");
             out.flush();
-            InferenceJob.warmUp(model, spec.precisions(), spec.batchSize(), device, trained.threads(), hostId, data);
+            InferenceJob.warmUp(model, spec.precisions(), spec.batchSize(), device, trained.threads(), hostId, data,
+                    plan.experimentId(), sink);
         }
         for (String precision : plan.inferenceOrder(run)) {
             if (!plan.cooldown().isZero()) {

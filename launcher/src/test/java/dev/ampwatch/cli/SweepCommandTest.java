@@ -127,13 +127,21 @@ class SweepCommandTest {
         Path grid = mixedGrid("mixed.json", 2, 40);
         Path models = dir.resolve("models");
         int code = sweep("sweep", grid.toString(), "--threads", "1", "--experiment-id", "exp-mixed", "--host", "h",
-                "--keep-models", models.toString()); // with the warm-ups: they publish nothing
+                "--keep-models", models.toString()); // with the warm-ups
 
         assertThat(code).as(out + "\n" + err).isZero();
         assertThat(out.toString()).contains("after each completed training run, inference of its model in fp32, int8 (2 passes over "
                 + "the test split, batch 40)").contains("4 inference runs").contains("inference runs: 4");
         assertThat(out.toString()).contains("warming up the JIT for each inference precision");
-        assertThat(events).noneMatch(e -> e.getRunId().startsWith("warm-up"));
+        // the warm-ups are runs of their own experiment (the analyzer must not take their power for idle): one training,
+        // then one pass per inference precision, each started and completed, on the sweep's host
+        List<TrainingEvent> warmUps = events.stream().filter(e -> e.getExperimentId().equals("exp-mixed.warm-up")).toList();
+        assertThat(warmUps).filteredOn(e -> e.getKind() == EventKind.RUN_STARTED).extracting(e -> e.getConfig().getPrecision())
+                .containsExactly("fp32", "fp32", "int8");
+        assertThat(warmUps).filteredOn(e -> e.getKind() == EventKind.RUN_COMPLETED).hasSize(3);
+        assertThat(warmUps).allMatch(e -> e.getRunId().startsWith("warm-up-") && e.getHost().equals("h"));
+        assertThat(warmUps).noneMatch(e -> e.getKind() == EventKind.RUN_STARTED && e.getConfig().getBenchmark());
+        events.removeAll(warmUps);
         List<TrainingEvent> starts = events.stream().filter(e -> e.getKind() == EventKind.RUN_STARTED).toList();
         assertThat(starts).hasSize(6);
         assertThat(events).extracting(TrainingEvent::getExperimentId).containsOnly("exp-mixed");

@@ -122,18 +122,19 @@ public final class InferenceJob {
     static final int WARM_UP_SAMPLES = 2_000;
 
     /**
-     * One short, unpublished pass per precision (at most {@link #WARM_UP_SAMPLES} test samples), so the first
-     * measured run of a precision does not pay for the JIT compiling its code path (the INT8 and FP8 loops, the
-     * rounding of FP16 and BF16; on a GPU the module loads and first launches), as training warms up before its first
-     * measured run, on {@code device} (an experiment's {@link DeviceChoice.Resolved#device()}).
+     * One short pass per precision (at most {@link #WARM_UP_SAMPLES} test samples), so the first measured run of a
+     * precision does not pay for the JIT compiling its code path (the INT8 and FP8 loops, the rounding of FP16 and BF16;
+     * on a GPU the module loads and first launches), as training warms up before its first measured run, on
+     * {@code device} (an experiment's {@link DeviceChoice.Resolved#device()}). Each pass is a run of
+     * {@link WarmUp#experimentId} published to {@code listener}, so its energy is not taken for idle power.
      */
     public static void warmUp(ModelFile.SavedModel model, List<String> precisions, int batchSize, String device, int threads, String host,
-                              Dataset data) {
+                              Dataset data, String experimentId, TrainingListener listener) {
         Dataset slice = new Dataset(data.name(), data.synthetic(), data.classes(), data.train(), data.validation(),
                 data.test().rows(0, Math.min(WARM_UP_SAMPLES, data.test().size())), data.task(), data.table());
         for (String precision : precisions) {
-            run(model, new Options(precision, batchSize, 1, "warm-up-" + precision, "warm-up", host), device, threads,
-                    InstantSource.system(), TrainingListener.none(), slice);
+            run(model, new Options(precision, batchSize, 1, WarmUp.runId(precision), WarmUp.experimentId(experimentId), host), device,
+                    threads, InstantSource.system(), listener, slice);
         }
     }
 
