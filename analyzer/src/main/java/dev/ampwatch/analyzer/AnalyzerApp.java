@@ -67,11 +67,30 @@ public final class AnalyzerApp implements AutoCloseable {
      * the task's written changelog offsets behind; the state updater, waiting out the outage for the changelog's end
      * offset, checkpointed those as the restored store's position, and the restore then began there, after every run
      * finished before the outage (Kafka Streams 4.3.1; an operator review saw 1 of 15 runs on {@code /runs}, the changelog
-     * holding all 15). At least once there is no wipe and no aborted transaction; the changelog and the group's offsets
-     * agree at each commit, and a store ahead of its checkpoint is restored over with the same records.
+     * holding all 15). At least once there is no wipe and no aborted transaction, and no fencing either: so the
+     * run-energy table has no changelog of its own, which an instance paused past its session timeout wrote its stale
+     * running totals into after the new owner's final records (a review: {@code /runs} RUNNING at 27 % of the joules, for
+     * good); it restores from the run-energy topic, which only the fenced attribution writes
+     * ({@link AnalyzerTopology#statisticsOptimizations}), and a store ahead of its checkpoint is restored over with the
+     * same records.
      */
     static void statisticsGuarantee(Properties props) {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+        // no changelog that a paused (zombie) instance could write to: the run table restores from run-energy itself
+        props.putAll(AnalyzerTopology.statisticsOptimizations());
+        // a dead instance's run-store partitions answer nobody until its session times out: /runs answered 502 on every
+        // instance for 45 s after a kill -9 (a review); as the attribution's members (DirectEngine), unless given
+        // no record cache: the experiments' store writes its changelog as it changes. With the cache, an instance paused
+        // past its commit interval flushed what it held before the pause at the first commit after it, over what the
+        // partition's new owner wrote meanwhile (the review's stale running total came that way)
+        props.putIfAbsent(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
+        String session = org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG;
+        if (!props.containsKey(session) && !props.containsKey(StreamsConfig.consumerPrefix(session))
+                && !props.containsKey(StreamsConfig.mainConsumerPrefix(session))) {
+            props.put(StreamsConfig.mainConsumerPrefix(session), dev.ampwatch.analyzer.direct.DirectEngine.SESSION_TIMEOUT_MS);
+            props.putIfAbsent(StreamsConfig.mainConsumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+                    1_000);
+        }
         // the run energy is written in transactions (the direct engine): an aborted one is not a run's energy
         props.put(StreamsConfig.mainConsumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG),
                 "read_committed");
@@ -118,7 +137,8 @@ public final class AnalyzerApp implements AutoCloseable {
                 inputs.ifPresent(n -> internal.add(DirectEngine.changelogTopic(DirectEngine.changelogTopic(config), n,
                         AnalyzerTopology.replicationFactor(clientProperties))));
                 CoPartitioning.partitions(admin, config.topics().runEnergy().name()).ifPresent(n -> internal.addAll(
-                        AnalyzerTopology.internalTopics(streamsConfig, topology, n, clientProperties)));
+                        AnalyzerTopology.internalTopics(streamsConfig, topology, AnalyzerTopology.STATISTICS_SOURCE_BACKED_STORES, n,
+                                clientProperties)));
             } else {
                 inputs.ifPresent(n -> internal.addAll(AnalyzerTopology.internalTopics(config, topology, n, clientProperties)));
             }
@@ -140,6 +160,12 @@ public final class AnalyzerApp implements AutoCloseable {
         if (direct) {
             props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1); // the statistics are light; the threads attribute
             statisticsGuarantee(props);
+        } else if (StreamsConfig.EXACTLY_ONCE_V2.equals(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))) {
+            // reproduced (benchmarks/outage/runs-store-outage.sh): the stores restore from a failed transaction's offsets
+            LOG.warn("engine streams: after a commit that timed out in a broker outage of three minutes or more, Kafka Streams {}"
+                    + " can restore this analyzer's stores (host timelines, /runs) from past their changelog's start and so lose"
+                    + " what they held (docs/operations.md); the default engine (--engine direct) does not",
+                    org.apache.kafka.common.utils.AppInfoParser.getVersion());
         }
         runMetrics.expectDeadLetters(config.topics());
         KafkaStreams streams = new KafkaStreams(topology, props, mainConsumers);

@@ -37,14 +37,18 @@ import org.junit.jupiter.api.io.TempDir;
  * Streams wiped the store, and restoring it from the run-energy topic itself (the store's changelog then) up to the
  * group's committed offset, which the restarting coordinator did not give (KAFKA-20416: read as 0), it declared the
  * empty store restored and went on from the committed offset: every run finished before the outage was gone from
- * {@code /runs} for good, though the topic held them. The store now has a changelog of its own, restored to its end.
+ * {@code /runs} for good, though the topic held them. On the Kafka Streams engine (exactly-once) the store now has a
+ * changelog of its own, restored to its end (seeded from the topic at the first start after an upgrade); the direct
+ * engine's statistics run at least once, where nothing wipes a store, and restore it from the run-energy topic (a
+ * changelog of its own took a paused instance's stale writes: AnalyzerTopology.statisticsOptimizations).
  */
 class RunsStoreRestoreIT {
     private static final Instant T0 = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(300);
 
-    @Test
-    void finishedRunsOutliveTheLossOfTheLocalStoreAndAnUpgradeFromTheSourceBackedStore(@TempDir Path stateDir) throws Exception {
-        AnalyzerConfig config = BrokerFixture.analyzer("runs-store", AnalyzerConfig.Engine.DIRECT, 1, stateDir);
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(AnalyzerConfig.Engine.class)
+    void finishedRunsOutliveTheLossOfTheLocalStoreAndAnUpgrade(AnalyzerConfig.Engine engine, @TempDir Path stateDir) throws Exception {
+        AnalyzerConfig config = BrokerFixture.analyzer("runs-store", engine, 1, stateDir);
         Topics topics = config.topics();
         Map<String, Object> client = BrokerFixture.client();
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(30))) {
@@ -62,12 +66,19 @@ class RunsStoreRestoreIT {
             assertFinishedRunsServed(app);
         }
 
-        // an analyzer of the earlier layout had no changelog for the store (it restored from run-energy up to the committed
-        // offset): the first start of this one creates it, and must fill it, or the store starts empty past the offset
-        String changelog = config.applicationId() + AnalyzerApp.STATISTICS_SUFFIX + AnalyzerTopology.RUN_ENERGY_CHANGELOG_SUFFIX;
+        String ownChangelog = config.applicationId() + AnalyzerTopology.RUN_ENERGY_CHANGELOG_SUFFIX;
         try (Admin admin = Admin.create(client)) {
-            admin.deleteTopics(Set.of(changelog)).all().get();
-            await().atMost(Duration.ofSeconds(30)).until(() -> !admin.listTopics().names().get().contains(changelog));
+            Set<String> names = admin.listTopics().names().get();
+            if (engine == AnalyzerConfig.Engine.DIRECT) { // restored from the topic: a changelog of its own would take zombie writes
+                assertThat(names).doesNotContain(config.applicationId() + AnalyzerApp.STATISTICS_SUFFIX
+                        + AnalyzerTopology.RUN_ENERGY_CHANGELOG_SUFFIX);
+                return;
+            }
+            // an analyzer of the earlier layout had no changelog for the store (it restored from run-energy up to the
+            // committed offset): the first start of this one creates it, and must fill it, or the store starts empty
+            assertThat(names).contains(ownChangelog);
+            admin.deleteTopics(Set.of(ownChangelog)).all().get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !admin.listTopics().names().get().contains(ownChangelog));
         }
         wipe(stateDir);
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(30))) {
