@@ -56,7 +56,14 @@ public final class HostAttributor {
         String key = deviceKey(sample.getComponent(), sample.getDevice());
         DeviceState previous = state.getDevices().get(key);
         if (previous == null) {
-            state.getDevices().put(key, newDevice(sample));
+            DeviceState device = newDevice(sample);
+            state.getDevices().put(key, device);
+            // a run that began before the device's first reading has nothing of it before that reading: a gap, as the
+            // tail after a device's last reading is (a review's run lost 11 % of its joules with 0 gaps and no flag)
+            forOverlapping(device, Long.MIN_VALUE, device.getLastTimeUs(), (run, overlapUs) -> {
+                run.setGaps(run.getGaps() + 1);
+                run.setGapSeconds(run.getGapSeconds() + Micros.seconds(overlapUs));
+            });
             return true;
         }
         if (Micros.of(sample.getEventTime()) <= previous.getLastTimeUs()) {

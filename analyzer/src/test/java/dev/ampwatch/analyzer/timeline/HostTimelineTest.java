@@ -135,6 +135,28 @@ class HostTimelineTest {
         assertThat(r.getNetEnergyJoules()).isEqualTo(r.getEnergyJoules());
     }
 
+    /**
+     * A run that starts before its host's first reading (the power-agent started after the trainer) has nothing
+     * integrated before that reading: that head is a gap, as a tail after a device's last reading is (a review: a run
+     * of 19 s at 50 W reported 845 J, 0 gaps, nothing said).
+     */
+    @Test
+    void aRunThatStartsBeforeItsHostsFirstReadingSaysSoAsAGap() {
+        HostTimeline t = HostTimeline.create("h", CONFIG.attributionFor("h"), CONFIG.timeline(), 0);
+        t.accept(InputProgressTest.event("r", 1_000_000L, EventKind.RUN_STARTED), 0);
+        t.accept(InputProgressTest.event("r", 20_000_000L, EventKind.RUN_COMPLETED), 0);
+        for (int s = 3; s <= 25; s++) {
+            PowerSample p = GraceBufferTest.sample(s * 1_000_000L);
+            p.setPowerWatts(50.0);
+            t.accept(p, 0);
+        }
+        t.accept(event("", 25, EventKind.STREAM_END, null), 0);
+        RunEnergy r = t.advance(0).energy().stream().filter(RunEnergy::getIsFinal).findFirst().orElseThrow();
+        assertThat(r.getEnergyJoules()).isCloseTo(17 * 50.0, within(1e-9));
+        assertThat(r.getQuality().getGaps()).isEqualTo(1);
+        assertThat(r.getQuality().getGapSeconds()).isCloseTo(2.0, within(1e-9));
+    }
+
     @Test
     void samplesThatRaceFarAheadOfANewHostsFirstEventChangeNothing() {
         RunEnergy inOrder = raced(false);
