@@ -101,7 +101,7 @@ final class ResultTable {
         if (!r.getQuality().getUnmeasured() && !r.getComponents().isEmpty()
                 && r.getComponents().stream().allMatch(c -> c.getSamples() <= 1)) {
             out.printf("note: run %s: at most one reading of each device fell in its %.2f s (shorter than the sampling "
-                    + "interval): its energy is interpolated from the readings around it and its peak is that one reading; "
+                    + "interval): its energy and its peak are interpolated from the readings around it (its peak equals its average); "
                     + "sample faster (power-agent --interval) for runs this short.%n", r.getRunId(), r.getDurationSeconds());
         }
     }
