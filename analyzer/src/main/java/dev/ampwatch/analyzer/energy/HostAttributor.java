@@ -58,8 +58,7 @@ public final class HostAttributor {
         if (previous == null) {
             DeviceState device = newDevice(sample);
             state.getDevices().put(key, device);
-            // a run that began before the device's first reading has nothing of it before that reading: a gap, as the
-            // tail after a device's last reading is (a review's run lost 11 % of its joules with 0 gaps and no flag)
+            // a run begun before the device's first reading has nothing of it before: a gap, as a tail is (a review)
             forOverlapping(device, Long.MIN_VALUE, device.getLastTimeUs(), (run, overlapUs) -> {
                 run.setGaps(run.getGaps() + 1);
                 run.setGapSeconds(run.getGapSeconds() + Micros.seconds(overlapUs));
@@ -194,7 +193,6 @@ public final class HostAttributor {
 
     private static final long[] NO_CUTS = new long[0];
 
-    /** Run and epoch boundaries strictly inside the segment, sorted and distinct; mostly none. */
     /** How many epochs at the start are sealed (they are sealed in order: a prefix); a binary search. */
     static int sealedPrefix(List<EpochState> epochs) {
         int lo = 0;
@@ -210,6 +208,7 @@ public final class HostAttributor {
         return lo;
     }
 
+    /** Run and epoch boundaries strictly inside the segment, sorted and distinct; mostly none. */
     private long[] cutsInside(Segment segment) {
         long[] cuts = NO_CUTS;
         int n = 0;
@@ -311,11 +310,9 @@ public final class HostAttributor {
     }
 
     /**
-     * Whether the device's reading interval (the whole segment, not only its piece outside runs) says what the device
-     * draws idle: it neither touches a run that uses the device (the straight line or the counter's difference across
-     * a run's start or end carries the run's power: a review's idle baseline rose from 20 to 26.6 W over six runs, their
-     * net energy falling 2.7-8.5 %) nor starts at or before the end of the latest run that used it.
-     */
+     * Whether the device's reading interval (the whole segment) is idle: it touches no run of the device, nor starts at or
+     * before the end of its latest run (a line or counter difference across a boundary carries the run's power: a review's
+     * idle baseline rose from 20 to 26.6 W over six runs, their net energy falling 2.7-8.5 %). */
     private boolean idleReading(DeviceState device, Segment segment) {
         Long lastRunEnd = device.getLastRunEndUs();
         if (lastRunEnd != null && segment.startUs() <= lastRunEnd) {
