@@ -143,12 +143,8 @@ public final class AnalyzerApp implements AutoCloseable {
                 inputs.ifPresent(n -> internal.addAll(AnalyzerTopology.internalTopics(config, topology, n, clientProperties)));
             }
             java.util.Set<String> created = InternalTopics.create(admin, internal);
-            // the first start after an upgrade from a store restored from the run-energy topic itself (AnalyzerTopology)
-            String runEnergyChangelog = streamsConfig.applicationId() + AnalyzerTopology.RUN_ENERGY_CHANGELOG_SUFFIX;
-            if (created.contains(runEnergyChangelog)) {
-                dev.ampwatch.analyzer.streams.RunEnergyChangelogSeed.seed(clientProperties, config.topics().runEnergy().name(),
-                        runEnergyChangelog);
-            }
+            dev.ampwatch.analyzer.streams.ExperimentRunsSeed.seedCreated(created, clientProperties, config.topics(),
+                    streamsConfig.applicationId());
         }
         HttpApi http = HttpApi.bind(httpHost, httpPort);
         Properties props = AnalyzerTopology.streamsProperties(streamsConfig, clientProperties, runMetrics);

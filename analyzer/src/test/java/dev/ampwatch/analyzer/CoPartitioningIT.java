@@ -53,7 +53,7 @@ class CoPartitioningIT {
         // on the direct engine Kafka Streams runs the statistics only, under the application id + "-stats"
         String stats = engine == AnalyzerConfig.Engine.DIRECT ? id + "-up-front" + AnalyzerApp.STATISTICS_SUFFIX : id + "-up-front";
         Set<String> expected = new java.util.HashSet<>(Set.of(id + "-up-front-host-timelines-changelog", stats + "-runs-by-experiment-repartition",
-                stats + "-experiment-runs-store-changelog", stats + "-experiment-stats-store-changelog"));
+                stats + "-experiment-run-store-changelog", stats + "-experiment-stats-store-changelog"));
         if (engine == AnalyzerConfig.Engine.STREAMS) { // exactly-once: its own since 2026-12-02 (RunsStoreRestoreIT); the
             expected.add(stats + "-run-energy-store-changelog"); // direct engine's restores from run-energy (2026-12-03)
         }

@@ -61,7 +61,7 @@ class StatisticsGuaranteeTest {
                 .map(org.apache.kafka.clients.admin.NewTopic::name).toList();
 
         assertThat(internal).noneMatch(t -> t.contains("run-energy-store"))
-                .anyMatch(t -> t.endsWith("experiment-runs-store-changelog"));
+                .anyMatch(t -> t.endsWith("experiment-run-store-changelog")).anyMatch(t -> t.endsWith("experiment-stats-store-changelog"));
         assertThat(description).contains("run-energy-store");
     }
 }

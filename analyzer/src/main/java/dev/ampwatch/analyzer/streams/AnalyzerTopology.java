@@ -29,10 +29,7 @@ import org.apache.kafka.streams.kstream.Materialized;
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.analyzer.state.ExperimentRuns;
-import dev.ampwatch.analyzer.stats.ExperimentRunsAggregator;
-import dev.ampwatch.analyzer.stats.ExperimentStatistics;
-import java.util.ArrayList;
-import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Repartitioned;
 
 /**
  * The analyzer's topology: host-keyed training events and power samples (co-partitioned) meet in one
@@ -84,7 +81,7 @@ public final class AnalyzerTopology {
                             .peek((k, v) -> listener.onRunEnergy(v), Named.as("energy-metrics"));
                     runs.to(topics.runEnergy().name(), Produced.with(topics.runEnergy().keySerde(),
                             topics.runEnergy().valueSerde()).withName("run-energy"));
-                    experimentStatistics(runs, config, listener);
+                    experimentStatistics(builder, runs, config, listener);
                 }, "energy"))
                 .defaultBranch(Branched.withConsumer(dead -> dead
                         .processValues(() -> new DeadLetterHeaders(listener), Named.as("dead-letter-headers"))
@@ -110,7 +107,7 @@ public final class AnalyzerTopology {
                 Materialized.<String, RunEnergy, KeyValueStore<Bytes, byte[]>>as(RUN_ENERGY_STORE)
                         .withKeySerde(topics.runEnergy().keySerde()).withValueSerde(topics.runEnergy().valueSerde()))
                 .toStream(Named.as("run-energy-changes"));
-        experimentStatistics(runs, config, listener);
+        experimentStatistics(builder, runs, config, listener);
         return builder.build(statisticsOptimizations());
     }
 
@@ -151,22 +148,23 @@ public final class AnalyzerTopology {
     /** The run-energy store's changelog: {@code <application id>} followed by this. */
     public static final String RUN_ENERGY_CHANGELOG_SUFFIX = "-" + RUN_ENERGY_STORE + "-changelog";
 
-    /** Final runs, grouped by experiment, become the experiment's statistics (topic and store). */
-    private static void experimentStatistics(KStream<String, RunEnergy> runs, AnalyzerConfig config, AnalyzerListener listener) {
+    /**
+     * Final runs, repartitioned by experiment, are kept one entry per run and become the experiment's statistics (topic
+     * and store) at each final run ({@link ExperimentRunsProcessor}).
+     */
+    private static void experimentStatistics(StreamsBuilder builder, KStream<String, RunEnergy> runs, AnalyzerConfig config,
+                                             AnalyzerListener listener) {
         Topics topics = config.topics();
-        runs.filter((k, v) -> v.getIsFinal(), Named.as("final-runs"))
-                .groupBy((k, v) -> v.getExperimentId(), Grouped.<String, RunEnergy>as("runs-by-experiment")
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ExperimentRunsProcessor.RUNS_STORE),
+                Serdes.String(), experimentRunsSerde()).withCachingDisabled());
+        builder.addStateStore(Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(EXPERIMENT_STATS_STORE),
+                Serdes.String(), topics.experimentStats().valueSerde()).withCachingDisabled());
+        runs.filter((k, v) -> v.getIsFinal() && v.getExperimentId() != null, Named.as("final-runs"))
+                .selectKey((k, v) -> v.getExperimentId(), Named.as("key-by-experiment"))
+                .repartition(Repartitioned.<String, RunEnergy>as("runs-by-experiment")
                         .withKeySerde(Serdes.String()).withValueSerde(topics.runEnergy().valueSerde()))
-                .aggregate(() -> ExperimentRuns.newBuilder().setExperimentId("").setRuns(new ArrayList<>()).build(),
-                        ExperimentRunsAggregator::add, Named.as("collect-experiment-runs"),
-                        Materialized.<String, ExperimentRuns, KeyValueStore<Bytes, byte[]>>as("experiment-runs-store")
-                                .withKeySerde(Serdes.String())
-                                .withValueSerde(experimentRunsSerde()))
-                .mapValues(experiment -> fitting(ExperimentStatistics.computeWith(experiment, config.statistics()), config.maxOutputBytes()),
-                        Named.as("experiment-statistics"),
-                        Materialized.<String, ExperimentStats, KeyValueStore<Bytes, byte[]>>as(EXPERIMENT_STATS_STORE)
-                                .withKeySerde(Serdes.String()).withValueSerde(topics.experimentStats().valueSerde()))
-                .toStream(Named.as("experiment-stats-changes"))
+                .process(() -> new ExperimentRunsProcessor(config), Named.as("experiment-statistics"),
+                        ExperimentRunsProcessor.RUNS_STORE, EXPERIMENT_STATS_STORE)
                 .peek((k, v) -> listener.onExperimentStats(v), Named.as("experiment-metrics"))
                 .to(topics.experimentStats().name(), Produced.with(topics.experimentStats().keySerde(),
                         topics.experimentStats().valueSerde()).withName("experiment-stats"));

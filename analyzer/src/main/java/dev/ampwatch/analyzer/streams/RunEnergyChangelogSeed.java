@@ -40,20 +40,20 @@ public final class RunEnergyChangelogSeed {
         return c;
     }
 
-    /** @return the records written */
-    public static int seed(Map<String, ?> clientProperties, String runEnergyTopic, String changelog) {
+    /** The latest committed record of each key of {@code topic}, per partition, read to the topic's end. */
+    static Map<TopicPartition, Map<Bytes, ConsumerRecord<byte[], byte[]>>> latestCommitted(Map<String, ?> clientProperties, String topic) {
         Map<String, Object> c = readCommitted(clientProperties);
         Map<TopicPartition, Map<Bytes, ConsumerRecord<byte[], byte[]>>> latest = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(runEnergyTopic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(runEnergyTopic, p.partition())).toList();
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30)); // the LSO: read_committed
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + runEnergyTopic + " to its end within 5 minutes");
+                    throw new IllegalStateException("could not read " + topic + " to its end within 5 minutes");
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     if (r.key() != null && r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
@@ -63,11 +63,22 @@ public final class RunEnergyChangelogSeed {
                 }
             }
         }
+        return latest;
+    }
+
+    /** {@code clientProperties}' producer settings, not transactional. */
+    static Map<String, Object> plainProducer(Map<String, ?> clientProperties) {
         Map<String, Object> p = new HashMap<>(clientProperties);
         p.keySet().removeIf(k -> !org.apache.kafka.clients.producer.ProducerConfig.configNames().contains(k));
         p.remove("transactional.id");
+        return p;
+    }
+
+    /** @return the records written */
+    public static int seed(Map<String, ?> clientProperties, String runEnergyTopic, String changelog) {
+        Map<TopicPartition, Map<Bytes, ConsumerRecord<byte[], byte[]>>> latest = latestCommitted(clientProperties, runEnergyTopic);
         int written = 0;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(plainProducer(clientProperties), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (var e : latest.entrySet()) {
                 for (ConsumerRecord<byte[], byte[]> r : e.getValue().values()) {
                     if (r.value() != null) { // a tombstone: the run is gone, nothing to restore
