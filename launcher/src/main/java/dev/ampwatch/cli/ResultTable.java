@@ -63,6 +63,7 @@ final class ResultTable {
                         r.getQuality().getLateEvents(), r.getQuality().getBoundaryShiftSeconds());
             }
         }
+        noteNegativeNet(out, runs, estimated);
         printForecasts(out, runs);
         out.println("net = energy above each device's idle baseline; shared components split evenly between concurrent runs.");
     }
@@ -94,6 +95,24 @@ final class ResultTable {
         }
         runs.forEach(r -> noteFewReadings(out, r)); // inference runs are often the short ones (a review: 6 of 8 at 0.1 s)
         out.println("J/1000 = gross energy per 1,000 inferences; latency = time of one batch (median over the passes).");
+    }
+
+    /**
+     * Runs whose net energy is below 0: their devices drew less than the idle baseline learned between runs, so the host
+     * was busier between runs than during them (a review's demo beside a Maven build: 6 of 9 runs, down to -35.4 J, and
+     * the table said nothing).
+     */
+    private static void noteNegativeNet(PrintStream out, List<RunEnergy> runs, boolean estimated) {
+        List<RunEnergy> negative = runs.stream().filter(r -> !r.getQuality().getUnmeasured() && r.getQuality().getNoIdleBaseline().isEmpty()
+                && r.getNetEnergyJoules() < 0).toList();
+        if (negative.isEmpty()) {
+            return;
+        }
+        RunEnergy lowest = negative.stream().min(java.util.Comparator.comparingDouble(RunEnergy::getNetEnergyJoules)).orElseThrow();
+        out.printf("note: %d run(s) drew less than their devices' idle baseline (net below 0; lowest %.1f J, run %s): the host "
+                + "was busier between the runs than during them (another process%s); their net energy is no measure of the "
+                + "training, compare their gross energy.%n", negative.size(), lowest.getNetEnergyJoules(), lowest.getRunId(),
+                estimated ? ", which the ESTIMATE source counts with the whole host's CPU load" : "");
     }
 
     /** A run shorter than the sampling interval: a review took its peak (= its average) for a measurement. */

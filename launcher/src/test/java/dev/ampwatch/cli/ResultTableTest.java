@@ -62,6 +62,19 @@ class ResultTableTest {
         assertThat(print(List.of(run))).doesNotContain("no idle baseline");
     }
 
+    /** Net energy below 0 is said once, with the lowest run (a review's demo beside a build: 6 of 9 runs, unflagged). */
+    @Test
+    void runsBelowTheIdleBaselineAreSaidToBe() {
+        RunEnergy run = ReportFixture.run("busy", "fp32", 128, 60, T0, 40, true, true);
+        RunEnergy a = RunEnergy.newBuilder(run).setNetEnergyJoules(-35.4).build();
+        RunEnergy b = RunEnergy.newBuilder(run).setRunId("busy-2").setNetEnergyJoules(-2.5).build();
+        RunEnergy noBaseline = RunEnergy.newBuilder(run).setRunId("first").setNetEnergyJoules(-1).setQuality(DataQuality
+                .newBuilder(run.getQuality()).setNoIdleBaseline(List.of("CPU_PACKAGE/cpu")).build()).build();
+        assertThat(print(List.of(a, b, noBaseline, run))).contains("note: 2 run(s) drew less than their devices' idle baseline "
+                + "(net below 0; lowest -35.4 J, run busy)");
+        assertThat(print(List.of(run, noBaseline))).doesNotContain("idle baseline (net below 0");
+    }
+
     /** A device the run names without a reading in it (cuda:0 for gpu0, a review): said, with where to look. */
     @Test
     void aRunWithAnUnmeasuredDeviceSaysWhich() {
