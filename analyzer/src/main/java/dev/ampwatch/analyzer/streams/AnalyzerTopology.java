@@ -159,7 +159,9 @@ public final class AnalyzerTopology {
                 Serdes.String(), experimentRunsSerde()).withCachingDisabled());
         builder.addStateStore(Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(EXPERIMENT_STATS_STORE),
                 Serdes.String(), topics.experimentStats().valueSerde()).withCachingDisabled());
-        runs.filter((k, v) -> v.getIsFinal() && v.getExperimentId() != null, Named.as("final-runs"))
+        // a tombstone on run-energy (a run deleted by hand) comes through the direct engine's table as a null value: it
+        // leaves /runs, not its experiment (its experiment is not known from it); it stopped the statistics before
+        runs.filter((k, v) -> v != null && v.getIsFinal() && v.getExperimentId() != null, Named.as("final-runs"))
                 .selectKey((k, v) -> v.getExperimentId(), Named.as("key-by-experiment"))
                 .repartition(Repartitioned.<String, RunEnergy>as("runs-by-experiment")
                         .withKeySerde(Serdes.String()).withValueSerde(topics.runEnergy().valueSerde()))

@@ -190,6 +190,21 @@ class ExperimentRunsProcessorTest {
         });
     }
 
+    /** A run deleted by hand (a tombstone on run-energy) stays in its experiment, and nothing fails (it threw before). */
+    @Test
+    void aTombstoneOnRunEnergyStopsNothing() {
+        withDriver(driver -> {
+            List<RunEnergy> runs = runs();
+            pipe(driver, runs.subList(0, 3));
+            input(driver).pipeInput("run-0", null, Instant.ofEpochSecond(1_800_000_100L));
+            pipe(driver, runs.subList(3, 6));
+            List<KeyValue<String, ExperimentStats>> out = output(driver).readKeyValuesToList();
+            assertThat(out).hasSize(6);
+            assertThat(out.get(5).value).isEqualTo(expected("exp", runs));
+            assertThat(driver.getKeyValueStore(AnalyzerTopology.RUN_ENERGY_STORE).get("run-0")).isNull(); // gone from /runs
+        });
+    }
+
     @Test
     void runningTotalsAreNoRunsOfTheExperiment() {
         withDriver(driver -> {
