@@ -30,6 +30,23 @@ public final class ExperimentRunsAggregator {
         return ExperimentRuns.newBuilder().setExperimentId(experimentId).setRuns(runs).build();
     }
 
+    /**
+     * An experiment of {@code runs} (each run once), oldest end first, then by run id: the order the statistics take
+     * them in, whatever order they arrived in.
+     */
+    public static ExperimentRuns sorted(String experimentId, List<FinishedRun> runs) {
+        List<FinishedRun> all = new ArrayList<>(runs);
+        all.sort(java.util.Comparator.comparingLong(FinishedRun::getEndUs).thenComparing(FinishedRun::getRunId));
+        return ExperimentRuns.newBuilder().setExperimentId(experimentId).setRuns(all).build();
+    }
+
+    /** The experiment of these final records (the latest of each run), as the analyzer's statistics take it. */
+    public static ExperimentRuns of(String experimentId, java.util.Collection<RunEnergy> finals) {
+        java.util.Map<String, FinishedRun> byRun = new java.util.LinkedHashMap<>();
+        finals.forEach(r -> byRun.put(r.getRunId(), finished(r)));
+        return sorted(experimentId, new ArrayList<>(byRun.values()));
+    }
+
     /** What the statistics need of a final record: its configuration and every response variable. */
     static FinishedRun finished(RunEnergy run) {
         RunConfig c = run.getConfig();

@@ -179,12 +179,21 @@ public final class AnalyzerTopology {
      * {@code not_computed} what was left out and why; {@code ampwatch report} computes everything from the
      * run-energy topic.
      */
+    /** What the reason of a trimmed record says (the report recomputes such statistics from the runs). */
+    private static final String TRIMMED = "more than the";
+
+    /** Whether {@code stats} went out trimmed by {@link #fitting}: analyses were left out for the broker's size limit. */
+    public static boolean trimmed(ExperimentStats stats) {
+        return stats.getNotComputed().stream().anyMatch(n -> n.getReason() != null && n.getReason().contains(TRIMMED)
+                && n.getReason().contains("ampwatch report"));
+    }
+
     static ExperimentStats fitting(ExperimentStats stats, int maxBytes) {
         byte[] bytes = dev.ampwatch.schema.kafka.AmpwatchSerdes.experimentStats().encode(stats);
         if (bytes.length <= maxBytes) {
             return stats;
         }
-        String why = "the statistics came to " + bytes.length + " bytes, more than the " + maxBytes + " the broker and producer take "
+        String why = "the statistics came to " + bytes.length + " bytes, " + TRIMMED + " " + maxBytes + " the broker and producer take "
                 + "(topic max.message.bytes, producer max.request.size): left out here; ampwatch report --experiment computes them";
         ExperimentStats trimmed = ExperimentStats.newBuilder(stats).setTests(List.of()).setComparisons(List.of()).setAnova(List.of())
                 .setRegressions(List.of()).setNotComputed(List.of(new dev.ampwatch.schema.NotComputed(

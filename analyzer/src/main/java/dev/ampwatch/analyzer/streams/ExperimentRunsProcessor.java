@@ -9,7 +9,6 @@ import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.RunEnergy;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serdes;
@@ -105,8 +104,7 @@ final class ExperimentRunsProcessor implements Processor<String, RunEnergy, Stri
     }
 
     private static ExperimentRuns sorted(String experimentId, List<FinishedRun> all) {
-        all.sort(Comparator.comparingLong(FinishedRun::getEndUs).thenComparing(FinishedRun::getRunId));
-        return ExperimentRuns.newBuilder().setExperimentId(experimentId).setRuns(all).build();
+        return ExperimentRunsAggregator.sorted(experimentId, all);
     }
 
     private ExperimentStats compute(ExperimentRuns experiment) {

@@ -80,9 +80,10 @@ public final class ReportCommand implements Callable<Integer> {
             }
             statsSource = "statistics from topic " + kafka.topics().experimentStats().name() + " at " + bootstrap;
         }
-        ReportData data = topics != null
+        ReportData data = untrimmed(topics != null
                 ? topics.withRuns(experimentId, stats, statsSource + "; runs from topic " + kafka.topics().runEnergy().name())
-                : analyzer.withRuns(experimentId, stats, statsSource + "; runs from its /runs (final records only)");
+                : analyzer.withRuns(experimentId, stats, statsSource + "; runs from its /runs (final records only)"));
+        stats = data.stats();
         Path csvPath = csv != null ? csv : csvNextTo(out);
         write(out, ReportHtml.render(data));
         write(csvPath, ReportCsv.write(data, ReportHtml.labels(stats)));
@@ -97,10 +98,29 @@ public final class ReportCommand implements Callable<Integer> {
     /** Writes the report of {@code experimentId}, with {@code stats} and its runs from the run-energy topic (the demo). */
     public static void fromTopics(java.util.Map<String, Object> client, dev.ampwatch.schema.kafka.Topics topics, String experimentId,
                                   ExperimentStats stats, Path html) throws IOException {
-        ReportData data = new TopicSource(client, topics, Duration.ofSeconds(30)).withRuns(experimentId, stats,
-                "statistics and runs from the demo's analyzer (topic " + topics.runEnergy().name() + ")");
+        ReportData data = untrimmed(new TopicSource(client, topics, Duration.ofSeconds(30)).withRuns(experimentId, stats,
+                "statistics and runs from the demo's analyzer (topic " + topics.runEnergy().name() + ")"));
         write(html, ReportHtml.render(data));
-        write(csvNextTo(html), ReportCsv.write(data, ReportHtml.labels(stats)));
+        write(csvNextTo(html), ReportCsv.write(data, ReportHtml.labels(data.stats())));
+    }
+
+    /**
+     * Statistics the analyzer had to send without their tests, comparisons, ANOVA and regressions (too large for the
+     * broker: {@code not_computed} says so) are computed here from the runs, as the analyzer computes them, with the
+     * settings it used; others are the analyzer's.
+     */
+    static ReportData untrimmed(ReportData data) {
+        ExperimentStats stats = data.stats();
+        if (!dev.ampwatch.analyzer.streams.AnalyzerTopology.trimmed(stats)) {
+            return data;
+        }
+        var s = stats.getSettings();
+        var settings = new dev.ampwatch.analyzer.stats.StatisticsSettings(s.getAlpha(), s.getEquivalenceMarginRatio(),
+                s.getPowerTargetRatio(), s.getPowerDifferenceRatio());
+        ExperimentStats computed = dev.ampwatch.analyzer.stats.ExperimentStatistics.computeWith(
+                dev.ampwatch.analyzer.stats.ExperimentRunsAggregator.of(stats.getExperimentId(), data.runs()), settings);
+        return new ReportData(computed, data.runs(), data.runningTotals(), data.source() + "; the analyzer's statistics were too "
+                + "large for the broker and left analyses out, so they were computed here from these " + data.runs().size() + " runs");
     }
 
     public static Path csvNextTo(Path html) {

@@ -16,6 +16,32 @@ import picocli.CommandLine;
 /** The report's command line and its reading of the analyzer's JSON, without a broker. */
 class ReportCommandTest {
 
+    /**
+     * Statistics the analyzer sent trimmed (too large for the broker: no tests, comparisons, ANOVA or regressions, and a
+     * not_computed entry saying the report computes them) are computed from the runs: the analyzer's message promised
+     * it, and the report used to print the trimmed record.
+     */
+    @Test
+    void statisticsTheAnalyzerTrimmedAreComputedFromTheRuns() {
+        ReportData data = ReportFixture.data();
+        ExperimentStats full = data.stats();
+        ExperimentStats trimmed = ExperimentStats.newBuilder(full).setTests(java.util.List.of()).setComparisons(java.util.List.of())
+                .setAnova(java.util.List.of()).setRegressions(java.util.List.of()).setNotComputed(java.util.List.of(
+                        new dev.ampwatch.schema.NotComputed("tests, comparisons, ANOVA and regressions", null, "the statistics came to"
+                                + " 9114 bytes, more than the 5100 the broker and producer take (topic max.message.bytes, producer"
+                                + " max.request.size): left out here; ampwatch report --experiment computes them"))).build();
+
+        ReportData done = ReportCommand.untrimmed(new ReportData(trimmed, data.runs(), data.runningTotals(), "the topic"));
+
+        assertThat(full.getComparisons()).isNotEmpty();
+        assertThat(done.stats().getComparisons()).isEqualTo(full.getComparisons());
+        assertThat(done.stats().getAnova()).isEqualTo(full.getAnova());
+        assertThat(done.stats().getConfigurations()).isEqualTo(full.getConfigurations());
+        assertThat(done.stats().getNotComputed()).isEqualTo(full.getNotComputed());
+        assertThat(done.source()).startsWith("the topic; the analyzer's statistics were too large").contains("from these 20 runs");
+        assertThat(ReportCommand.untrimmed(data)).isSameAs(data);
+    }
+
     @Test
     void theAnalyzersJsonReadsBackIntoTheRecordsItWasWrittenFrom() throws Exception {
         ReportData data = ReportFixture.data();
