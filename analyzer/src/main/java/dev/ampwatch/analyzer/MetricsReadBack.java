@@ -133,6 +133,9 @@ final class MetricsReadBack {
                          Duration limit) {
         List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                 .map(p -> new TopicPartition(topic, p.partition())).toList();
+        // assigned before their offsets are asked: a read-committed consumer keeps the last stable offsets it is given for
+        // assigned partitions, and logged a WARN per partition at every read-back ("no longer assigned") otherwise
+        consumer.assign(partitions);
         Map<TopicPartition, Long> query = new HashMap<>();
         partitions.forEach(tp -> query.put(tp, Math.max(0, sinceMs)));
         Map<TopicPartition, OffsetAndTimestamp> from = consumer.offsetsForTimes(query, Duration.ofSeconds(30));
