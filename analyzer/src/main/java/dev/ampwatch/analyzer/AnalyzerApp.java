@@ -143,7 +143,7 @@ public final class AnalyzerApp implements AutoCloseable {
                 inputs.ifPresent(n -> internal.addAll(AnalyzerTopology.internalTopics(config, topology, n, clientProperties)));
             }
             java.util.Set<String> created = InternalTopics.create(admin, internal);
-            dev.ampwatch.analyzer.streams.ExperimentRunsSeed.seedCreated(created, clientProperties, config.topics(),
+            dev.ampwatch.analyzer.streams.ExperimentRunsSeed.seedWhereNeeded(admin, created, clientProperties, config.topics(),
                     streamsConfig.applicationId());
         }
         HttpApi http = HttpApi.bind(httpHost, httpPort);

@@ -210,6 +210,10 @@ final class MetricsReadBack {
             metrics.experimentsHere(stats, id -> elsewhere(streams, id));
             LOG.info("experiments' statistics on /metrics: {} experiments, those of the statistics partitions this instance has",
                     stats.size());
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+            // another rebalance began before this read (a review counted ~60 WARNs an instance around rebalances): the
+            // next time the statistics are running they are read again
+            LOG.info("experiments' statistics not read back yet, the statistics are rebalancing: {}", e.getMessage());
         } catch (RuntimeException e) {
             LOG.warn("could not read back the experiments' statistics from the local store: {}", e.toString());
         }

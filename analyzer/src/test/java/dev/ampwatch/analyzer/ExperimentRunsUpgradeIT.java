@@ -39,7 +39,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * An experiment's runs are kept one store entry per run (ExperimentRunsProcessor); an analyzer that kept one list per
  * experiment had no such store, so the first start after the upgrade creates its changelog and must fill it from the
  * run-energy topic (ExperimentRunsSeed): without that, the experiment's next run would make its statistics those of
- * that one run. Here the changelog is deleted and the local state wiped (what the upgrade finds), on a real broker.
+ * that one run. Here the changelog is emptied, its seeding forgotten and the local state wiped (what the upgrade finds,
+ * or what a first start that died before it had seeded left), on a real broker.
  */
 class ExperimentRunsUpgradeIT {
     private static final Instant T0 = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(600);
@@ -62,10 +63,17 @@ class ExperimentRunsUpgradeIT {
 
         String statistics = config.applicationId() + (engine == AnalyzerConfig.Engine.DIRECT ? AnalyzerApp.STATISTICS_SUFFIX : "");
         String changelog = ExperimentRunsSeed.changelog(statistics);
+        String seeded = ExperimentRunsSeed.seededGroup(statistics);
         try (Admin admin = Admin.create(client)) {
             assertThat(admin.listTopics().names().get()).contains(changelog);
+            assertThat(admin.listConsumerGroupOffsets(seeded).partitionsToOffsetAndMetadata().get()).as("seeding recorded").isNotEmpty();
             admin.deleteTopics(Set.of(changelog)).all().get();
+            admin.deleteConsumerGroups(Set.of(seeded)).all().get();
             await().atMost(Duration.ofSeconds(30)).until(() -> !admin.listTopics().names().get().contains(changelog));
+            // what a first start after the upgrade leaves when it dies after creating the changelog, before seeding it: an
+            // empty changelog that the next start does not create (before, only the start that created it seeded it)
+            admin.createTopics(Set.of(new org.apache.kafka.clients.admin.NewTopic(changelog, 2, (short) 1)
+                    .configs(Map.of("cleanup.policy", "compact")))).all().get();
         }
         wipe(stateDir);
 

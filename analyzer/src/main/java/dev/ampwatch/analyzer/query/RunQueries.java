@@ -66,7 +66,7 @@ public final class RunQueries {
             value = streams.store(StoreQueryParameters.fromNameAndType(store,
                     QueryableStoreTypes.<String, Object>keyValueStore())).get(key);
         } catch (InvalidStateStoreException e) {
-            return notReady(e);
+            return notReady(store);
         }
         return value == null ? Response.error(404, "no such " + what) // the id is not echoed back
                 : Response.json(200, Json.write(value));
@@ -83,7 +83,7 @@ public final class RunQueries {
             try (KeyValueIterator<String, RunEnergy> it = store().all()) {
                 it.forEachRemaining(kv -> all.add(summary(kv.value)));
             } catch (InvalidStateStoreException e) {
-                return notReady(e);
+                return notReady(AnalyzerTopology.RUN_ENERGY_STORE);
             }
         }
         if (!localOnly) {
@@ -148,7 +148,8 @@ public final class RunQueries {
         }
     }
 
-    private static Response notReady(InvalidStateStoreException e) {
-        return Response.error(503, "run store not queryable yet (starting or rebalancing)");
+    private static Response notReady(String store) {
+        return Response.error(503, (AnalyzerTopology.EXPERIMENT_STATS_STORE.equals(store) ? "experiment statistics" : "run store")
+                + " not queryable yet (starting or rebalancing)");
     }
 }

@@ -6,7 +6,10 @@ import dev.ampwatch.schema.RunEnergy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -18,10 +21,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fills the experiments' run store changelog ({@link ExperimentRunsProcessor#RUNS_STORE}) just created, the first
- * start after an upgrade from an analyzer that kept one list of runs per experiment, with every final run of the
- * run-energy topic, each in the partition of its experiment (as the repartition topic puts it). Without it the
- * statistics would start over from the next run of each experiment. A fresh deployment copies nothing.
+ * Fills the experiments' run store changelog ({@link ExperimentRunsProcessor#RUNS_STORE}) with every final run of the
+ * run-energy topic, each in the partition of its experiment (as the repartition topic puts it), before the statistics
+ * start, unless that was done: the first start after an upgrade from an analyzer that kept one list of runs per
+ * experiment (without it the statistics would start over from each experiment's next run), and a fresh deployment.
+ *
+ * <p>Done means recorded as done after the seed was written whole: the offsets of a consumer group of its own,
+ * {@link #seededGroup} (metadata: when and how many). Whether this start created the changelog decides nothing: a first
+ * start that died between creating it and seeding it left it empty for good, and a second instance started at the same
+ * time went on while the first was still seeding (an outside review, 2026-12-03). Every instance that finds no record
+ * seeds before its statistics start; seeding again writes each run as it is, so two seeding at once agree.
  */
 public final class ExperimentRunsSeed {
     private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunsSeed.class);
@@ -33,21 +42,45 @@ public final class ExperimentRunsSeed {
         return applicationId + "-" + ExperimentRunsProcessor.RUNS_STORE + "-changelog";
     }
 
+    /** The consumer group whose offsets record that the changelog of {@code applicationId} was seeded (no member ever). */
+    public static String seededGroup(String applicationId) {
+        return applicationId + "-experiment-runs-seeded";
+    }
+
     /**
-     * Fills what an upgrade finds created empty at start: the run-energy store changelog of the Kafka Streams engine
-     * (an earlier store restored from the run-energy topic itself: {@link RunEnergyChangelogSeed}), and the experiments'
-     * run store changelog of either engine.
+     * Fills what an upgrade finds empty at start: the run-energy store changelog of the Kafka Streams engine when this
+     * start created it (an earlier store restored from the run-energy topic itself: {@link RunEnergyChangelogSeed}), and
+     * the experiments' run store changelog of either engine unless it was seeded.
      *
      * @param created the internal topics this start created; {@code statistics} the application id of the statistics
      */
-    public static void seedCreated(java.util.Set<String> created, Map<String, ?> clientProperties, dev.ampwatch.schema.kafka.Topics topics,
-                                   String statistics) {
+    public static void seedWhereNeeded(Admin admin, java.util.Set<String> created, Map<String, ?> clientProperties,
+                                       dev.ampwatch.schema.kafka.Topics topics, String statistics) {
         String runEnergyChangelog = statistics + AnalyzerTopology.RUN_ENERGY_CHANGELOG_SUFFIX;
         if (created.contains(runEnergyChangelog)) {
             RunEnergyChangelogSeed.seed(clientProperties, topics.runEnergy().name(), runEnergyChangelog);
         }
-        if (created.contains(changelog(statistics))) {
-            seed(clientProperties, topics.runEnergy().name(), topics.runEnergy().valueSerde().deserializer(), changelog(statistics));
+        String changelog = changelog(statistics);
+        String group = seededGroup(statistics);
+        try {
+            if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(changelog)) {
+                LOG.warn("{} does not exist (its creation failed, see above): the experiments' runs are not seeded; Kafka Streams "
+                        + "creates it, and the statistics of each experiment start over from its next run", changelog);
+                return;
+            }
+            if (!admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).isEmpty()) {
+                return;
+            }
+            int runs = seed(clientProperties, topics.runEnergy().name(), topics.runEnergy().valueSerde().deserializer(), changelog);
+            admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(changelog, 0), new OffsetAndMetadata(0L,
+                    "seeded " + java.time.Instant.now() + " with " + runs + " final runs of " + topics.runEnergy().name())))
+                    .all().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while seeding " + changelog, e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // not recorded as seeded: the next start seeds again (each run as it is)
+            LOG.warn("could not check or record the seeding of {} (consumer group {}): {}", changelog, group, e.toString());
         }
     }
 
@@ -88,7 +121,7 @@ public final class ExperimentRunsSeed {
         if (unreadable > 0) {
             LOG.warn("{} records of {} could not be read and are in no experiment's runs", unreadable, runEnergyTopic);
         }
-        LOG.info("experiments' run store changelog {} created: seeded with {} final runs from {}", changelog, written, runEnergyTopic);
+        LOG.info("experiments' run store changelog {} seeded with {} final runs from {}", changelog, written, runEnergyTopic);
         return written;
     }
 }
