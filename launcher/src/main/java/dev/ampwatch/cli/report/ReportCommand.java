@@ -105,22 +105,35 @@ public final class ReportCommand implements Callable<Integer> {
     }
 
     /**
-     * Statistics the analyzer had to send without their tests, comparisons, ANOVA and regressions (too large for the
-     * broker: {@code not_computed} says so) are computed here from the runs, as the analyzer computes them, with the
-     * settings it used; others are the analyzer's.
+     * The analyzer's statistics, unless they cannot be those of the runs read: computed here from the runs, as the analyzer
+     * computes them and with the settings it used, when the analyzer had to send them without their tests, comparisons,
+     * ANOVA and regressions (too large for the broker: {@code not_computed} says so), or when they count other runs per
+     * configuration than the runs read (a record a paused analyzer wrote late, or runs that finished since). The source
+     * line says which.
      */
     static ReportData untrimmed(ReportData data) {
         ExperimentStats stats = data.stats();
-        if (!dev.ampwatch.analyzer.streams.AnalyzerTopology.trimmed(stats)) {
-            return data;
-        }
+        boolean trimmed = dev.ampwatch.analyzer.streams.AnalyzerTopology.trimmed(stats);
         var s = stats.getSettings();
         var settings = new dev.ampwatch.analyzer.stats.StatisticsSettings(s.getAlpha(), s.getEquivalenceMarginRatio(),
                 s.getPowerTargetRatio(), s.getPowerDifferenceRatio());
         ExperimentStats computed = dev.ampwatch.analyzer.stats.ExperimentStatistics.computeWith(
                 dev.ampwatch.analyzer.stats.ExperimentRunsAggregator.of(stats.getExperimentId(), data.runs()), settings);
-        return new ReportData(computed, data.runs(), data.runningTotals(), data.source() + "; the analyzer's statistics were too "
-                + "large for the broker and left analyses out, so they were computed here from these " + data.runs().size() + " runs");
+        if (!trimmed && counts(computed).equals(counts(stats))) {
+            return data;
+        }
+        String why = trimmed ? "the analyzer's statistics were too large for the broker and left analyses out"
+                : "the analyzer's statistics counted other runs per configuration than these (" + counts(stats) + " against "
+                        + counts(computed) + ": runs finished since, or a record written late)";
+        return new ReportData(computed, data.runs(), data.runningTotals(), data.source() + "; " + why + ", so they were "
+                + "computed here from these " + data.runs().size() + " runs");
+    }
+
+    /** Completed, failed and unmeasured runs of each configuration. */
+    private static java.util.Map<String, String> counts(ExperimentStats stats) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        stats.getConfigurations().forEach(c -> out.put(c.getLabel(), c.getRuns() + "/" + c.getFailedRuns() + "/" + c.getUnmeasuredRuns()));
+        return out;
     }
 
     public static Path csvNextTo(Path html) {

@@ -42,6 +42,20 @@ class ReportCommandTest {
         assertThat(ReportCommand.untrimmed(data)).isSameAs(data);
     }
 
+    /** A record that counts fewer runs than the topic holds (written late, or runs finished since) is not reported. */
+    @Test
+    void statisticsOfOtherRunsThanTheReportsAreComputedFromItsRuns() {
+        ReportData data = ReportFixture.data();
+        ReportData older = ReportCommand.untrimmed(new ReportData(data.stats(), data.runs().subList(0, 16), data.runningTotals(), "x"));
+        ReportData stale = new ReportData(older.stats(), data.runs(), data.runningTotals(), "the topic");
+
+        ReportData done = ReportCommand.untrimmed(stale);
+
+        assertThat(done.stats().getConfigurations()).isEqualTo(data.stats().getConfigurations());
+        assertThat(done.stats().getComparisons()).isEqualTo(data.stats().getComparisons());
+        assertThat(done.source()).contains("counted other runs per configuration than these").contains("from these 20 runs");
+    }
+
     @Test
     void theAnalyzersJsonReadsBackIntoTheRecordsItWasWrittenFrom() throws Exception {
         ReportData data = ReportFixture.data();
