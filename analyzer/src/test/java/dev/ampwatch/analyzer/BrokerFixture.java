@@ -100,4 +100,13 @@ final class BrokerFixture {
         return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                 "http://127.0.0.1:" + app.httpPort() + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
+
+    /** Deletes a state directory and all in it (what a lost disk, or an exactly-once wipe, leaves). */
+    static void wipe(java.nio.file.Path stateDir) throws java.io.IOException {
+        if (java.nio.file.Files.exists(stateDir)) {
+            try (var paths = java.nio.file.Files.walk(stateDir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
 }

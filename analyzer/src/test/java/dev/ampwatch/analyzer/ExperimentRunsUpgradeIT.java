@@ -18,12 +18,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -75,7 +73,7 @@ class ExperimentRunsUpgradeIT {
             admin.createTopics(Set.of(new org.apache.kafka.clients.admin.NewTopic(changelog, 2, (short) 1)
                     .configs(Map.of("cleanup.policy", "compact")))).all().get();
         }
-        wipe(stateDir);
+        BrokerFixture.wipe(stateDir);
 
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(30))) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
@@ -116,14 +114,6 @@ class ExperimentRunsUpgradeIT {
             n += c.get("runs").asInt();
         }
         return n;
-    }
-
-    private static void wipe(Path stateDir) throws Exception {
-        if (Files.exists(stateDir)) {
-            try (var paths = Files.walk(stateDir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 
     /**

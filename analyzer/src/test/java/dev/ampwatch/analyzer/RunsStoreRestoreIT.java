@@ -15,12 +15,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +58,7 @@ class RunsStoreRestoreIT {
         }
 
         // what the exactly-once wipe leaves: no local state; the group's committed offsets are at the end of run-energy
-        wipe(stateDir);
+        BrokerFixture.wipe(stateDir);
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(30))) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             assertFinishedRunsServed(app);
@@ -80,7 +78,7 @@ class RunsStoreRestoreIT {
             admin.deleteTopics(Set.of(ownChangelog)).all().get();
             await().atMost(Duration.ofSeconds(30)).until(() -> !admin.listTopics().names().get().contains(ownChangelog));
         }
-        wipe(stateDir);
+        BrokerFixture.wipe(stateDir);
         try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(30))) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             assertFinishedRunsServed(app);
@@ -95,14 +93,6 @@ class RunsStoreRestoreIT {
         assertThat(get(app, "/runs/run-1").statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(30)).until(() -> BrokerFixture.scrape(app), m -> m.contains("run_id=\"run-1\"")
                 && m.contains("run_id=\"run-2\""));
-    }
-
-    private static void wipe(Path stateDir) throws Exception {
-        if (Files.exists(stateDir)) {
-            try (var paths = Files.walk(stateDir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 
     private static String runs(AnalyzerApp app) throws Exception {

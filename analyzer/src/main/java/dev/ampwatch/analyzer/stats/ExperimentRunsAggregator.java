@@ -40,6 +40,11 @@ public final class ExperimentRunsAggregator {
         return ExperimentRuns.newBuilder().setExperimentId(experimentId).setRuns(all).build();
     }
 
+    /** A final record as one store entry of its experiment (the statistics keep one per run). */
+    public static ExperimentRuns entry(String experimentId, RunEnergy run) {
+        return ExperimentRuns.newBuilder().setExperimentId(experimentId).setRuns(new ArrayList<>(List.of(finished(run)))).build();
+    }
+
     /** The experiment of these final records (the latest of each run), as the analyzer's statistics take it. */
     public static ExperimentRuns of(String experimentId, java.util.Collection<RunEnergy> finals) {
         java.util.Map<String, FinishedRun> byRun = new java.util.LinkedHashMap<>();

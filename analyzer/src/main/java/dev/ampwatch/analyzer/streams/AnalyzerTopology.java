@@ -172,13 +172,6 @@ public final class AnalyzerTopology {
                         topics.experimentStats().valueSerde()).withName("experiment-stats"));
     }
 
-    /**
-     * Statistics the broker takes: under exactly-once a record the broker refuses aborts the transaction
-     * whatever a production exception handler answers, and the same record then fails every retry. Larger
-     * ones (an experiment of hundreds of configurations) keep their groups and configurations and say in
-     * {@code not_computed} what was left out and why; {@code ampwatch report} computes everything from the
-     * run-energy topic.
-     */
     /** What the reason of a trimmed record says (the report recomputes such statistics from the runs). */
     private static final String TRIMMED = "more than the";
 
@@ -188,6 +181,13 @@ public final class AnalyzerTopology {
                 && n.getReason().contains("ampwatch report"));
     }
 
+    /**
+     * Statistics the broker takes: under exactly-once a record the broker refuses aborts the transaction
+     * whatever a production exception handler answers, and the same record then fails every retry. Larger
+     * ones (an experiment of hundreds of configurations) keep their groups and configurations and say in
+     * {@code not_computed} what was left out and why; {@code ampwatch report} computes them from the experiment's
+     * final runs ({@link #trimmed}).
+     */
     static ExperimentStats fitting(ExperimentStats stats, int maxBytes) {
         byte[] bytes = dev.ampwatch.schema.kafka.AmpwatchSerdes.experimentStats().encode(stats);
         if (bytes.length <= maxBytes) {

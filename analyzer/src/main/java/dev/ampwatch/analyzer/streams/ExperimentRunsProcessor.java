@@ -86,9 +86,7 @@ final class ExperimentRunsProcessor implements Processor<String, RunEnergy, Stri
         if (record.key() == null || run == null) {
             return;
         }
-        ExperimentRuns entry = ExperimentRunsAggregator.add(record.key(), run,
-                ExperimentRuns.newBuilder().setExperimentId(record.key()).setRuns(new ArrayList<>()).build());
-        runs.put(key(record.key(), run.getRunId()), entry);
+        runs.put(key(record.key(), run.getRunId()), ExperimentRunsAggregator.entry(record.key(), run));
         ExperimentStats computed = compute(collect(record.key()));
         stats.put(record.key(), ValueAndTimestamp.make(computed, record.timestamp()));
         context.forward(record.withValue(computed));
@@ -100,10 +98,6 @@ final class ExperimentRunsProcessor implements Processor<String, RunEnergy, Stri
         try (KeyValueIterator<String, ExperimentRuns> it = runs.prefixScan(prefix(experimentId), Serdes.String().serializer())) {
             it.forEachRemaining(kv -> all.addAll(kv.value.getRuns()));
         }
-        return sorted(experimentId, all);
-    }
-
-    private static ExperimentRuns sorted(String experimentId, List<FinishedRun> all) {
         return ExperimentRunsAggregator.sorted(experimentId, all);
     }
 
@@ -146,7 +140,7 @@ final class ExperimentRunsProcessor implements Processor<String, RunEnergy, Stri
     }
 
     private boolean repair(String experimentId, List<FinishedRun> of) {
-        ExperimentStats computed = compute(sorted(experimentId, of));
+        ExperimentStats computed = compute(ExperimentRunsAggregator.sorted(experimentId, of));
         ValueAndTimestamp<ExperimentStats> stored = stats.get(experimentId);
         if (stored != null && Objects.equals(stored.value(), computed)) {
             return false;

@@ -80,7 +80,7 @@ public final class ReportCommand implements Callable<Integer> {
             }
             statsSource = "statistics from topic " + kafka.topics().experimentStats().name() + " at " + bootstrap;
         }
-        ReportData data = untrimmed(topics != null
+        ReportData data = checkedAgainstRuns(topics != null
                 ? topics.withRuns(experimentId, stats, statsSource + "; runs from topic " + kafka.topics().runEnergy().name())
                 : analyzer.withRuns(experimentId, stats, statsSource + "; runs from its /runs (final records only)"));
         stats = data.stats();
@@ -98,7 +98,7 @@ public final class ReportCommand implements Callable<Integer> {
     /** Writes the report of {@code experimentId}, with {@code stats} and its runs from the run-energy topic (the demo). */
     public static void fromTopics(java.util.Map<String, Object> client, dev.ampwatch.schema.kafka.Topics topics, String experimentId,
                                   ExperimentStats stats, Path html) throws IOException {
-        ReportData data = untrimmed(new TopicSource(client, topics, Duration.ofSeconds(30)).withRuns(experimentId, stats,
+        ReportData data = checkedAgainstRuns(new TopicSource(client, topics, Duration.ofSeconds(30)).withRuns(experimentId, stats,
                 "statistics and runs from the demo's analyzer (topic " + topics.runEnergy().name() + ")"));
         write(html, ReportHtml.render(data));
         write(csvNextTo(html), ReportCsv.write(data, ReportHtml.labels(data.stats())));
@@ -111,7 +111,7 @@ public final class ReportCommand implements Callable<Integer> {
      * configuration than the runs read (a record a paused analyzer wrote late, or runs that finished since). The source
      * line says which.
      */
-    static ReportData untrimmed(ReportData data) {
+    static ReportData checkedAgainstRuns(ReportData data) {
         ExperimentStats stats = data.stats();
         boolean trimmed = dev.ampwatch.analyzer.streams.AnalyzerTopology.trimmed(stats);
         var s = stats.getSettings();

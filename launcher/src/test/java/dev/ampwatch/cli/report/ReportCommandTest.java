@@ -31,7 +31,7 @@ class ReportCommandTest {
                                 + " 9114 bytes, more than the 5100 the broker and producer take (topic max.message.bytes, producer"
                                 + " max.request.size): left out here; ampwatch report --experiment computes them"))).build();
 
-        ReportData done = ReportCommand.untrimmed(new ReportData(trimmed, data.runs(), data.runningTotals(), "the topic"));
+        ReportData done = ReportCommand.checkedAgainstRuns(new ReportData(trimmed, data.runs(), data.runningTotals(), "the topic"));
 
         assertThat(full.getComparisons()).isNotEmpty();
         assertThat(done.stats().getComparisons()).isEqualTo(full.getComparisons());
@@ -39,17 +39,17 @@ class ReportCommandTest {
         assertThat(done.stats().getConfigurations()).isEqualTo(full.getConfigurations());
         assertThat(done.stats().getNotComputed()).isEqualTo(full.getNotComputed());
         assertThat(done.source()).startsWith("the topic; the analyzer's statistics were too large").contains("from these 20 runs");
-        assertThat(ReportCommand.untrimmed(data)).isSameAs(data);
+        assertThat(ReportCommand.checkedAgainstRuns(data)).isSameAs(data);
     }
 
     /** A record that counts fewer runs than the topic holds (written late, or runs finished since) is not reported. */
     @Test
     void statisticsOfOtherRunsThanTheReportsAreComputedFromItsRuns() {
         ReportData data = ReportFixture.data();
-        ReportData older = ReportCommand.untrimmed(new ReportData(data.stats(), data.runs().subList(0, 16), data.runningTotals(), "x"));
+        ReportData older = ReportCommand.checkedAgainstRuns(new ReportData(data.stats(), data.runs().subList(0, 16), data.runningTotals(), "x"));
         ReportData stale = new ReportData(older.stats(), data.runs(), data.runningTotals(), "the topic");
 
-        ReportData done = ReportCommand.untrimmed(stale);
+        ReportData done = ReportCommand.checkedAgainstRuns(stale);
 
         assertThat(done.stats().getConfigurations()).isEqualTo(data.stats().getConfigurations());
         assertThat(done.stats().getComparisons()).isEqualTo(data.stats().getComparisons());
