@@ -4,7 +4,6 @@ import dev.ampwatch.analyzer.state.ExperimentRuns;
 import dev.ampwatch.analyzer.stats.ExperimentRunsAggregator;
 import dev.ampwatch.schema.RunEnergy;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -63,7 +62,8 @@ public final class ExperimentRunsSeed {
         String changelog = changelog(statistics);
         String group = seededGroup(statistics);
         try {
-            if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(changelog)) {
+            // just created, a topic may not be listed yet (a broker's metadata lags the controller's): created counts
+            if (!created.contains(changelog) && !admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(changelog)) {
                 LOG.warn("{} does not exist (its creation failed, see above): the experiments' runs are not seeded; Kafka Streams "
                         + "creates it, and the statistics of each experiment start over from its next run", changelog);
                 return;
@@ -108,8 +108,7 @@ public final class ExperimentRunsSeed {
                         continue;
                     }
                     byte[] experiment = run.getExperimentId().getBytes(StandardCharsets.UTF_8);
-                    ExperimentRuns entry = ExperimentRunsAggregator.add(run.getExperimentId(), run,
-                            ExperimentRuns.newBuilder().setExperimentId(run.getExperimentId()).setRuns(new ArrayList<>()).build());
+                    ExperimentRuns entry = ExperimentRunsAggregator.entry(run.getExperimentId(), run);
                     producer.send(new ProducerRecord<>(changelog, Utils.toPositive(Utils.murmur2(experiment)) % partitions,
                             r.timestamp(), ExperimentRunsProcessor.key(run.getExperimentId(), run.getRunId())
                                     .getBytes(StandardCharsets.UTF_8), serializer.serialize(changelog, entry)));
