@@ -13,7 +13,7 @@
 # AMPWATCH_BENCH_NO_BUILD=1 skips the Maven build (benchmarks/target must then hold one).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
-java -Xmx3g -XX:FlightRecorderOptions:stackdepth=128 -cp "$cp" dev.ampwatch.bench.throughput.ThroughputBenchmark "$@"
+java -Xmx3g -XX:FlightRecorderOptions:stackdepth=128 -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints -cp "$cp" dev.ampwatch.bench.throughput.ThroughputBenchmark "$@"
 # JDK 17's jfr tool has no 'view'; a newer JDK's does, on the same recording
 profile=""
 for a in "$@"; do [[ "$a" == --profile=* ]] && profile="${a#--profile=}"; done
