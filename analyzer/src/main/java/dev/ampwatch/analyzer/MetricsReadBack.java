@@ -103,8 +103,9 @@ final class MetricsReadBack {
 
     private void readFinishedRuns() {
         long sinceMs = clock.millis() - retention.toMillis();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        KafkaConsumer<byte[], byte[]> consumer = null;
+        try {
+            consumer = new KafkaConsumer<>(consumerProperties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             Latest latest = latest(consumer, runEnergyTopic, runEnergy, sinceMs, READ_LIMIT);
             int finished = 0;
             for (RunEnergy run : latest.runs().values()) {
@@ -116,9 +117,34 @@ final class MetricsReadBack {
             LOG.info("finished runs read back from {} since {}: {} (those of this instance's hosts within the retention are on "
                     + "/metrics){}", runEnergyTopic, java.time.Instant.ofEpochMilli(sinceMs), finished,
                     latest.problem() == null ? "" : "; " + latest.problem());
+        } catch (org.apache.kafka.common.errors.InterruptException e) {
+            LOG.debug("closing: the finished runs of {} are not read back", runEnergyTopic);
         } catch (RuntimeException e) {
             LOG.warn("could not read back the finished runs from {} for /metrics (live runs are not affected): {}",
                     runEnergyTopic, e.toString());
+        } finally {
+            closeQuietly(consumer);
+        }
+    }
+
+    /**
+     * Closes a read-back consumer; interrupted (the analyzer closing: {@code shutdownNow}), at once and without the
+     * client's ERROR and stack trace about a fetcher it could not close (a rebalance stress logged one per instance
+     * closed during a read-back), the interrupt kept for the executor.
+     */
+    static void closeQuietly(KafkaConsumer<?, ?> consumer) {
+        if (consumer == null) {
+            return;
+        }
+        boolean interrupted = Thread.interrupted();
+        try {
+            consumer.close(interrupted ? Duration.ZERO : Duration.ofSeconds(30));
+        } catch (RuntimeException e) {
+            LOG.debug("closing the read-back consumer", e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.ampwatch.analyzer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.kafka.Topics;
@@ -52,6 +53,60 @@ class MetricsReadBackIT {
             assertThat(latest.runs().values()).allMatch(RunEnergy::getIsFinal); // run-5's final record stands
             assertThat(latest.problem()).isEqualTo("1 records that are no run energy skipped");
         }
+    }
+
+    /**
+     * An analyzer closed while its read-back runs interrupts the read-back's consumer ({@code shutdownNow}); a consumer
+     * that has fetched and is closed with its thread still interrupted logs an ERROR and a stack trace ("Failed to close
+     * fetcher"): a rebalance stress (benchmarks/rebalance.sh, 2026-12-03) printed one for most instances it closed, on a
+     * normal stop. The read-back's close logs nothing and keeps the interrupt; the consumer's own close, the control,
+     * logs the ERROR.
+     */
+    @Test
+    void closingAnInterruptedReadBackLogsNoError() throws Exception {
+        Topics topics = Topics.withPrefix("read-back-close.");
+        BrokerFixture.createTopics(topics, 1);
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        root.addAppender(logs);
+        try {
+            MetricsReadBack.closeQuietly(interruptedAfterAFetch(topics.runEnergy().name()));
+            assertThat(Thread.interrupted()).as("the interrupt is kept for the executor shutting down").isTrue();
+            assertThat(logs.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.ERROR)).isEmpty();
+
+            KafkaConsumer<byte[], byte[]> control = interruptedAfterAFetch(topics.runEnergy().name());
+            try {
+                control.close(Duration.ofSeconds(10));
+            } catch (org.apache.kafka.common.errors.InterruptException e) {
+                // and throws
+            }
+            Thread.interrupted();
+            assertThat(logs.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.ERROR))
+                    .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).anyMatch(m -> m.contains("Failed to close"));
+        } finally {
+            root.detachAppender(logs);
+            Thread.interrupted();
+        }
+    }
+
+    /** A read-back's consumer that has fetched from {@code topic}, then been interrupted in a poll (its thread still is). */
+    private static KafkaConsumer<byte[], byte[]> interruptedAfterAFetch(String topic) {
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(dev.ampwatch.analyzer.streams.RunEnergyChangelogSeed.readCommitted(BrokerFixture.client()),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+        consumer.assign(java.util.List.of(tp));
+        consumer.seekToBeginning(java.util.List.of(tp));
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            consumer.poll(Duration.ofMillis(100));
+            return consumer.position(tp) >= 0 && consumer.metrics().entrySet().stream().anyMatch(e ->
+                    e.getKey().name().equals("fetch-total") && ((Number) e.getValue().metricValue()).doubleValue() > 0);
+        });
+        Thread.currentThread().interrupt();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> consumer.poll(Duration.ofSeconds(1)))
+                .isInstanceOf(org.apache.kafka.common.errors.InterruptException.class);
+        return consumer;
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String topic, long timestampMs, String runId, byte[] value) {

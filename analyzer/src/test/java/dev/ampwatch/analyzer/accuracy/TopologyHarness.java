@@ -121,6 +121,13 @@ final class TopologyHarness implements AutoCloseable {
         pipe(sample(component, device, tUs).setPowerWatts(watts).setPowerKind(PowerKind.INSTANT).build());
     }
 
+    /** Instant power of {@code watts} from one device at every whole second of {@code [fromSecond, toSecond]}. */
+    void powerEachSecond(Component component, String device, int fromSecond, int toSecond, double watts) {
+        for (int s = fromSecond; s <= toSecond; s++) {
+            power(component, device, us(s), watts);
+        }
+    }
+
     void counter(Component component, String device, long tUs, long energyUj, Long rangeUj) {
         pipe(sample(component, device, tUs).setEnergyUj(energyUj).setEnergyRangeUj(rangeUj).build());
     }
