@@ -44,12 +44,12 @@ public final class AnalyzerApp implements AutoCloseable {
     private final KafkaStreamsMetrics streamsMetrics;
     private final ClientMetrics clientMetrics;
     private final CountDownLatch running;
-    private final java.util.concurrent.ExecutorService restorer;
+    private final MetricsReadBack readBack;
 
     private AnalyzerApp(HttpApi http, DirectEngine engine, KafkaStreams streams, PrometheusMeterRegistry registry,
                         KafkaStreamsMetrics streamsMetrics, ClientMetrics clientMetrics, CountDownLatch running,
-                        java.util.concurrent.ExecutorService restorer) {
-        this.restorer = restorer;
+                        MetricsReadBack readBack) {
+        this.readBack = readBack;
         this.http = http;
         this.engine = engine;
         this.streams = streams;
@@ -240,12 +240,12 @@ public final class AnalyzerApp implements AutoCloseable {
                 engine.close();
             }
             http.close();
-            restorer.shutdownNow();
+            readBack.close();
             throw e;
         }
         LOG.info("analyzer {} started ({} engine); http://{}:{}/metrics and /runs", config.applicationId(),
                 config.engine().name().toLowerCase(java.util.Locale.ROOT), httpHost, http.port());
-        return new AnalyzerApp(http, engine, streams, registry, streamsMetrics, clientMetrics, running, restorer);
+        return new AnalyzerApp(http, engine, streams, registry, streamsMetrics, clientMetrics, running, readBack);
     }
 
     /**
@@ -346,7 +346,7 @@ public final class AnalyzerApp implements AutoCloseable {
         // session timeout (45 s) waited for its old self to time out before it got any partition
         streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
-        restorer.shutdownNow();
+        readBack.close();
         if (streamsMetrics != null) {
             streamsMetrics.close();
         }

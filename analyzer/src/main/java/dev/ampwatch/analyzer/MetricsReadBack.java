@@ -64,6 +64,9 @@ final class MetricsReadBack {
     private final RunMetrics metrics;
     private final ExecutorService executor;
     private final AtomicBoolean runsRequested = new AtomicBoolean();
+    /** The consumer of the read running now, woken by {@link #close()}; null between reads. */
+    private volatile KafkaConsumer<byte[], byte[]> active;
+    private volatile boolean closing;
     private final HostInfo self;
 
     MetricsReadBack(Map<String, ?> clientProperties, String runEnergyTopic, Deserializer<RunEnergy> runEnergy,
@@ -93,6 +96,25 @@ final class MetricsReadBack {
         submit(() -> reconcileExperiments(streams));
     }
 
+    /**
+     * Starts no read any more and ends one running: its consumer is woken, not interrupted ({@code shutdownNow}), since
+     * a consumer that is interrupted while it closes logs an ERROR and a stack trace ("Failed to close fetcher"): a
+     * rebalance stress (benchmarks/rebalance.sh, 2026-12-03) printed one for most instances it closed, on a normal stop.
+     */
+    void close() {
+        closing = true;
+        executor.shutdown();
+        KafkaConsumer<byte[], byte[]> consumer = active;
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+    }
+
+    /** Whether a read of the run-energy topic is running now (its consumer made). */
+    boolean reading() {
+        return active != null;
+    }
+
     private void submit(Runnable task) {
         try {
             executor.execute(task);
@@ -103,9 +125,16 @@ final class MetricsReadBack {
 
     private void readFinishedRuns() {
         long sinceMs = clock.millis() - retention.toMillis();
+        if (closing) {
+            return;
+        }
         KafkaConsumer<byte[], byte[]> consumer = null;
         try {
             consumer = new KafkaConsumer<>(consumerProperties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            active = consumer;
+            if (closing) { // close() came before this consumer was seen: it woke nothing
+                return;
+            }
             Latest latest = latest(consumer, runEnergyTopic, runEnergy, sinceMs, READ_LIMIT);
             int finished = 0;
             for (RunEnergy run : latest.runs().values()) {
@@ -117,20 +146,20 @@ final class MetricsReadBack {
             LOG.info("finished runs read back from {} since {}: {} (those of this instance's hosts within the retention are on "
                     + "/metrics){}", runEnergyTopic, java.time.Instant.ofEpochMilli(sinceMs), finished,
                     latest.problem() == null ? "" : "; " + latest.problem());
-        } catch (org.apache.kafka.common.errors.InterruptException e) {
+        } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
             LOG.debug("closing: the finished runs of {} are not read back", runEnergyTopic);
         } catch (RuntimeException e) {
             LOG.warn("could not read back the finished runs from {} for /metrics (live runs are not affected): {}",
                     runEnergyTopic, e.toString());
         } finally {
+            active = null;
             closeQuietly(consumer);
         }
     }
 
     /**
-     * Closes a read-back consumer; interrupted (the analyzer closing: {@code shutdownNow}), at once and without the
-     * client's ERROR and stack trace about a fetcher it could not close (a rebalance stress logged one per instance
-     * closed during a read-back), the interrupt kept for the executor.
+     * Closes a read-back consumer; on an interrupted thread (not this class's doing: {@link #close()} wakes), at once
+     * and without the client's ERROR and stack trace about a fetcher it could not close, the interrupt kept.
      */
     static void closeQuietly(KafkaConsumer<?, ?> consumer) {
         if (consumer == null) {

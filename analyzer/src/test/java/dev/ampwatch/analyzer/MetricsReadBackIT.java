@@ -91,6 +91,51 @@ class MetricsReadBackIT {
         }
     }
 
+    /**
+     * An analyzer closing while its read-back reads the topic: the read ends without an ERROR or a WARN (the read-back
+     * was shut down with interrupts before 2026-12-03: "could not read back ... InterruptException", and the consumer's
+     * ERROR and stack trace when the interrupt met its close).
+     */
+    @Test
+    void anAnalyzerClosedDuringAReadBackLogsNothingAlarming() throws Exception {
+        Topics topics = Topics.withPrefix("read-back-during-close.");
+        BrokerFixture.createTopics(topics, 2);
+        String topic = topics.runEnergy().name();
+        Serializer<RunEnergy> serializer = topics.runEnergy().valueSerde().serializer();
+        long now = System.currentTimeMillis();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(BrokerFixture.client(), new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (int i = 0; i < 30_000; i++) { // enough to be read for a while
+                String id = "run-" + i;
+                send(producer, topic, now - 60_000 + i, id, serializer.serialize(topic, run(id, i % 2 == 0)));
+            }
+            producer.flush();
+        }
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        root.addAppender(logs);
+        try {
+            for (int round = 0; round < 3; round++) {
+                java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor();
+                MetricsReadBack readBack = new MetricsReadBack(BrokerFixture.client(), topic,
+                        topics.runEnergy().valueSerde().deserializer(), Duration.ofHours(1), java.time.Clock.systemUTC(),
+                        new dev.ampwatch.analyzer.metrics.RunMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                                Duration.ofHours(1), java.time.Clock.systemUTC()), executor,
+                        new org.apache.kafka.streams.state.HostInfo("127.0.0.1", 1));
+                readBack.finishedRuns();
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1)).until(readBack::reading);
+                readBack.close();
+                assertThat(executor.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)).as("the read ended").isTrue();
+            }
+            assertThat(logs.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+                    .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).isEmpty();
+        } finally {
+            root.detachAppender(logs);
+        }
+    }
+
     /** A read-back's consumer that has fetched from {@code topic}, then been interrupted in a poll (its thread still is). */
     private static KafkaConsumer<byte[], byte[]> interruptedAfterAFetch(String topic) {
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(dev.ampwatch.analyzer.streams.RunEnergyChangelogSeed.readCommitted(BrokerFixture.client()),

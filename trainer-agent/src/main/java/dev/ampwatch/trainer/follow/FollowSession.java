@@ -254,12 +254,12 @@ public final class FollowSession {
         if (profiled != null) {
             return; // stopped for profiling: what it printed while stopping (a next epoch's start) is not the run's
         }
-        TrainerLines.Outcome o = lines.accept(line);
-        if (o instanceof TrainerLines.Embedded e) {
+        LineOutcome o = lines.accept(line);
+        if (o instanceof LineOutcome.Embedded e) {
             out.println(e.text()); // the text before the ampwatch object, as a line of its own
             out.flush();
             o = e.read();
-        } else if (shown && !(o instanceof TrainerLines.Passthrough)) {
+        } else if (shown && !(o instanceof LineOutcome.Passthrough)) {
             out.println(); // ends what was shown of the line
             out.flush();
         }
@@ -267,19 +267,19 @@ public final class FollowSession {
             err.println("ampwatch follow: " + (tail != null ? tail.file() + ":" : "") + note);
             err.flush();
         }
-        if (o instanceof TrainerLines.Passthrough p) {
+        if (o instanceof LineOutcome.Passthrough p) {
             out.println(p.line());
             out.flush();
-        } else if (o instanceof TrainerLines.Event e) {
+        } else if (o instanceof LineOutcome.Event e) {
             publish(e.event());
-        } else if (o instanceof TrainerLines.Events e) {
+        } else if (o instanceof LineOutcome.Events e) {
             for (TrainingEvent event : e.events()) {
                 if (profiled != null) {
                     break; // stopped for profiling at a window's end: the next window is not the run's
                 }
                 publish(event);
             }
-        } else if (o instanceof TrainerLines.Rejected r) {
+        } else if (o instanceof LineOutcome.Rejected r) {
             err.println("ampwatch follow: " + (tail != null ? tail.file() + ":" : "") + r.message() + "; not published");
             err.flush();
         }

@@ -43,14 +43,14 @@ import java.util.regex.Pattern;
  * becomes a follow line by adding {@code "ampwatch": true}; when both are given they must agree.
  *
  * <p>Every other line (not starting with <code>{</code>, not JSON, or JSON without the marker) is
- * {@link Passthrough passed through} untouched. A marked line that is not valid is
- * {@link Rejected rejected} with a message naming the field (numbers written as strings, unknown
+ * {@link LineOutcome.Passthrough passed through} untouched. A marked line that is not valid is
+ * {@link LineOutcome.Rejected rejected} with a message naming the field (numbers written as strings, unknown
  * fields, missing required fields, fields on the wrong kind of event).
  *
  * <p>Only what follows a line's last carriage return is read (a progress bar redrawn with {@code \r}
  * ends with the trainer's next line); an ampwatch object that starts later in the line, at
  * <code>{"ampwatch"</code> (after a progress bar that ended without a newline), is read too, and the text
- * before it is {@link Embedded passed through}. {@code NaN} and {@code Infinity} are read as numbers:
+ * before it is {@link LineOutcome.Embedded passed through}. {@code NaN} and {@code Infinity} are read as numbers:
  * accepted where a measurement can diverge (loss, RMSE, ...), refused by name elsewhere. A run's epochs
  * follow one another: an epoch completed twice, or out of order, is refused; an epoch started while another
  * is open ends the open one first (its epoch_completed was lost), so published epochs never overlap.
@@ -68,33 +68,6 @@ import java.util.regex.Pattern;
 public final class TrainerLines {
     /** The marker field whose presence makes a JSON line an ampwatch event. */
     public static final String MARKER = TrainingEventJson.MARKER;
-
-    /** What became of one line. */
-    public sealed interface Outcome permits Passthrough, Event, Events, Rejected, Embedded {}
-
-    /** Not an ampwatch line: the trainer's own output, to be shown as it is. */
-    public record Passthrough(String line) implements Outcome {}
-
-    /** A valid ampwatch line and the event it stands for. */
-    public record Event(TrainingEvent event) implements Outcome {}
-
-    /** A valid ampwatch line that stands for several events, in order (steps mode: {@link #withStepsPerEpoch}). */
-    public record Events(List<TrainingEvent> events) implements Outcome {}
-
-    /**
-     * A line with an ampwatch object after the trainer's own text (a progress bar that ended without a newline):
-     * {@code text}, everything before the object ({@code \r}s included), is passed through as a line; {@code read}
-     * is what the object stands for ({@link Event}, {@link Events} or {@link Rejected}).
-     */
-    public record Embedded(String text, Outcome read) implements Outcome {}
-
-    /** An ampwatch line that cannot be published; {@code reason} names the field and what is wrong. */
-    public record Rejected(long lineNumber, String line, String reason) implements Outcome {
-        /** {@code line N: reason}. */
-        public String message() {
-            return "line " + lineNumber + ": " + reason;
-        }
-    }
 
     private final FollowDefaults defaults;
     private final InstantSource clock;
@@ -171,13 +144,13 @@ public final class TrainerLines {
      * Reads the next line (without its {@code \n}; a {@code \r} before it, as in CR LF, is accepted). Only the
      * text after the line's last {@code \r} is read (an ampwatch object before it is noted as overwritten); an ampwatch
      * object there is either the whole of it (after blanks) or starts later, at <code>{"ampwatch"</code>: then the text
-     * before it is passed through ({@link Embedded}).
+     * before it is passed through ({@link LineOutcome.Embedded}).
      */
-    public Outcome accept(String line) {
+    public LineOutcome accept(String line) {
         lineNumber++;
         preceding.clear();
         if (wholeRun) {
-            return new Passthrough(line);
+            return new LineOutcome.Passthrough(line);
         }
         String body = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
         int from = body.lastIndexOf('\r') + 1;
@@ -190,31 +163,31 @@ public final class TrainerLines {
         int lead = stripped.startsWith("{") ? last.length() - stripped.length() : -1;
         Matcher m = MARKED.matcher(last);
         int marked = m.find(Math.max(lead + 1, 0)) ? m.start() : -1;
-        Outcome read = lead >= 0 ? read(last.substring(lead), line) : null;
+        LineOutcome read = lead >= 0 ? read(last.substring(lead), line) : null;
         int at = lead;
-        if (marked >= 0 && (read == null || read instanceof Rejected)) {
+        if (marked >= 0 && (read == null || read instanceof LineOutcome.Rejected)) {
             // a progress bar (or any text) ended without a newline and the JSON line came right after it
-            Outcome later = read(last.substring(marked), line);
+            LineOutcome later = read(last.substring(marked), line);
             if (later != null) {
                 read = later;
                 at = marked;
             }
         }
         if (read == null) {
-            return new Passthrough(line);
+            return new LineOutcome.Passthrough(line);
         }
         String before = line.substring(0, from + at);
-        return before.isBlank() ? read : new Embedded(before, read);
+        return before.isBlank() ? read : new LineOutcome.Embedded(before, read);
     }
 
     /** What an object that starts {@code json} stands for; null when it is not an ampwatch object (passed through). */
-    private Outcome read(String json, String line) {
+    private LineOutcome read(String json, String line) {
         JsonNode root;
         try {
             root = JsonFields.LINE_MAPPER.readTree(json.strip());
         } catch (JsonProcessingException e) {
             if (json.contains("\"" + MARKER + "\"")) {
-                return new Rejected(lineNumber, line, "is not valid JSON: " + JsonFields.problem(e));
+                return new LineOutcome.Rejected(lineNumber, line, "is not valid JSON: " + JsonFields.problem(e));
             }
             return null;
         }
@@ -234,10 +207,10 @@ public final class TrainerLines {
             out.forEach(this::noteNonFinite);
             out.addAll(0, preceding); // an open epoch this line closed
             preceding.clear();
-            return out.size() == 1 ? new Event(out.get(0)) : new Events(List.copyOf(out));
+            return out.size() == 1 ? new LineOutcome.Event(out.get(0)) : new LineOutcome.Events(List.copyOf(out));
         } catch (JsonFieldException e) {
             preceding.clear();
-            return new Rejected(lineNumber, line, e.getMessage());
+            return new LineOutcome.Rejected(lineNumber, line, e.getMessage());
         }
     }
 

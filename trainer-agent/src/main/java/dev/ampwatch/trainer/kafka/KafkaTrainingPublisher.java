@@ -6,21 +6,15 @@ import dev.ampwatch.schema.kafka.Topics;
 import dev.ampwatch.trainer.TrainingListener;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,28 +58,20 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
     public static final Duration DEFAULT_CLOSE_WAIT = Duration.ofMinutes(2);
     /** How long the end of a run waits for Kafka's acknowledgement before the trainer goes on. */
     static final Duration RUN_END_WAIT = Duration.ofSeconds(5);
-    /** How long events may wait unacknowledged before the notices say Kafka is not taking them. */
-    static final Duration STALL_NOTICE = Duration.ofSeconds(10);
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTrainingPublisher.class);
-    private final Producer<String, TrainingEvent> producer;
     private final String topic;
     private final InstantSource clock;
     private final Duration heartbeatInterval;
     private final HeartbeatScheduler scheduler;
-    private final Executor sender;
-    private final AtomicReference<PublishException> failure = new AtomicReference<>();
-    private final Object lock = new Object();
+    private final OutboxSender delivery;
+    private final Object lock; // the delivery's: events, heartbeats and the run progress in one order
     private final RunProgress progress = new RunProgress(); // guarded by lock
-    private final Outbox outbox = new Outbox(); // guarded by lock
-    private boolean draining; // guarded by lock: a drain is running or submitted
-    private boolean abandoned; // guarded by lock: closed without waiting any longer
     private HeartbeatScheduler.Repeating heartbeats; // guarded by lock; set while a run is open
     private boolean closed; // guarded by lock
     private Duration closeWait = DEFAULT_CLOSE_WAIT;
     private Path undeliveredDir = Path.of("");
     /** The cluster's address where known (the notices and the replay command name it); null over a given producer. */
     private volatile String bootstrapServers;
-    private Consumer<String> notices = LOG::warn;
 
     /**
      * @param clientProperties Kafka producer properties (at least {@code bootstrap.servers});
@@ -103,9 +89,7 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
         Object servers = clientProperties.get("bootstrap.servers");
         if (servers != null && !String.valueOf(servers).isBlank()) {
             bootstrapServers = String.valueOf(servers).strip();
-            synchronized (lock) {
-                outbox.describedAs("Kafka at " + bootstrapServers);
-            }
+            delivery.describedAs("Kafka at " + bootstrapServers);
         }
     }
 
@@ -138,12 +122,12 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
      */
     public KafkaTrainingPublisher(Producer<String, TrainingEvent> producer, String topic, InstantSource clock,
             Duration heartbeatInterval, HeartbeatScheduler scheduler, Executor sender) {
-        this.producer = Objects.requireNonNull(producer);
         this.topic = Objects.requireNonNull(topic);
         this.clock = Objects.requireNonNull(clock);
         this.heartbeatInterval = Objects.requireNonNull(heartbeatInterval);
         this.scheduler = Objects.requireNonNull(scheduler);
-        this.sender = Objects.requireNonNull(sender);
+        this.delivery = new OutboxSender(producer, topic, clock, sender, LOG::warn);
+        this.lock = delivery.lock();
         if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
             throw new IllegalArgumentException("heartbeat interval must be positive: " + heartbeatInterval);
         }
@@ -168,7 +152,7 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
         }
         this.closeWait = wait;
         this.undeliveredDir = Objects.requireNonNull(dir);
-        this.notices = Objects.requireNonNull(notices);
+        delivery.notices(notices);
         return this;
     }
 
@@ -179,8 +163,8 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
     @Override
     public void onEvent(TrainingEvent event) {
         synchronized (lock) {
-            throwIfFailed();
-            enqueue(event);
+            delivery.throwIfFailed();
+            delivery.enqueue(event);
             progress.sent(event);
             if (progress.anyOpen() && heartbeats == null && !closed) {
                 heartbeats = scheduler.every(heartbeatInterval, this::tick);
@@ -189,11 +173,11 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
                 heartbeats = null;
             }
         }
-        kick();
+        delivery.kick();
         if (event.getKind() == EventKind.RUN_COMPLETED || event.getKind() == EventKind.RUN_FAILED) {
-            awaitAcknowledged(RUN_END_WAIT, false);
+            delivery.awaitAcknowledged(RUN_END_WAIT, false);
         }
-        throwIfFailed();
+        delivery.throwIfFailed();
     }
 
     /**
@@ -218,26 +202,24 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
      */
     public void heartbeat() {
         synchronized (lock) {
-            if (closed || failure.get() != null) {
+            if (closed || delivery.failure() != null) {
                 return;
             }
-            progress.heartbeats(clock.instant()).forEach(this::enqueue);
-            noticeStall(null);
+            progress.heartbeats(clock.instant()).forEach(delivery::enqueue);
+            delivery.noticeStall(null);
         }
-        kick();
+        delivery.kick();
     }
 
     /** Waits (at most the close wait) until Kafka acknowledged every event given; throws if any send failed. */
     public void flush() {
-        awaitAcknowledged(closeWait, false);
-        throwIfFailed();
+        delivery.awaitAcknowledged(closeWait, false);
+        delivery.throwIfFailed();
     }
 
     /** Events given and not yet acknowledged by Kafka (queued or in the producer). */
     public int unacknowledged() {
-        synchronized (lock) {
-            return outbox.size();
-        }
+        return delivery.unacknowledged();
     }
 
     /**
@@ -255,26 +237,20 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
             }
         }
         List<TrainingEvent> left;
+        boolean acknowledged = false;
         try {
             scheduler.close();
-            kick();
-            boolean acknowledged = awaitAcknowledged(closeWait, true);
-            synchronized (lock) {
-                abandoned = !acknowledged;
-                left = outbox.unacknowledged();
-                lock.notifyAll();
-            }
-            producer.close(acknowledged ? Duration.ofSeconds(30) : Duration.ZERO);
+            delivery.kick();
+            acknowledged = delivery.awaitAcknowledged(closeWait, true);
         } finally {
-            if (sender instanceof ExecutorService service) {
-                service.shutdownNow();
-            }
+            left = delivery.close(acknowledged);
         }
         List<TrainingEvent> unsent = left.stream().filter(e -> e.getKind() != EventKind.PROGRESS).toList();
         if (!unsent.isEmpty()) {
-            throw saved(unsent);
+            throw UndeliveredEvents.save(unsent, topic, delivery.whyUndelivered(closeWait), undeliveredDir, clock.instant(),
+                    delivery.failure(), bootstrapServers);
         }
-        throwIfFailed();
+        delivery.throwIfFailed();
     }
 
     /** The scheduler's task: must not throw, or a scheduled executor would silently stop calling it. */
@@ -282,159 +258,7 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
         try {
             heartbeat();
         } catch (RuntimeException e) {
-            recordFailure("(heartbeat)", EventKind.PROGRESS, e);
-        }
-    }
-
-    /** Into the outbox, under the lock. */
-    private void enqueue(TrainingEvent event) {
-        outbox.add(event, clock.instant());
-    }
-
-    /** Starts a drain unless one is running. */
-    private void kick() {
-        synchronized (lock) {
-            if (draining || !outbox.hasQueued() || abandoned) {
-                return;
-            }
-            draining = true;
-        }
-        try {
-            sender.execute(this::drain);
-        } catch (java.util.concurrent.RejectedExecutionException e) { // shut down by close()
-            synchronized (lock) {
-                draining = false;
-            }
-        }
-    }
-
-    /** Gives the outbox to the producer, oldest first; an event the producer refused for now is tried again first. */
-    private void drain() {
-        while (true) {
-            Outbox.Pending next;
-            synchronized (lock) {
-                if (!outbox.hasQueued() || abandoned || failure.get() != null) {
-                    draining = false;
-                    lock.notifyAll();
-                    return;
-                }
-                next = outbox.next();
-            }
-            RuntimeException refused = null;
-            try {
-                refused = TrainingEventsProducer.send(producer, new ProducerRecord<>(topic, next.event().getHost(), next.event()),
-                        (metadata, e) -> acknowledged(next, e));
-            } catch (KafkaException | IllegalStateException e) { // serialization, closed
-                boolean quiet;
-                synchronized (lock) {
-                    quiet = abandoned;
-                }
-                if (!quiet) {
-                    recordFailure(next.event().getRunId(), next.event().getKind(), e);
-                }
-            }
-            if (refused != null) {
-                // not appended: no metadata (no broker reachable) or the buffer full, after max.block.ms; the same
-                // event first when the next heartbeat, event or wait starts a drain again
-                synchronized (lock) {
-                    outbox.refused(next);
-                    noticeStall(refused.getMessage());
-                    draining = false;
-                    lock.notifyAll();
-                    return;
-                }
-            }
-        }
-    }
-
-
-    private void acknowledged(Outbox.Pending p, Exception e) {
-        synchronized (lock) {
-            if (abandoned) {
-                return;
-            }
-            if (e == null) {
-                outbox.acknowledged(p);
-                String recovered = outbox.recoveryNotice();
-                if (recovered != null) {
-                    notices.accept(recovered);
-                }
-            }
-            lock.notifyAll();
-        }
-        if (e != null) { // left in flight: saved by close()
-            recordFailure(p.event().getRunId(), p.event().getKind(), e);
-        }
-    }
-
-    /** Under the lock: says once that Kafka has not taken the oldest event for {@link #STALL_NOTICE}. */
-    private void noticeStall(String cause) {
-        String notice = outbox.stallNotice(clock.instant(), cause, STALL_NOTICE);
-        if (notice != null) {
-            notices.accept(notice);
-        }
-    }
-
-    /** Until every event given is acknowledged (true), a send failed (false) or {@code max} passed (false). */
-    private boolean awaitAcknowledged(Duration max, boolean closing) {
-        long deadline = System.nanoTime() + max.toNanos();
-        boolean told = false;
-        synchronized (lock) {
-            while (!outbox.isEmpty()) {
-                if (failure.get() != null) {
-                    return false;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                if (closing && !told && outbox.stalledSince() != null) {
-                    told = true;
-                    notices.accept("waiting up to " + max.toSeconds() + " s for Kafka to take " + outbox.size()
-                            + " training events (held since " + outbox.stalledSince().truncatedTo(ChronoUnit.SECONDS)
-                            + "); what it has not taken then is saved to a file for ampwatch replay");
-                }
-                try {
-                    lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 1_000)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-                noticeStall(null);
-                kick(); // a drain that the producer refused ended: try again
-            }
-            return true;
-        }
-    }
-
-    /** Writes the events Kafka did not take as replayable JSON lines; the exception to throw, naming the file. */
-    private PublishException saved(List<TrainingEvent> unsent) {
-        String why;
-        synchronized (lock) {
-            PublishException failed = failure.get();
-            why = failed != null ? failed.getMessage()
-                    : outbox.kafka() + " did not take them within " + closeWait.toSeconds() + " s" + outbox.stallCause();
-        }
-        return UndeliveredEvents.save(unsent, topic, why, undeliveredDir, clock.instant(), failure.get(), bootstrapServers);
-    }
-
-    private void recordFailure(String runId, EventKind kind, Exception e) {
-        PublishException failed = new PublishException(topic, runId, kind, e);
-        if (failure.compareAndSet(null, failed)) {
-            LOG.error("{}", failed.getMessage());
-            LOG.debug("the failed send", e);
-        } else {
-            LOG.debug("also failed: {}", failed.getMessage());
-        }
-        synchronized (lock) {
-            lock.notifyAll();
-        }
-    }
-
-    private void throwIfFailed() {
-        PublishException e = failure.get();
-        if (e != null) {
-            throw e;
+            delivery.recordFailure("(heartbeat)", EventKind.PROGRESS, e);
         }
     }
 }

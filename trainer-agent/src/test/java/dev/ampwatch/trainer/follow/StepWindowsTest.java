@@ -24,12 +24,12 @@ class StepWindowsTest {
                 InstantSource.fixed(Instant.parse("2026-11-30T00:00:00Z")), () -> "x").withStepsPerEpoch(250);
     }
 
-    private static List<TrainingEvent> events(TrainerLines.Outcome o) {
-        if (o instanceof TrainerLines.Event e) {
+    private static List<TrainingEvent> events(LineOutcome o) {
+        if (o instanceof LineOutcome.Event e) {
             return List.of(e.event());
         }
-        assertThat(o).as(o.toString()).isInstanceOf(TrainerLines.Events.class);
-        return ((TrainerLines.Events) o).events();
+        assertThat(o).as(o.toString()).isInstanceOf(LineOutcome.Events.class);
+        return ((LineOutcome.Events) o).events();
     }
 
     private static String step(long step, double seconds) {
@@ -91,8 +91,8 @@ class StepWindowsTest {
                 .isEqualTo("ampwatch: step lines need follow --steps-per-epoch N: how many steps make one epoch");
     }
 
-    private static String reason(TrainerLines.Outcome o) {
-        assertThat(o).as(o.toString()).isInstanceOf(TrainerLines.Rejected.class);
-        return ((TrainerLines.Rejected) o).reason();
+    private static String reason(LineOutcome o) {
+        assertThat(o).as(o.toString()).isInstanceOf(LineOutcome.Rejected.class);
+        return ((LineOutcome.Rejected) o).reason();
     }
 }

@@ -26,14 +26,14 @@ class TrainerLinesTest {
                 InstantSource.fixed(NOW), () -> "generated-" + ids.incrementAndGet());
     }
 
-    private static TrainingEvent event(TrainerLines.Outcome o) {
-        assertThat(o).isInstanceOf(TrainerLines.Event.class);
-        return ((TrainerLines.Event) o).event();
+    private static TrainingEvent event(LineOutcome o) {
+        assertThat(o).isInstanceOf(LineOutcome.Event.class);
+        return ((LineOutcome.Event) o).event();
     }
 
-    static String rejection(TrainerLines.Outcome o) {
-        assertThat(o).isInstanceOf(TrainerLines.Rejected.class);
-        return ((TrainerLines.Rejected) o).reason();
+    static String rejection(LineOutcome o) {
+        assertThat(o).isInstanceOf(LineOutcome.Rejected.class);
+        return ((LineOutcome.Rejected) o).reason();
     }
 
     @Test
@@ -87,7 +87,7 @@ class TrainerLinesTest {
         TrainerLines t = lines(Optional.empty());
         for (String line : List.of("Epoch 1/5", "", "   loss: 0.3", "{not json at all", "{\"loss\": 0.3}", "[1, 2]",
                 "{\"level\": \"info\", \"msg\": \"ampwatch\"}", "Traceback (most recent call last):")) {
-            assertThat(t.accept(line)).isEqualTo(new TrainerLines.Passthrough(line));
+            assertThat(t.accept(line)).isEqualTo(new LineOutcome.Passthrough(line));
         }
         assertThat(t.anyEvent()).isFalse();
         assertThat(t.lineNumber()).isEqualTo(8);
@@ -97,9 +97,9 @@ class TrainerLinesTest {
     void aMissingRequiredFieldIsRejectedByName() {
         TrainerLines t = lines(Optional.empty());
         String noPrecision = START.replace("\"precision\": \"amp-bf16\", ", "");
-        TrainerLines.Outcome o = t.accept(noPrecision);
+        LineOutcome o = t.accept(noPrecision);
         assertThat(rejection(o)).isEqualTo("config.precision: is missing (required)");
-        assertThat(((TrainerLines.Rejected) o).message()).isEqualTo("line 1: config.precision: is missing (required)");
+        assertThat(((LineOutcome.Rejected) o).message()).isEqualTo("line 1: config.precision: is missing (required)");
         assertThat(rejection(t.accept("{\"ampwatch\": \"run_started\"}"))).isEqualTo("config: is missing (required)");
         assertThat(rejection(t.accept("{\"ampwatch\": \"epoch_started\"}"))).isEqualTo("epoch: is missing (required)");
         assertThat(rejection(t.accept("{\"ampwatch\": \"epoch_completed\", \"epoch\": 1, \"metrics\": {\"loss\": 1, \"samples\": 10}}")))
@@ -254,12 +254,12 @@ class TrainerLinesTest {
     private static final String DONE1 = "{\"ampwatch\":\"epoch_completed\",\"epoch\":1,\"event_time\":\"2026-11-23T09:00:03Z\","
             + "\"metrics\":{\"loss\":0.5,\"test_accuracy\":0.8,\"samples\":1000}}";
 
-    private static List<TrainingEvent> events(TrainerLines.Outcome o) {
-        if (o instanceof TrainerLines.Event e) {
+    private static List<TrainingEvent> events(LineOutcome o) {
+        if (o instanceof LineOutcome.Event e) {
             return List.of(e.event());
         }
-        assertThat(o).as(o.toString()).isInstanceOf(TrainerLines.Events.class);
-        return ((TrainerLines.Events) o).events();
+        assertThat(o).as(o.toString()).isInstanceOf(LineOutcome.Events.class);
+        return ((LineOutcome.Events) o).events();
     }
 
     /** Keras' progress bar ends without a newline: the callback's JSON line lands on the bar's line. */
@@ -268,9 +268,9 @@ class TrainerLinesTest {
         TrainerLines t = lines(Optional.of("r"));
         event(t.accept(START));
         event(t.accept(EPOCH1));
-        TrainerLines.Outcome o = t.accept("10/10 [==========] - loss: 0.5" + DONE1);
-        assertThat(o).isInstanceOf(TrainerLines.Embedded.class);
-        TrainerLines.Embedded e = (TrainerLines.Embedded) o;
+        LineOutcome o = t.accept("10/10 [==========] - loss: 0.5" + DONE1);
+        assertThat(o).isInstanceOf(LineOutcome.Embedded.class);
+        LineOutcome.Embedded e = (LineOutcome.Embedded) o;
         assertThat(e.text()).isEqualTo("10/10 [==========] - loss: 0.5");
         TrainingEvent done = event(e.read());
         assertThat(done.getKind()).isEqualTo(EventKind.EPOCH_COMPLETED);
@@ -278,24 +278,24 @@ class TrainerLinesTest {
 
         // after a carriage return (a bar redrawn in place): what follows the last \r is read, the rest passed through as it is
         event(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":2}"));
-        TrainerLines.Embedded cr = (TrainerLines.Embedded) t.accept("1/10 [=.........]\r10/10 [==========]\r"
+        LineOutcome.Embedded cr = (LineOutcome.Embedded) t.accept("1/10 [=.........]\r10/10 [==========]\r"
                 + "{\"ampwatch\":\"epoch_completed\",\"epoch\":2,\"metrics\":{\"loss\":0.4,\"samples\":1000,\"duration_ms\":10}}\r");
         assertThat(cr.text()).isEqualTo("1/10 [=.........]\r10/10 [==========]\r");
         assertThat(event(cr.read()).getEpoch()).isEqualTo(2);
         assertThat(t.takeNotes()).isEmpty();
         // an object a \r overwrote (printed without its newline before a bar, as tqdm does) is said, not dropped silently
         assertThat(t.accept("{\"ampwatch\":\"epoch_started\",\"epoch\":3}\r 1/10 [=.........]"))
-                .isInstanceOf(TrainerLines.Passthrough.class);
+                .isInstanceOf(LineOutcome.Passthrough.class);
         assertThat(t.takeNotes()).singleElement().asString().contains("line 6: an ampwatch object followed by \\r")
                 .contains("not read: end each ampwatch object with a newline");
 
         // a broken one after text is reported, its text still passed through
-        TrainerLines.Embedded broken = (TrainerLines.Embedded) t.accept("loss: 0.3 {\"ampwatch\": \"run_completed\", ");
+        LineOutcome.Embedded broken = (LineOutcome.Embedded) t.accept("loss: 0.3 {\"ampwatch\": \"run_completed\", ");
         assertThat(broken.text()).isEqualTo("loss: 0.3 ");
         assertThat(rejection(broken.read())).startsWith("is not valid JSON");
         // text mentioning ampwatch, or other JSON after text, is only text
         for (String line : List.of("see {\"ampwatch\" docs}", "epoch 3 {\"loss\": 0.3}", "a\rb\r", "x\r{\"level\":\"info\"}")) {
-            assertThat(t.accept(line)).isEqualTo(new TrainerLines.Passthrough(line));
+            assertThat(t.accept(line)).isEqualTo(new LineOutcome.Passthrough(line));
         }
     }
 
@@ -340,7 +340,7 @@ class TrainerLinesTest {
         event(t.accept(START));
         event(t.accept(EPOCH1));
         event(t.accept(DONE1));
-        TrainerLines.Rejected again = (TrainerLines.Rejected) t.accept(DONE1.replace("\"test_accuracy\":0.8,", ""));
+        LineOutcome.Rejected again = (LineOutcome.Rejected) t.accept(DONE1.replace("\"test_accuracy\":0.8,", ""));
         assertThat(again.message()).isEqualTo("line 4: epoch: epoch 1 has already completed");
         assertThat(rejection(t.accept(EPOCH1))).isEqualTo("epoch: epoch 1 has already completed; epochs are numbered in the order they run");
 
