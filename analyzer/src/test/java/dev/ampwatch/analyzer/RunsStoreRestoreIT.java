@@ -83,6 +83,31 @@ class RunsStoreRestoreIT {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             assertFinishedRunsServed(app);
         }
+
+        // a first start that died between creating the changelog and seeding it: the next start finds it, empty, and
+        // no record of a seeding (before 2026-12-03 only the start that created it seeded: /runs lost the runs for good);
+        // a run the changelog holds keeps its record (here a marked copy of run-2's), the others come from the topic
+        String seeded = dev.ampwatch.analyzer.streams.ExperimentRunsSeed.runEnergySeededGroup(config.applicationId());
+        try (Admin admin = Admin.create(client)) {
+            assertThat(admin.listConsumerGroupOffsets(seeded).partitionsToOffsetAndMetadata().get()).as("recorded").isNotEmpty();
+            admin.deleteTopics(Set.of(ownChangelog)).all().get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !admin.listTopics().names().get().contains(ownChangelog));
+            admin.deleteConsumerGroups(Set.of(seeded)).all().get();
+            admin.createTopics(Set.of(new org.apache.kafka.clients.admin.NewTopic(ownChangelog, 1, (short) 1)
+                    .configs(Map.of("cleanup.policy", "compact")))).all().get();
+        }
+        RunEnergy run2 = BrokerFixture.awaitRunEnergy(topics, RunEnergy::getIsFinal, 2, Duration.ofSeconds(30)).get("run-2");
+        RunEnergy held = RunEnergy.newBuilder(run2).setExperimentId("held-by-the-changelog").build();
+        try (var producer = new KafkaProducer<>(client, new StringSerializer(), topics.runEnergy().valueSerde().serializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(ownChangelog, 0, run2.getAttributedUntil()
+                    .toEpochMilli(), "run-2", held)).get();
+        }
+        BrokerFixture.wipe(stateDir);
+        try (AnalyzerApp app = AnalyzerApp.start(config, client, "127.0.0.1", 0, Duration.ofMinutes(30))) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            assertFinishedRunsServed(app);
+            assertThat(get(app, "/runs/run-2").body()).contains("held-by-the-changelog");
+        }
     }
 
     private static void assertFinishedRunsServed(AnalyzerApp app) throws Exception {

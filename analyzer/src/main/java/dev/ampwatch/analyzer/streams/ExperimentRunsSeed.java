@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * start that died between creating it and seeding it left it empty for good, and a second instance started at the same
  * time went on while the first was still seeding (an outside review, 2026-12-03). Every instance that finds no record
  * seeds before its statistics start; seeding again writes each run as it is, so two seeding at once agree.
+ *
+ * <p>The Kafka Streams engine's run-energy store changelog is seeded by the same rule (its own group,
+ * {@link #runEnergySeededGroup}); before 2026-12-03 only by the start that created it, so a first start that died
+ * mid-seed left {@code /runs} short of the earlier runs for good. Seeding it again writes only the runs it lacks.
  */
 public final class ExperimentRunsSeed {
     private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunsSeed.class);
@@ -46,40 +50,57 @@ public final class ExperimentRunsSeed {
         return applicationId + "-experiment-runs-seeded";
     }
 
+    /** The consumer group whose offsets record that the run-energy store changelog of {@code applicationId} was seeded. */
+    public static String runEnergySeededGroup(String applicationId) {
+        return applicationId + "-run-energy-seeded";
+    }
+
     /**
-     * Fills what an upgrade finds empty at start: the run-energy store changelog of the Kafka Streams engine when this
-     * start created it (an earlier store restored from the run-energy topic itself: {@link RunEnergyChangelogSeed}), and
-     * the experiments' run store changelog of either engine unless it was seeded.
+     * Fills what an upgrade finds empty at start, unless recorded as done: the run-energy store changelog of the Kafka
+     * Streams engine (an earlier store restored from the run-energy topic itself: {@link RunEnergyChangelogSeed}; the
+     * runs it lacks), and the experiments' run store changelog of either engine.
      *
      * @param created the internal topics this start created; {@code statistics} the application id of the statistics
      */
     public static void seedWhereNeeded(Admin admin, java.util.Set<String> created, Map<String, ?> clientProperties,
                                        dev.ampwatch.schema.kafka.Topics topics, String statistics) {
+        String runEnergy = topics.runEnergy().name();
         String runEnergyChangelog = statistics + AnalyzerTopology.RUN_ENERGY_CHANGELOG_SUFFIX;
-        if (created.contains(runEnergyChangelog)) {
-            RunEnergyChangelogSeed.seed(clientProperties, topics.runEnergy().name(), runEnergyChangelog);
-        }
+        // the direct engine's statistics keep none (restored from the topic): nothing to seed, nothing to say
+        seedUnlessRecorded(admin, created, runEnergyChangelog, runEnergySeededGroup(statistics), null,
+                () -> RunEnergyChangelogSeed.seed(clientProperties, runEnergy, runEnergyChangelog), "runs of " + runEnergy);
         String changelog = changelog(statistics);
-        String group = seededGroup(statistics);
+        seedUnlessRecorded(admin, created, changelog, seededGroup(statistics), "the experiments' runs are not seeded; Kafka "
+                        + "Streams creates it, and the statistics of each experiment start over from its next run",
+                () -> seed(clientProperties, runEnergy, topics.runEnergy().valueSerde().deserializer(), changelog),
+                "final runs of " + runEnergy);
+    }
+
+    /**
+     * Seeds {@code changelog} unless the offsets of {@code group} record that it was, and records it once the seed is
+     * written; a changelog that does not exist is not seeded ({@code missing}: what to warn, or null to say nothing).
+     */
+    private static void seedUnlessRecorded(Admin admin, java.util.Set<String> created, String changelog, String group,
+                                           String missing, java.util.function.IntSupplier seed, String what) {
         try {
             // just created, a topic may not be listed yet (a broker's metadata lags the controller's): created counts
             if (!created.contains(changelog) && !admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(changelog)) {
-                LOG.warn("{} does not exist (its creation failed, see above): the experiments' runs are not seeded; Kafka Streams "
-                        + "creates it, and the statistics of each experiment start over from its next run", changelog);
+                if (missing != null) {
+                    LOG.warn("{} does not exist (its creation failed, see above): {}", changelog, missing);
+                }
                 return;
             }
             if (!admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).isEmpty()) {
                 return;
             }
-            int runs = seed(clientProperties, topics.runEnergy().name(), topics.runEnergy().valueSerde().deserializer(), changelog);
+            int written = seed.getAsInt();
             admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(changelog, 0), new OffsetAndMetadata(0L,
-                    "seeded " + java.time.Instant.now() + " with " + runs + " final runs of " + topics.runEnergy().name())))
-                    .all().get(30, TimeUnit.SECONDS);
+                    "seeded " + java.time.Instant.now() + " with " + written + " " + what))).all().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while seeding " + changelog, e);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            // not recorded as seeded: the next start seeds again (each run as it is)
+            // not recorded as seeded: the next start seeds again (what is there stays)
             LOG.warn("could not check or record the seeding of {} (consumer group {}): {}", changelog, group, e.toString());
         }
     }

@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fills a run-energy store changelog just created (the first start after an upgrade from an analyzer whose store
- * restored from the run-energy topic itself) with the latest committed record of each run, partition for partition.
+ * Fills a run-energy store changelog (the first start after an upgrade from an analyzer whose store restored from the
+ * run-energy topic itself) with the latest committed record of each run it lacks, partition for partition.
  * Without it Kafka Streams, finding no offset of the new changelog in the local store, wipes it under exactly-once,
  * restores the empty changelog and goes on from the group's committed offset: {@code /runs} would lose every run
  * finished before the upgrade, as the broker outage of KAFKA-20416 did. A fresh deployment copies nothing.
@@ -74,14 +74,25 @@ public final class RunEnergyChangelogSeed {
         return p;
     }
 
-    /** @return the records written */
+    /**
+     * Writes to {@code changelog} the latest committed record of each run of {@code runEnergyTopic} that the changelog
+     * has no record of (a tombstone counts as one): a run it holds keeps its record, since the store's own writes are
+     * as new as the topic's or newer. Read first the changelog, then the topic, so that a run finished meanwhile is not
+     * replaced by an older running total (a run that the analyzer first writes between the two reads can be: a
+     * window of the seed's length, once, on the Kafka Streams engine).
+     *
+     * @return the records written
+     */
     public static int seed(Map<String, ?> clientProperties, String runEnergyTopic, String changelog) {
+        java.util.Set<Bytes> held = new java.util.HashSet<>();
+        latestCommitted(clientProperties, changelog).values().forEach(records -> held.addAll(records.keySet()));
         Map<TopicPartition, Map<Bytes, ConsumerRecord<byte[], byte[]>>> latest = latestCommitted(clientProperties, runEnergyTopic);
         int written = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(plainProducer(clientProperties), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (var e : latest.entrySet()) {
                 for (ConsumerRecord<byte[], byte[]> r : e.getValue().values()) {
-                    if (r.value() != null) { // a tombstone: the run is gone, nothing to restore
+                    // a tombstone: the run is gone, nothing to restore
+                    if (r.value() != null && !held.contains(Bytes.wrap(r.key()))) {
                         producer.send(new ProducerRecord<>(changelog, e.getKey().partition(), r.timestamp(), r.key(), r.value()));
                         written++;
                     }
@@ -89,7 +100,8 @@ public final class RunEnergyChangelogSeed {
             }
             producer.flush();
         }
-        LOG.info("run-energy store changelog {} created: seeded with the latest record of {} runs from {}", changelog, written, runEnergyTopic);
+        LOG.info("run-energy store changelog {} seeded with the latest record of {} runs from {} ({} runs it held kept)",
+                changelog, written, runEnergyTopic, held.size());
         return written;
     }
 }
