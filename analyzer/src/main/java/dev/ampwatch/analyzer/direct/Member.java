@@ -7,7 +7,6 @@ import dev.ampwatch.analyzer.streams.DeadLetters;
 import dev.ampwatch.analyzer.streams.HostStep;
 import dev.ampwatch.analyzer.streams.Receiving;
 import dev.ampwatch.analyzer.streams.TimelineCache;
-import dev.ampwatch.schema.RunEnergy;
 import dev.ampwatch.schema.kafka.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,7 +31,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +58,6 @@ final class Member implements Runnable {
     private final String samplesTopic;
     private final String eventsTopic;
     private final InputDecoder decoder;
-    private final Serializer<RunEnergy> energyOut;
     private final CountDownLatch assigned = new CountDownLatch(1);
     private final CountDownLatch stop;
     private volatile boolean closing;
@@ -78,27 +75,7 @@ final class Member implements Runnable {
     private boolean commitRequested;
     private long lastCommitMs;
 
-    private final HostStep.Out out = new HostStep.Out() {
-        @Override
-        public void energy(RunEnergy energy, long timestampMs) {
-            send(new ProducerRecord<>(topics.runEnergy().name(), null, timestampMs, utf8(energy.getRunId()),
-                    energyOut.serialize(topics.runEnergy().name(), energy)));
-            outputs.afterCommit(() -> listener.onRunEnergy(energy));
-        }
-
-        @Override
-        public void deadLetter(String key, AnalyzerOutput.DeadLetter dead, long timestampMs) {
-            ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topics.deadLetters(), null, timestampMs, utf8(key), dead.value());
-            DeadLetters.describe(r.headers(), dead.kind().header(), dead.reason(), dead.sourceTopic());
-            send(r);
-            outputs.afterCommit(() -> listener.onDeadLetter(dead.sourceTopic(), dead.kind().header()));
-        }
-
-        @Override
-        public void commitSoon() {
-            commitRequested = true;
-        }
-    };
+    private final HostStep.Out out;
 
     Member(DirectEngine.Settings settings, int index, CountDownLatch stop) {
         this.settings = settings;
@@ -109,7 +86,7 @@ final class Member implements Runnable {
         this.samplesTopic = topics.powerSamples().name();
         this.eventsTopic = topics.trainingEvents().name();
         this.decoder = new InputDecoder(topics);
-        this.energyOut = topics.runEnergy().valueSerde().serializer();
+        this.out = new MemberOut(topics, listener, () -> outputs, () -> commitRequested = true);
         this.stop = stop;
     }
 
@@ -352,10 +329,6 @@ final class Member implements Runnable {
                     + "outages too", index);
         }
         return r;
-    }
-
-    private static byte[] utf8(String s) {
-        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Commits before partitions move, restores (or keeps) the tasks of the partitions assigned. */
