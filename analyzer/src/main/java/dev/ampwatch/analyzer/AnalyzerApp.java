@@ -144,7 +144,7 @@ public final class AnalyzerApp implements AutoCloseable {
             }
             java.util.Set<String> created = InternalTopics.create(admin, internal);
             dev.ampwatch.analyzer.streams.ExperimentRunsSeed.seedWhereNeeded(admin, created, clientProperties, config.topics(),
-                    streamsConfig.applicationId());
+                    streamsConfig.applicationId(), !direct);
         }
         HttpApi http = HttpApi.bind(httpHost, httpPort);
         Properties props = AnalyzerTopology.streamsProperties(streamsConfig, clientProperties, runMetrics);
@@ -339,6 +339,7 @@ public final class AnalyzerApp implements AutoCloseable {
     @Override
     public void close() {
         http.close();
+        readBack.close(); // before Kafka Streams: a read-back queued behind it would find the stores closed
         if (engine != null) {
             engine.close(); // commits what it processed and leaves the group
         }
@@ -346,7 +347,6 @@ public final class AnalyzerApp implements AutoCloseable {
         // session timeout (45 s) waited for its old self to time out before it got any partition
         streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
-        readBack.close();
         if (streamsMetrics != null) {
             streamsMetrics.close();
         }

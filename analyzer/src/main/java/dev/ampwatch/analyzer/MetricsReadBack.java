@@ -146,8 +146,10 @@ final class MetricsReadBack {
             LOG.info("finished runs read back from {} since {}: {} (those of this instance's hosts within the retention are on "
                     + "/metrics){}", runEnergyTopic, java.time.Instant.ofEpochMilli(sinceMs), finished,
                     latest.problem() == null ? "" : "; " + latest.problem());
-        } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
+        } catch (org.apache.kafka.common.errors.WakeupException e) {
             LOG.debug("closing: the finished runs of {} are not read back", runEnergyTopic);
+        } catch (org.apache.kafka.common.errors.InterruptException e) { // not close()'s doing: it wakes
+            LOG.debug("interrupted: the finished runs of {} are not read back", runEnergyTopic);
         } catch (RuntimeException e) {
             LOG.warn("could not read back the finished runs from {} for /metrics (live runs are not affected): {}",
                     runEnergyTopic, e.toString());
@@ -251,6 +253,9 @@ final class MetricsReadBack {
      * most recently computed registered last so the bounded gauges keep the newest; the others are removed.
      */
     private void reconcileExperiments(KafkaStreams streams) {
+        if (closing) {
+            return;
+        }
         try {
             List<ExperimentStats> stats = new ArrayList<>();
             try (var it = streams.store(StoreQueryParameters.fromNameAndType(AnalyzerTopology.EXPERIMENT_STATS_STORE,
@@ -270,6 +275,10 @@ final class MetricsReadBack {
             // next time the statistics are running they are read again
             LOG.info("experiments' statistics not read back yet, the statistics are rebalancing: {}", e.getMessage());
         } catch (RuntimeException e) {
+            if (closing) { // the stores closed under it
+                LOG.debug("closing: the experiments' statistics are not read back", e);
+                return;
+            }
             LOG.warn("could not read back the experiments' statistics from the local store: {}", e.toString());
         }
     }

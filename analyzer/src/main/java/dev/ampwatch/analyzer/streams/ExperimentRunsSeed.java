@@ -58,17 +58,22 @@ public final class ExperimentRunsSeed {
     /**
      * Fills what an upgrade finds empty at start, unless recorded as done: the run-energy store changelog of the Kafka
      * Streams engine (an earlier store restored from the run-energy topic itself: {@link RunEnergyChangelogSeed}; the
-     * runs it lacks), and the experiments' run store changelog of either engine.
+     * final runs it lacks), and the experiments' run store changelog of either engine.
      *
-     * @param created the internal topics this start created; {@code statistics} the application id of the statistics
+     * @param created the internal topics this start created; {@code statistics} the application id of the statistics;
+     *     {@code streamsEngine} whether the Kafka Streams engine runs (the direct engine's statistics keep no run-energy
+     *     changelog: one left from an earlier version is not theirs to fill)
      */
     public static void seedWhereNeeded(Admin admin, java.util.Set<String> created, Map<String, ?> clientProperties,
-                                       dev.ampwatch.schema.kafka.Topics topics, String statistics) {
+                                       dev.ampwatch.schema.kafka.Topics topics, String statistics, boolean streamsEngine) {
         String runEnergy = topics.runEnergy().name();
-        String runEnergyChangelog = statistics + AnalyzerTopology.RUN_ENERGY_CHANGELOG_SUFFIX;
-        // the direct engine's statistics keep none (restored from the topic): nothing to seed, nothing to say
-        seedUnlessRecorded(admin, created, runEnergyChangelog, runEnergySeededGroup(statistics), null,
-                () -> RunEnergyChangelogSeed.seed(clientProperties, runEnergy, runEnergyChangelog), "runs of " + runEnergy);
+        if (streamsEngine) {
+            String runEnergyChangelog = statistics + AnalyzerTopology.RUN_ENERGY_CHANGELOG_SUFFIX;
+            seedUnlessRecorded(admin, created, runEnergyChangelog, runEnergySeededGroup(statistics),
+                    "/runs starts with the runs the changelog holds",
+                    () -> RunEnergyChangelogSeed.seed(clientProperties, runEnergy, topics.runEnergy().valueSerde().deserializer(),
+                            runEnergyChangelog), "final runs of " + runEnergy);
+        }
         String changelog = changelog(statistics);
         seedUnlessRecorded(admin, created, changelog, seededGroup(statistics), "the experiments' runs are not seeded; Kafka "
                         + "Streams creates it, and the statistics of each experiment start over from its next run",
@@ -78,22 +83,33 @@ public final class ExperimentRunsSeed {
 
     /**
      * Seeds {@code changelog} unless the offsets of {@code group} record that it was, and records it once the seed is
-     * written; a changelog that does not exist is not seeded ({@code missing}: what to warn, or null to say nothing).
+     * written; a changelog that does not exist is not seeded ({@code missing}: what that means, warned). A record found
+     * is committed again: the offsets of a group without members expire ({@code offsets.retention.minutes}, 7 days by
+     * default) after their last commit, and an expired record costs the next start one more seed (harmless: each seed
+     * writes records as they are, or only what is missing, but it reads the whole run-energy topic). A seed that fails
+     * (a read past its limit, a write Kafka refused) is warned and not recorded: the next start tries again.
      */
     private static void seedUnlessRecorded(Admin admin, java.util.Set<String> created, String changelog, String group,
                                            String missing, java.util.function.IntSupplier seed, String what) {
         try {
             // just created, a topic may not be listed yet (a broker's metadata lags the controller's): created counts
             if (!created.contains(changelog) && !admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(changelog)) {
-                if (missing != null) {
-                    LOG.warn("{} does not exist (its creation failed, see above): {}", changelog, missing);
-                }
+                LOG.warn("{} does not exist (its creation failed, see above): {}", changelog, missing);
                 return;
             }
-            if (!admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).isEmpty()) {
+            Map<TopicPartition, OffsetAndMetadata> record = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS);
+            if (!record.isEmpty()) {
+                admin.alterConsumerGroupOffsets(group, record).all().get(30, TimeUnit.SECONDS); // kept from expiring
                 return;
             }
-            int written = seed.getAsInt();
+            int written;
+            try {
+                written = seed.getAsInt();
+            } catch (RuntimeException e) {
+                LOG.warn("could not seed {} (the next start tries again): {}", changelog, e.toString());
+                return;
+            }
             admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(changelog, 0), new OffsetAndMetadata(0L,
                     "seeded " + java.time.Instant.now() + " with " + written + " " + what))).all().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -113,6 +129,7 @@ public final class ExperimentRunsSeed {
         var serializer = AnalyzerTopology.experimentRunsSerde().serializer();
         int written = 0;
         int unreadable = 0;
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(RunEnergyChangelogSeed.plainProducer(clientProperties),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             int partitions = producer.partitionsFor(changelog).size();
@@ -132,12 +149,14 @@ public final class ExperimentRunsSeed {
                     ExperimentRuns entry = ExperimentRunsAggregator.entry(run.getExperimentId(), run);
                     producer.send(new ProducerRecord<>(changelog, Utils.toPositive(Utils.murmur2(experiment)) % partitions,
                             r.timestamp(), ExperimentRunsProcessor.key(run.getExperimentId(), run.getRunId())
-                                    .getBytes(StandardCharsets.UTF_8), serializer.serialize(changelog, entry)));
+                                    .getBytes(StandardCharsets.UTF_8), serializer.serialize(changelog, entry)),
+                            RunEnergyChangelogSeed.keepFirstFailure(failed));
                     written++;
                 }
             }
             producer.flush();
         }
+        RunEnergyChangelogSeed.throwIfUnsent(failed, changelog);
         if (unreadable > 0) {
             LOG.warn("{} records of {} could not be read and are in no experiment's runs", unreadable, runEnergyTopic);
         }

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fills a run-energy store changelog (the first start after an upgrade from an analyzer whose store restored from the
- * run-energy topic itself) with the latest committed record of each run it lacks, partition for partition.
+ * run-energy topic itself) with the final record of each run it lacks, partition for partition.
  * Without it Kafka Streams, finding no offset of the new changelog in the local store, wipes it under exactly-once,
  * restores the empty changelog and goes on from the group's committed offset: {@code /runs} would lose every run
  * finished before the upgrade, as the broker outage of KAFKA-20416 did. A fresh deployment copies nothing.
@@ -42,8 +42,15 @@ public final class RunEnergyChangelogSeed {
 
     /** The latest committed record of each key of {@code topic}, per partition, read to the topic's end. */
     static Map<TopicPartition, Map<Bytes, ConsumerRecord<byte[], byte[]>>> latestCommitted(Map<String, ?> clientProperties, String topic) {
-        Map<String, Object> c = readCommitted(clientProperties);
         Map<TopicPartition, Map<Bytes, ConsumerRecord<byte[], byte[]>>> latest = new HashMap<>();
+        eachCommitted(clientProperties, topic, r -> latest.computeIfAbsent(new TopicPartition(r.topic(), r.partition()),
+                k -> new LinkedHashMap<>()).put(Bytes.wrap(r.key()), r));
+        return latest;
+    }
+
+    /** Every committed record of {@code topic} with a key, read to the topic's end (its last stable offset at the start). */
+    static void eachCommitted(Map<String, ?> clientProperties, String topic, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        Map<String, Object> c = readCommitted(clientProperties);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
@@ -57,13 +64,27 @@ public final class RunEnergyChangelogSeed {
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     if (r.key() != null && r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-                        latest.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new LinkedHashMap<>())
-                                .put(Bytes.wrap(r.key()), r);
+                        each.accept(r);
                     }
                 }
             }
         }
-        return latest;
+    }
+
+    /** A send callback that keeps the first failure, for {@link #throwIfUnsent} once flushed. */
+    static org.apache.kafka.clients.producer.Callback keepFirstFailure(java.util.concurrent.atomic.AtomicReference<Exception> first) {
+        return (metadata, e) -> {
+            if (e != null) {
+                first.compareAndSet(null, e);
+            }
+        };
+    }
+
+    /** Throws, naming the topic, when a seed's send failed: the seed is then not recorded as done. */
+    static void throwIfUnsent(java.util.concurrent.atomic.AtomicReference<Exception> first, String changelog) {
+        if (first.get() != null) {
+            throw new IllegalStateException("could not write the seed of " + changelog + ": " + first.get(), first.get());
+        }
     }
 
     /** {@code clientProperties}' producer settings, not transactional. */
@@ -75,33 +96,47 @@ public final class RunEnergyChangelogSeed {
     }
 
     /**
-     * Writes to {@code changelog} the latest committed record of each run of {@code runEnergyTopic} that the changelog
-     * has no record of (a tombstone counts as one): a run it holds keeps its record, since the store's own writes are
-     * as new as the topic's or newer. Read first the changelog, then the topic, so that a run finished meanwhile is not
-     * replaced by an older running total (a run that the analyzer first writes between the two reads can be: a
-     * window of the seed's length, once, on the Kafka Streams engine).
+     * Writes to {@code changelog} the final record of each run of {@code runEnergyTopic} that the changelog has no record
+     * of (a tombstone counts as one). Final records only: a run's final record is its last (a run id is used once), so
+     * an instance of the analyzer running meanwhile can write nothing newer for it, and a write of the seed that lands
+     * after the store's own is the same record; a running total could be older than the store's by then, and the next
+     * one of an open run comes within a second of its event time anyway. A run the changelog holds keeps its record.
      *
      * @return the records written
      */
-    public static int seed(Map<String, ?> clientProperties, String runEnergyTopic, String changelog) {
+    public static int seed(Map<String, ?> clientProperties, String runEnergyTopic,
+                           org.apache.kafka.common.serialization.Deserializer<dev.ampwatch.schema.RunEnergy> runEnergy,
+                           String changelog) {
         java.util.Set<Bytes> held = new java.util.HashSet<>();
-        latestCommitted(clientProperties, changelog).values().forEach(records -> held.addAll(records.keySet()));
+        eachCommitted(clientProperties, changelog, r -> held.add(Bytes.wrap(r.key())));
         Map<TopicPartition, Map<Bytes, ConsumerRecord<byte[], byte[]>>> latest = latestCommitted(clientProperties, runEnergyTopic);
         int written = 0;
+        int unreadable = 0;
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(plainProducer(clientProperties), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (var e : latest.entrySet()) {
                 for (ConsumerRecord<byte[], byte[]> r : e.getValue().values()) {
-                    // a tombstone: the run is gone, nothing to restore
-                    if (r.value() != null && !held.contains(Bytes.wrap(r.key()))) {
-                        producer.send(new ProducerRecord<>(changelog, e.getKey().partition(), r.timestamp(), r.key(), r.value()));
-                        written++;
+                    if (r.value() == null || held.contains(Bytes.wrap(r.key()))) { // a tombstone: the run is gone
+                        continue;
                     }
+                    try {
+                        if (!runEnergy.deserialize(r.topic(), r.value()).getIsFinal()) {
+                            continue;
+                        }
+                    } catch (RuntimeException notRunEnergy) {
+                        unreadable++;
+                        continue;
+                    }
+                    producer.send(new ProducerRecord<>(changelog, e.getKey().partition(), r.timestamp(), r.key(), r.value()),
+                            keepFirstFailure(failed));
+                    written++;
                 }
             }
             producer.flush();
         }
-        LOG.info("run-energy store changelog {} seeded with the latest record of {} runs from {} ({} runs it held kept)",
-                changelog, written, runEnergyTopic, held.size());
+        throwIfUnsent(failed, changelog);
+        LOG.info("run-energy store changelog {} seeded with the final records of {} runs from {} ({} runs it held kept{})",
+                changelog, written, runEnergyTopic, held.size(), unreadable == 0 ? "" : "; " + unreadable + " records unreadable");
         return written;
     }
 }

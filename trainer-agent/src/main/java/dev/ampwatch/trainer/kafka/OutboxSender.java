@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 final class OutboxSender {
     /** How long events may wait unacknowledged before the notices say Kafka is not taking them. */
     static final Duration STALL_NOTICE = Duration.ofSeconds(10);
-    private static final Logger LOG = LoggerFactory.getLogger(OutboxSender.class);
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaTrainingPublisher.class); // what users filter on
     private final Producer<String, TrainingEvent> producer;
     private final String topic;
     private final InstantSource clock;
