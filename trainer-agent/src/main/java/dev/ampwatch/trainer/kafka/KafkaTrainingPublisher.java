@@ -236,21 +236,34 @@ public final class KafkaTrainingPublisher implements TrainingListener, AutoClose
                 heartbeats = null;
             }
         }
-        List<TrainingEvent> left;
-        boolean acknowledged = false;
+        boolean acknowledged;
         try {
             scheduler.close();
             delivery.kick();
             acknowledged = delivery.awaitAcknowledged(closeWait, true);
-        } finally {
-            left = delivery.close(acknowledged);
+        } catch (RuntimeException e) { // a notices consumer that threw, say: what Kafka has not taken is still saved
+            try {
+                PublishException saved = saveUnsent(delivery.close(false));
+                if (saved != null) {
+                    e.addSuppressed(saved);
+                }
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
         }
-        List<TrainingEvent> unsent = left.stream().filter(e -> e.getKind() != EventKind.PROGRESS).toList();
-        if (!unsent.isEmpty()) {
-            throw UndeliveredEvents.save(unsent, topic, delivery.whyUndelivered(closeWait), undeliveredDir, clock.instant(),
-                    delivery.failure(), bootstrapServers);
+        PublishException saved = saveUnsent(delivery.close(acknowledged));
+        if (saved != null) {
+            throw saved;
         }
         delivery.throwIfFailed();
+    }
+
+    /** Saves the events of {@code left} (heartbeats left out) for {@code ampwatch replay}; the exception naming the file, or null. */
+    private PublishException saveUnsent(List<TrainingEvent> left) {
+        List<TrainingEvent> unsent = left.stream().filter(e -> e.getKind() != EventKind.PROGRESS).toList();
+        return unsent.isEmpty() ? null : UndeliveredEvents.save(unsent, topic, delivery.whyUndelivered(closeWait),
+                undeliveredDir, clock.instant(), delivery.failure(), bootstrapServers);
     }
 
     /** The scheduler's task: must not throw, or a scheduled executor would silently stop calling it. */

@@ -150,6 +150,32 @@ class KafkaTrainingPublisherTest {
         assertThat(mock.history()).extracting(r -> r.value().getKind()).containsExactly(EventKind.RUN_STARTED);
     }
 
+    /**
+     * A close that fails on its own (here the notices' consumer throws, as a closed console would) still saves what
+     * Kafka has not taken: the exception carries the one naming the file (a review of the publisher's split: the events
+     * were abandoned unsaved on that path).
+     */
+    @Test
+    void aCloseThatFailsStillSavesWhatKafkaHasNotTaken(@TempDir Path dir) throws Exception {
+        MockProducer<String, TrainingEvent> mock = producer(true);
+        AtomicReference<Instant> now = new AtomicReference<>(T0);
+        KafkaTrainingPublisher publisher = new KafkaTrainingPublisher(mock, TOPIC, now::get, Duration.ofSeconds(1),
+                new ManualHeartbeats()).undelivered(Duration.ofSeconds(30), dir, n -> {
+                    if (n.startsWith("waiting up to")) {
+                        throw new IllegalStateException("the console is closed");
+                    }
+                });
+        publisher.onEvent(event("run-6", EventKind.RUN_STARTED));
+        mock.sendException = new TimeoutException("Topic ampwatch.training-events not present in metadata after 5000 ms.");
+        publisher.onEvent(event("run-6", EventKind.EPOCH_STARTED));
+        now.set(T0.plusSeconds(11));
+        publisher.heartbeat(); // Kafka has not taken the oldest event for 10 s: stalled, so close says it waits
+        assertThatThrownBy(publisher::close).isInstanceOf(IllegalStateException.class).hasMessage("the console is closed")
+                .satisfies(e -> assertThat(e.getSuppressed()).singleElement().isInstanceOf(PublishException.class).asString()
+                        .contains("ampwatch replay --events " + dir.toAbsolutePath()));
+        assertThat(saved(dir)).extracting(TrainingEvent::getKind).containsExactly(EventKind.EPOCH_STARTED);
+    }
+
     private static List<TrainingEvent> saved(Path dir) throws Exception {
         try (var files = Files.list(dir)) {
             Path file = files.filter(f -> f.getFileName().toString().startsWith("ampwatch-undelivered-events-")).findFirst().orElseThrow();
