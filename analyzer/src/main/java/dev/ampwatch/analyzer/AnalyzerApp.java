@@ -326,6 +326,14 @@ public final class AnalyzerApp implements AutoCloseable {
         return running.await(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * On the direct engine, {@link System#nanoTime()} when its first member had its partitions (restored) and began to
+     * attribute, taken by the member itself; empty on the Kafka Streams engine and before. For benchmarks.
+     */
+    public java.util.OptionalLong attributingSinceNanos() {
+        return engine == null ? java.util.OptionalLong.empty() : engine.attributingSinceNanos();
+    }
+
     /** What runs and in which state, for messages. */
     public String state() {
         return engine == null ? streams.state().toString() : "attribution " + engine.state() + ", statistics " + streams.state();

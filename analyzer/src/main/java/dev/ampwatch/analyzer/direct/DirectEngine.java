@@ -185,6 +185,11 @@ public final class DirectEngine implements AutoCloseable {
         return isRunning() ? "RUNNING" : isAlive() ? "STARTING" : "DEAD";
     }
 
+    /** {@link System#nanoTime()} when the first member's first assignment ended: attribution began then; empty before. */
+    public java.util.OptionalLong attributingSinceNanos() {
+        return members.stream().mapToLong(Member::assignedNanos).filter(t -> t != 0).min();
+    }
+
     /** Waits until every member has had its first assignment; false on timeout. */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -59,6 +59,8 @@ final class Member implements Runnable {
     private final String eventsTopic;
     private final InputDecoder decoder;
     private final CountDownLatch assigned = new CountDownLatch(1);
+    /** {@link System#nanoTime()} at the end of the first assignment (partitions restored); 0 before. */
+    private volatile long assignedNanos;
     private final CountDownLatch stop;
     private volatile boolean closing;
     private volatile Thread thread;
@@ -96,6 +98,11 @@ final class Member implements Runnable {
     }
 
     /** Whether the member has had its first assignment (its partitions restored). */
+    /** {@link System#nanoTime()} when its first assignment ended (it then processes), 0 before. */
+    long assignedNanos() {
+        return assignedNanos;
+    }
+
     boolean hasAssignment() {
         return assigned.getCount() == 0;
     }
@@ -372,6 +379,9 @@ final class Member implements Runnable {
             revoked = new HashMap<>();
             samples.forEach(listener::onPartitionAssigned);
             LOG.info("direct engine member {} has partitions {}", index, samples);
+            if (assignedNanos == 0) {
+                assignedNanos = System.nanoTime();
+            }
             assigned.countDown();
         }
 

@@ -21,8 +21,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * in another process, so the profile is the analyzer's and the harness's own consumer).
  */
 final class AnalyzerStep {
-    record Result(double fromStartSeconds, double fromRunningSeconds, Map<String, RunEnergy> finals, long runningTotals,
-                  String cpu) {}
+    /** {@code fromAttributingSeconds}: from the direct engine's first member having its partitions; NaN otherwise. */
+    record Result(double fromStartSeconds, double fromRunningSeconds, double fromAttributingSeconds, Map<String, RunEnergy> finals,
+                  long runningTotals, String cpu) {}
 
     private AnalyzerStep() {}
 
@@ -106,7 +107,9 @@ final class AnalyzerStep {
                     recording.stop();
                     recording.dump(profile);
                 }
-                return new Result((done - t0) / 1e9, (done - running) / 1e9, finals, totals, used);
+                java.util.OptionalLong attributing = app.attributingSinceNanos();
+                return new Result((done - t0) / 1e9, (done - running) / 1e9,
+                        attributing.isPresent() ? (done - attributing.getAsLong()) / 1e9 : Double.NaN, finals, totals, used);
             }
         } finally {
             if (recording != null) {

@@ -92,10 +92,13 @@ public final class ThroughputBenchmark {
             // RUNNING is the Kafka Streams app's state: the streams engine's attribution; the direct engine attributes
             // before its statistics' Streams app is RUNNING, so a rate from then means nothing (a review read
             // "1,934,513 samples/s from RUNNING" on a loaded 2-core machine)
+            // the direct engine: from when its first member had its partitions, by the member's own clock reading
             String fromRunning = engine == AnalyzerConfig.Engine.STREAMS
                     ? String.format(java.util.Locale.ROOT, " (%,.0f from RUNNING, %.1f s after start)", produced.samples() / r.fromRunningSeconds(),
                             r.fromStartSeconds() - r.fromRunningSeconds())
-                    : "";
+                    : Double.isNaN(r.fromAttributingSeconds()) ? ""
+                    : String.format(java.util.Locale.ROOT, " (%,.0f from its first assignment, %.1f s after start)",
+                            produced.samples() / r.fromAttributingSeconds(), r.fromStartSeconds() - r.fromAttributingSeconds());
             System.out.printf("analyzer, %s engine (%s, %d threads): all %d runs final %.1f s after start, "
                             + "%,d running totals: %,.0f samples/s end to end%s; x%.2f of the plain consumer "
                             + "(bytes), x%.2f (decoded)%n", name, o.guarantee() + (o.streams().isEmpty() ? "" : " " + o.streams()),
