@@ -134,8 +134,8 @@ final class ExperimentRunsProcessor implements Processor<String, RunEnergy, Stri
         }
         if (repaired > 0) {
             LOG.warn("statistics task {}: {} of {} experiments' statistics did not match their runs and were recomputed "
-                    + "(an instance paused past its session timeout wrote them late, or the runs were collected by an earlier "
-                    + "analyzer)", context.taskId(), repaired, experiments);
+                    + "(an instance paused past its session timeout wrote them late, or, at the first start after an upgrade, "
+                    + "the runs were collected by an earlier analyzer: expected then)", context.taskId(), repaired, experiments);
         }
     }
 

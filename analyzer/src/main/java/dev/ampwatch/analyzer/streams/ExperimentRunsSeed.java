@@ -72,7 +72,7 @@ public final class ExperimentRunsSeed {
             seedUnlessRecorded(admin, created, runEnergyChangelog, runEnergySeededGroup(statistics),
                     "/runs starts with the runs the changelog holds",
                     () -> RunEnergyChangelogSeed.seed(clientProperties, runEnergy, topics.runEnergy().valueSerde().deserializer(),
-                            runEnergyChangelog), "final runs of " + runEnergy);
+                            runEnergyChangelog), "final runs of " + runEnergy + " it lacked");
         }
         String changelog = changelog(statistics);
         seedUnlessRecorded(admin, created, changelog, seededGroup(statistics), "the experiments' runs are not seeded; Kafka "
@@ -101,6 +101,8 @@ public final class ExperimentRunsSeed {
                     .get(30, TimeUnit.SECONDS);
             if (!record.isEmpty()) {
                 admin.alterConsumerGroupOffsets(group, record).all().get(30, TimeUnit.SECONDS); // kept from expiring
+                LOG.info("{} was seeded ({}): not seeded again", changelog, record.values().stream().findFirst()
+                        .map(OffsetAndMetadata::metadata).orElse(""));
                 return;
             }
             int written;
@@ -111,7 +113,8 @@ public final class ExperimentRunsSeed {
                 return;
             }
             admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(changelog, 0), new OffsetAndMetadata(0L,
-                    "seeded " + java.time.Instant.now() + " with " + written + " " + what))).all().get(30, TimeUnit.SECONDS);
+                    "seeded " + java.time.Instant.now() + ", writing " + written + " " + what)))
+                    .all().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while seeding " + changelog, e);
