@@ -151,6 +151,10 @@ final class MetricsReadBack {
         } catch (org.apache.kafka.common.errors.InterruptException e) { // not close()'s doing: it wakes
             LOG.debug("interrupted: the finished runs of {} are not read back", runEnergyTopic);
         } catch (RuntimeException e) {
+            if (closing) {
+                LOG.debug("closing: the finished runs of {} are not read back", runEnergyTopic, e);
+                return;
+            }
             LOG.warn("could not read back the finished runs from {} for /metrics (live runs are not affected): {}",
                     runEnergyTopic, e.toString());
         } finally {
