@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The Kafka Streams engine's run-energy store changelog is seeded by the same rule (its own group,
  * {@link #runEnergySeededGroup}); before 2026-12-03 only by the start that created it, so a first start that died
- * mid-seed left {@code /runs} short of the earlier runs for good. Seeding it again writes only the runs it lacks.
+ * mid-seed left {@code /runs} short of the earlier runs for good. A seed of it writes only the final records of the runs
+ * it lacks.
  */
 public final class ExperimentRunsSeed {
     private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunsSeed.class);
