@@ -8,6 +8,7 @@ import dev.ampwatch.trainer.TrainingFailedException;
 import dev.ampwatch.trainer.TrainingListener;
 import dev.ampwatch.trainer.TrainingOptions;
 import dev.ampwatch.trainer.TrainingResult;
+import dev.ampwatch.trainer.follow.FollowSession;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
 import dev.ampwatch.trainer.kafka.PublishException;
 import dev.ampwatch.trainer.sweep.PlannedRun;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -41,13 +43,31 @@ import picocli.CommandLine.Spec;
             "runs, all under one experiment id; with \"inference\" in the grid, each",
             "trained model then runs inference in the listed precisions, in the same",
             "experiment. Prints the plan first; --dry-run prints only the plan.",
-            "Grid files: docs/trainer.md.",
+            "After --, your own trainer instead (PyTorch, Keras, ...): each run is the",
+            "command with the run's values for its placeholders ({precision},",
+            "{batch_size}, {hidden}, {epochs}, {seed}, {repeat}, {run_id}, ...),",
+            "followed as `ampwatch follow` follows it. Grid files: docs/trainer.md.",
             "",
             "  ampwatch sweep --bootstrap-servers HOST:PORT docs/examples/sweep-grid.json",
+            "  ampwatch sweep GRID --devices gpu0 -- python train.py --precision {precision} \\",
+            "      --batch-size {batch_size} --epochs {epochs} --seed {seed}",
             ""})
 final class SweepCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "GRID", description = "The grid file (JSON).")
     Path gridFile;
+
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "COMMAND",
+            description = "Your trainer's command, after --, with placeholders for each run's values (docs/trainer.md); "
+                    + "default: ampwatch's own trainer.")
+    List<String> command = new ArrayList<>();
+
+    @Option(names = "--devices", split = ",", paramLabel = "ID",
+            description = "With a command: the devices its runs use, as the power-agent names them (e.g. gpu0,gpu1), as follow's.")
+    List<String> devices = new ArrayList<>();
+
+    @Option(names = "--backend", defaultValue = "external",
+            description = "With a command: config.backend when the trainer gives none, e.g. pytorch (default: ${DEFAULT-VALUE}).")
+    String backend;
 
     @Option(names = "--dry-run", description = "Print the plan and exit: no training, no Kafka.")
     boolean dryRun;
@@ -103,7 +123,7 @@ final class SweepCommand implements Callable<Integer> {
                     + "directory, deleted after the sweep).")
     Path keepModels;
 
-    private record Outcome(PlannedRun run, String runId, String status, TrainingResult result) {}
+    private record Outcome(PlannedRun run, String runId, String status, dev.ampwatch.schema.EpochMetrics last) {}
 
     /**
      * A grid's data checked now, as its runs would read it: a missing directory or file, target or column is the grid's
@@ -143,6 +163,10 @@ final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (command.isEmpty() && (!devices.isEmpty() || !"external".equals(backend))) {
+            throw new ParameterException(spec.commandLine(), "--devices and --backend are for a command of your own (after --); "
+                    + "ampwatch's own trainer knows its device");
+        }
         SweepGrid grid = SweepGridFile.read(gridFile);
         if (seed != null) {
             grid = grid.withSeed(seed);
@@ -154,20 +178,28 @@ final class SweepCommand implements Callable<Integer> {
             grid = grid.withCooldown(cooldown);
         }
         SweepPlan plan = SweepPlanner.plan(grid);
+        String hostId = HostId.orLocal(host);
+        TrainerSweep trainer = command.isEmpty() ? null : trainerSweep(plan, hostId);
         plan.describe().forEach(out::println);
+        if (trainer != null) {
+            PlannedRun first = plan.runs().get(0);
+            out.println("each run: " + String.join(" ", command));
+            out.println("run 1: " + String.join(" ", trainer.commandOf(first, first.setting(), "RUN_ID", plan.experimentId())));
+        }
         out.flush();
-        checkDataset(plan);
+        if (trainer == null) {
+            checkDataset(plan);
+        }
         if (dryRun) {
             return 0;
         }
         // the device before Kafka: a GPU asked for by name that cannot run the grid is the first thing to hear about
         // (IllegalArgumentException: "ampwatch: <reason>", exit 1)
-        DeviceChoice.Resolved resolved = DeviceChoice.forExperiment(device, plan.runs().stream().map(r -> r.setting().precision())
-                .toList(), plan.grid().inference().map(i -> i.precisions()).orElse(List.of()), threadCount());
-        out.println("device: " + resolved.explanation());
+        DeviceChoice.Resolved resolved = trainer != null ? null : DeviceChoice.forExperiment(device, plan.runs().stream()
+                .map(r -> r.setting().precision()).toList(), plan.grid().inference().map(i -> i.precisions()).orElse(List.of()), threadCount());
+        out.println("device: " + (resolved != null ? resolved.explanation() : "your trainer's own (it says which in its run_started line)"));
         out.flush();
 
-        String hostId = HostId.orLocal(host);
         java.util.Map<String, Object> client = listener == null ? kafka.reachableClientProperties() : null;
         if (client != null) { // hours of runs whose host nobody measures are worth a word before the first
             PipelineCheck.warnIfUnmeasured(client, kafka.topics(), hostId, line -> {
@@ -177,12 +209,16 @@ final class SweepCommand implements Callable<Integer> {
         }
         KafkaTrainingPublisher publisher = client == null ? null : publish.publisher(client, kafka, spec.commandLine().getErr(), "sweep");
         TrainingListener sink = listener != null ? listener : publisher;
-        Lifetime lifetime = new Lifetime();
-        Thread trainer = Thread.currentThread();
+        // on Ctrl-C a trainer of the user's has follow's two grace periods, then Kafka takes its run's failure
+        Lifetime lifetime = trainer == null ? new Lifetime()
+                : new Lifetime(FollowSession.STOP_GRACE.multipliedBy(2).plus(publish.publishWait).plusSeconds(15));
+        Thread main = Thread.currentThread();
         Thread stopper = new Thread(() -> {
             try {
                 lifetime.await(null);
-                trainer.interrupt(); // fails the running job at its next batch (RUN_FAILED "interrupted"), or ends a cool-down
+                if (trainer == null) { // a trainer of the user's is stopped by its follow session, which fails its run
+                    main.interrupt(); // fails the running job at its next batch (RUN_FAILED "interrupted"), or ends a cool-down
+                }
             } catch (InterruptedException e) {
                 // the sweep is over
             }
@@ -196,7 +232,20 @@ final class SweepCommand implements Callable<Integer> {
         SweepInferences inferences = plan.grid().inference().isPresent()
                 ? SweepInferences.start(plan, keepModels, warmUp, hostId, resolved.device(), sink, lifetime, out) : null;
         try {
-            if (warmUp) {
+            if (warmUp && trainer != null) {
+                String experiment = dev.ampwatch.trainer.WarmUp.experimentId(plan.experimentId());
+                out.println("warming up (a run of the benchmark, 1 epoch if the command takes {epochs}, experiment " + experiment + ") ...");
+                out.flush();
+                TrainerSweep.Result r = trainer.run(new PlannedRun(0, plan.benchmark(), 1, true, "benchmark"),
+                        plan.benchmark().withEpochs(1), dev.ampwatch.trainer.WarmUp.runId("training"), experiment, sink, lifetime::await);
+                if (r.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (!r.status().equals("completed")) {
+                    out.println("warm-up " + r.status() + " (the sweep goes on)");
+                    out.flush();
+                }
+            } else if (warmUp) {
                 warmUp(plan, hostId, resolved, sink, out);
             }
             for (PlannedRun run : plan.runs()) {
@@ -209,6 +258,24 @@ final class SweepCommand implements Callable<Integer> {
                     }
                 }
                 String runId = UUID.randomUUID().toString();
+                if (trainer != null) {
+                    out.printf("[%d/%d] %s, repeat %d (%s): run %s%n", run.index(), plan.runs().size(), run.setting(), run.repeat(),
+                            run.varies(), runId);
+                    out.flush();
+                    TrainerSweep.Result r = trainer.run(run, run.setting(), runId, plan.experimentId(),
+                            markingBenchmark(sink, run.benchmark()), lifetime::await);
+                    outcomes.add(new Outcome(run, runId, r.status(), r.last()));
+                    if (r.interrupted()) {
+                        interrupted = true;
+                        break;
+                    }
+                    if (r.publishFailure() != null) {
+                        spec.commandLine().getErr().println("ampwatch: cannot publish to Kafka, sweep stopped: " + r.publishFailure().getMessage());
+                        aborted = true;
+                        break;
+                    }
+                    continue;
+                }
                 TrainingOptions options = machine(plan.options(run), hostId).runId(runId)
                         .saveModel(inferences == null ? null : inferences.modelFile(runId)).build();
                 out.printf("[%d/%d] %s, repeat %d (%s): run %s%n", run.index(), plan.runs().size(), run.setting(), run.repeat(),
@@ -216,7 +283,7 @@ final class SweepCommand implements Callable<Integer> {
                 out.flush();
                 try {
                     TrainingResult result = train(resolved, options, markingBenchmark(sink, run.benchmark()));
-                    outcomes.add(new Outcome(run, options.runId(), "completed", result));
+                    outcomes.add(new Outcome(run, options.runId(), "completed", result.last()));
                     SweepInferences.Stop stop = inferences == null ? SweepInferences.Stop.NONE : inferences.after(run, options);
                     if (stop == SweepInferences.Stop.INTERRUPTED) {
                         interrupted = true;
@@ -276,6 +343,18 @@ final class SweepCommand implements Callable<Integer> {
             }
         }
         return interrupted ? 130 : aborted || !allCompleted ? 1 : 0;
+    }
+
+    /** The sweep of the user's trainer, once its command, the grid and the options are checked together. */
+    private TrainerSweep trainerSweep(SweepPlan plan, String hostId) {
+        List<String> problems = new ArrayList<>(TrainerSweep.problems(command, plan));
+        if (!"auto".equals(device) || threads != null || keepModels != null) {
+            problems.add("--device, --threads and --keep-models are for ampwatch's own trainer: pass your trainer's in its command");
+        }
+        if (!problems.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "sweep " + gridFile + " with a command:\n  " + String.join("\n  ", problems));
+        }
+        return new TrainerSweep(command, plan, hostId, devices, backend, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     private TrainingOptions.Builder machine(TrainingOptions.Builder b, String hostId) {
@@ -346,10 +425,9 @@ final class SweepCommand implements Callable<Integer> {
             RunSetting s = o.run().setting();
             String acc = "";
             String rate = "";
-            if (o.result() != null) {
-                var last = o.result().last();
-                acc = ResultTable.quality(last);
-                rate = String.format(Locale.ROOT, "%.0f", last.getSamplesPerSecond());
+            if (o.last() != null) {
+                acc = ResultTable.quality(o.last());
+                rate = String.format(Locale.ROOT, "%.0f", o.last().getSamplesPerSecond());
             }
             out.printf(Locale.ROOT, "%4d  %-36s  %-9s %6d  %-12s %6d %6d  %9s %11s  %s%n", o.run().index(), o.runId(),
                     s.precision(), s.batchSize(), s.hiddenText(), s.epochs(), o.run().repeat(), acc, rate, o.status());

@@ -1,0 +1,253 @@
+package dev.ampwatch.cli;
+
+import dev.ampwatch.schema.EpochMetrics;
+import dev.ampwatch.schema.RunConfig;
+import dev.ampwatch.schema.TrainingEvent;
+import dev.ampwatch.trainer.TrainingListener;
+import dev.ampwatch.trainer.follow.FollowDefaults;
+import dev.ampwatch.trainer.follow.FollowSession;
+import dev.ampwatch.trainer.follow.TrainerLines;
+import dev.ampwatch.trainer.sweep.PlannedRun;
+import dev.ampwatch.trainer.sweep.RunSetting;
+import dev.ampwatch.trainer.sweep.SweepGrid;
+import dev.ampwatch.trainer.sweep.SweepPlan;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A sweep of the user's own trainer ({@code ampwatch sweep GRID -- COMMAND}): each planned run is the command with the
+ * run's values put in for its placeholders ({@code {precision}}, {@code {batch_size}}, ...), followed as
+ * {@code ampwatch follow} follows a trainer (the same lines, docs/trainer.md), under the run's id and the sweep's
+ * experiment. The plan, order, repeats, cool-downs, warm-up, summary and results are the sweep's. Not thread-safe.
+ */
+final class TrainerSweep {
+    /** The placeholders a command may hold, in the order the help lists them. */
+    static final List<String> PLACEHOLDERS = List.of("precision", "batch_size", "hidden", "epochs", "seed", "repeat", "run_id",
+            "experiment_id", "learning_rate", "optimizer", "dataset", "train_limit", "test_limit");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_]+)}");
+
+    /** How one run of the command ended. */
+    record Result(String status, EpochMetrics last, boolean interrupted, RuntimeException publishFailure) {}
+
+    private final List<String> command;
+    private final SweepPlan plan;
+    private final String host;
+    private final List<String> devices;
+    private final String backend;
+    private final PrintWriter out;
+    private final PrintWriter err;
+
+    TrainerSweep(List<String> command, SweepPlan plan, String host, List<String> devices, String backend, PrintWriter out,
+                 PrintWriter err) {
+        this.command = List.copyOf(command);
+        this.plan = plan;
+        this.host = host;
+        this.devices = List.copyOf(devices);
+        this.backend = backend;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** The placeholders {@code command} uses. */
+    static Set<String> used(List<String> command) {
+        Set<String> used = new LinkedHashSet<>();
+        for (String arg : command) {
+            Matcher m = PLACEHOLDER.matcher(arg);
+            while (m.find()) {
+                used.add(m.group(1));
+            }
+        }
+        return used;
+    }
+
+    /**
+     * What keeps {@code command} from running {@code plan} as planned, each said with what to do: a placeholder it does
+     * not know; a factor the plan varies that the command is not given (every run would train one configuration, and
+     * the statistics compare configurations that were never run); a grid key only ampwatch's own trainer reads.
+     */
+    static List<String> problems(List<String> command, SweepPlan plan) {
+        List<String> problems = new ArrayList<>();
+        Set<String> used = used(command);
+        used.stream().filter(p -> !PLACEHOLDERS.contains(p)).forEach(p -> problems.add("the command's {" + p
+                + "} is no placeholder (known: " + String.join(", ", PLACEHOLDERS.stream().map(k -> "{" + k + "}").toList()) + ")"));
+        varies(plan, "precisions", "precision", RunSetting::precision, used, problems);
+        varies(plan, "batch_sizes", "batch_size", RunSetting::batchSize, used, problems);
+        varies(plan, "hidden", "hidden", RunSetting::hiddenText, used, problems);
+        varies(plan, "epochs", "epochs", RunSetting::epochs, used, problems);
+        SweepGrid grid = plan.grid();
+        if (grid.dataset().isPresent() && !used.contains("dataset")) {
+            problems.add("the grid gives \"dataset\" but the command has no {dataset}: put it where your trainer takes its data, "
+                    + "or leave the key out");
+        }
+        if (used.contains("dataset") && grid.dataset().isEmpty()) {
+            problems.add("the command uses {dataset} but the grid has no \"dataset\"");
+        }
+        if (used.contains("learning_rate") && grid.learningRate().isEmpty()) {
+            problems.add("the command uses {learning_rate} but the grid has no \"learning_rate\" (ampwatch's own trainer's "
+                    + "default is its optimizer's, not your trainer's)");
+        }
+        if (grid.learningRate().isPresent() && !used.contains("learning_rate")) {
+            problems.add("the grid gives \"learning_rate\" but the command has no {learning_rate}");
+        }
+        if (grid.trainLimit() > 0 && !used.contains("train_limit")) {
+            problems.add("the grid gives \"train_limit\" but the command has no {train_limit}");
+        }
+        if (grid.testLimit() > 0 && !used.contains("test_limit")) {
+            problems.add("the grid gives \"test_limit\" but the command has no {test_limit}");
+        }
+        if (grid.inference().isPresent()) {
+            problems.add("\"inference\" runs models ampwatch trained itself: not with a command (run your trainer's inference "
+                    + "as runs of their own, config.phase \"inference\")");
+        }
+        if (!grid.convLayers().isEmpty() || grid.table().isPresent() || grid.task() != dev.ampwatch.trainer.model.Task.CLASSIFICATION) {
+            problems.add("\"conv_layers\", \"task\", \"target\", \"exclude\", \"split_by\" and \"split_by_time\" are for ampwatch's own "
+                    + "trainer: your trainer says its model and task in its run_started line");
+        }
+        return problems;
+    }
+
+    private static void varies(SweepPlan plan, String key, String placeholder, Function<RunSetting, Object> value, Set<String> used,
+                               List<String> problems) {
+        Set<String> values = new LinkedHashSet<>();
+        plan.runs().forEach(r -> values.add(String.valueOf(value.apply(r.setting()))));
+        if (values.size() > 1 && !used.contains(placeholder)) {
+            problems.add("the grid varies " + key + " (" + String.join(", ", values) + ") but the command has no {" + placeholder
+                    + "}: every run would train the same configuration");
+        }
+    }
+
+    /** The command of {@code run} with {@code setting} (the run's, or the warm-up's), its id and experiment. */
+    List<String> commandOf(PlannedRun run, RunSetting setting, String runId, String experimentId) {
+        List<String> args = new ArrayList<>();
+        for (String arg : command) {
+            Matcher m = PLACEHOLDER.matcher(arg);
+            StringBuilder sb = new StringBuilder();
+            while (m.find()) {
+                m.appendReplacement(sb, Matcher.quoteReplacement(value(m.group(1), run, setting, runId, experimentId)));
+            }
+            m.appendTail(sb);
+            args.add(sb.toString());
+        }
+        return args;
+    }
+
+    private String value(String placeholder, PlannedRun run, RunSetting s, String runId, String experimentId) {
+        SweepGrid grid = plan.grid();
+        return switch (placeholder) {
+            case "precision" -> s.precision().cliName();
+            case "batch_size" -> String.valueOf(s.batchSize());
+            case "hidden" -> s.hiddenUnits().stream().map(String::valueOf).reduce((a, b) -> a + "," + b).orElse("");
+            case "epochs" -> String.valueOf(s.epochs());
+            case "seed" -> String.valueOf(plan.trainingSeed(run));
+            case "repeat" -> String.valueOf(run.repeat());
+            case "run_id" -> runId;
+            case "experiment_id" -> experimentId;
+            case "learning_rate" -> grid.learningRate().map(String::valueOf).orElseThrow();
+            case "optimizer" -> grid.optimizer().cliName();
+            case "dataset" -> grid.dataset().map(Object::toString).orElseThrow();
+            case "train_limit" -> String.valueOf(grid.trainLimit());
+            case "test_limit" -> String.valueOf(grid.testLimit());
+            default -> throw new IllegalStateException("placeholder {" + placeholder + "} was not checked");
+        };
+    }
+
+    /**
+     * Runs {@code run}'s command with {@code setting} as {@code ampwatch follow} runs a trainer: its lines published under
+     * {@code runId} and {@code experimentId}, its other output passed through; Ctrl-C gives it follow's grace periods.
+     */
+    Result run(PlannedRun run, RunSetting setting, String runId, String experimentId, TrainingListener sink,
+               FollowSession.Stop lifetime) throws IOException, InterruptedException {
+        List<String> args = commandOf(run, setting, runId, experimentId);
+        err.println("ampwatch sweep: " + String.join(" ", args));
+        err.flush();
+        Watch watch = new Watch(sink, runId, setting);
+        FollowDefaults defaults = new FollowDefaults(experimentId, Optional.of(runId), host, devices, backend, "unknown");
+        TrainerLines lines = new TrainerLines(defaults, watch.stampClock(InstantSource.system()), () -> UUID.randomUUID().toString());
+        FollowSession session = new FollowSession(lines, null, watch, out, err, null);
+        int code = session.run(args, experimentId, runId, lifetime);
+        String status;
+        if (code == 130) {
+            status = "interrupted";
+        } else if (watch.failure != null) {
+            status = "failed: " + watch.failure;
+        } else if (watch.completed) {
+            status = code == 0 ? "completed" : "completed (trainer exited " + code + ")";
+        } else {
+            status = "failed: " + (watch.started ? "no run_completed" : "the trainer exited " + code + " without a run_started line");
+        }
+        return new Result(status, watch.last, code == 130, session.publishFailure());
+    }
+
+    /** Passes the events on and notes what the run's own said: started, its last epoch, how it ended, its config. */
+    private final class Watch implements TrainingListener {
+        private final TrainingListener sink;
+        private final String runId;
+        private final RunSetting setting;
+        boolean started;
+        boolean completed;
+        String failure;
+        EpochMetrics last;
+
+        Watch(TrainingListener sink, String runId, RunSetting setting) {
+            this.sink = sink;
+            this.runId = runId;
+            this.setting = setting;
+        }
+
+        @Override
+        public void onEvent(TrainingEvent event) {
+            sink.onEvent(event); // a failure to publish goes to the session, which reports it once
+            if (!runId.equals(event.getRunId())) {
+                return;
+            }
+            switch (event.getKind()) {
+                case RUN_STARTED -> {
+                    started = true;
+                    checkConfig(event.getConfig());
+                }
+                case EPOCH_COMPLETED -> last = event.getMetrics() != null ? event.getMetrics() : last;
+                case RUN_COMPLETED -> completed = true;
+                case RUN_FAILED -> failure = event.getFailureReason();
+                default -> { }
+            }
+        }
+
+        @Override
+        public InstantSource stampClock(InstantSource clock) {
+            return sink.stampClock(clock);
+        }
+
+        /** A trainer that did not take a value the plan gave it trains another configuration: said now, by name. */
+        private void checkConfig(RunConfig c) {
+            List<String> differ = new ArrayList<>();
+            if (!setting.precision().cliName().equals(c.getPrecision())) {
+                differ.add("precision " + c.getPrecision() + " (planned " + setting.precision().cliName() + ")");
+            }
+            if (c.getBatchSize() != setting.batchSize()) {
+                differ.add("batch_size " + c.getBatchSize() + " (planned " + setting.batchSize() + ")");
+            }
+            if (c.getEpochs() != setting.epochs()) {
+                differ.add("epochs " + c.getEpochs() + " (planned " + setting.epochs() + ")");
+            }
+            if (used(command).contains("hidden") && !c.getHiddenUnits().equals(setting.hiddenUnits())) {
+                differ.add("hidden_units " + c.getHiddenUnits() + " (planned " + setting.hiddenUnits() + ")");
+            }
+            if (!differ.isEmpty()) {
+                err.println("ampwatch sweep: warning: run " + runId + " reported " + String.join(", ", differ)
+                        + ": the analyzer takes a run's configuration from its run_started line, so this run counts as what it "
+                        + "reported; check that the command passes the placeholders on");
+                err.flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package dev.ampwatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ampwatch.schema.EventKind;
+import dev.ampwatch.schema.TrainingEvent;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code ampwatch sweep GRID -- COMMAND}: a sweep of the user's own trainer (a shell script printing ampwatch's lines). */
+class TrainerSweepTest {
+    /** A trainer: $1 precision, $2 batch size, $3 epochs, $4 seed; $5 (optional) an exit code after run_started. */
+    static final String TRAINER = """
+            #!/bin/sh
+            echo "{\\"ampwatch\\":\\"run_started\\",\\"config\\":{\\"precision\\":\\"$1\\",\\"batch_size\\":$2,\\"hidden_units\\":[32],\
+            \\"epochs\\":$3,\\"learning_rate\\":0.01,\\"optimizer\\":\\"adam\\",\\"dataset\\":\\"toy\\",\\"train_samples\\":600,\
+            \\"parameter_count\\":25450,\\"seed\\":$4}}"
+            [ -n "$5" ] && exit "$5"
+            i=1
+            while [ $i -le $3 ]; do
+              echo "{\\"ampwatch\\":\\"epoch_started\\",\\"epoch\\":$i}"
+              echo "training epoch $i of $1"
+              echo "{\\"ampwatch\\":\\"epoch_completed\\",\\"epoch\\":$i,\\"metrics\\":{\\"loss\\":0.5,\\"test_accuracy\\":0.8,\
+            \\"samples\\":600,\\"duration_ms\\":100}}"
+              i=$((i+1))
+            done
+            echo '{"ampwatch":"run_completed"}'
+            """;
+
+    @TempDir
+    Path dir;
+    Path trainer;
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+    final List<TrainingEvent> events = Collections.synchronizedList(new ArrayList<>());
+
+    @BeforeEach
+    void writeTrainer() throws Exception {
+        trainer = Files.writeString(dir.resolve("trainer.sh"), TRAINER);
+    }
+
+    int sweep(String... args) {
+        CommandLine cli = Ampwatch.commandLine();
+        ((SweepCommand) cli.getSubcommands().get("sweep").getCommand()).listener = events::add;
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    Path grid(String json) throws Exception {
+        return Files.writeString(dir.resolve("grid.json"), json);
+    }
+
+    List<TrainingEvent> of(EventKind kind) {
+        return events.stream().filter(e -> e.getKind() == kind).toList();
+    }
+
+    @Test
+    void eachPlannedRunIsTheCommandWithItsValuesFollowedAsFollowDoes() throws Exception {
+        Path grid = grid("""
+                {"precisions": ["fp32", "amp-bf16"], "repeats": 2, "seed": 3, "cooldown": "0s", "experiment_id": "exp-cmd",
+                 "benchmark": {"epochs": 2, "batch_size": 64}}
+                """);
+        int code = sweep("sweep", grid.toString(), "--no-warm-up", "--host", "rig-1", "--devices", "gpu0", "--backend", "pytorch",
+                "--", "sh", trainer.toString(), "{precision}", "{batch_size}", "{epochs}", "{seed}");
+        assertThat(code).as(out + "\n" + err).isZero();
+
+        List<TrainingEvent> starts = of(EventKind.RUN_STARTED);
+        assertThat(starts).hasSize(4);
+        assertThat(starts).allSatisfy(e -> {
+            assertThat(e.getExperimentId()).isEqualTo("exp-cmd");
+            assertThat(e.getHost()).isEqualTo("rig-1");
+            assertThat(e.getDevices()).containsExactly("gpu0");
+            assertThat(e.getConfig().getBatchSize()).isEqualTo(64);
+            assertThat(e.getConfig().getEpochs()).isEqualTo(2);
+            assertThat(e.getConfig().getBackend()).as("the trainer gave none").isEqualTo("pytorch");
+            // the benchmark (fp32) is flagged, so the analyzer compares every configuration with it
+            assertThat(e.getConfig().getBenchmark()).isEqualTo(e.getConfig().getPrecision().equals("fp32"));
+        });
+        assertThat(starts.stream().map(e -> e.getConfig().getPrecision()).collect(Collectors.groupingBy(p -> p, Collectors.counting())))
+                .isEqualTo(Map.of("fp32", 2L, "amp-bf16", 2L));
+        assertThat(starts.stream().map(e -> e.getConfig().getSeed()).collect(Collectors.toSet()))
+                .as("repeat r trains with seed 42 + r - 1").containsExactlyInAnyOrder(42L, 43L);
+        assertThat(starts.stream().map(TrainingEvent::getRunId).distinct()).hasSize(4);
+        // the plan's order: the runs ran in the order printed
+        List<String> planned = out.toString().lines().filter(l -> l.matches("\\[\\d/4] .*")).map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList();
+        assertThat(starts.stream().map(TrainingEvent::getRunId).toList()).isEqualTo(planned);
+        assertThat(of(EventKind.EPOCH_COMPLETED)).hasSize(8);
+        assertThat(of(EventKind.RUN_COMPLETED)).extracting(TrainingEvent::getRunId).containsExactlyElementsOf(planned);
+        assertThat(out.toString()).as("the trainer's other lines pass through").contains("training epoch 2 of amp-bf16")
+                .contains("run 1: sh " + trainer + " ");
+        assertThat(out.toString().lines().filter(l -> l.contains("80.00%") && l.endsWith("completed"))).hasSize(4);
+        assertThat(err.toString()).doesNotContain("warning");
+    }
+
+    @Test
+    void aWarmUpRunsTheBenchmarkForOneEpochInAnExperimentOfItsOwn() throws Exception {
+        Path grid = grid("""
+                {"precisions": ["fp32", "amp-fp16"], "cooldown": "0s", "experiment_id": "exp-w", "benchmark": {"epochs": 3}}
+                """);
+        assertThat(sweep("sweep", grid.toString(), "--", "sh", trainer.toString(), "{precision}", "{batch_size}", "{epochs}", "{seed}"))
+                .as(err.toString()).isZero();
+        TrainingEvent first = events.get(0);
+        assertThat(first.getKind()).isEqualTo(EventKind.RUN_STARTED);
+        assertThat(first.getExperimentId()).isEqualTo("exp-w.warm-up");
+        assertThat(first.getRunId()).startsWith("warm-up-training-");
+        assertThat(first.getConfig().getEpochs()).isEqualTo(1);
+        assertThat(first.getConfig().getPrecision()).isEqualTo("fp32");
+        assertThat(of(EventKind.RUN_STARTED).stream().filter(e -> e.getExperimentId().equals("exp-w"))).hasSize(2)
+                .allSatisfy(e -> assertThat(e.getConfig().getEpochs()).isEqualTo(3));
+    }
+
+    @Test
+    void aCommandThatIsNotGivenAFactorTheGridVariesIsRefusedBeforeAnyRun() throws Exception {
+        Path grid = grid("""
+                {"precisions": ["fp32", "amp-bf16"], "batch_sizes": [32, 64], "cooldown": "0s", "learning_rate": 0.1}
+                """);
+        assertThat(sweep("sweep", grid.toString(), "--", "sh", trainer.toString(), "{precison}", "{batch_size}", "3", "1"))
+                .isEqualTo(2);
+        assertThat(err.toString())
+                .contains("the command's {precison} is no placeholder (known: {precision}, {batch_size}")
+                .contains("the grid varies precisions (fp32, amp-bf16) but the command has no {precision}: every run would train "
+                        + "the same configuration")
+                .contains("the grid gives \"learning_rate\" but the command has no {learning_rate}")
+                .doesNotContain("varies batch_sizes");
+        assertThat(events).isEmpty();
+
+        assertThat(sweep("sweep", grid.toString(), "--device", "cpu", "--", "sh", trainer.toString(), "{precision}",
+                "{batch_size}", "{learning_rate}", "1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--device, --threads and --keep-models are for ampwatch's own trainer");
+        assertThat(sweep("sweep", grid.toString(), "--devices", "gpu0", "--dry-run")).isEqualTo(2);
+        assertThat(err.toString()).contains("--devices and --backend are for a command of your own (after --)");
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void aDryRunPrintsTheFirstRunsCommand() throws Exception {
+        Path grid = grid("""
+                {"precisions": ["amp-bf16"], "seed": 1, "experiment_id": "exp-d", "learning_rate": 0.001, "hidden": [[512, 256]],
+                 "benchmark": {"precision": "amp-bf16", "hidden": [512, 256]}}
+                """);
+        assertThat(sweep("sweep", grid.toString(), "--dry-run", "--", "python3", "train.py", "--precision={precision}",
+                "--hidden", "{hidden}", "--lr", "{learning_rate}", "--run", "{run_id}", "--exp", "{experiment_id}", "--seed", "{seed}"))
+                .as(err.toString()).isZero();
+        assertThat(out.toString()).contains("each run: python3 train.py --precision={precision} --hidden {hidden}")
+                .contains("run 1: python3 train.py --precision=amp-bf16 --hidden 512,256 --lr 0.001 --run RUN_ID --exp exp-d --seed 42");
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void aRunThatFailsIsReportedAndTheSweepGoesOn() throws Exception {
+        Path grid = grid("""
+                {"precisions": ["fp32", "amp-bf16"], "cooldown": "0s", "seed": 7, "benchmark": {"epochs": 1}}
+                """);
+        // amp-bf16 exits 3 after its run_started; fp32 is given an empty fifth argument and completes
+        Path wrapper = Files.writeString(dir.resolve("wrap.sh"), "p=$1; shift; if [ \"$p\" = amp-bf16 ]; then sh " + trainer
+                + " $p \"$@\" 3; else sh " + trainer + " $p \"$@\"; fi\n");
+        int code = sweep("sweep", grid.toString(), "--no-warm-up", "--", "sh", wrapper.toString(), "{precision}", "{batch_size}",
+                "{epochs}", "{seed}");
+        assertThat(code).as("a run failed").isEqualTo(1);
+        assertThat(of(EventKind.RUN_FAILED)).singleElement().satisfies(e -> assertThat(e.getFailureReason())
+                .isEqualTo("trainer exited with code 3"));
+        assertThat(of(EventKind.RUN_COMPLETED)).hasSize(1);
+        assertThat(out.toString()).contains("failed: trainer exited with code 3");
+    }
+
+    @Test
+    void aTrainerThatDoesNotTakeAValueIsWarnedAboutByName() throws Exception {
+        Path grid = grid("""
+                {"precisions": ["amp-bf16"], "batch_sizes": [32], "cooldown": "0s",
+                 "benchmark": {"epochs": 1, "precision": "amp-bf16", "batch_size": 32}}
+                """);
+        // the command always says fp32 and batch 64, whatever the plan
+        assertThat(sweep("sweep", grid.toString(), "--no-warm-up", "--", "sh", trainer.toString(), "fp32", "64", "{epochs}", "1"))
+                .as(err.toString()).isZero();
+        assertThat(err.toString()).contains("reported precision fp32 (planned amp-bf16), batch_size 64 (planned 32): the analyzer "
+                + "takes a run's configuration from its run_started line");
+    }
+}
