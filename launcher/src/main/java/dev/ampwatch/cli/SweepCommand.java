@@ -123,43 +123,6 @@ final class SweepCommand implements Callable<Integer> {
                     + "directory, deleted after the sweep).")
     Path keepModels;
 
-    private record Outcome(PlannedRun run, String runId, String status, dev.ampwatch.schema.EpochMetrics last) {}
-
-    /**
-     * A grid's data checked now, as its runs would read it: a missing directory or file, target or column is the grid's
-     * to fix before the first run (and its cool-downs; every run failed alike before, a review), named by the grid's keys.
-     * A table is read; of a Fashion-MNIST directory the four files are looked for.
-     */
-    private void checkDataset(SweepPlan plan) {
-        SweepGrid grid = plan.grid();
-        boolean table = grid.dataset().map(dev.ampwatch.trainer.data.TabularFile::isTable).orElse(false);
-        if (!table && grid.target().isEmpty()) {
-            Optional<Path> runs = plan.options(plan.runs().get(0)).build().datasetDir(); // as the runs resolve it
-            if (runs.isPresent()) {
-                Path dir = runs.get();
-                try {
-                    if (!java.nio.file.Files.exists(dir)) {
-                        throw new java.io.IOException(dir + ": no such file or directory");
-                    }
-                    dev.ampwatch.trainer.data.FashionMnist.checkPresent(dir);
-                } catch (java.io.IOException e) {
-                    throw new IllegalArgumentException("grid " + gridFile + " (\"dataset\"): " + e.getMessage()
-                            + "; give a Fashion-MNIST directory (the four idx files, .gz or not) or a .parquet/.csv table", e);
-                }
-            }
-            return;
-        }
-        TrainingOptions first = plan.options(plan.runs().get(0)).build();
-        try {
-            dev.ampwatch.trainer.data.DatasetResolver.resolveTable(first.datasetDir(), first.tableColumns(), first.task(),
-                    first.trainLimit(), first.testLimit(), first.seed());
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("grid " + gridFile + " (\"dataset\", \"target\", \"task\"): " + e.getMessage()
-                    .replace("--target COLUMN", "\"target\"").replace("--target", "\"target\"").replace("--dataset", "\"dataset\"")
-                    .replace("--task", "\"task\"").replace("--exclude", "\"exclude\"").replace("--split-by-time", "\"split_by_time\"").replace("--split-by", "\"split_by\""), e);
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -188,7 +151,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         out.flush();
         if (trainer == null) {
-            checkDataset(plan);
+            SweepSummary.checkDataset(plan, gridFile);
         }
         if (dryRun) {
             return 0;
@@ -226,24 +189,15 @@ final class SweepCommand implements Callable<Integer> {
         stopper.setDaemon(true);
         stopper.start();
 
-        List<Outcome> outcomes = new ArrayList<>();
+        List<SweepSummary.Outcome> outcomes = new ArrayList<>();
         boolean interrupted = false;
         boolean aborted = false;
         SweepInferences inferences = plan.grid().inference().isPresent()
                 ? SweepInferences.start(plan, keepModels, warmUp, hostId, resolved.device(), sink, lifetime, out) : null;
         try {
             if (warmUp && trainer != null) {
-                String experiment = dev.ampwatch.trainer.WarmUp.experimentId(plan.experimentId());
-                out.println("warming up (a run of the benchmark, 1 epoch if the command takes {epochs}, experiment " + experiment + ") ...");
-                out.flush();
-                TrainerSweep.Result r = trainer.run(new PlannedRun(0, plan.benchmark(), 1, true, "benchmark"),
-                        plan.benchmark().withEpochs(1), dev.ampwatch.trainer.WarmUp.runId("training"), experiment, sink, lifetime::await);
-                if (r.interrupted()) {
+                if (trainer.warmUp(sink, lifetime::await).interrupted()) {
                     throw new InterruptedException();
-                }
-                if (!r.status().equals("completed")) {
-                    out.println("warm-up " + r.status() + " (the sweep goes on)");
-                    out.flush();
                 }
             } else if (warmUp) {
                 warmUp(plan, hostId, resolved, sink, out);
@@ -264,7 +218,7 @@ final class SweepCommand implements Callable<Integer> {
                     out.flush();
                     TrainerSweep.Result r = trainer.run(run, run.setting(), runId, plan.experimentId(),
                             markingBenchmark(sink, run.benchmark()), lifetime::await);
-                    outcomes.add(new Outcome(run, runId, r.status(), r.last()));
+                    outcomes.add(new SweepSummary.Outcome(run, runId, r.status(), r.last()));
                     if (r.interrupted()) {
                         interrupted = true;
                         break;
@@ -283,7 +237,7 @@ final class SweepCommand implements Callable<Integer> {
                 out.flush();
                 try {
                     TrainingResult result = train(resolved, options, markingBenchmark(sink, run.benchmark()));
-                    outcomes.add(new Outcome(run, options.runId(), "completed", result.last()));
+                    outcomes.add(new SweepSummary.Outcome(run, options.runId(), "completed", result.last()));
                     SweepInferences.Stop stop = inferences == null ? SweepInferences.Stop.NONE : inferences.after(run, options);
                     if (stop == SweepInferences.Stop.INTERRUPTED) {
                         interrupted = true;
@@ -296,11 +250,11 @@ final class SweepCommand implements Callable<Integer> {
                     }
                 } catch (TrainingFailedException e) {
                     if (lifetime.stopped() || Thread.currentThread().isInterrupted()) {
-                        outcomes.add(new Outcome(run, options.runId(), "interrupted", null));
+                        outcomes.add(new SweepSummary.Outcome(run, options.runId(), "interrupted", null));
                         interrupted = true;
                         break;
                     }
-                    outcomes.add(new Outcome(run, options.runId(), "failed: " + e.reason(), null));
+                    outcomes.add(new SweepSummary.Outcome(run, options.runId(), "failed: " + e.reason(), null));
                     if (causedBy(e, PublishException.class)) {
                         spec.commandLine().getErr().println("ampwatch: cannot publish to Kafka, sweep stopped: " + e.reason());
                         aborted = true;
@@ -321,7 +275,7 @@ final class SweepCommand implements Callable<Integer> {
                 aborted = true;
             }
             stopper.interrupt();
-            summary(out, plan, outcomes);
+            SweepSummary.print(out, plan, outcomes);
             if (inferences != null) {
                 inferences.close();
             }
@@ -336,7 +290,7 @@ final class SweepCommand implements Callable<Integer> {
         if (client != null && !outcomes.isEmpty()) {
             if (!interrupted && !aborted && !resultsWait.isZero()) {
                 new SweepResults(client, kafka.topics(), applicationId, resultsWait, plan.experimentId())
-                        .print(outcomes.stream().map(Outcome::runId).toList(), inferences == null ? List.of() : inferences.runIds(), out);
+                        .print(outcomes.stream().map(SweepSummary.Outcome::runId).toList(), inferences == null ? List.of() : inferences.runIds(), out);
             } else {
                 out.println("energy, power and the statistics of these runs: " + SweepResults.reportCommand(plan.experimentId()));
                 out.flush();
@@ -415,28 +369,6 @@ final class SweepCommand implements Callable<Integer> {
         out.flush();
         train(device, machine(plan.options(bench), hostId).runId(dev.ampwatch.trainer.WarmUp.runId("training")).experimentId(experiment)
                 .epochs(1).trainLimit(trainLimit).testLimit(testLimit).build(), sink);
-    }
-
-    private static void summary(PrintWriter out, SweepPlan plan, List<Outcome> outcomes) {
-        out.printf("%nsweep %s: %d of %d runs%n", plan.experimentId(), outcomes.size(), plan.runs().size());
-        out.printf("%4s  %-36s  %-9s %6s  %-12s %6s %6s  %9s %11s  %s%n", "#", "run", "precision", "batch", "hidden", "epochs",
-                "repeat", "acc|rmse", "train/s", "status");
-        for (Outcome o : outcomes) {
-            RunSetting s = o.run().setting();
-            String acc = "";
-            String rate = "";
-            if (o.last() != null) {
-                acc = ResultTable.quality(o.last());
-                rate = String.format(Locale.ROOT, "%.0f", o.last().getSamplesPerSecond());
-            }
-            out.printf(Locale.ROOT, "%4d  %-36s  %-9s %6d  %-12s %6d %6d  %9s %11s  %s%n", o.run().index(), o.runId(),
-                    s.precision(), s.batchSize(), s.hiddenText(), s.epochs(), o.run().repeat(), acc, rate, o.status());
-        }
-        // the energy is the analyzer's, which may still be attributing the last run: said where to find it (a review
-        // missed it here), and which samples per second this is (the report's differ, by what they span)
-        out.println("train/s: the last epoch's training samples per second by the trainer's clock, evaluation excluded (the");
-        out.println("  analyzer's samples_per_second in /runs and the report spans the epochs' event time, evaluation included).");
-        out.flush();
     }
 
     static String text(Duration d) {

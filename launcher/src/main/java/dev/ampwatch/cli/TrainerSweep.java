@@ -4,6 +4,7 @@ import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.TrainingEvent;
 import dev.ampwatch.trainer.TrainingListener;
+import dev.ampwatch.trainer.WarmUp;
 import dev.ampwatch.trainer.follow.FollowDefaults;
 import dev.ampwatch.trainer.follow.FollowSession;
 import dev.ampwatch.trainer.follow.TrainerLines;
@@ -159,6 +160,23 @@ final class TrainerSweep {
             case "test_limit" -> String.valueOf(grid.testLimit());
             default -> throw new IllegalStateException("placeholder {" + placeholder + "} was not checked");
         };
+    }
+
+    /**
+     * Before the first run: the benchmark's command with {@code {epochs}} = 1, a run of the warm-up experiment (so the
+     * analyzer does not learn its power as idle); one that does not complete is said, and the sweep goes on.
+     */
+    Result warmUp(TrainingListener sink, FollowSession.Stop lifetime) throws IOException, InterruptedException {
+        String experiment = WarmUp.experimentId(plan.experimentId());
+        out.println("warming up (a run of the benchmark, 1 epoch if the command takes {epochs}, experiment " + experiment + ") ...");
+        out.flush();
+        Result r = run(new PlannedRun(0, plan.benchmark(), 1, true, "benchmark"), plan.benchmark().withEpochs(1),
+                WarmUp.runId("training"), experiment, sink, lifetime);
+        if (!r.interrupted() && !r.status().equals("completed")) {
+            out.println("warm-up " + r.status() + " (the sweep goes on)");
+            out.flush();
+        }
+        return r;
     }
 
     /**

@@ -88,6 +88,46 @@ class PyTorchExampleIT {
         }
     }
 
+    /**
+     * The seed study's design on the PyTorch trainer: {@code ampwatch sweep GRID -- python3 ...} with an fp32 benchmark and
+     * amp-bf16, two repeats each in a shuffled order; the sweep waits for the analyzer and prints the runs' energy and the
+     * statistics' verdict; the experiment's statistics hold both configurations, two runs each, and their comparison.
+     */
+    @Test
+    void sweepRunsThePyTorchExampleAsAnExperiment(@TempDir Path dir) throws Exception {
+        String python = pythonWithTorch().orElse(null);
+        Assumptions.assumeTrue(python != null, "no python3 with PyTorch (apt-get install python3-torch, or AMPWATCH_PYTHON)");
+        Assumptions.assumeTrue(Files.isDirectory(DATA), DATA + " is missing (apt-get install dataset-fashion-mnist)");
+        Path grid = Files.writeString(dir.resolve("grid.json"), """
+                {"precisions": ["fp32", "amp-bf16"], "repeats": 2, "seed": 11, "cooldown": "0s", "experiment_id": "torch-sweep",
+                 "benchmark": {"batch_size": 64, "epochs": 2}, "train_limit": %d}
+                """.formatted(TRAIN));
+        try (LocalRig rig = LocalRig.start(dir, "pytorch-sweep-it", HOST, Duration.ofMillis(200))) {
+            StringWriter out = new StringWriter();
+            CommandLine cli = Ampwatch.commandLine();
+            cli.setOut(new PrintWriter(out, true));
+            cli.setErr(new PrintWriter(out, true));
+            int code = cli.execute("sweep", grid.toString(), "--bootstrap-servers", SharedBroker.bootstrapServers(),
+                    "--topic-prefix", "pytorch-sweep-it.", "--host", HOST, "--application-id", "pytorch-sweep-it", "--results-wait", "90s",
+                    "--", python, SCRIPT.toString(), "--precision", "{precision}", "--batch-size", "{batch_size}", "--epochs", "{epochs}",
+                    "--seed", "{seed}", "--train-samples", "{train_limit}", "--test-samples", "1000", "--threads", "1");
+            String text = out.toString();
+            assertThat(code).as(text).isZero();
+            assertThat(text).contains("warming up").contains("[4/4]");
+            assertThat(text.lines().filter(l -> l.endsWith("  completed"))).as(text).hasSize(4);
+            assertThat(text).as("the analyzer's results, as the demo prints them").contains("energy [J]").contains("amp-bf16");
+            try (ExperimentStatsWatcher stats = new ExperimentStatsWatcher(rig.client(), rig.topics())) {
+                ExperimentStats experiment = stats.await("torch-sweep", 4, Duration.ofSeconds(60));
+                assertThat(experiment).isNotNull();
+                assertThat(experiment.getConfigurations()).extracting(ConfigurationSummary::getPrecision, ConfigurationSummary::getRuns,
+                        ConfigurationSummary::getBenchmark).containsExactlyInAnyOrder(
+                                org.assertj.core.groups.Tuple.tuple("fp32", 2, true),
+                                org.assertj.core.groups.Tuple.tuple("amp-bf16", 2, false));
+                assertThat(experiment.getComparisons()).as("amp-bf16 against the fp32 benchmark").isNotEmpty();
+            }
+        }
+    }
+
     /** {@code AMPWATCH_PYTHON}, else the first of python3 on the PATH and /usr/bin/python3 that imports torch. */
     static Optional<String> pythonWithTorch() throws InterruptedException {
         List<String> candidates = new ArrayList<>();
