@@ -275,7 +275,7 @@ final class SweepCommand implements Callable<Integer> {
                 aborted = true;
             }
             stopper.interrupt();
-            SweepSummary.print(out, plan, outcomes);
+            SweepSummary.print(out, plan, outcomes, trainer != null);
             if (inferences != null) {
                 inferences.close();
             }

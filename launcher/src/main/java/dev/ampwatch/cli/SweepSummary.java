@@ -54,7 +54,8 @@ final class SweepSummary {
         }
     }
 
-    static void print(PrintWriter out, SweepPlan plan, List<Outcome> outcomes) {
+    /** @param yourTrainer whether the runs were a command's (sweep GRID -- COMMAND), whose throughput is what it reported */
+    static void print(PrintWriter out, SweepPlan plan, List<Outcome> outcomes, boolean yourTrainer) {
         out.printf("%nsweep %s: %d of %d runs%n", plan.experimentId(), outcomes.size(), plan.runs().size());
         out.printf("%4s  %-36s  %-9s %6s  %-12s %6s %6s  %9s %11s  %s%n", "#", "run", "precision", "batch", "hidden", "epochs",
                 "repeat", "acc|rmse", "train/s", "status");
@@ -71,8 +72,13 @@ final class SweepSummary {
         }
         // the energy is the analyzer's, which may still be attributing the last run: said where to find it (a review
         // missed it here), and which samples per second this is (the report's differ, by what they span)
-        out.println("train/s: the last epoch's training samples per second by the trainer's clock, evaluation excluded (the");
-        out.println("  analyzer's samples_per_second in /runs and the report spans the epochs' event time, evaluation included).");
+        if (yourTrainer) {
+            out.println("train/s: the samples_per_second your trainer reported for its last epoch (the analyzer's in /runs and the");
+            out.println("  report spans the epochs' event time).");
+        } else {
+            out.println("train/s: the last epoch's training samples per second by the trainer's clock, evaluation excluded (the");
+            out.println("  analyzer's samples_per_second in /runs and the report spans the epochs' event time, evaluation included).");
+        }
         out.flush();
     }
 }

@@ -117,10 +117,12 @@ final class TrainerSweep {
         return problems;
     }
 
-    private static void varies(SweepPlan plan, String key, String placeholder, Function<RunSetting, Object> value, Set<String> used,
-                               List<String> problems) {
-        Set<String> values = new LinkedHashSet<>();
-        plan.runs().forEach(r -> values.add(String.valueOf(value.apply(r.setting()))));
+    /** The values in their natural order (precisions as declared, numbers as numbers), whatever the run order. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void varies(SweepPlan plan, String key, String placeholder, Function<RunSetting, Comparable> value,
+                               Set<String> used, List<String> problems) {
+        List<String> values = plan.runs().stream().map(r -> value.apply(r.setting())).distinct().sorted()
+                .map(String::valueOf).toList();
         if (values.size() > 1 && !used.contains(placeholder)) {
             problems.add("the grid varies " + key + " (" + String.join(", ", values) + ") but the command has no {" + placeholder
                     + "}: every run would train the same configuration");
@@ -201,7 +203,8 @@ final class TrainerSweep {
         } else if (watch.completed) {
             status = code == 0 ? "completed" : "completed (trainer exited " + code + ")";
         } else {
-            status = "failed: " + (watch.started ? "no run_completed" : "the trainer exited " + code + " without a run_started line");
+            status = "failed: " + (watch.started ? "no run_completed" : "no run_started of run " + runId + " was published (exit "
+                    + code + "; follow's messages above say why)");
         }
         return new Result(status, watch.last, code == 130, session.publishFailure());
     }

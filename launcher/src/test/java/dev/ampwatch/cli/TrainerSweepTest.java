@@ -187,4 +187,18 @@ class TrainerSweepTest {
         assertThat(err.toString()).contains("reported precision fp32 (planned amp-bf16), batch_size 64 (planned 32): the analyzer "
                 + "takes a run's configuration from its run_started line");
     }
+
+    @Test
+    void aTrainerThatPrintsNoLinesFailsItsRunInTheSummary() throws Exception {
+        Path grid = grid("""
+                {"cooldown": "0s", "benchmark": {"epochs": 1}}
+                """);
+        assertThat(sweep("sweep", grid.toString(), "--no-warm-up", "--", "sh", "-c", "echo 'no ampwatch lines here'"))
+                .as("a run that was not measured is no success").isEqualTo(1);
+        assertThat(out.toString()).contains("no ampwatch lines here").contains("failed: no run_started of run ")
+                .contains("was published (exit 0; follow's messages above say why)")
+                .contains("train/s: the samples_per_second your trainer reported");
+        assertThat(err.toString()).contains("the trainer printed no ampwatch lines; nothing published");
+        assertThat(events).isEmpty();
+    }
 }
