@@ -143,7 +143,8 @@ final class SweepCommand implements Callable<Integer> {
         SweepPlan plan = SweepPlanner.plan(grid);
         String hostId = HostId.orLocal(host);
         TrainerSweep trainer = command.isEmpty() ? null : trainerSweep(plan, hostId);
-        plan.describe().forEach(out::println);
+        plan.describe().stream().map(line -> trainer != null && line.startsWith("data: ") ? "data: your trainer's"
+                + plan.grid().dataset().map(d -> " ({dataset} = " + d + ")").orElse("") : line).forEach(out::println);
         if (trainer != null) {
             PlannedRun first = plan.runs().get(0);
             out.println("each run: " + String.join(" ", command));

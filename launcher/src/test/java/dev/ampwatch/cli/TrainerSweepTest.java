@@ -154,7 +154,8 @@ class TrainerSweepTest {
                 "--hidden", "{hidden}", "--lr", "{learning_rate}", "--run", "{run_id}", "--exp", "{experiment_id}", "--seed", "{seed}"))
                 .as(err.toString()).isZero();
         assertThat(out.toString()).contains("each run: python3 train.py --precision={precision} --hidden {hidden}")
-                .contains("run 1: python3 train.py --precision=amp-bf16 --hidden 512,256 --lr 0.001 --run RUN_ID --exp exp-d --seed 42");
+                .contains("run 1: python3 train.py --precision=amp-bf16 --hidden 512,256 --lr 0.001 --run RUN_ID --exp exp-d --seed 42")
+                .contains("data: your trainer's\n").doesNotContain("Fashion-MNIST if installed");
         assertThat(events).isEmpty();
     }
 
