@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Trains an MLP on Fashion-MNIST with PyTorch and prints the lines `ampwatch follow` reads.
+"""Trains an MLP or a CNN on Fashion-MNIST with PyTorch and prints the lines `ampwatch follow` reads.
 
 A complete trainer to measure, or to copy from: run it under follow, on a GPU or a CPU,
 
     ./ampwatch follow --bootstrap-servers KAFKA:9092 --devices gpu0 --experiment-id fp32-vs-amp -- \\
         python3 docs/examples/pytorch_fashion_mnist.py --precision amp-bf16 --epochs 5
 
-and the analyzer gives the run and each epoch its energy. Precisions: fp32 (TF32 off), tf32, amp-fp16 (autocast
+and the analyzer gives the run and each epoch its energy. --conv c32k3s1,c64k3s2,c128k3s2 puts convolutions in front of
+the hidden layers (as ampwatch's own --conv: kernel/2 zero padding, ReLU; --hidden 256 with it is ampwatch's cnn
+preset), a model large enough to keep a GPU busy. Precisions: fp32 (TF32 off), tf32, amp-fp16 (autocast
 with dynamic loss scaling, as GradScaler does it), amp-bf16 (autocast); on a CPU fp32 and amp-bf16. The data are
 the four idx files of Fashion-MNIST, gzipped or not (Debian's dataset-fashion-mnist puts them in
 /usr/share/datasets/fashion-mnist; --data or FASHION_MNIST elsewhere). Runs on PyTorch 1.13 (Debian's) and 2.x.
@@ -19,6 +21,7 @@ import gzip
 import json
 import os
 import platform
+import re
 import struct
 import sys
 import time
@@ -68,6 +71,7 @@ def arguments():
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--hidden", default="256,128", help="hidden layer widths, comma-separated")
+    p.add_argument("--conv", default="", help="convolutions in front, e.g. c32k3s1,c64k3s2 (c<channels>k<kernel>s<stride>)")
     p.add_argument("--lr", type=float, default=0.05)
     p.add_argument("--optimizer", choices=("sgd-momentum", "adam"), default="sgd-momentum")
     p.add_argument("--train-samples", type=int, default=0, help="the first N training images (0: all 60,000)")
@@ -78,13 +82,18 @@ def arguments():
     p.add_argument("--seed", type=int, default=42)
     a = p.parse_args()
     a.hidden = [int(h) for h in a.hidden.split(",") if h]
+    try:
+        a.conv = [tuple(int(v) for v in re.fullmatch(r"c(\d+)k(\d+)(?:s(\d+))?", c.strip()).groups(default="1"))
+                  for c in a.conv.split(",") if c.strip() and c.strip() != "none"]
+    except AttributeError:
+        p.error(f"--conv {a.conv}: expected c<channels>k<kernel>s<stride> layers, e.g. c32k3s1,c64k3s2")
     a.device = torch.device("cuda" if a.device == "auto" and torch.cuda.is_available() else
                             "cpu" if a.device == "auto" else a.device)
     if a.device.type == "cpu" and a.precision in ("tf32", "amp-fp16"):
         p.error(f"--precision {a.precision} needs a CUDA GPU (on a CPU: fp32 or amp-bf16)")
     if a.device.type == "cuda" and not torch.cuda.is_available():
         p.error(f"--device {a.device}: PyTorch sees no CUDA GPU (torch {torch.__version__})")
-    if min([a.epochs, a.batch_size, a.lr] + a.hidden) <= 0 or min(a.train_samples, a.test_samples, a.threads) < 0:
+    if min([a.epochs, a.batch_size, a.lr] + a.hidden + [v for c in a.conv for v in c]) <= 0 or min(a.train_samples, a.test_samples, a.threads) < 0:
         p.error("--epochs, --batch-size, --lr and --hidden must be > 0; --train-samples, --test-samples, --threads >= 0")
     return a
 
@@ -115,10 +124,19 @@ def main():
     x_train, y_train = tensors(images, labels)
     x_test, y_test = tensors(test_images, test_labels)
 
-    widths = [x_train.shape[1]] + a.hidden + [10]
-    layers = []
+    layers, macs, side, channels = [], 0, 28, 1
+    if a.conv:  # images NCHW; a convolution with kernel/2 zero padding and its ReLU, then flattened
+        layers.append(nn.Unflatten(1, (1, 28, 28)))
+        for out_channels, kernel, stride in a.conv:
+            layers += [nn.Conv2d(channels, out_channels, kernel, stride=stride, padding=kernel // 2), nn.ReLU()]
+            side = (side + 2 * (kernel // 2) - kernel) // stride + 1
+            macs += side * side * out_channels * kernel * kernel * channels
+            channels = out_channels
+        layers.append(nn.Flatten())
+    widths = [side * side * channels] + a.hidden + [10]
     for i in range(len(widths) - 1):
         layers += [nn.Linear(widths[i], widths[i + 1])] + ([nn.ReLU()] if i < len(widths) - 2 else [])
+        macs += widths[i] * widths[i + 1]
     model = nn.Sequential(*layers).to(a.device)
     optimizer = (torch.optim.SGD(model.parameters(), lr=a.lr, momentum=0.9) if a.optimizer == "sgd-momentum"
                  else torch.optim.Adam(model.parameters(), lr=a.lr))
@@ -146,9 +164,9 @@ def main():
                 correct += (model(x_test[i:i + 1024]).argmax(1) == y_test[i:i + 1024]).sum()
         return correct.item() / len(x_test)
 
-    macs = sum(widths[i] * widths[i + 1] for i in range(len(widths) - 1))
     ampwatch("run_started", config={
         "precision": a.precision, "batch_size": a.batch_size, "hidden_units": a.hidden, "epochs": a.epochs,
+        "conv_layers": [f"c{c}k{k}s{s}" for c, k, s in a.conv],
         "learning_rate": a.lr, "optimizer": a.optimizer, "dataset": "fashion-mnist", "train_samples": len(x_train),
         "parameter_count": sum(p.numel() for p in model.parameters()), "flops_per_sample": 6 * macs,
         "device_name": device_name(a.device), "backend": "pytorch", "seed": a.seed})

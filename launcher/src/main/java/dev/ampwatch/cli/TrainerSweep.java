@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
 final class TrainerSweep {
     /** The placeholders a command may hold, in the order the help lists them. */
     static final List<String> PLACEHOLDERS = List.of("precision", "batch_size", "hidden", "epochs", "seed", "repeat", "run_id",
-            "experiment_id", "learning_rate", "optimizer", "dataset", "train_limit", "test_limit");
+            "experiment_id", "learning_rate", "optimizer", "dataset", "train_limit", "test_limit", "conv_layers");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_]+)}");
 
     /** How one run of the command ended. */
@@ -106,13 +106,19 @@ final class TrainerSweep {
         if (grid.testLimit() > 0 && !used.contains("test_limit")) {
             problems.add("the grid gives \"test_limit\" but the command has no {test_limit}");
         }
+        if (!grid.convLayers().isEmpty() && !used.contains("conv_layers")) {
+            problems.add("the grid gives \"conv_layers\" but the command has no {conv_layers}");
+        }
+        if (used.contains("conv_layers") && grid.convLayers().isEmpty()) {
+            problems.add("the command uses {conv_layers} but the grid has no \"conv_layers\"");
+        }
         if (grid.inference().isPresent()) {
             problems.add("\"inference\" runs models ampwatch trained itself: not with a command (run your trainer's inference "
                     + "as runs of their own, config.phase \"inference\")");
         }
-        if (!grid.convLayers().isEmpty() || grid.table().isPresent() || grid.task() != dev.ampwatch.trainer.model.Task.CLASSIFICATION) {
-            problems.add("\"conv_layers\", \"task\", \"target\", \"exclude\", \"split_by\" and \"split_by_time\" are for ampwatch's own "
-                    + "trainer: your trainer says its model and task in its run_started line");
+        if (grid.table().isPresent() || grid.task() != dev.ampwatch.trainer.model.Task.CLASSIFICATION) {
+            problems.add("\"task\", \"target\", \"exclude\", \"split_by\" and \"split_by_time\" are for ampwatch's own "
+                    + "trainer: your trainer says its task in its run_started line");
         }
         return problems;
     }
@@ -160,6 +166,7 @@ final class TrainerSweep {
             case "dataset" -> grid.dataset().map(Object::toString).orElseThrow();
             case "train_limit" -> String.valueOf(grid.trainLimit());
             case "test_limit" -> String.valueOf(grid.testLimit());
+            case "conv_layers" -> dev.ampwatch.trainer.model.ConvLayer.text(grid.convLayers());
             default -> throw new IllegalStateException("placeholder {" + placeholder + "} was not checked");
         };
     }
@@ -262,6 +269,12 @@ final class TrainerSweep {
             }
             if (used(command).contains("hidden") && !c.getHiddenUnits().equals(setting.hiddenUnits())) {
                 differ.add("hidden_units " + c.getHiddenUnits() + " (planned " + setting.hiddenUnits() + ")");
+            }
+            List<String> conv = plan.grid().convLayers().stream().map(Object::toString).toList();
+            List<String> reported = c.getConvLayers().stream().map(l -> "c" + l.getChannels() + "k" + l.getKernel() + "s" + l.getStride())
+                    .toList();
+            if (used(command).contains("conv_layers") && !reported.equals(conv)) {
+                differ.add("conv_layers " + reported + " (planned " + conv + ")");
             }
             if (!differ.isEmpty()) {
                 err.println("ampwatch sweep: warning: run " + runId + " reported " + String.join(", ", differ)

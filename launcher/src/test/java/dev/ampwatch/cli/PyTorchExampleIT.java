@@ -30,7 +30,7 @@ import picocli.CommandLine;
 /**
  * The PyTorch trainer of the docs ({@code docs/examples/pytorch_fashion_mnist.py}) measured as a user measures theirs:
  * {@code ampwatch follow -- python3 ...} on a real broker, analyzer and power-agent (the estimate source), an fp32 and
- * an amp-bf16 run on the CPU. The runs come out complete, with their epochs, the trainer's accuracy and model size, and
+ * an amp-bf16 MLP and a small CNN on the CPU. The runs come out complete, with their epochs, the trainer's accuracy and model size, and
  * their energy; the experiment's statistics keep the two precisions apart. Needs a Python with PyTorch (CI installs
  * Debian's python3-torch; {@code AMPWATCH_PYTHON} names another); skipped, saying so, without one.
  */
@@ -55,9 +55,13 @@ class PyTorchExampleIT {
                         "--test-samples", "1000", "--threads", "1")).as(out.toString()).isZero();
                 assertThat(out.toString()).as("the trainer's own lines are passed through").contains("epoch 2/2: loss");
             }
+            StringWriter cnnOut = new StringWriter();
+            assertThat(follow(cnnOut, "torch-cnn", python, SCRIPT.toString(), "--conv", "c8k3s2,c16k3s2", "--hidden", "64",
+                    "--epochs", "1", "--batch-size", "64", "--train-samples", "500", "--test-samples", "200", "--threads", "1"))
+                    .as(cnnOut.toString()).isZero();
             try (RunEnergyWatcher runs = new RunEnergyWatcher(rig.client(), rig.topics());
                     ExperimentStatsWatcher stats = new ExperimentStatsWatcher(rig.client(), rig.topics())) {
-                Map<String, RunEnergy> finals = runs.awaitFinal(Set.of("torch-fp32", "torch-amp-bf16"), Duration.ofSeconds(90));
+                Map<String, RunEnergy> finals = runs.awaitFinal(Set.of("torch-fp32", "torch-amp-bf16", "torch-cnn"), Duration.ofSeconds(90));
                 for (String precision : List.of("fp32", "amp-bf16")) {
                     RunEnergy run = finals.get("torch-" + precision);
                     assertThat(run).as(precision).isNotNull();
@@ -79,11 +83,21 @@ class PyTorchExampleIT {
                     assertThat(epochs).as("the epochs' energy is within the run's").isLessThanOrEqualTo(run.getEnergyJoules() * (1 + 1e-12));
                     assertThat(run.getJoulesPerSample()).isCloseTo(run.getEnergyJoules() / (2.0 * TRAIN), within(1e-9 * run.getEnergyJoules()));
                 }
-                ExperimentStats experiment = stats.await(EXPERIMENT, 2, Duration.ofSeconds(60));
+                // the CNN: 28x28x1 -> 14x14x8 -> 7x7x16 (kernel 3, padding 1, stride 2) -> 64 -> 10, counted by hand
+                RunEnergy cnn = finals.get("torch-cnn");
+                assertThat(cnn).isNotNull();
+                assertThat(cnn.getStatus()).isEqualTo(RunStatus.COMPLETED);
+                assertThat(cnn.getConfig().getConvLayers()).extracting(l -> List.of(l.getChannels(), l.getKernel(), l.getStride()))
+                        .containsExactly(List.of(8, 3, 2), List.of(16, 3, 2));
+                assertThat(cnn.getConfig().getParameterCount()).isEqualTo((9 * 1 * 8 + 8) + (9 * 8 * 16 + 16) + (784 * 64 + 64) + (64 * 10 + 10));
+                assertThat(cnn.getConfig().getFlopsPerSample())
+                        .isEqualTo(6.0 * (14 * 14 * 8 * 9 * 1 + 7 * 7 * 16 * 9 * 8 + 784 * 64 + 64 * 10));
+                ExperimentStats experiment = stats.await(EXPERIMENT, 3, Duration.ofSeconds(60));
                 assertThat(experiment).isNotNull();
-                assertThat(experiment.getConfigurations()).extracting(ConfigurationSummary::getPrecision, ConfigurationSummary::getRuns)
+                assertThat(experiment.getConfigurations()).as("a CNN is never pooled with an MLP")
+                        .extracting(ConfigurationSummary::getPrecision, ConfigurationSummary::getRuns)
                         .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("fp32", 1),
-                                org.assertj.core.groups.Tuple.tuple("amp-bf16", 1));
+                                org.assertj.core.groups.Tuple.tuple("amp-bf16", 1), org.assertj.core.groups.Tuple.tuple("fp32", 1));
             }
         }
     }

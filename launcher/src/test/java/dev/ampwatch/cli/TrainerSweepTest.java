@@ -157,6 +157,15 @@ class TrainerSweepTest {
                 .contains("run 1: python3 train.py --precision=amp-bf16 --hidden 512,256 --lr 0.001 --run RUN_ID --exp exp-d --seed 42")
                 .contains("data: your trainer's\n").doesNotContain("Fashion-MNIST if installed");
         assertThat(events).isEmpty();
+
+        Path cnn = Files.writeString(dir.resolve("cnn.json"), """
+                {"conv_layers": "c32k3s1,c64k3s2", "seed": 1}
+                """);
+        assertThat(sweep("sweep", cnn.toString(), "--dry-run", "--", "python3", "train.py", "--conv", "{conv_layers}"))
+                .as(err.toString()).isZero();
+        assertThat(out.toString()).contains("run 1: python3 train.py --conv c32k3s1,c64k3s2");
+        assertThat(sweep("sweep", cnn.toString(), "--dry-run", "--", "python3", "train.py")).isEqualTo(2);
+        assertThat(err.toString()).contains("the grid gives \"conv_layers\" but the command has no {conv_layers}");
     }
 
     @Test
@@ -174,6 +183,25 @@ class TrainerSweepTest {
                 .isEqualTo("trainer exited with code 3"));
         assertThat(of(EventKind.RUN_COMPLETED)).hasSize(1);
         assertThat(out.toString()).contains("failed: trainer exited with code 3");
+    }
+
+    @Test
+    void aTrainerThatTakesTheConvolutionsIsNotWarnedAndOneThatDropsThemIs() throws Exception {
+        Path grid = grid("""
+                {"conv_layers": "c32k3s1,c64k3s2", "cooldown": "0s", "benchmark": {"epochs": 1}}
+                """);
+        // a trainer printing the layers it was given (as the PyTorch example does), and one ignoring them
+        String takes = "echo '{\"ampwatch\":\"run_started\",\"config\":{\"precision\":\"fp32\",\"batch_size\":128,"
+                + "\"hidden_units\":[256,128],\"epochs\":1,\"learning_rate\":0.01,\"optimizer\":\"adam\",\"dataset\":\"toy\","
+                + "\"train_samples\":600,\"parameter_count\":1,\"conv_layers\":[\"'$(echo $0 | sed 's/,/\",\"/')'\"]}}'; "
+                + "echo '{\"ampwatch\":\"run_completed\"}'";
+        assertThat(sweep("sweep", grid.toString(), "--no-warm-up", "--", "sh", "-c", takes, "{conv_layers}")).as(err.toString()).isZero();
+        assertThat(err.toString()).doesNotContain("warning");
+        assertThat(events).filteredOn(e -> e.getKind() == EventKind.RUN_STARTED).singleElement()
+                .satisfies(e -> assertThat(e.getConfig().getConvLayers()).hasSize(2));
+        assertThat(sweep("sweep", grid.toString(), "--no-warm-up", "--", "sh", "-c", takes.replace("$(echo $0 | sed 's/,/\",\"/')", "c8k3s1"),
+                "{conv_layers}")).isZero();
+        assertThat(err.toString()).contains("reported conv_layers [c8k3s1] (planned [c32k3s1, c64k3s2])");
     }
 
     @Test
