@@ -11,6 +11,7 @@ import dev.ampwatch.trainer.TrainingResult;
 import dev.ampwatch.trainer.follow.FollowSession;
 import dev.ampwatch.trainer.kafka.KafkaTrainingPublisher;
 import dev.ampwatch.trainer.kafka.PublishException;
+import dev.ampwatch.trainer.sweep.CommandSweep;
 import dev.ampwatch.trainer.sweep.PlannedRun;
 import dev.ampwatch.trainer.sweep.RunSetting;
 import dev.ampwatch.trainer.sweep.SweepGrid;
@@ -142,7 +143,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         SweepPlan plan = SweepPlanner.plan(grid);
         String hostId = HostId.orLocal(host);
-        TrainerSweep trainer = command.isEmpty() ? null : trainerSweep(plan, hostId);
+        CommandSweep trainer = command.isEmpty() ? null : trainerSweep(plan, hostId);
         plan.describe().stream().map(line -> trainer != null && line.startsWith("data: ") ? "data: your trainer's"
                 + plan.grid().dataset().map(d -> " ({dataset} = " + d + ")").orElse("") : line).forEach(out::println);
         if (trainer != null) {
@@ -217,7 +218,7 @@ final class SweepCommand implements Callable<Integer> {
                     out.printf("[%d/%d] %s, repeat %d (%s): run %s%n", run.index(), plan.runs().size(), run.setting(), run.repeat(),
                             run.varies(), runId);
                     out.flush();
-                    TrainerSweep.Result r = trainer.run(run, run.setting(), runId, plan.experimentId(),
+                    CommandSweep.Result r = trainer.run(run, run.setting(), runId, plan.experimentId(),
                             markingBenchmark(sink, run.benchmark()), lifetime::await);
                     outcomes.add(new SweepSummary.Outcome(run, runId, r.status(), r.last()));
                     if (r.interrupted()) {
@@ -301,15 +302,15 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     /** The sweep of the user's trainer, once its command, the grid and the options are checked together. */
-    private TrainerSweep trainerSweep(SweepPlan plan, String hostId) {
-        List<String> problems = new ArrayList<>(TrainerSweep.problems(command, plan));
+    private CommandSweep trainerSweep(SweepPlan plan, String hostId) {
+        List<String> problems = new ArrayList<>(CommandSweep.problems(command, plan));
         if (!"auto".equals(device) || threads != null || keepModels != null) {
             problems.add("--device, --threads and --keep-models are for ampwatch's own trainer: pass your trainer's in its command");
         }
         if (!problems.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "sweep " + gridFile + " with a command:\n  " + String.join("\n  ", problems));
         }
-        return new TrainerSweep(command, plan, hostId, devices, backend, spec.commandLine().getOut(), spec.commandLine().getErr());
+        return new CommandSweep(command, plan, hostId, devices, backend, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     private TrainingOptions.Builder machine(TrainingOptions.Builder b, String hostId) {

@@ -1,4 +1,4 @@
-package dev.ampwatch.cli;
+package dev.ampwatch.trainer.sweep;
 
 import dev.ampwatch.schema.EpochMetrics;
 import dev.ampwatch.schema.RunConfig;
@@ -8,10 +8,6 @@ import dev.ampwatch.trainer.WarmUp;
 import dev.ampwatch.trainer.follow.FollowDefaults;
 import dev.ampwatch.trainer.follow.FollowSession;
 import dev.ampwatch.trainer.follow.TrainerLines;
-import dev.ampwatch.trainer.sweep.PlannedRun;
-import dev.ampwatch.trainer.sweep.RunSetting;
-import dev.ampwatch.trainer.sweep.SweepGrid;
-import dev.ampwatch.trainer.sweep.SweepPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.InstantSource;
@@ -31,14 +27,14 @@ import java.util.regex.Pattern;
  * {@code ampwatch follow} follows a trainer (the same lines, docs/trainer.md), under the run's id and the sweep's
  * experiment. The plan, order, repeats, cool-downs, warm-up, summary and results are the sweep's. Not thread-safe.
  */
-final class TrainerSweep {
+public final class CommandSweep {
     /** The placeholders a command may hold, in the order the help lists them. */
-    static final List<String> PLACEHOLDERS = List.of("precision", "batch_size", "hidden", "epochs", "seed", "repeat", "run_id",
+    public static final List<String> PLACEHOLDERS = List.of("precision", "batch_size", "hidden", "epochs", "seed", "repeat", "run_id",
             "experiment_id", "learning_rate", "optimizer", "dataset", "train_limit", "test_limit", "conv_layers");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_]+)}");
 
     /** How one run of the command ended. */
-    record Result(String status, EpochMetrics last, boolean interrupted, RuntimeException publishFailure) {}
+    public record Result(String status, EpochMetrics last, boolean interrupted, RuntimeException publishFailure) {}
 
     private final List<String> command;
     private final SweepPlan plan;
@@ -48,7 +44,7 @@ final class TrainerSweep {
     private final PrintWriter out;
     private final PrintWriter err;
 
-    TrainerSweep(List<String> command, SweepPlan plan, String host, List<String> devices, String backend, PrintWriter out,
+    public CommandSweep(List<String> command, SweepPlan plan, String host, List<String> devices, String backend, PrintWriter out,
                  PrintWriter err) {
         this.command = List.copyOf(command);
         this.plan = plan;
@@ -60,7 +56,7 @@ final class TrainerSweep {
     }
 
     /** The placeholders {@code command} uses. */
-    static Set<String> used(List<String> command) {
+    public static Set<String> used(List<String> command) {
         Set<String> used = new LinkedHashSet<>();
         for (String arg : command) {
             Matcher m = PLACEHOLDER.matcher(arg);
@@ -76,7 +72,7 @@ final class TrainerSweep {
      * not know; a factor the plan varies that the command is not given (every run would train one configuration, and
      * the statistics compare configurations that were never run); a grid key only ampwatch's own trainer reads.
      */
-    static List<String> problems(List<String> command, SweepPlan plan) {
+    public static List<String> problems(List<String> command, SweepPlan plan) {
         List<String> problems = new ArrayList<>();
         Set<String> used = used(command);
         used.stream().filter(p -> !PLACEHOLDERS.contains(p)).forEach(p -> problems.add("the command's {" + p
@@ -136,7 +132,7 @@ final class TrainerSweep {
     }
 
     /** The command of {@code run} with {@code setting} (the run's, or the warm-up's), its id and experiment. */
-    List<String> commandOf(PlannedRun run, RunSetting setting, String runId, String experimentId) {
+    public List<String> commandOf(PlannedRun run, RunSetting setting, String runId, String experimentId) {
         List<String> args = new ArrayList<>();
         for (String arg : command) {
             Matcher m = PLACEHOLDER.matcher(arg);
@@ -175,7 +171,7 @@ final class TrainerSweep {
      * Before the first run: the benchmark's command with {@code {epochs}} = 1, a run of the warm-up experiment (so the
      * analyzer does not learn its power as idle); one that does not complete is said, and the sweep goes on.
      */
-    Result warmUp(TrainingListener sink, FollowSession.Stop lifetime) throws IOException, InterruptedException {
+    public Result warmUp(TrainingListener sink, FollowSession.Stop lifetime) throws IOException, InterruptedException {
         String experiment = WarmUp.experimentId(plan.experimentId());
         out.println("warming up (a run of the benchmark, 1 epoch if the command takes {epochs}, experiment " + experiment + ") ...");
         out.flush();
@@ -192,7 +188,7 @@ final class TrainerSweep {
      * Runs {@code run}'s command with {@code setting} as {@code ampwatch follow} runs a trainer: its lines published under
      * {@code runId} and {@code experimentId}, its other output passed through; Ctrl-C gives it follow's grace periods.
      */
-    Result run(PlannedRun run, RunSetting setting, String runId, String experimentId, TrainingListener sink,
+    public Result run(PlannedRun run, RunSetting setting, String runId, String experimentId, TrainingListener sink,
                FollowSession.Stop lifetime) throws IOException, InterruptedException {
         List<String> args = commandOf(run, setting, runId, experimentId);
         err.println("ampwatch sweep: " + String.join(" ", args));

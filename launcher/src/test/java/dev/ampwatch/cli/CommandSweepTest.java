@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code ampwatch sweep GRID -- COMMAND}: a sweep of the user's own trainer (a shell script printing ampwatch's lines). */
-class TrainerSweepTest {
+class CommandSweepTest {
     /** A trainer: $1 precision, $2 batch size, $3 epochs, $4 seed; $5 (optional) an exit code after run_started. */
     static final String TRAINER = """
             #!/bin/sh
