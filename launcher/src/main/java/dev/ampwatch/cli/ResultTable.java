@@ -10,6 +10,10 @@ import java.util.List;
 final class ResultTable {
     private ResultTable() {}
 
+    private static boolean comparable(RunEnergy r) {
+        return r.getStatus() == dev.ampwatch.schema.RunStatus.COMPLETED && !r.getQuality().getUnmeasured();
+    }
+
     static void print(PrintStream out, List<RunEnergy> runs) {
         out.printf("%n%-10s %-36s %9s %11s %11s %9s %9s %10s %9s %8s%n", "precision", "run", "time [s]", "energy [J]",
                 "net [J]", "avg [W]", "peak [W]", "mJ/sample", "CO2e [g]", "test acc|rmse");
@@ -22,9 +26,11 @@ final class ResultTable {
         RunEnergy baseline = runs.stream().filter(r -> "fp32".equals(precision(r))).findFirst().orElse(null);
         boolean onePerPrecision = runs.stream().map(ResultTable::precision).distinct().count() == runs.size();
         // with repeats, the statistics' verdicts compare them; an unmeasured baseline has no ratio to give
-        if (baseline != null && onePerPrecision && !baseline.getQuality().getUnmeasured()) {
+        // only completed, measured runs compare: a run that failed after one of three epochs is no precision's cost
+        // (a review's sweep printed "energy x3.093" against such an fp32 run)
+        if (baseline != null && onePerPrecision && comparable(baseline)) {
             for (RunEnergy r : runs) {
-                if (r != baseline) {
+                if (r != baseline && comparable(r)) {
                     out.printf("%-10s vs fp32: energy x%.3f, time x%.3f, average power %+.1f W%n", precision(r),
                             r.getEnergyJoules() / baseline.getEnergyJoules(),
                             r.getDurationSeconds() / baseline.getDurationSeconds(),

@@ -148,8 +148,8 @@ final class SweepCommand implements Callable<Integer> {
                 + plan.grid().dataset().map(d -> " ({dataset} = " + d + ")").orElse("") : line).forEach(out::println);
         if (trainer != null) {
             PlannedRun first = plan.runs().get(0);
-            out.println("each run: " + String.join(" ", command));
-            out.println("run 1: " + String.join(" ", trainer.commandOf(first, first.setting(), "RUN_ID", plan.experimentId())));
+            out.println("each run: " + CommandSweep.quoted(command));
+            out.println("run 1: " + CommandSweep.quoted(trainer.commandOf(first, first.setting(), "RUN_ID", plan.experimentId())));
         }
         out.flush();
         if (trainer == null) {
@@ -192,6 +192,7 @@ final class SweepCommand implements Callable<Integer> {
         stopper.start();
 
         List<SweepSummary.Outcome> outcomes = new ArrayList<>();
+        List<String> published = new ArrayList<>(); // of a command's runs: those whose run_started went out
         boolean interrupted = false;
         boolean aborted = false;
         SweepInferences inferences = plan.grid().inference().isPresent()
@@ -220,7 +221,10 @@ final class SweepCommand implements Callable<Integer> {
                     out.flush();
                     CommandSweep.Result r = trainer.run(run, run.setting(), runId, plan.experimentId(),
                             markingBenchmark(sink, run.benchmark()), lifetime::await);
-                    outcomes.add(new SweepSummary.Outcome(run, runId, r.status(), r.last()));
+                    outcomes.add(new SweepSummary.Outcome(run, runId, r.status(), r.last(), r.config()));
+                    if (r.published()) {
+                        published.add(runId);
+                    }
                     if (r.interrupted()) {
                         interrupted = true;
                         break;
@@ -292,7 +296,8 @@ final class SweepCommand implements Callable<Integer> {
         if (client != null && !outcomes.isEmpty()) {
             if (!interrupted && !aborted && !resultsWait.isZero()) {
                 new SweepResults(client, kafka.topics(), applicationId, resultsWait, plan.experimentId())
-                        .print(outcomes.stream().map(SweepSummary.Outcome::runId).toList(), inferences == null ? List.of() : inferences.runIds(), out);
+                        .print(trainer != null ? published : outcomes.stream().map(SweepSummary.Outcome::runId).toList(),
+                                inferences == null ? List.of() : inferences.runIds(), out);
             } else {
                 out.println("energy, power and the statistics of these runs: " + SweepResults.reportCommand(plan.experimentId()));
                 out.flush();
@@ -304,6 +309,10 @@ final class SweepCommand implements Callable<Integer> {
     /** The sweep of the user's trainer, once its command, the grid and the options are checked together. */
     private CommandSweep trainerSweep(SweepPlan plan, String hostId) {
         List<String> problems = new ArrayList<>(CommandSweep.problems(command, plan));
+        if (!runnable(command.get(0))) {
+            problems.add("cannot find " + command.get(0) + (command.get(0).contains("/") ? " (or it is not executable)" : " on the PATH")
+                    + ": every run would fail");
+        }
         if (!"auto".equals(device) || threads != null || keepModels != null) {
             problems.add("--device, --threads and --keep-models are for ampwatch's own trainer: pass your trainer's in its command");
         }
@@ -311,6 +320,20 @@ final class SweepCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "sweep " + gridFile + " with a command:\n  " + String.join("\n  ", problems));
         }
         return new CommandSweep(command, plan, hostId, devices, backend, spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** Whether {@code program} names an executable file, as a path or on the PATH. */
+    static boolean runnable(String program) {
+        if (program.contains("/")) {
+            return java.nio.file.Files.isExecutable(Path.of(program));
+        }
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && java.nio.file.Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private TrainingOptions.Builder machine(TrainingOptions.Builder b, String hostId) {

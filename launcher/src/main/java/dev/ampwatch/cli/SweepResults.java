@@ -28,6 +28,11 @@ record SweepResults(Map<String, Object> client, Topics topics, String applicatio
     }
 
     void print(List<String> trainingIds, List<String> inferenceIds, PrintWriter out) {
+        if (trainingIds.isEmpty() && inferenceIds.isEmpty()) { // records that cannot come: not waited for (a review waited 65 s)
+            out.println("no run of the sweep was published: no results to wait for");
+            out.flush();
+            return;
+        }
         String report = reportCommand(experimentId);
         Optional<PipelineCheck.Finding> noAnalyzer = PipelineCheck.analyzer(client, applicationId);
         if (noAnalyzer.isPresent()) {

@@ -17,7 +17,11 @@ final class SweepSummary {
     private SweepSummary() {}
 
     /** How a planned run ended: its id, status, and its last epoch's metrics (null: none). */
-    record Outcome(PlannedRun run, String runId, String status, EpochMetrics last) {}
+    record Outcome(PlannedRun run, String runId, String status, EpochMetrics last, dev.ampwatch.schema.RunConfig reported) {
+        Outcome(PlannedRun run, String runId, String status, EpochMetrics last) {
+            this(run, runId, status, last, null);
+        }
+    }
 
     /**
      * A grid's data checked now, as its runs would read it: a missing directory or file, target or column is the grid's
@@ -67,12 +71,18 @@ final class SweepSummary {
                 acc = ResultTable.quality(o.last());
                 rate = String.format(Locale.ROOT, "%.0f", o.last().getSamplesPerSecond());
             }
+            // a command's run: what its trainer reported (the analyzer's configuration), not the plan (a review found both)
+            dev.ampwatch.schema.RunConfig c = o.reported();
+            String hidden = c == null ? s.hiddenText() : c.getHiddenUnits().isEmpty() ? "-"
+                    : c.getHiddenUnits().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
             out.printf(Locale.ROOT, "%4d  %-36s  %-9s %6d  %-12s %6d %6d  %9s %11s  %s%n", o.run().index(), o.runId(),
-                    s.precision(), s.batchSize(), s.hiddenText(), s.epochs(), o.run().repeat(), acc, rate, o.status());
+                    c == null ? s.precision() : c.getPrecision(), c == null ? s.batchSize() : c.getBatchSize(), hidden,
+                    c == null ? s.epochs() : c.getEpochs(), o.run().repeat(), acc, rate, o.status());
         }
         // the energy is the analyzer's, which may still be attributing the last run: said where to find it (a review
         // missed it here), and which samples per second this is (the report's differ, by what they span)
         if (yourTrainer) {
+            out.println("precision to epochs: as each trainer reported them in its run_started (the plan's where it printed none);");
             out.println("train/s: the samples_per_second your trainer reported for its last epoch (the analyzer's in /runs and the");
             out.println("  report spans the epochs' event time).");
         } else {

@@ -63,7 +63,12 @@ class CommandSweepTest {
     }
 
     List<TrainingEvent> of(EventKind kind) {
-        return events.stream().filter(e -> e.getKind() == kind).toList();
+        return events.stream().filter(e -> e.getKind() == kind && !e.getExperimentId().endsWith(".start-up")).toList();
+    }
+
+    /** The events of the trainers' start-ups (from each command's start to its run_started). */
+    List<TrainingEvent> startUps(EventKind kind) {
+        return events.stream().filter(e -> e.getKind() == kind && e.getExperimentId().endsWith(".start-up")).toList();
     }
 
     @Test
@@ -102,6 +107,24 @@ class CommandSweepTest {
                 .contains("run 1: sh " + trainer + " ");
         assertThat(out.toString().lines().filter(l -> l.contains("80.00%") && l.endsWith("completed"))).hasSize(4);
         assertThat(err.toString()).doesNotContain("warning");
+
+        // each command's start-up (Python starting, loading its data) is a run of <experiment>.start-up that ends exactly
+        // where the trainer's run starts, published before it: neither idle time nor the measured run's
+        assertThat(startUps(EventKind.RUN_STARTED)).hasSize(4).allSatisfy(e -> {
+            assertThat(e.getExperimentId()).isEqualTo("exp-cmd.start-up");
+            assertThat(e.getHost()).isEqualTo("rig-1");
+            assertThat(e.getDevices()).containsExactly("gpu0");
+            assertThat(e.getConfig().getWholeCommand()).isTrue();
+        });
+        List<TrainingEvent> ends = startUps(EventKind.RUN_COMPLETED);
+        assertThat(ends).hasSize(4);
+        for (int i = 0; i < 4; i++) {
+            TrainingEvent end = ends.get(i);
+            TrainingEvent run = starts.get(i);
+            assertThat(end.getEventTime()).isEqualTo(run.getEventTime());
+            assertThat(events.indexOf(end)).isLessThan(events.indexOf(run));
+            assertThat(startUps(EventKind.RUN_STARTED).get(i).getRunId()).isEqualTo(end.getRunId());
+        }
     }
 
     @Test
@@ -111,7 +134,7 @@ class CommandSweepTest {
                 """);
         assertThat(sweep("sweep", grid.toString(), "--", "sh", trainer.toString(), "{precision}", "{batch_size}", "{epochs}", "{seed}"))
                 .as(err.toString()).isZero();
-        TrainingEvent first = events.get(0);
+        TrainingEvent first = events.stream().filter(e -> !e.getExperimentId().endsWith(".start-up")).findFirst().orElseThrow();
         assertThat(first.getKind()).isEqualTo(EventKind.RUN_STARTED);
         assertThat(first.getExperimentId()).isEqualTo("exp-w.warm-up");
         assertThat(first.getRunId()).startsWith("warm-up-training-");
@@ -141,6 +164,14 @@ class CommandSweepTest {
         assertThat(err.toString()).contains("--device, --threads and --keep-models are for ampwatch's own trainer");
         assertThat(sweep("sweep", grid.toString(), "--devices", "gpu0", "--dry-run")).isEqualTo(2);
         assertThat(err.toString()).contains("--devices and --backend are for a command of your own (after --)");
+        // a review: a mistyped program failed every run, cool-downs between; a placeholder without its key put in 0
+        assertThat(sweep("sweep", grid.toString(), "--", "/usr/bin/pythonX", "{precision}", "{batch_size}", "{learning_rate}",
+                "{train_limit}")).isEqualTo(2);
+        assertThat(err.toString()).contains("cannot find /usr/bin/pythonX (or it is not executable): every run would fail")
+                .contains("the command uses {train_limit} but the grid has no \"train_limit\"");
+        assertThat(sweep("sweep", grid.toString(), "--", "no-such-program-7", "{precision}", "{batch_size}", "{learning_rate}"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("cannot find no-such-program-7 on the PATH");
         assertThat(events).isEmpty();
     }
 
@@ -156,6 +187,13 @@ class CommandSweepTest {
         assertThat(out.toString()).contains("each run: python3 train.py --precision={precision} --hidden {hidden}")
                 .contains("run 1: python3 train.py --precision=amp-bf16 --hidden 512,256 --lr 0.001 --run RUN_ID --exp exp-d --seed 42")
                 .contains("data: your trainer's\n").doesNotContain("Fashion-MNIST if installed");
+        // printed as a shell would need them typed
+        Path plain = Files.writeString(dir.resolve("plain.json"), """
+                {"precisions": ["amp-bf16"], "seed": 1, "benchmark": {"precision": "amp-bf16"}}
+                """);
+        assertThat(sweep("sweep", plain.toString(), "--dry-run", "--", "sh", "-c", "python3 train.py --precision {precision}"))
+                .as(err.toString()).isZero();
+        assertThat(out.toString()).contains("run 1: sh -c 'python3 train.py --precision amp-bf16'");
         assertThat(events).isEmpty();
 
         Path cnn = Files.writeString(dir.resolve("cnn.json"), """
@@ -197,7 +235,7 @@ class CommandSweepTest {
                 + "echo '{\"ampwatch\":\"run_completed\"}'";
         assertThat(sweep("sweep", grid.toString(), "--no-warm-up", "--", "sh", "-c", takes, "{conv_layers}")).as(err.toString()).isZero();
         assertThat(err.toString()).doesNotContain("warning");
-        assertThat(events).filteredOn(e -> e.getKind() == EventKind.RUN_STARTED).singleElement()
+        assertThat(of(EventKind.RUN_STARTED)).singleElement()
                 .satisfies(e -> assertThat(e.getConfig().getConvLayers()).hasSize(2));
         assertThat(sweep("sweep", grid.toString(), "--no-warm-up", "--", "sh", "-c", takes.replace("$(echo $0 | sed 's/,/\",\"/')", "c8k3s1"),
                 "{conv_layers}")).isZero();
@@ -215,6 +253,8 @@ class CommandSweepTest {
                 .as(err.toString()).isZero();
         assertThat(err.toString()).contains("reported precision fp32 (planned amp-bf16), batch_size 64 (planned 32): the analyzer "
                 + "takes a run's configuration from its run_started line");
+        // the summary shows what ran (as the analyzer will group it), not the plan (a review saw both, disagreeing)
+        assertThat(out.toString().lines().filter(l -> l.matches("\\s+1\\s+\\S+\\s+fp32\\s+64\\s+32\\s+1\\s+1\\s+.*completed"))).hasSize(1);
     }
 
     @Test
@@ -228,6 +268,13 @@ class CommandSweepTest {
                 .contains("was published (exit 0; follow's messages above say why)")
                 .contains("train/s: the samples_per_second your trainer reported");
         assertThat(err.toString()).contains("the trainer printed no ampwatch lines; nothing published");
-        assertThat(events).isEmpty();
+        assertThat(of(EventKind.RUN_STARTED)).isEmpty();
+        assertThat(startUps(EventKind.RUN_FAILED)).singleElement().satisfies(e -> assertThat(e.getFailureReason())
+                .isEqualTo("the trainer exited before its run_started"));
+        StringWriter results = new StringWriter();
+        new SweepResults(Map.of(), dev.ampwatch.schema.kafka.Topics.withPrefix("x."), "app", java.time.Duration.ofMinutes(2), "exp")
+                .print(List.of(), List.of(), new PrintWriter(results, true));
+        assertThat(results.toString()).as("no waiting for records that cannot come (a review waited 65 s)")
+                .isEqualTo("no run of the sweep was published: no results to wait for" + System.lineSeparator());
     }
 }

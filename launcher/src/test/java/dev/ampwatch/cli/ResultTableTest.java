@@ -33,6 +33,17 @@ class ResultTableTest {
         assertThat(print(List.of(fp32, measured))).contains("amp-bf16   vs fp32: energy x1.000").doesNotContain("no power reading");
     }
 
+    /** A review: a sweep printed "amp-bf16 vs fp32: energy x3.093" against an fp32 run killed after 1 of 3 epochs. */
+    @Test
+    void aFailedRunGivesNoRatios() {
+        RunEnergy amp = ReportFixture.run("amp", "amp-bf16", 128, 60, T0, 40, true, true);
+        RunEnergy failedFp32 = ReportFixture.run("base", "fp32", 128, 60, T0, 13, false, true);
+        assertThat(print(List.of(failedFp32, amp))).doesNotContain("vs fp32");
+        RunEnergy fp32 = ReportFixture.run("base", "fp32", 128, 60, T0, 40, true, true);
+        RunEnergy failedAmp = ReportFixture.run("amp", "amp-bf16", 128, 60, T0, 13, false, true);
+        assertThat(print(List.of(fp32, failedAmp))).doesNotContain("vs fp32");
+    }
+
     /** A run shorter than the sampling interval has one reading a device: said, so its peak is not read as one. */
     @Test
     void aRunWithOneReadingADeviceSaysSo() {

@@ -50,6 +50,8 @@ public final class FollowSession {
     private volatile Process trainer;
     private RuntimeException publishFailure;
     private Duration stopGrace = STOP_GRACE;
+    /** Ampwatch lines refused so far. */
+    private int refused;
 
     /**
      * @param tail the file the trainer appends its lines to; null: its stdout
@@ -175,6 +177,9 @@ public final class FollowSession {
                 publishAll(lines.failUnfinished("trainer exited (code 0) without run_completed"));
                 err.println("ampwatch follow: the trainer exited 0 without run_completed: its runs were failed; exit status 1");
                 return 1;
+            } else if (!lines.anyEvent() && refused > 0) {
+                err.println("ampwatch follow: every ampwatch line the trainer printed was refused (" + refused + ", the reasons "
+                        + "above); nothing published");
             } else if (!lines.anyEvent()) {
                 err.println("ampwatch follow: the trainer printed no ampwatch lines; nothing published (format: docs/trainer.md; "
                         + "for a script you cannot change, --whole-run CONFIG measures the whole command as one run)");
@@ -280,6 +285,7 @@ public final class FollowSession {
                 publish(event);
             }
         } else if (o instanceof LineOutcome.Rejected r) {
+            refused++;
             err.println("ampwatch follow: " + (tail != null ? tail.file() + ":" : "") + r.message() + "; not published");
             err.flush();
         }

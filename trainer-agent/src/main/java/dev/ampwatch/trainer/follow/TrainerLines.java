@@ -289,8 +289,8 @@ public final class TrainerLines {
                     + "events of the runs its trainer started");
         }
         if (kind == EventKind.RUN_STARTED && defaults.runId().isPresent() && !defaults.runId().get().equals(runId)) {
-            throw new JsonFieldException("run_id", "run_id " + runId + " is not this follow's run (--run-id "
-                    + defaults.runId().get() + ")");
+            throw new JsonFieldException("run_id", "run_id " + runId + " is not this follow's run (--run-id, or the sweep's id for "
+                    + "the run: " + defaults.runId().get() + "; print no run_id, or the one in $AMPWATCH_RUN_ID)");
         }
         if (b.hasHost() && !b.getHost().equals(defaults.host())) {
             throw new JsonFieldException("host", "host " + b.getHost() + " is not this follow's host " + defaults.host()

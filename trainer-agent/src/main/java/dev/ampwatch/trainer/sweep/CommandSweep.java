@@ -33,8 +33,19 @@ public final class CommandSweep {
             "experiment_id", "learning_rate", "optimizer", "dataset", "train_limit", "test_limit", "conv_layers");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_]+)}");
 
-    /** How one run of the command ended. */
-    public record Result(String status, EpochMetrics last, boolean interrupted, RuntimeException publishFailure) {}
+    /**
+     * How one run of the command ended.
+     *
+     * @param published whether its run_started was published (a record of it will come)
+     * @param config the configuration its trainer reported in its run_started; null: none was published
+     */
+    public record Result(String status, EpochMetrics last, boolean interrupted, RuntimeException publishFailure, boolean published,
+                         RunConfig config) {}
+
+    /** The experiment of the trainers' start-ups ({@code <experiment>.start-up}): from each command's start to its run_started. */
+    public static String startUpExperiment(String experimentId) {
+        return experimentId + ".start-up";
+    }
 
     private final List<String> command;
     private final SweepPlan plan;
@@ -95,6 +106,14 @@ public final class CommandSweep {
         }
         if (grid.learningRate().isPresent() && !used.contains("learning_rate")) {
             problems.add("the grid gives \"learning_rate\" but the command has no {learning_rate}");
+        }
+        if (used.contains("train_limit") && grid.trainLimit() == 0) {
+            problems.add("the command uses {train_limit} but the grid has no \"train_limit\" (0, its default, means all to "
+                    + "ampwatch's own trainer: give your trainer's value)");
+        }
+        if (used.contains("test_limit") && grid.testLimit() == 0) {
+            problems.add("the command uses {test_limit} but the grid has no \"test_limit\" (0, its default, means all to "
+                    + "ampwatch's own trainer: give your trainer's value)");
         }
         if (grid.trainLimit() > 0 && !used.contains("train_limit")) {
             problems.add("the grid gives \"train_limit\" but the command has no {train_limit}");
@@ -191,16 +210,26 @@ public final class CommandSweep {
     public Result run(PlannedRun run, RunSetting setting, String runId, String experimentId, TrainingListener sink,
                FollowSession.Stop lifetime) throws IOException, InterruptedException {
         List<String> args = commandOf(run, setting, runId, experimentId);
-        err.println("ampwatch sweep: " + String.join(" ", args));
+        err.println("ampwatch sweep: " + quoted(args));
         err.flush();
         Watch watch = new Watch(sink, runId, setting);
+        InstantSource clock = watch.stampClock(InstantSource.system());
+        watch.startUp = new StartUp(sink, clock, setting);
         FollowDefaults defaults = new FollowDefaults(experimentId, Optional.of(runId), host, devices, backend, "unknown");
-        TrainerLines lines = new TrainerLines(defaults, watch.stampClock(InstantSource.system()), () -> UUID.randomUUID().toString());
+        TrainerLines lines = new TrainerLines(defaults, clock, () -> UUID.randomUUID().toString());
         FollowSession session = new FollowSession(lines, null, watch, out, err, null);
-        int code = session.run(args, experimentId, runId, lifetime);
+        watch.startUp.start();
+        int code;
+        try {
+            code = session.run(args, experimentId, runId, lifetime);
+        } finally {
+            watch.startUp.fail(watch.started ? null : "the trainer exited before its run_started");
+        }
         String status;
-        if (code == 130) {
-            status = "interrupted";
+        if (code == 130 && watch.completed) {
+            status = "completed"; // it ended within the stop's grace period: the sweep stops after it
+        } else if (code == 130) {
+            status = watch.started ? "interrupted" : "interrupted before its run_started (nothing published)";
         } else if (watch.failure != null) {
             status = "failed: " + watch.failure;
         } else if (watch.completed) {
@@ -209,7 +238,79 @@ public final class CommandSweep {
             status = "failed: " + (watch.started ? "no run_completed" : "no run_started of run " + runId + " was published (exit "
                     + code + "; follow's messages above say why)");
         }
-        return new Result(status, watch.last, code == 130, session.publishFailure());
+        RuntimeException publishFailure = session.publishFailure() != null ? session.publishFailure() : watch.startUp.publishFailure;
+        return new Result(status, watch.last, code == 130, publishFailure, watch.started, watch.config);
+    }
+
+    /** The arguments as a POSIX shell would need them typed: each one with a blank or a shell character single-quoted. */
+    public static String quoted(List<String> args) {
+        List<String> out = new ArrayList<>();
+        for (String a : args) {
+            out.add(!a.isEmpty() && a.matches("[A-Za-z0-9_./:=,+@%{}-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return String.join(" ", out);
+    }
+
+    /**
+     * The span from a command's start to its run_started (Python starting, {@code import torch}, loading data), published as
+     * a run of {@link #startUpExperiment}: neither idle time (the host is busy: a review's sweep learned the trainers'
+     * start-ups as idle power, 62.8 W on a host idling at 22 W, and every run's net energy came out negative) nor the
+     * measured run's. It ends exactly where the trainer's run starts, or when the command exits without one.
+     */
+    private final class StartUp {
+        private final TrainingListener sink;
+        private final TrainerLines lines;
+        private final com.fasterxml.jackson.databind.node.ObjectNode config;
+        private TrainingEvent started;
+        private boolean ended;
+        RuntimeException publishFailure;
+
+        StartUp(TrainingListener sink, InstantSource clock, RunSetting setting) {
+            this.sink = sink;
+            FollowDefaults defaults = new FollowDefaults(startUpExperiment(plan.experimentId()),
+                    Optional.of("start-up-" + UUID.randomUUID()), host, devices, backend, "unknown");
+            this.lines = new TrainerLines(defaults, clock, () -> UUID.randomUUID().toString()).wholeRun();
+            SweepGrid grid = plan.grid();
+            config = dev.ampwatch.trainer.json.JsonFields.MAPPER.createObjectNode()
+                    .put("precision", setting.precision().cliName()).put("batch_size", setting.batchSize())
+                    .put("epochs", setting.epochs()).put("learning_rate", grid.learningRate().orElse(grid.optimizer().defaultLearningRate()))
+                    .put("optimizer", grid.optimizer().cliName()).put("dataset", "start-up").put("train_samples", 0)
+                    .put("parameter_count", 0);
+        }
+
+        void start() {
+            try {
+                started = lines.startWholeRun(config);
+                sink.onEvent(started);
+            } catch (RuntimeException e) {
+                publishFailure = e;
+                started = null;
+            }
+        }
+
+        /** Ends the start-up at the trainer's run_started, before that is published. */
+        void endAt(TrainingEvent runStarted) {
+            if (started == null || ended) {
+                return;
+            }
+            ended = true;
+            java.time.Instant at = runStarted.getEventTime().isBefore(started.getEventTime()) ? started.getEventTime()
+                    : runStarted.getEventTime();
+            sink.onEvent(TrainingEvent.newBuilder(lines.completeWholeRun()).setEventTime(at).build());
+        }
+
+        /** Ends a start-up still open (the command exited or was stopped before its run_started); null: none is. */
+        void fail(String reason) {
+            if (started == null || ended || reason == null) {
+                return;
+            }
+            ended = true;
+            try {
+                lines.failUnfinished(reason).forEach(sink::onEvent);
+            } catch (RuntimeException e) {
+                publishFailure = publishFailure != null ? publishFailure : e;
+            }
+        }
     }
 
     /** Passes the events on and notes what the run's own said: started, its last epoch, how it ended, its config. */
@@ -217,6 +318,8 @@ public final class CommandSweep {
         private final TrainingListener sink;
         private final String runId;
         private final RunSetting setting;
+        StartUp startUp;
+        RunConfig config;
         boolean started;
         boolean completed;
         String failure;
@@ -230,6 +333,9 @@ public final class CommandSweep {
 
         @Override
         public void onEvent(TrainingEvent event) {
+            if (event.getKind() == dev.ampwatch.schema.EventKind.RUN_STARTED && runId.equals(event.getRunId())) {
+                startUp.endAt(event); // first: the start-up ends where the run starts
+            }
             sink.onEvent(event); // a failure to publish goes to the session, which reports it once
             if (!runId.equals(event.getRunId())) {
                 return;
@@ -237,6 +343,7 @@ public final class CommandSweep {
             switch (event.getKind()) {
                 case RUN_STARTED -> {
                     started = true;
+                    config = event.getConfig();
                     checkConfig(event.getConfig());
                 }
                 case EPOCH_COMPLETED -> last = event.getMetrics() != null ? event.getMetrics() : last;
@@ -262,6 +369,9 @@ public final class CommandSweep {
             }
             if (c.getEpochs() != setting.epochs()) {
                 differ.add("epochs " + c.getEpochs() + " (planned " + setting.epochs() + ")");
+            }
+            if (used(command).contains("optimizer") && !plan.grid().optimizer().cliName().equals(c.getOptimizer())) {
+                differ.add("optimizer " + c.getOptimizer() + " (planned " + plan.grid().optimizer().cliName() + ")");
             }
             if (used(command).contains("hidden") && !c.getHiddenUnits().equals(setting.hiddenUnits())) {
                 differ.add("hidden_units " + c.getHiddenUnits() + " (planned " + setting.hiddenUnits() + ")");
