@@ -270,7 +270,7 @@ class CommandSweepTest {
         assertThat(err.toString()).contains("the trainer printed no ampwatch lines; nothing published");
         assertThat(of(EventKind.RUN_STARTED)).isEmpty();
         assertThat(startUps(EventKind.RUN_FAILED)).singleElement().satisfies(e -> assertThat(e.getFailureReason())
-                .isEqualTo("the trainer exited before its run_started"));
+                .isEqualTo("the trainer exited with code 0 before its run_started"));
         StringWriter results = new StringWriter();
         new SweepResults(Map.of(), dev.ampwatch.schema.kafka.Topics.withPrefix("x."), "app", java.time.Duration.ofMinutes(2), "exp")
                 .print(List.of(), List.of(), new PrintWriter(results, true));

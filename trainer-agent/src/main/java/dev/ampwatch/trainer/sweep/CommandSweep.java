@@ -219,11 +219,12 @@ public final class CommandSweep {
         TrainerLines lines = new TrainerLines(defaults, clock, () -> UUID.randomUUID().toString());
         FollowSession session = new FollowSession(lines, null, watch, out, err, null);
         watch.startUp.start();
-        int code;
+        int code = -1;
         try {
             code = session.run(args, experimentId, runId, lifetime);
         } finally {
-            watch.startUp.fail(watch.started ? null : "the trainer exited before its run_started");
+            watch.startUp.fail(watch.started ? null : code == 130 ? "interrupted" : code == -1 ? "the sweep failed"
+                    : "the trainer exited with code " + code + " before its run_started");
         }
         String status;
         if (code == 130 && watch.completed) {
