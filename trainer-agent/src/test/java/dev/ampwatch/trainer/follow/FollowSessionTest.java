@@ -139,6 +139,15 @@ class FollowSessionTest {
         assertThat(err.toString()).doesNotContain("not published");
     }
 
+    /** A review: a trainer whose every line was refused (its own run id) was told it printed none, and pointed to --whole-run. */
+    @Test
+    void aTrainerWhoseEveryLineWasRefusedIsToldSo() throws Exception {
+        assertThat(run("echo '{\"ampwatch\":\"epoch_started\",\"epoch\":1}'; echo '{\"ampwatch\":\"run_completed\"}'")).isZero();
+        assertThat(events).isEmpty();
+        assertThat(err.toString()).contains("every ampwatch line the trainer printed was refused (2, the reasons above); nothing "
+                + "published").doesNotContain("printed no ampwatch lines").doesNotContain("--whole-run");
+    }
+
     @Test
     void aTrainerWithoutAmpwatchLinesIsPointedToWholeRun() throws Exception {
         assertThat(run("echo hello")).isZero();

@@ -247,7 +247,7 @@ class TrainerLinesTest {
 
         TrainerLines bound = lines(Optional.of("r-7"));
         assertThat(rejection(bound.accept(START.replace("{\"ampwatch\": \"run_started\",", "{\"ampwatch\": \"run_started\", \"run_id\": \"r-8\","))))
-                .contains("not this follow's run (--run-id r-7)");
+                .contains("not this follow's run (--run-id, or the sweep's id for the run: r-7; print no run_id, or the one in $AMPWATCH_RUN_ID)");
         assertThat(event(bound.accept(START)).getRunId()).isEqualTo("r-7");
     }
     private static final String EPOCH1 = "{\"ampwatch\":\"epoch_started\",\"epoch\":1,\"event_time\":\"2026-11-23T09:00:01Z\"}";
