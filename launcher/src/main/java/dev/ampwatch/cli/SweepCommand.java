@@ -309,10 +309,6 @@ final class SweepCommand implements Callable<Integer> {
     /** The sweep of the user's trainer, once its command, the grid and the options are checked together. */
     private CommandSweep trainerSweep(SweepPlan plan, String hostId) {
         List<String> problems = new ArrayList<>(CommandSweep.problems(command, plan));
-        if (!runnable(command.get(0))) {
-            problems.add("cannot find " + command.get(0) + (command.get(0).contains("/") ? " (or it is not executable)" : " on the PATH")
-                    + ": every run would fail");
-        }
         if (!"auto".equals(device) || threads != null || keepModels != null) {
             problems.add("--device, --threads and --keep-models are for ampwatch's own trainer: pass your trainer's in its command");
         }
@@ -320,20 +316,6 @@ final class SweepCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "sweep " + gridFile + " with a command:\n  " + String.join("\n  ", problems));
         }
         return new CommandSweep(command, plan, hostId, devices, backend, spec.commandLine().getOut(), spec.commandLine().getErr());
-    }
-
-    /** Whether {@code program} names an executable file, as a path or on the PATH. */
-    static boolean runnable(String program) {
-        if (program.contains("/")) {
-            return java.nio.file.Files.isExecutable(Path.of(program));
-        }
-        String path = System.getenv().getOrDefault("PATH", "");
-        for (String dir : path.split(java.io.File.pathSeparator)) {
-            if (!dir.isEmpty() && java.nio.file.Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private TrainingOptions.Builder machine(TrainingOptions.Builder b, String hostId) {

@@ -181,11 +181,11 @@ class CommandSweepTest {
                 {"precisions": ["amp-bf16"], "seed": 1, "experiment_id": "exp-d", "learning_rate": 0.001, "hidden": [[512, 256]],
                  "benchmark": {"precision": "amp-bf16", "hidden": [512, 256]}}
                 """);
-        assertThat(sweep("sweep", grid.toString(), "--dry-run", "--", "python3", "train.py", "--precision={precision}",
+        assertThat(sweep("sweep", grid.toString(), "--dry-run", "--", "sh", "train.py", "--precision={precision}",
                 "--hidden", "{hidden}", "--lr", "{learning_rate}", "--run", "{run_id}", "--exp", "{experiment_id}", "--seed", "{seed}"))
                 .as(err.toString()).isZero();
-        assertThat(out.toString()).contains("each run: python3 train.py --precision={precision} --hidden {hidden}")
-                .contains("run 1: python3 train.py --precision=amp-bf16 --hidden 512,256 --lr 0.001 --run RUN_ID --exp exp-d --seed 42")
+        assertThat(out.toString()).contains("each run: sh train.py --precision={precision} --hidden {hidden}")
+                .contains("run 1: sh train.py --precision=amp-bf16 --hidden 512,256 --lr 0.001 --run RUN_ID --exp exp-d --seed 42")
                 .contains("data: your trainer's\n").doesNotContain("Fashion-MNIST if installed");
         // printed as a shell would need them typed
         Path plain = Files.writeString(dir.resolve("plain.json"), """
@@ -199,10 +199,10 @@ class CommandSweepTest {
         Path cnn = Files.writeString(dir.resolve("cnn.json"), """
                 {"conv_layers": "c32k3s1,c64k3s2", "seed": 1}
                 """);
-        assertThat(sweep("sweep", cnn.toString(), "--dry-run", "--", "python3", "train.py", "--conv", "{conv_layers}"))
+        assertThat(sweep("sweep", cnn.toString(), "--dry-run", "--", "sh", "train.py", "--conv", "{conv_layers}"))
                 .as(err.toString()).isZero();
-        assertThat(out.toString()).contains("run 1: python3 train.py --conv c32k3s1,c64k3s2");
-        assertThat(sweep("sweep", cnn.toString(), "--dry-run", "--", "python3", "train.py")).isEqualTo(2);
+        assertThat(out.toString()).contains("run 1: sh train.py --conv c32k3s1,c64k3s2");
+        assertThat(sweep("sweep", cnn.toString(), "--dry-run", "--", "sh", "train.py")).isEqualTo(2);
         assertThat(err.toString()).contains("the grid gives \"conv_layers\" but the command has no {conv_layers}");
     }
 

@@ -85,6 +85,10 @@ public final class CommandSweep {
      */
     public static List<String> problems(List<String> command, SweepPlan plan) {
         List<String> problems = new ArrayList<>();
+        if (!runnable(command.get(0))) {
+            problems.add("cannot find " + command.get(0) + (command.get(0).contains("/") ? " (or it is not executable)" : " on the PATH")
+                    + ": every run would fail");
+        }
         Set<String> used = used(command);
         used.stream().filter(p -> !PLACEHOLDERS.contains(p)).forEach(p -> problems.add("the command's {" + p
                 + "} is no placeholder (known: " + String.join(", ", PLACEHOLDERS.stream().map(k -> "{" + k + "}").toList()) + ")"));
@@ -140,6 +144,19 @@ public final class CommandSweep {
 
     /** The values in their natural order (precisions as declared, numbers as numbers), whatever the run order. */
     @SuppressWarnings({"unchecked", "rawtypes"})
+    /** Whether {@code program} names an executable file, as a path or on the PATH. */
+    static boolean runnable(String program) {
+        if (program.contains("/")) {
+            return java.nio.file.Files.isExecutable(java.nio.file.Path.of(program));
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void varies(SweepPlan plan, String key, String placeholder, Function<RunSetting, Comparable> value,
                                Set<String> used, List<String> problems) {
         List<String> values = plan.runs().stream().map(r -> value.apply(r.setting())).distinct().sorted()
@@ -214,7 +231,7 @@ public final class CommandSweep {
         err.flush();
         Watch watch = new Watch(sink, runId, setting);
         InstantSource clock = watch.stampClock(InstantSource.system());
-        watch.startUp = new StartUp(sink, clock, setting);
+        watch.startUp = new StartUpRun(sink, clock, startUpExperiment(plan.experimentId()), host, devices, backend, setting, plan.grid());
         FollowDefaults defaults = new FollowDefaults(experimentId, Optional.of(runId), host, devices, backend, "unknown");
         TrainerLines lines = new TrainerLines(defaults, clock, () -> UUID.randomUUID().toString());
         FollowSession session = new FollowSession(lines, null, watch, out, err, null);
@@ -252,74 +269,12 @@ public final class CommandSweep {
         return String.join(" ", out);
     }
 
-    /**
-     * The span from a command's start to its run_started (Python starting, {@code import torch}, loading data), published as
-     * a run of {@link #startUpExperiment}: neither idle time (the host is busy: a review's sweep learned the trainers'
-     * start-ups as idle power, 62.8 W on a host idling at 22 W, and every run's net energy came out negative) nor the
-     * measured run's. It ends exactly where the trainer's run starts, or when the command exits without one.
-     */
-    private final class StartUp {
-        private final TrainingListener sink;
-        private final TrainerLines lines;
-        private final com.fasterxml.jackson.databind.node.ObjectNode config;
-        private TrainingEvent started;
-        private boolean ended;
-        RuntimeException publishFailure;
-
-        StartUp(TrainingListener sink, InstantSource clock, RunSetting setting) {
-            this.sink = sink;
-            FollowDefaults defaults = new FollowDefaults(startUpExperiment(plan.experimentId()),
-                    Optional.of("start-up-" + UUID.randomUUID()), host, devices, backend, "unknown");
-            this.lines = new TrainerLines(defaults, clock, () -> UUID.randomUUID().toString()).wholeRun();
-            SweepGrid grid = plan.grid();
-            config = dev.ampwatch.trainer.json.JsonFields.MAPPER.createObjectNode()
-                    .put("precision", setting.precision().cliName()).put("batch_size", setting.batchSize())
-                    .put("epochs", setting.epochs()).put("learning_rate", grid.learningRate().orElse(grid.optimizer().defaultLearningRate()))
-                    .put("optimizer", grid.optimizer().cliName()).put("dataset", "start-up").put("train_samples", 0)
-                    .put("parameter_count", 0);
-        }
-
-        void start() {
-            try {
-                started = lines.startWholeRun(config);
-                sink.onEvent(started);
-            } catch (RuntimeException e) {
-                publishFailure = e;
-                started = null;
-            }
-        }
-
-        /** Ends the start-up at the trainer's run_started, before that is published. */
-        void endAt(TrainingEvent runStarted) {
-            if (started == null || ended) {
-                return;
-            }
-            ended = true;
-            java.time.Instant at = runStarted.getEventTime().isBefore(started.getEventTime()) ? started.getEventTime()
-                    : runStarted.getEventTime();
-            sink.onEvent(TrainingEvent.newBuilder(lines.completeWholeRun()).setEventTime(at).build());
-        }
-
-        /** Ends a start-up still open (the command exited or was stopped before its run_started); null: none is. */
-        void fail(String reason) {
-            if (started == null || ended || reason == null) {
-                return;
-            }
-            ended = true;
-            try {
-                lines.failUnfinished(reason).forEach(sink::onEvent);
-            } catch (RuntimeException e) {
-                publishFailure = publishFailure != null ? publishFailure : e;
-            }
-        }
-    }
-
     /** Passes the events on and notes what the run's own said: started, its last epoch, how it ended, its config. */
     private final class Watch implements TrainingListener {
         private final TrainingListener sink;
         private final String runId;
         private final RunSetting setting;
-        StartUp startUp;
+        StartUpRun startUp;
         RunConfig config;
         boolean started;
         boolean completed;
