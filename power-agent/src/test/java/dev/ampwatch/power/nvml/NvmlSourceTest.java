@@ -14,7 +14,6 @@ import dev.ampwatch.power.FakeClock;
 import dev.ampwatch.power.PowerReading;
 import dev.ampwatch.power.PowerSampleMapper;
 import dev.ampwatch.power.PowerSourceException;
-import dev.ampwatch.power.PowerSourceRegistry;
 import dev.ampwatch.power.SourceContext;
 import dev.ampwatch.schema.Component;
 import dev.ampwatch.schema.PowerKind;
@@ -69,16 +68,6 @@ class NvmlSourceTest {
 
     private List<PowerReading> read(NvmlSession session) throws PowerSourceException {
         return session.read(clock.advance(Duration.ofMillis(100)));
-    }
-
-    @Test
-    void describesTheSource() {
-        NvmlSource source = new NvmlSource("nvidia-ml");
-        assertThat(source.name()).isEqualTo("nvml");
-        assertThat(source.sourceType()).isEqualTo(SourceType.NVML);
-        assertThat(source.components()).containsExactly(Component.GPU);
-        assertThat(source.defaultInterval()).isEqualTo(Duration.ofMillis(100));
-        assertThat(PowerSourceRegistry.discover().names()).contains("nvml");
     }
 
     @Test
@@ -331,22 +320,6 @@ class NvmlSourceTest {
         assertThat(new NvmlSource(fake.path()).availability().available()).isTrue();
         assertThat(fake.initCount()).isEqualTo(1);
         assertThat(fake.shutdownCount()).isEqualTo(1);
-    }
-
-    @Test
-    void missingLibraryMakesTheSourceUnavailableNamingTheLibrary() {
-        Path missing = tmp.resolve("no-driver/libnvidia-ml.so.1");
-        Availability a = new NvmlSource(missing.toString()).availability();
-        assertThat(a.available()).isFalse();
-        assertThat(a.reason()).startsWith("NVML library " + missing + " not found").contains("nvml.library");
-
-        Availability byName = new NvmlSource("ampwatch-no-such-nvml").availability();
-        assertThat(byName.available()).isFalse();
-        assertThat(byName.reason()).startsWith("NVML library ampwatch-no-such-nvml not found");
-
-        assertThatThrownBy(() -> new NvmlSource("nvidia-ml").open(new SourceContext("host-a", clock,
-                Map.of(NvmlSource.LIBRARY, missing.toString()))))
-                .isInstanceOf(PowerSourceException.class).hasMessageContaining(missing.toString());
     }
 
     @Test

@@ -48,6 +48,8 @@ public final class CommandSweep {
     }
 
     private final List<String> command;
+    /** The placeholders the command uses. */
+    private final Set<String> placeholders;
     private final SweepPlan plan;
     private final String host;
     private final List<String> devices;
@@ -58,6 +60,7 @@ public final class CommandSweep {
     public CommandSweep(List<String> command, SweepPlan plan, String host, List<String> devices, String backend, PrintWriter out,
                  PrintWriter err) {
         this.command = List.copyOf(command);
+        this.placeholders = used(this.command);
         this.plan = plan;
         this.host = host;
         this.devices = List.copyOf(devices);
@@ -326,16 +329,16 @@ public final class CommandSweep {
             if (c.getEpochs() != setting.epochs()) {
                 differ.add("epochs " + c.getEpochs() + " (planned " + setting.epochs() + ")");
             }
-            if (used(command).contains("optimizer") && !plan.grid().optimizer().cliName().equals(c.getOptimizer())) {
+            if (placeholders.contains("optimizer") && !plan.grid().optimizer().cliName().equals(c.getOptimizer())) {
                 differ.add("optimizer " + c.getOptimizer() + " (planned " + plan.grid().optimizer().cliName() + ")");
             }
-            if (used(command).contains("hidden") && !c.getHiddenUnits().equals(setting.hiddenUnits())) {
+            if (placeholders.contains("hidden") && !c.getHiddenUnits().equals(setting.hiddenUnits())) {
                 differ.add("hidden_units " + c.getHiddenUnits() + " (planned " + setting.hiddenUnits() + ")");
             }
             List<String> conv = plan.grid().convLayers().stream().map(Object::toString).toList();
             List<String> reported = c.getConvLayers().stream().map(l -> "c" + l.getChannels() + "k" + l.getKernel() + "s" + l.getStride())
                     .toList();
-            if (used(command).contains("conv_layers") && !reported.equals(conv)) {
+            if (placeholders.contains("conv_layers") && !reported.equals(conv)) {
                 differ.add("conv_layers " + reported + " (planned " + conv + ")");
             }
             if (!differ.isEmpty()) {
