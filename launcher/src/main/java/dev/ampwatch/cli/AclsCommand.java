@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 /**
  * The least each role needs on a cluster with an authorizer, as Kafka ACLs (docs/operations.md, "Security"):
  * a rig's agent writes power samples, a trainer writes training events, the analyzer reads both and writes
- * its outputs and its own internal topics, a reader (report, dashboards' tooling) reads the outputs. Nothing
+ * its outputs and its own internal topics, a reader (report, dashboards' tooling) reads the outputs, a curator
+ * (ampwatch exclude) reads them and writes run exclusions. Nothing
  * else: an agent cannot write training events, a trainer cannot write samples, no role but the analyzer
  * writes run energy.
  */
@@ -41,6 +42,10 @@ final class AclsCommand implements Callable<Integer> {
     @Option(names = "--reader", paramLabel = "PRINCIPAL", description = "A principal that reads the results (ampwatch report, ampwatch dead-letters).")
     String reader;
 
+    @Option(names = "--curator", paramLabel = "PRINCIPAL",
+            description = "A principal that leaves runs out of their statistics (ampwatch exclude): reads the results, writes run exclusions.")
+    String curator;
+
     @Option(names = "--application-id", defaultValue = "ampwatch-analyzer",
             description = "The analyzers' --application-id: prefix of their groups, transactions and internal topics (default: ${DEFAULT-VALUE}).")
     String applicationId;
@@ -53,8 +58,8 @@ final class AclsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (agent == null && trainer == null && analyzer == null && reader == null) {
-            throw new IllegalArgumentException("name at least one role: --agent, --trainer, --analyzer or --reader PRINCIPAL");
+        if (agent == null && trainer == null && analyzer == null && reader == null && curator == null) {
+            throw new IllegalArgumentException("name at least one role: --agent, --trainer, --analyzer, --reader or --curator PRINCIPAL");
         }
         List<AclBinding> acls = bindings(kafka.topics());
         for (AclBinding acl : acls) {
@@ -94,6 +99,8 @@ final class AclsCommand implements Callable<Integer> {
             for (String input : List.of(topics.powerSamples().name(), topics.trainingEvents().name())) {
                 topic(out, analyzer, input, AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS);
             }
+            // the statistics' input of run exclusions (ampwatch exclude)
+            topic(out, analyzer, topics.runExclusions().name(), AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS);
             for (String output : List.of(topics.runEnergy().name(), topics.experimentStats().name(), topics.deadLetters())) {
                 // run energy is also read back (the statistics and the REST API stand on it)
                 topic(out, analyzer, output, AclOperation.READ, AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS);
@@ -113,6 +120,16 @@ final class AclsCommand implements Callable<Integer> {
             // ampwatch dead-letters, where the AnalyzerDeadLetters alert's runbook sends the operator
             topic(out, reader, topics.deadLetters(), AclOperation.READ, AclOperation.DESCRIBE);
             out.add(allow(reader, ResourceType.GROUP, DeadLettersCommand.GROUP_PREFIX, PatternType.PREFIXED, AclOperation.READ));
+        }
+        if (curator != null) {
+            // ampwatch exclude: a run's experiment from run energy, the statistics with --wait, and the exclusions
+            for (String output : List.of(topics.runEnergy().name(), topics.experimentStats().name())) {
+                topic(out, curator, output, AclOperation.READ, AclOperation.DESCRIBE);
+            }
+            topic(out, curator, topics.runExclusions().name(), AclOperation.WRITE, AclOperation.DESCRIBE);
+            out.add(allow(curator, ResourceType.GROUP, "ampwatch-report-", PatternType.PREFIXED, AclOperation.READ));
+            out.add(allow(curator, ResourceType.GROUP, dev.ampwatch.cli.report.ExcludeCommand.GROUP_PREFIX, PatternType.PREFIXED,
+                    AclOperation.READ));
         }
         return out;
     }

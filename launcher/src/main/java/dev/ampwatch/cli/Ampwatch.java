@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "Measures what machine-learning training costs in energy, run by run.",
         subcommands = {DemoCommand.class, BrokerCommand.class, PowerAgentCommand.class, TrainCommand.class, InferCommand.class,
             AnalyzerCommand.class, dev.ampwatch.cli.replay.ReplayCommand.class, SweepCommand.class, FollowCommand.class, ProfileCommand.class,
-            dev.ampwatch.cli.report.ReportCommand.class, DeadLettersCommand.class, AclsCommand.class,
+            dev.ampwatch.cli.report.ReportCommand.class, dev.ampwatch.cli.report.ExcludeCommand.class, DeadLettersCommand.class, AclsCommand.class,
             CommandLine.HelpCommand.class})
 public final class Ampwatch {
 

@@ -55,7 +55,8 @@ public final class TopicSetup {
             for (String name : topics.names()) {
                 if (!existing.contains(name)) {
                     NewTopic topic = new NewTopic(name, java.util.Optional.of(partitions), java.util.Optional.empty());
-                    if (name.equals(topics.runEnergy().name()) || name.equals(topics.experimentStats().name())) {
+                    if (name.equals(topics.runEnergy().name()) || name.equals(topics.experimentStats().name())
+                            || name.equals(topics.runExclusions().name())) {
                         // one record per run (experiment) matters: the latest; compaction keeps it forever
                         topic.configs(Map.of("cleanup.policy", "compact"));
                     }

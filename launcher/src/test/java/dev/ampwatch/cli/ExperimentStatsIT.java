@@ -93,7 +93,78 @@ class ExperimentStatsIT {
             assertThat(unknown.execute("report", "--experiment", "no-such-experiment", "--analyzer", url,
                     "--out", dir.resolve("none.html").toString())).isEqualTo(1);
             assertThat(err.toString()).contains("unknown experiment no-such-experiment: the analyzer at " + url);
+
+            excludeAndTakeBack(dir, url, client, topics);
         }
+    }
+
+    /**
+     * ampwatch exclude on the real broker and analyzer: the run leaves every statistic, is listed with why in
+     * /experiments and the report (and last in the CSV); --undo takes it back; a tombstone on run-energy (a run deleted by
+     * hand) leaves its run out too, saying so; an unknown run is refused and nothing is published.
+     */
+    private static void excludeAndTakeBack(Path dir, String url, Map<String, Object> client, Topics topics) throws Exception {
+        String[] kafka = {"--bootstrap-servers", SharedBroker.bootstrapServers(), "--topic-prefix", "stats-it."};
+        StringWriter out = new StringWriter();
+        StringWriter problems = new StringWriter();
+        CommandLine cli = Ampwatch.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(problems));
+        int rc = cli.execute(concat(new String[] {"exclude", "stats-it-run-3", "--reason", "thermal throttling: another job on gpu0",
+                "--wait"}, kafka));
+        assertThat(rc).as(out + "\n" + problems).isZero();
+        assertThat(out.toString()).contains("run stats-it-run-3 (experiment stats-it) excluded from its statistics: thermal throttling")
+                .contains("statistics of stats-it: 19 completed run(s) in 4 configuration(s); excluded: stats-it-run-3");
+        JsonNode stats = experiment(url);
+        assertThat(finishedRuns(stats)).isEqualTo(19);
+        assertThat(stats.path("excluded_runs")).singleElement().satisfies(e -> {
+            assertThat(e.path("run_id").asText()).isEqualTo("stats-it-run-3");
+            assertThat(e.path("reason").asText()).isEqualTo("thermal throttling: another job on gpu0");
+            assertThat(e.path("status").asText()).isEqualTo("COMPLETED");
+        });
+
+        Path html = dir.resolve("excluded.html");
+        StringWriter reported = new StringWriter();
+        CommandLine report = Ampwatch.commandLine();
+        report.setOut(new PrintWriter(reported));
+        assertThat(report.execute(concat(new String[] {"report", "--experiment", EXPERIMENT, "--out", html.toString()}, kafka)))
+                .as(reported.toString()).isZero();
+        assertThat(reported.toString()).contains("(19 runs, 4 configurations; 1 run excluded)");
+        assertThat(Files.readString(html)).contains("<h2>Excluded runs</h2>", "thermal throttling: another job on gpu0")
+                .doesNotContain("computed here"); // the analyzer's statistics are those of the runs it kept
+        List<String> csv = Files.readAllLines(dir.resolve("excluded.csv"));
+        assertThat(csv).hasSize(21);
+        assertThat(csv.get(20)).startsWith("stats-it-run-3,").endsWith(",thermal throttling: another job on gpu0");
+
+        StringWriter undone = new StringWriter();
+        CommandLine undo = Ampwatch.commandLine();
+        undo.setOut(new PrintWriter(undone));
+        assertThat(undo.execute(concat(new String[] {"exclude", "stats-it-run-3", "--undo", "--reason", "it was gpu1", "--wait"}, kafka)))
+                .as(undone.toString()).isZero();
+        assertThat(undone.toString()).contains("statistics of stats-it: 20 completed run(s) in 4 configuration(s); excluded: none");
+        assertThat(experiment(url).path("excluded_runs")).isEmpty();
+
+        try (var runs = new KafkaProducer<>(client, new StringSerializer(), topics.runEnergy().valueSerde().serializer())) {
+            runs.send(new ProducerRecord<>(topics.runEnergy().name(), "stats-it-run-5", null)).get();
+        }
+        JsonNode deleted = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> experiment(url), s -> s != null && finishedRuns(s) == 19);
+        assertThat(deleted.path("excluded_runs")).singleElement().satisfies(e -> {
+            assertThat(e.path("run_id").asText()).isEqualTo("stats-it-run-5");
+            assertThat(e.path("reason").asText()).startsWith("deleted: its record was removed from stats-it.run-energy");
+        });
+
+        StringWriter err = new StringWriter();
+        CommandLine unknown = Ampwatch.commandLine();
+        unknown.setErr(new PrintWriter(err));
+        assertThat(unknown.execute(concat(new String[] {"exclude", "no-such-run", "--reason", "typo"}, kafka))).isEqualTo(2);
+        assertThat(err.toString()).contains("run no-such-run has no record on stats-it.run-energy", "nothing was published");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     private static JsonNode experiment(String url) throws Exception {

@@ -8,6 +8,7 @@ import dev.ampwatch.schema.AnovaTable;
 import dev.ampwatch.schema.Comparison;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.NotComputed;
+import dev.ampwatch.schema.RunExclusion;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,10 +31,21 @@ public final class ExperimentStatistics {
 
     /** Not an overload of {@link #compute}: the topology's method reference to it would be ambiguous. */
     public static ExperimentStats computeWith(ExperimentRuns experiment, StatisticsSettings settings) {
+        return computeWith(experiment, List.of(), settings);
+    }
+
+    /**
+     * Without the runs {@code exclusions} leave out (those with {@code excluded} true), which are listed in
+     * {@code excluded_runs} and in nothing else. {@code computed_at} is still the newest end of all the runs, so excluding
+     * the newest run does not move it back.
+     */
+    public static ExperimentStats computeWith(ExperimentRuns experiment, List<RunExclusion> exclusions, StatisticsSettings settings) {
         long newestUs = 0;
         for (FinishedRun r : experiment.getRuns()) {
             newestUs = Math.max(newestUs, r.getEndUs());
         }
+        Exclusions excluded = Exclusions.of(experiment, exclusions);
+        experiment = excluded.included();
         Configurations configurations = Configurations.of(experiment.getRuns());
         List<NotComputed> notComputed = new ArrayList<>();
         if (configurations.withoutSettings() > 0) {
@@ -81,7 +93,7 @@ public final class ExperimentStatistics {
                 .setRegressions(Regressions.of(configurations, metrics, settings))
                 .setForecastAccuracy(ForecastAccuracies.of(experiment.getRuns()))
                 .setEnergyModel(estimates.model()).setRunEstimates(estimates.estimates())
-                .setEstimateAccuracy(estimates.accuracy()).build();
+                .setEstimateAccuracy(estimates.accuracy()).setExcludedRuns(excluded.listed()).build();
     }
 
     /**

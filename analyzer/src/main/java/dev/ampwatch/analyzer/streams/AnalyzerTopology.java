@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.NewTopic;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -81,16 +83,19 @@ public final class AnalyzerTopology {
                             .peek((k, v) -> listener.onRunEnergy(v), Named.as("energy-metrics"));
                     runs.to(topics.runEnergy().name(), Produced.with(topics.runEnergy().keySerde(),
                             topics.runEnergy().valueSerde()).withName("run-energy"));
-                    experimentStatistics(builder, runs, config, listener);
                 }, "energy"))
                 .defaultBranch(Branched.withConsumer(dead -> dead
                         .processValues(() -> new DeadLetterHeaders(listener), Named.as("dead-letter-headers"))
                         .to(topics.deadLetters(), Produced.with(Serdes.String(), Serdes.ByteArray())
                                 .withName("dead-letters")), "dead"));
-        builder.table(topics.runEnergy().name(), Consumed.with(topics.runEnergy().keySerde(),
+        // the statistics take their final runs from the table, as on the direct engine: a tombstone (a run deleted by hand)
+        // is seen there, and the statistics see only what was committed to run-energy
+        KStream<String, RunEnergy> changes = builder.table(topics.runEnergy().name(), Consumed.with(topics.runEnergy().keySerde(),
                         topics.runEnergy().valueSerde()).withName("run-energy-table"),
                 Materialized.<String, RunEnergy, KeyValueStore<Bytes, byte[]>>as(RUN_ENERGY_STORE)
-                        .withKeySerde(topics.runEnergy().keySerde()).withValueSerde(topics.runEnergy().valueSerde()));
+                        .withKeySerde(topics.runEnergy().keySerde()).withValueSerde(topics.runEnergy().valueSerde()))
+                .toStream(Named.as("run-energy-changes"));
+        experimentStatistics(builder, changes, config, listener);
         return builder.build(optimizations());
     }
 
@@ -149,8 +154,10 @@ public final class AnalyzerTopology {
     public static final String RUN_ENERGY_CHANGELOG_SUFFIX = "-" + RUN_ENERGY_STORE + "-changelog";
 
     /**
-     * Final runs, repartitioned by experiment, are kept one entry per run and become the experiment's statistics (topic
-     * and store) at each final run ({@link ExperimentRunsProcessor}).
+     * Final runs and run exclusions, repartitioned by experiment, are kept one entry per run and become the experiment's
+     * statistics (topic and store) at each final run and each exclusion ({@link ExperimentRunsProcessor}).
+     *
+     * @param runs the changes of the run-energy table: running totals, final runs, tombstones
      */
     private static void experimentStatistics(StreamsBuilder builder, KStream<String, RunEnergy> runs, AnalyzerConfig config,
                                              AnalyzerListener listener) {
@@ -159,14 +166,25 @@ public final class AnalyzerTopology {
                 Serdes.String(), experimentRunsSerde()).withCachingDisabled());
         builder.addStateStore(Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(EXPERIMENT_STATS_STORE),
                 Serdes.String(), topics.experimentStats().valueSerde()).withCachingDisabled());
-        // a tombstone on run-energy (a run deleted by hand) comes through the direct engine's table as a null value: it
-        // leaves /runs, not its experiment (its experiment is not known from it); it stopped the statistics before
-        runs.filter((k, v) -> v != null && v.getIsFinal() && v.getExperimentId() != null, Named.as("final-runs"))
-                .selectKey((k, v) -> v.getExperimentId(), Named.as("key-by-experiment"))
-                .repartition(Repartitioned.<String, RunEnergy>as("runs-by-experiment")
-                        .withKeySerde(Serdes.String()).withValueSerde(topics.runEnergy().valueSerde()))
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ExperimentRunsProcessor.EXCLUSIONS_STORE),
+                Serdes.String(), topics.runExclusions().valueSerde()).withCachingDisabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RunsToExperiments.STORE),
+                Serdes.String(), Serdes.String()).withCachingDisabled());
+        // a tombstone on run-energy (a run deleted by hand) becomes an exclusion of the run: its experiment is remembered
+        // from its final record (before 2026-12-03 it stayed in its experiment's statistics; before 2026-12-02 it stopped them)
+        KStream<String, SpecificRecord> finals = runs.process(() -> new RunsToExperiments(topics.runEnergy().name()),
+                Named.as("key-by-experiment"), RunsToExperiments.STORE);
+        // exclusions, from ampwatch exclude (or any producer): one without a run or an experiment says nothing
+        KStream<String, SpecificRecord> exclusions = builder.stream(topics.runExclusions().name(),
+                        Consumed.with(topics.runExclusions().keySerde(), topics.runExclusions().valueSerde()).withName("run-exclusions"))
+                .filter((k, v) -> v != null && v.getRunId() != null && !v.getRunId().isEmpty() && v.getExperimentId() != null
+                        && !v.getExperimentId().isEmpty(), Named.as("exclusions-with-a-run"))
+                .map((k, v) -> KeyValue.<String, SpecificRecord>pair(v.getExperimentId(), v), Named.as("exclusions-by-experiment"));
+        finals.merge(exclusions, Named.as("statistics-inputs"))
+                .repartition(Repartitioned.<String, SpecificRecord>as("runs-by-experiment")
+                        .withKeySerde(Serdes.String()).withValueSerde(StatisticsInputSerde.serde()))
                 .process(() -> new ExperimentRunsProcessor(config), Named.as("experiment-statistics"),
-                        ExperimentRunsProcessor.RUNS_STORE, EXPERIMENT_STATS_STORE)
+                        ExperimentRunsProcessor.RUNS_STORE, ExperimentRunsProcessor.EXCLUSIONS_STORE, EXPERIMENT_STATS_STORE)
                 .peek((k, v) -> listener.onExperimentStats(v), Named.as("experiment-metrics"))
                 .to(topics.experimentStats().name(), Produced.with(topics.experimentStats().keySerde(),
                         topics.experimentStats().valueSerde()).withName("experiment-stats"));

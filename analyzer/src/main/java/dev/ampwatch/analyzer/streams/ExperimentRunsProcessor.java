@@ -7,10 +7,12 @@ import dev.ampwatch.analyzer.stats.ExperimentRunsAggregator;
 import dev.ampwatch.analyzer.stats.ExperimentStatistics;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.RunExclusion;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -39,17 +41,24 @@ import org.slf4j.LoggerFactory;
  * is replaced and published ({@link #repair}); and by the experiment's next final run in any case. It also keeps an
  * experiment of thousands of runs under the broker's record size: one list of 10,000 runs came to 2,320,029 bytes
  * (259 a run; the broker's default limit is 1 MB, so about 4,000 runs), one entry is 259 bytes.
+ *
+ * <p>Run exclusions ({@link RunExclusion}, from {@code ampwatch exclude} or a tombstone on run-energy) come the same way
+ * and are kept one entry per run too ({@link #EXCLUSIONS_STORE}, same key): the statistics leave out the runs excluded
+ * and list them. A run and its exclusion may come in either order; the result is the same.
  */
-final class ExperimentRunsProcessor implements Processor<String, RunEnergy, String, ExperimentStats> {
+final class ExperimentRunsProcessor implements Processor<String, SpecificRecord, String, ExperimentStats> {
     private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunsProcessor.class);
     /** The final runs of every experiment, one entry per run. */
     static final String RUNS_STORE = "experiment-run-store";
+    /** The exclusions in force of every experiment, one entry per run (key {@link #key}); one taken back is deleted. */
+    static final String EXCLUSIONS_STORE = "experiment-exclusion-store";
     /** How soon after a task starts its statistics are checked against its runs (the first punctuation). */
     private static final Duration REPAIR_AFTER = Duration.ofMillis(1);
 
     private final AnalyzerConfig config;
     private ProcessorContext<String, ExperimentStats> context;
     private KeyValueStore<String, ExperimentRuns> runs;
+    private KeyValueStore<String, RunExclusion> exclusions;
     private TimestampedKeyValueStore<String, ExperimentStats> stats;
     private Cancellable repairing;
 
@@ -74,6 +83,7 @@ final class ExperimentRunsProcessor implements Processor<String, RunEnergy, Stri
     public void init(ProcessorContext<String, ExperimentStats> context) {
         this.context = context;
         this.runs = context.getStateStore(RUNS_STORE);
+        this.exclusions = context.getStateStore(EXCLUSIONS_STORE);
         this.stats = context.getStateStore(AnalyzerTopology.EXPERIMENT_STATS_STORE);
         // the stores are restored when a task initializes its processors; the repair writes and forwards, which a
         // punctuation may do and init may not
@@ -81,15 +91,50 @@ final class ExperimentRunsProcessor implements Processor<String, RunEnergy, Stri
     }
 
     @Override
-    public void process(Record<String, RunEnergy> record) {
-        RunEnergy run = record.value();
-        if (record.key() == null || run == null) {
+    public void process(Record<String, SpecificRecord> record) {
+        if (record.key() == null || record.value() == null) {
             return;
         }
+        if (record.value() instanceof RunExclusion exclusion) {
+            exclude(record.key(), exclusion, record);
+            return;
+        }
+        RunEnergy run = (RunEnergy) record.value();
         runs.put(key(record.key(), run.getRunId()), ExperimentRunsAggregator.entry(record.key(), run));
-        ExperimentStats computed = compute(collect(record.key()));
-        stats.put(record.key(), ValueAndTimestamp.make(computed, record.timestamp()));
-        context.forward(record.withValue(computed));
+        publish(record.key(), record);
+    }
+
+    private void exclude(String experimentId, RunExclusion exclusion, Record<String, SpecificRecord> record) {
+        String key = key(experimentId, exclusion.getRunId());
+        RunExclusion before = exclusions.get(key);
+        if (exclusion.getExcluded()) {
+            exclusions.put(key, exclusion);
+        } else if (before != null) {
+            exclusions.delete(key);
+        } else {
+            return; // taken back in, and it was not out: nothing changes
+        }
+        LOG.info("experiment {}: run {} {} ({}{})", experimentId, exclusion.getRunId(),
+                exclusion.getExcluded() ? "excluded from its statistics" : "taken back into its statistics", exclusion.getReason(),
+                exclusion.getStatedBy() == null ? "" : ", by " + exclusion.getStatedBy());
+        if (stats.get(experimentId) != null || runs.get(key) != null) {
+            publish(experimentId, record);
+        }
+    }
+
+    private void publish(String experimentId, Record<String, SpecificRecord> record) {
+        ExperimentStats computed = compute(collect(experimentId), exclusionsOf(experimentId));
+        stats.put(experimentId, ValueAndTimestamp.make(computed, record.timestamp()));
+        context.forward(new Record<>(experimentId, computed, record.timestamp(), record.headers()));
+    }
+
+    /** The experiment's exclusions in force, by run id. */
+    private List<RunExclusion> exclusionsOf(String experimentId) {
+        List<RunExclusion> all = new ArrayList<>();
+        try (KeyValueIterator<String, RunExclusion> it = exclusions.prefixScan(prefix(experimentId), Serdes.String().serializer())) {
+            it.forEachRemaining(kv -> all.add(kv.value));
+        }
+        return all;
     }
 
     /** The experiment's runs, oldest end first (then by run id): the same list whatever order they arrived in. */
@@ -101,8 +146,9 @@ final class ExperimentRunsProcessor implements Processor<String, RunEnergy, Stri
         return ExperimentRunsAggregator.sorted(experimentId, all);
     }
 
-    private ExperimentStats compute(ExperimentRuns experiment) {
-        return AnalyzerTopology.fitting(ExperimentStatistics.computeWith(experiment, config.statistics()), config.maxOutputBytes());
+    private ExperimentStats compute(ExperimentRuns experiment, List<RunExclusion> excluded) {
+        return AnalyzerTopology.fitting(ExperimentStatistics.computeWith(experiment, excluded, config.statistics()),
+                config.maxOutputBytes());
     }
 
     /**
@@ -140,7 +186,7 @@ final class ExperimentRunsProcessor implements Processor<String, RunEnergy, Stri
     }
 
     private boolean repair(String experimentId, List<FinishedRun> of) {
-        ExperimentStats computed = compute(ExperimentRunsAggregator.sorted(experimentId, of));
+        ExperimentStats computed = compute(ExperimentRunsAggregator.sorted(experimentId, of), exclusionsOf(experimentId));
         ValueAndTimestamp<ExperimentStats> stored = stats.get(experimentId);
         if (stored != null && Objects.equals(stored.value(), computed)) {
             return false;

@@ -39,7 +39,7 @@ public final class InternalTopics {
     static List<NewTopic> of(String applicationId, TopologyDescription topology, Topics topics, Set<String> sourceBackedStores,
                              int partitions, Optional<Short> replicationFactor) {
         Set<String> user = Set.of(topics.trainingEvents().name(), topics.powerSamples().name(), topics.runEnergy().name(),
-                topics.experimentStats().name(), topics.deadLetters());
+                topics.experimentStats().name(), topics.deadLetters(), topics.runExclusions().name());
         Set<String> repartition = new TreeSet<>();
         Set<String> stores = new TreeSet<>();
         for (TopologyDescription.Subtopology sub : topology.subtopologies()) {
@@ -63,6 +63,32 @@ public final class InternalTopics {
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         }
         return out;
+    }
+
+    /**
+     * Creates the run-exclusions topic (an input of the statistics, compacted) where it is missing: a deployment set up
+     * before it existed (2026-12-03) lacks it, and Kafka Streams does not start without its source topics. A failure
+     * (no CREATE right) is logged with what to do.
+     */
+    public static void createExclusionsTopic(Admin admin, Topics topics, int partitions, Optional<Short> replicationFactor) {
+        String name = topics.runExclusions().name();
+        try {
+            if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(name)) {
+                return;
+            }
+            admin.createTopics(List.of(new NewTopic(name, Optional.of(partitions), replicationFactor)
+                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get(30, TimeUnit.SECONDS);
+            LOG.info("created {} ({} partitions, compacted): the run exclusions the statistics read (ampwatch exclude)", name, partitions);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                LOG.error("could not create {} ({}): the statistics cannot start without it; create it (compacted, any partition"
+                        + " count) or run ampwatch broker's topic set-up", name, e.getCause().getMessage());
+            }
+        } catch (TimeoutException e) {
+            LOG.error("{} could not be checked or created within 30 s: the statistics cannot start without it", name);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.ampwatch.analyzer.stats.ExperimentStatistics;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.RunConfig;
 import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.RunExclusion;
 import dev.ampwatch.schema.kafka.Topics;
 import java.time.Duration;
 import java.time.Instant;
@@ -190,19 +191,111 @@ class ExperimentRunsProcessorTest {
         });
     }
 
-    /** A run deleted by hand (a tombstone on run-energy) stays in its experiment, and nothing fails (it threw before). */
+    private static void exclude(TopologyTestDriver driver, String experiment, String runId, boolean excluded, String reason, long atMillis) {
+        driver.createInputTopic(TOPICS.runExclusions().name(), new StringSerializer(), TOPICS.runExclusions().valueSerde().serializer())
+                .pipeInput(runId, RunExclusion.newBuilder().setRunId(runId).setExperimentId(experiment).setExcluded(excluded)
+                        .setReason(reason).setStatedAt(Instant.ofEpochMilli(atMillis)).setStatedBy("alice@rig").build(),
+                        Instant.ofEpochMilli(atMillis));
+    }
+
+    /** {@code stats} without its list of excluded runs, to compare with statistics computed from the runs left in. */
+    private static ExperimentStats withoutList(ExperimentStats stats) {
+        return ExperimentStats.newBuilder(stats).setExcludedRuns(List.of()).build();
+    }
+
+    /**
+     * A run deleted by hand (a tombstone on run-energy) leaves /runs and its experiment's statistics, which say so (until
+     * 2026-12-03 it stayed in them: its experiment was not known from the tombstone; before 2026-12-02 it stopped them).
+     */
     @Test
-    void aTombstoneOnRunEnergyStopsNothing() {
+    void aTombstoneOnRunEnergyTakesTheRunOutOfItsStatistics() {
         withDriver(driver -> {
             List<RunEnergy> runs = runs();
             pipe(driver, runs.subList(0, 3));
             input(driver).pipeInput("run-0", null, Instant.ofEpochSecond(1_800_000_100L));
+            input(driver).pipeInput("run-never-seen", null, Instant.ofEpochSecond(1_800_000_101L)); // warned, nothing else
             pipe(driver, runs.subList(3, 6));
             List<KeyValue<String, ExperimentStats>> out = output(driver).readKeyValuesToList();
-            assertThat(out).hasSize(6);
-            assertThat(out.get(5).value).isEqualTo(expected("exp", runs));
+            assertThat(out).hasSize(7);
+            ExperimentStats last = out.get(6).value;
+            assertThat(withoutList(last)).isEqualTo(expected("exp", runs.subList(1, 6)));
+            assertThat(last.getComputedAt()).isEqualTo(expected("exp", runs).getComputedAt());
+            assertThat(last.getExcludedRuns()).singleElement().satisfies(e -> {
+                assertThat(e.getRunId()).isEqualTo("run-0");
+                assertThat(e.getReason()).isEqualTo("deleted: its record was removed from ampwatch.run-energy (a tombstone)");
+                assertThat(e.getStatus()).isEqualTo("COMPLETED");
+                assertThat(e.getEnergyJoules()).isEqualTo(1000.0);
+                assertThat(e.getConfigurationKey()).startsWith("precision=fp32|batch_size=32|");
+            });
             assertThat(driver.getKeyValueStore(AnalyzerTopology.RUN_ENERGY_STORE).get("run-0")).isNull(); // gone from /runs
         });
+    }
+
+    /** ampwatch exclude's record: the run leaves every statistic and is listed with why; taken back in, it is as before. */
+    @Test
+    void anExcludedRunIsInNoStatisticAndIsListedUntilTakenBackIn() {
+        withDriver(driver -> {
+            List<RunEnergy> runs = runs();
+            pipe(driver, runs);
+            TestOutputTopic<String, ExperimentStats> out = output(driver);
+            ExperimentStats all = out.readValuesToList().get(5);
+            exclude(driver, "exp", "run-1", true, "thermal throttling: another job on the GPU", 1_800_000_200_000L);
+            ExperimentStats without = out.readValue();
+            assertThat(withoutList(without)).isEqualTo(expected("exp", runs.stream().filter(r -> !r.getRunId().equals("run-1")).toList()));
+            assertThat(without.getConfigurations()).extracting(c -> c.getPrecision() + "=" + c.getRuns())
+                    .containsExactlyInAnyOrder("fp32=3", "amp-fp16=2");
+            assertThat(without.getExcludedRuns()).singleElement().satisfies(e -> {
+                assertThat(e.getRunId()).isEqualTo("run-1");
+                assertThat(e.getReason()).isEqualTo("thermal throttling: another job on the GPU");
+                assertThat(e.getStatedBy()).isEqualTo("alice@rig");
+                assertThat(e.getStatedAt()).isEqualTo(Instant.ofEpochMilli(1_800_000_200_000L));
+                assertThat(e.getEnergyJoules()).isEqualTo(800.0);
+            });
+            exclude(driver, "exp", "run-1", false, "the throttling was on another GPU", 1_800_000_300_000L);
+            assertThat(out.readValue()).isEqualTo(all).isEqualTo(expected("exp", runs));
+            exclude(driver, "exp", "run-2", false, "was never out", 1_800_000_400_000L); // changes nothing: nothing published
+            assertThat(out.isEmpty()).isTrue();
+            driver.advanceWallClockTime(Duration.ofSeconds(1)); // the repair at the task's start computes as the records did
+            assertThat(out.isEmpty()).isTrue();
+        });
+    }
+
+    /** An exclusion may come before its run finishes (or, through the repartition, overtake it): the run stays out. */
+    @Test
+    void theStatisticsAreTheSameWhetherTheExclusionCameBeforeOrAfterTheRun() {
+        List<ExperimentStats> last = new ArrayList<>();
+        for (boolean first : List.of(true, false)) {
+            withDriver(driver -> {
+                if (first) {
+                    exclude(driver, "exp", "run-4", true, "fan failure", 1_800_000_000_000L);
+                    assertThat(output(driver).isEmpty()).isTrue(); // no run of the experiment yet: nothing to publish
+                }
+                pipe(driver, runs());
+                if (!first) {
+                    exclude(driver, "exp", "run-4", true, "fan failure", 1_800_000_000_000L);
+                }
+                List<ExperimentStats> out = output(driver).readValuesToList();
+                last.add(out.get(out.size() - 1));
+                driver.advanceWallClockTime(Duration.ofSeconds(1));
+                assertThat(output(driver).isEmpty()).isTrue();
+            });
+        }
+        assertThat(last.get(0)).isEqualTo(last.get(1));
+        assertThat(withoutList(last.get(0))).isEqualTo(expected("exp", runs().stream().filter(r -> !r.getRunId().equals("run-4")).toList()));
+    }
+
+    /** The repartition topic carries runs and exclusions; a run written before exclusions existed reads as a run. */
+    @Test
+    void theStatisticsInputSerdeTellsRunsFromExclusions() {
+        var serde = StatisticsInputSerde.serde();
+        RunEnergy run = runs().get(0);
+        RunExclusion exclusion = RunExclusion.newBuilder().setRunId("run-0").setExperimentId("exp").setExcluded(true)
+                .setReason("r").setStatedAt(Instant.ofEpochMilli(5)).setStatedBy(null).build();
+        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", run))).isEqualTo(run);
+        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", exclusion))).isEqualTo(exclusion);
+        byte[] asBefore = TOPICS.runEnergy().valueSerde().serializer().serialize("t", run);
+        assertThat(serde.deserializer().deserialize("t", asBefore)).isEqualTo(run);
+        assertThat(StatisticsInputSerde.isExclusion(asBefore)).isFalse();
     }
 
     @Test

@@ -119,7 +119,7 @@ public final class ThroughputBenchmark {
                         topics.runEnergy().valueSerde()),
                 new dev.ampwatch.schema.kafka.TopicSpec<>(topics.experimentStats().name() + "-" + name,
                         topics.experimentStats().keySerde(), topics.experimentStats().valueSerde()),
-                topics.deadLetters() + "-" + name);
+                topics.deadLetters() + "-" + name, topics.runExclusions());
         Kafka.createTopics(client, List.of(own.runEnergy().name(), own.experimentStats().name(), own.deadLetters()), o.partitions());
         return own;
     }

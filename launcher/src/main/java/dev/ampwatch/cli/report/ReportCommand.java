@@ -3,13 +3,18 @@ package dev.ampwatch.cli.report;
 import dev.ampwatch.cli.DurationConverter;
 import dev.ampwatch.cli.KafkaOptions;
 import dev.ampwatch.schema.ExperimentStats;
+import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.RunExclusion;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -89,8 +94,9 @@ public final class ReportCommand implements Callable<Integer> {
         write(csvPath, ReportCsv.write(data, ReportHtml.labels(stats)));
         PrintWriter w = spec.commandLine().getOut();
         int configurations = stats.getConfigurations().size();
-        w.printf("wrote %s (%d run%s, %d configuration%s) and %s%n", out, data.runs().size(), data.runs().size() == 1 ? "" : "s",
-                configurations, configurations == 1 ? "" : "s", csvPath);
+        w.printf("wrote %s (%d run%s, %d configuration%s%s) and %s%n", out, data.runs().size(), data.runs().size() == 1 ? "" : "s",
+                configurations, configurations == 1 ? "" : "s", data.excluded().isEmpty() ? ""
+                        : "; " + data.excluded().size() + " run" + (data.excluded().size() == 1 ? "" : "s") + " excluded", csvPath);
         w.flush();
         return 0;
     }
@@ -117,16 +123,24 @@ public final class ReportCommand implements Callable<Integer> {
         var s = stats.getSettings();
         var settings = new dev.ampwatch.analyzer.stats.StatisticsSettings(s.getAlpha(), s.getEquivalenceMarginRatio(),
                 s.getPowerTargetRatio(), s.getPowerDifferenceRatio());
+        // the runs the analyzer left out (ampwatch exclude) are left out here too, and listed apart
+        List<RunExclusion> exclusions = stats.getExcludedRuns().stream().map(e -> RunExclusion.newBuilder().setRunId(e.getRunId())
+                .setExperimentId(stats.getExperimentId()).setExcluded(true).setReason(e.getReason()).setStatedAt(e.getStatedAt())
+                .setStatedBy(e.getStatedBy()).build()).toList();
+        Set<String> out = exclusions.stream().map(RunExclusion::getRunId).collect(Collectors.toSet());
+        List<RunEnergy> included = data.runs().stream().filter(r -> !out.contains(r.getRunId())).toList();
+        List<RunEnergy> excluded = data.runs().stream().filter(r -> out.contains(r.getRunId())).toList();
         ExperimentStats computed = dev.ampwatch.analyzer.stats.ExperimentStatistics.computeWith(
-                dev.ampwatch.analyzer.stats.ExperimentRunsAggregator.of(stats.getExperimentId(), data.runs()), settings);
+                dev.ampwatch.analyzer.stats.ExperimentRunsAggregator.of(stats.getExperimentId(), data.runs()), exclusions, settings);
         if (!trimmed && counts(computed).equals(counts(stats))) {
-            return data;
+            return new ReportData(stats, included, data.runningTotals(), data.source(), excluded);
         }
         String why = trimmed ? "the analyzer's statistics were too large for the broker and left analyses out"
                 : "the analyzer's statistics counted other runs per configuration than these (" + counts(stats) + " against "
                         + counts(computed) + ": runs finished since, or a record written late)";
-        return new ReportData(computed, data.runs(), data.runningTotals(), data.source() + "; " + why + ", so they were "
-                + "computed here from these " + data.runs().size() + " runs");
+        return new ReportData(computed, included, data.runningTotals(), data.source() + "; " + why + ", so they were "
+                + "computed here from these " + included.size() + " runs" + (excluded.isEmpty() ? ""
+                        : " (without the " + excluded.size() + " the analyzer's statistics exclude)"), excluded);
     }
 
     /** Completed, failed and unmeasured runs of each configuration. */

@@ -17,13 +17,18 @@ final class ReportCsv {
             "duration_seconds", "energy_joules", "net_energy_joules", "average_power_watts", "peak_power_watts",
             "energy_per_sample_joules", "co2e_grams", "final_test_accuracy_ratio", "estimated", "gaps", "phase", "samples_per_second",
             "energy_per_1000_inferences_joules", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "conv_layers", "final_test_rmse",
-            "host", "unmeasured", "missing_devices", "no_idle_baseline");
+            "host", "unmeasured", "missing_devices", "no_idle_baseline", "excluded_reason");
 
     private ReportCsv() {}
 
+    /** The runs in the statistics, then those they exclude (with why, in {@code excluded_reason}; empty for the others). */
     static String write(ReportData report, Map<String, String> labelByKey) {
         StringBuilder b = new StringBuilder(line(HEADER));
-        for (RunEnergy r : report.runs()) {
+        Map<String, String> why = report.stats().getExcludedRuns().stream()
+                .collect(Collectors.toMap(e -> e.getRunId(), e -> e.getReason(), (x, y) -> x));
+        List<RunEnergy> all = new ArrayList<>(report.runs());
+        all.addAll(report.excluded());
+        for (RunEnergy r : all) {
             RunConfig c = r.getConfig();
             String key = ConfigurationKeys.of(r);
             List<String> cells = new ArrayList<>(List.of(r.getRunId(), r.getExperimentId(), labelByKey.getOrDefault(key, ""),
@@ -43,7 +48,7 @@ final class ReportCsv {
                     c == null ? "" : ExperimentRunsAggregator.convLayers(c.getConvLayers()).replace(',', ' '),
                     Numbers.exact(rmse(r)), r.getHost(), "" + r.getQuality().getUnmeasured(),
                     r.getQuality().getMissingDevices().stream().map(Object::toString).collect(Collectors.joining(" ")),
-                    String.join(" ", r.getQuality().getNoIdleBaseline())));
+                    String.join(" ", r.getQuality().getNoIdleBaseline()), why.getOrDefault(r.getRunId(), "")));
             b.append(line(cells));
         }
         return b.toString();

@@ -67,7 +67,8 @@ public final class ReportHtml {
                 .append("</p>\n").append(ReportTables.regressions(stats))
                 .append("</section>\n").append(ReportForecasts.section(report, labels(stats)))
                 .append("<section id=\"runs\">\n<h2>Runs</h2>\n").append(ReportTables.runs(report, labels(stats)))
-                .append("</section>\n<section id=\"not-computed\">\n<h2>Not computed</h2>\n").append(ReportTables.notComputed(stats))
+                .append("</section>\n").append(ReportTables.excluded(report))
+                .append("<section id=\"not-computed\">\n<h2>Not computed</h2>\n").append(ReportTables.notComputed(stats))
                 .append("</section>\n</main>\n<pre id=\"script-errors\" hidden></pre>\n")
                 .append("<script type=\"application/json\" id=\"report-data\">").append(Html.scriptJson(json(data)))
                 .append("</script>\n<script>\n").append(resource("report.js")).append("</script>\n</body>\n</html>\n");
@@ -83,7 +84,9 @@ public final class ReportHtml {
         b.append(Html.text(completed + " completed run(s) of " + report.runs().size()
                 + (unmeasured == 0 ? "" : " (and " + unmeasured + " completed without a power reading: unmeasured, in no statistic)")
                 + " in " + s.getConfigurations().size()
-                + " configuration(s); statistics as of " + s.getComputedAt() + " (event time of the newest run)."));
+                + " configuration(s)" + (s.getExcludedRuns().isEmpty() ? "" : "; " + s.getExcludedRuns().size()
+                        + " run(s) excluded from every statistic (listed with why, below)")
+                + "; statistics as of " + s.getComputedAt() + " (event time of the newest run)."));
         if (s.getSettings() != null) {
             b.append(' ').append(Html.text("Significance level " + Numbers.sig(s.getSettings().getAlpha()) + ", equivalence margin \u00b1"
                     + Numbers.sig(100 * s.getSettings().getEquivalenceMarginRatio()) + " % of the reference mean, power target "

@@ -168,6 +168,28 @@ final class ReportTables {
         return t.append("</tbody></table>\n").toString();
     }
 
+    /** The runs the statistics leave out (ampwatch exclude, or deleted from run-energy), each with why; nothing if none. */
+    static String excluded(ReportData report) {
+        ExperimentStats stats = report.stats();
+        if (stats.getExcludedRuns().isEmpty()) {
+            return "";
+        }
+        Map<String, RunEnergy> runs = new java.util.HashMap<>();
+        report.excluded().forEach(r -> runs.put(r.getRunId(), r));
+        StringBuilder t = new StringBuilder("<section id=\"excluded\">\n<h2>Excluded runs</h2>\n<p>")
+                .append(Html.text("In no statistic above and in no plot; the CSV lists them last, with why (excluded_reason)."))
+                .append("</p>\n").append(table("excluded"));
+        t.append(Html.head(List.of("run", "configuration", "status", "energy [J]", "reason", "by", "stated")));
+        for (var e : stats.getExcludedRuns()) {
+            RunEnergy r = runs.get(e.getRunId());
+            t.append(Html.row(List.of(e.getRunId(), nz(e.getConfigurationKey() == null ? null : e.getConfigurationKey()),
+                    r != null ? r.getStatus().name() : e.getStatus() == null ? "not finished" : e.getStatus(),
+                    r != null ? Numbers.fixed(r.getEnergyJoules(), 1) : e.getEnergyJoules() == null ? "" : Numbers.fixed(e.getEnergyJoules(), 1),
+                    e.getReason(), nz(e.getStatedBy()), e.getStatedAt().toString())));
+        }
+        return t.append("</tbody></table>\n</section>\n").toString();
+    }
+
     static String notComputed(ExperimentStats stats) {
         if (stats.getNotComputed().isEmpty()) {
             return "<p>Everything was computed.</p>\n";

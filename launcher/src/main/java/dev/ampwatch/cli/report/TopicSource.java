@@ -67,6 +67,17 @@ final class TopicSource {
         return new ReportData(stats, runs, running, source);
     }
 
+    /** The experiment of each of {@code runIds} that has a record (final or running) on the run-energy topic. */
+    Map<String, String> experimentsOf(java.util.Collection<String> runIds) {
+        Map<String, String> out = new LinkedHashMap<>();
+        readAll(topics.runEnergy().name(), topics.runEnergy().valueSerde().deserializer(), r -> {
+            if (r.value() != null && runIds.contains(r.key())) {
+                out.put(r.key(), r.value().getExperimentId());
+            }
+        });
+        return out;
+    }
+
     private <V> void readAll(String topic, Deserializer<V> values, Consumer<ConsumerRecord<String, V>> each) {
         Map<String, Object> props = new HashMap<>(client);
         props.put("group.id", "ampwatch-report-" + UUID.randomUUID()); // never committed: assign(), no auto-commit

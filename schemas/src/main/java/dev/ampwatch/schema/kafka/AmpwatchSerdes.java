@@ -3,6 +3,7 @@ package dev.ampwatch.schema.kafka;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.RunExclusion;
 import dev.ampwatch.schema.TrainingEvent;
 
 /** Serdes of the shared records. Each is stateless after construction and safe to share. */
@@ -16,6 +17,9 @@ public final class AmpwatchSerdes {
             new AvroSerde<>(RunEnergy.class, RunEnergy.getClassSchema());
     private static final AvroSerde<ExperimentStats> EXPERIMENT_STATS =
             new AvroSerde<>(ExperimentStats.class, ExperimentStats.getClassSchema());
+
+    private static final AvroSerde<RunExclusion> RUN_EXCLUSION =
+            new AvroSerde<>(RunExclusion.class, RunExclusion.getClassSchema());
 
     private AmpwatchSerdes() {}
 
@@ -33,5 +37,9 @@ public final class AmpwatchSerdes {
 
     public static AvroSerde<ExperimentStats> experimentStats() {
         return EXPERIMENT_STATS;
+    }
+
+    public static AvroSerde<RunExclusion> runExclusion() {
+        return RUN_EXCLUSION;
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ampwatch.schema.ExperimentStats;
 import dev.ampwatch.schema.PowerSample;
 import dev.ampwatch.schema.RunEnergy;
+import dev.ampwatch.schema.RunExclusion;
 import dev.ampwatch.schema.TrainingEvent;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -17,7 +18,8 @@ class SchemaHistoryTest {
 
     static List<Schema> currentSchemas() {
         return List.of(PowerSample.getClassSchema(), TrainingEvent.getClassSchema(),
-                RunEnergy.getClassSchema(), ExperimentStats.getClassSchema());
+                RunEnergy.getClassSchema(), ExperimentStats.getClassSchema(),
+                RunExclusion.getClassSchema());
     }
 
     @ParameterizedTest
