@@ -122,6 +122,8 @@ class ExperimentStatsIT {
             assertThat(e.path("reason").asText()).isEqualTo("thermal throttling: another job on gpu0");
             assertThat(e.path("status").asText()).isEqualTo("COMPLETED");
         });
+        assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).contains("ampwatch_experiment_excluded_runs{experiment_id=\"stats-it\"} 1.0");
 
         Path html = dir.resolve("excluded.html");
         StringWriter reported = new StringWriter();
@@ -153,6 +155,15 @@ class ExperimentStatsIT {
             assertThat(e.path("run_id").asText()).isEqualTo("stats-it-run-5");
             assertThat(e.path("reason").asText()).startsWith("deleted: its record was removed from stats-it.run-energy");
         });
+
+        try (var raw = new KafkaProducer<>(client, new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(topics.runExclusions().name(), "stats-it-run-6", new byte[] {1, 2, 3})).get();
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body()
+                .lines().anyMatch(l -> l.startsWith("ampwatch_analyzer_dead_letters_total{") && l.contains("kind=\"deserialization\"")
+                        && l.contains("topic=\"stats-it.run-exclusions\"") && l.endsWith(" 1.0")));
+        assertThat(finishedRuns(experiment(url))).isEqualTo(19); // the bad record changed nothing
 
         StringWriter err = new StringWriter();
         CommandLine unknown = Ampwatch.commandLine();

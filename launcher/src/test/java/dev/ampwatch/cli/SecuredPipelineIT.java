@@ -37,7 +37,7 @@ class SecuredPipelineIT {
 
     @Test
     void aRunIsMeasuredEndToEndWithEveryComponentAuthenticated(@TempDir Path dir) throws Exception {
-        BrokerSecurity security = BrokerSecurity.prepare(dir.resolve("broker"), "127.0.0.1", List.of("analyzer", "agent", "trainer", "reader"));
+        BrokerSecurity security = BrokerSecurity.prepare(dir.resolve("broker"), "127.0.0.1", List.of("analyzer", "agent", "trainer", "reader", "curator"));
         try (InProcessBroker broker = InProcessBroker.start(dir.resolve("broker"), "127.0.0.1", 0, security)) {
             String bootstrap = broker.bootstrapServers();
             Topics topics = Topics.withPrefix(PREFIX);
@@ -46,10 +46,12 @@ class SecuredPipelineIT {
             // the broker's authorizer lets users do only what ACLs grant: each role the least it needs
             assertThat(Ampwatch.commandLine().execute("acls", "--kafka-config", security.clientConfig(BrokerSecurity.ADMIN).toString(),
                     "--topic-prefix", PREFIX, "--application-id", "secure-analyzer", "--agent", "User:agent", "--trainer", "User:trainer",
-                    "--analyzer", "User:analyzer", "--reader", "User:reader")).isZero();
+                    "--analyzer", "User:analyzer", "--reader", "User:reader", "--curator", "User:curator")).isZero();
             assertForbidden(security.clientProperties("agent", bootstrap), topics.trainingEvents().name());
             assertForbidden(security.clientProperties("trainer", bootstrap), topics.powerSamples().name());
             assertForbidden(security.clientProperties("trainer", bootstrap), topics.runEnergy().name());
+            assertForbidden(security.clientProperties("curator", bootstrap), topics.runEnergy().name());
+            assertForbidden(security.clientProperties("reader", bootstrap), topics.runExclusions().name());
 
             Path analyzerConfig = secretInAFile(security, dir);
             Process analyzer = start(dir.resolve("analyzer.log"), "analyzer", "--kafka-config", analyzerConfig.toString(),
@@ -87,6 +89,15 @@ class SecuredPipelineIT {
                 deadLetters.setErr(new PrintWriter(letters, true));
                 assertThat(deadLetters.execute("dead-letters", "--kafka-config", security.clientConfig("reader").toString(),
                         "--topic-prefix", PREFIX, "--since", "1h")).as(letters.toString()).isZero();
+                // the curator's principal leaves the run out of its statistics, and sees the analyzer do it
+                StringWriter excluded = new StringWriter();
+                CommandLine exclude = Ampwatch.commandLine();
+                exclude.setOut(new PrintWriter(excluded, true));
+                exclude.setErr(new PrintWriter(excluded, true));
+                assertThat(exclude.execute("exclude", "secure-run", "--reason", "a test run", "--wait", "--timeout", "60s",
+                        "--kafka-config", security.clientConfig("curator").toString(), "--topic-prefix", PREFIX))
+                        .as(excluded.toString()).isZero();
+                assertThat(excluded.toString()).contains("statistics of secure-exp: 0 completed run(s)", "excluded: secure-run");
                 assertThat(run.getEnergyJoules()).as("%s", run).isPositive();
                 assertThat(run.getDurationSeconds()).isBetween(1.5, 10.0); // the trainer slept 2 s between its start and end lines
                 assertThat(run.getComponents()).anySatisfy(c -> assertThat(c.getComponent()).isEqualTo(Component.CPU_PACKAGE));

@@ -70,6 +70,8 @@ public final class ExperimentMetrics {
             bound.add(gauge("ampwatch.experiment.group.power.mean", "watts", tags, id,
                     s -> group(s, g.getGroup()).getMeanPowerWatts()));
         }
+        // runs left out on purpose (ampwatch exclude, a deleted run): a study's panel says how many, the report why
+        bound.add(gauge("ampwatch.experiment.excluded.runs", null, Tags.of("experiment_id", id), id, s -> s.getExcludedRuns().size()));
         for (dev.ampwatch.schema.ConfigurationSummary c : first(stats.getConfigurations())) {
             // 1 per configuration: joins the run series (configuration_key) to the configuration's label
             Tags tags = Tags.of("experiment_id", id, "configuration", c.getLabel(), "configuration_key", c.getKey(),

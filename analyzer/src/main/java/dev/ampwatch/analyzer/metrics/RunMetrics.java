@@ -211,6 +211,7 @@ public final class RunMetrics implements AnalyzerListener {
     public void expectDeadLetters(dev.ampwatch.schema.kafka.Topics topics) {
         deadLetters(topics.runEnergy().name(), DeadLetterKind.TOO_LARGE.header()); // outputs the broker would refuse
         deadLetters(topics.experimentStats().name(), DeadLetterKind.TOO_LARGE.header());
+        deadLetters(topics.runExclusions().name(), "deserialization"); // an exclusion that does not decode
         for (DeadLetterKind kind : DeadLetterKind.values()) {
             if (kind == DeadLetterKind.TOO_LARGE) {
                 continue; // an output's; the broker took every input record already

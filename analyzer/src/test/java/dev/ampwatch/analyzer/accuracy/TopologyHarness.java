@@ -41,6 +41,7 @@ final class TopologyHarness implements AutoCloseable {
     static final Duration MAX_GAP = Duration.ofSeconds(10);
 
     private final TopologyTestDriver driver;
+    private final AnalyzerConfig config;
     private final TestInputTopic<String, PowerSample> samples;
     private final TestInputTopic<String, TrainingEvent> events;
     private final TestOutputTopic<String, RunEnergy> energy;
@@ -53,6 +54,7 @@ final class TopologyHarness implements AutoCloseable {
     }
 
     TopologyHarness(AnalyzerConfig config) {
+        this.config = config;
         Topics topics = config.topics();
         Properties props = AnalyzerTopology.streamsProperties(config, Map.of("bootstrap.servers", "unused:9092"),
                 AnalyzerListener.NONE);
@@ -68,6 +70,27 @@ final class TopologyHarness implements AutoCloseable {
         dead = driver.createOutputTopic(topics.deadLetters(), new StringDeserializer(), Serdes.ByteArray().deserializer());
         stats = driver.createOutputTopic(topics.experimentStats().name(), new StringDeserializer(),
                 topics.experimentStats().valueSerde().deserializer());
+    }
+
+    /** A run exclusion (ampwatch exclude's record) of {@code run} of experiment "exp", stated at {@code atMillis}. */
+    void exclude(String run, boolean excluded, String reason, long atMillis) {
+        driver.createInputTopic(config.topics().runExclusions().name(), new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())
+                .pipeInput(run, config.topics().runExclusions().valueSerde().serializer().serialize("t",
+                        dev.ampwatch.schema.RunExclusion.newBuilder().setRunId(run).setExperimentId("exp").setExcluded(excluded)
+                                .setReason(reason).setStatedAt(java.time.Instant.ofEpochMilli(atMillis)).setStatedBy(null).build()),
+                        java.time.Instant.ofEpochMilli(atMillis));
+    }
+
+    /** Raw bytes on the run-exclusions topic (a record that does not decode). */
+    void excludeRaw(String key, byte[] value, long atMillis) {
+        driver.createInputTopic(config.topics().runExclusions().name(), new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())
+                .pipeInput(key, value, java.time.Instant.ofEpochMilli(atMillis));
+    }
+
+    /** A tombstone on run-energy: {@code run} deleted by hand. */
+    void deleteRun(String run, long atMillis) {
+        driver.createInputTopic(config.topics().runEnergy().name(), new StringSerializer(), config.topics().runEnergy().valueSerde().serializer())
+                .pipeInput(run, null, java.time.Instant.ofEpochMilli(atMillis));
     }
 
     /** Every experiment-statistics record so far. */

@@ -133,7 +133,7 @@ public final class ReportCommand implements Callable<Integer> {
         ExperimentStats computed = dev.ampwatch.analyzer.stats.ExperimentStatistics.computeWith(
                 dev.ampwatch.analyzer.stats.ExperimentRunsAggregator.of(stats.getExperimentId(), data.runs()), exclusions, settings);
         if (!trimmed && counts(computed).equals(counts(stats))) {
-            return new ReportData(stats, included, data.runningTotals(), data.source(), excluded);
+            return excluded.isEmpty() ? data : new ReportData(stats, included, data.runningTotals(), data.source(), excluded);
         }
         String why = trimmed ? "the analyzer's statistics were too large for the broker and left analyses out"
                 : "the analyzer's statistics counted other runs per configuration than these (" + counts(stats) + " against "

@@ -200,7 +200,7 @@ class ReportHtmlTest {
         assertThat(inference[header.indexOf("energy_per_1000_inferences_joules")]).isEqualTo("" + 1000 * last.getJoulesPerSample());
         assertThat(inference[header.indexOf("samples_per_second")]).isEqualTo("5000.0");
         assertThat(inference[header.indexOf("latency_p99_ms")]).isEqualTo("4.0");
-        assertThat(header).endsWith("final_test_rmse", "host", "unmeasured", "missing_devices", "no_idle_baseline"); // new columns last: old readers' indexes hold
+        assertThat(header).endsWith("final_test_rmse", "host", "unmeasured", "missing_devices", "no_idle_baseline", "excluded_reason"); // new columns last: old readers' indexes hold
         assertThat(training[header.indexOf("host")]).isEqualTo("rig");
         assertThat(training[header.indexOf("unmeasured")]).isEqualTo("false");
         assertThat(training[header.indexOf("missing_devices")]).as("every named device measured").isEmpty();
