@@ -37,6 +37,13 @@ final class BrokerFixture {
             List<NewTopic> all = new ArrayList<>();
             topics.names().forEach(n -> all.add(new NewTopic(n, Optional.of(partitions), Optional.empty())));
             admin.createTopics(all).all().get();
+            // a producer that writes to a partition whose leadership the broker has not applied yet gets NOT_LEADER, and
+            // an idempotent one with requests in flight can then stall on sequence numbers until its delivery timeout
+            // (KAFKA-15591; MetricsReadBackIT waited 2 minutes in a CI run): wait until every partition has a leader
+            org.awaitility.Awaitility.await("leaders of " + topics.names()).atMost(java.time.Duration.ofSeconds(30))
+                    .pollInterval(java.time.Duration.ofMillis(20)).ignoreExceptions()
+                    .until(() -> admin.describeTopics(topics.names()).allTopicNames().get().values().stream()
+                            .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())));
         }
     }
 

@@ -53,7 +53,8 @@ class CoPartitioningIT {
         // on the direct engine Kafka Streams runs the statistics only, under the application id + "-stats"
         String stats = engine == AnalyzerConfig.Engine.DIRECT ? id + "-up-front" + AnalyzerApp.STATISTICS_SUFFIX : id + "-up-front";
         Set<String> expected = new java.util.HashSet<>(Set.of(id + "-up-front-host-timelines-changelog", stats + "-runs-by-experiment-repartition",
-                stats + "-experiment-run-store-changelog", stats + "-experiment-stats-store-changelog"));
+                stats + "-experiment-run-store-changelog", stats + "-experiment-stats-store-changelog",
+                stats + "-experiment-exclusion-store-changelog", stats + "-run-experiment-store-changelog"));
         if (engine == AnalyzerConfig.Engine.STREAMS) { // exactly-once: its own since 2026-12-02 (RunsStoreRestoreIT); the
             expected.add(stats + "-run-energy-store-changelog"); // direct engine's restores from run-energy (2026-12-03)
         }
@@ -73,6 +74,10 @@ class CoPartitioningIT {
             if (engine == AnalyzerConfig.Engine.STREAMS) {
                 assertThat(policies).containsEntry(stats + "-run-energy-store-changelog", "compact");
             }
+            // the run exclusions (an input of the statistics, new on 2026-12-03) were missing: the analyzer made them
+            ConfigResource exclusions = new ConfigResource(ConfigResource.Type.TOPIC, topics.runExclusions().name());
+            assertThat(admin.describeConfigs(List.of(exclusions)).all().get().get(exclusions).get("cleanup.policy").value())
+                    .isEqualTo("compact");
         }
     }
 

@@ -96,7 +96,9 @@ class MetricsReadBackIT {
         String topic = topics.runEnergy().name();
         Serializer<RunEnergy> serializer = topics.runEnergy().valueSerde().serializer();
         long now = System.currentTimeMillis();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(BrokerFixture.client(), new ByteArraySerializer(),
+        Map<String, Object> one = new java.util.HashMap<>(BrokerFixture.client());
+        one.put("max.in.flight.requests.per.connection", 1); // no sequence-number stall after a NOT_LEADER (KAFKA-15591)
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(one, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
             for (int i = 0; i < 30_000; i++) { // enough to be read for a while
                 String id = "run-" + i;
