@@ -81,7 +81,7 @@ final class SweepCommand implements Callable<Integer> {
     Duration cooldown;
 
     @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Before the first run, a short unpublished run so the JIT compiler's warm-up is not charged to it (default: on).")
+            description = "Before the first run, a short run so the JIT compiler's warm-up is not charged to it, published as experiment <id>.warm-up (default: on).")
     boolean warmUp;
 
     @Option(names = "--threads", description = "CPU threads (default: all cores).")

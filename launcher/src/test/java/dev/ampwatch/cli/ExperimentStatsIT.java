@@ -132,6 +132,7 @@ class ExperimentStatsIT {
         assertThat(report.execute(concat(new String[] {"report", "--experiment", EXPERIMENT, "--out", html.toString()}, kafka)))
                 .as(reported.toString()).isZero();
         assertThat(reported.toString()).contains("(19 runs, 4 configurations; 1 run excluded)");
+        assertThat(Files.readString(html)).contains("19 completed run(s) of 19 in 4 configuration(s), and 1 more run(s) excluded");
         assertThat(Files.readString(html)).contains("<h2>Excluded runs</h2>", "thermal throttling: another job on gpu0")
                 .doesNotContain("computed here"); // the analyzer's statistics are those of the runs it kept
         List<String> csv = Files.readAllLines(dir.resolve("excluded.csv"));
@@ -168,8 +169,25 @@ class ExperimentStatsIT {
         StringWriter err = new StringWriter();
         CommandLine unknown = Ampwatch.commandLine();
         unknown.setErr(new PrintWriter(err));
-        assertThat(unknown.execute(concat(new String[] {"exclude", "no-such-run", "--reason", "typo"}, kafka))).isEqualTo(2);
+        assertThat(unknown.execute(concat(new String[] {"exclude", "no-such-run", "--reason", "typo", "--experiment", EXPERIMENT},
+                kafka))).isEqualTo(2);
         assertThat(err.toString()).contains("run no-such-run has no record on stats-it.run-energy", "nothing was published");
+        StringWriter deletedErr = new StringWriter();
+        CommandLine back = Ampwatch.commandLine();
+        back.setErr(new PrintWriter(deletedErr));
+        assertThat(back.execute(concat(new String[] {"exclude", "stats-it-run-5", "--undo"}, kafka))).isEqualTo(2);
+        assertThat(deletedErr.toString()).contains("run stats-it-run-5 was deleted from stats-it.run-energy");
+        StringWriter notOut = new StringWriter();
+        CommandLine never = Ampwatch.commandLine();
+        never.setErr(new PrintWriter(notOut));
+        assertThat(never.execute(concat(new String[] {"exclude", "stats-it-run-7", "--undo"}, kafka))).isZero();
+        assertThat(notOut.toString()).contains("run stats-it-run-7 is not excluded from its statistics: nothing to undo");
+        StringWriter badRecord = new StringWriter();
+        CommandLine skipping = Ampwatch.commandLine();
+        skipping.setErr(new PrintWriter(badRecord));
+        assertThat(skipping.execute(concat(new String[] {"exclude", "stats-it-run-6", "--undo"}, kafka))).isZero();
+        assertThat(badRecord.toString()).contains("skipped a record that does not decode: stats-it.run-exclusions-0@",
+                "(key stats-it-run-6)", "run stats-it-run-6 is not excluded");
     }
 
     private static String[] concat(String[] a, String[] b) {

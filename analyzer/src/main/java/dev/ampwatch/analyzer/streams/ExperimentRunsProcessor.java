@@ -107,6 +107,11 @@ final class ExperimentRunsProcessor implements Processor<String, SpecificRecord,
     private void exclude(String experimentId, RunExclusion exclusion, Record<String, SpecificRecord> record) {
         String key = key(experimentId, exclusion.getRunId());
         RunExclusion before = exclusions.get(key);
+        if (before != null && deletion(before) && !deletion(exclusion)) {
+            LOG.info("experiment {}: run {} was deleted from run-energy (a tombstone); a statement on it changes nothing ({})",
+                    experimentId, exclusion.getRunId(), exclusion.getReason());
+            return;
+        }
         if (exclusion.getExcluded()) {
             exclusions.put(key, exclusion);
         } else if (before != null) {
@@ -120,6 +125,11 @@ final class ExperimentRunsProcessor implements Processor<String, SpecificRecord,
         if (stats.get(experimentId) != null || runs.get(key) != null) {
             publish(experimentId, record);
         }
+    }
+
+    /** Made of a tombstone on run-energy ({@link RunsToExperiments}): no later statement takes it back in. */
+    private static boolean deletion(RunExclusion exclusion) {
+        return exclusion.getStatedBy() == null && exclusion.getReason().startsWith(RunsToExperiments.DELETED);
     }
 
     private void publish(String experimentId, Record<String, SpecificRecord> record) {

@@ -228,6 +228,10 @@ class ExperimentRunsProcessorTest {
                 assertThat(e.getConfigurationKey()).startsWith("precision=fp32|batch_size=32|");
             });
             assertThat(driver.getKeyValueStore(AnalyzerTopology.RUN_ENERGY_STORE).get("run-0")).isNull(); // gone from /runs
+            // a deleted run is not taken back in by a statement (ampwatch exclude --undo refuses it too), nor re-excluded
+            exclude(driver, "exp", "run-0", false, "bring it back", 1_800_000_500_000L);
+            exclude(driver, "exp", "run-0", true, "another reason", 1_800_000_600_000L);
+            assertThat(output(driver).isEmpty()).isTrue();
         });
     }
 

@@ -42,39 +42,44 @@ import picocli.CommandLine.Spec;
  * in /runs, and the report lists it apart with the reason.
  */
 @Command(name = "exclude", mixinStandardHelpOptions = true,
-        header = "Leaves runs out of their experiment's statistics, with why (or takes them back in with --undo).",
-        description = {"Leaves runs out of every statistic of their experiment (descriptive statistics, tests, ANOVA,",
-            "regression checks, the energy model) and lists them, with the reason, in the statistics",
-            "(excluded_runs), GET /experiments/ID and the report. A run disturbed by another job, a",
-            "throttled GPU or a broken meter can be left out of a study without deleting anything.",
-            "Each run's experiment is read from the run-energy topic; --experiment names it for a run",
-            "with no record yet (it stays out when it finishes).",
+        header = "Leaves runs out of their experiment's statistics, with why (--undo: back in).",
+        description = {"Leaves runs out of every statistic of their experiment (descriptive",
+            "statistics, tests, ANOVA, regression checks, the energy model) and lists",
+            "them, with the reason, in the statistics (excluded_runs), in",
+            "GET /experiments/ID and in the report. A run disturbed by another job, a",
+            "throttled GPU or a meter that dropped out is left out of a study without",
+            "deleting anything; --undo takes it back in.",
+            "Each run's experiment is read from its records on the run-energy topic: a",
+            "run must have started (a running run can be excluded; it stays out when it",
+            "finishes).",
             "",
-            "  ampwatch exclude sweep-1a2b-07 --reason 'thermal throttling: another job on GPU 0' --bootstrap-servers 127.0.0.1:9092",
-            "  ampwatch exclude sweep-1a2b-07 --undo --reason 'the throttling was on GPU 1' --bootstrap-servers 127.0.0.1:9092",
+            "  ampwatch exclude sweep-1a2b-07 --reason 'another job on GPU 0' \\",
+            "      --bootstrap-servers 127.0.0.1:9092 --wait",
+            "  ampwatch exclude sweep-1a2b-07 --undo --bootstrap-servers 127.0.0.1:9092",
             ""})
 public final class ExcludeCommand implements Callable<Integer> {
     /** The prefix of the consumer groups it reads with (never committed; named for ACLs). */
     public static final String GROUP_PREFIX = "ampwatch-exclude-";
+    /** The reason of an --undo without one. */
+    static final String TAKEN_BACK = "taken back in";
 
     @Parameters(arity = "1..*", paramLabel = "RUN_ID", description = "The runs.")
     List<String> runIds;
 
-    @Option(names = "--reason", required = true, paramLabel = "TEXT",
-            description = "Why (required: a study reports it), e.g. 'thermal throttling: another job on GPU 0'.")
+    @Option(names = "--reason", paramLabel = "TEXT",
+            description = "Why (required to exclude: a study reports it), e.g. 'thermal throttling: another job on GPU 0'.")
     String reason;
 
     @Option(names = "--undo", description = "Take the runs back into their experiment's statistics.")
     boolean undo;
 
-    @Option(names = "--experiment", paramLabel = "ID",
-            description = "The runs' experiment: needed only for a run with no record on run-energy yet; checked otherwise.")
+    @Option(names = "--experiment", paramLabel = "ID", description = "Refuse runs of any other experiment (a check).")
     String experimentId;
 
-    @Option(names = "--wait", description = "Wait until the analyzer has published the experiment's statistics with the change.")
+    @Option(names = "--wait", description = "Wait until the analyzer has published the experiments' statistics with the change.")
     boolean await;
 
-    @Option(names = "--timeout", defaultValue = "30s", converter = DurationConverter.class,
+    @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "How long to wait for Kafka, and with --wait for the analyzer (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
@@ -88,8 +93,13 @@ public final class ExcludeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (reason.isBlank()) {
-            err.println("--reason is empty: say why (a study reports it)");
+        if (!undo && (reason == null || reason.isBlank())) {
+            err.println("exclude: --reason is missing or empty: say why the runs are left out (a study reports it)");
+            return 2;
+        }
+        String why = reason == null || reason.isBlank() ? TAKEN_BACK : reason;
+        if (runIds.stream().anyMatch(String::isBlank)) {
+            err.println("exclude: an empty run id; nothing was published");
             return 2;
         }
         Map<String, Object> client = kafka.clientProperties(null);
@@ -97,15 +107,19 @@ public final class ExcludeCommand implements Callable<Integer> {
         Map<String, String> found = source.experimentsOf(Set.copyOf(runIds));
         Map<String, String> experiments = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
+        String runEnergy = kafka.topics().runEnergy().name();
         for (String run : new java.util.LinkedHashSet<>(runIds)) {
             String experiment = found.get(run);
-            if (experiment == null && experimentId == null) {
-                problems.add("run " + run + " has no record on " + kafka.topics().runEnergy().name() + " at " + client.get("bootstrap.servers")
-                        + " (a typo, another --topic-prefix, or it has not started yet: then give --experiment ID)");
-            } else if (experiment != null && experimentId != null && !experiment.equals(experimentId)) {
+            if (!found.containsKey(run)) {
+                problems.add("run " + run + " has no record on " + runEnergy + " at " + client.get("bootstrap.servers")
+                        + " (a typo, another --topic-prefix, or it has not started yet)");
+            } else if (experiment == null) {
+                problems.add("run " + run + " was deleted from " + runEnergy + " (its latest record is a tombstone): the"
+                        + " statistics leave it out already, and it cannot be taken back in");
+            } else if (experimentId != null && !experiment.equals(experimentId)) {
                 problems.add("run " + run + " is a run of experiment " + experiment + ", not of --experiment " + experimentId);
             } else {
-                experiments.put(run, experiment != null ? experiment : experimentId);
+                experiments.put(run, experiment);
             }
         }
         if (!problems.isEmpty()) {
@@ -113,30 +127,33 @@ public final class ExcludeCommand implements Callable<Integer> {
             err.println("nothing was published");
             return 2;
         }
-        if (undo) { // taking back a run that is not out changes nothing, and the analyzer publishes nothing for it
-            for (String experiment : Set.copyOf(experiments.values())) {
-                ExperimentStats stats = source.stats(experiment);
-                Set<String> listed = stats == null ? Set.of()
-                        : stats.getExcludedRuns().stream().map(ExcludedRun::getRunId).collect(Collectors.toSet());
-                experiments.entrySet().removeIf(e -> {
-                    boolean keep = !e.getValue().equals(experiment) || listed.contains(e.getKey());
-                    if (!keep) {
-                        err.printf("exclude: run %s is not excluded from the statistics of %s: nothing to undo%n", e.getKey(), experiment);
-                    }
-                    return !keep;
-                });
-            }
+        if (undo) { // what holds is the latest statement on the topic, whether the analyzer has shown it yet or not
+            List<String> undecodable = new ArrayList<>();
+            Map<String, RunExclusion> stated = source.exclusionsOf(experiments.keySet(), undecodable);
+            undecodable.forEach(u -> err.println("exclude: skipped a record that does not decode: " + u));
+            experiments.keySet().removeIf(run -> {
+                RunExclusion latest = stated.get(run);
+                if (latest == null || !latest.getExcluded()) {
+                    err.printf("exclude: run %s is not excluded from its statistics: nothing to undo%n", run);
+                    return true;
+                }
+                return false;
+            });
             if (experiments.isEmpty()) {
                 err.flush();
                 return 0;
             }
         }
+        Set<String> experimentIds = new java.util.TreeSet<>(experiments.values());
+        Map<String, ExperimentStats> before = new HashMap<>();
+        if (await) {
+            experimentIds.forEach(e -> before.put(e, source.stats(e)));
+        }
         String by = System.getProperty("user.name", "unknown") + "@" + host();
         Instant at = Instant.ofEpochMilli(System.currentTimeMillis());
         try (Admin admin = Admin.create(client)) {
             dev.ampwatch.analyzer.streams.InternalTopics.createExclusionsTopic(admin, kafka.topics(),
-                    dev.ampwatch.analyzer.streams.CoPartitioning.partitions(admin, kafka.topics().runEnergy().name()).orElse(1),
-                    java.util.Optional.empty());
+                    dev.ampwatch.analyzer.streams.CoPartitioning.partitions(admin, runEnergy).orElse(1), java.util.Optional.empty());
         }
         Map<String, Object> props = new HashMap<>(client);
         props.put("acks", "all");
@@ -150,40 +167,47 @@ public final class ExcludeCommand implements Callable<Integer> {
                 kafka.topics().runExclusions().valueSerde().serializer())) {
             for (var e : experiments.entrySet()) {
                 RunExclusion exclusion = RunExclusion.newBuilder().setRunId(e.getKey()).setExperimentId(e.getValue()).setExcluded(!undo)
-                        .setReason(reason).setStatedAt(at).setStatedBy(by).build();
+                        .setReason(why).setStatedAt(at).setStatedBy(by).build();
                 producer.send(new ProducerRecord<>(kafka.topics().runExclusions().name(), null, at.toEpochMilli(), e.getKey(), exclusion))
                         .get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
                 out.printf("run %s (experiment %s) %s: %s%n", e.getKey(), e.getValue(),
-                        undo ? "taken back into its statistics" : "excluded from its statistics", reason);
+                        undo ? "taken back into its statistics" : "excluded from its statistics", why);
             }
         } catch (ExecutionException | TimeoutException e) {
             err.println("exclude: could not publish to " + kafka.topics().runExclusions().name() + " at " + client.get("bootstrap.servers")
                     + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
             return 1;
         }
-        Set<String> experimentIds = Set.copyOf(experiments.values());
         if (!await) {
-            out.printf("the analyzer recomputes the statistics of %s now (ampwatch report --experiment %s)%n",
-                    String.join(", ", experimentIds), experimentIds.iterator().next());
+            out.printf("the analyzer recomputes the statistics of %s now (ampwatch report --experiment ID)%n",
+                    String.join(", ", experimentIds));
             out.flush();
             return 0;
         }
-        Map<String, ExperimentStats> seen = awaitStatistics(client, experiments, at);
+        // an experiment without statistics yet (no run of it finished) gets none now: the exclusion holds when one does
+        Map<String, String> waitFor = new LinkedHashMap<>(experiments);
+        waitFor.values().removeIf(e -> before.get(e) == null);
+        Map<String, ExperimentStats> seen = waitFor.isEmpty() ? Map.of() : awaitStatistics(client, waitFor, at);
+        int rc = 0;
         for (String experiment : experimentIds) {
             ExperimentStats stats = seen.get(experiment);
-            if (stats == null) {
+            if (before.get(experiment) == null) {
+                out.printf("experiment %s has no statistics yet (no run of it has finished): the change holds when they come%n", experiment);
+            } else if (stats == null) {
                 err.printf("exclude: no statistics of %s with the change within %s: is an analyzer running on this cluster (and"
-                        + " this --topic-prefix)? The exclusion is published; it takes effect when one runs%n", experiment,
+                        + " this --topic-prefix)? The change is published; it takes effect when one runs%n", experiment,
                         DurationConverter.text(timeout));
-                return 1;
+                rc = 1;
+            } else {
+                out.printf("statistics of %s: %d completed run(s) in %d configuration(s); excluded: %s%n", experiment,
+                        stats.getConfigurations().stream().mapToInt(c -> c.getRuns()).sum(), stats.getConfigurations().size(),
+                        stats.getExcludedRuns().isEmpty() ? "none"
+                                : stats.getExcludedRuns().stream().map(ExcludedRun::getRunId).collect(Collectors.joining(", ")));
             }
-            out.printf("statistics of %s: %d completed run(s) in %d configuration(s); excluded: %s%n", experiment,
-                    stats.getConfigurations().stream().mapToInt(c -> c.getRuns()).sum(), stats.getConfigurations().size(),
-                    stats.getExcludedRuns().isEmpty() ? "none"
-                            : stats.getExcludedRuns().stream().map(ExcludedRun::getRunId).collect(Collectors.joining(", ")));
         }
         out.flush();
-        return 0;
+        err.flush();
+        return rc;
     }
 
     /**

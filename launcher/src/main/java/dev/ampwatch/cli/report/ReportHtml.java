@@ -84,8 +84,8 @@ public final class ReportHtml {
         b.append(Html.text(completed + " completed run(s) of " + report.runs().size()
                 + (unmeasured == 0 ? "" : " (and " + unmeasured + " completed without a power reading: unmeasured, in no statistic)")
                 + " in " + s.getConfigurations().size()
-                + " configuration(s)" + (s.getExcludedRuns().isEmpty() ? "" : "; " + s.getExcludedRuns().size()
-                        + " run(s) excluded from every statistic (listed with why, below)")
+                + " configuration(s)" + (s.getExcludedRuns().isEmpty() ? "" : ", and " + s.getExcludedRuns().size()
+                        + " more run(s) excluded from every statistic (listed with why, below)")
                 + "; statistics as of " + s.getComputedAt() + " (event time of the newest run)."));
         if (s.getSettings() != null) {
             b.append(' ').append(Html.text("Significance level " + Numbers.sig(s.getSettings().getAlpha()) + ", equivalence margin \u00b1"

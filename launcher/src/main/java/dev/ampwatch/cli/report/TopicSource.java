@@ -67,14 +67,45 @@ final class TopicSource {
         return new ReportData(stats, runs, running, source);
     }
 
-    /** The experiment of each of {@code runIds} that has a record (final or running) on the run-energy topic. */
+    /**
+     * The experiment of each of {@code runIds} whose latest record on the run-energy topic is a run's (final or running);
+     * one whose latest record is a tombstone (deleted by hand) maps to null.
+     */
     Map<String, String> experimentsOf(java.util.Collection<String> runIds) {
         Map<String, String> out = new LinkedHashMap<>();
         readAll(topics.runEnergy().name(), topics.runEnergy().valueSerde().deserializer(), r -> {
-            if (r.value() != null && runIds.contains(r.key())) {
-                out.put(r.key(), r.value().getExperimentId());
+            if (runIds.contains(r.key())) {
+                out.put(r.key(), r.value() == null ? null : r.value().getExperimentId());
             }
         });
+        return out;
+    }
+
+    /**
+     * The latest statement on the run-exclusions topic of each of {@code runIds} that has one (none when the topic is
+     * missing). A record that does not decode is skipped (the analyzer sets it aside as a dead letter) and named in
+     * {@code undecodable}.
+     */
+    Map<String, dev.ampwatch.schema.RunExclusion> exclusionsOf(java.util.Collection<String> runIds, List<String> undecodable) {
+        Map<String, dev.ampwatch.schema.RunExclusion> out = new LinkedHashMap<>();
+        Deserializer<dev.ampwatch.schema.RunExclusion> decode = topics.runExclusions().valueSerde().deserializer();
+        String topic = topics.runExclusions().name();
+        try {
+            readAll(topic, new org.apache.kafka.common.serialization.ByteArrayDeserializer(), r -> {
+                if (!runIds.contains(r.key()) || r.value() == null) {
+                    return;
+                }
+                try {
+                    out.put(r.key(), decode.deserialize(topic, r.value()));
+                } catch (org.apache.kafka.common.errors.SerializationException e) {
+                    undecodable.add(topic + "-" + r.partition() + "@" + r.offset() + " (key " + r.key() + "): " + e.getMessage());
+                }
+            });
+        } catch (IllegalStateException e) {
+            if (!String.valueOf(e.getMessage()).contains("does not exist")) {
+                throw e;
+            }
+        }
         return out;
     }
 
