@@ -124,6 +124,11 @@ final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (command.isEmpty() && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().originalArgs().contains("--")) {
+            throw new ParameterException(spec.commandLine(), "nothing after --: give your trainer's command there, or leave -- out"
+                    + " to sweep ampwatch's own trainer");
+        }
         if (command.isEmpty() && (!devices.isEmpty() || !"external".equals(backend))) {
             throw new ParameterException(spec.commandLine(), "--devices and --backend are for a command of your own (after --); "
                     + "ampwatch's own trainer knows its device");

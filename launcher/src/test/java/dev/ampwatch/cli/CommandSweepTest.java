@@ -195,13 +195,21 @@ class CommandSweepTest {
                 .as(err.toString()).isZero();
         assertThat(out.toString()).contains("run 1: sh -c 'python3 train.py --precision amp-bf16'");
         assertThat(events).isEmpty();
+        // JSON needs no escaping; {{name}} is a literal {name}, no placeholder
+        assertThat(sweep("sweep", plain.toString(), "--dry-run", "--", "sh", "train.py", "--json", "{\"p\": {\"q\": \"{precision}\"}}",
+                "--literal", "{{seed}}")).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("run 1: sh train.py --json '{\"p\": {\"q\": \"amp-bf16\"}}' --literal {seed}");
+        // -- with nothing after it is a mistake, not a sweep of ampwatch's own trainer
+        assertThat(sweep("sweep", plain.toString(), "--dry-run", "--")).isEqualTo(2);
+        assertThat(err.toString()).contains("nothing after --: give your trainer's command there");
 
         Path cnn = Files.writeString(dir.resolve("cnn.json"), """
                 {"conv_layers": "c32k3s1,c64k3s2", "seed": 1}
                 """);
         assertThat(sweep("sweep", cnn.toString(), "--dry-run", "--", "sh", "train.py", "--conv", "{conv_layers}"))
                 .as(err.toString()).isZero();
-        assertThat(out.toString()).contains("run 1: sh train.py --conv c32k3s1,c64k3s2");
+        assertThat(out.toString()).contains("run 1: sh train.py --conv c32k3s1,c64k3s2")
+                .contains("model: a CNN, convolutions c32k3s1,c64k3s2 in front of the hidden layers");
         assertThat(sweep("sweep", cnn.toString(), "--dry-run", "--", "sh", "train.py")).isEqualTo(2);
         assertThat(err.toString()).contains("the grid gives \"conv_layers\" but the command has no {conv_layers}");
     }

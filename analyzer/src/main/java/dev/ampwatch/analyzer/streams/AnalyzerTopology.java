@@ -173,7 +173,7 @@ public final class AnalyzerTopology {
         // a tombstone on run-energy (a run deleted by hand) becomes an exclusion of the run: its experiment is remembered
         // from its final record (before 2026-12-03 it stayed in its experiment's statistics; before 2026-12-02 it stopped them)
         KStream<String, SpecificRecord> finals = runs.process(() -> new RunsToExperiments(topics.runEnergy().name()),
-                Named.as("key-by-experiment"), RunsToExperiments.STORE);
+                Named.as("key-by-experiment"), RunsToExperiments.STORE, RUN_ENERGY_STORE);
         // exclusions, from ampwatch exclude (or any producer): one without a run or an experiment says nothing
         KStream<String, SpecificRecord> exclusions = builder.stream(topics.runExclusions().name(),
                         Consumed.with(topics.runExclusions().keySerde(), topics.runExclusions().valueSerde()).withName("run-exclusions"))

@@ -26,6 +26,9 @@ final class RunsToExperiments implements Processor<String, RunEnergy, String, Sp
 
     private final String runEnergyTopic;
     private KeyValueStore<String, String> experiments;
+    /** The run-energy table's store (same task, same partition): read once to seed {@link #STORE}. */
+    private org.apache.kafka.streams.state.TimestampedKeyValueStore<String, RunEnergy> table;
+    private org.apache.kafka.streams.processor.Cancellable seeding;
     private ProcessorContext<String, SpecificRecord> context;
 
     RunsToExperiments(String runEnergyTopic) {
@@ -36,6 +39,39 @@ final class RunsToExperiments implements Processor<String, RunEnergy, String, Sp
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.experiments = context.getStateStore(STORE);
+        this.table = context.getStateStore(AnalyzerTopology.RUN_ENERGY_STORE);
+        // the stores are restored when a task initializes its processors; the seed writes, which a punctuation may do
+        this.seeding = context.schedule(java.time.Duration.ofMillis(1), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
+                now -> seedFromTheTable());
+    }
+
+    /**
+     * Once per task start: where this task remembers no run's experiment but its run-energy table has final runs (the
+     * first start of an analyzer that remembers them, 2026-12-03), they are learned from the table, so a run that finished
+     * before can be deleted (a tombstone) out of its statistics too. Nothing is forwarded.
+     */
+    void seedFromTheTable() {
+        seeding.cancel();
+        try (var it = experiments.all()) {
+            if (it.hasNext()) {
+                return;
+            }
+        }
+        int learned = 0;
+        try (org.apache.kafka.streams.state.KeyValueIterator<String, org.apache.kafka.streams.state.ValueAndTimestamp<RunEnergy>> it = table.all()) {
+            while (it.hasNext()) {
+                var kv = it.next();
+                RunEnergy run = kv.value == null ? null : kv.value.value();
+                if (run != null && run.getIsFinal() && run.getExperimentId() != null) {
+                    experiments.put(kv.key, run.getExperimentId());
+                    learned++;
+                }
+            }
+        }
+        if (learned > 0) {
+            LOG.info("task {}: the experiments of {} final runs learned from the run-energy table (first start with {}: a"
+                    + " tombstone on one of them now takes it out of its statistics)", context.taskId(), learned, STORE);
+        }
     }
 
     @Override
@@ -53,9 +89,8 @@ final class RunsToExperiments implements Processor<String, RunEnergy, String, Sp
         }
         String experiment = experiments.get(record.key());
         if (experiment == null) {
-            LOG.warn("run {} was deleted from {} (a tombstone), but no final record of it was seen here (it finished before the"
-                    + " analyzer of 2026-12-03, or it never finished): its experiment's statistics keep it if they have it;"
-                    + " ampwatch exclude {} --experiment <id> --reason '...' leaves it out", record.key(), runEnergyTopic, record.key());
+            LOG.warn("run {} was deleted from {} (a tombstone), but no final record of it was seen here (it never finished, or"
+                    + " it was deleted before): no experiment's statistics change", record.key(), runEnergyTopic);
             return;
         }
         experiments.delete(record.key());

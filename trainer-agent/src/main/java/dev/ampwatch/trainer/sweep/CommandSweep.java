@@ -31,7 +31,11 @@ public final class CommandSweep {
     /** The placeholders a command may hold, in the order the help lists them. */
     public static final List<String> PLACEHOLDERS = List.of("precision", "batch_size", "hidden", "epochs", "seed", "repeat", "run_id",
             "experiment_id", "learning_rate", "optimizer", "dataset", "train_limit", "test_limit", "conv_layers");
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_]+)}");
+    /**
+     * A placeholder {@code {name}}, or {@code {{name}}}: a literal {@code {name}} (group 1). Other braces are left as they
+     * are, so JSON in an argument ({@code {"lr": {learning_rate}, "opt": {"beta": 0.9}}}) needs no escaping.
+     */
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([A-Za-z_]+)}}|\\{([A-Za-z_]+)}");
 
     /**
      * How one run of the command ended.
@@ -75,7 +79,9 @@ public final class CommandSweep {
         for (String arg : command) {
             Matcher m = PLACEHOLDER.matcher(arg);
             while (m.find()) {
-                used.add(m.group(1));
+                if (m.group(2) != null) {
+                    used.add(m.group(2));
+                }
             }
         }
         return used;
@@ -177,7 +183,8 @@ public final class CommandSweep {
             Matcher m = PLACEHOLDER.matcher(arg);
             StringBuilder sb = new StringBuilder();
             while (m.find()) {
-                m.appendReplacement(sb, Matcher.quoteReplacement(value(m.group(1), run, setting, runId, experimentId)));
+                String put = m.group(2) != null ? value(m.group(2), run, setting, runId, experimentId) : "{" + m.group(1) + "}";
+                m.appendReplacement(sb, Matcher.quoteReplacement(put));
             }
             m.appendTail(sb);
             args.add(sb.toString());

@@ -80,6 +80,10 @@ public record SweepPlan(SweepGrid grid, String experimentId, long seed, int conf
         lines.add("benchmark: " + benchmark());
         lines.add("data: " + grid.dataset().map(Object::toString).orElse("the default (Fashion-MNIST if installed, else generated)")
                 + grid.table().map(t -> ", target " + t.target() + t.describe()).orElse("") + ", task " + grid.task());
+        if (!grid.convLayers().isEmpty()) { // the same in every run: a CNN, these convolutions in front of the hidden layers
+            lines.add("model: a CNN, convolutions " + dev.ampwatch.trainer.model.ConvLayer.text(grid.convLayers())
+                    + " in front of the hidden layers");
+        }
         grid.inference().ifPresent(i -> lines.add("after each completed training run, inference of its model in " + i
                 + ", each an inference run, in an order shuffled per run: " + runs.size() * i.precisions().size()
                 + " inference run" + plural(runs.size() * i.precisions().size())));
