@@ -96,6 +96,34 @@ class ExperimentStatsIT {
 
             excludeAndTakeBack(dir, url, client, topics);
         }
+        deletedAfterTheUpgrade(dir, client, topics, config);
+    }
+
+    /**
+     * An analyzer upgraded from one that did not remember each final run's experiment (before 2026-12-03: no such store,
+     * no changelog of it, here deleted with the state directory) learns them from the run-energy table at its start, so a
+     * run that finished before is deleted out of its statistics too.
+     */
+    private static void deletedAfterTheUpgrade(Path dir, Map<String, Object> client, Topics topics, AnalyzerConfig config)
+            throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(client)) {
+            String changelog = "stats-it" + AnalyzerApp.STATISTICS_SUFFIX + "-run-experiment-store-changelog";
+            admin.deleteTopics(List.of(changelog)).all().get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !admin.listTopics().names().get().contains(changelog));
+        }
+        try (AnalyzerApp app = AnalyzerApp.start(config.withStateDir(dir.resolve("upgraded")), client, "127.0.0.1", 0,
+                Duration.ofMinutes(10))) {
+            String url = "http://127.0.0.1:" + app.httpPort();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                    .until(() -> experiment(url), s -> s != null && finishedRuns(s) == 19);
+            try (var runs = new KafkaProducer<>(client, new StringSerializer(), topics.runEnergy().valueSerde().serializer())) {
+                runs.send(new ProducerRecord<>(topics.runEnergy().name(), "stats-it-run-8", null)).get();
+            }
+            JsonNode deleted = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> experiment(url), s -> s != null && finishedRuns(s) == 18);
+            assertThat(deleted.path("excluded_runs")).extracting(e -> e.path("run_id").asText())
+                    .containsExactly("stats-it-run-5", "stats-it-run-8");
+        }
     }
 
     /**
