@@ -126,7 +126,8 @@ final class AclsCommand implements Callable<Integer> {
             for (String output : List.of(topics.runEnergy().name(), topics.experimentStats().name())) {
                 topic(out, curator, output, AclOperation.READ, AclOperation.DESCRIBE);
             }
-            topic(out, curator, topics.runExclusions().name(), AclOperation.WRITE, AclOperation.DESCRIBE);
+            // --undo reads what holds from the topic itself
+            topic(out, curator, topics.runExclusions().name(), AclOperation.READ, AclOperation.WRITE, AclOperation.DESCRIBE);
             out.add(allow(curator, ResourceType.GROUP, "ampwatch-report-", PatternType.PREFIXED, AclOperation.READ));
             out.add(allow(curator, ResourceType.GROUP, dev.ampwatch.cli.report.ExcludeCommand.GROUP_PREFIX, PatternType.PREFIXED,
                     AclOperation.READ));

@@ -98,6 +98,13 @@ class SecuredPipelineIT {
                         "--kafka-config", security.clientConfig("curator").toString(), "--topic-prefix", PREFIX))
                         .as(excluded.toString()).isZero();
                 assertThat(excluded.toString()).contains("statistics of secure-exp: 0 completed run(s)", "excluded: secure-run");
+                CommandLine undo = Ampwatch.commandLine(); // reads what holds from the exclusions topic
+                undo.setOut(new PrintWriter(excluded, true));
+                undo.setErr(new PrintWriter(excluded, true));
+                assertThat(undo.execute("exclude", "secure-run", "--undo", "--wait", "--timeout", "60s",
+                        "--kafka-config", security.clientConfig("curator").toString(), "--topic-prefix", PREFIX))
+                        .as(excluded.toString()).isZero();
+                assertThat(excluded.toString()).contains("statistics of secure-exp: 1 completed run(s)", "excluded: none");
                 assertThat(run.getEnergyJoules()).as("%s", run).isPositive();
                 assertThat(run.getDurationSeconds()).isBetween(1.5, 10.0); // the trainer slept 2 s between its start and end lines
                 assertThat(run.getComponents()).anySatisfy(c -> assertThat(c.getComponent()).isEqualTo(Component.CPU_PACKAGE));

@@ -74,6 +74,12 @@ public final class InternalTopics {
         String name = topics.runExclusions().name();
         try {
             if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(name)) {
+                int has = admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS).get(name).partitions().size();
+                if (has > partitions) {
+                    LOG.error("{} has {} partitions, more than {} ({}): the statistics' repartition topic is sized by the larger,"
+                            + " and Kafka Streams refuses the existing one; recreate {} with at most {} partitions", name, has,
+                            topics.runEnergy().name(), partitions, name, partitions);
+                }
                 return;
             }
             admin.createTopics(List.of(new NewTopic(name, Optional.of(partitions), replicationFactor)
@@ -81,11 +87,13 @@ public final class InternalTopics {
             LOG.info("created {} ({} partitions, compacted): the run exclusions the statistics read (ampwatch exclude)", name, partitions);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                LOG.error("could not create {} ({}): the statistics cannot start without it; create it (compacted, any partition"
-                        + " count) or run ampwatch broker's topic set-up", name, e.getCause().getMessage());
+                LOG.error("could not create {} ({}): the statistics (on the streams engine the whole analyzer) cannot start"
+                        + " without it; create it (compacted, at most as many partitions as {}) or run ampwatch broker's topic"
+                        + " set-up", name, e.getCause().getMessage(), topics.runEnergy().name());
             }
         } catch (TimeoutException e) {
-            LOG.error("{} could not be checked or created within 30 s: the statistics cannot start without it", name);
+            LOG.error("{} could not be checked or created within 30 s: the statistics (on the streams engine the whole analyzer)"
+                    + " cannot start without it", name);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -29,6 +29,7 @@ final class RunsToExperiments implements Processor<String, RunEnergy, String, Sp
     /** The run-energy table's store (same task, same partition): read once to seed {@link #STORE}. */
     private org.apache.kafka.streams.state.TimestampedKeyValueStore<String, RunEnergy> table;
     private org.apache.kafka.streams.processor.Cancellable seeding;
+    private boolean seeded;
     private ProcessorContext<String, SpecificRecord> context;
 
     RunsToExperiments(String runEnergyTopic) {
@@ -46,36 +47,37 @@ final class RunsToExperiments implements Processor<String, RunEnergy, String, Sp
     }
 
     /**
-     * Once per task start: where this task remembers no run's experiment but its run-energy table has final runs (the
-     * first start of an analyzer that remembers them, 2026-12-03), they are learned from the table, so a run that finished
-     * before can be deleted (a tombstone) out of its statistics too. Nothing is forwarded.
+     * Once per task start (at its first record or first punctuation, whichever comes first): the final runs of this task's
+     * run-energy table whose experiment is not remembered are learned from it (all of them at the first start of an
+     * analyzer that remembers them, 2026-12-03; none after), so a run that finished before can be deleted (a tombstone)
+     * out of its statistics too. A start cut short does it again. Reads every final run of the task's table once per task
+     * start; writes only what is missing. Nothing is forwarded.
      */
     void seedFromTheTable() {
+        seeded = true;
         seeding.cancel();
-        try (var it = experiments.all()) {
-            if (it.hasNext()) {
-                return;
-            }
-        }
         int learned = 0;
         try (org.apache.kafka.streams.state.KeyValueIterator<String, org.apache.kafka.streams.state.ValueAndTimestamp<RunEnergy>> it = table.all()) {
             while (it.hasNext()) {
                 var kv = it.next();
                 RunEnergy run = kv.value == null ? null : kv.value.value();
-                if (run != null && run.getIsFinal() && run.getExperimentId() != null) {
+                if (run != null && run.getIsFinal() && run.getExperimentId() != null && experiments.get(kv.key) == null) {
                     experiments.put(kv.key, run.getExperimentId());
                     learned++;
                 }
             }
         }
         if (learned > 0) {
-            LOG.info("task {}: the experiments of {} final runs learned from the run-energy table (first start with {}: a"
+            LOG.info("task {}: the experiments of {} final runs learned from the run-energy table (a first start with {}: a"
                     + " tombstone on one of them now takes it out of its statistics)", context.taskId(), learned, STORE);
         }
     }
 
     @Override
     public void process(Record<String, RunEnergy> record) {
+        if (!seeded) {
+            seedFromTheTable(); // before a record: a tombstone of a run that finished before the upgrade finds its experiment
+        }
         RunEnergy run = record.value();
         if (record.key() == null) {
             return;
@@ -93,7 +95,7 @@ final class RunsToExperiments implements Processor<String, RunEnergy, String, Sp
                     + " it was deleted before): no experiment's statistics change", record.key(), runEnergyTopic);
             return;
         }
-        experiments.delete(record.key());
+        // the entry stays: a tombstone processed again (at least once) makes the same exclusion again
         RunExclusion deleted = RunExclusion.newBuilder().setRunId(record.key()).setExperimentId(experiment).setExcluded(true)
                 .setReason(DELETED + "its record was removed from " + runEnergyTopic + " (a tombstone)")
                 .setStatedAt(Instant.ofEpochMilli(record.timestamp())).setStatedBy(null).build();

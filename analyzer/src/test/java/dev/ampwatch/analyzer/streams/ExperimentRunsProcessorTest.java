@@ -235,26 +235,6 @@ class ExperimentRunsProcessorTest {
         });
     }
 
-    /**
-     * The first start of an analyzer that remembers each final run's experiment (2026-12-03) learns them from the
-     * run-energy table, so a run that finished before the upgrade can be deleted out of its statistics too.
-     */
-    @Test
-    void runsThatFinishedBeforeTheUpgradeAreLearnedFromTheTable() {
-        withDriver(driver -> {
-            List<RunEnergy> runs = runs();
-            pipe(driver, runs);
-            KeyValueStore<String, String> remembered = driver.getKeyValueStore(RunsToExperiments.STORE);
-            runs.forEach(r -> remembered.delete(r.getRunId())); // as an analyzer before 2026-12-03 left it: nothing remembered
-            TestOutputTopic<String, ExperimentStats> out = output(driver);
-            out.readKeyValuesToList();
-            driver.advanceWallClockTime(Duration.ofSeconds(1)); // the task's start: learned from the table
-            assertThat(remembered.get("run-2")).isEqualTo("exp");
-            input(driver).pipeInput("run-2", null, Instant.ofEpochSecond(1_800_000_100L));
-            assertThat(out.readValue().getExcludedRuns()).extracting(e -> e.getRunId()).containsExactly("run-2");
-        });
-    }
-
     /** ampwatch exclude's record: the run leaves every statistic and is listed with why; taken back in, it is as before. */
     @Test
     void anExcludedRunIsInNoStatisticAndIsListedUntilTakenBackIn() {

@@ -115,7 +115,8 @@ public final class ExcludeCommand implements Callable<Integer> {
                         + " (a typo, another --topic-prefix, or it has not started yet)");
             } else if (experiment == null) {
                 problems.add("run " + run + " was deleted from " + runEnergy + " (its latest record is a tombstone): the"
-                        + " statistics leave it out already, and it cannot be taken back in");
+                        + " statistics leave it out (listed as deleted) where the analyzer had seen it finish, and it cannot be"
+                        + " taken back in");
             } else if (experimentId != null && !experiment.equals(experimentId)) {
                 problems.add("run " + run + " is a run of experiment " + experiment + ", not of --experiment " + experimentId);
             } else {
@@ -126,6 +127,10 @@ public final class ExcludeCommand implements Callable<Integer> {
             problems.forEach(p -> err.println("exclude: " + p));
             err.println("nothing was published");
             return 2;
+        }
+        try (Admin admin = Admin.create(client)) { // compacted, where missing (a deployment set up before 2026-12-03)
+            dev.ampwatch.analyzer.streams.InternalTopics.createExclusionsTopic(admin, kafka.topics(),
+                    dev.ampwatch.analyzer.streams.CoPartitioning.partitions(admin, runEnergy).orElse(1), java.util.Optional.empty());
         }
         if (undo) { // what holds is the latest statement on the topic, whether the analyzer has shown it yet or not
             List<String> undecodable = new ArrayList<>();
@@ -151,10 +156,6 @@ public final class ExcludeCommand implements Callable<Integer> {
         }
         String by = System.getProperty("user.name", "unknown") + "@" + host();
         Instant at = Instant.ofEpochMilli(System.currentTimeMillis());
-        try (Admin admin = Admin.create(client)) {
-            dev.ampwatch.analyzer.streams.InternalTopics.createExclusionsTopic(admin, kafka.topics(),
-                    dev.ampwatch.analyzer.streams.CoPartitioning.partitions(admin, runEnergy).orElse(1), java.util.Optional.empty());
-        }
         Map<String, Object> props = new HashMap<>(client);
         props.put("acks", "all");
         props.put("enable.idempotence", "true");

@@ -95,8 +95,9 @@ public final class ReportCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         int configurations = stats.getConfigurations().size();
         w.printf("wrote %s (%d run%s, %d configuration%s%s) and %s%n", out, data.runs().size(), data.runs().size() == 1 ? "" : "s",
-                configurations, configurations == 1 ? "" : "s", data.excluded().isEmpty() ? ""
-                        : "; " + data.excluded().size() + " run" + (data.excluded().size() == 1 ? "" : "s") + " excluded", csvPath);
+                configurations, configurations == 1 ? "" : "s", stats.getExcludedRuns().isEmpty() ? ""
+                        : "; " + stats.getExcludedRuns().size() + " run" + (stats.getExcludedRuns().size() == 1 ? "" : "s") + " excluded",
+                csvPath);
         w.flush();
         return 0;
     }

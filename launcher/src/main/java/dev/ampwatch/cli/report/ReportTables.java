@@ -176,13 +176,15 @@ final class ReportTables {
         }
         Map<String, RunEnergy> runs = new java.util.HashMap<>();
         report.excluded().forEach(r -> runs.put(r.getRunId(), r));
+        Map<String, String> labels = ReportHtml.labels(stats); // a configuration all of whose runs are out has only its key
         StringBuilder t = new StringBuilder("<section id=\"excluded\">\n<h2>Excluded runs</h2>\n<p>")
                 .append(Html.text("In no statistic above and in no plot; the CSV lists them last, with why (excluded_reason)."))
                 .append("</p>\n").append(table("excluded"));
         t.append(Html.head(List.of("run", "configuration", "status", "energy [J]", "reason", "by", "stated")));
         for (var e : stats.getExcludedRuns()) {
             RunEnergy r = runs.get(e.getRunId());
-            t.append(Html.row(List.of(e.getRunId(), nz(e.getConfigurationKey() == null ? null : e.getConfigurationKey()),
+            String key = e.getConfigurationKey();
+            t.append(Html.row(List.of(e.getRunId(), nz(key == null ? null : labels.getOrDefault(key, key)),
                     r != null ? r.getStatus().name() : e.getStatus() == null ? "not finished" : e.getStatus(),
                     r != null ? Numbers.fixed(r.getEnergyJoules(), 1) : e.getEnergyJoules() == null ? "" : Numbers.fixed(e.getEnergyJoules(), 1),
                     e.getReason(), nz(e.getStatedBy()), e.getStatedAt().toString())));

@@ -114,6 +114,7 @@ final class TopicSource {
         props.put("group.id", "ampwatch-report-" + UUID.randomUUID()); // never committed: assign(), no auto-commit
         props.put("enable.auto.commit", "false");
         props.put("isolation.level", "read_committed");
+        props.put("allow.auto.create.topics", "false"); // a reader creates nothing (a topic made so would not be compacted)
         try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
             List<PartitionInfo> infos;
             try {
