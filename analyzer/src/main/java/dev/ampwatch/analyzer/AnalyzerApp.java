@@ -142,9 +142,7 @@ public final class AnalyzerApp implements AutoCloseable {
             } else {
                 inputs.ifPresent(n -> internal.addAll(AnalyzerTopology.internalTopics(config, topology, n, clientProperties)));
             }
-            InternalTopics.createExclusionsTopic(admin, config.topics(),
-                    CoPartitioning.partitions(admin, config.topics().runEnergy().name()).orElse(1),
-                    AnalyzerTopology.replicationFactor(clientProperties));
+            InternalTopics.createExclusionsTopic(admin, config.topics(), AnalyzerTopology.replicationFactor(clientProperties));
             java.util.Set<String> created = InternalTopics.create(admin, internal);
             dev.ampwatch.analyzer.streams.ExperimentRunsSeed.seedWhereNeeded(admin, created, clientProperties, config.topics(),
                     streamsConfig.applicationId(), !direct);

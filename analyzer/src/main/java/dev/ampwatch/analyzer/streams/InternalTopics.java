@@ -70,8 +70,9 @@ public final class InternalTopics {
      * before it existed (2026-12-03) lacks it, and Kafka Streams does not start without its source topics. A failure
      * (no CREATE right) is logged with what to do.
      */
-    public static void createExclusionsTopic(Admin admin, Topics topics, int partitions, Optional<Short> replicationFactor) {
+    public static void createExclusionsTopic(Admin admin, Topics topics, Optional<Short> replicationFactor) {
         String name = topics.runExclusions().name();
+        int partitions = CoPartitioning.partitions(admin, topics.runEnergy().name()).orElse(1); // no more than run-energy's
         try {
             if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(name)) {
                 int has = admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS).get(name).partitions().size();

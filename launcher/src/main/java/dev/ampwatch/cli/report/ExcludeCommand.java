@@ -129,8 +129,7 @@ public final class ExcludeCommand implements Callable<Integer> {
             return 2;
         }
         try (Admin admin = Admin.create(client)) { // compacted, where missing (a deployment set up before 2026-12-03)
-            dev.ampwatch.analyzer.streams.InternalTopics.createExclusionsTopic(admin, kafka.topics(),
-                    dev.ampwatch.analyzer.streams.CoPartitioning.partitions(admin, runEnergy).orElse(1), java.util.Optional.empty());
+            dev.ampwatch.analyzer.streams.InternalTopics.createExclusionsTopic(admin, kafka.topics(), java.util.Optional.empty());
         }
         if (undo) { // what holds is the latest statement on the topic, whether the analyzer has shown it yet or not
             List<String> undecodable = new ArrayList<>();
@@ -152,7 +151,7 @@ public final class ExcludeCommand implements Callable<Integer> {
         Set<String> experimentIds = new java.util.TreeSet<>(experiments.values());
         Map<String, ExperimentStats> before = new HashMap<>();
         if (await) {
-            experimentIds.forEach(e -> before.put(e, source.stats(e)));
+            before.putAll(source.stats(experimentIds)); // one read of the topic for all of them
         }
         String by = System.getProperty("user.name", "unknown") + "@" + host();
         Instant at = Instant.ofEpochMilli(System.currentTimeMillis());

@@ -39,13 +39,19 @@ final class TopicSource {
 
     /** The latest statistics of {@code experimentId}, or null when the topic has none. */
     ExperimentStats stats(String experimentId) {
-        ExperimentStats[] latest = {null};
+        return stats(java.util.Set.of(experimentId)).get(experimentId);
+    }
+
+    /** The latest statistics of each of {@code experimentIds} the topic has, in one read of it. */
+    Map<String, ExperimentStats> stats(java.util.Set<String> experimentIds) {
+        Map<String, ExperimentStats> latest = new HashMap<>();
         readAll(topics.experimentStats().name(), topics.experimentStats().valueSerde().deserializer(), r -> {
-            if (experimentId.equals(r.key())) {
-                latest[0] = r.value(); // a null value (tombstone) forgets it
+            if (experimentIds.contains(r.key())) {
+                latest.put(r.key(), r.value()); // a null value (tombstone) forgets it
             }
         });
-        return latest[0];
+        latest.values().removeIf(java.util.Objects::isNull);
+        return latest;
     }
 
     /** The experiment's runs: final records by run id, and running totals by run id. */
